@@ -1,0 +1,71 @@
+/* index.h - the writer: the one thread that owns the WritableDatabase.
+ *
+ * Other threads hand it paths through a queue (ns_indexer_put and friends
+ * never block on Xapian); it reads and parses each file, writes it, and
+ * commits when a batch fills or a short deadline passes. */
+#ifndef NS_INDEX_H
+#define NS_INDEX_H
+
+#include <stdint.h>
+
+#include "nsearch/article.h"
+#include "nsx.h"
+
+typedef struct ns_indexer ns_indexer_t;
+
+typedef struct {
+	const char *index_dir;     /* the Xapian database */
+	const char *articles_dir;  /* paths in the queue are relative to it */
+	unsigned batch_max;        /* commit after this many changes (0: 1000) */
+	unsigned commit_delay_ms;  /* or this long after the first (0: 50) */
+	size_t max_file_bytes;     /* bigger files are skipped (0: 32 MiB) */
+	/* Called on the writer thread after every commit (may be NULL). */
+	void (*on_commit)(void *ctx);
+	void *ctx;
+} ns_indexer_opts_t;
+
+typedef struct {
+	uint64_t revision;    /* last committed revision */
+	uint64_t documents;   /* documents in the index at that revision */
+	uint64_t queued;      /* paths waiting */
+	uint64_t indexed;     /* files written since start */
+	uint64_t removed;     /* documents deleted since start */
+	uint64_t failed;      /* files that could not be indexed */
+	uint64_t barriers;    /* barriers passed (ns_indexer_barrier) */
+} ns_indexer_stats_t;
+
+/* Open (or create) the index and start the writer thread.  On failure
+ * *ERRMSG (if not NULL) gets a new message to free(). */
+ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
+                             ns_indexer_t **out, char **errmsg);
+
+/* Stop taking work, write and commit what is in hand, join the thread and
+ * free everything.  Paths still queued are dropped (a restart rescans).
+ * Accepts NULL. */
+void ns_indexer_stop(ns_indexer_t *ix);
+
+/* Queue RELPATH to be (re)indexed from disk, or removed from the index.
+ * A file that is gone when its turn comes is removed.  Copies RELPATH. */
+ns_status_t ns_indexer_put(ns_indexer_t *ix, const char *relpath);
+ns_status_t ns_indexer_remove(ns_indexer_t *ix, const char *relpath);
+/* Remove every article under the directory RELDIR. */
+ns_status_t ns_indexer_remove_tree(ns_indexer_t *ix, const char *reldir);
+
+/* Queue a barrier: when the writer reaches it, everything queued before it
+ * has been written and committed; it then counts it in stats.barriers and
+ * calls on_commit.  *SEQ (if not NULL) gets its number, counted from 1. */
+ns_status_t ns_indexer_barrier(ns_indexer_t *ix, uint64_t *seq);
+
+void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out);
+
+/* Build the Xapian document for article A stored at RELPATH (the layout
+ * of schema.h).  *DOC is new: free with nsx_doc_free().  Exposed for tests
+ * and benchmarks. */
+ns_status_t ns_index_build_doc(const ns_article_t *a, const char *relpath,
+                               nsx_doc_t **doc);
+
+/* The unique id term for RELPATH into BUF; NS_ERR_TOO_LARGE when the path
+ * is too long for a Xapian term. */
+ns_status_t ns_index_idterm(const char *relpath, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,94 @@
+/* proto.h - the wire protocol: newline-delimited JSON, one request object
+ * per line, one reply per line carrying the request's "id".  This is the
+ * only code that reads or writes wire JSON; docs/protocol.md describes it.
+ * Thread-safe: no shared state. */
+#ifndef NS_PROTO_H
+#define NS_PROTO_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nsearch/result.h"
+
+#define NS_PROTO_VERSION 1
+
+/* Stable error codes (docs/protocol.md). */
+#define NS_E_BAD_JSON      "BAD_JSON"       /* not a JSON object */
+#define NS_E_BAD_REQUEST   "BAD_REQUEST"    /* missing, unknown or mistyped field */
+#define NS_E_UNKNOWN_OP    "UNKNOWN_OP"
+#define NS_E_BAD_QUERY     "BAD_QUERY"      /* q does not parse */
+#define NS_E_LINE_TOO_LONG "LINE_TOO_LONG"  /* request line over the limit */
+#define NS_E_UNAVAILABLE   "UNAVAILABLE"    /* the index cannot be read now */
+#define NS_E_INTERNAL      "INTERNAL"
+
+/* Limits a request must stay within. */
+#define NS_PROTO_MAX_LINE     (64 * 1024)  /* bytes, newline excluded */
+#define NS_PROTO_MAX_LIMIT    100
+#define NS_PROTO_DEFAULT_LIMIT 10
+#define NS_PROTO_MAX_OFFSET   10000
+#define NS_PROTO_MAX_SNIPPET  2000
+#define NS_PROTO_MAX_MARKER   32
+
+typedef enum {
+	NS_OP_SEARCH,
+	NS_OP_STATUS,
+} ns_op_t;
+
+typedef struct {
+	json_t *id;              /* owned reference; json null when absent */
+	ns_op_t op;
+	char *q;                 /* search: the query string */
+	unsigned limit;
+	unsigned offset;
+	unsigned snippet_length; /* 0: the daemon's default */
+	char *hl_start;          /* NULL: the daemon's default */
+	char *hl_end;
+} ns_request_t;
+
+typedef struct {
+	const char *code;        /* one of NS_E_*; static */
+	char message[200];
+} ns_proto_err_t;
+
+/* Decode one request line (LEN bytes, no newline).  Returns true and fills
+ * *REQ, or false and fills *ERR.  Either way REQ->id is set as soon as it
+ * is known (so an error reply can carry it) and ns_request_clear() must be
+ * called. */
+bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
+                     ns_proto_err_t *err);
+void ns_request_clear(ns_request_t *req);
+
+typedef struct {
+	uint64_t revision;
+	uint64_t documents;
+	uint64_t queued;
+	uint64_t indexed;
+	uint64_t removed;
+	uint64_t failed;
+	bool ready;              /* the start-up scan has been indexed */
+} ns_daemon_status_t;
+
+/* Replies: new strings ending in "\n", to free(); NULL when out of
+ * memory.  ID is borrowed (NULL reads as null). */
+char *ns_proto_search_reply(json_t *id, const ns_result_t *res);
+char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st);
+char *ns_proto_error_reply(json_t *id, const char *code, const char *message);
+
+/* ---- the client side (nsearch-cli, tests) ---- */
+
+/* Request lines, new strings ending in "\n".  HL_START/HL_END may be NULL. */
+char *ns_proto_search_request(long long id, const char *q, unsigned limit,
+                              unsigned offset, const char *hl_start,
+                              const char *hl_end);
+char *ns_proto_status_request(long long id);
+
+/* Read a reply line.  On {"ok":true} returns true; otherwise false with
+ * *CODE and *MESSAGE (new, to free()) from the error object.  For a search
+ * reply *RES (if not NULL) gets the result (ns_result_free); for a status
+ * reply *ST (if not NULL) gets the figures. */
+bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,
+                          ns_daemon_status_t *st, char **code,
+                          char **message);
+
+#endif

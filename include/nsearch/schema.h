@@ -1,0 +1,30 @@
+/* schema.h - how an article is laid out in the Xapian index: term prefixes,
+ * value slots and the field names of the stored data.  The indexer writes
+ * this layout and the query side reads it; change both or neither. */
+#ifndef NS_SCHEMA_H
+#define NS_SCHEMA_H
+
+/* Unique identity: "Q" + the path relative to the articles root. */
+#define NS_PREFIX_ID       "Q"
+/* Free-text prefixes, searchable as title:... and author:... */
+#define NS_PREFIX_TITLE    "S"
+#define NS_PREFIX_AUTHOR   "A"
+/* Boolean (exact, case-folded) filter terms. */
+#define NS_PREFIX_TAG      "K"
+#define NS_PREFIX_SECTION  "XSECTION"
+#define NS_PREFIX_AUTHOR_EXACT "XAUTHOR"
+#define NS_PREFIX_LANG     "L"
+#define NS_PREFIX_YEAR     "Y"      /* Y2024 */
+#define NS_PREFIX_MONTH    "M"      /* M202404 */
+#define NS_PREFIX_DAY      "D"      /* D20240408 */
+
+/* Value slots. */
+#define NS_SLOT_DATE 0              /* "YYYYMMDD", sorts as a string */
+
+/* Within-document frequency boost per occurrence: a word in the title
+ * counts as much as three in the body, one in the standfirst as two. */
+#define NS_WDF_TITLE      3
+#define NS_WDF_STANDFIRST 2
+#define NS_WDF_BODY       1
+
+#endif

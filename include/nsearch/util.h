@@ -1,0 +1,66 @@
+/* util.h - small shared helpers: status codes, string lists, a growable
+ * byte buffer.  No I/O and no global state. */
+#ifndef NS_UTIL_H
+#define NS_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+	NS_OK = 0,
+	NS_ERR_NOMEM,
+	NS_ERR_INVALID,     /* a bad argument */
+	NS_ERR_IO,          /* a system call failed; errno tells more */
+	NS_ERR_FORMAT,      /* input that cannot be understood */
+	NS_ERR_TOO_LARGE,   /* input over a configured limit */
+	NS_ERR_INDEX,       /* the Xapian shim failed; its message says why */
+	NS_ERR_BAD_QUERY,
+} ns_status_t;
+
+const char *ns_status_str(ns_status_t st);
+
+/* A list of strings the list owns. */
+typedef struct {
+	char **v;
+	size_t n;
+} ns_strv_t;
+
+/* Append a copy of the LEN bytes at S (NUL added). */
+ns_status_t ns_strv_push(ns_strv_t *sv, const char *s, size_t len);
+bool ns_strv_contains(const ns_strv_t *sv, const char *s);
+/* Free every string and reset to empty.  Accepts an empty list. */
+void ns_strv_clear(ns_strv_t *sv);
+
+/* A growable byte buffer, always NUL-terminated when data is not NULL. */
+typedef struct {
+	char *data;
+	size_t len;
+	size_t cap;
+} ns_buf_t;
+
+ns_status_t ns_buf_append(ns_buf_t *b, const char *s, size_t len);
+ns_status_t ns_buf_printf(ns_buf_t *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Drop the first N bytes. */
+void ns_buf_consume(ns_buf_t *b, size_t n);
+void ns_buf_free(ns_buf_t *b);
+
+/* A new copy of LEN bytes at S; NULL when out of memory. */
+char *ns_strndup(const char *s, size_t len);
+
+/* Read a whole regular file of at most MAX bytes into *OUT (new, caller
+ * frees, NUL-terminated) and its length into *LEN.  NS_ERR_TOO_LARGE when
+ * it is bigger, NS_ERR_IO with errno set when it cannot be read. */
+ns_status_t ns_read_file(const char *path, size_t max, char **out, size_t *len);
+
+/* The socket path nsearchd and nsearch-cli agree on when none is given:
+ * $NSEARCH_SOCKET, else /run/nsearch/nsearch.sock for root, else
+ * $XDG_RUNTIME_DIR/nsearch.sock, else /tmp/nsearch-UID.sock.  Written to
+ * BUF of SIZE bytes; returns BUF. */
+const char *ns_default_socket(char *buf, size_t size);
+
+/* Monotonic clock in milliseconds. */
+unsigned long long ns_now_ms(void);
+
+#endif

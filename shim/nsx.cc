@@ -1,0 +1,536 @@
+// nsx.cc - the Xapian shim: the only place nsearch touches Xapian's C++ API.
+//
+// Every extern "C" function runs its body inside guard(), which catches every
+// exception (Xapian::Error, std::bad_alloc, anything) and turns it into an
+// nsx_status_t plus a message kept on the handle.  Nothing may throw past it.
+
+#include "nsx.h"
+
+#include <xapian.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+struct nsx_doc {
+	Xapian::Document doc;
+	Xapian::TermGenerator tg;
+	bool has_text = false;
+};
+
+struct nsx_writer {
+	Xapian::WritableDatabase db;
+	std::string error;
+};
+
+struct nsx_reader {
+	Xapian::Database db;
+	Xapian::QueryParser qp;
+	std::string error;
+};
+
+struct nsx_results {
+	Xapian::MSet mset;
+	Xapian::Stem stem;
+	std::vector<std::string> data;
+};
+
+namespace {
+
+// Map the exception in flight to a status and keep its text in *msg.
+// Must only be called from inside a catch block.
+nsx_status_t classify(std::string *msg) noexcept
+{
+	nsx_status_t st = NSX_INTERNAL;
+	const char *text = "unknown exception";
+	std::string xtext;
+	try {
+		throw;
+	} catch (const Xapian::DatabaseLockError &e) {
+		st = NSX_LOCKED; xtext = e.get_description();
+	} catch (const Xapian::DatabaseModifiedError &e) {
+		st = NSX_MODIFIED; xtext = e.get_description();
+	} catch (const Xapian::DatabaseCorruptError &e) {
+		st = NSX_CORRUPT; xtext = e.get_description();
+	} catch (const Xapian::DatabaseNotFoundError &e) {
+		st = NSX_NOT_FOUND; xtext = e.get_description();
+	} catch (const Xapian::DatabaseVersionError &e) {
+		st = NSX_CORRUPT; xtext = e.get_description();
+	} catch (const Xapian::DocNotFoundError &e) {
+		st = NSX_NOT_FOUND; xtext = e.get_description();
+	} catch (const Xapian::QueryParserError &e) {
+		st = NSX_BAD_QUERY; xtext = e.get_description();
+	} catch (const Xapian::WildcardError &e) {
+		st = NSX_BAD_QUERY; xtext = e.get_description();
+	} catch (const Xapian::InvalidArgumentError &e) {
+		st = NSX_INVALID; xtext = e.get_description();
+	} catch (const Xapian::DatabaseError &e) {
+		// Create, opening and closed errors: the filesystem said no.
+		st = NSX_IO; xtext = e.get_description();
+	} catch (const Xapian::Error &e) {
+		st = NSX_INTERNAL; xtext = e.get_description();
+	} catch (const std::bad_alloc &) {
+		st = NSX_NO_MEMORY; text = "out of memory";
+	} catch (const std::exception &e) {
+		text = e.what();
+	} catch (...) {
+	}
+	if (msg) {
+		try {
+			*msg = xtext.empty() ? std::string(text) : xtext;
+		} catch (...) {
+			// Out of memory for the message itself: keep the status.
+		}
+	}
+	return st;
+}
+
+template <typename F>
+nsx_status_t guard(std::string *msg, F body) noexcept
+{
+	try {
+		if (msg)
+			msg->clear();
+		return body();
+	} catch (...) {
+		return classify(msg);
+	}
+}
+
+char *dup_string(const std::string &s)
+{
+	char *p = static_cast<char *>(std::malloc(s.size() + 1));
+	if (p) {
+		std::memcpy(p, s.data(), s.size());
+		p[s.size()] = '\0';
+	}
+	return p;
+}
+
+void set_errmsg(char **errmsg, const std::string &msg)
+{
+	if (errmsg)
+		*errmsg = dup_string(msg);
+}
+
+Xapian::Stem make_stem(const char *language)
+{
+	if (!language || !*language || std::strcmp(language, "none") == 0)
+		return Xapian::Stem();
+	return Xapian::Stem(language);
+}
+
+// A boolean field whose value is case-folded into one exact term, so that
+// tag:Ukraine and tag:"Sergei Lavrov" find what the indexer stored.
+class LowerTermProcessor : public Xapian::FieldProcessor {
+	std::string prefix;
+public:
+	explicit LowerTermProcessor(const std::string &p) : prefix(p) {}
+	Xapian::Query operator()(const std::string &value) override
+	{
+		return Xapian::Query(prefix + Xapian::Unicode::tolower(value));
+	}
+};
+
+} // namespace
+
+extern "C" {
+
+const char *nsx_status_name(nsx_status_t st)
+{
+	switch (st) {
+	case NSX_OK: return "OK";
+	case NSX_NOT_FOUND: return "NOT_FOUND";
+	case NSX_LOCKED: return "LOCKED";
+	case NSX_BAD_QUERY: return "BAD_QUERY";
+	case NSX_CORRUPT: return "CORRUPT";
+	case NSX_MODIFIED: return "MODIFIED";
+	case NSX_INVALID: return "INVALID";
+	case NSX_NO_MEMORY: return "NO_MEMORY";
+	case NSX_IO: return "IO";
+	case NSX_INTERNAL: return "INTERNAL";
+	}
+	return "UNKNOWN";
+}
+
+const char *nsx_xapian_version(void)
+{
+	return Xapian::version_string();
+}
+
+/* ---- documents ---- */
+
+nsx_status_t nsx_doc_new(const char *language, nsx_doc_t **out)
+{
+	if (!out)
+		return NSX_INVALID;
+	return guard(nullptr, [&] {
+		nsx_doc_t *d = new nsx_doc;
+		try {
+			d->tg.set_stemmer(make_stem(language));
+			d->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+			d->tg.set_document(d->doc);
+		} catch (...) {
+			delete d;
+			throw;
+		}
+		*out = d;
+		return NSX_OK;
+	});
+}
+
+void nsx_doc_free(nsx_doc_t *doc)
+{
+	delete doc;
+}
+
+nsx_status_t nsx_doc_index_text(nsx_doc_t *doc, const char *text, size_t len,
+                                unsigned wdf_inc, const char *prefix)
+{
+	if (!doc || (!text && len))
+		return NSX_INVALID;
+	return guard(nullptr, [&] {
+		if (doc->has_text)
+			doc->tg.increase_termpos();
+		doc->tg.index_text(std::string(text ? text : "", len), wdf_inc,
+		                   prefix ? prefix : "");
+		doc->has_text = true;
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_doc_add_boolean(nsx_doc_t *doc, const char *prefix,
+                                 const char *value)
+{
+	if (!doc || !prefix || !value || !*value)
+		return NSX_INVALID;
+	return guard(nullptr, [&] {
+		std::string term = prefix + Xapian::Unicode::tolower(value);
+		if (term.size() > NSX_MAX_TERM)
+			return NSX_INVALID;
+		doc->doc.add_boolean_term(term);
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_doc_set_value(nsx_doc_t *doc, unsigned slot,
+                               const char *bytes, size_t len)
+{
+	if (!doc || (!bytes && len))
+		return NSX_INVALID;
+	return guard(nullptr, [&] {
+		doc->doc.add_value(slot, std::string(bytes ? bytes : "", len));
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_doc_set_data(nsx_doc_t *doc, const char *bytes, size_t len)
+{
+	if (!doc || (!bytes && len))
+		return NSX_INVALID;
+	return guard(nullptr, [&] {
+		doc->doc.set_data(std::string(bytes ? bytes : "", len));
+		return NSX_OK;
+	});
+}
+
+/* ---- the writer ---- */
+
+nsx_status_t nsx_writer_open(const char *path, nsx_writer_t **out,
+                             char **errmsg)
+{
+	if (errmsg)
+		*errmsg = nullptr;
+	if (!path || !out)
+		return NSX_INVALID;
+	std::string msg;
+	nsx_status_t st = guard(&msg, [&] {
+		*out = new nsx_writer{
+			Xapian::WritableDatabase(path, Xapian::DB_CREATE_OR_OPEN),
+			std::string()};
+		return NSX_OK;
+	});
+	if (st != NSX_OK)
+		set_errmsg(errmsg, msg);
+	return st;
+}
+
+void nsx_writer_close(nsx_writer_t *w)
+{
+	if (!w)
+		return;
+	// close() commits; a failure here has nowhere to go but the log of
+	// the caller, who has already committed explicitly before closing.
+	(void)guard(&w->error, [&] {
+		w->db.close();
+		return NSX_OK;
+	});
+	delete w;
+}
+
+const char *nsx_writer_error(const nsx_writer_t *w)
+{
+	return w ? w->error.c_str() : "";
+}
+
+nsx_status_t nsx_writer_replace(nsx_writer_t *w, const char *idterm,
+                                nsx_doc_t *doc)
+{
+	if (!w || !idterm || !*idterm || !doc || std::strlen(idterm) > NSX_MAX_TERM)
+		return NSX_INVALID;
+	return guard(&w->error, [&] {
+		doc->doc.add_boolean_term(idterm);
+		w->db.replace_document(idterm, doc->doc);
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_writer_delete(nsx_writer_t *w, const char *idterm)
+{
+	if (!w || !idterm || !*idterm)
+		return NSX_INVALID;
+	return guard(&w->error, [&] {
+		w->db.delete_document(idterm);
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_writer_delete_prefix(nsx_writer_t *w, const char *prefix,
+                                      unsigned *deleted)
+{
+	if (!w || !prefix || !*prefix)
+		return NSX_INVALID;
+	return guard(&w->error, [&] {
+		std::vector<std::string> doomed;
+		for (auto t = w->db.allterms_begin(prefix);
+		     t != w->db.allterms_end(prefix); ++t)
+			doomed.push_back(*t);
+		for (const auto &t : doomed)
+			w->db.delete_document(t);
+		if (deleted)
+			*deleted = static_cast<unsigned>(doomed.size());
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_writer_commit(nsx_writer_t *w)
+{
+	if (!w)
+		return NSX_INVALID;
+	return guard(&w->error, [&] {
+		w->db.commit();
+		return NSX_OK;
+	});
+}
+
+uint64_t nsx_writer_revision(const nsx_writer_t *w)
+{
+	uint64_t rev = 0;
+	if (w)
+		(void)guard(nullptr, [&] {
+			rev = w->db.get_revision();
+			return NSX_OK;
+		});
+	return rev;
+}
+
+uint64_t nsx_writer_doccount(const nsx_writer_t *w)
+{
+	uint64_t n = 0;
+	if (w)
+		(void)guard(nullptr, [&] {
+			n = w->db.get_doccount();
+			return NSX_OK;
+		});
+	return n;
+}
+
+/* ---- readers ---- */
+
+nsx_status_t nsx_reader_open(const char *path, nsx_reader_t **out,
+                             char **errmsg)
+{
+	if (errmsg)
+		*errmsg = nullptr;
+	if (!path || !out)
+		return NSX_INVALID;
+	std::string msg;
+	nsx_status_t st = guard(&msg, [&] {
+		nsx_reader_t *r = new nsx_reader{Xapian::Database(path),
+		                                 Xapian::QueryParser(),
+		                                 std::string()};
+		r->qp.set_database(r->db);
+		*out = r;
+		return NSX_OK;
+	});
+	if (st != NSX_OK)
+		set_errmsg(errmsg, msg);
+	return st;
+}
+
+void nsx_reader_close(nsx_reader_t *r)
+{
+	delete r;
+}
+
+const char *nsx_reader_error(const nsx_reader_t *r)
+{
+	return r ? r->error.c_str() : "";
+}
+
+nsx_status_t nsx_reader_reopen(nsx_reader_t *r)
+{
+	if (!r)
+		return NSX_INVALID;
+	return guard(&r->error, [&] {
+		r->db.reopen();
+		return NSX_OK;
+	});
+}
+
+uint64_t nsx_reader_revision(const nsx_reader_t *r)
+{
+	uint64_t rev = 0;
+	if (r)
+		(void)guard(nullptr, [&] {
+			rev = r->db.get_revision();
+			return NSX_OK;
+		});
+	return rev;
+}
+
+uint64_t nsx_reader_doccount(const nsx_reader_t *r)
+{
+	uint64_t n = 0;
+	if (r)
+		(void)guard(nullptr, [&] {
+			n = r->db.get_doccount();
+			return NSX_OK;
+		});
+	return n;
+}
+
+nsx_status_t nsx_reader_add_field(nsx_reader_t *r, const char *field,
+                                  const char *prefix, int boolean)
+{
+	if (!r || !field || !*field || !prefix)
+		return NSX_INVALID;
+	return guard(&r->error, [&] {
+		if (boolean)
+			r->qp.add_boolean_prefix(
+				field, (new LowerTermProcessor(prefix))->release());
+		else
+			r->qp.add_prefix(field, prefix);
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
+                               nsx_results_t **out)
+{
+	if (!r || !req || !req->query || !out)
+		return NSX_INVALID;
+	return guard(&r->error, [&] {
+		Xapian::Stem stem = make_stem(req->language ? req->language
+		                                            : "english");
+		r->qp.set_stemmer(stem);
+		r->qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+		// News readers expect every word they type to matter.
+		r->qp.set_default_op(Xapian::Query::OP_AND);
+		unsigned flags = Xapian::QueryParser::FLAG_DEFAULT;
+		Xapian::Query q = r->qp.parse_query(req->query, flags);
+
+		Xapian::MSet mset;
+		for (int attempt = 0;; attempt++) {
+			try {
+				Xapian::Enquire enq(r->db);
+				enq.set_query(q);
+				mset = enq.get_mset(req->offset, req->limit);
+				break;
+			} catch (const Xapian::DatabaseModifiedError &) {
+				if (attempt > 0)
+					throw;
+				r->db.reopen();
+			}
+		}
+		nsx_results_t *res = new nsx_results;
+		try {
+			res->mset = mset;
+			res->stem = stem;
+			res->data.reserve(mset.size());
+			for (auto it = mset.begin(); it != mset.end(); ++it)
+				res->data.push_back(it.get_document().get_data());
+		} catch (...) {
+			delete res;
+			throw;
+		}
+		*out = res;
+		return NSX_OK;
+	});
+}
+
+size_t nsx_results_count(const nsx_results_t *res)
+{
+	return res ? res->data.size() : 0;
+}
+
+uint64_t nsx_results_estimated(const nsx_results_t *res)
+{
+	return res ? res->mset.get_matches_estimated() : 0;
+}
+
+uint64_t nsx_results_lower_bound(const nsx_results_t *res)
+{
+	return res ? res->mset.get_matches_lower_bound() : 0;
+}
+
+uint64_t nsx_results_upper_bound(const nsx_results_t *res)
+{
+	return res ? res->mset.get_matches_upper_bound() : 0;
+}
+
+nsx_status_t nsx_results_hit(const nsx_results_t *res, size_t i,
+                             nsx_hit_t *hit)
+{
+	if (!res || !hit || i >= res->data.size())
+		return NSX_INVALID;
+	return guard(nullptr, [&] {
+		auto it = res->mset[static_cast<Xapian::doccount>(i)];
+		hit->rank = it.get_rank();
+		hit->score = it.get_weight();
+		hit->data = res->data[i].data();
+		hit->data_len = res->data[i].size();
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_results_snippet(const nsx_results_t *res, const char *text,
+                                 size_t text_len, size_t length,
+                                 const char *hi_start, const char *hi_end,
+                                 char **out)
+{
+	if (!res || (!text && text_len) || !out)
+		return NSX_INVALID;
+	return guard(nullptr, [&] {
+		// No background model: with it a snippet costs 10-25x the search.
+		std::string s = res->mset.snippet(
+			std::string(text ? text : "", text_len), length, res->stem,
+			Xapian::MSet::SNIPPET_EXHAUSTIVE,
+			hi_start ? hi_start : "", hi_end ? hi_end : "",
+			"\xe2\x80\xa6");
+		char *p = dup_string(s);
+		if (!p)
+			return NSX_NO_MEMORY;
+		*out = p;
+		return NSX_OK;
+	});
+}
+
+void nsx_results_free(nsx_results_t *res)
+{
+	delete res;
+}
+
+} // extern "C"

@@ -1,0 +1,183 @@
+/* nsx.h - the C face of the Xapian shim, the only C++ in nsearch.
+ *
+ * Opaque handles, a status for every call and the last error message kept on
+ * the handle.  No Xapian or C++ type ever crosses this header, and no C++
+ * exception ever leaves an nsx_* function.  Handles are not thread-safe: use
+ * one from one thread at a time (handing one over between threads under a
+ * mutex is fine).
+ */
+#ifndef NSX_H
+#define NSX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+	NSX_OK = 0,
+	NSX_NOT_FOUND,     /* no such document, or no database at the path */
+	NSX_LOCKED,        /* another writer holds the database lock */
+	NSX_BAD_QUERY,     /* the query string does not parse */
+	NSX_CORRUPT,       /* the database is damaged */
+	NSX_MODIFIED,      /* a reader fell too far behind the writer; reopen */
+	NSX_INVALID,       /* a NULL or out-of-range argument */
+	NSX_NO_MEMORY,
+	NSX_IO,            /* the filesystem failed (open, write, fsync) */
+	NSX_INTERNAL,      /* anything else Xapian or the C++ runtime threw */
+} nsx_status_t;
+
+/* A short stable name for a status ("LOCKED"); never NULL. */
+const char *nsx_status_name(nsx_status_t st);
+
+/* Xapian's own version string, for logs and --version. Borrowed, static. */
+const char *nsx_xapian_version(void);
+
+/* ---- documents ------------------------------------------------------- */
+
+typedef struct nsx_doc nsx_doc_t;
+
+/* A new empty document whose free text is stemmed for LANGUAGE (a Snowball
+ * name or ISO code such as "english" or "en"; NULL or "" or "none" means no
+ * stemming).  An unknown language gives NSX_INVALID.  Free with
+ * nsx_doc_free().  A document may be built on one thread and handed to the
+ * writer on another. */
+nsx_status_t nsx_doc_new(const char *language, nsx_doc_t **out);
+void nsx_doc_free(nsx_doc_t *doc);
+
+/* Index LEN bytes of UTF-8 TEXT as free text with positions, each term's
+ * within-document frequency raised by WDF_INC, under PREFIX (NULL or ""
+ * for none).  Consecutive calls continue the positions after a gap, so a
+ * phrase never matches across two fields. */
+nsx_status_t nsx_doc_index_text(nsx_doc_t *doc, const char *text, size_t len,
+                                unsigned wdf_inc, const char *prefix);
+
+/* Add the boolean term PREFIX + lowercase(VALUE), for exact filters.
+ * VALUE is UTF-8; terms longer than Xapian allows give NSX_INVALID. */
+nsx_status_t nsx_doc_add_boolean(nsx_doc_t *doc, const char *prefix,
+                                 const char *value);
+
+/* Store LEN bytes in value SLOT (sortable, range-filterable). */
+nsx_status_t nsx_doc_set_value(nsx_doc_t *doc, unsigned slot,
+                               const char *bytes, size_t len);
+
+/* The document's stored data, returned verbatim with each hit. */
+nsx_status_t nsx_doc_set_data(nsx_doc_t *doc, const char *bytes, size_t len);
+
+/* The longest term (prefix included) Xapian accepts, in bytes. */
+#define NSX_MAX_TERM 240
+
+/* ---- the writer -------------------------------------------------------- */
+
+typedef struct nsx_writer nsx_writer_t;
+
+/* Open the database at PATH for writing, creating it if missing.
+ * On failure *ERRMSG (if not NULL) receives a new string the caller frees
+ * with free().  Returns NSX_LOCKED if another writer (in this process or
+ * another) has it, NSX_IO if the directory cannot be created, NSX_CORRUPT
+ * if it is not a usable database. */
+nsx_status_t nsx_writer_open(const char *path, nsx_writer_t **out,
+                             char **errmsg);
+
+/* Commit what is pending and close.  Accepts NULL. */
+void nsx_writer_close(nsx_writer_t *w);
+
+/* The message of the last failed call on W; borrowed, valid until the next
+ * call on W.  "" if there was none. */
+const char *nsx_writer_error(const nsx_writer_t *w);
+
+/* Add or replace the one document carrying the unique term IDTERM (at most
+ * NSX_MAX_TERM bytes), which is added to DOC as its identity.  DOC stays
+ * owned by the caller. */
+nsx_status_t nsx_writer_replace(nsx_writer_t *w, const char *idterm,
+                                nsx_doc_t *doc);
+
+/* Delete the document carrying IDTERM.  Deleting a term no document has
+ * is not an error. */
+nsx_status_t nsx_writer_delete(nsx_writer_t *w, const char *idterm);
+
+/* Delete every document whose unique term starts with PREFIX; *DELETED (if
+ * not NULL) receives how many. */
+nsx_status_t nsx_writer_delete_prefix(nsx_writer_t *w, const char *prefix,
+                                      unsigned *deleted);
+
+/* Make every change so far durable and visible to readers (atomic). */
+nsx_status_t nsx_writer_commit(nsx_writer_t *w);
+
+/* Committed revision and document count (pending changes included in the
+ * count). */
+uint64_t nsx_writer_revision(const nsx_writer_t *w);
+uint64_t nsx_writer_doccount(const nsx_writer_t *w);
+
+/* ---- readers and search ------------------------------------------------ */
+
+typedef struct nsx_reader nsx_reader_t;
+
+/* Open a read-only view of the database at PATH.  NSX_NOT_FOUND if there is
+ * none yet.  *ERRMSG as for nsx_writer_open(). */
+nsx_status_t nsx_reader_open(const char *path, nsx_reader_t **out,
+                             char **errmsg);
+void nsx_reader_close(nsx_reader_t *r);
+const char *nsx_reader_error(const nsx_reader_t *r);
+
+/* Move the reader to the latest committed revision (cheap if unchanged). */
+nsx_status_t nsx_reader_reopen(nsx_reader_t *r);
+uint64_t nsx_reader_revision(const nsx_reader_t *r);
+uint64_t nsx_reader_doccount(const nsx_reader_t *r);
+
+/* Teach the query parser a field: "FIELD:words" searches PREFIX.  With
+ * BOOLEAN set, the value is one exact, case-folded filter term
+ * (tag:"Sergei Lavrov"); otherwise it is free text.  Copies its arguments. */
+nsx_status_t nsx_reader_add_field(nsx_reader_t *r, const char *field,
+                                  const char *prefix, int boolean);
+
+typedef struct {
+	const char *query;     /* the user's query string, UTF-8 */
+	const char *language;  /* stemmer for the query; NULL = "english" */
+	unsigned offset;       /* hits to skip */
+	unsigned limit;        /* hits to return */
+} nsx_search_t;
+
+typedef struct nsx_results nsx_results_t;
+
+/* Run a query.  NSX_BAD_QUERY (message on R) if it does not parse;
+ * NSX_MODIFIED is retried once internally after a reopen.  *OUT is new:
+ * free it with nsx_results_free() before R is reopened or closed (its
+ * snippets read R's view of the database). */
+nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
+                               nsx_results_t **out);
+
+typedef struct {
+	unsigned rank;       /* 0-based rank in the whole result list */
+	double score;
+	const char *data;    /* borrowed from the results */
+	size_t data_len;
+} nsx_hit_t;
+
+size_t nsx_results_count(const nsx_results_t *res);
+/* Xapian's estimate of all matches, and its bounds. */
+uint64_t nsx_results_estimated(const nsx_results_t *res);
+uint64_t nsx_results_lower_bound(const nsx_results_t *res);
+uint64_t nsx_results_upper_bound(const nsx_results_t *res);
+/* Hit I (0 <= I < count) into *HIT.  NSX_INVALID if I is out of range. */
+nsx_status_t nsx_results_hit(const nsx_results_t *res, size_t i,
+                             nsx_hit_t *hit);
+
+/* Cut a snippet of at most about LENGTH bytes from TEXT, the best passage
+ * for the query, query terms (stemmed as searched) wrapped in HI_START and
+ * HI_END.  The text is HTML-escaped (&, <, >) except for the markers.
+ * *OUT is new; free with free(). */
+nsx_status_t nsx_results_snippet(const nsx_results_t *res, const char *text,
+                                 size_t text_len, size_t length,
+                                 const char *hi_start, const char *hi_end,
+                                 char **out);
+
+void nsx_results_free(nsx_results_t *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

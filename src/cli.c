@@ -1,0 +1,322 @@
+/* cli.c - nsearch-cli: ad-hoc searches against a running nsearchd.
+ *
+ * Speaks the socket protocol through proto.c and nothing else; it never
+ * links the Xapian shim.  Exit status: 0 done, 1 the daemon or the
+ * connection failed, 2 bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "nsearch/proto.h"
+
+#define MAX_REPLY (64u << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	"usage: nsearch-cli [OPTION]... search WORD...\n"
+	"       nsearch-cli [OPTION]... status\n"
+	"Ask a running nsearchd.  Options may come anywhere; after \"--\" every\n"
+	"word belongs to the query (for queries such as: search -- kyiv -kiev).\n"
+	"\n"
+	"  -s, --socket PATH  the daemon's socket (default: $NSEARCH_SOCKET, else\n"
+	"                     /run/nsearch/nsearch.sock as root, else\n"
+	"                     $XDG_RUNTIME_DIR/nsearch.sock)\n"
+	"  -n, --limit N      show at most N results (1-%d, default %d)\n"
+	"  -o, --offset N     skip the first N results\n"
+	"  -j, --json         print the daemon's reply as it came\n"
+	"  -h, --help         this help\n"
+	"  -V, --version      print the version\n"
+	"\n"
+	"Query syntax: words (all must match), \"exact phrases\", OR, NOT, -word,\n"
+	"title:word, author:name, tag:\"multi word tag\", section:name.\n",
+	NS_PROTO_MAX_LIMIT, NS_PROTO_DEFAULT_LIMIT);
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sa.sun_path) {
+		fprintf(stderr, "nsearch-cli: %s: socket path too long\n", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		perror("nsearch-cli: socket");
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		fprintf(stderr,
+		        "nsearch-cli: cannot connect to %s: %s\n"
+		        "  Is nsearchd running?  --socket PATH or NSEARCH_SOCKET "
+		        "choose another socket.\n", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	struct timeval tv = {.tv_sec = 60};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	return fd;
+}
+
+/* Send one request line and read one reply line (new, NUL-terminated). */
+static char *exchange(const char *path, const char *request, size_t *len)
+{
+	int fd = connect_to(path);
+	if (fd < 0)
+		return NULL;
+	size_t off = 0, n = strlen(request);
+	while (off < n) {
+		ssize_t w = write(fd, request + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			fprintf(stderr, "nsearch-cli: %s: %s\n", path, strerror(errno));
+			close(fd);
+			return NULL;
+		}
+		off += (size_t)w;
+	}
+	ns_buf_t buf = {0};
+	for (;;) {
+		char chunk[16384];
+		ssize_t r = read(fd, chunk, sizeof chunk);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "nsearch-cli: %s: %s\n", path,
+			        errno == EAGAIN ? "no reply within 60 s"
+			                        : strerror(errno));
+			break;
+		}
+		if (r == 0) {
+			fprintf(stderr, "nsearch-cli: %s: the daemon closed the "
+			        "connection without a reply\n", path);
+			break;
+		}
+		if (ns_buf_append(&buf, chunk, (size_t)r) != NS_OK ||
+		    buf.len > MAX_REPLY) {
+			fprintf(stderr, "nsearch-cli: reply too large\n");
+			break;
+		}
+		char *nl = memchr(buf.data, '\n', buf.len);
+		if (nl) {
+			*nl = '\0';
+			*len = (size_t)(nl - buf.data);
+			close(fd);
+			return buf.data;
+		}
+	}
+	close(fd);
+	ns_buf_free(&buf);
+	return NULL;
+}
+
+/* Print a snippet for a terminal: undo the HTML escaping. */
+static void print_unescaped(const char *s)
+{
+	static const struct { const char *ent; char c; } ents[] = {
+		{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'},
+		{"&#39;", '\''}, {"&apos;", '\''},
+	};
+	while (*s) {
+		bool done = false;
+		if (*s == '&') {
+			for (size_t i = 0; i < sizeof ents / sizeof *ents; i++) {
+				size_t n = strlen(ents[i].ent);
+				if (strncmp(s, ents[i].ent, n) == 0) {
+					putchar(ents[i].c);
+					s += n;
+					done = true;
+					break;
+				}
+			}
+		}
+		if (!done)
+			putchar(*s++);
+	}
+}
+
+static void print_list(const char *label, const ns_strv_t *sv)
+{
+	if (!sv->n)
+		return;
+	printf("   %s: ", label);
+	for (size_t i = 0; i < sv->n; i++)
+		printf("%s%s", i ? ", " : "", sv->v[i]);
+	putchar('\n');
+}
+
+static void print_results(const ns_result_t *res, unsigned offset)
+{
+	if (res->nhits == 0) {
+		printf(res->total ? "no results past %u (of about %llu)\n"
+		                  : "no results\n",
+		       offset, (unsigned long long)res->total);
+		return;
+	}
+	printf("%zu of about %llu results (revision %llu, %.1f ms)\n",
+	       res->nhits, (unsigned long long)res->total,
+	       (unsigned long long)res->revision, res->took_ms);
+	for (size_t i = 0; i < res->nhits; i++) {
+		const ns_hit_t *h = &res->hits[i];
+		printf("\n%u. %s\n   ", h->rank, *h->title ? h->title : "(untitled)");
+		if (*h->date)
+			printf("%s  ", h->date);
+		if (*h->section)
+			printf("%s  ", h->section);
+		printf("%s  (score %.3f)\n", h->path, h->score);
+		print_list("by", &h->authors);
+		print_list("tags", &h->tags);
+		if (*h->snippet) {
+			printf("   ");
+			print_unescaped(h->snippet);
+			putchar('\n');
+		}
+	}
+}
+
+static char *join_words(char **words, int n)
+{
+	ns_buf_t b = {0};
+	for (int i = 0; i < n; i++)
+		if ((i && ns_buf_append(&b, " ", 1) != NS_OK) ||
+		    ns_buf_append(&b, words[i], strlen(words[i])) != NS_OK) {
+			ns_buf_free(&b);
+			return NULL;
+		}
+	return b.data;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"limit", required_argument, NULL, 'n'},
+		{"offset", required_argument, NULL, 'o'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	char sockbuf[PATH_MAX];
+	const char *socket_path = NULL;
+	unsigned limit = NS_PROTO_DEFAULT_LIMIT, offset = 0;
+	bool json = false;
+	int opt;
+	char *end;
+	while ((opt = getopt_long(argc, argv, "s:n:o:jhV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's': socket_path = optarg; break;
+		case 'n':
+			limit = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !*optarg || limit < 1 || limit > NS_PROTO_MAX_LIMIT) {
+				fprintf(stderr, "nsearch-cli: --limit: a number from 1 to %d, not '%s'\n",
+				        NS_PROTO_MAX_LIMIT, optarg);
+				return 2;
+			}
+			break;
+		case 'o':
+			offset = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !*optarg || offset > NS_PROTO_MAX_OFFSET) {
+				fprintf(stderr, "nsearch-cli: --offset: a number from 0 to %d, not '%s'\n",
+				        NS_PROTO_MAX_OFFSET, optarg);
+				return 2;
+			}
+			break;
+		case 'j': json = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("nsearch-cli %s\n", NS_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!socket_path)
+		socket_path = ns_default_socket(sockbuf, sizeof sockbuf);
+
+	const char *cmd = argv[optind++];
+	char *request = NULL;
+	bool is_search = strcmp(cmd, "search") == 0;
+	if (is_search) {
+		if (optind >= argc) {
+			fprintf(stderr, "nsearch-cli: search: what for? (nsearch-cli search WORD...)\n");
+			return 2;
+		}
+		char *q = join_words(argv + optind, argc - optind);
+		/* Markers a terminal shows as bold; brackets elsewhere. */
+		bool color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+		if (q)
+			request = ns_proto_search_request(
+				1, q, limit, offset, json ? NULL : color ? "\033[1m" : "[",
+				json ? NULL : color ? "\033[0m" : "]");
+		free(q);
+	} else if (strcmp(cmd, "status") == 0) {
+		if (optind < argc) {
+			fprintf(stderr, "nsearch-cli: status takes no arguments\n");
+			return 2;
+		}
+		request = ns_proto_status_request(1);
+	} else {
+		fprintf(stderr, "nsearch-cli: unknown command '%s' (search or status)\n", cmd);
+		return 2;
+	}
+	if (!request) {
+		fprintf(stderr, "nsearch-cli: out of memory\n");
+		return 1;
+	}
+	size_t len = 0;
+	char *reply = exchange(socket_path, request, &len);
+	free(request);
+	if (!reply)
+		return 1;
+	if (json) {
+		printf("%s\n", reply);
+		bool ok = ns_proto_parse_reply(reply, len, NULL, NULL, NULL, NULL);
+		free(reply);
+		return ok ? 0 : 1;
+	}
+
+	ns_result_t *res = NULL;
+	ns_daemon_status_t st = {0};
+	char *code = NULL, *message = NULL;
+	bool ok = ns_proto_parse_reply(reply, len, &res, &st, &code, &message);
+	free(reply);
+	if (!ok) {
+		fprintf(stderr, "nsearch-cli: %s: %s\n", code ? code : "ERROR",
+		        message ? message : "");
+		free(code);
+		free(message);
+		return 1;
+	}
+	if (is_search && res)
+		print_results(res, offset);
+	else if (!is_search)
+		printf("ready:     %s\n"
+		       "documents: %llu\n"
+		       "revision:  %llu\n"
+		       "queued:    %llu\n"
+		       "indexed:   %llu since start\n"
+		       "removed:   %llu since start\n"
+		       "failed:    %llu since start\n",
+		       st.ready ? "yes" : "no (still indexing the tree)",
+		       (unsigned long long)st.documents,
+		       (unsigned long long)st.revision,
+		       (unsigned long long)st.queued,
+		       (unsigned long long)st.indexed,
+		       (unsigned long long)st.removed,
+		       (unsigned long long)st.failed);
+	ns_result_free(res);
+	return 0;
+}

@@ -1,0 +1,511 @@
+/* index.c - the writer thread and the queue that feeds it.
+ *
+ * Owns the only nsx_writer_t; nothing else may open the database for
+ * writing.  It never touches libuv: callers on the loop thread only take the
+ * queue mutex, never wait for Xapian.
+ */
+#include "nsearch/index.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nsearch/log.h"
+#include "nsearch/schema.h"
+
+enum job_op { JOB_PUT, JOB_REMOVE, JOB_REMOVE_TREE, JOB_BARRIER };
+
+struct job {
+	struct job *next;
+	enum job_op op;
+	char path[];
+};
+
+struct ns_indexer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;
+	struct job *head, *tail;   /* FIFO of pending work, under mu */
+	bool stopping;             /* under mu */
+	uint64_t barriers_queued;  /* under mu */
+	ns_indexer_stats_t stats;  /* under mu */
+
+	/* Writer thread only. */
+	nsx_writer_t *w;
+	char *root;
+	unsigned batch_max;
+	unsigned commit_delay_ms;
+	size_t max_file_bytes;
+	void (*on_commit)(void *ctx);
+	void *ctx;
+};
+
+#define LOG_MOD "index"
+
+/* ---- documents ---------------------------------------------------------- */
+
+ns_status_t ns_index_idterm(const char *relpath, char *buf, size_t size)
+{
+	size_t need = strlen(NS_PREFIX_ID) + strlen(relpath);
+	if (!*relpath || need > NSX_MAX_TERM || need + 1 > size)
+		return NS_ERR_TOO_LARGE;
+	snprintf(buf, size, "%s%s", NS_PREFIX_ID, relpath);
+	return NS_OK;
+}
+
+static json_t *strv_json(const ns_strv_t *sv)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < sv->n; i++)
+		if (json_array_append_new(arr, json_string(sv->v[i])) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+/* The stored data: what a hit shows, and the text snippets are cut from. */
+static char *stored_data(const ns_article_t *a, const char *relpath)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, "
+	                      "s:s, s:i, s:s}",
+	                      "path", relpath, "title", a->title,
+	                      "standfirst", a->standfirst, "date", a->date,
+	                      "time", a->time, "section", a->section,
+	                      "tags", strv_json(&a->tags),
+	                      "authors", strv_json(&a->authors),
+	                      "language", a->language, "format", a->format,
+	                      "reading_minutes", (json_int_t)a->reading_minutes,
+	                      "text", a->body);
+	if (!o)
+		return NULL;
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+static nsx_status_t add_date_terms(nsx_doc_t *doc, const char *date)
+{
+	/* date is "YYYY-MM-DD"; terms and the slot use "YYYYMMDD". */
+	char ymd[9] = {date[0], date[1], date[2], date[3], date[5], date[6],
+	               date[8], date[9], '\0'};
+	char part[9];
+	nsx_status_t st = nsx_doc_set_value(doc, NS_SLOT_DATE, ymd, 8);
+	snprintf(part, sizeof part, "%.4s", ymd);
+	if (st == NSX_OK)
+		st = nsx_doc_add_boolean(doc, NS_PREFIX_YEAR, part);
+	snprintf(part, sizeof part, "%.6s", ymd);
+	if (st == NSX_OK)
+		st = nsx_doc_add_boolean(doc, NS_PREFIX_MONTH, part);
+	if (st == NSX_OK)
+		st = nsx_doc_add_boolean(doc, NS_PREFIX_DAY, ymd);
+	return st;
+}
+
+ns_status_t ns_index_build_doc(const ns_article_t *a, const char *relpath,
+                               nsx_doc_t **out)
+{
+	if (!a || !relpath || !out)
+		return NS_ERR_INVALID;
+	nsx_doc_t *doc = NULL;
+	nsx_status_t st = nsx_doc_new(a->language, &doc);
+	if (st == NSX_INVALID) /* no stemmer for this language: index as is */
+		st = nsx_doc_new("none", &doc);
+	if (st != NSX_OK)
+		return st == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
+
+	st = nsx_doc_index_text(doc, a->title, strlen(a->title),
+	                        NS_WDF_TITLE, NULL);
+	if (st == NSX_OK)
+		st = nsx_doc_index_text(doc, a->title, strlen(a->title), 1,
+		                        NS_PREFIX_TITLE);
+	if (st == NSX_OK)
+		st = nsx_doc_index_text(doc, a->standfirst, strlen(a->standfirst),
+		                        NS_WDF_STANDFIRST, NULL);
+	if (st == NSX_OK)
+		st = nsx_doc_index_text(doc, a->body, strlen(a->body),
+		                        NS_WDF_BODY, NULL);
+	for (size_t i = 0; st == NSX_OK && i < a->authors.n; i++) {
+		const char *name = a->authors.v[i];
+		st = nsx_doc_index_text(doc, name, strlen(name), 1,
+		                        NS_PREFIX_AUTHOR);
+		/* A name too long for one term is still searchable as words. */
+		if (st == NSX_OK &&
+		    nsx_doc_add_boolean(doc, NS_PREFIX_AUTHOR_EXACT, name) == NSX_NO_MEMORY)
+			st = NSX_NO_MEMORY;
+	}
+	for (size_t i = 0; st == NSX_OK && i < a->tags.n; i++)
+		if (nsx_doc_add_boolean(doc, NS_PREFIX_TAG, a->tags.v[i]) == NSX_NO_MEMORY)
+			st = NSX_NO_MEMORY;
+	if (st == NSX_OK && a->section[0] &&
+	    nsx_doc_add_boolean(doc, NS_PREFIX_SECTION, a->section) == NSX_NO_MEMORY)
+		st = NSX_NO_MEMORY;
+	if (st == NSX_OK)
+		st = nsx_doc_add_boolean(doc, NS_PREFIX_LANG, a->language);
+	if (st == NSX_OK && a->date[0])
+		st = add_date_terms(doc, a->date);
+
+	char *data = NULL;
+	if (st == NSX_OK) {
+		data = stored_data(a, relpath);
+		st = data ? nsx_doc_set_data(doc, data, strlen(data)) : NSX_NO_MEMORY;
+	}
+	free(data);
+	if (st != NSX_OK) {
+		nsx_doc_free(doc);
+		return st == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
+	}
+	*out = doc;
+	return NS_OK;
+}
+
+/* ---- the queue ------------------------------------------------------------ */
+
+static ns_status_t enqueue(ns_indexer_t *ix, enum job_op op, const char *path,
+                           uint64_t *seq)
+{
+	if (!ix || !path)
+		return NS_ERR_INVALID;
+	size_t len = strlen(path);
+	struct job *j = malloc(sizeof *j + len + 1);
+	if (!j)
+		return NS_ERR_NOMEM;
+	j->next = NULL;
+	j->op = op;
+	memcpy(j->path, path, len + 1);
+
+	pthread_mutex_lock(&ix->mu);
+	/* The same request twice in a row (an editor's burst of writes) is
+	 * one piece of work. */
+	if (op != JOB_BARRIER && ix->tail && ix->tail->op == op &&
+	    strcmp(ix->tail->path, path) == 0) {
+		pthread_mutex_unlock(&ix->mu);
+		free(j);
+		return NS_OK;
+	}
+	if (ix->tail)
+		ix->tail->next = j;
+	else
+		ix->head = j;
+	ix->tail = j;
+	if (op == JOB_BARRIER) {
+		if (seq)
+			*seq = ++ix->barriers_queued;
+	} else {
+		ix->stats.queued++;
+	}
+	pthread_cond_signal(&ix->wake);
+	pthread_mutex_unlock(&ix->mu);
+	return NS_OK;
+}
+
+ns_status_t ns_indexer_put(ns_indexer_t *ix, const char *relpath)
+{
+	return enqueue(ix, JOB_PUT, relpath, NULL);
+}
+
+ns_status_t ns_indexer_remove(ns_indexer_t *ix, const char *relpath)
+{
+	return enqueue(ix, JOB_REMOVE, relpath, NULL);
+}
+
+ns_status_t ns_indexer_remove_tree(ns_indexer_t *ix, const char *reldir)
+{
+	return enqueue(ix, JOB_REMOVE_TREE, reldir, NULL);
+}
+
+ns_status_t ns_indexer_barrier(ns_indexer_t *ix, uint64_t *seq)
+{
+	return enqueue(ix, JOB_BARRIER, "", seq);
+}
+
+void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out)
+{
+	pthread_mutex_lock(&ix->mu);
+	*out = ix->stats;
+	pthread_mutex_unlock(&ix->mu);
+}
+
+/* ---- the writer thread ------------------------------------------------------ */
+
+static void count(ns_indexer_t *ix, uint64_t *field, uint64_t n)
+{
+	pthread_mutex_lock(&ix->mu);
+	*field += n;
+	pthread_mutex_unlock(&ix->mu);
+}
+
+/* Returns true when the index changed. */
+static bool remove_path(ns_indexer_t *ix, const char *relpath)
+{
+	char idterm[NSX_MAX_TERM + 1];
+	if (ns_index_idterm(relpath, idterm, sizeof idterm) != NS_OK)
+		return false;
+	nsx_status_t st = nsx_writer_delete(ix->w, idterm);
+	if (st != NSX_OK) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot delete: %s", relpath,
+		       nsx_writer_error(ix->w));
+		return false;
+	}
+	ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: removed", relpath);
+	count(ix, &ix->stats.removed, 1);
+	return true;
+}
+
+static bool remove_tree(ns_indexer_t *ix, const char *reldir)
+{
+	char prefix[NSX_MAX_TERM + 2];
+	unsigned n = 0;
+	int len = snprintf(prefix, sizeof prefix, "%s%s/", NS_PREFIX_ID, reldir);
+	if (len < 0 || (size_t)len >= sizeof prefix)
+		return false;
+	if (nsx_writer_delete_prefix(ix->w, prefix, &n) != NSX_OK) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "%s/: cannot delete: %s", reldir,
+		       nsx_writer_error(ix->w));
+		return false;
+	}
+	ns_log(NS_LOG_DEBUG, LOG_MOD, "%s/: removed %u articles", reldir, n);
+	count(ix, &ix->stats.removed, n);
+	return n > 0;
+}
+
+static void put_failed(ns_indexer_t *ix, const char *relpath, const char *why)
+{
+	ns_log(NS_LOG_WARNING, LOG_MOD, "%s: not indexed: %s", relpath, why);
+	count(ix, &ix->stats.failed, 1);
+}
+
+static bool put_path(ns_indexer_t *ix, const char *relpath)
+{
+	char idterm[NSX_MAX_TERM + 1];
+	if (ns_index_idterm(relpath, idterm, sizeof idterm) != NS_OK) {
+		put_failed(ix, relpath, "path longer than an index term allows");
+		return false;
+	}
+	size_t plen = strlen(ix->root) + 1 + strlen(relpath) + 1;
+	char *full = malloc(plen);
+	if (!full) {
+		put_failed(ix, relpath, "out of memory");
+		return false;
+	}
+	snprintf(full, plen, "%s/%s", ix->root, relpath);
+	char *bytes = NULL;
+	size_t len = 0;
+	ns_status_t st = ns_read_file(full, ix->max_file_bytes, &bytes, &len);
+	int err = errno;
+	free(full);
+	if (st == NS_ERR_IO && (err == ENOENT || err == ENOTDIR))
+		return remove_path(ix, relpath); /* gone before its turn */
+	if (st != NS_OK) {
+		/* Whatever was indexed for it is no longer what is on disk. */
+		put_failed(ix, relpath, st == NS_ERR_IO ? strerror(err)
+		                                        : ns_status_str(st));
+		remove_path(ix, relpath);
+		return true;
+	}
+
+	ns_article_t *a = NULL;
+	nsx_doc_t *doc = NULL;
+	const char *base = strrchr(relpath, '/');
+	st = ns_article_parse(bytes, len, base ? base + 1 : relpath, &a);
+	free(bytes);
+	if (st == NS_OK)
+		st = ns_index_build_doc(a, relpath, &doc);
+	ns_article_free(a);
+	if (st != NS_OK) {
+		put_failed(ix, relpath, ns_status_str(st));
+		remove_path(ix, relpath);
+		return true;
+	}
+	nsx_status_t xst = nsx_writer_replace(ix->w, idterm, doc);
+	nsx_doc_free(doc);
+	if (xst != NSX_OK) {
+		put_failed(ix, relpath, nsx_writer_error(ix->w));
+		return false;
+	}
+	ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: indexed", relpath);
+	count(ix, &ix->stats.indexed, 1);
+	return true;
+}
+
+static void commit(ns_indexer_t *ix)
+{
+	if (nsx_writer_commit(ix->w) != NSX_OK) {
+		/* The changes stay pending in Xapian; the next commit retries. */
+		ns_log(NS_LOG_ERR, LOG_MOD, "commit failed: %s",
+		       nsx_writer_error(ix->w));
+		return;
+	}
+	uint64_t rev = nsx_writer_revision(ix->w);
+	uint64_t docs = nsx_writer_doccount(ix->w);
+	pthread_mutex_lock(&ix->mu);
+	ix->stats.revision = rev;
+	ix->stats.documents = docs;
+	pthread_mutex_unlock(&ix->mu);
+}
+
+static void notify(ns_indexer_t *ix)
+{
+	if (ix->on_commit)
+		ix->on_commit(ix->ctx);
+}
+
+static struct timespec deadline_after(unsigned ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+static void *writer_main(void *arg)
+{
+	ns_indexer_t *ix = arg;
+	unsigned pending = 0;       /* changes not yet committed */
+	struct timespec deadline;   /* when they must be, if pending */
+
+	pthread_mutex_lock(&ix->mu);
+	for (;;) {
+		bool timed_out = false;
+		while (!ix->head && !ix->stopping && !timed_out) {
+			if (pending)
+				timed_out = pthread_cond_timedwait(&ix->wake, &ix->mu,
+				                                   &deadline) == ETIMEDOUT;
+			else
+				pthread_cond_wait(&ix->wake, &ix->mu);
+		}
+		if (ix->stopping)
+			break;
+		if (timed_out && pending) {
+			pthread_mutex_unlock(&ix->mu);
+			commit(ix);
+			notify(ix);
+			pending = 0;
+			pthread_mutex_lock(&ix->mu);
+			continue;
+		}
+		struct job *j = ix->head;
+		if (!j)
+			continue;
+		ix->head = j->next;
+		if (!ix->head)
+			ix->tail = NULL;
+		if (j->op != JOB_BARRIER)
+			ix->stats.queued--;
+		pthread_mutex_unlock(&ix->mu);
+
+		bool changed = false;
+		switch (j->op) {
+		case JOB_PUT: changed = put_path(ix, j->path); break;
+		case JOB_REMOVE: changed = remove_path(ix, j->path); break;
+		case JOB_REMOVE_TREE: changed = remove_tree(ix, j->path); break;
+		case JOB_BARRIER:
+			if (pending)
+				commit(ix);
+			pending = 0;
+			count(ix, &ix->stats.barriers, 1);
+			notify(ix);
+			break;
+		}
+		free(j);
+		if (changed && pending++ == 0)
+			deadline = deadline_after(ix->commit_delay_ms);
+		if (pending >= ix->batch_max) {
+			commit(ix);
+			notify(ix);
+			pending = 0;
+		}
+		pthread_mutex_lock(&ix->mu);
+	}
+	pthread_mutex_unlock(&ix->mu);
+	if (pending)
+		commit(ix);
+	return NULL;
+}
+
+ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
+                             ns_indexer_t **out, char **errmsg)
+{
+	if (errmsg)
+		*errmsg = NULL;
+	if (!opts || !opts->index_dir || !opts->articles_dir || !out)
+		return NS_ERR_INVALID;
+	ns_indexer_t *ix = calloc(1, sizeof *ix);
+	if (!ix)
+		return NS_ERR_NOMEM;
+	ix->root = strdup(opts->articles_dir);
+	ix->batch_max = opts->batch_max ? opts->batch_max : 1000;
+	ix->commit_delay_ms = opts->commit_delay_ms ? opts->commit_delay_ms : 50;
+	ix->max_file_bytes = opts->max_file_bytes ? opts->max_file_bytes
+	                                          : 32u << 20;
+	ix->on_commit = opts->on_commit;
+	ix->ctx = opts->ctx;
+	if (!ix->root) {
+		free(ix);
+		return NS_ERR_NOMEM;
+	}
+	nsx_status_t xst = nsx_writer_open(opts->index_dir, &ix->w, errmsg);
+	if (xst != NSX_OK) {
+		free(ix->root);
+		free(ix);
+		return NS_ERR_INDEX;
+	}
+	ix->stats.revision = nsx_writer_revision(ix->w);
+	ix->stats.documents = nsx_writer_doccount(ix->w);
+
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ix->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&ix->mu, NULL);
+	int rc = pthread_create(&ix->thread, NULL, writer_main, ix);
+	if (rc != 0) {
+		if (errmsg)
+			*errmsg = strdup(strerror(rc));
+		nsx_writer_close(ix->w);
+		pthread_cond_destroy(&ix->wake);
+		pthread_mutex_destroy(&ix->mu);
+		free(ix->root);
+		free(ix);
+		return NS_ERR_IO;
+	}
+	*out = ix;
+	return NS_OK;
+}
+
+void ns_indexer_stop(ns_indexer_t *ix)
+{
+	if (!ix)
+		return;
+	pthread_mutex_lock(&ix->mu);
+	ix->stopping = true;
+	pthread_cond_signal(&ix->wake);
+	pthread_mutex_unlock(&ix->mu);
+	pthread_join(ix->thread, NULL);
+
+	size_t dropped = 0;
+	for (struct job *j = ix->head, *next; j; j = next) {
+		next = j->next;
+		free(j);
+		dropped++;
+	}
+	if (dropped)
+		ns_log(NS_LOG_NOTICE, LOG_MOD,
+		       "stopped with %zu paths queued; the next start rescans",
+		       dropped);
+	nsx_writer_close(ix->w);
+	pthread_cond_destroy(&ix->wake);
+	pthread_mutex_destroy(&ix->mu);
+	free(ix->root);
+	free(ix);
+}

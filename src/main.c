@@ -1,0 +1,369 @@
+/* main.c - nsearchd: wires the watcher, the writer, the readers and the
+ * socket together on one libuv loop, and stops them in order.
+ *
+ * Start-up errors are fatal with a clear message and exit status 1; errors
+ * about one file or one request are logged and the daemon carries on.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "config.h"
+#include "nsearch/index.h"
+#include "nsearch/log.h"
+#include "nsearch/query.h"
+#include "nsearch/server.h"
+#include "nsearch/watch.h"
+
+#if NS_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#else
+static int sd_notify(int unset, const char *state) { return 0; }
+#endif
+
+#define LOG_MOD "main"
+
+struct daemon {
+	uv_loop_t loop;
+	uv_signal_t sigint, sigterm;
+	uv_async_t committed;       /* the writer committed or passed a barrier */
+	pthread_mutex_t async_mu;   /* guards committed_open */
+	bool committed_open;        /* uv_async_send is allowed */
+	ns_indexer_t *ix;
+	ns_searcher_t *searcher;
+	ns_watch_t *watch;
+	ns_server_t *server;
+	uint64_t ready_barrier;     /* the barrier queued after the first scan */
+	bool ready;
+	bool stopping;
+	const char *socket_path;
+};
+
+/* ---- watcher -> writer ---- */
+
+static void on_put(void *ctx, const char *relpath)
+{
+	struct daemon *d = ctx;
+	if (ns_indexer_put(d->ix, relpath) != NS_OK)
+		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot queue: out of memory",
+		       relpath);
+}
+
+static void on_remove(void *ctx, const char *relpath)
+{
+	struct daemon *d = ctx;
+	if (ns_indexer_remove(d->ix, relpath) != NS_OK)
+		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot queue: out of memory",
+		       relpath);
+}
+
+static void on_remove_tree(void *ctx, const char *reldir)
+{
+	struct daemon *d = ctx;
+	if (ns_indexer_remove_tree(d->ix, reldir) != NS_OK)
+		ns_log(NS_LOG_ERR, LOG_MOD, "%s/: cannot queue: out of memory",
+		       reldir);
+}
+
+/* Writer thread: wake the loop, which does the rest. */
+static void on_commit(void *ctx)
+{
+	struct daemon *d = ctx;
+	pthread_mutex_lock(&d->async_mu);
+	if (d->committed_open)
+		uv_async_send(&d->committed);
+	pthread_mutex_unlock(&d->async_mu);
+}
+
+static void close_committed(struct daemon *d)
+{
+	pthread_mutex_lock(&d->async_mu);
+	d->committed_open = false;
+	pthread_mutex_unlock(&d->async_mu);
+	uv_close((uv_handle_t *)&d->committed, NULL);
+}
+
+static void on_committed(uv_async_t *h)
+{
+	struct daemon *d = h->data;
+	ns_indexer_stats_t st;
+	ns_indexer_stats(d->ix, &st);
+	if (!d->ready && d->ready_barrier && st.barriers >= d->ready_barrier) {
+		d->ready = true;
+		ns_log(NS_LOG_NOTICE, LOG_MOD,
+		       "ready: %llu articles in the index (revision %llu, %llu "
+		       "not indexable); listening on %s",
+		       (unsigned long long)st.documents,
+		       (unsigned long long)st.revision,
+		       (unsigned long long)st.failed, d->socket_path);
+		sd_notify(0, "READY=1\nSTATUS=ready");
+	}
+}
+
+static void status_of(void *ctx, ns_daemon_status_t *out)
+{
+	struct daemon *d = ctx;
+	ns_indexer_stats_t st;
+	ns_indexer_stats(d->ix, &st);
+	out->revision = st.revision;
+	out->documents = st.documents;
+	out->queued = st.queued;
+	out->indexed = st.indexed;
+	out->removed = st.removed;
+	out->failed = st.failed;
+	out->ready = d->ready;
+}
+
+/* ---- stopping ---- */
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	ns_log(NS_LOG_NOTICE, LOG_MOD, "%s: stopping", strsignal(signum));
+	sd_notify(0, "STOPPING=1");
+	ns_server_close(d->server);
+	d->server = NULL;
+	ns_watch_close(d->watch);
+	d->watch = NULL;
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	close_committed(d);
+}
+
+/* ---- options ---- */
+
+struct options {
+	const char *articles;
+	const char *index;
+	const char *socket;
+	unsigned batch;
+	unsigned commit_delay_ms;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	"usage: nsearchd [OPTION]...\n"
+	"Index an article tree into Xapian, keep it fresh, and answer searches\n"
+	"on a Unix socket (newline-delimited JSON, see docs/protocol.md).\n"
+	"\n"
+	"  -a, --articles DIR     the article tree to index and watch\n"
+	"                         (default: $NSEARCH_ARTICLES, else /srv/nsearch/articles)\n"
+	"  -i, --index DIR        the Xapian database, created if missing\n"
+	"                         (default: $STATE_DIRECTORY/index, else /var/lib/nsearch/index)\n"
+	"  -s, --socket PATH      the Unix socket to listen on (default: $NSEARCH_SOCKET,\n"
+	"                         else /run/nsearch/nsearch.sock as root,\n"
+	"                         else $XDG_RUNTIME_DIR/nsearch.sock)\n"
+	"  -b, --batch N          commit after N changes at most (default 1000)\n"
+	"      --commit-delay MS  or MS milliseconds after the first (default 50)\n"
+	"  -l, --log-level LEVEL  err, warning, notice, info or debug (default info)\n"
+	"  -h, --help             this help\n"
+	"  -V, --version          version of nsearchd and of Xapian\n");
+}
+
+static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || !*s || *end || v < lo || v > hi)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"articles", required_argument, NULL, 'a'},
+		{"index", required_argument, NULL, 'i'},
+		{"socket", required_argument, NULL, 's'},
+		{"batch", required_argument, NULL, 'b'},
+		{"commit-delay", required_argument, NULL, 'c'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	int opt, level;
+	while ((opt = getopt_long(argc, argv, "a:i:s:b:l:hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'a': o->articles = optarg; break;
+		case 'i': o->index = optarg; break;
+		case 's': o->socket = optarg; break;
+		case 'b':
+			if (!parse_uint(optarg, 1, 1000000, &o->batch)) {
+				fprintf(stderr, "nsearchd: --batch: not a number from 1 to 1000000: %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			if (!parse_uint(optarg, 1, 60000, &o->commit_delay_ms)) {
+				fprintf(stderr, "nsearchd: --commit-delay: not a number of ms from 1 to 60000: %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'l':
+			if ((level = ns_log_level_parse(optarg)) < 0) {
+				fprintf(stderr, "nsearchd: --log-level: unknown level '%s'\n", optarg);
+				return 2;
+			}
+			ns_log_level = level;
+			break;
+		case 'h': usage(stdout); return 0;
+		case 'V':
+			printf("nsearchd %s (Xapian %s, libuv %s)\n", NS_VERSION,
+			       nsx_xapian_version(), uv_version_string());
+			return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nsearchd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+/* mkdir -p for the index's parent directories. */
+static void make_parents(const char *path)
+{
+	char *p = strdup(path);
+	if (!p)
+		return;
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			break;
+		*s = '/';
+	}
+	free(p);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	int rc = parse_options(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+
+	char index_default[PATH_MAX], socket_buf[PATH_MAX];
+	const char *state = getenv("STATE_DIRECTORY"); /* systemd StateDirectory= */
+	if (!o.articles)
+		o.articles = getenv("NSEARCH_ARTICLES");
+	if (!o.articles || !*o.articles)
+		o.articles = "/srv/nsearch/articles";
+	if (!o.index) {
+		snprintf(index_default, sizeof index_default, "%s/index",
+		         state && *state ? state : "/var/lib/nsearch");
+		o.index = index_default;
+	}
+	if (!o.socket)
+		o.socket = ns_default_socket(socket_buf, sizeof socket_buf);
+
+	char root[PATH_MAX];
+	struct stat st;
+	if (!realpath(o.articles, root) || stat(root, &st) < 0) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "articles directory %s: %s",
+		       o.articles, strerror(errno));
+		return 1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "articles directory %s: not a directory",
+		       o.articles);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	struct daemon d = {.socket_path = o.socket};
+	char *err = NULL;
+	make_parents(o.index);
+	ns_indexer_opts_t iopts = {
+		.index_dir = o.index, .articles_dir = root,
+		.batch_max = o.batch, .commit_delay_ms = o.commit_delay_ms,
+		.on_commit = on_commit, .ctx = &d,
+	};
+	uv_loop_init(&d.loop);
+	uv_async_init(&d.loop, &d.committed, on_committed);
+	d.committed.data = &d;
+	pthread_mutex_init(&d.async_mu, NULL);
+	d.committed_open = true;
+	if (ns_indexer_start(&iopts, &d.ix, &err) != NS_OK) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "index %s: %s", o.index,
+		       err ? err : "cannot open");
+		free(err);
+		close_committed(&d);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+		uv_loop_close(&d.loop);
+		return 1;
+	}
+	ns_searcher_new(o.index, &d.searcher);
+	ns_server_handlers_t handlers = {
+		.searcher = d.searcher, .status = status_of, .ctx = &d,
+	};
+	ns_watch_cbs_t cbs = {
+		.put = on_put, .remove = on_remove, .remove_tree = on_remove_tree,
+		.ctx = &d,
+	};
+	rc = 0;
+	if (!d.searcher) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "out of memory");
+		rc = 1;
+	} else if (ns_server_listen(&d.loop, o.socket, &handlers, &d.server,
+	                            &err) != NS_OK) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "socket %s", err ? err : o.socket);
+		rc = 1;
+	} else if (ns_watch_start(&d.loop, root, &cbs, &d.watch, &err) != NS_OK) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "watch %s: %s", root,
+		       err ? err : "cannot start");
+		rc = 1;
+	}
+	free(err);
+	if (rc) {
+		ns_server_close(d.server);
+		close_committed(&d);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+		ns_indexer_stop(d.ix);
+		ns_searcher_free(d.searcher);
+		uv_loop_close(&d.loop);
+		return rc;
+	}
+	ns_indexer_stats_t ist;
+	ns_indexer_stats(d.ix, &ist);
+	ns_log(NS_LOG_INFO, LOG_MOD,
+	       "nsearchd %s: articles %s, index %s (%llu articles), %llu files "
+	       "to index", NS_VERSION, root, o.index,
+	       (unsigned long long)ist.documents, (unsigned long long)ist.queued);
+	ns_indexer_barrier(d.ix, &d.ready_barrier);
+
+	uv_signal_init(&d.loop, &d.sigint);
+	uv_signal_init(&d.loop, &d.sigterm);
+	d.sigint.data = d.sigterm.data = &d;
+	uv_signal_start(&d.sigint, on_signal, SIGINT);
+	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+
+	uv_run(&d.loop, UV_RUN_DEFAULT);
+
+	/* The loop is empty: no connection, no search in flight.  Commit what
+	 * the writer has in hand and leave. */
+	ns_indexer_stop(d.ix);
+	ns_searcher_free(d.searcher);
+	rc = uv_loop_close(&d.loop);
+	if (rc)
+		ns_log(NS_LOG_WARNING, LOG_MOD, "loop closed with handles open: %s",
+		       uv_strerror(rc));
+	ns_log(NS_LOG_NOTICE, LOG_MOD, "stopped");
+	return 0;
+}

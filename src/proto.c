@@ -1,0 +1,386 @@
+/* proto.c - decodes requests and encodes replies of the NDJSON protocol.
+ *
+ * Pure functions over jansson; no I/O.  Every malformed request becomes an
+ * error with a stable code, never a crash or a dropped connection.
+ */
+#include "nsearch/proto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool fail(ns_proto_err_t *err, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool fail(ns_proto_err_t *err, const char *code, const char *fmt, ...)
+{
+	err->code = code;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+void ns_request_clear(ns_request_t *req)
+{
+	json_decref(req->id);
+	free(req->q);
+	free(req->hl_start);
+	free(req->hl_end);
+	memset(req, 0, sizeof *req);
+}
+
+/* An optional integer field within [lo, hi]; *OUT untouched when absent. */
+static bool get_uint(json_t *o, const char *key, unsigned lo, unsigned hi,
+                     unsigned *out, ns_proto_err_t *err)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return true;
+	if (!json_is_integer(v))
+		return fail(err, NS_E_BAD_REQUEST, "\"%s\" must be an integer", key);
+	json_int_t n = json_integer_value(v);
+	if (n < (json_int_t)lo || n > (json_int_t)hi)
+		return fail(err, NS_E_BAD_REQUEST,
+		            "\"%s\" must be between %u and %u", key, lo, hi);
+	*out = (unsigned)n;
+	return true;
+}
+
+static bool get_marker(json_t *o, const char *key, char **out,
+                       ns_proto_err_t *err)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return true;
+	if (!json_is_string(v) || json_string_length(v) > NS_PROTO_MAX_MARKER)
+		return fail(err, NS_E_BAD_REQUEST,
+		            "\"%s\" must be a string of at most %d bytes", key,
+		            NS_PROTO_MAX_MARKER);
+	*out = strdup(json_string_value(v));
+	return *out ? true : fail(err, NS_E_INTERNAL, "out of memory");
+}
+
+static bool only_fields(json_t *o, const char *const *allowed,
+                        ns_proto_err_t *err)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v) {
+		bool ok = false;
+		for (size_t i = 0; allowed[i] && !ok; i++)
+			ok = strcmp(key, allowed[i]) == 0;
+		if (!ok)
+			return fail(err, NS_E_BAD_REQUEST, "unknown field \"%.64s\"",
+			            key);
+	}
+	return true;
+}
+
+static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
+{
+	static const char *const fields[] = {
+		"id", "op", "q", "limit", "offset", "snippet_length",
+		"highlight_start", "highlight_end", NULL,
+	};
+	if (!only_fields(o, fields, err))
+		return false;
+	json_t *q = json_object_get(o, "q");
+	if (!q)
+		return fail(err, NS_E_BAD_REQUEST, "\"q\" is required");
+	if (!json_is_string(q))
+		return fail(err, NS_E_BAD_REQUEST, "\"q\" must be a string");
+	if (json_string_length(q) == 0)
+		return fail(err, NS_E_BAD_REQUEST, "\"q\" is empty");
+	if (strlen(json_string_value(q)) != json_string_length(q))
+		return fail(err, NS_E_BAD_REQUEST, "\"q\" contains a NUL byte");
+	req->limit = NS_PROTO_DEFAULT_LIMIT;
+	if (!get_uint(o, "limit", 1, NS_PROTO_MAX_LIMIT, &req->limit, err) ||
+	    !get_uint(o, "offset", 0, NS_PROTO_MAX_OFFSET, &req->offset, err) ||
+	    !get_uint(o, "snippet_length", 20, NS_PROTO_MAX_SNIPPET,
+	              &req->snippet_length, err) ||
+	    !get_marker(o, "highlight_start", &req->hl_start, err) ||
+	    !get_marker(o, "highlight_end", &req->hl_end, err))
+		return false;
+	if (!(req->q = strdup(json_string_value(q))))
+		return fail(err, NS_E_INTERNAL, "out of memory");
+	return true;
+}
+
+bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
+                     ns_proto_err_t *err)
+{
+	memset(req, 0, sizeof *req);
+	req->id = json_null();
+	json_error_t jerr;
+	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o)
+		return fail(err, NS_E_BAD_JSON, "not JSON: %s (column %d)",
+		            jerr.text, jerr.column);
+	bool ok = false;
+	if (!json_is_object(o)) {
+		fail(err, NS_E_BAD_JSON, "a request must be a JSON object");
+		goto out;
+	}
+	json_t *id = json_object_get(o, "id");
+	if (id) {
+		if (!json_is_string(id) && !json_is_integer(id) && !json_is_null(id)) {
+			fail(err, NS_E_BAD_REQUEST,
+			     "\"id\" must be a string, an integer or null");
+			goto out;
+		}
+		json_decref(req->id);
+		req->id = json_incref(id);
+	}
+	const char *op = json_string_value(json_object_get(o, "op"));
+	if (!json_object_get(o, "op")) {
+		fail(err, NS_E_BAD_REQUEST, "\"op\" is required");
+	} else if (!op) {
+		fail(err, NS_E_BAD_REQUEST, "\"op\" must be a string");
+	} else if (strcmp(op, "search") == 0) {
+		req->op = NS_OP_SEARCH;
+		ok = decode_search(o, req, err);
+	} else if (strcmp(op, "status") == 0) {
+		static const char *const fields[] = {"id", "op", NULL};
+		req->op = NS_OP_STATUS;
+		ok = only_fields(o, fields, err);
+	} else {
+		fail(err, NS_E_UNKNOWN_OP, "unknown op \"%.64s\"", op);
+	}
+out:
+	json_decref(o);
+	return ok;
+}
+
+/* ---- results ---- */
+
+void ns_result_free(ns_result_t *res)
+{
+	if (!res)
+		return;
+	for (size_t i = 0; i < res->nhits; i++) {
+		ns_hit_t *h = &res->hits[i];
+		free(h->path);
+		free(h->title);
+		free(h->date);
+		free(h->section);
+		ns_strv_clear(&h->tags);
+		ns_strv_clear(&h->authors);
+		free(h->snippet);
+	}
+	free(res->hits);
+	free(res);
+}
+
+/* ---- replies ---- */
+
+static char *finish(json_t *o)
+{
+	if (!o)
+		return NULL;
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	char *line = realloc(s, n + 2);
+	if (!line) {
+		free(s);
+		return NULL;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	return line;
+}
+
+static json_t *id_of(json_t *id)
+{
+	return id ? json_incref(id) : json_null();
+}
+
+static json_t *strv_array(const ns_strv_t *sv)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < sv->n; i++)
+		json_array_append_new(a, json_string(sv->v[i]));
+	return a;
+}
+
+char *ns_proto_search_reply(json_t *id, const ns_result_t *res)
+{
+	json_t *hits = json_array();
+	for (size_t i = 0; hits && i < res->nhits; i++) {
+		const ns_hit_t *h = &res->hits[i];
+		json_t *hit = json_pack("{s:i, s:f, s:s, s:s, s:s, s:s, s:o, s:o, s:s}",
+		                        "rank", (json_int_t)h->rank,
+		                        "score", h->score, "path", h->path,
+		                        "title", h->title, "date", h->date,
+		                        "section", h->section,
+		                        "tags", strv_array(&h->tags),
+		                        "authors", strv_array(&h->authors),
+		                        "snippet", h->snippet);
+		if (!hit || json_array_append_new(hits, hit) < 0) {
+			json_decref(hits);
+			return NULL;
+		}
+	}
+	if (!hits)
+		return NULL;
+	return finish(json_pack("{s:o, s:b, s:I, s:{s:I, s:I}, s:I, s:f, s:o}",
+	                        "id", id_of(id), "ok", 1,
+	                        "total", (json_int_t)res->total,
+	                        "total_bounds",
+	                        "min", (json_int_t)res->total_min,
+	                        "max", (json_int_t)res->total_max,
+	                        "revision", (json_int_t)res->revision,
+	                        "took_ms", res->took_ms,
+	                        "hits", hits));
+}
+
+char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
+{
+	return finish(json_pack("{s:o, s:b, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+	                        "id", id_of(id), "ok", 1,
+	                        "protocol", NS_PROTO_VERSION,
+	                        "ready", st->ready,
+	                        "revision", (json_int_t)st->revision,
+	                        "documents", (json_int_t)st->documents,
+	                        "queued", (json_int_t)st->queued,
+	                        "indexed", (json_int_t)st->indexed,
+	                        "removed", (json_int_t)st->removed,
+	                        "failed", (json_int_t)st->failed));
+}
+
+char *ns_proto_error_reply(json_t *id, const char *code, const char *message)
+{
+	/* A message is ours but may quote the client's bytes: never let
+	 * invalid UTF-8 turn an error reply into no reply. */
+	json_t *msg = json_string(message);
+	if (!msg)
+		msg = json_string("(message not valid UTF-8)");
+	return finish(json_pack("{s:o, s:b, s:{s:s, s:o}}", "id", id_of(id),
+	                        "ok", 0, "error", "code", code,
+	                        "message", msg));
+}
+
+/* ---- the client side ---- */
+
+char *ns_proto_search_request(long long id, const char *q, unsigned limit,
+                              unsigned offset, const char *hl_start,
+                              const char *hl_end)
+{
+	json_t *o = json_pack("{s:I, s:s, s:s, s:i, s:i}", "id", (json_int_t)id,
+	                      "op", "search", "q", q, "limit", (int)limit,
+	                      "offset", (int)offset);
+	if (o && hl_start)
+		json_object_set_new(o, "highlight_start", json_string(hl_start));
+	if (o && hl_end)
+		json_object_set_new(o, "highlight_end", json_string(hl_end));
+	return finish(o);
+}
+
+char *ns_proto_status_request(long long id)
+{
+	return finish(json_pack("{s:I, s:s}", "id", (json_int_t)id,
+	                        "op", "status"));
+}
+
+static char *dup_field(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return strdup(v ? v : "");
+}
+
+static uint64_t u64_field(json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+static void strv_field(json_t *o, const char *key, ns_strv_t *out)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(o, key), i, v) {
+		const char *s = json_string_value(v);
+		if (s)
+			ns_strv_push(out, s, strlen(s));
+	}
+}
+
+static ns_result_t *parse_result(json_t *o)
+{
+	ns_result_t *res = calloc(1, sizeof *res);
+	json_t *hits = json_object_get(o, "hits");
+	size_t n = json_array_size(hits);
+	if (!res || (n && !(res->hits = calloc(n, sizeof *res->hits)))) {
+		free(res);
+		return NULL;
+	}
+	res->total = u64_field(o, "total");
+	json_t *b = json_object_get(o, "total_bounds");
+	res->total_min = u64_field(b, "min");
+	res->total_max = u64_field(b, "max");
+	res->revision = u64_field(o, "revision");
+	res->took_ms = json_number_value(json_object_get(o, "took_ms"));
+	for (size_t i = 0; i < n; i++) {
+		json_t *h = json_array_get(hits, i);
+		ns_hit_t *hit = &res->hits[res->nhits++];
+		hit->rank = (unsigned)u64_field(h, "rank");
+		hit->score = json_number_value(json_object_get(h, "score"));
+		hit->path = dup_field(h, "path");
+		hit->title = dup_field(h, "title");
+		hit->date = dup_field(h, "date");
+		hit->section = dup_field(h, "section");
+		hit->snippet = dup_field(h, "snippet");
+		strv_field(h, "tags", &hit->tags);
+		strv_field(h, "authors", &hit->authors);
+	}
+	return res;
+}
+
+bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,
+                          ns_daemon_status_t *st, char **code,
+                          char **message)
+{
+	if (res)
+		*res = NULL;
+	if (code)
+		*code = NULL;
+	if (message)
+		*message = NULL;
+	json_error_t jerr;
+	json_t *o = json_loadb(line, len, 0, &jerr);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		if (code)
+			*code = strdup("BAD_REPLY");
+		if (message)
+			*message = strdup("the daemon's reply is not a JSON object");
+		return false;
+	}
+	bool ok = json_is_true(json_object_get(o, "ok"));
+	if (!ok) {
+		json_t *e = json_object_get(o, "error");
+		if (code)
+			*code = dup_field(e, "code");
+		if (message)
+			*message = dup_field(e, "message");
+	} else {
+		if (res && json_object_get(o, "hits"))
+			*res = parse_result(o);
+		if (st) {
+			st->revision = u64_field(o, "revision");
+			st->documents = u64_field(o, "documents");
+			st->queued = u64_field(o, "queued");
+			st->indexed = u64_field(o, "indexed");
+			st->removed = u64_field(o, "removed");
+			st->failed = u64_field(o, "failed");
+			st->ready = json_is_true(json_object_get(o, "ready"));
+		}
+	}
+	json_decref(o);
+	return ok;
+}

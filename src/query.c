@@ -1,0 +1,255 @@
+/* query.c - runs searches on pooled read-only Xapian readers.
+ *
+ * A reader is used by one thread at a time: a search takes one from the
+ * idle list (or opens a new one), brings it to the latest revision, and
+ * gives it back.  Xapian objects are never shared between two threads.
+ */
+#include "nsearch/query.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nsearch/schema.h"
+#include "nsx.h"
+
+struct idle_reader {
+	struct idle_reader *next;
+	nsx_reader_t *r;
+};
+
+struct ns_searcher {
+	char *index_dir;
+	pthread_mutex_t mu;
+	struct idle_reader *idle;   /* under mu */
+};
+
+/* The fields the query language knows (docs/protocol.md). */
+static const struct {
+	const char *field;
+	const char *prefix;
+	int boolean;
+} query_fields[] = {
+	{"title", NS_PREFIX_TITLE, 0},
+	{"author", NS_PREFIX_AUTHOR, 0},
+	{"tag", NS_PREFIX_TAG, 1},
+	{"section", NS_PREFIX_SECTION, 1},
+	{"lang", NS_PREFIX_LANG, 1},
+};
+
+ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out)
+{
+	if (!index_dir || !out)
+		return NS_ERR_INVALID;
+	ns_searcher_t *s = calloc(1, sizeof *s);
+	if (!s || !(s->index_dir = strdup(index_dir))) {
+		free(s);
+		return NS_ERR_NOMEM;
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	*out = s;
+	return NS_OK;
+}
+
+void ns_searcher_free(ns_searcher_t *s)
+{
+	if (!s)
+		return;
+	for (struct idle_reader *i = s->idle, *next; i; i = next) {
+		next = i->next;
+		nsx_reader_close(i->r);
+		free(i);
+	}
+	pthread_mutex_destroy(&s->mu);
+	free(s->index_dir);
+	free(s);
+}
+
+static nsx_status_t borrow(ns_searcher_t *s, nsx_reader_t **out, char **err)
+{
+	pthread_mutex_lock(&s->mu);
+	struct idle_reader *i = s->idle;
+	if (i)
+		s->idle = i->next;
+	pthread_mutex_unlock(&s->mu);
+	if (i) {
+		*out = i->r;
+		free(i);
+		return NSX_OK;
+	}
+	nsx_reader_t *r = NULL;
+	nsx_status_t st = nsx_reader_open(s->index_dir, &r, err);
+	for (size_t f = 0; st == NSX_OK && f < sizeof query_fields /
+	                                       sizeof *query_fields; f++)
+		st = nsx_reader_add_field(r, query_fields[f].field,
+		                          query_fields[f].prefix,
+		                          query_fields[f].boolean);
+	if (st != NSX_OK) {
+		if (r && err && !*err)
+			*err = strdup(nsx_reader_error(r));
+		nsx_reader_close(r);
+		return st;
+	}
+	*out = r;
+	return NSX_OK;
+}
+
+static void give_back(ns_searcher_t *s, nsx_reader_t *r)
+{
+	struct idle_reader *i = malloc(sizeof *i);
+	if (!i) {
+		nsx_reader_close(r);
+		return;
+	}
+	i->r = r;
+	pthread_mutex_lock(&s->mu);
+	i->next = s->idle;
+	s->idle = i;
+	pthread_mutex_unlock(&s->mu);
+}
+
+static char *json_str_dup(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return strdup(v ? v : "");
+}
+
+static ns_status_t json_strv(json_t *o, const char *key, ns_strv_t *out)
+{
+	json_t *arr = json_object_get(o, key);
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+		if (s && ns_strv_push(out, s, strlen(s)) != NS_OK)
+			return NS_ERR_NOMEM;
+	}
+	return NS_OK;
+}
+
+/* Fill H from the stored data of one hit and cut its snippet. */
+static ns_status_t fill_hit(const nsx_results_t *res, const nsx_hit_t *xh,
+                            const ns_search_req_t *req, ns_hit_t *h)
+{
+	json_t *o = json_loadb(xh->data, xh->data_len, 0, NULL);
+	if (!o)
+		return NS_ERR_INDEX; /* not our layout: report, don't guess */
+	h->rank = xh->rank + 1;
+	h->score = xh->score;
+	h->path = json_str_dup(o, "path");
+	h->title = json_str_dup(o, "title");
+	h->date = json_str_dup(o, "date");
+	h->section = json_str_dup(o, "section");
+	ns_status_t st = NS_OK;
+	if (!h->path || !h->title || !h->date || !h->section)
+		st = NS_ERR_NOMEM;
+	if (st == NS_OK)
+		st = json_strv(o, "tags", &h->tags);
+	if (st == NS_OK)
+		st = json_strv(o, "authors", &h->authors);
+
+	/* Snippets come from the standfirst and the body; a headline-only
+	 * article shows its title. */
+	ns_buf_t text = {0};
+	const char *standfirst = json_string_value(json_object_get(o, "standfirst"));
+	const char *body = json_string_value(json_object_get(o, "text"));
+	if (st == NS_OK && standfirst && *standfirst)
+		st = ns_buf_printf(&text, "%s\n\n", standfirst);
+	if (st == NS_OK && body)
+		st = ns_buf_append(&text, body, strlen(body));
+	if (st == NS_OK && text.len == 0)
+		st = ns_buf_append(&text, h->title, strlen(h->title));
+	if (st == NS_OK) {
+		nsx_status_t xst = nsx_results_snippet(
+			res, text.data, text.len,
+			req->snippet_length ? req->snippet_length : 200,
+			req->hl_start ? req->hl_start : "<b>",
+			req->hl_end ? req->hl_end : "</b>", &h->snippet);
+		if (xst != NSX_OK)
+			st = xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
+	}
+	ns_buf_free(&text);
+	json_decref(o);
+	return st;
+}
+
+static double elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
+                               ns_result_t **out, char **errmsg)
+{
+	if (errmsg)
+		*errmsg = NULL;
+	if (!s || !req || !req->q || !out)
+		return NS_ERR_INVALID;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	nsx_reader_t *r = NULL;
+	nsx_status_t xst = borrow(s, &r, errmsg);
+	if (xst != NSX_OK)
+		return xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
+	xst = nsx_reader_reopen(r);
+	nsx_results_t *xres = NULL;
+	if (xst == NSX_OK) {
+		nsx_search_t xreq = {
+			.query = req->q,
+			.language = "english",
+			.offset = req->offset,
+			.limit = req->limit,
+		};
+		xst = nsx_reader_search(r, &xreq, &xres);
+	}
+	if (xst != NSX_OK) {
+		if (errmsg)
+			*errmsg = strdup(nsx_reader_error(r));
+		/* A reader that failed for any reason but a bad query may be
+		 * broken: drop it rather than give it back. */
+		if (xst == NSX_BAD_QUERY)
+			give_back(s, r);
+		else
+			nsx_reader_close(r);
+		return xst == NSX_BAD_QUERY ? NS_ERR_BAD_QUERY
+		     : xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
+	}
+
+	ns_status_t st = NS_OK;
+	ns_result_t *res = calloc(1, sizeof *res);
+	size_t n = nsx_results_count(xres);
+	if (!res || (n && !(res->hits = calloc(n, sizeof *res->hits))))
+		st = NS_ERR_NOMEM;
+	if (st == NS_OK) {
+		res->total = nsx_results_estimated(xres);
+		res->total_min = nsx_results_lower_bound(xres);
+		res->total_max = nsx_results_upper_bound(xres);
+		res->revision = nsx_reader_revision(r);
+	}
+	for (size_t i = 0; st == NS_OK && i < n; i++) {
+		nsx_hit_t xh;
+		if (nsx_results_hit(xres, i, &xh) != NSX_OK) {
+			st = NS_ERR_INDEX;
+			break;
+		}
+		res->nhits++;
+		st = fill_hit(xres, &xh, req, &res->hits[i]);
+	}
+	nsx_results_free(xres);
+	give_back(s, r);
+	if (st != NS_OK) {
+		if (errmsg && !*errmsg)
+			*errmsg = strdup(ns_status_str(st));
+		ns_result_free(res);
+		return st;
+	}
+	res->took_ms = elapsed_ms(&t0);
+	*out = res;
+	return NS_OK;
+}

@@ -1,0 +1,513 @@
+/* server.c - the Unix socket, newline framing, and request dispatch.
+ *
+ * Runs on the loop thread only and never touches Xapian: a search goes to
+ * libuv's thread pool with its connection, and its reply comes back in the
+ * after-work callback.  One request per connection is in flight at a time,
+ * so replies come back in request order.  A client is never trusted: lines
+ * over the limit are answered with an error and dropped as they arrive,
+ * and a client that stops reading stops being read.
+ */
+#include "nsearch/server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "nsearch/log.h"
+
+#define LOG_MOD "server"
+#define MAX_CONNECTIONS 1024
+#define MAX_BUFFERED (4 * NS_PROTO_MAX_LINE)   /* unanswered input */
+#define MAX_UNSENT (4u << 20)                  /* replies not yet read */
+
+struct conn {
+	uv_pipe_t pipe;             /* first: the handle is the connection */
+	ns_server_t *srv;
+	struct conn *prev, *next;
+	unsigned long id;
+	ns_buf_t in;                /* bytes received, not yet answered */
+	bool discarding;            /* dropping the rest of an over-long line */
+	bool too_long_pending;      /* its error reply is still owed */
+	bool reading, eof, busy, shutting, closing, closed;
+	uv_work_t work;             /* the search in flight, when busy */
+	ns_request_t req;
+	char *reply;
+	uv_shutdown_t shutdown_req;
+};
+
+struct ns_server {
+	uv_loop_t *loop;
+	uv_pipe_t listener;
+	char *path;
+	ns_server_handlers_t h;
+	struct conn *conns;
+	unsigned live;              /* connections not yet freed */
+	unsigned long next_id;
+	bool closing, listener_closed;
+};
+
+struct write_req {
+	uv_write_t req;
+	char *data;
+};
+
+static void process_lines(struct conn *c);
+
+/* ---- lifetime ---- */
+
+static void maybe_free_server(ns_server_t *s)
+{
+	if (!s->listener_closed || s->live)
+		return;
+	free(s->path);
+	free(s);
+}
+
+static void conn_free(struct conn *c)
+{
+	ns_server_t *s = c->srv;
+	ns_buf_free(&c->in);
+	ns_request_clear(&c->req);
+	free(c->reply);
+	free(c);
+	s->live--;
+	maybe_free_server(s);
+}
+
+static void on_conn_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+	c->closed = true;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu: closed", c->id);
+	if (!c->busy) /* else the search's after-work callback frees it */
+		conn_free(c);
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+	conn_close(req->data);
+}
+
+/* The client said EOF and has every reply: close once they are sent. */
+static void conn_finish(struct conn *c)
+{
+	if (c->shutting || c->closing)
+		return;
+	c->shutting = true;
+	c->shutdown_req.data = c;
+	if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->pipe,
+	                on_shutdown) < 0)
+		conn_close(c);
+}
+
+/* ---- output ---- */
+
+static size_t unsent(struct conn *c)
+{
+	return uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe);
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+	struct write_req *wr = (struct write_req *)req;
+	struct conn *c = req->handle->data;
+	free(wr->data);
+	free(wr);
+	if (status < 0) {
+		if (status != UV_ECANCELED)
+			ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu: write failed: %s",
+			       c->id, uv_strerror(status));
+		conn_close(c);
+		return;
+	}
+	if (unsent(c) < MAX_UNSENT)
+		process_lines(c);
+}
+
+/* Send LINE (a reply ending in "\n"), which this function frees. */
+static void send_line(struct conn *c, char *line)
+{
+	if (!line) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "conn %lu: out of memory for a reply",
+		       c->id);
+		conn_close(c);
+		return;
+	}
+	struct write_req *wr = malloc(sizeof *wr);
+	if (!wr || c->closing) {
+		free(wr);
+		free(line);
+		return;
+	}
+	wr->data = line;
+	uv_buf_t buf = uv_buf_init(line, (unsigned)strlen(line));
+	if (uv_write(&wr->req, (uv_stream_t *)&c->pipe, &buf, 1, on_written) < 0) {
+		free(line);
+		free(wr);
+		conn_close(c);
+	}
+}
+
+static void send_error(struct conn *c, json_t *id, const char *code,
+                       const char *message)
+{
+	send_line(c, ns_proto_error_reply(id, code, message));
+}
+
+/* ---- searches on the thread pool ---- */
+
+static void search_work(uv_work_t *w)
+{
+	struct conn *c = w->data;
+	const ns_request_t *r = &c->req;
+	ns_search_req_t sreq = {
+		.q = r->q, .offset = r->offset, .limit = r->limit,
+		.snippet_length = r->snippet_length,
+		.hl_start = r->hl_start, .hl_end = r->hl_end,
+	};
+	ns_result_t *res = NULL;
+	char *err = NULL;
+	ns_status_t st = ns_searcher_search(c->srv->h.searcher, &sreq, &res,
+	                                    &err);
+	if (st == NS_OK)
+		c->reply = ns_proto_search_reply(r->id, res);
+	else if (st == NS_ERR_BAD_QUERY)
+		c->reply = ns_proto_error_reply(r->id, NS_E_BAD_QUERY,
+		                                err ? err : "bad query");
+	else if (st == NS_ERR_INDEX)
+		c->reply = ns_proto_error_reply(r->id, NS_E_UNAVAILABLE,
+		                                err ? err : "index unavailable");
+	else
+		c->reply = ns_proto_error_reply(r->id, NS_E_INTERNAL,
+		                                ns_status_str(st));
+	if (st != NS_OK && st != NS_ERR_BAD_QUERY)
+		ns_log(NS_LOG_ERR, "query", "conn %lu: search failed: %s", c->id,
+		       err ? err : ns_status_str(st));
+	free(err);
+	ns_result_free(res);
+}
+
+static void search_done(uv_work_t *w, int status)
+{
+	struct conn *c = w->data;
+	char *reply = c->reply;
+	c->reply = NULL;
+	c->busy = false;
+	if (status == UV_ECANCELED) {
+		free(reply);
+		reply = ns_proto_error_reply(c->req.id, NS_E_UNAVAILABLE,
+		                             "the daemon is stopping");
+	}
+	if (c->closed) {
+		free(reply);
+		conn_free(c);
+		return;
+	}
+	if (!c->closing)
+		send_line(c, reply);
+	else
+		free(reply);
+	ns_request_clear(&c->req);
+	process_lines(c);
+}
+
+/* ---- input ---- */
+
+static void handle_line(struct conn *c, const char *line, size_t len)
+{
+	while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
+	               line[len - 1] == '\t'))
+		len--;
+	size_t lead = 0;
+	while (lead < len && (line[lead] == ' ' || line[lead] == '\t'))
+		lead++;
+	if (lead == len)
+		return; /* blank lines are keep-alives, not requests */
+
+	ns_proto_err_t err;
+	if (!ns_proto_decode(line, len, &c->req, &err)) {
+		send_error(c, c->req.id, err.code, err.message);
+		ns_request_clear(&c->req);
+		return;
+	}
+	switch (c->req.op) {
+	case NS_OP_STATUS: {
+		ns_daemon_status_t st = {0};
+		c->srv->h.status(c->srv->h.ctx, &st);
+		send_line(c, ns_proto_status_reply(c->req.id, &st));
+		ns_request_clear(&c->req);
+		break;
+	}
+	case NS_OP_SEARCH:
+		c->busy = true;
+		c->work.data = c;
+		if (uv_queue_work(c->srv->loop, &c->work, search_work,
+		                  search_done) < 0) {
+			c->busy = false;
+			send_error(c, c->req.id, NS_E_INTERNAL,
+			           "cannot queue the search");
+			ns_request_clear(&c->req);
+		}
+		break;
+	}
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	buf->base = malloc(64 * 1024);
+	buf->len = buf->base ? 64 * 1024 : 0;
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
+static void update_reading(struct conn *c)
+{
+	bool want = !c->eof && !c->closing && c->in.len < MAX_BUFFERED &&
+	            unsent(c) < MAX_UNSENT;
+	if (want && !c->reading) {
+		if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0)
+			c->reading = true;
+	} else if (!want && c->reading) {
+		uv_read_stop((uv_stream_t *)&c->pipe);
+		c->reading = false;
+	}
+}
+
+static void process_lines(struct conn *c)
+{
+	while (!c->busy && !c->closing && unsent(c) < MAX_UNSENT) {
+		char *nl = c->in.len ? memchr(c->in.data, '\n', c->in.len) : NULL;
+		if (nl) {
+			size_t len = (size_t)(nl - c->in.data);
+			handle_line(c, c->in.data, len);
+			ns_buf_consume(&c->in, len + 1);
+		} else if (c->too_long_pending) {
+			c->too_long_pending = false;
+			char msg[96];
+			snprintf(msg, sizeof msg,
+			         "request line longer than %d bytes; discarded",
+			         NS_PROTO_MAX_LINE);
+			send_error(c, NULL, NS_E_LINE_TOO_LONG, msg);
+		} else if (c->eof && c->in.len) {
+			/* The last request may lack its newline. */
+			size_t len = c->in.len;
+			handle_line(c, c->in.data, len);
+			ns_buf_consume(&c->in, len);
+		} else {
+			break;
+		}
+	}
+	if (c->closing)
+		return;
+	update_reading(c);
+	if (c->eof && !c->busy && !c->in.len && !c->too_long_pending)
+		conn_finish(c);
+}
+
+/* Take N bytes from the socket into the line buffer. */
+static void feed(struct conn *c, const char *data, size_t n)
+{
+	if (c->discarding) {
+		const char *nl = memchr(data, '\n', n);
+		if (!nl)
+			return;
+		c->discarding = false;
+		n -= (size_t)(nl + 1 - data);
+		data = nl + 1;
+	}
+	if (ns_buf_append(&c->in, data, n) != NS_OK) {
+		conn_close(c);
+		return;
+	}
+	/* The unfinished line at the end must stay within the limit. */
+	const char *last_nl = memrchr(c->in.data, '\n', c->in.len);
+	size_t done = last_nl ? (size_t)(last_nl + 1 - c->in.data) : 0;
+	if (c->in.len - done > NS_PROTO_MAX_LINE) {
+		ns_log(NS_LOG_NOTICE, LOG_MOD,
+		       "conn %lu: request line over %d bytes, discarded", c->id,
+		       NS_PROTO_MAX_LINE);
+		c->in.len = done;
+		c->in.data[done] = '\0';
+		c->discarding = true;
+		c->too_long_pending = true;
+	}
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+	struct conn *c = stream->data;
+	if (nread > 0)
+		feed(c, buf->base, (size_t)nread);
+	free(buf->base);
+	if (nread == UV_EOF) {
+		c->eof = true;
+		c->discarding = false;
+	} else if (nread < 0) {
+		if (nread != UV_ECONNRESET)
+			ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu: read failed: %s",
+			       c->id, uv_strerror((int)nread));
+		conn_close(c);
+		return;
+	}
+	if (!c->closing)
+		process_lines(c);
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+	ns_server_t *s = listener->data;
+	if (status < 0) {
+		ns_log(NS_LOG_WARNING, LOG_MOD, "accept failed: %s",
+		       uv_strerror(status));
+		return;
+	}
+	struct conn *c = calloc(1, sizeof *c);
+	if (!c) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "out of memory for a connection");
+		return;
+	}
+	c->srv = s;
+	c->id = ++s->next_id;
+	uv_pipe_init(s->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	s->live++;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	if (uv_accept(listener, (uv_stream_t *)&c->pipe) < 0) {
+		conn_close(c);
+		return;
+	}
+	if (s->live > MAX_CONNECTIONS) {
+		ns_log(NS_LOG_WARNING, LOG_MOD,
+		       "conn %lu: refused, %d connections already open", c->id,
+		       MAX_CONNECTIONS);
+		conn_close(c);
+		return;
+	}
+	ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu: connected", c->id);
+	update_reading(c);
+}
+
+/* ---- the listener ---- */
+
+/* "PATH: WHY" as a new string. */
+static char *path_error(const char *path, const char *why)
+{
+	size_t n = strlen(path) + strlen(why) + 3;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s: %s", path, why);
+	return p;
+}
+
+/* Remove a socket file nobody listens on; refuse anything else. */
+static ns_status_t clear_stale(const char *path, char **errmsg)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return NS_OK;
+	if (!S_ISSOCK(st.st_mode)) {
+		*errmsg = path_error(path, "exists and is not a socket");
+		return NS_ERR_INVALID;
+	}
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+		close(fd);
+		*errmsg = path_error(path,
+		               "another daemon is already listening there");
+		return NS_ERR_INVALID;
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	return NS_OK;
+}
+
+ns_status_t ns_server_listen(uv_loop_t *loop, const char *path,
+                             const ns_server_handlers_t *h,
+                             ns_server_t **out, char **errmsg)
+{
+	*errmsg = NULL;
+	struct sockaddr_un sa;
+	if (strlen(path) >= sizeof sa.sun_path) {
+		*errmsg = path_error(path, "socket path too long");
+		return NS_ERR_INVALID;
+	}
+	ns_status_t st = clear_stale(path, errmsg);
+	if (st != NS_OK)
+		return st;
+	/* Create the socket's directory if it is missing (/run/nsearch). */
+	char *dir = strdup(path);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			ns_log(NS_LOG_WARNING, LOG_MOD, "%s: cannot create: %s", dir,
+			       strerror(errno));
+	}
+	free(dir);
+
+	ns_server_t *s = calloc(1, sizeof *s);
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		return NS_ERR_NOMEM;
+	}
+	s->loop = loop;
+	s->h = *h;
+	uv_pipe_init(loop, &s->listener, 0);
+	s->listener.data = s;
+	int rc = uv_pipe_bind(&s->listener, path);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&s->listener, 128, on_connection);
+	if (rc < 0) {
+		*errmsg = path_error(path, uv_strerror(rc));
+		s->closing = true;
+		ns_server_close(s);
+		return NS_ERR_IO;
+	}
+	*out = s;
+	return NS_OK;
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+	ns_server_t *s = h->data;
+	s->listener_closed = true;
+	maybe_free_server(s);
+}
+
+void ns_server_close(ns_server_t *s)
+{
+	if (!s || uv_is_closing((uv_handle_t *)&s->listener))
+		return;
+	bool bound = !s->closing;
+	s->closing = true;
+	for (struct conn *c = s->conns; c; c = c->next)
+		conn_close(c);
+	if (bound)
+		unlink(s->path);
+	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+}
