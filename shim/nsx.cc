@@ -517,7 +517,8 @@ nsx_status_t nsx_results_snippet(const nsx_results_t *res, const char *text,
 		// No background model: with it a snippet costs 10-25x the search.
 		std::string s = res->mset.snippet(
 			std::string(text ? text : "", text_len), length, res->stem,
-			Xapian::MSet::SNIPPET_EXHAUSTIVE,
+			Xapian::MSet::SNIPPET_EXHAUSTIVE |
+				Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH,
 			hi_start ? hi_start : "", hi_end ? hi_end : "",
 			"\xe2\x80\xa6");
 		char *p = dup_string(s);

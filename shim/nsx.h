@@ -168,7 +168,8 @@ nsx_status_t nsx_results_hit(const nsx_results_t *res, size_t i,
 /* Cut a snippet of at most about LENGTH bytes from TEXT, the best passage
  * for the query, query terms (stemmed as searched) wrapped in HI_START and
  * HI_END.  The text is HTML-escaped (&, <, >) except for the markers.
- * *OUT is new; free with free(). */
+ * *OUT is new (free with free()); it is "" when no query term occurs in
+ * TEXT, so that the caller can choose what to show instead. */
 nsx_status_t nsx_results_snippet(const nsx_results_t *res, const char *text,
                                  size_t text_len, size_t length,
                                  const char *hi_start, const char *hi_end,

@@ -129,6 +129,59 @@ static ns_status_t json_strv(json_t *o, const char *key, ns_strv_t *out)
 	return NS_OK;
 }
 
+/* Squeeze every run of white space (paragraph breaks included) into one
+ * space, in place: a snippet is one line of text. */
+static void squeeze_space(char *s)
+{
+	char *start = s, *o = s;
+	bool space = false;
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r') {
+			space = true;
+			continue;
+		}
+		if (space && o != start)
+			*o++ = ' ';
+		space = false;
+		*o++ = *s;
+	}
+	*o = '\0';
+}
+
+/* No query term in the text (a filter-only query): show its beginning,
+ * cut at a word boundary and HTML-escaped like Xapian's snippets. */
+static char *lead_snippet(const char *text, size_t len, size_t max)
+{
+	size_t n = len;
+	if (n > max) {
+		n = max;
+		while (n > 0 && text[n] != ' ' && text[n] != '\n')
+			n--;
+		if (n == 0)
+			n = max;
+		/* Never cut inside a UTF-8 sequence. */
+		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+			n--;
+	}
+	ns_buf_t b = {0};
+	ns_status_t st = ns_buf_append(&b, "", 0);
+	for (size_t i = 0; st == NS_OK && i < n; i++) {
+		switch (text[i]) {
+		case '&': st = ns_buf_append(&b, "&amp;", 5); break;
+		case '<': st = ns_buf_append(&b, "&lt;", 4); break;
+		case '>': st = ns_buf_append(&b, "&gt;", 4); break;
+		default: st = ns_buf_append(&b, text + i, 1); break;
+		}
+	}
+	if (st == NS_OK && n < len)
+		st = ns_buf_append(&b, "\xe2\x80\xa6", 3);
+	if (st != NS_OK) {
+		ns_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
 /* Fill H from the stored data of one hit and cut its snippet. */
 static ns_status_t fill_hit(const nsx_results_t *res, const nsx_hit_t *xh,
                             const ns_search_req_t *req, ns_hit_t *h)
@@ -162,13 +215,21 @@ static ns_status_t fill_hit(const nsx_results_t *res, const nsx_hit_t *xh,
 	if (st == NS_OK && text.len == 0)
 		st = ns_buf_append(&text, h->title, strlen(h->title));
 	if (st == NS_OK) {
+		size_t length = req->snippet_length ? req->snippet_length : 200;
 		nsx_status_t xst = nsx_results_snippet(
-			res, text.data, text.len,
-			req->snippet_length ? req->snippet_length : 200,
+			res, text.data, text.len, length,
 			req->hl_start ? req->hl_start : "<b>",
 			req->hl_end ? req->hl_end : "</b>", &h->snippet);
 		if (xst != NSX_OK)
 			st = xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
+		if (st == NS_OK && !*h->snippet) {
+			free(h->snippet);
+			h->snippet = lead_snippet(text.data, text.len, length);
+			if (!h->snippet)
+				st = NS_ERR_NOMEM;
+		}
+		if (st == NS_OK)
+			squeeze_space(h->snippet);
 	}
 	ns_buf_free(&text);
 	json_decref(o);

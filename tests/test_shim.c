@@ -1,0 +1,282 @@
+/* test_shim.c - the Xapian shim through its C API only: documents in and
+ * out, replace and delete by id term, commit visibility, locking, bad
+ * queries, and NULL arguments. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "nsx.h"
+#include "testutil.h"
+
+struct fixture {
+	char *dir;
+	char *db;
+	nsx_writer_t *w;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->dir = make_temp_dir();
+	if (!f->dir || asprintf(&f->db, "%s/db", f->dir) < 0)
+		return -1;
+	char *err = NULL;
+	if (nsx_writer_open(f->db, &f->w, &err) != NSX_OK) {
+		fprintf(stderr, "open: %s\n", err ? err : "?");
+		free(err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	nsx_writer_close(f->w);
+	rm_tree(f->dir);
+	free(f->db);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Write a document with TEXT as body and DATA as stored data. */
+static void put(nsx_writer_t *w, const char *id, const char *title,
+                const char *text, const char *tag, const char *data)
+{
+	nsx_doc_t *d = NULL;
+	assert_int_equal(nsx_doc_new("english", &d), NSX_OK);
+	assert_int_equal(nsx_doc_index_text(d, title, strlen(title), 3, NULL), NSX_OK);
+	assert_int_equal(nsx_doc_index_text(d, text, strlen(text), 1, NULL), NSX_OK);
+	if (tag)
+		assert_int_equal(nsx_doc_add_boolean(d, "K", tag), NSX_OK);
+	assert_int_equal(nsx_doc_set_data(d, data, strlen(data)), NSX_OK);
+	assert_int_equal(nsx_writer_replace(w, id, d), NSX_OK);
+	nsx_doc_free(d);
+}
+
+static nsx_reader_t *reader(const char *db)
+{
+	nsx_reader_t *r = NULL;
+	char *err = NULL;
+	assert_int_equal(nsx_reader_open(db, &r, &err), NSX_OK);
+	assert_null(err);
+	assert_int_equal(nsx_reader_add_field(r, "tag", "K", 1), NSX_OK);
+	return r;
+}
+
+static nsx_results_t *search(nsx_reader_t *r, const char *q)
+{
+	nsx_search_t req = {.query = q, .language = "english", .limit = 10};
+	nsx_results_t *res = NULL;
+	nsx_status_t st = nsx_reader_search(r, &req, &res);
+	if (st != NSX_OK)
+		fprintf(stderr, "search '%s': %s: %s\n", q, nsx_status_name(st),
+		        nsx_reader_error(r));
+	assert_int_equal(st, NSX_OK);
+	return res;
+}
+
+static void assert_data(const nsx_results_t *res, size_t i, const char *data)
+{
+	nsx_hit_t hit;
+	assert_int_equal(nsx_results_hit(res, i, &hit), NSX_OK);
+	assert_int_equal(hit.data_len, strlen(data));
+	assert_memory_equal(hit.data, data, hit.data_len);
+	assert_int_equal(hit.rank, i);
+}
+
+static void test_null_arguments(void **state)
+{
+	nsx_writer_t *w = NULL;
+	nsx_doc_t *d = NULL;
+	assert_int_equal(nsx_writer_open(NULL, &w, NULL), NSX_INVALID);
+	assert_int_equal(nsx_reader_open("/x", NULL, NULL), NSX_INVALID);
+	assert_int_equal(nsx_doc_new("english", NULL), NSX_INVALID);
+	assert_int_equal(nsx_doc_index_text(NULL, "a", 1, 1, NULL), NSX_INVALID);
+	assert_int_equal(nsx_writer_replace(NULL, "Qa", NULL), NSX_INVALID);
+	assert_int_equal(nsx_writer_commit(NULL), NSX_INVALID);
+	assert_int_equal(nsx_reader_search(NULL, NULL, NULL), NSX_INVALID);
+	assert_int_equal(nsx_results_hit(NULL, 0, NULL), NSX_INVALID);
+	assert_int_equal(nsx_doc_new("klingon", &d), NSX_INVALID);
+	assert_null(d);
+	nsx_writer_close(NULL);
+	nsx_reader_close(NULL);
+	nsx_doc_free(NULL);
+	nsx_results_free(NULL);
+	assert_string_equal(nsx_status_name(NSX_LOCKED), "LOCKED");
+	assert_string_equal(nsx_writer_error(NULL), "");
+}
+
+static void test_missing_database(void **state)
+{
+	nsx_reader_t *r = NULL;
+	char *err = NULL;
+	assert_int_equal(nsx_reader_open("/nonexistent/nsearch/db", &r, &err),
+	                 NSX_NOT_FOUND);
+	assert_null(r);
+	assert_non_null(err);
+	assert_true(strlen(err) > 0);
+	free(err);
+	nsx_writer_t *w = NULL;
+	assert_int_equal(nsx_writer_open("/nonexistent/nsearch/db", &w, &err),
+	                 NSX_IO);
+	assert_non_null(err);
+	free(err);
+}
+
+static void test_put_search_snippet(void **state)
+{
+	struct fixture *f = *state;
+	put(f->w, "Qa", "Harbour strike ends", "Crews returned to the harbour "
+	    "on Monday & the ferries sailed.", "Transport", "doc-a");
+	put(f->w, "Qb", "Bridge repairs", "Engineers closed the bridge.", NULL,
+	    "doc-b");
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	assert_int_equal(nsx_writer_doccount(f->w), 2);
+
+	nsx_reader_t *r = reader(f->db);
+	assert_int_equal(nsx_reader_doccount(r), 2);
+	assert_int_equal(nsx_reader_revision(r), nsx_writer_revision(f->w));
+	nsx_results_t *res = search(r, "harbours"); /* stemmed */
+	assert_int_equal(nsx_results_count(res), 1);
+	assert_int_equal(nsx_results_estimated(res), 1);
+	assert_data(res, 0, "doc-a");
+	const char *text = "Crews returned to the harbour on Monday & the ferries sailed.";
+	char *snip = NULL;
+	assert_int_equal(nsx_results_snippet(res, text, strlen(text), 200, "[", "]",
+	                                     &snip), NSX_OK);
+	assert_string_equal(snip, "Crews returned to the [harbour] on Monday "
+	                          "&amp; the ferries sailed.");
+	free(snip);
+	/* No query word in the text: an empty snippet, the caller decides. */
+	assert_int_equal(nsx_results_snippet(res, "nothing here", 12, 200, "[",
+	                                     "]", &snip), NSX_OK);
+	assert_string_equal(snip, "");
+	free(snip);
+	nsx_results_free(res);
+
+	res = search(r, "tag:transport");
+	assert_int_equal(nsx_results_count(res), 1);
+	assert_data(res, 0, "doc-a");
+	nsx_results_free(res);
+	res = search(r, "bridge OR harbour");
+	assert_int_equal(nsx_results_count(res), 2);
+	nsx_results_free(res);
+	res = search(r, "bridge harbour"); /* every word must match */
+	assert_int_equal(nsx_results_count(res), 0);
+	nsx_results_free(res);
+	nsx_reader_close(r);
+}
+
+static void test_replace_delete_commit(void **state)
+{
+	struct fixture *f = *state;
+	put(f->w, "Qa", "Old title", "the first version mentions lighthouses", NULL, "v1");
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	uint64_t rev1 = nsx_writer_revision(f->w);
+	nsx_reader_t *r = reader(f->db);
+
+	/* Replaced but not committed: readers still see the old version. */
+	put(f->w, "Qa", "New title", "the second version mentions windmills", NULL, "v2");
+	assert_int_equal(nsx_reader_reopen(r), NSX_OK);
+	nsx_results_t *res = search(r, "lighthouses");
+	assert_int_equal(nsx_results_count(res), 1);
+	nsx_results_free(res);
+
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	assert_true(nsx_writer_revision(f->w) > rev1);
+	assert_int_equal(nsx_reader_reopen(r), NSX_OK);
+	res = search(r, "lighthouses");
+	assert_int_equal(nsx_results_count(res), 0);
+	nsx_results_free(res);
+	res = search(r, "windmills");
+	assert_int_equal(nsx_results_count(res), 1);
+	assert_data(res, 0, "v2");
+	nsx_results_free(res);
+	assert_int_equal(nsx_reader_doccount(r), 1);
+
+	assert_int_equal(nsx_writer_delete(f->w, "Qa"), NSX_OK);
+	assert_int_equal(nsx_writer_delete(f->w, "Qnever-there"), NSX_OK);
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	assert_int_equal(nsx_reader_reopen(r), NSX_OK);
+	assert_int_equal(nsx_reader_doccount(r), 0);
+	res = search(r, "windmills");
+	assert_int_equal(nsx_results_count(res), 0);
+	nsx_results_free(res);
+	nsx_reader_close(r);
+}
+
+static void test_delete_prefix(void **state)
+{
+	struct fixture *f = *state;
+	put(f->w, "Qworld/a.txt", "A", "alpha", NULL, "a");
+	put(f->w, "Qworld/b.txt", "B", "alpha", NULL, "b");
+	put(f->w, "Qworldwide.txt", "C", "alpha", NULL, "c");
+	unsigned n = 0;
+	assert_int_equal(nsx_writer_delete_prefix(f->w, "Qworld/", &n), NSX_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	assert_int_equal(nsx_writer_doccount(f->w), 1);
+}
+
+static void test_second_writer_is_locked(void **state)
+{
+	struct fixture *f = *state;
+	nsx_writer_t *w2 = NULL;
+	char *err = NULL;
+	assert_int_equal(nsx_writer_open(f->db, &w2, &err), NSX_LOCKED);
+	assert_null(w2);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "lock"));
+	free(err);
+}
+
+static void test_bad_query(void **state)
+{
+	struct fixture *f = *state;
+	put(f->w, "Qa", "T", "text", NULL, "a");
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	nsx_reader_t *r = reader(f->db);
+	nsx_search_t req = {.query = "harbour AND", .limit = 10};
+	nsx_results_t *res = NULL;
+	assert_int_equal(nsx_reader_search(r, &req, &res), NSX_BAD_QUERY);
+	assert_null(res);
+	assert_true(strlen(nsx_reader_error(r)) > 0);
+	/* The reader is still usable after a bad query. */
+	res = search(r, "text");
+	assert_int_equal(nsx_results_count(res), 1);
+	nsx_results_free(res);
+	nsx_reader_close(r);
+}
+
+static void test_term_limits(void **state)
+{
+	struct fixture *f = *state;
+	char longterm[NSX_MAX_TERM + 10];
+	memset(longterm, 'x', sizeof longterm - 1);
+	longterm[sizeof longterm - 1] = '\0';
+	nsx_doc_t *d = NULL;
+	assert_int_equal(nsx_doc_new("en", &d), NSX_OK);
+	assert_int_equal(nsx_doc_add_boolean(d, "K", longterm), NSX_INVALID);
+	assert_int_equal(nsx_writer_replace(f->w, longterm, d), NSX_INVALID);
+	nsx_doc_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_null_arguments),
+		cmocka_unit_test(test_missing_database),
+		cmocka_unit_test_setup_teardown(test_put_search_snippet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_delete_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_writer_is_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_query, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_term_limits, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("shim", tests, NULL, NULL);
+}
