@@ -44,6 +44,7 @@ struct daemon {
 	uint64_t ready_barrier;     /* the barrier queued after the first scan */
 	bool ready;
 	bool stopping;
+	unsigned long long scanned; /* files the start-up scan found */
 	const char *socket_path;
 };
 
@@ -52,6 +53,8 @@ struct daemon {
 static void on_put(void *ctx, const char *relpath)
 {
 	struct daemon *d = ctx;
+	if (!d->ready_barrier)
+		d->scanned++;
 	if (ns_indexer_put(d->ix, relpath) != NS_OK)
 		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot queue: out of memory",
 		       relpath);
@@ -340,12 +343,9 @@ int main(int argc, char **argv)
 		uv_loop_close(&d.loop);
 		return rc;
 	}
-	ns_indexer_stats_t ist;
-	ns_indexer_stats(d.ix, &ist);
 	ns_log(NS_LOG_INFO, LOG_MOD,
-	       "nsearchd %s: articles %s, index %s (%llu articles), %llu files "
-	       "to index", NS_VERSION, root, o.index,
-	       (unsigned long long)ist.documents, (unsigned long long)ist.queued);
+	       "nsearchd %s: articles %s, index %s: %llu files to index",
+	       NS_VERSION, root, o.index, d.scanned);
 	ns_indexer_barrier(d.ix, &d.ready_barrier);
 
 	uv_signal_init(&d.loop, &d.sigint);

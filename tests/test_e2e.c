@@ -1,0 +1,549 @@
+/* test_e2e.c - the real nsearchd on a temporary tree and socket, driven as
+ * the CMS and a person at a terminal would: over the socket and through
+ * nsearch-cli.  Waits are bounded polls, never fixed sleeps. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "nsearch/util.h"
+#include "testutil.h"
+
+struct env {
+	char *dir, *tree, *index, *sock;
+	pid_t pid;
+};
+
+static struct env E;
+
+static void sleep_ms(long ms)
+{
+	nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
+}
+
+static void put_file(const char *rel, const char *text)
+{
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/%s", E.tree, rel) > 0);
+	for (char *s = strchr(path + strlen(E.tree) + 1, '/'); s;
+	     s = strchr(s + 1, '/')) {
+		*s = '\0';
+		mkdir(path, 0755);
+		*s = '/';
+	}
+	assert_int_equal(write_file(path, text, strlen(text)), 0);
+	free(path);
+}
+
+static void remove_file(const char *rel)
+{
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/%s", E.tree, rel) > 0);
+	assert_int_equal(unlink(path), 0);
+	free(path);
+}
+
+/* ---- a client connection with its own line buffer ---- */
+
+struct client {
+	int fd;
+	ns_buf_t in;
+};
+
+static bool client_open(struct client *c)
+{
+	memset(c, 0, sizeof *c);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", E.sock);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return false;
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		close(c->fd);
+		c->fd = -1;
+		return false;
+	}
+	struct timeval tv = {.tv_sec = 20};
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	return true;
+}
+
+static void client_close(struct client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	ns_buf_free(&c->in);
+}
+
+static void client_send(struct client *c, const char *data, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(c->fd, data + off, len - off);
+		assert_true(w > 0);
+		off += (size_t)w;
+	}
+}
+
+/* The next reply line, parsed. */
+static json_t *client_recv(struct client *c)
+{
+	for (;;) {
+		char *nl = c->in.len ? memchr(c->in.data, '\n', c->in.len) : NULL;
+		if (nl) {
+			json_error_t err;
+			json_t *o = json_loadb(c->in.data, (size_t)(nl - c->in.data),
+			                       0, &err);
+			if (!o)
+				fail_msg("reply is not JSON: %s", err.text);
+			ns_buf_consume(&c->in, (size_t)(nl - c->in.data) + 1);
+			return o;
+		}
+		char buf[8192];
+		ssize_t r = read(c->fd, buf, sizeof buf);
+		if (r <= 0)
+			fail_msg("no reply from the daemon (%s)",
+			         r == 0 ? "EOF" : strerror(errno));
+		ns_buf_append(&c->in, buf, (size_t)r);
+	}
+}
+
+static json_t *ask(struct client *c, const char *line)
+{
+	client_send(c, line, strlen(line));
+	return client_recv(c);
+}
+
+/* One search on a fresh connection; the reply (new reference). */
+static json_t *search(const char *q)
+{
+	struct client c;
+	assert_true(client_open(&c));
+	json_t *req = json_pack("{s:i, s:s, s:s}", "id", 1, "op", "search", "q", q);
+	char *line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	client_send(&c, line, strlen(line));
+	client_send(&c, "\n", 1);
+	free(line);
+	json_t *reply = client_recv(&c);
+	client_close(&c);
+	assert_true(json_is_true(json_object_get(reply, "ok")));
+	return reply;
+}
+
+static size_t nhits(json_t *reply)
+{
+	return json_array_size(json_object_get(reply, "hits"));
+}
+
+static const char *hit_str(json_t *reply, size_t i, const char *key)
+{
+	json_t *h = json_array_get(json_object_get(reply, "hits"), i);
+	const char *s = json_string_value(json_object_get(h, key));
+	assert_non_null(s);
+	return s;
+}
+
+/* Poll until a search for Q has N hits; fail after 10 s. */
+static json_t *wait_hits(const char *q, size_t n)
+{
+	for (int i = 0; i < 1000; i++) {
+		json_t *r = search(q);
+		if (nhits(r) == n)
+			return r;
+		json_decref(r);
+		sleep_ms(10);
+	}
+	fail_msg("'%s' did not reach %zu hits within 10 s", q, n);
+	return NULL;
+}
+
+static json_t *status(void)
+{
+	struct client c;
+	if (!client_open(&c))
+		return NULL;
+	json_t *r = ask(&c, "{\"op\":\"status\"}\n");
+	client_close(&c);
+	return r;
+}
+
+/* ---- the daemon ---- */
+
+static void start_daemon(void)
+{
+	const char *bin = getenv("NSEARCHD");
+	assert_non_null(bin);
+	E.pid = fork();
+	assert_true(E.pid >= 0);
+	if (E.pid == 0) {
+		execl(bin, "nsearchd", "--articles", E.tree, "--index", E.index,
+		      "--socket", E.sock, "--commit-delay", "20", (char *)NULL);
+		_exit(127);
+	}
+	/* Ready: the socket answers and the start-up scan is committed. */
+	for (int i = 0; i < 3000; i++) {
+		int wstatus;
+		if (waitpid(E.pid, &wstatus, WNOHANG) == E.pid) {
+			E.pid = 0;
+			fail_msg("nsearchd exited during start-up (status %d)", wstatus);
+		}
+		json_t *st = status();
+		bool ready = st && json_is_true(json_object_get(st, "ready"));
+		json_decref(st);
+		if (ready)
+			return;
+		sleep_ms(10);
+	}
+	fail_msg("nsearchd was not ready within 30 s");
+}
+
+/* SIGTERM and wait; returns the exit status (or -1). */
+static int stop_daemon(void)
+{
+	if (E.pid <= 0)
+		return -1;
+	kill(E.pid, SIGTERM);
+	for (int i = 0; i < 2000; i++) {
+		int wstatus;
+		if (waitpid(E.pid, &wstatus, WNOHANG) == E.pid) {
+			E.pid = 0;
+			return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+		}
+		sleep_ms(10);
+	}
+	kill(E.pid, SIGKILL);
+	waitpid(E.pid, NULL, 0);
+	E.pid = 0;
+	return -1;
+}
+
+static const char *page_a =
+	" date 2025-03-14 Skip to content\n"
+	"World, Diplomacy, Anselm Varga\n"
+	"Edit post\n\n"
+	"Varga lands in Beijing for trade talks\n\n"
+	"by Lena Hoffmann and Pavel Novak March 14, 2025 9:05 AM 3 min read\n"
+	"The envoy's visit is the first in two years.\n"
+	"This audio is created with AI assistance\n\n"
+	"The envoy met ministers on Friday to discuss tariffs on machinery.\n\n"
+	"Officials said the meeting lasted three hours.\n"
+	"Authors: Lena Hoffmann, Pavel Novak\n";
+
+static const char *page_b =
+	"Machinery exports rise for a third month\n\n"
+	"Orders from abroad grew by six percent as tariffs fell.\n";
+
+static int group_setup(void **state)
+{
+	E.dir = make_temp_dir();
+	if (!E.dir || asprintf(&E.tree, "%s/articles", E.dir) < 0 ||
+	    asprintf(&E.index, "%s/index", E.dir) < 0 ||
+	    asprintf(&E.sock, "%s/nsearch.sock", E.dir) < 0 ||
+	    mkdir(E.tree, 0755) < 0)
+		return -1;
+	put_file("world/varga.txt", page_a);
+	put_file("business/exports.txt", page_b);
+	put_file(".hidden.txt", "Hidden\n\nzanzibarian secret\n");
+	put_file("notes.txt~", "Backup\n\nzanzibarian backup\n");
+	start_daemon();
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	stop_daemon();
+	rm_tree(E.dir);
+	free(E.dir);
+	free(E.tree);
+	free(E.index);
+	free(E.sock);
+	return 0;
+}
+
+/* ---- the tests ---- */
+
+static void test_found_by_body_and_title(void **state)
+{
+	json_t *r = search("tariffs");
+	assert_int_equal(nhits(r), 2);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 1);
+	assert_int_equal(json_integer_value(json_object_get(r, "total")), 2);
+	assert_true(json_integer_value(json_object_get(r, "revision")) >= 1);
+	bool seen_varga = false;
+	for (size_t i = 0; i < 2; i++) {
+		if (strcmp(hit_str(r, i, "path"), "world/varga.txt") != 0)
+			continue;
+		seen_varga = true;
+		assert_string_equal(hit_str(r, i, "title"),
+		                    "Varga lands in Beijing for trade talks");
+		assert_string_equal(hit_str(r, i, "date"), "2025-03-14");
+		assert_string_equal(hit_str(r, i, "section"), "World");
+		assert_non_null(strstr(hit_str(r, i, "snippet"),
+		                       "to discuss <b>tariffs</b> on machinery"));
+	}
+	assert_true(seen_varga);
+	json_decref(r);
+
+	/* A word only in a title; the title ranks above a body mention. */
+	r = search("machinery");
+	assert_int_equal(nhits(r), 2);
+	assert_string_equal(hit_str(r, 0, "path"), "business/exports.txt");
+	assert_string_equal(hit_str(r, 0, "title"),
+	                    "Machinery exports rise for a third month");
+	json_decref(r);
+	r = search("beijing");
+	assert_int_equal(nhits(r), 1);
+	assert_string_equal(hit_str(r, 0, "path"), "world/varga.txt");
+	json_decref(r);
+}
+
+static void test_ignored_files_not_indexed(void **state)
+{
+	json_t *r = search("zanzibarian");
+	assert_int_equal(nhits(r), 0);
+	json_decref(r);
+}
+
+static void test_new_changed_deleted(void **state)
+{
+	json_t *st = status();
+	json_int_t rev0 = json_integer_value(json_object_get(st, "revision"));
+	json_int_t docs0 = json_integer_value(json_object_get(st, "documents"));
+	json_decref(st);
+
+	put_file("city/new/zeppelin.txt",
+	         "Airship hangar reopens\n\nThe zeppelinfield hangar opened its doors.\n");
+	json_t *r = wait_hits("zeppelinfield", 1);
+	assert_string_equal(hit_str(r, 0, "path"), "city/new/zeppelin.txt");
+	assert_string_equal(hit_str(r, 0, "title"), "Airship hangar reopens");
+	assert_true(json_integer_value(json_object_get(r, "revision")) > rev0);
+	json_decref(r);
+
+	/* Rewritten in place: the new text replaces the old, one document. */
+	put_file("city/new/zeppelin.txt",
+	         "Airship hangar closes\n\nThe dirigibleyard hangar shut again.\n");
+	json_decref(wait_hits("dirigibleyard", 1));
+	json_decref(wait_hits("zeppelinfield", 0));
+	st = status();
+	assert_int_equal(json_integer_value(json_object_get(st, "documents")), docs0 + 1);
+	json_decref(st);
+
+	remove_file("city/new/zeppelin.txt");
+	json_decref(wait_hits("dirigibleyard", 0));
+	st = status();
+	assert_int_equal(json_integer_value(json_object_get(st, "documents")), docs0);
+	json_decref(st);
+}
+
+static void assert_error(json_t *r, json_int_t id, const char *code)
+{
+	assert_false(json_is_true(json_object_get(r, "ok")));
+	if (id < 0)
+		assert_true(json_is_null(json_object_get(r, "id")));
+	else
+		assert_int_equal(json_integer_value(json_object_get(r, "id")), id);
+	json_t *e = json_object_get(r, "error");
+	assert_string_equal(json_string_value(json_object_get(e, "code")), code);
+	assert_true(json_string_length(json_object_get(e, "message")) > 0);
+	json_decref(r);
+}
+
+static void test_errors_keep_connection(void **state)
+{
+	struct client c;
+	assert_true(client_open(&c));
+	assert_error(ask(&c, "this is not json\n"), -1, "BAD_JSON");
+	assert_error(ask(&c, "{\"id\":5,\"op\":\"launch\"}\n"), 5, "UNKNOWN_OP");
+	assert_error(ask(&c, "{\"id\":6,\"op\":\"search\",\"q\":\"tariffs AND\"}\n"),
+	             6, "BAD_QUERY");
+	assert_error(ask(&c, "{\"id\":7,\"op\":\"search\",\"q\":\"x\",\"limit\":\"ten\"}\n"),
+	             7, "BAD_REQUEST");
+
+	/* A line over the limit is answered and dropped, in pieces. */
+	size_t big = 200 * 1024;
+	char *line = malloc(big + 1);
+	memset(line, 'x', big);
+	line[big] = '\n';
+	client_send(&c, line, big + 1);
+	free(line);
+	assert_error(client_recv(&c), -1, "LINE_TOO_LONG");
+
+	json_t *r = ask(&c, "{\"id\":8,\"op\":\"search\",\"q\":\"beijing\"}\n");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 8);
+	assert_int_equal(nhits(r), 1);
+	json_decref(r);
+	client_close(&c);
+}
+
+static void test_pipelined_in_order(void **state)
+{
+	struct client c;
+	assert_true(client_open(&c));
+	const char *burst =
+		"{\"id\":\"a\",\"op\":\"search\",\"q\":\"tariffs\"}\n"
+		"{\"id\":\"b\",\"op\":\"status\"}\n"
+		"{\"id\":\"c\",\"op\":\"search\",\"q\":\"beijing\",\"limit\":1}";
+	client_send(&c, burst, strlen(burst));
+	shutdown(c.fd, SHUT_WR); /* the last request has no newline: EOF ends it */
+	const char *ids[] = {"a", "b", "c"};
+	for (int i = 0; i < 3; i++) {
+		json_t *r = client_recv(&c);
+		assert_string_equal(json_string_value(json_object_get(r, "id")), ids[i]);
+		assert_true(json_is_true(json_object_get(r, "ok")));
+		json_decref(r);
+	}
+	char b;
+	assert_int_equal(read(c.fd, &b, 1), 0); /* then the daemon closes */
+	client_close(&c);
+}
+
+/* Run nsearch-cli with ARGS; its stdout (new) and exit status. */
+static char *run_cli(const char *args, int *exit_status)
+{
+	char *cmd = NULL;
+	assert_true(asprintf(&cmd, "'%s' --socket '%s' %s 2>&1",
+	                     getenv("NSEARCH_CLI"), E.sock, args) > 0);
+	FILE *p = popen(cmd, "r");
+	free(cmd);
+	assert_non_null(p);
+	ns_buf_t out = {0};
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+		ns_buf_append(&out, buf, n);
+	int st = pclose(p);
+	*exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	ns_buf_append(&out, "", 0);
+	return out.data;
+}
+
+static void test_cli(void **state)
+{
+	int rc;
+	char *out = run_cli("search tariffs machinery --limit 5", &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "1. Machinery exports rise for a third month"));
+	assert_non_null(strstr(out, "2. Varga lands in Beijing for trade talks"));
+	assert_non_null(strstr(out, "world/varga.txt"));
+	assert_non_null(strstr(out, "2025-03-14"));
+	/* Not a terminal: matches are bracketed. */
+	assert_non_null(strstr(out, "discuss [tariffs] on [machinery]"));
+	free(out);
+
+	out = run_cli("--json search envoy", &rc);
+	assert_int_equal(rc, 0);
+	json_t *o = json_loads(out, 0, NULL);
+	assert_non_null(o);
+	assert_true(json_is_true(json_object_get(o, "ok")));
+	assert_int_equal(nhits(o), 1);
+	assert_non_null(strstr(hit_str(o, 0, "snippet"), "<b>"));
+	json_decref(o);
+	free(out);
+
+	out = run_cli("status", &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "ready:     yes"));
+	assert_non_null(strstr(out, "documents: 2"));
+	free(out);
+
+	out = run_cli("search 'tariffs AND'", &rc);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(out, "BAD_QUERY"));
+	free(out);
+
+	out = run_cli("frobnicate", &rc);
+	assert_int_equal(rc, 2);
+	free(out);
+}
+
+static void test_cli_no_daemon(void **state)
+{
+	char *cmd = NULL;
+	assert_true(asprintf(&cmd, "'%s' --socket '%s/none.sock' status 2>&1",
+	                     getenv("NSEARCH_CLI"), E.dir) > 0);
+	FILE *p = popen(cmd, "r");
+	free(cmd);
+	char buf[1024] = "";
+	size_t n = fread(buf, 1, sizeof buf - 1, p);
+	buf[n] = '\0';
+	int st = pclose(p);
+	assert_int_equal(WEXITSTATUS(st), 1);
+	assert_non_null(strstr(buf, "cannot connect"));
+	assert_non_null(strstr(buf, "Is nsearchd running?"));
+}
+
+static void test_sigterm_and_restart(void **state)
+{
+	json_t *st = status();
+	json_int_t docs = json_integer_value(json_object_get(st, "documents"));
+	json_decref(st);
+	assert_int_equal(stop_daemon(), 0);
+	struct stat sb;
+	assert_int_equal(stat(E.sock, &sb), -1); /* the socket file is gone */
+
+	/* A file added while it was down is found after the restart. */
+	put_file("late.txt", "Late edition\n\nThe quillfeather press ran late.\n");
+	start_daemon();
+	st = status();
+	assert_int_equal(json_integer_value(json_object_get(st, "documents")), docs + 1);
+	json_decref(st);
+	json_t *r = search("quillfeather");
+	assert_int_equal(nhits(r), 1);
+	json_decref(r);
+	r = search("beijing");
+	assert_int_equal(nhits(r), 1);
+	json_decref(r);
+}
+
+static void test_second_daemon_refused(void **state)
+{
+	/* Same socket, same index: a clear error and a non-zero exit. */
+	char *cmd = NULL;
+	assert_true(asprintf(&cmd, "'%s' --articles '%s' --index '%s' --socket '%s' 2>&1",
+	                     getenv("NSEARCHD"), E.tree, E.index, E.sock) > 0);
+	FILE *p = popen(cmd, "r");
+	free(cmd);
+	ns_buf_t out = {0};
+	char buf[1024];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+		ns_buf_append(&out, buf, n);
+	ns_buf_append(&out, "", 0);
+	int st = pclose(p);
+	assert_int_equal(WEXITSTATUS(st), 1);
+	assert_non_null(strstr(out.data, "lock"));
+	ns_buf_free(&out);
+	/* And the first one still answers. */
+	json_t *r = search("beijing");
+	assert_int_equal(nhits(r), 1);
+	json_decref(r);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_found_by_body_and_title),
+		cmocka_unit_test(test_ignored_files_not_indexed),
+		cmocka_unit_test(test_new_changed_deleted),
+		cmocka_unit_test(test_errors_keep_connection),
+		cmocka_unit_test(test_pipelined_in_order),
+		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_cli_no_daemon),
+		cmocka_unit_test(test_second_daemon_refused),
+		cmocka_unit_test(test_sigterm_and_restart),
+	};
+	return cmocka_run_group_tests_name("e2e", tests, group_setup, group_teardown);
+}
