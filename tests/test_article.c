@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+
 #include "nsearch/article.h"
 #include "testutil.h"
 
@@ -241,6 +243,77 @@ static void test_utf8_validator(void **state)
 	assert_false(ns_utf8_valid("\x80", 1));
 }
 
+/* The bundled quick-start tree parses as its files were written: news pages
+ * with every field, wire copy as plain text. */
+static void check_sample(const char *rel, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	char buf[65536];
+	size_t len = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	ns_article_t *a = NULL;
+	assert_int_equal(ns_article_parse(buf, len, rel, &a), NS_OK);
+	assert_true(strlen(a->title) > 10);
+	assert_true(strlen(a->body) > 200);
+	assert_null(strstr(a->body, "Authors:"));
+	assert_null(strstr(a->body, "Edit post"));
+	assert_null(strstr(a->body, "This audio is created"));
+	if (strncmp(rel, "wire/", 5) == 0) {
+		assert_string_equal(a->format, "plain");
+		assert_string_equal(a->date, "");
+	} else {
+		if (strcmp(a->format, "news-page") != 0)
+			fail_msg("%s: parsed as %s", rel, a->format);
+		assert_int_equal(strlen(a->date), 10);
+		assert_int_equal(strlen(a->time), 5);
+		assert_true(strlen(a->section) > 0);
+		assert_true(a->tags.n >= 2);
+		assert_true(a->authors.n >= 1);
+		assert_true(a->reading_minutes > 0);
+		assert_true(strlen(a->standfirst) > 20);
+	}
+	if (strcmp(rel, "world/varga-beijing-visit.txt") == 0) {
+		assert_string_equal(a->date, "2025-04-09");
+		assert_string_equal(a->time, "08:15");
+		assert_string_equal(a->section, "World");
+		assert_strv(&a->authors, 2, "Lena Hoffmann", "Arjun Mehta");
+		assert_strv(&a->tags, 4, "Moravenia", "China", "Anselm Varga", "Diplomacy");
+	}
+	ns_article_free(a);
+}
+
+static void test_sample_tree(void **state)
+{
+	const char *root = getenv("NS_SAMPLE_TREE");
+	assert_non_null(root);
+	static const char *const sections[] = {
+		"business", "city", "science", "sport", "wire", "world",
+	};
+	size_t files = 0;
+	for (size_t s = 0; s < sizeof sections / sizeof *sections; s++) {
+		char *dir = NULL;
+		assert_true(asprintf(&dir, "%s/%s", root, sections[s]) > 0);
+		DIR *d = opendir(dir);
+		assert_non_null(d);
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			char *rel = NULL, *path = NULL;
+			assert_true(asprintf(&rel, "%s/%s", sections[s], e->d_name) > 0);
+			assert_true(asprintf(&path, "%s/%s", root, rel) > 0);
+			check_sample(rel, path);
+			files++;
+			free(rel);
+			free(path);
+		}
+		closedir(d);
+		free(dir);
+	}
+	assert_true(files >= 12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_date_is_plain),
 		cmocka_unit_test(test_bom_crlf_and_cp1252),
 		cmocka_unit_test(test_utf8_validator),
+		cmocka_unit_test(test_sample_tree),
 	};
 	return cmocka_run_group_tests_name("article", tests, NULL, NULL);
 }
