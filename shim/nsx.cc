@@ -99,6 +99,26 @@ nsx_status_t guard(std::string *msg, F body) noexcept
 	}
 }
 
+// Revision and document count of any database; 0 if Xapian throws (a
+// database closed under us), since these feed status figures only.
+uint64_t revision_of(const Xapian::Database &db) noexcept
+{
+	try {
+		return db.get_revision();
+	} catch (...) {
+		return 0;
+	}
+}
+
+uint64_t doccount_of(const Xapian::Database &db) noexcept
+{
+	try {
+		return db.get_doccount();
+	} catch (...) {
+		return 0;
+	}
+}
+
 char *dup_string(const std::string &s)
 {
 	char *p = static_cast<char *>(std::malloc(s.size() + 1));
@@ -327,24 +347,12 @@ nsx_status_t nsx_writer_commit(nsx_writer_t *w)
 
 uint64_t nsx_writer_revision(const nsx_writer_t *w)
 {
-	uint64_t rev = 0;
-	if (w)
-		(void)guard(nullptr, [&] {
-			rev = w->db.get_revision();
-			return NSX_OK;
-		});
-	return rev;
+	return w ? revision_of(w->db) : 0;
 }
 
 uint64_t nsx_writer_doccount(const nsx_writer_t *w)
 {
-	uint64_t n = 0;
-	if (w)
-		(void)guard(nullptr, [&] {
-			n = w->db.get_doccount();
-			return NSX_OK;
-		});
-	return n;
+	return w ? doccount_of(w->db) : 0;
 }
 
 /* ---- readers ---- */
@@ -392,24 +400,12 @@ nsx_status_t nsx_reader_reopen(nsx_reader_t *r)
 
 uint64_t nsx_reader_revision(const nsx_reader_t *r)
 {
-	uint64_t rev = 0;
-	if (r)
-		(void)guard(nullptr, [&] {
-			rev = r->db.get_revision();
-			return NSX_OK;
-		});
-	return rev;
+	return r ? revision_of(r->db) : 0;
 }
 
 uint64_t nsx_reader_doccount(const nsx_reader_t *r)
 {
-	uint64_t n = 0;
-	if (r)
-		(void)guard(nullptr, [&] {
-			n = r->db.get_doccount();
-			return NSX_OK;
-		});
-	return n;
+	return r ? doccount_of(r->db) : 0;
 }
 
 nsx_status_t nsx_reader_add_field(nsx_reader_t *r, const char *field,

@@ -412,12 +412,10 @@ static void test_pipelined_in_order(void **state)
 	client_close(&c);
 }
 
-/* Run nsearch-cli with ARGS; its stdout (new) and exit status. */
-static char *run_cli(const char *args, int *exit_status)
+/* Run the shell command CMD (freed here); its output, stdout and stderr
+ * (new), and its exit status. */
+static char *run_capture(char *cmd, int *exit_status)
 {
-	char *cmd = NULL;
-	assert_true(asprintf(&cmd, "'%s' --socket '%s' %s 2>&1",
-	                     getenv("NSEARCH_CLI"), E.sock, args) > 0);
 	FILE *p = popen(cmd, "r");
 	free(cmd);
 	assert_non_null(p);
@@ -430,6 +428,15 @@ static char *run_cli(const char *args, int *exit_status)
 	*exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	ns_buf_append(&out, "", 0);
 	return out.data;
+}
+
+/* Run nsearch-cli with ARGS against the test daemon. */
+static char *run_cli(const char *args, int *exit_status)
+{
+	char *cmd = NULL;
+	assert_true(asprintf(&cmd, "'%s' --socket '%s' %s 2>&1",
+	                     getenv("NSEARCH_CLI"), E.sock, args) > 0);
+	return run_capture(cmd, exit_status);
 }
 
 static void test_cli(void **state)
@@ -474,17 +481,14 @@ static void test_cli(void **state)
 static void test_cli_no_daemon(void **state)
 {
 	char *cmd = NULL;
+	int rc;
 	assert_true(asprintf(&cmd, "'%s' --socket '%s/none.sock' status 2>&1",
 	                     getenv("NSEARCH_CLI"), E.dir) > 0);
-	FILE *p = popen(cmd, "r");
-	free(cmd);
-	char buf[1024] = "";
-	size_t n = fread(buf, 1, sizeof buf - 1, p);
-	buf[n] = '\0';
-	int st = pclose(p);
-	assert_int_equal(WEXITSTATUS(st), 1);
-	assert_non_null(strstr(buf, "cannot connect"));
-	assert_non_null(strstr(buf, "Is nsearchd running?"));
+	char *out = run_capture(cmd, &rc);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(out, "cannot connect"));
+	assert_non_null(strstr(out, "Is nsearchd running?"));
+	free(out);
 }
 
 static void test_sigterm_and_restart(void **state)
@@ -514,20 +518,13 @@ static void test_second_daemon_refused(void **state)
 {
 	/* Same socket, same index: a clear error and a non-zero exit. */
 	char *cmd = NULL;
+	int rc;
 	assert_true(asprintf(&cmd, "'%s' --articles '%s' --index '%s' --socket '%s' 2>&1",
 	                     getenv("NSEARCHD"), E.tree, E.index, E.sock) > 0);
-	FILE *p = popen(cmd, "r");
-	free(cmd);
-	ns_buf_t out = {0};
-	char buf[1024];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-		ns_buf_append(&out, buf, n);
-	ns_buf_append(&out, "", 0);
-	int st = pclose(p);
-	assert_int_equal(WEXITSTATUS(st), 1);
-	assert_non_null(strstr(out.data, "lock"));
-	ns_buf_free(&out);
+	char *out = run_capture(cmd, &rc);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(out, "lock"));
+	free(out);
 	/* And the first one still answers. */
 	json_t *r = search("beijing");
 	assert_int_equal(nhits(r), 1);
