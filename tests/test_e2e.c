@@ -349,6 +349,42 @@ static void test_new_changed_deleted(void **state)
 	json_decref(st);
 }
 
+static void test_directories(void **state)
+{
+	/* A directory created with files in it, then a subdirectory. */
+	put_file("desk/one.txt", "Desk one\n\nThe quarrystone report.\n");
+	put_file("desk/sub/two.txt", "Desk two\n\nAnother quarrystone report.\n");
+	json_decref(wait_hits("quarrystone", 2));
+
+	/* Renamed within the tree: found under the new paths, once each. */
+	char *from = NULL, *to = NULL;
+	assert_true(asprintf(&from, "%s/desk", E.tree) > 0);
+	assert_true(asprintf(&to, "%s/moved-desk", E.tree) > 0);
+	assert_int_equal(rename(from, to), 0);
+	json_t *r = NULL;
+	for (int i = 0; i < 1000; i++) {
+		r = wait_hits("quarrystone", 2);
+		if (strncmp(hit_str(r, 0, "path"), "moved-desk/", 11) == 0 &&
+		    strncmp(hit_str(r, 1, "path"), "moved-desk/", 11) == 0)
+			break;
+		json_decref(r);
+		r = NULL;
+		sleep_ms(10);
+	}
+	assert_non_null(r);
+	json_decref(r);
+
+	/* Files written in the moved directory are still seen. */
+	put_file("moved-desk/sub/three.txt", "Desk three\n\nA third quarrystone.\n");
+	json_decref(wait_hits("quarrystone", 3));
+
+	/* Deleted with everything in it: all gone. */
+	rm_tree(to);
+	json_decref(wait_hits("quarrystone", 0));
+	free(from);
+	free(to);
+}
+
 static void assert_error(json_t *r, json_int_t id, const char *code)
 {
 	assert_false(json_is_true(json_object_get(r, "ok")));
@@ -538,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_found_by_body_and_title),
 		cmocka_unit_test(test_ignored_files_not_indexed),
 		cmocka_unit_test(test_new_changed_deleted),
+		cmocka_unit_test(test_directories),
 		cmocka_unit_test(test_errors_keep_connection),
 		cmocka_unit_test(test_pipelined_in_order),
 		cmocka_unit_test(test_cli),
