@@ -307,12 +307,31 @@ nsx_status_t nsx_writer_replace(nsx_writer_t *w, const char *idterm,
 	});
 }
 
-nsx_status_t nsx_writer_delete(nsx_writer_t *w, const char *idterm)
+nsx_status_t nsx_writer_delete(nsx_writer_t *w, const char *idterm,
+                               int *existed)
 {
 	if (!w || !idterm || !*idterm)
 		return NSX_INVALID;
 	return guard(&w->error, [&] {
-		w->db.delete_document(idterm);
+		bool had = w->db.term_exists(idterm);
+		if (had)
+			w->db.delete_document(idterm);
+		if (existed)
+			*existed = had;
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_writer_each_term(nsx_writer_t *w, const char *prefix,
+                                  void (*each)(const char *term, void *ctx),
+                                  void *ctx)
+{
+	if (!w || !prefix || !each)
+		return NSX_INVALID;
+	return guard(&w->error, [&] {
+		for (auto t = w->db.allterms_begin(prefix);
+		     t != w->db.allterms_end(prefix); ++t)
+			each((*t).c_str(), ctx);
 		return NSX_OK;
 	});
 }

@@ -95,8 +95,16 @@ nsx_status_t nsx_writer_replace(nsx_writer_t *w, const char *idterm,
                                 nsx_doc_t *doc);
 
 /* Delete the document carrying IDTERM.  Deleting a term no document has
- * is not an error. */
-nsx_status_t nsx_writer_delete(nsx_writer_t *w, const char *idterm);
+ * is not an error; *EXISTED (if not NULL) says whether one had it. */
+nsx_status_t nsx_writer_delete(nsx_writer_t *w, const char *idterm,
+                               int *existed);
+
+/* Call EACH for every term starting with PREFIX, in sorted order, with
+ * the term (NUL-terminated, borrowed for the call) and CTX.  EACH must not
+ * change the database; collect, then change. */
+nsx_status_t nsx_writer_each_term(nsx_writer_t *w, const char *prefix,
+                                  void (*each)(const char *term, void *ctx),
+                                  void *ctx);
 
 /* Delete every document whose unique term starts with PREFIX; *DELETED (if
  * not NULL) receives how many. */

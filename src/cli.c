@@ -30,7 +30,7 @@ static void usage(FILE *f)
 	"\n"
 	"  -s, --socket PATH  the daemon's socket (default: $NSEARCH_SOCKET, else\n"
 	"                     /run/nsearch/nsearch.sock as root, else\n"
-	"                     $XDG_RUNTIME_DIR/nsearch.sock)\n"
+	"                     $XDG_RUNTIME_DIR/nsearch.sock, else /tmp/nsearch-UID.sock)\n"
 	"  -n, --limit N      show at most N results (1-%d, default %d)\n"
 	"  -o, --offset N     skip the first N results\n"
 	"  -j, --json         print the daemon's reply as it came\n"
@@ -214,6 +214,7 @@ int main(int argc, char **argv)
 	bool json = false;
 	int opt;
 	char *end;
+	argv[0] = (char *)"nsearch-cli"; /* getopt's messages name the program */
 	while ((opt = getopt_long(argc, argv, "s:n:o:jhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': socket_path = optarg; break;
@@ -255,6 +256,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		char *q = join_words(argv + optind, argc - optind);
+		if (q && !q[strspn(q, " \t\n")]) {
+			fprintf(stderr, "nsearch-cli: search: the query is empty\n");
+			free(q);
+			return 2;
+		}
 		/* Markers a terminal shows as bold; brackets elsewhere. */
 		bool color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 		if (q)

@@ -12,12 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "nsearch/log.h"
 #include "nsearch/schema.h"
 
-enum job_op { JOB_PUT, JOB_REMOVE, JOB_REMOVE_TREE, JOB_BARRIER };
+enum job_op { JOB_PUT, JOB_REMOVE, JOB_REMOVE_TREE, JOB_PRUNE, JOB_BARRIER };
 
 struct job {
 	struct job *next;
@@ -181,7 +182,7 @@ static ns_status_t enqueue(ns_indexer_t *ix, enum job_op op, const char *path,
 	pthread_mutex_lock(&ix->mu);
 	/* The same request twice in a row (an editor's burst of writes) is
 	 * one piece of work. */
-	if (op != JOB_BARRIER && ix->tail && ix->tail->op == op &&
+	if (op != JOB_BARRIER && op != JOB_PRUNE && ix->tail && ix->tail->op == op &&
 	    strcmp(ix->tail->path, path) == 0) {
 		pthread_mutex_unlock(&ix->mu);
 		free(j);
@@ -195,7 +196,7 @@ static ns_status_t enqueue(ns_indexer_t *ix, enum job_op op, const char *path,
 	if (op == JOB_BARRIER) {
 		if (seq)
 			*seq = ++ix->barriers_queued;
-	} else {
+	} else if (op != JOB_PRUNE) {
 		ix->stats.queued++;
 	}
 	pthread_cond_signal(&ix->wake);
@@ -216,6 +217,11 @@ ns_status_t ns_indexer_remove(ns_indexer_t *ix, const char *relpath)
 ns_status_t ns_indexer_remove_tree(ns_indexer_t *ix, const char *reldir)
 {
 	return enqueue(ix, JOB_REMOVE_TREE, reldir, NULL);
+}
+
+ns_status_t ns_indexer_prune(ns_indexer_t *ix)
+{
+	return enqueue(ix, JOB_PRUNE, "", NULL);
 }
 
 ns_status_t ns_indexer_barrier(ns_indexer_t *ix, uint64_t *seq)
@@ -245,15 +251,61 @@ static bool remove_path(ns_indexer_t *ix, const char *relpath)
 	char idterm[NSX_MAX_TERM + 1];
 	if (ns_index_idterm(relpath, idterm, sizeof idterm) != NS_OK)
 		return false;
-	nsx_status_t st = nsx_writer_delete(ix->w, idterm);
+	int existed = 0;
+	nsx_status_t st = nsx_writer_delete(ix->w, idterm, &existed);
 	if (st != NSX_OK) {
 		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot delete: %s", relpath,
 		       nsx_writer_error(ix->w));
 		return false;
 	}
+	if (!existed)
+		return false;
 	ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: removed", relpath);
 	count(ix, &ix->stats.removed, 1);
 	return true;
+}
+
+static void collect_term(const char *term, void *ctx)
+{
+	ns_strv_push(ctx, term, strlen(term)); /* a miss is retried next sweep */
+}
+
+/* Remove the articles whose files are gone (or are no longer regular
+ * files); returns true when the index changed. */
+static bool prune(ns_indexer_t *ix)
+{
+	ns_strv_t ids = {0};
+	if (nsx_writer_each_term(ix->w, NS_PREFIX_ID, collect_term, &ids) != NSX_OK) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "cannot list the index: %s",
+		       nsx_writer_error(ix->w));
+		ns_strv_clear(&ids);
+		return false;
+	}
+	size_t plen = strlen(NS_PREFIX_ID);
+	bool changed = false;
+	unsigned gone = 0;
+	ns_buf_t path = {0};
+	for (size_t i = 0; i < ids.n; i++) {
+		const char *rel = ids.v[i] + plen;
+		path.len = 0;
+		if (ns_buf_printf(&path, "%s/%s", ix->root, rel) != NS_OK)
+			break;
+		struct stat st;
+		if (lstat(path.data, &st) == 0 && S_ISREG(st.st_mode))
+			continue;
+		if (lstat(path.data, &st) < 0 && errno != ENOENT && errno != ENOTDIR)
+			continue; /* cannot tell (EACCES, EIO): keep it */
+		if (remove_path(ix, rel)) {
+			changed = true;
+			gone++;
+		}
+	}
+	if (gone)
+		ns_log(NS_LOG_INFO, LOG_MOD,
+		       "removed %u articles whose files are gone", gone);
+	ns_buf_free(&path);
+	ns_strv_clear(&ids);
+	return changed;
 }
 
 static bool remove_tree(ns_indexer_t *ix, const char *reldir)
@@ -282,6 +334,10 @@ static void put_failed(ns_indexer_t *ix, const char *relpath, const char *why)
 static bool put_path(ns_indexer_t *ix, const char *relpath)
 {
 	char idterm[NSX_MAX_TERM + 1];
+	if (!ns_utf8_valid(relpath, strlen(relpath))) {
+		put_failed(ix, relpath, "file name is not valid UTF-8");
+		return false;
+	}
 	if (ns_index_idterm(relpath, idterm, sizeof idterm) != NS_OK) {
 		put_failed(ix, relpath, "path longer than an index term allows");
 		return false;
@@ -300,6 +356,12 @@ static bool put_path(ns_indexer_t *ix, const char *relpath)
 	free(full);
 	if (st == NS_ERR_IO && (err == ENOENT || err == ENOTDIR))
 		return remove_path(ix, relpath); /* gone before its turn */
+	if (st == NS_ERR_IO && (err == ELOOP || err == EINVAL)) {
+		/* A symbolic link or a special file: not an article. */
+		ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: not a regular file, skipped",
+		       relpath);
+		return remove_path(ix, relpath);
+	}
 	if (st != NS_OK) {
 		/* Whatever was indexed for it is no longer what is on disk. */
 		put_failed(ix, relpath, st == NS_ERR_IO ? strerror(err)
@@ -367,6 +429,14 @@ static struct timespec deadline_after(unsigned ms)
 	return ts;
 }
 
+static bool past(const struct timespec *deadline)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
 static void *writer_main(void *arg)
 {
 	ns_indexer_t *ix = arg;
@@ -408,6 +478,7 @@ static void *writer_main(void *arg)
 		case JOB_PUT: changed = put_path(ix, j->path); break;
 		case JOB_REMOVE: changed = remove_path(ix, j->path); break;
 		case JOB_REMOVE_TREE: changed = remove_tree(ix, j->path); break;
+		case JOB_PRUNE: changed = prune(ix); break;
 		case JOB_BARRIER:
 			if (pending)
 				commit(ix);
@@ -419,7 +490,9 @@ static void *writer_main(void *arg)
 		free(j);
 		if (changed && pending++ == 0)
 			deadline = deadline_after(ix->commit_delay_ms);
-		if (pending >= ix->batch_max) {
+		/* A full batch, or a deadline passed under a steady stream of
+		 * work: either way, commit now. */
+		if (pending && (pending >= ix->batch_max || past(&deadline))) {
 			commit(ix);
 			notify(ix);
 			pending = 0;

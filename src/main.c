@@ -76,6 +76,13 @@ static void on_remove_tree(void *ctx, const char *reldir)
 		       reldir);
 }
 
+static void on_rescanned(void *ctx)
+{
+	struct daemon *d = ctx;
+	if (ns_indexer_prune(d->ix) != NS_OK)
+		ns_log(NS_LOG_ERR, LOG_MOD, "cannot queue a sweep: out of memory");
+}
+
 /* Writer thread: wake the loop, which does the rest. */
 static void on_commit(void *ctx)
 {
@@ -167,7 +174,8 @@ static void usage(FILE *f)
 	"                         (default: $STATE_DIRECTORY/index, else /var/lib/nsearch/index)\n"
 	"  -s, --socket PATH      the Unix socket to listen on (default: $NSEARCH_SOCKET,\n"
 	"                         else /run/nsearch/nsearch.sock as root,\n"
-	"                         else $XDG_RUNTIME_DIR/nsearch.sock)\n"
+	"                         else $XDG_RUNTIME_DIR/nsearch.sock,\n"
+	"                         else /tmp/nsearch-UID.sock)\n"
 	"  -b, --batch N          commit after N changes at most (default 1000)\n"
 	"      --commit-delay MS  or MS milliseconds after the first (default 50)\n"
 	"  -l, --log-level LEVEL  err, warning, notice, info or debug (default info)\n"
@@ -200,6 +208,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{0},
 	};
 	int opt, level;
+	argv[0] = (char *)"nsearchd"; /* getopt's messages name the program */
 	while ((opt = getopt_long(argc, argv, "a:i:s:b:l:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'a': o->articles = optarg; break;
@@ -318,7 +327,7 @@ int main(int argc, char **argv)
 	};
 	ns_watch_cbs_t cbs = {
 		.put = on_put, .remove = on_remove, .remove_tree = on_remove_tree,
-		.ctx = &d,
+		.rescanned = on_rescanned, .ctx = &d,
 	};
 	rc = 0;
 	if (!d.searcher) {
@@ -346,6 +355,9 @@ int main(int argc, char **argv)
 	ns_log(NS_LOG_INFO, LOG_MOD,
 	       "nsearchd %s: articles %s, index %s: %llu files to index",
 	       NS_VERSION, root, o.index, d.scanned);
+	/* Articles deleted while the daemon was down leave the index before it
+	 * says it is ready. */
+	on_rescanned(&d);
 	ns_indexer_barrier(d.ix, &d.ready_barrier);
 
 	uv_signal_init(&d.loop, &d.sigint);

@@ -24,6 +24,10 @@
 #define MAX_CONNECTIONS 1024
 #define MAX_BUFFERED (4 * NS_PROTO_MAX_LINE)   /* unanswered input */
 #define MAX_UNSENT (4u << 20)                  /* replies not yet read */
+/* Stands in the input buffer where an over-long line was dropped, so that
+ * its error is answered in turn. */
+#define TOO_LONG_MARK "\x01"
+
 
 struct conn {
 	uv_pipe_t pipe;             /* first: the handle is the connection */
@@ -32,7 +36,7 @@ struct conn {
 	unsigned long id;
 	ns_buf_t in;                /* bytes received, not yet answered */
 	bool discarding;            /* dropping the rest of an over-long line */
-	bool too_long_pending;      /* its error reply is still owed */
+	unsigned too_long;          /* TOO_LONG markers waiting in `in` */
 	bool reading, eof, busy, shutting, closing, closed;
 	uv_work_t work;             /* the search in flight, when busy */
 	ns_request_t req;
@@ -188,9 +192,12 @@ static void search_work(uv_work_t *w)
 	char *err = NULL;
 	ns_status_t st = ns_searcher_search(c->srv->h.searcher, &sreq, &res,
 	                                    &err);
-	if (st == NS_OK)
+	if (st == NS_OK) {
 		c->reply = ns_proto_search_reply(r->id, res);
-	else if (st == NS_ERR_BAD_QUERY)
+		if (!c->reply)
+			c->reply = ns_proto_error_reply(r->id, NS_E_INTERNAL,
+			                                "out of memory for the reply");
+	} else if (st == NS_ERR_BAD_QUERY)
 		c->reply = ns_proto_error_reply(r->id, NS_E_BAD_QUERY,
 		                                err ? err : "bad query");
 	else if (st == NS_ERR_INDEX)
@@ -232,8 +239,28 @@ static void search_done(uv_work_t *w, int status)
 
 /* ---- input ---- */
 
+static void too_long(struct conn *c)
+{
+	char msg[96];
+	snprintf(msg, sizeof msg, "request line longer than %d bytes; discarded",
+	         NS_PROTO_MAX_LINE);
+	send_error(c, NULL, NS_E_LINE_TOO_LONG, msg);
+}
+
 static void handle_line(struct conn *c, const char *line, size_t len)
 {
+	if (c->too_long && len == 1 && line[0] == TOO_LONG_MARK[0]) {
+		c->too_long--;
+		too_long(c);
+		return;
+	}
+	if (len > NS_PROTO_MAX_LINE) { /* it arrived whole, in one or two reads */
+		ns_log(NS_LOG_NOTICE, LOG_MOD,
+		       "conn %lu: request line over %d bytes, discarded", c->id,
+		       NS_PROTO_MAX_LINE);
+		too_long(c);
+		return;
+	}
 	while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
 	               line[len - 1] == '\t'))
 		len--;
@@ -300,13 +327,6 @@ static void process_lines(struct conn *c)
 			size_t len = (size_t)(nl - c->in.data);
 			handle_line(c, c->in.data, len);
 			ns_buf_consume(&c->in, len + 1);
-		} else if (c->too_long_pending) {
-			c->too_long_pending = false;
-			char msg[96];
-			snprintf(msg, sizeof msg,
-			         "request line longer than %d bytes; discarded",
-			         NS_PROTO_MAX_LINE);
-			send_error(c, NULL, NS_E_LINE_TOO_LONG, msg);
 		} else if (c->eof && c->in.len) {
 			/* The last request may lack its newline. */
 			size_t len = c->in.len;
@@ -319,7 +339,7 @@ static void process_lines(struct conn *c)
 	if (c->closing)
 		return;
 	update_reading(c);
-	if (c->eof && !c->busy && !c->in.len && !c->too_long_pending)
+	if (c->eof && !c->busy && !c->in.len)
 		conn_finish(c);
 }
 
@@ -348,7 +368,11 @@ static void feed(struct conn *c, const char *data, size_t n)
 		c->in.len = done;
 		c->in.data[done] = '\0';
 		c->discarding = true;
-		c->too_long_pending = true;
+		if (ns_buf_append(&c->in, TOO_LONG_MARK "\n", 2) != NS_OK) {
+			conn_close(c);
+			return;
+		}
+		c->too_long++;
 	}
 }
 
@@ -440,8 +464,16 @@ static ns_status_t clear_stale(const char *path, char **errmsg)
 		               "another daemon is already listening there");
 		return NS_ERR_INVALID;
 	}
+	int err = errno;
 	if (fd >= 0)
 		close(fd);
+	if (fd < 0 || err != ECONNREFUSED) {
+		/* EAGAIN: a live daemon with a full backlog; anything else: we
+		 * cannot tell.  Never remove what may be in use. */
+		*errmsg = path_error(path, "in use or unusable; remove it if no "
+		                           "nsearchd runs");
+		return NS_ERR_INVALID;
+	}
 	unlink(path);
 	return NS_OK;
 }
@@ -480,11 +512,12 @@ ns_status_t ns_server_listen(uv_loop_t *loop, const char *path,
 	uv_pipe_init(loop, &s->listener, 0);
 	s->listener.data = s;
 	int rc = uv_pipe_bind(&s->listener, path);
+	bool bound = rc == 0;
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&s->listener, 128, on_connection);
 	if (rc < 0) {
 		*errmsg = path_error(path, uv_strerror(rc));
-		s->closing = true;
+		s->closing = !bound; /* ns_server_close unlinks what we bound */
 		ns_server_close(s);
 		return NS_ERR_IO;
 	}
@@ -505,8 +538,20 @@ void ns_server_close(ns_server_t *s)
 		return;
 	bool bound = !s->closing;
 	s->closing = true;
-	for (struct conn *c = s->conns; c; c = c->next)
-		conn_close(c);
+	/* Take no new request; a search in flight still gets its reply, then
+	 * its connection closes. */
+	for (struct conn *c = s->conns; c; c = c->next) {
+		if (!c->busy) {
+			conn_close(c);
+			continue;
+		}
+		if (c->reading)
+			uv_read_stop((uv_stream_t *)&c->pipe);
+		c->reading = false;
+		c->eof = true;
+		c->in.len = 0;
+		c->too_long = 0;
+	}
 	if (bound)
 		unlink(s->path);
 	uv_close((uv_handle_t *)&s->listener, on_listener_closed);

@@ -238,6 +238,8 @@ static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 		ns_log(NS_LOG_WARNING, LOG_MOD,
 		       "kernel event queue overflowed: rescanning the tree");
 		scan_dir(w, "");
+		if (w->cbs.rescanned)
+			w->cbs.rescanned(w->cbs.ctx);
 		return;
 	}
 	const char *dir = dir_path(w, ev->wd);
@@ -268,6 +270,15 @@ static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 		}
 	} else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
 		w->cbs.put(w->cbs.ctx, rel);
+	} else if (ev->mask & IN_CREATE) {
+		/* A hard link (ln, cp -l, rsync --link-dest) is created whole and
+		 * never written: no IN_CLOSE_WRITE will follow. */
+		char *abs = absolute(w, rel);
+		struct stat st;
+		if (abs && lstat(abs, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_nlink > 1)
+			w->cbs.put(w->cbs.ctx, rel);
+		free(abs);
 	} else if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
 		w->cbs.remove(w->cbs.ctx, rel);
 	}

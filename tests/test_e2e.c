@@ -342,6 +342,16 @@ static void test_new_changed_deleted(void **state)
 	assert_int_equal(json_integer_value(json_object_get(st, "documents")), docs0 + 1);
 	json_decref(st);
 
+	/* A hard link is created whole, never written: still indexed. */
+	char *src = NULL, *dst = NULL;
+	assert_true(asprintf(&src, "%s/city/new/zeppelin.txt", E.tree) > 0);
+	assert_true(asprintf(&dst, "%s/linked.txt", E.tree) > 0);
+	assert_int_equal(link(src, dst), 0);
+	json_decref(wait_hits("dirigibleyard", 2));
+	assert_int_equal(unlink(dst), 0);
+	free(src);
+	free(dst);
+
 	remove_file("city/new/zeppelin.txt");
 	json_decref(wait_hits("dirigibleyard", 0));
 	st = status();
@@ -418,7 +428,27 @@ static void test_errors_keep_connection(void **state)
 	free(line);
 	assert_error(client_recv(&c), -1, "LINE_TOO_LONG");
 
-	json_t *r = ask(&c, "{\"id\":8,\"op\":\"search\",\"q\":\"beijing\"}\n");
+	/* Just over the limit and complete, arriving in one piece: the same
+	 * error, in its turn between the replies around it. */
+	size_t over = 65 * 1024;
+	ns_buf_t burst = {0};
+	ns_buf_printf(&burst, "{\"id\":\"before\",\"op\":\"search\",\"q\":\"tariffs\"}\n");
+	ns_buf_printf(&burst, "{\"id\":\"long\",\"op\":\"search\",\"q\":\"");
+	for (size_t i = 0; i < over; i++)
+		ns_buf_append(&burst, "y", 1);
+	ns_buf_printf(&burst, "\"}\n{\"id\":\"after\",\"op\":\"status\"}\n");
+	client_send(&c, burst.data, burst.len);
+	ns_buf_free(&burst);
+	json_t *r = client_recv(&c);
+	assert_string_equal(json_string_value(json_object_get(r, "id")), "before");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	assert_error(client_recv(&c), -1, "LINE_TOO_LONG");
+	r = client_recv(&c);
+	assert_string_equal(json_string_value(json_object_get(r, "id")), "after");
+	json_decref(r);
+
+	r = ask(&c, "{\"id\":8,\"op\":\"search\",\"q\":\"beijing\"}\n");
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_int_equal(json_integer_value(json_object_get(r, "id")), 8);
 	assert_int_equal(nhits(r), 1);
@@ -536,12 +566,18 @@ static void test_sigterm_and_restart(void **state)
 	struct stat sb;
 	assert_int_equal(stat(E.sock, &sb), -1); /* the socket file is gone */
 
-	/* A file added while it was down is found after the restart. */
+	/* A file added while it was down is found after the restart, and one
+	 * deleted while it was down is gone. */
 	put_file("late.txt", "Late edition\n\nThe quillfeather press ran late.\n");
+	remove_file("business/exports.txt");
 	start_daemon();
 	st = status();
-	assert_int_equal(json_integer_value(json_object_get(st, "documents")), docs + 1);
+	assert_int_equal(json_integer_value(json_object_get(st, "documents")), docs);
 	json_decref(st);
+	json_t *gone = search("machinery");
+	assert_int_equal(nhits(gone), 1);
+	assert_string_equal(hit_str(gone, 0, "path"), "world/varga.txt");
+	json_decref(gone);
 	json_t *r = search("quillfeather");
 	assert_int_equal(nhits(r), 1);
 	json_decref(r);

@@ -199,8 +199,11 @@ static void test_replace_delete_commit(void **state)
 	nsx_results_free(res);
 	assert_int_equal(nsx_reader_doccount(r), 1);
 
-	assert_int_equal(nsx_writer_delete(f->w, "Qa"), NSX_OK);
-	assert_int_equal(nsx_writer_delete(f->w, "Qnever-there"), NSX_OK);
+	int existed = -1;
+	assert_int_equal(nsx_writer_delete(f->w, "Qa", &existed), NSX_OK);
+	assert_int_equal(existed, 1);
+	assert_int_equal(nsx_writer_delete(f->w, "Qnever-there", &existed), NSX_OK);
+	assert_int_equal(existed, 0);
 	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
 	assert_int_equal(nsx_reader_reopen(r), NSX_OK);
 	assert_int_equal(nsx_reader_doccount(r), 0);

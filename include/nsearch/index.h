@@ -51,6 +51,11 @@ ns_status_t ns_indexer_remove(ns_indexer_t *ix, const char *relpath);
 /* Remove every article under the directory RELDIR. */
 ns_status_t ns_indexer_remove_tree(ns_indexer_t *ix, const char *reldir);
 
+/* Queue a sweep: every indexed article whose file is no longer a regular
+ * file at its path is removed.  Queue one after a scan of the whole tree,
+ * so that what vanished while nobody watched leaves the index too. */
+ns_status_t ns_indexer_prune(ns_indexer_t *ix);
+
 /* Queue a barrier: when the writer reaches it, everything queued before it
  * has been written and committed; it then counts it in stats.barriers and
  * calls on_commit.  *SEQ (if not NULL) gets its number, counted from 1. */

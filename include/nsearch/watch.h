@@ -17,6 +17,10 @@ typedef struct {
 	void (*remove)(void *ctx, const char *relpath);
 	/* A directory deleted or moved away, with everything under it. */
 	void (*remove_tree)(void *ctx, const char *reldir);
+	/* The whole tree was scanned again after events were lost (kernel
+	 * queue overflow): files that vanished meanwhile are for the callee
+	 * to find.  May be NULL. */
+	void (*rescanned)(void *ctx);
 	void *ctx;
 } ns_watch_cbs_t;
 
