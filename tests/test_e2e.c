@@ -228,18 +228,6 @@ static int stop_daemon(void)
 	return -1;
 }
 
-static const char *page_a =
-	" date 2025-03-14 Skip to content\n"
-	"World, Diplomacy, Anselm Varga\n"
-	"Edit post\n\n"
-	"Varga lands in Beijing for trade talks\n\n"
-	"by Lena Hoffmann and Pavel Novak March 14, 2025 9:05 AM 3 min read\n"
-	"The envoy's visit is the first in two years.\n"
-	"This audio is created with AI assistance\n\n"
-	"The envoy met ministers on Friday to discuss tariffs on machinery.\n\n"
-	"Officials said the meeting lasted three hours.\n"
-	"Authors: Lena Hoffmann, Pavel Novak\n";
-
 static const char *page_b =
 	"Machinery exports rise for a third month\n\n"
 	"Orders from abroad grew by six percent as tariffs fell.\n";
@@ -252,7 +240,12 @@ static int group_setup(void **state)
 	    asprintf(&E.sock, "%s/nsearch.sock", E.dir) < 0 ||
 	    mkdir(E.tree, 0755) < 0)
 		return -1;
+	size_t len;
+	char *page_a = read_fixture("varga-talks.txt", &len);
+	if (!page_a)
+		return -1;
 	put_file("world/varga.txt", page_a);
+	free(page_a);
 	put_file("business/exports.txt", page_b);
 	put_file(".hidden.txt", "Hidden\n\nzanzibarian secret\n");
 	put_file("notes.txt~", "Backup\n\nzanzibarian backup\n");
