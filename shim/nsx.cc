@@ -180,6 +180,35 @@ const char *nsx_xapian_version(void)
 	return Xapian::version_string();
 }
 
+nsx_status_t nsx_boolean_term(const char *prefix, const char *value,
+                              char **out)
+{
+	if (!prefix || !value || !*value || !out)
+		return NSX_INVALID;
+	return guard(nullptr, [&] {
+		std::string term = prefix + Xapian::Unicode::tolower(value);
+		if (term.size() > NSX_MAX_TERM)
+			return NSX_INVALID;
+		char *p = dup_string(term);
+		if (!p)
+			return NSX_NO_MEMORY;
+		*out = p;
+		return NSX_OK;
+	});
+}
+
+int nsx_stemmer_exists(const char *language)
+{
+	if (!language || !*language)
+		return 0;
+	try {
+		Xapian::Stem s(language);
+		return 1;
+	} catch (...) {
+		return 0;
+	}
+}
+
 /* ---- documents ---- */
 
 nsx_status_t nsx_doc_new(const char *language, nsx_doc_t **out)
@@ -191,6 +220,10 @@ nsx_status_t nsx_doc_new(const char *language, nsx_doc_t **out)
 		try {
 			d->tg.set_stemmer(make_stem(language));
 			d->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+			// Chinese, Japanese and Korean have no spaces between words:
+			// index them as character n-grams.  Other scripts are not
+			// affected.
+			d->tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
 			d->tg.set_document(d->doc);
 		} catch (...) {
 			delete d;
@@ -442,26 +475,70 @@ nsx_status_t nsx_reader_add_field(nsx_reader_t *r, const char *field,
 	});
 }
 
+nsx_status_t nsx_reader_add_date_range(nsx_reader_t *r, unsigned slot,
+                                       const char *field)
+{
+	if (!r || !field || !*field)
+		return NSX_INVALID;
+	return guard(&r->error, [&] {
+		r->qp.add_rangeprocessor(
+			(new Xapian::DateRangeProcessor(slot, std::string(field) + ":"))
+				->release());
+		return NSX_OK;
+	});
+}
+
 nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
                                nsx_results_t **out)
 {
 	if (!r || !req || !req->query || !out)
 		return NSX_INVALID;
 	return guard(&r->error, [&] {
-		Xapian::Stem stem = make_stem(req->language ? req->language
-		                                            : "english");
+		// A language without a stemmer searches unstemmed.
+		Xapian::Stem stem(req->language && *req->language ? req->language
+		                                                    : "english",
+		                  true);
 		r->qp.set_stemmer(stem);
 		r->qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
 		// News readers expect every word they type to matter.
 		r->qp.set_default_op(Xapian::Query::OP_AND);
-		unsigned flags = Xapian::QueryParser::FLAG_DEFAULT;
-		Xapian::Query q = r->qp.parse_query(req->query, flags);
+		unsigned flags = Xapian::QueryParser::FLAG_DEFAULT |
+		                 Xapian::QueryParser::FLAG_CJK_NGRAM;
+		Xapian::Query q = req->query[0]
+			? r->qp.parse_query(req->query, flags)
+			: Xapian::Query::MatchAll;
+		if (q.empty() && !req->query[0])
+			q = Xapian::Query::MatchAll;
+		// Filters: the terms of one group are alternatives, the groups
+		// all apply; none of them changes the ranking.
+		for (size_t g = 0; g < req->nfilters; g++) {
+			const nsx_filter_t &f = req->filters[g];
+			std::vector<Xapian::Query> alts;
+			for (size_t i = 0; i < f.n; i++)
+				alts.emplace_back(f.terms[i]);
+			q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+			                  Xapian::Query(Xapian::Query::OP_OR,
+			                                alts.begin(), alts.end()));
+		}
+		if (req->range_lo || req->range_hi) {
+			Xapian::Query range =
+				!req->range_hi ? Xapian::Query(Xapian::Query::OP_VALUE_GE,
+				                               req->range_slot, req->range_lo)
+				: !req->range_lo ? Xapian::Query(Xapian::Query::OP_VALUE_LE,
+				                                 req->range_slot, req->range_hi)
+				: Xapian::Query(Xapian::Query::OP_VALUE_RANGE, req->range_slot,
+				                req->range_lo, req->range_hi);
+			q = Xapian::Query(Xapian::Query::OP_FILTER, q, range);
+		}
 
 		Xapian::MSet mset;
 		for (int attempt = 0;; attempt++) {
 			try {
 				Xapian::Enquire enq(r->db);
 				enq.set_query(q);
+				if (req->sort)
+					enq.set_sort_by_value_then_relevance(req->sort_slot,
+					                                     req->sort < 0);
 				mset = enq.get_mset(req->offset, req->limit);
 				break;
 			} catch (const Xapian::DatabaseModifiedError &) {

@@ -119,6 +119,14 @@ nsx_status_t nsx_writer_commit(nsx_writer_t *w);
 uint64_t nsx_writer_revision(const nsx_writer_t *w);
 uint64_t nsx_writer_doccount(const nsx_writer_t *w);
 
+/* The boolean term nsx_doc_add_boolean() makes of PREFIX and VALUE, for
+ * filters: *OUT is new (free()).  NSX_INVALID when it is too long. */
+nsx_status_t nsx_boolean_term(const char *prefix, const char *value,
+                              char **out);
+
+/* Does Xapian have a stemmer for LANGUAGE ("en", "russian", ...)? */
+int nsx_stemmer_exists(const char *language);
+
 /* ---- readers and search ------------------------------------------------ */
 
 typedef struct nsx_reader nsx_reader_t;
@@ -141,11 +149,32 @@ uint64_t nsx_reader_doccount(const nsx_reader_t *r);
 nsx_status_t nsx_reader_add_field(nsx_reader_t *r, const char *field,
                                   const char *prefix, int boolean);
 
+/* Teach the query parser date ranges: "FIELD:2024-01-01..2024-03-31"
+ * (either end may be left open) on SLOT, which holds "YYYYMMDD". */
+nsx_status_t nsx_reader_add_date_range(nsx_reader_t *r, unsigned slot,
+                                       const char *field);
+
+/* Documents that have at least one of these terms. */
 typedef struct {
-	const char *query;     /* the user's query string, UTF-8 */
-	const char *language;  /* stemmer for the query; NULL = "english" */
+	const char *const *terms;
+	size_t n;
+} nsx_filter_t;
+
+typedef struct {
+	const char *query;     /* the user's query string, UTF-8; "" matches
+	                          every document (for filtered listings) */
+	const char *language;  /* stemmer for the query; NULL = "english";
+	                          one without a stemmer searches unstemmed */
 	unsigned offset;       /* hits to skip */
 	unsigned limit;        /* hits to return */
+	const nsx_filter_t *filters; /* all must match; none change scores */
+	size_t nfilters;
+	unsigned range_slot;   /* with RANGE_LO and/or RANGE_HI (NULL: open) */
+	const char *range_lo;
+	const char *range_hi;
+	int sort;              /* 0: by relevance; 1: by SORT_SLOT, ascending;
+	                          -1: descending (relevance breaks ties) */
+	unsigned sort_slot;
 } nsx_search_t;
 
 typedef struct nsx_results nsx_results_t;

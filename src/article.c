@@ -1,34 +1,23 @@
 /* article.c - from a file's bytes to an article's fields.
  *
  * A pure function: it never touches the filesystem, the index or the log.
- * Each format is a detect/parse pair in `formats`; the first whose detector
- * accepts the text wins, and plain text takes whatever nobody else wants.
- * The rules for each format are documented in docs/formats.md.
+ * This file normalises the bytes (binary files refused, the BOM dropped,
+ * legacy encodings decoded) and hands the text to the first format whose
+ * detector accepts it (fmt_*.c); plain text takes whatever nobody else
+ * wants.  The helpers the formats share live here too.  The rules are
+ * documented in docs/formats.md.
  */
-#include "nsearch/article.h"
+#include "article_impl.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- text as lines -------------------------------------------------- */
+/* ---- lines ------------------------------------------------------------ */
 
-typedef struct {
-	const char *s;   /* not NUL-terminated */
-	size_t len;      /* without the line break and trailing blanks */
-} line_t;
-
-typedef struct {
-	line_t *lines;
-	size_t n;
-} text_t;
-
-static bool is_blank(line_t l)
-{
-	return l.len == 0;
-}
-
-static line_t trim(line_t l)
+line_t art_trim(line_t l)
 {
 	while (l.len && isspace((unsigned char)l.s[0])) {
 		l.s++;
@@ -36,41 +25,57 @@ static line_t trim(line_t l)
 	}
 	while (l.len && isspace((unsigned char)l.s[l.len - 1]))
 		l.len--;
+	/* A no-break space (U+00A0) pads lines the same way on web pages. */
+	while (l.len >= 2 && (unsigned char)l.s[0] == 0xC2 &&
+	       (unsigned char)l.s[1] == 0xA0) {
+		l.s += 2;
+		l.len -= 2;
+	}
+	while (l.len >= 2 && (unsigned char)l.s[l.len - 2] == 0xC2 &&
+	       (unsigned char)l.s[l.len - 1] == 0xA0)
+		l.len -= 2;
 	return l;
 }
 
-static bool line_eq(line_t l, const char *lit)
+bool art_line_eq(line_t l, const char *lit)
 {
 	size_t n = strlen(lit);
 	return l.len == n && memcmp(l.s, lit, n) == 0;
 }
 
-static bool line_starts(line_t l, const char *lit)
+bool art_line_starts(line_t l, const char *lit)
 {
 	size_t n = strlen(lit);
 	return l.len >= n && memcmp(l.s, lit, n) == 0;
 }
 
-/* Split into trimmed lines; CRLF, CR and LF all end a line. */
-static ns_status_t split_lines(const char *s, size_t len, text_t *t)
+size_t art_first_nonblank(const art_text_t *t, size_t from)
+{
+	while (from < t->n && t->lines[from].len == 0)
+		from++;
+	return from;
+}
+
+ns_status_t art_split_lines(const char *s, size_t len, line_t **lines,
+                            size_t *n)
 {
 	size_t cap = 64;
-	t->n = 0;
-	t->lines = malloc(cap * sizeof *t->lines);
-	if (!t->lines)
+	*n = 0;
+	*lines = malloc(cap * sizeof **lines);
+	if (!*lines)
 		return NS_ERR_NOMEM;
 	size_t start = 0;
 	for (size_t i = 0; i <= len; i++) {
 		if (i < len && s[i] != '\n' && s[i] != '\r')
 			continue;
-		if (t->n == cap) {
+		if (*n == cap) {
 			cap *= 2;
-			line_t *l = realloc(t->lines, cap * sizeof *l);
+			line_t *l = realloc(*lines, cap * sizeof *l);
 			if (!l)
 				return NS_ERR_NOMEM;
-			t->lines = l;
+			*lines = l;
 		}
-		t->lines[t->n++] = trim((line_t){s + start, i - start});
+		(*lines)[(*n)++] = art_trim((line_t){s + start, i - start});
 		if (i < len && s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
 			i++;
 		start = i + 1;
@@ -78,7 +83,346 @@ static ns_status_t split_lines(const char *s, size_t len, text_t *t)
 	return NS_OK;
 }
 
-/* ---- encodings ------------------------------------------------------ */
+/* ---- fields ------------------------------------------------------------ */
+
+ns_status_t art_set_str(char **dst, const char *s, size_t len)
+{
+	line_t l = art_trim((line_t){s, len});
+	char *p = ns_strndup(l.s, l.len);
+	if (!p)
+		return NS_ERR_NOMEM;
+	free(*dst);
+	*dst = p;
+	return NS_OK;
+}
+
+ns_status_t art_push_unique(ns_strv_t *sv, const char *s, size_t len)
+{
+	line_t l = art_trim((line_t){s, len});
+	if (l.len == 0)
+		return NS_OK;
+	for (size_t i = 0; i < sv->n; i++)
+		if (strlen(sv->v[i]) == l.len && memcmp(sv->v[i], l.s, l.len) == 0)
+			return NS_OK;
+	return ns_strv_push(sv, l.s, l.len);
+}
+
+ns_status_t art_push_names(ns_strv_t *sv, const char *s, size_t len)
+{
+	line_t l = art_trim((line_t){s, len});
+	size_t start = 0;
+	for (size_t i = 0; i <= l.len; i++) {
+		size_t skip;
+		if (i == l.len)
+			skip = 0;
+		else if (l.s[i] == ',' || l.s[i] == ';')
+			skip = 1;
+		else if (i > 0 && l.s[i - 1] == ' ' && l.len - i > 4 &&
+		         memcmp(l.s + i, "and ", 4) == 0)
+			skip = 4;
+		else
+			continue;
+		ns_status_t st = art_push_unique(sv, l.s + start, i - start);
+		if (st != NS_OK)
+			return st;
+		i += skip ? skip - 1 : 0;
+		start = i + 1;
+		/* ", and": the "and " that follows a comma is skipped next. */
+		if (skip == 1) {
+			line_t rest = art_trim((line_t){l.s + start, l.len - start});
+			if (art_line_starts(rest, "and ")) {
+				start = (size_t)(rest.s - l.s) + 4;
+				i = start - 1;
+			}
+		}
+	}
+	return NS_OK;
+}
+
+ns_status_t art_push_list(ns_strv_t *sv, const char *s, size_t len)
+{
+	size_t start = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != ',')
+			continue;
+		ns_status_t st = art_push_unique(sv, s + start, i - start);
+		if (st != NS_OK)
+			return st;
+		start = i + 1;
+	}
+	return NS_OK;
+}
+
+ns_status_t art_append(ns_buf_t *b, const char *s, size_t len,
+                       bool new_paragraph)
+{
+	ns_status_t st = NS_OK;
+	if (b->len)
+		st = ns_buf_append(b, new_paragraph ? "\n\n" : " ",
+		                   new_paragraph ? 2 : 1);
+	if (st == NS_OK)
+		st = ns_buf_append(b, s, len);
+	return st;
+}
+
+ns_status_t art_take_body(ns_article_t *a, ns_buf_t *b)
+{
+	if (!b->data && ns_buf_append(b, "", 0) != NS_OK)
+		return NS_ERR_NOMEM;
+	free(a->body);
+	a->body = b->data;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return NS_OK;
+}
+
+ns_status_t art_warn(ns_article_t *a, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NS_OK;
+	size_t len = (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+	/* Never cut a UTF-8 sequence in two. */
+	while (len && !ns_utf8_valid(msg, len))
+		len--;
+	return ns_strv_push(&a->warnings, msg, len);
+}
+
+void art_why(char *why, size_t size, const char *fmt, ...)
+{
+	if (!why || !size)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	size_t len = strlen(why);
+	while (len && !ns_utf8_valid(why, len))
+		why[--len] = '\0';
+}
+
+/* ---- languages ----------------------------------------------------------- */
+
+/* Names some metadata uses instead of codes. */
+static const struct {
+	const char *name, *code;
+} language_names[] = {
+	{"arabic", "ar"}, {"chinese", "zh"}, {"danish", "da"},
+	{"dutch", "nl"}, {"english", "en"}, {"finnish", "fi"},
+	{"french", "fr"}, {"german", "de"}, {"greek", "el"},
+	{"hungarian", "hu"}, {"italian", "it"}, {"japanese", "ja"},
+	{"korean", "ko"}, {"norwegian", "no"}, {"polish", "pl"},
+	{"portuguese", "pt"}, {"romanian", "ro"}, {"russian", "ru"},
+	{"spanish", "es"}, {"swedish", "sv"}, {"turkish", "tr"},
+	{"ukrainian", "uk"},
+};
+
+bool ns_language_normalise(const char *tag, size_t len, char out[16])
+{
+	line_t l = art_trim((line_t){tag, len});
+	size_t n = 0;
+	while (n < l.len && l.s[n] != '-' && l.s[n] != '_')
+		n++;
+	char low[16];
+	if (n < 2 || n >= sizeof low)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!isalpha((unsigned char)l.s[i]))
+			return false;
+		low[i] = (char)tolower((unsigned char)l.s[i]);
+	}
+	low[n] = '\0';
+	if (n > 3) {
+		for (size_t i = 0; i < sizeof language_names / sizeof *language_names;
+		     i++)
+			if (strcmp(low, language_names[i].name) == 0) {
+				strcpy(out, language_names[i].code);
+				return true;
+			}
+		return false;
+	}
+	memcpy(out, low, n + 1);
+	return true;
+}
+
+ns_status_t art_set_language(ns_article_t *a, const char *s, size_t len)
+{
+	char code[16];
+	if (ns_language_normalise(s, len, code)) {
+		memcpy(a->language, code, sizeof code);
+		a->language_given = true;
+		return NS_OK;
+	}
+	return art_warn(a, "language \"%.*s\" is not a language code; "
+	                "using \"%s\"", (int)(len > 40 ? 40 : len), s,
+	                a->language);
+}
+
+/* ---- dates --------------------------------------------------------------- */
+
+bool art_valid_ymd(int y, int m, int d)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return false;
+	return true;
+}
+
+static int digits(const char *s, size_t len, size_t n)
+{
+	if (len < n)
+		return -1;
+	int v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* Y, M and D are a valid date (art_valid_ymd). */
+static void format_date(char out[11], int y, int m, int d)
+{
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
+	out[10] = '\0';
+}
+
+static const char *const month_names[12] = {
+	"January", "February", "March", "April", "May", "June", "July",
+	"August", "September", "October", "November", "December",
+};
+
+bool art_parse_long_date(const char *s, size_t len, char out[11],
+                         size_t *used)
+{
+	for (int m = 0; m < 12; m++) {
+		size_t ml = strlen(month_names[m]);
+		if (len <= ml + 1 || memcmp(s, month_names[m], ml) != 0 ||
+		    s[ml] != ' ')
+			continue;
+		size_t i = ml + 1, dl = 0;
+		while (i + dl < len && isdigit((unsigned char)s[i + dl]) && dl < 3)
+			dl++;
+		if (dl < 1 || dl > 2)
+			return false;
+		int d = digits(s + i, len - i, dl);
+		i += dl;
+		if (len - i < 6 || s[i] != ',' || s[i + 1] != ' ')
+			return false;
+		int y = digits(s + i + 2, len - i - 2, 4);
+		if (y < 0 || !art_valid_ymd(y, m + 1, d))
+			return false;
+		i += 6;
+		if (i < len && isdigit((unsigned char)s[i]))
+			return false;
+		format_date(out, y, m + 1, d);
+		*used = i;
+		return true;
+	}
+	return false;
+}
+
+/* "HH:MM[:SS[.fff]]" then an optional zone: "Z", "+02:00", "+0200",
+ * " +0200", " UTC".  The whole of S must be used. */
+static bool parse_clock_zone(const char *s, size_t len, char time[6])
+{
+	int h = digits(s, len, 2);
+	if (h < 0 || h > 23 || len < 5 || s[2] != ':')
+		return false;
+	int mi = digits(s + 3, len - 3, 2);
+	if (mi < 0 || mi > 59)
+		return false;
+	size_t i = 5;
+	if (i < len && s[i] == ':') {
+		if (digits(s + i + 1, len - i - 1, 2) < 0)
+			return false;
+		i += 3;
+		if (i < len && s[i] == '.') {
+			i++;
+			while (i < len && isdigit((unsigned char)s[i]))
+				i++;
+		}
+	}
+	while (i < len && s[i] == ' ')
+		i++;
+	if (i < len) {
+		const char *z = s + i;
+		size_t zl = len - i;
+		bool ok = (zl == 1 && (*z == 'Z' || *z == 'z')) ||
+		          (zl == 3 && memcmp(z, "UTC", 3) == 0) ||
+		          (zl == 3 && memcmp(z, "GMT", 3) == 0) ||
+		          ((zl == 6 || zl == 5 || zl == 3) && (*z == '+' || *z == '-') &&
+		           digits(z + 1, zl - 1, 2) >= 0 &&
+		           (zl == 3 || (zl == 5 && digits(z + 3, 2, 2) >= 0) ||
+		            (zl == 6 && z[3] == ':' && digits(z + 4, 2, 2) >= 0)));
+		if (!ok)
+			return false;
+	}
+	time[0] = (char)('0' + h / 10);
+	time[1] = (char)('0' + h % 10);
+	time[2] = ':';
+	time[3] = (char)('0' + mi / 10);
+	time[4] = (char)('0' + mi % 10);
+	time[5] = '\0';
+	return true;
+}
+
+bool art_parse_datetime(const char *s, size_t len, char date[11],
+                        char time[6])
+{
+	line_t l = art_trim((line_t){s, len});
+	size_t used = 0;
+	char d[11], t[6] = "";
+	if (l.len >= 10 && l.s[4] == '-' && l.s[7] == '-') {
+		int y = digits(l.s, 4, 4), m = digits(l.s + 5, 2, 2),
+		    dd = digits(l.s + 8, 2, 2);
+		if (y < 0 || m < 0 || dd < 0 || !art_valid_ymd(y, m, dd))
+			return false;
+		format_date(d, y, m, dd);
+		used = 10;
+		if (used < l.len) {
+			if (l.s[used] != 'T' && l.s[used] != 't' && l.s[used] != ' ')
+				return false;
+			if (!parse_clock_zone(l.s + used + 1, l.len - used - 1, t))
+				return false;
+		}
+	} else if (art_parse_long_date(l.s, l.len, d, &used)) {
+		if (used != l.len)
+			return false;
+	} else {
+		return false;
+	}
+	memcpy(date, d, sizeof d);
+	memcpy(time, t, sizeof t);
+	return true;
+}
+
+ns_status_t art_set_date(ns_article_t *a, const char *field, const char *s,
+                         size_t len)
+{
+	if (art_parse_datetime(s, len, a->date, a->time))
+		return NS_OK;
+	return art_warn(a, "%s \"%.*s\" is not a date; the article has none",
+	                field, (int)(len > 40 ? 40 : len), s);
+}
+
+/* ---- encodings ----------------------------------------------------------- */
 
 bool ns_utf8_valid(const char *str, size_t len)
 {
@@ -115,26 +459,71 @@ bool ns_utf8_valid(const char *str, size_t len)
 	return true;
 }
 
-/* Windows-1252's 0x80-0x9F; the rest of the high half is Latin-1.
- * The five holes map to U+FFFD. */
-static const unsigned short cp1252_high[32] = {
-	0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
-	0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
+/* Windows-1252's 0x80-0x9F (the rest of its high half is Latin-1) and
+ * Windows-1251's 0x80-0xBF (0xC0-0xFF is U+0410-U+044F).  0 marks a byte
+ * the code page leaves undefined. */
+static const unsigned short cp1252_80[32] = {
+	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+static const unsigned short cp1251_80[64] = {
+	0x0402, 0x0403, 0x201A, 0x0453, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x20AC, 0x2030, 0x0409, 0x2039, 0x040A, 0x040C, 0x040B, 0x040F,
+	0x0452, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0, 0x2122, 0x0459, 0x203A, 0x045A, 0x045C, 0x045B, 0x045F,
+	0x00A0, 0x040E, 0x045E, 0x0408, 0x00A4, 0x0490, 0x00A6, 0x00A7,
+	0x0401, 0x00A9, 0x0404, 0x00AB, 0x00AC, 0x00AD, 0x00AE, 0x0407,
+	0x00B0, 0x00B1, 0x0406, 0x0456, 0x0491, 0x00B5, 0x00B6, 0x00B7,
+	0x0451, 0x2116, 0x0454, 0x00BB, 0x0458, 0x0405, 0x0455, 0x0457,
 };
 
-static ns_status_t from_cp1252(const char *s, size_t len, char **out,
-                               size_t *out_len)
+static unsigned cp_decode(bool cyrillic, unsigned char c)
+{
+	if (c < 0x80)
+		return c;
+	if (cyrillic)
+		return c >= 0xC0 ? 0x0410 + (c - 0xC0) : cp1251_80[c - 0x80];
+	return c < 0xA0 ? cp1252_80[c - 0x80] : c;
+}
+
+/* Which single-byte code page do these (invalid UTF-8) bytes look like?
+ * Cyrillic text in Windows-1251 is words made of bytes 0xC0-0xFF, runs of
+ * high bytes; Western text in Windows-1252 has a high byte here and there
+ * (an accent, a curly quote) between ASCII letters. */
+static bool looks_cyrillic(const unsigned char *s, size_t len)
+{
+	size_t high = 0, letters = 0, in_runs = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < 0x80)
+			continue;
+		high++;
+		if (s[i] >= 0xC0)
+			letters++;
+		if ((i > 0 && s[i - 1] >= 0xC0) || (i + 1 < len && s[i + 1] >= 0xC0))
+			in_runs++;
+	}
+	return high && letters * 10 >= high * 7 && in_runs * 2 >= high;
+}
+
+static ns_status_t decode_codepage(const char *s, size_t len, bool cyrillic,
+                                   char **out, size_t *out_len, char *why,
+                                   size_t why_size)
 {
 	char *o = malloc(len * 3 + 1);
 	if (!o)
 		return NS_ERR_NOMEM;
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
-		unsigned c = (unsigned char)s[i];
-		if (c >= 0x80 && c < 0xA0)
-			c = cp1252_high[c - 0x80];
+		unsigned c = cp_decode(cyrillic, (unsigned char)s[i]);
+		if (c == 0) {
+			art_why(why, why_size, "not UTF-8, and byte 0x%02X at offset "
+			        "%zu is not text in %s either", (unsigned char)s[i], i,
+			        cyrillic ? "Windows-1251" : "Windows-1252");
+			free(o);
+			return NS_ERR_FORMAT;
+		}
 		if (c < 0x80) {
 			o[n++] = (char)c;
 		} else if (c < 0x800) {
@@ -152,398 +541,58 @@ static ns_status_t from_cp1252(const char *s, size_t len, char **out,
 	return NS_OK;
 }
 
-/* ---- building the article ------------------------------------------- */
+/* ---- binary files ------------------------------------------------------- */
 
-static ns_status_t set_str(char **dst, line_t l)
-{
-	char *p = ns_strndup(l.s, l.len);
-	if (!p)
-		return NS_ERR_NOMEM;
-	free(*dst);
-	*dst = p;
-	return NS_OK;
-}
-
-/* Add a name or tag once, trimmed; empty ones are skipped. */
-static ns_status_t push_unique(ns_strv_t *sv, line_t l)
-{
-	l = trim(l);
-	if (is_blank(l))
-		return NS_OK;
-	for (size_t i = 0; i < sv->n; i++)
-		if (strlen(sv->v[i]) == l.len && memcmp(sv->v[i], l.s, l.len) == 0)
-			return NS_OK;
-	return ns_strv_push(sv, l.s, l.len);
-}
-
-/* Split "A, B and C" (also "A and B", "A, B, and C") into names. */
-static ns_status_t push_names(ns_strv_t *sv, line_t l)
-{
-	size_t start = 0;
-	for (size_t i = 0; i <= l.len; i++) {
-		size_t skip = 0;
-		if (i == l.len)
-			skip = 0;
-		else if (l.s[i] == ',')
-			skip = 1;
-		else if (i > 0 && l.s[i - 1] == ' ' && l.len - i > 4 &&
-		         memcmp(l.s + i, "and ", 4) == 0)
-			skip = 4;
-		else
-			continue;
-		ns_status_t st = push_unique(sv, (line_t){l.s + start, i - start});
-		if (st != NS_OK)
-			return st;
-		i += skip ? skip - 1 : 0;
-		start = i + 1;
-		/* ", and" : the "and " that follows a comma is skipped next. */
-		if (skip == 1) {
-			line_t rest = trim((line_t){l.s + start, l.len - start});
-			if (line_starts(rest, "and ")) {
-				start = (size_t)(rest.s - l.s) + 4;
-				i = start - 1;
-			}
-		}
-	}
-	return NS_OK;
-}
-
-/* Paragraphs joined by a blank line; lines of one paragraph by a space. */
-static ns_status_t append_line(ns_buf_t *b, line_t l, bool new_paragraph)
-{
-	ns_status_t st = NS_OK;
-	if (b->len)
-		st = ns_buf_append(b, new_paragraph ? "\n\n" : " ",
-		                   new_paragraph ? 2 : 1);
-	if (st == NS_OK)
-		st = ns_buf_append(b, l.s, l.len);
-	return st;
-}
-
-static ns_status_t set_body(ns_article_t *a, ns_buf_t *b)
-{
-	if (!b->data && ns_buf_append(b, "", 0) != NS_OK)
-		return NS_ERR_NOMEM;
-	free(a->body);
-	a->body = b->data;
-	b->data = NULL;
-	b->len = b->cap = 0;
-	return NS_OK;
-}
-
-/* ---- dates ----------------------------------------------------------- */
-
-static bool valid_ymd(int y, int m, int d)
-{
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return false;
-	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return false;
-	return true;
-}
-
-static int digits(const char *s, size_t len, size_t n)
-{
-	if (len < n)
-		return -1;
-	int v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* "YYYY-MM-DD" at the start of L into OUT; false if it is not a real date. */
-static bool parse_iso_date(line_t l, char out[11])
-{
-	if (l.len < 10 || l.s[4] != '-' || l.s[7] != '-')
-		return false;
-	int y = digits(l.s, 4, 4), m = digits(l.s + 5, 2, 2),
-	    d = digits(l.s + 8, 2, 2);
-	if (y < 0 || m < 0 || d < 0 || !valid_ymd(y, m, d))
-		return false;
-	if (l.len > 10 && !isspace((unsigned char)l.s[10]))
-		return false;
-	memcpy(out, l.s, 10);
-	out[10] = '\0';
-	return true;
-}
-
-static const char *const month_names[12] = {
-	"January", "February", "March", "April", "May", "June", "July",
-	"August", "September", "October", "November", "December",
+static const struct {
+	const char *magic;
+	size_t len;
+	const char *what;
+} magics[] = {
+	{"\x89PNG\r\n\x1a\n", 8, "a PNG image"},
+	{"\xff\xd8\xff", 3, "a JPEG image"},
+	{"GIF87a", 6, "a GIF image"},
+	{"GIF89a", 6, "a GIF image"},
+	{"%PDF-", 5, "a PDF document"},
+	{"PK\x03\x04", 4, "a ZIP archive (or an office document)"},
+	{"\x1f\x8b", 2, "a gzip file"},
+	{"BZh", 3, "a bzip2 file"},
+	{"\xfd" "7zXZ", 5, "an xz file"},
+	{"7z\xbc\xaf\x27\x1c", 6, "a 7-Zip archive"},
+	{"\x7f" "ELF", 4, "an executable"},
+	{"RIFF", 4, "a RIFF file (WAV, AVI or WebP)"},
+	{"ID3", 3, "an MP3 file"},
+	{"SQLite format 3", 15, "an SQLite database"},
 };
 
-/* Does "Month D, YYYY" start at S?  Fills the date and the length eaten. */
-static bool parse_long_date(const char *s, size_t len, char out[11],
-                            size_t *used)
+/* Why these bytes are not text, or NULL when they may be. */
+static const char *binary_kind(const char *s, size_t len)
 {
-	for (int m = 0; m < 12; m++) {
-		size_t ml = strlen(month_names[m]);
-		if (len <= ml + 1 || memcmp(s, month_names[m], ml) != 0 ||
-		    s[ml] != ' ')
-			continue;
-		size_t i = ml + 1, dl = 0;
-		while (i + dl < len && isdigit((unsigned char)s[i + dl]) && dl < 3)
-			dl++;
-		if (dl < 1 || dl > 2)
-			return false;
-		int d = digits(s + i, len - i, dl);
-		i += dl;
-		if (len - i < 6 || s[i] != ',' || s[i + 1] != ' ')
-			return false;
-		int y = digits(s + i + 2, len - i - 2, 4);
-		if (y < 0 || !valid_ymd(y, m + 1, d))
-			return false;
-		i += 6;
-		if (i < len && isdigit((unsigned char)s[i]))
-			return false;
-		out[0] = (char)('0' + y / 1000);
-		out[1] = (char)('0' + y / 100 % 10);
-		out[2] = (char)('0' + y / 10 % 10);
-		out[3] = (char)('0' + y % 10);
-		out[4] = '-';
-		out[5] = (char)('0' + (m + 1) / 10);
-		out[6] = (char)('0' + (m + 1) % 10);
-		out[7] = '-';
-		out[8] = (char)('0' + d / 10);
-		out[9] = (char)('0' + d % 10);
-		out[10] = '\0';
-		*used = i;
-		return true;
+	for (size_t i = 0; i < sizeof magics / sizeof *magics; i++)
+		if (len >= magics[i].len && memcmp(s, magics[i].magic, magics[i].len) == 0)
+			return magics[i].what;
+	if (len >= 12 && memcmp(s + 4, "ftyp", 4) == 0)
+		return "an MP4 or QuickTime file";
+	if (memchr(s, '\0', len))
+		return "binary data (it has NUL bytes)";
+	/* Control characters other than tab, line breaks and form feed: text
+	 * has none, or very nearly none. */
+	size_t ctl = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') ||
+		    c == 0x7f)
+			ctl++;
 	}
-	return false;
+	if (ctl > 8 && ctl * 100 > len)
+		return "binary data (control characters)";
+	return NULL;
 }
 
-/* "H:MM AM" or "H:MM PM" at S into a 24-hour "HH:MM". */
-static bool parse_clock(const char *s, size_t len, char out[6], size_t *used)
-{
-	size_t hl = 0;
-	while (hl < len && hl < 3 && isdigit((unsigned char)s[hl]))
-		hl++;
-	if (hl < 1 || hl > 2 || len < hl + 6 || s[hl] != ':')
-		return false;
-	int h = digits(s, len, hl), mi = digits(s + hl + 1, len - hl - 1, 2);
-	const char *ap = s + hl + 3;
-	if (mi < 0 || mi > 59 || h < 1 || h > 12 || ap[0] != ' ')
-		return false;
-	bool pm;
-	if ((ap[1] == 'A' || ap[1] == 'a') && (ap[2] == 'M' || ap[2] == 'm'))
-		pm = false;
-	else if ((ap[1] == 'P' || ap[1] == 'p') && (ap[2] == 'M' || ap[2] == 'm'))
-		pm = true;
-	else
-		return false;
-	h = h % 12 + (pm ? 12 : 0);
-	out[0] = (char)('0' + h / 10);
-	out[1] = (char)('0' + h % 10);
-	out[2] = ':';
-	out[3] = (char)('0' + mi / 10);
-	out[4] = (char)('0' + mi % 10);
-	out[5] = '\0';
-	*used = hl + 6;
-	return true;
-}
+/* ---- the entry point ----------------------------------------------------- */
 
-/* ---- the news-page format --------------------------------------------- */
-
-/* Lines the site puts on every page; never part of an article. */
-static bool is_chrome(line_t l)
-{
-	return line_eq(l, "Edit post") ||
-	       line_eq(l, "Skip to content") ||
-	       line_eq(l, "This audio is created with AI assistance");
-}
-
-/* " date 2024-04-08 Skip to content": the header of a scraped page. */
-static bool header_date(line_t l, char date[11])
-{
-	if (!line_starts(l, "date "))
-		return false;
-	line_t rest = trim((line_t){l.s + 5, l.len - 5});
-	return parse_iso_date(rest, date);
-}
-
-static size_t first_nonblank(const text_t *t, size_t from)
-{
-	while (from < t->n && is_blank(t->lines[from]))
-		from++;
-	return from;
-}
-
-static bool detect_news_page(const text_t *t)
-{
-	size_t i = first_nonblank(t, 0);
-	char date[11];
-	return i < t->n && header_date(t->lines[i], date);
-}
-
-/* "by A, B and C April 8, 2024 8:21 AM 1 min read" */
-static ns_status_t parse_byline(line_t l, ns_article_t *a, ns_strv_t *names)
-{
-	line_t rest = {l.s + 3, l.len - 3};
-	size_t names_end = rest.len, used = 0;
-	char date[11] = "";
-	for (size_t i = 0; i < rest.len; i++) {
-		if (i > 0 && rest.s[i - 1] != ' ')
-			continue;
-		if (parse_long_date(rest.s + i, rest.len - i, date, &used)) {
-			names_end = i;
-			break;
-		}
-	}
-	if (date[0]) {
-		if (!a->date[0])
-			memcpy(a->date, date, sizeof date);
-		const char *p = rest.s + names_end + used;
-		size_t left = rest.len - names_end - used;
-		while (left && *p == ' ') {
-			p++;
-			left--;
-		}
-		size_t clock_len = 0;
-		if (parse_clock(p, left, a->time, &clock_len)) {
-			p += clock_len;
-			left -= clock_len;
-		}
-		while (left && *p == ' ') {
-			p++;
-			left--;
-		}
-		int minutes = 0;
-		size_t k = 0;
-		while (k < left && isdigit((unsigned char)p[k]) && minutes < 10000)
-			minutes = minutes * 10 + (p[k++] - '0');
-		if (k && left - k >= 9 && memcmp(p + k, " min read", 9) == 0)
-			a->reading_minutes = (unsigned)minutes;
-	}
-	return push_names(names, trim((line_t){rest.s, names_end}));
-}
-
-static bool is_byline(line_t l)
-{
-	return l.len > 3 && memcmp(l.s, "by ", 3) == 0;
-}
-
-static ns_status_t parse_news_page(const text_t *t, ns_article_t *a)
-{
-	ns_status_t st = NS_OK;
-	size_t i = first_nonblank(t, 0);
-	header_date(t->lines[i], a->date);
-
-	/* The header block runs to the first blank line: the date line, the
-	 * section-and-tags line, and chrome such as "Edit post". */
-	bool have_tags_line = false;
-	for (i++; i < t->n && !is_blank(t->lines[i]); i++) {
-		line_t l = t->lines[i];
-		if (is_chrome(l) || have_tags_line)
-			continue;
-		have_tags_line = true;
-		size_t start = 0;
-		bool first = true;
-		for (size_t k = 0; k <= l.len && st == NS_OK; k++) {
-			if (k < l.len && l.s[k] != ',')
-				continue;
-			line_t item = trim((line_t){l.s + start, k - start});
-			if (first)
-				st = set_str(&a->section, item);
-			else
-				st = push_unique(&a->tags, item);
-			first = false;
-			start = k + 1;
-		}
-	}
-	if (st != NS_OK)
-		return st;
-
-	/* The title is the next line that is not chrome. */
-	i = first_nonblank(t, i);
-	while (i < t->n && is_chrome(t->lines[i]))
-		i = first_nonblank(t, i + 1);
-	if (i < t->n && (st = set_str(&a->title, t->lines[i++])) != NS_OK)
-		return st;
-
-	/* The byline, and the standfirst on the line right under it. */
-	ns_strv_t byline_names = {0};
-	size_t j = first_nonblank(t, i);
-	if (j < t->n && is_byline(t->lines[j])) {
-		st = parse_byline(t->lines[j], a, &byline_names);
-		i = j + 1;
-		if (st == NS_OK && i < t->n && !is_blank(t->lines[i]) &&
-		    !is_chrome(t->lines[i]))
-			st = set_str(&a->standfirst, t->lines[i++]);
-	}
-
-	/* The footer names the authors in full; it wins over the byline. */
-	size_t footer = t->n;
-	for (size_t k = t->n; k > i; k--) {
-		if (line_starts(t->lines[k - 1], "Authors:")) {
-			footer = k - 1;
-			break;
-		}
-	}
-	if (st == NS_OK && footer < t->n) {
-		line_t l = t->lines[footer];
-		st = push_names(&a->authors, trim((line_t){l.s + 8, l.len - 8}));
-	}
-	if (st == NS_OK && a->authors.n == 0) {
-		ns_strv_t tmp = a->authors;
-		a->authors = byline_names;
-		byline_names = tmp;
-	}
-	ns_strv_clear(&byline_names);
-
-	/* On these pages every line of the body is a paragraph of its own. */
-	ns_buf_t body = {0};
-	for (; i < t->n && st == NS_OK; i++) {
-		line_t l = t->lines[i];
-		if (i == footer || is_chrome(l) || is_blank(l))
-			continue;
-		st = append_line(&body, l, true);
-	}
-	if (st == NS_OK)
-		st = set_body(a, &body);
-	ns_buf_free(&body);
-	return st;
-}
-
-/* ---- plain text ------------------------------------------------------ */
-
-static ns_status_t parse_plain(const text_t *t, ns_article_t *a)
-{
-	ns_status_t st = NS_OK;
-	size_t i = first_nonblank(t, 0);
-	if (i < t->n && (st = set_str(&a->title, t->lines[i++])) != NS_OK)
-		return st;
-	ns_buf_t body = {0};
-	bool new_paragraph = true;
-	for (; i < t->n && st == NS_OK; i++) {
-		line_t l = t->lines[i];
-		if (is_blank(l)) {
-			new_paragraph = true;
-			continue;
-		}
-		st = append_line(&body, l, new_paragraph);
-		new_paragraph = false;
-	}
-	if (st == NS_OK)
-		st = set_body(a, &body);
-	ns_buf_free(&body);
-	return st;
-}
-
-/* ---- the formats, most specific first ----------------------------------- */
-
-static const struct format {
-	const char *name;
-	bool (*detect)(const text_t *t);   /* NULL: takes anything */
-	ns_status_t (*parse)(const text_t *t, ns_article_t *a);
-} formats[] = {
-	{"news-page", detect_news_page, parse_news_page},
-	{"plain", NULL, parse_plain},
+/* Most specific first; plain text takes anything. */
+static const art_format_t *const formats[] = {
+	&art_json, &art_html, &art_markdown, &art_news_page, &art_plain,
 };
 
 void ns_article_free(ns_article_t *a)
@@ -554,12 +603,14 @@ void ns_article_free(ns_article_t *a)
 	free(a->standfirst);
 	free(a->body);
 	free(a->section);
+	free(a->url);
 	ns_strv_clear(&a->tags);
 	ns_strv_clear(&a->authors);
+	ns_strv_clear(&a->warnings);
 	free(a);
 }
 
-static ns_article_t *article_new(void)
+static ns_article_t *article_new(const ns_parse_opts_t *opts)
 {
 	ns_article_t *a = calloc(1, sizeof *a);
 	if (!a)
@@ -568,51 +619,152 @@ static ns_article_t *article_new(void)
 	a->standfirst = ns_strndup("", 0);
 	a->body = ns_strndup("", 0);
 	a->section = ns_strndup("", 0);
-	memcpy(a->language, "en", 3);
-	if (!a->title || !a->standfirst || !a->body || !a->section) {
+	a->url = ns_strndup("", 0);
+	a->encoding = "utf-8";
+	const char *lang = opts && opts->default_language ? opts->default_language
+	                                                  : "en";
+	if (!ns_language_normalise(lang, strlen(lang), a->language))
+		memcpy(a->language, "en", 3);
+	if (!a->title || !a->standfirst || !a->body || !a->section || !a->url) {
 		ns_article_free(a);
 		return NULL;
 	}
 	return a;
 }
 
-ns_status_t ns_article_parse(const char *bytes, size_t len, const char *name,
-                             ns_article_t **out)
+static json_t *strv_json(const ns_strv_t *sv)
 {
-	(void)name; /* no format here is known by its extension yet */
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < sv->n; i++)
+		if (json_array_append_new(arr, json_string(sv->v[i])) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+json_t *ns_article_json(const ns_article_t *a, const char *path)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, "
+	                      "s:s, s:s, s:i, s:s}",
+	                      "title", a->title, "standfirst", a->standfirst,
+	                      "date", a->date, "time", a->time,
+	                      "section", a->section,
+	                      "tags", strv_json(&a->tags),
+	                      "authors", strv_json(&a->authors),
+	                      "language", a->language, "url", a->url,
+	                      "format", a->format ? a->format : "",
+	                      "encoding", a->encoding ? a->encoding : "",
+	                      "reading_minutes", (json_int_t)a->reading_minutes,
+	                      "body", a->body);
+	if (o && path && json_object_set_new(o, "path", json_string(path)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Words in the text, counted the way readers read them. */
+static size_t count_words(const char *s)
+{
+	size_t n = 0;
+	bool in_word = false;
+	for (; *s; s++) {
+		bool space = isspace((unsigned char)*s);
+		if (!space && !in_word)
+			n++;
+		in_word = !space;
+	}
+	return n;
+}
+
+static void file_ext(const char *name, char ext[12])
+{
+	ext[0] = '\0';
+	if (!name)
+		return;
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	const char *dot = strrchr(base, '.');
+	if (!dot || dot == base || strlen(dot + 1) >= 12)
+		return;
+	size_t i = 0;
+	for (dot++; *dot; dot++)
+		ext[i++] = (char)tolower((unsigned char)*dot);
+	ext[i] = '\0';
+}
+
+ns_status_t ns_article_parse(const char *bytes, size_t len, const char *name,
+                             const ns_parse_opts_t *opts, ns_article_t **out,
+                             char *why, size_t why_size)
+{
 	if ((!bytes && len) || !out)
 		return NS_ERR_INVALID;
+	if (why && why_size)
+		why[0] = '\0';
+	if (!bytes)
+		bytes = "";
 	if (len >= 3 && memcmp(bytes, "\xef\xbb\xbf", 3) == 0) {
 		bytes += 3;
 		len -= 3;
 	}
-	if (len && memchr(bytes, '\0', len))
+	const char *binary = binary_kind(bytes, len);
+	if (binary) {
+		art_why(why, why_size, "not text: %s", binary);
 		return NS_ERR_FORMAT;
+	}
 
+	const char *encoding = "utf-8";
 	char *decoded = NULL;
 	ns_status_t st = NS_OK;
 	if (!ns_utf8_valid(bytes, len)) {
+		bool cyr = looks_cyrillic((const unsigned char *)bytes, len);
 		size_t dlen;
-		if ((st = from_cp1252(bytes, len, &decoded, &dlen)) != NS_OK)
+		st = decode_codepage(bytes, len, cyr, &decoded, &dlen, why, why_size);
+		if (st != NS_OK)
 			return st;
+		encoding = cyr ? "windows-1251" : "windows-1252";
 		bytes = decoded;
 		len = dlen;
+	} else {
+		/* The formats want a NUL-terminated string of their own. */
+		if (!(decoded = ns_strndup(bytes, len)))
+			return NS_ERR_NOMEM;
+		bytes = decoded;
 	}
 
-	text_t t = {0};
+	char ext[12];
+	file_ext(name, ext);
+	art_text_t t = {.s = bytes, .len = len, .ext = ext};
 	ns_article_t *a = NULL;
-	st = split_lines(bytes ? bytes : "", len, &t);
-	if (st == NS_OK && first_nonblank(&t, 0) == t.n)
+	st = art_split_lines(bytes, len, &t.lines, &t.n);
+	if (st == NS_OK && art_first_nonblank(&t, 0) == t.n) {
+		art_why(why, why_size, len ? "no text, only blanks" : "empty file");
 		st = NS_ERR_FORMAT;
-	if (st == NS_OK && !(a = article_new()))
+	}
+	if (st == NS_OK && !(a = article_new(opts)))
 		st = NS_ERR_NOMEM;
 	for (size_t f = 0; st == NS_OK && f < sizeof formats / sizeof *formats;
 	     f++) {
-		if (formats[f].detect && !formats[f].detect(&t))
+		if (formats[f]->detect && !formats[f]->detect(&t))
 			continue;
-		a->format = formats[f].name;
-		st = formats[f].parse(&t, a);
+		a->format = formats[f]->name;
+		st = formats[f]->parse(&t, a, why, why_size);
 		break;
+	}
+	if (st == NS_OK) {
+		a->encoding = encoding;
+		if (!a->reading_minutes) {
+			/* About 230 words a minute, rounded up. */
+			size_t words = count_words(a->title) + count_words(a->standfirst) +
+			               count_words(a->body);
+			a->reading_minutes = (unsigned)((words + 229) / 230);
+			a->reading_estimated = true;
+		}
+		if (!a->title[0] && !a->body[0] && !a->standfirst[0]) {
+			art_why(why, why_size, "no title and no text");
+			st = NS_ERR_FORMAT;
+		}
 	}
 	free(t.lines);
 	free(decoded);

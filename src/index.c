@@ -41,6 +41,9 @@ struct ns_indexer {
 	unsigned batch_max;
 	unsigned commit_delay_ms;
 	size_t max_file_bytes;
+	ns_parse_opts_t parse;
+	ns_problems_t *problems;   /* thread-safe on its own */
+	ns_strv_t unstemmed;       /* languages said to have no stemmer */
 	void (*on_commit)(void *ctx);
 	void *ctx;
 };
@@ -58,30 +61,10 @@ ns_status_t ns_index_idterm(const char *relpath, char *buf, size_t size)
 	return NS_OK;
 }
 
-static json_t *strv_json(const ns_strv_t *sv)
-{
-	json_t *arr = json_array();
-	for (size_t i = 0; arr && i < sv->n; i++)
-		if (json_array_append_new(arr, json_string(sv->v[i])) < 0) {
-			json_decref(arr);
-			return NULL;
-		}
-	return arr;
-}
-
 /* The stored data: what a hit shows, and the text snippets are cut from. */
 static char *stored_data(const ns_article_t *a, const char *relpath)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, "
-	                      "s:s, s:i, s:s}",
-	                      "path", relpath, "title", a->title,
-	                      "standfirst", a->standfirst, "date", a->date,
-	                      "time", a->time, "section", a->section,
-	                      "tags", strv_json(&a->tags),
-	                      "authors", strv_json(&a->authors),
-	                      "language", a->language, "format", a->format,
-	                      "reading_minutes", (json_int_t)a->reading_minutes,
-	                      "text", a->body);
+	json_t *o = ns_article_json(a, relpath);
 	if (!o)
 		return NULL;
 	char *s = json_dumps(o, JSON_COMPACT);
@@ -89,13 +72,18 @@ static char *stored_data(const ns_article_t *a, const char *relpath)
 	return s;
 }
 
-static nsx_status_t add_date_terms(nsx_doc_t *doc, const char *date)
+static nsx_status_t add_date_terms(nsx_doc_t *doc, const char *date,
+                                   const char *time)
 {
 	/* date is "YYYY-MM-DD"; terms and the slot use "YYYYMMDD". */
 	char ymd[9] = {date[0], date[1], date[2], date[3], date[5], date[6],
 	               date[8], date[9], '\0'};
-	char part[9];
+	char part[9], when[13];
+	snprintf(when, sizeof when, "%s%.2s%.2s", ymd, time[0] ? time : "00",
+	         time[0] ? time + 3 : "00");
 	nsx_status_t st = nsx_doc_set_value(doc, NS_SLOT_DATE, ymd, 8);
+	if (st == NSX_OK)
+		st = nsx_doc_set_value(doc, NS_SLOT_DATETIME, when, 12);
 	snprintf(part, sizeof part, "%.4s", ymd);
 	if (st == NSX_OK)
 		st = nsx_doc_add_boolean(doc, NS_PREFIX_YEAR, part);
@@ -148,7 +136,7 @@ ns_status_t ns_index_build_doc(const ns_article_t *a, const char *relpath,
 	if (st == NSX_OK)
 		st = nsx_doc_add_boolean(doc, NS_PREFIX_LANG, a->language);
 	if (st == NSX_OK && a->date[0])
-		st = add_date_terms(doc, a->date);
+		st = add_date_terms(doc, a->date, a->time);
 
 	char *data = NULL;
 	if (st == NSX_OK) {
@@ -252,6 +240,7 @@ static bool remove_path(ns_indexer_t *ix, const char *relpath)
 	if (ns_index_idterm(relpath, idterm, sizeof idterm) != NS_OK)
 		return false;
 	int existed = 0;
+	ns_problems_clear(ix->problems, relpath);
 	nsx_status_t st = nsx_writer_delete(ix->w, idterm, &existed);
 	if (st != NSX_OK) {
 		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot delete: %s", relpath,
@@ -315,6 +304,7 @@ static bool remove_tree(ns_indexer_t *ix, const char *reldir)
 	int len = snprintf(prefix, sizeof prefix, "%s%s/", NS_PREFIX_ID, reldir);
 	if (len < 0 || (size_t)len >= sizeof prefix)
 		return false;
+	ns_problems_clear_dir(ix->problems, reldir);
 	if (nsx_writer_delete_prefix(ix->w, prefix, &n) != NSX_OK) {
 		ns_log(NS_LOG_ERR, LOG_MOD, "%s/: cannot delete: %s", reldir,
 		       nsx_writer_error(ix->w));
@@ -329,6 +319,20 @@ static void put_failed(ns_indexer_t *ix, const char *relpath, const char *why)
 {
 	ns_log(NS_LOG_WARNING, LOG_MOD, "%s: not indexed: %s", relpath, why);
 	count(ix, &ix->stats.failed, 1);
+	ns_problems_set(ix->problems, relpath, false, why);
+}
+
+/* Say once per language that its articles are indexed without stemming. */
+static void check_stemmer(ns_indexer_t *ix, const ns_article_t *a,
+                          const char *relpath)
+{
+	if (nsx_stemmer_exists(a->language) ||
+	    ns_strv_contains(&ix->unstemmed, a->language))
+		return;
+	ns_strv_push(&ix->unstemmed, a->language, strlen(a->language));
+	ns_log(NS_LOG_NOTICE, LOG_MOD, "no stemmer for language \"%s\" (first "
+	       "seen in %s): its articles are indexed unstemmed", a->language,
+	       relpath);
 }
 
 static bool put_path(ns_indexer_t *ix, const char *relpath)
@@ -353,43 +357,80 @@ static bool put_path(ns_indexer_t *ix, const char *relpath)
 	size_t len = 0;
 	ns_status_t st = ns_read_file(full, ix->max_file_bytes, &bytes, &len);
 	int err = errno;
-	free(full);
-	if (st == NS_ERR_IO && (err == ENOENT || err == ENOTDIR))
+	if (st == NS_ERR_IO && (err == ENOENT || err == ENOTDIR)) {
+		free(full);
 		return remove_path(ix, relpath); /* gone before its turn */
+	}
 	if (st == NS_ERR_IO && (err == ELOOP || err == EINVAL)) {
 		/* A symbolic link or a special file: not an article. */
 		ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: not a regular file, skipped",
 		       relpath);
+		free(full);
 		return remove_path(ix, relpath);
 	}
+	char why[300];
+	if (st == NS_ERR_TOO_LARGE) {
+		struct stat sb;
+		snprintf(why, sizeof why, "too large: %lld bytes, over the limit "
+		         "of %zu (--max-file-size)",
+		         lstat(full, &sb) == 0 ? (long long)sb.st_size : -1LL,
+		         ix->max_file_bytes);
+	} else if (st != NS_OK) {
+		snprintf(why, sizeof why, "cannot read: %s",
+		         st == NS_ERR_IO ? strerror(err) : ns_status_str(st));
+	}
+	free(full);
 	if (st != NS_OK) {
 		/* Whatever was indexed for it is no longer what is on disk. */
-		put_failed(ix, relpath, st == NS_ERR_IO ? strerror(err)
-		                                        : ns_status_str(st));
 		remove_path(ix, relpath);
+		put_failed(ix, relpath, why);
 		return true;
 	}
 
 	ns_article_t *a = NULL;
 	nsx_doc_t *doc = NULL;
 	const char *base = strrchr(relpath, '/');
-	st = ns_article_parse(bytes, len, base ? base + 1 : relpath, &a);
+	st = ns_article_parse(bytes, len, base ? base + 1 : relpath, &ix->parse,
+	                      &a, why, sizeof why);
 	free(bytes);
-	if (st == NS_OK)
+	if (st == NS_OK && a->draft) {
+		snprintf(why, sizeof why, "a draft (draft: true in its front matter)");
+		st = NS_ERR_FORMAT;
+	}
+	if (st == NS_OK) {
+		check_stemmer(ix, a, relpath);
 		st = ns_index_build_doc(a, relpath, &doc);
-	ns_article_free(a);
+		if (st != NS_OK)
+			snprintf(why, sizeof why, "%s", ns_status_str(st));
+	} else if (st != NS_ERR_FORMAT) {
+		snprintf(why, sizeof why, "%s", ns_status_str(st));
+	}
 	if (st != NS_OK) {
-		put_failed(ix, relpath, ns_status_str(st));
+		ns_article_free(a);
 		remove_path(ix, relpath);
+		put_failed(ix, relpath, why);
 		return true;
 	}
 	nsx_status_t xst = nsx_writer_replace(ix->w, idterm, doc);
 	nsx_doc_free(doc);
 	if (xst != NSX_OK) {
+		ns_article_free(a);
 		put_failed(ix, relpath, nsx_writer_error(ix->w));
 		return false;
 	}
-	ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: indexed", relpath);
+	if (a->warnings.n) {
+		ns_buf_t b = {0};
+		for (size_t i = 0; i < a->warnings.n; i++)
+			ns_buf_printf(&b, "%s%s", i ? "; " : "", a->warnings.v[i]);
+		ns_log(NS_LOG_WARNING, LOG_MOD, "%s: indexed in part: %s", relpath,
+		       b.data ? b.data : "");
+		ns_problems_set(ix->problems, relpath, true, b.data ? b.data : "");
+		ns_buf_free(&b);
+	} else {
+		ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: indexed", relpath);
+		ns_problems_clear(ix->problems, relpath);
+	}
+	ns_article_free(a);
 	count(ix, &ix->stats.indexed, 1);
 	return true;
 }
@@ -519,15 +560,20 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 	ix->batch_max = opts->batch_max ? opts->batch_max : 1000;
 	ix->commit_delay_ms = opts->commit_delay_ms ? opts->commit_delay_ms : 50;
 	ix->max_file_bytes = opts->max_file_bytes ? opts->max_file_bytes
-	                                          : 32u << 20;
+	                                          : NS_DEFAULT_MAX_FILE;
+	ix->parse.default_language = opts->default_language;
+	ix->problems = ns_problems_new();
 	ix->on_commit = opts->on_commit;
 	ix->ctx = opts->ctx;
-	if (!ix->root) {
+	if (!ix->root || !ix->problems) {
+		ns_problems_free(ix->problems);
+		free(ix->root);
 		free(ix);
 		return NS_ERR_NOMEM;
 	}
 	nsx_status_t xst = nsx_writer_open(opts->index_dir, &ix->w, errmsg);
 	if (xst != NSX_OK) {
+		ns_problems_free(ix->problems);
 		free(ix->root);
 		free(ix);
 		return NS_ERR_INDEX;
@@ -548,6 +594,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		nsx_writer_close(ix->w);
 		pthread_cond_destroy(&ix->wake);
 		pthread_mutex_destroy(&ix->mu);
+		ns_problems_free(ix->problems);
 		free(ix->root);
 		free(ix);
 		return NS_ERR_IO;
@@ -579,6 +626,13 @@ void ns_indexer_stop(ns_indexer_t *ix)
 	nsx_writer_close(ix->w);
 	pthread_cond_destroy(&ix->wake);
 	pthread_mutex_destroy(&ix->mu);
+	ns_problems_free(ix->problems);
+	ns_strv_clear(&ix->unstemmed);
 	free(ix->root);
 	free(ix);
+}
+
+ns_problems_t *ns_indexer_problems(ns_indexer_t *ix)
+{
+	return ix ? ix->problems : NULL;
 }

@@ -129,6 +129,8 @@ static void status_of(void *ctx, ns_daemon_status_t *out)
 	out->indexed = st.indexed;
 	out->removed = st.removed;
 	out->failed = st.failed;
+	ns_problems_counts(ns_indexer_problems(d->ix), &out->skipped,
+	                   &out->partial);
 	out->ready = d->ready;
 }
 
@@ -159,6 +161,9 @@ struct options {
 	const char *socket;
 	unsigned batch;
 	unsigned commit_delay_ms;
+	const char *language;
+	size_t max_file_bytes;
+	bool check;
 };
 
 static void usage(FILE *f)
@@ -178,6 +183,14 @@ static void usage(FILE *f)
 	"                         else /tmp/nsearch-UID.sock)\n"
 	"  -b, --batch N          commit after N changes at most (default 1000)\n"
 	"      --commit-delay MS  or MS milliseconds after the first (default 50)\n"
+	"  -L, --language CODE    language of articles that do not name theirs\n"
+	"                         (default: $NSEARCH_LANGUAGE, else en); also the\n"
+	"                         language queries are stemmed for by default\n"
+	"  -m, --max-file-size N  skip files bigger than N bytes; K, M, G suffixes\n"
+	"                         (default 8M)\n"
+	"      --check FILE...    parse the files as the indexer would and print\n"
+	"                         their fields as JSON lines, then exit; no index,\n"
+	"                         no socket (exit 1 if any file is not indexable)\n"
 	"  -l, --log-level LEVEL  err, warning, notice, info or debug (default info)\n"
 	"  -h, --help             this help\n"
 	"  -V, --version          version of nsearchd and of Xapian\n");
@@ -194,6 +207,29 @@ static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 	return true;
 }
 
+/* "8M", "512K", "1048576" */
+static bool parse_size(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	unsigned long long mul = 1;
+	if (*end == 'K' || *end == 'k')
+		mul = 1ull << 10;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1ull << 20;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1ull << 30;
+	if (mul > 1)
+		end++;
+	if (*end || v == 0 || v > (4ull << 30) / mul)
+		return false;
+	*out = (size_t)(v * mul);
+	return true;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -202,6 +238,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"socket", required_argument, NULL, 's'},
 		{"batch", required_argument, NULL, 'b'},
 		{"commit-delay", required_argument, NULL, 'c'},
+		{"language", required_argument, NULL, 'L'},
+		{"max-file-size", required_argument, NULL, 'm'},
+		{"check", no_argument, NULL, 'C'},
 		{"log-level", required_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -209,7 +248,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	};
 	int opt, level;
 	argv[0] = (char *)"nsearchd"; /* getopt's messages name the program */
-	while ((opt = getopt_long(argc, argv, "a:i:s:b:l:hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "a:i:s:b:l:L:m:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'a': o->articles = optarg; break;
 		case 'i': o->index = optarg; break;
@@ -226,6 +265,22 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			break;
+		case 'L': {
+			char code[16];
+			if (!ns_language_normalise(optarg, strlen(optarg), code)) {
+				fprintf(stderr, "nsearchd: --language: not a language code such as en or ru: %s\n", optarg);
+				return 2;
+			}
+			o->language = optarg;
+			break;
+		}
+		case 'm':
+			if (!parse_size(optarg, &o->max_file_bytes)) {
+				fprintf(stderr, "nsearchd: --max-file-size: not a size from 1 byte to 4G: %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'C': o->check = true; break;
 		case 'l':
 			if ((level = ns_log_level_parse(optarg)) < 0) {
 				fprintf(stderr, "nsearchd: --log-level: unknown level '%s'\n", optarg);
@@ -241,7 +296,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc) {
+	if (o->check && optind == argc) {
+		fprintf(stderr, "nsearchd: --check needs the files to check\n");
+		return 2;
+	}
+	if (optind < argc && !o->check) {
 		fprintf(stderr, "nsearchd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return 2;
@@ -264,12 +323,80 @@ static void make_parents(const char *path)
 	free(p);
 }
 
+/* --check: what the indexer would make of each file, one JSON line each. */
+static int check_files(char **files, int n, const struct options *o)
+{
+	ns_parse_opts_t popts = {.default_language = o->language};
+	size_t max = o->max_file_bytes ? o->max_file_bytes : NS_DEFAULT_MAX_FILE;
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		char *bytes = NULL, why[300] = "";
+		size_t len = 0;
+		ns_article_t *a = NULL;
+		ns_status_t st = ns_read_file(files[i], max, &bytes, &len);
+		if (st == NS_ERR_TOO_LARGE)
+			snprintf(why, sizeof why, "too large: over the limit of %zu "
+			         "bytes (--max-file-size)", max);
+		else if (st != NS_OK)
+			snprintf(why, sizeof why, "cannot read: %s", strerror(errno));
+		if (st == NS_OK)
+			st = ns_article_parse(bytes, len, files[i], &popts, &a, why,
+			                      sizeof why);
+		if (st == NS_OK && a->draft) {
+			snprintf(why, sizeof why, "a draft (draft: true in its front "
+			         "matter)");
+			st = NS_ERR_FORMAT;
+		}
+		free(bytes);
+		json_t *out;
+		if (st == NS_OK) {
+			out = ns_article_json(a, NULL);
+			json_t *w = json_array();
+			for (size_t k = 0; w && k < a->warnings.n; k++)
+				json_array_append_new(w, json_string(a->warnings.v[k]));
+			if (out) {
+				json_object_set_new(out, "warnings", w ? w : json_array());
+				json_object_set_new(out, "ok", json_true());
+			}
+		} else {
+			rc = 1;
+			out = json_pack("{s:b, s:s}", "ok", 0, "reason",
+			                why[0] ? why : ns_status_str(st));
+		}
+		if (out)
+			json_object_set_new(out, "file", json_string(files[i]));
+		char *line = out ? json_dumps(out, JSON_COMPACT)
+		                 : NULL;
+		if (line)
+			printf("%s\n", line);
+		else
+			rc = 1;
+		free(line);
+		json_decref(out);
+		ns_article_free(a);
+	}
+	return fflush(stdout) == 0 ? rc : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
 	int rc = parse_options(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	if (!o.language)
+		o.language = getenv("NSEARCH_LANGUAGE");
+	if (o.language && *o.language) {
+		char code[16];
+		if (!ns_language_normalise(o.language, strlen(o.language), code)) {
+			fprintf(stderr, "nsearchd: NSEARCH_LANGUAGE: not a language code: %s\n", o.language);
+			return 2;
+		}
+	} else {
+		o.language = "en";
+	}
+	if (o.check)
+		return check_files(argv + optind, argc - optind, &o);
 
 	char index_default[PATH_MAX], socket_buf[PATH_MAX];
 	const char *state = getenv("STATE_DIRECTORY"); /* systemd StateDirectory= */
@@ -305,6 +432,7 @@ int main(int argc, char **argv)
 	ns_indexer_opts_t iopts = {
 		.index_dir = o.index, .articles_dir = root,
 		.batch_max = o.batch, .commit_delay_ms = o.commit_delay_ms,
+		.max_file_bytes = o.max_file_bytes, .default_language = o.language,
 		.on_commit = on_commit, .ctx = &d,
 	};
 	uv_loop_init(&d.loop);
@@ -322,8 +450,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ns_searcher_new(o.index, &d.searcher);
+	if (d.searcher) {
+		char code[16];
+		ns_language_normalise(o.language, strlen(o.language), code);
+		ns_searcher_set_language(d.searcher, code);
+	}
 	ns_server_handlers_t handlers = {
-		.searcher = d.searcher, .status = status_of, .ctx = &d,
+		.searcher = d.searcher, .status = status_of,
+		.problems = ns_indexer_problems(d.ix), .ctx = &d,
 	};
 	ns_watch_cbs_t cbs = {
 		.put = on_put, .remove = on_remove, .remove_tree = on_remove_tree,

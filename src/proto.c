@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static bool fail(ns_proto_err_t *err, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -29,6 +30,11 @@ void ns_request_clear(ns_request_t *req)
 	free(req->q);
 	free(req->hl_start);
 	free(req->hl_end);
+	free(req->lang);
+	ns_strv_clear(&req->filter.sections);
+	ns_strv_clear(&req->filter.tags);
+	ns_strv_clear(&req->filter.authors);
+	ns_strv_clear(&req->filter.langs);
 	memset(req, 0, sizeof *req);
 }
 
@@ -63,6 +69,128 @@ static bool get_marker(json_t *o, const char *key, char **out,
 	return *out ? true : fail(err, NS_E_INTERNAL, "out of memory");
 }
 
+/* A filter field: one string or an array of them. */
+static bool get_values(json_t *f, const char *key, ns_strv_t *out,
+                       ns_proto_err_t *err)
+{
+	json_t *v = json_object_get(f, key);
+	if (!v)
+		return true;
+	if (json_is_string(v)) {
+		json_t *one = v;
+		v = json_array();
+		if (!v || json_array_append(v, one) < 0) {
+			json_decref(v);
+			return fail(err, NS_E_INTERNAL, "out of memory");
+		}
+	} else {
+		json_incref(v);
+	}
+	bool ok = json_is_array(v) && json_array_size(v) > 0 &&
+	          json_array_size(v) <= NS_PROTO_MAX_FILTER_VALUES;
+	size_t i;
+	json_t *item;
+	json_array_foreach(v, i, item) {
+		if (!ok)
+			break;
+		const char *str = json_string_value(item);
+		ok = str && *str && strlen(str) == json_string_length(item) &&
+		     strlen(str) <= 200;
+		if (ok && ns_strv_push(out, str, strlen(str)) != NS_OK) {
+			json_decref(v);
+			return fail(err, NS_E_INTERNAL, "out of memory");
+		}
+	}
+	json_decref(v);
+	if (!ok)
+		return fail(err, NS_E_BAD_REQUEST, "\"filter.%s\" must be a "
+		            "non-empty string or a list of 1 to %d of them", key,
+		            NS_PROTO_MAX_FILTER_VALUES);
+	return true;
+}
+
+static bool valid_date(const char *s)
+{
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	int m = (s[5] - '0') * 10 + (s[6] - '0');
+	int d = (s[8] - '0') * 10 + (s[9] - '0');
+	return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+static bool get_date(json_t *f, const char *key, char out[11],
+                     ns_proto_err_t *err)
+{
+	json_t *v = json_object_get(f, key);
+	if (!v)
+		return true;
+	if (!json_is_string(v) || !valid_date(json_string_value(v)))
+		return fail(err, NS_E_BAD_REQUEST,
+		            "\"filter.%s\" must be a date, \"YYYY-MM-DD\"", key);
+	memcpy(out, json_string_value(v), 11);
+	return true;
+}
+
+static bool only_fields(json_t *o, const char *const *allowed,
+                        ns_proto_err_t *err);
+
+static bool decode_filter(json_t *o, ns_filter_t *f, ns_proto_err_t *err)
+{
+	static const char *const fields[] = {
+		"section", "tag", "author", "lang", "date_from", "date_to", NULL,
+	};
+	json_t *v = json_object_get(o, "filter");
+	if (!v)
+		return true;
+	if (!json_is_object(v))
+		return fail(err, NS_E_BAD_REQUEST, "\"filter\" must be an object");
+	if (!only_fields(v, fields, err)) {
+		char m[sizeof err->message];
+		memcpy(m, err->message, sizeof m);
+		snprintf(err->message, sizeof err->message, "filter: %.180s", m);
+		return false;
+	}
+	if (!get_values(v, "section", &f->sections, err) ||
+	    !get_values(v, "tag", &f->tags, err) ||
+	    !get_values(v, "author", &f->authors, err) ||
+	    !get_values(v, "lang", &f->langs, err) ||
+	    !get_date(v, "date_from", f->date_from, err) ||
+	    !get_date(v, "date_to", f->date_to, err))
+		return false;
+	if (f->date_from[0] && f->date_to[0] &&
+	    strcmp(f->date_from, f->date_to) > 0)
+		return fail(err, NS_E_BAD_REQUEST,
+		            "\"filter.date_from\" is after \"filter.date_to\"");
+	return true;
+}
+
+static bool decode_sort(json_t *o, ns_sort_t *sort, ns_proto_err_t *err)
+{
+	json_t *v = json_object_get(o, "sort");
+	if (!v)
+		return true;
+	const char *s = json_string_value(v);
+	if (s && strcmp(s, "relevance") == 0)
+		*sort = NS_SORT_RELEVANCE;
+	else if (s && strcmp(s, "newest") == 0)
+		*sort = NS_SORT_NEWEST;
+	else if (s && strcmp(s, "oldest") == 0)
+		*sort = NS_SORT_OLDEST;
+	else
+		return fail(err, NS_E_BAD_REQUEST, "\"sort\" must be \"relevance\", "
+		            "\"newest\" or \"oldest\"");
+	return true;
+}
+
+static bool has_filter(const ns_filter_t *f)
+{
+	return f->sections.n || f->tags.n || f->authors.n || f->langs.n ||
+	       f->date_from[0] || f->date_to[0];
+}
+
 static bool only_fields(json_t *o, const char *const *allowed,
                         ns_proto_err_t *err)
 {
@@ -83,7 +211,7 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
 	static const char *const fields[] = {
 		"id", "op", "q", "limit", "offset", "snippet_length",
-		"highlight_start", "highlight_end", NULL,
+		"highlight_start", "highlight_end", "lang", "filter", "sort", NULL,
 	};
 	if (!only_fields(o, fields, err))
 		return false;
@@ -92,10 +220,29 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		return fail(err, NS_E_BAD_REQUEST, "\"q\" is required");
 	if (!json_is_string(q))
 		return fail(err, NS_E_BAD_REQUEST, "\"q\" must be a string");
-	if (json_string_length(q) == 0)
-		return fail(err, NS_E_BAD_REQUEST, "\"q\" is empty");
 	if (strlen(json_string_value(q)) != json_string_length(q))
 		return fail(err, NS_E_BAD_REQUEST, "\"q\" contains a NUL byte");
+	if (!decode_filter(o, &req->filter, err) ||
+	    !decode_sort(o, &req->sort, err))
+		return false;
+	/* An empty query lists what the filter lets through. */
+	if (json_string_length(q) == 0 && !has_filter(&req->filter))
+		return fail(err, NS_E_BAD_REQUEST,
+		            "\"q\" is empty and there is no \"filter\"");
+	json_t *lang = json_object_get(o, "lang");
+	if (lang) {
+		const char *l = json_string_value(lang);
+		size_t n = l ? strlen(l) : 0;
+		bool ok = n >= 2 && n <= 15;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = (l[i] >= 'a' && l[i] <= 'z') || (l[i] >= 'A' && l[i] <= 'Z') ||
+			     l[i] == '-' || l[i] == '_';
+		if (!ok)
+			return fail(err, NS_E_BAD_REQUEST, "\"lang\" must be a "
+			            "language code such as \"en\" or \"ru\"");
+		if (!(req->lang = strdup(l)))
+			return fail(err, NS_E_INTERNAL, "out of memory");
+	}
 	req->limit = NS_PROTO_DEFAULT_LIMIT;
 	if (!get_uint(o, "limit", 1, NS_PROTO_MAX_LIMIT, &req->limit, err) ||
 	    !get_uint(o, "offset", 0, NS_PROTO_MAX_OFFSET, &req->offset, err) ||
@@ -146,6 +293,14 @@ bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
 		static const char *const fields[] = {"id", "op", NULL};
 		req->op = NS_OP_STATUS;
 		ok = only_fields(o, fields, err);
+	} else if (strcmp(op, "problems") == 0) {
+		static const char *const fields[] = {"id", "op", "limit", "offset",
+		                                     NULL};
+		req->op = NS_OP_PROBLEMS;
+		req->limit = 100;
+		ok = only_fields(o, fields, err) &&
+		     get_uint(o, "limit", 1, NS_PROTO_MAX_PROBLEMS, &req->limit, err) &&
+		     get_uint(o, "offset", 0, 1000000, &req->offset, err);
 	} else {
 		fail(err, NS_E_UNKNOWN_OP, "unknown op \"%.64s\"", op);
 	}
@@ -164,8 +319,13 @@ void ns_result_free(ns_result_t *res)
 		ns_hit_t *h = &res->hits[i];
 		free(h->path);
 		free(h->title);
+		free(h->standfirst);
 		free(h->date);
+		free(h->time);
 		free(h->section);
+		free(h->language);
+		free(h->url);
+		free(h->format);
 		ns_strv_clear(&h->tags);
 		ns_strv_clear(&h->authors);
 		free(h->snippet);
@@ -208,19 +368,29 @@ static json_t *strv_array(const ns_strv_t *sv)
 	return a;
 }
 
+#define OR_EMPTY(s) ((s) ? (s) : "")
+
 char *ns_proto_search_reply(json_t *id, const ns_result_t *res)
 {
 	json_t *hits = json_array();
 	for (size_t i = 0; hits && i < res->nhits; i++) {
 		const ns_hit_t *h = &res->hits[i];
-		json_t *hit = json_pack("{s:i, s:f, s:s, s:s, s:s, s:s, s:o, s:o, s:s}",
+		json_t *hit = json_pack("{s:i, s:f, s:s, s:s, s:s, s:s, s:s, s:s, "
+		                        "s:o, s:o, s:s, s:s, s:s, s:i, s:s}",
 		                        "rank", (json_int_t)h->rank,
-		                        "score", h->score, "path", h->path,
-		                        "title", h->title, "date", h->date,
-		                        "section", h->section,
+		                        "score", h->score, "path", OR_EMPTY(h->path),
+		                        "title", OR_EMPTY(h->title),
+		                        "standfirst", OR_EMPTY(h->standfirst),
+		                        "date", OR_EMPTY(h->date),
+		                        "time", OR_EMPTY(h->time),
+		                        "section", OR_EMPTY(h->section),
 		                        "tags", strv_array(&h->tags),
 		                        "authors", strv_array(&h->authors),
-		                        "snippet", h->snippet);
+		                        "language", OR_EMPTY(h->language),
+		                        "url", OR_EMPTY(h->url),
+		                        "format", OR_EMPTY(h->format),
+		                        "reading_minutes", (json_int_t)h->reading_minutes,
+		                        "snippet", OR_EMPTY(h->snippet));
 		if (!hit || json_array_append_new(hits, hit) < 0) {
 			json_decref(hits);
 			return NULL;
@@ -241,7 +411,8 @@ char *ns_proto_search_reply(json_t *id, const ns_result_t *res)
 
 char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
 {
-	return finish(json_pack("{s:o, s:b, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return finish(json_pack("{s:o, s:b, s:i, s:b, s:I, s:I, s:I, s:I, s:I, "
+	                        "s:I, s:I, s:I}",
 	                        "id", id_of(id), "ok", 1,
 	                        "protocol", NS_PROTO_VERSION,
 	                        "ready", st->ready,
@@ -250,7 +421,42 @@ char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
 	                        "queued", (json_int_t)st->queued,
 	                        "indexed", (json_int_t)st->indexed,
 	                        "removed", (json_int_t)st->removed,
-	                        "failed", (json_int_t)st->failed));
+	                        "failed", (json_int_t)st->failed,
+	                        "skipped", (json_int_t)st->skipped,
+	                        "partial", (json_int_t)st->partial));
+}
+
+static void utc_iso(int64_t when, char out[21])
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		out[0] = '\0';
+}
+
+char *ns_proto_problems_reply(json_t *id, const ns_problem_t *v, size_t n,
+                              uint64_t total)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < n; i++) {
+		char when[21];
+		utc_iso(v[i].when, when);
+		json_t *reason = json_string(v[i].reason);
+		json_t *path = json_string(v[i].path);
+		json_t *item = json_pack("{s:o, s:s, s:o, s:s}",
+		                         "path", path ? path : json_string("?"),
+		                         "kind", v[i].partial ? "partial" : "skipped",
+		                         "reason", reason ? reason : json_string("?"),
+		                         "time", when);
+		if (!item || json_array_append_new(arr, item) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	if (!arr)
+		return NULL;
+	return finish(json_pack("{s:o, s:b, s:I, s:o}", "id", id_of(id), "ok", 1,
+	                        "total", (json_int_t)total, "problems", arr));
 }
 
 char *ns_proto_error_reply(json_t *id, const char *code, const char *message)
@@ -279,6 +485,61 @@ char *ns_proto_search_request(long long id, const char *q, unsigned limit,
 	if (o && hl_end)
 		json_object_set_new(o, "highlight_end", json_string(hl_end));
 	return finish(o);
+}
+
+static json_t *values_json(const ns_strv_t *sv)
+{
+	return sv->n == 1 ? json_string(sv->v[0]) : strv_array(sv);
+}
+
+char *ns_proto_encode_search(long long id, const ns_request_t *req)
+{
+	json_t *o = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id,
+	                      "op", "search", "q", req->q ? req->q : "");
+	if (!o)
+		return NULL;
+	if (req->limit)
+		json_object_set_new(o, "limit", json_integer(req->limit));
+	if (req->offset)
+		json_object_set_new(o, "offset", json_integer(req->offset));
+	if (req->snippet_length)
+		json_object_set_new(o, "snippet_length",
+		                    json_integer(req->snippet_length));
+	if (req->hl_start)
+		json_object_set_new(o, "highlight_start", json_string(req->hl_start));
+	if (req->hl_end)
+		json_object_set_new(o, "highlight_end", json_string(req->hl_end));
+	if (req->lang)
+		json_object_set_new(o, "lang", json_string(req->lang));
+	static const char *const sorts[] = {"relevance", "newest", "oldest"};
+	if (req->sort != NS_SORT_RELEVANCE)
+		json_object_set_new(o, "sort", json_string(sorts[req->sort]));
+	const ns_filter_t *f = &req->filter;
+	if (has_filter(f)) {
+		json_t *fo = json_object();
+		if (f->sections.n)
+			json_object_set_new(fo, "section", values_json(&f->sections));
+		if (f->tags.n)
+			json_object_set_new(fo, "tag", values_json(&f->tags));
+		if (f->authors.n)
+			json_object_set_new(fo, "author", values_json(&f->authors));
+		if (f->langs.n)
+			json_object_set_new(fo, "lang", values_json(&f->langs));
+		if (f->date_from[0])
+			json_object_set_new(fo, "date_from", json_string(f->date_from));
+		if (f->date_to[0])
+			json_object_set_new(fo, "date_to", json_string(f->date_to));
+		json_object_set_new(o, "filter", fo);
+	}
+	return finish(o);
+}
+
+char *ns_proto_problems_request(long long id, unsigned limit,
+                                unsigned offset)
+{
+	return finish(json_pack("{s:I, s:s, s:i, s:i}", "id", (json_int_t)id,
+	                        "op", "problems", "limit", (int)limit,
+	                        "offset", (int)offset));
 }
 
 char *ns_proto_status_request(long long id)
@@ -332,8 +593,14 @@ static ns_result_t *parse_result(json_t *o)
 		hit->score = json_number_value(json_object_get(h, "score"));
 		hit->path = dup_field(h, "path");
 		hit->title = dup_field(h, "title");
+		hit->standfirst = dup_field(h, "standfirst");
 		hit->date = dup_field(h, "date");
+		hit->time = dup_field(h, "time");
 		hit->section = dup_field(h, "section");
+		hit->language = dup_field(h, "language");
+		hit->url = dup_field(h, "url");
+		hit->format = dup_field(h, "format");
+		hit->reading_minutes = (unsigned)u64_field(h, "reading_minutes");
 		hit->snippet = dup_field(h, "snippet");
 		strv_field(h, "tags", &hit->tags);
 		strv_field(h, "authors", &hit->authors);
@@ -378,9 +645,44 @@ bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,
 			st->indexed = u64_field(o, "indexed");
 			st->removed = u64_field(o, "removed");
 			st->failed = u64_field(o, "failed");
+			st->skipped = u64_field(o, "skipped");
+			st->partial = u64_field(o, "partial");
 			st->ready = json_is_true(json_object_get(o, "ready"));
 		}
 	}
 	json_decref(o);
 	return ok;
+}
+
+bool ns_proto_parse_problems(const char *line, size_t len, ns_problem_t **v,
+                             size_t *n, uint64_t *total)
+{
+	*v = NULL;
+	*n = 0;
+	*total = 0;
+	json_t *o = json_loadb(line, len, 0, NULL);
+	json_t *arr = json_object_get(o, "problems");
+	if (!json_is_true(json_object_get(o, "ok")) || !json_is_array(arr)) {
+		json_decref(o);
+		return false;
+	}
+	size_t cnt = json_array_size(arr);
+	ns_problem_t *out = calloc(cnt ? cnt : 1, sizeof *out);
+	if (!out) {
+		json_decref(o);
+		return false;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		json_t *item = json_array_get(arr, i);
+		out[i].path = dup_field(item, "path");
+		out[i].reason = dup_field(item, "reason");
+		out[i].partial = strcmp(json_string_value(json_object_get(item, "kind"))
+		                        ? json_string_value(json_object_get(item, "kind"))
+		                        : "", "partial") == 0;
+	}
+	*total = u64_field(o, "total");
+	*v = out;
+	*n = cnt;
+	json_decref(o);
+	return true;
 }

@@ -22,6 +22,7 @@ struct idle_reader {
 
 struct ns_searcher {
 	char *index_dir;
+	char language[16];
 	pthread_mutex_t mu;
 	struct idle_reader *idle;   /* under mu */
 };
@@ -49,8 +50,15 @@ ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out)
 		return NS_ERR_NOMEM;
 	}
 	pthread_mutex_init(&s->mu, NULL);
+	strcpy(s->language, "en");
 	*out = s;
 	return NS_OK;
+}
+
+void ns_searcher_set_language(ns_searcher_t *s, const char *lang)
+{
+	if (s && lang && strlen(lang) < sizeof s->language)
+		strcpy(s->language, lang);
 }
 
 void ns_searcher_free(ns_searcher_t *s)
@@ -81,6 +89,8 @@ static nsx_status_t borrow(ns_searcher_t *s, nsx_reader_t **out, char **err)
 	}
 	nsx_reader_t *r = NULL;
 	nsx_status_t st = nsx_reader_open(s->index_dir, &r, err);
+	if (st == NSX_OK)
+		st = nsx_reader_add_date_range(r, NS_SLOT_DATE, "date");
 	for (size_t f = 0; st == NSX_OK && f < sizeof query_fields /
 	                                       sizeof *query_fields; f++)
 		st = nsx_reader_add_field(r, query_fields[f].field,
@@ -193,10 +203,18 @@ static ns_status_t fill_hit(const nsx_results_t *res, const nsx_hit_t *xh,
 	h->score = xh->score;
 	h->path = json_str_dup(o, "path");
 	h->title = json_str_dup(o, "title");
+	h->standfirst = json_str_dup(o, "standfirst");
 	h->date = json_str_dup(o, "date");
+	h->time = json_str_dup(o, "time");
 	h->section = json_str_dup(o, "section");
+	h->language = json_str_dup(o, "language");
+	h->url = json_str_dup(o, "url");
+	h->format = json_str_dup(o, "format");
+	json_int_t minutes = json_integer_value(json_object_get(o, "reading_minutes"));
+	h->reading_minutes = minutes > 0 ? (unsigned)minutes : 0;
 	ns_status_t st = NS_OK;
-	if (!h->path || !h->title || !h->date || !h->section)
+	if (!h->path || !h->title || !h->standfirst || !h->date || !h->time ||
+	    !h->section || !h->language || !h->url || !h->format)
 		st = NS_ERR_NOMEM;
 	if (st == NS_OK)
 		st = json_strv(o, "tags", &h->tags);
@@ -207,7 +225,7 @@ static ns_status_t fill_hit(const nsx_results_t *res, const nsx_hit_t *xh,
 	 * article shows its title. */
 	ns_buf_t text = {0};
 	const char *standfirst = json_string_value(json_object_get(o, "standfirst"));
-	const char *body = json_string_value(json_object_get(o, "text"));
+	const char *body = json_string_value(json_object_get(o, "body"));
 	if (st == NS_OK && standfirst && *standfirst)
 		st = ns_buf_printf(&text, "%s\n\n", standfirst);
 	if (st == NS_OK && body)
@@ -236,6 +254,78 @@ static ns_status_t fill_hit(const nsx_results_t *res, const nsx_hit_t *xh,
 	return st;
 }
 
+/* The filter's Xapian form: one group of alternative terms per field. */
+typedef struct {
+	nsx_filter_t groups[4];
+	size_t n;
+	ns_strv_t terms[4];
+	const char **ptrs[4];
+	char lo[9], hi[9];
+} xfilter_t;
+
+static void xfilter_free(xfilter_t *x)
+{
+	for (size_t i = 0; i < 4; i++) {
+		ns_strv_clear(&x->terms[i]);
+		free(x->ptrs[i]);
+	}
+}
+
+static ns_status_t xfilter_group(xfilter_t *x, const ns_strv_t *values,
+                                 const char *prefix)
+{
+	if (!values->n)
+		return NS_OK;
+	size_t g = x->n;
+	for (size_t i = 0; i < values->n; i++) {
+		char *term = NULL;
+		nsx_status_t st = nsx_boolean_term(prefix, values->v[i], &term);
+		if (st == NSX_NO_MEMORY)
+			return NS_ERR_NOMEM;
+		if (st != NSX_OK)
+			continue; /* too long to be a term: it matches nothing */
+		ns_status_t s2 = ns_strv_push(&x->terms[g], term, strlen(term));
+		free(term);
+		if (s2 != NS_OK)
+			return s2;
+	}
+	/* No usable value: a term that no document has keeps it matching
+	 * nothing rather than everything. */
+	if (!x->terms[g].n && ns_strv_push(&x->terms[g], prefix, strlen(prefix)) != NS_OK)
+		return NS_ERR_NOMEM;
+	x->ptrs[g] = malloc(x->terms[g].n * sizeof *x->ptrs[g]);
+	if (!x->ptrs[g])
+		return NS_ERR_NOMEM;
+	for (size_t i = 0; i < x->terms[g].n; i++)
+		x->ptrs[g][i] = x->terms[g].v[i];
+	x->groups[g].terms = x->ptrs[g];
+	x->groups[g].n = x->terms[g].n;
+	x->n++;
+	return NS_OK;
+}
+
+static ns_status_t xfilter_build(xfilter_t *x, const ns_filter_t *f)
+{
+	memset(x, 0, sizeof *x);
+	if (!f)
+		return NS_OK;
+	ns_status_t st = xfilter_group(x, &f->sections, NS_PREFIX_SECTION);
+	if (st == NS_OK)
+		st = xfilter_group(x, &f->tags, NS_PREFIX_TAG);
+	if (st == NS_OK)
+		st = xfilter_group(x, &f->authors, NS_PREFIX_AUTHOR_EXACT);
+	if (st == NS_OK)
+		st = xfilter_group(x, &f->langs, NS_PREFIX_LANG);
+	/* "YYYY-MM-DD" to the slot's "YYYYMMDD". */
+	if (f->date_from[0])
+		snprintf(x->lo, sizeof x->lo, "%.4s%.2s%.2s", f->date_from,
+		         f->date_from + 5, f->date_from + 8);
+	if (f->date_to[0])
+		snprintf(x->hi, sizeof x->hi, "%.4s%.2s%.2s", f->date_to,
+		         f->date_to + 5, f->date_to + 8);
+	return st;
+}
+
 static double elapsed_ms(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -258,17 +348,32 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 	nsx_status_t xst = borrow(s, &r, errmsg);
 	if (xst != NSX_OK)
 		return xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
+	xfilter_t xf;
+	if (xfilter_build(&xf, req->filter) != NS_OK) {
+		xfilter_free(&xf);
+		give_back(s, r);
+		return NS_ERR_NOMEM;
+	}
 	xst = nsx_reader_reopen(r);
 	nsx_results_t *xres = NULL;
 	if (xst == NSX_OK) {
 		nsx_search_t xreq = {
 			.query = req->q,
-			.language = "english",
+			.language = req->lang ? req->lang : s->language,
 			.offset = req->offset,
 			.limit = req->limit,
+			.filters = xf.groups,
+			.nfilters = xf.n,
+			.range_slot = NS_SLOT_DATE,
+			.range_lo = xf.lo[0] ? xf.lo : NULL,
+			.range_hi = xf.hi[0] ? xf.hi : NULL,
+			.sort = req->sort == NS_SORT_NEWEST ? -1
+			      : req->sort == NS_SORT_OLDEST ? 1 : 0,
+			.sort_slot = NS_SLOT_DATETIME,
 		};
 		xst = nsx_reader_search(r, &xreq, &xres);
 	}
+	xfilter_free(&xf);
 	if (xst != NSX_OK) {
 		if (errmsg)
 			*errmsg = strdup(nsx_reader_error(r));

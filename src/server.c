@@ -187,6 +187,7 @@ static void search_work(uv_work_t *w)
 		.q = r->q, .offset = r->offset, .limit = r->limit,
 		.snippet_length = r->snippet_length,
 		.hl_start = r->hl_start, .hl_end = r->hl_end,
+		.lang = r->lang, .filter = &r->filter, .sort = r->sort,
 	};
 	ns_result_t *res = NULL;
 	char *err = NULL;
@@ -281,6 +282,28 @@ static void handle_line(struct conn *c, const char *line, size_t len)
 		ns_daemon_status_t st = {0};
 		c->srv->h.status(c->srv->h.ctx, &st);
 		send_line(c, ns_proto_status_reply(c->req.id, &st));
+		ns_request_clear(&c->req);
+		break;
+	}
+	case NS_OP_PROBLEMS: {
+		ns_problem_t *v = NULL;
+		size_t n = 0;
+		uint64_t skipped = 0, partial = 0;
+		char *reply = NULL;
+		if (c->srv->h.problems) {
+			ns_problems_counts(c->srv->h.problems, &skipped, &partial);
+			if (ns_problems_list(c->srv->h.problems, c->req.offset,
+			                     c->req.limit, &v, &n) == NS_OK)
+				reply = ns_proto_problems_reply(c->req.id, v, n,
+				                                skipped + partial);
+		} else {
+			reply = ns_proto_problems_reply(c->req.id, NULL, 0, 0);
+		}
+		ns_problems_list_free(v, n);
+		if (reply)
+			send_line(c, reply);
+		else
+			send_error(c, c->req.id, NS_E_INTERNAL, "out of memory");
 		ns_request_clear(&c->req);
 		break;
 	}

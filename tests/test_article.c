@@ -18,7 +18,7 @@ static ns_article_t *parse_fixture(const char *name)
 	char *bytes = read_fixture(name, &len);
 	assert_non_null(bytes);
 	ns_article_t *a = NULL;
-	assert_int_equal(ns_article_parse(bytes, len, name, &a), NS_OK);
+	assert_int_equal(ns_article_parse(bytes, len, name, NULL, &a, NULL, 0), NS_OK);
 	free(bytes);
 	assert_non_null(a);
 	return a;
@@ -37,11 +37,11 @@ static void assert_strv(const ns_strv_t *sv, size_t n, ...)
 static void test_bad_arguments(void **state)
 {
 	ns_article_t *a = NULL;
-	assert_int_equal(ns_article_parse(NULL, 5, NULL, &a), NS_ERR_INVALID);
-	assert_int_equal(ns_article_parse("x", 1, NULL, NULL), NS_ERR_INVALID);
-	assert_int_equal(ns_article_parse("", 0, NULL, &a), NS_ERR_FORMAT);
-	assert_int_equal(ns_article_parse(" \n\r\n\t\n", 6, NULL, &a), NS_ERR_FORMAT);
-	assert_int_equal(ns_article_parse("abc\0def", 7, NULL, &a), NS_ERR_FORMAT);
+	assert_int_equal(ns_article_parse(NULL, 5, NULL, NULL, &a, NULL, 0), NS_ERR_INVALID);
+	assert_int_equal(ns_article_parse("x", 1, NULL, NULL, NULL, NULL, 0), NS_ERR_INVALID);
+	assert_int_equal(ns_article_parse("", 0, NULL, NULL, &a, NULL, 0), NS_ERR_FORMAT);
+	assert_int_equal(ns_article_parse(" \n\r\n\t\n", 6, NULL, NULL, &a, NULL, 0), NS_ERR_FORMAT);
+	assert_int_equal(ns_article_parse("abc\0def", 7, NULL, NULL, &a, NULL, 0), NS_ERR_FORMAT);
 	assert_null(a);
 	ns_article_free(NULL);
 }
@@ -117,7 +117,9 @@ static void test_no_byline(void **state)
 	assert_string_equal(a->date, "2024-12-24");
 	assert_string_equal(a->time, "");
 	assert_int_equal(a->authors.n, 0);
-	assert_int_equal(a->reading_minutes, 0);
+	/* No "N min read": counted from the words instead. */
+	assert_int_equal(a->reading_minutes, 1);
+	assert_true(a->reading_estimated);
 	assert_string_equal(a->standfirst, "");
 	assert_string_equal(a->section, "Culture");
 	assert_strv(&a->tags, 1, "Libraries");
@@ -164,7 +166,7 @@ static void test_footer_wins_over_byline(void **state)
 		"Body text.\n"
 		"Authors: Nadia Brandt, Oskar Lind\n";
 	ns_article_t *a = NULL;
-	assert_int_equal(ns_article_parse(page, strlen(page), NULL, &a), NS_OK);
+	assert_int_equal(ns_article_parse(page, strlen(page), NULL, NULL, &a, NULL, 0), NS_OK);
 	assert_strv(&a->authors, 2, "Nadia Brandt", "Oskar Lind");
 	assert_string_equal(a->time, "13:00");
 	assert_string_equal(a->body, "Body text.");
@@ -177,7 +179,7 @@ static void test_midnight_and_noon(void **state)
 		"date 2024-02-29\nNews\n\nLeap day\n\n"
 		"by A Person February 29, 2024 12:01 AM 4 min read\n";
 	ns_article_t *a = NULL;
-	assert_int_equal(ns_article_parse(page, strlen(page), NULL, &a), NS_OK);
+	assert_int_equal(ns_article_parse(page, strlen(page), NULL, NULL, &a, NULL, 0), NS_OK);
 	assert_string_equal(a->time, "00:01");
 	assert_string_equal(a->date, "2024-02-29");
 	assert_strv(&a->authors, 1, "A Person");
@@ -207,7 +209,7 @@ static void test_invalid_date_is_plain(void **state)
 	/* 2023 had no 29 February: not a header, so not a news page. */
 	const char *page = "date 2023-02-29\nHello\n";
 	ns_article_t *a = NULL;
-	assert_int_equal(ns_article_parse(page, strlen(page), NULL, &a), NS_OK);
+	assert_int_equal(ns_article_parse(page, strlen(page), NULL, NULL, &a, NULL, 0), NS_OK);
 	assert_string_equal(a->format, "plain");
 	assert_string_equal(a->title, "date 2023-02-29");
 	assert_string_equal(a->date, "");
@@ -218,14 +220,14 @@ static void test_bom_crlf_and_cp1252(void **state)
 {
 	const char crlf[] = "\xef\xbb\xbfTitle line\r\n\r\nBody one\r\nstill one\r\n";
 	ns_article_t *a = NULL;
-	assert_int_equal(ns_article_parse(crlf, sizeof crlf - 1, NULL, &a), NS_OK);
+	assert_int_equal(ns_article_parse(crlf, sizeof crlf - 1, NULL, NULL, &a, NULL, 0), NS_OK);
 	assert_string_equal(a->title, "Title line");
 	assert_string_equal(a->body, "Body one still one");
 	ns_article_free(a);
 
 	/* Not UTF-8: read as Windows-1252 (0x93/0x94 quotes, 0xE9 e-acute). */
 	const char latin[] = "Caf\xe9 \x93news\x94\n\nBody \x80" "5\n";
-	assert_int_equal(ns_article_parse(latin, sizeof latin - 1, NULL, &a), NS_OK);
+	assert_int_equal(ns_article_parse(latin, sizeof latin - 1, NULL, NULL, &a, NULL, 0), NS_OK);
 	assert_string_equal(a->title, "Caf\xc3\xa9 \xe2\x80\x9cnews\xe2\x80\x9d");
 	assert_string_equal(a->body, "Body \xe2\x82\xac" "5");
 	assert_true(ns_utf8_valid(a->title, strlen(a->title)));
@@ -253,7 +255,7 @@ static void check_sample(const char *rel, const char *path)
 	size_t len = fread(buf, 1, sizeof buf, f);
 	fclose(f);
 	ns_article_t *a = NULL;
-	assert_int_equal(ns_article_parse(buf, len, rel, &a), NS_OK);
+	assert_int_equal(ns_article_parse(buf, len, rel, NULL, &a, NULL, 0), NS_OK);
 	assert_true(strlen(a->title) > 10);
 	assert_true(strlen(a->body) > 200);
 	assert_null(strstr(a->body, "Authors:"));

@@ -126,6 +126,12 @@ static ns_result_t *sample_result(void)
 	h->title = strdup("Dunmore tram line approved");
 	h->date = strdup("2025-02-11");
 	h->section = strdup("City");
+	h->time = strdup("16:47");
+	h->url = strdup("/city/tram-line");
+	h->format = strdup("markdown");
+	h->language = strdup("en");
+	h->reading_minutes = 3;
+	/* standfirst left NULL: it goes out as "" */
 	ns_strv_push(&h->tags, "Trams", 5);
 	ns_strv_push(&h->authors, "Ilse Marchetti", 14);
 	h->snippet = strdup("the <b>tram</b> line");
@@ -166,6 +172,12 @@ static void test_search_reply_round_trip(void **state)
 	assert_string_equal(back->hits[0].snippet, "the <b>tram</b> line");
 	assert_string_equal(back->hits[0].tags.v[0], "Trams");
 	assert_true(back->hits[0].score == 2.5);
+	assert_string_equal(back->hits[0].time, "16:47");
+	assert_string_equal(back->hits[0].url, "/city/tram-line");
+	assert_string_equal(back->hits[0].format, "markdown");
+	assert_string_equal(back->hits[0].language, "en");
+	assert_string_equal(back->hits[0].standfirst, "");
+	assert_int_equal(back->hits[0].reading_minutes, 3);
 	ns_result_free(back);
 	ns_result_free(res);
 	free(line);

@@ -9,7 +9,11 @@
 #include <stdint.h>
 
 #include "nsearch/article.h"
+#include "nsearch/problems.h"
 #include "nsx.h"
+
+/* Files bigger than this are skipped unless the options say otherwise. */
+#define NS_DEFAULT_MAX_FILE (8u << 20)
 
 typedef struct ns_indexer ns_indexer_t;
 
@@ -18,7 +22,9 @@ typedef struct {
 	const char *articles_dir;  /* paths in the queue are relative to it */
 	unsigned batch_max;        /* commit after this many changes (0: 1000) */
 	unsigned commit_delay_ms;  /* or this long after the first (0: 50) */
-	size_t max_file_bytes;     /* bigger files are skipped (0: 32 MiB) */
+	size_t max_file_bytes;     /* bigger files are skipped
+	                              (0: NS_DEFAULT_MAX_FILE) */
+	const char *default_language; /* for files that name none (NULL: en) */
 	/* Called on the writer thread after every commit (may be NULL). */
 	void (*on_commit)(void *ctx);
 	void *ctx;
@@ -62,6 +68,9 @@ ns_status_t ns_indexer_prune(ns_indexer_t *ix);
 ns_status_t ns_indexer_barrier(ns_indexer_t *ix, uint64_t *seq);
 
 void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out);
+
+/* The files not indexed as they are on disk, and why (thread-safe). */
+ns_problems_t *ns_indexer_problems(ns_indexer_t *ix);
 
 /* Build the Xapian document for article A stored at RELPATH (the layout
  * of schema.h).  *DOC is new: free with nsx_doc_free().  Exposed for tests

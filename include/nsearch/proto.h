@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "nsearch/problems.h"
 #include "nsearch/result.h"
 
 #define NS_PROTO_VERSION 1
@@ -29,11 +30,32 @@
 #define NS_PROTO_MAX_OFFSET   10000
 #define NS_PROTO_MAX_SNIPPET  2000
 #define NS_PROTO_MAX_MARKER   32
+#define NS_PROTO_MAX_FILTER_VALUES 32  /* per filter field */
+#define NS_PROTO_MAX_PROBLEMS 1000     /* per "problems" reply */
 
 typedef enum {
 	NS_OP_SEARCH,
 	NS_OP_STATUS,
+	NS_OP_PROBLEMS,
 } ns_op_t;
+
+/* Result order of a search. */
+typedef enum {
+	NS_SORT_RELEVANCE = 0,
+	NS_SORT_NEWEST,
+	NS_SORT_OLDEST,
+} ns_sort_t;
+
+/* A search's filters: within a field any value may match, every field
+ * given must. */
+typedef struct {
+	ns_strv_t sections;
+	ns_strv_t tags;
+	ns_strv_t authors;       /* exact names, any case */
+	ns_strv_t langs;
+	char date_from[11];      /* "YYYY-MM-DD", inclusive, or "" */
+	char date_to[11];
+} ns_filter_t;
 
 typedef struct {
 	json_t *id;              /* owned reference; json null when absent */
@@ -44,6 +66,10 @@ typedef struct {
 	unsigned snippet_length; /* 0: the daemon's default */
 	char *hl_start;          /* NULL: the daemon's default */
 	char *hl_end;
+	char *lang;              /* stem the query for this language; NULL:
+	                            the daemon's default */
+	ns_filter_t filter;
+	ns_sort_t sort;
 } ns_request_t;
 
 typedef struct {
@@ -66,6 +92,8 @@ typedef struct {
 	uint64_t indexed;
 	uint64_t removed;
 	uint64_t failed;
+	uint64_t skipped;        /* files on disk not in the index now */
+	uint64_t partial;        /* files indexed without some of their parts */
 	bool ready;              /* the start-up scan has been indexed */
 } ns_daemon_status_t;
 
@@ -73,6 +101,9 @@ typedef struct {
  * memory.  ID is borrowed (NULL reads as null). */
 char *ns_proto_search_reply(json_t *id, const ns_result_t *res);
 char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st);
+/* N of TOTAL problems, as ns_problems_list() gives them. */
+char *ns_proto_problems_reply(json_t *id, const ns_problem_t *v, size_t n,
+                              uint64_t total);
 char *ns_proto_error_reply(json_t *id, const char *code, const char *message);
 
 /* ---- the client side (nsearch-cli, tests) ---- */
@@ -81,7 +112,12 @@ char *ns_proto_error_reply(json_t *id, const char *code, const char *message);
 char *ns_proto_search_request(long long id, const char *q, unsigned limit,
                               unsigned offset, const char *hl_start,
                               const char *hl_end);
+/* The whole of REQ (its q, limit, offset, markers, lang, filter, sort;
+ * zero and NULL fields are left out). */
+char *ns_proto_encode_search(long long id, const ns_request_t *req);
 char *ns_proto_status_request(long long id);
+char *ns_proto_problems_request(long long id, unsigned limit,
+                                unsigned offset);
 
 /* Read a reply line.  On {"ok":true} returns true; otherwise false with
  * *CODE and *MESSAGE (new, to free()) from the error object.  For a search
@@ -90,5 +126,9 @@ char *ns_proto_status_request(long long id);
 bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,
                           ns_daemon_status_t *st, char **code,
                           char **message);
+/* The list of a "problems" reply: *V (ns_problems_list_free), *N and the
+ * total; false when LINE is not one. */
+bool ns_proto_parse_problems(const char *line, size_t len, ns_problem_t **v,
+                             size_t *n, uint64_t *total);
 
 #endif

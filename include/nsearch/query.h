@@ -4,6 +4,7 @@
 #ifndef NS_QUERY_H
 #define NS_QUERY_H
 
+#include "nsearch/proto.h"
 #include "nsearch/result.h"
 
 typedef struct ns_searcher ns_searcher_t;
@@ -15,10 +16,17 @@ typedef struct {
 	unsigned snippet_length;  /* bytes, about; 0: 200 */
 	const char *hl_start;     /* highlight markers; NULL: "<b>", "</b>" */
 	const char *hl_end;
+	const char *lang;         /* stem the query for this language; NULL:
+	                             the searcher's default */
+	const ns_filter_t *filter; /* may be NULL */
+	ns_sort_t sort;
 } ns_search_req_t;
 
 /* A pool over the index at INDEX_DIR; readers open lazily. */
 ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out);
+/* The language queries are stemmed for when a request names none (the
+ * daemon's default article language).  Call before the first search. */
+void ns_searcher_set_language(ns_searcher_t *s, const char *lang);
 /* Accepts NULL.  No search may be running. */
 void ns_searcher_free(ns_searcher_t *s);
 

@@ -12,10 +12,16 @@ typedef struct {
 	double score;
 	char *path;          /* relative to the articles root */
 	char *title;
+	char *standfirst;
 	char *date;          /* "YYYY-MM-DD" or "" */
+	char *time;          /* "HH:MM" or "" */
 	char *section;
 	ns_strv_t tags;
 	ns_strv_t authors;
+	char *language;
+	char *url;           /* "" when the file names none */
+	char *format;        /* the format the file was read as */
+	unsigned reading_minutes;
 	char *snippet;       /* HTML-escaped, query terms between the markers */
 } ns_hit_t;
 

@@ -19,7 +19,9 @@
 #define NS_PREFIX_DAY      "D"      /* D20240408 */
 
 /* Value slots. */
-#define NS_SLOT_DATE 0              /* "YYYYMMDD", sorts as a string */
+#define NS_SLOT_DATE 0              /* "YYYYMMDD": date ranges */
+#define NS_SLOT_DATETIME 1          /* "YYYYMMDDHHMM" ("0000" without a
+                                       time): sorting */
 
 /* Within-document frequency boost per occurrence: a word in the title
  * counts as much as three in the body, one in the standfirst as two. */

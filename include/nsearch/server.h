@@ -13,6 +13,8 @@ typedef struct {
 	ns_searcher_t *searcher;   /* borrowed; must outlive the server */
 	/* Fill the figures of a status reply (loop thread, must not block). */
 	void (*status)(void *ctx, ns_daemon_status_t *out);
+	/* The files not indexed as they are on disk (may be NULL). */
+	ns_problems_t *problems;
 	void *ctx;
 } ns_server_handlers_t;
 
