@@ -56,6 +56,11 @@ static ns_status_t strip_inline(const char *s, size_t len, ns_buf_t *out)
 				continue;
 			}
 			i = (size_t)(gt - s);
+		} else if (c == '[' && i + 1 < len && s[i + 1] == '^') {
+			/* A footnote reference: its text is elsewhere. */
+			const char *close = memchr(s + i, ']', len - i);
+			if (close)
+				i = (size_t)(close - s);
 		} else if ((c == '[' || (c == '!' && i + 1 < len && s[i + 1] == '['))) {
 			size_t open = c == '!' ? i + 1 : i;
 			const char *close = memchr(s + open, ']', len - open);
@@ -349,7 +354,7 @@ static ns_status_t parse_front(const char *s, size_t len, ns_article_t *a)
 			? NS_ERR_NOMEM
 			: art_warn(a, "front matter: YAML error at line %zu: %s; its "
 			           "fields are left out",
-			           parser.problem_mark.line + 2,
+			           parser.problem_mark.line + 1,
 			           parser.problem ? parser.problem : "unknown");
 		yaml_parser_delete(&parser);
 		return st;
