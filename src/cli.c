@@ -23,8 +23,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-	"usage: nsearch-cli [OPTION]... search WORD...\n"
+	"usage: nsearch-cli [OPTION]... search [WORD]...\n"
 	"       nsearch-cli [OPTION]... status\n"
+	"       nsearch-cli [OPTION]... problems\n"
 	"Ask a running nsearchd.  Options may come anywhere; after \"--\" every\n"
 	"word belongs to the query (for queries such as: search -- kyiv -kiev).\n"
 	"\n"
@@ -34,11 +35,21 @@ static void usage(FILE *f)
 	"  -n, --limit N      show at most N results (1-%d, default %d)\n"
 	"  -o, --offset N     skip the first N results\n"
 	"  -j, --json         print the daemon's reply as it came\n"
+	"      --lang CODE    stem the query for this language (en, ru, de, ...)\n"
+	"      --section NAME only articles in this section (repeat for any of several)\n"
+	"      --tag TAG      only articles with this tag (repeatable)\n"
+	"      --author NAME  only articles by this author, full name (repeatable)\n"
+	"      --from DATE    only articles published on or after DATE (YYYY-MM-DD)\n"
+	"      --to DATE      only articles published on or before DATE\n"
+	"      --sort ORDER   relevance (default), newest or oldest\n"
 	"  -h, --help         this help\n"
 	"  -V, --version      print the version\n"
 	"\n"
 	"Query syntax: words (all must match), \"exact phrases\", OR, NOT, -word,\n"
-	"title:word, author:name, tag:\"multi word tag\", section:name.\n",
+	"title:word, author:name, tag:\"multi word tag\", section:name, lang:ru,\n"
+	"date:2025-01-01..2025-03-31.  With filters the words may be left out:\n"
+	"nsearch-cli --section world --sort newest search\n"
+	"\"problems\" lists the files the daemon skipped or indexed in part, and why.\n",
 	NS_PROTO_MAX_LIMIT, NS_PROTO_DEFAULT_LIMIT);
 }
 
@@ -171,7 +182,7 @@ static void print_results(const ns_result_t *res, unsigned offset)
 		const ns_hit_t *h = &res->hits[i];
 		printf("\n%u. %s\n   ", h->rank, *h->title ? h->title : "(untitled)");
 		if (*h->date)
-			printf("%s  ", h->date);
+			printf("%s%s%s  ", h->date, *h->time ? " " : "", h->time);
 		if (*h->section)
 			printf("%s  ", h->section);
 		printf("%s  (score %.3f)\n", h->path, h->score);
@@ -183,6 +194,26 @@ static void print_results(const ns_result_t *res, unsigned offset)
 			putchar('\n');
 		}
 	}
+}
+
+static void print_problems(const char *line, size_t len)
+{
+	ns_problem_t *v = NULL;
+	size_t n = 0;
+	uint64_t total = 0;
+	if (!ns_proto_parse_problems(line, len, &v, &n, &total)) {
+		fprintf(stderr, "nsearch-cli: the daemon's reply is not a problems list\n");
+		return;
+	}
+	if (!total)
+		printf("no problems: every file is indexed in full\n");
+	else
+		printf("%llu files not indexed in full%s\n",
+		       (unsigned long long)total, n < total ? " (newest first)" : "");
+	for (size_t i = 0; i < n; i++)
+		printf("%-8s %s\n         %s\n", v[i].partial ? "partial" : "skipped",
+		       v[i].path, v[i].reason);
+	ns_problems_list_free(v, n);
 }
 
 static char *join_words(char **words, int n)
@@ -204,18 +235,27 @@ int main(int argc, char **argv)
 		{"limit", required_argument, NULL, 'n'},
 		{"offset", required_argument, NULL, 'o'},
 		{"json", no_argument, NULL, 'j'},
+		{"lang", required_argument, NULL, 'L'},
+		{"section", required_argument, NULL, 'S'},
+		{"tag", required_argument, NULL, 'T'},
+		{"author", required_argument, NULL, 'A'},
+		{"from", required_argument, NULL, 'F'},
+		{"to", required_argument, NULL, 'U'},
+		{"sort", required_argument, NULL, 'O'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
 	};
 	char sockbuf[PATH_MAX];
 	const char *socket_path = NULL;
-	unsigned limit = NS_PROTO_DEFAULT_LIMIT, offset = 0;
+	unsigned limit = 0, offset = 0;
 	bool json = false;
+	ns_request_t sreq = {0};
+	int rc = 2;
 	int opt;
 	char *end;
 	argv[0] = (char *)"nsearch-cli"; /* getopt's messages name the program */
-	while ((opt = getopt_long(argc, argv, "s:n:o:jhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:o:jhVL:S:T:A:F:U:O:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': socket_path = optarg; break;
 		case 'n':
@@ -223,7 +263,7 @@ int main(int argc, char **argv)
 			if (*end || !*optarg || limit < 1 || limit > NS_PROTO_MAX_LIMIT) {
 				fprintf(stderr, "nsearch-cli: --limit: a number from 1 to %d, not '%s'\n",
 				        NS_PROTO_MAX_LIMIT, optarg);
-				return 2;
+				goto out;
 			}
 			break;
 		case 'o':
@@ -231,18 +271,44 @@ int main(int argc, char **argv)
 			if (*end || !*optarg || offset > NS_PROTO_MAX_OFFSET) {
 				fprintf(stderr, "nsearch-cli: --offset: a number from 0 to %d, not '%s'\n",
 				        NS_PROTO_MAX_OFFSET, optarg);
-				return 2;
+				goto out;
 			}
 			break;
 		case 'j': json = true; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("nsearch-cli %s\n", NS_VERSION); return 0;
-		default: usage(stderr); return 2;
+		case 'L': sreq.lang = optarg; break;
+		case 'S': ns_strv_push(&sreq.filter.sections, optarg, strlen(optarg)); break;
+		case 'T': ns_strv_push(&sreq.filter.tags, optarg, strlen(optarg)); break;
+		case 'A': ns_strv_push(&sreq.filter.authors, optarg, strlen(optarg)); break;
+		case 'F':
+		case 'U':
+			if (strlen(optarg) != 10 || optarg[4] != '-' || optarg[7] != '-') {
+				fprintf(stderr, "nsearch-cli: --%s: a date as YYYY-MM-DD, not '%s'\n",
+				        opt == 'F' ? "from" : "to", optarg);
+				goto out;
+			}
+			memcpy(opt == 'F' ? sreq.filter.date_from : sreq.filter.date_to,
+			       optarg, 11);
+			break;
+		case 'O':
+			if (strcmp(optarg, "relevance") == 0)
+				sreq.sort = NS_SORT_RELEVANCE;
+			else if (strcmp(optarg, "newest") == 0)
+				sreq.sort = NS_SORT_NEWEST;
+			else if (strcmp(optarg, "oldest") == 0)
+				sreq.sort = NS_SORT_OLDEST;
+			else {
+				fprintf(stderr, "nsearch-cli: --sort: relevance, newest or oldest, not '%s'\n", optarg);
+				goto out;
+			}
+			break;
+		case 'h': usage(stdout); rc = 0; goto out;
+		case 'V': printf("nsearch-cli %s\n", NS_VERSION); rc = 0; goto out;
+		default: usage(stderr); goto out;
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
-		return 2;
+		goto out;
 	}
 	if (!socket_path)
 		socket_path = ns_default_socket(sockbuf, sizeof sockbuf);
@@ -250,48 +316,62 @@ int main(int argc, char **argv)
 	const char *cmd = argv[optind++];
 	char *request = NULL;
 	bool is_search = strcmp(cmd, "search") == 0;
+	bool is_problems = strcmp(cmd, "problems") == 0;
+	bool filtered = sreq.filter.sections.n || sreq.filter.tags.n ||
+	                sreq.filter.authors.n || sreq.filter.date_from[0] ||
+	                sreq.filter.date_to[0];
 	if (is_search) {
-		if (optind >= argc) {
-			fprintf(stderr, "nsearch-cli: search: what for? (nsearch-cli search WORD...)\n");
-			return 2;
-		}
 		char *q = join_words(argv + optind, argc - optind);
-		if (q && !q[strspn(q, " \t\n")]) {
-			fprintf(stderr, "nsearch-cli: search: the query is empty\n");
+		if (!filtered && (!q || !q[strspn(q, " \t\n")])) {
+			fprintf(stderr, "nsearch-cli: search: what for? (nsearch-cli search WORD..., or a filter such as --section)\n");
 			free(q);
-			return 2;
+			goto out;
 		}
 		/* Markers a terminal shows as bold; brackets elsewhere. */
 		bool color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-		if (q)
-			request = ns_proto_search_request(
-				1, q, limit, offset, json ? NULL : color ? "\033[1m" : "[",
-				json ? NULL : color ? "\033[0m" : "]");
-		free(q);
-	} else if (strcmp(cmd, "status") == 0) {
+		sreq.q = q ? q : strdup("");
+		sreq.limit = limit ? limit : NS_PROTO_DEFAULT_LIMIT;
+		sreq.offset = offset;
+		sreq.hl_start = json ? NULL : color ? "\033[1m" : "[";
+		sreq.hl_end = json ? NULL : color ? "\033[0m" : "]";
+		if (sreq.q)
+			request = ns_proto_encode_search(1, &sreq);
+		free(sreq.q);
+		sreq.q = NULL;
+	} else if (strcmp(cmd, "status") == 0 || is_problems) {
 		if (optind < argc) {
-			fprintf(stderr, "nsearch-cli: status takes no arguments\n");
-			return 2;
+			fprintf(stderr, "nsearch-cli: %s takes no arguments\n", cmd);
+			goto out;
 		}
-		request = ns_proto_status_request(1);
+		request = is_problems
+			? ns_proto_problems_request(1, limit ? limit : 100, offset)
+			: ns_proto_status_request(1);
 	} else {
-		fprintf(stderr, "nsearch-cli: unknown command '%s' (search or status)\n", cmd);
-		return 2;
+		fprintf(stderr, "nsearch-cli: unknown command '%s' (search, status or problems)\n", cmd);
+		goto out;
 	}
+	rc = 1;
 	if (!request) {
 		fprintf(stderr, "nsearch-cli: out of memory\n");
-		return 1;
+		goto out;
 	}
 	size_t len = 0;
 	char *reply = exchange(socket_path, request, &len);
 	free(request);
 	if (!reply)
-		return 1;
+		goto out;
 	if (json) {
 		printf("%s\n", reply);
 		bool ok = ns_proto_parse_reply(reply, len, NULL, NULL, NULL, NULL);
 		free(reply);
-		return ok ? 0 : 1;
+		rc = ok ? 0 : 1;
+		goto out;
+	}
+	if (is_problems && ns_proto_parse_reply(reply, len, NULL, NULL, NULL, NULL)) {
+		print_problems(reply, len);
+		free(reply);
+		rc = 0;
+		goto out;
 	}
 
 	ns_result_t *res = NULL;
@@ -304,7 +384,7 @@ int main(int argc, char **argv)
 		        message ? message : "");
 		free(code);
 		free(message);
-		return 1;
+		goto out;
 	}
 	if (is_search && res)
 		print_results(res, offset);
@@ -315,14 +395,23 @@ int main(int argc, char **argv)
 		       "queued:    %llu\n"
 		       "indexed:   %llu since start\n"
 		       "removed:   %llu since start\n"
-		       "failed:    %llu since start\n",
+		       "failed:    %llu since start\n"
+		       "skipped:   %llu files not indexed (nsearch-cli problems)\n"
+		       "partial:   %llu files indexed in part\n",
 		       st.ready ? "yes" : "no (still indexing the tree)",
 		       (unsigned long long)st.documents,
 		       (unsigned long long)st.revision,
 		       (unsigned long long)st.queued,
 		       (unsigned long long)st.indexed,
 		       (unsigned long long)st.removed,
-		       (unsigned long long)st.failed);
+		       (unsigned long long)st.failed,
+		       (unsigned long long)st.skipped,
+		       (unsigned long long)st.partial);
 	ns_result_free(res);
-	return 0;
+	rc = 0;
+out:
+	ns_strv_clear(&sreq.filter.sections);
+	ns_strv_clear(&sreq.filter.tags);
+	ns_strv_clear(&sreq.filter.authors);
+	return rc;
 }
