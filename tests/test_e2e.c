@@ -239,33 +239,6 @@ static void test_pipelined_in_order(void **state)
 	client_close(&c);
 }
 
-/* Run the shell command CMD (freed here); its output, stdout and stderr
- * (new), and its exit status. */
-static char *run_capture(char *cmd, int *exit_status)
-{
-	FILE *p = popen(cmd, "r");
-	free(cmd);
-	assert_non_null(p);
-	ns_buf_t out = {0};
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-		ns_buf_append(&out, buf, n);
-	int st = pclose(p);
-	*exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	ns_buf_append(&out, "", 0);
-	return out.data;
-}
-
-/* Run nsearch-cli with ARGS against the test daemon. */
-static char *run_cli(const char *args, int *exit_status)
-{
-	char *cmd = NULL;
-	assert_true(asprintf(&cmd, "'%s' --socket '%s' %s 2>&1",
-	                     getenv("NSEARCH_CLI"), E.sock, args) > 0);
-	return run_capture(cmd, exit_status);
-}
-
 static void test_cli(void **state)
 {
 	int rc;

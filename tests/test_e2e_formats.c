@@ -292,6 +292,37 @@ static void test_problems(void **state)
 	json_decref(r);
 }
 
+static void test_cli_filters_and_problems(void **state)
+{
+	int rc;
+	char *out = run_cli("--section city --section business --sort oldest "
+	                    "--from 2024-01-01 search", &rc);
+	assert_int_equal(rc, 0);
+	/* Oldest first: the cranes (2024-11-02) before the tram fire (2025). */
+	char *cranes = strstr(out, "business/cranes.markdown");
+	char *fire = strstr(out, "export/48213.json");
+	if (!cranes || !fire || cranes > fire)
+		fail_msg("unexpected listing:\n%s", out);
+	assert_non_null(strstr(out, "2024-11-02 18:05  Business"));
+	free(out);
+
+	out = run_cli("--lang ru search мостом", &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "2 of about 2 results"));
+	free(out);
+
+	out = run_cli("problems", &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "skipped  wire/garbage.txt\n         not UTF-8"));
+	assert_non_null(strstr(out, "partial  city/storm.md\n         front matter: YAML error"));
+	free(out);
+
+	out = run_cli("--from 2025-1-1 search x", &rc);
+	assert_int_equal(rc, 2);
+	assert_non_null(strstr(out, "--from: a date as YYYY-MM-DD"));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_filters_and_sort),
 		cmocka_unit_test(test_hit_fields),
 		cmocka_unit_test(test_languages),
+		cmocka_unit_test(test_cli_filters_and_problems),
 		cmocka_unit_test(test_problems),
 	};
 	return cmocka_run_group_tests_name("e2e_formats", tests, group_setup,

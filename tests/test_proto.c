@@ -75,7 +75,8 @@ static void test_malformed(void **state)
 	expect_error("{\"op\":\"explode\"}", NS_E_UNKNOWN_OP, "explode");
 	expect_error("{\"op\":\"search\"}", NS_E_BAD_REQUEST, "\"q\" is required");
 	expect_error("{\"op\":\"search\",\"q\":5}", NS_E_BAD_REQUEST, "string");
-	expect_error("{\"op\":\"search\",\"q\":\"\"}", NS_E_BAD_REQUEST, "empty");
+	expect_error("{\"op\":\"search\",\"q\":\"\"}", NS_E_BAD_REQUEST,
+	             "empty and there is no \"filter\"");
 	expect_error("{\"op\":\"search\",\"q\":\"a\",\"limit\":\"5\"}",
 	             NS_E_BAD_REQUEST, "integer");
 	expect_error("{\"op\":\"search\",\"q\":\"a\",\"limit\":0}",
@@ -90,6 +91,139 @@ static void test_malformed(void **state)
 	             "unknown field \"q\"");
 	expect_error("{\"id\":{},\"op\":\"status\"}", NS_E_BAD_REQUEST, "\"id\"");
 	expect_error("{\"op\":\"status\",\"op\":\"search\"}", NS_E_BAD_JSON, NULL);
+}
+
+static void test_filters_sort_lang(void **state)
+{
+	const char *s = "{\"op\":\"search\",\"q\":\"\",\"lang\":\"ru\","
+	                "\"sort\":\"newest\",\"filter\":{\"section\":\"World\","
+	                "\"tag\":[\"China\",\"Trade\"],\"author\":\"Lena Hoffmann\","
+	                "\"lang\":[\"en\"],\"date_from\":\"2025-01-01\","
+	                "\"date_to\":\"2025-12-31\"}}";
+	ns_request_t req;
+	ns_proto_err_t err;
+	assert_true(ns_proto_decode(s, strlen(s), &req, &err));
+	assert_string_equal(req.q, "");
+	assert_string_equal(req.lang, "ru");
+	assert_int_equal(req.sort, NS_SORT_NEWEST);
+	assert_int_equal(req.filter.sections.n, 1);
+	assert_string_equal(req.filter.sections.v[0], "World");
+	assert_int_equal(req.filter.tags.n, 2);
+	assert_string_equal(req.filter.tags.v[1], "Trade");
+	assert_string_equal(req.filter.authors.v[0], "Lena Hoffmann");
+	assert_string_equal(req.filter.langs.v[0], "en");
+	assert_string_equal(req.filter.date_from, "2025-01-01");
+	assert_string_equal(req.filter.date_to, "2025-12-31");
+
+	/* The client's encoder says the same thing back. */
+	char *line = ns_proto_encode_search(9, &req);
+	ns_request_t back;
+	assert_true(ns_proto_decode(line, strlen(line) - 1, &back, &err));
+	assert_int_equal(back.sort, NS_SORT_NEWEST);
+	assert_string_equal(back.lang, "ru");
+	assert_int_equal(back.filter.tags.n, 2);
+	assert_string_equal(back.filter.sections.v[0], "World");
+	assert_string_equal(back.filter.date_to, "2025-12-31");
+	free(line);
+	ns_request_clear(&back);
+	ns_request_clear(&req);
+
+	expect_error("{\"op\":\"search\",\"q\":\"a\",\"sort\":\"date\"}",
+	             NS_E_BAD_REQUEST, "\"sort\" must be");
+	expect_error("{\"op\":\"search\",\"q\":\"a\",\"lang\":\"r\"}",
+	             NS_E_BAD_REQUEST, "\"lang\" must be");
+	expect_error("{\"op\":\"search\",\"q\":\"a\",\"filter\":[]}",
+	             NS_E_BAD_REQUEST, "\"filter\" must be an object");
+	expect_error("{\"op\":\"search\",\"q\":\"a\",\"filter\":{\"colour\":1}}",
+	             NS_E_BAD_REQUEST, "filter: unknown field \"colour\"");
+	expect_error("{\"op\":\"search\",\"q\":\"a\",\"filter\":{\"tag\":[]}}",
+	             NS_E_BAD_REQUEST, "\"filter.tag\" must be");
+	expect_error("{\"op\":\"search\",\"q\":\"a\",\"filter\":{\"tag\":[1]}}",
+	             NS_E_BAD_REQUEST, "\"filter.tag\" must be");
+	expect_error("{\"op\":\"search\",\"q\":\"a\",\"filter\":{\"date_from\":\"2025-02-30x\"}}",
+	             NS_E_BAD_REQUEST, "\"filter.date_from\" must be a date");
+	expect_error("{\"op\":\"search\",\"q\":\"a\",\"filter\":{\"date_from\":\"2025-02-01\",\"date_to\":\"2025-01-01\"}}",
+	             NS_E_BAD_REQUEST, "after");
+}
+
+static void test_problems_op(void **state)
+{
+	const char *s = "{\"op\":\"problems\",\"limit\":500}";
+	ns_request_t req;
+	ns_proto_err_t err;
+	assert_true(ns_proto_decode(s, strlen(s), &req, &err));
+	assert_int_equal(req.op, NS_OP_PROBLEMS);
+	assert_int_equal(req.limit, 500);
+	ns_request_clear(&req);
+	expect_error("{\"op\":\"problems\",\"limit\":1001}", NS_E_BAD_REQUEST,
+	             "between 1 and 1000");
+
+	ns_problem_t v[2] = {
+		{.path = "a/b.png", .partial = false, .reason = "not text: a PNG image",
+		 .when = 0},
+		{.path = "c.md", .partial = true, .reason = "bad date", .when = 86400},
+	};
+	char *line = ns_proto_problems_reply(NULL, v, 2, 7);
+	assert_non_null(strstr(line, "\"time\":\"1970-01-02T00:00:00Z\""));
+	ns_problem_t *back = NULL;
+	size_t n = 0;
+	uint64_t total = 0;
+	assert_true(ns_proto_parse_problems(line, strlen(line), &back, &n, &total));
+	assert_int_equal(n, 2);
+	assert_int_equal(total, 7);
+	assert_string_equal(back[0].path, "a/b.png");
+	assert_false(back[0].partial);
+	assert_string_equal(back[1].reason, "bad date");
+	assert_true(back[1].partial);
+	ns_problems_list_free(back, n);
+	free(line);
+}
+
+/* The registry behind "problems": one entry per path, newest first,
+ * replaced, cleared by path and by directory, through table growth. */
+static void test_problems_registry(void **state)
+{
+	ns_problems_t *p = ns_problems_new();
+	assert_non_null(p);
+	char path[64];
+	for (int i = 0; i < 300; i++) {
+		snprintf(path, sizeof path, "dir%d/file%d.txt", i % 3, i);
+		ns_problems_set(p, path, i % 10 == 0, "why");
+	}
+	uint64_t skipped, partial;
+	ns_problems_counts(p, &skipped, &partial);
+	assert_int_equal(skipped, 270);
+	assert_int_equal(partial, 30);
+	/* Replacing keeps one entry and moves it to the front. */
+	ns_problems_set(p, "dir0/file0.txt", false, "changed");
+	ns_problems_counts(p, &skipped, &partial);
+	assert_int_equal(skipped + partial, 300);
+	assert_int_equal(partial, 29);
+	ns_problem_t *v;
+	size_t n;
+	assert_int_equal(ns_problems_list(p, 0, 2, &v, &n), NS_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].path, "dir0/file0.txt");
+	assert_string_equal(v[0].reason, "changed");
+	assert_string_equal(v[1].path, "dir2/file299.txt");
+	ns_problems_list_free(v, n);
+	assert_int_equal(ns_problems_list(p, 299, 10, &v, &n), NS_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].path, "dir1/file1.txt");
+	ns_problems_list_free(v, n);
+
+	ns_problems_clear(p, "dir1/file1.txt");
+	ns_problems_clear(p, "not/there");
+	ns_problems_clear_dir(p, "dir2");
+	ns_problems_clear_dir(p, "dir");    /* a prefix, not a directory */
+	ns_problems_counts(p, &skipped, &partial);
+	assert_int_equal(skipped + partial, 199);
+	assert_int_equal(ns_problems_list(p, 0, 1000, &v, &n), NS_OK);
+	assert_int_equal(n, 199);
+	for (size_t i = 0; i < n; i++)
+		assert_null(strstr(v[i].path, "dir2/"));
+	ns_problems_list_free(v, n);
+	ns_problems_free(p);
 }
 
 static void test_error_keeps_id(void **state)
@@ -239,6 +373,9 @@ int main(void)
 		cmocka_unit_test(test_search_all_fields),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_filters_sort_lang),
+		cmocka_unit_test(test_problems_op),
+		cmocka_unit_test(test_problems_registry),
 		cmocka_unit_test(test_error_keeps_id),
 		cmocka_unit_test(test_search_reply_round_trip),
 		cmocka_unit_test(test_status_reply),
