@@ -369,6 +369,41 @@ nsx_status_t nsx_writer_each_term(nsx_writer_t *w, const char *prefix,
 	});
 }
 
+nsx_status_t nsx_writer_each_value(nsx_writer_t *w, unsigned slot,
+                                   void (*each)(const char *value, size_t len,
+                                                void *ctx),
+                                   void *ctx)
+{
+	if (!w || !each)
+		return NSX_INVALID;
+	return guard(&w->error, [&] {
+		for (auto v = w->db.valuestream_begin(slot);
+		     v != w->db.valuestream_end(slot); ++v) {
+			const std::string &s = *v;
+			each(s.data(), s.size(), ctx);
+		}
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_writer_set_value(nsx_writer_t *w, const char *idterm,
+                                  unsigned slot, const char *value,
+                                  size_t len)
+{
+	if (!w || !idterm || !*idterm || (!value && len))
+		return NSX_INVALID;
+	return guard(&w->error, [&] {
+		auto p = w->db.postlist_begin(idterm);
+		if (p == w->db.postlist_end(idterm))
+			return NSX_NOT_FOUND;
+		Xapian::docid id = *p;
+		Xapian::Document doc = w->db.get_document(id);
+		doc.add_value(slot, std::string(value ? value : "", len));
+		w->db.replace_document(id, doc);
+		return NSX_OK;
+	});
+}
+
 nsx_status_t nsx_writer_delete_prefix(nsx_writer_t *w, const char *prefix,
                                       unsigned *deleted)
 {

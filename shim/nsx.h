@@ -108,6 +108,18 @@ nsx_status_t nsx_writer_each_term(nsx_writer_t *w, const char *prefix,
 
 /* Delete every document whose unique term starts with PREFIX; *DELETED (if
  * not NULL) receives how many. */
+/* Call EACH with the value in SLOT of every document that has one. */
+nsx_status_t nsx_writer_each_value(nsx_writer_t *w, unsigned slot,
+                                   void (*each)(const char *value, size_t len,
+                                                void *ctx),
+                                   void *ctx);
+
+/* Set the value in SLOT of the document with IDTERM, keeping the rest of
+ * it.  NSX_NOT_FOUND when there is no such document. */
+nsx_status_t nsx_writer_set_value(nsx_writer_t *w, const char *idterm,
+                                  unsigned slot, const char *value,
+                                  size_t len);
+
 nsx_status_t nsx_writer_delete_prefix(nsx_writer_t *w, const char *prefix,
                                       unsigned *deleted);
 

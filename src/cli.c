@@ -394,6 +394,7 @@ int main(int argc, char **argv)
 		       "revision:  %llu\n"
 		       "queued:    %llu\n"
 		       "indexed:   %llu since start\n"
+		       "unchanged: %llu since start (found as indexed, not read again)\n"
 		       "removed:   %llu since start\n"
 		       "failed:    %llu since start\n"
 		       "skipped:   %llu files not indexed (nsearch-cli problems)\n"
@@ -403,6 +404,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)st.revision,
 		       (unsigned long long)st.queued,
 		       (unsigned long long)st.indexed,
+		       (unsigned long long)st.unchanged,
 		       (unsigned long long)st.removed,
 		       (unsigned long long)st.failed,
 		       (unsigned long long)st.skipped,

@@ -15,15 +15,33 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <xxhash.h>
+
 #include "nsearch/log.h"
+#include "nsearch/pathmap.h"
 #include "nsearch/schema.h"
 
-enum job_op { JOB_PUT, JOB_REMOVE, JOB_REMOVE_TREE, JOB_PRUNE, JOB_BARRIER };
+enum job_op {
+	JOB_PUT,          /* a file changed: read it */
+	JOB_PUT_SCANNED,  /* a scan found it: an unchanged stat is enough */
+	JOB_REMOVE, JOB_REMOVE_TREE, JOB_PRUNE, JOB_BARRIER,
+};
 
 struct job {
 	struct job *next;
 	enum job_op op;
+	uint64_t gen;     /* scan generation when queued (JOB_PRUNE: its scan's) */
 	char path[];
+};
+
+/* What the index knows of a file it holds: stored in the document's
+ * NS_SLOT_FILE value and kept in memory by path (writer thread only). */
+struct file_meta {
+	int64_t mtime_ns, ctime_ns, size;
+	uint64_t ino;
+	uint64_t hash;      /* XXH3 of the bytes; 0: unknown, read again */
+	int64_t read_ns;    /* wall clock when it was read */
+	uint64_t seen;      /* scan generation that last found it */
 };
 
 struct ns_indexer {
@@ -33,6 +51,7 @@ struct ns_indexer {
 	struct job *head, *tail;   /* FIFO of pending work, under mu */
 	bool stopping;             /* under mu */
 	uint64_t barriers_queued;  /* under mu */
+	uint64_t gen;              /* scan generations issued, under mu */
 	ns_indexer_stats_t stats;  /* under mu */
 
 	/* Writer thread only. */
@@ -44,6 +63,8 @@ struct ns_indexer {
 	ns_parse_opts_t parse;
 	ns_problems_t *problems;   /* thread-safe on its own */
 	ns_strv_t unstemmed;       /* languages said to have no stemmer */
+	ns_pathmap_t *files;       /* path -> struct file_meta, writer only */
+	char meta_tag[24];         /* "1 en": layout version, default language */
 	void (*on_commit)(void *ctx);
 	void *ctx;
 };
@@ -168,6 +189,7 @@ static ns_status_t enqueue(ns_indexer_t *ix, enum job_op op, const char *path,
 	memcpy(j->path, path, len + 1);
 
 	pthread_mutex_lock(&ix->mu);
+	j->gen = op == JOB_PRUNE && seq ? *seq : ix->gen;
 	/* The same request twice in a row (an editor's burst of writes) is
 	 * one piece of work. */
 	if (op != JOB_BARRIER && op != JOB_PRUNE && ix->tail && ix->tail->op == op &&
@@ -197,6 +219,19 @@ ns_status_t ns_indexer_put(ns_indexer_t *ix, const char *relpath)
 	return enqueue(ix, JOB_PUT, relpath, NULL);
 }
 
+ns_status_t ns_indexer_put_scanned(ns_indexer_t *ix, const char *relpath)
+{
+	return enqueue(ix, JOB_PUT_SCANNED, relpath, NULL);
+}
+
+uint64_t ns_indexer_scan_begin(ns_indexer_t *ix)
+{
+	pthread_mutex_lock(&ix->mu);
+	uint64_t g = ++ix->gen;
+	pthread_mutex_unlock(&ix->mu);
+	return g;
+}
+
 ns_status_t ns_indexer_remove(ns_indexer_t *ix, const char *relpath)
 {
 	return enqueue(ix, JOB_REMOVE, relpath, NULL);
@@ -207,9 +242,10 @@ ns_status_t ns_indexer_remove_tree(ns_indexer_t *ix, const char *reldir)
 	return enqueue(ix, JOB_REMOVE_TREE, reldir, NULL);
 }
 
-ns_status_t ns_indexer_prune(ns_indexer_t *ix)
+ns_status_t ns_indexer_prune(ns_indexer_t *ix, const char *reldir,
+                             uint64_t gen)
 {
-	return enqueue(ix, JOB_PRUNE, "", NULL);
+	return enqueue(ix, JOB_PRUNE, reldir ? reldir : "", &gen);
 }
 
 ns_status_t ns_indexer_barrier(ns_indexer_t *ix, uint64_t *seq)
@@ -241,6 +277,7 @@ static bool remove_path(ns_indexer_t *ix, const char *relpath)
 		return false;
 	int existed = 0;
 	ns_problems_clear(ix->problems, relpath);
+	ns_pathmap_del(ix->files, relpath);
 	nsx_status_t st = nsx_writer_delete(ix->w, idterm, &existed);
 	if (st != NSX_OK) {
 		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot delete: %s", relpath,
@@ -254,34 +291,43 @@ static bool remove_path(ns_indexer_t *ix, const char *relpath)
 	return true;
 }
 
-static void collect_term(const char *term, void *ctx)
+struct prune_scan {
+	const char *dir;      /* "" for the whole tree */
+	size_t dir_len;
+	uint64_t gen;
+	ns_strv_t unseen;
+};
+
+static void collect_unseen(const char *path, void *value, void *ctx)
 {
-	ns_strv_push(ctx, term, strlen(term)); /* a miss is retried next sweep */
+	struct prune_scan *ps = ctx;
+	const struct file_meta *m = value;
+	if (m->seen >= ps->gen)
+		return;
+	if (ps->dir_len && (strncmp(path, ps->dir, ps->dir_len) != 0 ||
+	                    path[ps->dir_len] != '/'))
+		return;
+	ns_strv_push(&ps->unseen, path, strlen(path)); /* a miss: next sweep */
 }
 
-/* Remove the articles whose files are gone (or are no longer regular
- * files); returns true when the index changed. */
-static bool prune(ns_indexer_t *ix)
+/* After a scan of RELDIR that began at generation GEN: the articles under
+ * it that the scan did not find, and whose files are gone (or no longer
+ * regular files), leave the index.  Returns true when the index changed. */
+static bool prune(ns_indexer_t *ix, const char *reldir, uint64_t gen)
 {
-	ns_strv_t ids = {0};
-	if (nsx_writer_each_term(ix->w, NS_PREFIX_ID, collect_term, &ids) != NSX_OK) {
-		ns_log(NS_LOG_ERR, LOG_MOD, "cannot list the index: %s",
-		       nsx_writer_error(ix->w));
-		ns_strv_clear(&ids);
-		return false;
-	}
-	size_t plen = strlen(NS_PREFIX_ID);
+	struct prune_scan ps = {reldir, strlen(reldir), gen, {0}};
+	ns_pathmap_each(ix->files, collect_unseen, &ps);
 	bool changed = false;
 	unsigned gone = 0;
 	ns_buf_t path = {0};
-	for (size_t i = 0; i < ids.n; i++) {
-		const char *rel = ids.v[i] + plen;
+	for (size_t i = 0; i < ps.unseen.n; i++) {
+		const char *rel = ps.unseen.v[i];
 		path.len = 0;
 		if (ns_buf_printf(&path, "%s/%s", ix->root, rel) != NS_OK)
 			break;
 		struct stat st;
 		if (lstat(path.data, &st) == 0 && S_ISREG(st.st_mode))
-			continue;
+			continue; /* not listed (permissions?) but there */
 		if (lstat(path.data, &st) < 0 && errno != ENOENT && errno != ENOTDIR)
 			continue; /* cannot tell (EACCES, EIO): keep it */
 		if (remove_path(ix, rel)) {
@@ -293,7 +339,7 @@ static bool prune(ns_indexer_t *ix)
 		ns_log(NS_LOG_INFO, LOG_MOD,
 		       "removed %u articles whose files are gone", gone);
 	ns_buf_free(&path);
-	ns_strv_clear(&ids);
+	ns_strv_clear(&ps.unseen);
 	return changed;
 }
 
@@ -305,6 +351,7 @@ static bool remove_tree(ns_indexer_t *ix, const char *reldir)
 	if (len < 0 || (size_t)len >= sizeof prefix)
 		return false;
 	ns_problems_clear_dir(ix->problems, reldir);
+	ns_pathmap_del_dir(ix->files, reldir);
 	if (nsx_writer_delete_prefix(ix->w, prefix, &n) != NSX_OK) {
 		ns_log(NS_LOG_ERR, LOG_MOD, "%s/: cannot delete: %s", reldir,
 		       nsx_writer_error(ix->w));
@@ -335,7 +382,130 @@ static void check_stemmer(ns_indexer_t *ix, const ns_article_t *a,
 	       relpath);
 }
 
-static bool put_path(ns_indexer_t *ix, const char *relpath)
+/* ---- what the index knows of each file ------------------------------------ */
+
+static int64_t ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts_ns(&ts);
+}
+
+/* NS_SLOT_FILE: "TAG mtime ctime size ino hash read_ns path", TAG being the
+ * layout version and the default language (either changing means every
+ * file must be read again). */
+static char *meta_value(const ns_indexer_t *ix, const struct file_meta *m,
+                        const char *relpath)
+{
+	ns_buf_t b = {0};
+	if (ns_buf_printf(&b, "%s %lld %lld %lld %llu %016llx %lld %s",
+	                  ix->meta_tag, (long long)m->mtime_ns,
+	                  (long long)m->ctime_ns, (long long)m->size,
+	                  (unsigned long long)m->ino,
+	                  (unsigned long long)m->hash, (long long)m->read_ns,
+	                  relpath) != NS_OK) {
+		ns_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* One space-separated decimal (or hex) field at *P, moving *P past it
+ * and the single space after it. */
+static bool next_field(const char **p, int base, unsigned long long *out,
+                       bool is_signed)
+{
+	char *end;
+	errno = 0;
+	*out = is_signed ? (unsigned long long)strtoll(*p, &end, base)
+	                 : strtoull(*p, &end, base);
+	if (errno || end == *p || *end != ' ')
+		return false;
+	*p = end + 1;
+	return true;
+}
+
+static void load_meta(const char *value, size_t len, void *ctx)
+{
+	ns_indexer_t *ix = ctx;
+	char *v = ns_strndup(value, len);
+	const char *sp = v ? strchr(v, ' ') : NULL;
+	if (!sp) {
+		free(v);
+		return;
+	}
+	size_t tl = strlen(ix->meta_tag);
+	bool same_tag = (size_t)(sp - v) == tl && memcmp(v, ix->meta_tag, tl) == 0;
+	const char *p = sp + 1;
+	unsigned long long f[6];
+	bool ok = next_field(&p, 10, &f[0], true) && next_field(&p, 10, &f[1], true) &&
+	          next_field(&p, 10, &f[2], true) && next_field(&p, 10, &f[3], false) &&
+	          next_field(&p, 16, &f[4], false) && next_field(&p, 10, &f[5], true) &&
+	          *p;
+	struct file_meta *m = ok ? calloc(1, sizeof *m) : NULL;
+	if (m) {
+		m->mtime_ns = (int64_t)f[0];
+		m->ctime_ns = (int64_t)f[1];
+		m->size = (int64_t)f[2];
+		m->ino = f[3];
+		m->hash = f[4];
+		m->read_ns = (int64_t)f[5];
+		/* Written by another layout or default language: read again. */
+		if (!same_tag) {
+			m->hash = 0;
+			m->mtime_ns = -1;
+		}
+		ns_pathmap_put(ix->files, p, m);
+	}
+	free(v);
+}
+
+static bool same_stat(const struct file_meta *m, const struct stat *st)
+{
+	return m->mtime_ns == ts_ns(&st->st_mtim) &&
+	       m->ctime_ns == ts_ns(&st->st_ctim) && m->size == st->st_size &&
+	       m->ino == (uint64_t)st->st_ino;
+}
+
+/* Was the file read so soon after it was last changed that a change in
+ * the same clock tick could have followed unseen?  Then its stat cannot
+ * vouch for it (git's "racily clean" files). */
+static bool racy(const struct file_meta *m)
+{
+	return m->read_ns - m->mtime_ns < 2000000000;
+}
+
+/* Remember M for RELPATH, in memory and in the document's value. */
+static bool store_meta(ns_indexer_t *ix, const char *relpath,
+                       const char *idterm, const struct file_meta *m,
+                       bool in_index)
+{
+	struct file_meta *copy = malloc(sizeof *copy);
+	if (!copy)
+		return false;
+	*copy = *m;
+	if (ns_pathmap_put(ix->files, relpath, copy) != NS_OK)
+		return false;
+	if (!in_index)
+		return true;
+	char *v = meta_value(ix, m, relpath);
+	nsx_status_t st = v ? nsx_writer_set_value(ix->w, idterm, NS_SLOT_FILE,
+	                                           v, strlen(v))
+	                    : NSX_NO_MEMORY;
+	free(v);
+	return st == NSX_OK;
+}
+
+/* (Re)index RELPATH from disk.  SCANNED: a scan found it, and a stat that
+ * matches what the index knows is enough.  Returns true when the index
+ * changed. */
+static bool put_path(ns_indexer_t *ix, const char *relpath, bool scanned,
+                     uint64_t gen)
 {
 	char idterm[NSX_MAX_TERM + 1];
 	if (!ns_utf8_valid(relpath, strlen(relpath))) {
@@ -353,6 +523,29 @@ static bool put_path(ns_indexer_t *ix, const char *relpath)
 		return false;
 	}
 	snprintf(full, plen, "%s/%s", ix->root, relpath);
+
+	struct stat sb;
+	memset(&sb, 0, sizeof sb);
+	if (lstat(full, &sb) < 0 ? errno == ENOENT || errno == ENOTDIR
+	                         : !S_ISREG(sb.st_mode)) {
+		/* Gone before its turn, or a symbolic link or special file now. */
+		free(full);
+		return remove_path(ix, relpath);
+	}
+	struct file_meta *known = ns_pathmap_get(ix->files, relpath);
+	if (known) {
+		known->seen = gen;
+		if (scanned && same_stat(known, &sb) && !racy(known)) {
+			free(full);
+			count(ix, &ix->stats.unchanged, 1);
+			return false;
+		}
+	}
+	struct file_meta meta = {
+		.mtime_ns = ts_ns(&sb.st_mtim), .ctime_ns = ts_ns(&sb.st_ctim),
+		.size = sb.st_size, .ino = sb.st_ino, .read_ns = wall_ns(),
+		.seen = gen,
+	};
 	char *bytes = NULL;
 	size_t len = 0;
 	ns_status_t st = ns_read_file(full, ix->max_file_bytes, &bytes, &len);
@@ -370,10 +563,8 @@ static bool put_path(ns_indexer_t *ix, const char *relpath)
 	}
 	char why[300];
 	if (st == NS_ERR_TOO_LARGE) {
-		struct stat sb;
 		snprintf(why, sizeof why, "too large: %lld bytes, over the limit "
-		         "of %zu (--max-file-size)",
-		         lstat(full, &sb) == 0 ? (long long)sb.st_size : -1LL,
+		         "of %zu (--max-file-size)", (long long)sb.st_size,
 		         ix->max_file_bytes);
 	} else if (st != NS_OK) {
 		snprintf(why, sizeof why, "cannot read: %s",
@@ -385,6 +576,14 @@ static bool put_path(ns_indexer_t *ix, const char *relpath)
 		remove_path(ix, relpath);
 		put_failed(ix, relpath, why);
 		return true;
+	}
+	meta.hash = XXH3_64bits(bytes, len) | 1; /* never 0, "unknown" */
+	if (known && known->hash == meta.hash) {
+		/* The same bytes (touched, copied back, saved unchanged): only
+		 * what the index knows of the file changes. */
+		free(bytes);
+		count(ix, &ix->stats.unchanged, 1);
+		return store_meta(ix, relpath, idterm, &meta, true);
 	}
 
 	ns_article_t *a = NULL;
@@ -411,7 +610,12 @@ static bool put_path(ns_indexer_t *ix, const char *relpath)
 		put_failed(ix, relpath, why);
 		return true;
 	}
-	nsx_status_t xst = nsx_writer_replace(ix->w, idterm, doc);
+	char *mv = meta_value(ix, &meta, relpath);
+	nsx_status_t xst = mv ? nsx_doc_set_value(doc, NS_SLOT_FILE, mv, strlen(mv))
+	                      : NSX_NO_MEMORY;
+	free(mv);
+	if (xst == NSX_OK)
+		xst = nsx_writer_replace(ix->w, idterm, doc);
 	nsx_doc_free(doc);
 	if (xst != NSX_OK) {
 		ns_article_free(a);
@@ -431,6 +635,7 @@ static bool put_path(ns_indexer_t *ix, const char *relpath)
 		ns_problems_clear(ix->problems, relpath);
 	}
 	ns_article_free(a);
+	store_meta(ix, relpath, idterm, &meta, false);
 	count(ix, &ix->stats.indexed, 1);
 	return true;
 }
@@ -510,16 +715,19 @@ static void *writer_main(void *arg)
 		ix->head = j->next;
 		if (!ix->head)
 			ix->tail = NULL;
-		if (j->op != JOB_BARRIER)
+		if (j->op != JOB_BARRIER && j->op != JOB_PRUNE)
 			ix->stats.queued--;
 		pthread_mutex_unlock(&ix->mu);
 
 		bool changed = false;
 		switch (j->op) {
-		case JOB_PUT: changed = put_path(ix, j->path); break;
+		case JOB_PUT: changed = put_path(ix, j->path, false, j->gen); break;
+		case JOB_PUT_SCANNED:
+			changed = put_path(ix, j->path, true, j->gen);
+			break;
 		case JOB_REMOVE: changed = remove_path(ix, j->path); break;
 		case JOB_REMOVE_TREE: changed = remove_tree(ix, j->path); break;
-		case JOB_PRUNE: changed = prune(ix); break;
+		case JOB_PRUNE: changed = prune(ix, j->path, j->gen); break;
 		case JOB_BARRIER:
 			if (pending)
 				commit(ix);
@@ -563,17 +771,29 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 	                                          : NS_DEFAULT_MAX_FILE;
 	ix->parse.default_language = opts->default_language;
 	ix->problems = ns_problems_new();
+	ix->files = ns_pathmap_new();
+	snprintf(ix->meta_tag, sizeof ix->meta_tag, "%d:%.15s", NS_INDEX_LAYOUT,
+	         opts->default_language ? opts->default_language : "en");
 	ix->on_commit = opts->on_commit;
 	ix->ctx = opts->ctx;
-	if (!ix->root || !ix->problems) {
+	if (!ix->root || !ix->problems || !ix->files) {
 		ns_problems_free(ix->problems);
+		ns_pathmap_free(ix->files);
 		free(ix->root);
 		free(ix);
 		return NS_ERR_NOMEM;
 	}
 	nsx_status_t xst = nsx_writer_open(opts->index_dir, &ix->w, errmsg);
+	if (xst == NSX_OK &&
+	    nsx_writer_each_value(ix->w, NS_SLOT_FILE, load_meta, ix) != NSX_OK) {
+		if (errmsg)
+			*errmsg = strdup(nsx_writer_error(ix->w));
+		nsx_writer_close(ix->w);
+		xst = NSX_IO;
+	}
 	if (xst != NSX_OK) {
 		ns_problems_free(ix->problems);
+		ns_pathmap_free(ix->files);
 		free(ix->root);
 		free(ix);
 		return NS_ERR_INDEX;
@@ -595,6 +815,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		pthread_cond_destroy(&ix->wake);
 		pthread_mutex_destroy(&ix->mu);
 		ns_problems_free(ix->problems);
+		ns_pathmap_free(ix->files);
 		free(ix->root);
 		free(ix);
 		return NS_ERR_IO;
@@ -627,6 +848,7 @@ void ns_indexer_stop(ns_indexer_t *ix)
 	pthread_cond_destroy(&ix->wake);
 	pthread_mutex_destroy(&ix->mu);
 	ns_problems_free(ix->problems);
+	ns_pathmap_free(ix->files);
 	ns_strv_clear(&ix->unstemmed);
 	free(ix->root);
 	free(ix);

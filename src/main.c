@@ -46,16 +46,18 @@ struct daemon {
 	bool stopping;
 	unsigned long long scanned; /* files the start-up scan found */
 	const char *socket_path;
+	const char *root;           /* the articles directory, absolute */
 };
 
 /* ---- watcher -> writer ---- */
 
-static void on_put(void *ctx, const char *relpath)
+static void on_put(void *ctx, const char *relpath, bool scanned)
 {
 	struct daemon *d = ctx;
 	if (!d->ready_barrier)
 		d->scanned++;
-	if (ns_indexer_put(d->ix, relpath) != NS_OK)
+	if ((scanned ? ns_indexer_put_scanned(d->ix, relpath)
+	             : ns_indexer_put(d->ix, relpath)) != NS_OK)
 		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot queue: out of memory",
 		       relpath);
 }
@@ -76,10 +78,17 @@ static void on_remove_tree(void *ctx, const char *reldir)
 		       reldir);
 }
 
-static void on_rescanned(void *ctx)
+static uint64_t on_scan_begin(void *ctx, const char *reldir)
 {
 	struct daemon *d = ctx;
-	if (ns_indexer_prune(d->ix) != NS_OK)
+	(void)reldir;
+	return ns_indexer_scan_begin(d->ix);
+}
+
+static void on_scan_end(void *ctx, const char *reldir, uint64_t token)
+{
+	struct daemon *d = ctx;
+	if (ns_indexer_prune(d->ix, reldir, token) != NS_OK)
 		ns_log(NS_LOG_ERR, LOG_MOD, "cannot queue a sweep: out of memory");
 }
 
@@ -104,6 +113,7 @@ static void close_committed(struct daemon *d)
 static void on_committed(uv_async_t *h)
 {
 	struct daemon *d = h->data;
+	ns_server_committed(d->server);
 	ns_indexer_stats_t st;
 	ns_indexer_stats(d->ix, &st);
 	if (!d->ready && d->ready_barrier && st.barriers >= d->ready_barrier) {
@@ -118,6 +128,61 @@ static void on_committed(uv_async_t *h)
 	}
 }
 
+/* ---- read-your-writes ---- */
+
+static uint64_t revision_of(void *ctx)
+{
+	struct daemon *d = ctx;
+	ns_indexer_stats_t st;
+	ns_indexer_stats(d->ix, &st);
+	return st.revision;
+}
+
+static uint64_t barriers_passed(void *ctx)
+{
+	struct daemon *d = ctx;
+	ns_indexer_stats_t st;
+	ns_indexer_stats(d->ix, &st);
+	return st.barriers;
+}
+
+/* Every change made before the request is on its way once the kernel's
+ * queued events are read; the path itself is queued again in case it is
+ * in a directory the watch limit left unwatched.  The barrier after it
+ * commits all of that. */
+static ns_status_t wait_begin(void *ctx, const char *path, uint64_t *barrier,
+                              char *why, size_t why_size)
+{
+	struct daemon *d = ctx;
+	if (path && ns_watch_skips(d->watch, path)) {
+		snprintf(why, why_size, "%s is never indexed: its name is ignored "
+		         "(hidden, temporary, backup or --ignore)", path);
+		return NS_ERR_INVALID;
+	}
+	ns_watch_drain(d->watch);
+	ns_status_t st = path ? ns_indexer_put(d->ix, path) : NS_OK;
+	if (st == NS_OK)
+		st = ns_indexer_barrier(d->ix, barrier);
+	return st;
+}
+
+static const char *path_state(void *ctx, const char *path, char *reason,
+                              size_t size)
+{
+	struct daemon *d = ctx;
+	bool partial;
+	if (ns_problems_get(ns_indexer_problems(d->ix), path, &partial, reason,
+	                    size))
+		return partial ? "partial" : "skipped";
+	reason[0] = '\0';
+	char full[PATH_MAX];
+	struct stat st;
+	if (snprintf(full, sizeof full, "%s/%s", d->root, path) < (int)sizeof full &&
+	    lstat(full, &st) == 0 && S_ISREG(st.st_mode))
+		return "indexed";
+	return "removed";
+}
+
 static void status_of(void *ctx, ns_daemon_status_t *out)
 {
 	struct daemon *d = ctx;
@@ -127,6 +192,7 @@ static void status_of(void *ctx, ns_daemon_status_t *out)
 	out->documents = st.documents;
 	out->queued = st.queued;
 	out->indexed = st.indexed;
+	out->unchanged = st.unchanged;
 	out->removed = st.removed;
 	out->failed = st.failed;
 	ns_problems_counts(ns_indexer_problems(d->ix), &out->skipped,
@@ -164,6 +230,10 @@ struct options {
 	const char *language;
 	size_t max_file_bytes;
 	bool check;
+	unsigned rescan_interval_s;
+	ns_strv_t ignore;
+	char **files;   /* --check's */
+	int nfiles;
 };
 
 static void usage(FILE *f)
@@ -188,6 +258,10 @@ static void usage(FILE *f)
 	"                         language queries are stemmed for by default\n"
 	"  -m, --max-file-size N  skip files bigger than N bytes; K, M, G suffixes\n"
 	"                         (default 8M)\n"
+	"      --ignore GLOB      also skip files and directories matching GLOB\n"
+	"                         (fnmatch, on names and relative paths; repeatable)\n"
+	"      --rescan-interval S  rescan directories the inotify watch limit\n"
+	"                         left unwatched every S seconds (default 30)\n"
 	"      --check FILE...    parse the files as the indexer would and print\n"
 	"                         their fields as JSON lines, then exit; no index,\n"
 	"                         no socket (exit 1 if any file is not indexable)\n"
@@ -241,6 +315,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"language", required_argument, NULL, 'L'},
 		{"max-file-size", required_argument, NULL, 'm'},
 		{"check", no_argument, NULL, 'C'},
+		{"ignore", required_argument, NULL, 'I'},
+		{"rescan-interval", required_argument, NULL, 'R'},
 		{"log-level", required_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -281,6 +357,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'C': o->check = true; break;
+		case 'I':
+			if (!*optarg || ns_strv_push(&o->ignore, optarg, strlen(optarg)) != NS_OK) {
+				fprintf(stderr, "nsearchd: --ignore: an empty glob\n");
+				return 2;
+			}
+			break;
+		case 'R':
+			if (!parse_uint(optarg, 1, 86400, &o->rescan_interval_s)) {
+				fprintf(stderr, "nsearchd: --rescan-interval: not a number of seconds from 1 to 86400: %s\n", optarg);
+				return 2;
+			}
+			break;
 		case 'l':
 			if ((level = ns_log_level_parse(optarg)) < 0) {
 				fprintf(stderr, "nsearchd: --log-level: unknown level '%s'\n", optarg);
@@ -296,6 +384,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		default: usage(stderr); return 2;
 		}
 	}
+	o->files = argv + optind;
+	o->nfiles = argc - optind;
 	if (o->check && optind == argc) {
 		fprintf(stderr, "nsearchd: --check needs the files to check\n");
 		return 2;
@@ -378,12 +468,22 @@ static int check_files(char **files, int n, const struct options *o)
 	return fflush(stdout) == 0 ? rc : 1;
 }
 
+static int run(struct options *opts);
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
 	int rc = parse_options(argc, argv, &o);
-	if (rc >= 0)
-		return rc;
+	if (rc < 0)
+		rc = run(&o);
+	ns_strv_clear(&o.ignore);
+	return rc;
+}
+
+static int run(struct options *opts)
+{
+	struct options o = *opts;
+	int rc;
 	if (!o.language)
 		o.language = getenv("NSEARCH_LANGUAGE");
 	if (o.language && *o.language) {
@@ -396,7 +496,7 @@ int main(int argc, char **argv)
 		o.language = "en";
 	}
 	if (o.check)
-		return check_files(argv + optind, argc - optind, &o);
+		return check_files(o.files, o.nfiles, &o);
 
 	char index_default[PATH_MAX], socket_buf[PATH_MAX];
 	const char *state = getenv("STATE_DIRECTORY"); /* systemd StateDirectory= */
@@ -426,7 +526,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	struct daemon d = {.socket_path = o.socket};
+	struct daemon d = {.socket_path = o.socket, .root = root};
 	char *err = NULL;
 	make_parents(o.index);
 	ns_indexer_opts_t iopts = {
@@ -457,11 +557,17 @@ int main(int argc, char **argv)
 	}
 	ns_server_handlers_t handlers = {
 		.searcher = d.searcher, .status = status_of,
-		.problems = ns_indexer_problems(d.ix), .ctx = &d,
+		.problems = ns_indexer_problems(d.ix), .revision = revision_of,
+		.wait_begin = wait_begin, .barriers_passed = barriers_passed,
+		.path_state = path_state, .ctx = &d,
+	};
+	ns_watch_opts_t wopts = {
+		.rescan_interval_ms = o.rescan_interval_s * 1000,
+		.ignore = &o.ignore,
 	};
 	ns_watch_cbs_t cbs = {
 		.put = on_put, .remove = on_remove, .remove_tree = on_remove_tree,
-		.rescanned = on_rescanned, .ctx = &d,
+		.scan_begin = on_scan_begin, .scan_end = on_scan_end, .ctx = &d,
 	};
 	rc = 0;
 	if (!d.searcher) {
@@ -471,7 +577,7 @@ int main(int argc, char **argv)
 	                            &err) != NS_OK) {
 		ns_log(NS_LOG_ERR, LOG_MOD, "socket %s", err ? err : o.socket);
 		rc = 1;
-	} else if (ns_watch_start(&d.loop, root, &cbs, &d.watch, &err) != NS_OK) {
+	} else if (ns_watch_start(&d.loop, root, &wopts, &cbs, &d.watch, &err) != NS_OK) {
 		ns_log(NS_LOG_ERR, LOG_MOD, "watch %s: %s", root,
 		       err ? err : "cannot start");
 		rc = 1;
@@ -487,11 +593,10 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	ns_log(NS_LOG_INFO, LOG_MOD,
-	       "nsearchd %s: articles %s, index %s: %llu files to index",
+	       "nsearchd %s: articles %s, index %s: %llu files to reconcile",
 	       NS_VERSION, root, o.index, d.scanned);
-	/* Articles deleted while the daemon was down leave the index before it
-	 * says it is ready. */
-	on_rescanned(&d);
+	/* The scan's sweep is queued: articles deleted while the daemon was
+	 * down leave the index before it says it is ready. */
 	ns_indexer_barrier(d.ix, &d.ready_barrier);
 
 	uv_signal_init(&d.loop, &d.sigint);

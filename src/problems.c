@@ -1,6 +1,6 @@
-/* problems.c - the files the index does not hold as they are on disk.
- * A chained hash table keyed by path, so that the writer's check on every
- * file it indexes costs one lookup however many files are skipped. */
+/* problems.c - the files the index does not hold as they are on disk: a
+ * pathmap under a mutex, so that the writer's check on every file it
+ * indexes costs one lookup however many files are skipped. */
 #include "nsearch/problems.h"
 
 #include <pthread.h>
@@ -8,35 +8,26 @@
 #include <string.h>
 #include <time.h>
 
-struct entry {
-	struct entry *next;
+#include "nsearch/pathmap.h"
+
+struct problem {
 	uint64_t seq;        /* order of recording, for "newest first" */
-	ns_problem_t p;
+	bool partial;
+	int64_t when;
+	char reason[];
 };
 
 struct ns_problems {
 	pthread_mutex_t mu;
-	struct entry **buckets;
-	size_t nbuckets, n, partial;
+	ns_pathmap_t *map;
+	size_t partial;
 	uint64_t seq;
 };
-
-static size_t hash(const char *s)
-{
-	size_t h = 1469598103934665603u; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
 
 ns_problems_t *ns_problems_new(void)
 {
 	ns_problems_t *p = calloc(1, sizeof *p);
-	if (!p)
-		return NULL;
-	p->nbuckets = 64;
-	p->buckets = calloc(p->nbuckets, sizeof *p->buckets);
-	if (!p->buckets) {
+	if (!p || !(p->map = ns_pathmap_new())) {
 		free(p);
 		return NULL;
 	}
@@ -44,58 +35,23 @@ ns_problems_t *ns_problems_new(void)
 	return p;
 }
 
-static void entry_free(struct entry *e)
-{
-	free(e->p.path);
-	free(e->p.reason);
-	free(e);
-}
-
 void ns_problems_free(ns_problems_t *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nbuckets; i++)
-		for (struct entry *e = p->buckets[i], *next; e; e = next) {
-			next = e->next;
-			entry_free(e);
-		}
-	free(p->buckets);
+	ns_pathmap_free(p->map);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
 }
 
-static void grow(ns_problems_t *p)
+/* Forget PATH; the caller holds mu. */
+static void drop(ns_problems_t *p, const char *path)
 {
-	size_t nb = p->nbuckets * 2;
-	struct entry **b = calloc(nb, sizeof *b);
-	if (!b)
-		return; /* longer chains, still correct */
-	for (size_t i = 0; i < p->nbuckets; i++)
-		for (struct entry *e = p->buckets[i], *next; e; e = next) {
-			next = e->next;
-			size_t k = hash(e->p.path) & (nb - 1);
-			e->next = b[k];
-			b[k] = e;
-		}
-	free(p->buckets);
-	p->buckets = b;
-	p->nbuckets = nb;
-}
-
-/* Unlink PATH's entry; the caller holds mu. */
-static void unlink_path(ns_problems_t *p, const char *path)
-{
-	struct entry **pe = &p->buckets[hash(path) & (p->nbuckets - 1)];
-	for (; *pe; pe = &(*pe)->next)
-		if (strcmp((*pe)->p.path, path) == 0) {
-			struct entry *e = *pe;
-			*pe = e->next;
-			p->n--;
-			p->partial -= e->p.partial;
-			entry_free(e);
-			return;
-		}
+	struct problem *old = ns_pathmap_get(p->map, path);
+	if (old) {
+		p->partial -= old->partial;
+		ns_pathmap_del(p->map, path);
+	}
 }
 
 void ns_problems_set(ns_problems_t *p, const char *path, bool partial,
@@ -103,27 +59,18 @@ void ns_problems_set(ns_problems_t *p, const char *path, bool partial,
 {
 	if (!p || !path || !reason)
 		return;
-	struct entry *e = calloc(1, sizeof *e);
+	size_t len = strlen(reason);
+	struct problem *e = malloc(sizeof *e + len + 1);
 	if (!e)
 		return;
-	e->p.path = strdup(path);
-	e->p.reason = strdup(reason);
-	e->p.partial = partial;
-	e->p.when = (int64_t)time(NULL);
-	if (!e->p.path || !e->p.reason) {
-		entry_free(e);
-		return;
-	}
+	memcpy(e->reason, reason, len + 1);
+	e->partial = partial;
+	e->when = (int64_t)time(NULL);
 	pthread_mutex_lock(&p->mu);
-	unlink_path(p, path);
-	if (p->n >= p->nbuckets)
-		grow(p);
-	size_t k = hash(path) & (p->nbuckets - 1);
+	drop(p, path);
 	e->seq = ++p->seq;
-	e->next = p->buckets[k];
-	p->buckets[k] = e;
-	p->n++;
-	p->partial += partial;
+	if (ns_pathmap_put(p->map, path, e) == NS_OK)
+		p->partial += partial;
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -132,46 +79,75 @@ void ns_problems_clear(ns_problems_t *p, const char *path)
 	if (!p || !path)
 		return;
 	pthread_mutex_lock(&p->mu);
-	if (p->n)
-		unlink_path(p, path);
+	drop(p, path);
 	pthread_mutex_unlock(&p->mu);
+}
+
+static void count_partial(const char *path, void *value, void *ctx)
+{
+	(void)path;
+	*(size_t *)ctx += ((struct problem *)value)->partial;
 }
 
 void ns_problems_clear_dir(ns_problems_t *p, const char *dir)
 {
 	if (!p || !dir)
 		return;
-	size_t dl = strlen(dir);
 	pthread_mutex_lock(&p->mu);
-	for (size_t i = 0; p->n && i < p->nbuckets; i++)
-		for (struct entry **pe = &p->buckets[i]; *pe;) {
-			struct entry *e = *pe;
-			if (strncmp(e->p.path, dir, dl) == 0 && e->p.path[dl] == '/') {
-				*pe = e->next;
-				p->n--;
-				p->partial -= e->p.partial;
-				entry_free(e);
-			} else {
-				pe = &e->next;
-			}
-		}
+	if (ns_pathmap_del_dir(p->map, dir)) {
+		p->partial = 0;
+		ns_pathmap_each(p->map, count_partial, &p->partial);
+	}
 	pthread_mutex_unlock(&p->mu);
+}
+
+bool ns_problems_get(ns_problems_t *p, const char *path, bool *partial,
+                     char *reason, size_t size)
+{
+	pthread_mutex_lock(&p->mu);
+	const struct problem *e = ns_pathmap_get(p->map, path);
+	if (e) {
+		*partial = e->partial;
+		if (size) {
+			size_t n = strlen(e->reason);
+			n = n < size ? n : size - 1;
+			memcpy(reason, e->reason, n);
+			reason[n] = '\0';
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return e != NULL;
 }
 
 void ns_problems_counts(ns_problems_t *p, uint64_t *skipped,
                         uint64_t *partial)
 {
 	pthread_mutex_lock(&p->mu);
-	*skipped = p->n - p->partial;
+	*skipped = ns_pathmap_count(p->map) - p->partial;
 	*partial = p->partial;
 	pthread_mutex_unlock(&p->mu);
 }
 
+struct item {
+	const char *path;
+	const struct problem *p;
+};
+
+struct collect {
+	struct item *v;
+	size_t n;
+};
+
+static void collect(const char *path, void *value, void *ctx)
+{
+	struct collect *c = ctx;
+	c->v[c->n++] = (struct item){path, value};
+}
+
 static int newest_first(const void *a, const void *b)
 {
-	const struct entry *x = *(struct entry *const *)a,
-	                   *y = *(struct entry *const *)b;
-	return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
+	const struct item *x = a, *y = b;
+	return x->p->seq < y->p->seq ? 1 : x->p->seq > y->p->seq ? -1 : 0;
 }
 
 void ns_problems_list_free(ns_problem_t *v, size_t n)
@@ -189,26 +165,25 @@ ns_status_t ns_problems_list(ns_problems_t *p, size_t offset, size_t limit,
 	*out = NULL;
 	*n = 0;
 	pthread_mutex_lock(&p->mu);
-	struct entry **all = malloc((p->n ? p->n : 1) * sizeof *all);
-	if (!all) {
+	size_t total = ns_pathmap_count(p->map);
+	struct collect c = {malloc((total ? total : 1) * sizeof *c.v), 0};
+	if (!c.v) {
 		pthread_mutex_unlock(&p->mu);
 		return NS_ERR_NOMEM;
 	}
-	size_t k = 0;
-	for (size_t i = 0; i < p->nbuckets; i++)
-		for (struct entry *e = p->buckets[i]; e; e = e->next)
-			all[k++] = e;
-	qsort(all, k, sizeof *all, newest_first);
-	size_t take = offset < k ? k - offset : 0;
+	ns_pathmap_each(p->map, collect, &c);
+	qsort(c.v, c.n, sizeof *c.v, newest_first);
+	size_t take = offset < c.n ? c.n - offset : 0;
 	if (take > limit)
 		take = limit;
 	ns_problem_t *v = calloc(take ? take : 1, sizeof *v);
 	ns_status_t st = v ? NS_OK : NS_ERR_NOMEM;
 	for (size_t i = 0; st == NS_OK && i < take; i++) {
-		const ns_problem_t *src = &all[offset + i]->p;
-		v[i] = *src;
-		v[i].path = strdup(src->path);
-		v[i].reason = strdup(src->reason);
+		const struct item *it = &c.v[offset + i];
+		v[i].partial = it->p->partial;
+		v[i].when = it->p->when;
+		v[i].path = strdup(it->path);
+		v[i].reason = strdup(it->p->reason);
 		if (!v[i].path || !v[i].reason) {
 			ns_problems_list_free(v, i + 1);
 			v = NULL;
@@ -216,7 +191,7 @@ ns_status_t ns_problems_list(ns_problems_t *p, size_t offset, size_t limit,
 		}
 	}
 	pthread_mutex_unlock(&p->mu);
-	free(all);
+	free(c.v);
 	if (st == NS_OK) {
 		*out = v;
 		*n = take;

@@ -28,6 +28,7 @@ void ns_request_clear(ns_request_t *req)
 {
 	json_decref(req->id);
 	free(req->q);
+	free(req->path);
 	free(req->hl_start);
 	free(req->hl_end);
 	free(req->lang);
@@ -256,6 +257,48 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	return true;
 }
 
+/* A relative path inside the tree: no "..", no "." component, no empty
+ * component, not absolute. */
+static bool valid_relpath(const char *p, size_t len)
+{
+	if (!len || len > 4096 || p[0] == '/' || strlen(p) != len)
+		return false;
+	const char *start = p;
+	for (const char *q = p;; q++) {
+		if (*q && *q != '/')
+			continue;
+		size_t n = (size_t)(q - start);
+		if (n == 0 || (n == 1 && start[0] == '.') ||
+		    (n == 2 && start[0] == '.' && start[1] == '.'))
+			return false;
+		if (!*q)
+			return true;
+		start = q + 1;
+	}
+}
+
+static bool decode_wait(json_t *o, ns_request_t *req, ns_proto_err_t *err)
+{
+	static const char *const fields[] = {"id", "op", "path", "timeout_ms",
+	                                     NULL};
+	if (!only_fields(o, fields, err))
+		return false;
+	req->timeout_ms = NS_PROTO_DEFAULT_WAIT_MS;
+	if (!get_uint(o, "timeout_ms", 1, NS_PROTO_MAX_WAIT_MS, &req->timeout_ms,
+	              err))
+		return false;
+	json_t *path = json_object_get(o, "path");
+	if (!path || json_is_null(path))
+		return true;
+	if (!json_is_string(path) ||
+	    !valid_relpath(json_string_value(path), json_string_length(path)))
+		return fail(err, NS_E_BAD_REQUEST, "\"path\" must be a path relative "
+		            "to the articles root, without \".\" or \"..\"");
+	if (!(req->path = strdup(json_string_value(path))))
+		return fail(err, NS_E_INTERNAL, "out of memory");
+	return true;
+}
+
 bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
                      ns_proto_err_t *err)
 {
@@ -293,6 +336,9 @@ bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
 		static const char *const fields[] = {"id", "op", NULL};
 		req->op = NS_OP_STATUS;
 		ok = only_fields(o, fields, err);
+	} else if (strcmp(op, "wait") == 0) {
+		req->op = NS_OP_WAIT;
+		ok = decode_wait(o, req, err);
 	} else if (strcmp(op, "problems") == 0) {
 		static const char *const fields[] = {"id", "op", "limit", "offset",
 		                                     NULL};
@@ -412,7 +458,7 @@ char *ns_proto_search_reply(json_t *id, const ns_result_t *res)
 char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
 {
 	return finish(json_pack("{s:o, s:b, s:i, s:b, s:I, s:I, s:I, s:I, s:I, "
-	                        "s:I, s:I, s:I}",
+	                        "s:I, s:I, s:I, s:I}",
 	                        "id", id_of(id), "ok", 1,
 	                        "protocol", NS_PROTO_VERSION,
 	                        "ready", st->ready,
@@ -420,6 +466,7 @@ char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
 	                        "documents", (json_int_t)st->documents,
 	                        "queued", (json_int_t)st->queued,
 	                        "indexed", (json_int_t)st->indexed,
+	                        "unchanged", (json_int_t)st->unchanged,
 	                        "removed", (json_int_t)st->removed,
 	                        "failed", (json_int_t)st->failed,
 	                        "skipped", (json_int_t)st->skipped,
@@ -434,7 +481,8 @@ static void utc_iso(int64_t when, char out[21])
 		out[0] = '\0';
 }
 
-char *ns_proto_problems_reply(json_t *id, const ns_problem_t *v, size_t n,
+char *ns_proto_problems_reply(json_t *id, uint64_t revision,
+                              const ns_problem_t *v, size_t n,
                               uint64_t total)
 {
 	json_t *arr = json_array();
@@ -455,19 +503,41 @@ char *ns_proto_problems_reply(json_t *id, const ns_problem_t *v, size_t n,
 	}
 	if (!arr)
 		return NULL;
-	return finish(json_pack("{s:o, s:b, s:I, s:o}", "id", id_of(id), "ok", 1,
+	return finish(json_pack("{s:o, s:b, s:I, s:I, s:o}", "id", id_of(id),
+	                        "ok", 1, "revision", (json_int_t)revision,
 	                        "total", (json_int_t)total, "problems", arr));
 }
 
-char *ns_proto_error_reply(json_t *id, const char *code, const char *message)
+char *ns_proto_wait_reply(json_t *id, uint64_t revision, const char *path,
+                          const char *state, const char *reason,
+                          double took_ms)
+{
+	json_t *o = json_pack("{s:o, s:b, s:I, s:f}", "id", id_of(id), "ok", 1,
+	                      "revision", (json_int_t)revision, "took_ms",
+	                      took_ms);
+	if (o && path) {
+		json_t *p = json_string(path);
+		json_object_set_new(o, "path", p ? p : json_string("?"));
+		json_object_set_new(o, "state", json_string(state ? state : ""));
+		if (reason) {
+			json_t *r = json_string(reason);
+			json_object_set_new(o, "reason", r ? r : json_string("?"));
+		}
+	}
+	return finish(o);
+}
+
+char *ns_proto_error_reply(json_t *id, uint64_t revision, const char *code,
+                           const char *message)
 {
 	/* A message is ours but may quote the client's bytes: never let
 	 * invalid UTF-8 turn an error reply into no reply. */
 	json_t *msg = json_string(message);
 	if (!msg)
 		msg = json_string("(message not valid UTF-8)");
-	return finish(json_pack("{s:o, s:b, s:{s:s, s:o}}", "id", id_of(id),
-	                        "ok", 0, "error", "code", code,
+	return finish(json_pack("{s:o, s:b, s:I, s:{s:s, s:o}}", "id",
+	                        id_of(id), "ok", 0, "revision",
+	                        (json_int_t)revision, "error", "code", code,
 	                        "message", msg));
 }
 
@@ -540,6 +610,17 @@ char *ns_proto_problems_request(long long id, unsigned limit,
 	return finish(json_pack("{s:I, s:s, s:i, s:i}", "id", (json_int_t)id,
 	                        "op", "problems", "limit", (int)limit,
 	                        "offset", (int)offset));
+}
+
+char *ns_proto_wait_request(long long id, const char *path,
+                            unsigned timeout_ms)
+{
+	json_t *o = json_pack("{s:I, s:s}", "id", (json_int_t)id, "op", "wait");
+	if (o && path)
+		json_object_set_new(o, "path", json_string(path));
+	if (o && timeout_ms)
+		json_object_set_new(o, "timeout_ms", json_integer(timeout_ms));
+	return finish(o);
 }
 
 char *ns_proto_status_request(long long id)
@@ -643,6 +724,7 @@ bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,
 			st->documents = u64_field(o, "documents");
 			st->queued = u64_field(o, "queued");
 			st->indexed = u64_field(o, "indexed");
+			st->unchanged = u64_field(o, "unchanged");
 			st->removed = u64_field(o, "removed");
 			st->failed = u64_field(o, "failed");
 			st->skipped = u64_field(o, "skipped");

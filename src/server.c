@@ -38,6 +38,9 @@ struct conn {
 	bool discarding;            /* dropping the rest of an over-long line */
 	unsigned too_long;          /* TOO_LONG markers waiting in `in` */
 	bool reading, eof, busy, shutting, closing, closed;
+	bool waiting;               /* busy with a wait, not a search */
+	uint64_t wait_barrier;
+	unsigned long long wait_start_ms, wait_deadline_ms;
 	uv_work_t work;             /* the search in flight, when busy */
 	ns_request_t req;
 	char *reply;
@@ -52,7 +55,9 @@ struct ns_server {
 	struct conn *conns;
 	unsigned live;              /* connections not yet freed */
 	unsigned long next_id;
-	bool closing, listener_closed;
+	uv_timer_t wait_timer;      /* checks the waits' deadlines */
+	unsigned waiters;
+	bool closing, listener_closed, timer_closed;
 };
 
 struct write_req {
@@ -66,7 +71,7 @@ static void process_lines(struct conn *c);
 
 static void maybe_free_server(ns_server_t *s)
 {
-	if (!s->listener_closed || s->live)
+	if (!s->listener_closed || !s->timer_closed || s->live)
 		return;
 	free(s->path);
 	free(s);
@@ -94,6 +99,10 @@ static void on_conn_closed(uv_handle_t *h)
 	if (c->next)
 		c->next->prev = c->prev;
 	ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu: closed", c->id);
+	if (c->waiting) {
+		c->waiting = c->busy = false;
+		c->srv->waiters--;
+	}
 	if (!c->busy) /* else the search's after-work callback frees it */
 		conn_free(c);
 }
@@ -171,10 +180,16 @@ static void send_line(struct conn *c, char *line)
 	}
 }
 
+static uint64_t revision_of(ns_server_t *s)
+{
+	return s->h.revision ? s->h.revision(s->h.ctx) : 0;
+}
+
 static void send_error(struct conn *c, json_t *id, const char *code,
                        const char *message)
 {
-	send_line(c, ns_proto_error_reply(id, code, message));
+	send_line(c, ns_proto_error_reply(id, revision_of(c->srv), code,
+	                                  message));
 }
 
 /* ---- searches on the thread pool ---- */
@@ -196,17 +211,20 @@ static void search_work(uv_work_t *w)
 	if (st == NS_OK) {
 		c->reply = ns_proto_search_reply(r->id, res);
 		if (!c->reply)
-			c->reply = ns_proto_error_reply(r->id, NS_E_INTERNAL,
+			c->reply = ns_proto_error_reply(r->id, revision_of(c->srv),
+			                                NS_E_INTERNAL,
 			                                "out of memory for the reply");
 	} else if (st == NS_ERR_BAD_QUERY)
-		c->reply = ns_proto_error_reply(r->id, NS_E_BAD_QUERY,
+		c->reply = ns_proto_error_reply(r->id, revision_of(c->srv),
+		                                NS_E_BAD_QUERY,
 		                                err ? err : "bad query");
 	else if (st == NS_ERR_INDEX)
-		c->reply = ns_proto_error_reply(r->id, NS_E_UNAVAILABLE,
+		c->reply = ns_proto_error_reply(r->id, revision_of(c->srv),
+		                                NS_E_UNAVAILABLE,
 		                                err ? err : "index unavailable");
 	else
-		c->reply = ns_proto_error_reply(r->id, NS_E_INTERNAL,
-		                                ns_status_str(st));
+		c->reply = ns_proto_error_reply(r->id, revision_of(c->srv),
+		                                NS_E_INTERNAL, ns_status_str(st));
 	if (st != NS_OK && st != NS_ERR_BAD_QUERY)
 		ns_log(NS_LOG_ERR, "query", "conn %lu: search failed: %s", c->id,
 		       err ? err : ns_status_str(st));
@@ -222,7 +240,8 @@ static void search_done(uv_work_t *w, int status)
 	c->busy = false;
 	if (status == UV_ECANCELED) {
 		free(reply);
-		reply = ns_proto_error_reply(c->req.id, NS_E_UNAVAILABLE,
+		reply = ns_proto_error_reply(c->req.id, revision_of(c->srv),
+		                             NS_E_UNAVAILABLE,
 		                             "the daemon is stopping");
 	}
 	if (c->closed) {
@@ -236,6 +255,92 @@ static void search_done(uv_work_t *w, int status)
 		free(reply);
 	ns_request_clear(&c->req);
 	process_lines(c);
+}
+
+/* ---- waits: answered when the writer passes their barrier ---- */
+
+/* Answer C's wait: done (its barrier passed), or CODE (an error). */
+static void finish_wait(struct conn *c, const char *code, const char *msg)
+{
+	ns_server_t *s = c->srv;
+	c->waiting = c->busy = false;
+	s->waiters--;
+	if (code) {
+		send_error(c, c->req.id, code, msg);
+	} else {
+		char reason[512] = "";
+		const char *state = NULL;
+		if (c->req.path && s->h.path_state)
+			state = s->h.path_state(s->h.ctx, c->req.path, reason,
+			                        sizeof reason);
+		send_line(c, ns_proto_wait_reply(
+			c->req.id, revision_of(s), c->req.path, state,
+			reason[0] ? reason : NULL,
+			(double)(ns_now_ms() - c->wait_start_ms)));
+	}
+	ns_request_clear(&c->req);
+	if (!s->waiters)
+		uv_timer_stop(&s->wait_timer);
+	process_lines(c);
+}
+
+static void check_waits(ns_server_t *s, bool timers_too)
+{
+	if (!s->waiters)
+		return;
+	uint64_t passed = s->h.barriers_passed(s->h.ctx);
+	unsigned long long now = ns_now_ms();
+	for (struct conn *c = s->conns, *next; c; c = next) {
+		next = c->next; /* finish_wait may close C, never free it here */
+		if (!c->waiting || c->closing)
+			continue;
+		if (passed >= c->wait_barrier)
+			finish_wait(c, NULL, NULL);
+		else if (timers_too && now >= c->wait_deadline_ms) {
+			char msg[128];
+			snprintf(msg, sizeof msg, "not indexed within %u ms; the "
+			         "writer still has work queued", c->req.timeout_ms);
+			finish_wait(c, NS_E_TIMEOUT, msg);
+		}
+	}
+}
+
+static void on_wait_timer(uv_timer_t *t)
+{
+	check_waits(t->data, true);
+}
+
+void ns_server_committed(ns_server_t *s)
+{
+	if (s && !s->closing)
+		check_waits(s, false);
+}
+
+static void start_wait(struct conn *c)
+{
+	ns_server_t *s = c->srv;
+	char why[256] = "";
+	uint64_t barrier = 0;
+	if (!s->h.wait_begin) {
+		send_error(c, c->req.id, NS_E_UNAVAILABLE, "waiting is not possible");
+		ns_request_clear(&c->req);
+		return;
+	}
+	ns_status_t st = s->h.wait_begin(s->h.ctx, c->req.path, &barrier, why,
+	                                 sizeof why);
+	if (st != NS_OK) {
+		send_error(c, c->req.id,
+		           st == NS_ERR_INVALID ? NS_E_BAD_REQUEST : NS_E_INTERNAL,
+		           why[0] ? why : ns_status_str(st));
+		ns_request_clear(&c->req);
+		return;
+	}
+	c->busy = c->waiting = true;
+	c->wait_barrier = barrier;
+	c->wait_start_ms = ns_now_ms();
+	c->wait_deadline_ms = c->wait_start_ms + c->req.timeout_ms;
+	if (s->waiters++ == 0)
+		uv_timer_start(&s->wait_timer, on_wait_timer, 10, 10);
 }
 
 /* ---- input ---- */
@@ -294,10 +399,12 @@ static void handle_line(struct conn *c, const char *line, size_t len)
 			ns_problems_counts(c->srv->h.problems, &skipped, &partial);
 			if (ns_problems_list(c->srv->h.problems, c->req.offset,
 			                     c->req.limit, &v, &n) == NS_OK)
-				reply = ns_proto_problems_reply(c->req.id, v, n,
+				reply = ns_proto_problems_reply(c->req.id,
+				                                revision_of(c->srv), v, n,
 				                                skipped + partial);
 		} else {
-			reply = ns_proto_problems_reply(c->req.id, NULL, 0, 0);
+			reply = ns_proto_problems_reply(c->req.id, revision_of(c->srv),
+			                                NULL, 0, 0);
 		}
 		ns_problems_list_free(v, n);
 		if (reply)
@@ -307,6 +414,9 @@ static void handle_line(struct conn *c, const char *line, size_t len)
 		ns_request_clear(&c->req);
 		break;
 	}
+	case NS_OP_WAIT:
+		start_wait(c);
+		break;
 	case NS_OP_SEARCH:
 		c->busy = true;
 		c->work.data = c;
@@ -532,6 +642,8 @@ ns_status_t ns_server_listen(uv_loop_t *loop, const char *path,
 	}
 	s->loop = loop;
 	s->h = *h;
+	uv_timer_init(loop, &s->wait_timer);
+	s->wait_timer.data = s;
 	uv_pipe_init(loop, &s->listener, 0);
 	s->listener.data = s;
 	int rc = uv_pipe_bind(&s->listener, path);
@@ -546,6 +658,13 @@ ns_status_t ns_server_listen(uv_loop_t *loop, const char *path,
 	}
 	*out = s;
 	return NS_OK;
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	ns_server_t *s = h->data;
+	s->timer_closed = true;
+	maybe_free_server(s);
 }
 
 static void on_listener_closed(uv_handle_t *h)
@@ -564,6 +683,22 @@ void ns_server_close(ns_server_t *s)
 	/* Take no new request; a search in flight still gets its reply, then
 	 * its connection closes. */
 	for (struct conn *c = s->conns; c; c = c->next) {
+		if (c->waiting) {
+			/* Its answer would never come: say so, then close. */
+			c->waiting = c->busy = false;
+			s->waiters--;
+			send_error(c, c->req.id, NS_E_UNAVAILABLE,
+			           "the daemon is stopping");
+			ns_request_clear(&c->req);
+			if (c->reading)
+				uv_read_stop((uv_stream_t *)&c->pipe);
+			c->reading = false;
+			c->eof = true;
+			c->in.len = 0;
+			c->too_long = 0;
+			conn_finish(c);
+			continue;
+		}
 		if (!c->busy) {
 			conn_close(c);
 			continue;
@@ -577,5 +712,6 @@ void ns_server_close(ns_server_t *s)
 	}
 	if (bound)
 		unlink(s->path);
+	uv_close((uv_handle_t *)&s->wait_timer, on_timer_closed);
 	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 }

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,25 +34,80 @@ struct watched_dir {
 
 struct ns_watch {
 	uv_poll_t poll;
+	uv_timer_t rescan;          /* for the unwatched directories */
+	int open_handles;           /* freed when both are closed */
 	int fd;
 	char *root;
 	ns_watch_cbs_t cbs;
+	unsigned rescan_ms;
+	ns_strv_t ignore;           /* extra globs */
 	struct watched_dir **buckets;
 	size_t nbuckets;
 	size_t ndirs;
+	ns_strv_t unwatched;        /* directories the watch limit left out */
 	bool limit_logged;          /* the watch limit was hit, said once */
 };
 
+static bool ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
 bool ns_watch_ignored(const char *name)
 {
+	static const char *const temp_suffixes[] = {
+		"~", ".bak", ".tmp", ".temp", ".part", ".partial", ".crdownload",
+		".swp", ".swx",
+	};
 	size_t n = strlen(name);
 	if (n == 0 || name[0] == '.')   /* hidden, and "." ".." and ".x.swp" */
 		return true;
-	if (name[n - 1] == '~')
-		return true;
 	if (n >= 2 && name[0] == '#' && name[n - 1] == '#')
 		return true;
+	if (n >= 2 && name[0] == '~' && name[1] == '$')
+		return true;
+	if (strcmp(name, "4913") == 0)  /* vim checks it may write here */
+		return true;
+	for (size_t i = 0; i < sizeof temp_suffixes / sizeof *temp_suffixes; i++)
+		if (ends_with(name, n, temp_suffixes[i]) ||
+		    (temp_suffixes[i][0] == '~' && name[n - 1] == '~'))
+			return true;
 	return false;
+}
+
+/* Is NAME, at RELPATH, skipped: built in, or by a configured glob? */
+static bool skipped(const ns_watch_t *w, const char *relpath, const char *name)
+{
+	if (ns_watch_ignored(name))
+		return true;
+	for (size_t i = 0; i < w->ignore.n; i++)
+		if (fnmatch(w->ignore.v[i], name, 0) == 0 ||
+		    fnmatch(w->ignore.v[i], relpath, FNM_PATHNAME) == 0)
+			return true;
+	return false;
+}
+
+bool ns_watch_skips(const ns_watch_t *w, const char *relpath)
+{
+	if (!w || !relpath)
+		return false;
+	const char *start = relpath;
+	for (const char *p = relpath;; p++) {
+		if (*p != '/' && *p)
+			continue;
+		char name[NAME_MAX + 1];
+		size_t n = (size_t)(p - start);
+		if (n > NAME_MAX)
+			return true;
+		memcpy(name, start, n);
+		name[n] = '\0';
+		if (skipped(w, relpath, name))
+			return true;
+		if (!*p)
+			return false;
+		start = p + 1;
+	}
 }
 
 /* ---- wd -> relative path ---- */
@@ -168,6 +224,8 @@ static char *absolute(ns_watch_t *w, const char *relpath)
 	return *relpath ? join(w->root, relpath) : strdup(w->root);
 }
 
+static void on_rescan_timer(uv_timer_t *t);
+
 /* Watch RELDIR and everything under it, reporting its files.  Returns
  * whether RELDIR itself is watched. */
 static bool scan_dir(ns_watch_t *w, const char *reldir)
@@ -177,12 +235,22 @@ static bool scan_dir(ns_watch_t *w, const char *reldir)
 		return false;
 	int wd = inotify_add_watch(w->fd, abs, WATCH_MASK);
 	if (wd < 0) {
-		if (errno == ENOSPC && !w->limit_logged) {
-			ns_log(NS_LOG_ERR, LOG_MOD,
-			       "%s: out of inotify watches: changes under it are "
-			       "not seen; raise the sysctl fs.inotify.max_user_watches",
-			       *reldir ? reldir : "/");
+		if (errno == ENOSPC) {
+			if (!w->limit_logged)
+				ns_log(NS_LOG_ERR, LOG_MOD,
+				       "%s: out of inotify watches (%zu directories "
+				       "watched): it and the directories left over are "
+				       "rescanned every %u s instead, so changes there "
+				       "are seen late; raise the sysctl "
+				       "fs.inotify.max_user_watches",
+				       *reldir ? reldir : "/", w->ndirs,
+				       w->rescan_ms / 1000);
 			w->limit_logged = true;
+			if (!ns_strv_contains(&w->unwatched, reldir) &&
+			    ns_strv_push(&w->unwatched, reldir, strlen(reldir)) == NS_OK &&
+			    !uv_is_active((uv_handle_t *)&w->rescan))
+				uv_timer_start(&w->rescan, on_rescan_timer, w->rescan_ms,
+				               w->rescan_ms);
 		} else if (errno != ENOENT && errno != ENOTDIR) {
 			ns_log(NS_LOG_WARNING, LOG_MOD, "%s: cannot watch: %s",
 			       abs, strerror(errno));
@@ -204,30 +272,87 @@ static bool scan_dir(ns_watch_t *w, const char *reldir)
 	}
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (ns_watch_ignored(e->d_name))
-			continue;
-		unsigned char type = e->d_type;
-		if (type == DT_UNKNOWN) {
-			struct stat st;
-			if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-				continue;
-			type = S_ISDIR(st.st_mode) ? DT_DIR
-			     : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-		}
-		if (type != DT_DIR && type != DT_REG)
-			continue; /* symbolic links and devices are not followed */
 		char *rel = join(reldir, e->d_name);
 		if (!rel)
 			continue;
+		if (skipped(w, rel, e->d_name)) {
+			free(rel);
+			continue;
+		}
+		unsigned char type = e->d_type;
+		if (type == DT_UNKNOWN) {
+			struct stat st;
+			if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+				free(rel);
+				continue;
+			}
+			type = S_ISDIR(st.st_mode) ? DT_DIR
+			     : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+		}
 		if (type == DT_DIR)
 			scan_dir(w, rel);
-		else
-			w->cbs.put(w->cbs.ctx, rel);
+		else if (type == DT_REG)
+			w->cbs.put(w->cbs.ctx, rel, true);
+		/* Symbolic links and devices are not followed. */
 		free(rel);
 	}
 	closedir(d);
 	free(abs);
 	return wd >= 0;
+}
+
+/* Scan RELDIR again, between the callbacks' scan_begin and scan_end, so
+ * that what changed or vanished there unseen is found. */
+static void reconcile(ns_watch_t *w, const char *reldir)
+{
+	uint64_t token = w->cbs.scan_begin(w->cbs.ctx, reldir);
+	scan_dir(w, reldir);
+	w->cbs.scan_end(w->cbs.ctx, reldir, token);
+}
+
+static int shortest_first(const void *a, const void *b)
+{
+	size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
+	return x < y ? -1 : x > y;
+}
+
+/* The directories the watch limit left unwatched: try to watch them again
+ * and rescan them.  Those still over the limit come back on the list. */
+static void on_rescan_timer(uv_timer_t *t)
+{
+	ns_watch_t *w = t->data;
+	ns_strv_t dirs = w->unwatched;
+	memset(&w->unwatched, 0, sizeof w->unwatched);
+	qsort(dirs.v, dirs.n, sizeof *dirs.v, shortest_first);
+	ns_strv_t done = {0};
+	for (size_t i = 0; i < dirs.n; i++) {
+		const char *dir = dirs.v[i];
+		bool covered = false;  /* under a directory rescanned just now */
+		for (size_t k = 0; k < done.n && !covered; k++) {
+			size_t n = strlen(done.v[k]);
+			covered = n == 0 || (strncmp(dir, done.v[k], n) == 0 &&
+			                     dir[n] == '/');
+		}
+		if (covered)
+			continue;
+		char *abs = absolute(w, dir);
+		struct stat st;
+		bool exists = abs && lstat(abs, &st) == 0 && S_ISDIR(st.st_mode);
+		free(abs);
+		if (!exists)
+			continue; /* gone: its parent's events or rescan said so */
+		reconcile(w, dir);
+		ns_strv_push(&done, dir, strlen(dir));
+	}
+	ns_strv_clear(&done);
+	ns_strv_clear(&dirs);
+	if (!w->unwatched.n) {
+		uv_timer_stop(&w->rescan);
+		if (w->limit_logged)
+			ns_log(NS_LOG_NOTICE, LOG_MOD,
+			       "every directory is watched again");
+		w->limit_logged = false;
+	}
 }
 
 /* ---- events ---- */
@@ -236,10 +361,10 @@ static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 {
 	if (ev->mask & IN_Q_OVERFLOW) {
 		ns_log(NS_LOG_WARNING, LOG_MOD,
-		       "kernel event queue overflowed: rescanning the tree");
-		scan_dir(w, "");
-		if (w->cbs.rescanned)
-			w->cbs.rescanned(w->cbs.ctx);
+		       "kernel event queue overflowed (events were lost): "
+		       "rescanning the tree; raise the sysctl "
+		       "fs.inotify.max_queued_events if this recurs");
+		reconcile(w, "");
 		return;
 	}
 	const char *dir = dir_path(w, ev->wd);
@@ -255,11 +380,15 @@ static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 			       "%s: the articles directory was deleted", w->root);
 		return;
 	}
-	if (!ev->len || ns_watch_ignored(ev->name))
+	if (!ev->len)
 		return;
 	char *rel = join(dir, ev->name);
 	if (!rel)
 		return;
+	if (skipped(w, rel, ev->name)) {
+		free(rel);
+		return;
+	}
 	bool is_dir = ev->mask & IN_ISDIR;
 	if (is_dir) {
 		if (ev->mask & (IN_CREATE | IN_MOVED_TO))
@@ -269,7 +398,7 @@ static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 			w->cbs.remove_tree(w->cbs.ctx, rel);
 		}
 	} else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
-		w->cbs.put(w->cbs.ctx, rel);
+		w->cbs.put(w->cbs.ctx, rel, false);
 	} else if (ev->mask & IN_CREATE) {
 		/* A hard link (ln, cp -l, rsync --link-dest) is created whole and
 		 * never written: no IN_CLOSE_WRITE will follow. */
@@ -277,7 +406,7 @@ static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 		struct stat st;
 		if (abs && lstat(abs, &st) == 0 && S_ISREG(st.st_mode) &&
 		    st.st_nlink > 1)
-			w->cbs.put(w->cbs.ctx, rel);
+			w->cbs.put(w->cbs.ctx, rel, false);
 		free(abs);
 	} else if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
 		w->cbs.remove(w->cbs.ctx, rel);
@@ -285,14 +414,10 @@ static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 	free(rel);
 }
 
-static void on_readable(uv_poll_t *handle, int status, int events)
+void ns_watch_drain(ns_watch_t *w)
 {
-	ns_watch_t *w = handle->data;
-	if (status < 0) {
-		ns_log(NS_LOG_ERR, LOG_MOD, "inotify poll failed: %s",
-		       uv_strerror(status));
+	if (!w)
 		return;
-	}
 	char buf[64 * 1024]
 		__attribute__((aligned(__alignof__(struct inotify_event))));
 	for (;;) {
@@ -309,7 +434,24 @@ static void on_readable(uv_poll_t *handle, int status, int events)
 	}
 }
 
+static void on_readable(uv_poll_t *handle, int status, int events)
+{
+	ns_watch_t *w = handle->data;
+	if (status < 0) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "inotify poll failed: %s",
+		       uv_strerror(status));
+		return;
+	}
+	ns_watch_drain(w);
+}
+
+size_t ns_watch_unwatched(const ns_watch_t *w)
+{
+	return w ? w->unwatched.n : 0;
+}
+
 ns_status_t ns_watch_start(uv_loop_t *loop, const char *root,
+                           const ns_watch_opts_t *opts,
                            const ns_watch_cbs_t *cbs, ns_watch_t **out,
                            char **errmsg)
 {
@@ -322,6 +464,11 @@ ns_status_t ns_watch_start(uv_loop_t *loop, const char *root,
 		return NS_ERR_NOMEM;
 	w->fd = -1;
 	w->cbs = *cbs;
+	w->rescan_ms = opts && opts->rescan_interval_ms ? opts->rescan_interval_ms
+	                                               : 30000;
+	for (size_t i = 0; opts && opts->ignore && i < opts->ignore->n; i++)
+		ns_strv_push(&w->ignore, opts->ignore->v[i],
+		             strlen(opts->ignore->v[i]));
 	w->nbuckets = 256;
 	w->root = strdup(root);
 	w->buckets = calloc(w->nbuckets, sizeof *w->buckets);
@@ -338,16 +485,18 @@ ns_status_t ns_watch_start(uv_loop_t *loop, const char *root,
 			*errmsg = strdup(w->fd < 0 ? strerror(-rc) : uv_strerror(rc));
 		if (w->fd >= 0)
 			close(w->fd);
+		ns_strv_clear(&w->ignore);
 		free(w->root);
 		free(w->buckets);
 		free(w);
 		return NS_ERR_IO;
 	}
 	w->poll.data = w;
+	uv_timer_init(loop, &w->rescan);
+	w->rescan.data = w;
+	w->open_handles = 2;
 	uv_poll_start(&w->poll, UV_READABLE, on_readable);
-	if (!scan_dir(w, "")) /* it said why */
-		ns_log(NS_LOG_WARNING, LOG_MOD,
-		       "%s: changes will not be seen until restart", root);
+	reconcile(w, "");
 	*out = w;
 	return NS_OK;
 }
@@ -355,6 +504,8 @@ ns_status_t ns_watch_start(uv_loop_t *loop, const char *root,
 static void on_closed(uv_handle_t *handle)
 {
 	ns_watch_t *w = handle->data;
+	if (--w->open_handles > 0)
+		return;
 	for (size_t i = 0; i < w->nbuckets; i++) {
 		for (struct watched_dir *d = w->buckets[i], *next; d; d = next) {
 			next = d->next;
@@ -364,6 +515,8 @@ static void on_closed(uv_handle_t *handle)
 	}
 	free(w->buckets);
 	close(w->fd);
+	ns_strv_clear(&w->ignore);
+	ns_strv_clear(&w->unwatched);
 	free(w->root);
 	free(w);
 }
@@ -373,4 +526,5 @@ void ns_watch_close(ns_watch_t *w)
 	if (!w || uv_is_closing((uv_handle_t *)&w->poll))
 		return;
 	uv_close((uv_handle_t *)&w->poll, on_closed);
+	uv_close((uv_handle_t *)&w->rescan, on_closed);
 }

@@ -163,7 +163,7 @@ static void test_problems_op(void **state)
 		 .when = 0},
 		{.path = "c.md", .partial = true, .reason = "bad date", .when = 86400},
 	};
-	char *line = ns_proto_problems_reply(NULL, v, 2, 7);
+	char *line = ns_proto_problems_reply(NULL, 4, v, 2, 7);
 	assert_non_null(strstr(line, "\"time\":\"1970-01-02T00:00:00Z\""));
 	ns_problem_t *back = NULL;
 	size_t n = 0;
@@ -232,13 +232,13 @@ static void test_error_keeps_id(void **state)
 	ns_request_t req;
 	ns_proto_err_t err;
 	assert_false(ns_proto_decode(s, strlen(s), &req, &err));
-	char *reply = ns_proto_error_reply(req.id, err.code, err.message);
-	assert_string_equal(reply, "{\"id\":42,\"ok\":false,\"error\":{\"code\":"
+	char *reply = ns_proto_error_reply(req.id, 3, err.code, err.message);
+	assert_string_equal(reply, "{\"id\":42,\"ok\":false,\"revision\":3,\"error\":{\"code\":"
 	                           "\"UNKNOWN_OP\",\"message\":\"unknown op \\\"nope\\\"\"}}\n");
 	free(reply);
 	ns_request_clear(&req);
 	/* No id at all: null. Invalid UTF-8 in a message still gives a reply. */
-	reply = ns_proto_error_reply(NULL, NS_E_BAD_JSON, "bad \xff byte");
+	reply = ns_proto_error_reply(NULL, 0, NS_E_BAD_JSON, "bad \xff byte");
 	assert_non_null(reply);
 	assert_non_null(strstr(reply, "{\"id\":null,\"ok\":false"));
 	free(reply);

@@ -35,6 +35,7 @@ typedef struct {
 	uint64_t documents;   /* documents in the index at that revision */
 	uint64_t queued;      /* paths waiting */
 	uint64_t indexed;     /* files written since start */
+	uint64_t unchanged;   /* files found as the index has them */
 	uint64_t removed;     /* documents deleted since start */
 	uint64_t failed;      /* files that could not be indexed */
 	uint64_t barriers;    /* barriers passed (ns_indexer_barrier) */
@@ -51,16 +52,25 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 void ns_indexer_stop(ns_indexer_t *ix);
 
 /* Queue RELPATH to be (re)indexed from disk, or removed from the index.
- * A file that is gone when its turn comes is removed.  Copies RELPATH. */
+ * A file that is gone when its turn comes is removed.  Copies RELPATH.
+ * ns_indexer_put: the file changed, read it (its content hash still spares
+ * a re-index when the bytes are the same).  ns_indexer_put_scanned: a scan
+ * found it; if its stat (mtime, ctime, size, inode) is what the index
+ * knows, and was not taken within 2 s of a change, it is not even read. */
 ns_status_t ns_indexer_put(ns_indexer_t *ix, const char *relpath);
+ns_status_t ns_indexer_put_scanned(ns_indexer_t *ix, const char *relpath);
 ns_status_t ns_indexer_remove(ns_indexer_t *ix, const char *relpath);
 /* Remove every article under the directory RELDIR. */
 ns_status_t ns_indexer_remove_tree(ns_indexer_t *ix, const char *reldir);
 
-/* Queue a sweep: every indexed article whose file is no longer a regular
- * file at its path is removed.  Queue one after a scan of the whole tree,
- * so that what vanished while nobody watched leaves the index too. */
-ns_status_t ns_indexer_prune(ns_indexer_t *ix);
+/* Scans: take a generation before scanning a directory (every put queued
+ * from then on counts as found by it), then queue the prune: the articles
+ * under RELDIR ("" for the whole tree) that no put since GEN named, and
+ * whose files are no longer regular files at their paths, are removed.
+ * This is how what vanished while nobody watched leaves the index. */
+uint64_t ns_indexer_scan_begin(ns_indexer_t *ix);
+ns_status_t ns_indexer_prune(ns_indexer_t *ix, const char *reldir,
+                             uint64_t gen);
 
 /* Queue a barrier: when the writer reaches it, everything queued before it
  * has been written and committed; it then counts it in stats.barriers and

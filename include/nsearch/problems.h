@@ -31,6 +31,11 @@ void ns_problems_clear(ns_problems_t *p, const char *path);
 /* Every path under the directory DIR is gone. */
 void ns_problems_clear_dir(ns_problems_t *p, const char *dir);
 
+/* Is PATH listed?  Then *PARTIAL and its reason (into REASON, SIZE bytes,
+ * cut) are set. */
+bool ns_problems_get(ns_problems_t *p, const char *path, bool *partial,
+                     char *reason, size_t size);
+
 void ns_problems_counts(ns_problems_t *p, uint64_t *skipped,
                         uint64_t *partial);
 

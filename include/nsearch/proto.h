@@ -21,6 +21,7 @@
 #define NS_E_BAD_QUERY     "BAD_QUERY"      /* q does not parse */
 #define NS_E_LINE_TOO_LONG "LINE_TOO_LONG"  /* request line over the limit */
 #define NS_E_UNAVAILABLE   "UNAVAILABLE"    /* the index cannot be read now */
+#define NS_E_TIMEOUT       "TIMEOUT"        /* a wait ran out of time */
 #define NS_E_INTERNAL      "INTERNAL"
 
 /* Limits a request must stay within. */
@@ -32,11 +33,14 @@
 #define NS_PROTO_MAX_MARKER   32
 #define NS_PROTO_MAX_FILTER_VALUES 32  /* per filter field */
 #define NS_PROTO_MAX_PROBLEMS 1000     /* per "problems" reply */
+#define NS_PROTO_DEFAULT_WAIT_MS 10000 /* a wait's default timeout */
+#define NS_PROTO_MAX_WAIT_MS  600000
 
 typedef enum {
 	NS_OP_SEARCH,
 	NS_OP_STATUS,
 	NS_OP_PROBLEMS,
+	NS_OP_WAIT,
 } ns_op_t;
 
 /* Result order of a search. */
@@ -61,6 +65,8 @@ typedef struct {
 	json_t *id;              /* owned reference; json null when absent */
 	ns_op_t op;
 	char *q;                 /* search: the query string */
+	char *path;              /* wait: the article's relative path, or NULL */
+	unsigned timeout_ms;     /* wait */
 	unsigned limit;
 	unsigned offset;
 	unsigned snippet_length; /* 0: the daemon's default */
@@ -90,6 +96,7 @@ typedef struct {
 	uint64_t documents;
 	uint64_t queued;
 	uint64_t indexed;
+	uint64_t unchanged;      /* files found as the index has them */
 	uint64_t removed;
 	uint64_t failed;
 	uint64_t skipped;        /* files on disk not in the index now */
@@ -102,9 +109,17 @@ typedef struct {
 char *ns_proto_search_reply(json_t *id, const ns_result_t *res);
 char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st);
 /* N of TOTAL problems, as ns_problems_list() gives them. */
-char *ns_proto_problems_reply(json_t *id, const ns_problem_t *v, size_t n,
+char *ns_proto_problems_reply(json_t *id, uint64_t revision,
+                              const ns_problem_t *v, size_t n,
                               uint64_t total);
-char *ns_proto_error_reply(json_t *id, const char *code, const char *message);
+/* A finished wait: PATH (may be NULL) is now STATE ("indexed", "partial",
+ * "skipped", "removed"; NULL without a path), REASON for the last two
+ * (may be NULL). */
+char *ns_proto_wait_reply(json_t *id, uint64_t revision, const char *path,
+                          const char *state, const char *reason,
+                          double took_ms);
+char *ns_proto_error_reply(json_t *id, uint64_t revision, const char *code,
+                           const char *message);
 
 /* ---- the client side (nsearch-cli, tests) ---- */
 
@@ -118,6 +133,9 @@ char *ns_proto_encode_search(long long id, const ns_request_t *req);
 char *ns_proto_status_request(long long id);
 char *ns_proto_problems_request(long long id, unsigned limit,
                                 unsigned offset);
+/* PATH may be NULL (everything changed so far); TIMEOUT_MS 0: default. */
+char *ns_proto_wait_request(long long id, const char *path,
+                            unsigned timeout_ms);
 
 /* Read a reply line.  On {"ok":true} returns true; otherwise false with
  * *CODE and *MESSAGE (new, to free()) from the error object.  For a search

@@ -20,6 +20,11 @@
 
 /* Value slots. */
 #define NS_SLOT_DATE 0              /* "YYYYMMDD": date ranges */
+/* What the index knows of the file: its stat, content hash and path
+ * (index.c).  Read back at start so unchanged files cost a stat. */
+#define NS_SLOT_FILE 2
+/* Bump when the documents' layout changes: every file is read again. */
+#define NS_INDEX_LAYOUT 2
 #define NS_SLOT_DATETIME 1          /* "YYYYMMDDHHMM" ("0000" without a
                                        time): sorting */
 
