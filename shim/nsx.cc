@@ -539,11 +539,10 @@ nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
 		r->qp.set_default_op(Xapian::Query::OP_AND);
 		unsigned flags = Xapian::QueryParser::FLAG_DEFAULT |
 		                 Xapian::QueryParser::FLAG_CJK_NGRAM;
-		Xapian::Query q = req->query[0]
-			? r->qp.parse_query(req->query, flags)
-			: Xapian::Query::MatchAll;
-		if (q.empty() && !req->query[0])
-			q = Xapian::Query::MatchAll;
+		// A query of blanks only lists everything the filters let through.
+		bool blank = req->query[std::strspn(req->query, " \t\r\n")] == '\0';
+		Xapian::Query q = blank ? Xapian::Query::MatchAll
+		                        : r->qp.parse_query(req->query, flags);
 		// Filters: the terms of one group are alternatives, the groups
 		// all apply; none of them changes the ranking.
 		for (size_t g = 0; g < req->nfilters; g++) {

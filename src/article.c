@@ -99,7 +99,7 @@ ns_status_t art_set_str(char **dst, const char *s, size_t len)
 ns_status_t art_push_unique(ns_strv_t *sv, const char *s, size_t len)
 {
 	line_t l = art_trim((line_t){s, len});
-	if (l.len == 0)
+	if (l.len == 0 || sv->n >= ART_MAX_LIST)
 		return NS_OK;
 	for (size_t i = 0; i < sv->n; i++)
 		if (strlen(sv->v[i]) == l.len && memcmp(sv->v[i], l.s, l.len) == 0)
@@ -122,7 +122,9 @@ ns_status_t art_push_names(ns_strv_t *sv, const char *s, size_t len)
 			skip = 4;
 		else
 			continue;
-		ns_status_t st = art_push_unique(sv, l.s + start, i - start);
+		line_t name = art_trim((line_t){l.s + start, i - start});
+		ns_status_t st = art_line_eq(name, "and")
+			? NS_OK : art_push_unique(sv, name.s, name.len);
 		if (st != NS_OK)
 			return st;
 		i += skip ? skip - 1 : 0;
@@ -207,46 +209,15 @@ void art_why(char *why, size_t size, const char *fmt, ...)
 
 /* ---- languages ----------------------------------------------------------- */
 
-/* Names some metadata uses instead of codes. */
-static const struct {
-	const char *name, *code;
-} language_names[] = {
-	{"arabic", "ar"}, {"chinese", "zh"}, {"danish", "da"},
-	{"dutch", "nl"}, {"english", "en"}, {"finnish", "fi"},
-	{"french", "fr"}, {"german", "de"}, {"greek", "el"},
-	{"hungarian", "hu"}, {"italian", "it"}, {"japanese", "ja"},
-	{"korean", "ko"}, {"norwegian", "no"}, {"polish", "pl"},
-	{"portuguese", "pt"}, {"romanian", "ro"}, {"russian", "ru"},
-	{"spanish", "es"}, {"swedish", "sv"}, {"turkish", "tr"},
-	{"ukrainian", "uk"},
-};
-
-bool ns_language_normalise(const char *tag, size_t len, char out[16])
+/* How many of the LEN bytes at S to quote in a message: at most MAX, and
+ * never half a UTF-8 sequence. */
+static int quote_len(const char *s, size_t len, size_t max)
 {
-	line_t l = art_trim((line_t){tag, len});
-	size_t n = 0;
-	while (n < l.len && l.s[n] != '-' && l.s[n] != '_')
-		n++;
-	char low[16];
-	if (n < 2 || n >= sizeof low)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!isalpha((unsigned char)l.s[i]))
-			return false;
-		low[i] = (char)tolower((unsigned char)l.s[i]);
-	}
-	low[n] = '\0';
-	if (n > 3) {
-		for (size_t i = 0; i < sizeof language_names / sizeof *language_names;
-		     i++)
-			if (strcmp(low, language_names[i].name) == 0) {
-				strcpy(out, language_names[i].code);
-				return true;
-			}
-		return false;
-	}
-	memcpy(out, low, n + 1);
-	return true;
+	if (len <= max)
+		return (int)len;
+	while (max && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return (int)max;
 }
 
 ns_status_t art_set_language(ns_article_t *a, const char *s, size_t len)
@@ -257,9 +228,9 @@ ns_status_t art_set_language(ns_article_t *a, const char *s, size_t len)
 		a->language_given = true;
 		return NS_OK;
 	}
-	return art_warn(a, "language \"%.*s\" is not a language code; "
-	                "using \"%s\"", (int)(len > 40 ? 40 : len), s,
-	                a->language);
+	return art_warn(a, "language \"%.*s%s\" is not a language code; "
+	                "using \"%s\"", quote_len(s, len, 40), s,
+	                len > 40 ? "…" : "", a->language);
 }
 
 /* ---- dates --------------------------------------------------------------- */
@@ -418,8 +389,9 @@ ns_status_t art_set_date(ns_article_t *a, const char *field, const char *s,
 {
 	if (art_parse_datetime(s, len, a->date, a->time))
 		return NS_OK;
-	return art_warn(a, "%s \"%.*s\" is not a date; the article has none",
-	                field, (int)(len > 40 ? 40 : len), s);
+	a->date[0] = a->time[0] = '\0';
+	return art_warn(a, "%s \"%.*s%s\" is not a date; the article has none",
+	                field, quote_len(s, len, 40), s, len > 40 ? "…" : "");
 }
 
 /* ---- encodings ----------------------------------------------------------- */
@@ -489,22 +461,24 @@ static unsigned cp_decode(bool cyrillic, unsigned char c)
 }
 
 /* Which single-byte code page do these (invalid UTF-8) bytes look like?
- * Cyrillic text in Windows-1251 is words made of bytes 0xC0-0xFF, runs of
- * high bytes; Western text in Windows-1252 has a high byte here and there
- * (an accent, a curly quote) between ASCII letters. */
+ * Cyrillic words in Windows-1251 are made of high bytes only (0xC0-0xFF
+ * are the letters), so a high byte rarely touches an ASCII letter; in
+ * Windows-1252 the high bytes are accents inside Latin words ("Informação",
+ * "café") and nearly always do. */
 static bool looks_cyrillic(const unsigned char *s, size_t len)
 {
-	size_t high = 0, letters = 0, in_runs = 0;
+	size_t high = 0, letters = 0, by_ascii = 0;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < 0x80)
 			continue;
 		high++;
 		if (s[i] >= 0xC0)
 			letters++;
-		if ((i > 0 && s[i - 1] >= 0xC0) || (i + 1 < len && s[i + 1] >= 0xC0))
-			in_runs++;
+		if ((i > 0 && isalpha(s[i - 1]) && s[i - 1] < 0x80) ||
+		    (i + 1 < len && isalpha(s[i + 1]) && s[i + 1] < 0x80))
+			by_ascii++;
 	}
-	return high && letters * 10 >= high * 7 && in_runs * 2 >= high;
+	return high && letters * 10 >= high * 7 && by_ascii * 5 < high;
 }
 
 static ns_status_t decode_codepage(const char *s, size_t len, bool cyrillic,
@@ -592,8 +566,29 @@ static const char *binary_kind(const char *s, size_t len)
 
 /* Most specific first; plain text takes anything. */
 static const art_format_t *const formats[] = {
-	&art_json, &art_html, &art_markdown, &art_news_page, &art_plain,
+	&art_json, &art_html, &art_markdown, &art_news_page,
 };
+
+static bool has_ext(const art_format_t *f, const char *ext)
+{
+	for (const char *const *e = f->exts; e && *e; e++)
+		if (strcmp(*e, ext) == 0)
+			return true;
+	return false;
+}
+
+/* The format for T: its content first, its extension second. */
+static const art_format_t *choose_format(const art_text_t *t)
+{
+	const size_t n = sizeof formats / sizeof *formats;
+	for (size_t f = 0; f < n; f++)
+		if (formats[f]->detect && formats[f]->detect(t))
+			return formats[f];
+	for (size_t f = 0; f < n; f++)
+		if (has_ext(formats[f], t->ext))
+			return formats[f];
+	return &art_plain;
+}
 
 void ns_article_free(ns_article_t *a)
 {
@@ -744,13 +739,10 @@ ns_status_t ns_article_parse(const char *bytes, size_t len, const char *name,
 	}
 	if (st == NS_OK && !(a = article_new(opts)))
 		st = NS_ERR_NOMEM;
-	for (size_t f = 0; st == NS_OK && f < sizeof formats / sizeof *formats;
-	     f++) {
-		if (formats[f]->detect && !formats[f]->detect(&t))
-			continue;
-		a->format = formats[f]->name;
-		st = formats[f]->parse(&t, a, why, why_size);
-		break;
+	if (st == NS_OK) {
+		const art_format_t *f = choose_format(&t);
+		a->format = f->name;
+		st = f->parse(&t, a, why, why_size);
 	}
 	if (st == NS_OK) {
 		a->encoding = encoding;

@@ -24,12 +24,19 @@ typedef struct {
 
 /* A format's parse fills A; it returns NS_ERR_FORMAT (and the reason in
  * WHY) only when nothing in the file can be trusted. */
+/* Formats are tried first by content (DETECT), in the order of
+ * article.c's table, then by extension (EXTS), then plain text takes the
+ * rest: the extension is a hint when the content says nothing. */
 typedef struct {
 	const char *name;
-	bool (*detect)(const art_text_t *t);   /* NULL: takes anything */
+	bool (*detect)(const art_text_t *t);   /* NULL: by extension only */
+	const char *const *exts;               /* lower-case, NULL-terminated */
 	ns_status_t (*parse)(const art_text_t *t, ns_article_t *a, char *why,
 	                     size_t why_size);
 } art_format_t;
+
+/* At most this many tags, and authors, are kept per article. */
+#define ART_MAX_LIST 256
 
 extern const art_format_t art_news_page, art_markdown, art_json, art_html,
 	art_plain;

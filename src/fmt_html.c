@@ -84,6 +84,7 @@ static bool is_block(GumboTag tag)
 	case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_TABLE: case GUMBO_TAG_UL:
 	case GUMBO_TAG_OL: case GUMBO_TAG_HR: case GUMBO_TAG_HEADER:
 	case GUMBO_TAG_FIGURE: case GUMBO_TAG_ADDRESS: case GUMBO_TAG_BODY:
+	case GUMBO_TAG_TD: case GUMBO_TAG_TH: case GUMBO_TAG_CAPTION:
 		return true;
 	default:
 		return false;
@@ -134,9 +135,10 @@ static ns_status_t acc_break(text_acc_t *t)
 /* A marker on the stack: the end of a block element. */
 static GumboNode block_end;
 
-/* The readable text under ROOT.  SKIP_H1: leave out <h1> (it is the
- * title, kept elsewhere). */
-static ns_status_t collect_text(GumboNode *root, bool skip_h1, ns_buf_t *out)
+/* The readable text under ROOT, leaving out SKIP (the <h1> that is the
+ * title, kept elsewhere; may be NULL). */
+static ns_status_t collect_text(GumboNode *root, const GumboNode *skip,
+                                ns_buf_t *out)
 {
 	text_acc_t t = {.out = out};
 	node_stack_t s = {0};
@@ -162,8 +164,7 @@ static ns_status_t collect_text(GumboNode *root, bool skip_h1, ns_buf_t *out)
 		case GUMBO_NODE_DOCUMENT: {
 			GumboTag tag = n->type == GUMBO_NODE_ELEMENT ? n->v.element.tag
 			                                             : GUMBO_TAG_HTML;
-			if (n != root && (is_noise(tag) ||
-			                  (skip_h1 && tag == GUMBO_TAG_H1) ||
+			if (n != root && (is_noise(tag) || n == skip ||
 			                  (drop_header && tag == GUMBO_TAG_HEADER) ||
 			                  (attr(n, "hidden") != NULL)))
 				break;
@@ -187,6 +188,55 @@ static ns_status_t collect_text(GumboNode *root, bool skip_h1, ns_buf_t *out)
 	return st;
 }
 
+/* ---- nesting ------------------------------------------------------------------ */
+
+/* gumbo's time grows with the square of the nesting depth (a page of a
+ * million unclosed <b> takes minutes), so the depth is estimated before
+ * parsing and deeper markup is refused.  Elements that close themselves
+ * (<p>, <li>, <td>, ...) or have no content (<br>, <img>, ...) do not
+ * count. */
+#define MAX_HTML_DEPTH 2000
+
+static bool self_closing(const char *name, size_t n)
+{
+	static const char *const names[] = {
+		"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "rb",
+		"rt", "rp", "tbody", "thead", "tfoot", "colgroup", "br", "img",
+		"meta", "link", "hr", "input", "col", "area", "base", "wbr",
+		"source", "track", "embed", "param", "keygen", "basefont", "frame",
+		"!doctype",
+	};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strlen(names[i]) == n && strncasecmp(names[i], name, n) == 0)
+			return true;
+	return false;
+}
+
+static bool too_deep(const char *s, size_t len)
+{
+	size_t depth = 0;
+	for (const char *p = s, *end = s + len;
+	     (p = memchr(p, '<', (size_t)(end - p))) && p + 1 < end; p++) {
+		bool closing = p[1] == '/';
+		const char *name = p + 1 + closing;
+		size_t n = 0;
+		while (name + n < end && (isalnum((unsigned char)name[n]) ||
+		                          name[n] == '!'))
+			n++;
+		if (!n || (!closing && !isalpha((unsigned char)name[0])))
+			continue;
+		if (self_closing(name, n))
+			continue;
+		if (closing) {
+			if (depth)
+				depth--;
+		} else if (++depth > MAX_HTML_DEPTH) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* ---- fragments (used by other formats) ------------------------------------ */
 
 static GumboOutput *parse_html(const char *s, size_t len)
@@ -204,10 +254,12 @@ static void free_html(GumboOutput *g)
 
 ns_status_t art_html_text(const char *html, size_t len, ns_buf_t *b)
 {
+	if (too_deep(html, len))
+		return NS_ERR_FORMAT;
 	GumboOutput *g = parse_html(html, len);
 	if (!g)
 		return NS_ERR_NOMEM;
-	ns_status_t st = collect_text(g->root, false, b);
+	ns_status_t st = collect_text(g->root, NULL, b);
 	free_html(g);
 	return st;
 }
@@ -230,9 +282,6 @@ bool art_looks_like_html(const char *s, size_t len)
 
 static bool detect_html(const art_text_t *t)
 {
-	if (strcmp(t->ext, "html") == 0 || strcmp(t->ext, "htm") == 0 ||
-	    strcmp(t->ext, "xhtml") == 0)
-		return true;
 	const char *p = t->s;
 	while (isspace((unsigned char)*p))
 		p++;
@@ -261,7 +310,25 @@ typedef struct {
 	GumboNode *title_el, *h1, *time_el, *article, *main, *role_main, *body;
 	ns_strv_t authors;   /* meta author, rel=author */
 	ns_strv_t tags;      /* article:tag */
+	bool title_from_h1;
 } page_t;
+
+/* Is WORD one of the space-separated tokens of LIST ("author noopener")? */
+static bool has_token(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+	for (const char *p = list; *p;) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		size_t n = 0;
+		while (p[n] && !isspace((unsigned char)p[n]))
+			n++;
+		if (n == wl && strncasecmp(p, word, n) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
 
 static ns_status_t meta(page_t *p, GumboNode *n)
 {
@@ -306,7 +373,13 @@ static ns_status_t survey(GumboNode *root, page_t *p)
 		if (n->type != GUMBO_NODE_ELEMENT && n->type != GUMBO_NODE_DOCUMENT)
 			continue;
 		if (n->type == GUMBO_NODE_ELEMENT) {
-			switch (n->v.element.tag) {
+			GumboTag tag = n->v.element.tag;
+			/* Landmarks inside navigation, asides or hidden parts are
+			 * not the article's; the <head> is where the metadata is. */
+			if ((is_noise(tag) && tag != GUMBO_TAG_HEAD) ||
+			    attr(n, "hidden"))
+				continue;
+			switch (tag) {
 			case GUMBO_TAG_HTML:
 				p->lang = attr(n, "lang");
 				break;
@@ -318,7 +391,7 @@ static ns_status_t survey(GumboNode *root, page_t *p)
 				break;
 			case GUMBO_TAG_LINK: {
 				const char *rel = attr(n, "rel");
-				if (rel && strcasecmp(rel, "canonical") == 0)
+				if (rel && has_token(rel, "canonical"))
 					p->canonical = attr(n, "href");
 				break;
 			}
@@ -346,9 +419,9 @@ static ns_status_t survey(GumboNode *root, page_t *p)
 			const char *role = attr(n, "role"), *rel = attr(n, "rel");
 			if (role && strcasecmp(role, "main") == 0 && !p->role_main)
 				p->role_main = n;
-			if (rel && strcasecmp(rel, "author") == 0 && st == NS_OK) {
+			if (rel && has_token(rel, "author") && st == NS_OK) {
 				ns_buf_t name = {0};
-				st = collect_text(n, false, &name);
+				st = collect_text(n, NULL, &name);
 				if (st == NS_OK && name.len)
 					st = art_push_unique(&p->authors, name.data, name.len);
 				ns_buf_free(&name);
@@ -365,7 +438,7 @@ static ns_status_t survey(GumboNode *root, page_t *p)
 static ns_status_t set_from_node(char **dst, GumboNode *n)
 {
 	ns_buf_t b = {0};
-	ns_status_t st = collect_text(n, false, &b);
+	ns_status_t st = collect_text(n, NULL, &b);
 	if (st == NS_OK && b.len) {
 		/* One line: paragraph breaks inside a title become spaces. */
 		for (size_t i = 0; i < b.len; i++)
@@ -380,8 +453,11 @@ static ns_status_t set_from_node(char **dst, GumboNode *n)
 static ns_status_t parse_page(const art_text_t *t, ns_article_t *a, char *why,
                               size_t why_size)
 {
-	(void)why;
-	(void)why_size;
+	if (too_deep(t->s, t->len)) {
+		art_why(why, why_size, "HTML nested deeper than %d elements",
+		        MAX_HTML_DEPTH);
+		return NS_ERR_FORMAT;
+	}
 	GumboOutput *g = parse_html(t->s, t->len);
 	if (!g)
 		return NS_ERR_NOMEM;
@@ -393,8 +469,10 @@ static ns_status_t parse_page(const art_text_t *t, ns_article_t *a, char *why,
 			st = art_set_str(&a->title, p.og_title, strlen(p.og_title));
 		else if (p.title_el)
 			st = set_from_node(&a->title, p.title_el);
-		if (st == NS_OK && !a->title[0] && p.h1)
+		if (st == NS_OK && !a->title[0] && p.h1) {
 			st = set_from_node(&a->title, p.h1);
+			p.title_from_h1 = true;
+		}
 	}
 	if (st == NS_OK && p.description)
 		st = art_set_str(&a->standfirst, p.description,
@@ -427,9 +505,19 @@ static ns_status_t parse_page(const art_text_t *t, ns_article_t *a, char *why,
 	                : p.main ? p.main
 	                : p.role_main ? p.role_main
 	                : p.body ? p.body : g->root;
+	/* The first <h1> is the page's headline: left out of the body when it
+	 * is the title (or the title came from elsewhere and it repeats it). */
+	const GumboNode *skip = NULL;
+	if (st == NS_OK && p.h1 && a->title[0]) {
+		char *h1 = NULL;
+		if (set_from_node(&h1, p.h1) == NS_OK && h1 &&
+		    (strcmp(h1, a->title) == 0 || !p.og_title || p.title_from_h1))
+			skip = p.h1;
+		free(h1);
+	}
 	ns_buf_t body = {0};
 	if (st == NS_OK)
-		st = collect_text(root, a->title[0] != '\0', &body);
+		st = collect_text(root, skip, &body);
 	if (st == NS_OK)
 		st = art_take_body(a, &body);
 	ns_buf_free(&body);
@@ -439,4 +527,5 @@ static ns_status_t parse_page(const art_text_t *t, ns_article_t *a, char *why,
 	return st;
 }
 
-const art_format_t art_html = {"html", detect_html, parse_page};
+static const char *const html_exts[] = {"html", "htm", "xhtml", NULL};
+const art_format_t art_html = {"html", detect_html, html_exts, parse_page};

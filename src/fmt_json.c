@@ -8,8 +8,6 @@
 
 static bool detect_json(const art_text_t *t)
 {
-	if (strcmp(t->ext, "json") == 0)
-		return true;
 	size_t i = art_first_nonblank((const art_text_t *)t, 0);
 	return i < t->n && t->lines[i].len && t->lines[i].s[0] == '{';
 }
@@ -79,10 +77,15 @@ static ns_status_t add_tags(ns_strv_t *sv, json_t *v)
 }
 
 /* Text that may be HTML (CMS bodies often are) or plain paragraphs. */
-static ns_status_t add_text(const char *s, size_t len, ns_buf_t *b)
+static ns_status_t add_text(ns_article_t *a, const char *field, const char *s,
+                            size_t len, ns_buf_t *b)
 {
-	if (art_looks_like_html(s, len))
-		return art_html_text(s, len, b);
+	if (art_looks_like_html(s, len)) {
+		ns_status_t st = art_html_text(s, len, b);
+		if (st == NS_ERR_FORMAT)
+			return art_warn(a, "%s: HTML nested too deep; left out", field);
+		return st;
+	}
 	line_t *lines;
 	size_t n;
 	ns_status_t st = art_split_lines(s, len, &lines, &n);
@@ -149,40 +152,38 @@ static ns_status_t parse_json(const art_text_t *t, ns_article_t *a, char *why,
 	static const char *const url_keys[] = {"url", "canonical_url", "link",
 	                                       "slug", NULL};
 	ns_status_t st = NS_OK;
-	const char *s, *which = NULL;
+	const char *s;
 	if ((s = str_field(o, title_keys, NULL)))
 		st = art_set_str(&a->title, s, strlen(s));
 	if (st == NS_OK && (s = str_field(o, stand_keys, NULL))) {
 		ns_buf_t b = {0};
-		st = add_text(s, strlen(s), &b);
+		st = add_text(a, "standfirst", s, strlen(s), &b);
 		if (st == NS_OK && b.len)
 			st = art_set_str(&a->standfirst, b.data, b.len);
 		ns_buf_free(&b);
 	}
 	if (st == NS_OK && (s = str_field(o, body_keys, NULL))) {
 		ns_buf_t b = {0};
-		st = add_text(s, strlen(s), &b);
+		st = add_text(a, "body", s, strlen(s), &b);
 		if (st == NS_OK)
 			st = art_take_body(a, &b);
 		ns_buf_free(&b);
 	}
-	if (st == NS_OK) {
-		if ((s = str_field(o, date_keys, &which))) {
-			st = art_set_date(a, which, s, strlen(s));
-		} else {
-			for (size_t k = 0; date_keys[k]; k++) {
-				json_t *v = json_object_get(o, date_keys[k]);
-				if (json_is_integer(v)) {
-					st = set_epoch(a, json_integer_value(v));
-					break;
-				}
-				if (v && !json_is_null(v)) {
-					st = art_warn(a, "%s is not a date; the article has "
-					              "none", date_keys[k]);
-					break;
-				}
-			}
-		}
+	/* The first date key present decides, whatever its type. */
+	for (size_t k = 0; st == NS_OK && date_keys[k]; k++) {
+		json_t *v = json_object_get(o, date_keys[k]);
+		if (!v || json_is_null(v))
+			continue;
+		if (json_is_string(v))
+			st = art_set_date(a, date_keys[k], json_string_value(v),
+			                  json_string_length(v));
+		else if (json_is_number(v) && json_number_value(v) >= 0 &&
+		         json_number_value(v) < 253402300800.0)
+			st = set_epoch(a, (json_int_t)json_number_value(v));
+		else
+			st = art_warn(a, "%s is not a date; the article has none",
+			              date_keys[k]);
+		break;
 	}
 	json_t *v = json_object_get(o, "authors");
 	if (!v)
@@ -212,4 +213,5 @@ static ns_status_t parse_json(const art_text_t *t, ns_article_t *a, char *why,
 	return st;
 }
 
-const art_format_t art_json = {"json", detect_json, parse_json};
+static const char *const json_exts[] = {"json", NULL};
+const art_format_t art_json = {"json", detect_json, json_exts, parse_json};

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 /* ---- Markdown to text ------------------------------------------------------ */
@@ -27,11 +28,28 @@ static size_t closing_paren(const char *s, size_t len, size_t i)
 	return len;
 }
 
+/* Searches for a closer that failed once fail for the rest of the line:
+ * remembering it keeps a line of a million "[" linear. */
+typedef struct {
+	bool no_gt, no_bracket, no_paren, no_braces;
+} closers_t;
+
+/* C after I in S, or NULL (and remembered in *NONE). */
+static const char *find_closer(const char *s, size_t len, size_t i, char c,
+                               bool *none)
+{
+	const char *p = *none || i >= len ? NULL : memchr(s + i, c, len - i);
+	if (!p)
+		*none = true;
+	return p;
+}
+
 /* One line's inline syntax out: emphasis, code spans, links and images
  * (their text kept), autolinks, HTML tags, shortcodes, escapes. */
 static ns_status_t strip_inline(const char *s, size_t len, ns_buf_t *out)
 {
 	ns_status_t st = NS_OK;
+	closers_t k = {0};
 	for (size_t i = 0; i < len && st == NS_OK; i++) {
 		char c = s[i];
 		if (c == '\\' && i + 1 < len && ispunct((unsigned char)s[i + 1])) {
@@ -42,15 +60,18 @@ static ns_status_t strip_inline(const char *s, size_t len, ns_buf_t *out)
 		                        i + 1 == len || !is_word_char(s[i + 1]))) {
 			continue;
 		} else if (c == '{' && i + 2 < len && s[i + 1] == '{' &&
-		           (s[i + 2] == '<' || s[i + 2] == '%')) {
-			const char *end = strstr(s + i, "}}");
-			if (!end || (size_t)(end - s) >= len)
-				break;
+		           (s[i + 2] == '<' || s[i + 2] == '%') && !k.no_braces) {
+			const char *end = memmem(s + i, len - i, "}}", 2);
+			if (!end) {
+				k.no_braces = true;
+				st = ns_buf_append(out, &c, 1);
+				continue;
+			}
 			i = (size_t)(end - s) + 1;
 		} else if (c == '<' && i + 1 < len &&
 		           (isalpha((unsigned char)s[i + 1]) || s[i + 1] == '/' ||
 		            s[i + 1] == '!')) {
-			const char *gt = memchr(s + i, '>', len - i);
+			const char *gt = find_closer(s, len, i, '>', &k.no_gt);
 			if (!gt) {
 				st = ns_buf_append(out, &c, 1);
 				continue;
@@ -58,24 +79,29 @@ static ns_status_t strip_inline(const char *s, size_t len, ns_buf_t *out)
 			i = (size_t)(gt - s);
 		} else if (c == '[' && i + 1 < len && s[i + 1] == '^') {
 			/* A footnote reference: its text is elsewhere. */
-			const char *close = memchr(s + i, ']', len - i);
+			const char *close = find_closer(s, len, i, ']', &k.no_bracket);
 			if (close)
 				i = (size_t)(close - s);
 		} else if ((c == '[' || (c == '!' && i + 1 < len && s[i + 1] == '['))) {
 			size_t open = c == '!' ? i + 1 : i;
-			const char *close = memchr(s + open, ']', len - open);
+			const char *close = find_closer(s, len, open, ']', &k.no_bracket);
 			if (!close) {
 				st = ns_buf_append(out, &c, 1);
 				continue;
 			}
 			size_t cl = (size_t)(close - s);
-			/* The link text, itself stripped. */
+			/* The link text, itself stripped (it holds no "]"). */
 			st = strip_inline(s + open + 1, cl - open - 1, out);
 			i = cl;
-			if (i + 1 < len && s[i + 1] == '(')
-				i = closing_paren(s, len, i + 1);
-			else if (i + 1 < len && s[i + 1] == '[') {
-				const char *c2 = memchr(s + i + 1, ']', len - i - 1);
+			if (i + 1 < len && s[i + 1] == '(' && !k.no_paren) {
+				size_t end = closing_paren(s, len, i + 1);
+				if (end < len)
+					i = end;
+				else
+					k.no_paren = true; /* "(" stays as text */
+			} else if (i + 1 < len && s[i + 1] == '[') {
+				const char *c2 = find_closer(s, len, i + 1, ']',
+				                             &k.no_bracket);
 				if (c2)
 					i = (size_t)(c2 - s);
 			}
@@ -230,6 +256,7 @@ typedef struct {
 	size_t slug_len;
 	bool have_section;
 	ns_strv_t categories;
+	yaml_node_t *date, *publish_date;
 } front_t;
 
 static yaml_node_t *node(front_t *f, int i)
@@ -305,12 +332,14 @@ static ns_status_t front_field(front_t *f, yaml_node_t *k, yaml_node_t *v)
 	if ((key_is(k, "description") || key_is(k, "summary") ||
 	     key_is(k, "subtitle")) && is_scalar(v) && !a->standfirst[0])
 		return art_set_str(&a->standfirst, SCALAR(v));
-	if (key_is(k, "date") || (key_is(k, "publishDate") && !a->date[0])) {
-		if (is_scalar(v))
-			return art_set_date(a, (const char *)k->data.scalar.value,
-			                    SCALAR(v));
-		return art_warn(a, "front matter: %s is not a date; the article has "
-		                "none", (const char *)k->data.scalar.value);
+	/* date wins over publishDate, wherever each stands. */
+	if (key_is(k, "date")) {
+		f->date = v;
+		return NS_OK;
+	}
+	if (key_is(k, "publishDate")) {
+		f->publish_date = v;
+		return NS_OK;
 	}
 	if (key_is(k, "authors") || key_is(k, "author"))
 		return add_names(f, &a->authors, v);
@@ -333,16 +362,41 @@ static ns_status_t front_field(front_t *f, yaml_node_t *k, yaml_node_t *v)
 	}
 	if (key_is(k, "draft") && is_scalar(v)) {
 		const char *s = (const char *)v->data.scalar.value;
-		a->draft = strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 ||
-		           strcmp(s, "True") == 0 || strcmp(s, "on") == 0;
+		a->draft = strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0 ||
+		           strcasecmp(s, "on") == 0;
 	}
 	return NS_OK;
+}
+
+/* Front matter is a few dozen fields; libyaml's time grows with the
+ * square of the nesting, so bound both before it reads anything. */
+#define MAX_FRONT_BYTES (64 * 1024)
+#define MAX_FRONT_DEPTH 32
+
+static size_t flow_depth(const char *s, size_t len)
+{
+	size_t depth = 0, max = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '[' || s[i] == '{') {
+			if (++depth > max)
+				max = depth;
+		} else if ((s[i] == ']' || s[i] == '}') && depth) {
+			depth--;
+		}
+	}
+	return max;
 }
 
 /* Read the front matter's LEN bytes at S into A.  A YAML error is a
  * warning: the fields are left out and the body still indexed. */
 static ns_status_t parse_front(const char *s, size_t len, ns_article_t *a)
 {
+	if (len > MAX_FRONT_BYTES)
+		return art_warn(a, "front matter over %d KiB; its fields are left "
+		                "out", MAX_FRONT_BYTES / 1024);
+	if (flow_depth(s, len) > MAX_FRONT_DEPTH)
+		return art_warn(a, "front matter nested deeper than %d; its fields "
+		                "are left out", MAX_FRONT_DEPTH);
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	if (!yaml_parser_initialize(&parser))
@@ -369,6 +423,15 @@ static ns_status_t parse_front(const char *s, size_t len, ns_article_t *a)
 		st = art_warn(a, "front matter is not a mapping of fields; it is "
 		              "left out");
 	}
+	yaml_node_t *when = f.date ? f.date : f.publish_date;
+	if (st == NS_OK && when) {
+		const char *key = f.date ? "date" : "publishDate";
+		if (is_scalar(when))
+			st = art_set_date(a, key, SCALAR(when));
+		else
+			st = art_warn(a, "front matter: %s is not a date; the article "
+			              "has none", key);
+	}
 	/* Hugo's categories: the first is the section unless one is named,
 	 * the rest are tags. */
 	for (size_t i = 0; i < f.categories.n && st == NS_OK; i++) {
@@ -388,18 +451,11 @@ static ns_status_t parse_front(const char *s, size_t len, ns_article_t *a)
 
 /* ---- the format -------------------------------------------------------------------- */
 
-static bool is_markdown_ext(const char *ext)
-{
-	return strcmp(ext, "md") == 0 || strcmp(ext, "markdown") == 0 ||
-	       strcmp(ext, "mdown") == 0 || strcmp(ext, "mkd") == 0;
-}
-
 static bool detect_markdown(const art_text_t *t)
 {
 	/* Front matter opens the file: "---" on the very first line. */
-	return (t->n > 1 && art_line_eq(t->lines[0], "---") &&
-	        t->lines[0].s == t->s) ||
-	       is_markdown_ext(t->ext);
+	return t->n > 1 && art_line_eq(t->lines[0], "---") &&
+	       t->lines[0].s == t->s;
 }
 
 static ns_status_t parse_markdown(const art_text_t *t, ns_article_t *a,
@@ -433,5 +489,7 @@ static ns_status_t parse_markdown(const art_text_t *t, ns_article_t *a,
 	return st;
 }
 
-const art_format_t art_markdown = {"markdown", detect_markdown,
+static const char *const markdown_exts[] = {"md", "markdown", "mdown", "mkd",
+                                           NULL};
+const art_format_t art_markdown = {"markdown", detect_markdown, markdown_exts,
                                    parse_markdown};

@@ -119,7 +119,8 @@ static ns_status_t parse_byline(line_t l, ns_article_t *a, ns_strv_t *names)
 	size_t k = 0;
 	while (k < rest.len && isdigit((unsigned char)rest.s[k]) && minutes < 10000)
 		minutes = minutes * 10 + (unsigned)(rest.s[k++] - '0');
-	if (k && rest.len - k >= 9 && memcmp(rest.s + k, " min read", 9) == 0)
+	if (k && minutes >= 1 && minutes <= 9999 && rest.len - k >= 9 &&
+	    memcmp(rest.s + k, " min read", 9) == 0)
 		a->reading_minutes = minutes;
 	return art_push_names(names, l.s + 3, names_end - 3);
 }
@@ -260,7 +261,7 @@ static ns_status_t parse_news_page(const art_text_t *t, ns_article_t *a,
 	return st;
 }
 
-const art_format_t art_news_page = {"news-page", detect_news_page,
+const art_format_t art_news_page = {"news-page", detect_news_page, NULL,
                                     parse_news_page};
 
 /* ---- plain text ----------------------------------------------------------- */
@@ -292,4 +293,4 @@ static ns_status_t parse_plain(const art_text_t *t, ns_article_t *a,
 	return st;
 }
 
-const art_format_t art_plain = {"plain", NULL, parse_plain};
+const art_format_t art_plain = {"plain", NULL, NULL, parse_plain};

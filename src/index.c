@@ -272,12 +272,12 @@ static void count(ns_indexer_t *ix, uint64_t *field, uint64_t n)
 /* Returns true when the index changed. */
 static bool remove_path(ns_indexer_t *ix, const char *relpath)
 {
+	ns_problems_clear(ix->problems, relpath);
+	ns_pathmap_del(ix->files, relpath);
 	char idterm[NSX_MAX_TERM + 1];
 	if (ns_index_idterm(relpath, idterm, sizeof idterm) != NS_OK)
 		return false;
 	int existed = 0;
-	ns_problems_clear(ix->problems, relpath);
-	ns_pathmap_del(ix->files, relpath);
 	nsx_status_t st = nsx_writer_delete(ix->w, idterm, &existed);
 	if (st != NSX_OK) {
 		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot delete: %s", relpath,
@@ -317,6 +317,9 @@ static bool prune(ns_indexer_t *ix, const char *reldir, uint64_t gen)
 {
 	struct prune_scan ps = {reldir, strlen(reldir), gen, {0}};
 	ns_pathmap_each(ix->files, collect_unseen, &ps);
+	/* Files listed as problems are not in the index; those gone leave the
+	 * list here too. */
+	ns_problems_paths(ix->problems, reldir, &ps.unseen);
 	bool changed = false;
 	unsigned gone = 0;
 	ns_buf_t path = {0};

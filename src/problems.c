@@ -119,6 +119,29 @@ bool ns_problems_get(ns_problems_t *p, const char *path, bool *partial,
 	return e != NULL;
 }
 
+struct paths_under {
+	const char *dir;
+	size_t len;
+	ns_strv_t *out;
+};
+
+static void path_under(const char *path, void *value, void *ctx)
+{
+	(void)value;
+	struct paths_under *pu = ctx;
+	if (!pu->len || (strncmp(path, pu->dir, pu->len) == 0 &&
+	                 path[pu->len] == '/'))
+		ns_strv_push(pu->out, path, strlen(path));
+}
+
+void ns_problems_paths(ns_problems_t *p, const char *dir, ns_strv_t *out)
+{
+	struct paths_under pu = {dir, strlen(dir), out};
+	pthread_mutex_lock(&p->mu);
+	ns_pathmap_each(p->map, path_under, &pu);
+	pthread_mutex_unlock(&p->mu);
+}
+
 void ns_problems_counts(ns_problems_t *p, uint64_t *skipped,
                         uint64_t *partial)
 {

@@ -5,6 +5,8 @@
  */
 #include "nsearch/proto.h"
 
+#include "nsearch/lang.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +112,19 @@ static bool get_values(json_t *f, const char *key, ns_strv_t *out,
 	return true;
 }
 
+/* filter.lang: "en-GB" filters as "en", as articles are indexed. */
+static bool normalise_langs(ns_filter_t *f, ns_proto_err_t *err)
+{
+	for (size_t i = 0; i < f->langs.n; i++) {
+		char code[16];
+		if (!ns_language_normalise(f->langs.v[i], strlen(f->langs.v[i]), code))
+			return fail(err, NS_E_BAD_REQUEST, "\"filter.lang\": \"%.40s\" is "
+			            "not a language code", f->langs.v[i]);
+		strcpy(f->langs.v[i], code); /* never longer than the tag */
+	}
+	return true;
+}
+
 static bool valid_date(const char *s)
 {
 	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
@@ -157,7 +172,7 @@ static bool decode_filter(json_t *o, ns_filter_t *f, ns_proto_err_t *err)
 	if (!get_values(v, "section", &f->sections, err) ||
 	    !get_values(v, "tag", &f->tags, err) ||
 	    !get_values(v, "author", &f->authors, err) ||
-	    !get_values(v, "lang", &f->langs, err) ||
+	    !get_values(v, "lang", &f->langs, err) || !normalise_langs(f, err) ||
 	    !get_date(v, "date_from", f->date_from, err) ||
 	    !get_date(v, "date_to", f->date_to, err))
 		return false;
@@ -227,20 +242,19 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	    !decode_sort(o, &req->sort, err))
 		return false;
 	/* An empty query lists what the filter lets through. */
-	if (json_string_length(q) == 0 && !has_filter(&req->filter))
+	const char *qs = json_string_value(q);
+	if (!qs[strspn(qs, " \t\r\n")] && !has_filter(&req->filter))
 		return fail(err, NS_E_BAD_REQUEST,
 		            "\"q\" is empty and there is no \"filter\"");
 	json_t *lang = json_object_get(o, "lang");
 	if (lang) {
-		const char *l = json_string_value(lang);
-		size_t n = l ? strlen(l) : 0;
-		bool ok = n >= 2 && n <= 15;
-		for (size_t i = 0; ok && i < n; i++)
-			ok = (l[i] >= 'a' && l[i] <= 'z') || (l[i] >= 'A' && l[i] <= 'Z') ||
-			     l[i] == '-' || l[i] == '_';
-		if (!ok)
+		char code[16];
+		if (!json_is_string(lang) ||
+		    !ns_language_normalise(json_string_value(lang),
+		                           json_string_length(lang), code))
 			return fail(err, NS_E_BAD_REQUEST, "\"lang\" must be a "
 			            "language code such as \"en\" or \"ru\"");
+		const char *l = code;
 		if (!(req->lang = strdup(l)))
 			return fail(err, NS_E_INTERNAL, "out of memory");
 	}

@@ -410,6 +410,106 @@ static void test_datetime_forms(void **state)
 	}
 }
 
+static ns_article_t *parse_str(const char *text, const char *name)
+{
+	ns_article_t *a = NULL;
+	char why[256];
+	if (ns_article_parse(text, strlen(text), name, NULL, &a, why,
+	                     sizeof why) != NS_OK)
+		fail_msg("%s: %s", name, why);
+	return a;
+}
+
+/* Cases an independent review found; each was wrong before. */
+static void test_review_cases(void **state)
+{
+	/* Portuguese in Windows-1252 is not Cyrillic. */
+	const char pt[] = "Informa\xe7\xe3o sobre as elei\xe7\xf5" "es\n\nTexto.\n";
+	ns_article_t *a = parse_str(pt, "pt.txt");
+	assert_string_equal(a->encoding, "windows-1252");
+	assert_string_equal(a->title, "Informação sobre as eleições");
+	ns_article_free(a);
+
+	/* The content decides before the extension: a news page named .md. */
+	a = parse_str(" date 2025-01-02\nCity, Roads\n\nPotholes filled\n\n"
+	              "by Ana Lucas January 2, 2025 9:00 AM 1 min read\n"
+	              "Crews worked overnight.\n\nBody.\n", "page.md");
+	assert_string_equal(a->format, "news-page");
+	assert_string_equal(a->title, "Potholes filled");
+	ns_article_free(a);
+
+	/* HTML: landmarks in navigation are not the article; table cells do
+	 * not run together; "author" among other rel tokens; an <h1> that is
+	 * not the title stays in the body. */
+	a = parse_str("<!DOCTYPE html><html><head>"
+	              "<meta property=\"og:title\" content=\"Rates held\">"
+	              "</head><body><nav><article>Menu item</article></nav>"
+	              "<main><h1>Markets today</h1><table><tr><td>Oslo</td>"
+	              "<td>42</td></tr></table><a rel=\"author noopener\" "
+	              "href=\"/x\">Ida Berg</a></main></body></html>", "p.html");
+	assert_string_equal(a->title, "Rates held");
+	assert_string_equal(a->body, "Markets today\n\nOslo\n\n42\n\nIda Berg");
+	assert_strv(&a->authors, 1, "Ida Berg");
+	ns_article_free(a);
+
+	/* JSON: the first date key decides, whatever its type. */
+	a = parse_str("{\"title\": \"t\", \"published_at\": 1712563200, "
+	              "\"date\": \"2020-01-01\"}", "a.json");
+	assert_string_equal(a->date, "2024-04-08");
+	ns_article_free(a);
+
+	/* Drafts in any case; a byline of "and" names nobody. */
+	a = parse_str("---\ntitle: x\ndraft: TRUE\n---\ntext\n", "d.md");
+	assert_true(a->draft);
+	ns_article_free(a);
+	a = parse_str("date 2024-05-05\nNews\n\nT\n\nby and May 5, 2024\n\nB\n",
+	              "n.txt");
+	assert_int_equal(a->authors.n, 0);
+	ns_article_free(a);
+
+	/* A warning never cuts a character in two. */
+	a = parse_str("---\ndate: \"ééééééééééééééééééééééé\"\n---\nx\n", "w.md");
+	assert_int_equal(a->warnings.n, 1);
+	assert_true(ns_utf8_valid(a->warnings.v[0], strlen(a->warnings.v[0])));
+	assert_non_null(strstr(a->warnings.v[0], "…\" is not a date"));
+	ns_article_free(a);
+}
+
+/* Inputs that once took minutes: refused or capped, at once. */
+static void test_hostile_inputs(void **state)
+{
+	size_t n = 3 * 100000 + 64;
+	char *buf = malloc(n + 1);
+	assert_non_null(buf);
+	strcpy(buf, "<html><body>");
+	for (size_t i = 0; i < 100000; i++)
+		strcat(buf + 12 + i * 3, "<b>");
+	ns_article_t *a = NULL;
+	char why[128];
+	assert_int_equal(ns_article_parse(buf, strlen(buf), "x.html", NULL, &a,
+	                                  why, sizeof why), NS_ERR_FORMAT);
+	assert_string_equal(why, "HTML nested deeper than 2000 elements");
+
+	/* 1000 tags: 256 are kept. */
+	strcpy(buf, "---\ntags: [");
+	size_t len = strlen(buf);
+	for (int i = 0; i < 1000; i++)
+		len += (size_t)sprintf(buf + len, "%st%d", i ? "," : "", i);
+	strcpy(buf + len, "]\n---\nbody\n");
+	a = parse_str(buf, "t.md");
+	assert_int_equal(a->tags.n, 256);
+	assert_string_equal(a->tags.v[255], "t255");
+	ns_article_free(a);
+
+	/* A line of unclosed brackets is text, and fast. */
+	memset(buf, '[', 200000);
+	buf[200000] = '\0';
+	a = parse_str(buf, "b.md");
+	assert_int_equal(strlen(a->body), 200000);
+	ns_article_free(a);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +531,8 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_title_only),
 		cmocka_unit_test(test_datetime_forms),
+		cmocka_unit_test(test_review_cases),
+		cmocka_unit_test(test_hostile_inputs),
 	};
 	return cmocka_run_group_tests_name("formats", tests, NULL, NULL);
 }

@@ -128,6 +128,16 @@ static void test_filters_sort_lang(void **state)
 	ns_request_clear(&back);
 	ns_request_clear(&req);
 
+	/* Language tags are normalised as articles' are. */
+	const char *s2 = "{\"op\":\"search\",\"q\":\"a\",\"lang\":\"EN-gb\","
+	                 "\"filter\":{\"lang\":[\"Russian\",\"pt-BR\"]}}";
+	assert_true(ns_proto_decode(s2, strlen(s2), &req, &err));
+	assert_string_equal(req.lang, "en");
+	assert_string_equal(req.filter.langs.v[0], "ru");
+	assert_string_equal(req.filter.langs.v[1], "pt");
+	ns_request_clear(&req);
+	expect_error("{\"op\":\"search\",\"q\":\"  \"}", NS_E_BAD_REQUEST,
+	             "empty");
 	expect_error("{\"op\":\"search\",\"q\":\"a\",\"sort\":\"date\"}",
 	             NS_E_BAD_REQUEST, "\"sort\" must be");
 	expect_error("{\"op\":\"search\",\"q\":\"a\",\"lang\":\"r\"}",

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "nsearch/lang.h"
 #include "nsearch/util.h"
 
 typedef struct {
@@ -62,9 +63,5 @@ json_t *ns_article_json(const ns_article_t *a, const char *path);
 /* Is the LEN bytes at S valid UTF-8 (no overlongs, no surrogates)? */
 bool ns_utf8_valid(const char *s, size_t len);
 
-/* Normalise a language tag ("en-GB", "EN_us", "English", "pt-BR") to the
- * lower-case code nsearch keys stemmers by ("en", "pt") into OUT.  False
- * (OUT untouched) when TAG does not look like a language at all. */
-bool ns_language_normalise(const char *tag, size_t len, char out[16]);
 
 #endif

@@ -36,6 +36,9 @@ void ns_problems_clear_dir(ns_problems_t *p, const char *dir);
 bool ns_problems_get(ns_problems_t *p, const char *path, bool *partial,
                      char *reason, size_t size);
 
+/* Append the listed paths under the directory DIR ("" for all) to OUT. */
+void ns_problems_paths(ns_problems_t *p, const char *dir, ns_strv_t *out);
+
 void ns_problems_counts(ns_problems_t *p, uint64_t *skipped,
                         uint64_t *partial);
 
