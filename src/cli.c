@@ -394,21 +394,27 @@ int main(int argc, char **argv)
 		       "revision:  %llu\n"
 		       "queued:    %llu\n"
 		       "indexed:   %llu since start\n"
-		       "unchanged: %llu since start (found as indexed, not read again)\n"
+		       "unchanged: %llu since start (a stat showed them unchanged)\n"
+		       "same:      %llu since start (read again, same content)\n"
 		       "removed:   %llu since start\n"
 		       "failed:    %llu since start\n"
 		       "skipped:   %llu files not indexed (nsearch-cli problems)\n"
-		       "partial:   %llu files indexed in part\n",
+		       "partial:   %llu files indexed in part\n"
+		       "overflows: %llu rescans after lost inotify events\n"
+		       "unwatched: %llu directories over the inotify watch limit\n",
 		       st.ready ? "yes" : "no (still indexing the tree)",
 		       (unsigned long long)st.documents,
 		       (unsigned long long)st.revision,
 		       (unsigned long long)st.queued,
 		       (unsigned long long)st.indexed,
 		       (unsigned long long)st.unchanged,
+		       (unsigned long long)st.same_content,
 		       (unsigned long long)st.removed,
 		       (unsigned long long)st.failed,
 		       (unsigned long long)st.skipped,
-		       (unsigned long long)st.partial);
+		       (unsigned long long)st.partial,
+		       (unsigned long long)st.overflows,
+		       (unsigned long long)st.unwatched);
 	ns_result_free(res);
 	rc = 0;
 out:

@@ -585,7 +585,7 @@ static bool put_path(ns_indexer_t *ix, const char *relpath, bool scanned,
 		/* The same bytes (touched, copied back, saved unchanged): only
 		 * what the index knows of the file changes. */
 		free(bytes);
-		count(ix, &ix->stats.unchanged, 1);
+		count(ix, &ix->stats.same_content, 1);
 		return store_meta(ix, relpath, idterm, &meta, true);
 	}
 
@@ -786,7 +786,20 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		free(ix);
 		return NS_ERR_NOMEM;
 	}
-	nsx_status_t xst = nsx_writer_open(opts->index_dir, &ix->w, errmsg);
+	/* A writer killed a moment ago may hold the lock a little longer
+	 * (Xapian's lock holder goes when it notices): try for two seconds
+	 * before saying another nsearchd has it. */
+	nsx_status_t xst;
+	for (int attempt = 0;; attempt++) {
+		xst = nsx_writer_open(opts->index_dir, &ix->w, errmsg);
+		if (xst != NSX_LOCKED || attempt >= 20)
+			break;
+		if (errmsg) {
+			free(*errmsg);
+			*errmsg = NULL;
+		}
+		nanosleep(&(struct timespec){0, 100000000L}, NULL);
+	}
 	if (xst == NSX_OK &&
 	    nsx_writer_each_value(ix->w, NS_SLOT_FILE, load_meta, ix) != NSX_OK) {
 		if (errmsg)

@@ -193,10 +193,13 @@ static void status_of(void *ctx, ns_daemon_status_t *out)
 	out->queued = st.queued;
 	out->indexed = st.indexed;
 	out->unchanged = st.unchanged;
+	out->same_content = st.same_content;
 	out->removed = st.removed;
 	out->failed = st.failed;
 	ns_problems_counts(ns_indexer_problems(d->ix), &out->skipped,
 	                   &out->partial);
+	out->overflows = ns_watch_overflows(d->watch);
+	out->unwatched = ns_watch_unwatched(d->watch);
 	out->ready = d->ready;
 }
 

@@ -472,7 +472,7 @@ char *ns_proto_search_reply(json_t *id, const ns_result_t *res)
 char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
 {
 	return finish(json_pack("{s:o, s:b, s:i, s:b, s:I, s:I, s:I, s:I, s:I, "
-	                        "s:I, s:I, s:I, s:I}",
+	                        "s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	                        "id", id_of(id), "ok", 1,
 	                        "protocol", NS_PROTO_VERSION,
 	                        "ready", st->ready,
@@ -481,10 +481,13 @@ char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
 	                        "queued", (json_int_t)st->queued,
 	                        "indexed", (json_int_t)st->indexed,
 	                        "unchanged", (json_int_t)st->unchanged,
+	                        "same_content", (json_int_t)st->same_content,
 	                        "removed", (json_int_t)st->removed,
 	                        "failed", (json_int_t)st->failed,
 	                        "skipped", (json_int_t)st->skipped,
-	                        "partial", (json_int_t)st->partial));
+	                        "partial", (json_int_t)st->partial,
+	                        "overflows", (json_int_t)st->overflows,
+	                        "unwatched", (json_int_t)st->unwatched));
 }
 
 static void utc_iso(int64_t when, char out[21])
@@ -739,10 +742,13 @@ bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,
 			st->queued = u64_field(o, "queued");
 			st->indexed = u64_field(o, "indexed");
 			st->unchanged = u64_field(o, "unchanged");
+			st->same_content = u64_field(o, "same_content");
 			st->removed = u64_field(o, "removed");
 			st->failed = u64_field(o, "failed");
 			st->skipped = u64_field(o, "skipped");
 			st->partial = u64_field(o, "partial");
+			st->overflows = u64_field(o, "overflows");
+			st->unwatched = u64_field(o, "unwatched");
 			st->ready = json_is_true(json_object_get(o, "ready"));
 		}
 	}

@@ -45,6 +45,7 @@ struct ns_watch {
 	size_t nbuckets;
 	size_t ndirs;
 	ns_strv_t unwatched;        /* directories the watch limit left out */
+	unsigned long overflows;
 	bool limit_logged;          /* the watch limit was hit, said once */
 };
 
@@ -364,6 +365,7 @@ static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 		       "kernel event queue overflowed (events were lost): "
 		       "rescanning the tree; raise the sysctl "
 		       "fs.inotify.max_queued_events if this recurs");
+		w->overflows++;
 		reconcile(w, "");
 		return;
 	}
@@ -448,6 +450,11 @@ static void on_readable(uv_poll_t *handle, int status, int events)
 size_t ns_watch_unwatched(const ns_watch_t *w)
 {
 	return w ? w->unwatched.n : 0;
+}
+
+unsigned long ns_watch_overflows(const ns_watch_t *w)
+{
+	return w ? w->overflows : 0;
 }
 
 ns_status_t ns_watch_start(uv_loop_t *loop, const char *root,

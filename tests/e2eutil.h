@@ -184,8 +184,8 @@ static json_t *status(void)
 /* ---- the daemon ---- */
 
 /* Start nsearchd on E's tree, index and socket, with EXTRA options (a
- * NULL-terminated list, or NULL), and wait until it is ready. */
-static void start_daemon_with(const char *const *extra)
+ * NULL-terminated list, or NULL); do not wait for it. */
+static void spawn_daemon(const char *const *extra)
 {
 	const char *bin = getenv("NSEARCHD");
 	assert_non_null(bin);
@@ -202,8 +202,12 @@ static void start_daemon_with(const char *const *extra)
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
-	/* Ready: the socket answers and the start-up scan is committed. */
-	for (int i = 0; i < 3000; i++) {
+}
+
+/* Wait until the daemon answers and its start-up scan is committed. */
+static void wait_ready(void)
+{
+	for (int i = 0; i < 6000; i++) {
 		int wstatus;
 		if (waitpid(E.pid, &wstatus, WNOHANG) == E.pid) {
 			E.pid = 0;
@@ -216,7 +220,45 @@ static void start_daemon_with(const char *const *extra)
 			return;
 		sleep_ms(10);
 	}
-	fail_msg("nsearchd was not ready within 30 s");
+	fail_msg("nsearchd was not ready within 60 s");
+}
+
+static void start_daemon_with(const char *const *extra)
+{
+	spawn_daemon(extra);
+	wait_ready();
+}
+
+/* kill -9, as a crash or a power cut of the process would. */
+static inline void kill_daemon(void)
+{
+	if (E.pid <= 0)
+		return;
+	kill(E.pid, SIGKILL);
+	waitpid(E.pid, NULL, 0);
+	E.pid = 0;
+}
+
+/* {"op":"wait"} for PATH (NULL: every change so far); the reply. */
+static inline json_t *wait_for(const char *path)
+{
+	struct client c;
+	assert_true(client_open(&c));
+	json_t *req = path ? json_pack("{s:s, s:s, s:i}", "op", "wait", "path",
+	                               path, "timeout_ms", 30000)
+	                   : json_pack("{s:s, s:i}", "op", "wait", "timeout_ms",
+	                               30000);
+	char *line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	client_send(&c, line, strlen(line));
+	client_send(&c, "\n", 1);
+	free(line);
+	json_t *reply = client_recv(&c);
+	client_close(&c);
+	if (!json_is_true(json_object_get(reply, "ok")))
+		fail_msg("wait failed: %s", json_string_value(json_object_get(
+			json_object_get(reply, "error"), "message")));
+	return reply;
 }
 
 static inline void start_daemon(void)
@@ -263,7 +305,7 @@ static char *run_capture(char *cmd, int *exit_status)
 }
 
 /* Run nsearch-cli with ARGS against the test daemon. */
-static char *run_cli(const char *args, int *exit_status)
+static inline char *run_cli(const char *args, int *exit_status)
 {
 	char *cmd = NULL;
 	assert_true(asprintf(&cmd, "'%s' --socket '%s' %s 2>&1",

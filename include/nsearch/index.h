@@ -35,7 +35,8 @@ typedef struct {
 	uint64_t documents;   /* documents in the index at that revision */
 	uint64_t queued;      /* paths waiting */
 	uint64_t indexed;     /* files written since start */
-	uint64_t unchanged;   /* files found as the index has them */
+	uint64_t unchanged;   /* files a stat showed unchanged: not read */
+	uint64_t same_content; /* files read again, with the bytes indexed */
 	uint64_t removed;     /* documents deleted since start */
 	uint64_t failed;      /* files that could not be indexed */
 	uint64_t barriers;    /* barriers passed (ns_indexer_barrier) */

@@ -96,11 +96,14 @@ typedef struct {
 	uint64_t documents;
 	uint64_t queued;
 	uint64_t indexed;
-	uint64_t unchanged;      /* files found as the index has them */
+	uint64_t unchanged;      /* files a stat showed unchanged: not read */
+	uint64_t same_content;   /* files read again, the same bytes */
 	uint64_t removed;
 	uint64_t failed;
 	uint64_t skipped;        /* files on disk not in the index now */
 	uint64_t partial;        /* files indexed without some of their parts */
+	uint64_t overflows;      /* rescans after the kernel's queue overflowed */
+	uint64_t unwatched;      /* directories over the watch limit, rescanned */
 	bool ready;              /* the start-up scan has been indexed */
 } ns_daemon_status_t;
 

@@ -55,6 +55,8 @@ void ns_watch_drain(ns_watch_t *w);
 
 /* Directories waiting for a watch (covered by periodic rescans). */
 size_t ns_watch_unwatched(const ns_watch_t *w);
+/* Rescans of the whole tree after the kernel's queue overflowed. */
+unsigned long ns_watch_overflows(const ns_watch_t *w);
 
 /* Stop watching; the memory goes when the loop has run the close
  * callbacks.  Accepts NULL. */

@@ -1,0 +1,658 @@
+/* test_fresh.c - what is on disk is what search finds: every watching
+ * rule, read-your-writes, restarts, kill -9, a torture run of random
+ * changes, a real kernel queue overflow and a real watch limit, against
+ * the real nsearchd.  Each test starts its own daemon on its own tree. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+
+#include "e2eutil.h"
+
+/* ---- a model of the tree: path -> the unique word in its content ---- */
+
+struct model {
+	ns_strv_t paths;
+	ns_strv_t words;     /* words[i] is in paths[i]'s current content */
+	ns_strv_t gone;      /* words no file holds any more */
+	unsigned next;
+};
+
+static struct model M;
+static unsigned rng_state = 12345;
+
+static unsigned rnd(unsigned n)
+{
+	rng_state = rng_state * 1103515245u + 12345u;
+	return (rng_state >> 8) % n;
+}
+
+static void model_clear(void)
+{
+	ns_strv_clear(&M.paths);
+	ns_strv_clear(&M.words);
+	ns_strv_clear(&M.gone);
+	M.next = 0;
+}
+
+static long model_find(const char *path)
+{
+	for (size_t i = 0; i < M.paths.n; i++)
+		if (strcmp(M.paths.v[i], path) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void model_forget(size_t i)
+{
+	ns_strv_push(&M.gone, M.words.v[i], strlen(M.words.v[i]));
+	free(M.paths.v[i]);
+	free(M.words.v[i]);
+	M.paths.v[i] = M.paths.v[M.paths.n - 1];
+	M.words.v[i] = M.words.v[M.words.n - 1];
+	M.paths.n--;
+	M.words.n--;
+}
+
+/* A new unique word: "zq" and six consonants.  Without vowels, and
+ * without "s", no stemmer has a suffix to strip, so two words never meet
+ * in one stem (with vowels, "zqaaabe" and "zqaaabs" both stem to
+ * "zqaaab"). */
+static void new_word(char out[9])
+{
+	static const char letters[] = "bcdfghjklmnpqrtvwxz";
+	unsigned n = M.next++;
+	out[0] = 'z';
+	out[1] = 'q';
+	for (int i = 7; i >= 2; i--) {
+		out[i] = letters[n % 19];
+		n /= 19;
+	}
+	out[8] = '\0';
+}
+
+static char *abs_path(const char *rel)
+{
+	char *p = NULL;
+	assert_true(asprintf(&p, "%s/%s", E.tree, rel) > 0);
+	return p;
+}
+
+/* Write REL with a fresh word (replacing the model's entry), directly or
+ * through a temporary file renamed over it (an editor's atomic save). */
+static void model_write(const char *rel, bool atomic)
+{
+	char word[9], text[160];
+	new_word(word);
+	snprintf(text, sizeof text, "Article %s\n\nThe body holds %s and ends.\n",
+	         word, word);
+	if (atomic) {
+		char *tmp = NULL, *dst = abs_path(rel);
+		const char *slash = strrchr(rel, '/');
+		assert_true(asprintf(&tmp, "%s/%.*s%s.%s.tmp", E.tree,
+		                     slash ? (int)(slash - rel + 1) : 0, rel, "",
+		                     slash ? slash + 1 : rel) > 0);
+		assert_int_equal(write_file(tmp, text, strlen(text)), 0);
+		assert_int_equal(rename(tmp, dst), 0);
+		free(tmp);
+		free(dst);
+	} else {
+		put_file(rel, text);
+	}
+	long i = model_find(rel);
+	if (i >= 0) {
+		ns_strv_push(&M.gone, M.words.v[i], strlen(M.words.v[i]));
+		free(M.words.v[i]);
+		M.words.v[i] = strdup(word);
+	} else {
+		ns_strv_push(&M.paths, rel, strlen(rel));
+		ns_strv_push(&M.words, word, strlen(word));
+	}
+}
+
+/* The index equals the model: every current word finds exactly its file,
+ * no old word finds anything, and the index holds as many documents as
+ * the tree holds files.  All on one pipelined connection. */
+static void assert_index_is_tree(void)
+{
+	json_decref(wait_for(NULL));
+	json_t *st = status();
+	json_int_t docs = json_integer_value(json_object_get(st, "documents"));
+	json_decref(st);
+	struct client c;
+	assert_true(client_open(&c));
+	size_t nold = M.gone.n < 300 ? M.gone.n : 300;
+	size_t total = M.words.n + nold;
+	size_t sent = 0, got = 0;
+	while (got < total) {
+		/* Keep a window of requests in flight. */
+		while (sent < total && sent - got < 64) {
+			const char *w = sent < M.words.n ? M.words.v[sent]
+			                                 : M.gone.v[M.gone.n - 1 - (sent - M.words.n)];
+			char line[96];
+			int n = snprintf(line, sizeof line,
+			                 "{\"op\":\"search\",\"q\":\"%s\",\"limit\":3}\n", w);
+			client_send(&c, line, (size_t)n);
+			sent++;
+		}
+		json_t *r = client_recv(&c);
+		if (got < M.words.n) {
+			if (nhits(r) != 1 || strcmp(hit_str(r, 0, "path"), M.paths.v[got]) != 0)
+				fail_msg("%s: %zu hits (first %s), expected only %s",
+				         M.words.v[got], nhits(r),
+				         nhits(r) ? hit_str(r, 0, "path") : "-",
+				         M.paths.v[got]);
+		} else if (nhits(r) != 0) {
+			fail_msg("old word %s still finds %s",
+			         M.gone.v[M.gone.n - 1 - (got - M.words.n)],
+			         hit_str(r, 0, "path"));
+		}
+		json_decref(r);
+		got++;
+	}
+	client_close(&c);
+	if (docs != (json_int_t)M.paths.n)
+		fail_msg("%lld documents in the index, %zu files in the tree",
+		         (long long)docs, M.paths.n);
+}
+
+/* ---- per-test daemon ---- */
+
+static int setup(void **state)
+{
+	model_clear();
+	return e2e_make_dirs();
+}
+
+static int teardown(void **state)
+{
+	model_clear();
+	return e2e_teardown();
+}
+
+static const char *const fast_rescan[] = {"--rescan-interval", "1", NULL};
+
+/* ---- the watching rules ---- */
+
+static void test_read_your_writes(void **state)
+{
+	start_daemon();
+	/* No polling: once wait answers, the new content is searchable. */
+	for (int i = 0; i < 20; i++) {
+		char rel[32];
+		snprintf(rel, sizeof rel, "desk/a%d.txt", i);
+		model_write(rel, false);
+		json_t *w = wait_for(rel);
+		assert_string_equal(json_string_value(json_object_get(w, "state")),
+		                    "indexed");
+		json_int_t rev = json_integer_value(json_object_get(w, "revision"));
+		json_decref(w);
+		json_t *r = search(M.words.v[M.words.n - 1]);
+		assert_int_equal(nhits(r), 1);
+		/* The search ran on that revision or a later one. */
+		assert_true(json_integer_value(json_object_get(r, "revision")) >= rev);
+		json_decref(r);
+	}
+	/* A deleted path can be waited for too. */
+	remove_file("desk/a3.txt");
+	json_t *w = wait_for("desk/a3.txt");
+	assert_string_equal(json_string_value(json_object_get(w, "state")), "removed");
+	json_decref(w);
+	json_t *r = search(M.words.v[3]);
+	assert_int_equal(nhits(r), 0);
+	json_decref(r);
+	model_forget(3);
+	assert_index_is_tree();
+}
+
+static void test_renames_and_atomic_saves(void **state)
+{
+	start_daemon();
+	model_write("news/one.txt", false);
+	model_write("news/two.txt", false);
+	assert_index_is_tree();
+
+	/* An atomic save: exactly one document, with the new content. */
+	model_write("news/one.txt", true);
+	model_write("news/one.txt", true);
+	assert_index_is_tree();
+
+	/* A rename within the tree: one document, under the new path. */
+	char *from = abs_path("news/two.txt"), *to = abs_path("news/deux.txt");
+	assert_int_equal(rename(from, to), 0);
+	free(from);
+	free(to);
+	long i = model_find("news/two.txt");
+	free(M.paths.v[i]);
+	M.paths.v[i] = strdup("news/deux.txt");
+	assert_index_is_tree();
+
+	/* Out of the tree: deleted; into it: added. */
+	char *outside = NULL;
+	assert_true(asprintf(&outside, "%s/outside.txt", E.dir) > 0);
+	from = abs_path("news/deux.txt");
+	assert_int_equal(rename(from, outside), 0);
+	model_forget((size_t)model_find("news/deux.txt"));
+	assert_index_is_tree();
+	assert_int_equal(rename(outside, from), 0);
+	free(from);
+	free(outside);
+	/* Its content is the word forgotten above: take it back. */
+	ns_strv_push(&M.paths, "news/deux.txt", 13);
+	ns_strv_push(&M.words, M.gone.v[M.gone.n - 1], strlen(M.gone.v[M.gone.n - 1]));
+	free(M.gone.v[--M.gone.n]);
+	assert_index_is_tree();
+}
+
+static void test_directories_move(void **state)
+{
+	start_daemon();
+	model_write("a/b/c/deep.txt", false);
+	model_write("a/b/mid.txt", false);
+	model_write("a/top.txt", false);
+	assert_index_is_tree();
+	/* Move a whole subtree within the tree, then out, then back in. */
+	char *from = abs_path("a/b"), *to = abs_path("moved");
+	assert_int_equal(rename(from, to), 0);
+	for (size_t i = 0; i < M.paths.n; i++)
+		if (strncmp(M.paths.v[i], "a/b/", 4) == 0) {
+			char *p = NULL;
+			assert_true(asprintf(&p, "moved/%s", M.paths.v[i] + 4) > 0);
+			free(M.paths.v[i]);
+			M.paths.v[i] = p;
+		}
+	assert_index_is_tree();
+	char *outside = NULL;
+	assert_true(asprintf(&outside, "%s/away", E.dir) > 0);
+	assert_int_equal(rename(to, outside), 0);
+	ns_strv_t keep_paths = {0}, keep_words = {0};
+	for (size_t i = M.paths.n; i-- > 0;)
+		if (strncmp(M.paths.v[i], "moved/", 6) == 0) {
+			ns_strv_push(&keep_paths, M.paths.v[i], strlen(M.paths.v[i]));
+			ns_strv_push(&keep_words, M.words.v[i], strlen(M.words.v[i]));
+			model_forget((size_t)i);
+		}
+	assert_index_is_tree();
+	/* Back in under a third name: every file is found again. */
+	char *back = abs_path("returned");
+	assert_int_equal(rename(outside, back), 0);
+	for (size_t i = 0; i < keep_paths.n; i++) {
+		char *p = NULL;
+		assert_true(asprintf(&p, "returned/%s", keep_paths.v[i] + 6) > 0);
+		ns_strv_push(&M.paths, p, strlen(p));
+		ns_strv_push(&M.words, keep_words.v[i], strlen(keep_words.v[i]));
+		free(p);
+	}
+	/* The old words are current again: no longer gone. */
+	for (size_t i = 0; i < keep_words.n; i++)
+		for (size_t k = 0; k < M.gone.n; k++)
+			if (strcmp(M.gone.v[k], keep_words.v[i]) == 0) {
+				free(M.gone.v[k]);
+				M.gone.v[k] = M.gone.v[--M.gone.n];
+				break;
+			}
+	assert_index_is_tree();
+	ns_strv_clear(&keep_paths);
+	ns_strv_clear(&keep_words);
+	free(from);
+	free(to);
+	free(outside);
+	free(back);
+}
+
+static void test_ignore_rules_and_links(void **state)
+{
+	static const char *const opts[] = {"--ignore", "*.draft",
+	                                   "--ignore", "private/*", NULL};
+	start_daemon_with(opts);
+	model_write("desk/real.txt", false);
+	/* None of these is ever indexed. */
+	static const char *const ignored[] = {
+		".hidden.txt", "desk/.x.swp", "desk/notes.txt~", "desk/#auto#",
+		"desk/upload.part", "desk/x.tmp", "desk/4913", "desk/~$lock.docx",
+		"desk/story.draft", "private/secret.txt", ".git/config",
+	};
+	for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++)
+		put_file(ignored[i], "Ignored\n\nzzignoredword body\n");
+	/* Symbolic links are not followed, and a loop hangs nothing. */
+	char *loop = abs_path("desk/loop"), *file_link = abs_path("desk/link.txt");
+	char *target = abs_path("desk/real.txt");
+	assert_int_equal(symlink("..", loop), 0);
+	assert_int_equal(symlink(target, file_link), 0);
+	free(loop);
+	free(file_link);
+	free(target);
+	assert_index_is_tree();
+	json_t *r = search("zzignoredword");
+	assert_int_equal(nhits(r), 0);
+	json_decref(r);
+	/* Waiting on an ignored name is refused, with the reason. */
+	struct client c;
+	assert_true(client_open(&c));
+	r = ask(&c, "{\"op\":\"wait\",\"path\":\"desk/x.tmp\"}\n");
+	assert_false(json_is_true(json_object_get(r, "ok")));
+	assert_non_null(strstr(json_string_value(json_object_get(
+		json_object_get(r, "error"), "message")), "ignored"));
+	json_decref(r);
+	client_close(&c);
+	/* The same tree after a restart: still only the real file. */
+	assert_int_equal(stop_daemon(), 0);
+	start_daemon_with(opts);
+	assert_index_is_tree();
+}
+
+static void test_half_written_file(void **state)
+{
+	start_daemon();
+	/* A writer that keeps the file open: nothing is indexed until it
+	 * closes, then the whole content is. */
+	char *path = abs_path("slow.txt");
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	const char *part1 = "Slow article\n\nzqhalfone ";
+	assert_int_equal(write(fd, part1, strlen(part1)), (ssize_t)strlen(part1));
+	sleep_ms(200); /* well past the commit delay */
+	json_t *r = search("zqhalfone");
+	assert_int_equal(nhits(r), 0);
+	json_decref(r);
+	const char *part2 = "zqhalftwo.\n";
+	assert_int_equal(write(fd, part2, strlen(part2)), (ssize_t)strlen(part2));
+	close(fd);
+	free(path);
+	json_decref(wait_for("slow.txt"));
+	r = search("zqhalfone zqhalftwo");
+	assert_int_equal(nhits(r), 1);
+	json_decref(r);
+}
+
+/* ---- restarts and crashes ---- */
+
+static void test_restart_reconciles(void **state)
+{
+	for (int i = 0; i < 30; i++) {
+		char rel[32];
+		snprintf(rel, sizeof rel, "d%d/f%d.txt", i % 4, i);
+		model_write(rel, false);
+	}
+	sleep_ms(2100); /* past the racy-clean window: a stat will vouch */
+	start_daemon();
+	assert_index_is_tree();
+	assert_int_equal(stop_daemon(), 0);
+
+	/* While it is down: change, delete, add, rename. */
+	model_write("d0/f0.txt", false);
+	model_write("d1/f1.txt", true);
+	char *p = abs_path("d2/f2.txt");
+	unlink(p);
+	free(p);
+	model_forget((size_t)model_find("d2/f2.txt"));
+	model_write("new/fresh.txt", false);
+	sleep_ms(2100); /* older than the racy-clean window */
+	start_daemon();
+	assert_index_is_tree();
+	/* The unchanged files cost a stat: none was read again. */
+	json_t *st = status();
+	assert_int_equal(json_integer_value(json_object_get(st, "indexed")), 3);
+	assert_int_equal(json_integer_value(json_object_get(st, "unchanged")), 27);
+	assert_int_equal(json_integer_value(json_object_get(st, "same_content")), 0);
+	json_decref(st);
+}
+
+static void test_kill9_during_bulk_indexing(void **state)
+{
+	for (int i = 0; i < 1500; i++) {
+		char rel[32];
+		snprintf(rel, sizeof rel, "bulk%d/f%d.txt", i % 7, i);
+		model_write(rel, false);
+	}
+	static const long pauses_ms[] = {40, 150, 90, 260};
+	for (size_t round = 0; round < sizeof pauses_ms / sizeof *pauses_ms;
+	     round++) {
+		spawn_daemon(NULL);
+		sleep_ms(pauses_ms[round]);
+		/* Change things under it, then pull the plug. */
+		for (int k = 0; k < 20; k++) {
+			char rel[32];
+			snprintf(rel, sizeof rel, "bulk%u/f%u.txt", rnd(7), rnd(1500));
+			if (model_find(rel) >= 0)
+				model_write(rel, k % 2);
+		}
+		kill_daemon();
+		if (round == 1) {
+			/* And while it is down. */
+			for (int k = 0; k < 30; k++) {
+				long i = (long)rnd((unsigned)M.paths.n);
+				char *path = abs_path(M.paths.v[i]);
+				unlink(path);
+				free(path);
+				model_forget((size_t)i);
+			}
+		}
+	}
+	start_daemon();
+	assert_index_is_tree();
+}
+
+/* ---- torture ---- */
+
+static void random_op(void)
+{
+	static const char *const dirs[] = {"a", "b", "c", "a/x", "b/y"};
+	unsigned op = rnd(100);
+	char rel[64];
+	if (M.paths.n < 20 || op < 30) {             /* create */
+		snprintf(rel, sizeof rel, "%s/n%u.txt", dirs[rnd(5)], M.next);
+		model_write(rel, false);
+	} else if (op < 50) {                        /* modify */
+		model_write(M.paths.v[rnd((unsigned)M.paths.n)], false);
+	} else if (op < 65) {                        /* atomic save */
+		model_write(M.paths.v[rnd((unsigned)M.paths.n)], true);
+	} else if (op < 80) {                        /* rename a file */
+		size_t i = rnd((unsigned)M.paths.n);
+		snprintf(rel, sizeof rel, "%s/r%u.txt", dirs[rnd(5)], M.next++);
+		char *from = abs_path(M.paths.v[i]), *to = abs_path(rel);
+		for (size_t k = strlen(E.tree) + 1; to[k]; k++)
+			if (to[k] == '/') {
+				to[k] = '\0';
+				mkdir(to, 0755);
+				to[k] = '/';
+			}
+		assert_int_equal(rename(from, to), 0);
+		free(from);
+		free(to);
+		free(M.paths.v[i]);
+		M.paths.v[i] = strdup(rel);
+	} else if (op < 95) {                        /* delete */
+		size_t i = rnd((unsigned)M.paths.n);
+		char *path = abs_path(M.paths.v[i]);
+		assert_int_equal(unlink(path), 0);
+		free(path);
+		model_forget(i);
+	} else {                                     /* move a directory */
+		const char *from_dir = dirs[rnd(3)];
+		char tmp[32];
+		snprintf(tmp, sizeof tmp, "tmpdir%u", M.next++);
+		char *from = abs_path(from_dir), *to = abs_path(tmp);
+		if (rename(from, to) == 0) {
+			/* ... and back: every file under it moves twice. */
+			assert_int_equal(rename(to, from), 0);
+		}
+		free(from);
+		free(to);
+	}
+}
+
+static void test_torture(void **state)
+{
+	start_daemon();
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 1500; i++)
+			random_op();
+		assert_index_is_tree();
+	}
+}
+
+/* ---- the kernel's limits, for real ---- */
+
+static long read_sysctl(const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof path, "/proc/sys/fs/inotify/%s", name);
+	FILE *f = fopen(path, "r");
+	long v = -1;
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static bool write_sysctl(const char *name, long v)
+{
+	char path[128];
+	snprintf(path, sizeof path, "/proc/sys/fs/inotify/%s", name);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return false;
+	bool ok = fprintf(f, "%ld\n", v) > 0;
+	return fclose(f) == 0 && ok;
+}
+
+static void test_queue_overflow(void **state)
+{
+	long old = read_sysctl("max_queued_events");
+	if (old < 0 || !write_sysctl("max_queued_events", 16)) {
+		fprintf(stderr, "cannot set max_queued_events here (not root?)\n");
+		skip();
+	}
+	/* The queue size is taken when the daemon creates its instance. */
+	spawn_daemon(NULL);
+	json_t *st = NULL;
+	for (int i = 0; i < 3000 && !st; i++) {
+		st = status();
+		if (!st)
+			sleep_ms(10);
+	}
+	write_sysctl("max_queued_events", old);
+	json_decref(st);
+	wait_ready();
+	/* Far more events than 16 while the daemon is stopped: the kernel
+	 * must drop some and say so.  (In a directory already watched: a
+	 * new one has no watch, hence no events, until the daemon runs.) */
+	model_write("burst/first.txt", false);
+	json_decref(wait_for("burst/first.txt"));
+	kill(E.pid, SIGSTOP);
+	for (int i = 0; i < 400; i++) {
+		char rel[32];
+		snprintf(rel, sizeof rel, "burst/f%d.txt", i);
+		model_write(rel, false);
+	}
+	kill(E.pid, SIGCONT);
+	assert_index_is_tree();
+	st = status();
+	assert_true(json_integer_value(json_object_get(st, "overflows")) >= 1);
+	json_decref(st);
+	/* Deletions lost in an overflow are found by its rescan too. */
+	kill(E.pid, SIGSTOP);
+	for (int i = 0; i < 200; i++) {
+		char rel[32];
+		snprintf(rel, sizeof rel, "burst/f%d.txt", i);
+		remove_file(rel);
+		model_forget((size_t)model_find(rel));
+	}
+	model_write("burst/late.txt", false);
+	kill(E.pid, SIGCONT);
+	assert_index_is_tree();
+	st = status();
+	assert_true(json_integer_value(json_object_get(st, "overflows")) >= 2);
+	json_decref(st);
+}
+
+static void test_watch_limit(void **state)
+{
+	for (int i = 0; i < 12; i++) {
+		char rel[32];
+		snprintf(rel, sizeof rel, "w%d/sub/f%d.txt", i, i);
+		model_write(rel, false);
+	}
+	long old = read_sysctl("max_user_watches");
+	if (old < 0 || !write_sysctl("max_user_watches", 1)) {
+		fprintf(stderr, "cannot set max_user_watches here (not root?)\n");
+		skip();
+	}
+	spawn_daemon(fast_rescan);
+	json_t *st = NULL;
+	for (int i = 0; i < 3000; i++) {
+		st = status();
+		if (st && json_is_true(json_object_get(st, "ready")))
+			break;
+		json_decref(st);
+		st = NULL;
+		sleep_ms(10);
+	}
+	/* Every directory is over the limit, and said to be. */
+	bool over = st && json_integer_value(json_object_get(st, "unwatched")) > 0;
+	json_decref(st);
+	if (!over) {
+		write_sysctl("max_user_watches", old);
+		fail_msg("no directory was left unwatched");
+	}
+	/* Changes there are still found, by the periodic rescan alone. */
+	model_write("w3/sub/late.txt", false);
+	char *p = abs_path("w5/sub/f5.txt");
+	unlink(p);
+	free(p);
+	model_forget((size_t)model_find("w5/sub/f5.txt"));
+	json_t *r = NULL;
+	for (int i = 0; i < 500; i++) {
+		r = search(M.words.v[model_find("w3/sub/late.txt")]);
+		if (nhits(r) == 1)
+			break;
+		json_decref(r);
+		r = NULL;
+		sleep_ms(10);
+	}
+	write_sysctl("max_user_watches", old);
+	if (!r)
+		fail_msg("a file in an unwatched directory was not found within 5 s");
+	json_decref(r);
+	assert_index_is_tree();
+	/* With watches available again, the next rescan watches them all. */
+	for (int i = 0; i < 500; i++) {
+		st = status();
+		json_int_t n = json_integer_value(json_object_get(st, "unwatched"));
+		json_decref(st);
+		if (n == 0)
+			break;
+		sleep_ms(10);
+	}
+	st = status();
+	assert_int_equal(json_integer_value(json_object_get(st, "unwatched")), 0);
+	json_decref(st);
+	model_write("w7/sub/after.txt", false);
+	json_decref(wait_hits(M.words.v[M.words.n - 1], 1));
+	assert_index_is_tree();
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_read_your_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renames_and_atomic_saves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_directories_move, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ignore_rules_and_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_half_written_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_reconciles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill9_during_bulk_indexing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torture, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_limit, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("fresh", tests, NULL, NULL);
+}
