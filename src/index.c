@@ -17,22 +17,10 @@
 
 #include <xxhash.h>
 
+#include "jobq.h"
 #include "nsearch/log.h"
 #include "nsearch/pathmap.h"
 #include "nsearch/schema.h"
-
-enum job_op {
-	JOB_PUT,          /* a file changed: read it */
-	JOB_PUT_SCANNED,  /* a scan found it: an unchanged stat is enough */
-	JOB_REMOVE, JOB_REMOVE_TREE, JOB_PRUNE, JOB_BARRIER,
-};
-
-struct job {
-	struct job *next;
-	enum job_op op;
-	uint64_t gen;     /* scan generation when queued (JOB_PRUNE: its scan's) */
-	char path[];
-};
 
 /* What the index knows of a file it holds: stored in the document's
  * NS_SLOT_FILE value and kept in memory by path (writer thread only). */
@@ -48,7 +36,10 @@ struct ns_indexer {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t wake;
-	struct job *head, *tail;   /* FIFO of pending work, under mu */
+	jobq_t *q;                 /* pending work, under mu */
+	uint64_t passed_upto;      /* barriers 1..passed_upto passed, under mu */
+	uint64_t *passed;          /* and these beyond it, under mu */
+	size_t npassed;
 	bool stopping;             /* under mu */
 	uint64_t barriers_queued;  /* under mu */
 	uint64_t gen;              /* scan generations issued, under mu */
@@ -186,30 +177,21 @@ static ns_status_t enqueue(ns_indexer_t *ix, enum job_op op, const char *path,
 		return NS_ERR_NOMEM;
 	j->next = NULL;
 	j->op = op;
+	j->barrier = 0;
 	memcpy(j->path, path, len + 1);
 
 	pthread_mutex_lock(&ix->mu);
 	j->gen = op == JOB_PRUNE && seq ? *seq : ix->gen;
-	/* The same request twice in a row (an editor's burst of writes) is
-	 * one piece of work. */
-	if (op != JOB_BARRIER && op != JOB_PRUNE && ix->tail && ix->tail->op == op &&
-	    strcmp(ix->tail->path, path) == 0) {
-		pthread_mutex_unlock(&ix->mu);
-		free(j);
-		return NS_OK;
+	if (op == JOB_BARRIER || op == JOB_BARRIER_PATH)
+		j->barrier = ++ix->barriers_queued;
+	uint64_t barrier = j->barrier;
+	if (jobq_push(ix->q, j)) {
+		if (barrier && seq)
+			*seq = barrier;
+		else if (op != JOB_PRUNE && !barrier)
+			ix->stats.queued++;
+		pthread_cond_signal(&ix->wake);
 	}
-	if (ix->tail)
-		ix->tail->next = j;
-	else
-		ix->head = j;
-	ix->tail = j;
-	if (op == JOB_BARRIER) {
-		if (seq)
-			*seq = ++ix->barriers_queued;
-	} else if (op != JOB_PRUNE) {
-		ix->stats.queued++;
-	}
-	pthread_cond_signal(&ix->wake);
 	pthread_mutex_unlock(&ix->mu);
 	return NS_OK;
 }
@@ -251,6 +233,47 @@ ns_status_t ns_indexer_prune(ns_indexer_t *ix, const char *reldir,
 ns_status_t ns_indexer_barrier(ns_indexer_t *ix, uint64_t *seq)
 {
 	return enqueue(ix, JOB_BARRIER, "", seq);
+}
+
+ns_status_t ns_indexer_barrier_path(ns_indexer_t *ix, const char *relpath,
+                                    uint64_t *seq)
+{
+	return enqueue(ix, JOB_BARRIER_PATH, relpath, seq);
+}
+
+/* Record barrier B as passed; the caller holds mu. */
+static void mark_passed(ns_indexer_t *ix, uint64_t b)
+{
+	if (b == ix->passed_upto + 1) {
+		ix->passed_upto = b;
+		/* Barriers that passed ahead of it may now join the run. */
+		for (bool more = true; more;) {
+			more = false;
+			for (size_t i = 0; i < ix->npassed; i++)
+				if (ix->passed[i] == ix->passed_upto + 1) {
+					ix->passed_upto++;
+					ix->passed[i] = ix->passed[--ix->npassed];
+					more = true;
+					break;
+				}
+		}
+		return;
+	}
+	uint64_t *p = realloc(ix->passed, (ix->npassed + 1) * sizeof *p);
+	if (!p)
+		return; /* its waiter times out; nothing is lost */
+	ix->passed = p;
+	ix->passed[ix->npassed++] = b;
+}
+
+bool ns_indexer_barrier_passed(ns_indexer_t *ix, uint64_t b)
+{
+	pthread_mutex_lock(&ix->mu);
+	bool passed = b <= ix->passed_upto;
+	for (size_t i = 0; !passed && i < ix->npassed; i++)
+		passed = ix->passed[i] == b;
+	pthread_mutex_unlock(&ix->mu);
+	return passed;
 }
 
 void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out)
@@ -695,16 +718,20 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&ix->mu);
 	for (;;) {
 		bool timed_out = false;
-		while (!ix->head && !ix->stopping && !timed_out) {
+		struct job *j = NULL;
+		while (!ix->stopping && !timed_out && !(j = jobq_pop(ix->q))) {
 			if (pending)
 				timed_out = pthread_cond_timedwait(&ix->wake, &ix->mu,
 				                                   &deadline) == ETIMEDOUT;
 			else
 				pthread_cond_wait(&ix->wake, &ix->mu);
 		}
-		if (ix->stopping)
+		if (ix->stopping) {
+			if (j)
+				jobq_push(ix->q, j); /* counted among the dropped */
 			break;
-		if (timed_out && pending) {
+		}
+		if (!j) { /* timed out with changes pending */
 			pthread_mutex_unlock(&ix->mu);
 			commit(ix);
 			notify(ix);
@@ -712,13 +739,8 @@ static void *writer_main(void *arg)
 			pthread_mutex_lock(&ix->mu);
 			continue;
 		}
-		struct job *j = ix->head;
-		if (!j)
-			continue;
-		ix->head = j->next;
-		if (!ix->head)
-			ix->tail = NULL;
-		if (j->op != JOB_BARRIER && j->op != JOB_PRUNE)
+		if (j->op != JOB_BARRIER && j->op != JOB_BARRIER_PATH &&
+		    j->op != JOB_PRUNE)
 			ix->stats.queued--;
 		pthread_mutex_unlock(&ix->mu);
 
@@ -732,10 +754,14 @@ static void *writer_main(void *arg)
 		case JOB_REMOVE_TREE: changed = remove_tree(ix, j->path); break;
 		case JOB_PRUNE: changed = prune(ix, j->path, j->gen); break;
 		case JOB_BARRIER:
+		case JOB_BARRIER_PATH:
 			if (pending)
 				commit(ix);
 			pending = 0;
-			count(ix, &ix->stats.barriers, 1);
+			pthread_mutex_lock(&ix->mu);
+			ix->stats.barriers++;
+			mark_passed(ix, j->barrier);
+			pthread_mutex_unlock(&ix->mu);
 			notify(ix);
 			break;
 		}
@@ -775,13 +801,15 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 	ix->parse.default_language = opts->default_language;
 	ix->problems = ns_problems_new();
 	ix->files = ns_pathmap_new();
+	ix->q = jobq_new();
 	snprintf(ix->meta_tag, sizeof ix->meta_tag, "%d:%.15s", NS_INDEX_LAYOUT,
 	         opts->default_language ? opts->default_language : "en");
 	ix->on_commit = opts->on_commit;
 	ix->ctx = opts->ctx;
-	if (!ix->root || !ix->problems || !ix->files) {
+	if (!ix->root || !ix->problems || !ix->files || !ix->q) {
 		ns_problems_free(ix->problems);
 		ns_pathmap_free(ix->files);
+		jobq_free(ix->q);
 		free(ix->root);
 		free(ix);
 		return NS_ERR_NOMEM;
@@ -810,6 +838,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 	if (xst != NSX_OK) {
 		ns_problems_free(ix->problems);
 		ns_pathmap_free(ix->files);
+		jobq_free(ix->q);
 		free(ix->root);
 		free(ix);
 		return NS_ERR_INDEX;
@@ -832,6 +861,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		pthread_mutex_destroy(&ix->mu);
 		ns_problems_free(ix->problems);
 		ns_pathmap_free(ix->files);
+		jobq_free(ix->q);
 		free(ix->root);
 		free(ix);
 		return NS_ERR_IO;
@@ -850,12 +880,7 @@ void ns_indexer_stop(ns_indexer_t *ix)
 	pthread_mutex_unlock(&ix->mu);
 	pthread_join(ix->thread, NULL);
 
-	size_t dropped = 0;
-	for (struct job *j = ix->head, *next; j; j = next) {
-		next = j->next;
-		free(j);
-		dropped++;
-	}
+	size_t dropped = jobq_free(ix->q);
 	if (dropped)
 		ns_log(NS_LOG_NOTICE, LOG_MOD,
 		       "stopped with %zu paths queued; the next start rescans",
@@ -866,6 +891,7 @@ void ns_indexer_stop(ns_indexer_t *ix)
 	ns_problems_free(ix->problems);
 	ns_pathmap_free(ix->files);
 	ns_strv_clear(&ix->unstemmed);
+	free(ix->passed);
 	free(ix->root);
 	free(ix);
 }

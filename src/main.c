@@ -116,7 +116,8 @@ static void on_committed(uv_async_t *h)
 	ns_server_committed(d->server);
 	ns_indexer_stats_t st;
 	ns_indexer_stats(d->ix, &st);
-	if (!d->ready && d->ready_barrier && st.barriers >= d->ready_barrier) {
+	if (!d->ready && d->ready_barrier &&
+	    ns_indexer_barrier_passed(d->ix, d->ready_barrier)) {
 		d->ready = true;
 		ns_log(NS_LOG_NOTICE, LOG_MOD,
 		       "ready: %llu articles in the index (revision %llu, %llu "
@@ -138,12 +139,10 @@ static uint64_t revision_of(void *ctx)
 	return st.revision;
 }
 
-static uint64_t barriers_passed(void *ctx)
+static bool barrier_passed(void *ctx, uint64_t barrier)
 {
 	struct daemon *d = ctx;
-	ns_indexer_stats_t st;
-	ns_indexer_stats(d->ix, &st);
-	return st.barriers;
+	return ns_indexer_barrier_passed(d->ix, barrier);
 }
 
 /* Every change made before the request is on its way once the kernel's
@@ -160,9 +159,11 @@ static ns_status_t wait_begin(void *ctx, const char *path, uint64_t *barrier,
 		return NS_ERR_INVALID;
 	}
 	ns_watch_drain(d->watch);
-	ns_status_t st = path ? ns_indexer_put(d->ix, path) : NS_OK;
+	if (!path)
+		return ns_indexer_barrier(d->ix, barrier);
+	ns_status_t st = ns_indexer_put(d->ix, path);
 	if (st == NS_OK)
-		st = ns_indexer_barrier(d->ix, barrier);
+		st = ns_indexer_barrier_path(d->ix, path, barrier);
 	return st;
 }
 
@@ -561,7 +562,7 @@ static int run(struct options *opts)
 	ns_server_handlers_t handlers = {
 		.searcher = d.searcher, .status = status_of,
 		.problems = ns_indexer_problems(d.ix), .revision = revision_of,
-		.wait_begin = wait_begin, .barriers_passed = barriers_passed,
+		.wait_begin = wait_begin, .barrier_passed = barrier_passed,
 		.path_state = path_state, .ctx = &d,
 	};
 	ns_watch_opts_t wopts = {

@@ -288,13 +288,12 @@ static void check_waits(ns_server_t *s, bool timers_too)
 {
 	if (!s->waiters)
 		return;
-	uint64_t passed = s->h.barriers_passed(s->h.ctx);
 	unsigned long long now = ns_now_ms();
 	for (struct conn *c = s->conns, *next; c; c = next) {
 		next = c->next; /* finish_wait may close C, never free it here */
 		if (!c->waiting || c->closing)
 			continue;
-		if (passed >= c->wait_barrier)
+		if (s->h.barrier_passed(s->h.ctx, c->wait_barrier))
 			finish_wait(c, NULL, NULL);
 		else if (timers_too && now >= c->wait_deadline_ms) {
 			char msg[128];

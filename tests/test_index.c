@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "jobq.h"
 #include "nsearch/index.h"
 #include "nsearch/query.h"
 #include "testutil.h"
@@ -37,9 +38,7 @@ static void sync_writer(ns_indexer_t *ix)
 	uint64_t seq = 0;
 	assert_int_equal(ns_indexer_barrier(ix, &seq), NS_OK);
 	for (int i = 0; i < 2000; i++) {
-		ns_indexer_stats_t st;
-		ns_indexer_stats(ix, &st);
-		if (st.barriers >= seq)
+		if (ns_indexer_barrier_passed(ix, seq))
 			return;
 		nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
 	}
@@ -246,9 +245,68 @@ static void test_bad_query_and_idterm(void **state)
 	assert_int_equal(ns_index_idterm("", buf, sizeof buf), NS_ERR_TOO_LARGE);
 }
 
+static struct job *job(enum job_op op, const char *path)
+{
+	struct job *j = calloc(1, sizeof *j + strlen(path) + 1);
+	j->op = op;
+	strcpy(j->path, path);
+	return j;
+}
+
+static void expect_pop(jobq_t *q, enum job_op op, const char *path)
+{
+	struct job *j = jobq_pop(q);
+	assert_non_null(j);
+	if (j->op != op || strcmp(j->path, path) != 0)
+		fail_msg("popped %d %s, expected %d %s", j->op, j->path, op, path);
+	free(j);
+}
+
+/* The writer's queue: directories served in turn, fences in order. */
+static void test_queue_is_fair(void **state)
+{
+	jobq_t *q = jobq_new();
+	for (int i = 0; i < 5; i++) {
+		char p[32];
+		snprintf(p, sizeof p, "bulk/f%d.txt", i);
+		assert_true(jobq_push(q, job(JOB_PUT, p)));
+	}
+	assert_true(jobq_push(q, job(JOB_PUT, "desk/save.txt")));
+	/* A repeat of a lane's last job is one piece of work. */
+	assert_false(jobq_push(q, job(JOB_PUT, "desk/save.txt")));
+	assert_true(jobq_push(q, job(JOB_REMOVE, "desk/old.txt")));
+	/* The editor's save comes second, not sixth. */
+	expect_pop(q, JOB_PUT, "bulk/f0.txt");
+	expect_pop(q, JOB_PUT, "desk/save.txt");
+	expect_pop(q, JOB_PUT, "bulk/f1.txt");
+	expect_pop(q, JOB_REMOVE, "desk/old.txt");
+	/* A fence waits for everything before it, and holds back what
+	 * comes after it. */
+	assert_true(jobq_push(q, job(JOB_REMOVE_TREE, "bulk")));
+	assert_true(jobq_push(q, job(JOB_PUT, "bulk/f9.txt")));
+	assert_true(jobq_push(q, job(JOB_PUT, "desk/after.txt")));
+	expect_pop(q, JOB_PUT, "bulk/f2.txt");
+	expect_pop(q, JOB_PUT, "bulk/f3.txt");
+	expect_pop(q, JOB_PUT, "bulk/f4.txt");
+	expect_pop(q, JOB_REMOVE_TREE, "bulk");
+	struct job *a = jobq_pop(q), *b = jobq_pop(q);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true((strcmp(a->path, "bulk/f9.txt") == 0 &&
+	             strcmp(b->path, "desk/after.txt") == 0) ||
+	            (strcmp(b->path, "bulk/f9.txt") == 0 &&
+	             strcmp(a->path, "desk/after.txt") == 0));
+	free(a);
+	free(b);
+	assert_null(jobq_pop(q));
+	assert_true(jobq_push(q, job(JOB_PUT, "x.txt")));
+	assert_int_equal(jobq_free(q), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_queue_is_fair),
 		cmocka_unit_test_setup_teardown(test_index_and_find, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_remove_and_vanished, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_file_counted, setup, teardown),

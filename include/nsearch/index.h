@@ -74,9 +74,16 @@ ns_status_t ns_indexer_prune(ns_indexer_t *ix, const char *reldir,
                              uint64_t gen);
 
 /* Queue a barrier: when the writer reaches it, everything queued before it
- * has been written and committed; it then counts it in stats.barriers and
- * calls on_commit.  *SEQ (if not NULL) gets its number, counted from 1. */
+ * has been written and committed; it then calls on_commit.  *SEQ (if not
+ * NULL) gets its number, counted from 1. */
 ns_status_t ns_indexer_barrier(ns_indexer_t *ix, uint64_t *seq);
+/* The same for one path: passed once the work queued for RELPATH before it
+ * is written and committed, without waiting for other directories' (the
+ * writer serves directories in turn; see jobq.h). */
+ns_status_t ns_indexer_barrier_path(ns_indexer_t *ix, const char *relpath,
+                                    uint64_t *seq);
+/* Has barrier SEQ passed?  (Barriers may pass out of order.) */
+bool ns_indexer_barrier_passed(ns_indexer_t *ix, uint64_t seq);
 
 void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out);
 

@@ -23,8 +23,8 @@ typedef struct {
 	 * with WHY when PATH can never be indexed (an ignored name). */
 	ns_status_t (*wait_begin)(void *ctx, const char *path, uint64_t *barrier,
 	                          char *why, size_t why_size);
-	/* Barriers the writer has passed (loop thread). */
-	uint64_t (*barriers_passed)(void *ctx);
+	/* Has the writer passed BARRIER? (loop thread) */
+	bool (*barrier_passed)(void *ctx, uint64_t barrier);
 	/* After the barrier: what PATH is now, "indexed", "partial",
 	 * "skipped" or "removed", and why for the middle two (into REASON). */
 	const char *(*path_state)(void *ctx, const char *path, char *reason,

@@ -1,66 +1,217 @@
 #!/usr/bin/env python3
-"""Freshness benchmark: how long from a file written (or deleted) in the tree
-to the search that finds (or no longer finds) it, through the real socket.
+"""Freshness and reconciliation benchmark, through the real socket.
 
-usage: tests/bench/freshness.py BUILD_DIR [ROUNDS]
-Starts its own nsearchd on a copy of tests/sample-tree in a temporary
-directory, prints p50/p95/max in milliseconds, and stops the daemon.
+usage: tests/bench/freshness.py BUILD_DIR [--probes N] [--bulk N]
+                                [--reconcile N] [--corpus DIR]
+
+Starts its own nsearchd on a temporary tree and prints:
+
+1. idle freshness: for N probe files (default 300), the time from the
+   writer's close() to the first search that finds the new content, and
+   from unlink() to the first search that no longer finds it;
+2. freshness under load: the same for probes written while another process
+   writes a bulk load of --bulk files (default 5000) as fast as it can;
+3. reconciliation: a tree of --reconcile files (default 100000) is indexed,
+   the daemon stopped and started again, and the time from start to ready
+   (every file checked against the index, none changed) is measured.
+
+Article text for the bulk and reconciliation trees comes from the Reuters
+corpus in --corpus (../shared/corpora, unpacked; see its README) when
+given, else it is generated.  Nothing is written inside the repository.
 """
-import json, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
 
-build = sys.argv[1] if len(sys.argv) > 1 else "build"
-rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 50
-here = os.path.dirname(os.path.abspath(__file__))
-tmp = tempfile.mkdtemp(prefix="nsearch-fresh-")
-tree, sock = os.path.join(tmp, "articles"), os.path.join(tmp, "s.sock")
-shutil.copytree(os.path.join(here, "..", "sample-tree"), tree)
-daemon = subprocess.Popen([os.path.join(build, "src", "nsearchd"), "--articles", tree,
-                           "--index", os.path.join(tmp, "index"), "--socket", sock,
-                           "--log-level", "warning"])
+ap = argparse.ArgumentParser()
+ap.add_argument("build")
+ap.add_argument("--probes", type=int, default=300)
+ap.add_argument("--bulk", type=int, default=5000)
+ap.add_argument("--reconcile", type=int, default=100000)
+ap.add_argument("--corpus")
+args = ap.parse_args()
 
-def ask(req):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(sock)
-    s.sendall((json.dumps(req) + "\n").encode())
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    s.close()
-    return json.loads(buf)
+tmp = tempfile.mkdtemp(prefix="nsearch-bench-")
+nsearchd = os.path.join(args.build, "src", "nsearchd")
+
+
+def texts():
+    """An endless supply of article texts."""
+    if args.corpus:
+        d = os.path.join(args.corpus, "articles")
+        names = sorted(os.listdir(d))
+        while True:
+            for n in names:
+                with open(os.path.join(d, n), encoding="utf-8") as f:
+                    yield f.read()
+    i = 0
+    words = ("harbour council budget river ferry election tram school "
+             "market storm bridge hospital port wind grain").split()
+    while True:
+        body = " ".join(words[(i * 7 + k) % len(words)] for k in range(300))
+        yield f"Generated article {i}\n\n{body}.\n"
+        i += 1
+
+
+class Daemon:
+    def __init__(self, tree, index, sock, extra=()):
+        self.sock = sock
+        self.t0 = time.monotonic()
+        self.p = subprocess.Popen([nsearchd, "--articles", tree, "--index",
+                                   index, "--socket", sock,
+                                   "--log-level", "warning", *extra])
+
+    def ask(self, req, conn=None):
+        s = conn or socket.socket(socket.AF_UNIX)
+        if not conn:
+            s.connect(self.sock)
+        s.sendall((json.dumps(req) + "\n").encode())
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            buf += chunk
+        if not conn:
+            s.close()
+        return json.loads(buf)
+
+    def wait_ready(self, limit=3600):
+        deadline = time.monotonic() + limit
+        while True:
+            try:
+                st = self.ask({"op": "status"})
+                if st["ready"]:
+                    return time.monotonic() - self.t0, st
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                sys.exit("nsearchd was not ready in time")
+            time.sleep(0.005)
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        self.p.wait(timeout=600)
+
+
+def probe_latencies(d, tree, n, tag):
+    """Write N probe files one by one; time close() -> found and
+    unlink() -> gone, polling the socket on one connection."""
+    conn = socket.socket(socket.AF_UNIX)
+    conn.connect(d.sock)
+    found, gone = [], []
+    os.makedirs(os.path.join(tree, "probes"), exist_ok=True)
+    for i in range(n):
+        word = "zq%sprb%dx" % (tag, i)
+        path = os.path.join(tree, "probes", "%s%d.txt" % (tag, i))
+        with open(path, "w") as f:
+            f.write("Probe %d\n\nA body that carries %s.\n" % (i, word))
+        t0 = time.monotonic()           # the file is closed here
+        while not d.ask({"op": "search", "q": word}, conn)["hits"]:
+            time.sleep(0.0005)
+        found.append((time.monotonic() - t0) * 1000)
+        os.unlink(path)
+        t0 = time.monotonic()
+        while d.ask({"op": "search", "q": word}, conn)["hits"]:
+            time.sleep(0.0005)
+        gone.append((time.monotonic() - t0) * 1000)
+    conn.close()
+    return found, gone
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100.0 * len(xs))) - 1)]
+
+
+def report(name, xs):
+    print("  %-28s n=%4d p50=%7.1f ms  p99=%7.1f ms  max=%7.1f ms" %
+          (name, len(xs), statistics.median(xs), pct(xs, 99), max(xs)))
+
+
+def write_tree(root, n, gen, prefix):
+    for i in range(n):
+        d = os.path.join(root, "%s%03d" % (prefix, i // 1000))
+        if i % 1000 == 0:
+            os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "a%06d.txt" % i), "w") as f:
+            f.write(next(gen))
+
 
 try:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if ask({"op": "status"})["ready"]:
-                break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            sys.exit("nsearchd was not ready within 30 s")
-        time.sleep(0.01)
-    added, deleted = [], []
-    for i in range(rounds):
-        word, path = f"freshness{i}probe", os.path.join(tree, f"probe{i}.txt")
+    gen = texts()
+    print("nsearchd freshness benchmark (%s, %d cores)" %
+          (subprocess.run([nsearchd, "--version"], capture_output=True,
+                          text=True).stdout.strip(), os.cpu_count()))
+
+    # 1 and 2: a small tree, probes idle and under a bulk load.
+    tree = os.path.join(tmp, "fresh")
+    os.makedirs(tree)
+    write_tree(tree, 200, gen, "base")
+    d = Daemon(tree, os.path.join(tmp, "fresh-index"),
+               os.path.join(tmp, "fresh.sock"))
+    d.wait_ready()
+    print("freshness, idle:")
+    found, gone = probe_latencies(d, tree, args.probes, "i")
+    report("close() -> found", found)
+    report("unlink() -> gone", gone)
+
+    bulk_done = []
+
+    def bulk():
         t0 = time.monotonic()
-        with open(path, "w") as f:
-            f.write(f"Probe {i}\n\nA body that carries {word}.\n")
-        while not ask({"op": "search", "q": word})["hits"]:
-            time.sleep(0.001)
-        added.append((time.monotonic() - t0) * 1000)
+        write_tree(os.path.join(tree, "bulk"), args.bulk, gen, "b")
+        bulk_done.append(time.monotonic() - t0)
+
+    th = threading.Thread(target=bulk)
+    th.start()
+    t0 = time.monotonic()
+    found, gone = [], []
+    # Probe while the load is written and until the writer has drained it.
+    while th.is_alive() or d.ask({"op": "status"})["queued"] > 0:
+        f, g = probe_latencies(d, tree, 1, "l%d" % len(found))
+        found += f
+        gone += g
+    th.join()
+    w = d.ask({"op": "wait", "timeout_ms": 600000})
+    drained = time.monotonic() - t0
+    print("freshness during a bulk load of %d files (written in %.1f s, "
+          "all searchable after %.1f s):" % (args.bulk, bulk_done[0], drained))
+    report("close() -> found", found)
+    report("unlink() -> gone", gone)
+    d.stop()
+
+    # 3: reconciliation of a large unchanged tree.
+    if args.reconcile:
+        big = os.path.join(tmp, "big")
         t0 = time.monotonic()
-        os.unlink(path)
-        while ask({"op": "search", "q": word})["hits"]:
-            time.sleep(0.001)
-        deleted.append((time.monotonic() - t0) * 1000)
-    for name, xs in (("write -> found", added), ("delete -> gone", deleted)):
-        xs.sort()
-        print(f"{name}: n={len(xs)} p50={statistics.median(xs):.1f} ms "
-              f"p95={xs[int(len(xs) * 0.95) - 1]:.1f} ms max={xs[-1]:.1f} ms")
+        write_tree(big, args.reconcile, gen, "r")
+        print("reconciliation: %d files written in %.1f s" %
+              (args.reconcile, time.monotonic() - t0))
+        index = os.path.join(tmp, "big-index")
+        sock = os.path.join(tmp, "big.sock")
+        d = Daemon(big, index, sock)
+        took, st = d.wait_ready()
+        print("  first start, everything indexed: %.1f s (%d documents, "
+              "%.0f files/s)" % (took, st["documents"], st["documents"] / took))
+        d.stop()
+        time.sleep(2.1)  # past the racy-clean window
+        for run in (1, 2):
+            d = Daemon(big, index, sock)
+            took, st = d.wait_ready()
+            print("  restart %d, nothing changed: ready in %.2f s "
+                  "(unchanged %d, read again %d, indexed %d)" %
+                  (run, took, st["unchanged"], st["same_content"],
+                   st["indexed"]))
+            d.stop()
 finally:
-    daemon.send_signal(signal.SIGTERM)
-    daemon.wait(timeout=30)
-    shutil.rmtree(tmp)
+    shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,48 @@
+/* jobq.h - the writer's queue of work, fair between directories.
+ *
+ * Changes to single files wait in one lane per directory, and the writer
+ * takes from the lanes in turn, so that a bulk import into one directory
+ * does not hold back an editor's save in another.  Work that concerns
+ * more than one file (a directory removed, a sweep, a barrier for
+ * everything) is a fence: every job queued before it is done first, none
+ * queued after it is done before it.  Not thread-safe: index.c holds its
+ * mutex around every call.  Internal to the daemon. */
+#ifndef NS_JOBQ_H
+#define NS_JOBQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum job_op {
+	JOB_PUT,          /* a file changed: read it */
+	JOB_PUT_SCANNED,  /* a scan found it: an unchanged stat is enough */
+	JOB_REMOVE,
+	JOB_BARRIER_PATH, /* after the jobs for one path (a lane barrier) */
+	JOB_REMOVE_TREE, JOB_PRUNE, JOB_BARRIER,   /* fences */
+};
+
+struct job {
+	struct job *next;
+	enum job_op op;
+	uint64_t seq;     /* order of arrival */
+	uint64_t gen;     /* scan generation when queued (JOB_PRUNE: its scan's) */
+	uint64_t barrier; /* JOB_BARRIER*: its number */
+	char path[];
+};
+
+typedef struct jobq jobq_t;
+
+jobq_t *jobq_new(void);
+/* Frees the queue and the jobs still in it; returns how many there were. */
+size_t jobq_free(jobq_t *q);
+
+/* Queue J (the queue owns it from now on).  Returns false, and frees J,
+ * when it repeats the last job of its lane (the same op on the same
+ * path): an editor's burst of writes is one piece of work. */
+bool jobq_push(jobq_t *q, struct job *j);
+
+/* The next job to do, or NULL when there is none. */
+struct job *jobq_pop(jobq_t *q);
+
+#endif
