@@ -26,6 +26,7 @@ static void usage(FILE *f)
 	"usage: nsearch-cli [OPTION]... search [WORD]...\n"
 	"       nsearch-cli [OPTION]... status\n"
 	"       nsearch-cli [OPTION]... problems\n"
+	"       nsearch-cli [OPTION]... wait [PATH]\n"
 	"Ask a running nsearchd.  Options may come anywhere; after \"--\" every\n"
 	"word belongs to the query (for queries such as: search -- kyiv -kiev).\n"
 	"\n"
@@ -49,7 +50,10 @@ static void usage(FILE *f)
 	"title:word, author:name, tag:\"multi word tag\", section:name, lang:ru,\n"
 	"date:2025-01-01..2025-03-31.  With filters the words may be left out:\n"
 	"nsearch-cli --section world --sort newest search\n"
-	"\"problems\" lists the files the daemon skipped or indexed in part, and why.\n",
+	"\"problems\" lists the files the daemon skipped or indexed in part, and why.\n"
+	"\"wait PATH\" returns once PATH (relative to the articles directory) is\n"
+	"searchable as it is on disk now (or gone, if deleted); \"wait\" alone, once\n"
+	"every change made so far is.  Scripts call it after writing a file.\n",
 	NS_PROTO_MAX_LIMIT, NS_PROTO_DEFAULT_LIMIT);
 }
 
@@ -317,6 +321,7 @@ int main(int argc, char **argv)
 	char *request = NULL;
 	bool is_search = strcmp(cmd, "search") == 0;
 	bool is_problems = strcmp(cmd, "problems") == 0;
+	bool is_wait = strcmp(cmd, "wait") == 0;
 	bool filtered = sreq.filter.sections.n || sreq.filter.tags.n ||
 	                sreq.filter.authors.n || sreq.filter.date_from[0] ||
 	                sreq.filter.date_to[0];
@@ -338,6 +343,13 @@ int main(int argc, char **argv)
 			request = ns_proto_encode_search(1, &sreq);
 		free(sreq.q);
 		sreq.q = NULL;
+	} else if (is_wait) {
+		if (argc - optind > 1) {
+			fprintf(stderr, "nsearch-cli: wait takes one path at most\n");
+			goto out;
+		}
+		request = ns_proto_wait_request(1, optind < argc ? argv[optind] : NULL,
+		                                60000);
 	} else if (strcmp(cmd, "status") == 0 || is_problems) {
 		if (optind < argc) {
 			fprintf(stderr, "nsearch-cli: %s takes no arguments\n", cmd);
@@ -347,7 +359,7 @@ int main(int argc, char **argv)
 			? ns_proto_problems_request(1, limit ? limit : 100, offset)
 			: ns_proto_status_request(1);
 	} else {
-		fprintf(stderr, "nsearch-cli: unknown command '%s' (search, status or problems)\n", cmd);
+		fprintf(stderr, "nsearch-cli: unknown command '%s' (search, status, problems or wait)\n", cmd);
 		goto out;
 	}
 	rc = 1;
@@ -365,6 +377,18 @@ int main(int argc, char **argv)
 		bool ok = ns_proto_parse_reply(reply, len, NULL, NULL, NULL, NULL);
 		free(reply);
 		rc = ok ? 0 : 1;
+		goto out;
+	}
+	if (is_wait && ns_proto_parse_reply(reply, len, NULL, NULL, NULL, NULL)) {
+		json_t *o = json_loadb(reply, len, 0, NULL);
+		const char *state = json_string_value(json_object_get(o, "state"));
+		const char *reason = json_string_value(json_object_get(o, "reason"));
+		printf("%s%s%s%s(revision %lld)\n", state ? state : "up to date",
+		       reason ? ": " : "", reason ? reason : "", " ",
+		       (long long)json_integer_value(json_object_get(o, "revision")));
+		json_decref(o);
+		free(reply);
+		rc = 0;
 		goto out;
 	}
 	if (is_problems && ns_proto_parse_reply(reply, len, NULL, NULL, NULL, NULL)) {

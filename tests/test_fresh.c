@@ -207,6 +207,21 @@ static void test_read_your_writes(void **state)
 	json_decref(r);
 	model_forget(3);
 	assert_index_is_tree();
+
+	/* The same from a shell script, through nsearch-cli. */
+	model_write("desk/cli.txt", false);
+	int rc;
+	char *out = run_cli("wait desk/cli.txt", &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "indexed (revision "));
+	free(out);
+	out = run_cli("wait desk/.cli.txt.swp", &rc);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(out, "never indexed"));
+	free(out);
+	r = search(M.words.v[M.words.n - 1]);
+	assert_int_equal(nhits(r), 1);
+	json_decref(r);
 }
 
 static void test_renames_and_atomic_saves(void **state)

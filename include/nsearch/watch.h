@@ -42,8 +42,8 @@ typedef struct ns_watch ns_watch_t;
 
 /* Watch ROOT (an absolute directory) recursively, reporting every regular
  * file already there through cbs->put (scanned) between scan_begin and
- * scan_end for "" before returning.  Symbolic links are not followed.
- * OPTS may be NULL. */
+ * scan_end for "" before returning.  Symbolic links are not followed
+ * (docs/architecture.md, "Watching").  OPTS may be NULL. */
 ns_status_t ns_watch_start(uv_loop_t *loop, const char *root,
                            const ns_watch_opts_t *opts,
                            const ns_watch_cbs_t *cbs, ns_watch_t **out,
