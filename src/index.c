@@ -55,7 +55,10 @@ struct ns_indexer {
 	ns_problems_t *problems;   /* thread-safe on its own */
 	ns_strv_t unstemmed;       /* languages said to have no stemmer */
 	ns_pathmap_t *files;       /* path -> struct file_meta, writer only */
-	char meta_tag[24];         /* "1 en": layout version, default language */
+	char meta_tag[64];         /* layout version, default language, size
+	                              limit, ignore rules: what else decides
+	                              what a file becomes in the index */
+	bool (*skips)(void *ctx, const char *relpath);
 	void (*on_commit)(void *ctx);
 	void *ctx;
 };
@@ -352,9 +355,11 @@ static bool prune(ns_indexer_t *ix, const char *reldir, uint64_t gen)
 		if (ns_buf_printf(&path, "%s/%s", ix->root, rel) != NS_OK)
 			break;
 		struct stat st;
-		if (lstat(path.data, &st) == 0 && S_ISREG(st.st_mode))
+		bool ignored = ix->skips && ix->skips(ix->ctx, rel);
+		if (!ignored && lstat(path.data, &st) == 0 && S_ISREG(st.st_mode))
 			continue; /* not listed (permissions?) but there */
-		if (lstat(path.data, &st) < 0 && errno != ENOENT && errno != ENOTDIR)
+		if (!ignored && lstat(path.data, &st) < 0 && errno != ENOENT &&
+		    errno != ENOTDIR)
 			continue; /* cannot tell (EACCES, EIO): keep it */
 		if (remove_path(ix, rel)) {
 			changed = true;
@@ -491,6 +496,22 @@ static void load_meta(const char *value, size_t len, void *ctx)
 	free(v);
 }
 
+/* A document with no NS_SLOT_FILE (written by an older nsearch): known by
+ * its path only, so that the start-up scan reads its file again and the
+ * sweep removes it if the file is gone. */
+static void add_unknown(const char *term, void *ctx)
+{
+	ns_indexer_t *ix = ctx;
+	const char *path = term + strlen(NS_PREFIX_ID);
+	if (ns_pathmap_get(ix->files, path))
+		return;
+	struct file_meta *m = calloc(1, sizeof *m);
+	if (m) {
+		m->mtime_ns = -1;
+		ns_pathmap_put(ix->files, path, m);
+	}
+}
+
 static bool same_stat(const struct file_meta *m, const struct stat *st)
 {
 	return m->mtime_ns == ts_ns(&st->st_mtim) &&
@@ -503,7 +524,9 @@ static bool same_stat(const struct file_meta *m, const struct stat *st)
  * vouch for it (git's "racily clean" files). */
 static bool racy(const struct file_meta *m)
 {
-	return m->read_ns - m->mtime_ns < 2000000000;
+	/* ctime too: cp -p and rsync -t set an old mtime on new bytes. */
+	int64_t changed = m->mtime_ns > m->ctime_ns ? m->mtime_ns : m->ctime_ns;
+	return m->read_ns - changed < 2000000000;
 }
 
 /* Remember M for RELPATH, in memory and in the document's value. */
@@ -666,13 +689,14 @@ static bool put_path(ns_indexer_t *ix, const char *relpath, bool scanned,
 	return true;
 }
 
-static void commit(ns_indexer_t *ix)
+/* Returns false when the commit failed: the changes stay pending in
+ * Xapian, and the caller retries. */
+static bool commit(ns_indexer_t *ix)
 {
 	if (nsx_writer_commit(ix->w) != NSX_OK) {
-		/* The changes stay pending in Xapian; the next commit retries. */
-		ns_log(NS_LOG_ERR, LOG_MOD, "commit failed: %s",
-		       nsx_writer_error(ix->w));
-		return;
+		ns_log(NS_LOG_ERR, LOG_MOD, "commit failed (retried every second): "
+		       "%s", nsx_writer_error(ix->w));
+		return false;
 	}
 	uint64_t rev = nsx_writer_revision(ix->w);
 	uint64_t docs = nsx_writer_doccount(ix->w);
@@ -680,6 +704,7 @@ static void commit(ns_indexer_t *ix)
 	ix->stats.revision = rev;
 	ix->stats.documents = docs;
 	pthread_mutex_unlock(&ix->mu);
+	return true;
 }
 
 static void notify(ns_indexer_t *ix)
@@ -709,6 +734,22 @@ static bool past(const struct timespec *deadline)
 	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
 }
 
+/* Commit what is pending; on failure, leave it pending and set the next
+ * attempt a second away.  Returns whether nothing is pending now. */
+static bool commit_pending(ns_indexer_t *ix, unsigned *pending,
+                           struct timespec *deadline)
+{
+	if (!*pending)
+		return true;
+	if (commit(ix)) {
+		*pending = 0;
+		notify(ix);
+		return true;
+	}
+	*deadline = deadline_after(1000);
+	return false;
+}
+
 static void *writer_main(void *arg)
 {
 	ns_indexer_t *ix = arg;
@@ -733,9 +774,7 @@ static void *writer_main(void *arg)
 		}
 		if (!j) { /* timed out with changes pending */
 			pthread_mutex_unlock(&ix->mu);
-			commit(ix);
-			notify(ix);
-			pending = 0;
+			commit_pending(ix, &pending, &deadline);
 			pthread_mutex_lock(&ix->mu);
 			continue;
 		}
@@ -755,9 +794,22 @@ static void *writer_main(void *arg)
 		case JOB_PRUNE: changed = prune(ix, j->path, j->gen); break;
 		case JOB_BARRIER:
 		case JOB_BARRIER_PATH:
-			if (pending)
-				commit(ix);
-			pending = 0;
+			/* A barrier passes only on what is committed: until a
+			 * failing commit succeeds, its waiters time out. */
+			if (!commit_pending(ix, &pending, &deadline)) {
+				pthread_mutex_lock(&ix->mu);
+				bool stop = ix->stopping;
+				if (!stop)
+					pthread_cond_timedwait(&ix->wake, &ix->mu, &deadline);
+				if (!stop && !ix->stopping) {
+					jobq_push_front(ix->q, j);
+					j = NULL;
+				}
+				pthread_mutex_unlock(&ix->mu);
+				free(j);
+				pthread_mutex_lock(&ix->mu);
+				continue;
+			}
 			pthread_mutex_lock(&ix->mu);
 			ix->stats.barriers++;
 			mark_passed(ix, j->barrier);
@@ -770,11 +822,8 @@ static void *writer_main(void *arg)
 			deadline = deadline_after(ix->commit_delay_ms);
 		/* A full batch, or a deadline passed under a steady stream of
 		 * work: either way, commit now. */
-		if (pending && (pending >= ix->batch_max || past(&deadline))) {
-			commit(ix);
-			notify(ix);
-			pending = 0;
-		}
+		if (pending && (pending >= ix->batch_max || past(&deadline)))
+			commit_pending(ix, &pending, &deadline);
 		pthread_mutex_lock(&ix->mu);
 	}
 	pthread_mutex_unlock(&ix->mu);
@@ -802,8 +851,11 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 	ix->problems = ns_problems_new();
 	ix->files = ns_pathmap_new();
 	ix->q = jobq_new();
-	snprintf(ix->meta_tag, sizeof ix->meta_tag, "%d:%.15s", NS_INDEX_LAYOUT,
-	         opts->default_language ? opts->default_language : "en");
+	snprintf(ix->meta_tag, sizeof ix->meta_tag, "%d:%.15s:%zu:%08x",
+	         NS_INDEX_LAYOUT,
+	         opts->default_language ? opts->default_language : "en",
+	         ix->max_file_bytes, opts->rules_hash);
+	ix->skips = opts->skips;
 	ix->on_commit = opts->on_commit;
 	ix->ctx = opts->ctx;
 	if (!ix->root || !ix->problems || !ix->files || !ix->q) {
@@ -829,7 +881,8 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		nanosleep(&(struct timespec){0, 100000000L}, NULL);
 	}
 	if (xst == NSX_OK &&
-	    nsx_writer_each_value(ix->w, NS_SLOT_FILE, load_meta, ix) != NSX_OK) {
+	    (nsx_writer_each_value(ix->w, NS_SLOT_FILE, load_meta, ix) != NSX_OK ||
+	     nsx_writer_each_term(ix->w, NS_PREFIX_ID, add_unknown, ix) != NSX_OK)) {
 		if (errmsg)
 			*errmsg = strdup(nsx_writer_error(ix->w));
 		nsx_writer_close(ix->w);

@@ -42,6 +42,9 @@ size_t jobq_free(jobq_t *q);
  * path): an editor's burst of writes is one piece of work. */
 bool jobq_push(jobq_t *q, struct job *j);
 
+/* Put J back to be done next (a barrier that must be retried). */
+void jobq_push_front(jobq_t *q, struct job *j);
+
 /* The next job to do, or NULL when there is none. */
 struct job *jobq_pop(jobq_t *q);
 

@@ -47,6 +47,7 @@ struct daemon {
 	unsigned long long scanned; /* files the start-up scan found */
 	const char *socket_path;
 	const char *root;           /* the articles directory, absolute */
+	const ns_strv_t *ignore;    /* --ignore globs */
 };
 
 /* ---- watcher -> writer ---- */
@@ -90,6 +91,14 @@ static void on_scan_end(void *ctx, const char *reldir, uint64_t token)
 	struct daemon *d = ctx;
 	if (ns_indexer_prune(d->ix, reldir, token) != NS_OK)
 		ns_log(NS_LOG_ERR, LOG_MOD, "cannot queue a sweep: out of memory");
+}
+
+/* Writer thread: does the watcher skip RELPATH?  The rules are the
+ * options', fixed for the daemon's life. */
+static bool skips_path(void *ctx, const char *relpath)
+{
+	struct daemon *d = ctx;
+	return ns_path_skipped(d->ignore, relpath);
 }
 
 /* Writer thread: wake the loop, which does the rest. */
@@ -530,13 +539,22 @@ static int run(struct options *opts)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	struct daemon d = {.socket_path = o.socket, .root = root};
+	struct daemon d = {.socket_path = o.socket, .root = root,
+	                   .ignore = &opts->ignore};
 	char *err = NULL;
 	make_parents(o.index);
+	unsigned rules_hash = 2166136261u; /* FNV-1a over the --ignore globs */
+	for (size_t i = 0; i < o.ignore.n; i++)
+		for (const char *c = o.ignore.v[i];; c++) {
+			rules_hash = (rules_hash ^ (unsigned char)*c) * 16777619u;
+			if (!*c)
+				break;
+		}
 	ns_indexer_opts_t iopts = {
 		.index_dir = o.index, .articles_dir = root,
 		.batch_max = o.batch, .commit_delay_ms = o.commit_delay_ms,
 		.max_file_bytes = o.max_file_bytes, .default_language = o.language,
+		.skips = skips_path, .rules_hash = rules_hash,
 		.on_commit = on_commit, .ctx = &d,
 	};
 	uv_loop_init(&d.loop);

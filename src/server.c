@@ -101,7 +101,8 @@ static void on_conn_closed(uv_handle_t *h)
 	ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu: closed", c->id);
 	if (c->waiting) {
 		c->waiting = c->busy = false;
-		c->srv->waiters--;
+		if (--c->srv->waiters == 0 && !c->srv->closing)
+			uv_timer_stop(&c->srv->wait_timer);
 	}
 	if (!c->busy) /* else the search's after-work callback frees it */
 		conn_free(c);

@@ -77,38 +77,55 @@ bool ns_watch_ignored(const char *name)
 	return false;
 }
 
-/* Is NAME, at RELPATH, skipped: built in, or by a configured glob? */
-static bool skipped(const ns_watch_t *w, const char *relpath, const char *name)
+/* Is NAME, at RELPATH, skipped: built in, or by one of GLOBS? */
+static bool skipped_by(const ns_strv_t *globs, const char *relpath,
+                       const char *name)
 {
 	if (ns_watch_ignored(name))
 		return true;
-	for (size_t i = 0; i < w->ignore.n; i++)
-		if (fnmatch(w->ignore.v[i], name, 0) == 0 ||
-		    fnmatch(w->ignore.v[i], relpath, FNM_PATHNAME) == 0)
+	for (size_t i = 0; globs && i < globs->n; i++)
+		if (fnmatch(globs->v[i], name, 0) == 0 ||
+		    fnmatch(globs->v[i], relpath, FNM_PATHNAME) == 0)
 			return true;
 	return false;
 }
 
+static bool skipped(const ns_watch_t *w, const char *relpath, const char *name)
+{
+	return skipped_by(&w->ignore, relpath, name);
+}
+
+bool ns_path_skipped(const ns_strv_t *globs, const char *relpath)
+{
+	if (!relpath)
+		return false;
+	/* As a scan meets it: each component, with the path up to it. */
+	size_t len = strlen(relpath);
+	char *prefix = malloc(len + 1);
+	if (!prefix)
+		return false;
+	memcpy(prefix, relpath, len + 1);
+	bool skip = false;
+	size_t start = 0;
+	for (size_t i = 0; !skip; i++) {
+		if (relpath[i] != '/' && relpath[i])
+			continue;
+		char saved = prefix[i];
+		prefix[i] = '\0';
+		skip = i - start > NAME_MAX ||
+		       skipped_by(globs, prefix, prefix + start);
+		prefix[i] = saved;
+		if (!relpath[i])
+			break;
+		start = i + 1;
+	}
+	free(prefix);
+	return skip;
+}
+
 bool ns_watch_skips(const ns_watch_t *w, const char *relpath)
 {
-	if (!w || !relpath)
-		return false;
-	const char *start = relpath;
-	for (const char *p = relpath;; p++) {
-		if (*p != '/' && *p)
-			continue;
-		char name[NAME_MAX + 1];
-		size_t n = (size_t)(p - start);
-		if (n > NAME_MAX)
-			return true;
-		memcpy(name, start, n);
-		name[n] = '\0';
-		if (skipped(w, relpath, name))
-			return true;
-		if (!*p)
-			return false;
-		start = p + 1;
-	}
+	return w && ns_path_skipped(&w->ignore, relpath);
 }
 
 /* ---- wd -> relative path ---- */

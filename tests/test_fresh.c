@@ -354,9 +354,40 @@ static void test_ignore_rules_and_links(void **state)
 		json_object_get(r, "error"), "message")), "ignored"));
 	json_decref(r);
 	client_close(&c);
+	/* A glob on a directory covers what is below it, for waits too. */
+	assert_true(client_open(&c));
+	r = ask(&c, "{\"op\":\"wait\",\"path\":\"private/sub/x.txt\"}\n");
+	assert_false(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	client_close(&c);
 	/* The same tree after a restart: still only the real file. */
 	assert_int_equal(stop_daemon(), 0);
 	start_daemon_with(opts);
+	assert_index_is_tree();
+	/* New rules at a restart apply to what is already indexed: a file
+	 * now ignored, and one now over the size limit, leave the index. */
+	model_write("desk/keep.txt", false);
+	model_write("desk/big.txt", false);
+	char pad[3000];
+	memset(pad, 'x', sizeof pad - 2);
+	pad[sizeof pad - 2] = '\n';
+	pad[sizeof pad - 1] = '\0';
+	char *big = abs_path("desk/big.txt");
+	FILE *f = fopen(big, "a");
+	assert_non_null(f);
+	fputs(pad, f);
+	fclose(f);
+	free(big);
+	json_decref(wait_for("desk/big.txt"));
+	assert_index_is_tree();
+	assert_int_equal(stop_daemon(), 0);
+	static const char *const stricter[] = {"--ignore", "*.draft",
+	                                       "--ignore", "private/*",
+	                                       "--ignore", "desk/real*",
+	                                       "--max-file-size", "2K", NULL};
+	start_daemon_with(stricter);
+	model_forget((size_t)model_find("desk/real.txt"));
+	model_forget((size_t)model_find("desk/big.txt"));
 	assert_index_is_tree();
 }
 

@@ -280,24 +280,44 @@ static void test_queue_is_fair(void **state)
 	expect_pop(q, JOB_PUT, "desk/save.txt");
 	expect_pop(q, JOB_PUT, "bulk/f1.txt");
 	expect_pop(q, JOB_REMOVE, "desk/old.txt");
-	/* A fence waits for everything before it, and holds back what
-	 * comes after it. */
+	/* A fence waits for everything before it, and holds back what comes
+	 * after it under its directory; other directories go on. */
 	assert_true(jobq_push(q, job(JOB_REMOVE_TREE, "bulk")));
 	assert_true(jobq_push(q, job(JOB_PUT, "bulk/f9.txt")));
 	assert_true(jobq_push(q, job(JOB_PUT, "desk/after.txt")));
-	expect_pop(q, JOB_PUT, "bulk/f2.txt");
-	expect_pop(q, JOB_PUT, "bulk/f3.txt");
-	expect_pop(q, JOB_PUT, "bulk/f4.txt");
-	expect_pop(q, JOB_REMOVE_TREE, "bulk");
-	struct job *a = jobq_pop(q), *b = jobq_pop(q);
-	assert_non_null(a);
-	assert_non_null(b);
-	assert_true((strcmp(a->path, "bulk/f9.txt") == 0 &&
-	             strcmp(b->path, "desk/after.txt") == 0) ||
-	            (strcmp(b->path, "bulk/f9.txt") == 0 &&
-	             strcmp(a->path, "desk/after.txt") == 0));
-	free(a);
-	free(b);
+	const char *order[7];
+	for (int i = 0; i < 6; i++) {
+		struct job *j = jobq_pop(q);
+		assert_non_null(j);
+		order[i] = strdup(j->path);
+		free(j);
+	}
+	order[6] = NULL;
+	int at_tree = -1, at_f4 = -1, at_f9 = -1, at_desk = -1;
+	for (int i = 0; i < 6; i++) {
+		if (strcmp(order[i], "bulk") == 0) at_tree = i;
+		if (strcmp(order[i], "bulk/f4.txt") == 0) at_f4 = i;
+		if (strcmp(order[i], "bulk/f9.txt") == 0) at_f9 = i;
+		if (strcmp(order[i], "desk/after.txt") == 0) at_desk = i;
+	}
+	assert_true(at_f4 < at_tree && at_tree < at_f9);
+	assert_true(at_desk >= 0 && at_desk < at_tree); /* not held back */
+	for (int i = 0; i < 6; i++)
+		free((char *)order[i]);
+	/* A barrier for everything holds back every directory. */
+	assert_true(jobq_push(q, job(JOB_PUT, "a/1.txt")));
+	assert_true(jobq_push(q, job(JOB_BARRIER, "")));
+	assert_true(jobq_push(q, job(JOB_PUT, "b/2.txt")));
+	expect_pop(q, JOB_PUT, "a/1.txt");
+	expect_pop(q, JOB_BARRIER, "");
+	expect_pop(q, JOB_PUT, "b/2.txt");
+	/* A repeat across a fence is not merged away. */
+	assert_true(jobq_push(q, job(JOB_PUT, "c/x.txt")));
+	assert_true(jobq_push(q, job(JOB_REMOVE_TREE, "c")));
+	assert_true(jobq_push(q, job(JOB_PUT, "c/x.txt")));
+	expect_pop(q, JOB_PUT, "c/x.txt");
+	expect_pop(q, JOB_REMOVE_TREE, "c");
+	expect_pop(q, JOB_PUT, "c/x.txt");
 	assert_null(jobq_pop(q));
 	assert_true(jobq_push(q, job(JOB_PUT, "x.txt")));
 	assert_int_equal(jobq_free(q), 1);

@@ -25,6 +25,12 @@ typedef struct {
 	size_t max_file_bytes;     /* bigger files are skipped
 	                              (0: NS_DEFAULT_MAX_FILE) */
 	const char *default_language; /* for files that name none (NULL: en) */
+	/* Is RELPATH one the watcher skips (may be NULL)?  Called on the
+	 * writer thread: the answer must not change while it runs.  Articles
+	 * it skips leave the index at the next sweep. */
+	bool (*skips)(void *ctx, const char *relpath);
+	unsigned rules_hash;       /* of the ignore rules: when it changes,
+	                              every file is read again */
 	/* Called on the writer thread after every commit (may be NULL). */
 	void (*on_commit)(void *ctx);
 	void *ctx;

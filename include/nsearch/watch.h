@@ -69,8 +69,11 @@ void ns_watch_close(ns_watch_t *w);
  * vim's probe file "4913" and office lock files ("~$x")? */
 bool ns_watch_ignored(const char *name);
 
-/* Is RELPATH skipped by W: a component is ignored, or it matches one of
- * the configured globs? */
+/* Is RELPATH skipped by W: a component is ignored, or the path up to a
+ * component matches one of the configured globs? */
 bool ns_watch_skips(const ns_watch_t *w, const char *relpath);
+/* The same for the rules GLOBS (may be NULL), without a watcher: pure and
+ * thread-safe. */
+bool ns_path_skipped(const ns_strv_t *globs, const char *relpath);
 
 #endif
