@@ -274,6 +274,16 @@ static void format_date(char out[11], int y, int m, int d)
 	out[10] = '\0';
 }
 
+void art_format_clock(char out[6], int h, int mi)
+{
+	out[0] = (char)('0' + h / 10);
+	out[1] = (char)('0' + h % 10);
+	out[2] = ':';
+	out[3] = (char)('0' + mi / 10);
+	out[4] = (char)('0' + mi % 10);
+	out[5] = '\0';
+}
+
 static const char *const month_names[12] = {
 	"January", "February", "March", "April", "May", "June", "July",
 	"August", "September", "October", "November", "December",
@@ -345,12 +355,7 @@ static bool parse_clock_zone(const char *s, size_t len, char time[6])
 		if (!ok)
 			return false;
 	}
-	time[0] = (char)('0' + h / 10);
-	time[1] = (char)('0' + h % 10);
-	time[2] = ':';
-	time[3] = (char)('0' + mi / 10);
-	time[4] = (char)('0' + mi % 10);
-	time[5] = '\0';
+	art_format_clock(time, h, mi);
 	return true;
 }
 

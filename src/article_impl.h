@@ -81,6 +81,8 @@ bool art_valid_ymd(int y, int m, int d);
  * not a real date. */
 bool art_parse_datetime(const char *s, size_t len, char date[11],
                         char time[6]);
+/* "HH:MM" for H (0-23) and MI (0-59) into OUT. */
+void art_format_clock(char out[6], int h, int mi);
 /* "Month D, YYYY" at S; fills the date and the bytes used. */
 bool art_parse_long_date(const char *s, size_t len, char date[11],
                          size_t *used);

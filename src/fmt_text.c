@@ -91,13 +91,7 @@ static bool parse_clock12(const char *s, size_t len, char out[6],
 		pm = true;
 	else
 		return false;
-	h = h % 12 + (pm ? 12 : 0);
-	out[0] = (char)('0' + h / 10);
-	out[1] = (char)('0' + h % 10);
-	out[2] = ':';
-	out[3] = (char)('0' + mi / 10);
-	out[4] = (char)('0' + mi % 10);
-	out[5] = '\0';
+	art_format_clock(out, h % 12 + (pm ? 12 : 0), mi);
 	*used = hl + 6;
 	return true;
 }

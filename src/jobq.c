@@ -138,6 +138,15 @@ static struct lane *lane_for(jobq_t *q, const char *path)
 	return l;
 }
 
+static void append_fence(jobq_t *q, struct job *j)
+{
+	if (q->fences_tail)
+		q->fences_tail->next = j;
+	else
+		q->fences = j;
+	q->fences_tail = j;
+}
+
 bool jobq_push(jobq_t *q, struct job *j)
 {
 	j->next = NULL;
@@ -148,21 +157,13 @@ bool jobq_push(jobq_t *q, struct job *j)
 	j->seq = ++q->seq;
 	if (is_fence(j->op)) {
 		q->last_fence = j->seq;
-		if (q->fences_tail)
-			q->fences_tail->next = j;
-		else
-			q->fences = j;
-		q->fences_tail = j;
+		append_fence(q, j);
 		return true;
 	}
 	struct lane *l = lane_for(q, j->path);
 	if (!l) {
 		/* Out of memory for a lane: keep order with a fence instead. */
-		if (q->fences_tail)
-			q->fences_tail->next = j;
-		else
-			q->fences = j;
-		q->fences_tail = j;
+		append_fence(q, j);
 		return true;
 	}
 	/* A repeat merges only with a job queued after the last fence: one

@@ -674,6 +674,17 @@ static void on_listener_closed(uv_handle_t *h)
 	maybe_free_server(s);
 }
 
+/* Read no more from C and forget what it sent but was not answered. */
+static void stop_reading(struct conn *c)
+{
+	if (c->reading)
+		uv_read_stop((uv_stream_t *)&c->pipe);
+	c->reading = false;
+	c->eof = true;
+	c->in.len = 0;
+	c->too_long = 0;
+}
+
 void ns_server_close(ns_server_t *s)
 {
 	if (!s || uv_is_closing((uv_handle_t *)&s->listener))
@@ -690,12 +701,7 @@ void ns_server_close(ns_server_t *s)
 			send_error(c, c->req.id, NS_E_UNAVAILABLE,
 			           "the daemon is stopping");
 			ns_request_clear(&c->req);
-			if (c->reading)
-				uv_read_stop((uv_stream_t *)&c->pipe);
-			c->reading = false;
-			c->eof = true;
-			c->in.len = 0;
-			c->too_long = 0;
+			stop_reading(c);
 			conn_finish(c);
 			continue;
 		}
@@ -703,12 +709,7 @@ void ns_server_close(ns_server_t *s)
 			conn_close(c);
 			continue;
 		}
-		if (c->reading)
-			uv_read_stop((uv_stream_t *)&c->pipe);
-		c->reading = false;
-		c->eof = true;
-		c->in.len = 0;
-		c->too_long = 0;
+		stop_reading(c);
 	}
 	if (bound)
 		unlink(s->path);

@@ -127,19 +127,27 @@ static json_t *ask(struct client *c, const char *line)
 	return client_recv(c);
 }
 
-/* One search on a fresh connection; the reply (new reference). */
-static json_t *search(const char *q)
+/* REQ (a reference this takes) on a fresh connection; the reply. */
+static json_t *request_json(json_t *req)
 {
-	struct client c;
-	assert_true(client_open(&c));
-	json_t *req = json_pack("{s:i, s:s, s:s}", "id", 1, "op", "search", "q", q);
+	assert_non_null(req);
 	char *line = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
+	struct client c;
+	assert_true(client_open(&c));
 	client_send(&c, line, strlen(line));
 	client_send(&c, "\n", 1);
 	free(line);
 	json_t *reply = client_recv(&c);
 	client_close(&c);
+	return reply;
+}
+
+/* One search on a fresh connection; the reply (new reference). */
+static json_t *search(const char *q)
+{
+	json_t *reply = request_json(json_pack("{s:i, s:s, s:s}", "id", 1, "op",
+	                                       "search", "q", q));
 	assert_true(json_is_true(json_object_get(reply, "ok")));
 	return reply;
 }
@@ -242,19 +250,10 @@ static inline void kill_daemon(void)
 /* {"op":"wait"} for PATH (NULL: every change so far); the reply. */
 static inline json_t *wait_for(const char *path)
 {
-	struct client c;
-	assert_true(client_open(&c));
-	json_t *req = path ? json_pack("{s:s, s:s, s:i}", "op", "wait", "path",
-	                               path, "timeout_ms", 30000)
-	                   : json_pack("{s:s, s:i}", "op", "wait", "timeout_ms",
-	                               30000);
-	char *line = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	client_send(&c, line, strlen(line));
-	client_send(&c, "\n", 1);
-	free(line);
-	json_t *reply = client_recv(&c);
-	client_close(&c);
+	json_t *reply = request_json(
+		path ? json_pack("{s:s, s:s, s:i}", "op", "wait", "path", path,
+		                 "timeout_ms", 30000)
+		     : json_pack("{s:s, s:i}", "op", "wait", "timeout_ms", 30000));
 	if (!json_is_true(json_object_get(reply, "ok")))
 		fail_msg("wait failed: %s", json_string_value(json_object_get(
 			json_object_get(reply, "error"), "message")));

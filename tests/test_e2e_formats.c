@@ -58,16 +58,7 @@ static json_t *request(const char *fmt, ...)
 	va_end(ap);
 	if (!req)
 		fail_msg("bad request in the test: %s", err.text);
-	char *line = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	struct client c;
-	assert_true(client_open(&c));
-	client_send(&c, line, strlen(line));
-	client_send(&c, "\n", 1);
-	free(line);
-	json_t *reply = client_recv(&c);
-	client_close(&c);
-	return reply;
+	return request_json(req);
 }
 
 /* The paths of a search's hits, in order, joined by spaces. */
