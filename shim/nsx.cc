@@ -154,6 +154,37 @@ public:
 	}
 };
 
+// date:2025-04-09, date:2025-04 and date:2025 as exact filters on the
+// day, month and year terms; ranges (date:A..B) go to the range processor.
+class DateFieldProcessor : public Xapian::FieldProcessor {
+	std::string year, month, day;
+public:
+	DateFieldProcessor(const char *y, const char *m, const char *d)
+		: year(y), month(m), day(d) {}
+	Xapian::Query operator()(const std::string &v) override
+	{
+		std::string digits;
+		for (char c : v)
+			if (c != '-')
+				digits += c;
+		bool ok = !digits.empty();
+		for (char c : digits)
+			ok = ok && c >= '0' && c <= '9';
+		int n = static_cast<int>(digits.size());
+		if (ok && n == 8 && v.size() == 10 && v[4] == '-' && v[7] == '-')
+			return Xapian::Query(day + digits);
+		if (ok && n == 8 && v.size() == 8)
+			return Xapian::Query(day + digits);
+		if (ok && n == 6 && (v.size() == 6 || (v.size() == 7 && v[4] == '-')))
+			return Xapian::Query(month + digits);
+		if (ok && n == 4 && v.size() == 4)
+			return Xapian::Query(year + digits);
+		throw Xapian::QueryParserError(
+			"date:" + v + " is not a date: use YYYY, YYYY-MM, YYYY-MM-DD "
+			"or a range such as date:2025-01-01..2025-03-31");
+	}
+};
+
 } // namespace
 
 extern "C" {
@@ -511,14 +542,21 @@ nsx_status_t nsx_reader_add_field(nsx_reader_t *r, const char *field,
 }
 
 nsx_status_t nsx_reader_add_date_range(nsx_reader_t *r, unsigned slot,
-                                       const char *field)
+                                       const char *field,
+                                       const char *year_prefix,
+                                       const char *month_prefix,
+                                       const char *day_prefix)
 {
-	if (!r || !field || !*field)
+	if (!r || !field || !*field || !year_prefix || !month_prefix ||
+	    !day_prefix)
 		return NSX_INVALID;
 	return guard(&r->error, [&] {
 		r->qp.add_rangeprocessor(
 			(new Xapian::DateRangeProcessor(slot, std::string(field) + ":"))
 				->release());
+		r->qp.add_boolean_prefix(
+			field, (new DateFieldProcessor(year_prefix, month_prefix,
+			                               day_prefix))->release());
 		return NSX_OK;
 	});
 }

@@ -161,10 +161,16 @@ uint64_t nsx_reader_doccount(const nsx_reader_t *r);
 nsx_status_t nsx_reader_add_field(nsx_reader_t *r, const char *field,
                                   const char *prefix, int boolean);
 
-/* Teach the query parser date ranges: "FIELD:2024-01-01..2024-03-31"
- * (either end may be left open) on SLOT, which holds "YYYYMMDD". */
+/* Teach the query parser dates: ranges "FIELD:2024-01-01..2024-03-31"
+ * (either end may be left open) on SLOT, which holds "YYYYMMDD", and
+ * single days, months and years ("FIELD:2024-01-05", "FIELD:2024-01",
+ * "FIELD:2024") as the terms DAY_PREFIX + YYYYMMDD, MONTH_PREFIX + YYYYMM,
+ * YEAR_PREFIX + YYYY.  Anything else after "FIELD:" is a BAD_QUERY. */
 nsx_status_t nsx_reader_add_date_range(nsx_reader_t *r, unsigned slot,
-                                       const char *field);
+                                       const char *field,
+                                       const char *year_prefix,
+                                       const char *month_prefix,
+                                       const char *day_prefix);
 
 /* Documents that have at least one of these terms. */
 typedef struct {

@@ -179,9 +179,15 @@ static void print_results(const ns_result_t *res, unsigned offset)
 		       offset, (unsigned long long)res->total);
 		return;
 	}
-	printf("%zu of about %llu results (revision %llu, %.1f ms)\n",
-	       res->nhits, (unsigned long long)res->total,
-	       (unsigned long long)res->revision, res->took_ms);
+	bool exact = res->total_min == res->total_max;
+	if (offset || res->nhits < res->total)
+		printf("results %u-%zu of %s%llu", offset + 1, offset + res->nhits,
+		       exact ? "" : "about ", (unsigned long long)res->total);
+	else
+		printf("%llu result%s", (unsigned long long)res->total,
+		       res->total == 1 ? "" : "s");
+	printf(" (revision %llu, %.1f ms)\n", (unsigned long long)res->revision,
+	       res->took_ms);
 	for (size_t i = 0; i < res->nhits; i++) {
 		const ns_hit_t *h = &res->hits[i];
 		printf("\n%u. %s\n   ", h->rank, *h->title ? h->title : "(untitled)");
@@ -189,7 +195,10 @@ static void print_results(const ns_result_t *res, unsigned offset)
 			printf("%s%s%s  ", h->date, *h->time ? " " : "", h->time);
 		if (*h->section)
 			printf("%s  ", h->section);
-		printf("%s  (score %.3f)\n", h->path, h->score);
+		if (h->score > 0)
+			printf("%s  (score %.3f)\n", h->path, h->score);
+		else /* a listing by filter or date: no words to score */
+			printf("%s\n", h->path);
 		print_list("by", &h->authors);
 		print_list("tags", &h->tags);
 		if (*h->snippet) {
@@ -211,9 +220,12 @@ static void print_problems(const char *line, size_t len)
 	}
 	if (!total)
 		printf("no problems: every file is indexed in full\n");
+	else if (n < total)
+		printf("%llu files not indexed in full; the newest %zu:\n",
+		       (unsigned long long)total, n);
 	else
-		printf("%llu files not indexed in full%s\n",
-		       (unsigned long long)total, n < total ? " (newest first)" : "");
+		printf("%llu file%s not indexed in full:\n",
+		       (unsigned long long)total, total == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++)
 		printf("%-8s %s\n         %s\n", v[i].partial ? "partial" : "skipped",
 		       v[i].path, v[i].reason);
@@ -264,9 +276,9 @@ int main(int argc, char **argv)
 		case 's': socket_path = optarg; break;
 		case 'n':
 			limit = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg || limit < 1 || limit > NS_PROTO_MAX_LIMIT) {
-				fprintf(stderr, "nsearch-cli: --limit: a number from 1 to %d, not '%s'\n",
-				        NS_PROTO_MAX_LIMIT, optarg);
+			if (*end || !*optarg || limit < 1 || limit > NS_PROTO_MAX_PROBLEMS) {
+				fprintf(stderr, "nsearch-cli: --limit: a number from 1 to %d (%d for searches), not '%s'\n",
+				        NS_PROTO_MAX_PROBLEMS, NS_PROTO_MAX_LIMIT, optarg);
 				goto out;
 			}
 			break;
@@ -307,7 +319,12 @@ int main(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		case 'V': printf("nsearch-cli %s\n", NS_VERSION); rc = 0; goto out;
-		default: usage(stderr); goto out;
+		default:
+			/* getopt said which option; "-word" is the usual mistake. */
+			fprintf(stderr, "  (to exclude a word, put the query after --: "
+			        "nsearch-cli search -- varga -beijing; --help lists "
+			        "the options)\n");
+			goto out;
 		}
 	}
 	if (optind >= argc) {
@@ -325,6 +342,11 @@ int main(int argc, char **argv)
 	bool filtered = sreq.filter.sections.n || sreq.filter.tags.n ||
 	                sreq.filter.authors.n || sreq.filter.date_from[0] ||
 	                sreq.filter.date_to[0];
+	if (is_search && limit > NS_PROTO_MAX_LIMIT) {
+		fprintf(stderr, "nsearch-cli: --limit: at most %d results per search\n",
+		        NS_PROTO_MAX_LIMIT);
+		goto out;
+	}
 	if (is_search) {
 		char *q = join_words(argv + optind, argc - optind);
 		if (!filtered && (!q || !q[strspn(q, " \t\n")])) {
@@ -383,8 +405,14 @@ int main(int argc, char **argv)
 		json_t *o = json_loadb(reply, len, 0, NULL);
 		const char *state = json_string_value(json_object_get(o, "state"));
 		const char *reason = json_string_value(json_object_get(o, "reason"));
-		printf("%s%s%s%s(revision %lld)\n", state ? state : "up to date",
-		       reason ? ": " : "", reason ? reason : "", " ",
+		const char *what = !state ? "every change so far is searchable"
+		                 : strcmp(state, "removed") == 0
+		                 ? "removed: no such file under the articles "
+		                   "directory now (deleted, or never there; the "
+		                   "path is relative to it)"
+		                 : state;
+		printf("%s%s%s (revision %lld)\n", what, reason ? ": " : "",
+		       reason ? reason : "",
 		       (long long)json_integer_value(json_object_get(o, "revision")));
 		json_decref(o);
 		free(reply);

@@ -90,7 +90,9 @@ static nsx_status_t borrow(ns_searcher_t *s, nsx_reader_t **out, char **err)
 	nsx_reader_t *r = NULL;
 	nsx_status_t st = nsx_reader_open(s->index_dir, &r, err);
 	if (st == NSX_OK)
-		st = nsx_reader_add_date_range(r, NS_SLOT_DATE, "date");
+		st = nsx_reader_add_date_range(r, NS_SLOT_DATE, "date",
+		                               NS_PREFIX_YEAR, NS_PREFIX_MONTH,
+		                               NS_PREFIX_DAY);
 	for (size_t f = 0; st == NSX_OK && f < sizeof query_fields /
 	                                       sizeof *query_fields; f++)
 		st = nsx_reader_add_field(r, query_fields[f].field,
