@@ -24,16 +24,6 @@ static ns_article_t *parse_fixture(const char *name)
 	return a;
 }
 
-static void assert_strv(const ns_strv_t *sv, size_t n, ...)
-{
-	assert_int_equal(sv->n, n);
-	va_list ap;
-	va_start(ap, n);
-	for (size_t i = 0; i < n; i++)
-		assert_string_equal(sv->v[i], va_arg(ap, const char *));
-	va_end(ap);
-}
-
 static void test_bad_arguments(void **state)
 {
 	ns_article_t *a = NULL;

@@ -56,18 +56,6 @@ static void parse_fails(const char *name, const char *reason)
 	assert_string_equal(why, reason);
 }
 
-static void assert_strv(const ns_strv_t *sv, size_t n, ...)
-{
-	if (sv->n != n)
-		fail_msg("%zu items, expected %zu (first: %s)", sv->n, n,
-		         sv->n ? sv->v[0] : "-");
-	va_list ap;
-	va_start(ap, n);
-	for (size_t i = 0; i < n; i++)
-		assert_string_equal(sv->v[i], va_arg(ap, const char *));
-	va_end(ap);
-}
-
 static void test_hugo_markdown(void **state)
 {
 	ns_article_t *a = parse_ok("hugo.md", NULL);

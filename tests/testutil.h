@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nsearch/util.h"
+
 static int rm_entry(const char *path, const struct stat *st, int flag,
                     struct FTW *ftw)
 {
@@ -80,6 +82,20 @@ static inline int write_file(const char *path, const char *data, size_t len)
 		return -1;
 	size_t w = fwrite(data, 1, len, f);
 	return (fclose(f) == 0 && w == len) ? 0 : -1;
+}
+
+/* SV holds exactly the N strings that follow, in order.  (Every test
+ * program includes cmocka before this header.) */
+static inline void assert_strv(const ns_strv_t *sv, size_t n, ...)
+{
+	if (sv->n != n)
+		fail_msg("%zu items, expected %zu (first: %s)", sv->n, n,
+		         sv->n ? sv->v[0] : "-");
+	va_list ap;
+	va_start(ap, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(sv->v[i], va_arg(ap, const char *));
+	va_end(ap);
 }
 
 #endif
