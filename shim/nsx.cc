@@ -8,10 +8,14 @@
 
 #include <xapian.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <new>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 struct nsx_doc {
@@ -31,10 +35,22 @@ struct nsx_reader {
 	std::string error;
 };
 
+struct nsx_facet_value {
+	std::string value;
+	uint64_t count;
+};
+
 struct nsx_results {
-	Xapian::MSet mset;
+	// The hits of the page: the first N_FIRST from MSET (documents with
+	// every word), the rest from REST (some of the words, MATCH_AUTO).
+	Xapian::MSet mset, rest;
+	size_t n_first = 0;
 	Xapian::Stem stem;
 	std::vector<std::string> data;
+	std::vector<std::vector<nsx_facet_value>> facets;
+	std::string suggestion;
+	bool relaxed = false;
+	bool exact = false;
 };
 
 namespace {
@@ -63,7 +79,7 @@ nsx_status_t classify(std::string *msg) noexcept
 	} catch (const Xapian::QueryParserError &e) {
 		st = NSX_BAD_QUERY; xtext = e.get_description();
 	} catch (const Xapian::WildcardError &e) {
-		st = NSX_BAD_QUERY; xtext = e.get_description();
+		st = NSX_TOO_BROAD; xtext = e.get_description();
 	} catch (const Xapian::InvalidArgumentError &e) {
 		st = NSX_INVALID; xtext = e.get_description();
 	} catch (const Xapian::DatabaseError &e) {
@@ -185,6 +201,147 @@ public:
 	}
 };
 
+// Counts facet values over every document the match looks at.
+class FacetSpy : public Xapian::MatchSpy {
+public:
+	struct Facet {
+		unsigned slot, cut;
+		// case-folded value -> (count, first spelling seen)
+		std::unordered_map<std::string,
+		                   std::pair<uint64_t, std::string>> counts;
+	};
+	std::vector<Facet> facets;
+
+	void operator()(const Xapian::Document &doc, double) override
+	{
+		for (Facet &f : facets) {
+			const std::string v = doc.get_value(f.slot);
+			if (v.empty())
+				continue;
+			if (f.cut) {
+				if (v.size() >= f.cut)
+					count(f, v.substr(0, f.cut));
+				continue;
+			}
+			size_t start = 0;
+			for (;;) {
+				size_t end = v.find(NSX_LIST_SEP, start);
+				std::string one = v.substr(start, end == std::string::npos
+				                                      ? std::string::npos
+				                                      : end - start);
+				if (!one.empty())
+					count(f, one);
+				if (end == std::string::npos)
+					break;
+				start = end + 1;
+			}
+		}
+	}
+
+	std::string name() const override { return "nsearch::FacetSpy"; }
+
+private:
+	static void count(Facet &f, const std::string &v)
+	{
+		auto &slot = f.counts[Xapian::Unicode::tolower(v)];
+		if (slot.first++ == 0)
+			slot.second = v;
+	}
+};
+
+// Days since 1970-01-01 of a "YYYYMMDD" value; -1 if it is not one.
+long days_of(const std::string &v)
+{
+	if (v.size() < 8)
+		return -1;
+	struct tm tm = {};
+	for (int i = 0; i < 8; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+	tm.tm_year = std::atoi(v.substr(0, 4).c_str()) - 1900;
+	tm.tm_mon = std::atoi(v.substr(4, 2).c_str()) - 1;
+	tm.tm_mday = std::atoi(v.substr(6, 2).c_str());
+	return static_cast<long>(timegm(&tm) / 86400);
+}
+
+// Extra weight for recent documents: MAXW for today's (or a future date),
+// halving every HALF_LIFE days back.  Added to the text score, so it
+// reorders close matches without letting a new article that barely matches
+// jump a strong one.
+class RecencySource : public Xapian::ValuePostingSource {
+	double maxw, half_life;
+	long today;
+public:
+	RecencySource(Xapian::valueno slot, double maxw_, double half_life_,
+	              long today_)
+		: Xapian::ValuePostingSource(slot), maxw(maxw_),
+		  half_life(half_life_), today(today_) {}
+
+	void init(const Xapian::Database &db) override
+	{
+		Xapian::ValuePostingSource::init(db);
+		set_maxweight(maxw);
+	}
+
+	double get_weight() const override
+	{
+		long d = days_of(get_value());
+		if (d < 0)
+			return 0;
+		double age = d >= today ? 0 : static_cast<double>(today - d);
+		return maxw * std::exp2(-age / half_life);
+	}
+
+	RecencySource *clone() const override
+	{
+		return new RecencySource(get_slot(), maxw, half_life, today);
+	}
+
+	std::string name() const override { return "nsearch::Recency"; }
+};
+
+// Terms that may describe what a document is about: plain words, not
+// prefixed filter terms, stems or numbers.
+class WordDecider : public Xapian::ExpandDecider {
+public:
+	bool operator()(const std::string &t) const override
+	{
+		if (t.size() < 3)
+			return false;
+		unsigned char c = static_cast<unsigned char>(t[0]);
+		if (c >= 'A' && c <= 'Z')
+			return false;
+		return t.find_first_of("0123456789") == std::string::npos;
+	}
+};
+
+// Words too common to carry meaning in an English query.  They are still
+// indexed (phrases need them), and a query made of them alone keeps them.
+const char *const english_stopwords[] = {
+	"a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from",
+	"had", "has", "have", "he", "her", "his", "i", "in", "into", "is", "it",
+	"its", "of", "on", "or", "she", "so", "that", "the", "their", "them",
+	"there", "they", "this", "to", "was", "we", "were", "what", "when",
+	"which", "who", "will", "with", "you",
+};
+
+const Xapian::SimpleStopper &english_stopper()
+{
+	static const Xapian::SimpleStopper stopper(
+		std::begin(english_stopwords), std::end(english_stopwords));
+	return stopper;
+}
+
+bool plain_word(const std::string &t)
+{
+	if (t.size() < 2 || t.size() > 40)
+		return false;
+	unsigned char c = static_cast<unsigned char>(t[0]);
+	if (c >= 'A' && c <= 'Z')
+		return false; // a prefixed term or a stem
+	return t.find_first_of("0123456789") == std::string::npos;
+}
+
 } // namespace
 
 extern "C" {
@@ -202,6 +359,7 @@ const char *nsx_status_name(nsx_status_t st)
 	case NSX_NO_MEMORY: return "NO_MEMORY";
 	case NSX_IO: return "IO";
 	case NSX_INTERNAL: return "INTERNAL";
+	case NSX_TOO_BROAD: return "TOO_BROAD";
 	}
 	return "UNKNOWN";
 }
@@ -366,6 +524,11 @@ nsx_status_t nsx_writer_replace(nsx_writer_t *w, const char *idterm,
 		return NSX_INVALID;
 	return guard(&w->error, [&] {
 		doc->doc.add_boolean_term(idterm);
+		// The words feed the spelling dictionary "did you mean" uses.
+		for (auto t = doc->doc.termlist_begin();
+		     t != doc->doc.termlist_end(); ++t)
+			if (plain_word(*t))
+				w->db.add_spelling(*t);
 		w->db.replace_document(idterm, doc->doc);
 		return NSX_OK;
 	});
@@ -561,70 +724,260 @@ nsx_status_t nsx_reader_add_date_range(nsx_reader_t *r, unsigned slot,
 	});
 }
 
+nsx_status_t nsx_reader_get(nsx_reader_t *r, const char *idterm,
+                            char **data, size_t *len)
+{
+	if (!r || !idterm || !*idterm || !data || !len)
+		return NSX_INVALID;
+	return guard(&r->error, [&] {
+		auto p = r->db.postlist_begin(idterm);
+		if (p == r->db.postlist_end(idterm))
+			return NSX_NOT_FOUND;
+		std::string d = r->db.get_document(*p).get_data();
+		char *out = dup_string(d);
+		if (!out)
+			return NSX_NO_MEMORY;
+		*data = out;
+		*len = d.size();
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_reader_each_term(nsx_reader_t *r, const char *prefix,
+                                  void (*each)(const char *term,
+                                               uint64_t docs, void *ctx),
+                                  void *ctx)
+{
+	if (!r || !prefix || !each)
+		return NSX_INVALID;
+	return guard(&r->error, [&] {
+		for (auto t = r->db.allterms_begin(prefix);
+		     t != r->db.allterms_end(prefix); ++t)
+			each((*t).c_str(), t.get_termfreq(), ctx);
+		return NSX_OK;
+	});
+}
+
+namespace {
+
+// Apply the request's filters and date range to Q; none changes a score.
+Xapian::Query filtered(const nsx_search_t *req, Xapian::Query q)
+{
+	for (size_t g = 0; g < req->nfilters; g++) {
+		const nsx_filter_t &f = req->filters[g];
+		std::vector<Xapian::Query> alts;
+		for (size_t i = 0; i < f.n; i++)
+			alts.emplace_back(f.terms[i]);
+		q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+		                  Xapian::Query(Xapian::Query::OP_OR, alts.begin(),
+		                                alts.end()));
+	}
+	if (req->range_lo || req->range_hi) {
+		Xapian::Query range =
+			!req->range_hi ? Xapian::Query(Xapian::Query::OP_VALUE_GE,
+			                               req->range_slot, req->range_lo)
+			: !req->range_lo ? Xapian::Query(Xapian::Query::OP_VALUE_LE,
+			                                 req->range_slot, req->range_hi)
+			: Xapian::Query(Xapian::Query::OP_VALUE_RANGE, req->range_slot,
+			                req->range_lo, req->range_hi);
+		q = Xapian::Query(Xapian::Query::OP_FILTER, q, range);
+	}
+	return q;
+}
+
+// The query for "documents like IDTERM": the terms that best tell it
+// apart from the rest of the collection, any of them.
+Xapian::Query like_query(Xapian::Database &db, const char *idterm)
+{
+	auto p = db.postlist_begin(idterm);
+	if (p == db.postlist_end(idterm))
+		throw Xapian::DocNotFoundError(std::string("no document ") + idterm);
+	Xapian::RSet rset;
+	rset.add_document(*p);
+	Xapian::Enquire enq(db);
+	WordDecider words;
+	Xapian::ESet eset = enq.get_eset(30, rset, &words);
+	std::vector<Xapian::Query> terms;
+	for (auto t = eset.begin(); t != eset.end(); ++t)
+		terms.emplace_back(*t);
+	Xapian::Query like(Xapian::Query::OP_OR, terms.begin(), terms.end());
+	return Xapian::Query(Xapian::Query::OP_AND_NOT, like,
+	                     Xapian::Query(idterm));
+}
+
+struct Run {
+	Xapian::Database &db;
+	const nsx_search_t *req;
+
+	// An Enquire for Q with the request's order and collapsing.
+	Xapian::MSet mset(const Xapian::Query &q, Xapian::doccount first,
+	                  Xapian::doccount max, Xapian::doccount check = 0,
+	                  Xapian::MatchSpy *spy = nullptr)
+	{
+		Xapian::Enquire enq(db);
+		enq.set_query(q);
+		if (req->sort)
+			enq.set_sort_by_value_then_relevance(req->sort_slot,
+			                                     req->sort < 0);
+		if (req->collapse)
+			enq.set_collapse_key(req->collapse_slot);
+		if (req->time_limit > 0)
+			enq.set_time_limit(req->time_limit);
+		if (spy)
+			enq.add_matchspy(spy);
+		return enq.get_mset(first, max, check);
+	}
+};
+
+// Blend recency in: newer documents gain up to half the best text score.
+Xapian::Query with_recency(Run &run, const Xapian::Query &q)
+{
+	const nsx_search_t *req = run.req;
+	Xapian::MSet top = run.mset(q, 0, 1);
+	double best = top.empty() ? 0 : top.get_max_attained();
+	if (best <= 0)
+		return q;
+	long today = static_cast<long>(std::time(nullptr) / 86400);
+	Xapian::Query boost((new RecencySource(req->recency_slot, best / 2,
+	                                       req->recency_days, today))
+	                            ->release());
+	return Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, boost);
+}
+
+} // namespace
+
 nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
                                nsx_results_t **out)
 {
-	if (!r || !req || !req->query || !out)
+	if (!r || !req || (!req->query && !req->like_idterm) || !out)
 		return NSX_INVALID;
 	return guard(&r->error, [&] {
 		// A language without a stemmer searches unstemmed.
-		Xapian::Stem stem(req->language && *req->language ? req->language
-		                                                    : "english",
-		                  true);
-		r->qp.set_stemmer(stem);
-		r->qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-		// News readers expect every word they type to matter.
-		r->qp.set_default_op(Xapian::Query::OP_AND);
+		const char *lang = req->language && *req->language ? req->language
+		                                                     : "english";
+		Xapian::Stem stem(lang, true);
+		Xapian::QueryParser &qp = r->qp;
+		qp.set_stemmer(stem);
+		qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+		bool english = std::strcmp(lang, "en") == 0 ||
+		               std::strcmp(lang, "english") == 0;
+		qp.set_stopper(english ? &english_stopper() : nullptr);
 		unsigned flags = Xapian::QueryParser::FLAG_DEFAULT |
 		                 Xapian::QueryParser::FLAG_CJK_NGRAM;
+		if (req->max_expansion) {
+			flags |= Xapian::QueryParser::FLAG_WILDCARD;
+			qp.set_max_expansion(req->max_expansion,
+			                     Xapian::Query::WILDCARD_LIMIT_ERROR,
+			                     Xapian::QueryParser::FLAG_WILDCARD);
+		}
 		// A query of blanks only lists everything the filters let through.
-		bool blank = req->query[std::strspn(req->query, " \t\r\n")] == '\0';
-		Xapian::Query q = blank ? Xapian::Query::MatchAll
-		                        : r->qp.parse_query(req->query, flags);
-		// Filters: the terms of one group are alternatives, the groups
-		// all apply; none of them changes the ranking.
-		for (size_t g = 0; g < req->nfilters; g++) {
-			const nsx_filter_t &f = req->filters[g];
-			std::vector<Xapian::Query> alts;
-			for (size_t i = 0; i < f.n; i++)
-				alts.emplace_back(f.terms[i]);
-			q = Xapian::Query(Xapian::Query::OP_FILTER, q,
-			                  Xapian::Query(Xapian::Query::OP_OR,
-			                                alts.begin(), alts.end()));
-		}
-		if (req->range_lo || req->range_hi) {
-			Xapian::Query range =
-				!req->range_hi ? Xapian::Query(Xapian::Query::OP_VALUE_GE,
-				                               req->range_slot, req->range_lo)
-				: !req->range_lo ? Xapian::Query(Xapian::Query::OP_VALUE_LE,
-				                                 req->range_slot, req->range_hi)
-				: Xapian::Query(Xapian::Query::OP_VALUE_RANGE, req->range_slot,
-				                req->range_lo, req->range_hi);
-			q = Xapian::Query(Xapian::Query::OP_FILTER, q, range);
-		}
+		bool blank = !req->like_idterm &&
+		             req->query[std::strspn(req->query, " \t\r\n")] == '\0';
+		auto parse = [&](Xapian::Query::op op, unsigned extra) {
+			qp.set_default_op(op);
+			return qp.parse_query(req->query, flags | extra);
+		};
 
-		Xapian::MSet mset;
-		for (int attempt = 0;; attempt++) {
-			try {
-				Xapian::Enquire enq(r->db);
-				enq.set_query(q);
-				if (req->sort)
-					enq.set_sort_by_value_then_relevance(req->sort_slot,
-					                                     req->sort < 0);
-				mset = enq.get_mset(req->offset, req->limit);
-				break;
-			} catch (const Xapian::DatabaseModifiedError &) {
-				if (attempt > 0)
-					throw;
-				r->db.reopen();
-			}
-		}
 		nsx_results_t *res = new nsx_results;
 		try {
-			res->mset = mset;
 			res->stem = stem;
-			res->data.reserve(mset.size());
+			Xapian::Query text, loose;
+			if (req->like_idterm) {
+				text = like_query(r->db, req->like_idterm);
+			} else if (blank) {
+				text = Xapian::Query::MatchAll;
+			} else if (req->match == NSX_MATCH_ANY) {
+				text = parse(Xapian::Query::OP_OR, 0);
+			} else {
+				// News readers expect every word they type to matter.
+				text = parse(Xapian::Query::OP_AND, 0);
+				if (req->match == NSX_MATCH_AUTO)
+					loose = parse(Xapian::Query::OP_OR, 0);
+			}
+			if (req->spelling && !req->like_idterm && !blank) {
+				qp.set_default_op(Xapian::Query::OP_AND);
+				qp.parse_query(req->spelling_query ? req->spelling_query
+				                                   : req->query,
+				               flags |
+				               Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+				res->suggestion = qp.get_corrected_query_string();
+			}
+			Xapian::Query q = filtered(req, text);
+			Run run{r->db, req};
+			Xapian::MSet mset;
+			for (int attempt = 0;; attempt++) {
+				try {
+					if (req->recency_days > 0 && !blank)
+						q = with_recency(run, q);
+					mset = run.mset(q, req->offset, req->limit);
+					Xapian::doccount want = req->offset + req->limit;
+					Xapian::doccount n_all = mset.get_matches_upper_bound();
+					// Every document with all the words is known and the
+					// page is not full: continue with those that have some.
+					if (!loose.empty() && req->sort == 0 && n_all < want &&
+					    n_all == mset.get_matches_lower_bound() &&
+					    loose.get_description() != text.get_description()) {
+						Xapian::Query rest(Xapian::Query::OP_AND_NOT,
+						                   filtered(req, loose), q);
+						Xapian::doccount skip =
+							req->offset > n_all ? req->offset - n_all : 0;
+						res->rest = run.mset(rest, skip,
+						                     req->limit - mset.size());
+						res->relaxed = !res->rest.empty() ||
+						               res->rest.get_matches_estimated();
+						if (res->relaxed)
+							q = Xapian::Query(Xapian::Query::OP_OR, q,
+							                  filtered(req, loose));
+					}
+					res->exact = res->rest.empty()
+						? mset.get_matches_lower_bound() ==
+						      mset.get_matches_upper_bound()
+						: res->rest.get_matches_lower_bound() ==
+						      res->rest.get_matches_upper_bound();
+					if (req->nfacets) {
+						FacetSpy spy;
+						for (size_t f = 0; f < req->nfacets; f++)
+							spy.facets.push_back({req->facets[f].slot,
+							                      req->facets[f].cut, {}});
+						Xapian::MSet all = run.mset(q, 0, 0,
+						                            r->db.get_doccount(),
+						                            &spy);
+						res->exact = all.get_matches_lower_bound() ==
+						             all.get_matches_upper_bound();
+						res->facets.clear();
+						for (auto &f : spy.facets) {
+							std::vector<nsx_facet_value> v;
+							for (auto &kv : f.counts)
+								v.push_back({kv.second.second,
+								             kv.second.first});
+							std::sort(v.begin(), v.end(),
+							          [](const nsx_facet_value &a,
+							             const nsx_facet_value &b) {
+								return a.count != b.count
+									? a.count > b.count
+									: a.value < b.value;
+							});
+							if (req->facet_limit && v.size() > req->facet_limit)
+								v.resize(req->facet_limit);
+							res->facets.push_back(std::move(v));
+						}
+					}
+					break;
+				} catch (const Xapian::DatabaseModifiedError &) {
+					if (attempt > 0)
+						throw;
+					r->db.reopen();
+					q = filtered(req, text);
+					res->rest = Xapian::MSet();
+					res->relaxed = false;
+				}
+			}
+			res->mset = mset;
+			res->n_first = mset.size();
+			res->data.reserve(mset.size() + res->rest.size());
 			for (auto it = mset.begin(); it != mset.end(); ++it)
+				res->data.push_back(it.get_document().get_data());
+			for (auto it = res->rest.begin(); it != res->rest.end(); ++it)
 				res->data.push_back(it.get_document().get_data());
 		} catch (...) {
 			delete res;
@@ -640,19 +993,61 @@ size_t nsx_results_count(const nsx_results_t *res)
 	return res ? res->data.size() : 0;
 }
 
+// With MATCH_AUTO's continuation, the documents with every word (all
+// known then) plus the estimate of those with some.
 uint64_t nsx_results_estimated(const nsx_results_t *res)
 {
-	return res ? res->mset.get_matches_estimated() : 0;
+	if (!res)
+		return 0;
+	uint64_t n = res->mset.get_matches_estimated();
+	return res->relaxed ? n + res->rest.get_matches_estimated() : n;
 }
 
 uint64_t nsx_results_lower_bound(const nsx_results_t *res)
 {
-	return res ? res->mset.get_matches_lower_bound() : 0;
+	if (!res)
+		return 0;
+	uint64_t n = res->mset.get_matches_lower_bound();
+	return res->relaxed ? n + res->rest.get_matches_lower_bound() : n;
 }
 
 uint64_t nsx_results_upper_bound(const nsx_results_t *res)
 {
-	return res ? res->mset.get_matches_upper_bound() : 0;
+	if (!res)
+		return 0;
+	uint64_t n = res->mset.get_matches_upper_bound();
+	return res->relaxed ? n + res->rest.get_matches_upper_bound() : n;
+}
+
+int nsx_results_relaxed(const nsx_results_t *res)
+{
+	return res && res->relaxed;
+}
+
+int nsx_results_exact(const nsx_results_t *res)
+{
+	return res && res->exact;
+}
+
+const char *nsx_results_suggestion(const nsx_results_t *res)
+{
+	return res ? res->suggestion.c_str() : "";
+}
+
+size_t nsx_results_facet_size(const nsx_results_t *res, size_t f)
+{
+	return res && f < res->facets.size() ? res->facets[f].size() : 0;
+}
+
+nsx_status_t nsx_results_facet(const nsx_results_t *res, size_t f, size_t i,
+                               const char **value, uint64_t *count)
+{
+	if (!res || f >= res->facets.size() || i >= res->facets[f].size() ||
+	    !value || !count)
+		return NSX_INVALID;
+	*value = res->facets[f][i].value.c_str();
+	*count = res->facets[f][i].count;
+	return NSX_OK;
 }
 
 nsx_status_t nsx_results_hit(const nsx_results_t *res, size_t i,
@@ -661,16 +1056,23 @@ nsx_status_t nsx_results_hit(const nsx_results_t *res, size_t i,
 	if (!res || !hit || i >= res->data.size())
 		return NSX_INVALID;
 	return guard(nullptr, [&] {
-		auto it = res->mset[static_cast<Xapian::doccount>(i)];
-		hit->rank = it.get_rank();
+		bool first = i < res->n_first;
+		const Xapian::MSet &m = first ? res->mset : res->rest;
+		auto it = m[static_cast<Xapian::doccount>(first ? i : i - res->n_first)];
+		// The loose hits rank after every document with all the words.
+		hit->rank = it.get_rank() +
+		            (first ? 0 : res->mset.get_matches_upper_bound());
 		hit->score = it.get_weight();
 		hit->data = res->data[i].data();
 		hit->data_len = res->data[i].size();
+		hit->duplicates = it.get_collapse_count();
+		hit->partial = !first;
 		return NSX_OK;
 	});
 }
 
-nsx_status_t nsx_results_snippet(const nsx_results_t *res, const char *text,
+nsx_status_t nsx_results_snippet(const nsx_results_t *res, size_t i,
+                                 const char *text,
                                  size_t text_len, size_t length,
                                  const char *hi_start, const char *hi_end,
                                  char **out)
@@ -678,8 +1080,9 @@ nsx_status_t nsx_results_snippet(const nsx_results_t *res, const char *text,
 	if (!res || (!text && text_len) || !out)
 		return NSX_INVALID;
 	return guard(nullptr, [&] {
+		const Xapian::MSet &m = i < res->n_first ? res->mset : res->rest;
 		// No background model: with it a snippet costs 10-25x the search.
-		std::string s = res->mset.snippet(
+		std::string s = m.snippet(
 			std::string(text ? text : "", text_len), length, res->stem,
 			Xapian::MSet::SNIPPET_EXHAUSTIVE |
 				Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH,

@@ -27,6 +27,7 @@ typedef enum {
 	NSX_NO_MEMORY,
 	NSX_IO,            /* the filesystem failed (open, write, fsync) */
 	NSX_INTERNAL,      /* anything else Xapian or the C++ runtime threw */
+	NSX_TOO_BROAD,     /* a wildcard expands to more terms than allowed */
 } nsx_status_t;
 
 /* A short stable name for a status ("LOCKED"); never NULL. */
@@ -172,6 +173,18 @@ nsx_status_t nsx_reader_add_date_range(nsx_reader_t *r, unsigned slot,
                                        const char *month_prefix,
                                        const char *day_prefix);
 
+/* Read the stored data of the document with IDTERM: *DATA is new
+ * (free()), *LEN its length.  NSX_NOT_FOUND when there is none. */
+nsx_status_t nsx_reader_get(nsx_reader_t *r, const char *idterm,
+                            char **data, size_t *len);
+
+/* Call EACH for every term starting with PREFIX with the term (prefix
+ * included, borrowed) and how many documents have it. */
+nsx_status_t nsx_reader_each_term(nsx_reader_t *r, const char *prefix,
+                                  void (*each)(const char *term,
+                                               uint64_t docs, void *ctx),
+                                  void *ctx);
+
 /* Documents that have at least one of these terms. */
 typedef struct {
 	const char *const *terms;
@@ -193,7 +206,46 @@ typedef struct {
 	int sort;              /* 0: by relevance; 1: by SORT_SLOT, ascending;
 	                          -1: descending (relevance breaks ties) */
 	unsigned sort_slot;
+
+	int match;             /* NSX_MATCH_*: how words without an operator
+	                          combine */
+	unsigned max_expansion; /* a wildcard may expand to this many terms;
+	                           more is NSX_TOO_BROAD.  0: no wildcards */
+	double time_limit;     /* seconds of exact counting (facets, totals)
+	                          before estimates are used; 0: no limit */
+	int spelling;          /* look for a spelling correction */
+	const char *spelling_query; /* of this query (NULL: QUERY), when QUERY
+	                               was rewritten (synonyms) */
+	int collapse;          /* one hit per value of COLLAPSE_SLOT */
+	unsigned collapse_slot;
+	const struct nsx_facet_spec *facets; /* counted over all matches */
+	size_t nfacets;
+	unsigned facet_limit;  /* the most frequent values kept per facet */
+	double recency_days;   /* > 0: newer articles gain, halving every
+	                          this many days (RECENCY_SLOT "YYYYMMDD") */
+	unsigned recency_slot;
+	const char *like_idterm; /* not NULL: find documents like this one
+	                            (QUERY is then ignored) and leave it out */
 } nsx_search_t;
+
+enum {
+	NSX_MATCH_AUTO = 0,    /* every word; when that leaves the page short,
+	                          continue with documents that have only some,
+	                          ranked after those that have all */
+	NSX_MATCH_ALL,         /* every word */
+	NSX_MATCH_ANY,         /* any word, ranked */
+};
+
+/* A facet: the values of SLOT counted over all matches.  With CUT 0 the
+ * slot holds values separated by NSX_LIST_SEP, each counted (case-folded;
+ * the first spelling seen is shown); with CUT n the first n bytes of the
+ * value are one value ("YYYYMMDD" cut at 4 is the year). */
+typedef struct nsx_facet_spec {
+	unsigned slot;
+	unsigned cut;
+} nsx_facet_spec_t;
+
+#define NSX_LIST_SEP '\x1f'
 
 typedef struct nsx_results nsx_results_t;
 
@@ -209,6 +261,8 @@ typedef struct {
 	double score;
 	const char *data;    /* borrowed from the results */
 	size_t data_len;
+	unsigned duplicates; /* with collapse: other matches like it */
+	int partial;         /* matched only some of the words (MATCH_AUTO) */
 } nsx_hit_t;
 
 size_t nsx_results_count(const nsx_results_t *res);
@@ -216,16 +270,31 @@ size_t nsx_results_count(const nsx_results_t *res);
 uint64_t nsx_results_estimated(const nsx_results_t *res);
 uint64_t nsx_results_lower_bound(const nsx_results_t *res);
 uint64_t nsx_results_upper_bound(const nsx_results_t *res);
+/* Did MATCH_AUTO add documents with only some of the words? */
+int nsx_results_relaxed(const nsx_results_t *res);
+/* The corrected query, when spelling was asked for and some word looks
+ * misspelt; "" otherwise.  Borrowed. */
+const char *nsx_results_suggestion(const nsx_results_t *res);
+/* Facet F's values, most frequent first (ties by value): I < the count
+ * nsx_results_facet_size() gives.  VALUE is borrowed. */
+size_t nsx_results_facet_size(const nsx_results_t *res, size_t f);
+nsx_status_t nsx_results_facet(const nsx_results_t *res, size_t f, size_t i,
+                               const char **value, uint64_t *count);
+/* Were all matches counted (the totals and facets are exact)? */
+int nsx_results_exact(const nsx_results_t *res);
+
 /* Hit I (0 <= I < count) into *HIT.  NSX_INVALID if I is out of range. */
 nsx_status_t nsx_results_hit(const nsx_results_t *res, size_t i,
                              nsx_hit_t *hit);
 
 /* Cut a snippet of at most about LENGTH bytes from TEXT, the best passage
- * for the query, query terms (stemmed as searched) wrapped in HI_START and
- * HI_END.  The text is HTML-escaped (&, <, >) except for the markers.
+ * for the query that found hit I, query terms (stemmed as searched)
+ * wrapped in HI_START and HI_END.  The text is HTML-escaped (&, <, >)
+ * except for the markers.
  * *OUT is new (free with free()); it is "" when no query term occurs in
  * TEXT, so that the caller can choose what to show instead. */
-nsx_status_t nsx_results_snippet(const nsx_results_t *res, const char *text,
+nsx_status_t nsx_results_snippet(const nsx_results_t *res, size_t i,
+                                 const char *text,
                                  size_t text_len, size_t length,
                                  const char *hi_start, const char *hi_end,
                                  char **out);

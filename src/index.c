@@ -110,6 +110,46 @@ static nsx_status_t add_date_terms(nsx_doc_t *doc, const char *date,
 	return st;
 }
 
+static nsx_status_t set_list_value(nsx_doc_t *doc, unsigned slot,
+                                   const ns_strv_t *values)
+{
+	ns_buf_t b = {0};
+	ns_status_t st = ns_buf_append(&b, "", 0);
+	for (size_t i = 0; st == NS_OK && i < values->n; i++) {
+		if (i)
+			st = ns_buf_append(&b, (char[]){NSX_LIST_SEP}, 1);
+		if (st == NS_OK)
+			st = ns_buf_append(&b, values->v[i], strlen(values->v[i]));
+	}
+	nsx_status_t xst = st == NS_OK ? nsx_doc_set_value(doc, slot, b.data, b.len)
+	                               : NSX_NO_MEMORY;
+	ns_buf_free(&b);
+	return xst;
+}
+
+/* The values facets count and duplicates collapse on. */
+static nsx_status_t add_facet_values(nsx_doc_t *doc, const ns_article_t *a)
+{
+	nsx_status_t st = set_list_value(doc, NS_SLOT_TAGS, &a->tags);
+	if (st == NSX_OK)
+		st = set_list_value(doc, NS_SLOT_AUTHORS, &a->authors);
+	if (st == NSX_OK && a->section[0])
+		st = nsx_doc_set_value(doc, NS_SLOT_SECTION, a->section,
+		                       strlen(a->section));
+	if (st == NSX_OK && a->language[0])
+		st = nsx_doc_set_value(doc, NS_SLOT_LANG, a->language,
+		                       strlen(a->language));
+	if (st == NSX_OK) {
+		/* The title seeds the hash of the text. */
+		uint64_t hash = XXH3_64bits_withSeed(
+			a->body, strlen(a->body), XXH3_64bits(a->title, strlen(a->title)));
+		char hex[17];
+		snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);
+		st = nsx_doc_set_value(doc, NS_SLOT_CONTENT, hex, 16);
+	}
+	return st;
+}
+
 ns_status_t ns_index_build_doc(const ns_article_t *a, const char *relpath,
                                nsx_doc_t **out)
 {
@@ -152,6 +192,8 @@ ns_status_t ns_index_build_doc(const ns_article_t *a, const char *relpath,
 		st = nsx_doc_add_boolean(doc, NS_PREFIX_LANG, a->language);
 	if (st == NSX_OK && a->date[0])
 		st = add_date_terms(doc, a->date, a->time);
+	if (st == NSX_OK)
+		st = add_facet_values(doc, a);
 
 	char *data = NULL;
 	if (st == NSX_OK) {

@@ -22,6 +22,8 @@ const char *ns_status_str(ns_status_t st)
 	case NS_ERR_TOO_LARGE: return "too large";
 	case NS_ERR_INDEX: return "index error";
 	case NS_ERR_BAD_QUERY: return "bad query";
+	case NS_ERR_NOT_FOUND: return "not found";
+	case NS_ERR_TOO_BROAD: return "wildcard too broad";
 	}
 	return "unknown status";
 }

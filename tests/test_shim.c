@@ -147,13 +147,13 @@ static void test_put_search_snippet(void **state)
 	assert_data(res, 0, "doc-a");
 	const char *text = "Crews returned to the harbour on Monday & the ferries sailed.";
 	char *snip = NULL;
-	assert_int_equal(nsx_results_snippet(res, text, strlen(text), 200, "[", "]",
+	assert_int_equal(nsx_results_snippet(res, 0, text, strlen(text), 200, "[", "]",
 	                                     &snip), NSX_OK);
 	assert_string_equal(snip, "Crews returned to the [harbour] on Monday "
 	                          "&amp; the ferries sailed.");
 	free(snip);
 	/* No query word in the text: an empty snippet, the caller decides. */
-	assert_int_equal(nsx_results_snippet(res, "nothing here", 12, 200, "[",
+	assert_int_equal(nsx_results_snippet(res, 0, "nothing here", 12, 200, "[",
 	                                     "]", &snip), NSX_OK);
 	assert_string_equal(snip, "");
 	free(snip);
@@ -166,8 +166,21 @@ static void test_put_search_snippet(void **state)
 	res = search(r, "bridge OR harbour");
 	assert_int_equal(nsx_results_count(res), 2);
 	nsx_results_free(res);
-	res = search(r, "bridge harbour"); /* every word must match */
+	/* Every word must match... */
+	nsx_search_t all = {.query = "bridge harbour", .language = "english",
+	                    .limit = 10, .match = NSX_MATCH_ALL};
+	assert_int_equal(nsx_reader_search(r, &all, &res), NSX_OK);
 	assert_int_equal(nsx_results_count(res), 0);
+	assert_false(nsx_results_relaxed(res));
+	nsx_results_free(res);
+	/* ...and by default, when none has both, those with one follow. */
+	res = search(r, "bridge harbour");
+	assert_int_equal(nsx_results_count(res), 2);
+	assert_true(nsx_results_relaxed(res));
+	nsx_hit_t hit;
+	assert_int_equal(nsx_results_hit(res, 1, &hit), NSX_OK);
+	assert_true(hit.partial);
+	assert_int_equal(hit.rank, 1);
 	nsx_results_free(res);
 	nsx_reader_close(r);
 }

@@ -43,6 +43,13 @@ typedef enum {
 	NS_OP_WAIT,
 } ns_op_t;
 
+/* How the words of a query combine when no operator says (docs/query-syntax.md). */
+typedef enum {
+	NS_MATCH_AUTO = 0,   /* all words, then documents with some of them */
+	NS_MATCH_ALL,
+	NS_MATCH_ANY,
+} ns_match_t;
+
 /* Result order of a search. */
 typedef enum {
 	NS_SORT_RELEVANCE = 0,

@@ -20,7 +20,26 @@ typedef struct {
 	                             the searcher's default */
 	const ns_filter_t *filter; /* may be NULL */
 	ns_sort_t sort;
+	ns_match_t match;
+	bool collapse;            /* fold hits with the same title and text */
+	unsigned facets;          /* bit (1 << ns_facet_kind_t) per facet */
+	unsigned facet_limit;     /* values per facet; 0: 10 */
+	bool plain;               /* snippets as plain text, not HTML */
+	unsigned recency_days;    /* > 0: blend recency in, this half-life */
+	const char *like;         /* "similar": the article's relative path;
+	                             Q is then ignored */
 } ns_search_req_t;
+
+/* What the index holds ("stats"). */
+typedef struct {
+	uint64_t documents;
+	uint64_t revision;
+	uint64_t index_bytes;     /* the database's files on disk */
+	int64_t last_commit;      /* Unix time of the last change, or 0 */
+	size_t nsections, nlangs, nyears;
+	ns_facet_value_t *sections, *langs, *years; /* by name */
+} ns_stats_t;
+void ns_stats_clear(ns_stats_t *st);
 
 /* A pool over the index at INDEX_DIR; readers open lazily. */
 ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out);
@@ -30,10 +49,38 @@ void ns_searcher_set_language(ns_searcher_t *s, const char *lang);
 /* Accepts NULL.  No search may be running. */
 void ns_searcher_free(ns_searcher_t *s);
 
+/* Limits every search keeps: a wildcard may expand to MAX_EXPANSION
+ * terms (0: wildcards are off), and exact counting (facets, totals) stops
+ * after TIMEOUT_MS (0: no limit).  Call before the first search. */
+void ns_searcher_set_limits(ns_searcher_t *s, unsigned max_expansion,
+                            unsigned timeout_ms);
+
+/* Use the synonym groups of the file at PATH (NULL: none) from the next
+ * search on.  On failure the groups in force stay, and *ERRMSG (a new
+ * string) says which line is wrong and why.  Thread-safe. */
+ns_status_t ns_searcher_load_synonyms(ns_searcher_t *s, const char *path,
+                                      char **errmsg);
+
+/* One article's stored fields and text (*HIT, ns_hit_clear) by its path
+ * relative to the articles root.  NS_ERR_NOT_FOUND when the index has no
+ * such article. */
+ns_status_t ns_searcher_get(ns_searcher_t *s, const char *path,
+                            ns_hit_t *hit, uint64_t *revision,
+                            char **errmsg);
+
+/* Counts over the whole index (*OUT, ns_stats_clear). */
+ns_status_t ns_searcher_stats(ns_searcher_t *s, ns_stats_t *out,
+                              char **errmsg);
+
 /* Run REQ on the latest committed revision.  *OUT is new (ns_result_free).
  * NS_ERR_BAD_QUERY or NS_ERR_INDEX come with *ERRMSG, a new string to
  * free(). */
 ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
                                ns_result_t **out, char **errmsg);
+
+/* Defaults of a search (docs/protocol.md). */
+#define NS_DEFAULT_MAX_EXPANSION 1000
+#define NS_DEFAULT_FACET_LIMIT   10
+#define NS_MAX_FACET_LIMIT       1000
 
 #endif

@@ -23,8 +23,17 @@
 /* What the index knows of the file: its stat, content hash and path
  * (index.c).  Read back at start so unchanged files cost a stat. */
 #define NS_SLOT_FILE 2
-/* Bump when the documents' layout changes: every file is read again. */
-#define NS_INDEX_LAYOUT 2
+/* Facet values, as written (the shim's NSX_LIST_SEP between several). */
+#define NS_SLOT_TAGS     3
+#define NS_SLOT_AUTHORS  4
+#define NS_SLOT_SECTION  5
+#define NS_SLOT_LANG     7
+/* A hash of the title and text: documents with the same one are
+ * duplicates, which a search can collapse into one hit. */
+#define NS_SLOT_CONTENT  6
+/* Bump when the documents' layout changes: every file is read again.
+ * 3: facet and content slots, spelling data. */
+#define NS_INDEX_LAYOUT 3
 #define NS_SLOT_DATETIME 1          /* "YYYYMMDDHHMM" ("0000" without a
                                        time): sorting */
 

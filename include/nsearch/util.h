@@ -16,6 +16,8 @@ typedef enum {
 	NS_ERR_TOO_LARGE,   /* input over a configured limit */
 	NS_ERR_INDEX,       /* the Xapian shim failed; its message says why */
 	NS_ERR_BAD_QUERY,
+	NS_ERR_NOT_FOUND,   /* no such article */
+	NS_ERR_TOO_BROAD,   /* a wildcard expands to too many words */
 } ns_status_t;
 
 const char *ns_status_str(ns_status_t st);
