@@ -829,7 +829,8 @@ struct Run {
 	}
 };
 
-// Blend recency in: newer documents gain up to half the best text score.
+// Blend recency in: an article of today gains as much as the best text
+// match scores, one a half-life old half that, and so on.
 Xapian::Query with_recency(Run &run, const Xapian::Query &q)
 {
 	const nsx_search_t *req = run.req;
@@ -838,7 +839,7 @@ Xapian::Query with_recency(Run &run, const Xapian::Query &q)
 	if (best <= 0)
 		return q;
 	long today = static_cast<long>(std::time(nullptr) / 86400);
-	Xapian::Query boost((new RecencySource(req->recency_slot, best / 2,
+	Xapian::Query boost((new RecencySource(req->recency_slot, best,
 	                                       req->recency_days, today))
 	                            ->release());
 	return Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, boost);

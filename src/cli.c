@@ -1,8 +1,9 @@
 /* cli.c - nsearch-cli: ad-hoc searches against a running nsearchd.
  *
  * Speaks the socket protocol through proto.c and nothing else; it never
- * links the Xapian shim.  Exit status: 0 done, 1 the daemon or the
- * connection failed, 2 bad usage.
+ * links the Xapian shim.  Exit status: 0 done (a search found something),
+ * 1 a search found nothing (or a waited-for file is not searchable), 2 an
+ * error: bad usage, a bad query, the daemon down or failing.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -20,41 +22,72 @@
 
 #define MAX_REPLY (64u << 20)
 
+enum { EXIT_HITS = 0, EXIT_NONE = 1, EXIT_ERROR = 2 };
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 	"usage: nsearch-cli [OPTION]... search [WORD]...\n"
-	"       nsearch-cli [OPTION]... status\n"
-	"       nsearch-cli [OPTION]... problems\n"
+	"       nsearch-cli [OPTION]... get PATH\n"
+	"       nsearch-cli [OPTION]... similar PATH\n"
+	"       nsearch-cli [OPTION]... status | stats | problems\n"
 	"       nsearch-cli [OPTION]... wait [PATH]\n"
 	"Ask a running nsearchd.  Options may come anywhere; after \"--\" every\n"
 	"word belongs to the query (for queries such as: search -- kyiv -kiev).\n"
 	"\n"
-	"  -s, --socket PATH  the daemon's socket (default: $NSEARCH_SOCKET, else\n"
-	"                     /run/nsearch/nsearch.sock as root, else\n"
-	"                     $XDG_RUNTIME_DIR/nsearch.sock, else /tmp/nsearch-UID.sock)\n"
-	"  -n, --limit N      show at most N results (1-%d, default %d)\n"
-	"  -o, --offset N     skip the first N results\n"
-	"  -j, --json         print the daemon's reply as it came\n"
-	"      --lang CODE    stem the query for this language (en, ru, de, ...)\n"
-	"      --section NAME only articles in this section (repeat for any of several)\n"
-	"      --tag TAG      only articles with this tag (repeatable)\n"
-	"      --author NAME  only articles by this author, full name (repeatable)\n"
-	"      --from DATE    only articles published on or after DATE (YYYY-MM-DD)\n"
-	"      --to DATE      only articles published on or before DATE\n"
-	"      --sort ORDER   relevance (default), newest or oldest\n"
-	"  -h, --help         this help\n"
-	"  -V, --version      print the version\n"
+	"  -s, --socket PATH   the daemon's socket (default: $NSEARCH_SOCKET, else\n"
+	"                      /run/nsearch/nsearch.sock as root, else\n"
+	"                      $XDG_RUNTIME_DIR/nsearch.sock, else /tmp/nsearch-UID.sock)\n"
+	"  -n, --limit N       show at most N results (1-%d, default %d)\n"
+	"  -o, --offset N      skip the first N results\n"
+	"  -j, --json          print the daemon's reply as it came\n"
+	"      --color WHEN    highlight with colours: auto (on a terminal, unless\n"
+	"                      NO_COLOR is set), always or never\n"
+	"Searching (search, and similar where it makes sense):\n"
+	"      --lang CODE     stem the query for this language (en, ru, de, ...)\n"
+	"      --section NAME  only articles in this section (repeat for any of several)\n"
+	"      --tag TAG       only articles with this tag (repeatable)\n"
+	"      --author NAME   only articles by this author, full name (repeatable)\n"
+	"      --since DATE    only articles published on or after DATE (YYYY-MM-DD;\n"
+	"                      also --from)\n"
+	"      --until DATE    only articles published on or before DATE (also --to)\n"
+	"      --sort ORDER    relevance (default), newest (or date) or oldest\n"
+	"      --match HOW     auto (default: all words, then articles with some),\n"
+	"                      all, or any\n"
+	"      --facets LIST   count matches by tag, author, section, lang, year,\n"
+	"                      month (comma-separated)\n"
+	"      --collapse      show articles with the same title and text once\n"
+	"      --recency DAYS  favour newer articles, halving the bonus every DAYS\n"
+	"  -h, --help          this help\n"
+	"  -V, --version       print the version\n"
 	"\n"
-	"Query syntax: words (all must match), \"exact phrases\", OR, NOT, -word,\n"
-	"title:word, author:name, tag:\"multi word tag\", section:name, lang:ru,\n"
+	"Query syntax (docs/query-syntax.md; man nsearch-cli): words (all must\n"
+	"match), \"exact phrases\", OR, NOT, -word, NEAR, presiden*, title:word,\n"
+	"author:name, tag:\"multi word tag\", section:name, lang:ru,\n"
 	"date:2025-01-01..2025-03-31.  With filters the words may be left out:\n"
 	"nsearch-cli --section world --sort newest search\n"
+	"\"get PATH\" prints the indexed article; \"similar PATH\" lists related ones.\n"
+	"\"stats\" counts the index's articles by section, language and year.\n"
 	"\"problems\" lists the files the daemon skipped or indexed in part, and why.\n"
 	"\"wait PATH\" returns once PATH (relative to the articles directory) is\n"
 	"searchable as it is on disk now (or gone, if deleted); \"wait\" alone, once\n"
-	"every change made so far is.  Scripts call it after writing a file.\n",
+	"every change made so far is.  Scripts call it after writing a file.\n"
+	"Exit status: 0 found, 1 nothing found, 2 error.\n",
 	NS_PROTO_MAX_LIMIT, NS_PROTO_DEFAULT_LIMIT);
+}
+
+/* Terminal styles; all "" without colour. */
+static struct {
+	const char *bold, *dim, *hl_start, *hl_end, *reset;
+} style = {"", "", "[", "]", ""};
+
+static void use_colour(void)
+{
+	style.bold = "\033[1m";
+	style.dim = "\033[2m";
+	style.hl_start = "\033[1;33m";
+	style.hl_end = "\033[0m";
+	style.reset = "\033[0m";
 }
 
 static int connect_to(const char *path)
@@ -136,31 +169,6 @@ static char *exchange(const char *path, const char *request, size_t *len)
 	return NULL;
 }
 
-/* Print a snippet for a terminal: undo the HTML escaping. */
-static void print_unescaped(const char *s)
-{
-	static const struct { const char *ent; char c; } ents[] = {
-		{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'},
-		{"&#39;", '\''}, {"&apos;", '\''},
-	};
-	while (*s) {
-		bool done = false;
-		if (*s == '&') {
-			for (size_t i = 0; i < sizeof ents / sizeof *ents; i++) {
-				size_t n = strlen(ents[i].ent);
-				if (strncmp(s, ents[i].ent, n) == 0) {
-					putchar(ents[i].c);
-					s += n;
-					done = true;
-					break;
-				}
-			}
-		}
-		if (!done)
-			putchar(*s++);
-	}
-}
-
 static void print_list(const char *label, const ns_strv_t *sv)
 {
 	if (!sv->n)
@@ -171,42 +179,183 @@ static void print_list(const char *label, const ns_strv_t *sv)
 	putchar('\n');
 }
 
-static void print_results(const ns_result_t *res, unsigned offset)
+/* "2025-03-14 09:30  World  " */
+static void print_dateline(const ns_hit_t *h)
 {
+	if (*h->date)
+		printf("%s%s%s  ", h->date, *h->time ? " " : "", h->time);
+	if (*h->section)
+		printf("%s  ", h->section);
+}
+
+static void print_facets(const ns_result_t *res)
+{
+	if (!res->nfacets)
+		return;
+	printf("\n%sfacets%s%s\n", style.bold, style.reset,
+	       res->exact ? "" : " (counted in part: the query ran out of time)");
+	for (size_t f = 0; f < res->nfacets; f++) {
+		const ns_facet_t *fc = &res->facets[f];
+		printf("  %-8s", ns_facet_name(fc->kind));
+		if (!fc->n)
+			printf(" -");
+		for (size_t i = 0; i < fc->n; i++)
+			printf("%s %s %s(%llu)%s", i ? "," : "", fc->values[i].value,
+			       style.dim, (unsigned long long)fc->values[i].count,
+			       style.reset);
+		putchar('\n');
+	}
+}
+
+/* A search or similar reply; returns the exit status. */
+static int print_results(const ns_result_t *res, unsigned offset)
+{
+	if (res->suggestion)
+		printf("did you mean: %s%s%s\n", style.bold, res->suggestion,
+		       style.reset);
 	if (res->nhits == 0) {
 		printf(res->total ? "no results past %u (of about %llu)\n"
 		                  : "no results\n",
 		       offset, (unsigned long long)res->total);
-		return;
+		print_facets(res);
+		return EXIT_NONE;
 	}
-	bool exact = res->total_min == res->total_max;
 	if (offset || res->nhits < res->total)
 		printf("results %u-%zu of %s%llu", offset + 1, offset + res->nhits,
-		       exact ? "" : "about ", (unsigned long long)res->total);
+		       res->total_min == res->total_max ? "" : "about ",
+		       (unsigned long long)res->total);
 	else
 		printf("%llu result%s", (unsigned long long)res->total,
 		       res->total == 1 ? "" : "s");
 	printf(" (revision %llu, %.1f ms)\n", (unsigned long long)res->revision,
 	       res->took_ms);
+	bool said_partial = false;
 	for (size_t i = 0; i < res->nhits; i++) {
 		const ns_hit_t *h = &res->hits[i];
-		printf("\n%u. %s\n   ", h->rank, *h->title ? h->title : "(untitled)");
-		if (*h->date)
-			printf("%s%s%s  ", h->date, *h->time ? " " : "", h->time);
-		if (*h->section)
-			printf("%s  ", h->section);
+		if (h->partial && !said_partial) {
+			printf("\n%s-- articles with only some of the words --%s\n",
+			       style.dim, style.reset);
+			said_partial = true;
+		}
+		printf("\n%u. %s%s%s\n   ", h->rank, style.bold,
+		       *h->title ? h->title : "(untitled)", style.reset);
+		print_dateline(h);
 		if (h->score > 0)
-			printf("%s  (score %.3f)\n", h->path, h->score);
+			printf("%s  %s(score %.3f)%s\n", h->path, style.dim, h->score,
+			       style.reset);
 		else /* a listing by filter or date: no words to score */
 			printf("%s\n", h->path);
 		print_list("by", &h->authors);
 		print_list("tags", &h->tags);
-		if (*h->snippet) {
-			printf("   ");
-			print_unescaped(h->snippet);
-			putchar('\n');
-		}
+		if (*h->snippet)
+			printf("   %s\n", h->snippet);
+		if (h->duplicates)
+			printf("   %s(and %u more with the same text)%s\n", style.dim,
+			       h->duplicates, style.reset);
 	}
+	print_facets(res);
+	return EXIT_HITS;
+}
+
+static void print_article(const ns_hit_t *a)
+{
+	printf("%s%s%s\n", style.bold, *a->title ? a->title : "(untitled)",
+	       style.reset);
+	if (*a->standfirst)
+		printf("%s\n", a->standfirst);
+	print_dateline(a);
+	printf("%s\n", a->path);
+	print_list("by", &a->authors);
+	print_list("tags", &a->tags);
+	if (*a->url)
+		printf("   url: %s\n", a->url);
+	printf("   language: %s, format: %s", a->language, a->format);
+	if (a->reading_minutes)
+		printf(", %u min read", a->reading_minutes);
+	printf("\n\n%s\n", a->body ? a->body : "");
+}
+
+static void print_counts(const char *label, const ns_facet_value_t *v,
+                         size_t n)
+{
+	printf("%-12s", label);
+	if (!n)
+		printf(" -");
+	for (size_t i = 0; i < n; i++)
+		printf("%s %s %s(%llu)%s", i ? "," : "", v[i].value, style.dim,
+		       (unsigned long long)v[i].count, style.reset);
+	putchar('\n');
+}
+
+static void print_stats(const ns_stats_t *st)
+{
+	char when[32] = "never";
+	if (st->last_commit) {
+		time_t t = (time_t)st->last_commit;
+		struct tm tm;
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC",
+		         gmtime_r(&t, &tm));
+	}
+	printf("%-12s %llu (revision %llu)\n", "documents",
+	       (unsigned long long)st->documents,
+	       (unsigned long long)st->revision);
+	printf("%-12s %.1f MiB\n", "index size",
+	       (double)st->index_bytes / (1024.0 * 1024.0));
+	printf("%-12s %s\n", "last change", when);
+	print_counts("sections", st->sections, st->nsections);
+	print_counts("languages", st->langs, st->nlangs);
+	print_counts("years", st->years, st->nyears);
+}
+
+static void print_status(const ns_daemon_status_t *st)
+{
+	printf("ready:     %s\n"
+	       "documents: %llu\n"
+	       "revision:  %llu\n"
+	       "queued:    %llu\n"
+	       "indexed:   %llu since start\n"
+	       "unchanged: %llu since start (a stat showed them unchanged)\n"
+	       "same:      %llu since start (read again, same content)\n"
+	       "removed:   %llu since start\n"
+	       "failed:    %llu since start\n"
+	       "skipped:   %llu files not indexed (nsearch-cli problems)\n"
+	       "partial:   %llu files indexed in part\n"
+	       "overflows: %llu rescans after lost inotify events\n"
+	       "unwatched: %llu directories over the inotify watch limit\n",
+	       st->ready ? "yes" : "no (still indexing the tree)",
+	       (unsigned long long)st->documents,
+	       (unsigned long long)st->revision,
+	       (unsigned long long)st->queued,
+	       (unsigned long long)st->indexed,
+	       (unsigned long long)st->unchanged,
+	       (unsigned long long)st->same_content,
+	       (unsigned long long)st->removed,
+	       (unsigned long long)st->failed,
+	       (unsigned long long)st->skipped,
+	       (unsigned long long)st->partial,
+	       (unsigned long long)st->overflows,
+	       (unsigned long long)st->unwatched);
+}
+
+/* A finished wait; the exit status. */
+static int print_wait(const char *reply, size_t len)
+{
+	json_t *o = json_loadb(reply, len, 0, NULL);
+	const char *state = json_string_value(json_object_get(o, "state"));
+	const char *reason = json_string_value(json_object_get(o, "reason"));
+	const char *what = !state ? "every change so far is searchable"
+	                 : strcmp(state, "removed") == 0
+	                 ? "removed: no such file under the articles "
+	                   "directory now (deleted, or never there; the "
+	                   "path is relative to it)"
+	                 : state;
+	printf("%s%s%s (revision %lld)\n", what, reason ? ": " : "",
+	       reason ? reason : "",
+	       (long long)json_integer_value(json_object_get(o, "revision")));
+	bool searchable = !state || strcmp(state, "indexed") == 0 ||
+	                  strcmp(state, "partial") == 0;
+	json_decref(o);
+	return searchable ? EXIT_HITS : EXIT_NONE;
 }
 
 static void print_problems(const char *line, size_t len)
@@ -244,20 +393,65 @@ static char *join_words(char **words, int n)
 	return b.data;
 }
 
+/* "tag,author" into facet bits; false on an unknown name. */
+static bool parse_facets(const char *list, unsigned *out)
+{
+	char *copy = strdup(list), *save = NULL;
+	bool ok = copy != NULL;
+	for (char *t = copy ? strtok_r(copy, ", ", &save) : NULL; ok && t;
+	     t = strtok_r(NULL, ", ", &save)) {
+		int k = ns_facet_by_name(t);
+		if (k < 0) {
+			fprintf(stderr, "nsearch-cli: --facets: unknown facet '%s' "
+			        "(tag, author, section, lang, year, month)\n", t);
+			ok = false;
+		} else {
+			*out |= 1u << k;
+		}
+	}
+	free(copy);
+	return ok;
+}
+
+static bool parse_uint(const char *opt, const char *arg, unsigned lo,
+                       unsigned hi, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(arg, &end, 10);
+	if (*end || !*arg || errno || v < lo || v > hi || arg[0] == '-') {
+		fprintf(stderr, "nsearch-cli: --%s: a number from %u to %u, not '%s'\n",
+		        opt, lo, hi, arg);
+		return false;
+	}
+	*out = (unsigned)v;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
+	enum { O_LANG = 256, O_SECTION, O_TAG, O_AUTHOR, O_SINCE, O_UNTIL,
+	       O_SORT, O_MATCH, O_FACETS, O_COLLAPSE, O_RECENCY, O_COLOR };
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, 's'},
 		{"limit", required_argument, NULL, 'n'},
 		{"offset", required_argument, NULL, 'o'},
 		{"json", no_argument, NULL, 'j'},
-		{"lang", required_argument, NULL, 'L'},
-		{"section", required_argument, NULL, 'S'},
-		{"tag", required_argument, NULL, 'T'},
-		{"author", required_argument, NULL, 'A'},
-		{"from", required_argument, NULL, 'F'},
-		{"to", required_argument, NULL, 'U'},
-		{"sort", required_argument, NULL, 'O'},
+		{"lang", required_argument, NULL, O_LANG},
+		{"section", required_argument, NULL, O_SECTION},
+		{"tag", required_argument, NULL, O_TAG},
+		{"author", required_argument, NULL, O_AUTHOR},
+		{"since", required_argument, NULL, O_SINCE},
+		{"from", required_argument, NULL, O_SINCE},
+		{"until", required_argument, NULL, O_UNTIL},
+		{"to", required_argument, NULL, O_UNTIL},
+		{"sort", required_argument, NULL, O_SORT},
+		{"match", required_argument, NULL, O_MATCH},
+		{"facets", required_argument, NULL, O_FACETS},
+		{"collapse", no_argument, NULL, O_COLLAPSE},
+		{"recency", required_argument, NULL, O_RECENCY},
+		{"color", required_argument, NULL, O_COLOR},
+		{"colour", required_argument, NULL, O_COLOR},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
@@ -266,56 +460,79 @@ int main(int argc, char **argv)
 	const char *socket_path = NULL;
 	unsigned limit = 0, offset = 0;
 	bool json = false;
+	const char *color = "auto";
 	ns_request_t sreq = {0};
-	int rc = 2;
+	int rc = EXIT_ERROR;
 	int opt;
-	char *end;
 	argv[0] = (char *)"nsearch-cli"; /* getopt's messages name the program */
-	while ((opt = getopt_long(argc, argv, "s:n:o:jhVL:S:T:A:F:U:O:", longopts, NULL)) != -1) {
+	int longindex = 0;
+	while ((opt = getopt_long(argc, argv, "s:n:o:jhV", longopts,
+	                          &longindex)) != -1) {
 		switch (opt) {
 		case 's': socket_path = optarg; break;
 		case 'n':
-			limit = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg || limit < 1 || limit > NS_PROTO_MAX_PROBLEMS) {
-				fprintf(stderr, "nsearch-cli: --limit: a number from 1 to %d (%d for searches), not '%s'\n",
-				        NS_PROTO_MAX_PROBLEMS, NS_PROTO_MAX_LIMIT, optarg);
+			if (!parse_uint("limit", optarg, 1, NS_PROTO_MAX_PROBLEMS, &limit))
 				goto out;
-			}
 			break;
 		case 'o':
-			offset = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg || offset > NS_PROTO_MAX_OFFSET) {
-				fprintf(stderr, "nsearch-cli: --offset: a number from 0 to %d, not '%s'\n",
-				        NS_PROTO_MAX_OFFSET, optarg);
+			if (!parse_uint("offset", optarg, 0, NS_PROTO_MAX_OFFSET, &offset))
 				goto out;
-			}
 			break;
 		case 'j': json = true; break;
-		case 'L': sreq.lang = optarg; break;
-		case 'S': ns_strv_push(&sreq.filter.sections, optarg, strlen(optarg)); break;
-		case 'T': ns_strv_push(&sreq.filter.tags, optarg, strlen(optarg)); break;
-		case 'A': ns_strv_push(&sreq.filter.authors, optarg, strlen(optarg)); break;
-		case 'F':
-		case 'U':
+		case O_LANG: sreq.lang = optarg; break;
+		case O_SECTION: ns_strv_push(&sreq.filter.sections, optarg, strlen(optarg)); break;
+		case O_TAG: ns_strv_push(&sreq.filter.tags, optarg, strlen(optarg)); break;
+		case O_AUTHOR: ns_strv_push(&sreq.filter.authors, optarg, strlen(optarg)); break;
+		case O_SINCE:
+		case O_UNTIL:
 			if (strlen(optarg) != 10 || optarg[4] != '-' || optarg[7] != '-') {
 				fprintf(stderr, "nsearch-cli: --%s: a date as YYYY-MM-DD, not '%s'\n",
-				        opt == 'F' ? "from" : "to", optarg);
+				        longopts[longindex].name, optarg);
 				goto out;
 			}
-			memcpy(opt == 'F' ? sreq.filter.date_from : sreq.filter.date_to,
+			memcpy(opt == O_SINCE ? sreq.filter.date_from : sreq.filter.date_to,
 			       optarg, 11);
 			break;
-		case 'O':
+		case O_SORT:
 			if (strcmp(optarg, "relevance") == 0)
 				sreq.sort = NS_SORT_RELEVANCE;
-			else if (strcmp(optarg, "newest") == 0)
+			else if (strcmp(optarg, "newest") == 0 || strcmp(optarg, "date") == 0)
 				sreq.sort = NS_SORT_NEWEST;
 			else if (strcmp(optarg, "oldest") == 0)
 				sreq.sort = NS_SORT_OLDEST;
 			else {
-				fprintf(stderr, "nsearch-cli: --sort: relevance, newest or oldest, not '%s'\n", optarg);
+				fprintf(stderr, "nsearch-cli: --sort: relevance, newest (or date) or oldest, not '%s'\n", optarg);
 				goto out;
 			}
+			break;
+		case O_MATCH:
+			if (strcmp(optarg, "auto") == 0)
+				sreq.match = NS_MATCH_AUTO;
+			else if (strcmp(optarg, "all") == 0)
+				sreq.match = NS_MATCH_ALL;
+			else if (strcmp(optarg, "any") == 0)
+				sreq.match = NS_MATCH_ANY;
+			else {
+				fprintf(stderr, "nsearch-cli: --match: auto, all or any, not '%s'\n", optarg);
+				goto out;
+			}
+			break;
+		case O_FACETS:
+			if (!parse_facets(optarg, &sreq.facets))
+				goto out;
+			break;
+		case O_COLLAPSE: sreq.collapse = true; break;
+		case O_RECENCY:
+			if (!parse_uint("recency", optarg, 1, 36500, &sreq.recency_days))
+				goto out;
+			break;
+		case O_COLOR:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "always") &&
+			    strcmp(optarg, "never")) {
+				fprintf(stderr, "nsearch-cli: --color: auto, always or never, not '%s'\n", optarg);
+				goto out;
+			}
+			color = optarg;
 			break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		case 'V': printf("nsearch-cli %s\n", NS_VERSION); rc = 0; goto out;
@@ -333,58 +550,78 @@ int main(int argc, char **argv)
 	}
 	if (!socket_path)
 		socket_path = ns_default_socket(sockbuf, sizeof sockbuf);
+	if (strcmp(color, "always") == 0 ||
+	    (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) &&
+	     !getenv("NO_COLOR")))
+		use_colour();
 
 	const char *cmd = argv[optind++];
+	int nargs = argc - optind;
 	char *request = NULL;
 	bool is_search = strcmp(cmd, "search") == 0;
+	bool is_similar = strcmp(cmd, "similar") == 0;
+	bool is_get = strcmp(cmd, "get") == 0;
 	bool is_problems = strcmp(cmd, "problems") == 0;
 	bool is_wait = strcmp(cmd, "wait") == 0;
+	bool is_stats = strcmp(cmd, "stats") == 0;
+	bool is_status = strcmp(cmd, "status") == 0;
 	bool filtered = sreq.filter.sections.n || sreq.filter.tags.n ||
 	                sreq.filter.authors.n || sreq.filter.date_from[0] ||
 	                sreq.filter.date_to[0];
-	if (is_search && limit > NS_PROTO_MAX_LIMIT) {
+	if ((is_search || is_similar) && limit > NS_PROTO_MAX_LIMIT) {
 		fprintf(stderr, "nsearch-cli: --limit: at most %d results per search\n",
 		        NS_PROTO_MAX_LIMIT);
 		goto out;
 	}
+	/* The snippet as plain text, matches between the markers. */
+	sreq.limit = limit ? limit : NS_PROTO_DEFAULT_LIMIT;
+	sreq.offset = offset;
+	sreq.plain = !json;
+	sreq.hl_start = json ? NULL : (char *)style.hl_start;
+	sreq.hl_end = json ? NULL : (char *)style.hl_end;
 	if (is_search) {
-		char *q = join_words(argv + optind, argc - optind);
+		char *q = join_words(argv + optind, nargs);
 		if (!filtered && (!q || !q[strspn(q, " \t\n")])) {
 			fprintf(stderr, "nsearch-cli: search: what for? (nsearch-cli search WORD..., or a filter such as --section)\n");
 			free(q);
 			goto out;
 		}
-		/* Markers a terminal shows as bold; brackets elsewhere. */
-		bool color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 		sreq.q = q ? q : strdup("");
-		sreq.limit = limit ? limit : NS_PROTO_DEFAULT_LIMIT;
-		sreq.offset = offset;
-		sreq.hl_start = json ? NULL : color ? "\033[1m" : "[";
-		sreq.hl_end = json ? NULL : color ? "\033[0m" : "]";
 		if (sreq.q)
 			request = ns_proto_encode_search(1, &sreq);
 		free(sreq.q);
 		sreq.q = NULL;
+	} else if (is_similar || is_get) {
+		if (nargs != 1) {
+			fprintf(stderr, "nsearch-cli: %s takes one path, relative to "
+			        "the articles directory\n", cmd);
+			goto out;
+		}
+		sreq.path = argv[optind];
+		request = is_get ? ns_proto_get_request(1, sreq.path)
+		                 : ns_proto_encode_similar(1, &sreq);
+		sreq.path = NULL;
 	} else if (is_wait) {
-		if (argc - optind > 1) {
+		if (nargs > 1) {
 			fprintf(stderr, "nsearch-cli: wait takes one path at most\n");
 			goto out;
 		}
-		request = ns_proto_wait_request(1, optind < argc ? argv[optind] : NULL,
+		request = ns_proto_wait_request(1, nargs ? argv[optind] : NULL,
 		                                60000);
-	} else if (strcmp(cmd, "status") == 0 || is_problems) {
-		if (optind < argc) {
+	} else if (is_status || is_problems || is_stats) {
+		if (nargs) {
 			fprintf(stderr, "nsearch-cli: %s takes no arguments\n", cmd);
 			goto out;
 		}
 		request = is_problems
 			? ns_proto_problems_request(1, limit ? limit : 100, offset)
+			: is_stats ? ns_proto_stats_request(1)
 			: ns_proto_status_request(1);
 	} else {
-		fprintf(stderr, "nsearch-cli: unknown command '%s' (search, status, problems or wait)\n", cmd);
+		fprintf(stderr, "nsearch-cli: unknown command '%s' (search, get, "
+		        "similar, status, stats, problems or wait)\n", cmd);
 		goto out;
 	}
-	rc = 1;
 	if (!request) {
 		fprintf(stderr, "nsearch-cli: out of memory\n");
 		goto out;
@@ -394,81 +631,49 @@ int main(int argc, char **argv)
 	free(request);
 	if (!reply)
 		goto out;
-	if (json) {
-		printf("%s\n", reply);
-		bool ok = ns_proto_parse_reply(reply, len, NULL, NULL, NULL, NULL);
-		free(reply);
-		rc = ok ? 0 : 1;
-		goto out;
-	}
-	if (is_wait && ns_proto_parse_reply(reply, len, NULL, NULL, NULL, NULL)) {
-		json_t *o = json_loadb(reply, len, 0, NULL);
-		const char *state = json_string_value(json_object_get(o, "state"));
-		const char *reason = json_string_value(json_object_get(o, "reason"));
-		const char *what = !state ? "every change so far is searchable"
-		                 : strcmp(state, "removed") == 0
-		                 ? "removed: no such file under the articles "
-		                   "directory now (deleted, or never there; the "
-		                   "path is relative to it)"
-		                 : state;
-		printf("%s%s%s (revision %lld)\n", what, reason ? ": " : "",
-		       reason ? reason : "",
-		       (long long)json_integer_value(json_object_get(o, "revision")));
-		json_decref(o);
-		free(reply);
-		rc = 0;
-		goto out;
-	}
-	if (is_problems && ns_proto_parse_reply(reply, len, NULL, NULL, NULL, NULL)) {
-		print_problems(reply, len);
-		free(reply);
-		rc = 0;
-		goto out;
-	}
 
 	ns_result_t *res = NULL;
 	ns_daemon_status_t st = {0};
 	char *code = NULL, *message = NULL;
-	bool ok = ns_proto_parse_reply(reply, len, &res, &st, &code, &message);
-	free(reply);
-	if (!ok) {
+	bool ok = ns_proto_parse_reply(reply, len, json ? NULL : &res, &st, &code,
+	                               &message);
+	if (json) {
+		printf("%s\n", reply);
+		rc = !ok ? EXIT_ERROR
+		   : (is_search || is_similar) && strstr(reply, "\"hits\":[]")
+		   ? EXIT_NONE : EXIT_HITS;
+	} else if (!ok) {
 		fprintf(stderr, "nsearch-cli: %s: %s\n", code ? code : "ERROR",
 		        message ? message : "");
-		free(code);
-		free(message);
-		goto out;
+	} else if (is_search || is_similar) {
+		rc = res ? print_results(res, offset) : EXIT_ERROR;
+	} else if (is_get) {
+		ns_hit_t a;
+		if (ns_proto_parse_article(reply, len, &a)) {
+			print_article(&a);
+			rc = EXIT_HITS;
+		}
+		ns_hit_clear(&a);
+	} else if (is_stats) {
+		ns_stats_t sts;
+		if (ns_proto_parse_stats(reply, len, &sts)) {
+			print_stats(&sts);
+			rc = EXIT_HITS;
+		}
+		ns_stats_clear(&sts);
+	} else if (is_wait) {
+		rc = print_wait(reply, len);
+	} else if (is_problems) {
+		print_problems(reply, len);
+		rc = EXIT_HITS;
+	} else {
+		print_status(&st);
+		rc = EXIT_HITS;
 	}
-	if (is_search && res)
-		print_results(res, offset);
-	else if (!is_search)
-		printf("ready:     %s\n"
-		       "documents: %llu\n"
-		       "revision:  %llu\n"
-		       "queued:    %llu\n"
-		       "indexed:   %llu since start\n"
-		       "unchanged: %llu since start (a stat showed them unchanged)\n"
-		       "same:      %llu since start (read again, same content)\n"
-		       "removed:   %llu since start\n"
-		       "failed:    %llu since start\n"
-		       "skipped:   %llu files not indexed (nsearch-cli problems)\n"
-		       "partial:   %llu files indexed in part\n"
-		       "overflows: %llu rescans after lost inotify events\n"
-		       "unwatched: %llu directories over the inotify watch limit\n",
-		       st.ready ? "yes" : "no (still indexing the tree)",
-		       (unsigned long long)st.documents,
-		       (unsigned long long)st.revision,
-		       (unsigned long long)st.queued,
-		       (unsigned long long)st.indexed,
-		       (unsigned long long)st.unchanged,
-		       (unsigned long long)st.same_content,
-		       (unsigned long long)st.removed,
-		       (unsigned long long)st.failed,
-		       (unsigned long long)st.skipped,
-		       (unsigned long long)st.partial,
-		       (unsigned long long)st.overflows,
-		       (unsigned long long)st.unwatched);
+	free(reply);
+	free(code);
+	free(message);
 	ns_result_free(res);
-	rc = 0;
 out:
 	ns_strv_clear(&sreq.filter.sections);
 	ns_strv_clear(&sreq.filter.tags);

@@ -223,12 +223,140 @@ static bool only_fields(json_t *o, const char *const *allowed,
 	return true;
 }
 
+static bool get_bool(json_t *o, const char *key, bool *out,
+                     ns_proto_err_t *err)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return true;
+	if (!json_is_boolean(v))
+		return fail(err, NS_E_BAD_REQUEST, "\"%s\" must be true or false",
+		            key);
+	*out = json_is_true(v);
+	return true;
+}
+
+static const char *const field_names[] = {
+	"path", "rank", "score", "title", "standfirst", "date", "time",
+	"section", "tags", "authors", "language", "url", "format",
+	"reading_minutes", "snippet", "partial", "duplicates", "body", NULL,
+};
+
+/* "fields": the names of the fields to return, out of ALLOWED; path is
+ * always returned. */
+static bool decode_fields(json_t *o, unsigned deflt, unsigned allowed,
+                          unsigned *out, ns_proto_err_t *err)
+{
+	*out = deflt;
+	json_t *v = json_object_get(o, "fields");
+	if (!v)
+		return true;
+	if (!json_is_array(v))
+		return fail(err, NS_E_BAD_REQUEST,
+		            "\"fields\" must be an array of field names");
+	*out = NS_FIELD_PATH;
+	size_t i;
+	json_t *f;
+	json_array_foreach(v, i, f) {
+		const char *name = json_string_value(f);
+		unsigned bit = 0;
+		for (size_t k = 0; name && field_names[k] && !bit; k++)
+			if (strcmp(name, field_names[k]) == 0)
+				bit = 1u << k;
+		if (!(bit & allowed))
+			return fail(err, NS_E_BAD_REQUEST, "\"fields\": unknown field "
+			            "\"%.64s\" (see docs/protocol.md)",
+			            name ? name : "(not a string)");
+		*out |= bit;
+	}
+	return true;
+}
+
+static bool decode_facets(json_t *o, ns_request_t *req, ns_proto_err_t *err)
+{
+	json_t *v = json_object_get(o, "facets");
+	if (!v)
+		return true;
+	if (!json_is_array(v))
+		return fail(err, NS_E_BAD_REQUEST,
+		            "\"facets\" must be an array of facet names");
+	size_t i;
+	json_t *f;
+	json_array_foreach(v, i, f) {
+		const char *name = json_string_value(f);
+		int k = name ? ns_facet_by_name(name) : -1;
+		if (k < 0)
+			return fail(err, NS_E_BAD_REQUEST, "\"facets\": unknown facet "
+			            "\"%.64s\"; facets are tag, author, section, lang, "
+			            "year and month", name ? name : "(not a string)");
+		req->facets |= 1u << k;
+	}
+	return get_uint(o, "facet_limit", 1, NS_PROTO_MAX_FACET_LIMIT,
+	                &req->facet_limit, err);
+}
+
+/* One of NAMES (NULL-terminated) into *OUT, its index. */
+static bool get_choice(json_t *o, const char *key, const char *const *names,
+                       int *out, ns_proto_err_t *err)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return true;
+	const char *s = json_string_value(v);
+	for (int i = 0; s && names[i]; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return true;
+		}
+	char list[120] = "";
+	for (int i = 0; names[i]; i++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"",
+		         i ? (names[i + 1] ? ", " : " or ") : "", names[i]);
+	return fail(err, NS_E_BAD_REQUEST, "\"%s\" must be %s", key, list);
+}
+
+/* Snippet settings, shared by search and similar. */
+static bool decode_snippet(json_t *o, ns_request_t *req, ns_proto_err_t *err)
+{
+	static const char *const formats[] = {"html", "text", NULL};
+	int format = 0;
+	if (!get_uint(o, "snippet_length", 20, NS_PROTO_MAX_SNIPPET,
+	              &req->snippet_length, err) ||
+	    !get_marker(o, "highlight_start", &req->hl_start, err) ||
+	    !get_marker(o, "highlight_end", &req->hl_end, err) ||
+	    !get_choice(o, "snippet_format", formats, &format, err))
+		return false;
+	req->plain = format == 1;
+	return true;
+}
+
+/* What search and similar share: paging, filters, snippets, fields,
+ * collapsing and facets. */
+static bool decode_listing(json_t *o, ns_request_t *req, ns_proto_err_t *err)
+{
+	req->limit = NS_PROTO_DEFAULT_LIMIT;
+	if (!get_uint(o, "limit", 1, NS_PROTO_MAX_LIMIT, &req->limit, err) ||
+	    !get_uint(o, "offset", 0, NS_PROTO_MAX_OFFSET, &req->offset, err) ||
+	    !decode_filter(o, &req->filter, err) || !decode_snippet(o, req, err) ||
+	    !get_bool(o, "collapse", &req->collapse, err) ||
+	    !decode_facets(o, req, err) ||
+	    !decode_fields(o, NS_FIELDS_HIT, ~NS_FIELD_DUPLICATES, &req->fields,
+	                   err))
+		return false;
+	if (req->collapse)
+		req->fields |= NS_FIELD_DUPLICATES;
+	return true;
+}
+
 static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
 	static const char *const fields[] = {
 		"id", "op", "q", "limit", "offset", "snippet_length",
-		"highlight_start", "highlight_end", "lang", "filter", "sort", NULL,
+		"highlight_start", "highlight_end", "snippet_format", "lang",
+		"filter", "sort", "match", "collapse", "facets", "facet_limit",
+		"fields", "recency_days", NULL,
 	};
+	static const char *const matches[] = {"auto", "all", "any", NULL};
 	if (!only_fields(o, fields, err))
 		return false;
 	json_t *q = json_object_get(o, "q");
@@ -238,9 +366,12 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		return fail(err, NS_E_BAD_REQUEST, "\"q\" must be a string");
 	if (strlen(json_string_value(q)) != json_string_length(q))
 		return fail(err, NS_E_BAD_REQUEST, "\"q\" contains a NUL byte");
-	if (!decode_filter(o, &req->filter, err) ||
-	    !decode_sort(o, &req->sort, err))
+	int match = 0;
+	if (!decode_listing(o, req, err) || !decode_sort(o, &req->sort, err) ||
+	    !get_choice(o, "match", matches, &match, err) ||
+	    !get_uint(o, "recency_days", 1, 36500, &req->recency_days, err))
 		return false;
+	req->match = (ns_match_t)match;
 	/* An empty query lists what the filter lets through. */
 	const char *qs = json_string_value(q);
 	if (!qs[strspn(qs, " \t\r\n")] && !has_filter(&req->filter))
@@ -258,14 +389,6 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		if (!(req->lang = strdup(l)))
 			return fail(err, NS_E_INTERNAL, "out of memory");
 	}
-	req->limit = NS_PROTO_DEFAULT_LIMIT;
-	if (!get_uint(o, "limit", 1, NS_PROTO_MAX_LIMIT, &req->limit, err) ||
-	    !get_uint(o, "offset", 0, NS_PROTO_MAX_OFFSET, &req->offset, err) ||
-	    !get_uint(o, "snippet_length", 20, NS_PROTO_MAX_SNIPPET,
-	              &req->snippet_length, err) ||
-	    !get_marker(o, "highlight_start", &req->hl_start, err) ||
-	    !get_marker(o, "highlight_end", &req->hl_end, err))
-		return false;
 	if (!(req->q = strdup(json_string_value(q))))
 		return fail(err, NS_E_INTERNAL, "out of memory");
 	return true;
@@ -291,6 +414,25 @@ static bool valid_relpath(const char *p, size_t len)
 	}
 }
 
+/* "path": an article's path relative to the root; REQUIRED or may be
+ * absent or null. */
+static bool get_path(json_t *o, bool required, ns_request_t *req,
+                     ns_proto_err_t *err)
+{
+	json_t *path = json_object_get(o, "path");
+	if (!required && (!path || json_is_null(path)))
+		return true;
+	if (!path)
+		return fail(err, NS_E_BAD_REQUEST, "\"path\" is required");
+	if (!json_is_string(path) ||
+	    !valid_relpath(json_string_value(path), json_string_length(path)))
+		return fail(err, NS_E_BAD_REQUEST, "\"path\" must be a path relative "
+		            "to the articles root, without \".\" or \"..\"");
+	if (!(req->path = strdup(json_string_value(path))))
+		return fail(err, NS_E_INTERNAL, "out of memory");
+	return true;
+}
+
 static bool decode_wait(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
 	static const char *const fields[] = {"id", "op", "path", "timeout_ms",
@@ -301,16 +443,26 @@ static bool decode_wait(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	if (!get_uint(o, "timeout_ms", 1, NS_PROTO_MAX_WAIT_MS, &req->timeout_ms,
 	              err))
 		return false;
-	json_t *path = json_object_get(o, "path");
-	if (!path || json_is_null(path))
-		return true;
-	if (!json_is_string(path) ||
-	    !valid_relpath(json_string_value(path), json_string_length(path)))
-		return fail(err, NS_E_BAD_REQUEST, "\"path\" must be a path relative "
-		            "to the articles root, without \".\" or \"..\"");
-	if (!(req->path = strdup(json_string_value(path))))
-		return fail(err, NS_E_INTERNAL, "out of memory");
-	return true;
+	return get_path(o, false, req, err);
+}
+
+static bool decode_get(json_t *o, ns_request_t *req, ns_proto_err_t *err)
+{
+	static const char *const fields[] = {"id", "op", "path", "fields", NULL};
+	return only_fields(o, fields, err) && get_path(o, true, req, err) &&
+	       decode_fields(o, NS_FIELDS_ARTICLE, NS_FIELDS_ARTICLE,
+	                     &req->fields, err);
+}
+
+static bool decode_similar(json_t *o, ns_request_t *req, ns_proto_err_t *err)
+{
+	static const char *const fields[] = {
+		"id", "op", "path", "limit", "offset", "filter", "snippet_length",
+		"highlight_start", "highlight_end", "snippet_format", "collapse",
+		"facets", "facet_limit", "fields", NULL,
+	};
+	return only_fields(o, fields, err) && get_path(o, true, req, err) &&
+	       decode_listing(o, req, err);
 }
 
 bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
@@ -349,6 +501,16 @@ bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
 	} else if (strcmp(op, "status") == 0) {
 		static const char *const fields[] = {"id", "op", NULL};
 		req->op = NS_OP_STATUS;
+		ok = only_fields(o, fields, err);
+	} else if (strcmp(op, "get") == 0) {
+		req->op = NS_OP_GET;
+		ok = decode_get(o, req, err);
+	} else if (strcmp(op, "similar") == 0) {
+		req->op = NS_OP_SIMILAR;
+		ok = decode_similar(o, req, err);
+	} else if (strcmp(op, "stats") == 0) {
+		static const char *const fields[] = {"id", "op", NULL};
+		req->op = NS_OP_STATS;
 		ok = only_fields(o, fields, err);
 	} else if (strcmp(op, "wait") == 0) {
 		req->op = NS_OP_WAIT;
@@ -390,6 +552,23 @@ int ns_facet_by_name(const char *name)
 	return -1;
 }
 
+void ns_facet_values_free(ns_facet_value_t *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].value);
+	free(v);
+}
+
+void ns_stats_clear(ns_stats_t *st)
+{
+	if (!st)
+		return;
+	ns_facet_values_free(st->sections, st->nsections);
+	ns_facet_values_free(st->langs, st->nlangs);
+	ns_facet_values_free(st->years, st->nyears);
+	memset(st, 0, sizeof *st);
+}
+
 void ns_hit_clear(ns_hit_t *h)
 {
 	free(h->path);
@@ -415,11 +594,8 @@ void ns_result_free(ns_result_t *res)
 	for (size_t i = 0; i < res->nhits; i++)
 		ns_hit_clear(&res->hits[i]);
 	free(res->hits);
-	for (size_t f = 0; f < res->nfacets; f++) {
-		for (size_t i = 0; i < res->facets[f].n; i++)
-			free(res->facets[f].values[i].value);
-		free(res->facets[f].values);
-	}
+	for (size_t f = 0; f < res->nfacets; f++)
+		ns_facet_values_free(res->facets[f].values, res->facets[f].n);
 	free(res->facets);
 	free(res->suggestion);
 	free(res);
@@ -461,27 +637,70 @@ static json_t *strv_array(const ns_strv_t *sv)
 
 #define OR_EMPTY(s) ((s) ? (s) : "")
 
-char *ns_proto_search_reply(json_t *id, const ns_result_t *res)
+/* Set KEY to the new value V if BIT is in FIELDS (V is dropped if not). */
+static void put(json_t *o, unsigned fields, unsigned bit, const char *key,
+                json_t *v)
+{
+	if (fields & bit)
+		json_object_set_new(o, key, v ? v : json_null());
+	else
+		json_decref(v);
+}
+
+static json_t *hit_json(const ns_hit_t *h, unsigned fields)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	put(o, fields, NS_FIELD_RANK, "rank", json_integer(h->rank));
+	put(o, fields, NS_FIELD_SCORE, "score", json_real(h->score));
+	put(o, fields, NS_FIELD_PATH, "path", json_string(OR_EMPTY(h->path)));
+	put(o, fields, NS_FIELD_TITLE, "title", json_string(OR_EMPTY(h->title)));
+	put(o, fields, NS_FIELD_STANDFIRST, "standfirst",
+	    json_string(OR_EMPTY(h->standfirst)));
+	put(o, fields, NS_FIELD_DATE, "date", json_string(OR_EMPTY(h->date)));
+	put(o, fields, NS_FIELD_TIME, "time", json_string(OR_EMPTY(h->time)));
+	put(o, fields, NS_FIELD_SECTION, "section",
+	    json_string(OR_EMPTY(h->section)));
+	put(o, fields, NS_FIELD_TAGS, "tags", strv_array(&h->tags));
+	put(o, fields, NS_FIELD_AUTHORS, "authors", strv_array(&h->authors));
+	put(o, fields, NS_FIELD_LANGUAGE, "language",
+	    json_string(OR_EMPTY(h->language)));
+	put(o, fields, NS_FIELD_URL, "url", json_string(OR_EMPTY(h->url)));
+	put(o, fields, NS_FIELD_FORMAT, "format",
+	    json_string(OR_EMPTY(h->format)));
+	put(o, fields, NS_FIELD_READING_MINUTES, "reading_minutes",
+	    json_integer(h->reading_minutes));
+	put(o, fields, NS_FIELD_SNIPPET, "snippet",
+	    json_string(OR_EMPTY(h->snippet)));
+	put(o, fields, NS_FIELD_PARTIAL, "partial", json_boolean(h->partial));
+	put(o, fields, NS_FIELD_DUPLICATES, "duplicates",
+	    json_integer(h->duplicates));
+	put(o, fields, NS_FIELD_BODY, "body", json_string(OR_EMPTY(h->body)));
+	return o;
+}
+
+static json_t *facets_json(const ns_result_t *res)
+{
+	json_t *o = json_object();
+	for (size_t f = 0; o && f < res->nfacets; f++) {
+		const ns_facet_t *fc = &res->facets[f];
+		json_t *arr = json_array();
+		for (size_t i = 0; arr && i < fc->n; i++)
+			json_array_append_new(arr, json_pack(
+				"{s:s, s:I}", "value", fc->values[i].value,
+				"count", (json_int_t)fc->values[i].count));
+		json_object_set_new(o, ns_facet_name(fc->kind), arr);
+	}
+	return o;
+}
+
+char *ns_proto_search_reply(json_t *id, const ns_result_t *res,
+                            unsigned fields)
 {
 	json_t *hits = json_array();
 	for (size_t i = 0; hits && i < res->nhits; i++) {
-		const ns_hit_t *h = &res->hits[i];
-		json_t *hit = json_pack("{s:i, s:f, s:s, s:s, s:s, s:s, s:s, s:s, "
-		                        "s:o, s:o, s:s, s:s, s:s, s:i, s:s}",
-		                        "rank", (json_int_t)h->rank,
-		                        "score", h->score, "path", OR_EMPTY(h->path),
-		                        "title", OR_EMPTY(h->title),
-		                        "standfirst", OR_EMPTY(h->standfirst),
-		                        "date", OR_EMPTY(h->date),
-		                        "time", OR_EMPTY(h->time),
-		                        "section", OR_EMPTY(h->section),
-		                        "tags", strv_array(&h->tags),
-		                        "authors", strv_array(&h->authors),
-		                        "language", OR_EMPTY(h->language),
-		                        "url", OR_EMPTY(h->url),
-		                        "format", OR_EMPTY(h->format),
-		                        "reading_minutes", (json_int_t)h->reading_minutes,
-		                        "snippet", OR_EMPTY(h->snippet));
+		json_t *hit = hit_json(&res->hits[i], fields);
 		if (!hit || json_array_append_new(hits, hit) < 0) {
 			json_decref(hits);
 			return NULL;
@@ -489,15 +708,58 @@ char *ns_proto_search_reply(json_t *id, const ns_result_t *res)
 	}
 	if (!hits)
 		return NULL;
-	return finish(json_pack("{s:o, s:b, s:I, s:{s:I, s:I}, s:I, s:f, s:o}",
+	json_t *o = json_pack("{s:o, s:b, s:I, s:{s:I, s:I}, s:b, s:b, s:o, "
+	                      "s:I, s:f, s:o}",
+	                      "id", id_of(id), "ok", 1,
+	                      "total", (json_int_t)res->total,
+	                      "total_bounds",
+	                      "min", (json_int_t)res->total_min,
+	                      "max", (json_int_t)res->total_max,
+	                      "exact", res->exact, "relaxed", res->relaxed,
+	                      "suggestion", res->suggestion
+	                                    ? json_string(res->suggestion)
+	                                    : json_null(),
+	                      "revision", (json_int_t)res->revision,
+	                      "took_ms", res->took_ms,
+	                      "hits", hits);
+	if (o && res->nfacets)
+		json_object_set_new(o, "facets", facets_json(res));
+	return finish(o);
+}
+
+char *ns_proto_get_reply(json_t *id, uint64_t revision, const ns_hit_t *a,
+                         unsigned fields)
+{
+	return finish(json_pack("{s:o, s:b, s:I, s:o}", "id", id_of(id), "ok", 1,
+	                        "revision", (json_int_t)revision,
+	                        "article", hit_json(a, fields)));
+}
+
+static json_t *counts_json(const ns_facet_value_t *v, size_t n)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; o && i < n; i++)
+		json_object_set_new(o, v[i].value, json_integer((json_int_t)v[i].count));
+	return o;
+}
+
+static void utc_iso(int64_t when, char out[21]);
+
+char *ns_proto_stats_reply(json_t *id, const ns_stats_t *st)
+{
+	char when[21] = "";
+	if (st->last_commit)
+		utc_iso(st->last_commit, when);
+	return finish(json_pack("{s:o, s:b, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
 	                        "id", id_of(id), "ok", 1,
-	                        "total", (json_int_t)res->total,
-	                        "total_bounds",
-	                        "min", (json_int_t)res->total_min,
-	                        "max", (json_int_t)res->total_max,
-	                        "revision", (json_int_t)res->revision,
-	                        "took_ms", res->took_ms,
-	                        "hits", hits));
+	                        "revision", (json_int_t)st->revision,
+	                        "documents", (json_int_t)st->documents,
+	                        "index_bytes", (json_int_t)st->index_bytes,
+	                        "last_commit", when[0] ? json_string(when)
+	                                               : json_null(),
+	                        "sections", counts_json(st->sections, st->nsections),
+	                        "languages", counts_json(st->langs, st->nlangs),
+	                        "years", counts_json(st->years, st->nyears)));
 }
 
 char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
@@ -610,12 +872,9 @@ static json_t *values_json(const ns_strv_t *sv)
 	return sv->n == 1 ? json_string(sv->v[0]) : strv_array(sv);
 }
 
-char *ns_proto_encode_search(long long id, const ns_request_t *req)
+/* The fields search and similar share. */
+static void encode_listing(json_t *o, const ns_request_t *req)
 {
-	json_t *o = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id,
-	                      "op", "search", "q", req->q ? req->q : "");
-	if (!o)
-		return NULL;
 	if (req->limit)
 		json_object_set_new(o, "limit", json_integer(req->limit));
 	if (req->offset)
@@ -627,11 +886,19 @@ char *ns_proto_encode_search(long long id, const ns_request_t *req)
 		json_object_set_new(o, "highlight_start", json_string(req->hl_start));
 	if (req->hl_end)
 		json_object_set_new(o, "highlight_end", json_string(req->hl_end));
-	if (req->lang)
-		json_object_set_new(o, "lang", json_string(req->lang));
-	static const char *const sorts[] = {"relevance", "newest", "oldest"};
-	if (req->sort != NS_SORT_RELEVANCE)
-		json_object_set_new(o, "sort", json_string(sorts[req->sort]));
+	if (req->plain)
+		json_object_set_new(o, "snippet_format", json_string("text"));
+	if (req->collapse)
+		json_object_set_new(o, "collapse", json_true());
+	if (req->facets) {
+		json_t *fa = json_array();
+		for (int k = 0; k < NS_FACET_COUNT; k++)
+			if ((req->facets >> k) & 1)
+				json_array_append_new(fa, json_string(ns_facet_name(k)));
+		json_object_set_new(o, "facets", fa);
+	}
+	if (req->facet_limit)
+		json_object_set_new(o, "facet_limit", json_integer(req->facet_limit));
 	const ns_filter_t *f = &req->filter;
 	if (has_filter(f)) {
 		json_t *fo = json_object();
@@ -649,7 +916,48 @@ char *ns_proto_encode_search(long long id, const ns_request_t *req)
 			json_object_set_new(fo, "date_to", json_string(f->date_to));
 		json_object_set_new(o, "filter", fo);
 	}
+}
+
+char *ns_proto_encode_search(long long id, const ns_request_t *req)
+{
+	json_t *o = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id,
+	                      "op", "search", "q", req->q ? req->q : "");
+	if (!o)
+		return NULL;
+	encode_listing(o, req);
+	if (req->lang)
+		json_object_set_new(o, "lang", json_string(req->lang));
+	static const char *const sorts[] = {"relevance", "newest", "oldest"};
+	if (req->sort != NS_SORT_RELEVANCE)
+		json_object_set_new(o, "sort", json_string(sorts[req->sort]));
+	static const char *const matches[] = {"auto", "all", "any"};
+	if (req->match != NS_MATCH_AUTO)
+		json_object_set_new(o, "match", json_string(matches[req->match]));
+	if (req->recency_days)
+		json_object_set_new(o, "recency_days",
+		                    json_integer(req->recency_days));
 	return finish(o);
+}
+
+char *ns_proto_encode_similar(long long id, const ns_request_t *req)
+{
+	json_t *o = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id,
+	                      "op", "similar", "path", OR_EMPTY(req->path));
+	if (o)
+		encode_listing(o, req);
+	return finish(o);
+}
+
+char *ns_proto_get_request(long long id, const char *path)
+{
+	return finish(json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id,
+	                        "op", "get", "path", OR_EMPTY(path)));
+}
+
+char *ns_proto_stats_request(long long id)
+{
+	return finish(json_pack("{s:I, s:s}", "id", (json_int_t)id,
+	                        "op", "stats"));
 }
 
 char *ns_proto_problems_request(long long id, unsigned limit,
@@ -700,6 +1008,29 @@ static void strv_field(json_t *o, const char *key, ns_strv_t *out)
 	}
 }
 
+static void parse_hit(json_t *h, ns_hit_t *hit)
+{
+	hit->rank = (unsigned)u64_field(h, "rank");
+	hit->score = json_number_value(json_object_get(h, "score"));
+	hit->path = dup_field(h, "path");
+	hit->title = dup_field(h, "title");
+	hit->standfirst = dup_field(h, "standfirst");
+	hit->date = dup_field(h, "date");
+	hit->time = dup_field(h, "time");
+	hit->section = dup_field(h, "section");
+	hit->language = dup_field(h, "language");
+	hit->url = dup_field(h, "url");
+	hit->format = dup_field(h, "format");
+	hit->reading_minutes = (unsigned)u64_field(h, "reading_minutes");
+	hit->snippet = dup_field(h, "snippet");
+	hit->partial = json_is_true(json_object_get(h, "partial"));
+	hit->duplicates = (unsigned)u64_field(h, "duplicates");
+	if (json_object_get(h, "body"))
+		hit->body = dup_field(h, "body");
+	strv_field(h, "tags", &hit->tags);
+	strv_field(h, "authors", &hit->authors);
+}
+
 static ns_result_t *parse_result(json_t *o)
 {
 	ns_result_t *res = calloc(1, sizeof *res);
@@ -715,26 +1046,85 @@ static ns_result_t *parse_result(json_t *o)
 	res->total_max = u64_field(b, "max");
 	res->revision = u64_field(o, "revision");
 	res->took_ms = json_number_value(json_object_get(o, "took_ms"));
-	for (size_t i = 0; i < n; i++) {
-		json_t *h = json_array_get(hits, i);
-		ns_hit_t *hit = &res->hits[res->nhits++];
-		hit->rank = (unsigned)u64_field(h, "rank");
-		hit->score = json_number_value(json_object_get(h, "score"));
-		hit->path = dup_field(h, "path");
-		hit->title = dup_field(h, "title");
-		hit->standfirst = dup_field(h, "standfirst");
-		hit->date = dup_field(h, "date");
-		hit->time = dup_field(h, "time");
-		hit->section = dup_field(h, "section");
-		hit->language = dup_field(h, "language");
-		hit->url = dup_field(h, "url");
-		hit->format = dup_field(h, "format");
-		hit->reading_minutes = (unsigned)u64_field(h, "reading_minutes");
-		hit->snippet = dup_field(h, "snippet");
-		strv_field(h, "tags", &hit->tags);
-		strv_field(h, "authors", &hit->authors);
+	res->exact = json_is_true(json_object_get(o, "exact"));
+	res->relaxed = json_is_true(json_object_get(o, "relaxed"));
+	const char *sugg = json_string_value(json_object_get(o, "suggestion"));
+	if (sugg)
+		res->suggestion = strdup(sugg);
+	for (size_t i = 0; i < n; i++)
+		parse_hit(json_array_get(hits, i), &res->hits[res->nhits++]);
+	json_t *facets = json_object_get(o, "facets");
+	size_t nf = json_object_size(facets);
+	if (nf && (res->facets = calloc(nf, sizeof *res->facets))) {
+		const char *name;
+		json_t *arr;
+		json_object_foreach(facets, name, arr) {
+			int k = ns_facet_by_name(name);
+			size_t nv = json_array_size(arr);
+			if (k < 0)
+				continue;
+			ns_facet_t *f = &res->facets[res->nfacets++];
+			f->kind = (ns_facet_kind_t)k;
+			if (nv && !(f->values = calloc(nv, sizeof *f->values)))
+				continue;
+			for (size_t i = 0; i < nv; i++) {
+				json_t *v = json_array_get(arr, i);
+				f->values[f->n].value = dup_field(v, "value");
+				f->values[f->n++].count = u64_field(v, "count");
+			}
+		}
 	}
 	return res;
+}
+
+bool ns_proto_parse_article(const char *line, size_t len, ns_hit_t *a)
+{
+	memset(a, 0, sizeof *a);
+	json_t *o = json_loadb(line, len, 0, NULL);
+	json_t *art = json_object_get(o, "article");
+	bool ok = json_is_true(json_object_get(o, "ok")) && json_is_object(art);
+	if (ok)
+		parse_hit(art, a);
+	json_decref(o);
+	return ok;
+}
+
+static void counts_field(json_t *o, const char *key, ns_facet_value_t **v,
+                         size_t *n)
+{
+	json_t *obj = json_object_get(o, key);
+	size_t cnt = json_object_size(obj);
+	*n = 0;
+	if (!cnt || !(*v = calloc(cnt, sizeof **v)))
+		return;
+	const char *name;
+	json_t *c;
+	json_object_foreach(obj, name, c) {
+		(*v)[*n].value = strdup(name);
+		(*v)[(*n)++].count = (uint64_t)json_integer_value(c);
+	}
+}
+
+bool ns_proto_parse_stats(const char *line, size_t len, ns_stats_t *st)
+{
+	memset(st, 0, sizeof *st);
+	json_t *o = json_loadb(line, len, 0, NULL);
+	bool ok = json_is_true(json_object_get(o, "ok")) &&
+	          json_object_get(o, "index_bytes");
+	if (ok) {
+		st->documents = u64_field(o, "documents");
+		st->revision = u64_field(o, "revision");
+		st->index_bytes = u64_field(o, "index_bytes");
+		const char *when = json_string_value(json_object_get(o, "last_commit"));
+		struct tm tm = {0};
+		if (when && strptime(when, "%Y-%m-%dT%H:%M:%SZ", &tm))
+			st->last_commit = (int64_t)timegm(&tm);
+		counts_field(o, "sections", &st->sections, &st->nsections);
+		counts_field(o, "languages", &st->langs, &st->nlangs);
+		counts_field(o, "years", &st->years, &st->nyears);
+	}
+	json_decref(o);
+	return ok;
 }
 
 bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,
@@ -818,4 +1208,45 @@ bool ns_proto_parse_problems(const char *line, size_t len, ns_problem_t **v,
 	*n = cnt;
 	json_decref(o);
 	return true;
+}
+
+/* ---- authentication ---- */
+
+bool ns_proto_decode_auth(const char *line, size_t len, json_t **id,
+                          char **token, ns_proto_err_t *err)
+{
+	*id = NULL;
+	*token = NULL;
+	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *v = json_object_get(o, "id");
+	if (json_is_string(v) || json_is_integer(v))
+		*id = json_incref(v);
+	const char *op = json_string_value(json_object_get(o, "op"));
+	json_t *t = json_object_get(o, "token");
+	bool ok = false;
+	if (!op || strcmp(op, "auth") != 0)
+		fail(err, NS_E_UNAUTHORIZED, "the first request must be "
+		     "{\"op\":\"auth\",\"token\":...}");
+	else if (!json_is_string(t))
+		fail(err, NS_E_UNAUTHORIZED, "\"token\" must be a string");
+	else if (!(*token = ns_strndup(json_string_value(t),
+	                               json_string_length(t))))
+		fail(err, NS_E_INTERNAL, "out of memory");
+	else
+		ok = true;
+	json_decref(o);
+	return ok;
+}
+
+char *ns_proto_auth_reply(json_t *id, uint64_t revision)
+{
+	return finish(json_pack("{s:o, s:b, s:I, s:i}", "id", id_of(id), "ok", 1,
+	                        "revision", (json_int_t)revision, "protocol",
+	                        NS_PROTO_VERSION));
+}
+
+char *ns_proto_auth_request(long long id, const char *token)
+{
+	return finish(json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "op",
+	                        "auth", "token", token));
 }

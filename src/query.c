@@ -307,7 +307,7 @@ static ns_status_t fill_hit(const nsx_results_t *res, size_t i,
 	h->score = xh->score;
 	h->duplicates = xh->duplicates;
 	h->partial = xh->partial;
-	ns_status_t st = hit_from_data(o, h, false);
+	ns_status_t st = hit_from_data(o, h, req->body);
 
 	/* Snippets come from the standfirst and the body; a headline-only
 	 * article shows its title. */
@@ -582,7 +582,7 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 			.facets = specs,
 			.nfacets = nspecs,
 			.facet_limit = req->facet_limit ? req->facet_limit
-			                                : NS_DEFAULT_FACET_LIMIT,
+			                                : NS_PROTO_DEFAULT_FACET_LIMIT,
 			.recency_days = req->recency_days,
 			.recency_slot = NS_SLOT_DATE,
 			.like_idterm = like,
@@ -707,23 +707,6 @@ static void count_term(const char *term, uint64_t docs, void *ctx)
 	tc->v[tc->n++] = (ns_facet_value_t){value, docs};
 }
 
-static void free_values(ns_facet_value_t *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i].value);
-	free(v);
-}
-
-void ns_stats_clear(ns_stats_t *st)
-{
-	if (!st)
-		return;
-	free_values(st->sections, st->nsections);
-	free_values(st->langs, st->nlangs);
-	free_values(st->years, st->nyears);
-	memset(st, 0, sizeof *st);
-}
-
 static nsx_status_t terms_of(nsx_reader_t *r, const char *prefix,
                              ns_facet_value_t **v, size_t *n)
 {
@@ -732,7 +715,7 @@ static nsx_status_t terms_of(nsx_reader_t *r, const char *prefix,
 	if (xst == NSX_OK && tc.nomem)
 		xst = NSX_NO_MEMORY;
 	if (xst != NSX_OK) {
-		free_values(tc.v, tc.n);
+		ns_facet_values_free(tc.v, tc.n);
 		return xst;
 	}
 	*v = tc.v;

@@ -195,42 +195,83 @@ static void send_error(struct conn *c, json_t *id, const char *code,
 
 /* ---- searches on the thread pool ---- */
 
+/* The reply to a failed query-side request. */
+static char *query_error(struct conn *c, ns_status_t st, const char *err)
+{
+	const ns_request_t *r = &c->req;
+	const char *code = NS_E_INTERNAL, *msg = err;
+	switch (st) {
+	case NS_ERR_BAD_QUERY: code = NS_E_BAD_QUERY; break;
+	case NS_ERR_TOO_BROAD: code = NS_E_TOO_BROAD; break;
+	case NS_ERR_NOT_FOUND:
+		code = NS_E_NOT_FOUND;
+		msg = "no article at this path in the index";
+		break;
+	case NS_ERR_INDEX: code = NS_E_UNAVAILABLE; break;
+	default: msg = ns_status_str(st); break;
+	}
+	if (st != NS_ERR_BAD_QUERY && st != NS_ERR_TOO_BROAD &&
+	    st != NS_ERR_NOT_FOUND)
+		ns_log(NS_LOG_ERR, "query", "conn %lu: %s failed: %s", c->id,
+		       r->op == NS_OP_GET ? "get" : r->op == NS_OP_STATS ? "stats"
+		                                                      : "search",
+		       err ? err : ns_status_str(st));
+	return ns_proto_error_reply(r->id, revision_of(c->srv), code,
+	                            msg ? msg : ns_status_str(st));
+}
+
+/* search, similar, get and stats: on the thread pool, never the loop. */
 static void search_work(uv_work_t *w)
 {
 	struct conn *c = w->data;
 	const ns_request_t *r = &c->req;
-	ns_search_req_t sreq = {
-		.q = r->q, .offset = r->offset, .limit = r->limit,
-		.snippet_length = r->snippet_length,
-		.hl_start = r->hl_start, .hl_end = r->hl_end,
-		.lang = r->lang, .filter = &r->filter, .sort = r->sort,
-	};
+	ns_searcher_t *searcher = c->srv->h.searcher;
 	ns_result_t *res = NULL;
+	ns_hit_t article = {0};
+	ns_stats_t stats = {0};
+	uint64_t revision = 0;
 	char *err = NULL;
-	ns_status_t st = ns_searcher_search(c->srv->h.searcher, &sreq, &res,
-	                                    &err);
-	if (st == NS_OK) {
-		c->reply = ns_proto_search_reply(r->id, res);
-		if (!c->reply)
-			c->reply = ns_proto_error_reply(r->id, revision_of(c->srv),
-			                                NS_E_INTERNAL,
-			                                "out of memory for the reply");
-	} else if (st == NS_ERR_BAD_QUERY)
+	ns_status_t st;
+	switch (r->op) {
+	case NS_OP_GET:
+		st = ns_searcher_get(searcher, r->path, &article, &revision, &err);
+		if (st == NS_OK)
+			c->reply = ns_proto_get_reply(r->id, revision, &article,
+			                              r->fields);
+		break;
+	case NS_OP_STATS:
+		st = ns_searcher_stats(searcher, &stats, &err);
+		if (st == NS_OK)
+			c->reply = ns_proto_stats_reply(r->id, &stats);
+		break;
+	default: {
+		ns_search_req_t sreq = {
+			.q = r->q, .offset = r->offset, .limit = r->limit,
+			.snippet_length = r->snippet_length,
+			.hl_start = r->hl_start, .hl_end = r->hl_end,
+			.lang = r->lang, .filter = &r->filter, .sort = r->sort,
+			.match = r->match, .collapse = r->collapse,
+			.facets = r->facets, .facet_limit = r->facet_limit,
+			.plain = r->plain, .recency_days = r->recency_days,
+			.like = r->op == NS_OP_SIMILAR ? r->path : NULL,
+			.body = (r->fields & NS_FIELD_BODY) != 0,
+		};
+		st = ns_searcher_search(searcher, &sreq, &res, &err);
+		if (st == NS_OK)
+			c->reply = ns_proto_search_reply(r->id, res, r->fields);
+		break;
+	}
+	}
+	if (st == NS_OK && !c->reply)
 		c->reply = ns_proto_error_reply(r->id, revision_of(c->srv),
-		                                NS_E_BAD_QUERY,
-		                                err ? err : "bad query");
-	else if (st == NS_ERR_INDEX)
-		c->reply = ns_proto_error_reply(r->id, revision_of(c->srv),
-		                                NS_E_UNAVAILABLE,
-		                                err ? err : "index unavailable");
-	else
-		c->reply = ns_proto_error_reply(r->id, revision_of(c->srv),
-		                                NS_E_INTERNAL, ns_status_str(st));
-	if (st != NS_OK && st != NS_ERR_BAD_QUERY)
-		ns_log(NS_LOG_ERR, "query", "conn %lu: search failed: %s", c->id,
-		       err ? err : ns_status_str(st));
+		                                NS_E_INTERNAL,
+		                                "out of memory for the reply");
+	else if (st != NS_OK)
+		c->reply = query_error(c, st, err);
 	free(err);
 	ns_result_free(res);
+	ns_hit_clear(&article);
+	ns_stats_clear(&stats);
 }
 
 static void search_done(uv_work_t *w, int status)
@@ -418,6 +459,9 @@ static void handle_line(struct conn *c, const char *line, size_t len)
 		start_wait(c);
 		break;
 	case NS_OP_SEARCH:
+	case NS_OP_SIMILAR:
+	case NS_OP_GET:
+	case NS_OP_STATS:
 		c->busy = true;
 		c->work.data = c;
 		if (uv_queue_work(c->srv->loop, &c->work, search_work,

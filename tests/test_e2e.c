@@ -269,7 +269,7 @@ static void test_cli(void **state)
 	free(out);
 
 	out = run_cli("search 'tariffs AND'", &rc);
-	assert_int_equal(rc, 1);
+	assert_int_equal(rc, 2);
 	assert_non_null(strstr(out, "BAD_QUERY"));
 	free(out);
 
@@ -285,7 +285,7 @@ static void test_cli_no_daemon(void **state)
 	assert_true(asprintf(&cmd, "'%s' --socket '%s/none.sock' status 2>&1",
 	                     getenv("NSEARCH_CLI"), E.dir) > 0);
 	char *out = run_capture(cmd, &rc);
-	assert_int_equal(rc, 1);
+	assert_int_equal(rc, 2);
 	assert_non_null(strstr(out, "cannot connect"));
 	assert_non_null(strstr(out, "Is nsearchd running?"));
 	free(out);

@@ -49,58 +49,6 @@ static void copy_fixture(const char *name, const char *rel)
 	put_bytes(rel, buf, len);
 }
 
-static json_t *request(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	json_error_t err;
-	json_t *req = json_vpack_ex(&err, 0, fmt, ap);
-	va_end(ap);
-	if (!req)
-		fail_msg("bad request in the test: %s", err.text);
-	return request_json(req);
-}
-
-/* The paths of a search's hits, in order, joined by spaces. */
-static char *paths_of(json_t *reply)
-{
-	if (!json_is_true(json_object_get(reply, "ok")))
-		fail_msg("search failed: %s", json_string_value(json_object_get(
-			json_object_get(reply, "error"), "message")));
-	ns_buf_t b = {0};
-	ns_buf_append(&b, "", 0);
-	for (size_t i = 0; i < nhits(reply); i++)
-		ns_buf_printf(&b, "%s%s", i ? " " : "", hit_str(reply, i, "path"));
-	return b.data;
-}
-
-static void assert_paths(json_t *reply, const char *expected)
-{
-	char *got = paths_of(reply);
-	if (strcmp(got, expected) != 0)
-		fail_msg("got [%s], expected [%s]", got, expected);
-	free(got);
-	json_decref(reply);
-}
-
-/* Sorted paths, for queries ranked by relevance where the set matters. */
-static void assert_path_set(json_t *reply, size_t n, ...)
-{
-	assert_int_equal(nhits(reply), n);
-	va_list ap;
-	va_start(ap, n);
-	for (size_t i = 0; i < n; i++) {
-		const char *want = va_arg(ap, const char *);
-		bool found = false;
-		for (size_t k = 0; k < n && !found; k++)
-			found = strcmp(hit_str(reply, k, "path"), want) == 0;
-		if (!found)
-			fail_msg("%s is not among the hits", want);
-	}
-	va_end(ap);
-	json_decref(reply);
-}
-
 static int group_setup(void **state)
 {
 	if (e2e_make_dirs() < 0)

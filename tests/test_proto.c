@@ -286,7 +286,7 @@ static void test_search_reply_round_trip(void **state)
 {
 	ns_result_t *res = sample_result();
 	json_t *id = json_integer(3);
-	char *line = ns_proto_search_reply(id, res);
+	char *line = ns_proto_search_reply(id, res, NS_FIELDS_HIT);
 	json_decref(id);
 	assert_non_null(line);
 	assert_int_equal(line[strlen(line) - 1], '\n');

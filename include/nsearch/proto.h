@@ -22,7 +22,15 @@
 #define NS_E_LINE_TOO_LONG "LINE_TOO_LONG"  /* request line over the limit */
 #define NS_E_UNAVAILABLE   "UNAVAILABLE"    /* the index cannot be read now */
 #define NS_E_TIMEOUT       "TIMEOUT"        /* a wait ran out of time */
+#define NS_E_NOT_FOUND     "NOT_FOUND"      /* get/similar: no such article */
+#define NS_E_TOO_BROAD     "TOO_BROAD"      /* a wildcard matches too many words */
 #define NS_E_INTERNAL      "INTERNAL"
+/* The connection's errors: sent with a null id, then the daemon closes
+ * the connection (docs/protocol.md, "Limits"). */
+#define NS_E_UNAUTHORIZED  "UNAUTHORIZED"   /* TCP: no token, or a wrong one */
+#define NS_E_TOO_MANY_CONNECTIONS "TOO_MANY_CONNECTIONS"
+#define NS_E_SLOW_CLIENT   "SLOW_CLIENT"    /* too many replies left unread */
+#define NS_E_IDLE_TIMEOUT  "IDLE_TIMEOUT"
 
 /* Limits a request must stay within. */
 #define NS_PROTO_MAX_LINE     (64 * 1024)  /* bytes, newline excluded */
@@ -32,6 +40,8 @@
 #define NS_PROTO_MAX_SNIPPET  2000
 #define NS_PROTO_MAX_MARKER   32
 #define NS_PROTO_MAX_FILTER_VALUES 32  /* per filter field */
+#define NS_PROTO_DEFAULT_FACET_LIMIT 10 /* values per facet */
+#define NS_PROTO_MAX_FACET_LIMIT 1000
 #define NS_PROTO_MAX_PROBLEMS 1000     /* per "problems" reply */
 #define NS_PROTO_DEFAULT_WAIT_MS 10000 /* a wait's default timeout */
 #define NS_PROTO_MAX_WAIT_MS  600000
@@ -41,7 +51,35 @@ typedef enum {
 	NS_OP_STATUS,
 	NS_OP_PROBLEMS,
 	NS_OP_WAIT,
+	NS_OP_GET,
+	NS_OP_SIMILAR,
+	NS_OP_STATS,
 } ns_op_t;
+
+/* The fields of a hit or an article a request may choose ("fields"). */
+enum {
+	NS_FIELD_PATH = 1u << 0,
+	NS_FIELD_RANK = 1u << 1,
+	NS_FIELD_SCORE = 1u << 2,
+	NS_FIELD_TITLE = 1u << 3,
+	NS_FIELD_STANDFIRST = 1u << 4,
+	NS_FIELD_DATE = 1u << 5,
+	NS_FIELD_TIME = 1u << 6,
+	NS_FIELD_SECTION = 1u << 7,
+	NS_FIELD_TAGS = 1u << 8,
+	NS_FIELD_AUTHORS = 1u << 9,
+	NS_FIELD_LANGUAGE = 1u << 10,
+	NS_FIELD_URL = 1u << 11,
+	NS_FIELD_FORMAT = 1u << 12,
+	NS_FIELD_READING_MINUTES = 1u << 13,
+	NS_FIELD_SNIPPET = 1u << 14,
+	NS_FIELD_PARTIAL = 1u << 15,
+	NS_FIELD_DUPLICATES = 1u << 16,  /* only with "collapse" */
+	NS_FIELD_BODY = 1u << 17,        /* the article's text */
+	NS_FIELDS_HIT = (1u << 16) - 1,  /* a hit's default */
+	NS_FIELDS_ARTICLE = (NS_FIELDS_HIT & ~(NS_FIELD_RANK | NS_FIELD_SCORE |
+	                     NS_FIELD_SNIPPET | NS_FIELD_PARTIAL)) | NS_FIELD_BODY,
+};
 
 /* How the words of a query combine when no operator says (docs/query-syntax.md). */
 typedef enum {
@@ -83,6 +121,13 @@ typedef struct {
 	                            the daemon's default */
 	ns_filter_t filter;
 	ns_sort_t sort;
+	ns_match_t match;
+	bool collapse;
+	unsigned facets;         /* bit (1 << ns_facet_kind_t) per facet */
+	unsigned facet_limit;    /* 0: the default */
+	bool plain;              /* snippet_format "text" */
+	unsigned recency_days;   /* 0: relevance alone */
+	unsigned fields;         /* NS_FIELD_* to return; set by the decoder */
 } ns_request_t;
 
 typedef struct {
@@ -116,7 +161,12 @@ typedef struct {
 
 /* Replies: new strings ending in "\n", to free(); NULL when out of
  * memory.  ID is borrowed (NULL reads as null). */
-char *ns_proto_search_reply(json_t *id, const ns_result_t *res);
+char *ns_proto_search_reply(json_t *id, const ns_result_t *res,
+                            unsigned fields);
+/* "get": the article's FIELDS. */
+char *ns_proto_get_reply(json_t *id, uint64_t revision, const ns_hit_t *a,
+                         unsigned fields);
+char *ns_proto_stats_reply(json_t *id, const ns_stats_t *st);
 char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st);
 /* N of TOTAL problems, as ns_problems_list() gives them. */
 char *ns_proto_problems_reply(json_t *id, uint64_t revision,
@@ -141,6 +191,11 @@ char *ns_proto_search_request(long long id, const char *q, unsigned limit,
  * zero and NULL fields are left out). */
 char *ns_proto_encode_search(long long id, const ns_request_t *req);
 char *ns_proto_status_request(long long id);
+char *ns_proto_stats_request(long long id);
+char *ns_proto_get_request(long long id, const char *path);
+/* "similar" to REQ->path with REQ's limit, offset, filter and snippet
+ * settings. */
+char *ns_proto_encode_similar(long long id, const ns_request_t *req);
 char *ns_proto_problems_request(long long id, unsigned limit,
                                 unsigned offset);
 /* PATH may be NULL (everything changed so far); TIMEOUT_MS 0: default. */
@@ -154,9 +209,25 @@ char *ns_proto_wait_request(long long id, const char *path,
 bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,
                           ns_daemon_status_t *st, char **code,
                           char **message);
+/* The article of a "get" reply into *A (ns_hit_clear); false when LINE
+ * is not one. */
+bool ns_proto_parse_article(const char *line, size_t len, ns_hit_t *a);
+/* The figures of a "stats" reply (ns_stats_clear). */
+bool ns_proto_parse_stats(const char *line, size_t len, ns_stats_t *st);
+
 /* The list of a "problems" reply: *V (ns_problems_list_free), *N and the
  * total; false when LINE is not one. */
 bool ns_proto_parse_problems(const char *line, size_t len, ns_problem_t **v,
                              size_t *n, uint64_t *total);
+
+/* ---- authentication, the first request on a TCP connection ---- */
+
+/* {"id":ID,"op":"auth","token":TOKEN}: true with *TOKEN (new, free()) and
+ * *ID (new reference or NULL); false with *ERR (code UNAUTHORIZED), *ID
+ * still set when the line had one. */
+bool ns_proto_decode_auth(const char *line, size_t len, json_t **id,
+                          char **token, ns_proto_err_t *err);
+char *ns_proto_auth_reply(json_t *id, uint64_t revision);
+char *ns_proto_auth_request(long long id, const char *token);
 
 #endif

@@ -28,18 +28,10 @@ typedef struct {
 	unsigned recency_days;    /* > 0: blend recency in, this half-life */
 	const char *like;         /* "similar": the article's relative path;
 	                             Q is then ignored */
+	bool body;                /* fill each hit's body too */
 } ns_search_req_t;
 
-/* What the index holds ("stats"). */
-typedef struct {
-	uint64_t documents;
-	uint64_t revision;
-	uint64_t index_bytes;     /* the database's files on disk */
-	int64_t last_commit;      /* Unix time of the last change, or 0 */
-	size_t nsections, nlangs, nyears;
-	ns_facet_value_t *sections, *langs, *years; /* by name */
-} ns_stats_t;
-void ns_stats_clear(ns_stats_t *st);
+
 
 /* A pool over the index at INDEX_DIR; readers open lazily. */
 ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out);
@@ -80,7 +72,6 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 
 /* Defaults of a search (docs/protocol.md). */
 #define NS_DEFAULT_MAX_EXPANSION 1000
-#define NS_DEFAULT_FACET_LIMIT   10
-#define NS_MAX_FACET_LIMIT       1000
+
 
 #endif

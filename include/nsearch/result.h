@@ -50,6 +50,9 @@ typedef struct {
 	uint64_t count;
 } ns_facet_value_t;
 
+/* Frees the N values of V and V.  Accepts NULL. */
+void ns_facet_values_free(ns_facet_value_t *v, size_t n);
+
 typedef struct {
 	ns_facet_kind_t kind;
 	size_t n;
@@ -75,6 +78,17 @@ typedef struct {
 
 /* Frees what H owns (not H itself). */
 void ns_hit_clear(ns_hit_t *h);
+
+/* What the index holds ("stats"). */
+typedef struct {
+	uint64_t documents;
+	uint64_t revision;
+	uint64_t index_bytes;     /* the database's files on disk */
+	int64_t last_commit;      /* Unix time of the last change, or 0 */
+	size_t nsections, nlangs, nyears;
+	ns_facet_value_t *sections, *langs, *years; /* by name */
+} ns_stats_t;
+void ns_stats_clear(ns_stats_t *st);
 
 /* Frees every hit and RES itself.  Accepts NULL. */
 void ns_result_free(ns_result_t *res);
