@@ -1,0 +1,51 @@
+#!/bin/sh
+# check_units.sh SERVICE SOCKET SYSUSERS TMPFILES - the systemd side of
+# the install, checked with systemd's own tools: "systemd-analyze verify"
+# has nothing to say about the units, "systemd-analyze security" rates the
+# service OK or better, and the sysusers and tmpfiles snippets create the
+# user and the directories (in a scratch root, not on this machine).
+set -u
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+status=0
+# verify wants the units under their real names.
+cp "$1" "$dir/nsearchd.service" && cp "$2" "$dir/nsearchd.socket" || exit 1
+
+out=$(systemd-analyze verify --man=no "$dir/nsearchd.socket" \
+	"$dir/nsearchd.service" 2>&1)
+rc=$?
+if [ $rc -ne 0 ] || [ -n "$out" ]; then
+	echo "systemd-analyze verify is not clean (exit $rc):"
+	echo "$out"
+	status=1
+else
+	echo "systemd-analyze verify: clean"
+fi
+
+rating=$(systemd-analyze security --offline=true "$dir/nsearchd.service" \
+	2>&1 | tail -n 1)
+echo "$rating"
+case "$rating" in
+*"exposure level for nsearchd.service: "*" OK "* | \
+*"exposure level for nsearchd.service: "*" SAFE "*) ;;
+*) echo "the service is rated worse than OK"; status=1 ;;
+esac
+
+mkdir -p "$dir/root/etc"
+if systemd-sysusers --root="$dir/root" "$3" >/dev/null 2>&1 &&
+	grep -q '^nsearch:x:[0-9]*:[0-9]*:.*:/var/lib/nsearch:' \
+		"$dir/root/etc/passwd" &&
+	grep -q '^nsearch:x:' "$dir/root/etc/group"; then
+	echo "sysusers: creates the user and group nsearch"
+else
+	echo "sysusers: the snippet does not create the user nsearch"
+	status=1
+fi
+if systemd-tmpfiles --root="$dir/root" --create "$4" >/dev/null 2>&1 &&
+	[ -d "$dir/root/srv/nsearch/articles" ]; then
+	echo "tmpfiles: creates /srv/nsearch/articles"
+else
+	echo "tmpfiles: the snippet does not create /srv/nsearch/articles"
+	status=1
+fi
+exit $status
