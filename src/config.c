@@ -73,11 +73,11 @@ static const struct def defs[NS_OPT_COUNT] = {
 		T_UINT, OFF(commit_delay_ms), 1, 60000, true, "MS",
 		"or MS milliseconds after the first"},
 	[NS_OPT_SYNONYMS] = {"search", "synonyms", "synonyms", 0, T_PATH,
-		OFF(synonyms), 0, 0, false, "FILE",
-		"synonyms for queries (docs/query-syntax.md)"},
+		OFF(synonyms), 0, 0, true, "FILE",
+		"synonym groups for queries (docs/query-syntax.md)"},
 	[NS_OPT_MAX_EXPANSION] = {"search", "max_expansion", "max-expansion", 0,
 		T_UINT, OFF(max_expansion), 0, 1000000, false, "N",
-		"a wildcard matches at most N words (0: the default)"},
+		"a wildcard matches at most N words (0: no wildcards)"},
 	[NS_OPT_QUERY_TIMEOUT] = {"search", "query_timeout_ms",
 		"query-timeout-ms", 0, T_UINT, OFF(query_timeout_ms), 0, 600000,
 		false, "MS", "stop a search after MS milliseconds (0: never)"},
@@ -610,7 +610,7 @@ static ns_status_t defaults(ns_config_t *c, char **err)
 	DEFAULT(NS_OPT_BATCH, "1000", "default");
 	DEFAULT(NS_OPT_COMMIT_DELAY, "50", "default");
 	set_origin(c, NS_OPT_SYNONYMS, "default");
-	DEFAULT(NS_OPT_MAX_EXPANSION, "0", "default");
+	DEFAULT(NS_OPT_MAX_EXPANSION, "1000", "default");
 	DEFAULT(NS_OPT_QUERY_TIMEOUT, "0", "default");
 	if ((env = getenv("NSEARCH_SOCKET")) && *env) {
 		DEFAULT(NS_OPT_SOCKET, env, "$NSEARCH_SOCKET");
@@ -860,6 +860,49 @@ bool ns_config_needs_restart(const ns_config_t *old, const ns_config_t *now,
 		any = true;
 	}
 	return any;
+}
+
+static size_t field_size(enum type t)
+{
+	switch (t) {
+	case T_PATH: case T_NAME: case T_LANG: case T_LISTEN: return sizeof(char *);
+	case T_UINT: case T_MODE: return sizeof(unsigned);
+	case T_SIZE: return sizeof(size_t);
+	case T_LEVEL: return sizeof(int);
+	case T_GLOB: return sizeof(ns_strv_t);
+	}
+	return 0;
+}
+
+void ns_config_take_reloadable(ns_config_t *into, ns_config_t *from,
+                               ns_buf_t *changes)
+{
+	for (int i = 0; i < NS_OPT_COUNT; i++) {
+		const struct def *d = &defs[i];
+		if (!d->reload)
+			continue;
+		char a[4096], b[4096];
+		bool has_a = value_str(into, (ns_opt_t)i, a, sizeof a);
+		bool has_b = value_str(from, (ns_opt_t)i, b, sizeof b);
+		if (changes && (has_a != has_b || (has_a && strcmp(a, b) != 0)))
+			ns_buf_printf(changes, "%s%s %s -> %s",
+			              changes->len ? ", " : "",
+			              ns_config_name((ns_opt_t)i), has_a ? a : "(none)",
+			              has_b ? b : "(none)");
+		unsigned char tmp[sizeof(ns_strv_t) > sizeof(size_t)
+		                  ? sizeof(ns_strv_t) : sizeof(size_t)];
+		char *x = (char *)into + d->offset, *y = (char *)from + d->offset;
+		size_t n = field_size(d->type);
+		memcpy(tmp, x, n);
+		memcpy(x, y, n);
+		memcpy(y, tmp, n);
+		char *o = into->origin[i];
+		into->origin[i] = from->origin[i];
+		from->origin[i] = o;
+	}
+	char *f = into->file;
+	into->file = from->file;
+	from->file = f;
 }
 
 void ns_config_clear(ns_config_t *c)

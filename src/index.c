@@ -48,7 +48,7 @@ struct ns_indexer {
 	/* Writer thread only. */
 	nsx_writer_t *w;
 	char *root;
-	unsigned batch_max;
+	unsigned batch_max;        /* atomic: a reload may change them */
 	unsigned commit_delay_ms;
 	size_t max_file_bytes;
 	ns_parse_opts_t parse;
@@ -861,10 +861,13 @@ static void *writer_main(void *arg)
 		}
 		free(j);
 		if (changed && pending++ == 0)
-			deadline = deadline_after(ix->commit_delay_ms);
+			deadline = deadline_after(
+				__atomic_load_n(&ix->commit_delay_ms, __ATOMIC_RELAXED));
 		/* A full batch, or a deadline passed under a steady stream of
 		 * work: either way, commit now. */
-		if (pending && (pending >= ix->batch_max || past(&deadline)))
+		if (pending && (pending >= __atomic_load_n(&ix->batch_max,
+		                                           __ATOMIC_RELAXED) ||
+		                past(&deadline)))
 			commit_pending(ix, &pending, &deadline);
 		pthread_mutex_lock(&ix->mu);
 	}
@@ -989,6 +992,17 @@ void ns_indexer_stop(ns_indexer_t *ix)
 	free(ix->passed);
 	free(ix->root);
 	free(ix);
+}
+
+void ns_indexer_set_batching(ns_indexer_t *ix, unsigned batch_max,
+                              unsigned commit_delay_ms)
+{
+	if (!ix)
+		return;
+	__atomic_store_n(&ix->batch_max, batch_max ? batch_max : 1000,
+	                 __ATOMIC_RELAXED);
+	__atomic_store_n(&ix->commit_delay_ms,
+	                 commit_delay_ms ? commit_delay_ms : 50, __ATOMIC_RELAXED);
 }
 
 ns_problems_t *ns_indexer_problems(ns_indexer_t *ix)

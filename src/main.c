@@ -1,23 +1,28 @@
 /* main.c - nsearchd: wires the watcher, the writer, the readers and the
- * socket together on one libuv loop, and stops them in order.
+ * sockets together on one libuv loop, tells systemd how it is doing,
+ * reloads its configuration on SIGHUP, and stops them in order.
  *
- * Start-up errors are fatal with a clear message and exit status 1; errors
- * about one file or one request are logged and the daemon carries on.
+ * Start-up errors are fatal with a clear message and a non-zero exit;
+ * errors about one file or one request are logged and the daemon carries
+ * on; a configuration reload that fails leaves the one in force.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "config.h"
+#include "nsearch/config.h"
 #include "nsearch/index.h"
+#include "nsearch/lang.h"
 #include "nsearch/log.h"
 #include "nsearch/query.h"
 #include "nsearch/server.h"
@@ -26,14 +31,21 @@
 #if NS_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
 #else
+/* Built without libsystemd: no notifications, no socket activation. */
+#define SD_LISTEN_FDS_START 3
 static int sd_notify(int unset, const char *state) { return 0; }
+static int sd_listen_fds(int unset) { return 0; }
+static int sd_watchdog_enabled(int unset, uint64_t *usec) { return 0; }
 #endif
 
 #define LOG_MOD "main"
 
 struct daemon {
 	uv_loop_t loop;
-	uv_signal_t sigint, sigterm;
+	uv_signal_t sigint, sigterm, sighup;
+	uv_timer_t status_timer;    /* STATUS= for systemd, while it changes */
+	uv_timer_t watchdog;        /* WATCHDOG=1, when systemd wants it */
+	bool watchdog_on;
 	uv_async_t committed;       /* the writer committed or passed a barrier */
 	pthread_mutex_t async_mu;   /* guards committed_open */
 	bool committed_open;        /* uv_async_send is allowed */
@@ -45,10 +57,56 @@ struct daemon {
 	bool ready;
 	bool stopping;
 	unsigned long long scanned; /* files the start-up scan found */
-	const char *socket_path;
+	char listening[512];        /* the sockets, for the log */
+	char status[200];           /* the last STATUS= sent */
 	const char *root;           /* the articles directory, absolute */
-	const ns_strv_t *ignore;    /* --ignore globs */
+	ns_config_t cfg;            /* the configuration in force */
+	const ns_config_args_t *args; /* the command line, for reloads */
 };
+
+/* ---- telling systemd ---- */
+
+/* What the daemon is doing, in a few words, into BUF. */
+static void describe(struct daemon *d, char *buf, size_t size)
+{
+	ns_indexer_stats_t st;
+	ns_indexer_stats(d->ix, &st);
+	if (!d->ready)
+		snprintf(buf, size, "reconciling the tree with the index: %llu "
+		         "files left", (unsigned long long)st.queued);
+	else if (st.queued)
+		snprintf(buf, size, "indexing: %llu files left; %llu articles",
+		         (unsigned long long)st.queued,
+		         (unsigned long long)st.documents);
+	else
+		snprintf(buf, size, "ready: %llu articles, revision %llu",
+		         (unsigned long long)st.documents,
+		         (unsigned long long)st.revision);
+}
+
+/* Send PREFIX (may be "") and the current STATUS= line to systemd. */
+static void notify_status(struct daemon *d, const char *prefix)
+{
+	char now[sizeof d->status], msg[sizeof d->status + 64];
+	describe(d, now, sizeof now);
+	if (!*prefix && strcmp(now, d->status) == 0)
+		return;
+	snprintf(d->status, sizeof d->status, "%s", now);
+	snprintf(msg, sizeof msg, "%s%sSTATUS=%s", prefix, *prefix ? "\n" : "",
+	         now);
+	sd_notify(0, msg);
+}
+
+static void on_status_timer(uv_timer_t *t)
+{
+	notify_status(t->data, "");
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+	/* The loop turned: sockets are served and commits are seen. */
+	sd_notify(0, "WATCHDOG=1");
+}
 
 /* ---- watcher -> writer ---- */
 
@@ -98,7 +156,7 @@ static void on_scan_end(void *ctx, const char *reldir, uint64_t token)
 static bool skips_path(void *ctx, const char *relpath)
 {
 	struct daemon *d = ctx;
-	return ns_path_skipped(d->ignore, relpath);
+	return ns_path_skipped(&d->cfg.ignore, relpath);
 }
 
 /* Writer thread: wake the loop, which does the rest. */
@@ -133,8 +191,10 @@ static void on_committed(uv_async_t *h)
 		       "not indexable); listening on %s",
 		       (unsigned long long)st.documents,
 		       (unsigned long long)st.revision,
-		       (unsigned long long)st.failed, d->socket_path);
-		sd_notify(0, "READY=1\nSTATUS=ready");
+		       (unsigned long long)st.failed, d->listening);
+		/* Reconciliation is done: every file found at start is in the
+		 * index as it is on disk. */
+		notify_status(d, "READY=1");
 	}
 }
 
@@ -213,6 +273,78 @@ static void status_of(void *ctx, ns_daemon_status_t *out)
 	out->ready = d->ready;
 }
 
+/* ---- reloading ---- */
+
+/* What the configuration C asks of the server. */
+static ns_server_limits_t limits_of(const ns_config_t *c)
+{
+	return (ns_server_limits_t){
+		.max_connections = c->max_connections,
+		.max_request = c->max_request,
+		.max_pending = c->max_pending,
+		.idle_timeout_s = c->idle_timeout_s,
+	};
+}
+
+/* SIGHUP: read the configuration again and apply what can change while
+ * running.  Anything wrong with it and the configuration in force stays,
+ * whole. */
+static void on_sighup(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	if (d->stopping)
+		return;
+	char msg[96];
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* MONOTONIC_USEC: systemd 253's Type=notify-reload wants it. */
+	snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	         (unsigned long long)ts.tv_sec * 1000000ull +
+	         (unsigned long long)ts.tv_nsec / 1000);
+	sd_notify(0, msg);
+	ns_log(NS_LOG_NOTICE, LOG_MOD, "SIGHUP: reloading the configuration%s%s",
+	       d->cfg.file ? " from " : "", d->cfg.file ? d->cfg.file : "");
+
+	ns_config_t next;
+	char *why = NULL, *token = NULL;
+	ns_status_t st = ns_config_build(d->args, &next, &why);
+	if (st == NS_OK)
+		st = ns_config_check(&next, &why);
+	if (st == NS_OK && next.tcp_token_file && ns_server_has_tcp(d->server))
+		st = ns_config_read_token(next.tcp_token_file, &token, &why);
+	/* The synonyms last: a failure there keeps the groups in force. */
+	if (st == NS_OK && (next.synonyms || d->cfg.synonyms))
+		st = ns_searcher_load_synonyms(d->searcher, next.synonyms, &why);
+	if (st != NS_OK) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "reload refused: %s; the configuration "
+		       "in force is unchanged", why ? why : ns_status_str(st));
+		ns_config_clear(&next); /* a failed build left it empty */
+		free(why);
+		notify_status(d, "READY=1");
+		return;
+	}
+	ns_buf_t restart = {0}, changes = {0};
+	if (ns_config_needs_restart(&d->cfg, &next, &restart))
+		ns_log(NS_LOG_WARNING, LOG_MOD, "reload: %s changed: only a "
+		       "restart applies that", restart.data);
+	ns_log_level = next.log_level;
+	ns_indexer_set_batching(d->ix, next.batch, next.commit_delay_ms);
+	ns_server_limits_t lim = limits_of(&next);
+	ns_server_set_limits(d->server, &lim);
+	if (token) {
+		ns_server_set_token(d->server, token);
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
+	ns_config_take_reloadable(&d->cfg, &next, &changes);
+	ns_log(NS_LOG_NOTICE, LOG_MOD, "reloaded: %s",
+	       changes.len ? changes.data : "nothing changed");
+	ns_buf_free(&restart);
+	ns_buf_free(&changes);
+	ns_config_clear(&next);
+	notify_status(d, "READY=1");
+}
+
 /* ---- stopping ---- */
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -222,194 +354,21 @@ static void on_signal(uv_signal_t *h, int signum)
 		return;
 	d->stopping = true;
 	ns_log(NS_LOG_NOTICE, LOG_MOD, "%s: stopping", strsignal(signum));
-	sd_notify(0, "STOPPING=1");
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping: committing what is indexed");
 	ns_server_close(d->server);
 	d->server = NULL;
 	ns_watch_close(d->watch);
 	d->watch = NULL;
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sighup, NULL);
+	uv_close((uv_handle_t *)&d->status_timer, NULL);
+	if (d->watchdog_on)
+		uv_close((uv_handle_t *)&d->watchdog, NULL);
 	close_committed(d);
 }
 
-/* ---- options ---- */
-
-struct options {
-	const char *articles;
-	const char *index;
-	const char *socket;
-	unsigned batch;
-	unsigned commit_delay_ms;
-	const char *language;
-	size_t max_file_bytes;
-	bool check;
-	unsigned rescan_interval_s;
-	ns_strv_t ignore;
-	char **files;   /* --check's */
-	int nfiles;
-};
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-	"usage: nsearchd [OPTION]...\n"
-	"Index an article tree into Xapian, keep it fresh, and answer searches\n"
-	"on a Unix socket (newline-delimited JSON, see docs/protocol.md).\n"
-	"\n"
-	"  -a, --articles DIR     the article tree to index and watch\n"
-	"                         (default: $NSEARCH_ARTICLES, else /srv/nsearch/articles)\n"
-	"  -i, --index DIR        the Xapian database, created if missing\n"
-	"                         (default: $STATE_DIRECTORY/index, else /var/lib/nsearch/index)\n"
-	"  -s, --socket PATH      the Unix socket to listen on (default: $NSEARCH_SOCKET,\n"
-	"                         else /run/nsearch/nsearch.sock as root,\n"
-	"                         else $XDG_RUNTIME_DIR/nsearch.sock,\n"
-	"                         else /tmp/nsearch-UID.sock)\n"
-	"  -b, --batch N          commit after N changes at most (default 1000)\n"
-	"      --commit-delay MS  or MS milliseconds after the first (default 50)\n"
-	"  -L, --language CODE    language of articles that do not name theirs\n"
-	"                         (default: $NSEARCH_LANGUAGE, else en); also the\n"
-	"                         language queries are stemmed for by default\n"
-	"  -m, --max-file-size N  skip files bigger than N bytes; K, M, G suffixes\n"
-	"                         (default 8M)\n"
-	"      --ignore GLOB      also skip files and directories matching GLOB\n"
-	"                         (fnmatch, on names and relative paths; repeatable)\n"
-	"      --rescan-interval S  rescan directories the inotify watch limit\n"
-	"                         left unwatched every S seconds (default 30)\n"
-	"      --check FILE...    parse the files as the indexer would and print\n"
-	"                         their fields as JSON lines, then exit; no index,\n"
-	"                         no socket (exit 1 if any file is not indexable)\n"
-	"  -l, --log-level LEVEL  err, warning, notice, info or debug (default info)\n"
-	"  -h, --help             this help\n"
-	"  -V, --version          version of nsearchd and of Xapian\n");
-}
-
-static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || !*s || *end || v < lo || v > hi)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
-/* "8M", "512K", "1048576" */
-static bool parse_size(const char *s, size_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	unsigned long long mul = 1;
-	if (*end == 'K' || *end == 'k')
-		mul = 1ull << 10;
-	else if (*end == 'M' || *end == 'm')
-		mul = 1ull << 20;
-	else if (*end == 'G' || *end == 'g')
-		mul = 1ull << 30;
-	if (mul > 1)
-		end++;
-	if (*end || v == 0 || v > (4ull << 30) / mul)
-		return false;
-	*out = (size_t)(v * mul);
-	return true;
-}
-
-static int parse_options(int argc, char **argv, struct options *o)
-{
-	static const struct option longopts[] = {
-		{"articles", required_argument, NULL, 'a'},
-		{"index", required_argument, NULL, 'i'},
-		{"socket", required_argument, NULL, 's'},
-		{"batch", required_argument, NULL, 'b'},
-		{"commit-delay", required_argument, NULL, 'c'},
-		{"language", required_argument, NULL, 'L'},
-		{"max-file-size", required_argument, NULL, 'm'},
-		{"check", no_argument, NULL, 'C'},
-		{"ignore", required_argument, NULL, 'I'},
-		{"rescan-interval", required_argument, NULL, 'R'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
-	};
-	int opt, level;
-	argv[0] = (char *)"nsearchd"; /* getopt's messages name the program */
-	while ((opt = getopt_long(argc, argv, "a:i:s:b:l:L:m:hV", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'a': o->articles = optarg; break;
-		case 'i': o->index = optarg; break;
-		case 's': o->socket = optarg; break;
-		case 'b':
-			if (!parse_uint(optarg, 1, 1000000, &o->batch)) {
-				fprintf(stderr, "nsearchd: --batch: not a number from 1 to 1000000: %s\n", optarg);
-				return 2;
-			}
-			break;
-		case 'c':
-			if (!parse_uint(optarg, 1, 60000, &o->commit_delay_ms)) {
-				fprintf(stderr, "nsearchd: --commit-delay: not a number of ms from 1 to 60000: %s\n", optarg);
-				return 2;
-			}
-			break;
-		case 'L': {
-			char code[16];
-			if (!ns_language_normalise(optarg, strlen(optarg), code)) {
-				fprintf(stderr, "nsearchd: --language: not a language code such as en or ru: %s\n", optarg);
-				return 2;
-			}
-			o->language = optarg;
-			break;
-		}
-		case 'm':
-			if (!parse_size(optarg, &o->max_file_bytes)) {
-				fprintf(stderr, "nsearchd: --max-file-size: not a size from 1 byte to 4G: %s\n", optarg);
-				return 2;
-			}
-			break;
-		case 'C': o->check = true; break;
-		case 'I':
-			if (!*optarg || ns_strv_push(&o->ignore, optarg, strlen(optarg)) != NS_OK) {
-				fprintf(stderr, "nsearchd: --ignore: an empty glob\n");
-				return 2;
-			}
-			break;
-		case 'R':
-			if (!parse_uint(optarg, 1, 86400, &o->rescan_interval_s)) {
-				fprintf(stderr, "nsearchd: --rescan-interval: not a number of seconds from 1 to 86400: %s\n", optarg);
-				return 2;
-			}
-			break;
-		case 'l':
-			if ((level = ns_log_level_parse(optarg)) < 0) {
-				fprintf(stderr, "nsearchd: --log-level: unknown level '%s'\n", optarg);
-				return 2;
-			}
-			ns_log_level = level;
-			break;
-		case 'h': usage(stdout); return 0;
-		case 'V':
-			printf("nsearchd %s (Xapian %s, libuv %s)\n", NS_VERSION,
-			       nsx_xapian_version(), uv_version_string());
-			return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	o->files = argv + optind;
-	o->nfiles = argc - optind;
-	if (o->check && optind == argc) {
-		fprintf(stderr, "nsearchd: --check needs the files to check\n");
-		return 2;
-	}
-	if (optind < argc && !o->check) {
-		fprintf(stderr, "nsearchd: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	return -1;
-}
+/* ---- start-up ---- */
 
 /* mkdir -p for the index's parent directories. */
 static void make_parents(const char *path)
@@ -427,10 +386,10 @@ static void make_parents(const char *path)
 }
 
 /* --check: what the indexer would make of each file, one JSON line each. */
-static int check_files(char **files, int n, const struct options *o)
+static int check_files(char **files, int n, const ns_config_t *c)
 {
-	ns_parse_opts_t popts = {.default_language = o->language};
-	size_t max = o->max_file_bytes ? o->max_file_bytes : NS_DEFAULT_MAX_FILE;
+	ns_parse_opts_t popts = {.default_language = c->language};
+	size_t max = c->max_file_size;
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
 		char *bytes = NULL, why[300] = "";
@@ -481,101 +440,192 @@ static int check_files(char **files, int n, const struct options *o)
 	return fflush(stdout) == 0 ? rc : 1;
 }
 
-static int run(struct options *opts);
+
+/* Log a fatal start-up error, tell systemd, and return 1. */
+static int fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fatal(const char *fmt, ...)
+{
+	char msg[1024], note[1100];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	ns_log(NS_LOG_ERR, LOG_MOD, "%s", msg);
+	snprintf(note, sizeof note, "STATUS=failed: %s", msg);
+	sd_notify(0, note);
+	return 1;
+}
+
+/* The listening sockets: those systemd passed (socket activation), else
+ * the configured ones.  Then the token, if any of them is TCP. */
+static int open_sockets(struct daemon *d)
+{
+	const ns_config_t *c = &d->cfg;
+	char *err = NULL, name[160];
+	size_t off = 0;
+	int n = sd_listen_fds(1);
+	if (n < 0)
+		return fatal("sockets from systemd: %s", strerror(-n));
+	for (int i = 0; i < n; i++) {
+		if (ns_server_adopt(d->server, SD_LISTEN_FDS_START + i, name,
+		                    sizeof name, &err) != NS_OK) {
+			int rc = fatal("socket from systemd: %s", err ? err : "?");
+			free(err);
+			return rc;
+		}
+		off += (size_t)snprintf(d->listening + off, sizeof d->listening - off,
+		                        "%s%s", i ? ", " : "", name);
+		if (off >= sizeof d->listening)
+			off = sizeof d->listening - 1;
+	}
+	if (n > 0) {
+		ns_log(NS_LOG_INFO, LOG_MOD, "socket activation: %d sockets from "
+		       "systemd (%s); [socket] path and [tcp] listen are not used",
+		       n, d->listening);
+	} else {
+		if (ns_server_listen_unix(d->server, c->socket, c->socket_mode,
+		                          c->socket_group, &err) != NS_OK) {
+			int rc = fatal("socket %s", err ? err : c->socket);
+			free(err);
+			return rc;
+		}
+		snprintf(d->listening, sizeof d->listening, "%s", c->socket);
+		if (c->tcp_listen) {
+			if (ns_server_listen_tcp(d->server, c->tcp_listen, &err) != NS_OK) {
+				int rc = fatal("tcp %s", err ? err : c->tcp_listen);
+				free(err);
+				return rc;
+			}
+			size_t len = strlen(d->listening);
+			snprintf(d->listening + len, sizeof d->listening - len,
+			         ", %s (TCP)", c->tcp_listen);
+		}
+	}
+	if (!ns_server_has_tcp(d->server))
+		return 0;
+	if (!c->tcp_token_file)
+		return fatal("a TCP socket needs [tcp] token_file: clients must "
+		             "send a token");
+	char *token = NULL;
+	if (ns_config_read_token(c->tcp_token_file, &token, &err) != NS_OK) {
+		int rc = fatal("%s", err ? err : "out of memory");
+		free(err);
+		return rc;
+	}
+	ns_server_set_token(d->server, token);
+	explicit_bzero(token, strlen(token));
+	free(token);
+	return 0;
+}
+
+static int run(const ns_config_args_t *args, ns_config_t *cfg);
 
 int main(int argc, char **argv)
 {
-	struct options o = {0};
-	int rc = parse_options(argc, argv, &o);
-	if (rc < 0)
-		rc = run(&o);
-	ns_strv_clear(&o.ignore);
+	ns_config_args_t args;
+	int rc = ns_config_parse_args(argc, argv, &args);
+	if (rc)
+		return rc;
+	if (args.help || args.version) {
+		if (args.help)
+			ns_config_usage(stdout);
+		else
+			printf("nsearchd %s (Xapian %s, libuv %s)\n", NS_VERSION,
+			       nsx_xapian_version(), uv_version_string());
+		ns_config_args_free(&args);
+		return 0;
+	}
+	ns_config_t cfg;
+	char *err = NULL;
+	if (ns_config_build(&args, &cfg, &err) != NS_OK) {
+		/* The configuration is wrong: never start with it. */
+		fprintf(stderr, "nsearchd: %s\n", err ? err : "out of memory");
+		if (!args.check_config) {
+			char note[1100];
+			snprintf(note, sizeof note, "STATUS=failed: %s",
+			         err ? err : "out of memory");
+			sd_notify(0, note);
+		}
+		free(err);
+		ns_config_args_free(&args);
+		return 2;
+	}
+	ns_log_level = cfg.log_level;
+	if (args.check) {
+		rc = check_files(args.files, args.nfiles, &cfg);
+	} else if (args.check_config) {
+		ns_config_print(&cfg, stdout);
+		rc = fflush(stdout) == 0 ? 0 : 1;
+		if (ns_config_check(&cfg, &err) != NS_OK) {
+			fprintf(stderr, "nsearchd: %s\n", err ? err : "out of memory");
+			free(err);
+			rc = 1;
+		}
+	} else {
+		rc = run(&args, &cfg);
+	}
+	ns_config_clear(&cfg);
+	ns_config_args_free(&args);
 	return rc;
 }
 
-static int run(struct options *opts)
+static int run(const ns_config_args_t *args, ns_config_t *cfg)
 {
-	struct options o = *opts;
-	int rc;
-	if (!o.language)
-		o.language = getenv("NSEARCH_LANGUAGE");
-	if (o.language && *o.language) {
-		char code[16];
-		if (!ns_language_normalise(o.language, strlen(o.language), code)) {
-			fprintf(stderr, "nsearchd: NSEARCH_LANGUAGE: not a language code: %s\n", o.language);
-			return 2;
-		}
-	} else {
-		o.language = "en";
+	char *err = NULL;
+	if (ns_config_check(cfg, &err) != NS_OK) {
+		int rc = fatal("%s", err ? err : "out of memory");
+		free(err);
+		return rc;
 	}
-	if (o.check)
-		return check_files(o.files, o.nfiles, &o);
-
-	char index_default[PATH_MAX], socket_buf[PATH_MAX];
-	const char *state = getenv("STATE_DIRECTORY"); /* systemd StateDirectory= */
-	if (!o.articles)
-		o.articles = getenv("NSEARCH_ARTICLES");
-	if (!o.articles || !*o.articles)
-		o.articles = "/srv/nsearch/articles";
-	if (!o.index) {
-		snprintf(index_default, sizeof index_default, "%s/index",
-		         state && *state ? state : "/var/lib/nsearch");
-		o.index = index_default;
-	}
-	if (!o.socket)
-		o.socket = ns_default_socket(socket_buf, sizeof socket_buf);
-
 	char root[PATH_MAX];
-	struct stat st;
-	if (!realpath(o.articles, root) || stat(root, &st) < 0) {
-		ns_log(NS_LOG_ERR, LOG_MOD, "articles directory %s: %s",
-		       o.articles, strerror(errno));
-		return 1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		ns_log(NS_LOG_ERR, LOG_MOD, "articles directory %s: not a directory",
-		       o.articles);
-		return 1;
-	}
+	if (!realpath(cfg->articles, root))
+		return fatal("articles directory %s: %s", cfg->articles,
+		             strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 
-	struct daemon d = {.socket_path = o.socket, .root = root,
-	                   .ignore = &opts->ignore};
-	char *err = NULL;
-	make_parents(o.index);
+	/* The configuration moves into the daemon; CFG is left empty. */
+	struct daemon d = {.root = root, .cfg = *cfg, .args = args};
+	memset(cfg, 0, sizeof *cfg);
+	const ns_config_t *c = &d.cfg;
+	make_parents(c->index);
 	unsigned rules_hash = 2166136261u; /* FNV-1a over the --ignore globs */
-	for (size_t i = 0; i < o.ignore.n; i++)
-		for (const char *c = o.ignore.v[i];; c++) {
-			rules_hash = (rules_hash ^ (unsigned char)*c) * 16777619u;
-			if (!*c)
+	for (size_t i = 0; i < c->ignore.n; i++)
+		for (const char *p = c->ignore.v[i];; p++) {
+			rules_hash = (rules_hash ^ (unsigned char)*p) * 16777619u;
+			if (!*p)
 				break;
 		}
 	ns_indexer_opts_t iopts = {
-		.index_dir = o.index, .articles_dir = root,
-		.batch_max = o.batch, .commit_delay_ms = o.commit_delay_ms,
-		.max_file_bytes = o.max_file_bytes, .default_language = o.language,
+		.index_dir = c->index, .articles_dir = root,
+		.batch_max = c->batch, .commit_delay_ms = c->commit_delay_ms,
+		.max_file_bytes = c->max_file_size,
+		.default_language = c->language,
 		.skips = skips_path, .rules_hash = rules_hash,
 		.on_commit = on_commit, .ctx = &d,
 	};
+	int rc = 0;
 	uv_loop_init(&d.loop);
 	uv_async_init(&d.loop, &d.committed, on_committed);
 	d.committed.data = &d;
 	pthread_mutex_init(&d.async_mu, NULL);
 	d.committed_open = true;
 	if (ns_indexer_start(&iopts, &d.ix, &err) != NS_OK) {
-		ns_log(NS_LOG_ERR, LOG_MOD, "index %s: %s", o.index,
-		       err ? err : "cannot open");
+		rc = fatal("index %s: %s", c->index, err ? err : "cannot open");
 		free(err);
 		close_committed(&d);
 		uv_run(&d.loop, UV_RUN_DEFAULT);
 		uv_loop_close(&d.loop);
-		return 1;
+		ns_config_clear(&d.cfg);
+		return rc;
 	}
-	ns_searcher_new(o.index, &d.searcher);
+	ns_searcher_new(c->index, &d.searcher);
 	if (d.searcher) {
 		char code[16];
-		ns_language_normalise(o.language, strlen(o.language), code);
+		ns_language_normalise(c->language, strlen(c->language), code);
 		ns_searcher_set_language(d.searcher, code);
+		ns_searcher_set_limits(d.searcher, c->max_expansion,
+		                       c->query_timeout_ms);
 	}
 	ns_server_handlers_t handlers = {
 		.searcher = d.searcher, .status = status_of,
@@ -583,26 +633,26 @@ static int run(struct options *opts)
 		.wait_begin = wait_begin, .barrier_passed = barrier_passed,
 		.path_state = path_state, .ctx = &d,
 	};
+	ns_server_limits_t lim = limits_of(c);
 	ns_watch_opts_t wopts = {
-		.rescan_interval_ms = o.rescan_interval_s * 1000,
-		.ignore = &o.ignore,
+		.rescan_interval_ms = c->rescan_interval_s * 1000,
+		.ignore = &d.cfg.ignore,
 	};
 	ns_watch_cbs_t cbs = {
 		.put = on_put, .remove = on_remove, .remove_tree = on_remove_tree,
 		.scan_begin = on_scan_begin, .scan_end = on_scan_end, .ctx = &d,
 	};
-	rc = 0;
-	if (!d.searcher) {
-		ns_log(NS_LOG_ERR, LOG_MOD, "out of memory");
-		rc = 1;
-	} else if (ns_server_listen(&d.loop, o.socket, &handlers, &d.server,
-	                            &err) != NS_OK) {
-		ns_log(NS_LOG_ERR, LOG_MOD, "socket %s", err ? err : o.socket);
-		rc = 1;
-	} else if (ns_watch_start(&d.loop, root, &wopts, &cbs, &d.watch, &err) != NS_OK) {
-		ns_log(NS_LOG_ERR, LOG_MOD, "watch %s: %s", root,
-		       err ? err : "cannot start");
-		rc = 1;
+	if (!d.searcher ||
+	    ns_server_new(&d.loop, &handlers, &lim, &d.server) != NS_OK) {
+		rc = fatal("out of memory");
+	} else if (c->synonyms &&
+	           ns_searcher_load_synonyms(d.searcher, c->synonyms, &err) != NS_OK) {
+		rc = fatal("%s", err ? err : "synonyms: out of memory");
+	} else if ((rc = open_sockets(&d)) != 0) {
+		/* said why */
+	} else if (ns_watch_start(&d.loop, root, &wopts, &cbs, &d.watch,
+	                          &err) != NS_OK) {
+		rc = fatal("watch %s: %s", root, err ? err : "cannot start");
 	}
 	free(err);
 	if (rc) {
@@ -612,20 +662,37 @@ static int run(struct options *opts)
 		ns_indexer_stop(d.ix);
 		ns_searcher_free(d.searcher);
 		uv_loop_close(&d.loop);
+		ns_config_clear(&d.cfg);
 		return rc;
 	}
 	ns_log(NS_LOG_INFO, LOG_MOD,
 	       "nsearchd %s: articles %s, index %s: %llu files to reconcile",
-	       NS_VERSION, root, o.index, d.scanned);
+	       NS_VERSION, root, c->index, d.scanned);
 	/* The scan's sweep is queued: articles deleted while the daemon was
 	 * down leave the index before it says it is ready. */
 	ns_indexer_barrier(d.ix, &d.ready_barrier);
 
 	uv_signal_init(&d.loop, &d.sigint);
 	uv_signal_init(&d.loop, &d.sigterm);
-	d.sigint.data = d.sigterm.data = &d;
+	uv_signal_init(&d.loop, &d.sighup);
+	d.sigint.data = d.sigterm.data = d.sighup.data = &d;
 	uv_signal_start(&d.sigint, on_signal, SIGINT);
 	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d.sighup, on_sighup, SIGHUP);
+
+	/* systemd hears at once how much there is to reconcile, then about
+	 * once a second while it changes. */
+	notify_status(&d, "");
+	uv_timer_init(&d.loop, &d.status_timer);
+	d.status_timer.data = &d;
+	uv_timer_start(&d.status_timer, on_status_timer, 1000, 1000);
+	uint64_t usec = 0;
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec) {
+		uint64_t every = usec / 2000 ? usec / 2000 : 1; /* half, in ms */
+		uv_timer_init(&d.loop, &d.watchdog);
+		uv_timer_start(&d.watchdog, on_watchdog, every, every);
+		d.watchdog_on = true;
+	}
 
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 
@@ -637,6 +704,7 @@ static int run(struct options *opts)
 	if (rc)
 		ns_log(NS_LOG_WARNING, LOG_MOD, "loop closed with handles open: %s",
 		       uv_strerror(rc));
+	ns_config_clear(&d.cfg);
 	ns_log(NS_LOG_NOTICE, LOG_MOD, "stopped");
 	return 0;
 }

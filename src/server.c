@@ -1,15 +1,21 @@
-/* server.c - the Unix socket, newline framing, and request dispatch.
+/* server.c - the listening sockets (Unix, TCP, or passed by systemd),
+ * newline framing, the limits on each client, and request dispatch.
  *
  * Runs on the loop thread only and never touches Xapian: a search goes to
  * libuv's thread pool with its connection, and its reply comes back in the
  * after-work callback.  One request per connection is in flight at a time,
  * so replies come back in request order.  A client is never trusted: lines
- * over the limit are answered with an error and dropped as they arrive,
- * and a client that stops reading stops being read.
+ * over the limit are answered with an error and dropped as they arrive; a
+ * TCP client says the token before anything else; a client over the
+ * connection, unread-reply or idle limit is told why and disconnected,
+ * and the daemon never holds more for it than the limits allow.
  */
 #include "nsearch/server.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,19 +27,32 @@
 #include "nsearch/log.h"
 
 #define LOG_MOD "server"
-#define MAX_CONNECTIONS 1024
-#define MAX_BUFFERED (4 * NS_PROTO_MAX_LINE)   /* unanswered input */
-#define MAX_UNSENT (4u << 20)                  /* replies not yet read */
+#define DEFAULT_MAX_CONNECTIONS 1024
+#define DEFAULT_MAX_PENDING (4u << 20)
+/* Unanswered input held per connection, in request lines. */
+#define MAX_BUFFERED_LINES 4
+/* A client cut off for not reading gets this long to read why. */
+#define CUT_OFF_GRACE_MS 10000
+/* How often idle and cut-off connections are looked for. */
+#define SWEEP_MS 250
 /* Stands in the input buffer where an over-long line was dropped, so that
  * its error is answered in turn. */
 #define TOO_LONG_MARK "\x01"
 
 
 struct conn {
-	uv_pipe_t pipe;             /* first: the handle is the connection */
+	union {                     /* first: the handle is the connection */
+		uv_pipe_t pipe;
+		uv_tcp_t tcp;
+	} io;
 	ns_server_t *srv;
 	struct conn *prev, *next;
 	unsigned long id;
+	char peer[64];              /* " (127.0.0.1:50412)" for TCP, else "" */
+	bool tcp;
+	bool authed;                /* may send requests: Unix, or said the token */
+	bool cut_off;               /* over a limit: told why, closing */
+	unsigned long long active_ms; /* last read or write; or cut off at */
 	ns_buf_t in;                /* bytes received, not yet answered */
 	bool discarding;            /* dropping the rest of an over-long line */
 	unsigned too_long;          /* TOO_LONG markers waiting in `in` */
@@ -47,17 +66,33 @@ struct conn {
 	uv_shutdown_t shutdown_req;
 };
 
+/* A listening socket. */
+struct listener {
+	union {                     /* first */
+		uv_pipe_t pipe;
+		uv_tcp_t tcp;
+	} io;
+	ns_server_t *srv;
+	struct listener *next;
+	bool tcp;
+	char *unlink_path;          /* a socket file we made, removed at close */
+	char name[128];             /* the path or address, for logs */
+};
+
 struct ns_server {
 	uv_loop_t *loop;
-	uv_pipe_t listener;
-	char *path;
+	struct listener *listeners;
 	ns_server_handlers_t h;
+	ns_server_limits_t lim;
+	char *token;                /* what TCP clients must say; NULL: none */
 	struct conn *conns;
 	unsigned live;              /* connections not yet freed */
+	unsigned handles;           /* listeners and timers not yet closed */
 	unsigned long next_id;
 	uv_timer_t wait_timer;      /* checks the waits' deadlines */
+	uv_timer_t sweep_timer;     /* closes idle and cut-off connections */
 	unsigned waiters;
-	bool closing, listener_closed, timer_closed;
+	bool closing;
 };
 
 struct write_req {
@@ -71,10 +106,17 @@ static void process_lines(struct conn *c);
 
 static void maybe_free_server(ns_server_t *s)
 {
-	if (!s->listener_closed || !s->timer_closed || s->live)
+	if (s->handles || s->live)
 		return;
-	free(s->path);
+	if (s->token)
+		explicit_bzero(s->token, strlen(s->token));
+	free(s->token);
 	free(s);
+}
+
+static uv_stream_t *stream_of(struct conn *c)
+{
+	return (uv_stream_t *)&c->io;
 }
 
 static void conn_free(struct conn *c)
@@ -113,7 +155,7 @@ static void conn_close(struct conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
-	uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+	uv_close((uv_handle_t *)&c->io, on_conn_closed);
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status)
@@ -128,8 +170,7 @@ static void conn_finish(struct conn *c)
 		return;
 	c->shutting = true;
 	c->shutdown_req.data = c;
-	if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->pipe,
-	                on_shutdown) < 0)
+	if (uv_shutdown(&c->shutdown_req, stream_of(c), on_shutdown) < 0)
 		conn_close(c);
 }
 
@@ -137,7 +178,7 @@ static void conn_finish(struct conn *c)
 
 static size_t unsent(struct conn *c)
 {
-	return uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe);
+	return uv_stream_get_write_queue_size(stream_of(c));
 }
 
 static void on_written(uv_write_t *req, int status)
@@ -148,24 +189,18 @@ static void on_written(uv_write_t *req, int status)
 	free(wr);
 	if (status < 0) {
 		if (status != UV_ECANCELED)
-			ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu: write failed: %s",
-			       c->id, uv_strerror(status));
+			ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: write failed: %s",
+			       c->id, c->peer, uv_strerror(status));
 		conn_close(c);
 		return;
 	}
-	if (unsent(c) < MAX_UNSENT)
-		process_lines(c);
+	if (!c->cut_off)
+		c->active_ms = ns_now_ms();
 }
 
-/* Send LINE (a reply ending in "\n"), which this function frees. */
-static void send_line(struct conn *c, char *line)
+/* Queue LINE (LEN bytes), which this function frees, whatever the limit. */
+static void write_line(struct conn *c, char *line, size_t len)
 {
-	if (!line) {
-		ns_log(NS_LOG_ERR, LOG_MOD, "conn %lu: out of memory for a reply",
-		       c->id);
-		conn_close(c);
-		return;
-	}
 	struct write_req *wr = malloc(sizeof *wr);
 	if (!wr || c->closing) {
 		free(wr);
@@ -173,12 +208,62 @@ static void send_line(struct conn *c, char *line)
 		return;
 	}
 	wr->data = line;
-	uv_buf_t buf = uv_buf_init(line, (unsigned)strlen(line));
-	if (uv_write(&wr->req, (uv_stream_t *)&c->pipe, &buf, 1, on_written) < 0) {
+	uv_buf_t buf = uv_buf_init(line, (unsigned)len);
+	if (uv_write(&wr->req, stream_of(c), &buf, 1, on_written) < 0) {
 		free(line);
 		free(wr);
 		conn_close(c);
 	}
+}
+
+static uint64_t revision_of(ns_server_t *s);
+
+/* C is over a limit: say why (a line the client reads before the end of
+ * the stream), take nothing more from it, and close it once that is sent
+ * (process_lines does, or the sweep after CUT_OFF_GRACE_MS).  It is closed
+ * at once when nothing can be said. */
+static void cut_off(struct conn *c, const char *code, const char *message)
+{
+	if (c->cut_off || c->closing)
+		return;
+	c->cut_off = true;
+	c->active_ms = ns_now_ms();
+	char *line = ns_proto_error_reply(NULL, revision_of(c->srv), code,
+	                                  message);
+	if (line)
+		write_line(c, line, strlen(line));
+	else
+		conn_close(c);
+}
+
+/* Send LINE (a reply ending in "\n"), which this function frees.  A reply
+ * that would take the replies the client has not read over the limit is
+ * not sent: the client is cut off instead. */
+static void send_line(struct conn *c, char *line)
+{
+	if (!line) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "conn %lu%s: out of memory for a reply",
+		       c->id, c->peer);
+		conn_close(c);
+		return;
+	}
+	if (c->closing || c->cut_off) {
+		free(line);
+		return;
+	}
+	size_t len = strlen(line), held = unsent(c);
+	if (held + len > c->srv->lim.max_pending) {
+		free(line);
+		char msg[200];
+		snprintf(msg, sizeof msg, "%zu bytes of replies not read; the "
+		         "limit is %zu: read the replies to your requests",
+		         held + len, c->srv->lim.max_pending);
+		ns_log(NS_LOG_NOTICE, LOG_MOD, "conn %lu%s: cut off: %s", c->id,
+		       c->peer, msg);
+		cut_off(c, NS_E_SLOW_CLIENT, msg);
+		return;
+	}
+	write_line(c, line, len);
 }
 
 static uint64_t revision_of(ns_server_t *s)
@@ -389,8 +474,8 @@ static void start_wait(struct conn *c)
 static void too_long(struct conn *c)
 {
 	char msg[96];
-	snprintf(msg, sizeof msg, "request line longer than %d bytes; discarded",
-	         NS_PROTO_MAX_LINE);
+	snprintf(msg, sizeof msg, "request line longer than %zu bytes; discarded",
+	         c->srv->lim.max_request);
 	send_error(c, NULL, NS_E_LINE_TOO_LONG, msg);
 }
 
@@ -401,10 +486,10 @@ static void handle_line(struct conn *c, const char *line, size_t len)
 		too_long(c);
 		return;
 	}
-	if (len > NS_PROTO_MAX_LINE) { /* it arrived whole, in one or two reads */
+	if (len > c->srv->lim.max_request) { /* it arrived whole, in one or two reads */
 		ns_log(NS_LOG_NOTICE, LOG_MOD,
-		       "conn %lu: request line over %d bytes, discarded", c->id,
-		       NS_PROTO_MAX_LINE);
+		       "conn %lu%s: request line over %zu bytes, discarded", c->id,
+		       c->peer, c->srv->lim.max_request);
 		too_long(c);
 		return;
 	}
@@ -482,39 +567,104 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+static void stop_reading(struct conn *c);
 
 static void update_reading(struct conn *c)
 {
-	bool want = !c->eof && !c->closing && c->in.len < MAX_BUFFERED &&
-	            unsent(c) < MAX_UNSENT;
+	bool want = !c->eof && !c->closing && !c->cut_off &&
+	            c->in.len < MAX_BUFFERED_LINES * c->srv->lim.max_request;
 	if (want && !c->reading) {
-		if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0)
+		if (uv_read_start(stream_of(c), on_alloc, on_read) == 0)
 			c->reading = true;
 	} else if (!want && c->reading) {
-		uv_read_stop((uv_stream_t *)&c->pipe);
+		uv_read_stop(stream_of(c));
 		c->reading = false;
 	}
 }
 
+/* Is the token GIVEN (LEN bytes) the server's?  Takes the same time
+ * whatever GIVEN is, so that timing tells nothing about the token. */
+static bool token_matches(const char *want, const char *given, size_t len)
+{
+	size_t want_len = strlen(want);
+	volatile unsigned char diff = len != want_len;
+	for (size_t i = 0; i < want_len; i++)
+		diff |= (unsigned char)want[i] ^
+		        (unsigned char)(i < len ? given[i] : 0);
+	return diff == 0;
+}
+
+/* The first request on a TCP connection: {"op":"auth","token":"..."}.
+ * Anything else, or a wrong token, and the client is told and cut off. */
+static void authenticate(struct conn *c, const char *line, size_t len)
+{
+	ns_server_t *s = c->srv;
+	while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
+	               line[len - 1] == '\t'))
+		len--;
+	size_t lead = 0;
+	while (lead < len && (line[lead] == ' ' || line[lead] == '\t'))
+		lead++;
+	if (lead == len)
+		return; /* a keep-alive */
+	json_t *id = NULL;
+	char *token = NULL;
+	ns_proto_err_t err = {0};
+	const char *why = NULL;
+	if (c->too_long && len == 1 && line[0] == TOO_LONG_MARK[0])
+		why = "the first request must be {\"op\":\"auth\",\"token\":...}";
+	else if (!ns_proto_decode_auth(line, len, &id, &token, &err))
+		why = err.message;
+	else if (!s->token || !token_matches(s->token, token, strlen(token)))
+		why = "wrong token";
+	if (token) {
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
+	if (why) {
+		ns_log(NS_LOG_WARNING, LOG_MOD, "conn %lu%s: refused: %s", c->id,
+		       c->peer, why);
+		char *reply = ns_proto_error_reply(id, revision_of(s),
+		                                   NS_E_UNAUTHORIZED, why);
+		c->cut_off = true; /* whatever comes next is not read */
+		c->active_ms = ns_now_ms();
+		if (reply)
+			write_line(c, reply, strlen(reply));
+		else
+			conn_close(c);
+	} else {
+		c->authed = true;
+		ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: authenticated", c->id,
+		       c->peer);
+		send_line(c, ns_proto_auth_reply(id, revision_of(s)));
+	}
+	json_decref(id);
+}
+
 static void process_lines(struct conn *c)
 {
-	while (!c->busy && !c->closing && unsent(c) < MAX_UNSENT) {
+	while (!c->busy && !c->closing && !c->cut_off) {
 		char *nl = c->in.len ? memchr(c->in.data, '\n', c->in.len) : NULL;
-		if (nl) {
-			size_t len = (size_t)(nl - c->in.data);
-			handle_line(c, c->in.data, len);
-			ns_buf_consume(&c->in, len + 1);
-		} else if (c->eof && c->in.len) {
-			/* The last request may lack its newline. */
-			size_t len = c->in.len;
-			handle_line(c, c->in.data, len);
-			ns_buf_consume(&c->in, len);
-		} else {
+		size_t len;
+		if (nl)
+			len = (size_t)(nl - c->in.data);
+		else if (c->eof && c->in.len)
+			len = c->in.len; /* the last request may lack its newline */
+		else
 			break;
-		}
+		if (c->authed)
+			handle_line(c, c->in.data, len);
+		else
+			authenticate(c, c->in.data, len);
+		ns_buf_consume(&c->in, nl ? len + 1 : len);
 	}
 	if (c->closing)
 		return;
+	if (c->cut_off) {
+		stop_reading(c);
+		conn_finish(c); /* once what it was told is sent */
+		return;
+	}
 	update_reading(c);
 	if (c->eof && !c->busy && !c->in.len)
 		conn_finish(c);
@@ -538,10 +688,10 @@ static void feed(struct conn *c, const char *data, size_t n)
 	/* The unfinished line at the end must stay within the limit. */
 	const char *last_nl = memrchr(c->in.data, '\n', c->in.len);
 	size_t done = last_nl ? (size_t)(last_nl + 1 - c->in.data) : 0;
-	if (c->in.len - done > NS_PROTO_MAX_LINE) {
+	if (c->in.len - done > c->srv->lim.max_request) {
 		ns_log(NS_LOG_NOTICE, LOG_MOD,
-		       "conn %lu: request line over %d bytes, discarded", c->id,
-		       NS_PROTO_MAX_LINE);
+		       "conn %lu%s: request line over %zu bytes, discarded", c->id,
+		       c->peer, c->srv->lim.max_request);
 		c->in.len = done;
 		c->in.data[done] = '\0';
 		c->discarding = true;
@@ -556,16 +706,18 @@ static void feed(struct conn *c, const char *data, size_t n)
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
 	struct conn *c = stream->data;
-	if (nread > 0)
+	if (nread > 0) {
+		c->active_ms = ns_now_ms();
 		feed(c, buf->base, (size_t)nread);
+	}
 	free(buf->base);
 	if (nread == UV_EOF) {
 		c->eof = true;
 		c->discarding = false;
 	} else if (nread < 0) {
 		if (nread != UV_ECONNRESET)
-			ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu: read failed: %s",
-			       c->id, uv_strerror((int)nread));
+			ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: read failed: %s",
+			       c->id, c->peer, uv_strerror((int)nread));
 		conn_close(c);
 		return;
 	}
@@ -573,11 +725,35 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		process_lines(c);
 }
 
-static void on_connection(uv_stream_t *listener, int status)
+/* " (ADDRESS:PORT)" of a TCP connection's peer into BUF. */
+static void describe_peer(uv_tcp_t *tcp, char *buf, size_t size)
 {
-	ns_server_t *s = listener->data;
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	buf[0] = '\0';
+	if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		uv_ip4_name(in, host, sizeof host);
+		port = ntohs(in->sin_port);
+		snprintf(buf, size, " (%s:%u)", host, port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		uv_ip6_name(in6, host, sizeof host);
+		port = ntohs(in6->sin6_port);
+		snprintf(buf, size, " ([%s]:%u)", host, port);
+	}
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct listener *l = server->data;
+	ns_server_t *s = l->srv;
 	if (status < 0) {
-		ns_log(NS_LOG_WARNING, LOG_MOD, "accept failed: %s",
+		ns_log(NS_LOG_WARNING, LOG_MOD, "%s: accept failed: %s", l->name,
 		       uv_strerror(status));
 		return;
 	}
@@ -588,37 +764,134 @@ static void on_connection(uv_stream_t *listener, int status)
 	}
 	c->srv = s;
 	c->id = ++s->next_id;
-	uv_pipe_init(s->loop, &c->pipe, 0);
-	c->pipe.data = c;
+	c->tcp = l->tcp;
+	c->authed = !l->tcp; /* on the Unix socket, permissions decide */
+	c->active_ms = ns_now_ms();
+	if (l->tcp) {
+		uv_tcp_init(s->loop, &c->io.tcp);
+		c->io.tcp.data = c;
+	} else {
+		uv_pipe_init(s->loop, &c->io.pipe, 0);
+		c->io.pipe.data = c;
+	}
 	s->live++;
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
 	s->conns = c;
-	if (uv_accept(listener, (uv_stream_t *)&c->pipe) < 0) {
+	if (uv_accept(server, stream_of(c)) < 0) {
 		conn_close(c);
 		return;
 	}
-	if (s->live > MAX_CONNECTIONS) {
-		ns_log(NS_LOG_WARNING, LOG_MOD,
-		       "conn %lu: refused, %d connections already open", c->id,
-		       MAX_CONNECTIONS);
-		conn_close(c);
+	if (l->tcp) {
+		describe_peer(&c->io.tcp, c->peer, sizeof c->peer);
+		uv_tcp_nodelay(&c->io.tcp, 1); /* replies are whole lines */
+	}
+	if (s->live > s->lim.max_connections) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "%u connections are open, the limit; "
+		         "try again later", s->lim.max_connections);
+		ns_log(NS_LOG_WARNING, LOG_MOD, "conn %lu%s: refused: %s", c->id,
+		       c->peer, msg);
+		cut_off(c, NS_E_TOO_MANY_CONNECTIONS, msg);
+		process_lines(c);
 		return;
 	}
-	ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu: connected", c->id);
+	ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: connected on %s", c->id,
+	       c->peer, l->name);
 	update_reading(c);
 }
 
-/* ---- the listener ---- */
+/* ---- idle and cut-off connections ---- */
 
-/* "PATH: WHY" as a new string. */
-static char *path_error(const char *path, const char *why)
+static void on_sweep(uv_timer_t *t)
 {
-	size_t n = strlen(path) + strlen(why) + 3;
+	ns_server_t *s = t->data;
+	unsigned long long now = ns_now_ms();
+	for (struct conn *c = s->conns, *next; c; c = next) {
+		next = c->next; /* closing never frees C here */
+		if (c->closing)
+			continue;
+		if (c->cut_off) {
+			/* Told why long ago and still not reading it. */
+			if (now - c->active_ms >= CUT_OFF_GRACE_MS)
+				conn_close(c);
+			continue;
+		}
+		if (!s->lim.idle_timeout_s || c->busy || c->shutting ||
+		    now - c->active_ms < s->lim.idle_timeout_s * 1000ull)
+			continue;
+		char msg[96];
+		snprintf(msg, sizeof msg, "no request for %u s; closing",
+		         s->lim.idle_timeout_s);
+		ns_log(NS_LOG_INFO, LOG_MOD, "conn %lu%s: idle: %s", c->id,
+		       c->peer, msg);
+		cut_off(c, NS_E_IDLE_TIMEOUT, msg);
+		process_lines(c);
+	}
+}
+
+/* ---- the listeners ---- */
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	ns_server_t *s = h->data;
+	s->handles--;
+	maybe_free_server(s);
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+	struct listener *l = h->data;
+	ns_server_t *s = l->srv;
+	free(l);
+	s->handles--;
+	maybe_free_server(s);
+}
+
+static struct listener *listener_new(ns_server_t *s, bool tcp,
+                                     const char *name)
+{
+	struct listener *l = calloc(1, sizeof *l);
+	if (!l)
+		return NULL;
+	l->srv = s;
+	l->tcp = tcp;
+	snprintf(l->name, sizeof l->name, "%s", name);
+	if (tcp) {
+		uv_tcp_init(s->loop, &l->io.tcp);
+		l->io.tcp.data = l;
+	} else {
+		uv_pipe_init(s->loop, &l->io.pipe, 0);
+		l->io.pipe.data = l;
+	}
+	l->next = s->listeners;
+	s->listeners = l;
+	s->handles++;
+	return l;
+}
+
+/* Stop listening on L and forget it.  A socket file bound by the pipe is
+ * removed by libuv as it closes, before the descriptor (so that another
+ * daemon's new socket is never the one removed). */
+static void listener_close(struct listener *l)
+{
+	ns_server_t *s = l->srv;
+	for (struct listener **p = &s->listeners; *p; p = &(*p)->next)
+		if (*p == l) {
+			*p = l->next;
+			break;
+		}
+	uv_close((uv_handle_t *)&l->io, on_listener_closed);
+}
+
+/* "WHAT: WHY" as a new string. */
+static char *path_error(const char *what, const char *why)
+{
+	size_t n = strlen(what) + strlen(why) + 3;
 	char *p = malloc(n);
 	if (p)
-		snprintf(p, n, "%s: %s", path, why);
+		snprintf(p, n, "%s: %s", what, why);
 	return p;
 }
 
@@ -655,15 +928,74 @@ static ns_status_t clear_stale(const char *path, char **errmsg)
 	return NS_OK;
 }
 
-ns_status_t ns_server_listen(uv_loop_t *loop, const char *path,
-                             const ns_server_handlers_t *h,
-                             ns_server_t **out, char **errmsg)
+ns_status_t ns_server_new(uv_loop_t *loop, const ns_server_handlers_t *h,
+                          const ns_server_limits_t *lim, ns_server_t **out)
+{
+	if (!loop || !h || !out)
+		return NS_ERR_INVALID;
+	ns_server_t *s = calloc(1, sizeof *s);
+	if (!s)
+		return NS_ERR_NOMEM;
+	s->loop = loop;
+	s->h = *h;
+	uv_timer_init(loop, &s->wait_timer);
+	s->wait_timer.data = s;
+	uv_timer_init(loop, &s->sweep_timer);
+	s->sweep_timer.data = s;
+	s->handles = 2;
+	ns_server_set_limits(s, lim);
+	*out = s;
+	return NS_OK;
+}
+
+void ns_server_set_limits(ns_server_t *s, const ns_server_limits_t *lim)
+{
+	if (!s || s->closing)
+		return;
+	ns_server_limits_t l = lim ? *lim : (ns_server_limits_t){0};
+	if (!l.max_connections)
+		l.max_connections = DEFAULT_MAX_CONNECTIONS;
+	if (!l.max_request)
+		l.max_request = NS_PROTO_MAX_LINE;
+	if (!l.max_pending)
+		l.max_pending = DEFAULT_MAX_PENDING;
+	s->lim = l;
+	/* Often enough that a connection is closed within a quarter of its
+	 * idle time, and a cut-off one soon after its grace. */
+	uint64_t every = l.idle_timeout_s && l.idle_timeout_s < 4 ? SWEEP_MS : 1000;
+	uv_timer_start(&s->sweep_timer, on_sweep, every, every);
+}
+
+ns_status_t ns_server_set_token(ns_server_t *s, const char *token)
+{
+	char *copy = token ? strdup(token) : NULL;
+	if (token && !copy)
+		return NS_ERR_NOMEM;
+	if (s->token)
+		explicit_bzero(s->token, strlen(s->token));
+	free(s->token);
+	s->token = copy;
+	return NS_OK;
+}
+
+ns_status_t ns_server_listen_unix(ns_server_t *s, const char *path,
+                                  unsigned mode, const char *group,
+                                  char **errmsg)
 {
 	*errmsg = NULL;
 	struct sockaddr_un sa;
 	if (strlen(path) >= sizeof sa.sun_path) {
 		*errmsg = path_error(path, "socket path too long");
 		return NS_ERR_INVALID;
+	}
+	gid_t gid = (gid_t)-1;
+	if (group) {
+		struct group *gr = getgrnam(group);
+		if (!gr) {
+			*errmsg = path_error(path, "no such group for the socket");
+			return NS_ERR_INVALID;
+		}
+		gid = gr->gr_gid;
 	}
 	ns_status_t st = clear_stale(path, errmsg);
 	if (st != NS_OK)
@@ -679,50 +1011,150 @@ ns_status_t ns_server_listen(uv_loop_t *loop, const char *path,
 	}
 	free(dir);
 
-	ns_server_t *s = calloc(1, sizeof *s);
-	if (!s || !(s->path = strdup(path))) {
-		free(s);
+	struct listener *l = listener_new(s, false, path);
+	if (!l)
 		return NS_ERR_NOMEM;
-	}
-	s->loop = loop;
-	s->h = *h;
-	uv_timer_init(loop, &s->wait_timer);
-	s->wait_timer.data = s;
-	uv_pipe_init(loop, &s->listener, 0);
-	s->listener.data = s;
-	int rc = uv_pipe_bind(&s->listener, path);
-	bool bound = rc == 0;
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&s->listener, 128, on_connection);
-	if (rc < 0) {
-		*errmsg = path_error(path, uv_strerror(rc));
-		s->closing = !bound; /* ns_server_close unlinks what we bound */
-		ns_server_close(s);
+	/* Mode and group are set between bind and listen: no client can
+	 * connect before they are right. */
+	int rc = uv_pipe_bind(&l->io.pipe, path);
+	const char *why = NULL;
+	if (rc == 0 && chmod(path, mode) < 0)
+		why = "cannot set its mode";
+	else if (rc == 0 && group && chown(path, (uid_t)-1, gid) < 0)
+		why = "cannot give it to its group";
+	if (why) {
+		char buf[200];
+		snprintf(buf, sizeof buf, "%s: %s", why, strerror(errno));
+		*errmsg = path_error(path, buf);
+		listener_close(l);
 		return NS_ERR_IO;
 	}
-	*out = s;
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&l->io, 128, on_connection);
+	if (rc < 0) {
+		*errmsg = path_error(path, uv_strerror(rc));
+		listener_close(l);
+		return NS_ERR_IO;
+	}
 	return NS_OK;
 }
 
-static void on_timer_closed(uv_handle_t *h)
+ns_status_t ns_server_listen_tcp(ns_server_t *s, const char *addr,
+                                 char **errmsg)
 {
-	ns_server_t *s = h->data;
-	s->timer_closed = true;
-	maybe_free_server(s);
+	*errmsg = NULL;
+	struct sockaddr_storage ss;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(addr, ':');
+	size_t hl = colon ? (size_t)(colon - addr) : 0;
+	int rc = UV_EINVAL;
+	if (colon && hl < sizeof host) {
+		int port = atoi(colon + 1);
+		if (addr[0] == '[' && hl >= 2 && addr[hl - 1] == ']') {
+			memcpy(host, addr + 1, hl - 2);
+			host[hl - 2] = '\0';
+			rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss);
+		} else {
+			memcpy(host, addr, hl);
+			host[hl] = '\0';
+			rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&ss);
+		}
+	}
+	if (rc < 0) {
+		*errmsg = path_error(addr, "not ADDRESS:PORT");
+		return NS_ERR_INVALID;
+	}
+	struct listener *l = listener_new(s, true, addr);
+	if (!l)
+		return NS_ERR_NOMEM;
+	rc = uv_tcp_bind(&l->io.tcp, (struct sockaddr *)&ss, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&l->io, 128, on_connection);
+	if (rc < 0) {
+		*errmsg = path_error(addr, uv_strerror(rc));
+		listener_close(l);
+		return NS_ERR_IO;
+	}
+	return NS_OK;
 }
 
-static void on_listener_closed(uv_handle_t *h)
+ns_status_t ns_server_adopt(ns_server_t *s, int fd, char *name, size_t size,
+                            char **errmsg)
 {
-	ns_server_t *s = h->data;
-	s->listener_closed = true;
-	maybe_free_server(s);
+	*errmsg = NULL;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int type = 0, listening = 0;
+	socklen_t ilen = sizeof type;
+	char desc[128];
+	snprintf(desc, sizeof desc, "descriptor %d", fd);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &ilen) < 0) {
+		*errmsg = path_error(desc, strerror(errno));
+		return NS_ERR_INVALID;
+	}
+	ilen = sizeof listening;
+	if (type != SOCK_STREAM ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ilen) < 0 ||
+	    !listening) {
+		*errmsg = path_error(desc, "not a listening stream socket");
+		return NS_ERR_INVALID;
+	}
+	bool tcp = ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
+	char host[INET6_ADDRSTRLEN] = "?";
+	if (ss.ss_family == AF_UNIX) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
+		snprintf(desc, sizeof desc, "%s", len > offsetof(struct sockaddr_un,
+		         sun_path) && un->sun_path[0] ? un->sun_path : "(unnamed)");
+	} else if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		uv_ip4_name(in, host, sizeof host);
+		snprintf(desc, sizeof desc, "%s:%u", host, ntohs(in->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		uv_ip6_name(in6, host, sizeof host);
+		snprintf(desc, sizeof desc, "[%s]:%u", host, ntohs(in6->sin6_port));
+	} else {
+		*errmsg = path_error(desc, "neither a Unix nor a TCP socket");
+		return NS_ERR_INVALID;
+	}
+	struct listener *l = listener_new(s, tcp, desc);
+	if (!l)
+		return NS_ERR_NOMEM;
+	int rc = tcp ? uv_tcp_open(&l->io.tcp, fd) : uv_pipe_open(&l->io.pipe, fd);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&l->io, 128, on_connection);
+	if (rc < 0) {
+		*errmsg = path_error(desc, uv_strerror(rc));
+		listener_close(l);
+		return NS_ERR_IO;
+	}
+	if (name)
+		snprintf(name, size, "%s", desc);
+	return NS_OK;
+}
+
+bool ns_server_has_tcp(const ns_server_t *s)
+{
+	for (const struct listener *l = s ? s->listeners : NULL; l; l = l->next)
+		if (l->tcp)
+			return true;
+	return false;
+}
+
+unsigned ns_server_connections(const ns_server_t *s)
+{
+	unsigned n = 0;
+	for (const struct conn *c = s ? s->conns : NULL; c; c = c->next)
+		n += !c->closing;
+	return n;
 }
 
 /* Read no more from C and forget what it sent but was not answered. */
 static void stop_reading(struct conn *c)
 {
 	if (c->reading)
-		uv_read_stop((uv_stream_t *)&c->pipe);
+		uv_read_stop(stream_of(c));
 	c->reading = false;
 	c->eof = true;
 	c->in.len = 0;
@@ -731,9 +1163,8 @@ static void stop_reading(struct conn *c)
 
 void ns_server_close(ns_server_t *s)
 {
-	if (!s || uv_is_closing((uv_handle_t *)&s->listener))
+	if (!s || s->closing)
 		return;
-	bool bound = !s->closing;
 	s->closing = true;
 	/* Take no new request; a search in flight still gets its reply, then
 	 * its connection closes. */
@@ -755,8 +1186,8 @@ void ns_server_close(ns_server_t *s)
 		}
 		stop_reading(c);
 	}
-	if (bound)
-		unlink(s->path);
-	uv_close((uv_handle_t *)&s->wait_timer, on_timer_closed);
-	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+	while (s->listeners)
+		listener_close(s->listeners);
+	uv_close((uv_handle_t *)&s->wait_timer, on_handle_closed);
+	uv_close((uv_handle_t *)&s->sweep_timer, on_handle_closed);
 }

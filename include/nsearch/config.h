@@ -50,7 +50,7 @@ typedef struct {
 	unsigned commit_delay_ms;  /* or this long after the first */
 	/* [search] */
 	char *synonyms;            /* NULL: none */
-	unsigned max_expansion;    /* 0: the searcher's default */
+	unsigned max_expansion;    /* words a wildcard may match; 0: none */
 	unsigned query_timeout_ms; /* 0: none */
 	/* [socket] */
 	char *socket;
@@ -121,6 +121,12 @@ void ns_config_print(const ns_config_t *c, FILE *f);
  * there is any. */
 bool ns_config_needs_restart(const ns_config_t *old, const ns_config_t *now,
                              ns_buf_t *names);
+
+/* A reload: the options SIGHUP applies (and the file's name) move from
+ * FROM to INTO, INTO's old values to FROM.  CHANGES (may be NULL) gets
+ * "[limits] idle_timeout 300 -> 5" for each value that differs. */
+void ns_config_take_reloadable(ns_config_t *into, ns_config_t *from,
+                               ns_buf_t *changes);
 
 /* "[section] key" of OPT; static. */
 const char *ns_config_name(ns_opt_t opt);

@@ -93,6 +93,11 @@ bool ns_indexer_barrier_passed(ns_indexer_t *ix, uint64_t seq);
 
 void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out);
 
+/* New commit batching (a reload), from the next change on; 0 takes the
+ * default as in ns_indexer_opts_t.  Any thread. */
+void ns_indexer_set_batching(ns_indexer_t *ix, unsigned batch_max,
+                             unsigned commit_delay_ms);
+
 /* The files not indexed as they are on disk, and why (thread-safe). */
 ns_problems_t *ns_indexer_problems(ns_indexer_t *ix);
 

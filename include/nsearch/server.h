@@ -1,6 +1,7 @@
-/* server.h - the query service: a listening Unix stream socket on the
- * libuv loop, newline framing, per-connection limits, and dispatch of each
- * request to the query workers (libuv's thread pool).  Loop thread only. */
+/* server.h - the query service: listening sockets on the libuv loop (a
+ * Unix socket, TCP with a token, or sockets passed by systemd), newline
+ * framing, per-connection limits, and dispatch of each request to the
+ * query workers (libuv's thread pool).  Loop thread only. */
 #ifndef NS_SERVER_H
 #define NS_SERVER_H
 
@@ -34,18 +35,65 @@ typedef struct {
 
 typedef struct ns_server ns_server_t;
 
-/* Listen on the Unix socket PATH.  A stale socket file left by a dead
- * daemon is replaced; a live one, or a path that is not a socket, is an
- * error (*ERRMSG, new, to free()). */
-ns_status_t ns_server_listen(uv_loop_t *loop, const char *path,
-                             const ns_server_handlers_t *h,
-                             ns_server_t **out, char **errmsg);
+/* What one client may cost.  Zero fields take the defaults. */
+typedef struct {
+	unsigned max_connections;  /* open at once (1024); the next is told
+	                              TOO_MANY_CONNECTIONS and closed */
+	size_t max_request;        /* bytes of a request line (NS_PROTO_MAX_LINE);
+	                              a longer one is answered LINE_TOO_LONG
+	                              and dropped as it arrives */
+	size_t max_pending;        /* bytes of replies queued because the
+	                              client does not read (4 MiB, beyond the
+	                              kernel's socket buffer); a reply over it
+	                              is not sent: SLOW_CLIENT, and closed */
+	unsigned idle_timeout_s;   /* no request for so long, nothing in
+	                              flight: IDLE_TIMEOUT, and closed (0: never) */
+} ns_server_limits_t;
+
+/* A server with no listener yet.  H and LIM (may be NULL) are copied. */
+ns_status_t ns_server_new(uv_loop_t *loop, const ns_server_handlers_t *h,
+                          const ns_server_limits_t *lim, ns_server_t **out);
+
+/* Listen on the Unix socket PATH, its file given MODE and GROUP (NULL:
+ * the daemon's) before it accepts anyone.  A stale socket file left by a
+ * dead daemon is replaced; a live one, or a path that is not a socket, is
+ * an error (*ERRMSG, new, to free()).  The file is removed at close. */
+ns_status_t ns_server_listen_unix(ns_server_t *s, const char *path,
+                                  unsigned mode, const char *group,
+                                  char **errmsg);
+
+/* Listen on TCP at ADDR ("127.0.0.1:7700", "[::1]:7700").  A client there
+ * must first send {"op":"auth","token":...} with the server's token (see
+ * ns_server_set_token); anything else and it is told UNAUTHORIZED and
+ * closed. */
+ns_status_t ns_server_listen_tcp(ns_server_t *s, const char *addr,
+                                 char **errmsg);
+
+/* Listen on FD, a listening stream socket handed over by systemd (socket
+ * activation): a Unix socket, or TCP (told apart by its address, and
+ * then under the token rule).  The server owns FD from now on and never
+ * removes its file.  NAME (SIZE bytes, may be NULL) gets its path or
+ * address. */
+ns_status_t ns_server_adopt(ns_server_t *s, int fd, char *name, size_t size,
+                            char **errmsg);
+
+/* Does S listen on TCP? */
+bool ns_server_has_tcp(const ns_server_t *s);
+
+/* New limits, for connections open and to come (a reload). */
+void ns_server_set_limits(ns_server_t *s, const ns_server_limits_t *lim);
+
+/* The token TCP clients must send (copied); NULL refuses them all. */
+ns_status_t ns_server_set_token(ns_server_t *s, const char *token);
+
+/* Connections open now. */
+unsigned ns_server_connections(const ns_server_t *s);
 
 /* The writer committed or passed a barrier: answer the waits that are
  * done (loop thread). */
 void ns_server_committed(ns_server_t *s);
 
-/* Stop listening, close every connection and remove the socket file.
+/* Stop listening, close every connection and remove the socket files.
  * Searches in flight finish and are freed on the loop; run the loop until
  * it has no more work.  Accepts NULL. */
 void ns_server_close(ns_server_t *s);
