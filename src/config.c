@@ -127,6 +127,18 @@ const char *ns_config_name(ns_opt_t opt)
 	return names[opt];
 }
 
+const char *ns_config_key(ns_opt_t opt, const char **section,
+                          const char **flag)
+{
+	if ((unsigned)opt >= NS_OPT_COUNT)
+		return NULL;
+	if (section)
+		*section = defs[opt].section;
+	if (flag)
+		*flag = defs[opt].flag;
+	return defs[opt].key;
+}
+
 /* ---- values ---- */
 
 static bool parse_ull(const char *s, int base, unsigned long long *out,

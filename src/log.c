@@ -3,9 +3,11 @@
 #include "nsearch/log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int ns_log_level = NS_LOG_INFO;
@@ -24,6 +26,27 @@ int ns_log_level_parse(const char *name)
 	return -1;
 }
 
+/* Does stderr go to the journal?  systemd sets $JOURNAL_STREAM to the
+ * "device:inode" of the stream it connected to stderr; a stderr sent
+ * elsewhere since (a shell redirection) is another file, and gets plain
+ * lines.  Asked once: every thread would find the same answer. */
+static bool to_journal(void)
+{
+	static int known = -1;
+	int yes = __atomic_load_n(&known, __ATOMIC_RELAXED);
+	if (yes >= 0)
+		return yes;
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	yes = env && sscanf(env, "%llu:%llu", &dev, &ino) == 2 &&
+	      fstat(STDERR_FILENO, &st) == 0 &&
+	      (unsigned long long)st.st_dev == dev &&
+	      (unsigned long long)st.st_ino == ino;
+	__atomic_store_n(&known, yes, __ATOMIC_RELAXED);
+	return yes;
+}
+
 void ns_log_write(int prio, const char *module, const char *fmt, ...)
 {
 	char line[2048];
@@ -32,7 +55,7 @@ void ns_log_write(int prio, const char *module, const char *fmt, ...)
 		prio = NS_LOG_ERR;
 	if (prio > NS_LOG_DEBUG)
 		prio = NS_LOG_DEBUG;
-	if (getenv("JOURNAL_STREAM"))
+	if (to_journal())
 		n = snprintf(line, sizeof line, "<%d>%s: ", prio, module);
 	else
 		n = snprintf(line, sizeof line, "nsearchd: %s: %s: ",

@@ -59,6 +59,7 @@ struct daemon {
 	unsigned long long scanned; /* files the start-up scan found */
 	char listening[512];        /* the sockets, for the log */
 	char status[200];           /* the last STATUS= sent */
+	uint64_t left;              /* files queued at the last status tick */
 	const char *root;           /* the articles directory, absolute */
 	ns_config_t cfg;            /* the configuration in force */
 	const ns_config_args_t *args; /* the command line, for reloads */
@@ -99,7 +100,15 @@ static void notify_status(struct daemon *d, const char *prefix)
 
 static void on_status_timer(uv_timer_t *t)
 {
-	notify_status(t->data, "");
+	struct daemon *d = t->data;
+	ns_indexer_stats_t st;
+	ns_indexer_stats(d->ix, &st);
+	/* A large tree takes longer to reconcile than TimeoutStartSec=: as
+	 * long as files are being done, ask systemd for more time. */
+	if (!d->ready && st.queued < d->left)
+		sd_notify(0, "EXTEND_TIMEOUT_USEC=30000000");
+	d->left = st.queued;
+	notify_status(d, "");
 }
 
 static void on_watchdog(uv_timer_t *t)

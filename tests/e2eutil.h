@@ -49,7 +49,7 @@ static void put_file(const char *rel, const char *text)
 	put_bytes(rel, text, strlen(text));
 }
 
-static void remove_file(const char *rel)
+static inline void remove_file(const char *rel)
 {
 	char *path = NULL;
 	assert_true(asprintf(&path, "%s/%s", E.tree, rel) > 0);

@@ -444,6 +444,68 @@ static void test_printed_reads_back(void **state)
 	free(path);
 }
 
+/* Every option is in docs/configuration.md (its key in its section's
+ * table, with its flag) and in the example file (under its section). */
+static void test_every_option_documented(void **state)
+{
+	const char *docs = getenv("NS_DOCS");
+	assert_non_null(docs);
+	char *path = NULL, *guide = NULL, *example = NULL;
+	size_t len;
+	assert_true(asprintf(&path, "%s/configuration.md", docs) > 0);
+	assert_int_equal(ns_read_file(path, 1 << 20, &guide, &len), NS_OK);
+	free(path);
+	assert_true(asprintf(&path, "%s/nsearchd.conf", docs) > 0);
+	assert_int_equal(ns_read_file(path, 1 << 20, &example, &len), NS_OK);
+	for (int i = 0; i < NS_OPT_COUNT; i++) {
+		const char *section, *flag;
+		const char *key = ns_config_key((ns_opt_t)i, &section, &flag);
+		char *heading = NULL, *row = NULL, *flagcell = NULL, *head = NULL,
+		     *line = NULL;
+		assert_true(asprintf(&heading, "### `[%s]`", section) > 0);
+		assert_true(asprintf(&row, "\n| `%s` | ", key) > 0);
+		assert_true(asprintf(&flagcell, "`--%s`", flag) > 0);
+		assert_true(asprintf(&head, "\n[%s]\n", section) > 0);
+		assert_true(asprintf(&line, "\n;%s = ", key) > 0);
+		const char *h = strstr(guide, heading);
+		const char *next = h ? strstr(h + 4, "\n### ") : NULL;
+		const char *r = h ? strstr(h, row) : NULL;
+		if (!r || (next && r > next))
+			fail_msg("docs/configuration.md: no row for %s in %s", key,
+			         heading);
+		const char *eol = strchr(r + 1, '\n');
+		if (!strstr(r, flagcell) || strstr(r, flagcell) > eol)
+			fail_msg("docs/configuration.md: %s's row lacks %s", key,
+			         flagcell);
+		const char *s = strstr(example, head);
+		const char *l = s ? strstr(s, line) : NULL;
+		const char *after = s ? strstr(s + 1, "\n[") : NULL;
+		if (!l || (after && l > after))
+			fail_msg("docs/nsearchd.conf: no \";%s = \" under [%s]", key,
+			         section);
+		free(heading);
+		free(row);
+		free(flagcell);
+		free(head);
+		free(line);
+	}
+	free(guide);
+
+	/* The example itself is a valid file that changes nothing. */
+	assert_true(asprintf(&path, "%s/nsearchd.conf", docs) > 0);
+	ns_config_args_t args;
+	assert_int_equal(parse(&args, "--config", path, NULL), 0);
+	ns_config_t c;
+	char *err = NULL;
+	assert_int_equal(ns_config_build(&args, &c, &err), NS_OK);
+	for (int i = 0; i < NS_OPT_COUNT; i++)
+		assert_string_equal(c.origin[i], "default");
+	ns_config_clear(&c);
+	ns_config_args_free(&args);
+	free(path);
+	free(example);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_token_file),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_printed_reads_back),
+		cmocka_unit_test(test_every_option_documented),
 	};
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }

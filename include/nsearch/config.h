@@ -128,6 +128,11 @@ bool ns_config_needs_restart(const ns_config_t *old, const ns_config_t *now,
 void ns_config_take_reloadable(ns_config_t *into, ns_config_t *from,
                                ns_buf_t *changes);
 
+/* OPT's key, and (if not NULL) its section and long flag without the
+ * dashes; static strings, NULL for no such option. */
+const char *ns_config_key(ns_opt_t opt, const char **section,
+                          const char **flag);
+
 /* "[section] key" of OPT; static. */
 const char *ns_config_name(ns_opt_t opt);
 

@@ -1,6 +1,7 @@
 /* log.h - one line per event on stderr: "<prio>module: what: why".
- * Under systemd (JOURNAL_STREAM set) the line starts with the sd-daemon(3)
- * priority prefix the journal reads; on a terminal with a word instead. */
+ * When stderr is the journal's stream ($JOURNAL_STREAM names it) the line
+ * starts with the sd-daemon(3) priority prefix the journal reads;
+ * otherwise with "nsearchd: LEVEL: ". */
 #ifndef NS_LOG_H
 #define NS_LOG_H
 
