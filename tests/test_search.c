@@ -544,6 +544,25 @@ static void test_cli_search(void **state)
 	assert_non_null(strstr(out, "\033[1;33mImporters\033[0m in the United"));
 	free(out);
 
+	/* On a terminal (script(1) gives it one) colour is the default, and
+	 * NO_COLOR turns it off. */
+	char *cmd = NULL;
+	assert_true(asprintf(&cmd, "script -qec \"'%s' --socket '%s' search "
+	                     "importers\" /dev/null", getenv("NSEARCH_CLI"),
+	                     E.sock) > 0);
+	out = run_capture(cmd, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\033[1;33mImporters\033[0m"));
+	free(out);
+	assert_true(asprintf(&cmd, "NO_COLOR=1 script -qec \"'%s' --socket '%s' "
+	                     "search importers\" /dev/null", getenv("NSEARCH_CLI"),
+	                     E.sock) > 0);
+	out = run_capture(cmd, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "[Importers] in the United"));
+	assert_null(strchr(out, '\033'));
+	free(out);
+
 	/* --json prints the daemon's reply unchanged, one line. */
 	out = run_cli("--json --sort date --since 2024-04-01 --until 2024-04-30 "
 	              "search beacon", &rc);
