@@ -115,12 +115,20 @@ nsx_status_t guard(std::string *msg, F body) noexcept
 	}
 }
 
+// The metadata key of the revision base (see revision_of).
+const char revision_base_key[] = "nsearch:revision-base";
+
 // Revision and document count of any database; 0 if Xapian throws (a
-// database closed under us), since these feed status figures only.
+// database closed under us), since these feed status figures only.  The
+// revision is Xapian's plus the base nsx_compact() leaves: a compacted
+// copy starts again at revision 1, and clients must never see the
+// revision go back.
 uint64_t revision_of(const Xapian::Database &db) noexcept
 {
 	try {
-		return db.get_revision();
+		std::string base = db.get_metadata(revision_base_key);
+		return db.get_revision() +
+		       (base.empty() ? 0 : std::strtoull(base.c_str(), nullptr, 10));
 	} catch (...) {
 		return 0;
 	}
@@ -1105,6 +1113,58 @@ nsx_status_t nsx_results_snippet(const nsx_results_t *res, size_t i,
 void nsx_results_free(nsx_results_t *res)
 {
 	delete res;
+}
+
+/* ---- compaction ---------------------------------------------------------- */
+
+namespace {
+
+// Reports each table as Xapian starts it ("") and finishes it (a summary).
+class ProgressCompactor : public Xapian::Compactor {
+public:
+	ProgressCompactor(nsx_progress_fn fn, void *ctx) : fn_(fn), ctx_(ctx) {}
+	void set_status(const std::string &table,
+	                const std::string &status) override
+	{
+		if (fn_)
+			fn_(ctx_, table.c_str(), status.c_str());
+	}
+
+private:
+	nsx_progress_fn fn_;
+	void *ctx_;
+};
+
+} // namespace
+
+nsx_status_t nsx_compact(const char *src, const char *dest,
+                         nsx_progress_fn progress, void *ctx, char **errmsg)
+{
+	if (errmsg)
+		*errmsg = nullptr;
+	if (!src || !dest)
+		return NSX_INVALID;
+	std::string msg;
+	nsx_status_t st = guard(&msg, [&] {
+		Xapian::Database db(src);
+		uint64_t seen = revision_of(db);
+		ProgressCompactor compactor(progress, ctx);
+		// Document ids are kept: nothing depends on them, but a copy
+		// that matches its source is easier to reason about.
+		db.compact(dest, Xapian::DBCOMPACT_NO_RENUMBER, 0, compactor);
+		Xapian::WritableDatabase out(dest, Xapian::DB_OPEN);
+		// After this commit the copy's revision is Xapian's plus the
+		// base: one more than the source's.
+		uint64_t next = out.get_revision() + 1;
+		uint64_t base = seen + 1 > next ? seen + 1 - next : 0;
+		out.set_metadata(revision_base_key, std::to_string(base));
+		out.commit();
+		out.close();
+		return NSX_OK;
+	});
+	if (st != NSX_OK)
+		set_errmsg(errmsg, msg);
+	return st;
 }
 
 } // extern "C"

@@ -301,6 +301,24 @@ nsx_status_t nsx_results_snippet(const nsx_results_t *res, size_t i,
 
 void nsx_results_free(nsx_results_t *res);
 
+/* ---- compaction ---------------------------------------------------------- */
+
+/* Called as each table of the database (postlist, docdata, termlist,
+ * position, spelling, synonym) is started (STATUS "") and done (STATUS
+ * says how much it shrank).  Both strings are borrowed for the call. */
+typedef void (*nsx_progress_fn)(void *ctx, const char *table,
+                                const char *status);
+
+/* Write a compacted copy of the committed revision of the database at SRC
+ * to DEST, a directory that must not hold a database.  The copy passes
+ * xapian-check and answers every query as SRC did; its revision (as
+ * nsx_writer_revision and nsx_reader_revision report it) is SRC's plus
+ * one, so that a copy swapped in never takes the revision back.  Reads
+ * one revision: a writer must not commit twice meanwhile (NSX_MODIFIED).
+ * PROGRESS may be NULL.  *ERRMSG as for nsx_writer_open. */
+nsx_status_t nsx_compact(const char *src, const char *dest,
+                         nsx_progress_fn progress, void *ctx, char **errmsg);
+
 #ifdef __cplusplus
 }
 #endif

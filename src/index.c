@@ -6,9 +6,13 @@
  */
 #include "nsearch/index.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +48,13 @@ struct ns_indexer {
 	uint64_t barriers_queued;  /* under mu */
 	uint64_t gen;              /* scan generations issued, under mu */
 	ns_indexer_stats_t stats;  /* under mu */
+	ns_maint_t maint;          /* the operation queued or running, under mu */
+	ns_maint_t last_maint;     /* the last one finished, under mu */
 
 	/* Writer thread only. */
 	nsx_writer_t *w;
 	char *root;
+	char *index_dir;           /* immutable */
 	unsigned batch_max;        /* atomic: a reload may change them */
 	unsigned commit_delay_ms;
 	size_t max_file_bytes;
@@ -60,6 +67,7 @@ struct ns_indexer {
 	                              what a file becomes in the index */
 	bool (*skips)(void *ctx, const char *relpath);
 	void (*on_commit)(void *ctx);
+	void (*exclusive)(void *ctx, void (*swap)(void *arg), void *arg);
 	void *ctx;
 };
 
@@ -227,7 +235,9 @@ static ns_status_t enqueue(ns_indexer_t *ix, enum job_op op, const char *path,
 
 	pthread_mutex_lock(&ix->mu);
 	j->gen = op == JOB_PRUNE && seq ? *seq : ix->gen;
-	if (op == JOB_BARRIER || op == JOB_BARRIER_PATH)
+	/* Barriers, and maintenance, which passes a barrier when done. */
+	if (op == JOB_BARRIER || op == JOB_BARRIER_PATH ||
+	    op == JOB_REINDEX_TREE || op == JOB_COMPACT || op == JOB_BACKUP)
 		j->barrier = ++ix->barriers_queued;
 	uint64_t barrier = j->barrier;
 	if (jobq_push(ix->q, j)) {
@@ -596,7 +606,7 @@ static bool store_meta(ns_indexer_t *ix, const char *relpath,
  * matches what the index knows is enough.  Returns true when the index
  * changed. */
 static bool put_path(ns_indexer_t *ix, const char *relpath, bool scanned,
-                     uint64_t gen)
+                     uint64_t gen, bool force)
 {
 	char idterm[NSX_MAX_TERM + 1];
 	if (!ns_utf8_valid(relpath, strlen(relpath))) {
@@ -669,7 +679,7 @@ static bool put_path(ns_indexer_t *ix, const char *relpath, bool scanned,
 		return true;
 	}
 	meta.hash = XXH3_64bits(bytes, len) | 1; /* never 0, "unknown" */
-	if (known && known->hash == meta.hash) {
+	if (!force && known && known->hash == meta.hash) {
 		/* The same bytes (touched, copied back, saved unchanged): only
 		 * what the index knows of the file changes. */
 		free(bytes);
@@ -745,6 +755,7 @@ static bool commit(ns_indexer_t *ix)
 	pthread_mutex_lock(&ix->mu);
 	ix->stats.revision = rev;
 	ix->stats.documents = docs;
+	ix->stats.last_commit = wall_ns() / 1000000;
 	pthread_mutex_unlock(&ix->mu);
 	return true;
 }
@@ -792,6 +803,309 @@ static bool commit_pending(ns_indexer_t *ix, unsigned *pending,
 	return false;
 }
 
+/* ---- maintenance ------------------------------------------------------------ */
+
+const char *ns_maint_name(ns_maint_op_t op)
+{
+	switch (op) {
+	case NS_MAINT_REINDEX: return "reindex";
+	case NS_MAINT_COMPACT: return "compact";
+	case NS_MAINT_BACKUP: return "backup";
+	case NS_MAINT_NONE: break;
+	}
+	return "";
+}
+
+/* The operation in progress has ended: it becomes the last one. */
+static void maint_finish(ns_indexer_t *ix, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void maint_finish(ns_indexer_t *ix, bool ok, const char *fmt, ...)
+{
+	char msg[sizeof ix->maint.message];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&ix->mu);
+	ns_maint_op_t op = ix->maint.op;
+	ix->maint.ok = ok;
+	ix->maint.running = false;
+	ix->maint.finished = wall_ns() / 1000000;
+	snprintf(ix->maint.message, sizeof ix->maint.message, "%s", msg);
+	ix->last_maint = ix->maint;
+	memset(&ix->maint, 0, sizeof ix->maint);
+	pthread_mutex_unlock(&ix->mu);
+	ns_log(ok ? NS_LOG_NOTICE : NS_LOG_ERR, LOG_MOD, "%s: %s",
+	       ns_maint_name(op), msg);
+}
+
+/* Barrier B passed: if it ends a reindexing, say so. */
+static void reindex_done(ns_indexer_t *ix, uint64_t b)
+{
+	pthread_mutex_lock(&ix->mu);
+	bool mine = ix->maint.op == NS_MAINT_REINDEX && ix->maint.barrier == b;
+	bool one = ix->maint.one_file;
+	uint64_t done = ix->maint.done;
+	char target[sizeof ix->maint.target];
+	snprintf(target, sizeof target, "%s", ix->maint.target);
+	pthread_mutex_unlock(&ix->mu);
+	if (mine && one)
+		maint_finish(ix, true, "read %s again", target);
+	else if (mine)
+		maint_finish(ix, true, "read %llu %s again under %s",
+		             (unsigned long long)done, done == 1 ? "file" : "files",
+		             target[0] ? target : "the articles root");
+}
+
+struct reindex_scan {
+	const char *dir;      /* "" for the whole tree */
+	size_t dir_len;
+	ns_strv_t paths;
+};
+
+static void collect_under(const char *path, void *value, void *ctx)
+{
+	struct reindex_scan *rs = ctx;
+	if (rs->dir_len && (strncmp(path, rs->dir, rs->dir_len) != 0 ||
+	                    path[rs->dir_len] != '/'))
+		return;
+	ns_strv_push(&rs->paths, path, strlen(path));
+}
+
+/* Queue every file the index knows, or lists as a problem, under RELDIR to
+ * be read again, then the barrier B that says it is done.  Queued in
+ * lanes, so that editors' saves are served in turn meanwhile. */
+static void reindex_tree(ns_indexer_t *ix, const char *reldir, uint64_t b)
+{
+	struct reindex_scan rs = {reldir, strlen(reldir), {0}};
+	ns_pathmap_each(ix->files, collect_under, &rs);
+	ns_strv_t problems = {0};
+	ns_problems_paths(ix->problems, reldir, &problems);
+	for (size_t i = 0; i < problems.n; i++)
+		if (!ns_pathmap_get(ix->files, problems.v[i]))
+			ns_strv_push(&rs.paths, problems.v[i], strlen(problems.v[i]));
+	ns_strv_clear(&problems);
+
+	pthread_mutex_lock(&ix->mu);
+	ix->maint.running = true;
+	ix->maint.total = rs.paths.n;
+	for (size_t i = 0; i <= rs.paths.n; i++) {
+		const char *path = i < rs.paths.n ? rs.paths.v[i] : "";
+		size_t len = strlen(path);
+		struct job *j = malloc(sizeof *j + len + 1);
+		if (!j) {
+			if (i < rs.paths.n) {
+				ix->maint.total--;
+				continue; /* a miss: that file keeps its old entry */
+			}
+			/* The barrier itself: its waiter times out; the
+			 * operation ends here. */
+			pthread_mutex_unlock(&ix->mu);
+			maint_finish(ix, false, "out of memory");
+			pthread_mutex_lock(&ix->mu);
+			break;
+		}
+		j->next = NULL;
+		j->op = i < rs.paths.n ? JOB_REINDEX : JOB_BARRIER;
+		j->gen = ix->gen;
+		j->barrier = i < rs.paths.n ? 0 : b;
+		memcpy(j->path, path, len + 1);
+		if (jobq_push(ix->q, j) && !j->barrier)
+			ix->stats.queued++;
+		else if (!j->barrier)
+			ix->maint.total--; /* merged with the same job queued */
+	}
+	pthread_mutex_unlock(&ix->mu);
+	ns_log(NS_LOG_INFO, LOG_MOD, "reindex: %zu files under %s queued",
+	       rs.paths.n, reldir[0] ? reldir : "the articles root");
+	ns_strv_clear(&rs.paths);
+}
+
+/* Bytes in the files of the directory DIR (a glass database is flat). */
+static uint64_t dir_bytes(const char *dir)
+{
+	uint64_t n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			n += (uint64_t)st.st_size;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void human_bytes(uint64_t n, char *buf, size_t size)
+{
+	if (n >= 10u << 20)
+		snprintf(buf, size, "%.1f MB", n / 1048576.0);
+	else
+		snprintf(buf, size, "%.1f KB", n / 1024.0);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* Remove DIR and what is in it, if it is there: only for directories
+ * this module made (a compaction's copy, the index it replaced). */
+static void remove_dir(const char *dir)
+{
+	struct stat st;
+	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void maint_progress(void *ctx, const char *table, const char *status)
+{
+	ns_indexer_t *ix = ctx;
+	if (!*status)
+		return; /* a table begins */
+	pthread_mutex_lock(&ix->mu);
+	if (ix->maint.done < ix->maint.total)
+		ix->maint.done++;
+	pthread_mutex_unlock(&ix->mu);
+}
+
+struct swap {
+	const char *index, *fresh, *old;
+	bool swapped;
+	int err;
+};
+
+/* The compacted copy takes the index's name; the index goes aside. */
+static void swap_dirs(void *arg)
+{
+	struct swap *s = arg;
+	if (rename(s->index, s->old) < 0) {
+		s->err = errno;
+		return;
+	}
+	if (rename(s->fresh, s->index) < 0) {
+		s->err = errno;
+		if (rename(s->old, s->index) < 0)
+			ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot be put back from %s: "
+			       "%s", s->index, s->old, strerror(errno));
+		return;
+	}
+	s->swapped = true;
+}
+
+/* Open the writer again on the index directory, after a compaction. */
+static bool reopen_writer(ns_indexer_t *ix)
+{
+	char *err = NULL;
+	for (int attempt = 0; attempt < 20; attempt++) {
+		free(err);
+		err = NULL;
+		if (nsx_writer_open(ix->index_dir, &ix->w, &err) == NSX_OK)
+			return true;
+		nanosleep(&(struct timespec){0, 100000000L}, NULL);
+	}
+	ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot open the index again: %s",
+	       ix->index_dir, err ? err : "?");
+	free(err);
+	return false;
+}
+
+/* A compacted copy of the committed index, at DIR (backup) or swapped in
+ * for the index itself (compact).  The writer is idle meanwhile: nothing
+ * is committed while Xapian reads the revision it copies. */
+static void maintain(ns_indexer_t *ix, enum job_op op, const char *dir)
+{
+	pthread_mutex_lock(&ix->mu);
+	ix->maint.running = true;
+	ix->maint.total = 6; /* glass's tables */
+	pthread_mutex_unlock(&ix->mu);
+	uint64_t docs = nsx_writer_doccount(ix->w);
+	uint64_t rev = nsx_writer_revision(ix->w);
+	uint64_t before = dir_bytes(ix->index_dir);
+	char *err = NULL, sizes[2][32];
+	unsigned long long t0 = ns_now_ms();
+
+	if (op == JOB_BACKUP) {
+		struct stat st;
+		bool made = lstat(dir, &st) < 0;
+		nsx_status_t xst = nsx_compact(ix->index_dir, dir, maint_progress,
+		                               ix, &err);
+		if (xst != NSX_OK) {
+			if (made)
+				remove_dir(dir);
+			maint_finish(ix, false, "cannot back up to %s: %s", dir,
+			             err ? err : nsx_status_name(xst));
+		} else {
+			human_bytes(dir_bytes(dir), sizes[0], sizeof sizes[0]);
+			maint_finish(ix, true, "%llu articles at revision %llu copied "
+			             "to %s (%s, %.1f s)", (unsigned long long)docs,
+			             (unsigned long long)rev, dir, sizes[0],
+			             (ns_now_ms() - t0) / 1000.0);
+		}
+		free(err);
+		return;
+	}
+
+	ns_buf_t fresh = {0}, old = {0};
+	ns_buf_printf(&fresh, "%s.compacting", ix->index_dir);
+	ns_buf_printf(&old, "%s.old", ix->index_dir);
+	if (!fresh.data || !old.data) {
+		maint_finish(ix, false, "out of memory");
+		ns_buf_free(&fresh);
+		ns_buf_free(&old);
+		return;
+	}
+	remove_dir(fresh.data); /* left by a compaction that was killed */
+	remove_dir(old.data);
+	nsx_status_t xst = nsx_compact(ix->index_dir, fresh.data, maint_progress,
+	                               ix, &err);
+	if (xst != NSX_OK) {
+		remove_dir(fresh.data);
+		maint_finish(ix, false, "cannot compact: %s",
+		             err ? err : nsx_status_name(xst));
+		free(err);
+		ns_buf_free(&fresh);
+		ns_buf_free(&old);
+		return;
+	}
+	uint64_t after = dir_bytes(fresh.data);
+	nsx_writer_close(ix->w);
+	ix->w = NULL;
+	struct swap s = {ix->index_dir, fresh.data, old.data, false, 0};
+	if (ix->exclusive)
+		ix->exclusive(ix->ctx, swap_dirs, &s);
+	else
+		swap_dirs(&s);
+	if (!reopen_writer(ix)) {
+		/* Nothing more can be written: let systemd start us again. */
+		abort();
+	}
+	if (s.swapped) {
+		remove_dir(old.data);
+		uint64_t now_rev = nsx_writer_revision(ix->w);
+		pthread_mutex_lock(&ix->mu);
+		ix->stats.revision = now_rev;
+		ix->stats.documents = nsx_writer_doccount(ix->w);
+		pthread_mutex_unlock(&ix->mu);
+		human_bytes(before, sizes[0], sizeof sizes[0]);
+		human_bytes(after, sizes[1], sizeof sizes[1]);
+		maint_finish(ix, true, "%llu articles: %s -> %s, now revision %llu "
+		             "(%.1f s)", (unsigned long long)docs, sizes[0],
+		             sizes[1], (unsigned long long)now_rev,
+		             (ns_now_ms() - t0) / 1000.0);
+	} else {
+		remove_dir(fresh.data);
+		maint_finish(ix, false, "cannot swap the compacted copy in: %s; "
+		             "the index is as it was", strerror(s.err));
+	}
+	ns_buf_free(&fresh);
+	ns_buf_free(&old);
+}
+
 static void *writer_main(void *arg)
 {
 	ns_indexer_t *ix = arg;
@@ -820,16 +1134,43 @@ static void *writer_main(void *arg)
 			pthread_mutex_lock(&ix->mu);
 			continue;
 		}
-		if (j->op != JOB_BARRIER && j->op != JOB_BARRIER_PATH &&
-		    j->op != JOB_PRUNE)
+		if (!j->barrier && j->op != JOB_PRUNE)
 			ix->stats.queued--;
 		pthread_mutex_unlock(&ix->mu);
 
 		bool changed = false;
 		switch (j->op) {
-		case JOB_PUT: changed = put_path(ix, j->path, false, j->gen); break;
+		case JOB_PUT:
+			changed = put_path(ix, j->path, false, j->gen, false);
+			break;
 		case JOB_PUT_SCANNED:
-			changed = put_path(ix, j->path, true, j->gen);
+			changed = put_path(ix, j->path, true, j->gen, false);
+			break;
+		case JOB_REINDEX:
+			changed = put_path(ix, j->path, false, j->gen, true);
+			pthread_mutex_lock(&ix->mu);
+			if (ix->maint.op == NS_MAINT_REINDEX) {
+				ix->maint.running = true;
+				ix->maint.done++;
+			}
+			pthread_mutex_unlock(&ix->mu);
+			break;
+		case JOB_REINDEX_TREE:
+			reindex_tree(ix, j->path, j->barrier);
+			break;
+		case JOB_COMPACT:
+		case JOB_BACKUP:
+			/* On the committed index only; it passes its barrier
+			 * when done, whichever way. */
+			if (commit_pending(ix, &pending, &deadline))
+				maintain(ix, j->op, j->path);
+			else
+				maint_finish(ix, false, "cannot commit the changes "
+				             "pending: %s", nsx_writer_error(ix->w));
+			pthread_mutex_lock(&ix->mu);
+			mark_passed(ix, j->barrier);
+			pthread_mutex_unlock(&ix->mu);
+			notify(ix);
 			break;
 		case JOB_REMOVE: changed = remove_path(ix, j->path); break;
 		case JOB_REMOVE_TREE: changed = remove_tree(ix, j->path); break;
@@ -852,6 +1193,7 @@ static void *writer_main(void *arg)
 				pthread_mutex_lock(&ix->mu);
 				continue;
 			}
+			reindex_done(ix, j->barrier);
 			pthread_mutex_lock(&ix->mu);
 			ix->stats.barriers++;
 			mark_passed(ix, j->barrier);
@@ -875,6 +1217,28 @@ static void *writer_main(void *arg)
 	if (pending)
 		commit(ix);
 	return NULL;
+}
+
+/* A compaction killed between its two renames leaves no index but the
+ * old one aside: put it back.  What else a killed compaction left goes. */
+static void recover_compaction(const char *index_dir)
+{
+	ns_buf_t fresh = {0}, old = {0};
+	struct stat st;
+	if (ns_buf_printf(&fresh, "%s.compacting", index_dir) == NS_OK &&
+	    ns_buf_printf(&old, "%s.old", index_dir) == NS_OK) {
+		if (lstat(index_dir, &st) < 0 && errno == ENOENT &&
+		    lstat(old.data, &st) == 0) {
+			if (rename(old.data, index_dir) == 0)
+				ns_log(NS_LOG_NOTICE, LOG_MOD, "%s: put back from %s "
+				       "(a compaction was interrupted)", index_dir,
+				       old.data);
+		}
+		remove_dir(fresh.data);
+		remove_dir(old.data);
+	}
+	ns_buf_free(&fresh);
+	ns_buf_free(&old);
 }
 
 ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
@@ -902,15 +1266,20 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 	         ix->max_file_bytes, opts->rules_hash);
 	ix->skips = opts->skips;
 	ix->on_commit = opts->on_commit;
+	ix->exclusive = opts->exclusive;
 	ix->ctx = opts->ctx;
-	if (!ix->root || !ix->problems || !ix->files || !ix->q) {
+	ix->index_dir = strdup(opts->index_dir);
+	if (!ix->root || !ix->problems || !ix->files || !ix->q ||
+	    !ix->index_dir) {
 		ns_problems_free(ix->problems);
 		ns_pathmap_free(ix->files);
 		jobq_free(ix->q);
 		free(ix->root);
+		free(ix->index_dir);
 		free(ix);
 		return NS_ERR_NOMEM;
 	}
+	recover_compaction(ix->index_dir);
 	/* A writer killed a moment ago may hold the lock a little longer
 	 * (Xapian's lock holder goes when it notices): try for two seconds
 	 * before saying another nsearchd has it. */
@@ -938,6 +1307,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		ns_pathmap_free(ix->files);
 		jobq_free(ix->q);
 		free(ix->root);
+		free(ix->index_dir);
 		free(ix);
 		return NS_ERR_INDEX;
 	}
@@ -961,6 +1331,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		ns_pathmap_free(ix->files);
 		jobq_free(ix->q);
 		free(ix->root);
+		free(ix->index_dir);
 		free(ix);
 		return NS_ERR_IO;
 	}
@@ -991,8 +1362,181 @@ void ns_indexer_stop(ns_indexer_t *ix)
 	ns_strv_clear(&ix->unstemmed);
 	free(ix->passed);
 	free(ix->root);
+	free(ix->index_dir);
 	free(ix);
 }
+/* ---- maintenance requests (any thread) ------------------------------------ */
+
+/* Is a maintenance operation queued or running?  Says which in WHY. */
+static bool maint_busy(ns_indexer_t *ix, char *why, size_t size)
+{
+	if (ix->maint.op == NS_MAINT_NONE)
+		return false;
+	snprintf(why, size, "a %s is %s; one operation at a time",
+	         ns_maint_name(ix->maint.op),
+	         ix->maint.running ? "running" : "queued");
+	return true;
+}
+
+/* Queue maintenance job OP on PATH as the operation in progress. */
+static ns_status_t maint_start(ns_indexer_t *ix, ns_maint_op_t mop,
+                               enum job_op op, const char *path,
+                               uint64_t *barrier, char *why, size_t size)
+{
+	pthread_mutex_lock(&ix->mu);
+	bool busy = maint_busy(ix, why, size);
+	if (!busy) {
+		ix->maint.op = mop;
+		snprintf(ix->maint.target, sizeof ix->maint.target, "%s", path);
+		ix->maint.started = wall_ns() / 1000000;
+		ix->maint.barrier = ix->barriers_queued + 1; /* enqueue's next */
+	}
+	pthread_mutex_unlock(&ix->mu);
+	if (busy)
+		return NS_ERR_INVALID;
+	uint64_t b = 0;
+	ns_status_t st = enqueue(ix, op, path, &b);
+	pthread_mutex_lock(&ix->mu);
+	if (st == NS_OK)
+		ix->maint.barrier = b;
+	else
+		memset(&ix->maint, 0, sizeof ix->maint);
+	pthread_mutex_unlock(&ix->mu);
+	if (st == NS_OK)
+		*barrier = b;
+	else
+		snprintf(why, size, "%s", ns_status_str(st));
+	return st;
+}
+
+ns_status_t ns_indexer_reindex(ns_indexer_t *ix, const char *relpath,
+                               uint64_t *barrier, char *why, size_t size)
+{
+	if (!ix || !relpath || !barrier)
+		return NS_ERR_INVALID;
+	struct stat st;
+	ns_buf_t full = {0};
+	if (*relpath && ns_buf_printf(&full, "%s/%s", ix->root, relpath) != NS_OK)
+		return NS_ERR_NOMEM;
+	if (*relpath && (ix->skips && ix->skips(ix->ctx, relpath))) {
+		ns_buf_free(&full);
+		snprintf(why, size, "%s is never indexed: its name is ignored",
+		         relpath);
+		return NS_ERR_INVALID;
+	}
+	if (*relpath && lstat(full.data, &st) < 0) {
+		snprintf(why, size, "%s: %s under the articles root", relpath,
+		         strerror(errno));
+		ns_buf_free(&full);
+		return NS_ERR_INVALID;
+	}
+	ns_buf_free(&full);
+	if (!*relpath || S_ISDIR(st.st_mode))
+		return maint_start(ix, NS_MAINT_REINDEX, JOB_REINDEX_TREE, relpath,
+		                   barrier, why, size);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, size, "%s is neither a file nor a directory",
+		         relpath);
+		return NS_ERR_INVALID;
+	}
+	/* One file: read it again, then a barrier in its lane. */
+	pthread_mutex_lock(&ix->mu);
+	bool busy = maint_busy(ix, why, size);
+	if (!busy) {
+		ix->maint.op = NS_MAINT_REINDEX;
+		snprintf(ix->maint.target, sizeof ix->maint.target, "%s", relpath);
+		ix->maint.started = wall_ns() / 1000000;
+		ix->maint.total = 1;
+		ix->maint.one_file = true;
+	}
+	pthread_mutex_unlock(&ix->mu);
+	if (busy)
+		return NS_ERR_INVALID;
+	uint64_t b = 0;
+	ns_status_t rc = enqueue(ix, JOB_REINDEX, relpath, NULL);
+	if (rc == NS_OK)
+		rc = enqueue(ix, JOB_BARRIER_PATH, relpath, &b);
+	pthread_mutex_lock(&ix->mu);
+	if (rc == NS_OK)
+		ix->maint.barrier = b;
+	else
+		memset(&ix->maint, 0, sizeof ix->maint);
+	pthread_mutex_unlock(&ix->mu);
+	if (rc != NS_OK) {
+		snprintf(why, size, "%s", ns_status_str(rc));
+		return rc;
+	}
+	*barrier = b;
+	return NS_OK;
+}
+
+ns_status_t ns_indexer_compact(ns_indexer_t *ix, uint64_t *barrier,
+                               char *why, size_t size)
+{
+	if (!ix || !barrier)
+		return NS_ERR_INVALID;
+	return maint_start(ix, NS_MAINT_COMPACT, JOB_COMPACT, "", barrier, why,
+	                   size);
+}
+
+ns_status_t ns_indexer_backup(ns_indexer_t *ix, const char *dir,
+                              uint64_t *barrier, char *why, size_t size)
+{
+	if (!ix || !dir || !barrier)
+		return NS_ERR_INVALID;
+	if (dir[0] != '/') {
+		snprintf(why, size, "the backup directory must be an absolute "
+		         "path: %s", dir);
+		return NS_ERR_INVALID;
+	}
+	size_t il = strlen(ix->index_dir);
+	if (strncmp(dir, ix->index_dir, il) == 0 &&
+	    (dir[il] == '/' || !dir[il])) {
+		snprintf(why, size, "%s is inside the index", dir);
+		return NS_ERR_INVALID;
+	}
+	struct stat st;
+	if (lstat(dir, &st) == 0) {
+		DIR *d = S_ISDIR(st.st_mode) ? opendir(dir) : NULL;
+		struct dirent *e;
+		bool empty = d != NULL;
+		while (d && (e = readdir(d)))
+			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+				empty = false;
+		if (d)
+			closedir(d);
+		if (!empty) {
+			snprintf(why, size, "%s exists and is not an empty directory",
+			         dir);
+			return NS_ERR_INVALID;
+		}
+	} else {
+		char *parent = strdup(dir);
+		char *slash = parent ? strrchr(parent, '/') : NULL;
+		if (slash)
+			*(slash == parent ? slash + 1 : slash) = '\0';
+		bool ok = parent && stat(parent, &st) == 0 && S_ISDIR(st.st_mode);
+		if (!ok)
+			snprintf(why, size, "%s: no such directory to make the backup "
+			         "in", parent ? parent : dir);
+		free(parent);
+		if (!ok)
+			return NS_ERR_INVALID;
+	}
+	return maint_start(ix, NS_MAINT_BACKUP, JOB_BACKUP, dir, barrier, why,
+	                   size);
+}
+
+void ns_indexer_maint(ns_indexer_t *ix, ns_maint_t *now, ns_maint_t *last)
+{
+	pthread_mutex_lock(&ix->mu);
+	if (now)
+		*now = ix->maint;
+	if (last)
+		*last = ix->last_maint;
+	pthread_mutex_unlock(&ix->mu);
+}
+
 
 void ns_indexer_set_batching(ns_indexer_t *ix, unsigned batch_max,
                               unsigned commit_delay_ms)

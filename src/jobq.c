@@ -27,7 +27,8 @@ struct jobq {
 
 static bool is_fence(enum job_op op)
 {
-	return op == JOB_REMOVE_TREE || op == JOB_PRUNE || op == JOB_BARRIER;
+	return op == JOB_REMOVE_TREE || op == JOB_PRUNE || op == JOB_BARRIER ||
+	       op == JOB_REINDEX_TREE || op == JOB_COMPACT || op == JOB_BACKUP;
 }
 
 jobq_t *jobq_new(void)
@@ -76,12 +77,13 @@ static void mark_done(jobq_t *q, uint64_t seq)
 	}
 }
 
-/* Does fence F hold back work on PATH?  A barrier for everything and a
- * sweep of the whole tree hold back all; a directory's removal or sweep
- * only what is under it. */
+/* Does fence F hold back work on PATH?  A barrier for everything, a sweep
+ * or reindexing of the whole tree, a compaction and a backup hold back
+ * all; a directory's removal, sweep or reindexing only what is under it. */
 static bool covers(const struct job *f, const char *path)
 {
-	if (f->op == JOB_BARRIER || !f->path[0])
+	if (f->op == JOB_BARRIER || f->op == JOB_COMPACT ||
+	    f->op == JOB_BACKUP || !f->path[0])
 		return true;
 	size_t n = strlen(f->path);
 	return strncmp(path, f->path, n) == 0 && (path[n] == '/' || !path[n]);

@@ -17,9 +17,14 @@
 enum job_op {
 	JOB_PUT,          /* a file changed: read it */
 	JOB_PUT_SCANNED,  /* a scan found it: an unchanged stat is enough */
+	JOB_REINDEX,      /* read and index it again, whatever it is */
 	JOB_REMOVE,
 	JOB_BARRIER_PATH, /* after the jobs for one path (a lane barrier) */
 	JOB_REMOVE_TREE, JOB_PRUNE, JOB_BARRIER,   /* fences */
+	/* Maintenance, fences for everything: queue a JOB_REINDEX for every
+	 * file under the path; compact the index in place; copy it to the
+	 * directory in path. */
+	JOB_REINDEX_TREE, JOB_COMPACT, JOB_BACKUP,
 };
 
 struct job {

@@ -22,6 +22,7 @@
 struct idle_reader {
 	struct idle_reader *next;
 	nsx_reader_t *r;
+	uint64_t generation;        /* of the database files it has open */
 };
 
 struct ns_searcher {
@@ -31,6 +32,10 @@ struct ns_searcher {
 	double time_limit;          /* seconds */
 	pthread_mutex_t mu;
 	struct idle_reader *idle;   /* under mu */
+	struct idle_reader *lent;   /* readers a search has, under mu */
+	uint64_t generation;        /* bumped when the index is swapped, under mu */
+	bool swapping;              /* under mu: borrowing waits */
+	pthread_cond_t quiet;       /* the swap ends, or the last search does */
 	ns_synonyms_t *synonyms;    /* under mu */
 };
 
@@ -68,6 +73,7 @@ ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out)
 		return NS_ERR_NOMEM;
 	}
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->quiet, NULL);
 	strcpy(s->language, "en");
 	s->max_expansion = NS_DEFAULT_MAX_EXPANSION;
 	*out = s;
@@ -120,21 +126,48 @@ void ns_searcher_free(ns_searcher_t *s)
 		free(i);
 	}
 	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->quiet);
 	ns_synonyms_free(s->synonyms);
 	free(s->index_dir);
 	free(s);
 }
 
+/* Forget node I of the lent list (the caller holds mu); wake a swap
+ * waiting for the last search to end. */
+static void unlend(ns_searcher_t *s, struct idle_reader *i)
+{
+	struct idle_reader **p = &s->lent;
+	while (*p && *p != i)
+		p = &(*p)->next;
+	if (*p)
+		*p = i->next;
+	if (s->swapping && !s->lent)
+		pthread_cond_broadcast(&s->quiet);
+}
+
+/* A reader at some revision, noted as lent until give_back().  Noted
+ * before it is opened, so that a swap of the index waits for it. */
 static nsx_status_t borrow(ns_searcher_t *s, nsx_reader_t **out, char **err)
 {
 	pthread_mutex_lock(&s->mu);
+	while (s->swapping)
+		pthread_cond_wait(&s->quiet, &s->mu);
 	struct idle_reader *i = s->idle;
-	if (i)
-		s->idle = i->next;
-	pthread_mutex_unlock(&s->mu);
 	if (i) {
+		s->idle = i->next;
+	} else if ((i = malloc(sizeof *i))) {
+		i->r = NULL;
+		i->generation = s->generation;
+	}
+	if (i) {
+		i->next = s->lent;
+		s->lent = i;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (!i)
+		return NSX_NO_MEMORY;
+	if (i->r) {
 		*out = i->r;
-		free(i);
 		return NSX_OK;
 	}
 	nsx_reader_t *r = NULL;
@@ -152,24 +185,63 @@ static nsx_status_t borrow(ns_searcher_t *s, nsx_reader_t **out, char **err)
 		if (r && err && !*err)
 			*err = strdup(nsx_reader_error(r));
 		nsx_reader_close(r);
+		pthread_mutex_lock(&s->mu);
+		unlend(s, i);
+		pthread_mutex_unlock(&s->mu);
+		free(i);
 		return st;
 	}
+	pthread_mutex_lock(&s->mu);
+	i->r = r;
+	pthread_mutex_unlock(&s->mu);
 	*out = r;
 	return NSX_OK;
 }
 
+/* R goes back to the idle list, or is closed if the index was swapped
+ * since it was opened (its files are the old index's). */
 static void give_back(ns_searcher_t *s, nsx_reader_t *r)
 {
-	struct idle_reader *i = malloc(sizeof *i);
-	if (!i) {
+	pthread_mutex_lock(&s->mu);
+	struct idle_reader *i = s->lent;
+	while (i && i->r != r)
+		i = i->next;
+	bool stale = !i || i->generation != s->generation;
+	if (i)
+		unlend(s, i);
+	if (i && !stale) {
+		i->next = s->idle;
+		s->idle = i;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (stale) {
 		nsx_reader_close(r);
+		free(i);
+	}
+}
+
+void ns_searcher_exclusive(ns_searcher_t *s, void (*fn)(void *arg), void *arg)
+{
+	if (!s) {
+		fn(arg);
 		return;
 	}
-	i->r = r;
 	pthread_mutex_lock(&s->mu);
-	i->next = s->idle;
-	s->idle = i;
+	s->swapping = true;
+	while (s->lent)
+		pthread_cond_wait(&s->quiet, &s->mu);
+	fn(arg);
+	s->generation++;
+	struct idle_reader *idle = s->idle;
+	s->idle = NULL;
+	s->swapping = false;
+	pthread_cond_broadcast(&s->quiet);
 	pthread_mutex_unlock(&s->mu);
+	for (struct idle_reader *next; idle; idle = next) {
+		next = idle->next;
+		nsx_reader_close(idle->r);
+		free(idle);
+	}
 }
 
 static char *json_str_dup(json_t *o, const char *key)

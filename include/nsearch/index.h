@@ -33,6 +33,10 @@ typedef struct {
 	                              every file is read again */
 	/* Called on the writer thread after every commit (may be NULL). */
 	void (*on_commit)(void *ctx);
+	/* Run SWAP(ARG) at a moment no search reads the index, and make the
+	 * searches after it open the index afresh (compaction swaps the
+	 * directory).  Writer thread.  NULL: SWAP is called as it is. */
+	void (*exclusive)(void *ctx, void (*swap)(void *arg), void *arg);
 	void *ctx;
 } ns_indexer_opts_t;
 
@@ -46,7 +50,53 @@ typedef struct {
 	uint64_t removed;     /* documents deleted since start */
 	uint64_t failed;      /* files that could not be indexed */
 	uint64_t barriers;    /* barriers passed (ns_indexer_barrier) */
+	int64_t last_commit;  /* wall clock of the last commit, Unix ms; 0:
+	                         none since start */
 } ns_indexer_stats_t;
+
+/* Maintenance: one operation at a time, done by the writer between two
+ * batches (indexing waits meanwhile; searches go on). */
+typedef enum {
+	NS_MAINT_NONE,
+	NS_MAINT_REINDEX,     /* read every file under a path again */
+	NS_MAINT_COMPACT,     /* a compacted copy of the index, swapped in */
+	NS_MAINT_BACKUP,      /* a compacted copy of the index, elsewhere */
+} ns_maint_op_t;
+
+typedef struct {
+	ns_maint_op_t op;
+	char target[1024];    /* reindex: the relative path ("" for all);
+	                         backup: the directory */
+	bool running;         /* false: queued behind other work */
+	bool one_file;        /* reindex: TARGET is a file */
+	uint64_t done, total; /* files (reindex) or tables (compact, backup) */
+	int64_t started;      /* wall clock, Unix ms, when asked */
+	int64_t finished;     /* Unix ms (finished operations only) */
+	bool ok;              /* finished operations: did it work? */
+	char message[512];    /* finished operations: what it did, or why
+	                         it failed */
+	uint64_t barrier;     /* passes when it is finished */
+} ns_maint_t;
+
+/* Name of OP ("reindex", "compact", "backup"; "" for none). */
+const char *ns_maint_name(ns_maint_op_t op);
+
+/* Start a maintenance operation; *BARRIER passes when it has finished
+ * (ns_indexer_maint then tells how).  NS_ERR_INVALID with WHY when another
+ * one is queued or running, or the argument is wrong.
+ * ns_indexer_reindex: RELPATH a file, a directory, or "" for the tree;
+ * every file the index knows (or lists as a problem) under it is read and
+ * indexed again, as if it had changed.  ns_indexer_backup: DIR an absolute
+ * path that is missing or an empty directory, whose parent exists. */
+ns_status_t ns_indexer_reindex(ns_indexer_t *ix, const char *relpath,
+                               uint64_t *barrier, char *why, size_t size);
+ns_status_t ns_indexer_compact(ns_indexer_t *ix, uint64_t *barrier,
+                               char *why, size_t size);
+ns_status_t ns_indexer_backup(ns_indexer_t *ix, const char *dir,
+                              uint64_t *barrier, char *why, size_t size);
+/* The operation queued or running (op NS_MAINT_NONE when none) into NOW,
+ * and the last one finished into LAST; either may be NULL. */
+void ns_indexer_maint(ns_indexer_t *ix, ns_maint_t *now, ns_maint_t *last);
 
 /* Open (or create) the index and start the writer thread.  On failure
  * *ERRMSG (if not NULL) gets a new message to free(). */

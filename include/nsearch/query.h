@@ -41,6 +41,14 @@ void ns_searcher_set_language(ns_searcher_t *s, const char *lang);
 /* Accepts NULL.  No search may be running. */
 void ns_searcher_free(ns_searcher_t *s);
 
+/* Call FN(ARG), which puts another database at the index directory (a
+ * compacted copy), once no search holds a reader, with new searches
+ * waiting; then close the readers of the old files, so that the searches
+ * after it open the new ones.  S may be NULL (FN is called as it is).
+ * Any thread but a search's. */
+void ns_searcher_exclusive(ns_searcher_t *s, void (*fn)(void *arg),
+                           void *arg);
+
 /* Limits every search keeps: a wildcard may expand to MAX_EXPANSION
  * terms (0: wildcards are off), and exact counting (facets, totals) stops
  * after TIMEOUT_MS (0: no limit).  Call before the first search. */
