@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ static void usage(FILE *f)
 	"       nsearch-cli [OPTION]... similar PATH\n"
 	"       nsearch-cli [OPTION]... status | stats | problems\n"
 	"       nsearch-cli [OPTION]... wait [PATH]\n"
+	"       nsearch-cli [OPTION]... reindex [PATH] | compact | backup DIR\n"
 	"Ask a running nsearchd.  Options may come anywhere; after \"--\" every\n"
 	"word belongs to the query (for queries such as: search -- kyiv -kiev).\n"
 	"\n"
@@ -72,6 +74,10 @@ static void usage(FILE *f)
 	"\"wait PATH\" returns once PATH (relative to the articles directory) is\n"
 	"searchable as it is on disk now (or gone, if deleted); \"wait\" alone, once\n"
 	"every change made so far is.  Scripts call it after writing a file.\n"
+	"\"reindex\" reads every file (under PATH) again; \"compact\" swaps in a\n"
+	"compacted copy of the index; \"backup DIR\" writes a consistent copy to DIR\n"
+	"(new or empty, on the daemon's machine).  They return when done, with a\n"
+	"progress bar on a terminal; searches are answered meanwhile.\n"
 	"Exit status: 0 found, 1 nothing found, 2 error.\n",
 	NS_PROTO_MAX_LIMIT, NS_PROTO_DEFAULT_LIMIT);
 }
@@ -307,6 +313,190 @@ static void print_stats(const ns_stats_t *st)
 	print_counts("years", st->years, st->nyears);
 }
 
+/* "2026-11-29 20:14:03 UTC" of Unix ms WHEN into BUF; "never" for 0. */
+static void utc_ms(int64_t when, char *buf, size_t size)
+{
+	time_t t = (time_t)(when / 1000);
+	struct tm tm;
+	if (!when || !gmtime_r(&t, &tm) ||
+	    !strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, size, "never");
+}
+
+/* What the service issue added to status: time, clients, latency, the
+ * newest problems and maintenance (from the reply LINE). */
+static void print_status_more(const ns_daemon_status_t *st, const char *line,
+                              size_t len)
+{
+	char when[40];
+	utc_ms(st->last_commit, when, sizeof when);
+	unsigned long long up = (unsigned long long)st->uptime_s;
+	printf("uptime:    %llud %02lluh %02llum %02llus\n", up / 86400,
+	       up / 3600 % 24, up / 60 % 60, up % 60);
+	printf("last commit: %s\n", when);
+	if (st->ready)
+		printf("reconciled: %llu files at start, in %.1f s\n",
+		       (unsigned long long)st->scanned, st->reconcile_s);
+	else
+		printf("reconciling: %llu of %llu files left (%.0f s so far)\n",
+		       (unsigned long long)st->queued,
+		       (unsigned long long)st->scanned, st->reconcile_s);
+	printf("connections: %u\n", st->connections);
+	if (st->searches)
+		printf("latency:   p50 %.1f ms, p95 %.1f ms, p99 %.1f ms (last %llu "
+		       "of %llu searches)\n", st->latency_p50_ms,
+		       st->latency_p95_ms, st->latency_p99_ms,
+		       st->searches < 1000 ? (unsigned long long)st->searches
+		                           : 1000ull,
+		       (unsigned long long)st->searches);
+	else
+		printf("latency:   no search yet\n");
+	ns_problem_t *v = NULL;
+	size_t n = 0;
+	uint64_t total;
+	if (ns_proto_parse_problems(line, len, &v, &n, &total) && n) {
+		printf("newest problems:\n");
+		for (size_t i = 0; i < n; i++)
+			printf("  %-8s %s: %s\n", v[i].partial ? "partial" : "skipped",
+			       v[i].path ? v[i].path : "?",
+			       v[i].reason ? v[i].reason : "?");
+	}
+	ns_problems_list_free(v, n);
+	if (st->op[0])
+		printf("operation: %s%s%s, %s, %llu of %llu done\n", st->op,
+		       st->op_target[0] ? " " : "", st->op_target,
+		       st->op_running ? "running" : "queued",
+		       (unsigned long long)st->op_done,
+		       (unsigned long long)st->op_total);
+	if (st->last_op[0]) {
+		utc_ms(st->last_op_finished, when, sizeof when);
+		printf("last operation: %s %s at %s: %s\n", st->last_op,
+		       st->last_op_ok ? "done" : "FAILED", when,
+		       st->last_op_message);
+	}
+}
+
+/* ---- reindex, compact, backup: long, with a progress bar ---- */
+
+/* Draw the operation's progress from a status asked on a second
+ * connection (stderr, one line redrawn).  Returns whether it drew. */
+static bool draw_progress(const char *path, unsigned long long t0)
+{
+	char *request = ns_proto_status_request(2);
+	size_t len = 0;
+	char *reply = request ? exchange(path, request, &len) : NULL;
+	free(request);
+	ns_daemon_status_t st = {0};
+	bool ok = reply && ns_proto_parse_reply(reply, len, NULL, &st, NULL,
+	                                        NULL) && st.op[0];
+	free(reply);
+	if (!ok)
+		return false;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double secs = (double)ts.tv_sec + ts.tv_nsec / 1e9 - (double)t0 / 1e3;
+	enum { WIDTH = 30 };
+	int filled = st.op_total ? (int)(WIDTH * st.op_done / st.op_total) : 0;
+	char bar[WIDTH + 1];
+	for (int i = 0; i < WIDTH; i++)
+		bar[i] = i < filled ? '#' : '.';
+	bar[WIDTH] = '\0';
+	if (!st.op_running)
+		fprintf(stderr, "\r\033[K%s: queued behind other work (%.0f s)",
+		        st.op, secs);
+	else
+		fprintf(stderr, "\r\033[K%s [%s] %llu/%llu %s (%.0f s)", st.op, bar,
+		        (unsigned long long)st.op_done,
+		        (unsigned long long)st.op_total,
+		        strcmp(st.op, "reindex") == 0 ? "files" : "tables", secs);
+	fflush(stderr);
+	return true;
+}
+
+/* Send REQUEST (a reindex, compact or backup) and wait for its reply, as
+ * long as it takes, drawing progress on a terminal.  The exit status. */
+static int run_maintenance(const char *path, const char *request, bool json)
+{
+	int fd = connect_to(path);
+	if (fd < 0)
+		return EXIT_ERROR;
+	size_t off = 0, n = strlen(request);
+	while (off < n) {
+		ssize_t w = write(fd, request + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			fprintf(stderr, "nsearch-cli: %s: %s\n", path, strerror(errno));
+			close(fd);
+			return EXIT_ERROR;
+		}
+		off += (size_t)w;
+	}
+	bool bar = !json && isatty(STDERR_FILENO), drawn = false;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	unsigned long long t0 = (unsigned long long)ts.tv_sec * 1000ull +
+	                        (unsigned long long)ts.tv_nsec / 1000000ull;
+	ns_buf_t buf = {0};
+	char *nl = NULL;
+	while (!nl) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int r = poll(&p, 1, 250);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			if (bar)
+				drawn |= draw_progress(path, t0);
+			continue;
+		}
+		char chunk[16384];
+		ssize_t got = r < 0 ? -1 : read(fd, chunk, sizeof chunk);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			if (drawn)
+				fprintf(stderr, "\n");
+			fprintf(stderr, "nsearch-cli: %s: %s\n", path, got == 0
+			        ? "the daemon closed the connection without a reply"
+			        : strerror(errno));
+			close(fd);
+			ns_buf_free(&buf);
+			return EXIT_ERROR;
+		}
+		if (ns_buf_append(&buf, chunk, (size_t)got) != NS_OK)
+			break;
+		nl = memchr(buf.data, '\n', buf.len);
+	}
+	close(fd);
+	if (drawn)
+		fprintf(stderr, "\r\033[K");
+	if (!nl) {
+		fprintf(stderr, "nsearch-cli: out of memory\n");
+		ns_buf_free(&buf);
+		return EXIT_ERROR;
+	}
+	*nl = '\0';
+	size_t len = (size_t)(nl - buf.data);
+	char *code = NULL, *message = NULL;
+	bool ok = ns_proto_parse_reply(buf.data, len, NULL, NULL, &code, &message);
+	int rc = ok ? EXIT_HITS : EXIT_ERROR;
+	if (json) {
+		printf("%s\n", buf.data);
+	} else if (!ok) {
+		fprintf(stderr, "nsearch-cli: %s: %s\n", code ? code : "ERROR",
+		        message ? message : "");
+	} else {
+		json_t *o = json_loadb(buf.data, len, 0, NULL);
+		printf("%s: %s\n", json_string_value(json_object_get(o, "op")),
+		       json_string_value(json_object_get(o, "message")));
+		json_decref(o);
+	}
+	free(code);
+	free(message);
+	ns_buf_free(&buf);
+	return rc;
+}
+
 static void print_status(const ns_daemon_status_t *st)
 {
 	printf("ready:     %s\n"
@@ -426,6 +616,48 @@ static bool parse_uint(const char *opt, const char *arg, unsigned lo,
 	}
 	*out = (unsigned)v;
 	return true;
+}
+
+/* reindex [PATH], compact, backup DIR: check the arguments, then run. */
+static int maintenance(const char *cmd, char **args, int nargs,
+                       const char *socket_path, bool json)
+{
+	char *request = NULL;
+	if (strcmp(cmd, "reindex") == 0) {
+		if (nargs > 1) {
+			fprintf(stderr, "nsearch-cli: reindex takes one path at most, "
+			        "relative to the articles directory\n");
+			return EXIT_ERROR;
+		}
+		request = ns_proto_reindex_request(1, nargs ? args[0] : NULL);
+	} else if (strcmp(cmd, "compact") == 0) {
+		if (nargs) {
+			fprintf(stderr, "nsearch-cli: compact takes no arguments\n");
+			return EXIT_ERROR;
+		}
+		request = ns_proto_compact_request(1);
+	} else {
+		if (nargs != 1) {
+			fprintf(stderr, "nsearch-cli: backup takes the directory to "
+			        "write the copy in (new, or empty)\n");
+			return EXIT_ERROR;
+		}
+		/* The daemon wants an absolute path; a relative one is taken as
+		 * relative to here. */
+		char cwd[PATH_MAX], dir[PATH_MAX + 1024];
+		if (args[0][0] == '/' || !getcwd(cwd, sizeof cwd))
+			snprintf(dir, sizeof dir, "%s", args[0]);
+		else
+			snprintf(dir, sizeof dir, "%s/%s", cwd, args[0]);
+		request = ns_proto_backup_request(1, dir);
+	}
+	if (!request) {
+		fprintf(stderr, "nsearch-cli: out of memory\n");
+		return EXIT_ERROR;
+	}
+	int rc = run_maintenance(socket_path, request, json);
+	free(request);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -608,6 +840,10 @@ int main(int argc, char **argv)
 		}
 		request = ns_proto_wait_request(1, nargs ? argv[optind] : NULL,
 		                                60000);
+	} else if (strcmp(cmd, "reindex") == 0 || strcmp(cmd, "compact") == 0 ||
+	           strcmp(cmd, "backup") == 0) {
+		rc = maintenance(cmd, argv + optind, nargs, socket_path, json);
+		goto out;
 	} else if (is_status || is_problems || is_stats) {
 		if (nargs) {
 			fprintf(stderr, "nsearch-cli: %s takes no arguments\n", cmd);
@@ -619,7 +855,8 @@ int main(int argc, char **argv)
 			: ns_proto_status_request(1);
 	} else {
 		fprintf(stderr, "nsearch-cli: unknown command '%s' (search, get, "
-		        "similar, status, stats, problems or wait)\n", cmd);
+		        "similar, status, stats, problems, wait, reindex, compact "
+		        "or backup)\n", cmd);
 		goto out;
 	}
 	if (!request) {
@@ -668,6 +905,7 @@ int main(int argc, char **argv)
 		rc = EXIT_HITS;
 	} else {
 		print_status(&st);
+		print_status_more(&st, reply, len);
 		rc = EXIT_HITS;
 	}
 	free(reply);

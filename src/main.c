@@ -60,6 +60,7 @@ struct daemon {
 	char listening[512];        /* the sockets, for the log */
 	char status[200];           /* the last STATUS= sent */
 	uint64_t left;              /* files queued at the last status tick */
+	unsigned long long started_ms, ready_ms; /* monotonic */
 	const char *root;           /* the articles directory, absolute */
 	ns_config_t cfg;            /* the configuration in force */
 	const ns_config_args_t *args; /* the command line, for reloads */
@@ -195,6 +196,7 @@ static void on_committed(uv_async_t *h)
 	if (!d->ready && d->ready_barrier &&
 	    ns_indexer_barrier_passed(d->ix, d->ready_barrier)) {
 		d->ready = true;
+		d->ready_ms = ns_now_ms();
 		ns_log(NS_LOG_NOTICE, LOG_MOD,
 		       "ready: %llu articles in the index (revision %llu, %llu "
 		       "not indexable); listening on %s",
@@ -280,6 +282,88 @@ static void status_of(void *ctx, ns_daemon_status_t *out)
 	out->overflows = ns_watch_overflows(d->watch);
 	out->unwatched = ns_watch_unwatched(d->watch);
 	out->ready = d->ready;
+	unsigned long long now = ns_now_ms();
+	out->uptime_s = (double)(now - d->started_ms) / 1000.0;
+	out->last_commit = st.last_commit;
+	out->scanned = d->scanned;
+	out->reconcile_s = (double)((d->ready ? d->ready_ms : now) -
+	                            d->started_ms) / 1000.0;
+	/* The newest few problems, with their reasons (the server frees). */
+	ns_problems_list(ns_indexer_problems(d->ix), 0, 5, &out->problems,
+	                 &out->nproblems);
+	ns_maint_t op, last;
+	ns_indexer_maint(d->ix, &op, &last);
+	snprintf(out->op, sizeof out->op, "%s", ns_maint_name(op.op));
+	snprintf(out->op_target, sizeof out->op_target, "%s", op.target);
+	out->op_running = op.running;
+	out->op_done = op.done;
+	out->op_total = op.total;
+	out->op_started = op.started;
+	snprintf(out->last_op, sizeof out->last_op, "%s", ns_maint_name(last.op));
+	out->last_op_ok = last.ok;
+	snprintf(out->last_op_message, sizeof out->last_op_message, "%s",
+	         last.message);
+	out->last_op_finished = last.finished;
+}
+
+/* ---- maintenance: reindex, compact, backup ---- */
+
+static const char *op_begin(void *ctx, const ns_request_t *req,
+                            uint64_t *barrier, char *why, size_t size)
+{
+	struct daemon *d = ctx;
+	ns_status_t st;
+	switch (req->op) {
+	case NS_OP_REINDEX:
+		/* What is on disk now is what gets read again. */
+		ns_watch_drain(d->watch);
+		st = ns_indexer_reindex(d->ix, req->path ? req->path : "", barrier,
+		                        why, size);
+		break;
+	case NS_OP_COMPACT:
+		st = ns_indexer_compact(d->ix, barrier, why, size);
+		break;
+	case NS_OP_BACKUP:
+		st = ns_indexer_backup(d->ix, req->path, barrier, why, size);
+		break;
+	default:
+		snprintf(why, size, "not a maintenance operation");
+		return NS_E_BAD_REQUEST;
+	}
+	if (st == NS_OK) {
+		ns_maint_t op;
+		ns_indexer_maint(d->ix, &op, NULL);
+		ns_log(NS_LOG_NOTICE, LOG_MOD, "%s%s%s: queued",
+		       ns_maint_name(op.op), op.target[0] ? " " : "", op.target);
+		return NULL;
+	}
+	if (st != NS_ERR_INVALID)
+		return NS_E_INTERNAL;
+	return strstr(why, "one operation at a time") ? NS_E_BUSY
+	                                               : NS_E_BAD_REQUEST;
+}
+
+static char *op_reply(void *ctx, const ns_request_t *req, uint64_t barrier,
+                      double took_ms)
+{
+	struct daemon *d = ctx;
+	ns_maint_t last;
+	ns_indexer_maint(d->ix, NULL, &last);
+	uint64_t rev = revision_of(d);
+	if (last.barrier != barrier) /* cannot be: one at a time */
+		return ns_proto_error_reply(req->id, rev, NS_E_INTERNAL,
+		                            "the operation's outcome is lost");
+	if (!last.ok)
+		return ns_proto_error_reply(req->id, rev, NS_E_FAILED, last.message);
+	return ns_proto_maint_reply(req->id, rev, ns_maint_name(last.op),
+	                            last.message, took_ms);
+}
+
+/* Writer thread: a compacted index is swapped in while no search reads. */
+static void exclusive(void *ctx, void (*swap)(void *arg), void *arg)
+{
+	struct daemon *d = ctx;
+	ns_searcher_exclusive(d->searcher, swap, arg);
 }
 
 /* ---- reloading ---- */
@@ -611,8 +695,9 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 		.max_file_bytes = c->max_file_size,
 		.default_language = c->language,
 		.skips = skips_path, .rules_hash = rules_hash,
-		.on_commit = on_commit, .ctx = &d,
+		.on_commit = on_commit, .exclusive = exclusive, .ctx = &d,
 	};
+	d.started_ms = ns_now_ms();
 	int rc = 0;
 	uv_loop_init(&d.loop);
 	uv_async_init(&d.loop, &d.committed, on_committed);
@@ -640,7 +725,8 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 		.searcher = d.searcher, .status = status_of,
 		.problems = ns_indexer_problems(d.ix), .revision = revision_of,
 		.wait_begin = wait_begin, .barrier_passed = barrier_passed,
-		.path_state = path_state, .ctx = &d,
+		.path_state = path_state, .op_begin = op_begin,
+		.op_reply = op_reply, .ctx = &d,
 	};
 	ns_server_limits_t lim = limits_of(c);
 	ns_watch_opts_t wopts = {

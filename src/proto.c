@@ -465,6 +465,23 @@ static bool decode_similar(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	       decode_listing(o, req, err);
 }
 
+/* backup: "dir", an absolute path, into REQ->path. */
+static bool decode_backup(json_t *o, ns_request_t *req, ns_proto_err_t *err)
+{
+	static const char *const fields[] = {"id", "op", "dir", NULL};
+	if (!only_fields(o, fields, err))
+		return false;
+	json_t *dir = json_object_get(o, "dir");
+	const char *s = json_string_value(dir);
+	if (!s || s[0] != '/' || strlen(s) != json_string_length(dir) ||
+	    strlen(s) > 1000)
+		return fail(err, NS_E_BAD_REQUEST, "\"dir\" must be an absolute "
+		            "path on the daemon's machine");
+	if (!(req->path = strdup(s)))
+		return fail(err, NS_E_INTERNAL, "out of memory");
+	return true;
+}
+
 bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
                      ns_proto_err_t *err)
 {
@@ -515,6 +532,17 @@ bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
 	} else if (strcmp(op, "wait") == 0) {
 		req->op = NS_OP_WAIT;
 		ok = decode_wait(o, req, err);
+	} else if (strcmp(op, "reindex") == 0) {
+		static const char *const fields[] = {"id", "op", "path", NULL};
+		req->op = NS_OP_REINDEX;
+		ok = only_fields(o, fields, err) && get_path(o, false, req, err);
+	} else if (strcmp(op, "compact") == 0) {
+		static const char *const fields[] = {"id", "op", NULL};
+		req->op = NS_OP_COMPACT;
+		ok = only_fields(o, fields, err);
+	} else if (strcmp(op, "backup") == 0) {
+		req->op = NS_OP_BACKUP;
+		ok = decode_backup(o, req, err);
 	} else if (strcmp(op, "problems") == 0) {
 		static const char *const fields[] = {"id", "op", "limit", "offset",
 		                                     NULL};
@@ -762,25 +790,92 @@ char *ns_proto_stats_reply(json_t *id, const ns_stats_t *st)
 	                        "years", counts_json(st->years, st->nyears)));
 }
 
+/* Unix ms as "2026-11-29T20:14:03Z", or null for 0. */
+static json_t *time_or_null(int64_t ms)
+{
+	char when[21];
+	if (!ms)
+		return json_null();
+	utc_iso(ms / 1000, when);
+	return json_string(when);
+}
+
+/* The operation fields of a status (its "operation" or "last_operation"). */
+static json_t *status_ops(const ns_daemon_status_t *st, json_t *o)
+{
+	json_t *now = json_null(), *last = json_null();
+	if (st->op[0])
+		now = json_pack("{s:s, s:s, s:b, s:I, s:I, s:o}", "op", st->op,
+		                "target", st->op_target, "running", st->op_running,
+		                "done", (json_int_t)st->op_done,
+		                "total", (json_int_t)st->op_total,
+		                "started", time_or_null(st->op_started));
+	if (st->last_op[0]) {
+		json_t *msg = json_string(st->last_op_message);
+		last = json_pack("{s:s, s:b, s:o, s:o}", "op", st->last_op,
+		                 "ok", st->last_op_ok, "message",
+		                 msg ? msg : json_string("?"), "finished",
+		                 time_or_null(st->last_op_finished));
+	}
+	json_object_set_new(o, "operation", now ? now : json_null());
+	json_object_set_new(o, "last_operation", last ? last : json_null());
+	return o;
+}
+
 char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
 {
-	return finish(json_pack("{s:o, s:b, s:i, s:b, s:I, s:I, s:I, s:I, s:I, "
-	                        "s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-	                        "id", id_of(id), "ok", 1,
-	                        "protocol", NS_PROTO_VERSION,
-	                        "ready", st->ready,
-	                        "revision", (json_int_t)st->revision,
-	                        "documents", (json_int_t)st->documents,
-	                        "queued", (json_int_t)st->queued,
-	                        "indexed", (json_int_t)st->indexed,
-	                        "unchanged", (json_int_t)st->unchanged,
-	                        "same_content", (json_int_t)st->same_content,
-	                        "removed", (json_int_t)st->removed,
-	                        "failed", (json_int_t)st->failed,
-	                        "skipped", (json_int_t)st->skipped,
-	                        "partial", (json_int_t)st->partial,
-	                        "overflows", (json_int_t)st->overflows,
-	                        "unwatched", (json_int_t)st->unwatched));
+	json_t *problems = json_array();
+	for (size_t i = 0; problems && i < st->nproblems; i++) {
+		const ns_problem_t *p = &st->problems[i];
+		char when[21];
+		utc_iso(p->when, when);
+		json_t *reason = json_string(p->reason), *path = json_string(p->path);
+		json_array_append_new(problems, json_pack(
+			"{s:o, s:s, s:o, s:s}", "path", path ? path : json_string("?"),
+			"kind", p->partial ? "partial" : "skipped", "reason",
+			reason ? reason : json_string("?"), "time", when));
+	}
+	json_t *o = json_pack("{s:o, s:b, s:i, s:b, s:I, s:I, s:I, s:I, s:I, "
+	                      "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, "
+	                      "s:{s:I, s:I, s:f}, s:i, s:{s:I, s:f, s:f, s:f}, "
+	                      "s:o}",
+	                      "id", id_of(id), "ok", 1,
+	                      "protocol", NS_PROTO_VERSION,
+	                      "ready", st->ready,
+	                      "revision", (json_int_t)st->revision,
+	                      "documents", (json_int_t)st->documents,
+	                      "queued", (json_int_t)st->queued,
+	                      "indexed", (json_int_t)st->indexed,
+	                      "unchanged", (json_int_t)st->unchanged,
+	                      "same_content", (json_int_t)st->same_content,
+	                      "removed", (json_int_t)st->removed,
+	                      "failed", (json_int_t)st->failed,
+	                      "skipped", (json_int_t)st->skipped,
+	                      "partial", (json_int_t)st->partial,
+	                      "overflows", (json_int_t)st->overflows,
+	                      "unwatched", (json_int_t)st->unwatched,
+	                      "uptime_s", st->uptime_s,
+	                      "last_commit", time_or_null(st->last_commit),
+	                      "reconcile", "files", (json_int_t)st->scanned,
+	                      "left", (json_int_t)(st->ready ? 0 : st->queued),
+	                      "seconds", st->reconcile_s,
+	                      "connections", (int)st->connections,
+	                      "latency_ms", "searches", (json_int_t)st->searches,
+	                      "p50", st->latency_p50_ms,
+	                      "p95", st->latency_p95_ms,
+	                      "p99", st->latency_p99_ms,
+	                      "problems", problems ? problems : json_array());
+	return finish(o ? status_ops(st, o) : NULL);
+}
+
+char *ns_proto_maint_reply(json_t *id, uint64_t revision, const char *op,
+                           const char *message, double took_ms)
+{
+	json_t *msg = json_string(message);
+	return finish(json_pack("{s:o, s:b, s:I, s:s, s:o, s:f}", "id", id_of(id),
+	                        "ok", 1, "revision", (json_int_t)revision,
+	                        "op", op, "message", msg ? msg : json_string("?"),
+	                        "took_ms", took_ms));
 }
 
 static void utc_iso(int64_t when, char out[21])
@@ -985,6 +1080,27 @@ char *ns_proto_status_request(long long id)
 	                        "op", "status"));
 }
 
+char *ns_proto_reindex_request(long long id, const char *path)
+{
+	json_t *o = json_pack("{s:I, s:s}", "id", (json_int_t)id, "op",
+	                      "reindex");
+	if (o && path)
+		json_object_set_new(o, "path", json_string(path));
+	return finish(o);
+}
+
+char *ns_proto_compact_request(long long id)
+{
+	return finish(json_pack("{s:I, s:s}", "id", (json_int_t)id, "op",
+	                        "compact"));
+}
+
+char *ns_proto_backup_request(long long id, const char *dir)
+{
+	return finish(json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "op",
+	                        "backup", "dir", dir));
+}
+
 static char *dup_field(json_t *o, const char *key)
 {
 	const char *v = json_string_value(json_object_get(o, key));
@@ -1127,6 +1243,51 @@ bool ns_proto_parse_stats(const char *line, size_t len, ns_stats_t *st)
 	return ok;
 }
 
+/* "2026-11-29T20:14:03Z" at KEY of O as Unix ms; 0 when absent. */
+static int64_t time_field(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	struct tm tm = {0};
+	if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return 0;
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+static void copy_field(json_t *o, const char *key, char *out, size_t size)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	snprintf(out, size, "%s", s ? s : "");
+}
+
+/* The status fields of the service issue (figures, operations). */
+static void parse_status_more(json_t *o, ns_daemon_status_t *st)
+{
+	json_t *rec = json_object_get(o, "reconcile");
+	json_t *lat = json_object_get(o, "latency_ms");
+	st->uptime_s = json_number_value(json_object_get(o, "uptime_s"));
+	st->last_commit = time_field(o, "last_commit");
+	st->scanned = u64_field(rec, "files");
+	st->reconcile_s = json_number_value(json_object_get(rec, "seconds"));
+	st->connections = (unsigned)u64_field(o, "connections");
+	st->searches = u64_field(lat, "searches");
+	st->latency_p50_ms = json_number_value(json_object_get(lat, "p50"));
+	st->latency_p95_ms = json_number_value(json_object_get(lat, "p95"));
+	st->latency_p99_ms = json_number_value(json_object_get(lat, "p99"));
+	json_t *op = json_object_get(o, "operation");
+	copy_field(op, "op", st->op, sizeof st->op);
+	copy_field(op, "target", st->op_target, sizeof st->op_target);
+	st->op_running = json_is_true(json_object_get(op, "running"));
+	st->op_done = u64_field(op, "done");
+	st->op_total = u64_field(op, "total");
+	st->op_started = time_field(op, "started");
+	json_t *last = json_object_get(o, "last_operation");
+	copy_field(last, "op", st->last_op, sizeof st->last_op);
+	st->last_op_ok = json_is_true(json_object_get(last, "ok"));
+	copy_field(last, "message", st->last_op_message,
+	           sizeof st->last_op_message);
+	st->last_op_finished = time_field(last, "finished");
+}
+
 bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,
                           ns_daemon_status_t *st, char **code,
                           char **message)
@@ -1171,6 +1332,7 @@ bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,
 			st->overflows = u64_field(o, "overflows");
 			st->unwatched = u64_field(o, "unwatched");
 			st->ready = json_is_true(json_object_get(o, "ready"));
+			parse_status_more(o, st);
 		}
 	}
 	json_decref(o);

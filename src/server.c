@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nsearch/log.h"
@@ -35,6 +36,8 @@
 #define CUT_OFF_GRACE_MS 10000
 /* How often idle and cut-off connections are looked for. */
 #define SWEEP_MS 250
+/* Searches whose latency the percentiles in status are taken from. */
+#define LATENCIES 1000
 /* Stands in the input buffer where an over-long line was dropped, so that
  * its error is answered in turn. */
 #define TOO_LONG_MARK "\x01"
@@ -53,6 +56,7 @@ struct conn {
 	bool authed;                /* may send requests: Unix, or said the token */
 	bool cut_off;               /* over a limit: told why, closing */
 	unsigned long long active_ms; /* last read or write; or cut off at */
+	unsigned long long dispatched_us; /* when the request in hand began */
 	ns_buf_t in;                /* bytes received, not yet answered */
 	bool discarding;            /* dropping the rest of an over-long line */
 	unsigned too_long;          /* TOO_LONG markers waiting in `in` */
@@ -91,6 +95,8 @@ struct ns_server {
 	unsigned long next_id;
 	uv_timer_t wait_timer;      /* checks the waits' deadlines */
 	uv_timer_t sweep_timer;     /* closes idle and cut-off connections */
+	float latency_ms[LATENCIES]; /* of the last searches, a ring */
+	uint64_t searches;          /* answered since start */
 	unsigned waiters;
 	bool closing;
 };
@@ -278,6 +284,69 @@ static void send_error(struct conn *c, json_t *id, const char *code,
 	                                  message));
 }
 
+/* ---- figures for status ---- */
+
+static unsigned long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000ull +
+	       (unsigned long long)ts.tv_nsec / 1000;
+}
+
+/* A search (or similar) is answered: how long since its line was taken,
+ * the thread pool's queue included. */
+static void note_latency(struct conn *c)
+{
+	if (c->req.op != NS_OP_SEARCH && c->req.op != NS_OP_SIMILAR)
+		return;
+	ns_server_t *s = c->srv;
+	s->latency_ms[s->searches % LATENCIES] =
+		(float)(now_us() - c->dispatched_us) / 1000.0f;
+	s->searches++;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
+}
+
+/* The 50th, 95th and 99th percentiles of the last LATENCIES searches. */
+static void latency_percentiles(const ns_server_t *s, double out[3])
+{
+	size_t n = s->searches < LATENCIES ? (size_t)s->searches : LATENCIES;
+	out[0] = out[1] = out[2] = 0;
+	if (!n)
+		return;
+	float sorted[LATENCIES];
+	memcpy(sorted, s->latency_ms, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, cmp_float);
+	static const double at[3] = {0.50, 0.95, 0.99};
+	for (int i = 0; i < 3; i++) {
+		size_t k = (size_t)(at[i] * (double)n + 0.999999); /* nearest rank */
+		out[i] = sorted[(k ? k : 1) - 1];
+	}
+}
+
+/* status: the daemon's figures (the handler's) and the server's own. */
+static void send_status(struct conn *c)
+{
+	ns_server_t *s = c->srv;
+	ns_daemon_status_t st = {0};
+	s->h.status(s->h.ctx, &st);
+	st.connections = ns_server_connections(s);
+	st.searches = s->searches;
+	double p[3];
+	latency_percentiles(s, p);
+	st.latency_p50_ms = p[0];
+	st.latency_p95_ms = p[1];
+	st.latency_p99_ms = p[2];
+	send_line(c, ns_proto_status_reply(c->req.id, &st));
+	ns_problems_list_free(st.problems, st.nproblems);
+	ns_request_clear(&c->req);
+}
+
 /* ---- searches on the thread pool ---- */
 
 /* The reply to a failed query-side request. */
@@ -362,6 +431,7 @@ static void search_work(uv_work_t *w)
 static void search_done(uv_work_t *w, int status)
 {
 	struct conn *c = w->data;
+	note_latency(c);
 	char *reply = c->reply;
 	c->reply = NULL;
 	c->busy = false;
@@ -394,6 +464,10 @@ static void finish_wait(struct conn *c, const char *code, const char *msg)
 	s->waiters--;
 	if (code) {
 		send_error(c, c->req.id, code, msg);
+	} else if (c->req.op != NS_OP_WAIT) {
+		/* A maintenance operation: the daemon says how it went. */
+		send_line(c, s->h.op_reply(s->h.ctx, &c->req, c->wait_barrier,
+		                           (double)(ns_now_ms() - c->wait_start_ms)));
 	} else {
 		char reason[512] = "";
 		const char *state = NULL;
@@ -452,19 +526,33 @@ static void start_wait(struct conn *c)
 		ns_request_clear(&c->req);
 		return;
 	}
-	ns_status_t st = s->h.wait_begin(s->h.ctx, c->req.path, &barrier, why,
-	                                 sizeof why);
-	if (st != NS_OK) {
-		send_error(c, c->req.id,
-		           st == NS_ERR_INVALID ? NS_E_BAD_REQUEST : NS_E_INTERNAL,
-		           why[0] ? why : ns_status_str(st));
-		ns_request_clear(&c->req);
-		return;
+	bool maint = c->req.op != NS_OP_WAIT;
+	if (maint) {
+		const char *code = s->h.op_begin
+			? s->h.op_begin(s->h.ctx, &c->req, &barrier, why, sizeof why)
+			: NS_E_UNAVAILABLE;
+		if (code) {
+			send_error(c, c->req.id, code, why[0] ? why : "not possible");
+			ns_request_clear(&c->req);
+			return;
+		}
+	} else {
+		ns_status_t st = s->h.wait_begin(s->h.ctx, c->req.path, &barrier,
+		                                 why, sizeof why);
+		if (st != NS_OK) {
+			send_error(c, c->req.id,
+			           st == NS_ERR_INVALID ? NS_E_BAD_REQUEST
+			                                : NS_E_INTERNAL,
+			           why[0] ? why : ns_status_str(st));
+			ns_request_clear(&c->req);
+			return;
+		}
 	}
 	c->busy = c->waiting = true;
 	c->wait_barrier = barrier;
 	c->wait_start_ms = ns_now_ms();
-	c->wait_deadline_ms = c->wait_start_ms + c->req.timeout_ms;
+	/* Maintenance takes as long as the index is big: no deadline. */
+	c->wait_deadline_ms = maint ? ~0ull : c->wait_start_ms + c->req.timeout_ms;
 	if (s->waiters++ == 0)
 		uv_timer_start(&s->wait_timer, on_wait_timer, 10, 10);
 }
@@ -509,13 +597,14 @@ static void handle_line(struct conn *c, const char *line, size_t len)
 		return;
 	}
 	switch (c->req.op) {
-	case NS_OP_STATUS: {
-		ns_daemon_status_t st = {0};
-		c->srv->h.status(c->srv->h.ctx, &st);
-		send_line(c, ns_proto_status_reply(c->req.id, &st));
-		ns_request_clear(&c->req);
+	case NS_OP_STATUS:
+		send_status(c);
 		break;
-	}
+	case NS_OP_REINDEX:
+	case NS_OP_COMPACT:
+	case NS_OP_BACKUP:
+		start_wait(c);
+		break;
 	case NS_OP_PROBLEMS: {
 		ns_problem_t *v = NULL;
 		size_t n = 0;
@@ -652,6 +741,7 @@ static void process_lines(struct conn *c)
 			len = c->in.len; /* the last request may lack its newline */
 		else
 			break;
+		c->dispatched_us = now_us();
 		if (c->authed)
 			handle_line(c, c->in.data, len);
 		else

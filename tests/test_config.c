@@ -457,6 +457,7 @@ static void test_every_option_documented(void **state)
 	free(path);
 	assert_true(asprintf(&path, "%s/nsearchd.conf", docs) > 0);
 	assert_int_equal(ns_read_file(path, 1 << 20, &example, &len), NS_OK);
+	free(path);
 	for (int i = 0; i < NS_OPT_COUNT; i++) {
 		const char *section, *flag;
 		const char *key = ns_config_key((ns_opt_t)i, &section, &flag);

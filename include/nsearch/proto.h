@@ -24,6 +24,8 @@
 #define NS_E_TIMEOUT       "TIMEOUT"        /* a wait ran out of time */
 #define NS_E_NOT_FOUND     "NOT_FOUND"      /* get/similar: no such article */
 #define NS_E_TOO_BROAD     "TOO_BROAD"      /* a wildcard matches too many words */
+#define NS_E_BUSY          "BUSY"           /* another reindex, compact or backup */
+#define NS_E_FAILED        "FAILED"         /* a reindex, compact or backup failed */
 #define NS_E_INTERNAL      "INTERNAL"
 /* The connection's errors: sent with a null id, then the daemon closes
  * the connection (docs/protocol.md, "Limits"). */
@@ -54,6 +56,9 @@ typedef enum {
 	NS_OP_GET,
 	NS_OP_SIMILAR,
 	NS_OP_STATS,
+	NS_OP_REINDEX,           /* maintenance: answered when done */
+	NS_OP_COMPACT,
+	NS_OP_BACKUP,
 } ns_op_t;
 
 /* The fields of a hit or an article a request may choose ("fields"). */
@@ -110,7 +115,9 @@ typedef struct {
 	json_t *id;              /* owned reference; json null when absent */
 	ns_op_t op;
 	char *q;                 /* search: the query string */
-	char *path;              /* wait: the article's relative path, or NULL */
+	char *path;              /* wait: the article's relative path, or NULL;
+	                            reindex: the file or directory (NULL: all);
+	                            backup: the directory to write */
 	unsigned timeout_ms;     /* wait */
 	unsigned limit;
 	unsigned offset;
@@ -157,6 +164,28 @@ typedef struct {
 	uint64_t overflows;      /* rescans after the kernel's queue overflowed */
 	uint64_t unwatched;      /* directories over the watch limit, rescanned */
 	bool ready;              /* the start-up scan has been indexed */
+	double uptime_s;
+	int64_t last_commit;     /* Unix ms of the last commit since start; 0 */
+	uint64_t scanned;        /* files the start-up scan found */
+	double reconcile_s;      /* start to ready (so far, when not ready) */
+	unsigned connections;    /* open now */
+	uint64_t searches;       /* answered since start */
+	double latency_p50_ms, latency_p95_ms, latency_p99_ms; /* of the last
+	                            1000 searches, queueing included */
+	ns_problem_t *problems;  /* the newest problems, with reasons: owned by
+	                            whoever filled the status */
+	size_t nproblems;
+	/* Maintenance: the operation queued or running ("" for none) ... */
+	char op[16];
+	char op_target[1024];
+	bool op_running;
+	uint64_t op_done, op_total;  /* files, or tables */
+	int64_t op_started;          /* Unix ms */
+	/* ... and the last one finished ("" for none). */
+	char last_op[16];
+	bool last_op_ok;
+	char last_op_message[512];
+	int64_t last_op_finished;    /* Unix ms */
 } ns_daemon_status_t;
 
 /* Replies: new strings ending in "\n", to free(); NULL when out of
@@ -191,6 +220,10 @@ char *ns_proto_search_request(long long id, const char *q, unsigned limit,
  * zero and NULL fields are left out). */
 char *ns_proto_encode_search(long long id, const ns_request_t *req);
 char *ns_proto_status_request(long long id);
+/* Maintenance.  PATH may be NULL (the whole tree); DIR is absolute. */
+char *ns_proto_reindex_request(long long id, const char *path);
+char *ns_proto_compact_request(long long id);
+char *ns_proto_backup_request(long long id, const char *dir);
 char *ns_proto_stats_request(long long id);
 char *ns_proto_get_request(long long id, const char *path);
 /* "similar" to REQ->path with REQ's limit, offset, filter and snippet
@@ -228,6 +261,11 @@ bool ns_proto_parse_problems(const char *line, size_t len, ns_problem_t **v,
 bool ns_proto_decode_auth(const char *line, size_t len, json_t **id,
                           char **token, ns_proto_err_t *err);
 char *ns_proto_auth_reply(json_t *id, uint64_t revision);
+
+/* A finished maintenance operation OP ("reindex", "compact", "backup")
+ * that worked: MESSAGE says what it did. */
+char *ns_proto_maint_reply(json_t *id, uint64_t revision, const char *op,
+                           const char *message, double took_ms);
 char *ns_proto_auth_request(long long id, const char *token);
 
 #endif

@@ -30,6 +30,16 @@ typedef struct {
 	 * "skipped" or "removed", and why for the middle two (into REASON). */
 	const char *(*path_state)(void *ctx, const char *path, char *reason,
 	                          size_t size);
+	/* Begin the maintenance operation REQ asks for (reindex, compact,
+	 * backup; loop thread) and give the barrier whose passing says it is
+	 * over.  NULL, or the NS_E_* code of why it cannot begin (BUSY,
+	 * BAD_REQUEST) with WHY. */
+	const char *(*op_begin)(void *ctx, const ns_request_t *req,
+	                        uint64_t *barrier, char *why, size_t why_size);
+	/* After BARRIER: the reply to REQ (a new line), TOOK_MS after it
+	 * began. */
+	char *(*op_reply)(void *ctx, const ns_request_t *req, uint64_t barrier,
+	                  double took_ms);
 	void *ctx;
 } ns_server_handlers_t;
 
