@@ -6,7 +6,8 @@ _nsearch_cli()
     local cur prev words cword
     _init_completion || return
 
-    local commands="search get similar status stats problems wait"
+    local commands="search get similar status stats problems wait reindex
+        compact backup"
     local opts="--socket --limit --offset --json --color --lang --section
         --tag --author --since --until --from --to --sort --match --facets
         --collapse --recency --help --version"
@@ -78,10 +79,13 @@ _nsearch_cli()
         "")
             COMPREPLY=($(compgen -W "$commands" -- "$cur"))
             ;;
-        get | similar | wait)
+        get | similar | wait | reindex)
             # Paths are relative to the daemon's articles directory, which
             # is often the current one.
             _filedir
+            ;;
+        backup)
+            _filedir -d
             ;;
     esac
 } &&

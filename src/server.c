@@ -325,7 +325,9 @@ static void latency_percentiles(const ns_server_t *s, double out[3])
 	static const double at[3] = {0.50, 0.95, 0.99};
 	for (int i = 0; i < 3; i++) {
 		size_t k = (size_t)(at[i] * (double)n + 0.999999); /* nearest rank */
-		out[i] = sorted[(k ? k : 1) - 1];
+		/* to the microsecond: a float's digits beyond it are noise */
+		out[i] = (double)(long long)(sorted[(k ? k : 1) - 1] * 1000.0 + 0.5) /
+		         1000.0;
 	}
 }
 

@@ -11,6 +11,7 @@ status=0
 # verify wants the units under their real names.
 cp "$1" "$dir/nsearchd.service" && cp "$2" "$dir/nsearchd.socket" || exit 1
 
+# --man=no: the manual pages are not where man looks until installed.
 out=$(systemd-analyze verify --man=no "$dir/nsearchd.socket" \
 	"$dir/nsearchd.service" 2>&1)
 rc=$?
