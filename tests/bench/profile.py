@@ -69,7 +69,14 @@ def main():
                     "the index the cold start built, answering the suite's "
                     "queries from one client for --seconds")
     ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--summarise", metavar="PERF_DATA",
+                    help="record nothing: summarise an earlier recording")
     args = ap.parse_args()
+    if args.summarise:
+        show(summarise(args.summarise,
+                       QSTEPS if "queries" in args.summarise else STEPS),
+             os.path.basename(args.summarise))
+        return
     if not shutil.which("perf"):
         sys.exit("profile: no perf (apt-get install linux-perf)")
     root = B.REPO
@@ -196,9 +203,10 @@ def summarise(data, steps):
         capture_output=True, text=True).stdout
     incl, excl = {}, []
     for line in rep.splitlines():
-        m = re.match(r"\s*([\d.]+)%\s+([\d.]+)%\s+\[[.kKu]\]\s+(\S.*?)\s*$", line)
+        m = re.match(r"\s*([\d.]+)%\s+([\d.]+)%\s+\[[.kKu]\]\s+(\S.*?)"
+                     r"(\s{2,}.*)?$", line)
         if m:
-            name = m.group(3)
+            name = m.group(3).replace(" (inlined)", "")
             incl[name] = max(incl.get(name, 0), float(m.group(1)))
             excl.append((float(m.group(2)), name))
     dso = subprocess.run(

@@ -7,8 +7,8 @@
  *           [--dump FILE] [--totals] [--warmup]
  *
  * QUERIES holds one nsearch query string a line (make_queries.py).  With
- * --totals it runs each query once and prints "total<TAB>hits" per line,
- * which the smoke test holds against raw_xapian's.
+ * --totals it runs each query once and prints "total<TAB>min<TAB>max<TAB>
+ * hits" per line, which the smoke test holds against raw_xapian's.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -141,15 +141,20 @@ static int run_query(void *ctx, size_t i)
 	return rc;
 }
 
-/* "total":N and the number of hits ("rank": occurs once per hit). */
+static long long field(const char *buf, const char *key)
+{
+	const char *t = strstr(buf, key);
+	return t ? atoll(t + strlen(key)) : -1;
+}
+
+/* "total", its bounds and the number of hits ("rank": once per hit). */
 static void print_totals(const client_t *c)
 {
-	const char *t = strstr(c->buf, "\"total\":");
-	long long total = t ? atoll(t + 8) : -1;
 	size_t hits = 0;
 	for (const char *p = c->buf; (p = strstr(p, "\"rank\":")); p++)
 		hits++;
-	printf("%lld\t%zu\n", total, hits);
+	printf("%lld\t%lld\t%lld\t%zu\n", field(c->buf, "\"total\":"),
+	       field(c->buf, "\"min\":"), field(c->buf, "\"max\":"), hits);
 }
 
 static int usage(void)

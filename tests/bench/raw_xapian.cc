@@ -12,6 +12,7 @@
 //   raw_xapian index DB ARTICLES [--batch N]
 //   raw_xapian query DB QUERIES [--threads T] [--seconds S] [--limit N]
 //                    [--dump FILE] [--totals] [--warmup]
+//   raw_xapian compare DB_A DB_B   (the same documents?  for the smoke test)
 
 extern "C" {
 #include "nsearch/article.h"
@@ -23,6 +24,8 @@ extern "C" {
 #include <xapian.h>
 #include <xxhash.h>
 
+#include <algorithm>
+#include <iterator>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -38,8 +41,8 @@ const size_t MAX_FILE = 8u << 20; // the daemon's --max-file-size
 // ---- indexing -----------------------------------------------------------
 
 struct Phases {
-	double read = 0, parse = 0, termgen = 0, data = 0, replace = 0,
-	       commit = 0;
+	double read = 0, parse = 0, termgen = 0, data = 0, spelling = 0,
+	       replace = 0, commit = 0;
 };
 
 std::string lower_term(const char *prefix, const char *value)
@@ -85,6 +88,18 @@ struct TextIndexer {
 	}
 };
 
+// Values separated by the shim's NSX_LIST_SEP, as set_list_value().
+std::string joined(const ns_strv_t &v)
+{
+	std::string out;
+	for (size_t i = 0; i < v.n; i++) {
+		if (i)
+			out += '\x1f';
+		out += v.v[i];
+	}
+	return out;
+}
+
 // As ns_index_build_doc() and put_path() in src/index.c.
 void build_doc(TextIndexer &ti, Xapian::Document &doc, const ns_article_t *a,
                Phases &ph)
@@ -124,7 +139,31 @@ void build_doc(TextIndexer &ti, Xapian::Document &doc, const ns_article_t *a,
 		doc.add_boolean_term(std::string(NS_PREFIX_MONTH) + std::string(ymd, 6));
 		doc.add_boolean_term(std::string(NS_PREFIX_DAY) + ymd);
 	}
+	// As add_facet_values(): facet slots and the hash duplicates share.
+	doc.add_value(NS_SLOT_TAGS, joined(a->tags));
+	doc.add_value(NS_SLOT_AUTHORS, joined(a->authors));
+	if (a->section[0])
+		doc.add_value(NS_SLOT_SECTION, a->section);
+	if (a->language[0])
+		doc.add_value(NS_SLOT_LANG, a->language);
+	char hex[17];
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)
+	         XXH3_64bits_withSeed(a->body, strlen(a->body),
+	                              XXH3_64bits(a->title, strlen(a->title))));
+	doc.add_value(NS_SLOT_CONTENT, hex);
 	ph.termgen += bench_now() - t0;
+}
+
+// As shim/nsx.cc's plain_word(): the terms that feed the spelling
+// dictionary.
+bool plain_word(const std::string &t)
+{
+	if (t.size() < 2 || t.size() > 40)
+		return false;
+	unsigned char c = static_cast<unsigned char>(t[0]);
+	if (c >= 'A' && c <= 'Z')
+		return false;
+	return t.find_first_of("0123456789") == std::string::npos;
 }
 
 int cmd_index(const char *db_path, const char *root, unsigned batch)
@@ -135,10 +174,12 @@ int cmd_index(const char *db_path, const char *root, unsigned batch)
 	Phases ph;
 	size_t docs = 0, failed = 0, pending = 0;
 	unsigned long long bytes_total = 0;
-	// As index.c's meta tag: layout, default language, size limit, rules.
+	// As index.c's meta tag: layout, default language, size limit, and
+	// main.c's hash of no --ignore rules (FNV-1a's offset basis), so that
+	// nsearchd started on this index finds every file already known.
 	char tag[64];
 	snprintf(tag, sizeof tag, "%d:%.15s:%zu:%08x", NS_INDEX_LAYOUT, "en",
-	         MAX_FILE, 0u);
+	         MAX_FILE, 2166136261u);
 	ns_parse_opts_t opts = {"en"};
 	std::string full;
 	double start = bench_now();
@@ -194,15 +235,21 @@ int cmd_index(const char *db_path, const char *root, unsigned batch)
 		doc.add_boolean_term(idterm);
 		double t4 = bench_now();
 		ph.data += t4 - t3;
-		db.replace_document(idterm, doc);
+		// As nsx_writer_replace(): the words feed "did you mean".
+		for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
+			if (plain_word(*t))
+				db.add_spelling(*t);
 		double t5 = bench_now();
-		ph.replace += t5 - t4;
+		ph.spelling += t5 - t4;
+		db.replace_document(idterm, doc);
+		double t6 = bench_now();
+		ph.replace += t6 - t5;
 		ns_article_free(a);
 		docs++;
 		if (++pending >= batch) {
 			db.commit();
 			pending = 0;
-			ph.commit += bench_now() - t5;
+			ph.commit += bench_now() - t6;
 		}
 	}
 	double t0 = bench_now();
@@ -214,10 +261,11 @@ int cmd_index(const char *db_path, const char *root, unsigned batch)
 	       "\"failed\":%zu,\"bytes\":%llu,\"seconds\":%.3f,"
 	       "\"docs_per_s\":%.1f,\"mb_per_s\":%.3f,\"phases\":{"
 	       "\"read_hash\":%.3f,\"parse\":%.3f,\"termgen\":%.3f,"
-	       "\"data_json\":%.3f,\"replace\":%.3f,\"commit\":%.3f}}\n",
+	       "\"data_json\":%.3f,\"spelling\":%.3f,\"replace\":%.3f,"
+	       "\"commit\":%.3f}}\n",
 	       files.n, docs, failed, bytes_total, secs, docs / secs,
 	       bytes_total / 1e6 / secs, ph.read, ph.parse, ph.termgen, ph.data,
-	       ph.replace, ph.commit);
+	       ph.spelling, ph.replace, ph.commit);
 	bench_list_free(&files);
 	return 0;
 }
@@ -259,7 +307,6 @@ public:
 struct Searcher {
 	Xapian::Database db;
 	Xapian::QueryParser qp;
-	Xapian::Stem stem{"english"};
 	const bench_list_t *queries;
 	unsigned limit;
 	explicit Searcher(const char *path, const bench_list_t *q, unsigned lim)
@@ -280,18 +327,66 @@ struct Searcher {
 			(new LowerTermProcessor(NS_PREFIX_LANG))->release());
 	}
 
-	// One search as nsx_reader_search() + fill_hit(): parse, match, read
-	// every hit's stored data and cut its snippet.  Returns the estimate.
-	Xapian::doccount search(const char *q, size_t *nhits)
+	// One search as nsx_reader_search() + fill_hit() do it for a plain
+	// request (match "auto", spelling suggestion, no filter, no facet):
+	// parse, match, read every hit's stored data and cut its snippet.
+	// Returns the estimate the daemon reports as "total".
+	Xapian::doccount search(const char *q, size_t *nhits,
+	                        Xapian::doccount *lo = nullptr,
+	                        Xapian::doccount *hi = nullptr)
 	{
+		Xapian::Stem stem("english", true);
 		qp.set_stemmer(stem);
 		qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-		qp.set_default_op(Xapian::Query::OP_AND);
+		qp.set_stopper(&stopper());
 		unsigned flags = Xapian::QueryParser::FLAG_DEFAULT |
-		                 Xapian::QueryParser::FLAG_CJK_NGRAM;
+		                 Xapian::QueryParser::FLAG_CJK_NGRAM |
+		                 Xapian::QueryParser::FLAG_WILDCARD;
+		qp.set_max_expansion(1000, Xapian::Query::WILDCARD_LIMIT_ERROR,
+		                     Xapian::QueryParser::FLAG_WILDCARD);
+		qp.set_default_op(Xapian::Query::OP_AND);
+		Xapian::Query text = qp.parse_query(q, flags);
+		qp.set_default_op(Xapian::Query::OP_OR);
+		Xapian::Query loose = qp.parse_query(q, flags);
+		qp.set_default_op(Xapian::Query::OP_AND);
+		qp.parse_query(q, flags | Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+		std::string suggestion = qp.get_corrected_query_string();
+
+		Xapian::MSet mset = run(text, 0, limit), rest;
+		bool relaxed = false;
+		// Every document with all the words is known and the page is not
+		// full: continue with those that have some.
+		Xapian::doccount n_all = mset.get_matches_upper_bound();
+		if (n_all < limit && n_all == mset.get_matches_lower_bound() &&
+		    loose.get_description() != text.get_description()) {
+			rest = run(Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text),
+			           0, limit - mset.size());
+			relaxed = !rest.empty() || rest.get_matches_estimated();
+		}
+		size_t n = hits(mset, stem) + hits(rest, stem);
+		if (nhits)
+			*nhits = n;
+		if (lo)
+			*lo = mset.get_matches_lower_bound() +
+			      (relaxed ? rest.get_matches_lower_bound() : 0);
+		if (hi)
+			*hi = mset.get_matches_upper_bound() +
+			      (relaxed ? rest.get_matches_upper_bound() : 0);
+		return mset.get_matches_estimated() +
+		       (relaxed ? rest.get_matches_estimated() : 0);
+	}
+
+	Xapian::MSet run(const Xapian::Query &q, Xapian::doccount first,
+	                 Xapian::doccount max)
+	{
 		Xapian::Enquire enq(db);
-		enq.set_query(qp.parse_query(q, flags));
-		Xapian::MSet mset = enq.get_mset(0, limit);
+		enq.set_query(q);
+		enq.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
+		return enq.get_mset(first, max);
+	}
+
+	size_t hits(const Xapian::MSet &mset, const Xapian::Stem &stem)
+	{
 		size_t n = 0;
 		for (auto it = mset.begin(); it != mset.end(); ++it, ++n) {
 			std::string data = it.get_document().get_data();
@@ -314,9 +409,23 @@ struct Searcher {
 			(void)snip;
 			json_decref(o);
 		}
-		if (nhits)
-			*nhits = n;
-		return mset.get_matches_estimated();
+		return n;
+	}
+
+	// As shim/nsx.cc's english_stopper().
+	static const Xapian::SimpleStopper &stopper()
+	{
+		static const char *const words[] = {
+			"a", "an", "and", "are", "as", "at", "be", "but", "by", "for",
+			"from", "had", "has", "have", "he", "her", "his", "i", "in",
+			"into", "is", "it", "its", "of", "on", "or", "she", "so", "that",
+			"the", "their", "them", "there", "they", "this", "to", "was",
+			"we", "were", "what", "when", "which", "who", "will", "with",
+			"you",
+		};
+		static const Xapian::SimpleStopper s(std::begin(words),
+		                                     std::end(words));
+		return s;
 	}
 };
 
@@ -363,13 +472,14 @@ int cmd_query(const char *db, const char *qfile, int threads, double seconds,
 	bench_list_t queries = bench_read_lines(qfile);
 	QueryArgs qa = {db, &queries, limit};
 	if (totals) {
-		// One line per query: Xapian's estimate and the hits returned, for
-		// the smoke test to hold against the daemon's answers.
+		// One line per query: Xapian's estimate, its bounds and the hits
+		// returned, for the smoke test to hold against the daemon's.
 		Searcher s(db, &queries, limit);
 		for (size_t i = 0; i < queries.n; i++) {
 			size_t n = 0;
-			Xapian::doccount t = s.search(queries.v[i], &n);
-			printf("%u\t%zu\n", t, n);
+			Xapian::doccount lo = 0, hi = 0;
+			Xapian::doccount t = s.search(queries.v[i], &n, &lo, &hi);
+			printf("%u\t%u\t%u\t%zu\n", t, lo, hi, n);
 		}
 		bench_list_free(&queries);
 		return 0;
@@ -401,10 +511,76 @@ int cmd_query(const char *db, const char *qfile, int threads, double seconds,
 	return r.errors ? 1 : 0;
 }
 
+// ---- checking ------------------------------------------------------------
+
+// Does the index at B hold the same documents as the one at A: the same
+// terms with the same wdf and positions, values and stored data, and the
+// same spelling dictionary?  Only the file metadata slot (times, inode)
+// may differ.  This keeps the raw loop honest as index.c changes.
+std::string describe_doc(const Xapian::Document &d)
+{
+	std::string out;
+	for (auto t = d.termlist_begin(); t != d.termlist_end(); ++t) {
+		out += *t + " wdf=" + std::to_string(t.get_wdf()) + " pos=";
+		for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
+			out += std::to_string(*p) + ",";
+		out += "\n";
+	}
+	for (auto v = d.values_begin(); v != d.values_end(); ++v)
+		if (v.get_valueno() != NS_SLOT_FILE)
+			out += "value " + std::to_string(v.get_valueno()) + "=" + *v + "\n";
+	return out + "data=" + d.get_data();
+}
+
+int cmd_compare(const char *pa, const char *pb)
+{
+	Xapian::Database a(pa), b(pb);
+	size_t docs = 0, bad = 0;
+	for (auto t = a.allterms_begin(NS_PREFIX_ID);
+	     t != a.allterms_end(NS_PREFIX_ID); ++t) {
+		auto pb_it = b.postlist_begin(*t);
+		if (pb_it == b.postlist_end(*t)) {
+			if (!bad++)
+				fprintf(stderr, "compare: %s only in %s\n", (*t).c_str(), pa);
+			continue;
+		}
+		std::string da = describe_doc(a.get_document(*a.postlist_begin(*t)));
+		std::string db = describe_doc(b.get_document(*pb_it));
+		if (da != db && !bad++) {
+			size_t k = 0;
+			while (k < da.size() && k < db.size() && da[k] == db[k])
+				k++;
+			size_t from = da.rfind('\n', k);
+			from = from == std::string::npos ? 0 : from + 1;
+			fprintf(stderr, "compare: %s differs:\n  %s: %.200s\n  %s: %.200s\n",
+			        (*t).c_str(), pa, da.c_str() + from, pb,
+			        db.c_str() + std::min(from, db.size()));
+		}
+		docs++;
+	}
+	if (a.get_doccount() != b.get_doccount()) {
+		fprintf(stderr, "compare: %u documents in %s, %u in %s\n",
+		        a.get_doccount(), pa, b.get_doccount(), pb);
+		bad++;
+	}
+	std::string sa, sb;
+	for (auto w = a.spellings_begin(); w != a.spellings_end(); ++w)
+		sa += *w + " " + std::to_string(w.get_termfreq()) + "\n";
+	for (auto w = b.spellings_begin(); w != b.spellings_end(); ++w)
+		sb += *w + " " + std::to_string(w.get_termfreq()) + "\n";
+	if (sa != sb) {
+		fprintf(stderr, "compare: the spelling dictionaries differ\n");
+		bad++;
+	}
+	printf("{\"documents\":%zu,\"mismatches\":%zu}\n", docs, bad);
+	return bad ? 1 : 0;
+}
+
 int usage()
 {
 	fprintf(stderr,
 	        "usage: raw_xapian index DB ARTICLES [--batch N]\n"
+	        "       raw_xapian compare DB_A DB_B\n"
 	        "       raw_xapian query DB QUERIES [--threads T] [--seconds S]\n"
 	        "                  [--limit N] [--dump FILE] [--totals] [--warmup]\n");
 	return 2;
@@ -447,6 +623,8 @@ int main(int argc, char **argv)
 	try {
 		if (cmd == "index")
 			return cmd_index(argv[2], argv[3], batch);
+		if (cmd == "compare")
+			return cmd_compare(argv[2], argv[3]);
 		if (cmd == "query")
 			return cmd_query(argv[2], argv[3], threads, seconds, limit, dump,
 			                 totals, warmup);
