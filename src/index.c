@@ -148,9 +148,11 @@ static nsx_status_t add_facet_values(nsx_doc_t *doc, const ns_article_t *a)
 		st = nsx_doc_set_value(doc, NS_SLOT_LANG, a->language,
 		                       strlen(a->language));
 	if (st == NSX_OK) {
-		/* The title seeds the hash of the text. */
-		uint64_t hash = XXH3_64bits_withSeed(
-			a->body, strlen(a->body), XXH3_64bits(a->title, strlen(a->title)));
+		/* Title, standfirst and body, each seeding the next. */
+		uint64_t hash = XXH3_64bits(a->title, strlen(a->title));
+		hash = XXH3_64bits_withSeed(a->standfirst, strlen(a->standfirst),
+		                            hash);
+		hash = XXH3_64bits_withSeed(a->body, strlen(a->body), hash);
 		char hex[17];
 		snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);
 		st = nsx_doc_set_value(doc, NS_SLOT_CONTENT, hex, 16);
@@ -887,6 +889,7 @@ static void reindex_tree(ns_indexer_t *ix, const char *reldir, uint64_t b)
 			ns_strv_push(&rs.paths, problems.v[i], strlen(problems.v[i]));
 	ns_strv_clear(&problems);
 
+	bool failed = false;
 	pthread_mutex_lock(&ix->mu);
 	ix->maint.running = true;
 	ix->maint.total = rs.paths.n;
@@ -899,11 +902,13 @@ static void reindex_tree(ns_indexer_t *ix, const char *reldir, uint64_t b)
 				ix->maint.total--;
 				continue; /* a miss: that file keeps its old entry */
 			}
-			/* The barrier itself: its waiter times out; the
-			 * operation ends here. */
+			/* No barrier to queue: the operation ends here, and
+			 * its waiter hears so now. */
 			pthread_mutex_unlock(&ix->mu);
 			maint_finish(ix, false, "out of memory");
 			pthread_mutex_lock(&ix->mu);
+			mark_passed(ix, b);
+			failed = true;
 			break;
 		}
 		j->next = NULL;
@@ -911,12 +916,17 @@ static void reindex_tree(ns_indexer_t *ix, const char *reldir, uint64_t b)
 		j->gen = ix->gen;
 		j->barrier = i < rs.paths.n ? 0 : b;
 		memcpy(j->path, path, len + 1);
-		if (jobq_push(ix->q, j) && !j->barrier)
-			ix->stats.queued++;
-		else if (!j->barrier)
+		bool file = !j->barrier;
+		if (jobq_push(ix->q, j)) { /* else it freed J, a repeat */
+			if (file)
+				ix->stats.queued++;
+		} else if (file) {
 			ix->maint.total--; /* merged with the same job queued */
+		}
 	}
 	pthread_mutex_unlock(&ix->mu);
+	if (failed)
+		notify(ix);
 	ns_log(NS_LOG_INFO, LOG_MOD, "reindex: %zu files under %s queued",
 	       rs.paths.n, reldir[0] ? reldir : "the articles root");
 	ns_strv_clear(&rs.paths);
