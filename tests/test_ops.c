@@ -376,13 +376,19 @@ static void test_reindex(void **state)
 	struct client c;
 	assert_true(client_open(&c));
 	client_send(&c, "{\"id\":1,\"op\":\"reindex\"}\n", 24);
-	sleep_ms(20);
+	bool running = false;
+	for (int i = 0; i < 500 && !running; i++) {
+		json_t *st = status();
+		json_t *op = json_object_get(st, "operation");
+		running = json_is_string(json_object_get(op, "op")) &&
+		          strcmp(json_string_value(json_object_get(op, "op")),
+		                 "reindex") == 0;
+		json_decref(st);
+		if (!running)
+			sleep_ms(10);
+	}
+	assert_true(running);
 	assert_code(maintain("{\"op\":\"compact\"}\n"), "BUSY");
-	json_t *st = status();
-	json_t *op = json_object_get(st, "operation");
-	assert_string_equal(json_string_value(json_object_get(op, "op")),
-	                    "reindex");
-	json_decref(st);
 	struct timeval tv = {.tv_sec = 120};
 	setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	r = client_recv(&c);

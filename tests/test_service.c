@@ -495,8 +495,19 @@ static void test_every_option_takes_effect(void **state)
 	/* [limits] max_connections: the fifth is told and closed, the four
 	 * are served. */
 	struct client held[4];
-	sleep_ms(300); /* the daemon has seen the clients above leave */
-	for (int i = 0; i < 4; i++)
+	assert_true(client_open(&held[0]));
+	/* Until the daemon has seen the clients above leave: the one
+	 * asking is the only one left. */
+	for (int i = 0; i < 500; i++) {
+		json_t *st = ask(&held[0], "{\"op\":\"status\"}\n");
+		json_int_t open = json_integer_value(json_object_get(st,
+		                                                     "connections"));
+		json_decref(st);
+		if (open == 1)
+			break;
+		sleep_ms(10);
+	}
+	for (int i = 1; i < 4; i++)
 		assert_true(client_open(&held[i]));
 	assert_true(client_open(&c));
 	assert_code(client_recv(&c), "TOO_MANY_CONNECTIONS");
