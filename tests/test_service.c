@@ -565,6 +565,9 @@ static void test_flags_override_file(void **state)
 	/* The flag's socket, not the file's; the file's level. */
 	struct stat sb;
 	assert_int_equal(stat(elsewhere, &sb), -1);
+	/* Made with the default mode: the owner and the group only. */
+	assert_int_equal(stat(E.sock, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0660);
 	json_t *r = search("alphaword");
 	assert_int_equal(nhits(r), 1);
 	json_decref(r);
