@@ -9,6 +9,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -49,6 +50,10 @@ struct nsx_results {
 	std::vector<std::string> data;
 	std::vector<std::vector<nsx_facet_value>> facets;
 	std::string suggestion;
+	// The matches: with the continuation, those with every word (N_ALL,
+	// exact then) and the estimate of those with some.
+	Xapian::doccount n_all = 0;
+	uint64_t total = 0, total_lo = 0, total_hi = 0;
 	bool relaxed = false;
 	bool exact = false;
 };
@@ -195,6 +200,21 @@ public:
 		for (char c : digits)
 			ok = ok && c >= '0' && c <= '9';
 		int n = static_cast<int>(digits.size());
+		if (ok && n >= 6) {
+			int mon = std::atoi(digits.substr(4, 2).c_str());
+			ok = mon >= 1 && mon <= 12;
+			if (ok && n == 8) {
+				// A real day of that month: timegm() normalises the
+				// 31st of April to the 1st of May.
+				struct tm tm = {};
+				tm.tm_year = std::atoi(digits.substr(0, 4).c_str()) - 1900;
+				tm.tm_mon = mon - 1;
+				tm.tm_mday = std::atoi(digits.substr(6, 2).c_str());
+				int want = tm.tm_mday;
+				timegm(&tm);
+				ok = want >= 1 && tm.tm_mday == want;
+			}
+		}
 		if (ok && n == 8 && v.size() == 10 && v[4] == '-' && v[7] == '-')
 			return Xapian::Query(day + digits);
 		if (ok && n == 8 && v.size() == 8)
@@ -308,21 +328,6 @@ public:
 	std::string name() const override { return "nsearch::Recency"; }
 };
 
-// Terms that may describe what a document is about: plain words, not
-// prefixed filter terms, stems or numbers.
-class WordDecider : public Xapian::ExpandDecider {
-public:
-	bool operator()(const std::string &t) const override
-	{
-		if (t.size() < 3)
-			return false;
-		unsigned char c = static_cast<unsigned char>(t[0]);
-		if (c >= 'A' && c <= 'Z')
-			return false;
-		return t.find_first_of("0123456789") == std::string::npos;
-	}
-};
-
 // Words too common to carry meaning in an English query.  They are still
 // indexed (phrases need them), and a query made of them alone keeps them.
 const char *const english_stopwords[] = {
@@ -339,6 +344,22 @@ const Xapian::SimpleStopper &english_stopper()
 		std::begin(english_stopwords), std::end(english_stopwords));
 	return stopper;
 }
+
+// Terms that may describe what a document is about: plain words, not
+// prefixed filter terms, stems or numbers.
+class WordDecider : public Xapian::ExpandDecider {
+public:
+	bool operator()(const std::string &t) const override
+	{
+		if (t.size() < 3)
+			return false;
+		unsigned char c = static_cast<unsigned char>(t[0]);
+		if (c >= 'A' && c <= 'Z')
+			return false;
+		return t.find_first_of("0123456789") == std::string::npos &&
+		       !english_stopper()(t);
+	}
+};
 
 bool plain_word(const std::string &t)
 {
@@ -795,7 +816,12 @@ Xapian::Query filtered(const nsx_search_t *req, Xapian::Query q)
 
 // The query for "documents like IDTERM": the terms that best tell it
 // apart from the rest of the collection, any of them.
-Xapian::Query like_query(Xapian::Database &db, const char *idterm)
+// The query for "documents like IDTERM": the terms that best tell it
+// apart from the rest of the collection, any of them.  The document
+// itself is left out, and so are its duplicates (the same value in
+// CONTENT_SLOT).
+Xapian::Query like_query(Xapian::Database &db, const char *idterm,
+                         Xapian::valueno content_slot)
 {
 	auto p = db.postlist_begin(idterm);
 	if (p == db.postlist_end(idterm))
@@ -809,8 +835,13 @@ Xapian::Query like_query(Xapian::Database &db, const char *idterm)
 	for (auto t = eset.begin(); t != eset.end(); ++t)
 		terms.emplace_back(*t);
 	Xapian::Query like(Xapian::Query::OP_OR, terms.begin(), terms.end());
-	return Xapian::Query(Xapian::Query::OP_AND_NOT, like,
-	                     Xapian::Query(idterm));
+	Xapian::Query self(idterm);
+	std::string content = db.get_document(*p).get_value(content_slot);
+	if (!content.empty())
+		self = Xapian::Query(Xapian::Query::OP_OR, self,
+		                     Xapian::Query(Xapian::Query::OP_VALUE_RANGE,
+		                                   content_slot, content, content));
+	return Xapian::Query(Xapian::Query::OP_AND_NOT, like, self);
 }
 
 struct Run {
@@ -860,10 +891,200 @@ Xapian::Query with_recency(Run &run, const Xapian::Query &q)
 
 } // namespace
 
+namespace {
+
+// MATCH_AUTO: when fewer documents than this have every word, the list
+// continues with those that have some.  A fixed number, not the page
+// size or the offset, so that every page of a query agrees.
+const Xapian::doccount RELAX_BELOW = 10;
+const Xapian::doccount EXACT_BELOW = 100;
+
+bool is_operator(const std::string &w)
+{
+	return w == "AND" || w == "OR" || w == "NOT" || w == "XOR" ||
+	       w == "NEAR" || w == "ADJ";
+}
+
+// Does Q type a stopword in capitals ("WHO", "IT")?  Then it is a name,
+// and the query keeps its stopwords.
+bool shouts_stopword(const std::string &q)
+{
+	const Xapian::SimpleStopper &stop = english_stopper();
+	size_t i = 0;
+	while (i < q.size()) {
+		size_t j = i;
+		while (j < q.size() && q[j] >= 'A' && q[j] <= 'Z')
+			j++;
+		bool word_end = j == q.size() ||
+		                !std::isalnum(static_cast<unsigned char>(q[j]));
+		bool word_start = i == 0 ||
+		                  !std::isalnum(static_cast<unsigned char>(q[i - 1]));
+		if (j - i >= 2 && word_start && word_end) {
+			std::string w = q.substr(i, j - i);
+			if (!is_operator(w) && stop(Xapian::Unicode::tolower(w)))
+				return true;
+		}
+		i = j > i ? j : i + 1;
+	}
+	return false;
+}
+
+// The query with each word the index does not know replaced by the
+// closest word it does, or "" when every word is known (or has no
+// close match that is in some document now).
+std::string suggest(Xapian::Database &db, const Xapian::Stem &stem,
+                    const std::string &q)
+{
+	std::string out;
+	bool changed = false;
+	size_t copied = 0;
+	Xapian::Utf8Iterator it(q), end;
+	while (it != end) {
+		if (!Xapian::Unicode::is_wordchar(*it)) {
+			++it;
+			continue;
+		}
+		size_t start = static_cast<size_t>(it.raw() - q.data());
+		bool digits = false;
+		while (it != end && Xapian::Unicode::is_wordchar(*it)) {
+			digits = digits || Xapian::Unicode::get_category(*it) ==
+			                       Xapian::Unicode::DECIMAL_DIGIT_NUMBER;
+			++it;
+		}
+		size_t stop = it == end ? q.size()
+		                        : static_cast<size_t>(it.raw() - q.data());
+		std::string word = q.substr(start, stop - start);
+		char before = start ? q[start - 1] : ' ';
+		char after = stop < q.size() ? q[stop] : ' ';
+		// Field names and values, wildcards, operators and numbers are
+		// left alone.
+		if (digits || before == ':' || after == ':' || after == '*' ||
+		    is_operator(word))
+			continue;
+		std::string lw = Xapian::Unicode::tolower(word);
+		if (db.term_exists(lw) || db.term_exists("Z" + stem(lw)))
+			continue;
+		std::string fix = db.get_spelling_suggestion(lw);
+		if (fix.empty() || db.get_termfreq(fix) == 0)
+			continue;
+		out += q.substr(copied, start - copied) + fix;
+		copied = stop;
+		changed = true;
+	}
+	if (!changed)
+		return std::string();
+	return out + q.substr(copied);
+}
+
+void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
+{
+	const nsx_search_t *req = run.req;
+	FacetSpy spy;
+	for (size_t f = 0; f < req->nfacets; f++)
+		spy.facets.push_back({req->facets[f].slot, req->facets[f].cut, {}});
+	Xapian::MSet all = run.mset(q, 0, 0, run.db.get_doccount(), &spy);
+	// Every match was looked at (unless the time limit struck): these
+	// are the totals to report.
+	res->total = all.get_matches_estimated();
+	res->total_lo = all.get_matches_lower_bound();
+	res->total_hi = all.get_matches_upper_bound();
+	for (auto &f : spy.facets) {
+		std::vector<nsx_facet_value> v;
+		for (auto &kv : f.counts)
+			v.push_back({kv.second.second, kv.second.first});
+		std::sort(v.begin(), v.end(),
+		          [](const nsx_facet_value &a, const nsx_facet_value &b) {
+			return a.count != b.count ? a.count > b.count
+			                          : a.value < b.value;
+		});
+		if (req->facet_limit && v.size() > req->facet_limit)
+			v.resize(req->facet_limit);
+		res->facets.push_back(std::move(v));
+	}
+}
+
+// One try at the whole search on R's current revision.
+void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
+                 nsx_results_t *res)
+{
+	Xapian::QueryParser &qp = r->qp;
+	auto parse = [&](Xapian::Query::op op) {
+		qp.set_default_op(op);
+		return qp.parse_query(req->query, flags);
+	};
+	// A query of blanks only lists everything the filters let through.
+	bool blank = !req->like_idterm &&
+	             req->query[std::strspn(req->query, " \t\r\n")] == '\0';
+	Xapian::Query text, loose;
+	if (req->like_idterm) {
+		text = like_query(r->db, req->like_idterm, req->collapse_slot);
+	} else if (blank) {
+		text = Xapian::Query::MatchAll;
+	} else if (req->match == NSX_MATCH_ANY) {
+		text = parse(Xapian::Query::OP_OR);
+	} else {
+		// News readers expect every word they type to matter.
+		text = parse(Xapian::Query::OP_AND);
+		if (req->match == NSX_MATCH_AUTO)
+			loose = parse(Xapian::Query::OP_OR);
+	}
+	if (req->spelling && !req->like_idterm && !blank)
+		res->suggestion = suggest(r->db, res->stem,
+		                          req->spelling_query ? req->spelling_query
+		                                              : req->query);
+	Run run{r->db, req};
+	Xapian::Query q = filtered(req, text);
+	if (req->recency_days > 0 && !blank)
+		q = with_recency(run, q);
+	Xapian::doccount want = req->offset + req->limit;
+	Xapian::MSet mset = run.mset(q, req->offset, req->limit,
+	                             std::max(want, RELAX_BELOW));
+	Xapian::doccount n_all = mset.get_matches_upper_bound();
+	res->total = mset.get_matches_estimated();
+	res->total_lo = mset.get_matches_lower_bound();
+	res->total_hi = n_all;
+	// Fewer than RELAX_BELOW documents have every word (all of them known
+	// then): the list goes on with those that have some, after them.
+	if (!loose.empty() && n_all < RELAX_BELOW &&
+	    n_all == mset.get_matches_lower_bound() &&
+	    loose.get_description() != text.get_description()) {
+		Xapian::Query some = filtered(req, loose);
+		Xapian::Query rest(Xapian::Query::OP_AND_NOT, some, q);
+		Xapian::doccount skip = req->offset > n_all ? req->offset - n_all : 0;
+		Xapian::doccount count = req->limit - mset.size();
+		// Counted exactly up to EXACT_BELOW, so that every page of a
+		// short list reports the same total.
+		res->rest = run.mset(rest, skip, count,
+		                     std::max(skip + count, EXACT_BELOW));
+		if (res->rest.get_matches_upper_bound() > 0) {
+			res->relaxed = true;
+			res->n_all = n_all;
+			res->total += res->rest.get_matches_estimated();
+			res->total_lo += res->rest.get_matches_lower_bound();
+			res->total_hi += res->rest.get_matches_upper_bound();
+			q = Xapian::Query(Xapian::Query::OP_OR, q, some);
+		}
+	}
+	if (req->nfacets)
+		count_facets(run, q, res);
+	res->exact = res->total_lo == res->total_hi;
+	res->mset = mset;
+	res->n_first = mset.size();
+	res->data.reserve(mset.size() + res->rest.size());
+	for (auto it = mset.begin(); it != mset.end(); ++it)
+		res->data.push_back(it.get_document().get_data());
+	for (auto it = res->rest.begin(); it != res->rest.end(); ++it)
+		res->data.push_back(it.get_document().get_data());
+}
+
+} // namespace
+
 nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
                                nsx_results_t **out)
 {
-	if (!r || !req || (!req->query && !req->like_idterm) || !out)
+	if (!r || !req || (!req->query && !req->like_idterm) || !out ||
+	    req->limit == 0 || req->offset > 1000000000u ||
+	    req->limit > 1000000000u)
 		return NSX_INVALID;
 	return guard(&r->error, [&] {
 		// A language without a stemmer searches unstemmed.
@@ -875,7 +1096,8 @@ nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
 		qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
 		bool english = std::strcmp(lang, "en") == 0 ||
 		               std::strcmp(lang, "english") == 0;
-		qp.set_stopper(english ? &english_stopper() : nullptr);
+		qp.set_stopper(english && !(req->query && shouts_stopword(req->query))
+		               ? &english_stopper() : nullptr);
 		unsigned flags = Xapian::QueryParser::FLAG_DEFAULT |
 		                 Xapian::QueryParser::FLAG_CJK_NGRAM;
 		if (req->max_expansion) {
@@ -884,121 +1106,25 @@ nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
 			                     Xapian::Query::WILDCARD_LIMIT_ERROR,
 			                     Xapian::QueryParser::FLAG_WILDCARD);
 		}
-		// A query of blanks only lists everything the filters let through.
-		bool blank = !req->like_idterm &&
-		             req->query[std::strspn(req->query, " \t\r\n")] == '\0';
-		auto parse = [&](Xapian::Query::op op, unsigned extra) {
-			qp.set_default_op(op);
-			return qp.parse_query(req->query, flags | extra);
-		};
-
-		nsx_results_t *res = new nsx_results;
-		try {
-			res->stem = stem;
-			Xapian::Query text, loose;
-			if (req->like_idterm) {
-				text = like_query(r->db, req->like_idterm);
-			} else if (blank) {
-				text = Xapian::Query::MatchAll;
-			} else if (req->match == NSX_MATCH_ANY) {
-				text = parse(Xapian::Query::OP_OR, 0);
-			} else {
-				// News readers expect every word they type to matter.
-				text = parse(Xapian::Query::OP_AND, 0);
-				if (req->match == NSX_MATCH_AUTO)
-					loose = parse(Xapian::Query::OP_OR, 0);
+		// A writer that commits while this runs may overtake the reader's
+		// revision: start again, once, on the newest.
+		for (int attempt = 0;; attempt++) {
+			nsx_results_t *res = new nsx_results;
+			try {
+				res->stem = stem;
+				search_once(r, req, flags, res);
+				*out = res;
+				return NSX_OK;
+			} catch (const Xapian::DatabaseModifiedError &) {
+				delete res;
+				if (attempt > 0)
+					throw;
+				r->db.reopen();
+			} catch (...) {
+				delete res;
+				throw;
 			}
-			if (req->spelling && !req->like_idterm && !blank) {
-				qp.set_default_op(Xapian::Query::OP_AND);
-				qp.parse_query(req->spelling_query ? req->spelling_query
-				                                   : req->query,
-				               flags |
-				               Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
-				res->suggestion = qp.get_corrected_query_string();
-			}
-			Xapian::Query q = filtered(req, text);
-			Run run{r->db, req};
-			Xapian::MSet mset;
-			for (int attempt = 0;; attempt++) {
-				try {
-					if (req->recency_days > 0 && !blank)
-						q = with_recency(run, q);
-					mset = run.mset(q, req->offset, req->limit);
-					Xapian::doccount want = req->offset + req->limit;
-					Xapian::doccount n_all = mset.get_matches_upper_bound();
-					// Every document with all the words is known and the
-					// page is not full: continue with those that have some.
-					if (!loose.empty() && req->sort == 0 && n_all < want &&
-					    n_all == mset.get_matches_lower_bound() &&
-					    loose.get_description() != text.get_description()) {
-						Xapian::Query rest(Xapian::Query::OP_AND_NOT,
-						                   filtered(req, loose), q);
-						Xapian::doccount skip =
-							req->offset > n_all ? req->offset - n_all : 0;
-						res->rest = run.mset(rest, skip,
-						                     req->limit - mset.size());
-						res->relaxed = !res->rest.empty() ||
-						               res->rest.get_matches_estimated();
-						if (res->relaxed)
-							q = Xapian::Query(Xapian::Query::OP_OR, q,
-							                  filtered(req, loose));
-					}
-					res->exact = res->rest.empty()
-						? mset.get_matches_lower_bound() ==
-						      mset.get_matches_upper_bound()
-						: res->rest.get_matches_lower_bound() ==
-						      res->rest.get_matches_upper_bound();
-					if (req->nfacets) {
-						FacetSpy spy;
-						for (size_t f = 0; f < req->nfacets; f++)
-							spy.facets.push_back({req->facets[f].slot,
-							                      req->facets[f].cut, {}});
-						Xapian::MSet all = run.mset(q, 0, 0,
-						                            r->db.get_doccount(),
-						                            &spy);
-						res->exact = all.get_matches_lower_bound() ==
-						             all.get_matches_upper_bound();
-						res->facets.clear();
-						for (auto &f : spy.facets) {
-							std::vector<nsx_facet_value> v;
-							for (auto &kv : f.counts)
-								v.push_back({kv.second.second,
-								             kv.second.first});
-							std::sort(v.begin(), v.end(),
-							          [](const nsx_facet_value &a,
-							             const nsx_facet_value &b) {
-								return a.count != b.count
-									? a.count > b.count
-									: a.value < b.value;
-							});
-							if (req->facet_limit && v.size() > req->facet_limit)
-								v.resize(req->facet_limit);
-							res->facets.push_back(std::move(v));
-						}
-					}
-					break;
-				} catch (const Xapian::DatabaseModifiedError &) {
-					if (attempt > 0)
-						throw;
-					r->db.reopen();
-					q = filtered(req, text);
-					res->rest = Xapian::MSet();
-					res->relaxed = false;
-				}
-			}
-			res->mset = mset;
-			res->n_first = mset.size();
-			res->data.reserve(mset.size() + res->rest.size());
-			for (auto it = mset.begin(); it != mset.end(); ++it)
-				res->data.push_back(it.get_document().get_data());
-			for (auto it = res->rest.begin(); it != res->rest.end(); ++it)
-				res->data.push_back(it.get_document().get_data());
-		} catch (...) {
-			delete res;
-			throw;
 		}
-		*out = res;
-		return NSX_OK;
 	});
 }
 
@@ -1007,30 +1133,19 @@ size_t nsx_results_count(const nsx_results_t *res)
 	return res ? res->data.size() : 0;
 }
 
-// With MATCH_AUTO's continuation, the documents with every word (all
-// known then) plus the estimate of those with some.
 uint64_t nsx_results_estimated(const nsx_results_t *res)
 {
-	if (!res)
-		return 0;
-	uint64_t n = res->mset.get_matches_estimated();
-	return res->relaxed ? n + res->rest.get_matches_estimated() : n;
+	return res ? res->total : 0;
 }
 
 uint64_t nsx_results_lower_bound(const nsx_results_t *res)
 {
-	if (!res)
-		return 0;
-	uint64_t n = res->mset.get_matches_lower_bound();
-	return res->relaxed ? n + res->rest.get_matches_lower_bound() : n;
+	return res ? res->total_lo : 0;
 }
 
 uint64_t nsx_results_upper_bound(const nsx_results_t *res)
 {
-	if (!res)
-		return 0;
-	uint64_t n = res->mset.get_matches_upper_bound();
-	return res->relaxed ? n + res->rest.get_matches_upper_bound() : n;
+	return res ? res->total_hi : 0;
 }
 
 int nsx_results_relaxed(const nsx_results_t *res)
@@ -1074,8 +1189,7 @@ nsx_status_t nsx_results_hit(const nsx_results_t *res, size_t i,
 		const Xapian::MSet &m = first ? res->mset : res->rest;
 		auto it = m[static_cast<Xapian::doccount>(first ? i : i - res->n_first)];
 		// The loose hits rank after every document with all the words.
-		hit->rank = it.get_rank() +
-		            (first ? 0 : res->mset.get_matches_upper_bound());
+		hit->rank = it.get_rank() + (first ? 0 : res->n_all);
 		hit->score = it.get_weight();
 		hit->data = res->data[i].data();
 		hit->data_len = res->data[i].size();

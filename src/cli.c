@@ -54,7 +54,8 @@ static void usage(FILE *f)
 	"                      also --from)\n"
 	"      --until DATE    only articles published on or before DATE (also --to)\n"
 	"      --sort ORDER    relevance (default), newest (or date) or oldest\n"
-	"      --match HOW     auto (default: all words, then articles with some),\n"
+	"      --match HOW     auto (default: all words, and when fewer than 10\n"
+	"                      articles have them all, then those with some),\n"
 	"                      all, or any\n"
 	"      --facets LIST   count matches by tag, author, section, lang, year,\n"
 	"                      month (comma-separated)\n"
@@ -173,6 +174,58 @@ static char *exchange(const char *path, const char *request, size_t *len)
 	close(fd);
 	ns_buf_free(&buf);
 	return NULL;
+}
+
+/* Text from articles goes to a terminal: control characters (an escape
+ * sequence planted in a title) become spaces, in place.  Only the
+ * highlight markers this program asked for survive, in snippets (MARKS);
+ * newlines and tabs only where NL (an article's body). */
+static void defang(char *s, bool marks, bool nl)
+{
+	for (; s && *s; s++) {
+		if (marks && *style.hl_start) {
+			size_t a = strlen(style.hl_start), b = strlen(style.hl_end);
+			if (strncmp(s, style.hl_start, a) == 0) {
+				s += a - 1;
+				continue;
+			}
+			if (strncmp(s, style.hl_end, b) == 0) {
+				s += b - 1;
+				continue;
+			}
+		}
+		unsigned char c = (unsigned char)*s;
+		if ((c < 0x20 && !(nl && (c == '\n' || c == '\t'))) || c == 0x7f)
+			*s = ' ';
+	}
+}
+
+static void defang_strv(ns_strv_t *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		defang(sv->v[i], false, false);
+}
+
+static void defang_hit(ns_hit_t *h)
+{
+	char *plain[] = {h->path, h->title, h->standfirst, h->date, h->time,
+	                 h->section, h->language, h->url, h->format};
+	for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+		defang(plain[i], false, false);
+	defang(h->snippet, true, false);
+	defang(h->body, false, true);
+	defang_strv(&h->tags);
+	defang_strv(&h->authors);
+}
+
+static void defang_result(ns_result_t *res)
+{
+	for (size_t i = 0; i < res->nhits; i++)
+		defang_hit(&res->hits[i]);
+	for (size_t f = 0; f < res->nfacets; f++)
+		for (size_t i = 0; i < res->facets[f].n; i++)
+			defang(res->facets[f].values[i].value, false, false);
+	defang(res->suggestion, false, false);
 }
 
 static void print_list(const char *label, const ns_strv_t *sv)
@@ -784,7 +837,7 @@ int main(int argc, char **argv)
 		socket_path = ns_default_socket(sockbuf, sizeof sockbuf);
 	if (strcmp(color, "always") == 0 ||
 	    (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) &&
-	     !getenv("NO_COLOR")))
+	     !(getenv("NO_COLOR") && *getenv("NO_COLOR"))))
 		use_colour();
 
 	const char *cmd = argv[optind++];
@@ -878,15 +931,21 @@ int main(int argc, char **argv)
 		printf("%s\n", reply);
 		rc = !ok ? EXIT_ERROR
 		   : (is_search || is_similar) && strstr(reply, "\"hits\":[]")
+		   ? EXIT_NONE
+		   : is_wait && (strstr(reply, "\"state\":\"removed\"") ||
+		                 strstr(reply, "\"state\":\"skipped\""))
 		   ? EXIT_NONE : EXIT_HITS;
 	} else if (!ok) {
 		fprintf(stderr, "nsearch-cli: %s: %s\n", code ? code : "ERROR",
 		        message ? message : "");
 	} else if (is_search || is_similar) {
+		if (res)
+			defang_result(res);
 		rc = res ? print_results(res, offset) : EXIT_ERROR;
 	} else if (is_get) {
 		ns_hit_t a;
 		if (ns_proto_parse_article(reply, len, &a)) {
+			defang_hit(&a);
 			print_article(&a);
 			rc = EXIT_HITS;
 		}
@@ -894,6 +953,8 @@ int main(int argc, char **argv)
 	} else if (is_stats) {
 		ns_stats_t sts;
 		if (ns_proto_parse_stats(reply, len, &sts)) {
+			for (size_t i = 0; i < sts.nsections; i++)
+				defang(sts.sections[i].value, false, false);
 			print_stats(&sts);
 			rc = EXIT_HITS;
 		}

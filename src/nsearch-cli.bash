@@ -8,7 +8,7 @@ _nsearch_cli()
 
     local commands="search get similar status stats problems wait reindex
         compact backup"
-    local opts="--socket --limit --offset --json --color --lang --section
+    local opts="--socket --limit --offset --json --color --colour --lang --section
         --tag --author --since --until --from --to --sort --match --facets
         --collapse --recency --help --version"
 

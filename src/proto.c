@@ -132,9 +132,13 @@ static bool valid_date(const char *s)
 	for (int i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
 			return false;
+	int y = atoi(s);
 	int m = (s[5] - '0') * 10 + (s[6] - '0');
 	int d = (s[8] - '0') * 10 + (s[9] - '0');
-	return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m >= 1 && m <= 12 && d >= 1 &&
+	       d <= days[m - 1] + (m == 2 && leap);
 }
 
 static bool get_date(json_t *f, const char *key, char out[11],

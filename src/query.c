@@ -596,14 +596,16 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	/* Synonyms rewrite the query's text (under the lock: a reload may
-	 * swap them). */
+	/* Synonyms rewrite the query's text; the set is held by a reference,
+	 * not the lock, while a reload may swap it. */
 	char *expanded = NULL;
 	ns_status_t st = NS_OK;
 	if (req->q && !req->like) {
 		pthread_mutex_lock(&s->mu);
-		st = ns_synonyms_expand(s->synonyms, req->q, &expanded);
+		ns_synonyms_t *syn = ns_synonyms_ref(s->synonyms);
 		pthread_mutex_unlock(&s->mu);
+		st = ns_synonyms_expand(syn, req->q, &expanded);
+		ns_synonyms_free(syn);
 		if (st != NS_OK)
 			return st;
 	}

@@ -10,6 +10,7 @@
 #include "nsearch/synonyms.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,17 +30,114 @@ typedef struct {
 struct ns_synonyms {
 	group_t *groups;
 	size_t n;
+	int refs;            /* atomic; the loader holds the first */
 };
 
-static bool word_byte(unsigned char c)
+/* The code point at P (N bytes left) into *CP; its length in bytes, or 0
+ * when the bytes there are not UTF-8. */
+static size_t utf8_next(const char *p, size_t n, uint32_t *cp)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || c >= 0x80;
+	const unsigned char *u = (const unsigned char *)p;
+	if (!n)
+		return 0;
+	if (u[0] < 0x80) {
+		*cp = u[0];
+		return 1;
+	}
+	size_t len = u[0] >= 0xF0 ? 4 : u[0] >= 0xE0 ? 3 : u[0] >= 0xC2 ? 2 : 0;
+	if (!len || len > n || u[0] > 0xF4)
+		return 0;
+	uint32_t c = u[0] & (0x7F >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((u[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (u[i] & 0x3F);
+	}
+	static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+	if (c < least[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
 }
 
-static char lower(char c)
+static size_t utf8_put(uint32_t c, char *out)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xC0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3F));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xE0 | (c >> 12));
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (c & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (c >> 18));
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (c & 0x3F));
+	return 4;
+}
+
+/* A letter or digit: ASCII ones, and any code point from U+00C0 on but
+ * the punctuation, symbol and space blocks a synonym never holds (curly
+ * quotes, dashes, ×, ÷, the byte-order mark, ideographic punctuation). */
+static bool word_cp(uint32_t c)
+{
+	if (c < 0x80)
+		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		       (c >= 'A' && c <= 'Z');
+	return c >= 0xC0 && c != 0xD7 && c != 0xF7 &&
+	       !(c >= 0x2000 && c <= 0x2BFF) && !(c >= 0x2E00 && c <= 0x2E7F) &&
+	       !(c >= 0x3000 && c <= 0x303F) && !(c >= 0xFE00 && c <= 0xFE6F) &&
+	       c != 0xFEFF && !(c >= 0xFF00 && c <= 0xFF20);
+}
+
+/* Lower case for the Latin, Greek and Cyrillic capitals; others as is. */
+static uint32_t lower_cp(uint32_t c)
+{
+	if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7) ||
+	    (c >= 0x391 && c <= 0x3AB && c != 0x3A2) ||
+	    (c >= 0x410 && c <= 0x42F))
+		return c + 0x20;
+	if (c >= 0x400 && c <= 0x40F)
+		return c + 0x50;
+	if (c >= 0x100 && c <= 0x17F && !(c & 1) && c != 0x130 && c != 0x138)
+		return c + 1; /* Latin Extended-A: pairs, capital first */
+	return c;
+}
+
+/* The word of N bytes at P, lower-cased, into OUT (4 * N + 1 bytes). */
+static void lower_word(const char *p, size_t n, char *out)
+{
+	size_t i = 0, o = 0;
+	while (i < n) {
+		uint32_t c;
+		size_t len = utf8_next(p + i, n - i, &c);
+		if (!len) { /* not reached: words are valid UTF-8 */
+			out[o++] = p[i++];
+			continue;
+		}
+		o += utf8_put(lower_cp(c), out + o);
+		i += len;
+	}
+	out[o] = '\0';
+}
+
+/* The length of the word starting at P (N bytes left), 0 if none. */
+static size_t word_len(const char *p, size_t n)
+{
+	size_t i = 0;
+	uint32_t c;
+	size_t len;
+	while (i < n && (len = utf8_next(p + i, n - i, &c)) && word_cp(c))
+		i += len;
+	return i;
 }
 
 static void member_free(member_t *m)
@@ -55,9 +153,16 @@ static void group_free(group_t *g)
 	free(g->members);
 }
 
+ns_synonyms_t *ns_synonyms_ref(ns_synonyms_t *s)
+{
+	if (s)
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+	return s;
+}
+
 void ns_synonyms_free(ns_synonyms_t *s)
 {
-	if (!s)
+	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	for (size_t i = 0; i < s->n; i++)
 		group_free(&s->groups[i]);
@@ -102,21 +207,18 @@ static bool parse_member(const char *p, size_t len, member_t *m, bool *nomem)
 			i++;
 			continue;
 		}
-		if (!word_byte((unsigned char)p[i]))
+		size_t n = word_len(p + i, len - i);
+		if (!n)
 			return false;
-		size_t start = i;
-		while (i < len && word_byte((unsigned char)p[i]))
-			i++;
 		if (m->nwords == NS_SYNONYM_MAX_WORDS)
 			return false;
-		char *w = malloc(i - start + 1);
+		char *w = malloc(4 * n + 1);
 		if (!w) {
 			*nomem = true;
 			return false;
 		}
-		for (size_t k = 0; k < i - start; k++)
-			w[k] = lower(p[start + k]);
-		w[i - start] = '\0';
+		lower_word(p + i, n, w);
+		i += n;
 		m->words[m->nwords++] = w;
 	}
 	return m->nwords > 0;
@@ -166,6 +268,21 @@ static ns_status_t parse_line(const char *name, size_t lineno, const char *p,
 	return NS_OK;
 }
 
+/* 0 if the N bytes at P are UTF-8, else the 1-based offset of the first
+ * that is not. */
+static size_t utf8_invalid(const char *p, size_t n)
+{
+	size_t i = 0;
+	uint32_t c;
+	while (i < n) {
+		size_t len = utf8_next(p + i, n - i, &c);
+		if (!len)
+			return i + 1;
+		i += len;
+	}
+	return 0;
+}
+
 ns_status_t ns_synonyms_parse(const char *name, const char *text, size_t len,
                               ns_synonyms_t **out, char **errmsg)
 {
@@ -174,8 +291,11 @@ ns_status_t ns_synonyms_parse(const char *name, const char *text, size_t len,
 	ns_synonyms_t *s = calloc(1, sizeof *s);
 	if (!s)
 		return NS_ERR_NOMEM;
+	s->refs = 1;
 	size_t cap = 0, lineno = 0;
 	const char *p = text, *end = text + len;
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		p += 3; /* a byte-order mark, as some editors write */
 	ns_status_t st = NS_OK;
 	while (st == NS_OK && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -184,8 +304,12 @@ ns_status_t ns_synonyms_parse(const char *name, const char *text, size_t len,
 		const char *a = p;
 		while (a < stop && (*a == ' ' || *a == '\t' || *a == '\r'))
 			a++;
+		size_t bad = utf8_invalid(p, (size_t)(stop - p));
 		if (memchr(p, '\0', (size_t)(stop - p))) {
 			st = fail(errmsg, name, lineno, "a NUL byte");
+		} else if (bad) {
+			st = fail(errmsg, name, lineno, "not UTF-8 (byte %zu of the "
+			          "line)", bad);
 		} else if (a < stop && *a != '#') {
 			if (s->n == cap) {
 				size_t ncap = cap ? 2 * cap : 16;
@@ -260,12 +384,11 @@ static bool is_operator(const char *q, size_t start, size_t end)
 static bool same_word(const char *q, const word_t *w, const char *lw)
 {
 	size_t n = w->end - w->start;
-	if (strlen(lw) != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower(q[w->start + i]) != lw[i])
-			return false;
-	return true;
+	char buf[4 * 64 + 1];
+	if (n > 64)
+		return false; /* longer than any member word worth matching */
+	lower_word(q + w->start, n, buf);
+	return strcmp(buf, lw) == 0;
 }
 
 /* The group and length (in words) of the longest member starting at word
@@ -294,11 +417,27 @@ static size_t match_at(const ns_synonyms_t *s, const char *q,
 	return best;
 }
 
+/* Do A and B index alike ("al-qaeda" and "al qaeda")? */
+static bool same_member(const member_t *a, const member_t *b)
+{
+	if (a->nwords != b->nwords)
+		return false;
+	for (size_t i = 0; i < a->nwords; i++)
+		if (strcmp(a->words[i], b->words[i]) != 0)
+			return false;
+	return true;
+}
+
 static ns_status_t emit_group(ns_buf_t *b, const group_t *g)
 {
 	ns_status_t st = ns_buf_append(b, "(", 1);
 	for (size_t m = 0; st == NS_OK && m < g->n; m++) {
 		const member_t *mb = &g->members[m];
+		bool again = false;
+		for (size_t k = 0; k < m && !again; k++)
+			again = same_member(&g->members[k], mb);
+		if (again)
+			continue;
 		if (m)
 			st = ns_buf_append(b, " OR ", 4);
 		if (st == NS_OK && mb->nwords > 1)
@@ -322,16 +461,15 @@ ns_status_t ns_synonyms_expand(const ns_synonyms_t *s, const char *q,
 	bool quoted = false;
 	size_t prev_end = 0;
 	for (size_t i = 0; i < len;) {
-		unsigned char c = (unsigned char)q[i];
-		if (c == '"')
+		if (q[i] == '"')
 			quoted = !quoted;
-		if (!word_byte(c)) {
+		size_t n = word_len(q + i, len - i);
+		if (!n) {
 			i++;
 			continue;
 		}
 		size_t start = i;
-		while (i < len && word_byte((unsigned char)q[i]))
-			i++;
+		i += n;
 		if (nw == cap) {
 			size_t ncap = cap ? 2 * cap : 16;
 			word_t *nwv = realloc(w, ncap * sizeof *w);
@@ -357,6 +495,22 @@ ns_status_t ns_synonyms_expand(const ns_synonyms_t *s, const char *q,
 			         (q[k] == '-' && k == prev_end && k + 1 == start);
 		w[nw++] = (word_t){start, i, plain, joined};
 		prev_end = i;
+	}
+	/* The words beside NEAR and ADJ are their operands: Xapian takes no
+	 * bracketed group there, so they stay as typed ("NEAR/3" too). */
+	for (size_t k = 0; k < nw; k++) {
+		size_t n = w[k].end - w[k].start;
+		const char *t = q + w[k].start;
+		if (!((n == 4 && memcmp(t, "NEAR", 4) == 0) ||
+		      (n == 3 && memcmp(t, "ADJ", 3) == 0)))
+			continue;
+		if (k > 0)
+			w[k - 1].plain = false;
+		size_t next = k + 1;
+		if (next < nw && q[w[k].end] == '/' && w[next].start == w[k].end + 1)
+			next++; /* the distance */
+		if (next < nw)
+			w[next].plain = false;
 	}
 
 	ns_buf_t b = {0};

@@ -156,6 +156,13 @@ static void test_stopwords_only(void **state)
 	assert_true(nhits(r) >= 1);
 	assert_string_equal(hit_str(r, 0, "path"), "culture/the-who-tour.txt");
 	json_decref(r);
+	/* In capitals it is a name (the WHO), not a stopword: no article
+	 * about the beacon mentions it. */
+	r = request("{s:s, s:s, s:s}", "op", "search", "q", "WHO beacon",
+	            "match", "all");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_int_equal(nhits(r), 0);
+	json_decref(r);
 	/* A stopword does not stop a query from finding its other words. */
 	assert_paths(request("{s:s, s:s, s:s}", "op", "search", "q",
 	                     "the kyiv metro", "match", "all"),
@@ -172,6 +179,12 @@ static void test_synonyms(void **state)
 	assert_paths(request("{s:s, s:s, s:s}", "op", "search", "q",
 	                     "us turbines", "match", "all"),
 	             "world/states-tariffs.txt");
+	/* Beside NEAR a word stays as typed (Xapian takes no group there). */
+	json_t *r = request("{s:s, s:s}", "op", "search", "q", "kyiv NEAR metro");
+	assert_false(json_is_true(json_object_get(r, "relaxed")));
+	json_decref(r);
+	assert_paths(request("{s:s, s:s}", "op", "search", "q",
+	                     "kyiv NEAR metro"), "world/kyiv-metro.txt");
 	/* Quoted words are taken as typed. */
 	assert_paths(request("{s:s, s:s}", "op", "search", "q", "\"kiev\""),
 	             "world/kiev-archive.txt");
@@ -183,8 +196,20 @@ static void test_spelling_suggestion(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "suggestion")),
 	                    "orlov");
 	json_decref(r);
+	/* Known words are not corrected, even when a neighbour is known too
+	 * (kyiv and kiev are one letter apart). */
 	r = request("{s:s, s:s}", "op", "search", "q", "orlov");
+	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_true(json_is_null(json_object_get(r, "suggestion")));
+	json_decref(r);
+	r = request("{s:s, s:s}", "op", "search", "q", "kyiv");
+	assert_true(json_is_null(json_object_get(r, "suggestion")));
+	json_decref(r);
+	/* Only the unknown word changes; operators and fields stay. */
+	r = request("{s:s, s:s}", "op", "search", "q",
+	            "section:world orlvo OR metro");
+	assert_string_equal(json_string_value(json_object_get(r, "suggestion")),
+	                    "section:world orlov OR metro");
 	json_decref(r);
 }
 
@@ -216,6 +241,38 @@ static void test_match_modes(void **state)
 			json_array_get(json_object_get(r, "hits"), i), "partial")),
 			i == 2);
 	json_decref(r);
+}
+
+/* The continuation is the same list on every page: the same total, the
+ * same order, ranks that follow on. */
+static void test_match_auto_pages_agree(void **state)
+{
+	json_t *whole = request("{s:s, s:s}", "op", "search", "q",
+	                        "steel tariff mills");
+	assert_int_equal(nhits(whole), 3);
+	for (int offset = 0; offset < 4; offset++) {
+		json_t *page = request("{s:s, s:s, s:i, s:i}", "op", "search", "q",
+		                       "steel tariff mills", "limit", 1, "offset",
+		                       offset);
+		assert_int_equal(json_integer_value(json_object_get(page, "total")), 3);
+		assert_true(json_is_true(json_object_get(page, "exact")));
+		assert_true(json_is_true(json_object_get(page, "relaxed")));
+		assert_int_equal(nhits(page), offset < 3 ? 1 : 0);
+		if (offset < 3) {
+			assert_string_equal(hit_str(page, 0, "path"),
+			                    hit_str(whole, (size_t)offset, "path"));
+			assert_int_equal(json_integer_value(json_object_get(
+				json_array_get(json_object_get(page, "hits"), 0), "rank")),
+				offset + 1);
+		}
+		json_decref(page);
+	}
+	json_decref(whole);
+	/* Sorted by date, full matches still come first. */
+	assert_paths(request("{s:s, s:s, s:s}", "op", "search", "q",
+	                     "steel tariff mills", "sort", "oldest"),
+	             "business/steel-tariff.txt business/steel-far.txt "
+	             "world/states-tariffs.txt");
 }
 
 static void test_filters_do_not_change_ranking(void **state)
@@ -352,6 +409,15 @@ static void test_collapse_duplicates(void **state)
 	assert_int_equal(json_integer_value(json_object_get(
 		json_array_get(json_object_get(r, "hits"), 0), "duplicates")), 1);
 	json_decref(r);
+	/* The total counts the hits as shown; facets count every article,
+	 * duplicates included (docs/protocol.md). */
+	r = request("{s:s, s:s, s:{s:s}, s:b, s:[s]}", "op", "search", "q", "",
+	            "filter", "section", "Business", "collapse", 1, "facets",
+	            "section");
+	assert_int_equal(json_integer_value(json_object_get(r, "total")), 5);
+	assert_true(json_is_true(json_object_get(r, "exact")));
+	assert_facet(r, "section", 1, "Business", 6);
+	json_decref(r);
 }
 
 static void test_snippet_options_and_fields(void **state)
@@ -444,6 +510,13 @@ static void test_similar(void **state)
 		assert_string_not_equal(hit_str(r, i, "path"),
 		                        "energy/solar-farm-north.txt");
 	json_decref(r);
+	/* An article's duplicate is not "similar": it is the same. */
+	r = request("{s:s, s:s}", "op", "similar", "path", "wire/ferry-strike.txt");
+	assert_true(nhits(r) >= 1);
+	for (size_t i = 0; i < nhits(r); i++)
+		assert_string_not_equal(hit_str(r, i, "path"),
+		                        "wire/ferry-strike-copy.txt");
+	json_decref(r);
 	r = request("{s:s, s:s}", "op", "similar", "path", "energy/nothing.txt");
 	assert_string_equal(error_code(r), "NOT_FOUND");
 	json_decref(r);
@@ -492,6 +565,9 @@ static void test_malformed_requests(void **state)
 		{"{\"op\":\"search\",\"q\":\"x\",\"collapse\":\"yes\"}\n", "BAD_REQUEST"},
 		{"{\"op\":\"search\",\"q\":\"tariffs AND\"}\n", "BAD_QUERY"},
 		{"{\"op\":\"search\",\"q\":\"date:yesterday\"}\n", "BAD_QUERY"},
+		{"{\"op\":\"search\",\"q\":\"date:2024-13\"}\n", "BAD_QUERY"},
+		{"{\"op\":\"search\",\"q\":\"date:2024-02-30\"}\n", "BAD_QUERY"},
+		{"{\"op\":\"search\",\"q\":\"x\",\"filter\":{\"date_to\":\"2023-02-29\"}}\n", "BAD_REQUEST"},
 		{"{\"op\":\"get\"}\n", "BAD_REQUEST"},
 		{"{\"op\":\"similar\",\"path\":\"a/../b\"}\n", "BAD_REQUEST"},
 		{"{\"op\":\"stats\",\"verbose\":true}\n", "BAD_REQUEST"},
@@ -594,6 +670,13 @@ static void test_cli_get_similar_stats(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "1. Second moorland solar farm wins approval"));
 	free(out);
+	/* Scripts get the same exit codes from --json. */
+	out = run_cli("--json wait world/nowhere.txt", &rc);
+	assert_int_equal(rc, 1);
+	free(out);
+	out = run_cli("--json search zzzqqq", &rc);
+	assert_int_equal(rc, 1);
+	free(out);
 	out = run_cli("stats", &rc);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "documents    20 (revision "));
@@ -614,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_synonyms),
 		cmocka_unit_test(test_spelling_suggestion),
 		cmocka_unit_test(test_match_modes),
+		cmocka_unit_test(test_match_auto_pages_agree),
 		cmocka_unit_test(test_filters_do_not_change_ranking),
 		cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_facets_count_every_match),

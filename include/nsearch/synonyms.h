@@ -5,7 +5,8 @@
  *
  * The file has one group per line, members separated by commas; blank
  * lines and lines starting with '#' are ignored.  docs/query-syntax.md
- * describes it.  A loaded set is immutable and may be shared by threads. */
+ * describes it.  A loaded set is immutable and may be shared by threads;
+ * its lifetime is counted (ns_synonyms_ref). */
 #ifndef NS_SYNONYMS_H
 #define NS_SYNONYMS_H
 
@@ -24,6 +25,10 @@ ns_status_t ns_synonyms_load(const char *path, ns_synonyms_t **out,
 /* The same from LEN bytes of TEXT (NAME only labels the messages). */
 ns_status_t ns_synonyms_parse(const char *name, const char *text, size_t len,
                               ns_synonyms_t **out, char **errmsg);
+/* Another reference to S (a search holds one while it expands, so that
+ * a reload may swap the set meanwhile); ns_synonyms_free() drops one and
+ * frees the set with the last.  Both accept NULL. */
+ns_synonyms_t *ns_synonyms_ref(ns_synonyms_t *s);
 void ns_synonyms_free(ns_synonyms_t *s);
 /* How many groups were read. */
 size_t ns_synonyms_count(const ns_synonyms_t *s);
