@@ -3,6 +3,7 @@
 
 usage: tests/bench/profile.py [--size 10000] [--workdir /tmp/nsearch-bench]
                               [--snapshot] [--daemon-args ARGS]
+                              [--queries [--seconds S]] [--variants]
 
 Builds a profiling build (build-prof: -O2 -g, our C functions kept out of
 line so that each shows under its own name), generates (or reuses) the
@@ -69,6 +70,14 @@ def main():
                     "the index the cold start built, answering the suite's "
                     "queries from one client for --seconds")
     ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--build", default="build-bench")
+    ap.add_argument("--cadence", type=int, default=13,
+                    help="--variants: the daemon's articles per commit in "
+                    "a bulk load (its 50 ms commit delay at ~250/s)")
+    ap.add_argument("--variants", action="store_true",
+                    help="no perf: time the raw loop with the daemon's "
+                    "commit cadence, without the spelling dictionary, and "
+                    "searches without spelling and relaxing (--lean)")
     ap.add_argument("--summarise", metavar="PERF_DATA",
                     help="record nothing: summarise an earlier recording")
     args = ap.parse_args()
@@ -91,6 +100,8 @@ def main():
           "tests/bench/qclient"], cwd=root, stdout=subprocess.DEVNULL)
     qclient = os.path.join(bd, "tests", "bench", "qclient")
     nsearchd = os.path.join(bd, "src", "nsearchd")
+    if args.variants:
+        return variants(args, root)
 
     work = os.path.join(args.workdir, "gen-%d-s1-mix" % args.size)
     arts = os.path.join(work, "articles")
@@ -193,6 +204,56 @@ def profile_queries(args, nsearchd, qclient, arts, out, work):
     show(res, "queries")
     with open(os.path.join(out, "profile-queries.json"), "w") as f:
         json.dump(res, f, indent=1)
+
+
+def variants(args, root):
+    """What the commit cadence, the spelling dictionary and the search
+    features cost, measured with the raw loop on the same corpus."""
+    bd = os.path.join(root, args.build)
+    if not os.path.exists(os.path.join(bd, "build.ninja")):
+        B.sh(["meson", "setup", args.build, "--buildtype=release"], cwd=root,
+             stdout=subprocess.DEVNULL)
+    B.sh(["meson", "compile", "-C", args.build, "tests/bench/raw_xapian",
+          "src/nsearchd"], cwd=root, stdout=subprocess.DEVNULL)
+    raw = os.path.join(bd, "tests", "bench", "raw_xapian")
+    work = os.path.join(args.workdir, "gen-%d-s1-mix" % args.size)
+    arts = os.path.join(work, "articles")
+    if not os.path.exists(os.path.join(work, "corpus.json")):
+        B.sh([sys.executable, os.path.join(HERE, "gen_corpus.py"), arts,
+              str(args.size), "--manifest", os.path.join(work, "corpus.json")])
+    q = os.path.join(work, "queries")
+    if not os.path.exists(q + ".ns"):
+        B.sh([sys.executable, os.path.join(HERE, "make_queries.py"),
+              os.path.join(bd, "src", "nsearchd"), arts, q])
+    B.read_tree(arts)
+    db = os.path.join(args.workdir, "variant.db")
+    rows = []
+    for batch, extra, what in (
+            (1000, [], "as the daemon builds documents, commits every 1000"),
+            (1000, ["--no-spelling"], "without the spelling dictionary"),
+            (args.cadence, [], "commits every %d, the daemon's cadence in "
+             "a bulk load" % args.cadence),
+            (args.cadence, ["--no-spelling"], "commits every %d, without "
+             "the spelling dictionary" % args.cadence)):
+        shutil.rmtree(db, ignore_errors=True)
+        r, rss = B.run_child([raw, "index", db, arts, "--batch", str(batch)]
+                             + extra)
+        rows.append((what, r))
+        print("index %-60s %7.0f articles/s  %s" % (
+            what, r["docs_per_s"], json.dumps(r["phases"])), flush=True)
+    shutil.rmtree(db, ignore_errors=True)
+    B.run_child([raw, "index", db, arts])
+    for extra, what in (([], "as the daemon searches"),
+                        (["--lean"], "all words only: no spelling "
+                         "suggestion, no relaxing")):
+        r, _ = B.run_child([raw, "query", db, q + ".ns", "--warmup"] + extra)
+        print("query %-60s p50 %.2f ms  p95 %.2f ms  p99 %.2f ms" % (
+            what, r["p50_ms"], r["p95_ms"], r["p99_ms"]), flush=True)
+        rows.append((what, r))
+    shutil.rmtree(db, ignore_errors=True)
+    with open(os.path.join(args.workdir, "variants-%d.json" % args.size),
+              "w") as f:
+        json.dump(rows, f, indent=1)
 
 
 def summarise(data, steps):

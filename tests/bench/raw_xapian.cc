@@ -9,9 +9,13 @@
 // either side changes, change this file too: the benchmark compares like
 // with like or it says nothing.  Never linked into the daemon.
 //
-//   raw_xapian index DB ARTICLES [--batch N]
+//   raw_xapian index DB ARTICLES [--batch N] [--no-spelling]
+//                    (--no-spelling: what the spelling dictionary costs;
+//                    not what the daemon does)
 //   raw_xapian query DB QUERIES [--threads T] [--seconds S] [--limit N]
-//                    [--dump FILE] [--totals] [--warmup]
+//                    [--dump FILE] [--totals] [--warmup] [--lean]
+//                    (--lean: every word, no spelling suggestion, no
+//                    relaxing to some words: what the features cost)
 //   raw_xapian compare DB_A DB_B   (the same documents?  for the smoke test)
 
 extern "C" {
@@ -166,7 +170,8 @@ bool plain_word(const std::string &t)
 	return t.find_first_of("0123456789") == std::string::npos;
 }
 
-int cmd_index(const char *db_path, const char *root, unsigned batch)
+int cmd_index(const char *db_path, const char *root, unsigned batch,
+              bool spelling)
 {
 	bench_list_t files = bench_walk(root);
 	Xapian::WritableDatabase db(db_path, Xapian::DB_CREATE_OR_OPEN);
@@ -236,7 +241,8 @@ int cmd_index(const char *db_path, const char *root, unsigned batch)
 		double t4 = bench_now();
 		ph.data += t4 - t3;
 		// As nsx_writer_replace(): the words feed "did you mean".
-		for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
+		for (auto t = doc.termlist_begin(); spelling && t != doc.termlist_end();
+		     ++t)
 			if (plain_word(*t))
 				db.add_spelling(*t);
 		double t5 = bench_now();
@@ -309,8 +315,10 @@ struct Searcher {
 	Xapian::QueryParser qp;
 	const bench_list_t *queries;
 	unsigned limit;
-	explicit Searcher(const char *path, const bench_list_t *q, unsigned lim)
-		: db(path), queries(q), limit(lim)
+	bool lean;  // all words only: no spelling suggestion, no relaxing
+	explicit Searcher(const char *path, const bench_list_t *q, unsigned lim,
+	                  bool lean_ = false)
+		: db(path), queries(q), limit(lim), lean(lean_)
 	{
 		// As src/query.c's borrow(): the fields and the date range.
 		qp.set_database(db);
@@ -345,19 +353,22 @@ struct Searcher {
 		qp.set_max_expansion(1000, Xapian::Query::WILDCARD_LIMIT_ERROR,
 		                     Xapian::QueryParser::FLAG_WILDCARD);
 		qp.set_default_op(Xapian::Query::OP_AND);
-		Xapian::Query text = qp.parse_query(q, flags);
-		qp.set_default_op(Xapian::Query::OP_OR);
-		Xapian::Query loose = qp.parse_query(q, flags);
-		qp.set_default_op(Xapian::Query::OP_AND);
-		qp.parse_query(q, flags | Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
-		std::string suggestion = qp.get_corrected_query_string();
+		Xapian::Query text = qp.parse_query(q, flags), loose;
+		if (!lean) {
+			qp.set_default_op(Xapian::Query::OP_OR);
+			loose = qp.parse_query(q, flags);
+			qp.set_default_op(Xapian::Query::OP_AND);
+			qp.parse_query(q, flags |
+			               Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+			std::string suggestion = qp.get_corrected_query_string();
+		}
 
 		Xapian::MSet mset = run(text, 0, limit), rest;
 		bool relaxed = false;
 		// Every document with all the words is known and the page is not
 		// full: continue with those that have some.
 		Xapian::doccount n_all = mset.get_matches_upper_bound();
-		if (n_all < limit && n_all == mset.get_matches_lower_bound() &&
+		if (!lean && n_all < limit && n_all == mset.get_matches_lower_bound() &&
 		    loose.get_description() != text.get_description()) {
 			rest = run(Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text),
 			           0, limit - mset.size());
@@ -433,13 +444,14 @@ struct QueryArgs {
 	const char *db;
 	const bench_list_t *queries;
 	unsigned limit;
+	bool lean;
 };
 
 void *open_searcher(void *arg, int)
 {
 	QueryArgs *qa = static_cast<QueryArgs *>(arg);
 	try {
-		return new Searcher(qa->db, qa->queries, qa->limit);
+		return new Searcher(qa->db, qa->queries, qa->limit, qa->lean);
 	} catch (const Xapian::Error &e) {
 		fprintf(stderr, "raw_xapian: %s\n", e.get_description().c_str());
 		return NULL;
@@ -467,14 +479,15 @@ void close_searcher(void *ctx)
 }
 
 int cmd_query(const char *db, const char *qfile, int threads, double seconds,
-              unsigned limit, const char *dump, bool totals, bool warmup)
+              unsigned limit, const char *dump, bool totals, bool warmup,
+              bool lean)
 {
 	bench_list_t queries = bench_read_lines(qfile);
-	QueryArgs qa = {db, &queries, limit};
+	QueryArgs qa = {db, &queries, limit, lean};
 	if (totals) {
 		// One line per query: Xapian's estimate, its bounds and the hits
 		// returned, for the smoke test to hold against the daemon's.
-		Searcher s(db, &queries, limit);
+		Searcher s(db, &queries, limit, lean);
 		for (size_t i = 0; i < queries.n; i++) {
 			size_t n = 0;
 			Xapian::doccount lo = 0, hi = 0;
@@ -579,10 +592,11 @@ int cmd_compare(const char *pa, const char *pb)
 int usage()
 {
 	fprintf(stderr,
-	        "usage: raw_xapian index DB ARTICLES [--batch N]\n"
+	        "usage: raw_xapian index DB ARTICLES [--batch N] [--no-spelling]\n"
 	        "       raw_xapian compare DB_A DB_B\n"
 	        "       raw_xapian query DB QUERIES [--threads T] [--seconds S]\n"
-	        "                  [--limit N] [--dump FILE] [--totals] [--warmup]\n");
+	        "                  [--limit N] [--dump FILE] [--totals] [--warmup]\n"
+	        "                  [--lean]\n");
 	return 2;
 }
 
@@ -597,7 +611,7 @@ int main(int argc, char **argv)
 	int threads = 1;
 	double seconds = 0;
 	const char *dump = NULL;
-	bool totals = false, warmup = false;
+	bool totals = false, warmup = false, spelling = true, lean = false;
 	for (int i = 4; i < argc; i++) {
 		std::string o = argv[i];
 		bool more = i + 1 < argc;
@@ -615,6 +629,10 @@ int main(int argc, char **argv)
 			totals = true;
 		else if (o == "--warmup")
 			warmup = true;
+		else if (o == "--no-spelling")
+			spelling = false;
+		else if (o == "--lean")
+			lean = true;
 		else
 			return usage();
 	}
@@ -622,12 +640,12 @@ int main(int argc, char **argv)
 		return usage();
 	try {
 		if (cmd == "index")
-			return cmd_index(argv[2], argv[3], batch);
+			return cmd_index(argv[2], argv[3], batch, spelling);
 		if (cmd == "compare")
 			return cmd_compare(argv[2], argv[3]);
 		if (cmd == "query")
 			return cmd_query(argv[2], argv[3], threads, seconds, limit, dump,
-			                 totals, warmup);
+			                 totals, warmup, lean);
 	} catch (const Xapian::Error &e) {
 		fprintf(stderr, "raw_xapian: %s\n", e.get_description().c_str());
 		return 1;
