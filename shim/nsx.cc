@@ -361,16 +361,6 @@ public:
 	}
 };
 
-bool plain_word(const std::string &t)
-{
-	if (t.size() < 2 || t.size() > 40)
-		return false;
-	unsigned char c = static_cast<unsigned char>(t[0]);
-	if (c >= 'A' && c <= 'Z')
-		return false; // a prefixed term or a stem
-	return t.find_first_of("0123456789") == std::string::npos;
-}
-
 } // namespace
 
 extern "C" {
@@ -553,11 +543,6 @@ nsx_status_t nsx_writer_replace(nsx_writer_t *w, const char *idterm,
 		return NSX_INVALID;
 	return guard(&w->error, [&] {
 		doc->doc.add_boolean_term(idterm);
-		// The words feed the spelling dictionary "did you mean" uses.
-		for (auto t = doc->doc.termlist_begin();
-		     t != doc->doc.termlist_end(); ++t)
-			if (plain_word(*t))
-				w->db.add_spelling(*t);
 		w->db.replace_document(idterm, doc->doc);
 		return NSX_OK;
 	});
@@ -929,6 +914,77 @@ bool shouts_stopword(const std::string &q)
 	return false;
 }
 
+// The edit distance between A and B (insertions, deletions,
+// substitutions and swaps of two neighbours each cost 1), or MAX + 1 when
+// it is over MAX.
+unsigned edit_distance(const std::u32string &a, const std::u32string &b,
+                       unsigned max)
+{
+	size_t n = a.size(), m = b.size();
+	if ((n > m ? n - m : m - n) > max)
+		return max + 1;
+	std::vector<unsigned> prev2(m + 1), prev(m + 1), cur(m + 1);
+	for (size_t j = 0; j <= m; j++)
+		prev[j] = static_cast<unsigned>(j);
+	for (size_t i = 1; i <= n; i++) {
+		cur[0] = static_cast<unsigned>(i);
+		unsigned row_min = cur[0];
+		for (size_t j = 1; j <= m; j++) {
+			unsigned cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			unsigned v = std::min({prev[j] + 1, cur[j - 1] + 1,
+			                       prev[j - 1] + cost});
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1])
+				v = std::min(v, prev2[j - 2] + 1);
+			cur[j] = v;
+			row_min = std::min(row_min, v);
+		}
+		if (row_min > max)
+			return max + 1;
+		prev2.swap(prev);
+		prev.swap(cur);
+	}
+	return prev[m];
+}
+
+std::u32string code_points(const std::string &s)
+{
+	std::u32string out;
+	for (Xapian::Utf8Iterator it(s); it != Xapian::Utf8Iterator(); ++it)
+		out.push_back(*it);
+	return out;
+}
+
+// The indexed word closest to WORD (at most two edits; the one in most
+// documents among the closest), or "".  The candidates are the words with
+// the same first letter: a typo there is rare, and it keeps the walk
+// through the term list short.
+std::string closest_word(Xapian::Database &db, const std::string &word)
+{
+	std::u32string w = code_points(word);
+	if (w.size() < 3)
+		return std::string();
+	std::string first;
+	Xapian::Unicode::append_utf8(first, w[0]);
+	std::string best;
+	unsigned best_d = 3;
+	Xapian::doccount best_freq = 0;
+	for (auto t = db.allterms_begin(first); t != db.allterms_end(first);
+	     ++t) {
+		const std::string &cand = *t;
+		if (cand.size() + 2 < word.size() || cand.size() > word.size() + 8)
+			continue;
+		unsigned d = edit_distance(w, code_points(cand), best_d);
+		Xapian::doccount f = t.get_termfreq();
+		if (d < best_d || (d == best_d && d <= 2 && f > best_freq)) {
+			best = cand;
+			best_d = d;
+			best_freq = f;
+		}
+	}
+	return best_d <= 2 ? best : std::string();
+}
+
 // The query with each word the index does not know replaced by the
 // closest word it does, or "" when every word is known (or has no
 // close match that is in some document now).
@@ -964,8 +1020,8 @@ std::string suggest(Xapian::Database &db, const Xapian::Stem &stem,
 		std::string lw = Xapian::Unicode::tolower(word);
 		if (db.term_exists(lw) || db.term_exists("Z" + stem(lw)))
 			continue;
-		std::string fix = db.get_spelling_suggestion(lw);
-		if (fix.empty() || db.get_termfreq(fix) == 0)
+		std::string fix = closest_word(db, lw);
+		if (fix.empty())
 			continue;
 		out += q.substr(copied, start - copied) + fix;
 		copied = stop;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <xxhash.h>
 
@@ -58,6 +59,7 @@ struct ns_indexer {
 	unsigned batch_max;        /* atomic: a reload may change them */
 	unsigned commit_delay_ms;
 	size_t max_file_bytes;
+	unsigned last_commit_ms;   /* how long the last commit took */
 	ns_parse_opts_t parse;
 	ns_problems_t *problems;   /* thread-safe on its own */
 	ns_strv_t unstemmed;       /* languages said to have no stemmer */
@@ -65,6 +67,17 @@ struct ns_indexer {
 	char meta_tag[64];         /* layout version, default language, size
 	                              limit, ignore rules: what else decides
 	                              what a file becomes in the index */
+	/* Reading ahead (pipe_mu; the FIFO and INFLIGHT are the writer's). */
+	pthread_mutex_t pipe_mu;
+	pthread_cond_t pipe_work;      /* a file to read, or stop */
+	pthread_cond_t pipe_done;      /* a file read */
+	struct prep *work_head, *work_tail;
+	bool pipe_stop;
+	struct prep *fifo_head, *fifo_tail;
+	size_t inflight;
+	pthread_t *workers;
+	unsigned nworkers;
+
 	bool (*skips)(void *ctx, const char *relpath);
 	void (*on_commit)(void *ctx);
 	void (*exclusive)(void *ctx, void (*swap)(void *arg), void *arg);
@@ -607,147 +620,353 @@ static bool store_meta(ns_indexer_t *ix, const char *relpath,
 /* (Re)index RELPATH from disk.  SCANNED: a scan found it, and a stat that
  * matches what the index knows is enough.  Returns true when the index
  * changed. */
-static bool put_path(ns_indexer_t *ix, const char *relpath, bool scanned,
-                     uint64_t gen, bool force)
+/* ---- reading ahead: the pipeline -------------------------------------------
+ *
+ * A file the writer has to read is read, hashed, parsed and turned into a
+ * Xapian document on a worker thread, while the writer adds the documents
+ * before it to the index.  The writer applies the results in the order it
+ * took the jobs, and applies every one in flight before any other kind of
+ * job (a removal, a sweep, a barrier): nothing is reordered, only the work
+ * that needs no index is done ahead, on the other cores. */
+
+enum prep_kind {
+	PREP_GONE,        /* deleted before its turn */
+	PREP_NOT_FILE,    /* a symbolic link or a special file now */
+	PREP_FAILED,      /* unreadable, refused by the parser: WHY */
+	PREP_SAME,        /* the bytes the index has: only META changes */
+	PREP_DOC,         /* A and DOC to add */
+};
+
+struct prep {
+	struct prep *next;       /* the writer's FIFO */
+	struct prep *next_work;  /* the workers' queue */
+	bool force;              /* index even the same bytes (reindex) */
+	uint64_t known_hash;     /* of the bytes indexed now; 0: none */
+	struct file_meta meta;   /* the stat, then the read */
+	bool done;               /* under pipe_mu */
+	enum prep_kind kind;
+	ns_article_t *a;
+	nsx_doc_t *doc;
+	char why[300];
+	char path[];
+};
+
+enum check { CHECK_DONE, CHECK_CHANGED, CHECK_READ };
+
+/* Writer thread: what the stat and the index's memory say of RELPATH
+ * before anything is read.  CHECK_READ gives *OUT, the file to read. */
+static enum check put_check(ns_indexer_t *ix, const char *relpath,
+                            bool scanned, uint64_t gen, bool force,
+                            struct prep **out)
 {
 	char idterm[NSX_MAX_TERM + 1];
 	if (!ns_utf8_valid(relpath, strlen(relpath))) {
 		put_failed(ix, relpath, "file name is not valid UTF-8");
-		return false;
+		return CHECK_DONE;
 	}
 	if (ns_index_idterm(relpath, idterm, sizeof idterm) != NS_OK) {
 		put_failed(ix, relpath, "path longer than an index term allows");
-		return false;
+		return CHECK_DONE;
 	}
 	size_t plen = strlen(ix->root) + 1 + strlen(relpath) + 1;
 	char *full = malloc(plen);
-	if (!full) {
+	struct prep *p = calloc(1, sizeof *p + strlen(relpath) + 1);
+	if (!full || !p) {
+		free(full);
+		free(p);
 		put_failed(ix, relpath, "out of memory");
-		return false;
+		return CHECK_DONE;
 	}
 	snprintf(full, plen, "%s/%s", ix->root, relpath);
-
 	struct stat sb;
 	memset(&sb, 0, sizeof sb);
-	if (lstat(full, &sb) < 0 ? errno == ENOENT || errno == ENOTDIR
-	                         : !S_ISREG(sb.st_mode)) {
+	bool gone = lstat(full, &sb) < 0 ? errno == ENOENT || errno == ENOTDIR
+	                                 : !S_ISREG(sb.st_mode);
+	free(full);
+	if (gone) {
 		/* Gone before its turn, or a symbolic link or special file now. */
-		free(full);
-		return remove_path(ix, relpath);
+		free(p);
+		return remove_path(ix, relpath) ? CHECK_CHANGED : CHECK_DONE;
 	}
 	struct file_meta *known = ns_pathmap_get(ix->files, relpath);
 	if (known) {
 		known->seen = gen;
 		if (scanned && same_stat(known, &sb) && !racy(known)) {
-			free(full);
+			free(p);
 			count(ix, &ix->stats.unchanged, 1);
-			return false;
+			return CHECK_DONE;
 		}
 	}
-	struct file_meta meta = {
+	strcpy(p->path, relpath);
+	p->force = force;
+	p->known_hash = known ? known->hash : 0;
+	p->meta = (struct file_meta){
 		.mtime_ns = ts_ns(&sb.st_mtim), .ctime_ns = ts_ns(&sb.st_ctim),
-		.size = sb.st_size, .ino = sb.st_ino, .read_ns = wall_ns(),
-		.seen = gen,
+		.size = sb.st_size, .ino = sb.st_ino, .seen = gen,
 	};
+	*out = p;
+	return CHECK_READ;
+}
+
+/* Any thread: read P's file and make its document.  Touches nothing of
+ * IX but what never changes while the writer runs. */
+static void prep_read(const ns_indexer_t *ix, struct prep *p)
+{
+	size_t plen = strlen(ix->root) + 1 + strlen(p->path) + 1;
+	char *full = malloc(plen);
+	if (!full) {
+		p->kind = PREP_FAILED;
+		snprintf(p->why, sizeof p->why, "out of memory");
+		return;
+	}
+	snprintf(full, plen, "%s/%s", ix->root, p->path);
+	p->meta.read_ns = wall_ns();
 	char *bytes = NULL;
 	size_t len = 0;
 	ns_status_t st = ns_read_file(full, ix->max_file_bytes, &bytes, &len);
 	int err = errno;
+	free(full);
 	if (st == NS_ERR_IO && (err == ENOENT || err == ENOTDIR)) {
-		free(full);
-		return remove_path(ix, relpath); /* gone before its turn */
+		p->kind = PREP_GONE;
+		return;
 	}
 	if (st == NS_ERR_IO && (err == ELOOP || err == EINVAL)) {
-		/* A symbolic link or a special file: not an article. */
-		ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: not a regular file, skipped",
-		       relpath);
-		free(full);
-		return remove_path(ix, relpath);
+		p->kind = PREP_NOT_FILE;
+		return;
 	}
-	char why[300];
-	if (st == NS_ERR_TOO_LARGE) {
-		snprintf(why, sizeof why, "too large: %lld bytes, over the limit "
-		         "of %zu (--max-file-size)", (long long)sb.st_size,
-		         ix->max_file_bytes);
-	} else if (st != NS_OK) {
-		snprintf(why, sizeof why, "cannot read: %s",
-		         st == NS_ERR_IO ? strerror(err) : ns_status_str(st));
-	}
-	free(full);
 	if (st != NS_OK) {
-		/* Whatever was indexed for it is no longer what is on disk. */
-		remove_path(ix, relpath);
-		put_failed(ix, relpath, why);
-		return true;
+		p->kind = PREP_FAILED;
+		if (st == NS_ERR_TOO_LARGE)
+			snprintf(p->why, sizeof p->why, "too large: %lld bytes, over "
+			         "the limit of %zu (--max-file-size)",
+			         (long long)p->meta.size, ix->max_file_bytes);
+		else
+			snprintf(p->why, sizeof p->why, "cannot read: %s",
+			         st == NS_ERR_IO ? strerror(err) : ns_status_str(st));
+		return;
 	}
-	meta.hash = XXH3_64bits(bytes, len) | 1; /* never 0, "unknown" */
-	if (!force && known && known->hash == meta.hash) {
-		/* The same bytes (touched, copied back, saved unchanged): only
-		 * what the index knows of the file changes. */
+	p->meta.hash = XXH3_64bits(bytes, len) | 1; /* never 0, "unknown" */
+	if (!p->force && p->known_hash == p->meta.hash) {
+		/* The same bytes (touched, copied back, saved unchanged). */
 		free(bytes);
-		count(ix, &ix->stats.same_content, 1);
-		return store_meta(ix, relpath, idterm, &meta, true);
+		p->kind = PREP_SAME;
+		return;
 	}
-
-	ns_article_t *a = NULL;
-	nsx_doc_t *doc = NULL;
-	const char *base = strrchr(relpath, '/');
-	st = ns_article_parse(bytes, len, base ? base + 1 : relpath, &ix->parse,
-	                      &a, why, sizeof why);
+	const char *base = strrchr(p->path, '/');
+	st = ns_article_parse(bytes, len, base ? base + 1 : p->path, &ix->parse,
+	                      &p->a, p->why, sizeof p->why);
 	free(bytes);
-	if (st == NS_OK && a->draft) {
-		snprintf(why, sizeof why, "a draft (draft: true in its front matter)");
+	if (st == NS_OK && p->a->draft) {
+		snprintf(p->why, sizeof p->why,
+		         "a draft (draft: true in its front matter)");
 		st = NS_ERR_FORMAT;
 	}
 	if (st == NS_OK) {
-		check_stemmer(ix, a, relpath);
-		st = ns_index_build_doc(a, relpath, &doc);
+		st = ns_index_build_doc(p->a, p->path, &p->doc);
 		if (st != NS_OK)
-			snprintf(why, sizeof why, "%s", ns_status_str(st));
+			snprintf(p->why, sizeof p->why, "%s", ns_status_str(st));
 	} else if (st != NS_ERR_FORMAT) {
-		snprintf(why, sizeof why, "%s", ns_status_str(st));
+		snprintf(p->why, sizeof p->why, "%s", ns_status_str(st));
 	}
-	if (st != NS_OK) {
-		ns_article_free(a);
+	p->kind = st == NS_OK ? PREP_DOC : PREP_FAILED;
+}
+
+/* Writer thread: put what was read of P into the index; frees P.  True
+ * when the index changed. */
+static bool prep_apply(ns_indexer_t *ix, struct prep *p)
+{
+	const char *relpath = p->path;
+	char idterm[NSX_MAX_TERM + 1];
+	bool changed = true;
+	ns_index_idterm(relpath, idterm, sizeof idterm); /* checked before */
+	switch (p->kind) {
+	case PREP_NOT_FILE:
+		ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: not a regular file, skipped",
+		       relpath);
+		/* fall through */
+	case PREP_GONE:
+		changed = remove_path(ix, relpath);
+		break;
+	case PREP_FAILED:
+		/* Whatever was indexed for it is no longer what is on disk. */
 		remove_path(ix, relpath);
-		put_failed(ix, relpath, why);
-		return true;
+		put_failed(ix, relpath, p->why);
+		break;
+	case PREP_SAME:
+		count(ix, &ix->stats.same_content, 1);
+		changed = store_meta(ix, relpath, idterm, &p->meta, true);
+		break;
+	case PREP_DOC: {
+		ns_article_t *a = p->a;
+		check_stemmer(ix, a, relpath);
+		char *mv = meta_value(ix, &p->meta, relpath);
+		nsx_status_t xst = mv ? nsx_doc_set_value(p->doc, NS_SLOT_FILE, mv,
+		                                          strlen(mv))
+		                      : NSX_NO_MEMORY;
+		free(mv);
+		if (xst == NSX_OK)
+			xst = nsx_writer_replace(ix->w, idterm, p->doc);
+		if (xst != NSX_OK) {
+			put_failed(ix, relpath, nsx_writer_error(ix->w));
+			changed = false;
+			break;
+		}
+		if (a->warnings.n) {
+			ns_buf_t b = {0};
+			for (size_t i = 0; i < a->warnings.n; i++)
+				ns_buf_printf(&b, "%s%s", i ? "; " : "", a->warnings.v[i]);
+			ns_log(NS_LOG_WARNING, LOG_MOD, "%s: indexed in part: %s",
+			       relpath, b.data ? b.data : "");
+			ns_problems_set(ix->problems, relpath, true,
+			                b.data ? b.data : "");
+			ns_buf_free(&b);
+		} else {
+			ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: indexed", relpath);
+			ns_problems_clear(ix->problems, relpath);
+		}
+		store_meta(ix, relpath, idterm, &p->meta, false);
+		count(ix, &ix->stats.indexed, 1);
+		break;
 	}
-	char *mv = meta_value(ix, &meta, relpath);
-	nsx_status_t xst = mv ? nsx_doc_set_value(doc, NS_SLOT_FILE, mv, strlen(mv))
-	                      : NSX_NO_MEMORY;
-	free(mv);
-	if (xst == NSX_OK)
-		xst = nsx_writer_replace(ix->w, idterm, doc);
-	nsx_doc_free(doc);
-	if (xst != NSX_OK) {
-		ns_article_free(a);
-		put_failed(ix, relpath, nsx_writer_error(ix->w));
-		return false;
 	}
-	if (a->warnings.n) {
-		ns_buf_t b = {0};
-		for (size_t i = 0; i < a->warnings.n; i++)
-			ns_buf_printf(&b, "%s%s", i ? "; " : "", a->warnings.v[i]);
-		ns_log(NS_LOG_WARNING, LOG_MOD, "%s: indexed in part: %s", relpath,
-		       b.data ? b.data : "");
-		ns_problems_set(ix->problems, relpath, true, b.data ? b.data : "");
-		ns_buf_free(&b);
-	} else {
-		ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: indexed", relpath);
-		ns_problems_clear(ix->problems, relpath);
+	nsx_doc_free(p->doc);
+	ns_article_free(p->a);
+	free(p);
+	return changed;
+}
+
+/* Writer thread: index RELPATH now, reading it on this thread. */
+static bool put_path(ns_indexer_t *ix, const char *relpath, bool scanned,
+                     uint64_t gen, bool force)
+{
+	struct prep *p = NULL;
+	enum check c = put_check(ix, relpath, scanned, gen, force, &p);
+	if (c != CHECK_READ)
+		return c == CHECK_CHANGED;
+	prep_read(ix, p);
+	return prep_apply(ix, p);
+}
+
+static void *worker_main(void *arg)
+{
+	ns_indexer_t *ix = arg;
+	pthread_mutex_lock(&ix->pipe_mu);
+	for (;;) {
+		while (!ix->work_head && !ix->pipe_stop)
+			pthread_cond_wait(&ix->pipe_work, &ix->pipe_mu);
+		struct prep *p = ix->work_head;
+		if (!p)
+			break; /* stopping, and nothing left */
+		ix->work_head = p->next_work;
+		if (!ix->work_head)
+			ix->work_tail = NULL;
+		pthread_mutex_unlock(&ix->pipe_mu);
+		prep_read(ix, p);
+		pthread_mutex_lock(&ix->pipe_mu);
+		p->done = true;
+		pthread_cond_broadcast(&ix->pipe_done);
 	}
-	ns_article_free(a);
-	store_meta(ix, relpath, idterm, &meta, false);
-	count(ix, &ix->stats.indexed, 1);
-	return true;
+	pthread_mutex_unlock(&ix->pipe_mu);
+	return NULL;
+}
+
+/* Writer thread: hand P to the workers (or read it here without any). */
+static void pipe_submit(ns_indexer_t *ix, struct prep *p)
+{
+	if (ix->fifo_tail)
+		ix->fifo_tail->next = p;
+	else
+		ix->fifo_head = p;
+	ix->fifo_tail = p;
+	ix->inflight++;
+	if (!ix->nworkers) {
+		prep_read(ix, p);
+		p->done = true;
+		return;
+	}
+	pthread_mutex_lock(&ix->pipe_mu);
+	if (ix->work_tail)
+		ix->work_tail->next_work = p;
+	else
+		ix->work_head = p;
+	ix->work_tail = p;
+	pthread_cond_signal(&ix->pipe_work);
+	pthread_mutex_unlock(&ix->pipe_mu);
+}
+
+/* The most files read ahead of the writer at once. */
+#define PIPE_WINDOW 64
+
+/* Writer thread: apply the files read, in order.  ALL: every one in
+ * flight, waiting for them; else those done, waiting only while the
+ * window is full.  Returns how many changed the index. */
+static unsigned pipe_settle(ns_indexer_t *ix, bool all)
+{
+	unsigned changed = 0;
+	while (ix->fifo_head) {
+		struct prep *p = ix->fifo_head;
+		bool wait = all || ix->inflight >= PIPE_WINDOW;
+		if (ix->nworkers) {
+			pthread_mutex_lock(&ix->pipe_mu);
+			while (!p->done && wait)
+				pthread_cond_wait(&ix->pipe_done, &ix->pipe_mu);
+			bool done = p->done;
+			pthread_mutex_unlock(&ix->pipe_mu);
+			if (!done)
+				break;
+		}
+		ix->fifo_head = p->next;
+		if (!ix->fifo_head)
+			ix->fifo_tail = NULL;
+		ix->inflight--;
+		changed += prep_apply(ix, p);
+	}
+	return changed;
+}
+
+/* The workers: as many as there are processors, up to 8.  Without any
+ * (out of threads) the writer reads alone. */
+static void pipe_start(ns_indexer_t *ix)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned want = n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
+	pthread_mutex_init(&ix->pipe_mu, NULL);
+	pthread_cond_init(&ix->pipe_work, NULL);
+	pthread_cond_init(&ix->pipe_done, NULL);
+	ix->workers = calloc(want, sizeof *ix->workers);
+	for (unsigned i = 0; ix->workers && i < want; i++) {
+		if (pthread_create(&ix->workers[i], NULL, worker_main, ix) != 0)
+			break;
+		ix->nworkers++;
+	}
+}
+
+/* After the writer has stopped (it applied everything in flight). */
+static void pipe_stop(ns_indexer_t *ix)
+{
+	pthread_mutex_lock(&ix->pipe_mu);
+	ix->pipe_stop = true;
+	pthread_cond_broadcast(&ix->pipe_work);
+	pthread_mutex_unlock(&ix->pipe_mu);
+	for (unsigned i = 0; i < ix->nworkers; i++)
+		pthread_join(ix->workers[i], NULL);
+	free(ix->workers);
+	pthread_cond_destroy(&ix->pipe_work);
+	pthread_cond_destroy(&ix->pipe_done);
+	pthread_mutex_destroy(&ix->pipe_mu);
 }
 
 /* Returns false when the commit failed: the changes stay pending in
  * Xapian, and the caller retries. */
 static bool commit(ns_indexer_t *ix)
 {
-	if (nsx_writer_commit(ix->w) != NSX_OK) {
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	nsx_status_t xst = nsx_writer_commit(ix->w);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ix->last_commit_ms = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000 +
+	                                (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	if (xst != NSX_OK) {
 		ns_log(NS_LOG_ERR, LOG_MOD, "commit failed (retried every second): "
 		       "%s", nsx_writer_error(ix->w));
 		return false;
@@ -1116,6 +1335,32 @@ static void maintain(ns_indexer_t *ix, enum job_op op, const char *dir)
 	ns_buf_free(&old);
 }
 
+/* N more changes wait for a commit: the first starts the clock. */
+static void note_changes(ns_indexer_t *ix, unsigned n, unsigned *pending,
+                         struct timespec *deadline)
+{
+	/* Commits may take a quarter of the writer's time at most: under a
+	 * bulk load, when each takes long, they come less often.  A wait
+	 * (read your writes) commits at once anyway. */
+	unsigned delay = __atomic_load_n(&ix->commit_delay_ms, __ATOMIC_RELAXED);
+	if (delay < 3 * ix->last_commit_ms)
+		delay = 3 * ix->last_commit_ms;
+	if (n && *pending == 0)
+		*deadline = deadline_after(delay);
+	*pending += n;
+}
+
+/* A full batch, or a deadline passed under a steady stream of work:
+ * either way, commit now. */
+static void maybe_commit(ns_indexer_t *ix, unsigned *pending,
+                         struct timespec *deadline)
+{
+	if (*pending && (*pending >= __atomic_load_n(&ix->batch_max,
+	                                             __ATOMIC_RELAXED) ||
+	                 past(deadline)))
+		commit_pending(ix, pending, deadline);
+}
+
 static void *writer_main(void *arg)
 {
 	ns_indexer_t *ix = arg;
@@ -1127,6 +1372,8 @@ static void *writer_main(void *arg)
 		bool timed_out = false;
 		struct job *j = NULL;
 		while (!ix->stopping && !timed_out && !(j = jobq_pop(ix->q))) {
+			if (ix->inflight)
+				break; /* first apply what is being read */
 			if (pending)
 				timed_out = pthread_cond_timedwait(&ix->wake, &ix->mu,
 				                                   &deadline) == ETIMEDOUT;
@@ -1137,6 +1384,13 @@ static void *writer_main(void *arg)
 			if (j)
 				jobq_push(ix->q, j); /* counted among the dropped */
 			break;
+		}
+		if (!j && ix->inflight) { /* nothing else to do meanwhile */
+			pthread_mutex_unlock(&ix->mu);
+			note_changes(ix, pipe_settle(ix, true), &pending, &deadline);
+			maybe_commit(ix, &pending, &deadline);
+			pthread_mutex_lock(&ix->mu);
+			continue;
 		}
 		if (!j) { /* timed out with changes pending */
 			pthread_mutex_unlock(&ix->mu);
@@ -1149,12 +1403,21 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&ix->mu);
 
 		bool changed = false;
+		struct prep *p = NULL;
+		if (j->op == JOB_PUT || j->op == JOB_PUT_SCANNED) {
+			/* Read ahead, applied in order by pipe_settle() below. */
+			enum check c = put_check(ix, j->path, j->op == JOB_PUT_SCANNED,
+			                         j->gen, false, &p);
+			if (c == CHECK_READ)
+				pipe_submit(ix, p);
+			changed = c == CHECK_CHANGED;
+		} else {
+			/* Anything else comes after every file taken before it. */
+			note_changes(ix, pipe_settle(ix, true), &pending, &deadline);
+		}
 		switch (j->op) {
 		case JOB_PUT:
-			changed = put_path(ix, j->path, false, j->gen, false);
-			break;
 		case JOB_PUT_SCANNED:
-			changed = put_path(ix, j->path, true, j->gen, false);
 			break;
 		case JOB_REINDEX:
 			changed = put_path(ix, j->path, false, j->gen, true);
@@ -1212,19 +1475,14 @@ static void *writer_main(void *arg)
 			break;
 		}
 		free(j);
-		if (changed && pending++ == 0)
-			deadline = deadline_after(
-				__atomic_load_n(&ix->commit_delay_ms, __ATOMIC_RELAXED));
-		/* A full batch, or a deadline passed under a steady stream of
-		 * work: either way, commit now. */
-		if (pending && (pending >= __atomic_load_n(&ix->batch_max,
-		                                           __ATOMIC_RELAXED) ||
-		                past(&deadline)))
-			commit_pending(ix, &pending, &deadline);
+		note_changes(ix, changed + pipe_settle(ix, false), &pending,
+		             &deadline);
+		maybe_commit(ix, &pending, &deadline);
 		pthread_mutex_lock(&ix->mu);
 	}
 	pthread_mutex_unlock(&ix->mu);
-	if (pending)
+	/* What was read is indexed before the last commit. */
+	if (pipe_settle(ix, true) || pending)
 		commit(ix);
 	return NULL;
 }
@@ -1330,10 +1588,12 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 	pthread_cond_init(&ix->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&ix->mu, NULL);
+	pipe_start(ix);
 	int rc = pthread_create(&ix->thread, NULL, writer_main, ix);
 	if (rc != 0) {
 		if (errmsg)
 			*errmsg = strdup(strerror(rc));
+		pipe_stop(ix);
 		nsx_writer_close(ix->w);
 		pthread_cond_destroy(&ix->wake);
 		pthread_mutex_destroy(&ix->mu);
@@ -1358,6 +1618,7 @@ void ns_indexer_stop(ns_indexer_t *ix)
 	pthread_cond_signal(&ix->wake);
 	pthread_mutex_unlock(&ix->mu);
 	pthread_join(ix->thread, NULL);
+	pipe_stop(ix);
 
 	size_t dropped = jobq_free(ix->q);
 	if (dropped)
