@@ -40,7 +40,8 @@ static void usage(FILE *f)
 	"  -s, --socket PATH   the daemon's socket (default: $NSEARCH_SOCKET, else\n"
 	"                      /run/nsearch/nsearch.sock as root, else\n"
 	"                      $XDG_RUNTIME_DIR/nsearch.sock, else /tmp/nsearch-UID.sock)\n"
-	"  -n, --limit N       show at most N results (1-%d, default %d)\n"
+	"  -n, --limit N       show at most N results (default %d; the daemon\n"
+	"                      allows up to %d unless its max_results says more)\n"
 	"  -o, --offset N      skip the first N results\n"
 	"  -j, --json          print the daemon's reply as it came\n"
 	"      --color WHEN    highlight with colours: auto (on a terminal, unless\n"
@@ -80,7 +81,7 @@ static void usage(FILE *f)
 	"(new or empty, on the daemon's machine).  They return when done, with a\n"
 	"progress bar on a terminal; searches are answered meanwhile.\n"
 	"Exit status: 0 found, 1 nothing found, 2 error.\n",
-	NS_PROTO_MAX_LIMIT, NS_PROTO_DEFAULT_LIMIT);
+	NS_PROTO_DEFAULT_LIMIT, NS_PROTO_MAX_LIMIT);
 }
 
 /* Terminal styles; all "" without colour. */
@@ -760,7 +761,7 @@ int main(int argc, char **argv)
 				goto out;
 			break;
 		case 'o':
-			if (!parse_uint("offset", optarg, 0, NS_PROTO_MAX_OFFSET, &offset))
+			if (!parse_uint("offset", optarg, 0, 1000000, &offset))
 				goto out;
 			break;
 		case 'j': json = true; break;
@@ -853,9 +854,9 @@ int main(int argc, char **argv)
 	bool filtered = sreq.filter.sections.n || sreq.filter.tags.n ||
 	                sreq.filter.authors.n || sreq.filter.date_from[0] ||
 	                sreq.filter.date_to[0];
-	if ((is_search || is_similar) && limit > NS_PROTO_MAX_LIMIT) {
+	if ((is_search || is_similar) && limit > NS_PROTO_LIMIT_CEILING) {
 		fprintf(stderr, "nsearch-cli: --limit: at most %d results per search\n",
-		        NS_PROTO_MAX_LIMIT);
+		        NS_PROTO_LIMIT_CEILING);
 		goto out;
 	}
 	/* The snippet as plain text, matches between the markers. */

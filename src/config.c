@@ -81,6 +81,12 @@ static const struct def defs[NS_OPT_COUNT] = {
 	[NS_OPT_QUERY_TIMEOUT] = {"search", "query_timeout_ms",
 		"query-timeout-ms", 0, T_UINT, OFF(query_timeout_ms), 0, 600000,
 		false, "MS", "stop a search after MS milliseconds (0: never)"},
+	[NS_OPT_MAX_RESULTS] = {"search", "max_results", "max-results", 0,
+		T_UINT, OFF(max_results), 1, 1000, false, "N",
+		"a search may ask for at most N hits at once"},
+	[NS_OPT_MAX_OFFSET] = {"search", "max_offset", "max-offset", 0,
+		T_UINT, OFF(max_offset), 0, 1000000, false, "N",
+		"a search may skip at most N hits (page depth)"},
 	[NS_OPT_SOCKET] = {"socket", "path", "socket", 's', T_PATH, OFF(socket),
 		0, 0, false, "PATH", "the Unix socket to listen on"},
 	[NS_OPT_SOCKET_MODE] = {"socket", "mode", "socket-mode", 0, T_MODE,
@@ -624,6 +630,8 @@ static ns_status_t defaults(ns_config_t *c, char **err)
 	set_origin(c, NS_OPT_SYNONYMS, "default");
 	DEFAULT(NS_OPT_MAX_EXPANSION, "1000", "default");
 	DEFAULT(NS_OPT_QUERY_TIMEOUT, "0", "default");
+	DEFAULT(NS_OPT_MAX_RESULTS, "100", "default");
+	DEFAULT(NS_OPT_MAX_OFFSET, "10000", "default");
 	if ((env = getenv("NSEARCH_SOCKET")) && *env) {
 		DEFAULT(NS_OPT_SOCKET, env, "$NSEARCH_SOCKET");
 	} else if ((env = getenv("RUNTIME_DIRECTORY")) && *env) {

@@ -720,6 +720,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 		ns_searcher_set_language(d.searcher, code);
 		ns_searcher_set_limits(d.searcher, c->max_expansion,
 		                       c->query_timeout_ms);
+		ns_proto_set_limits(c->max_results, c->max_offset);
 	}
 	ns_server_handlers_t handlers = {
 		.searcher = d.searcher, .status = status_of,

@@ -227,6 +227,15 @@ static bool only_fields(json_t *o, const char *const *allowed,
 	return true;
 }
 
+static unsigned max_results = NS_PROTO_MAX_LIMIT;
+static unsigned max_offset = NS_PROTO_MAX_OFFSET;
+
+void ns_proto_set_limits(unsigned results, unsigned offset)
+{
+	__atomic_store_n(&max_results, results, __ATOMIC_RELAXED);
+	__atomic_store_n(&max_offset, offset, __ATOMIC_RELAXED);
+}
+
 static bool get_bool(json_t *o, const char *key, bool *out,
                      ns_proto_err_t *err)
 {
@@ -339,8 +348,10 @@ static bool decode_snippet(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 static bool decode_listing(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
 	req->limit = NS_PROTO_DEFAULT_LIMIT;
-	if (!get_uint(o, "limit", 1, NS_PROTO_MAX_LIMIT, &req->limit, err) ||
-	    !get_uint(o, "offset", 0, NS_PROTO_MAX_OFFSET, &req->offset, err) ||
+	if (!get_uint(o, "limit", 1, __atomic_load_n(&max_results, __ATOMIC_RELAXED),
+	              &req->limit, err) ||
+	    !get_uint(o, "offset", 0, __atomic_load_n(&max_offset, __ATOMIC_RELAXED),
+	              &req->offset, err) ||
 	    !decode_filter(o, &req->filter, err) || !decode_snippet(o, req, err) ||
 	    !get_bool(o, "collapse", &req->collapse, err) ||
 	    !decode_facets(o, req, err) ||

@@ -179,6 +179,8 @@ static const char *every_option =
 	"synonyms = /etc/nsearch/synonyms.txt\n"
 	"max_expansion = 500\n"
 	"query_timeout_ms = 2000\n"
+	"max_results = 250\n"
+	"max_offset = 500\n"
 	"\n"
 	"[socket]\n"
 	"  path = /run/nsearch/other.sock\n"
@@ -214,6 +216,8 @@ static void test_every_option(void **state)
 	assert_string_equal(c.synonyms, "/etc/nsearch/synonyms.txt");
 	assert_int_equal(c.max_expansion, 500);
 	assert_int_equal(c.query_timeout_ms, 2000);
+	assert_int_equal(c.max_results, 250);
+	assert_int_equal(c.max_offset, 500);
 	assert_string_equal(c.socket, "/run/nsearch/other.sock");
 	assert_int_equal(c.socket_mode, 0600);
 	assert_string_equal(c.socket_group, "adm");

@@ -410,6 +410,8 @@ static void test_every_option_takes_effect(void **state)
 		"synonyms = %s\n"
 		"max_expansion = 1\n"
 		"query_timeout_ms = 4321\n"
+		"max_results = 5\n"
+		"max_offset = 20\n"
 		"[socket]\n"
 		"path = %s\n"
 		"mode = 0640\n"
@@ -461,6 +463,17 @@ static void test_every_option_takes_effect(void **state)
 	json_decref(r);
 	assert_code(request_json(json_pack("{s:s, s:s}", "op", "search", "q",
 	                                   "zep*")), "TOO_BROAD");
+	/* max_results, max_offset */
+	r = request_json(json_pack("{s:s, s:s, s:i, s:i}", "op", "search", "q",
+	                           "zeppelin", "limit", 5, "offset", 20));
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	assert_code(request_json(json_pack("{s:s, s:s, s:i}", "op", "search",
+	                                   "q", "zeppelin", "limit", 6)),
+	            "BAD_REQUEST");
+	assert_code(request_json(json_pack("{s:s, s:s, s:i}", "op", "search",
+	                                   "q", "zeppelin", "offset", 21)),
+	            "BAD_REQUEST");
 	/* [index] batch = 1: a change is committed at once, although the
 	 * commit delay is a minute. */
 	unsigned long long t0 = ns_now_ms();

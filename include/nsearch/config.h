@@ -24,6 +24,8 @@ typedef enum {
 	NS_OPT_SYNONYMS,
 	NS_OPT_MAX_EXPANSION,
 	NS_OPT_QUERY_TIMEOUT,
+	NS_OPT_MAX_RESULTS,
+	NS_OPT_MAX_OFFSET,
 	NS_OPT_SOCKET,
 	NS_OPT_SOCKET_MODE,
 	NS_OPT_SOCKET_GROUP,
@@ -52,6 +54,8 @@ typedef struct {
 	char *synonyms;            /* NULL: none */
 	unsigned max_expansion;    /* words a wildcard may match; 0: none */
 	unsigned query_timeout_ms; /* 0: none */
+	unsigned max_results;      /* hits one search may return */
+	unsigned max_offset;       /* how deep a search may page */
 	/* [socket] */
 	char *socket;
 	unsigned socket_mode;      /* permission bits of the socket file */

@@ -36,9 +36,10 @@
 
 /* Limits a request must stay within. */
 #define NS_PROTO_MAX_LINE     (64 * 1024)  /* bytes, newline excluded */
-#define NS_PROTO_MAX_LIMIT    100
+#define NS_PROTO_MAX_LIMIT    100    /* the default of [search] max_results */
 #define NS_PROTO_DEFAULT_LIMIT 10
-#define NS_PROTO_MAX_OFFSET   10000
+#define NS_PROTO_MAX_OFFSET   10000  /* the default of [search] max_offset */
+#define NS_PROTO_LIMIT_CEILING 1000  /* max_results can be raised to this */
 #define NS_PROTO_MAX_SNIPPET  2000
 #define NS_PROTO_MAX_MARKER   32
 #define NS_PROTO_MAX_FILTER_VALUES 32  /* per filter field */
@@ -148,6 +149,10 @@ typedef struct {
  * called. */
 bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
                      ns_proto_err_t *err);
+/* The most hits one search may ask for and the deepest offset, for every
+ * decode from now on (the daemon's [search] max_results and max_offset;
+ * NS_PROTO_MAX_LIMIT and NS_PROTO_MAX_OFFSET until called). */
+void ns_proto_set_limits(unsigned max_results, unsigned max_offset);
 void ns_request_clear(ns_request_t *req);
 
 typedef struct {
