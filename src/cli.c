@@ -124,12 +124,12 @@ static int connect_to(const char *path)
 	return fd;
 }
 
-/* Send one request line and read one reply line (new, NUL-terminated). */
-static char *exchange(const char *path, const char *request, size_t *len)
+/* Connect and send REQUEST; the socket, or -1 after saying why. */
+static int connect_and_send(const char *path, const char *request)
 {
 	int fd = connect_to(path);
 	if (fd < 0)
-		return NULL;
+		return -1;
 	size_t off = 0, n = strlen(request);
 	while (off < n) {
 		ssize_t w = write(fd, request + off, n - off);
@@ -138,10 +138,19 @@ static char *exchange(const char *path, const char *request, size_t *len)
 		if (w < 0) {
 			fprintf(stderr, "nsearch-cli: %s: %s\n", path, strerror(errno));
 			close(fd);
-			return NULL;
+			return -1;
 		}
 		off += (size_t)w;
 	}
+	return fd;
+}
+
+/* Send one request line and read one reply line (new, NUL-terminated). */
+static char *exchange(const char *path, const char *request, size_t *len)
+{
+	int fd = connect_and_send(path, request);
+	if (fd < 0)
+		return NULL;
 	ns_buf_t buf = {0};
 	for (;;) {
 		char chunk[16384];
@@ -471,21 +480,9 @@ static bool draw_progress(const char *path, unsigned long long t0)
  * long as it takes, drawing progress on a terminal.  The exit status. */
 static int run_maintenance(const char *path, const char *request, bool json)
 {
-	int fd = connect_to(path);
+	int fd = connect_and_send(path, request);
 	if (fd < 0)
 		return EXIT_ERROR;
-	size_t off = 0, n = strlen(request);
-	while (off < n) {
-		ssize_t w = write(fd, request + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			fprintf(stderr, "nsearch-cli: %s: %s\n", path, strerror(errno));
-			close(fd);
-			return EXIT_ERROR;
-		}
-		off += (size_t)w;
-	}
 	bool bar = !json && isatty(STDERR_FILENO), drawn = false;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
