@@ -197,9 +197,13 @@ ns_status_t ns_index_build_doc(const ns_article_t *a, const char *relpath,
 		st = nsx_doc_index_text(doc, a->body, strlen(a->body),
 		                        NS_WDF_BODY, NULL);
 	for (size_t i = 0; st == NSX_OK && i < a->authors.n; i++) {
+		/* A reporter's name finds the articles with it in the byline,
+		 * as plain words (weighing as a body mention) and as author:. */
 		const char *name = a->authors.v[i];
-		st = nsx_doc_index_text(doc, name, strlen(name), 1,
-		                        NS_PREFIX_AUTHOR);
+		st = nsx_doc_index_text(doc, name, strlen(name), 1, NULL);
+		if (st == NSX_OK)
+			st = nsx_doc_index_text(doc, name, strlen(name), 1,
+			                        NS_PREFIX_AUTHOR);
 		/* A name too long for one term is still searchable as words. */
 		if (st == NSX_OK &&
 		    nsx_doc_add_boolean(doc, NS_PREFIX_AUTHOR_EXACT, name) == NSX_NO_MEMORY)

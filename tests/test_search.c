@@ -89,6 +89,19 @@ static void test_title_outranks_body(void **state)
 	             "world/orlov-visit.txt world/customs-queues.txt");
 }
 
+static void test_author_names_are_words(void **state)
+{
+	/* A reporter's name finds their articles without author: too. */
+	assert_path_set(request("{s:s, s:s, s:s}", "op", "search", "q", "quill",
+	                        "match", "all"), 3,
+	                "world/orlov-visit.txt", "world/customs-queues.txt",
+	                "politics/presidential-race.txt");
+	assert_path_set(request("{s:s, s:s}", "op", "search", "q",
+	                        "author:ferreira"), 3,
+	                "world/customs-queues.txt", "world/states-tariffs.txt",
+	                "energy/wind-turbines.txt");
+}
+
 static void test_phrase_needs_adjacent_words(void **state)
 {
 	assert_paths(request("{s:s, s:s}", "op", "search", "q",
@@ -688,6 +701,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_title_outranks_body),
+		cmocka_unit_test(test_author_names_are_words),
 		cmocka_unit_test(test_phrase_needs_adjacent_words),
 		cmocka_unit_test(test_near),
 		cmocka_unit_test(test_boolean_operators),

@@ -32,8 +32,8 @@
  * duplicates, which a search can collapse into one hit. */
 #define NS_SLOT_CONTENT  6
 /* Bump when the documents' layout changes: every file is read again.
- * 3: facet and content slots. */
-#define NS_INDEX_LAYOUT 3
+ * 3: facet and content slots; 4: authors' names as plain words too. */
+#define NS_INDEX_LAYOUT 4
 #define NS_SLOT_DATETIME 1          /* "YYYYMMDDHHMM" ("0000" without a
                                        time): sorting */
 
