@@ -3,6 +3,7 @@
  * command line with getopt_long, and validates every value the same way
  * wherever it came from.  Never touches the index or a socket. */
 #include "nsearch/config.h"
+#include "nsearch/synonyms.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -764,11 +765,12 @@ ns_status_t ns_config_check(const ns_config_t *c, char **err)
 		return failf(err, "%s (%s): no such group: %s",
 		             ns_config_name(NS_OPT_SOCKET_GROUP),
 		             c->origin[NS_OPT_SOCKET_GROUP], c->socket_group);
-	if (c->tcp_listen && !c->tcp_token_file)
-		return failf(err, "%s (%s) needs %s: TCP clients must send a token",
-		             ns_config_name(NS_OPT_TCP_LISTEN),
-		             c->origin[NS_OPT_TCP_LISTEN],
-		             ns_config_name(NS_OPT_TCP_TOKEN_FILE));
+	if (c->tcp_listen && !c->tcp_token_file) {
+		failf(err, "%s (%s) needs %s: TCP clients must send a token",
+		      ns_config_name(NS_OPT_TCP_LISTEN), c->origin[NS_OPT_TCP_LISTEN],
+		      ns_config_name(NS_OPT_TCP_TOKEN_FILE));
+		return NS_ERR_FORMAT; /* the configuration itself is wrong */
+	}
 	if (c->tcp_token_file) {
 		char *token = NULL, *why = NULL;
 		if (ns_config_read_token(c->tcp_token_file, &token, &why) != NS_OK) {
@@ -782,11 +784,19 @@ ns_status_t ns_config_check(const ns_config_t *c, char **err)
 		explicit_bzero(token, strlen(token));
 		free(token);
 	}
-	if (c->synonyms && access(c->synonyms, R_OK) < 0)
-		return failf(err, "%s (%s): %s: %s",
-		             ns_config_name(NS_OPT_SYNONYMS),
-		             c->origin[NS_OPT_SYNONYMS], c->synonyms,
-		             strerror(errno));
+	if (c->synonyms) {
+		/* Read it as a search would: a bad line is the file's fault. */
+		ns_synonyms_t *syn = NULL;
+		char *why = NULL;
+		ns_status_t st = ns_synonyms_load(c->synonyms, &syn, &why);
+		ns_synonyms_free(syn);
+		if (st != NS_OK) {
+			failf(err, "%s (%s): %s", ns_config_name(NS_OPT_SYNONYMS),
+			      c->origin[NS_OPT_SYNONYMS], why ? why : "out of memory");
+			free(why);
+			return st == NS_ERR_FORMAT ? NS_ERR_FORMAT : NS_ERR_INVALID;
+		}
+	}
 	return NS_OK;
 }
 

@@ -621,9 +621,6 @@ static bool store_meta(ns_indexer_t *ix, const char *relpath,
 	return st == NSX_OK;
 }
 
-/* (Re)index RELPATH from disk.  SCANNED: a scan found it, and a stat that
- * matches what the index knows is enough.  Returns true when the index
- * changed. */
 /* ---- reading ahead: the pipeline -------------------------------------------
  *
  * A file the writer has to read is read, hashed, parsed and turned into a
@@ -796,10 +793,22 @@ static bool prep_apply(ns_indexer_t *ix, struct prep *p)
 		remove_path(ix, relpath);
 		put_failed(ix, relpath, p->why);
 		break;
-	case PREP_SAME:
+	case PREP_SAME: {
 		count(ix, &ix->stats.same_content, 1);
+		/* Read again, the same bytes and the same stat (a wait on an
+		 * unchanged file): nothing to write, no empty commit.  Else (a
+		 * touch, a copy back) the stat the index keeps is updated. */
+		struct file_meta *known = ns_pathmap_get(ix->files, relpath);
+		if (known && known->mtime_ns == p->meta.mtime_ns &&
+		    known->ctime_ns == p->meta.ctime_ns &&
+		    known->size == p->meta.size && known->ino == p->meta.ino &&
+		    !racy(known)) {
+			changed = false;
+			break;
+		}
 		changed = store_meta(ix, relpath, idterm, &p->meta, true);
 		break;
+	}
 	case PREP_DOC: {
 		ns_article_t *a = p->a;
 		check_stemmer(ix, a, relpath);
@@ -839,7 +848,9 @@ static bool prep_apply(ns_indexer_t *ix, struct prep *p)
 	return changed;
 }
 
-/* Writer thread: index RELPATH now, reading it on this thread. */
+/* Writer thread: (re)index RELPATH from disk now, reading it on this
+ * thread.  SCANNED: a scan found it, and a stat that matches what the
+ * index knows is enough.  Returns true when the index changed. */
 static bool put_path(ns_indexer_t *ix, const char *relpath, bool scanned,
                      uint64_t gen, bool force)
 {

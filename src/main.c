@@ -650,10 +650,11 @@ int main(int argc, char **argv)
 	} else if (args.check_config) {
 		ns_config_print(&cfg, stdout);
 		rc = fflush(stdout) == 0 ? 0 : 1;
-		if (ns_config_check(&cfg, &err) != NS_OK) {
+		ns_status_t cst = ns_config_check(&cfg, &err);
+		if (cst != NS_OK) {
 			fprintf(stderr, "nsearchd: %s\n", err ? err : "out of memory");
 			free(err);
-			rc = 1;
+			rc = cst == NS_ERR_FORMAT ? 2 : 1;
 		}
 	} else {
 		rc = run(&args, &cfg);
@@ -666,10 +667,12 @@ int main(int argc, char **argv)
 static int run(const ns_config_args_t *args, ns_config_t *cfg)
 {
 	char *err = NULL;
-	if (ns_config_check(cfg, &err) != NS_OK) {
+	ns_status_t cst = ns_config_check(cfg, &err);
+	if (cst != NS_OK) {
 		int rc = fatal("%s", err ? err : "out of memory");
 		free(err);
-		return rc;
+		/* A configuration that can never work is not retried. */
+		return cst == NS_ERR_FORMAT ? 2 : rc;
 	}
 	char root[PATH_MAX];
 	if (!realpath(cfg->articles, root))

@@ -379,10 +379,26 @@ static void test_check(void **state)
 	                     dir) > 0);
 	assert_null(build_from(&c, text, NULL));
 	free(text);
-	assert_int_equal(ns_config_check(&c, &err), NS_ERR_INVALID);
+	/* A configuration that can never work, not a system to wait for. */
+	assert_int_equal(ns_config_check(&c, &err), NS_ERR_FORMAT);
 	assert_non_null(strstr(err, "needs [tcp] token_file"));
 	free(err);
 	ns_config_clear(&c);
+
+	/* A synonyms file is read as the searches would read it. */
+	char *syn = NULL;
+	assert_true(asprintf(&syn, "%s/synonyms.txt", dir) > 0);
+	assert_int_equal(write_file(syn, "kyiv, kiev\nlonely\n", 17), 0);
+	assert_true(asprintf(&text, "[articles]\nroot = %s\n[search]\n"
+	                     "synonyms = %s\n", dir, syn) > 0);
+	assert_null(build_from(&c, text, NULL));
+	free(text);
+	assert_int_equal(ns_config_check(&c, &err), NS_ERR_FORMAT);
+	assert_non_null(strstr(err, "synonyms.txt:2: a group needs at least two"));
+	free(err);
+	ns_config_clear(&c);
+	unlink(syn);
+	free(syn);
 
 	assert_true(asprintf(&text, "[articles]\nroot = %s\n[socket]\n"
 	                     "group = no-such-group-here\n", dir) > 0);

@@ -513,6 +513,24 @@ static void test_get(void **state)
 	json_decref(r);
 }
 
+/* A wait on a file that did not change reads it again and writes
+ * nothing: no empty commit, the same revision.  (Within 2 s of a change
+ * a file's stat cannot vouch for it, and the first read after that
+ * records a stat that can: hence the pause and the first wait.) */
+static void test_wait_unchanged_commits_nothing(void **state)
+{
+	sleep_ms(2100);
+	json_decref(wait_for("world/kyiv-metro.txt"));
+	json_t *a = wait_for("world/kyiv-metro.txt");
+	json_t *b = wait_for("world/kyiv-metro.txt");
+	assert_string_equal(json_string_value(json_object_get(b, "state")),
+	                    "indexed");
+	assert_int_equal(json_integer_value(json_object_get(a, "revision")),
+	                 json_integer_value(json_object_get(b, "revision")));
+	json_decref(a);
+	json_decref(b);
+}
+
 static void test_similar(void **state)
 {
 	json_t *r = request("{s:s, s:s}", "op", "similar", "path",
@@ -718,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_collapse_duplicates),
 		cmocka_unit_test(test_snippet_options_and_fields),
 		cmocka_unit_test(test_get),
+		cmocka_unit_test(test_wait_unchanged_commits_nothing),
 		cmocka_unit_test(test_similar),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_malformed_requests),

@@ -113,7 +113,11 @@ ns_status_t ns_config_build(const ns_config_args_t *args, ns_config_t *out,
 
 /* What the values alone cannot say: the articles directory is one, the
  * group exists, the token file is there, non-empty and private to the
- * daemon's user, the synonyms file can be read.  *ERR as above. */
+ * daemon's user, the synonyms file reads without error.  *ERR as above.
+ * NS_ERR_FORMAT when the configuration itself can never work (TCP
+ * without a token file, a synonyms file with a bad line): nsearchd then
+ * exits 2, which systemd does not retry; NS_ERR_INVALID for what the
+ * system may yet fix (a directory not mounted yet), exit 1. */
 ns_status_t ns_config_check(const ns_config_t *c, char **err);
 
 /* The effective configuration as a configuration file, each value with
