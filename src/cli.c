@@ -80,7 +80,8 @@ static void usage(FILE *f)
 	"compacted copy of the index; \"backup DIR\" writes a consistent copy to DIR\n"
 	"(new or empty, on the daemon's machine).  They return when done, with a\n"
 	"progress bar on a terminal; searches are answered meanwhile.\n"
-	"Exit status: 0 found, 1 nothing found, 2 error.\n",
+	"Exit status: 0 found (or done), 1 nothing found (or, for wait, the file\n"
+	"is not searchable: removed or skipped), 2 an error.\n",
 	NS_PROTO_DEFAULT_LIMIT, NS_PROTO_MAX_LIMIT);
 }
 
@@ -283,9 +284,12 @@ static int print_results(const ns_result_t *res, unsigned offset)
 		printf("did you mean: %s%s%s\n", style.bold, res->suggestion,
 		       style.reset);
 	if (res->nhits == 0) {
-		printf(res->total ? "no results past %u (of about %llu)\n"
-		                  : "no results\n",
-		       offset, (unsigned long long)res->total);
+		if (res->total)
+			printf("no results past %u (of %s%llu)\n", offset,
+			       res->total_min == res->total_max ? "" : "about ",
+			       (unsigned long long)res->total);
+		else
+			printf("no results\n");
 		print_facets(res);
 		return EXIT_NONE;
 	}

@@ -81,7 +81,8 @@ static const struct def defs[NS_OPT_COUNT] = {
 		"a wildcard matches at most N words (0: no wildcards)"},
 	[NS_OPT_QUERY_TIMEOUT] = {"search", "query_timeout_ms",
 		"query-timeout-ms", 0, T_UINT, OFF(query_timeout_ms), 0, 600000,
-		false, "MS", "stop a search after MS milliseconds (0: never)"},
+		false, "MS", "stop counting matches exactly (totals, facets) after "
+		"MS milliseconds (0: never)"},
 	[NS_OPT_MAX_RESULTS] = {"search", "max_results", "max-results", 0,
 		T_UINT, OFF(max_results), 1, 1000, false, "N",
 		"a search may ask for at most N hits at once"},
@@ -98,7 +99,7 @@ static const struct def defs[NS_OPT_COUNT] = {
 		"group of the socket file"},
 	[NS_OPT_TCP_LISTEN] = {"tcp", "listen", "tcp", 0, T_LISTEN,
 		OFF(tcp_listen), 0, 0, false, "ADDR",
-		"also listen on TCP: PORT (loopback), HOST:PORT or [V6]:PORT"},
+		"also listen on TCP: PORT (loopback), ADDRESS:PORT or [V6]:PORT"},
 	[NS_OPT_TCP_TOKEN_FILE] = {"tcp", "token_file", "token-file", 0, T_PATH,
 		OFF(tcp_token_file), 0, 0, true, "FILE",
 		"the token TCP clients must send (mode 0600)"},
