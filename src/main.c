@@ -430,6 +430,14 @@ static void on_sighup(uv_signal_t *h, int signum)
 		free(token);
 	}
 	ns_config_take_reloadable(&d->cfg, &next, &changes);
+	/* The files behind the names are read again whether or not the
+	 * names changed: say so, rather than "nothing changed". */
+	if (d->cfg.synonyms)
+		ns_buf_printf(&changes, "%s%s reread", changes.len ? ", " : "",
+		              ns_config_name(NS_OPT_SYNONYMS));
+	if (d->cfg.tcp_token_file && ns_server_has_tcp(d->server))
+		ns_buf_printf(&changes, "%s%s reread", changes.len ? ", " : "",
+		              ns_config_name(NS_OPT_TCP_TOKEN_FILE));
 	ns_log(NS_LOG_NOTICE, LOG_MOD, "reloaded: %s",
 	       changes.len ? changes.data : "nothing changed");
 	ns_buf_free(&restart);
