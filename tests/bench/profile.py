@@ -28,7 +28,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # nothing left behind in tests/bench
 import importlib.machinery  # noqa: E402
 import importlib.util  # noqa: E402
 
@@ -50,7 +50,7 @@ STEPS = [
     ("  boolean terms and values", ["nsx_doc_add_boolean", "nsx_doc_set_value"]),
     ("  new TermGenerator + stemmer", ["nsx_doc_new"]),
     ("  stored data (JSON)", ["stored_data"]),
-    ("replace_document", ["nsx_writer_replace"]),
+    ("replace_document (and spellings, if any)", ["nsx_writer_replace"]),
     ("commit (flush to disk)", ["nsx_writer_commit"]),
     ("file metadata kept in memory", ["store_meta", "meta_value"]),
     ("writer thread, all", ["writer_main"]),
@@ -162,7 +162,7 @@ def main():
 QSTEPS = [
     ("search, all (worker thread)", ["ns_searcher_search"]),
     ("  reopen the reader", ["nsx_reader_reopen"]),
-    ("  parse the query and match (get_mset)", ["nsx_reader_search"]),
+    ("  parse, suggest and match", ["nsx_reader_search"]),
     ("  read each hit's stored data (JSON)", ["fill_hit"]),
     ("    cut snippets", ["nsx_results_snippet"]),
     ("encode the reply (JSON)", ["ns_proto_search_reply"]),

@@ -317,7 +317,7 @@ struct Searcher {
 	Xapian::QueryParser qp;
 	const bench_list_t *queries;
 	unsigned limit;
-	bool lean;  // all words only: no spelling suggestion, no relaxing
+	bool lean;  // all words only: no suggestion, no relaxing
 	explicit Searcher(const char *path, const bench_list_t *q, unsigned lim,
 	                  bool lean_ = false)
 		: db(path), queries(q), limit(lim), lean(lean_)
@@ -338,7 +338,7 @@ struct Searcher {
 	}
 
 	// One search as nsx_reader_search() + fill_hit() do it for a plain
-	// request (match "auto", spelling suggestion, no filter, no facet):
+	// request (match "auto", a suggestion, no filter, no facet):
 	// parse, match, read every hit's stored data and cut its snippet.
 	// Returns the estimate the daemon reports as "total".
 	Xapian::doccount search(const char *q, size_t *nhits,
@@ -359,22 +359,24 @@ struct Searcher {
 		if (!lean) {
 			qp.set_default_op(Xapian::Query::OP_OR);
 			loose = qp.parse_query(q, flags);
-			qp.set_default_op(Xapian::Query::OP_AND);
-			qp.parse_query(q, flags |
-			               Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
-			std::string suggestion = qp.get_corrected_query_string();
+			std::string suggestion = suggest(q, stem);
 		}
 
-		Xapian::MSet mset = run(text, 0, limit), rest;
+		// As search_once(): fewer than 10 documents with every word (all
+		// known then), and the list goes on with those that have some,
+		// counted exactly up to 100.
+		const Xapian::doccount relax_below = 10, exact_below = 100;
+		Xapian::MSet mset = run(text, 0, limit, std::max(limit, relax_below));
+		Xapian::MSet rest;
 		bool relaxed = false;
-		// Every document with all the words is known and the page is not
-		// full: continue with those that have some.
 		Xapian::doccount n_all = mset.get_matches_upper_bound();
-		if (!lean && n_all < limit && n_all == mset.get_matches_lower_bound() &&
+		if (!lean && n_all < relax_below &&
+		    n_all == mset.get_matches_lower_bound() &&
 		    loose.get_description() != text.get_description()) {
+			Xapian::doccount count = limit - mset.size();
 			rest = run(Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text),
-			           0, limit - mset.size());
-			relaxed = !rest.empty() || rest.get_matches_estimated();
+			           0, count, std::max(count, exact_below));
+			relaxed = rest.get_matches_upper_bound() > 0;
 		}
 		size_t n = hits(mset, stem) + hits(rest, stem);
 		if (nhits)
@@ -390,12 +392,91 @@ struct Searcher {
 	}
 
 	Xapian::MSet run(const Xapian::Query &q, Xapian::doccount first,
-	                 Xapian::doccount max)
+	                 Xapian::doccount max, Xapian::doccount check)
 	{
 		Xapian::Enquire enq(db);
 		enq.set_query(q);
 		enq.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
-		return enq.get_mset(first, max);
+		return enq.get_mset(first, max, check);
+	}
+
+	// As the shim's suggest(): every word of the query the index does not
+	// know (as it is, or stemmed) is looked up among the indexed words
+	// with its first letter, within two edits.  Field values, operators
+	// and numbers are left alone.
+	std::string suggest(const std::string &q, const Xapian::Stem &stem)
+	{
+		std::string out;
+		Xapian::Utf8Iterator it(q), end;
+		while (it != end) {
+			if (!Xapian::Unicode::is_wordchar(*it)) {
+				++it;
+				continue;
+			}
+			size_t start = static_cast<size_t>(it.raw() - q.data());
+			bool digits = false;
+			while (it != end && Xapian::Unicode::is_wordchar(*it)) {
+				digits = digits || Xapian::Unicode::get_category(*it) ==
+				                       Xapian::Unicode::DECIMAL_DIGIT_NUMBER;
+				++it;
+			}
+			size_t stop = it == end ? q.size()
+			                        : static_cast<size_t>(it.raw() - q.data());
+			std::string word = q.substr(start, stop - start);
+			char before = start ? q[start - 1] : ' ';
+			char after = stop < q.size() ? q[stop] : ' ';
+			if (digits || before == ':' || after == ':' || after == '*' ||
+			    word == "AND" || word == "OR" || word == "NOT" ||
+			    word == "XOR" || word == "NEAR" || word == "ADJ")
+				continue;
+			std::string lw = Xapian::Unicode::tolower(word);
+			if (db.term_exists(lw) || db.term_exists("Z" + stem(lw)))
+				continue;
+			out += closest(lw);
+		}
+		return out;
+	}
+
+	std::string closest(const std::string &w)
+	{
+		if (w.size() < 3)
+			return std::string();
+		std::string best;
+		unsigned best_d = 3;
+		for (auto t = db.allterms_begin(w.substr(0, 1));
+		     t != db.allterms_end(w.substr(0, 1)); ++t) {
+			const std::string &c = *t;
+			if (c.size() + 2 < w.size() || c.size() > w.size() + 8)
+				continue;
+			unsigned d = distance(w, c, best_d);
+			if (d < best_d) {
+				best = c;
+				best_d = d;
+			}
+		}
+		return best;
+	}
+
+	// Levenshtein distance of A and B, or MAX + 1 once it must exceed MAX.
+	static unsigned distance(const std::string &a, const std::string &b,
+	                         unsigned max)
+	{
+		std::vector<unsigned> prev(b.size() + 1), cur(b.size() + 1);
+		for (size_t j = 0; j <= b.size(); j++)
+			prev[j] = static_cast<unsigned>(j);
+		for (size_t i = 1; i <= a.size(); i++) {
+			cur[0] = static_cast<unsigned>(i);
+			unsigned row_min = cur[0];
+			for (size_t j = 1; j <= b.size(); j++) {
+				cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1,
+				                   prev[j - 1] + (a[i - 1] != b[j - 1])});
+				row_min = std::min(row_min, cur[j]);
+			}
+			if (row_min > max)
+				return max + 1;
+			prev.swap(cur);
+		}
+		return prev[b.size()];
 	}
 
 	size_t hits(const Xapian::MSet &mset, const Xapian::Stem &stem)
