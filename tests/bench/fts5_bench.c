@@ -250,6 +250,17 @@ static fts_query_t *load_queries(const char *path, size_t *n)
 	return q;
 }
 
+static void free_queries(fts_query_t *q, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(q[i].match);
+		free(q[i].section);
+		free(q[i].from);
+		free(q[i].to);
+	}
+	free(q);
+}
+
 static int cmd_query(const char *db, const char *qfile, int threads,
                      double seconds, unsigned limit, const char *dump,
                      int totals, int warmup)
@@ -257,22 +268,24 @@ static int cmd_query(const char *db, const char *qfile, int threads,
 	size_t nq = 0;
 	fts_query_t *q = load_queries(qfile, &nq);
 	query_args_t qa = {db, q, limit};
+	int rc = 0;
 	if (totals) {
 		searcher_t *s = open_searcher(&qa, 0);
-		if (!s)
-			return 1;
-		for (size_t i = 0; i < nq; i++) {
+		for (size_t i = 0; s && !rc && i < nq; i++) {
 			bind_query(s->count, &q[i]);
 			long long total = -1;
 			if (sqlite3_step(s->count) == SQLITE_ROW)
 				total = sqlite3_column_int64(s->count, 0);
 			sqlite3_reset(s->count);
-			if (run_query(s, i))
-				return 1;
-			printf("%lld\t%zu\n", total, s->last_hits);
+			rc = run_query(s, i);
+			if (!rc)
+				printf("%lld\t%zu\n", total, s->last_hits);
 		}
+		if (!s)
+			rc = 1;
 		close_searcher(s);
-		return 0;
+		free_queries(q, nq);
+		return rc;
 	}
 	if (warmup) {
 		bench_run_t w = {.nqueries = nq, .threads = 1, .open = open_searcher,
@@ -287,13 +300,7 @@ static int cmd_query(const char *db, const char *qfile, int threads,
 	bench_report(&r, "fts5");
 	bench_dump(&r, dump);
 	free(r.lat_ms);
-	for (size_t i = 0; i < nq; i++) {
-		free(q[i].match);
-		free(q[i].section);
-		free(q[i].from);
-		free(q[i].to);
-	}
-	free(q);
+	free_queries(q, nq);
 	return r.errors ? 1 : 0;
 }
 
