@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,42 @@ static inline void bench_dump(const bench_run_t *r, const char *path)
 	for (size_t i = 0; i < r->requests; i++)
 		fprintf(f, "%.4f\n", r->lat_ms[i]);
 	fclose(f);
+}
+
+/* The options the query programs share: WORKERS_FLAG ("--threads",
+ * "--clients") N, --seconds S, --limit N, --dump FILE, --totals and
+ * --warmup, from ARGV[FIRST] on.  False on anything else or a bad value. */
+typedef struct {
+	int workers;
+	unsigned limit;
+	double seconds;
+	const char *dump;
+	int totals, warmup;
+} bench_opts_t;
+
+static inline bool bench_parse_opts(int argc, char **argv, int first,
+                                    const char *workers_flag,
+                                    bench_opts_t *o)
+{
+	*o = (bench_opts_t){.workers = 1, .limit = 10};
+	for (int i = first; i < argc; i++) {
+		int more = i + 1 < argc;
+		if (!strcmp(argv[i], workers_flag) && more)
+			o->workers = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--seconds") && more)
+			o->seconds = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--limit") && more)
+			o->limit = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--dump") && more)
+			o->dump = argv[++i];
+		else if (!strcmp(argv[i], "--totals"))
+			o->totals = 1;
+		else if (!strcmp(argv[i], "--warmup"))
+			o->warmup = 1;
+		else
+			return false;
+	}
+	return o->workers >= 1 && o->limit >= 1;
 }
 
 #endif

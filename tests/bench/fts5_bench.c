@@ -317,28 +317,8 @@ int main(int argc, char **argv)
 {
 	if (argc < 4)
 		return usage();
-	int threads = 1, totals = 0, warmup = 0;
-	unsigned limit = 10;
-	double seconds = 0;
-	const char *dump = NULL;
-	for (int i = 4; i < argc; i++) {
-		int more = i + 1 < argc;
-		if (!strcmp(argv[i], "--threads") && more)
-			threads = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--seconds") && more)
-			seconds = atof(argv[++i]);
-		else if (!strcmp(argv[i], "--limit") && more)
-			limit = (unsigned)atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--dump") && more)
-			dump = argv[++i];
-		else if (!strcmp(argv[i], "--totals"))
-			totals = 1;
-		else if (!strcmp(argv[i], "--warmup"))
-			warmup = 1;
-		else
-			return usage();
-	}
-	if (threads < 1 || limit < 1)
+	bench_opts_t o;
+	if (!bench_parse_opts(argc, argv, 4, "--threads", &o))
 		return usage();
 	/* SQLite counts every allocation under one global mutex unless told
 	 * not to, which serialises threads that share nothing else: a peer
@@ -347,7 +327,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "index"))
 		return cmd_index(argv[2], argv[3]);
 	if (!strcmp(argv[1], "query"))
-		return cmd_query(argv[2], argv[3], threads, seconds, limit, dump,
-		                 totals, warmup);
+		return cmd_query(argv[2], argv[3], o.workers, o.seconds, o.limit,
+		                 o.dump, o.totals, o.warmup);
 	return usage();
 }

@@ -168,29 +168,13 @@ int main(int argc, char **argv)
 {
 	if (argc < 3)
 		return usage();
-	int clients = 1, totals = 0, warmup = 0;
-	unsigned limit = 10;
-	double seconds = 0;
-	const char *dump = NULL;
-	for (int i = 3; i < argc; i++) {
-		int more = i + 1 < argc;
-		if (!strcmp(argv[i], "--clients") && more)
-			clients = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--seconds") && more)
-			seconds = atof(argv[++i]);
-		else if (!strcmp(argv[i], "--limit") && more)
-			limit = (unsigned)atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--dump") && more)
-			dump = argv[++i];
-		else if (!strcmp(argv[i], "--totals"))
-			totals = 1;
-		else if (!strcmp(argv[i], "--warmup"))
-			warmup = 1;
-		else
-			return usage();
-	}
-	if (clients < 1 || limit < 1)
+	bench_opts_t o;
+	if (!bench_parse_opts(argc, argv, 3, "--clients", &o))
 		return usage();
+	int clients = o.workers, totals = o.totals, warmup = o.warmup;
+	unsigned limit = o.limit;
+	double seconds = o.seconds;
+	const char *dump = o.dump;
 	bench_list_t queries = bench_read_lines(argv[2]);
 	client_args_t ca = {argv[1], &queries, limit};
 	if (totals) {
