@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nsearch/util.h"
+#include "core/util.h"
 
 static int rm_entry(const char *path, const struct stat *st, int flag,
                     struct FTW *ftw)

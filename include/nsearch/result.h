@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "nsearch/util.h"
+#include "core/util.h"
 
 typedef struct {
 	unsigned rank;       /* 1-based position in the whole result list */

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "nsearch/article.h"
+#include "parse/article.h"
 
 #define MAX_FILE (8u << 20)
 

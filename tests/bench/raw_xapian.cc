@@ -3,9 +3,9 @@
 // process, with nothing of the daemon around them.
 //
 // It reads articles with the project's own parser and builds exactly the
-// document src/index.c builds (prefixes, wdf boosts, boolean terms, values,
+// document src/daemon/index.c builds (prefixes, wdf boosts, boolean terms, values,
 // stored data, stemmer, TermGenerator flags), and searches with the query
-// parser settings and snippet flags of shim/nsx.cc and src/query.c.  If
+// parser settings and snippet flags of shim/nsx.cc and src/daemon/query.c.  If
 // either side changes, change this file too: the benchmark compares like
 // with like or it says nothing.  Never linked into the daemon.
 //
@@ -19,8 +19,8 @@
 //   raw_xapian compare DB_A DB_B   (the same documents?  for the smoke test)
 
 extern "C" {
-#include "nsearch/article.h"
-#include "nsearch/schema.h"
+#include "parse/article.h"
+#include "daemon/schema.h"
 }
 
 #include <jansson.h>
@@ -104,7 +104,7 @@ std::string joined(const ns_strv_t &v)
 	return out;
 }
 
-// As ns_index_build_doc() and put_path() in src/index.c.
+// As ns_index_build_doc() and put_path() in src/daemon/index.c.
 void build_doc(TextIndexer &ti, Xapian::Document &doc, const ns_article_t *a,
                Phases &ph)
 {
@@ -322,7 +322,7 @@ struct Searcher {
 	                  bool lean_ = false)
 		: db(path), queries(q), limit(lim), lean(lean_)
 	{
-		// As src/query.c's borrow(): the fields and the date range.
+		// As src/daemon/query.c's borrow(): the fields and the date range.
 		qp.set_database(db);
 		qp.add_rangeprocessor(
 			(new Xapian::DateRangeProcessor(NS_SLOT_DATE, "date:"))->release());

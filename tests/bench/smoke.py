@@ -119,7 +119,7 @@ def main():
                              capture_output=True, text=True)
         if cmp.returncode != 0:
             fail("the raw loop's documents are not the daemon's (update "
-                 "tests/bench/raw_xapian.cc to match src/index.c):\n" +
+                 "tests/bench/raw_xapian.cc to match src/daemon/index.c):\n" +
                  cmp.stderr)
 
         # The same answers through the socket as in process.

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nsearch/article.h"
+#include "parse/article.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,0 +1,155 @@
+/* config.h - nsearchd's options: built-in defaults, the environment, the
+ * configuration file (INI, read with libinih) and the command line, in
+ * rising order of precedence, each value validated and remembered with
+ * where it came from.  Never opens a socket or an index. */
+#ifndef NS_CONFIG_H
+#define NS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/util.h"
+
+/* Every option has an index, used for its origin and by the command line. */
+typedef enum {
+	NS_OPT_ARTICLES,
+	NS_OPT_IGNORE,
+	NS_OPT_LANGUAGE,
+	NS_OPT_MAX_FILE_SIZE,
+	NS_OPT_RESCAN_INTERVAL,
+	NS_OPT_INDEX,
+	NS_OPT_BATCH,
+	NS_OPT_COMMIT_DELAY,
+	NS_OPT_SYNONYMS,
+	NS_OPT_MAX_EXPANSION,
+	NS_OPT_QUERY_TIMEOUT,
+	NS_OPT_MAX_RESULTS,
+	NS_OPT_MAX_OFFSET,
+	NS_OPT_SOCKET,
+	NS_OPT_SOCKET_MODE,
+	NS_OPT_SOCKET_GROUP,
+	NS_OPT_TCP_LISTEN,
+	NS_OPT_TCP_TOKEN_FILE,
+	NS_OPT_MAX_CONNECTIONS,
+	NS_OPT_MAX_REQUEST,
+	NS_OPT_MAX_PENDING,
+	NS_OPT_IDLE_TIMEOUT,
+	NS_OPT_LOG_LEVEL,
+	NS_OPT_COUNT
+} ns_opt_t;
+
+typedef struct {
+	/* [articles] */
+	char *articles;            /* the tree to index and watch */
+	ns_strv_t ignore;          /* more globs to skip */
+	char *language;            /* as given; ns_language_normalise() takes it */
+	size_t max_file_size;
+	unsigned rescan_interval_s;
+	/* [index] */
+	char *index;
+	unsigned batch;            /* commit after this many changes */
+	unsigned commit_delay_ms;  /* or this long after the first */
+	/* [search] */
+	char *synonyms;            /* NULL: none */
+	unsigned max_expansion;    /* words a wildcard may match; 0: none */
+	unsigned query_timeout_ms; /* 0: none */
+	unsigned max_results;      /* hits one search may return */
+	unsigned max_offset;       /* how deep a search may page */
+	/* [socket] */
+	char *socket;
+	unsigned socket_mode;      /* permission bits of the socket file */
+	char *socket_group;        /* NULL: the daemon's own group */
+	/* [tcp] */
+	char *tcp_listen;          /* "HOST:PORT" as normalised; NULL: off */
+	char *tcp_token_file;
+	/* [limits] */
+	unsigned max_connections;
+	size_t max_request;        /* bytes of one request line */
+	size_t max_pending;        /* bytes of replies a client has not read */
+	unsigned idle_timeout_s;   /* 0: never */
+	/* [log] */
+	int log_level;             /* NS_LOG_* */
+
+	char *file;                /* the configuration file read, or NULL */
+	/* Where each value came from: "default", "$NSEARCH_ARTICLES",
+	 * "FILE:LINE", "--batch". */
+	char *origin[NS_OPT_COUNT];
+} ns_config_t;
+
+/* The command line, parsed but not applied. */
+typedef struct {
+	const char *config_file;   /* --config, or $NSEARCH_CONFIG; NULL: the
+	                              default path, which may be missing */
+	bool check_config;         /* --check-config */
+	bool check;                /* --check FILE... */
+	bool help, version;
+	char **files;              /* --check's, borrowed from argv */
+	int nfiles;
+	struct ns_config_arg {
+		ns_opt_t opt;
+		const char *value;     /* borrowed from argv */
+	} *v;                      /* option settings in the order given */
+	size_t n;
+} ns_config_args_t;
+
+/* Parse ARGV (getopt_long; argv[0] is replaced by "nsearchd").  Returns
+ * 0, or 2 after printing why to stderr.  Values are checked when the
+ * configuration is built.  Free with ns_config_args_free(). */
+int ns_config_parse_args(int argc, char **argv, ns_config_args_t *out);
+void ns_config_args_free(ns_config_args_t *args);
+
+/* nsearchd --help. */
+void ns_config_usage(FILE *f);
+
+/* Build the configuration: defaults, then the environment, then the file
+ * (ARGS->config_file, else NS_CONFIG_FILE if it exists), then ARGS.  On
+ * failure *ERR is new (free()) and says where and why ("FILE:LINE:
+ * [limits] max_connections: not a number from 1 to 65536: lots"); OUT is
+ * then cleared.  Options are checked one by one here; what needs the
+ * system (files, groups) is ns_config_check()'s. */
+ns_status_t ns_config_build(const ns_config_args_t *args, ns_config_t *out,
+                            char **err);
+
+/* What the values alone cannot say: the articles directory is one, the
+ * group exists, the token file is there, non-empty and private to the
+ * daemon's user, the synonyms file reads without error.  *ERR as above.
+ * NS_ERR_FORMAT when the configuration itself can never work (TCP
+ * without a token file, a synonyms file with a bad line): nsearchd then
+ * exits 2, which systemd does not retry; NS_ERR_INVALID for what the
+ * system may yet fix (a directory not mounted yet), exit 1. */
+ns_status_t ns_config_check(const ns_config_t *c, char **err);
+
+/* The effective configuration as a configuration file, each value with
+ * where it came from. */
+void ns_config_print(const ns_config_t *c, FILE *f);
+
+/* The options that differ between OLD and NEW and that only a restart
+ * applies, appended to NAMES ("[index] path, [tcp] listen").  True when
+ * there is any. */
+bool ns_config_needs_restart(const ns_config_t *old, const ns_config_t *now,
+                             ns_buf_t *names);
+
+/* A reload: the options SIGHUP applies (and the file's name) move from
+ * FROM to INTO, INTO's old values to FROM.  CHANGES (may be NULL) gets
+ * "[limits] idle_timeout 300 -> 5" for each value that differs. */
+void ns_config_take_reloadable(ns_config_t *into, ns_config_t *from,
+                               ns_buf_t *changes);
+
+/* OPT's key, and (if not NULL) its section and long flag without the
+ * dashes; static strings, NULL for no such option. */
+const char *ns_config_key(ns_opt_t opt, const char **section,
+                          const char **flag);
+
+/* "[section] key" of OPT; static. */
+const char *ns_config_name(ns_opt_t opt);
+
+/* Free every string and zero C.  Accepts a zeroed C. */
+void ns_config_clear(ns_config_t *c);
+
+/* Read the token in PATH (the file's first line, at least 16 bytes,
+ * without the newline) into *TOKEN (new).  The file must belong to the
+ * daemon's user and be readable by nobody else. */
+ns_status_t ns_config_read_token(const char *path, char **token, char **err);
+
+#endif

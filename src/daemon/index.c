@@ -1,0 +1,1841 @@
+/* index.c - the writer thread and the queue that feeds it.
+ *
+ * Owns the only nsx_writer_t; nothing else may open the database for
+ * writing.  It never touches libuv: callers on the loop thread only take the
+ * queue mutex, never wait for Xapian.
+ */
+#include "daemon/index.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "daemon/jobq.h"
+#include "core/log.h"
+#include "core/pathmap.h"
+#include "daemon/schema.h"
+
+/* What the index knows of a file it holds: stored in the document's
+ * NS_SLOT_FILE value and kept in memory by path (writer thread only). */
+struct file_meta {
+	int64_t mtime_ns, ctime_ns, size;
+	uint64_t ino;
+	uint64_t hash;      /* XXH3 of the bytes; 0: unknown, read again */
+	int64_t read_ns;    /* wall clock when it was read */
+	uint64_t seen;      /* scan generation that last found it */
+};
+
+struct ns_indexer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;
+	jobq_t *q;                 /* pending work, under mu */
+	uint64_t passed_upto;      /* barriers 1..passed_upto passed, under mu */
+	uint64_t *passed;          /* and these beyond it, under mu */
+	size_t npassed;
+	bool stopping;             /* under mu */
+	uint64_t barriers_queued;  /* under mu */
+	uint64_t gen;              /* scan generations issued, under mu */
+	ns_indexer_stats_t stats;  /* under mu */
+	ns_maint_t maint;          /* the operation queued or running, under mu */
+	ns_maint_t last_maint;     /* the last one finished, under mu */
+
+	/* Writer thread only. */
+	nsx_writer_t *w;
+	char *root;
+	char *index_dir;           /* immutable */
+	unsigned batch_max;        /* atomic: a reload may change them */
+	unsigned commit_delay_ms;
+	size_t max_file_bytes;
+	unsigned last_commit_ms;   /* how long the last commit took */
+	ns_parse_opts_t parse;
+	ns_problems_t *problems;   /* thread-safe on its own */
+	ns_strv_t unstemmed;       /* languages said to have no stemmer */
+	ns_pathmap_t *files;       /* path -> struct file_meta, writer only */
+	char meta_tag[64];         /* layout version, default language, size
+	                              limit, ignore rules: what else decides
+	                              what a file becomes in the index */
+	/* Reading ahead (pipe_mu; the FIFO and INFLIGHT are the writer's). */
+	pthread_mutex_t pipe_mu;
+	pthread_cond_t pipe_work;      /* a file to read, or stop */
+	pthread_cond_t pipe_done;      /* a file read */
+	struct prep *work_head, *work_tail;
+	bool pipe_stop;
+	struct prep *fifo_head, *fifo_tail;
+	size_t inflight;
+	pthread_t *workers;
+	unsigned nworkers;
+
+	bool (*skips)(void *ctx, const char *relpath);
+	void (*on_commit)(void *ctx);
+	void (*exclusive)(void *ctx, void (*swap)(void *arg), void *arg);
+	void *ctx;
+};
+
+#define LOG_MOD "index"
+
+/* ---- documents ---------------------------------------------------------- */
+
+ns_status_t ns_index_idterm(const char *relpath, char *buf, size_t size)
+{
+	size_t need = strlen(NS_PREFIX_ID) + strlen(relpath);
+	if (!*relpath || need > NSX_MAX_TERM || need + 1 > size)
+		return NS_ERR_TOO_LARGE;
+	snprintf(buf, size, "%s%s", NS_PREFIX_ID, relpath);
+	return NS_OK;
+}
+
+/* The stored data: what a hit shows, and the text snippets are cut from. */
+static char *stored_data(const ns_article_t *a, const char *relpath)
+{
+	json_t *o = ns_article_json(a, relpath);
+	if (!o)
+		return NULL;
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+static nsx_status_t add_date_terms(nsx_doc_t *doc, const char *date,
+                                   const char *time)
+{
+	/* date is "YYYY-MM-DD"; terms and the slot use "YYYYMMDD". */
+	char ymd[9] = {date[0], date[1], date[2], date[3], date[5], date[6],
+	               date[8], date[9], '\0'};
+	char part[9], when[13];
+	snprintf(when, sizeof when, "%s%.2s%.2s", ymd, time[0] ? time : "00",
+	         time[0] ? time + 3 : "00");
+	nsx_status_t st = nsx_doc_set_value(doc, NS_SLOT_DATE, ymd, 8);
+	if (st == NSX_OK)
+		st = nsx_doc_set_value(doc, NS_SLOT_DATETIME, when, 12);
+	snprintf(part, sizeof part, "%.4s", ymd);
+	if (st == NSX_OK)
+		st = nsx_doc_add_boolean(doc, NS_PREFIX_YEAR, part);
+	snprintf(part, sizeof part, "%.6s", ymd);
+	if (st == NSX_OK)
+		st = nsx_doc_add_boolean(doc, NS_PREFIX_MONTH, part);
+	if (st == NSX_OK)
+		st = nsx_doc_add_boolean(doc, NS_PREFIX_DAY, ymd);
+	return st;
+}
+
+static nsx_status_t set_list_value(nsx_doc_t *doc, unsigned slot,
+                                   const ns_strv_t *values)
+{
+	ns_buf_t b = {0};
+	ns_status_t st = ns_buf_append(&b, "", 0);
+	for (size_t i = 0; st == NS_OK && i < values->n; i++) {
+		if (i)
+			st = ns_buf_append(&b, (char[]){NSX_LIST_SEP}, 1);
+		if (st == NS_OK)
+			st = ns_buf_append(&b, values->v[i], strlen(values->v[i]));
+	}
+	nsx_status_t xst = st == NS_OK ? nsx_doc_set_value(doc, slot, b.data, b.len)
+	                               : NSX_NO_MEMORY;
+	ns_buf_free(&b);
+	return xst;
+}
+
+/* The values facets count and duplicates collapse on. */
+static nsx_status_t add_facet_values(nsx_doc_t *doc, const ns_article_t *a)
+{
+	nsx_status_t st = set_list_value(doc, NS_SLOT_TAGS, &a->tags);
+	if (st == NSX_OK)
+		st = set_list_value(doc, NS_SLOT_AUTHORS, &a->authors);
+	if (st == NSX_OK && a->section[0])
+		st = nsx_doc_set_value(doc, NS_SLOT_SECTION, a->section,
+		                       strlen(a->section));
+	if (st == NSX_OK && a->language[0])
+		st = nsx_doc_set_value(doc, NS_SLOT_LANG, a->language,
+		                       strlen(a->language));
+	if (st == NSX_OK) {
+		/* Title, standfirst and body, each seeding the next. */
+		uint64_t hash = XXH3_64bits(a->title, strlen(a->title));
+		hash = XXH3_64bits_withSeed(a->standfirst, strlen(a->standfirst),
+		                            hash);
+		hash = XXH3_64bits_withSeed(a->body, strlen(a->body), hash);
+		char hex[17];
+		snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);
+		st = nsx_doc_set_value(doc, NS_SLOT_CONTENT, hex, 16);
+	}
+	return st;
+}
+
+ns_status_t ns_index_build_doc(const ns_article_t *a, const char *relpath,
+                               nsx_doc_t **out)
+{
+	if (!a || !relpath || !out)
+		return NS_ERR_INVALID;
+	nsx_doc_t *doc = NULL;
+	nsx_status_t st = nsx_doc_new(a->language, &doc);
+	if (st == NSX_INVALID) /* no stemmer for this language: index as is */
+		st = nsx_doc_new("none", &doc);
+	if (st != NSX_OK)
+		return st == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
+
+	st = nsx_doc_index_text(doc, a->title, strlen(a->title),
+	                        NS_WDF_TITLE, NULL);
+	if (st == NSX_OK)
+		st = nsx_doc_index_text(doc, a->title, strlen(a->title), 1,
+		                        NS_PREFIX_TITLE);
+	if (st == NSX_OK)
+		st = nsx_doc_index_text(doc, a->standfirst, strlen(a->standfirst),
+		                        NS_WDF_STANDFIRST, NULL);
+	if (st == NSX_OK)
+		st = nsx_doc_index_text(doc, a->body, strlen(a->body),
+		                        NS_WDF_BODY, NULL);
+	for (size_t i = 0; st == NSX_OK && i < a->authors.n; i++) {
+		/* A reporter's name finds the articles with it in the byline,
+		 * as plain words (weighing as a body mention) and as author:. */
+		const char *name = a->authors.v[i];
+		st = nsx_doc_index_text(doc, name, strlen(name), 1, NULL);
+		if (st == NSX_OK)
+			st = nsx_doc_index_text(doc, name, strlen(name), 1,
+			                        NS_PREFIX_AUTHOR);
+		/* A name too long for one term is still searchable as words. */
+		if (st == NSX_OK &&
+		    nsx_doc_add_boolean(doc, NS_PREFIX_AUTHOR_EXACT, name) == NSX_NO_MEMORY)
+			st = NSX_NO_MEMORY;
+	}
+	for (size_t i = 0; st == NSX_OK && i < a->tags.n; i++)
+		if (nsx_doc_add_boolean(doc, NS_PREFIX_TAG, a->tags.v[i]) == NSX_NO_MEMORY)
+			st = NSX_NO_MEMORY;
+	if (st == NSX_OK && a->section[0] &&
+	    nsx_doc_add_boolean(doc, NS_PREFIX_SECTION, a->section) == NSX_NO_MEMORY)
+		st = NSX_NO_MEMORY;
+	if (st == NSX_OK)
+		st = nsx_doc_add_boolean(doc, NS_PREFIX_LANG, a->language);
+	if (st == NSX_OK && a->date[0])
+		st = add_date_terms(doc, a->date, a->time);
+	if (st == NSX_OK)
+		st = add_facet_values(doc, a);
+
+	char *data = NULL;
+	if (st == NSX_OK) {
+		data = stored_data(a, relpath);
+		st = data ? nsx_doc_set_data(doc, data, strlen(data)) : NSX_NO_MEMORY;
+	}
+	free(data);
+	if (st != NSX_OK) {
+		nsx_doc_free(doc);
+		return st == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
+	}
+	*out = doc;
+	return NS_OK;
+}
+
+/* ---- the queue ------------------------------------------------------------ */
+
+static ns_status_t enqueue(ns_indexer_t *ix, enum job_op op, const char *path,
+                           uint64_t *seq)
+{
+	if (!ix || !path)
+		return NS_ERR_INVALID;
+	size_t len = strlen(path);
+	struct job *j = malloc(sizeof *j + len + 1);
+	if (!j)
+		return NS_ERR_NOMEM;
+	j->next = NULL;
+	j->op = op;
+	j->barrier = 0;
+	memcpy(j->path, path, len + 1);
+
+	pthread_mutex_lock(&ix->mu);
+	j->gen = op == JOB_PRUNE && seq ? *seq : ix->gen;
+	/* Barriers, and maintenance, which passes a barrier when done. */
+	if (op == JOB_BARRIER || op == JOB_BARRIER_PATH ||
+	    op == JOB_REINDEX_TREE || op == JOB_COMPACT || op == JOB_BACKUP)
+		j->barrier = ++ix->barriers_queued;
+	uint64_t barrier = j->barrier;
+	if (jobq_push(ix->q, j)) {
+		if (barrier && seq)
+			*seq = barrier;
+		else if (op != JOB_PRUNE && !barrier)
+			ix->stats.queued++;
+		pthread_cond_signal(&ix->wake);
+	}
+	pthread_mutex_unlock(&ix->mu);
+	return NS_OK;
+}
+
+ns_status_t ns_indexer_put(ns_indexer_t *ix, const char *relpath)
+{
+	return enqueue(ix, JOB_PUT, relpath, NULL);
+}
+
+ns_status_t ns_indexer_put_scanned(ns_indexer_t *ix, const char *relpath)
+{
+	return enqueue(ix, JOB_PUT_SCANNED, relpath, NULL);
+}
+
+uint64_t ns_indexer_scan_begin(ns_indexer_t *ix)
+{
+	pthread_mutex_lock(&ix->mu);
+	uint64_t g = ++ix->gen;
+	pthread_mutex_unlock(&ix->mu);
+	return g;
+}
+
+ns_status_t ns_indexer_remove(ns_indexer_t *ix, const char *relpath)
+{
+	return enqueue(ix, JOB_REMOVE, relpath, NULL);
+}
+
+ns_status_t ns_indexer_remove_tree(ns_indexer_t *ix, const char *reldir)
+{
+	return enqueue(ix, JOB_REMOVE_TREE, reldir, NULL);
+}
+
+ns_status_t ns_indexer_prune(ns_indexer_t *ix, const char *reldir,
+                             uint64_t gen)
+{
+	return enqueue(ix, JOB_PRUNE, reldir ? reldir : "", &gen);
+}
+
+ns_status_t ns_indexer_barrier(ns_indexer_t *ix, uint64_t *seq)
+{
+	return enqueue(ix, JOB_BARRIER, "", seq);
+}
+
+ns_status_t ns_indexer_barrier_path(ns_indexer_t *ix, const char *relpath,
+                                    uint64_t *seq)
+{
+	return enqueue(ix, JOB_BARRIER_PATH, relpath, seq);
+}
+
+/* Record barrier B as passed; the caller holds mu. */
+static void mark_passed(ns_indexer_t *ix, uint64_t b)
+{
+	if (b == ix->passed_upto + 1) {
+		ix->passed_upto = b;
+		/* Barriers that passed ahead of it may now join the run. */
+		for (bool more = true; more;) {
+			more = false;
+			for (size_t i = 0; i < ix->npassed; i++)
+				if (ix->passed[i] == ix->passed_upto + 1) {
+					ix->passed_upto++;
+					ix->passed[i] = ix->passed[--ix->npassed];
+					more = true;
+					break;
+				}
+		}
+		return;
+	}
+	uint64_t *p = realloc(ix->passed, (ix->npassed + 1) * sizeof *p);
+	if (!p)
+		return; /* its waiter times out; nothing is lost */
+	ix->passed = p;
+	ix->passed[ix->npassed++] = b;
+}
+
+bool ns_indexer_barrier_passed(ns_indexer_t *ix, uint64_t b)
+{
+	pthread_mutex_lock(&ix->mu);
+	bool passed = b <= ix->passed_upto;
+	for (size_t i = 0; !passed && i < ix->npassed; i++)
+		passed = ix->passed[i] == b;
+	pthread_mutex_unlock(&ix->mu);
+	return passed;
+}
+
+void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out)
+{
+	pthread_mutex_lock(&ix->mu);
+	*out = ix->stats;
+	pthread_mutex_unlock(&ix->mu);
+}
+
+/* ---- the writer thread ------------------------------------------------------ */
+
+static void count(ns_indexer_t *ix, uint64_t *field, uint64_t n)
+{
+	pthread_mutex_lock(&ix->mu);
+	*field += n;
+	pthread_mutex_unlock(&ix->mu);
+}
+
+/* Returns true when the index changed. */
+static bool remove_path(ns_indexer_t *ix, const char *relpath)
+{
+	ns_problems_clear(ix->problems, relpath);
+	ns_pathmap_del(ix->files, relpath);
+	char idterm[NSX_MAX_TERM + 1];
+	if (ns_index_idterm(relpath, idterm, sizeof idterm) != NS_OK)
+		return false;
+	int existed = 0;
+	nsx_status_t st = nsx_writer_delete(ix->w, idterm, &existed);
+	if (st != NSX_OK) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot delete: %s", relpath,
+		       nsx_writer_error(ix->w));
+		return false;
+	}
+	if (!existed)
+		return false;
+	ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: removed", relpath);
+	count(ix, &ix->stats.removed, 1);
+	return true;
+}
+
+struct prune_scan {
+	const char *dir;      /* "" for the whole tree */
+	size_t dir_len;
+	uint64_t gen;
+	ns_strv_t unseen;
+};
+
+static void collect_unseen(const char *path, void *value, void *ctx)
+{
+	struct prune_scan *ps = ctx;
+	const struct file_meta *m = value;
+	if (m->seen >= ps->gen)
+		return;
+	if (ps->dir_len && (strncmp(path, ps->dir, ps->dir_len) != 0 ||
+	                    path[ps->dir_len] != '/'))
+		return;
+	ns_strv_push(&ps->unseen, path, strlen(path)); /* a miss: next sweep */
+}
+
+/* After a scan of RELDIR that began at generation GEN: the articles under
+ * it that the scan did not find, and whose files are gone (or no longer
+ * regular files), leave the index.  Returns true when the index changed. */
+static bool prune(ns_indexer_t *ix, const char *reldir, uint64_t gen)
+{
+	struct prune_scan ps = {reldir, strlen(reldir), gen, {0}};
+	ns_pathmap_each(ix->files, collect_unseen, &ps);
+	/* Files listed as problems are not in the index; those gone leave the
+	 * list here too. */
+	ns_problems_paths(ix->problems, reldir, &ps.unseen);
+	bool changed = false;
+	unsigned gone = 0;
+	ns_buf_t path = {0};
+	for (size_t i = 0; i < ps.unseen.n; i++) {
+		const char *rel = ps.unseen.v[i];
+		path.len = 0;
+		if (ns_buf_printf(&path, "%s/%s", ix->root, rel) != NS_OK)
+			break;
+		struct stat st;
+		bool ignored = ix->skips && ix->skips(ix->ctx, rel);
+		if (!ignored && lstat(path.data, &st) == 0 && S_ISREG(st.st_mode))
+			continue; /* not listed (permissions?) but there */
+		if (!ignored && lstat(path.data, &st) < 0 && errno != ENOENT &&
+		    errno != ENOTDIR)
+			continue; /* cannot tell (EACCES, EIO): keep it */
+		if (remove_path(ix, rel)) {
+			changed = true;
+			gone++;
+		}
+	}
+	if (gone)
+		ns_log(NS_LOG_INFO, LOG_MOD,
+		       "removed %u articles whose files are gone", gone);
+	ns_buf_free(&path);
+	ns_strv_clear(&ps.unseen);
+	return changed;
+}
+
+static bool remove_tree(ns_indexer_t *ix, const char *reldir)
+{
+	char prefix[NSX_MAX_TERM + 2];
+	unsigned n = 0;
+	int len = snprintf(prefix, sizeof prefix, "%s%s/", NS_PREFIX_ID, reldir);
+	if (len < 0 || (size_t)len >= sizeof prefix)
+		return false;
+	ns_problems_clear_dir(ix->problems, reldir);
+	ns_pathmap_del_dir(ix->files, reldir);
+	if (nsx_writer_delete_prefix(ix->w, prefix, &n) != NSX_OK) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "%s/: cannot delete: %s", reldir,
+		       nsx_writer_error(ix->w));
+		return false;
+	}
+	ns_log(NS_LOG_DEBUG, LOG_MOD, "%s/: removed %u articles", reldir, n);
+	count(ix, &ix->stats.removed, n);
+	return n > 0;
+}
+
+static void put_failed(ns_indexer_t *ix, const char *relpath, const char *why)
+{
+	ns_log(NS_LOG_WARNING, LOG_MOD, "%s: not indexed: %s", relpath, why);
+	count(ix, &ix->stats.failed, 1);
+	ns_problems_set(ix->problems, relpath, false, why);
+}
+
+/* Say once per language that its articles are indexed without stemming. */
+static void check_stemmer(ns_indexer_t *ix, const ns_article_t *a,
+                          const char *relpath)
+{
+	if (nsx_stemmer_exists(a->language) ||
+	    ns_strv_contains(&ix->unstemmed, a->language))
+		return;
+	ns_strv_push(&ix->unstemmed, a->language, strlen(a->language));
+	ns_log(NS_LOG_NOTICE, LOG_MOD, "no stemmer for language \"%s\" (first "
+	       "seen in %s): its articles are indexed unstemmed", a->language,
+	       relpath);
+}
+
+/* ---- what the index knows of each file ------------------------------------ */
+
+static int64_t ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts_ns(&ts);
+}
+
+/* NS_SLOT_FILE: "TAG mtime ctime size ino hash read_ns path", TAG being the
+ * layout version and the default language (either changing means every
+ * file must be read again). */
+static char *meta_value(const ns_indexer_t *ix, const struct file_meta *m,
+                        const char *relpath)
+{
+	ns_buf_t b = {0};
+	if (ns_buf_printf(&b, "%s %lld %lld %lld %llu %016llx %lld %s",
+	                  ix->meta_tag, (long long)m->mtime_ns,
+	                  (long long)m->ctime_ns, (long long)m->size,
+	                  (unsigned long long)m->ino,
+	                  (unsigned long long)m->hash, (long long)m->read_ns,
+	                  relpath) != NS_OK) {
+		ns_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* One space-separated decimal (or hex) field at *P, moving *P past it
+ * and the single space after it. */
+static bool next_field(const char **p, int base, unsigned long long *out,
+                       bool is_signed)
+{
+	char *end;
+	errno = 0;
+	*out = is_signed ? (unsigned long long)strtoll(*p, &end, base)
+	                 : strtoull(*p, &end, base);
+	if (errno || end == *p || *end != ' ')
+		return false;
+	*p = end + 1;
+	return true;
+}
+
+static void load_meta(const char *value, size_t len, void *ctx)
+{
+	ns_indexer_t *ix = ctx;
+	char *v = ns_strndup(value, len);
+	const char *sp = v ? strchr(v, ' ') : NULL;
+	if (!sp) {
+		free(v);
+		return;
+	}
+	size_t tl = strlen(ix->meta_tag);
+	bool same_tag = (size_t)(sp - v) == tl && memcmp(v, ix->meta_tag, tl) == 0;
+	const char *p = sp + 1;
+	unsigned long long f[6];
+	bool ok = next_field(&p, 10, &f[0], true) && next_field(&p, 10, &f[1], true) &&
+	          next_field(&p, 10, &f[2], true) && next_field(&p, 10, &f[3], false) &&
+	          next_field(&p, 16, &f[4], false) && next_field(&p, 10, &f[5], true) &&
+	          *p;
+	struct file_meta *m = ok ? calloc(1, sizeof *m) : NULL;
+	if (m) {
+		m->mtime_ns = (int64_t)f[0];
+		m->ctime_ns = (int64_t)f[1];
+		m->size = (int64_t)f[2];
+		m->ino = f[3];
+		m->hash = f[4];
+		m->read_ns = (int64_t)f[5];
+		/* Written by another layout or default language: read again. */
+		if (!same_tag) {
+			m->hash = 0;
+			m->mtime_ns = -1;
+		}
+		ns_pathmap_put(ix->files, p, m);
+	}
+	free(v);
+}
+
+/* A document with no NS_SLOT_FILE (written by an older nsearch): known by
+ * its path only, so that the start-up scan reads its file again and the
+ * sweep removes it if the file is gone. */
+static void add_unknown(const char *term, void *ctx)
+{
+	ns_indexer_t *ix = ctx;
+	const char *path = term + strlen(NS_PREFIX_ID);
+	if (ns_pathmap_get(ix->files, path))
+		return;
+	struct file_meta *m = calloc(1, sizeof *m);
+	if (m) {
+		m->mtime_ns = -1;
+		ns_pathmap_put(ix->files, path, m);
+	}
+}
+
+static bool same_stat(const struct file_meta *m, const struct stat *st)
+{
+	return m->mtime_ns == ts_ns(&st->st_mtim) &&
+	       m->ctime_ns == ts_ns(&st->st_ctim) && m->size == st->st_size &&
+	       m->ino == (uint64_t)st->st_ino;
+}
+
+/* Was the file read so soon after it was last changed that a change in
+ * the same clock tick could have followed unseen?  Then its stat cannot
+ * vouch for it (git's "racily clean" files). */
+static bool racy(const struct file_meta *m)
+{
+	/* ctime too: cp -p and rsync -t set an old mtime on new bytes. */
+	int64_t changed = m->mtime_ns > m->ctime_ns ? m->mtime_ns : m->ctime_ns;
+	return m->read_ns - changed < 2000000000;
+}
+
+/* Remember M for RELPATH, in memory and in the document's value. */
+static bool store_meta(ns_indexer_t *ix, const char *relpath,
+                       const char *idterm, const struct file_meta *m,
+                       bool in_index)
+{
+	struct file_meta *copy = malloc(sizeof *copy);
+	if (!copy)
+		return false;
+	*copy = *m;
+	if (ns_pathmap_put(ix->files, relpath, copy) != NS_OK)
+		return false;
+	if (!in_index)
+		return true;
+	char *v = meta_value(ix, m, relpath);
+	nsx_status_t st = v ? nsx_writer_set_value(ix->w, idterm, NS_SLOT_FILE,
+	                                           v, strlen(v))
+	                    : NSX_NO_MEMORY;
+	free(v);
+	return st == NSX_OK;
+}
+
+/* ---- reading ahead: the pipeline -------------------------------------------
+ *
+ * A file the writer has to read is read, hashed, parsed and turned into a
+ * Xapian document on a worker thread, while the writer adds the documents
+ * before it to the index.  The writer applies the results in the order it
+ * took the jobs, and applies every one in flight before any other kind of
+ * job (a removal, a sweep, a barrier): nothing is reordered, only the work
+ * that needs no index is done ahead, on the other cores. */
+
+enum prep_kind {
+	PREP_GONE,        /* deleted before its turn */
+	PREP_NOT_FILE,    /* a symbolic link or a special file now */
+	PREP_FAILED,      /* unreadable, refused by the parser: WHY */
+	PREP_SAME,        /* the bytes the index has: only META changes */
+	PREP_DOC,         /* A and DOC to add */
+};
+
+struct prep {
+	struct prep *next;       /* the writer's FIFO */
+	struct prep *next_work;  /* the workers' queue */
+	bool force;              /* index even the same bytes (reindex) */
+	uint64_t known_hash;     /* of the bytes indexed now; 0: none */
+	struct file_meta meta;   /* the stat, then the read */
+	bool done;               /* under pipe_mu */
+	enum prep_kind kind;
+	ns_article_t *a;
+	nsx_doc_t *doc;
+	char why[300];
+	char path[];
+};
+
+enum check { CHECK_DONE, CHECK_CHANGED, CHECK_READ };
+
+/* Writer thread: what the stat and the index's memory say of RELPATH
+ * before anything is read.  CHECK_READ gives *OUT, the file to read. */
+static enum check put_check(ns_indexer_t *ix, const char *relpath,
+                            bool scanned, uint64_t gen, bool force,
+                            struct prep **out)
+{
+	char idterm[NSX_MAX_TERM + 1];
+	if (!ns_utf8_valid(relpath, strlen(relpath))) {
+		put_failed(ix, relpath, "file name is not valid UTF-8");
+		return CHECK_DONE;
+	}
+	if (ns_index_idterm(relpath, idterm, sizeof idterm) != NS_OK) {
+		put_failed(ix, relpath, "path longer than an index term allows");
+		return CHECK_DONE;
+	}
+	size_t plen = strlen(ix->root) + 1 + strlen(relpath) + 1;
+	char *full = malloc(plen);
+	struct prep *p = calloc(1, sizeof *p + strlen(relpath) + 1);
+	if (!full || !p) {
+		free(full);
+		free(p);
+		put_failed(ix, relpath, "out of memory");
+		return CHECK_DONE;
+	}
+	snprintf(full, plen, "%s/%s", ix->root, relpath);
+	struct stat sb;
+	memset(&sb, 0, sizeof sb);
+	bool gone = lstat(full, &sb) < 0 ? errno == ENOENT || errno == ENOTDIR
+	                                 : !S_ISREG(sb.st_mode);
+	free(full);
+	if (gone) {
+		/* Gone before its turn, or a symbolic link or special file now. */
+		free(p);
+		return remove_path(ix, relpath) ? CHECK_CHANGED : CHECK_DONE;
+	}
+	struct file_meta *known = ns_pathmap_get(ix->files, relpath);
+	if (known) {
+		known->seen = gen;
+		if (scanned && same_stat(known, &sb) && !racy(known)) {
+			free(p);
+			count(ix, &ix->stats.unchanged, 1);
+			return CHECK_DONE;
+		}
+	}
+	strcpy(p->path, relpath);
+	p->force = force;
+	p->known_hash = known ? known->hash : 0;
+	p->meta = (struct file_meta){
+		.mtime_ns = ts_ns(&sb.st_mtim), .ctime_ns = ts_ns(&sb.st_ctim),
+		.size = sb.st_size, .ino = sb.st_ino, .seen = gen,
+	};
+	*out = p;
+	return CHECK_READ;
+}
+
+/* Any thread: read P's file and make its document.  Touches nothing of
+ * IX but what never changes while the writer runs. */
+static void prep_read(const ns_indexer_t *ix, struct prep *p)
+{
+	size_t plen = strlen(ix->root) + 1 + strlen(p->path) + 1;
+	char *full = malloc(plen);
+	if (!full) {
+		p->kind = PREP_FAILED;
+		snprintf(p->why, sizeof p->why, "out of memory");
+		return;
+	}
+	snprintf(full, plen, "%s/%s", ix->root, p->path);
+	p->meta.read_ns = wall_ns();
+	char *bytes = NULL;
+	size_t len = 0;
+	ns_status_t st = ns_read_file(full, ix->max_file_bytes, &bytes, &len);
+	int err = errno;
+	free(full);
+	if (st == NS_ERR_IO && (err == ENOENT || err == ENOTDIR)) {
+		p->kind = PREP_GONE;
+		return;
+	}
+	if (st == NS_ERR_IO && (err == ELOOP || err == EINVAL)) {
+		p->kind = PREP_NOT_FILE;
+		return;
+	}
+	if (st != NS_OK) {
+		p->kind = PREP_FAILED;
+		if (st == NS_ERR_TOO_LARGE)
+			snprintf(p->why, sizeof p->why, "too large: %lld bytes, over "
+			         "the limit of %zu (--max-file-size)",
+			         (long long)p->meta.size, ix->max_file_bytes);
+		else
+			snprintf(p->why, sizeof p->why, "cannot read: %s",
+			         st == NS_ERR_IO ? strerror(err) : ns_status_str(st));
+		return;
+	}
+	p->meta.hash = XXH3_64bits(bytes, len) | 1; /* never 0, "unknown" */
+	if (!p->force && p->known_hash == p->meta.hash) {
+		/* The same bytes (touched, copied back, saved unchanged). */
+		free(bytes);
+		p->kind = PREP_SAME;
+		return;
+	}
+	const char *base = strrchr(p->path, '/');
+	st = ns_article_parse(bytes, len, base ? base + 1 : p->path, &ix->parse,
+	                      &p->a, p->why, sizeof p->why);
+	free(bytes);
+	if (st == NS_OK && p->a->draft) {
+		snprintf(p->why, sizeof p->why,
+		         "a draft (draft: true in its front matter)");
+		st = NS_ERR_FORMAT;
+	}
+	if (st == NS_OK) {
+		st = ns_index_build_doc(p->a, p->path, &p->doc);
+		if (st != NS_OK)
+			snprintf(p->why, sizeof p->why, "%s", ns_status_str(st));
+	} else if (st != NS_ERR_FORMAT) {
+		snprintf(p->why, sizeof p->why, "%s", ns_status_str(st));
+	}
+	p->kind = st == NS_OK ? PREP_DOC : PREP_FAILED;
+}
+
+/* Writer thread: put what was read of P into the index; frees P.  True
+ * when the index changed. */
+static bool prep_apply(ns_indexer_t *ix, struct prep *p)
+{
+	const char *relpath = p->path;
+	char idterm[NSX_MAX_TERM + 1];
+	bool changed = true;
+	ns_index_idterm(relpath, idterm, sizeof idterm); /* checked before */
+	switch (p->kind) {
+	case PREP_NOT_FILE:
+		ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: not a regular file, skipped",
+		       relpath);
+		/* fall through */
+	case PREP_GONE:
+		changed = remove_path(ix, relpath);
+		break;
+	case PREP_FAILED:
+		/* Whatever was indexed for it is no longer what is on disk. */
+		remove_path(ix, relpath);
+		put_failed(ix, relpath, p->why);
+		break;
+	case PREP_SAME: {
+		count(ix, &ix->stats.same_content, 1);
+		/* Read again, the same bytes and the same stat (a wait on an
+		 * unchanged file): nothing to write, no empty commit.  Else (a
+		 * touch, a copy back) the stat the index keeps is updated. */
+		struct file_meta *known = ns_pathmap_get(ix->files, relpath);
+		if (known && known->mtime_ns == p->meta.mtime_ns &&
+		    known->ctime_ns == p->meta.ctime_ns &&
+		    known->size == p->meta.size && known->ino == p->meta.ino &&
+		    !racy(known)) {
+			changed = false;
+			break;
+		}
+		changed = store_meta(ix, relpath, idterm, &p->meta, true);
+		break;
+	}
+	case PREP_DOC: {
+		ns_article_t *a = p->a;
+		check_stemmer(ix, a, relpath);
+		char *mv = meta_value(ix, &p->meta, relpath);
+		nsx_status_t xst = mv ? nsx_doc_set_value(p->doc, NS_SLOT_FILE, mv,
+		                                          strlen(mv))
+		                      : NSX_NO_MEMORY;
+		free(mv);
+		if (xst == NSX_OK)
+			xst = nsx_writer_replace(ix->w, idterm, p->doc);
+		if (xst != NSX_OK) {
+			put_failed(ix, relpath, nsx_writer_error(ix->w));
+			changed = false;
+			break;
+		}
+		if (a->warnings.n) {
+			ns_buf_t b = {0};
+			for (size_t i = 0; i < a->warnings.n; i++)
+				ns_buf_printf(&b, "%s%s", i ? "; " : "", a->warnings.v[i]);
+			ns_log(NS_LOG_WARNING, LOG_MOD, "%s: indexed in part: %s",
+			       relpath, b.data ? b.data : "");
+			ns_problems_set(ix->problems, relpath, true,
+			                b.data ? b.data : "");
+			ns_buf_free(&b);
+		} else {
+			ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: indexed", relpath);
+			ns_problems_clear(ix->problems, relpath);
+		}
+		store_meta(ix, relpath, idterm, &p->meta, false);
+		count(ix, &ix->stats.indexed, 1);
+		break;
+	}
+	}
+	nsx_doc_free(p->doc);
+	ns_article_free(p->a);
+	free(p);
+	return changed;
+}
+
+/* Writer thread: (re)index RELPATH from disk now, reading it on this
+ * thread.  SCANNED: a scan found it, and a stat that matches what the
+ * index knows is enough.  Returns true when the index changed. */
+static bool put_path(ns_indexer_t *ix, const char *relpath, bool scanned,
+                     uint64_t gen, bool force)
+{
+	struct prep *p = NULL;
+	enum check c = put_check(ix, relpath, scanned, gen, force, &p);
+	if (c != CHECK_READ)
+		return c == CHECK_CHANGED;
+	prep_read(ix, p);
+	return prep_apply(ix, p);
+}
+
+static void *worker_main(void *arg)
+{
+	ns_indexer_t *ix = arg;
+	pthread_mutex_lock(&ix->pipe_mu);
+	for (;;) {
+		while (!ix->work_head && !ix->pipe_stop)
+			pthread_cond_wait(&ix->pipe_work, &ix->pipe_mu);
+		struct prep *p = ix->work_head;
+		if (!p)
+			break; /* stopping, and nothing left */
+		ix->work_head = p->next_work;
+		if (!ix->work_head)
+			ix->work_tail = NULL;
+		pthread_mutex_unlock(&ix->pipe_mu);
+		prep_read(ix, p);
+		pthread_mutex_lock(&ix->pipe_mu);
+		p->done = true;
+		pthread_cond_broadcast(&ix->pipe_done);
+	}
+	pthread_mutex_unlock(&ix->pipe_mu);
+	return NULL;
+}
+
+/* Writer thread: hand P to the workers (or read it here without any). */
+static void pipe_submit(ns_indexer_t *ix, struct prep *p)
+{
+	if (ix->fifo_tail)
+		ix->fifo_tail->next = p;
+	else
+		ix->fifo_head = p;
+	ix->fifo_tail = p;
+	ix->inflight++;
+	if (!ix->nworkers) {
+		prep_read(ix, p);
+		p->done = true;
+		return;
+	}
+	pthread_mutex_lock(&ix->pipe_mu);
+	if (ix->work_tail)
+		ix->work_tail->next_work = p;
+	else
+		ix->work_head = p;
+	ix->work_tail = p;
+	pthread_cond_signal(&ix->pipe_work);
+	pthread_mutex_unlock(&ix->pipe_mu);
+}
+
+/* The most files read ahead of the writer at once. */
+#define PIPE_WINDOW 64
+
+/* Writer thread: apply the files read, in order.  ALL: every one in
+ * flight, waiting for them; else those done, waiting only while the
+ * window is full.  Returns how many changed the index. */
+static unsigned pipe_settle(ns_indexer_t *ix, bool all)
+{
+	unsigned changed = 0;
+	while (ix->fifo_head) {
+		struct prep *p = ix->fifo_head;
+		bool wait = all || ix->inflight >= PIPE_WINDOW;
+		if (ix->nworkers) {
+			pthread_mutex_lock(&ix->pipe_mu);
+			while (!p->done && wait)
+				pthread_cond_wait(&ix->pipe_done, &ix->pipe_mu);
+			bool done = p->done;
+			pthread_mutex_unlock(&ix->pipe_mu);
+			if (!done)
+				break;
+		}
+		ix->fifo_head = p->next;
+		if (!ix->fifo_head)
+			ix->fifo_tail = NULL;
+		ix->inflight--;
+		changed += prep_apply(ix, p);
+	}
+	return changed;
+}
+
+/* The workers: as many as there are processors, up to 8.  Without any
+ * (out of threads) the writer reads alone. */
+static void pipe_start(ns_indexer_t *ix)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned want = n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
+	pthread_mutex_init(&ix->pipe_mu, NULL);
+	pthread_cond_init(&ix->pipe_work, NULL);
+	pthread_cond_init(&ix->pipe_done, NULL);
+	ix->workers = calloc(want, sizeof *ix->workers);
+	for (unsigned i = 0; ix->workers && i < want; i++) {
+		if (pthread_create(&ix->workers[i], NULL, worker_main, ix) != 0)
+			break;
+		ix->nworkers++;
+	}
+}
+
+/* After the writer has stopped (it applied everything in flight). */
+static void pipe_stop(ns_indexer_t *ix)
+{
+	pthread_mutex_lock(&ix->pipe_mu);
+	ix->pipe_stop = true;
+	pthread_cond_broadcast(&ix->pipe_work);
+	pthread_mutex_unlock(&ix->pipe_mu);
+	for (unsigned i = 0; i < ix->nworkers; i++)
+		pthread_join(ix->workers[i], NULL);
+	free(ix->workers);
+	pthread_cond_destroy(&ix->pipe_work);
+	pthread_cond_destroy(&ix->pipe_done);
+	pthread_mutex_destroy(&ix->pipe_mu);
+}
+
+/* Returns false when the commit failed: the changes stay pending in
+ * Xapian, and the caller retries. */
+static bool commit(ns_indexer_t *ix)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	nsx_status_t xst = nsx_writer_commit(ix->w);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ix->last_commit_ms = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000 +
+	                                (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	if (xst != NSX_OK) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "commit failed (retried every second): "
+		       "%s", nsx_writer_error(ix->w));
+		return false;
+	}
+	uint64_t rev = nsx_writer_revision(ix->w);
+	uint64_t docs = nsx_writer_doccount(ix->w);
+	pthread_mutex_lock(&ix->mu);
+	ix->stats.revision = rev;
+	ix->stats.documents = docs;
+	ix->stats.last_commit = wall_ns() / 1000000;
+	pthread_mutex_unlock(&ix->mu);
+	return true;
+}
+
+static void notify(ns_indexer_t *ix)
+{
+	if (ix->on_commit)
+		ix->on_commit(ix->ctx);
+}
+
+static struct timespec deadline_after(unsigned ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+static bool past(const struct timespec *deadline)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* Commit what is pending; on failure, leave it pending and set the next
+ * attempt a second away.  Returns whether nothing is pending now. */
+static bool commit_pending(ns_indexer_t *ix, unsigned *pending,
+                           struct timespec *deadline)
+{
+	if (!*pending)
+		return true;
+	if (commit(ix)) {
+		*pending = 0;
+		notify(ix);
+		return true;
+	}
+	*deadline = deadline_after(1000);
+	return false;
+}
+
+/* ---- maintenance ------------------------------------------------------------ */
+
+const char *ns_maint_name(ns_maint_op_t op)
+{
+	switch (op) {
+	case NS_MAINT_REINDEX: return "reindex";
+	case NS_MAINT_COMPACT: return "compact";
+	case NS_MAINT_BACKUP: return "backup";
+	case NS_MAINT_NONE: break;
+	}
+	return "";
+}
+
+/* The operation in progress has ended: it becomes the last one. */
+static void maint_finish(ns_indexer_t *ix, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void maint_finish(ns_indexer_t *ix, bool ok, const char *fmt, ...)
+{
+	char msg[sizeof ix->maint.message];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&ix->mu);
+	ns_maint_op_t op = ix->maint.op;
+	ix->maint.ok = ok;
+	ix->maint.running = false;
+	ix->maint.finished = wall_ns() / 1000000;
+	snprintf(ix->maint.message, sizeof ix->maint.message, "%s", msg);
+	ix->last_maint = ix->maint;
+	memset(&ix->maint, 0, sizeof ix->maint);
+	pthread_mutex_unlock(&ix->mu);
+	ns_log(ok ? NS_LOG_NOTICE : NS_LOG_ERR, LOG_MOD, "%s: %s",
+	       ns_maint_name(op), msg);
+}
+
+/* Barrier B passed: if it ends a reindexing, say so. */
+static void reindex_done(ns_indexer_t *ix, uint64_t b)
+{
+	pthread_mutex_lock(&ix->mu);
+	bool mine = ix->maint.op == NS_MAINT_REINDEX && ix->maint.barrier == b;
+	bool one = ix->maint.one_file;
+	uint64_t done = ix->maint.done;
+	char target[sizeof ix->maint.target];
+	snprintf(target, sizeof target, "%s", ix->maint.target);
+	pthread_mutex_unlock(&ix->mu);
+	if (mine && one)
+		maint_finish(ix, true, "read %s again", target);
+	else if (mine)
+		maint_finish(ix, true, "read %llu %s again under %s",
+		             (unsigned long long)done, done == 1 ? "file" : "files",
+		             target[0] ? target : "the articles root");
+}
+
+struct reindex_scan {
+	const char *dir;      /* "" for the whole tree */
+	size_t dir_len;
+	ns_strv_t paths;
+};
+
+static void collect_under(const char *path, void *value, void *ctx)
+{
+	struct reindex_scan *rs = ctx;
+	if (rs->dir_len && (strncmp(path, rs->dir, rs->dir_len) != 0 ||
+	                    path[rs->dir_len] != '/'))
+		return;
+	ns_strv_push(&rs->paths, path, strlen(path));
+}
+
+/* Queue every file the index knows, or lists as a problem, under RELDIR to
+ * be read again, then the barrier B that says it is done.  Queued in
+ * lanes, so that editors' saves are served in turn meanwhile. */
+static void reindex_tree(ns_indexer_t *ix, const char *reldir, uint64_t b)
+{
+	struct reindex_scan rs = {reldir, strlen(reldir), {0}};
+	ns_pathmap_each(ix->files, collect_under, &rs);
+	ns_strv_t problems = {0};
+	ns_problems_paths(ix->problems, reldir, &problems);
+	for (size_t i = 0; i < problems.n; i++)
+		if (!ns_pathmap_get(ix->files, problems.v[i]))
+			ns_strv_push(&rs.paths, problems.v[i], strlen(problems.v[i]));
+	ns_strv_clear(&problems);
+
+	bool failed = false;
+	pthread_mutex_lock(&ix->mu);
+	ix->maint.running = true;
+	ix->maint.total = rs.paths.n;
+	for (size_t i = 0; i <= rs.paths.n; i++) {
+		const char *path = i < rs.paths.n ? rs.paths.v[i] : "";
+		size_t len = strlen(path);
+		struct job *j = malloc(sizeof *j + len + 1);
+		if (!j) {
+			if (i < rs.paths.n) {
+				ix->maint.total--;
+				continue; /* a miss: that file keeps its old entry */
+			}
+			/* No barrier to queue: the operation ends here, and
+			 * its waiter hears so now. */
+			pthread_mutex_unlock(&ix->mu);
+			maint_finish(ix, false, "out of memory");
+			pthread_mutex_lock(&ix->mu);
+			mark_passed(ix, b);
+			failed = true;
+			break;
+		}
+		j->next = NULL;
+		j->op = i < rs.paths.n ? JOB_REINDEX : JOB_BARRIER;
+		j->gen = ix->gen;
+		j->barrier = i < rs.paths.n ? 0 : b;
+		memcpy(j->path, path, len + 1);
+		bool file = !j->barrier;
+		if (jobq_push(ix->q, j)) { /* else it freed J, a repeat */
+			if (file)
+				ix->stats.queued++;
+		} else if (file) {
+			ix->maint.total--; /* merged with the same job queued */
+		}
+	}
+	pthread_mutex_unlock(&ix->mu);
+	if (failed)
+		notify(ix);
+	ns_log(NS_LOG_INFO, LOG_MOD, "reindex: %zu files under %s queued",
+	       rs.paths.n, reldir[0] ? reldir : "the articles root");
+	ns_strv_clear(&rs.paths);
+}
+
+/* Bytes in the files of the directory DIR (a glass database is flat). */
+static uint64_t dir_bytes(const char *dir)
+{
+	uint64_t n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			n += (uint64_t)st.st_size;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void human_bytes(uint64_t n, char *buf, size_t size)
+{
+	if (n >= 10u << 20)
+		snprintf(buf, size, "%.1f MB", n / 1048576.0);
+	else
+		snprintf(buf, size, "%.1f KB", n / 1024.0);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* Remove DIR and what is in it, if it is there: only for directories
+ * this module made (a compaction's copy, the index it replaced). */
+static void remove_dir(const char *dir)
+{
+	struct stat st;
+	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void maint_progress(void *ctx, const char *table, const char *status)
+{
+	ns_indexer_t *ix = ctx;
+	if (!*status)
+		return; /* a table begins */
+	pthread_mutex_lock(&ix->mu);
+	if (ix->maint.done < ix->maint.total)
+		ix->maint.done++;
+	pthread_mutex_unlock(&ix->mu);
+}
+
+struct swap {
+	const char *index, *fresh, *old;
+	bool swapped;
+	int err;
+};
+
+/* The compacted copy takes the index's name; the index goes aside. */
+static void swap_dirs(void *arg)
+{
+	struct swap *s = arg;
+	if (rename(s->index, s->old) < 0) {
+		s->err = errno;
+		return;
+	}
+	if (rename(s->fresh, s->index) < 0) {
+		s->err = errno;
+		if (rename(s->old, s->index) < 0)
+			ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot be put back from %s: "
+			       "%s", s->index, s->old, strerror(errno));
+		return;
+	}
+	s->swapped = true;
+}
+
+/* Open the writer again on the index directory, after a compaction. */
+static bool reopen_writer(ns_indexer_t *ix)
+{
+	char *err = NULL;
+	for (int attempt = 0; attempt < 20; attempt++) {
+		free(err);
+		err = NULL;
+		if (nsx_writer_open(ix->index_dir, &ix->w, &err) == NSX_OK)
+			return true;
+		nanosleep(&(struct timespec){0, 100000000L}, NULL);
+	}
+	ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot open the index again: %s",
+	       ix->index_dir, err ? err : "?");
+	free(err);
+	return false;
+}
+
+/* A compacted copy of the committed index, at DIR (backup) or swapped in
+ * for the index itself (compact).  The writer is idle meanwhile: nothing
+ * is committed while Xapian reads the revision it copies. */
+static void maintain(ns_indexer_t *ix, enum job_op op, const char *dir)
+{
+	pthread_mutex_lock(&ix->mu);
+	ix->maint.running = true;
+	ix->maint.total = 6; /* glass's tables */
+	pthread_mutex_unlock(&ix->mu);
+	uint64_t docs = nsx_writer_doccount(ix->w);
+	uint64_t rev = nsx_writer_revision(ix->w);
+	uint64_t before = dir_bytes(ix->index_dir);
+	char *err = NULL, sizes[2][32];
+	unsigned long long t0 = ns_now_ms();
+
+	if (op == JOB_BACKUP) {
+		struct stat st;
+		bool made = lstat(dir, &st) < 0;
+		nsx_status_t xst = nsx_compact(ix->index_dir, dir, maint_progress,
+		                               ix, &err);
+		if (xst != NSX_OK) {
+			if (made)
+				remove_dir(dir);
+			maint_finish(ix, false, "cannot back up to %s: %s", dir,
+			             err ? err : nsx_status_name(xst));
+		} else {
+			human_bytes(dir_bytes(dir), sizes[0], sizeof sizes[0]);
+			maint_finish(ix, true, "%llu articles at revision %llu copied "
+			             "to %s (%s, %.1f s)", (unsigned long long)docs,
+			             (unsigned long long)rev, dir, sizes[0],
+			             (ns_now_ms() - t0) / 1000.0);
+		}
+		free(err);
+		return;
+	}
+
+	ns_buf_t fresh = {0}, old = {0};
+	ns_buf_printf(&fresh, "%s.compacting", ix->index_dir);
+	ns_buf_printf(&old, "%s.old", ix->index_dir);
+	if (!fresh.data || !old.data) {
+		maint_finish(ix, false, "out of memory");
+		ns_buf_free(&fresh);
+		ns_buf_free(&old);
+		return;
+	}
+	remove_dir(fresh.data); /* left by a compaction that was killed */
+	remove_dir(old.data);
+	nsx_status_t xst = nsx_compact(ix->index_dir, fresh.data, maint_progress,
+	                               ix, &err);
+	if (xst != NSX_OK) {
+		remove_dir(fresh.data);
+		maint_finish(ix, false, "cannot compact: %s",
+		             err ? err : nsx_status_name(xst));
+		free(err);
+		ns_buf_free(&fresh);
+		ns_buf_free(&old);
+		return;
+	}
+	uint64_t after = dir_bytes(fresh.data);
+	nsx_writer_close(ix->w);
+	ix->w = NULL;
+	struct swap s = {ix->index_dir, fresh.data, old.data, false, 0};
+	if (ix->exclusive)
+		ix->exclusive(ix->ctx, swap_dirs, &s);
+	else
+		swap_dirs(&s);
+	if (!reopen_writer(ix)) {
+		/* Nothing more can be written: let systemd start us again. */
+		abort();
+	}
+	if (s.swapped) {
+		remove_dir(old.data);
+		uint64_t now_rev = nsx_writer_revision(ix->w);
+		pthread_mutex_lock(&ix->mu);
+		ix->stats.revision = now_rev;
+		ix->stats.documents = nsx_writer_doccount(ix->w);
+		pthread_mutex_unlock(&ix->mu);
+		human_bytes(before, sizes[0], sizeof sizes[0]);
+		human_bytes(after, sizes[1], sizeof sizes[1]);
+		maint_finish(ix, true, "%llu articles: %s -> %s, now revision %llu "
+		             "(%.1f s)", (unsigned long long)docs, sizes[0],
+		             sizes[1], (unsigned long long)now_rev,
+		             (ns_now_ms() - t0) / 1000.0);
+	} else {
+		remove_dir(fresh.data);
+		maint_finish(ix, false, "cannot swap the compacted copy in: %s; "
+		             "the index is as it was", strerror(s.err));
+	}
+	ns_buf_free(&fresh);
+	ns_buf_free(&old);
+}
+
+/* N more changes wait for a commit: the first starts the clock. */
+static void note_changes(ns_indexer_t *ix, unsigned n, unsigned *pending,
+                         struct timespec *deadline)
+{
+	/* Commits may take a quarter of the writer's time at most: under a
+	 * bulk load, when each takes long, they come less often.  A wait
+	 * (read your writes) commits at once anyway. */
+	unsigned delay = __atomic_load_n(&ix->commit_delay_ms, __ATOMIC_RELAXED);
+	if (delay < 3 * ix->last_commit_ms)
+		delay = 3 * ix->last_commit_ms;
+	if (n && *pending == 0)
+		*deadline = deadline_after(delay);
+	*pending += n;
+}
+
+/* A full batch, or a deadline passed under a steady stream of work:
+ * either way, commit now. */
+static void maybe_commit(ns_indexer_t *ix, unsigned *pending,
+                         struct timespec *deadline)
+{
+	if (*pending && (*pending >= __atomic_load_n(&ix->batch_max,
+	                                             __ATOMIC_RELAXED) ||
+	                 past(deadline)))
+		commit_pending(ix, pending, deadline);
+}
+
+static void *writer_main(void *arg)
+{
+	ns_indexer_t *ix = arg;
+	unsigned pending = 0;       /* changes not yet committed */
+	struct timespec deadline;   /* when they must be, if pending */
+
+	pthread_mutex_lock(&ix->mu);
+	for (;;) {
+		bool timed_out = false;
+		struct job *j = NULL;
+		while (!ix->stopping && !timed_out && !(j = jobq_pop(ix->q))) {
+			if (ix->inflight)
+				break; /* first apply what is being read */
+			if (pending)
+				timed_out = pthread_cond_timedwait(&ix->wake, &ix->mu,
+				                                   &deadline) == ETIMEDOUT;
+			else
+				pthread_cond_wait(&ix->wake, &ix->mu);
+		}
+		if (ix->stopping) {
+			if (j)
+				jobq_push(ix->q, j); /* counted among the dropped */
+			break;
+		}
+		if (!j && ix->inflight) { /* nothing else to do meanwhile */
+			pthread_mutex_unlock(&ix->mu);
+			note_changes(ix, pipe_settle(ix, true), &pending, &deadline);
+			maybe_commit(ix, &pending, &deadline);
+			pthread_mutex_lock(&ix->mu);
+			continue;
+		}
+		if (!j) { /* timed out with changes pending */
+			pthread_mutex_unlock(&ix->mu);
+			commit_pending(ix, &pending, &deadline);
+			pthread_mutex_lock(&ix->mu);
+			continue;
+		}
+		if (!j->barrier && j->op != JOB_PRUNE)
+			ix->stats.queued--;
+		pthread_mutex_unlock(&ix->mu);
+
+		bool changed = false;
+		struct prep *p = NULL;
+		if (j->op == JOB_PUT || j->op == JOB_PUT_SCANNED) {
+			/* Read ahead, applied in order by pipe_settle() below. */
+			enum check c = put_check(ix, j->path, j->op == JOB_PUT_SCANNED,
+			                         j->gen, false, &p);
+			if (c == CHECK_READ)
+				pipe_submit(ix, p);
+			changed = c == CHECK_CHANGED;
+		} else {
+			/* Anything else comes after every file taken before it. */
+			note_changes(ix, pipe_settle(ix, true), &pending, &deadline);
+		}
+		switch (j->op) {
+		case JOB_PUT:
+		case JOB_PUT_SCANNED:
+			break;
+		case JOB_REINDEX:
+			changed = put_path(ix, j->path, false, j->gen, true);
+			pthread_mutex_lock(&ix->mu);
+			if (ix->maint.op == NS_MAINT_REINDEX) {
+				ix->maint.running = true;
+				ix->maint.done++;
+			}
+			pthread_mutex_unlock(&ix->mu);
+			break;
+		case JOB_REINDEX_TREE:
+			reindex_tree(ix, j->path, j->barrier);
+			break;
+		case JOB_COMPACT:
+		case JOB_BACKUP:
+			/* On the committed index only; it passes its barrier
+			 * when done, whichever way. */
+			if (commit_pending(ix, &pending, &deadline))
+				maintain(ix, j->op, j->path);
+			else
+				maint_finish(ix, false, "cannot commit the changes "
+				             "pending: %s", nsx_writer_error(ix->w));
+			pthread_mutex_lock(&ix->mu);
+			mark_passed(ix, j->barrier);
+			pthread_mutex_unlock(&ix->mu);
+			notify(ix);
+			break;
+		case JOB_REMOVE: changed = remove_path(ix, j->path); break;
+		case JOB_REMOVE_TREE: changed = remove_tree(ix, j->path); break;
+		case JOB_PRUNE: changed = prune(ix, j->path, j->gen); break;
+		case JOB_BARRIER:
+		case JOB_BARRIER_PATH:
+			/* A barrier passes only on what is committed: until a
+			 * failing commit succeeds, its waiters time out. */
+			if (!commit_pending(ix, &pending, &deadline)) {
+				pthread_mutex_lock(&ix->mu);
+				bool stop = ix->stopping;
+				if (!stop)
+					pthread_cond_timedwait(&ix->wake, &ix->mu, &deadline);
+				if (!stop && !ix->stopping) {
+					jobq_push_front(ix->q, j);
+					j = NULL;
+				}
+				pthread_mutex_unlock(&ix->mu);
+				free(j);
+				pthread_mutex_lock(&ix->mu);
+				continue;
+			}
+			reindex_done(ix, j->barrier);
+			pthread_mutex_lock(&ix->mu);
+			ix->stats.barriers++;
+			mark_passed(ix, j->barrier);
+			pthread_mutex_unlock(&ix->mu);
+			notify(ix);
+			break;
+		}
+		free(j);
+		note_changes(ix, changed + pipe_settle(ix, false), &pending,
+		             &deadline);
+		maybe_commit(ix, &pending, &deadline);
+		pthread_mutex_lock(&ix->mu);
+	}
+	pthread_mutex_unlock(&ix->mu);
+	/* What was read is indexed before the last commit. */
+	if (pipe_settle(ix, true) || pending)
+		commit(ix);
+	return NULL;
+}
+
+/* A compaction killed between its two renames leaves no index but the
+ * old one aside: put it back.  What else a killed compaction left goes. */
+static void recover_compaction(const char *index_dir)
+{
+	ns_buf_t fresh = {0}, old = {0};
+	struct stat st;
+	if (ns_buf_printf(&fresh, "%s.compacting", index_dir) == NS_OK &&
+	    ns_buf_printf(&old, "%s.old", index_dir) == NS_OK) {
+		if (lstat(index_dir, &st) < 0 && errno == ENOENT &&
+		    lstat(old.data, &st) == 0) {
+			if (rename(old.data, index_dir) == 0)
+				ns_log(NS_LOG_NOTICE, LOG_MOD, "%s: put back from %s "
+				       "(a compaction was interrupted)", index_dir,
+				       old.data);
+		}
+		remove_dir(fresh.data);
+		remove_dir(old.data);
+	}
+	ns_buf_free(&fresh);
+	ns_buf_free(&old);
+}
+
+ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
+                             ns_indexer_t **out, char **errmsg)
+{
+	if (errmsg)
+		*errmsg = NULL;
+	if (!opts || !opts->index_dir || !opts->articles_dir || !out)
+		return NS_ERR_INVALID;
+	ns_indexer_t *ix = calloc(1, sizeof *ix);
+	if (!ix)
+		return NS_ERR_NOMEM;
+	ix->root = strdup(opts->articles_dir);
+	ix->batch_max = opts->batch_max ? opts->batch_max : 1000;
+	ix->commit_delay_ms = opts->commit_delay_ms ? opts->commit_delay_ms : 50;
+	ix->max_file_bytes = opts->max_file_bytes ? opts->max_file_bytes
+	                                          : NS_DEFAULT_MAX_FILE;
+	ix->parse.default_language = opts->default_language;
+	ix->problems = ns_problems_new();
+	ix->files = ns_pathmap_new();
+	ix->q = jobq_new();
+	snprintf(ix->meta_tag, sizeof ix->meta_tag, "%d:%.15s:%zu:%08x",
+	         NS_INDEX_LAYOUT,
+	         opts->default_language ? opts->default_language : "en",
+	         ix->max_file_bytes, opts->rules_hash);
+	ix->skips = opts->skips;
+	ix->on_commit = opts->on_commit;
+	ix->exclusive = opts->exclusive;
+	ix->ctx = opts->ctx;
+	ix->index_dir = strdup(opts->index_dir);
+	if (!ix->root || !ix->problems || !ix->files || !ix->q ||
+	    !ix->index_dir) {
+		ns_problems_free(ix->problems);
+		ns_pathmap_free(ix->files);
+		jobq_free(ix->q);
+		free(ix->root);
+		free(ix->index_dir);
+		free(ix);
+		return NS_ERR_NOMEM;
+	}
+	recover_compaction(ix->index_dir);
+	/* A writer killed a moment ago may hold the lock a little longer
+	 * (Xapian's lock holder goes when it notices): try for two seconds
+	 * before saying another nsearchd has it. */
+	nsx_status_t xst;
+	for (int attempt = 0;; attempt++) {
+		xst = nsx_writer_open(opts->index_dir, &ix->w, errmsg);
+		if (xst != NSX_LOCKED || attempt >= 20)
+			break;
+		if (errmsg) {
+			free(*errmsg);
+			*errmsg = NULL;
+		}
+		nanosleep(&(struct timespec){0, 100000000L}, NULL);
+	}
+	if (xst == NSX_OK &&
+	    (nsx_writer_each_value(ix->w, NS_SLOT_FILE, load_meta, ix) != NSX_OK ||
+	     nsx_writer_each_term(ix->w, NS_PREFIX_ID, add_unknown, ix) != NSX_OK)) {
+		if (errmsg)
+			*errmsg = strdup(nsx_writer_error(ix->w));
+		nsx_writer_close(ix->w);
+		xst = NSX_IO;
+	}
+	if (xst != NSX_OK) {
+		ns_problems_free(ix->problems);
+		ns_pathmap_free(ix->files);
+		jobq_free(ix->q);
+		free(ix->root);
+		free(ix->index_dir);
+		free(ix);
+		return NS_ERR_INDEX;
+	}
+	ix->stats.revision = nsx_writer_revision(ix->w);
+	ix->stats.documents = nsx_writer_doccount(ix->w);
+
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ix->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&ix->mu, NULL);
+	pipe_start(ix);
+	int rc = pthread_create(&ix->thread, NULL, writer_main, ix);
+	if (rc != 0) {
+		if (errmsg)
+			*errmsg = strdup(strerror(rc));
+		pipe_stop(ix);
+		nsx_writer_close(ix->w);
+		pthread_cond_destroy(&ix->wake);
+		pthread_mutex_destroy(&ix->mu);
+		ns_problems_free(ix->problems);
+		ns_pathmap_free(ix->files);
+		jobq_free(ix->q);
+		free(ix->root);
+		free(ix->index_dir);
+		free(ix);
+		return NS_ERR_IO;
+	}
+	*out = ix;
+	return NS_OK;
+}
+
+void ns_indexer_stop(ns_indexer_t *ix)
+{
+	if (!ix)
+		return;
+	pthread_mutex_lock(&ix->mu);
+	ix->stopping = true;
+	pthread_cond_signal(&ix->wake);
+	pthread_mutex_unlock(&ix->mu);
+	pthread_join(ix->thread, NULL);
+	pipe_stop(ix);
+
+	size_t dropped = jobq_free(ix->q);
+	if (dropped)
+		ns_log(NS_LOG_NOTICE, LOG_MOD,
+		       "stopped with %zu paths queued; the next start rescans",
+		       dropped);
+	nsx_writer_close(ix->w);
+	pthread_cond_destroy(&ix->wake);
+	pthread_mutex_destroy(&ix->mu);
+	ns_problems_free(ix->problems);
+	ns_pathmap_free(ix->files);
+	ns_strv_clear(&ix->unstemmed);
+	free(ix->passed);
+	free(ix->root);
+	free(ix->index_dir);
+	free(ix);
+}
+/* ---- maintenance requests (any thread) ------------------------------------ */
+
+/* Is a maintenance operation queued or running?  Says which in WHY. */
+static bool maint_busy(ns_indexer_t *ix, char *why, size_t size)
+{
+	if (ix->maint.op == NS_MAINT_NONE)
+		return false;
+	snprintf(why, size, "a %s is %s; one operation at a time",
+	         ns_maint_name(ix->maint.op),
+	         ix->maint.running ? "running" : "queued");
+	return true;
+}
+
+/* Queue maintenance job OP on PATH as the operation in progress. */
+static ns_status_t maint_start(ns_indexer_t *ix, ns_maint_op_t mop,
+                               enum job_op op, const char *path,
+                               uint64_t *barrier, char *why, size_t size)
+{
+	pthread_mutex_lock(&ix->mu);
+	bool busy = maint_busy(ix, why, size);
+	if (!busy) {
+		ix->maint.op = mop;
+		snprintf(ix->maint.target, sizeof ix->maint.target, "%s", path);
+		ix->maint.started = wall_ns() / 1000000;
+		ix->maint.barrier = ix->barriers_queued + 1; /* enqueue's next */
+	}
+	pthread_mutex_unlock(&ix->mu);
+	if (busy)
+		return NS_ERR_INVALID;
+	uint64_t b = 0;
+	ns_status_t st = enqueue(ix, op, path, &b);
+	pthread_mutex_lock(&ix->mu);
+	if (st == NS_OK)
+		ix->maint.barrier = b;
+	else
+		memset(&ix->maint, 0, sizeof ix->maint);
+	pthread_mutex_unlock(&ix->mu);
+	if (st == NS_OK)
+		*barrier = b;
+	else
+		snprintf(why, size, "%s", ns_status_str(st));
+	return st;
+}
+
+ns_status_t ns_indexer_reindex(ns_indexer_t *ix, const char *relpath,
+                               uint64_t *barrier, char *why, size_t size)
+{
+	if (!ix || !relpath || !barrier)
+		return NS_ERR_INVALID;
+	struct stat st;
+	ns_buf_t full = {0};
+	if (*relpath && ns_buf_printf(&full, "%s/%s", ix->root, relpath) != NS_OK)
+		return NS_ERR_NOMEM;
+	if (*relpath && (ix->skips && ix->skips(ix->ctx, relpath))) {
+		ns_buf_free(&full);
+		snprintf(why, size, "%s is never indexed: its name is ignored",
+		         relpath);
+		return NS_ERR_INVALID;
+	}
+	if (*relpath && lstat(full.data, &st) < 0) {
+		snprintf(why, size, "%s: %s under the articles root", relpath,
+		         strerror(errno));
+		ns_buf_free(&full);
+		return NS_ERR_INVALID;
+	}
+	ns_buf_free(&full);
+	if (!*relpath || S_ISDIR(st.st_mode))
+		return maint_start(ix, NS_MAINT_REINDEX, JOB_REINDEX_TREE, relpath,
+		                   barrier, why, size);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, size, "%s is neither a file nor a directory",
+		         relpath);
+		return NS_ERR_INVALID;
+	}
+	/* One file: read it again, then a barrier in its lane. */
+	pthread_mutex_lock(&ix->mu);
+	bool busy = maint_busy(ix, why, size);
+	if (!busy) {
+		ix->maint.op = NS_MAINT_REINDEX;
+		snprintf(ix->maint.target, sizeof ix->maint.target, "%s", relpath);
+		ix->maint.started = wall_ns() / 1000000;
+		ix->maint.total = 1;
+		ix->maint.one_file = true;
+	}
+	pthread_mutex_unlock(&ix->mu);
+	if (busy)
+		return NS_ERR_INVALID;
+	uint64_t b = 0;
+	ns_status_t rc = enqueue(ix, JOB_REINDEX, relpath, NULL);
+	if (rc == NS_OK)
+		rc = enqueue(ix, JOB_BARRIER_PATH, relpath, &b);
+	pthread_mutex_lock(&ix->mu);
+	if (rc == NS_OK)
+		ix->maint.barrier = b;
+	else
+		memset(&ix->maint, 0, sizeof ix->maint);
+	pthread_mutex_unlock(&ix->mu);
+	if (rc != NS_OK) {
+		snprintf(why, size, "%s", ns_status_str(rc));
+		return rc;
+	}
+	*barrier = b;
+	return NS_OK;
+}
+
+ns_status_t ns_indexer_compact(ns_indexer_t *ix, uint64_t *barrier,
+                               char *why, size_t size)
+{
+	if (!ix || !barrier)
+		return NS_ERR_INVALID;
+	return maint_start(ix, NS_MAINT_COMPACT, JOB_COMPACT, "", barrier, why,
+	                   size);
+}
+
+ns_status_t ns_indexer_backup(ns_indexer_t *ix, const char *dir,
+                              uint64_t *barrier, char *why, size_t size)
+{
+	if (!ix || !dir || !barrier)
+		return NS_ERR_INVALID;
+	if (dir[0] != '/') {
+		snprintf(why, size, "the backup directory must be an absolute "
+		         "path: %s", dir);
+		return NS_ERR_INVALID;
+	}
+	size_t il = strlen(ix->index_dir);
+	if (strncmp(dir, ix->index_dir, il) == 0 &&
+	    (dir[il] == '/' || !dir[il])) {
+		snprintf(why, size, "%s is inside the index", dir);
+		return NS_ERR_INVALID;
+	}
+	struct stat st;
+	if (lstat(dir, &st) == 0) {
+		DIR *d = S_ISDIR(st.st_mode) ? opendir(dir) : NULL;
+		struct dirent *e;
+		bool empty = d != NULL;
+		while (d && (e = readdir(d)))
+			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+				empty = false;
+		if (d)
+			closedir(d);
+		if (!empty) {
+			snprintf(why, size, "%s exists and is not an empty directory",
+			         dir);
+			return NS_ERR_INVALID;
+		}
+	} else {
+		char *parent = strdup(dir);
+		char *slash = parent ? strrchr(parent, '/') : NULL;
+		if (slash)
+			*(slash == parent ? slash + 1 : slash) = '\0';
+		bool ok = parent && stat(parent, &st) == 0 && S_ISDIR(st.st_mode);
+		if (!ok)
+			snprintf(why, size, "%s: no such directory to make the backup "
+			         "in", parent ? parent : dir);
+		free(parent);
+		if (!ok)
+			return NS_ERR_INVALID;
+	}
+	return maint_start(ix, NS_MAINT_BACKUP, JOB_BACKUP, dir, barrier, why,
+	                   size);
+}
+
+void ns_indexer_maint(ns_indexer_t *ix, ns_maint_t *now, ns_maint_t *last)
+{
+	pthread_mutex_lock(&ix->mu);
+	if (now)
+		*now = ix->maint;
+	if (last)
+		*last = ix->last_maint;
+	pthread_mutex_unlock(&ix->mu);
+}
+
+
+void ns_indexer_set_batching(ns_indexer_t *ix, unsigned batch_max,
+                              unsigned commit_delay_ms)
+{
+	if (!ix)
+		return;
+	__atomic_store_n(&ix->batch_max, batch_max ? batch_max : 1000,
+	                 __ATOMIC_RELAXED);
+	__atomic_store_n(&ix->commit_delay_ms,
+	                 commit_delay_ms ? commit_delay_ms : 50, __ATOMIC_RELAXED);
+}
+
+ns_problems_t *ns_indexer_problems(ns_indexer_t *ix)
+{
+	return ix ? ix->problems : NULL;
+}

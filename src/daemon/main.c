@@ -1,0 +1,817 @@
+/* main.c - nsearchd: wires the watcher, the writer, the readers and the
+ * sockets together on one libuv loop, tells systemd how it is doing,
+ * reloads its configuration on SIGHUP, and stops them in order.
+ *
+ * Start-up errors are fatal with a clear message and a non-zero exit;
+ * errors about one file or one request are logged and the daemon carries
+ * on; a configuration reload that fails leaves the one in force.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "buildconf.h"
+#include "daemon/config.h"
+#include "daemon/index.h"
+#include "core/lang.h"
+#include "core/log.h"
+#include "daemon/query.h"
+#include "daemon/server.h"
+#include "daemon/watch.h"
+
+#if NS_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#else
+/* Built without libsystemd: no notifications, no socket activation. */
+#define SD_LISTEN_FDS_START 3
+static int sd_notify(int unset, const char *state) { return 0; }
+static int sd_listen_fds(int unset) { return 0; }
+static int sd_watchdog_enabled(int unset, uint64_t *usec) { return 0; }
+#endif
+
+#define LOG_MOD "main"
+
+struct daemon {
+	uv_loop_t loop;
+	uv_signal_t sigint, sigterm, sighup;
+	uv_timer_t status_timer;    /* STATUS= for systemd, while it changes */
+	uv_timer_t watchdog;        /* WATCHDOG=1, when systemd wants it */
+	bool watchdog_on;
+	uv_async_t committed;       /* the writer committed or passed a barrier */
+	pthread_mutex_t async_mu;   /* guards committed_open */
+	bool committed_open;        /* uv_async_send is allowed */
+	ns_indexer_t *ix;
+	ns_searcher_t *searcher;
+	ns_watch_t *watch;
+	ns_server_t *server;
+	uint64_t ready_barrier;     /* the barrier queued after the first scan */
+	bool ready;
+	bool stopping;
+	unsigned long long scanned; /* files the start-up scan found */
+	char listening[512];        /* the sockets, for the log */
+	char status[200];           /* the last STATUS= sent */
+	uint64_t left;              /* files queued at the last status tick */
+	unsigned long long started_ms, ready_ms; /* monotonic */
+	const char *root;           /* the articles directory, absolute */
+	ns_config_t cfg;            /* the configuration in force */
+	const ns_config_args_t *args; /* the command line, for reloads */
+};
+
+/* ---- telling systemd ---- */
+
+/* What the daemon is doing, in a few words, into BUF. */
+static void describe(struct daemon *d, char *buf, size_t size)
+{
+	ns_indexer_stats_t st;
+	ns_indexer_stats(d->ix, &st);
+	if (!d->ready)
+		snprintf(buf, size, "reconciling the tree with the index: %llu "
+		         "files left", (unsigned long long)st.queued);
+	else if (st.queued)
+		snprintf(buf, size, "indexing: %llu files left; %llu articles",
+		         (unsigned long long)st.queued,
+		         (unsigned long long)st.documents);
+	else
+		snprintf(buf, size, "ready: %llu articles, revision %llu",
+		         (unsigned long long)st.documents,
+		         (unsigned long long)st.revision);
+}
+
+/* Send PREFIX (may be "") and the current STATUS= line to systemd. */
+static void notify_status(struct daemon *d, const char *prefix)
+{
+	char now[sizeof d->status], msg[sizeof d->status + 64];
+	describe(d, now, sizeof now);
+	if (!*prefix && strcmp(now, d->status) == 0)
+		return;
+	snprintf(d->status, sizeof d->status, "%s", now);
+	snprintf(msg, sizeof msg, "%s%sSTATUS=%s", prefix, *prefix ? "\n" : "",
+	         now);
+	sd_notify(0, msg);
+}
+
+static void on_status_timer(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	ns_indexer_stats_t st;
+	ns_indexer_stats(d->ix, &st);
+	/* A large tree takes longer to reconcile than TimeoutStartSec=: as
+	 * long as files are being done, ask systemd for more time. */
+	if (!d->ready && st.queued < d->left)
+		sd_notify(0, "EXTEND_TIMEOUT_USEC=30000000");
+	d->left = st.queued;
+	notify_status(d, "");
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+	/* The loop turned: sockets are served and commits are seen. */
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/* ---- watcher -> writer ---- */
+
+static void on_put(void *ctx, const char *relpath, bool scanned)
+{
+	struct daemon *d = ctx;
+	if (!d->ready_barrier)
+		d->scanned++;
+	if ((scanned ? ns_indexer_put_scanned(d->ix, relpath)
+	             : ns_indexer_put(d->ix, relpath)) != NS_OK)
+		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot queue: out of memory",
+		       relpath);
+}
+
+static void on_remove(void *ctx, const char *relpath)
+{
+	struct daemon *d = ctx;
+	if (ns_indexer_remove(d->ix, relpath) != NS_OK)
+		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot queue: out of memory",
+		       relpath);
+}
+
+static void on_remove_tree(void *ctx, const char *reldir)
+{
+	struct daemon *d = ctx;
+	if (ns_indexer_remove_tree(d->ix, reldir) != NS_OK)
+		ns_log(NS_LOG_ERR, LOG_MOD, "%s/: cannot queue: out of memory",
+		       reldir);
+}
+
+static uint64_t on_scan_begin(void *ctx, const char *reldir)
+{
+	struct daemon *d = ctx;
+	(void)reldir;
+	return ns_indexer_scan_begin(d->ix);
+}
+
+static void on_scan_end(void *ctx, const char *reldir, uint64_t token)
+{
+	struct daemon *d = ctx;
+	if (ns_indexer_prune(d->ix, reldir, token) != NS_OK)
+		ns_log(NS_LOG_ERR, LOG_MOD, "cannot queue a sweep: out of memory");
+}
+
+/* Writer thread: does the watcher skip RELPATH?  The rules are the
+ * options', fixed for the daemon's life. */
+static bool skips_path(void *ctx, const char *relpath)
+{
+	struct daemon *d = ctx;
+	return ns_path_skipped(&d->cfg.ignore, relpath);
+}
+
+/* Writer thread: wake the loop, which does the rest. */
+static void on_commit(void *ctx)
+{
+	struct daemon *d = ctx;
+	pthread_mutex_lock(&d->async_mu);
+	if (d->committed_open)
+		uv_async_send(&d->committed);
+	pthread_mutex_unlock(&d->async_mu);
+}
+
+static void close_committed(struct daemon *d)
+{
+	pthread_mutex_lock(&d->async_mu);
+	d->committed_open = false;
+	pthread_mutex_unlock(&d->async_mu);
+	uv_close((uv_handle_t *)&d->committed, NULL);
+}
+
+static void on_committed(uv_async_t *h)
+{
+	struct daemon *d = h->data;
+	ns_server_committed(d->server);
+	ns_indexer_stats_t st;
+	ns_indexer_stats(d->ix, &st);
+	if (!d->ready && d->ready_barrier &&
+	    ns_indexer_barrier_passed(d->ix, d->ready_barrier)) {
+		d->ready = true;
+		d->ready_ms = ns_now_ms();
+		ns_log(NS_LOG_NOTICE, LOG_MOD,
+		       "ready: %llu articles in the index (revision %llu, %llu "
+		       "not indexable); listening on %s",
+		       (unsigned long long)st.documents,
+		       (unsigned long long)st.revision,
+		       (unsigned long long)st.failed, d->listening);
+		/* Reconciliation is done: every file found at start is in the
+		 * index as it is on disk. */
+		notify_status(d, "READY=1");
+	}
+}
+
+/* ---- read-your-writes ---- */
+
+static uint64_t revision_of(void *ctx)
+{
+	struct daemon *d = ctx;
+	ns_indexer_stats_t st;
+	ns_indexer_stats(d->ix, &st);
+	return st.revision;
+}
+
+static bool barrier_passed(void *ctx, uint64_t barrier)
+{
+	struct daemon *d = ctx;
+	return ns_indexer_barrier_passed(d->ix, barrier);
+}
+
+/* Every change made before the request is on its way once the kernel's
+ * queued events are read; the path itself is queued again in case it is
+ * in a directory the watch limit left unwatched.  The barrier after it
+ * commits all of that. */
+static ns_status_t wait_begin(void *ctx, const char *path, uint64_t *barrier,
+                              char *why, size_t why_size)
+{
+	struct daemon *d = ctx;
+	if (path && ns_watch_skips(d->watch, path)) {
+		snprintf(why, why_size, "%s is never indexed: its name is ignored "
+		         "(hidden, temporary, backup or --ignore)", path);
+		return NS_ERR_INVALID;
+	}
+	ns_watch_drain(d->watch);
+	if (!path)
+		return ns_indexer_barrier(d->ix, barrier);
+	ns_status_t st = ns_indexer_put(d->ix, path);
+	if (st == NS_OK)
+		st = ns_indexer_barrier_path(d->ix, path, barrier);
+	return st;
+}
+
+static const char *path_state(void *ctx, const char *path, char *reason,
+                              size_t size)
+{
+	struct daemon *d = ctx;
+	bool partial;
+	if (ns_problems_get(ns_indexer_problems(d->ix), path, &partial, reason,
+	                    size))
+		return partial ? "partial" : "skipped";
+	reason[0] = '\0';
+	char full[PATH_MAX];
+	struct stat st;
+	if (snprintf(full, sizeof full, "%s/%s", d->root, path) < (int)sizeof full &&
+	    lstat(full, &st) == 0 && S_ISREG(st.st_mode))
+		return "indexed";
+	return "removed";
+}
+
+static void status_of(void *ctx, ns_daemon_status_t *out)
+{
+	struct daemon *d = ctx;
+	ns_indexer_stats_t st;
+	ns_indexer_stats(d->ix, &st);
+	out->revision = st.revision;
+	out->documents = st.documents;
+	out->queued = st.queued;
+	out->indexed = st.indexed;
+	out->unchanged = st.unchanged;
+	out->same_content = st.same_content;
+	out->removed = st.removed;
+	out->failed = st.failed;
+	ns_problems_counts(ns_indexer_problems(d->ix), &out->skipped,
+	                   &out->partial);
+	out->overflows = ns_watch_overflows(d->watch);
+	out->unwatched = ns_watch_unwatched(d->watch);
+	out->ready = d->ready;
+	unsigned long long now = ns_now_ms();
+	out->uptime_s = (double)(now - d->started_ms) / 1000.0;
+	out->last_commit = st.last_commit;
+	out->scanned = d->scanned;
+	out->reconcile_s = (double)((d->ready ? d->ready_ms : now) -
+	                            d->started_ms) / 1000.0;
+	/* The newest few problems, with their reasons (the server frees). */
+	ns_problems_list(ns_indexer_problems(d->ix), 0, 5, &out->problems,
+	                 &out->nproblems);
+	ns_maint_t op, last;
+	ns_indexer_maint(d->ix, &op, &last);
+	snprintf(out->op, sizeof out->op, "%s", ns_maint_name(op.op));
+	snprintf(out->op_target, sizeof out->op_target, "%s", op.target);
+	out->op_running = op.running;
+	out->op_done = op.done;
+	out->op_total = op.total;
+	out->op_started = op.started;
+	snprintf(out->last_op, sizeof out->last_op, "%s", ns_maint_name(last.op));
+	out->last_op_ok = last.ok;
+	snprintf(out->last_op_message, sizeof out->last_op_message, "%s",
+	         last.message);
+	out->last_op_finished = last.finished;
+}
+
+/* ---- maintenance: reindex, compact, backup ---- */
+
+static const char *op_begin(void *ctx, const ns_request_t *req,
+                            uint64_t *barrier, char *why, size_t size)
+{
+	struct daemon *d = ctx;
+	ns_status_t st;
+	switch (req->op) {
+	case NS_OP_REINDEX:
+		/* What is on disk now is what gets read again. */
+		ns_watch_drain(d->watch);
+		st = ns_indexer_reindex(d->ix, req->path ? req->path : "", barrier,
+		                        why, size);
+		break;
+	case NS_OP_COMPACT:
+		st = ns_indexer_compact(d->ix, barrier, why, size);
+		break;
+	case NS_OP_BACKUP:
+		st = ns_indexer_backup(d->ix, req->path, barrier, why, size);
+		break;
+	default:
+		snprintf(why, size, "not a maintenance operation");
+		return NS_E_BAD_REQUEST;
+	}
+	if (st == NS_OK) {
+		ns_maint_t op;
+		ns_indexer_maint(d->ix, &op, NULL);
+		ns_log(NS_LOG_NOTICE, LOG_MOD, "%s%s%s: queued",
+		       ns_maint_name(op.op), op.target[0] ? " " : "", op.target);
+		return NULL;
+	}
+	if (st != NS_ERR_INVALID)
+		return NS_E_INTERNAL;
+	return strstr(why, "one operation at a time") ? NS_E_BUSY
+	                                               : NS_E_BAD_REQUEST;
+}
+
+static char *op_reply(void *ctx, const ns_request_t *req, uint64_t barrier,
+                      double took_ms)
+{
+	struct daemon *d = ctx;
+	ns_maint_t last;
+	ns_indexer_maint(d->ix, NULL, &last);
+	uint64_t rev = revision_of(d);
+	if (last.barrier != barrier) /* cannot be: one at a time */
+		return ns_proto_error_reply(req->id, rev, NS_E_INTERNAL,
+		                            "the operation's outcome is lost");
+	if (!last.ok)
+		return ns_proto_error_reply(req->id, rev, NS_E_FAILED, last.message);
+	return ns_proto_maint_reply(req->id, rev, ns_maint_name(last.op),
+	                            last.message, took_ms);
+}
+
+/* Writer thread: a compacted index is swapped in while no search reads. */
+static void exclusive(void *ctx, void (*swap)(void *arg), void *arg)
+{
+	struct daemon *d = ctx;
+	ns_searcher_exclusive(d->searcher, swap, arg);
+}
+
+/* ---- reloading ---- */
+
+/* What the configuration C asks of the server. */
+static ns_server_limits_t limits_of(const ns_config_t *c)
+{
+	return (ns_server_limits_t){
+		.max_connections = c->max_connections,
+		.max_request = c->max_request,
+		.max_pending = c->max_pending,
+		.idle_timeout_s = c->idle_timeout_s,
+	};
+}
+
+/* SIGHUP: read the configuration again and apply what can change while
+ * running.  Anything wrong with it and the configuration in force stays,
+ * whole. */
+static void on_sighup(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	if (d->stopping)
+		return;
+	char msg[96];
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* MONOTONIC_USEC: systemd 253's Type=notify-reload wants it. */
+	snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	         (unsigned long long)ts.tv_sec * 1000000ull +
+	         (unsigned long long)ts.tv_nsec / 1000);
+	sd_notify(0, msg);
+	ns_log(NS_LOG_NOTICE, LOG_MOD, "SIGHUP: reloading the configuration%s%s",
+	       d->cfg.file ? " from " : "", d->cfg.file ? d->cfg.file : "");
+
+	ns_config_t next;
+	char *why = NULL, *token = NULL;
+	ns_status_t st = ns_config_build(d->args, &next, &why);
+	if (st == NS_OK)
+		st = ns_config_check(&next, &why);
+	if (st == NS_OK && next.tcp_token_file && ns_server_has_tcp(d->server))
+		st = ns_config_read_token(next.tcp_token_file, &token, &why);
+	/* The synonyms last: a failure there keeps the groups in force. */
+	if (st == NS_OK && (next.synonyms || d->cfg.synonyms))
+		st = ns_searcher_load_synonyms(d->searcher, next.synonyms, &why);
+	if (st != NS_OK) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "reload refused: %s; the configuration "
+		       "in force is unchanged", why ? why : ns_status_str(st));
+		ns_config_clear(&next); /* a failed build left it empty */
+		free(why);
+		notify_status(d, "READY=1");
+		return;
+	}
+	ns_buf_t restart = {0}, changes = {0};
+	if (ns_config_needs_restart(&d->cfg, &next, &restart))
+		ns_log(NS_LOG_WARNING, LOG_MOD, "reload: %s changed: only a "
+		       "restart applies that", restart.data);
+	ns_log_level = next.log_level;
+	ns_indexer_set_batching(d->ix, next.batch, next.commit_delay_ms);
+	ns_server_limits_t lim = limits_of(&next);
+	ns_server_set_limits(d->server, &lim);
+	if (token) {
+		ns_server_set_token(d->server, token);
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
+	ns_config_take_reloadable(&d->cfg, &next, &changes);
+	/* The files behind the names are read again whether or not the
+	 * names changed: say so, rather than "nothing changed". */
+	if (d->cfg.synonyms)
+		ns_buf_printf(&changes, "%s%s reread", changes.len ? ", " : "",
+		              ns_config_name(NS_OPT_SYNONYMS));
+	if (d->cfg.tcp_token_file && ns_server_has_tcp(d->server))
+		ns_buf_printf(&changes, "%s%s reread", changes.len ? ", " : "",
+		              ns_config_name(NS_OPT_TCP_TOKEN_FILE));
+	ns_log(NS_LOG_NOTICE, LOG_MOD, "reloaded: %s",
+	       changes.len ? changes.data : "nothing changed");
+	ns_buf_free(&restart);
+	ns_buf_free(&changes);
+	ns_config_clear(&next);
+	notify_status(d, "READY=1");
+}
+
+/* ---- stopping ---- */
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	ns_log(NS_LOG_NOTICE, LOG_MOD, "%s: stopping", strsignal(signum));
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping: committing what is indexed");
+	ns_server_close(d->server);
+	d->server = NULL;
+	ns_watch_close(d->watch);
+	d->watch = NULL;
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sighup, NULL);
+	uv_close((uv_handle_t *)&d->status_timer, NULL);
+	if (d->watchdog_on)
+		uv_close((uv_handle_t *)&d->watchdog, NULL);
+	close_committed(d);
+}
+
+/* ---- start-up ---- */
+
+/* mkdir -p for the index's parent directories. */
+static void make_parents(const char *path)
+{
+	char *p = strdup(path);
+	if (!p)
+		return;
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			break;
+		*s = '/';
+	}
+	free(p);
+}
+
+/* --check: what the indexer would make of each file, one JSON line each. */
+static int check_files(char **files, int n, const ns_config_t *c)
+{
+	ns_parse_opts_t popts = {.default_language = c->language};
+	size_t max = c->max_file_size;
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		char *bytes = NULL, why[300] = "";
+		size_t len = 0;
+		ns_article_t *a = NULL;
+		ns_status_t st = ns_read_file(files[i], max, &bytes, &len);
+		if (st == NS_ERR_TOO_LARGE)
+			snprintf(why, sizeof why, "too large: over the limit of %zu "
+			         "bytes (--max-file-size)", max);
+		else if (st != NS_OK)
+			snprintf(why, sizeof why, "cannot read: %s", strerror(errno));
+		if (st == NS_OK)
+			st = ns_article_parse(bytes, len, files[i], &popts, &a, why,
+			                      sizeof why);
+		if (st == NS_OK && a->draft) {
+			snprintf(why, sizeof why, "a draft (draft: true in its front "
+			         "matter)");
+			st = NS_ERR_FORMAT;
+		}
+		free(bytes);
+		json_t *out;
+		if (st == NS_OK) {
+			out = ns_article_json(a, NULL);
+			json_t *w = json_array();
+			for (size_t k = 0; w && k < a->warnings.n; k++)
+				json_array_append_new(w, json_string(a->warnings.v[k]));
+			if (out) {
+				json_object_set_new(out, "warnings", w ? w : json_array());
+				json_object_set_new(out, "ok", json_true());
+			}
+		} else {
+			rc = 1;
+			out = json_pack("{s:b, s:s}", "ok", 0, "reason",
+			                why[0] ? why : ns_status_str(st));
+		}
+		if (out)
+			json_object_set_new(out, "file", json_string(files[i]));
+		char *line = out ? json_dumps(out, JSON_COMPACT)
+		                 : NULL;
+		if (line)
+			printf("%s\n", line);
+		else
+			rc = 1;
+		free(line);
+		json_decref(out);
+		ns_article_free(a);
+	}
+	return fflush(stdout) == 0 ? rc : 1;
+}
+
+
+/* Log a fatal start-up error, tell systemd, and return 1. */
+static int fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fatal(const char *fmt, ...)
+{
+	char msg[1024], note[1100];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	ns_log(NS_LOG_ERR, LOG_MOD, "%s", msg);
+	snprintf(note, sizeof note, "STATUS=failed: %s", msg);
+	sd_notify(0, note);
+	return 1;
+}
+
+/* The listening sockets: those systemd passed (socket activation), else
+ * the configured ones.  Then the token, if any of them is TCP. */
+static int open_sockets(struct daemon *d)
+{
+	const ns_config_t *c = &d->cfg;
+	char *err = NULL, name[160];
+	size_t off = 0;
+	int n = sd_listen_fds(1);
+	if (n < 0)
+		return fatal("sockets from systemd: %s", strerror(-n));
+	for (int i = 0; i < n; i++) {
+		if (ns_server_adopt(d->server, SD_LISTEN_FDS_START + i, name,
+		                    sizeof name, &err) != NS_OK) {
+			int rc = fatal("socket from systemd: %s", err ? err : "?");
+			free(err);
+			return rc;
+		}
+		off += (size_t)snprintf(d->listening + off, sizeof d->listening - off,
+		                        "%s%s", i ? ", " : "", name);
+		if (off >= sizeof d->listening)
+			off = sizeof d->listening - 1;
+	}
+	if (n > 0) {
+		ns_log(NS_LOG_INFO, LOG_MOD, "socket activation: %d sockets from "
+		       "systemd (%s); [socket] path and [tcp] listen are not used",
+		       n, d->listening);
+	} else {
+		if (ns_server_listen_unix(d->server, c->socket, c->socket_mode,
+		                          c->socket_group, &err) != NS_OK) {
+			int rc = fatal("socket %s", err ? err : c->socket);
+			free(err);
+			return rc;
+		}
+		snprintf(d->listening, sizeof d->listening, "%s", c->socket);
+		if (c->tcp_listen) {
+			if (ns_server_listen_tcp(d->server, c->tcp_listen, &err) != NS_OK) {
+				int rc = fatal("tcp %s", err ? err : c->tcp_listen);
+				free(err);
+				return rc;
+			}
+			size_t len = strlen(d->listening);
+			snprintf(d->listening + len, sizeof d->listening - len,
+			         ", %s (TCP)", c->tcp_listen);
+		}
+	}
+	if (!ns_server_has_tcp(d->server))
+		return 0;
+	if (!c->tcp_token_file)
+		return fatal("a TCP socket needs [tcp] token_file: clients must "
+		             "send a token");
+	char *token = NULL;
+	if (ns_config_read_token(c->tcp_token_file, &token, &err) != NS_OK) {
+		int rc = fatal("%s", err ? err : "out of memory");
+		free(err);
+		return rc;
+	}
+	ns_server_set_token(d->server, token);
+	explicit_bzero(token, strlen(token));
+	free(token);
+	return 0;
+}
+
+static int run(const ns_config_args_t *args, ns_config_t *cfg);
+
+int main(int argc, char **argv)
+{
+	ns_config_args_t args;
+	int rc = ns_config_parse_args(argc, argv, &args);
+	if (rc)
+		return rc;
+	if (args.help || args.version) {
+		if (args.help)
+			ns_config_usage(stdout);
+		else
+			printf("nsearchd %s (Xapian %s, libuv %s)\n", NS_VERSION,
+			       nsx_xapian_version(), uv_version_string());
+		ns_config_args_free(&args);
+		return 0;
+	}
+	ns_config_t cfg;
+	char *err = NULL;
+	if (ns_config_build(&args, &cfg, &err) != NS_OK) {
+		/* The configuration is wrong: never start with it. */
+		fprintf(stderr, "nsearchd: %s\n", err ? err : "out of memory");
+		if (!args.check_config) {
+			char note[1100];
+			snprintf(note, sizeof note, "STATUS=failed: %s",
+			         err ? err : "out of memory");
+			sd_notify(0, note);
+		}
+		free(err);
+		ns_config_args_free(&args);
+		return 2;
+	}
+	ns_log_level = cfg.log_level;
+	if (args.check) {
+		rc = check_files(args.files, args.nfiles, &cfg);
+	} else if (args.check_config) {
+		ns_config_print(&cfg, stdout);
+		rc = fflush(stdout) == 0 ? 0 : 1;
+		ns_status_t cst = ns_config_check(&cfg, &err);
+		if (cst != NS_OK) {
+			fprintf(stderr, "nsearchd: %s\n", err ? err : "out of memory");
+			free(err);
+			rc = cst == NS_ERR_FORMAT ? 2 : 1;
+		}
+	} else {
+		rc = run(&args, &cfg);
+	}
+	ns_config_clear(&cfg);
+	ns_config_args_free(&args);
+	return rc;
+}
+
+static int run(const ns_config_args_t *args, ns_config_t *cfg)
+{
+	char *err = NULL;
+	ns_status_t cst = ns_config_check(cfg, &err);
+	if (cst != NS_OK) {
+		int rc = fatal("%s", err ? err : "out of memory");
+		free(err);
+		/* A configuration that can never work is not retried. */
+		return cst == NS_ERR_FORMAT ? 2 : rc;
+	}
+	char root[PATH_MAX];
+	if (!realpath(cfg->articles, root))
+		return fatal("articles directory %s: %s", cfg->articles,
+		             strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+
+	/* The configuration moves into the daemon; CFG is left empty. */
+	struct daemon d = {.root = root, .cfg = *cfg, .args = args};
+	memset(cfg, 0, sizeof *cfg);
+	const ns_config_t *c = &d.cfg;
+	make_parents(c->index);
+	unsigned rules_hash = 2166136261u; /* FNV-1a over the --ignore globs */
+	for (size_t i = 0; i < c->ignore.n; i++)
+		for (const char *p = c->ignore.v[i];; p++) {
+			rules_hash = (rules_hash ^ (unsigned char)*p) * 16777619u;
+			if (!*p)
+				break;
+		}
+	ns_indexer_opts_t iopts = {
+		.index_dir = c->index, .articles_dir = root,
+		.batch_max = c->batch, .commit_delay_ms = c->commit_delay_ms,
+		.max_file_bytes = c->max_file_size,
+		.default_language = c->language,
+		.skips = skips_path, .rules_hash = rules_hash,
+		.on_commit = on_commit, .exclusive = exclusive, .ctx = &d,
+	};
+	d.started_ms = ns_now_ms();
+	int rc = 0;
+	uv_loop_init(&d.loop);
+	uv_async_init(&d.loop, &d.committed, on_committed);
+	d.committed.data = &d;
+	pthread_mutex_init(&d.async_mu, NULL);
+	d.committed_open = true;
+	if (ns_indexer_start(&iopts, &d.ix, &err) != NS_OK) {
+		rc = fatal("index %s: %s", c->index, err ? err : "cannot open");
+		free(err);
+		close_committed(&d);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+		uv_loop_close(&d.loop);
+		ns_config_clear(&d.cfg);
+		return rc;
+	}
+	ns_searcher_new(c->index, &d.searcher);
+	if (d.searcher) {
+		char code[16];
+		ns_language_normalise(c->language, strlen(c->language), code);
+		ns_searcher_set_language(d.searcher, code);
+		ns_searcher_set_limits(d.searcher, c->max_expansion,
+		                       c->query_timeout_ms);
+		ns_proto_set_limits(c->max_results, c->max_offset);
+	}
+	ns_server_handlers_t handlers = {
+		.searcher = d.searcher, .status = status_of,
+		.problems = ns_indexer_problems(d.ix), .revision = revision_of,
+		.wait_begin = wait_begin, .barrier_passed = barrier_passed,
+		.path_state = path_state, .op_begin = op_begin,
+		.op_reply = op_reply, .ctx = &d,
+	};
+	ns_server_limits_t lim = limits_of(c);
+	ns_watch_opts_t wopts = {
+		.rescan_interval_ms = c->rescan_interval_s * 1000,
+		.ignore = &d.cfg.ignore,
+	};
+	ns_watch_cbs_t cbs = {
+		.put = on_put, .remove = on_remove, .remove_tree = on_remove_tree,
+		.scan_begin = on_scan_begin, .scan_end = on_scan_end, .ctx = &d,
+	};
+	if (!d.searcher ||
+	    ns_server_new(&d.loop, &handlers, &lim, &d.server) != NS_OK) {
+		rc = fatal("out of memory");
+	} else if (c->synonyms &&
+	           ns_searcher_load_synonyms(d.searcher, c->synonyms, &err) != NS_OK) {
+		rc = fatal("%s", err ? err : "synonyms: out of memory");
+	} else if ((rc = open_sockets(&d)) != 0) {
+		/* said why */
+	} else if (ns_watch_start(&d.loop, root, &wopts, &cbs, &d.watch,
+	                          &err) != NS_OK) {
+		rc = fatal("watch %s: %s", root, err ? err : "cannot start");
+	}
+	free(err);
+	if (rc) {
+		ns_server_close(d.server);
+		close_committed(&d);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+		ns_indexer_stop(d.ix);
+		ns_searcher_free(d.searcher);
+		uv_loop_close(&d.loop);
+		ns_config_clear(&d.cfg);
+		return rc;
+	}
+	ns_log(NS_LOG_INFO, LOG_MOD,
+	       "nsearchd %s: articles %s, index %s: %llu files to reconcile",
+	       NS_VERSION, root, c->index, d.scanned);
+	/* The scan's sweep is queued: articles deleted while the daemon was
+	 * down leave the index before it says it is ready. */
+	ns_indexer_barrier(d.ix, &d.ready_barrier);
+
+	uv_signal_init(&d.loop, &d.sigint);
+	uv_signal_init(&d.loop, &d.sigterm);
+	uv_signal_init(&d.loop, &d.sighup);
+	d.sigint.data = d.sigterm.data = d.sighup.data = &d;
+	uv_signal_start(&d.sigint, on_signal, SIGINT);
+	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d.sighup, on_sighup, SIGHUP);
+
+	/* systemd hears at once how much there is to reconcile, then about
+	 * once a second while it changes. */
+	notify_status(&d, "");
+	uv_timer_init(&d.loop, &d.status_timer);
+	d.status_timer.data = &d;
+	uv_timer_start(&d.status_timer, on_status_timer, 1000, 1000);
+	uint64_t usec = 0;
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec) {
+		uint64_t every = usec / 2000 ? usec / 2000 : 1; /* half, in ms */
+		uv_timer_init(&d.loop, &d.watchdog);
+		uv_timer_start(&d.watchdog, on_watchdog, every, every);
+		d.watchdog_on = true;
+	}
+
+	uv_run(&d.loop, UV_RUN_DEFAULT);
+
+	/* The loop is empty: no connection, no search in flight.  Commit what
+	 * the writer has in hand and leave. */
+	ns_indexer_stop(d.ix);
+	ns_searcher_free(d.searcher);
+	rc = uv_loop_close(&d.loop);
+	if (rc)
+		ns_log(NS_LOG_WARNING, LOG_MOD, "loop closed with handles open: %s",
+		       uv_strerror(rc));
+	ns_config_clear(&d.cfg);
+	ns_log(NS_LOG_NOTICE, LOG_MOD, "stopped");
+	return 0;
+}

@@ -1,0 +1,85 @@
+/* query.h - the read side: a pool of Xapian readers that any worker thread
+ * may borrow, one at a time, to run a search.  Never call it on the loop
+ * thread. */
+#ifndef NS_QUERY_H
+#define NS_QUERY_H
+
+#include "core/proto.h"
+#include "nsearch/result.h"
+
+typedef struct ns_searcher ns_searcher_t;
+
+typedef struct {
+	const char *q;            /* the query string */
+	unsigned offset;
+	unsigned limit;
+	unsigned snippet_length;  /* bytes, about; 0: 200 */
+	const char *hl_start;     /* highlight markers; NULL: "<b>", "</b>" */
+	const char *hl_end;
+	const char *lang;         /* stem the query for this language; NULL:
+	                             the searcher's default */
+	const ns_filter_t *filter; /* may be NULL */
+	ns_sort_t sort;
+	ns_match_t match;
+	bool collapse;            /* fold hits with the same title and text */
+	unsigned facets;          /* bit (1 << ns_facet_kind_t) per facet */
+	unsigned facet_limit;     /* values per facet; 0: 10 */
+	bool plain;               /* snippets as plain text, not HTML */
+	unsigned recency_days;    /* > 0: blend recency in, this half-life */
+	const char *like;         /* "similar": the article's relative path;
+	                             Q is then ignored */
+	bool body;                /* fill each hit's body too */
+} ns_search_req_t;
+
+
+
+/* A pool over the index at INDEX_DIR; readers open lazily. */
+ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out);
+/* The language queries are stemmed for when a request names none (the
+ * daemon's default article language).  Call before the first search. */
+void ns_searcher_set_language(ns_searcher_t *s, const char *lang);
+/* Accepts NULL.  No search may be running. */
+void ns_searcher_free(ns_searcher_t *s);
+
+/* Call FN(ARG), which puts another database at the index directory (a
+ * compacted copy), once no search holds a reader, with new searches
+ * waiting; then close the readers of the old files, so that the searches
+ * after it open the new ones.  S may be NULL (FN is called as it is).
+ * Any thread but a search's. */
+void ns_searcher_exclusive(ns_searcher_t *s, void (*fn)(void *arg),
+                           void *arg);
+
+/* Limits every search keeps: a wildcard may expand to MAX_EXPANSION
+ * terms (0: wildcards are off), and exact counting (facets, totals) stops
+ * after TIMEOUT_MS (0: no limit).  Call before the first search. */
+void ns_searcher_set_limits(ns_searcher_t *s, unsigned max_expansion,
+                            unsigned timeout_ms);
+
+/* Use the synonym groups of the file at PATH (NULL: none) from the next
+ * search on.  On failure the groups in force stay, and *ERRMSG (a new
+ * string) says which line is wrong and why.  Thread-safe. */
+ns_status_t ns_searcher_load_synonyms(ns_searcher_t *s, const char *path,
+                                      char **errmsg);
+
+/* One article's stored fields and text (*HIT, ns_hit_clear) by its path
+ * relative to the articles root.  NS_ERR_NOT_FOUND when the index has no
+ * such article. */
+ns_status_t ns_searcher_get(ns_searcher_t *s, const char *path,
+                            ns_hit_t *hit, uint64_t *revision,
+                            char **errmsg);
+
+/* Counts over the whole index (*OUT, ns_stats_clear). */
+ns_status_t ns_searcher_stats(ns_searcher_t *s, ns_stats_t *out,
+                              char **errmsg);
+
+/* Run REQ on the latest committed revision.  *OUT is new (ns_result_free).
+ * NS_ERR_BAD_QUERY or NS_ERR_INDEX come with *ERRMSG, a new string to
+ * free(). */
+ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
+                               ns_result_t **out, char **errmsg);
+
+/* Defaults of a search (docs/protocol.md). */
+#define NS_DEFAULT_MAX_EXPANSION 1000
+
+
+#endif

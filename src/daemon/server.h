@@ -1,0 +1,111 @@
+/* server.h - the query service: listening sockets on the libuv loop (a
+ * Unix socket, TCP with a token, or sockets passed by systemd), newline
+ * framing, per-connection limits, and dispatch of each request to the
+ * query workers (libuv's thread pool).  Loop thread only. */
+#ifndef NS_SERVER_H
+#define NS_SERVER_H
+
+#include <uv.h>
+
+#include "core/proto.h"
+#include "daemon/query.h"
+
+typedef struct {
+	ns_searcher_t *searcher;   /* borrowed; must outlive the server */
+	/* Fill the figures of a status reply (loop thread, must not block). */
+	void (*status)(void *ctx, ns_daemon_status_t *out);
+	/* The files not indexed as they are on disk (may be NULL). */
+	ns_problems_t *problems;
+	/* The last committed index revision (any thread). */
+	uint64_t (*revision)(void *ctx);
+	/* Begin a wait (loop thread): see that every change made so far to
+	 * PATH (to anything, when PATH is NULL) is on its way to the index,
+	 * and give the barrier whose passing says it is there.  NS_ERR_INVALID
+	 * with WHY when PATH can never be indexed (an ignored name). */
+	ns_status_t (*wait_begin)(void *ctx, const char *path, uint64_t *barrier,
+	                          char *why, size_t why_size);
+	/* Has the writer passed BARRIER? (loop thread) */
+	bool (*barrier_passed)(void *ctx, uint64_t barrier);
+	/* After the barrier: what PATH is now, "indexed", "partial",
+	 * "skipped" or "removed", and why for the middle two (into REASON). */
+	const char *(*path_state)(void *ctx, const char *path, char *reason,
+	                          size_t size);
+	/* Begin the maintenance operation REQ asks for (reindex, compact,
+	 * backup; loop thread) and give the barrier whose passing says it is
+	 * over.  NULL, or the NS_E_* code of why it cannot begin (BUSY,
+	 * BAD_REQUEST) with WHY. */
+	const char *(*op_begin)(void *ctx, const ns_request_t *req,
+	                        uint64_t *barrier, char *why, size_t why_size);
+	/* After BARRIER: the reply to REQ (a new line), TOOK_MS after it
+	 * began. */
+	char *(*op_reply)(void *ctx, const ns_request_t *req, uint64_t barrier,
+	                  double took_ms);
+	void *ctx;
+} ns_server_handlers_t;
+
+typedef struct ns_server ns_server_t;
+
+/* What one client may cost.  Zero fields take the defaults. */
+typedef struct {
+	unsigned max_connections;  /* open at once (1024); the next is told
+	                              TOO_MANY_CONNECTIONS and closed */
+	size_t max_request;        /* bytes of a request line (NS_PROTO_MAX_LINE);
+	                              a longer one is answered LINE_TOO_LONG
+	                              and dropped as it arrives */
+	size_t max_pending;        /* bytes of replies queued because the
+	                              client does not read (4 MiB, beyond the
+	                              kernel's socket buffer); a reply over it
+	                              is not sent: SLOW_CLIENT, and closed */
+	unsigned idle_timeout_s;   /* no request for so long, nothing in
+	                              flight: IDLE_TIMEOUT, and closed (0: never) */
+} ns_server_limits_t;
+
+/* A server with no listener yet.  H and LIM (may be NULL) are copied. */
+ns_status_t ns_server_new(uv_loop_t *loop, const ns_server_handlers_t *h,
+                          const ns_server_limits_t *lim, ns_server_t **out);
+
+/* Listen on the Unix socket PATH, its file given MODE and GROUP (NULL:
+ * the daemon's) before it accepts anyone.  A stale socket file left by a
+ * dead daemon is replaced; a live one, or a path that is not a socket, is
+ * an error (*ERRMSG, new, to free()).  The file is removed at close. */
+ns_status_t ns_server_listen_unix(ns_server_t *s, const char *path,
+                                  unsigned mode, const char *group,
+                                  char **errmsg);
+
+/* Listen on TCP at ADDR ("127.0.0.1:7700", "[::1]:7700").  A client there
+ * must first send {"op":"auth","token":...} with the server's token (see
+ * ns_server_set_token); anything else and it is told UNAUTHORIZED and
+ * closed. */
+ns_status_t ns_server_listen_tcp(ns_server_t *s, const char *addr,
+                                 char **errmsg);
+
+/* Listen on FD, a listening stream socket handed over by systemd (socket
+ * activation): a Unix socket, or TCP (told apart by its address, and
+ * then under the token rule).  The server owns FD from now on and never
+ * removes its file.  NAME (SIZE bytes, may be NULL) gets its path or
+ * address. */
+ns_status_t ns_server_adopt(ns_server_t *s, int fd, char *name, size_t size,
+                            char **errmsg);
+
+/* Does S listen on TCP? */
+bool ns_server_has_tcp(const ns_server_t *s);
+
+/* New limits, for connections open and to come (a reload). */
+void ns_server_set_limits(ns_server_t *s, const ns_server_limits_t *lim);
+
+/* The token TCP clients must send (copied); NULL refuses them all. */
+ns_status_t ns_server_set_token(ns_server_t *s, const char *token);
+
+/* Connections open now. */
+unsigned ns_server_connections(const ns_server_t *s);
+
+/* The writer committed or passed a barrier: answer the waits that are
+ * done (loop thread). */
+void ns_server_committed(ns_server_t *s);
+
+/* Stop listening, close every connection and remove the socket files.
+ * Searches in flight finish and are freed on the loop; run the loop until
+ * it has no more work.  Accepts NULL. */
+void ns_server_close(ns_server_t *s);
+
+#endif

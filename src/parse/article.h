@@ -1,0 +1,67 @@
+/* article.h - an article's fields, and the parser that finds them in a
+ * file's bytes.  The parser is a pure function: no I/O, no index, no log. */
+#ifndef NS_ARTICLE_H
+#define NS_ARTICLE_H
+
+#include <jansson.h>
+
+#include "core/lang.h"
+#include "core/util.h"
+
+typedef struct {
+	const char *format;     /* static: "news-page", "markdown", "json",
+	                           "html" or "plain" */
+	const char *encoding;   /* static: "utf-8", "windows-1252" or
+	                           "windows-1251" (what the bytes were) */
+	char *title;            /* never NULL; "" when none */
+	char *standfirst;       /* the summary under the title; "" when none */
+	char *body;             /* paragraphs separated by "\n\n"; never NULL */
+	char date[11];          /* "YYYY-MM-DD", or "" when unknown */
+	char time[6];           /* "HH:MM" on a 24-hour clock, or "" */
+	char *section;          /* never NULL; "" when none */
+	char *url;              /* URL or slug the file names; "" when none */
+	ns_strv_t tags;         /* in file order, without duplicates */
+	ns_strv_t authors;      /* in file order, without duplicates */
+	char language[16];      /* lower-case language code: the file's, else
+	                           the default the caller gave */
+	bool language_given;    /* the file named its language */
+	bool draft;             /* front matter says draft: true */
+	unsigned reading_minutes; /* as the file says, else estimated */
+	bool reading_estimated; /* reading_minutes was counted, not read */
+	ns_strv_t warnings;     /* what could not be trusted and was left out */
+} ns_article_t;
+
+typedef struct {
+	const char *default_language; /* for files that name none; NULL: "en" */
+} ns_parse_opts_t;
+
+/* Parse LEN bytes of a file into a new article (*OUT, free with
+ * ns_article_free).  NAME is the file's name (may be NULL): its extension
+ * is one hint among the content's own.  Text that is not valid UTF-8 is
+ * read as Windows-1252 or Windows-1251, whichever the bytes look like.
+ * OPTS may be NULL.
+ *
+ * Returns NS_OK, NS_ERR_NOMEM, or NS_ERR_FORMAT when the file is not an
+ * article at all (binary, empty, not text in any encoding we read, a
+ * .json file that is not a JSON object); then WHY (WHY_SIZE bytes, may be
+ * NULL) gets the reason in words.  Parts that could not be trusted (a bad
+ * date, broken front matter) do not fail the parse: they are left out and
+ * said in (*OUT)->warnings. */
+ns_status_t ns_article_parse(const char *bytes, size_t len, const char *name,
+                             const ns_parse_opts_t *opts, ns_article_t **out,
+                             char *why, size_t why_size);
+
+/* Accepts NULL. */
+void ns_article_free(ns_article_t *a);
+
+/* A's fields as a new JSON object (the index's stored data, and what
+ * `nsearchd --check` prints): path (when PATH is not NULL), title,
+ * standfirst, body, date, time, section, tags, authors, language, url,
+ * format, encoding, reading_minutes.  NULL when out of memory. */
+json_t *ns_article_json(const ns_article_t *a, const char *path);
+
+/* Is the LEN bytes at S valid UTF-8 (no overlongs, no surrogates)? */
+bool ns_utf8_valid(const char *s, size_t len);
+
+
+#endif

@@ -1,0 +1,397 @@
+/* e2eutil.h - what the end-to-end tests share: a temporary tree, index
+ * and socket, the real nsearchd started and stopped on them, and a client
+ * that speaks the protocol.  Header-only, one copy per test program. */
+#ifndef NS_E2EUTIL_H
+#define NS_E2EUTIL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "core/util.h"
+#include "testutil.h"
+
+struct env {
+	char *dir, *tree, *index, *sock;
+	pid_t pid;
+};
+
+static struct env E;
+
+static void sleep_ms(long ms)
+{
+	nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
+}
+
+/* Write LEN bytes at REL in the tree, making its directories. */
+static void put_bytes(const char *rel, const char *data, size_t len)
+{
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/%s", E.tree, rel) > 0);
+	for (char *s = strchr(path + strlen(E.tree) + 1, '/'); s;
+	     s = strchr(s + 1, '/')) {
+		*s = '\0';
+		mkdir(path, 0755);
+		*s = '/';
+	}
+	assert_int_equal(write_file(path, data, len), 0);
+	free(path);
+}
+
+static void put_file(const char *rel, const char *text)
+{
+	put_bytes(rel, text, strlen(text));
+}
+
+static inline void remove_file(const char *rel)
+{
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/%s", E.tree, rel) > 0);
+	assert_int_equal(unlink(path), 0);
+	free(path);
+}
+
+/* ---- a client connection with its own line buffer ---- */
+
+struct client {
+	int fd;
+	ns_buf_t in;
+};
+
+static bool client_open(struct client *c)
+{
+	memset(c, 0, sizeof *c);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", E.sock);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return false;
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		close(c->fd);
+		c->fd = -1;
+		return false;
+	}
+	struct timeval tv = {.tv_sec = 20};
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	return true;
+}
+
+static void client_close(struct client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	ns_buf_free(&c->in);
+}
+
+static void client_send(struct client *c, const char *data, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(c->fd, data + off, len - off);
+		assert_true(w > 0);
+		off += (size_t)w;
+	}
+}
+
+/* The next reply line, parsed. */
+static json_t *client_recv(struct client *c)
+{
+	for (;;) {
+		char *nl = c->in.len ? memchr(c->in.data, '\n', c->in.len) : NULL;
+		if (nl) {
+			json_error_t err;
+			json_t *o = json_loadb(c->in.data, (size_t)(nl - c->in.data),
+			                       0, &err);
+			if (!o)
+				fail_msg("reply is not JSON: %s", err.text);
+			ns_buf_consume(&c->in, (size_t)(nl - c->in.data) + 1);
+			return o;
+		}
+		char buf[8192];
+		ssize_t r = read(c->fd, buf, sizeof buf);
+		if (r <= 0)
+			fail_msg("no reply from the daemon (%s)",
+			         r == 0 ? "EOF" : strerror(errno));
+		ns_buf_append(&c->in, buf, (size_t)r);
+	}
+}
+
+static json_t *ask(struct client *c, const char *line)
+{
+	client_send(c, line, strlen(line));
+	return client_recv(c);
+}
+
+/* REQ (a reference this takes) on a fresh connection; the reply. */
+static json_t *request_json(json_t *req)
+{
+	assert_non_null(req);
+	char *line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	struct client c;
+	assert_true(client_open(&c));
+	client_send(&c, line, strlen(line));
+	client_send(&c, "\n", 1);
+	free(line);
+	json_t *reply = client_recv(&c);
+	client_close(&c);
+	return reply;
+}
+
+/* One search on a fresh connection; the reply (new reference). */
+static json_t *search(const char *q)
+{
+	json_t *reply = request_json(json_pack("{s:i, s:s, s:s}", "id", 1, "op",
+	                                       "search", "q", q));
+	assert_true(json_is_true(json_object_get(reply, "ok")));
+	return reply;
+}
+
+static size_t nhits(json_t *reply)
+{
+	return json_array_size(json_object_get(reply, "hits"));
+}
+
+static const char *hit_str(json_t *reply, size_t i, const char *key)
+{
+	json_t *h = json_array_get(json_object_get(reply, "hits"), i);
+	const char *s = json_string_value(json_object_get(h, key));
+	assert_non_null(s);
+	return s;
+}
+
+/* Poll until a search for Q has N hits; fail after 10 s. */
+static inline json_t *wait_hits(const char *q, size_t n)
+{
+	for (int i = 0; i < 1000; i++) {
+		json_t *r = search(q);
+		if (nhits(r) == n)
+			return r;
+		json_decref(r);
+		sleep_ms(10);
+	}
+	fail_msg("'%s' did not reach %zu hits within 10 s", q, n);
+	return NULL;
+}
+
+static json_t *status(void)
+{
+	struct client c;
+	if (!client_open(&c))
+		return NULL;
+	json_t *r = ask(&c, "{\"op\":\"status\"}\n");
+	client_close(&c);
+	return r;
+}
+
+/* ---- the daemon ---- */
+
+/* Start nsearchd on E's tree, index and socket, with EXTRA options (a
+ * NULL-terminated list, or NULL); do not wait for it. */
+static void spawn_daemon(const char *const *extra)
+{
+	const char *bin = getenv("NSEARCHD");
+	assert_non_null(bin);
+	const char *argv[32] = {"nsearchd", "--articles", E.tree, "--index",
+	                        E.index, "--socket", E.sock, "--commit-delay",
+	                        "20"};
+	size_t n = 9;
+	for (size_t i = 0; extra && extra[i] && n < 31; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	E.pid = fork();
+	assert_true(E.pid >= 0);
+	if (E.pid == 0) {
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+}
+
+/* Wait until the daemon answers and its start-up scan is committed. */
+static void wait_ready(void)
+{
+	for (int i = 0; i < 6000; i++) {
+		int wstatus;
+		if (waitpid(E.pid, &wstatus, WNOHANG) == E.pid) {
+			E.pid = 0;
+			fail_msg("nsearchd exited during start-up (status %d)", wstatus);
+		}
+		json_t *st = status();
+		bool ready = st && json_is_true(json_object_get(st, "ready"));
+		json_decref(st);
+		if (ready)
+			return;
+		sleep_ms(10);
+	}
+	fail_msg("nsearchd was not ready within 60 s");
+}
+
+static void start_daemon_with(const char *const *extra)
+{
+	spawn_daemon(extra);
+	wait_ready();
+}
+
+/* kill -9, as a crash or a power cut of the process would. */
+static inline void kill_daemon(void)
+{
+	if (E.pid <= 0)
+		return;
+	kill(E.pid, SIGKILL);
+	waitpid(E.pid, NULL, 0);
+	E.pid = 0;
+}
+
+/* {"op":"wait"} for PATH (NULL: every change so far); the reply. */
+static inline json_t *wait_for(const char *path)
+{
+	json_t *reply = request_json(
+		path ? json_pack("{s:s, s:s, s:i}", "op", "wait", "path", path,
+		                 "timeout_ms", 30000)
+		     : json_pack("{s:s, s:i}", "op", "wait", "timeout_ms", 30000));
+	if (!json_is_true(json_object_get(reply, "ok")))
+		fail_msg("wait failed: %s", json_string_value(json_object_get(
+			json_object_get(reply, "error"), "message")));
+	return reply;
+}
+
+static inline void start_daemon(void)
+{
+	start_daemon_with(NULL);
+}
+
+/* SIGTERM and wait; returns the exit status (or -1). */
+static int stop_daemon(void)
+{
+	if (E.pid <= 0)
+		return -1;
+	kill(E.pid, SIGTERM);
+	for (int i = 0; i < 2000; i++) {
+		int wstatus;
+		if (waitpid(E.pid, &wstatus, WNOHANG) == E.pid) {
+			E.pid = 0;
+			return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+		}
+		sleep_ms(10);
+	}
+	kill(E.pid, SIGKILL);
+	waitpid(E.pid, NULL, 0);
+	E.pid = 0;
+	return -1;
+}
+
+/* Run the shell command CMD (freed here); its output, stdout and stderr
+ * (new), and its exit status. */
+static char *run_capture(char *cmd, int *exit_status)
+{
+	FILE *p = popen(cmd, "r");
+	free(cmd);
+	assert_non_null(p);
+	ns_buf_t out = {0};
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+		ns_buf_append(&out, buf, n);
+	int st = pclose(p);
+	*exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	ns_buf_append(&out, "", 0);
+	return out.data;
+}
+
+/* Run nsearch-cli with ARGS against the test daemon. */
+static inline char *run_cli(const char *args, int *exit_status)
+{
+	char *cmd = NULL;
+	assert_true(asprintf(&cmd, "'%s' --socket '%s' %s 2>&1",
+	                     getenv("NSEARCH_CLI"), E.sock, args) > 0);
+	return run_capture(cmd, exit_status);
+}
+
+/* Make E's temporary directory, tree, index and socket paths. */
+static int e2e_make_dirs(void)
+{
+	E.dir = make_temp_dir();
+	if (!E.dir || asprintf(&E.tree, "%s/articles", E.dir) < 0 ||
+	    asprintf(&E.index, "%s/index", E.dir) < 0 ||
+	    asprintf(&E.sock, "%s/nsearch.sock", E.dir) < 0 ||
+	    mkdir(E.tree, 0755) < 0)
+		return -1;
+	return 0;
+}
+
+/* Stop the daemon (it must exit 0: a leak or a crash under the sanitizers
+ * does not) and remove everything. */
+static int e2e_teardown(void)
+{
+	int rc = stop_daemon();
+	if (rc != 0 && rc != -1)
+		fprintf(stderr, "nsearchd exited with status %d\n", rc);
+	rm_tree(E.dir);
+	free(E.dir);
+	free(E.tree);
+	free(E.index);
+	free(E.sock);
+	return rc == 0 || rc == -1 ? 0 : -1;
+}
+
+/* ---- requests built with json_pack's format ---- */
+
+static inline json_t *request(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	json_error_t err;
+	json_t *req = json_vpack_ex(&err, 0, fmt, ap);
+	va_end(ap);
+	if (!req)
+		fail_msg("bad request in the test: %s", err.text);
+	return request_json(req);
+}
+
+/* The paths of a search's hits, in order, joined by spaces. */
+static inline char *paths_of(json_t *reply)
+{
+	if (!json_is_true(json_object_get(reply, "ok")))
+		fail_msg("search failed: %s", json_string_value(json_object_get(
+			json_object_get(reply, "error"), "message")));
+	ns_buf_t b = {0};
+	ns_buf_append(&b, "", 0);
+	for (size_t i = 0; i < nhits(reply); i++)
+		ns_buf_printf(&b, "%s%s", i ? " " : "", hit_str(reply, i, "path"));
+	return b.data;
+}
+
+static inline void assert_paths(json_t *reply, const char *expected)
+{
+	char *got = paths_of(reply);
+	if (strcmp(got, expected) != 0)
+		fail_msg("got [%s], expected [%s]", got, expected);
+	free(got);
+	json_decref(reply);
+}
+
+/* Sorted paths, for queries ranked by relevance where the set matters. */
+static inline void assert_path_set(json_t *reply, size_t n, ...)
+{
+	assert_int_equal(nhits(reply), n);
+	va_list ap;
+	va_start(ap, n);
+	for (size_t i = 0; i < n; i++) {
+		const char *want = va_arg(ap, const char *);
+		bool found = false;
+		for (size_t k = 0; k < n && !found; k++)
+			found = strcmp(hit_str(reply, k, "path"), want) == 0;
+		if (!found)
+			fail_msg("%s is not among the hits", want);
+	}
+	va_end(ap);
+	json_decref(reply);
+}
+
+#endif

@@ -1,0 +1,336 @@
+/* test_index.c - the writer thread and the readers together, without the
+ * daemon: files queued by path are read, parsed, written with the schema's
+ * weights and fields, committed, and found by the searcher. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "daemon/jobq.h"
+#include "daemon/index.h"
+#include "daemon/query.h"
+#include "testutil.h"
+
+struct fixture {
+	char *dir, *tree, *db;
+	ns_indexer_t *ix;
+	ns_searcher_t *s;
+};
+
+static void write_article(struct fixture *f, const char *rel, const char *text)
+{
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/%s", f->tree, rel) > 0);
+	char *slash = strrchr(path, '/');
+	*slash = '\0';
+	mkdir(path, 0755);
+	*slash = '/';
+	assert_int_equal(write_file(path, text, strlen(text)), 0);
+	free(path);
+}
+
+/* Queue a barrier and wait (bounded) until the writer has passed it. */
+static void sync_writer(ns_indexer_t *ix)
+{
+	uint64_t seq = 0;
+	assert_int_equal(ns_indexer_barrier(ix, &seq), NS_OK);
+	for (int i = 0; i < 2000; i++) {
+		if (ns_indexer_barrier_passed(ix, seq))
+			return;
+		nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+	}
+	fail_msg("the writer did not reach the barrier within 10 s");
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->dir = make_temp_dir();
+	if (asprintf(&f->tree, "%s/articles", f->dir) < 0 ||
+	    asprintf(&f->db, "%s/index", f->dir) < 0 || mkdir(f->tree, 0755) < 0)
+		return -1;
+	ns_indexer_opts_t o = {.index_dir = f->db, .articles_dir = f->tree};
+	char *err = NULL;
+	if (ns_indexer_start(&o, &f->ix, &err) != NS_OK) {
+		fprintf(stderr, "indexer: %s\n", err);
+		free(err);
+		return -1;
+	}
+	if (ns_searcher_new(f->db, &f->s) != NS_OK)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	ns_searcher_free(f->s);
+	ns_indexer_stop(f->ix);
+	rm_tree(f->dir);
+	free(f->dir);
+	free(f->tree);
+	free(f->db);
+	free(f);
+	return 0;
+}
+
+static ns_result_t *search(struct fixture *f, const char *q)
+{
+	ns_search_req_t req = {.q = q, .limit = 10, .hl_start = "[", .hl_end = "]"};
+	ns_result_t *res = NULL;
+	char *err = NULL;
+	ns_status_t st = ns_searcher_search(f->s, &req, &res, &err);
+	if (st != NS_OK)
+		fail_msg("search '%s': %s", q, err ? err : ns_status_str(st));
+	return res;
+}
+
+static const char *page_b =
+	" date 2024-11-02 Skip to content\n"
+	"Business, Trade\n"
+	"Edit post\n\n"
+	"Machinery exports rise for a third month\n\n"
+	"by Pavel Novak November 2, 2024 3:30 PM 2 min read\n"
+	"Orders from abroad grew by six percent.\n\n"
+	"Analysts linked the rise to lower tariffs, a point Varga also made in a "
+	"speech in the spring.\n"
+	"Authors: Pavel Novak\n";
+
+static void test_index_and_find(void **state)
+{
+	struct fixture *f = *state;
+	size_t len;
+	char *page_a = read_fixture("varga-talks.txt", &len);
+	assert_non_null(page_a);
+	write_article(f, "world/varga.txt", page_a);
+	free(page_a);
+	write_article(f, "business/exports.txt", page_b);
+	assert_int_equal(ns_indexer_put(f->ix, "world/varga.txt"), NS_OK);
+	assert_int_equal(ns_indexer_put(f->ix, "business/exports.txt"), NS_OK);
+	sync_writer(f->ix);
+
+	ns_indexer_stats_t st;
+	ns_indexer_stats(f->ix, &st);
+	assert_int_equal(st.documents, 2);
+	assert_int_equal(st.indexed, 2);
+	assert_int_equal(st.queued, 0);
+	assert_true(st.revision >= 1);
+
+	/* In the title of one, the body of the other: the title ranks first. */
+	ns_result_t *res = search(f, "varga");
+	assert_int_equal(res->nhits, 2);
+	assert_string_equal(res->hits[0].path, "world/varga.txt");
+	assert_string_equal(res->hits[1].path, "business/exports.txt");
+	assert_true(res->hits[0].score > res->hits[1].score);
+	assert_int_equal(res->hits[0].rank, 1);
+	assert_string_equal(res->hits[0].title, "Varga lands in Beijing for trade talks");
+	assert_string_equal(res->hits[0].date, "2025-03-14");
+	assert_string_equal(res->hits[0].section, "World");
+	assert_string_equal(res->hits[0].tags.v[1], "Anselm Varga");
+	assert_string_equal(res->hits[0].authors.v[0], "Lena Hoffmann");
+	assert_non_null(strstr(res->hits[1].snippet, "a point [Varga] also made"));
+	assert_int_equal(res->revision, st.revision);
+	ns_result_free(res);
+
+	/* Fields: title:, author:, tag:, section: */
+	res = search(f, "title:machinery");
+	assert_int_equal(res->nhits, 1);
+	assert_string_equal(res->hits[0].path, "business/exports.txt");
+	ns_result_free(res);
+	res = search(f, "author:hoffmann");
+	assert_int_equal(res->nhits, 1);
+	assert_string_equal(res->hits[0].path, "world/varga.txt");
+	ns_result_free(res);
+	res = search(f, "author:novak");
+	assert_int_equal(res->nhits, 2);
+	ns_result_free(res);
+	res = search(f, "tag:\"Anselm Varga\"");
+	assert_int_equal(res->nhits, 1);
+	assert_string_equal(res->hits[0].path, "world/varga.txt");
+	/* A filter-only query has no word to show: the lead, not a guess. */
+	assert_ptr_equal(strstr(res->hits[0].snippet, "The envoy's visit"),
+	                 res->hits[0].snippet);
+	ns_result_free(res);
+	res = search(f, "section:business tariffs");
+	assert_int_equal(res->nhits, 1);
+	assert_string_equal(res->hits[0].path, "business/exports.txt");
+	ns_result_free(res);
+	/* A phrase does not match across the title and the standfirst. */
+	res = search(f, "\"trade talks the envoy's\"");
+	assert_int_equal(res->nhits, 0);
+	ns_result_free(res);
+}
+
+static void test_update_remove_and_vanished(void **state)
+{
+	struct fixture *f = *state;
+	write_article(f, "a.txt", "Lighthouse keepers\n\nThe lighthouse stays lit.\n");
+	write_article(f, "dir/b.txt", "Ferry\n\nA ferry story.\n");
+	write_article(f, "dir/c.txt", "Another ferry\n\nMore ferry news.\n");
+	ns_indexer_put(f->ix, "a.txt");
+	ns_indexer_put(f->ix, "dir/b.txt");
+	ns_indexer_put(f->ix, "dir/c.txt");
+	sync_writer(f->ix);
+	ns_result_t *res = search(f, "ferry");
+	assert_int_equal(res->nhits, 2);
+	ns_result_free(res);
+
+	/* A changed file replaces its document, never adds a second. */
+	write_article(f, "a.txt", "Windmill millers\n\nThe windmill turns.\n");
+	ns_indexer_put(f->ix, "a.txt");
+	/* A path that is gone when its turn comes is removed. */
+	char *gone = NULL;
+	assert_true(asprintf(&gone, "%s/dir/b.txt", f->tree) > 0);
+	unlink(gone);
+	free(gone);
+	ns_indexer_put(f->ix, "dir/b.txt");
+	sync_writer(f->ix);
+	res = search(f, "lighthouse");
+	assert_int_equal(res->nhits, 0);
+	ns_result_free(res);
+	res = search(f, "windmill");
+	assert_int_equal(res->nhits, 1);
+	assert_string_equal(res->hits[0].title, "Windmill millers");
+	ns_result_free(res);
+	res = search(f, "ferry");
+	assert_int_equal(res->nhits, 1);
+	assert_string_equal(res->hits[0].path, "dir/c.txt");
+	ns_result_free(res);
+
+	ns_indexer_remove_tree(f->ix, "dir");
+	ns_indexer_remove(f->ix, "a.txt");
+	sync_writer(f->ix);
+	ns_indexer_stats_t st;
+	ns_indexer_stats(f->ix, &st);
+	assert_int_equal(st.documents, 0);
+}
+
+static void test_unreadable_file_counted(void **state)
+{
+	struct fixture *f = *state;
+	write_article(f, "binary.dat", "GIF89a");
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/binary.dat", f->tree) > 0);
+	assert_int_equal(write_file(path, "GIF\0\0\x01", 6), 0);
+	free(path);
+	ns_indexer_put(f->ix, "binary.dat");
+	sync_writer(f->ix);
+	ns_indexer_stats_t st;
+	ns_indexer_stats(f->ix, &st);
+	assert_int_equal(st.failed, 1);
+	assert_int_equal(st.documents, 0);
+}
+
+static void test_bad_query_and_idterm(void **state)
+{
+	struct fixture *f = *state;
+	ns_search_req_t req = {.q = "tram AND", .limit = 10};
+	ns_result_t *res = NULL;
+	char *err = NULL;
+	assert_int_equal(ns_searcher_search(f->s, &req, &res, &err), NS_ERR_BAD_QUERY);
+	assert_null(res);
+	assert_non_null(err);
+	free(err);
+
+	char buf[300], longpath[300];
+	memset(longpath, 'p', sizeof longpath - 1);
+	longpath[sizeof longpath - 1] = '\0';
+	assert_int_equal(ns_index_idterm("world/a.txt", buf, sizeof buf), NS_OK);
+	assert_string_equal(buf, "Qworld/a.txt");
+	assert_int_equal(ns_index_idterm(longpath, buf, sizeof buf), NS_ERR_TOO_LARGE);
+	assert_int_equal(ns_index_idterm("", buf, sizeof buf), NS_ERR_TOO_LARGE);
+}
+
+static struct job *job(enum job_op op, const char *path)
+{
+	struct job *j = calloc(1, sizeof *j + strlen(path) + 1);
+	j->op = op;
+	strcpy(j->path, path);
+	return j;
+}
+
+static void expect_pop(jobq_t *q, enum job_op op, const char *path)
+{
+	struct job *j = jobq_pop(q);
+	assert_non_null(j);
+	if (j->op != op || strcmp(j->path, path) != 0)
+		fail_msg("popped %d %s, expected %d %s", j->op, j->path, op, path);
+	free(j);
+}
+
+/* The writer's queue: directories served in turn, fences in order. */
+static void test_queue_is_fair(void **state)
+{
+	jobq_t *q = jobq_new();
+	for (int i = 0; i < 5; i++) {
+		char p[32];
+		snprintf(p, sizeof p, "bulk/f%d.txt", i);
+		assert_true(jobq_push(q, job(JOB_PUT, p)));
+	}
+	assert_true(jobq_push(q, job(JOB_PUT, "desk/save.txt")));
+	/* A repeat of a lane's last job is one piece of work. */
+	assert_false(jobq_push(q, job(JOB_PUT, "desk/save.txt")));
+	assert_true(jobq_push(q, job(JOB_REMOVE, "desk/old.txt")));
+	/* The editor's save comes second, not sixth. */
+	expect_pop(q, JOB_PUT, "bulk/f0.txt");
+	expect_pop(q, JOB_PUT, "desk/save.txt");
+	expect_pop(q, JOB_PUT, "bulk/f1.txt");
+	expect_pop(q, JOB_REMOVE, "desk/old.txt");
+	/* A fence waits for everything before it, and holds back what comes
+	 * after it under its directory; other directories go on. */
+	assert_true(jobq_push(q, job(JOB_REMOVE_TREE, "bulk")));
+	assert_true(jobq_push(q, job(JOB_PUT, "bulk/f9.txt")));
+	assert_true(jobq_push(q, job(JOB_PUT, "desk/after.txt")));
+	const char *order[7];
+	for (int i = 0; i < 6; i++) {
+		struct job *j = jobq_pop(q);
+		assert_non_null(j);
+		order[i] = strdup(j->path);
+		free(j);
+	}
+	order[6] = NULL;
+	int at_tree = -1, at_f4 = -1, at_f9 = -1, at_desk = -1;
+	for (int i = 0; i < 6; i++) {
+		if (strcmp(order[i], "bulk") == 0) at_tree = i;
+		if (strcmp(order[i], "bulk/f4.txt") == 0) at_f4 = i;
+		if (strcmp(order[i], "bulk/f9.txt") == 0) at_f9 = i;
+		if (strcmp(order[i], "desk/after.txt") == 0) at_desk = i;
+	}
+	assert_true(at_f4 < at_tree && at_tree < at_f9);
+	assert_true(at_desk >= 0 && at_desk < at_tree); /* not held back */
+	for (int i = 0; i < 6; i++)
+		free((char *)order[i]);
+	/* A barrier for everything holds back every directory. */
+	assert_true(jobq_push(q, job(JOB_PUT, "a/1.txt")));
+	assert_true(jobq_push(q, job(JOB_BARRIER, "")));
+	assert_true(jobq_push(q, job(JOB_PUT, "b/2.txt")));
+	expect_pop(q, JOB_PUT, "a/1.txt");
+	expect_pop(q, JOB_BARRIER, "");
+	expect_pop(q, JOB_PUT, "b/2.txt");
+	/* A repeat across a fence is not merged away. */
+	assert_true(jobq_push(q, job(JOB_PUT, "c/x.txt")));
+	assert_true(jobq_push(q, job(JOB_REMOVE_TREE, "c")));
+	assert_true(jobq_push(q, job(JOB_PUT, "c/x.txt")));
+	expect_pop(q, JOB_PUT, "c/x.txt");
+	expect_pop(q, JOB_REMOVE_TREE, "c");
+	expect_pop(q, JOB_PUT, "c/x.txt");
+	assert_null(jobq_pop(q));
+	assert_true(jobq_push(q, job(JOB_PUT, "x.txt")));
+	assert_int_equal(jobq_free(q), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_queue_is_fair),
+		cmocka_unit_test_setup_teardown(test_index_and_find, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_remove_and_vanished, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_file_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_query_and_idterm, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("index", tests, NULL, NULL);
+}
