@@ -762,6 +762,8 @@ static void prep_read(const ns_indexer_t *ix, struct prep *p)
 		         "a draft (draft: true in its front matter)");
 		st = NS_ERR_FORMAT;
 	}
+	if (st == NS_OK)
+		st = ns_article_from_path(p->a, p->path);
 	if (st == NS_OK) {
 		st = ns_index_build_doc(p->a, p->path, &p->doc);
 		if (st != NS_OK)

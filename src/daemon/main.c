@@ -486,9 +486,26 @@ static void make_parents(const char *path)
 	free(p);
 }
 
-/* --check: what the indexer would make of each file, one JSON line each. */
+/* FILE's path below ROOT (both as realpath() sees them), pointing into
+ * a static buffer; NULL when it is not below it or ROOT is "". */
+static const char *under_root(const char *file, const char *root)
+{
+	static char real[PATH_MAX];
+	size_t n = strlen(root);
+	if (!n || !realpath(file, real) || strncmp(real, root, n) != 0 ||
+	    real[n] != '/')
+		return NULL;
+	return real + n + 1;
+}
+
+/* --check: what the indexer would make of each file, one JSON line each.
+ * A file under the articles directory also gets what its path says (a
+ * date, a section), as the indexer would give it. */
 static int check_files(char **files, int n, const ns_config_t *c)
 {
+	char root[PATH_MAX] = "";
+	if (c->articles && !realpath(c->articles, root))
+		root[0] = '\0';
 	ns_parse_opts_t popts = {.default_language = c->language};
 	size_t max = c->max_file_size;
 	int rc = 0;
@@ -510,6 +527,9 @@ static int check_files(char **files, int n, const ns_config_t *c)
 			         "matter)");
 			st = NS_ERR_FORMAT;
 		}
+		const char *rel = st == NS_OK ? under_root(files[i], root) : NULL;
+		if (rel)
+			st = ns_article_from_path(a, rel);
 		free(bytes);
 		json_t *out;
 		if (st == NS_OK) {

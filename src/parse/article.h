@@ -60,6 +60,27 @@ void ns_article_free(ns_article_t *a);
  * format, encoding, reading_minutes.  NULL when out of memory. */
 json_t *ns_article_json(const ns_article_t *a, const char *path);
 
+/* ---- what the path says (pathmeta.c) ----
+ * Archives of plain text often keep the date and the desk in their folders
+ * only.  The article's own metadata always wins; the path fills what it
+ * left empty. */
+
+/* The date RELPATH gives, into OUT as "YYYY-MM-DD": folders
+ * ".../YYYY/MM/DD/..." (the deepest such triple), else the deepest
+ * component that starts with "YYYY-MM-DD", "YYYY_MM_DD" or "YYYYMMDD"
+ * followed by a non-digit or its end ("2025-04-09-harbour.txt").  Only
+ * real days of years 1800 to 2199.  False (OUT untouched) when none. */
+bool ns_path_date(const char *relpath, char out[11]);
+
+/* The section RELPATH gives: its first folder that is not part of a date
+ * (a number, or a name starting with a date), as new text (free()); NULL
+ * when none or out of memory. */
+char *ns_path_section(const char *relpath);
+
+/* Fill A's date (from ns_path_date) and section (ns_path_section) when
+ * the article has none.  NS_ERR_INVALID for NULL arguments. */
+ns_status_t ns_article_from_path(ns_article_t *a, const char *relpath);
+
 /* Is the LEN bytes at S valid UTF-8 (no overlongs, no surrogates)? */
 bool ns_utf8_valid(const char *s, size_t len);
 

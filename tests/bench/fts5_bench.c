@@ -98,6 +98,7 @@ static int cmd_index(const char *path, const char *root)
 			failed++;
 			continue;
 		}
+		ns_article_from_path(a, rel);
 		char *authors = join(&a->authors), *tags = join(&a->tags);
 		sqlite3_bind_text(ins, 1, a->title, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 2, a->standfirst, -1, SQLITE_STATIC);

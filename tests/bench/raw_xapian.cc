@@ -221,6 +221,7 @@ int cmd_index(const char *db_path, const char *root, unsigned batch,
 			failed++;
 			continue;
 		}
+		ns_article_from_path(a, rel);
 
 		Xapian::Document doc;
 		build_doc(ti, doc, a, ph);

@@ -110,10 +110,13 @@ static void test_filters_and_sort(void **state)
 	                     "date_to", "2025-01-20", "sort", "oldest"),
 	             "business/cranes.markdown export/gritting.json "
 	             "saved/seilbahn.html");
-	/* Values of one field are alternatives; fields all apply. */
+	/* Values of one field are alternatives; fields all apply.  The two
+	 * articles under city/ that name no section of their own (a bad date,
+	 * broken front matter) get their folder's. */
 	assert_path_set(request("{s:s, s:s, s:{s:[s, s]}}", "op", "search", "q",
 	                        "", "filter", "section", "City", "business"),
-	                2, "export/48213.json", "business/cranes.markdown");
+	                4, "export/48213.json", "business/cranes.markdown",
+	                "city/market.md", "city/storm.md");
 	assert_paths(request("{s:s, s:s, s:{s:s, s:s}}", "op", "search", "q",
 	                     "", "filter", "section", "city", "author",
 	                     "kasper nyholm"),
@@ -270,6 +273,35 @@ static void test_cli_filters_and_problems(void **state)
 	free(out);
 }
 
+/* A plain-text archive keeps its dates and desks in its folders only. */
+static void test_metadata_from_path(void **state)
+{
+	put_file("archive/2019/06/03/tidal-mill.txt",
+	         "Tidal mill grinds again\n\nThe restored millwheel turned for "
+	         "the first time in ninety years.\n");
+	put_file("archive/1998-11-20-lighthouse.txt",
+	         "Lighthouse keeper retires\n\nThe last millwheel of the "
+	         "coast road was sold the same week.\n");
+	json_t *w = wait_for("archive/2019/06/03/tidal-mill.txt");
+	json_decref(w);
+	w = wait_for("archive/1998-11-20-lighthouse.txt");
+	json_decref(w);
+	assert_paths(search("millwheel date:2019-06-03"),
+	             "archive/2019/06/03/tidal-mill.txt");
+	assert_paths(search("millwheel date:1998"),
+	             "archive/1998-11-20-lighthouse.txt");
+	assert_paths(request("{s:s, s:s, s:{s:s}, s:s}", "op", "search", "q",
+	                     "millwheel", "filter", "section", "archive",
+	                     "sort", "oldest"),
+	             "archive/1998-11-20-lighthouse.txt "
+	             "archive/2019/06/03/tidal-mill.txt");
+	json_t *r = search("millwheel date:2019-06-03");
+	assert_string_equal(hit_str(r, 0, "date"), "2019-06-03");
+	assert_string_equal(hit_str(r, 0, "section"), "archive");
+	json_decref(r);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_languages),
 		cmocka_unit_test(test_cli_filters_and_problems),
 		cmocka_unit_test(test_problems),
+		cmocka_unit_test(test_metadata_from_path),
 	};
 	return cmocka_run_group_tests_name("e2e_formats", tests, group_setup,
 	                                   group_teardown);

@@ -312,6 +312,94 @@ static void test_sample_tree(void **state)
 	assert_int_equal(files, 17);
 }
 
+/* ---- what the path says ---- */
+
+static void assert_path_date(const char *path, const char *want)
+{
+	char d[11] = "unchanged";
+	bool found = ns_path_date(path, d);
+	if (!want) {
+		if (found)
+			fail_msg("%s: found %s, wanted none", path, d);
+		assert_string_equal(d, "unchanged");
+		return;
+	}
+	if (!found)
+		fail_msg("%s: no date, wanted %s", path, want);
+	assert_string_equal(d, want);
+}
+
+static void test_path_date(void **state)
+{
+	assert_false(ns_path_date(NULL, (char[11]){0}));
+	assert_path_date("2025/04/09/harbour.txt", "2025-04-09");
+	assert_path_date("metro/2025/04/09/harbour.txt", "2025-04-09");
+	assert_path_date("2025-04-09-harbour.txt", "2025-04-09");
+	assert_path_date("desk/2025_04_09_harbour.md", "2025-04-09");
+	assert_path_date("wire/19870302.txt", "1987-03-02");
+	assert_path_date("2024-12-31/notes.txt", "2024-12-31");
+	/* The folders win over a dated file name, the file over its folder. */
+	assert_path_date("2025/04/09/2020-01-01-x.txt", "2025-04-09");
+	assert_path_date("2024-12-31/2025-01-02-x.txt", "2025-01-02");
+	/* Not days, not years, not a date prefix. */
+	assert_path_date("2025/02/30/x.txt", NULL);
+	assert_path_date("2025/13/01/x.txt", NULL);
+	assert_path_date("2025/04/x.txt", NULL);
+	assert_path_date("12345678.txt", NULL);
+	assert_path_date("202504091.txt", NULL);
+	assert_path_date("2025-04-091.txt", NULL);
+	assert_path_date("harbour.txt", NULL);
+	assert_path_date("", NULL);
+}
+
+static void test_path_section(void **state)
+{
+	assert_null(ns_path_section(NULL));
+	assert_null(ns_path_section("harbour.txt"));
+	assert_null(ns_path_section("2025/04/09/harbour.txt"));
+	char *s = ns_path_section("metro/2025/harbour.txt");
+	assert_string_equal(s, "metro");
+	free(s);
+	s = ns_path_section("2025/04/sport/derby.txt");
+	assert_string_equal(s, "sport");
+	free(s);
+	s = ns_path_section("2025-04-09-desk/harbour.txt");
+	assert_null(s);
+}
+
+static void test_article_from_path(void **state)
+{
+	const char *wire = "Harbour cranes idle as dockers walk out\n\n"
+	                   "Dockers at the east quay stopped work on Monday.\n";
+	ns_article_t *a = NULL;
+	assert_int_equal(ns_article_parse(wire, strlen(wire), "x.txt", NULL, &a,
+	                                  NULL, 0), NS_OK);
+	assert_string_equal(a->date, "");
+	assert_string_equal(a->section, "");
+	assert_int_equal(ns_article_from_path(NULL, "x"), NS_ERR_INVALID);
+	assert_int_equal(ns_article_from_path(a, "business/2025/04/09/x.txt"),
+	                 NS_OK);
+	assert_string_equal(a->date, "2025-04-09");
+	assert_string_equal(a->section, "business");
+	ns_article_free(a);
+
+	/* The article's own date and section win over the path's. */
+	const char *page = "date 2024-01-05\ncity | transport\n"
+	                   "Tram line opens\nBy A. Writer\n\n"
+	                   "The new tram line opened to riders today.\n";
+	assert_int_equal(ns_article_parse(page, strlen(page), "x.txt", NULL, &a,
+	                                  NULL, 0), NS_OK);
+	char date[11];
+	snprintf(date, sizeof date, "%s", a->date);
+	char *section = strdup(a->section);
+	assert_int_equal(ns_article_from_path(a, "sport/2025/04/09/x.txt"),
+	                 NS_OK);
+	assert_string_equal(a->date, date);
+	assert_string_equal(a->section, section);
+	free(section);
+	ns_article_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +417,9 @@ int main(void)
 		cmocka_unit_test(test_bom_crlf_and_cp1252),
 		cmocka_unit_test(test_utf8_validator),
 		cmocka_unit_test(test_sample_tree),
+		cmocka_unit_test(test_path_date),
+		cmocka_unit_test(test_path_section),
+		cmocka_unit_test(test_article_from_path),
 	};
 	return cmocka_run_group_tests_name("article", tests, NULL, NULL);
 }
