@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buildconf.h"
+#include "cli/dates.h"
 #include "core/proto.h"
 
 #define MAX_REPLY (64u << 20)
@@ -51,9 +52,11 @@ static void usage(FILE *f)
 	"      --section NAME  only articles in this section (repeat for any of several)\n"
 	"      --tag TAG       only articles with this tag (repeatable)\n"
 	"      --author NAME   only articles by this author, full name (repeatable)\n"
-	"      --since DATE    only articles published on or after DATE (YYYY-MM-DD;\n"
-	"                      also --from)\n"
-	"      --until DATE    only articles published on or before DATE (also --to)\n"
+	"      --since DATE    only articles published on or after DATE (also\n"
+	"                      --from): YYYY-MM-DD, YYYY-MM, YYYY, today,\n"
+	"                      yesterday, or an age: 7d, 2w, 3m, 1y\n"
+	"      --until DATE    only articles published on or before DATE (also\n"
+	"                      --to); YYYY-MM and YYYY mean their last day\n"
 	"      --sort ORDER    relevance (default), newest (or date) or oldest\n"
 	"      --match HOW     auto (default: all words, and when fewer than 10\n"
 	"                      articles have them all, then those with some),\n"
@@ -772,14 +775,18 @@ int main(int argc, char **argv)
 		case O_AUTHOR: ns_strv_push(&sreq.filter.authors, optarg, strlen(optarg)); break;
 		case O_SINCE:
 		case O_UNTIL:
-			if (strlen(optarg) != 10 || optarg[4] != '-' || optarg[7] != '-') {
-				fprintf(stderr, "nsearch-cli: --%s: a date as YYYY-MM-DD, not '%s'\n",
-				        longopts[longindex].name, optarg);
+		{
+			char why[200];
+			if (!nscli_parse_date(optarg, opt == O_UNTIL, time(NULL),
+			                      opt == O_SINCE ? sreq.filter.date_from
+			                                     : sreq.filter.date_to,
+			                      why, sizeof why)) {
+				fprintf(stderr, "nsearch-cli: --%s: %s\n",
+				        longopts[longindex].name, why);
 				goto out;
 			}
-			memcpy(opt == O_SINCE ? sreq.filter.date_from : sreq.filter.date_to,
-			       optarg, 11);
 			break;
+		}
 		case O_SORT:
 			if (strcmp(optarg, "relevance") == 0)
 				sreq.sort = NS_SORT_RELEVANCE;
