@@ -269,7 +269,20 @@ static void test_cli_filters_and_problems(void **state)
 
 	out = run_cli("--from 2025-1-1 search x", &rc);
 	assert_int_equal(rc, 2);
-	assert_non_null(strstr(out, "--from: a date as YYYY-MM-DD"));
+	assert_non_null(strstr(out, "--from: '2025-1-1' is not a date: write "
+	                            "YYYY-MM-DD, YYYY-MM, YYYY, today"));
+	free(out);
+	out = run_cli("--since 1987-13-01 search x", &rc);
+	assert_int_equal(rc, 2);
+	assert_non_null(strstr(out, "months go from 01 to 12"));
+	free(out);
+
+	/* A month means its first day for --since and its last for --until. */
+	out = run_cli("--json --since 2024-11 --until 2024-11 search", &rc);
+	assert_int_equal(rc, 0);
+	json_t *r = json_loads(out, 0, NULL);
+	assert_non_null(r);
+	assert_paths(r, "business/cranes.markdown");
 	free(out);
 }
 
