@@ -36,15 +36,19 @@ mkdir -p "$dir/root/etc"
 if systemd-sysusers --root="$dir/root" "$3" >/dev/null 2>&1 &&
 	grep -q '^nsearch:x:[0-9]*:[0-9]*:.*:/var/lib/nsearch:' \
 		"$dir/root/etc/passwd" &&
-	grep -q '^nsearch:x:' "$dir/root/etc/group"; then
-	echo "sysusers: creates the user and group nsearch"
+	grep -q '^nsearch:x:' "$dir/root/etc/group" &&
+	grep -q '^nsearch-editors:x:' "$dir/root/etc/group"; then
+	echo "sysusers: creates the user and group nsearch, and nsearch-editors"
 else
 	echo "sysusers: the snippet does not create the user nsearch"
 	status=1
 fi
 if systemd-tmpfiles --root="$dir/root" --create "$4" >/dev/null 2>&1 &&
-	[ -d "$dir/root/srv/nsearch/articles" ]; then
-	echo "tmpfiles: creates /srv/nsearch/articles"
+	[ -d "$dir/root/srv/nsearch/articles" ] &&
+	[ "$(stat -c %a "$dir/root/srv/nsearch/articles")" = 2775 ] &&
+	[ "$(stat -c %g "$dir/root/srv/nsearch/articles")" = \
+	  "$(grep '^nsearch-editors:' "$dir/root/etc/group" | cut -d: -f3)" ]; then
+	echo "tmpfiles: creates /srv/nsearch/articles, 2775 for nsearch-editors"
 else
 	echo "tmpfiles: the snippet does not create /srv/nsearch/articles"
 	status=1

@@ -475,7 +475,7 @@ static void test_every_option_documented(void **state)
 	assert_true(asprintf(&path, "%s/configuration.md", docs) > 0);
 	assert_int_equal(ns_read_file(path, 1 << 20, &guide, &len), NS_OK);
 	free(path);
-	assert_true(asprintf(&path, "%s/nsearchd.conf", docs) > 0);
+	assert_true(asprintf(&path, "%s/examples/nsearchd.conf", docs) > 0);
 	assert_int_equal(ns_read_file(path, 1 << 20, &example, &len), NS_OK);
 	free(path);
 	for (int i = 0; i < NS_OPT_COUNT; i++) {
@@ -502,7 +502,7 @@ static void test_every_option_documented(void **state)
 		const char *l = s ? strstr(s, line) : NULL;
 		const char *after = s ? strstr(s + 1, "\n[") : NULL;
 		if (!l || (after && l > after))
-			fail_msg("docs/nsearchd.conf: no \";%s = \" under [%s]", key,
+			fail_msg("docs/examples/nsearchd.conf: no \";%s = \" under [%s]", key,
 			         section);
 		free(heading);
 		free(row);
@@ -513,7 +513,7 @@ static void test_every_option_documented(void **state)
 	free(guide);
 
 	/* The example itself is a valid file that changes nothing. */
-	assert_true(asprintf(&path, "%s/nsearchd.conf", docs) > 0);
+	assert_true(asprintf(&path, "%s/examples/nsearchd.conf", docs) > 0);
 	ns_config_args_t args;
 	assert_int_equal(parse(&args, "--config", path, NULL), 0);
 	ns_config_t c;
