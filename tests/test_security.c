@@ -623,8 +623,18 @@ static void test_user_socket_is_private(void **state)
 	assert_true(asprintf(&sdir, "%s/nsearch", xdg) > 0);
 	assert_true(asprintf(&sock, "%s/nsearch.sock", sdir) > 0);
 	pid_t pid = spawn_as(them, argv, xdg, log);
-	for (int i = 0; i < 3000 && !exists(sock); i++)
-		sleep_ms(10);
+	char *ours = E.sock;
+	E.sock = sock; /* ready (its signals handled) before it is stopped */
+	bool ready = false;
+	for (int i = 0; i < 6000 && !ready; i++) {
+		json_t *st = status();
+		ready = st && json_is_true(json_object_get(st, "ready"));
+		json_decref(st);
+		if (!ready)
+			sleep_ms(10);
+	}
+	E.sock = ours;
+	assert_true(ready);
 	struct stat st;
 	assert_int_equal(stat(sdir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
