@@ -75,7 +75,7 @@ static const struct def defs[NS_OPT_COUNT] = {
 		"or MS milliseconds after the first"},
 	[NS_OPT_BACKUP_DIR] = {"index", "backup_dir", "backup-dir", 0, T_PATH,
 		OFF(backup_dir), 0, 0, true, "DIR",
-		"backups may be written inside DIR only (default: none, refused)"},
+		"write backups inside DIR only (unset: refused)"},
 	[NS_OPT_SYNONYMS] = {"search", "synonyms", "synonyms", 0, T_PATH,
 		OFF(synonyms), 0, 0, true, "FILE",
 		"synonym groups for queries (docs/query-syntax.md)"},
@@ -108,8 +108,7 @@ static const struct def defs[NS_OPT_COUNT] = {
 		"the token TCP clients must send (mode 0600)"},
 	[NS_OPT_ADMIN_TOKEN_FILE] = {"tcp", "admin_token_file",
 		"admin-token-file", 0, T_PATH, OFF(admin_token_file), 0, 0, true,
-		"FILE", "a TCP client sending this token instead may reindex, "
-		"compact and back up (mode 0600)"},
+		"FILE", "the token that makes a TCP client an admin (mode 0600)"},
 	[NS_OPT_MAX_CONNECTIONS] = {"limits", "max_connections",
 		"max-connections", 0, T_UINT, OFF(max_connections), 1, 65536, true,
 		"N", "refuse connections beyond N"},

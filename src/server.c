@@ -908,6 +908,7 @@ static void on_connection(uv_stream_t *server, int status)
 	} else {
 		uv_os_fd_t fd;
 		uid_t uid = (uid_t)-1;
+		c->roles = NS_ROLE_SEARCH; /* whoever the socket let in */
 		if (uv_fileno((uv_handle_t *)&c->io.pipe, &fd) == 0)
 			c->roles = ns_access_unix(fd, &uid);
 		if (uid != (uid_t)-1)
