@@ -32,6 +32,15 @@ case "$rating" in
 *) echo "the service is rated worse than OK"; status=1 ;;
 esac
 
+# The index holds every article's text: private to the daemon's user.
+if grep -q '^UMask=0077$' "$1" && grep -q '^StateDirectoryMode=0700$' "$1"; then
+	echo "service: UMask=0077 and StateDirectoryMode=0700"
+else
+	echo "service: the state directory and the files made must be private" \
+		"(UMask=0077, StateDirectoryMode=0700)"
+	status=1
+fi
+
 mkdir -p "$dir/root/etc"
 if systemd-sysusers --root="$dir/root" "$3" >/dev/null 2>&1 &&
 	grep -q '^nsearch:x:[0-9]*:[0-9]*:.*:/var/lib/nsearch:' \

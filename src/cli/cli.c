@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,8 @@ static void usage(FILE *f)
 	"\n"
 	"  -s, --socket PATH   the daemon's socket (default: $NSEARCH_SOCKET, else\n"
 	"                      /run/nsearch/nsearch.sock as root, else\n"
-	"                      $XDG_RUNTIME_DIR/nsearch.sock, else /tmp/nsearch-UID.sock)\n"
+	"                      $XDG_RUNTIME_DIR/nsearch/nsearch.sock); a daemon\n"
+	"                      there must run as you, root or the user nsearch\n"
 	"  -n, --limit N       show at most N results (default %d; the daemon\n"
 	"                      allows up to %d unless its max_results says more)\n"
 	"  -o, --offset N      skip the first N results\n"
@@ -81,8 +83,9 @@ static void usage(FILE *f)
 	"every change made so far is.  Scripts call it after writing a file.\n"
 	"\"reindex\" reads every file (under PATH) again; \"compact\" swaps in a\n"
 	"compacted copy of the index; \"backup DIR\" writes a consistent copy to DIR\n"
-	"(new or empty, on the daemon's machine).  They return when done, with a\n"
-	"progress bar on a terminal; searches are answered meanwhile.\n"
+	"(new or empty, inside the daemon's [index] backup_dir).  They return when\n"
+	"done, with a progress bar on a terminal; searches are answered meanwhile.\n"
+	"These three need root or the daemon's user (sudo nsearch-cli compact).\n"
 	"Exit status: 0 found (or done), 1 nothing found (or, for wait, the file\n"
 	"is not searchable: removed or skipped), 2 an error.\n",
 	NS_PROTO_DEFAULT_LIMIT, NS_PROTO_MAX_LIMIT);
@@ -100,6 +103,35 @@ static void use_colour(void)
 	style.hl_start = "\033[1;33m";
 	style.hl_end = "\033[0m";
 	style.reset = "\033[0m";
+}
+
+/* The user the packaged service runs as (systemd/nsearch.sysusers). */
+#define NS_DAEMON_USER "nsearch"
+
+/* Does the process listening on FD run as someone whose daemon may hear
+ * our queries: ourselves, root (or systemd holding the socket), or the
+ * packaged service's user?  Anyone else may have bound the name first to
+ * read them (or to answer them wrongly).  Says why not. */
+static bool trusted_peer(int fd, const char *path)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		fprintf(stderr, "nsearch-cli: %s: cannot tell who listens there: "
+		        "%s\n", path, strerror(errno));
+		return false;
+	}
+	if (cred.uid == geteuid() || cred.uid == 0)
+		return true;
+	struct passwd *pw = getpwnam(NS_DAEMON_USER);
+	if (pw && cred.uid == pw->pw_uid)
+		return true;
+	fprintf(stderr, "nsearch-cli: %s: the process listening there runs as "
+	        "uid %u, neither you (uid %u), root nor the user " NS_DAEMON_USER
+	        ": it may be another user's program waiting for your queries; "
+	        "nothing was sent\n", path, (unsigned)cred.uid,
+	        (unsigned)geteuid());
+	return false;
 }
 
 static int connect_to(const char *path)
@@ -120,6 +152,10 @@ static int connect_to(const char *path)
 		        "nsearch-cli: cannot connect to %s: %s\n"
 		        "  Is nsearchd running?  --socket PATH or NSEARCH_SOCKET "
 		        "choose another socket.\n", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!trusted_peer(fd, path)) {
 		close(fd);
 		return -1;
 	}
@@ -543,6 +579,9 @@ static int run_maintenance(const char *path, const char *request, bool json)
 	} else if (!ok) {
 		fprintf(stderr, "nsearch-cli: %s: %s\n", code ? code : "ERROR",
 		        message ? message : "");
+		if (code && strcmp(code, NS_E_FORBIDDEN) == 0)
+			fprintf(stderr, "  reindex, compact and backup need root or "
+			        "the daemon's user: sudo nsearch-cli ...\n");
 	} else {
 		json_t *o = json_loadb(buf.data, len, 0, NULL);
 		printf("%s: %s\n", json_string_value(json_object_get(o, "op")),
@@ -844,6 +883,13 @@ int main(int argc, char **argv)
 	}
 	if (!socket_path)
 		socket_path = ns_default_socket(sockbuf, sizeof sockbuf);
+	if (!socket_path) {
+		fprintf(stderr, "nsearch-cli: which socket?  As a user other than "
+		        "root the default is $XDG_RUNTIME_DIR/nsearch/nsearch.sock, "
+		        "and XDG_RUNTIME_DIR is not set: set it, or give --socket "
+		        "PATH or NSEARCH_SOCKET\n");
+		goto out;
+	}
 	if (strcmp(color, "always") == 0 ||
 	    (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) &&
 	     !(getenv("NO_COLOR") && *getenv("NO_COLOR"))))

@@ -26,6 +26,7 @@
 #define NS_E_TOO_BROAD     "TOO_BROAD"      /* a wildcard matches too many words */
 #define NS_E_BUSY          "BUSY"           /* another reindex, compact or backup */
 #define NS_E_FAILED        "FAILED"         /* a reindex, compact or backup failed */
+#define NS_E_FORBIDDEN     "FORBIDDEN"      /* the client lacks the role (access.h) */
 #define NS_E_INTERNAL      "INTERNAL"
 /* The connection's errors: sent with a null id, then the daemon closes
  * the connection (docs/protocol.md, "Limits"). */
@@ -149,6 +150,8 @@ typedef struct {
  * called. */
 bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
                      ns_proto_err_t *err);
+/* OP as the wire names it ("reindex"); static. */
+const char *ns_proto_op_name(ns_op_t op);
 /* The most hits one search may ask for and the deepest offset, for every
  * decode from now on (the daemon's [search] max_results and max_offset;
  * NS_PROTO_MAX_LIMIT and NS_PROTO_MAX_OFFSET until called). */

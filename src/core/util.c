@@ -142,6 +142,11 @@ ns_status_t ns_read_file(const char *path, size_t max, char **out, size_t *len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return NS_ERR_IO;
+	return ns_read_fd(fd, max, out, len);
+}
+
+ns_status_t ns_read_fd(int fd, size_t max, char **out, size_t *len)
+{
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
@@ -215,10 +220,10 @@ const char *ns_default_socket(char *buf, size_t size)
 	else if (geteuid() == 0)
 		snprintf(buf, size, "/run/nsearch/nsearch.sock");
 	else if (xdg && *xdg)
-		snprintf(buf, size, "%s/nsearch.sock", xdg);
-	else
-		snprintf(buf, size, "/tmp/nsearch-%u.sock", (unsigned)geteuid());
-	return buf;
+		snprintf(buf, size, "%s/nsearch/nsearch.sock", xdg);
+	else if (size)
+		buf[0] = '\0'; /* a shared directory such as /tmp is squattable */
+	return buf[0] ? buf : NULL;
 }
 
 unsigned long long ns_now_ms(void)

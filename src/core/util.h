@@ -55,11 +55,15 @@ char *ns_strndup(const char *s, size_t len);
  * frees, NUL-terminated) and its length into *LEN.  NS_ERR_TOO_LARGE when
  * it is bigger, NS_ERR_IO with errno set when it cannot be read. */
 ns_status_t ns_read_file(const char *path, size_t max, char **out, size_t *len);
+/* The same from FD, open for reading; closes FD whatever happens. */
+ns_status_t ns_read_fd(int fd, size_t max, char **out, size_t *len);
 
 /* The socket path nsearchd and nsearch-cli agree on when none is given:
  * $NSEARCH_SOCKET, else /run/nsearch/nsearch.sock for root, else
- * $XDG_RUNTIME_DIR/nsearch.sock, else /tmp/nsearch-UID.sock.  Written to
- * BUF of SIZE bytes; returns BUF. */
+ * $XDG_RUNTIME_DIR/nsearch/nsearch.sock (a directory only this user may
+ * enter).  Written to BUF of SIZE bytes; returns BUF, or NULL when there
+ * is none: a non-root user without $XDG_RUNTIME_DIR (a directory others
+ * may write, such as /tmp, would let another user bind the name first). */
 const char *ns_default_socket(char *buf, size_t size);
 
 /* Monotonic clock in milliseconds. */

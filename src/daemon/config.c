@@ -73,6 +73,9 @@ static const struct def defs[NS_OPT_COUNT] = {
 	[NS_OPT_COMMIT_DELAY] = {"index", "commit_delay_ms", "commit-delay", 0,
 		T_UINT, OFF(commit_delay_ms), 1, 60000, true, "MS",
 		"or MS milliseconds after the first"},
+	[NS_OPT_BACKUP_DIR] = {"index", "backup_dir", "backup-dir", 0, T_PATH,
+		OFF(backup_dir), 0, 0, true, "DIR",
+		"write backups inside DIR only (unset: refused)"},
 	[NS_OPT_SYNONYMS] = {"search", "synonyms", "synonyms", 0, T_PATH,
 		OFF(synonyms), 0, 0, true, "FILE",
 		"synonym groups for queries (docs/query-syntax.md)"},
@@ -103,6 +106,9 @@ static const struct def defs[NS_OPT_COUNT] = {
 	[NS_OPT_TCP_TOKEN_FILE] = {"tcp", "token_file", "token-file", 0, T_PATH,
 		OFF(tcp_token_file), 0, 0, true, "FILE",
 		"the token TCP clients must send (mode 0600)"},
+	[NS_OPT_ADMIN_TOKEN_FILE] = {"tcp", "admin_token_file",
+		"admin-token-file", 0, T_PATH, OFF(admin_token_file), 0, 0, true,
+		"FILE", "the token that makes a TCP client an admin (mode 0600)"},
 	[NS_OPT_MAX_CONNECTIONS] = {"limits", "max_connections",
 		"max-connections", 0, T_UINT, OFF(max_connections), 1, 65536, true,
 		"N", "refuse connections beyond N"},
@@ -629,6 +635,7 @@ static ns_status_t defaults(ns_config_t *c, char **err)
 	}
 	DEFAULT(NS_OPT_BATCH, "1000", "default");
 	DEFAULT(NS_OPT_COMMIT_DELAY, "50", "default");
+	set_origin(c, NS_OPT_BACKUP_DIR, "default");
 	set_origin(c, NS_OPT_SYNONYMS, "default");
 	DEFAULT(NS_OPT_MAX_EXPANSION, "1000", "default");
 	DEFAULT(NS_OPT_QUERY_TIMEOUT, "0", "default");
@@ -641,14 +648,17 @@ static ns_status_t defaults(ns_config_t *c, char **err)
 		snprintf(buf, sizeof buf, "%.*s/nsearch.sock",
 		         (int)strcspn(env, ":"), env);
 		DEFAULT(NS_OPT_SOCKET, buf, "$RUNTIME_DIRECTORY");
+	} else if (ns_default_socket(buf, sizeof buf)) {
+		DEFAULT(NS_OPT_SOCKET, buf, "default");
 	} else {
-		DEFAULT(NS_OPT_SOCKET, ns_default_socket(buf, sizeof buf),
-		        "default");
+		/* None that is safe: run() says so, unless systemd passes it. */
+		set_origin(c, NS_OPT_SOCKET, "default");
 	}
 	DEFAULT(NS_OPT_SOCKET_MODE, "0660", "default");
 	set_origin(c, NS_OPT_SOCKET_GROUP, "default");
 	set_origin(c, NS_OPT_TCP_LISTEN, "default");
 	set_origin(c, NS_OPT_TCP_TOKEN_FILE, "default");
+	set_origin(c, NS_OPT_ADMIN_TOKEN_FILE, "default");
 	DEFAULT(NS_OPT_MAX_CONNECTIONS, "1024", "default");
 	DEFAULT(NS_OPT_MAX_REQUEST, "64K", "default");
 	DEFAULT(NS_OPT_MAX_PENDING, "4M", "default");
@@ -751,6 +761,34 @@ ns_status_t ns_config_read_token(const char *path, char **token, char **err)
 	return *token ? NS_OK : NS_ERR_NOMEM;
 }
 
+/* The admin token reads as the token does, and is not the same one:
+ * else every TCP client would be an admin. */
+static ns_status_t check_admin_token(const ns_config_t *c, char **err)
+{
+	char *admin = NULL, *token = NULL, *why = NULL;
+	ns_status_t st = ns_config_read_token(c->admin_token_file, &admin, &why);
+	if (st != NS_OK) {
+		failf(err, "%s (%s): %s", ns_config_name(NS_OPT_ADMIN_TOKEN_FILE),
+		      c->origin[NS_OPT_ADMIN_TOKEN_FILE], why ? why : "out of memory");
+		free(why);
+		return NS_ERR_INVALID;
+	}
+	if (c->tcp_token_file &&
+	    ns_config_read_token(c->tcp_token_file, &token, &why) == NS_OK &&
+	    strcmp(token, admin) == 0)
+		st = failf(err, "%s (%s): the admin token must differ from %s's",
+		           ns_config_name(NS_OPT_ADMIN_TOKEN_FILE),
+		           c->origin[NS_OPT_ADMIN_TOKEN_FILE],
+		           ns_config_name(NS_OPT_TCP_TOKEN_FILE));
+	free(why);
+	explicit_bzero(admin, strlen(admin));
+	free(admin);
+	if (token)
+		explicit_bzero(token, strlen(token));
+	free(token);
+	return st == NS_OK ? NS_OK : NS_ERR_FORMAT;
+}
+
 ns_status_t ns_config_check(const ns_config_t *c, char **err)
 {
 	*err = NULL;
@@ -784,6 +822,17 @@ ns_status_t ns_config_check(const ns_config_t *c, char **err)
 		}
 		explicit_bzero(token, strlen(token));
 		free(token);
+	}
+	if (c->backup_dir && c->backup_dir[0] != '/') {
+		failf(err, "%s (%s): must be an absolute path: %s",
+		      ns_config_name(NS_OPT_BACKUP_DIR), c->origin[NS_OPT_BACKUP_DIR],
+		      c->backup_dir);
+		return NS_ERR_FORMAT;
+	}
+	if (c->admin_token_file) {
+		ns_status_t st = check_admin_token(c, err);
+		if (st != NS_OK)
+			return st;
 	}
 	if (c->synonyms) {
 		/* Read it as a search would: a bad line is the file's fault. */

@@ -21,6 +21,7 @@ typedef enum {
 	NS_OPT_INDEX,
 	NS_OPT_BATCH,
 	NS_OPT_COMMIT_DELAY,
+	NS_OPT_BACKUP_DIR,
 	NS_OPT_SYNONYMS,
 	NS_OPT_MAX_EXPANSION,
 	NS_OPT_QUERY_TIMEOUT,
@@ -31,6 +32,7 @@ typedef enum {
 	NS_OPT_SOCKET_GROUP,
 	NS_OPT_TCP_LISTEN,
 	NS_OPT_TCP_TOKEN_FILE,
+	NS_OPT_ADMIN_TOKEN_FILE,
 	NS_OPT_MAX_CONNECTIONS,
 	NS_OPT_MAX_REQUEST,
 	NS_OPT_MAX_PENDING,
@@ -50,6 +52,7 @@ typedef struct {
 	char *index;
 	unsigned batch;            /* commit after this many changes */
 	unsigned commit_delay_ms;  /* or this long after the first */
+	char *backup_dir;          /* backups go inside it; NULL: refused */
 	/* [search] */
 	char *synonyms;            /* NULL: none */
 	unsigned max_expansion;    /* words a wildcard may match; 0: none */
@@ -63,6 +66,7 @@ typedef struct {
 	/* [tcp] */
 	char *tcp_listen;          /* "HOST:PORT" as normalised; NULL: off */
 	char *tcp_token_file;
+	char *admin_token_file;    /* its token gives the admin role; NULL */
 	/* [limits] */
 	unsigned max_connections;
 	size_t max_request;        /* bytes of one request line */

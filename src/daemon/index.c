@@ -25,6 +25,7 @@
 #include "daemon/jobq.h"
 #include "core/log.h"
 #include "core/pathmap.h"
+#include "core/safepath.h"
 #include "daemon/schema.h"
 
 /* What the index knows of a file it holds: stored in the document's
@@ -54,7 +55,7 @@ struct ns_indexer {
 
 	/* Writer thread only. */
 	nsx_writer_t *w;
-	char *root;
+	int rootfd;                /* the root, to resolve beneath; immutable */
 	char *index_dir;           /* immutable */
 	unsigned batch_max;        /* atomic: a reload may change them */
 	unsigned commit_delay_ms;
@@ -419,18 +420,16 @@ static bool prune(ns_indexer_t *ix, const char *reldir, uint64_t gen)
 	ns_problems_paths(ix->problems, reldir, &ps.unseen);
 	bool changed = false;
 	unsigned gone = 0;
-	ns_buf_t path = {0};
 	for (size_t i = 0; i < ps.unseen.n; i++) {
 		const char *rel = ps.unseen.v[i];
-		path.len = 0;
-		if (ns_buf_printf(&path, "%s/%s", ix->root, rel) != NS_OK)
-			break;
 		struct stat st;
 		bool ignored = ix->skips && ix->skips(ix->ctx, rel);
-		if (!ignored && lstat(path.data, &st) == 0 && S_ISREG(st.st_mode))
+		/* A link on the way (a directory swapped for a link to
+		 * elsewhere) is no file of the tree: the article goes. */
+		int rc = ignored ? 0 : ns_lstat_beneath(ix->rootfd, rel, &st);
+		if (!ignored && rc == 0 && S_ISREG(st.st_mode))
 			continue; /* not listed (permissions?) but there */
-		if (!ignored && lstat(path.data, &st) < 0 && errno != ENOENT &&
-		    errno != ENOTDIR)
+		if (!ignored && rc < 0 && !ns_beneath_gone(errno))
 			continue; /* cannot tell (EACCES, EIO): keep it */
 		if (remove_path(ix, rel)) {
 			changed = true;
@@ -440,7 +439,6 @@ static bool prune(ns_indexer_t *ix, const char *reldir, uint64_t gen)
 	if (gone)
 		ns_log(NS_LOG_INFO, LOG_MOD,
 		       "removed %u articles whose files are gone", gone);
-	ns_buf_free(&path);
 	ns_strv_clear(&ps.unseen);
 	return changed;
 }
@@ -669,23 +667,18 @@ static enum check put_check(ns_indexer_t *ix, const char *relpath,
 		put_failed(ix, relpath, "path longer than an index term allows");
 		return CHECK_DONE;
 	}
-	size_t plen = strlen(ix->root) + 1 + strlen(relpath) + 1;
-	char *full = malloc(plen);
 	struct prep *p = calloc(1, sizeof *p + strlen(relpath) + 1);
-	if (!full || !p) {
-		free(full);
-		free(p);
+	if (!p) {
 		put_failed(ix, relpath, "out of memory");
 		return CHECK_DONE;
 	}
-	snprintf(full, plen, "%s/%s", ix->root, relpath);
 	struct stat sb;
 	memset(&sb, 0, sizeof sb);
-	bool gone = lstat(full, &sb) < 0 ? errno == ENOENT || errno == ENOTDIR
-	                                 : !S_ISREG(sb.st_mode);
-	free(full);
+	bool gone = ns_lstat_beneath(ix->rootfd, relpath, &sb) < 0
+	            ? ns_beneath_gone(errno) : !S_ISREG(sb.st_mode);
 	if (gone) {
-		/* Gone before its turn, or a symbolic link or special file now. */
+		/* Gone before its turn, a symbolic link or special file now,
+		 * or reached through a link: never a file of the tree. */
 		free(p);
 		return remove_path(ix, relpath) ? CHECK_CHANGED : CHECK_DONE;
 	}
@@ -713,25 +706,17 @@ static enum check put_check(ns_indexer_t *ix, const char *relpath,
  * IX but what never changes while the writer runs. */
 static void prep_read(const ns_indexer_t *ix, struct prep *p)
 {
-	size_t plen = strlen(ix->root) + 1 + strlen(p->path) + 1;
-	char *full = malloc(plen);
-	if (!full) {
-		p->kind = PREP_FAILED;
-		snprintf(p->why, sizeof p->why, "out of memory");
-		return;
-	}
-	snprintf(full, plen, "%s/%s", ix->root, p->path);
 	p->meta.read_ns = wall_ns();
 	char *bytes = NULL;
 	size_t len = 0;
-	ns_status_t st = ns_read_file(full, ix->max_file_bytes, &bytes, &len);
+	ns_status_t st = ns_read_beneath(ix->rootfd, p->path, ix->max_file_bytes,
+	                                 &bytes, &len);
 	int err = errno;
-	free(full);
 	if (st == NS_ERR_IO && (err == ENOENT || err == ENOTDIR)) {
 		p->kind = PREP_GONE;
 		return;
 	}
-	if (st == NS_ERR_IO && (err == ELOOP || err == EINVAL)) {
+	if (st == NS_ERR_IO && (err == ELOOP || err == EXDEV || err == EINVAL)) {
 		p->kind = PREP_NOT_FILE;
 		return;
 	}
@@ -1536,7 +1521,8 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 	ns_indexer_t *ix = calloc(1, sizeof *ix);
 	if (!ix)
 		return NS_ERR_NOMEM;
-	ix->root = strdup(opts->articles_dir);
+	ix->rootfd = ns_root_open(opts->articles_dir);
+	int root_err = errno;
 	ix->batch_max = opts->batch_max ? opts->batch_max : 1000;
 	ix->commit_delay_ms = opts->commit_delay_ms ? opts->commit_delay_ms : 50;
 	ix->max_file_bytes = opts->max_file_bytes ? opts->max_file_bytes
@@ -1554,15 +1540,19 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 	ix->exclusive = opts->exclusive;
 	ix->ctx = opts->ctx;
 	ix->index_dir = strdup(opts->index_dir);
-	if (!ix->root || !ix->problems || !ix->files || !ix->q ||
+	if (ix->rootfd < 0 || !ix->problems || !ix->files || !ix->q ||
 	    !ix->index_dir) {
+		ns_status_t st = ix->rootfd < 0 ? NS_ERR_IO : NS_ERR_NOMEM;
+		if (ix->rootfd >= 0)
+			close(ix->rootfd);
+		else if (errmsg)
+			*errmsg = strdup(strerror(root_err));
 		ns_problems_free(ix->problems);
 		ns_pathmap_free(ix->files);
 		jobq_free(ix->q);
-		free(ix->root);
 		free(ix->index_dir);
 		free(ix);
-		return NS_ERR_NOMEM;
+		return st;
 	}
 	recover_compaction(ix->index_dir);
 	/* A writer killed a moment ago may hold the lock a little longer
@@ -1591,7 +1581,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		ns_problems_free(ix->problems);
 		ns_pathmap_free(ix->files);
 		jobq_free(ix->q);
-		free(ix->root);
+		close(ix->rootfd);
 		free(ix->index_dir);
 		free(ix);
 		return NS_ERR_INDEX;
@@ -1617,7 +1607,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		ns_problems_free(ix->problems);
 		ns_pathmap_free(ix->files);
 		jobq_free(ix->q);
-		free(ix->root);
+		close(ix->rootfd);
 		free(ix->index_dir);
 		free(ix);
 		return NS_ERR_IO;
@@ -1649,7 +1639,7 @@ void ns_indexer_stop(ns_indexer_t *ix)
 	ns_pathmap_free(ix->files);
 	ns_strv_clear(&ix->unstemmed);
 	free(ix->passed);
-	free(ix->root);
+	close(ix->rootfd);
 	free(ix->index_dir);
 	free(ix);
 }
@@ -1703,28 +1693,23 @@ ns_status_t ns_indexer_reindex(ns_indexer_t *ix, const char *relpath,
 	if (!ix || !relpath || !barrier)
 		return NS_ERR_INVALID;
 	struct stat st;
-	ns_buf_t full = {0};
-	if (*relpath && ns_buf_printf(&full, "%s/%s", ix->root, relpath) != NS_OK)
-		return NS_ERR_NOMEM;
 	if (*relpath && (ix->skips && ix->skips(ix->ctx, relpath))) {
-		ns_buf_free(&full);
 		snprintf(why, size, "%s is never indexed: its name is ignored",
 		         relpath);
 		return NS_ERR_INVALID;
 	}
-	if (*relpath && lstat(full.data, &st) < 0) {
+	if (*relpath && ns_lstat_beneath(ix->rootfd, relpath, &st) < 0) {
 		snprintf(why, size, "%s: %s under the articles root", relpath,
-		         strerror(errno));
-		ns_buf_free(&full);
+		         ns_beneath_strerror(errno));
 		return NS_ERR_INVALID;
 	}
-	ns_buf_free(&full);
 	if (!*relpath || S_ISDIR(st.st_mode))
 		return maint_start(ix, NS_MAINT_REINDEX, JOB_REINDEX_TREE, relpath,
 		                   barrier, why, size);
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, size, "%s is neither a file nor a directory",
-		         relpath);
+		snprintf(why, size, "%s is neither a file nor a directory%s",
+		         relpath, S_ISLNK(st.st_mode) ? " but a symbolic link "
+		         "(links are never followed)" : "");
 		return NS_ERR_INVALID;
 	}
 	/* One file: read it again, then a barrier in its lane. */

@@ -19,7 +19,8 @@ typedef struct ns_indexer ns_indexer_t;
 
 typedef struct {
 	const char *index_dir;     /* the Xapian database */
-	const char *articles_dir;  /* paths in the queue are relative to it */
+	const char *articles_dir;  /* paths in the queue are relative to it,
+	                              resolved beneath it (safepath.h) */
 	unsigned batch_max;        /* commit after this many changes (0: 1000) */
 	unsigned commit_delay_ms;  /* or this long after the first (0: 50) */
 	size_t max_file_bytes;     /* bigger files are skipped

@@ -25,6 +25,7 @@
 #include "core/lang.h"
 #include "core/log.h"
 #include "daemon/query.h"
+#include "core/safepath.h"
 #include "daemon/server.h"
 #include "daemon/watch.h"
 
@@ -62,6 +63,7 @@ struct daemon {
 	uint64_t left;              /* files queued at the last status tick */
 	unsigned long long started_ms, ready_ms; /* monotonic */
 	const char *root;           /* the articles directory, absolute */
+	int rootfd;                 /* and open, to resolve paths beneath */
 	ns_config_t cfg;            /* the configuration in force */
 	const ns_config_args_t *args; /* the command line, for reloads */
 };
@@ -238,6 +240,18 @@ static ns_status_t wait_begin(void *ctx, const char *path, uint64_t *barrier,
 		         "(hidden, temporary, backup or --ignore)", path);
 		return NS_ERR_INVALID;
 	}
+	/* A link, or a path through one, is never a file of the tree. */
+	struct stat sb;
+	const char *never = NULL;
+	if (path && ns_lstat_beneath(d->rootfd, path, &sb) < 0)
+		never = errno == ELOOP || errno == EXDEV
+		        ? ns_beneath_strerror(errno) : NULL;
+	else if (path && S_ISLNK(sb.st_mode))
+		never = "it is a symbolic link (links are never followed)";
+	if (never) {
+		snprintf(why, why_size, "%s is never indexed: %s", path, never);
+		return NS_ERR_INVALID;
+	}
 	ns_watch_drain(d->watch);
 	if (!path)
 		return ns_indexer_barrier(d->ix, barrier);
@@ -256,10 +270,8 @@ static const char *path_state(void *ctx, const char *path, char *reason,
 	                    size))
 		return partial ? "partial" : "skipped";
 	reason[0] = '\0';
-	char full[PATH_MAX];
 	struct stat st;
-	if (snprintf(full, sizeof full, "%s/%s", d->root, path) < (int)sizeof full &&
-	    lstat(full, &st) == 0 && S_ISREG(st.st_mode))
+	if (ns_lstat_beneath(d->rootfd, path, &st) == 0 && S_ISREG(st.st_mode))
 		return "indexed";
 	return "removed";
 }
@@ -308,6 +320,27 @@ static void status_of(void *ctx, ns_daemon_status_t *out)
 
 /* ---- maintenance: reindex, compact, backup ---- */
 
+/* A backup goes inside [index] backup_dir (made if missing), never into
+ * the index or the tree, and to the place DIR's parent resolves to now:
+ * what Xapian writes to is the path checked. */
+static ns_status_t backup_begin(struct daemon *d, const char *dir,
+                                uint64_t *barrier, char *why, size_t size)
+{
+	const char *allowed = d->cfg.backup_dir;
+	if (allowed && mkdir(allowed, 0700) < 0 && errno != EEXIST) {
+		snprintf(why, size, "%s (%s): cannot create: %s",
+		         ns_config_name(NS_OPT_BACKUP_DIR), allowed, strerror(errno));
+		return NS_ERR_INVALID;
+	}
+	char *target = NULL;
+	ns_status_t st = ns_backup_path(dir, allowed, d->cfg.index, d->root,
+	                                &target, why, size);
+	if (st == NS_OK)
+		st = ns_indexer_backup(d->ix, target, barrier, why, size);
+	free(target);
+	return st;
+}
+
 static const char *op_begin(void *ctx, const ns_request_t *req,
                             uint64_t *barrier, char *why, size_t size)
 {
@@ -324,7 +357,7 @@ static const char *op_begin(void *ctx, const ns_request_t *req,
 		st = ns_indexer_compact(d->ix, barrier, why, size);
 		break;
 	case NS_OP_BACKUP:
-		st = ns_indexer_backup(d->ix, req->path, barrier, why, size);
+		st = backup_begin(d, req->path, barrier, why, size);
 		break;
 	default:
 		snprintf(why, size, "not a maintenance operation");
@@ -405,6 +438,9 @@ static void on_sighup(uv_signal_t *h, int signum)
 		st = ns_config_check(&next, &why);
 	if (st == NS_OK && next.tcp_token_file && ns_server_has_tcp(d->server))
 		st = ns_config_read_token(next.tcp_token_file, &token, &why);
+	char *admin = NULL;
+	if (st == NS_OK && next.admin_token_file && ns_server_has_tcp(d->server))
+		st = ns_config_read_token(next.admin_token_file, &admin, &why);
 	/* The synonyms last: a failure there keeps the groups in force. */
 	if (st == NS_OK && (next.synonyms || d->cfg.synonyms))
 		st = ns_searcher_load_synonyms(d->searcher, next.synonyms, &why);
@@ -413,6 +449,12 @@ static void on_sighup(uv_signal_t *h, int signum)
 		       "in force is unchanged", why ? why : ns_status_str(st));
 		ns_config_clear(&next); /* a failed build left it empty */
 		free(why);
+		if (token)
+			explicit_bzero(token, strlen(token));
+		free(token);
+		if (admin)
+			explicit_bzero(admin, strlen(admin));
+		free(admin);
 		notify_status(d, "READY=1");
 		return;
 	}
@@ -429,6 +471,12 @@ static void on_sighup(uv_signal_t *h, int signum)
 		explicit_bzero(token, strlen(token));
 		free(token);
 	}
+	if (ns_server_has_tcp(d->server))
+		ns_server_set_admin_token(d->server, admin); /* NULL: none now */
+	if (admin) {
+		explicit_bzero(admin, strlen(admin));
+		free(admin);
+	}
 	ns_config_take_reloadable(&d->cfg, &next, &changes);
 	/* The files behind the names are read again whether or not the
 	 * names changed: say so, rather than "nothing changed". */
@@ -438,6 +486,9 @@ static void on_sighup(uv_signal_t *h, int signum)
 	if (d->cfg.tcp_token_file && ns_server_has_tcp(d->server))
 		ns_buf_printf(&changes, "%s%s reread", changes.len ? ", " : "",
 		              ns_config_name(NS_OPT_TCP_TOKEN_FILE));
+	if (d->cfg.admin_token_file && ns_server_has_tcp(d->server))
+		ns_buf_printf(&changes, "%s%s reread", changes.len ? ", " : "",
+		              ns_config_name(NS_OPT_ADMIN_TOKEN_FILE));
 	ns_log(NS_LOG_NOTICE, LOG_MOD, "reloaded: %s",
 	       changes.len ? changes.data : "nothing changed");
 	ns_buf_free(&restart);
@@ -471,7 +522,8 @@ static void on_signal(uv_signal_t *h, int signum)
 
 /* ---- start-up ---- */
 
-/* mkdir -p for the index's parent directories. */
+/* mkdir -p for the index's parent directories, private to the daemon's
+ * user as the index is. */
 static void make_parents(const char *path)
 {
 	char *p = strdup(path);
@@ -479,7 +531,7 @@ static void make_parents(const char *path)
 		return;
 	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
 		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
 			break;
 		*s = '/';
 	}
@@ -578,6 +630,37 @@ static int fatal(const char *fmt, ...)
 	return 1;
 }
 
+/* Like PostgreSQL with its data directory: an index other users may read
+ * (one made by an older nsearchd, or under another umask) lets them read
+ * every article with xapian-delve.  0, or 1 after saying what to run. */
+static int private_index(const char *index)
+{
+	struct stat st;
+	if (stat(index, &st) < 0 || !(st.st_mode & 077))
+		return 0;
+	return fatal("index %s: mode %04o lets other users read the articles "
+	             "in it; make it private to the daemon's user with: chmod "
+	             "-R go= %s", index, (unsigned)(st.st_mode & 07777), index);
+}
+
+/* The default socket of a user other than root is in a directory of its
+ * own under $XDG_RUNTIME_DIR, made private here: no other user can bind
+ * its name first and take the clients' queries.  0, or 1 after saying
+ * why. */
+static int socket_dir(const ns_config_t *c)
+{
+	if (geteuid() == 0 || strcmp(c->origin[NS_OPT_SOCKET], "default") != 0)
+		return 0;
+	char dir[PATH_MAX], why[PATH_MAX + 256];
+	snprintf(dir, sizeof dir, "%s", c->socket);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir)
+		*slash = '\0';
+	if (ns_private_dir(dir, why, sizeof why) != NS_OK)
+		return fatal("socket %s: %s", c->socket, why);
+	return 0;
+}
+
 /* The listening sockets: those systemd passed (socket activation), else
  * the configured ones.  Then the token, if any of them is TCP. */
 static int open_sockets(struct daemon *d)
@@ -605,6 +688,14 @@ static int open_sockets(struct daemon *d)
 		       "systemd (%s); [socket] path and [tcp] listen are not used",
 		       n, d->listening);
 	} else {
+		if (!c->socket)
+			return fatal("no socket to listen on: for a user other than "
+			             "root the default is $XDG_RUNTIME_DIR/nsearch/"
+			             "nsearch.sock, and XDG_RUNTIME_DIR is not set; set "
+			             "it, or %s (--socket, $NSEARCH_SOCKET)",
+			             ns_config_name(NS_OPT_SOCKET));
+		if (socket_dir(c) != 0)
+			return 1;
 		if (ns_server_listen_unix(d->server, c->socket, c->socket_mode,
 		                          c->socket_group, &err) != NS_OK) {
 			int rc = fatal("socket %s", err ? err : c->socket);
@@ -637,6 +728,16 @@ static int open_sockets(struct daemon *d)
 	ns_server_set_token(d->server, token);
 	explicit_bzero(token, strlen(token));
 	free(token);
+	if (c->admin_token_file) {
+		if (ns_config_read_token(c->admin_token_file, &token, &err) != NS_OK) {
+			int rc = fatal("%s", err ? err : "out of memory");
+			free(err);
+			return rc;
+		}
+		ns_server_set_admin_token(d->server, token);
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
 	return 0;
 }
 
@@ -694,6 +795,10 @@ int main(int argc, char **argv)
 
 static int run(const ns_config_args_t *args, ns_config_t *cfg)
 {
+	/* The index, its copies and backups hold every article's text: what
+	 * the daemon makes is its user's alone (systemd's UMask= says the
+	 * same). */
+	umask(077);
 	char *err = NULL;
 	ns_status_t cst = ns_config_check(cfg, &err);
 	if (cst != NS_OK) {
@@ -703,13 +808,19 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 		return cst == NS_ERR_FORMAT ? 2 : rc;
 	}
 	char root[PATH_MAX];
-	if (!realpath(cfg->articles, root))
+	int rootfd = realpath(cfg->articles, root) ? ns_root_open(root) : -1;
+	if (rootfd < 0)
 		return fatal("articles directory %s: %s", cfg->articles,
 		             strerror(errno));
+	if (private_index(cfg->index) != 0) {
+		close(rootfd);
+		return 2; /* said why; a restart would not mend it */
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	/* The configuration moves into the daemon; CFG is left empty. */
-	struct daemon d = {.root = root, .cfg = *cfg, .args = args};
+	struct daemon d = {.root = root, .rootfd = rootfd, .cfg = *cfg,
+	                   .args = args};
 	memset(cfg, 0, sizeof *cfg);
 	const ns_config_t *c = &d.cfg;
 	make_parents(c->index);
@@ -742,6 +853,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 		uv_run(&d.loop, UV_RUN_DEFAULT);
 		uv_loop_close(&d.loop);
 		ns_config_clear(&d.cfg);
+		close(d.rootfd);
 		return rc;
 	}
 	ns_searcher_new(c->index, &d.searcher);
@@ -790,6 +902,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 		ns_searcher_free(d.searcher);
 		uv_loop_close(&d.loop);
 		ns_config_clear(&d.cfg);
+		close(d.rootfd);
 		return rc;
 	}
 	ns_log(NS_LOG_INFO, LOG_MOD,
@@ -832,6 +945,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 		ns_log(NS_LOG_WARNING, LOG_MOD, "loop closed with handles open: %s",
 		       uv_strerror(rc));
 	ns_config_clear(&d.cfg);
+	close(d.rootfd);
 	ns_log(NS_LOG_NOTICE, LOG_MOD, "stopped");
 	return 0;
 }

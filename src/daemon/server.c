@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/access.h"
 #include "core/log.h"
 
 #define LOG_MOD "server"
@@ -51,9 +52,11 @@ struct conn {
 	ns_server_t *srv;
 	struct conn *prev, *next;
 	unsigned long id;
-	char peer[64];              /* " (127.0.0.1:50412)" for TCP, else "" */
+	char peer[64];              /* " (127.0.0.1:50412)" for TCP, " (uid
+	                               1000)" on the Unix socket */
 	bool tcp;
 	bool authed;                /* may send requests: Unix, or said the token */
+	unsigned roles;             /* NS_ROLE_* it holds (access.h) */
 	bool cut_off;               /* over a limit: told why, closing */
 	unsigned long long active_ms; /* last read or write; or cut off at */
 	unsigned long long dispatched_us; /* when the request in hand began */
@@ -89,6 +92,7 @@ struct ns_server {
 	ns_server_handlers_t h;
 	ns_server_limits_t lim;
 	char *token;                /* what TCP clients must say; NULL: none */
+	char *admin_token;          /* TCP: gives the admin role; NULL: none */
 	struct conn *conns;
 	unsigned live;              /* connections not yet freed */
 	unsigned handles;           /* listeners and timers not yet closed */
@@ -117,6 +121,7 @@ static void maybe_free_server(ns_server_t *s)
 	if (s->token)
 		explicit_bzero(s->token, strlen(s->token));
 	free(s->token);
+	ns_server_set_admin_token(s, NULL);
 	free(s);
 }
 
@@ -569,6 +574,20 @@ static void too_long(struct conn *c)
 	send_error(c, NULL, NS_E_LINE_TOO_LONG, msg);
 }
 
+/* C asked for what its roles do not allow: say so; it may go on. */
+static void forbid(struct conn *c)
+{
+	char msg[300];
+	snprintf(msg, sizeof msg, "%s needs the %s role: on the Unix socket, "
+	         "root or the daemon's user (uid %u); over TCP, the admin token "
+	         "([tcp] admin_token_file)", ns_proto_op_name(c->req.op),
+	         ns_role_name(ns_access_needed(c->req.op)), (unsigned)geteuid());
+	ns_log(NS_LOG_NOTICE, LOG_MOD, "conn %lu%s: refused %s: not an admin",
+	       c->id, c->peer, ns_proto_op_name(c->req.op));
+	send_error(c, c->req.id, NS_E_FORBIDDEN, msg);
+	ns_request_clear(&c->req);
+}
+
 static void handle_line(struct conn *c, const char *line, size_t len)
 {
 	if (c->too_long && len == 1 && line[0] == TOO_LONG_MARK[0]) {
@@ -596,6 +615,10 @@ static void handle_line(struct conn *c, const char *line, size_t len)
 	if (!ns_proto_decode(line, len, &c->req, &err)) {
 		send_error(c, c->req.id, err.code, err.message);
 		ns_request_clear(&c->req);
+		return;
+	}
+	if (!(c->roles & ns_access_needed(c->req.op))) {
+		forbid(c);
 		return;
 	}
 	switch (c->req.op) {
@@ -706,7 +729,10 @@ static void authenticate(struct conn *c, const char *line, size_t len)
 		why = "the first request must be {\"op\":\"auth\",\"token\":...}";
 	else if (!ns_proto_decode_auth(line, len, &id, &token, &err))
 		why = err.message;
-	else if (!s->token || !token_matches(s->token, token, strlen(token)))
+	bool admin = !why && s->admin_token &&
+	             token_matches(s->admin_token, token, strlen(token));
+	if (!why && !admin &&
+	    (!s->token || !token_matches(s->token, token, strlen(token))))
 		why = "wrong token";
 	if (token) {
 		explicit_bzero(token, strlen(token));
@@ -725,8 +751,9 @@ static void authenticate(struct conn *c, const char *line, size_t len)
 			conn_close(c);
 	} else {
 		c->authed = true;
-		ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: authenticated", c->id,
-		       c->peer);
+		c->roles = NS_ROLE_SEARCH | (admin ? NS_ROLE_ADMIN : 0u);
+		ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: authenticated%s", c->id,
+		       c->peer, admin ? " (admin)" : "");
 		send_line(c, ns_proto_auth_reply(id, revision_of(s)));
 	}
 	json_decref(id);
@@ -878,6 +905,14 @@ static void on_connection(uv_stream_t *server, int status)
 	if (l->tcp) {
 		describe_peer(&c->io.tcp, c->peer, sizeof c->peer);
 		uv_tcp_nodelay(&c->io.tcp, 1); /* replies are whole lines */
+	} else {
+		uv_os_fd_t fd;
+		uid_t uid = (uid_t)-1;
+		c->roles = NS_ROLE_SEARCH; /* whoever the socket let in */
+		if (uv_fileno((uv_handle_t *)&c->io.pipe, &fd) == 0)
+			c->roles = ns_access_unix(fd, &uid);
+		if (uid != (uid_t)-1)
+			snprintf(c->peer, sizeof c->peer, " (uid %u)", (unsigned)uid);
 	}
 	if (s->live > s->lim.max_connections) {
 		char msg[128];
@@ -1070,6 +1105,18 @@ ns_status_t ns_server_set_token(ns_server_t *s, const char *token)
 	return NS_OK;
 }
 
+ns_status_t ns_server_set_admin_token(ns_server_t *s, const char *token)
+{
+	char *copy = token ? strdup(token) : NULL;
+	if (token && !copy)
+		return NS_ERR_NOMEM;
+	if (s->admin_token)
+		explicit_bzero(s->admin_token, strlen(s->admin_token));
+	free(s->admin_token);
+	s->admin_token = copy;
+	return NS_OK;
+}
+
 ns_status_t ns_server_listen_unix(ns_server_t *s, const char *path,
                                   unsigned mode, const char *group,
                                   char **errmsg)
@@ -1097,7 +1144,9 @@ ns_status_t ns_server_listen_unix(ns_server_t *s, const char *path,
 	char *slash = dir ? strrchr(dir, '/') : NULL;
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		if (mkdir(dir, 0755) == 0)
+			chmod(dir, 0755); /* clients pass it, whatever the umask */
+		else if (errno != EEXIST)
 			ns_log(NS_LOG_WARNING, LOG_MOD, "%s: cannot create: %s", dir,
 			       strerror(errno));
 	}

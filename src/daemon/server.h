@@ -96,6 +96,12 @@ void ns_server_set_limits(ns_server_t *s, const ns_server_limits_t *lim);
 /* The token TCP clients must send (copied); NULL refuses them all. */
 ns_status_t ns_server_set_token(ns_server_t *s, const char *token);
 
+/* A second token (a copy is kept; NULL: none): a TCP client that says it
+ * holds the admin role as well (access.h), as root and the daemon's user
+ * on the Unix socket do.  Requests a client's roles do not allow are
+ * answered FORBIDDEN, and the connection goes on. */
+ns_status_t ns_server_set_admin_token(ns_server_t *s, const char *token);
+
 /* Connections open now. */
 unsigned ns_server_connections(const ns_server_t *s);
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/safepath.h"
 
 #define LOG_MOD "watch"
 
@@ -38,6 +39,7 @@ struct ns_watch {
 	int open_handles;           /* freed when both are closed */
 	int fd;
 	char *root;
+	int rootfd;                 /* ROOT, to open directories beneath it */
 	ns_watch_cbs_t cbs;
 	unsigned rescan_ms;
 	ns_strv_t ignore;           /* extra globs */
@@ -244,6 +246,19 @@ static char *absolute(ns_watch_t *w, const char *relpath)
 
 static void on_rescan_timer(uv_timer_t *t);
 
+/* Watch the directory open at DFD (ABS for messages): through /proc, so
+ * that the watch is on the directory opened beneath the root, not on
+ * whatever ABS names by now (a link swapped in for a directory). */
+static int add_watch(ns_watch_t *w, int dfd, const char *abs)
+{
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", dfd);
+	int wd = inotify_add_watch(w->fd, proc, WATCH_MASK & ~IN_DONT_FOLLOW);
+	if (wd < 0 && errno == ENOENT) /* no /proc: the path, not followed */
+		wd = inotify_add_watch(w->fd, abs, WATCH_MASK);
+	return wd;
+}
+
 /* Watch RELDIR and everything under it, reporting its files.  Returns
  * whether RELDIR itself is watched. */
 static bool scan_dir(ns_watch_t *w, const char *reldir)
@@ -251,7 +266,16 @@ static bool scan_dir(ns_watch_t *w, const char *reldir)
 	char *abs = absolute(w, reldir);
 	if (!abs)
 		return false;
-	int wd = inotify_add_watch(w->fd, abs, WATCH_MASK);
+	/* Never through a link: a directory of the tree or nothing. */
+	int dfd = ns_open_beneath(w->rootfd, reldir, O_PATH | O_DIRECTORY);
+	if (dfd < 0) {
+		if (!ns_beneath_gone(errno))
+			ns_log(NS_LOG_WARNING, LOG_MOD, "%s: cannot watch: %s", abs,
+			       strerror(errno));
+		free(abs);
+		return false;
+	}
+	int wd = add_watch(w, dfd, abs);
 	if (wd < 0) {
 		if (errno == ENOSPC) {
 			if (!w->limit_logged)
@@ -280,7 +304,11 @@ static bool scan_dir(ns_watch_t *w, const char *reldir)
 
 	/* Watch first, list second: a file created in between is reported
 	 * twice at worst, never missed. */
-	DIR *d = opendir(abs);
+	int lfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = lfd < 0 ? NULL : fdopendir(lfd);
+	if (!d && lfd >= 0)
+		close(lfd);
+	close(dfd);
 	if (!d) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			ns_log(NS_LOG_WARNING, LOG_MOD, "%s: cannot list: %s", abs,
@@ -353,10 +381,9 @@ static void on_rescan_timer(uv_timer_t *t)
 		}
 		if (covered)
 			continue;
-		char *abs = absolute(w, dir);
 		struct stat st;
-		bool exists = abs && lstat(abs, &st) == 0 && S_ISDIR(st.st_mode);
-		free(abs);
+		bool exists = ns_lstat_beneath(w->rootfd, dir, &st) == 0 &&
+		              S_ISDIR(st.st_mode);
 		if (!exists)
 			continue; /* gone: its parent's events or rescan said so */
 		reconcile(w, dir);
@@ -421,12 +448,10 @@ static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 	} else if (ev->mask & IN_CREATE) {
 		/* A hard link (ln, cp -l, rsync --link-dest) is created whole and
 		 * never written: no IN_CLOSE_WRITE will follow. */
-		char *abs = absolute(w, rel);
 		struct stat st;
-		if (abs && lstat(abs, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_nlink > 1)
+		if (ns_lstat_beneath(w->rootfd, rel, &st) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_nlink > 1)
 			w->cbs.put(w->cbs.ctx, rel, false);
-		free(abs);
 	} else if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
 		w->cbs.remove(w->cbs.ctx, rel);
 	}
@@ -487,6 +512,7 @@ ns_status_t ns_watch_start(uv_loop_t *loop, const char *root,
 	if (!w)
 		return NS_ERR_NOMEM;
 	w->fd = -1;
+	w->rootfd = -1;
 	w->cbs = *cbs;
 	w->rescan_ms = opts && opts->rescan_interval_ms ? opts->rescan_interval_ms
 	                                               : 30000;
@@ -502,13 +528,19 @@ ns_status_t ns_watch_start(uv_loop_t *loop, const char *root,
 		free(w);
 		return NS_ERR_NOMEM;
 	}
-	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	int rc = w->fd < 0 ? -errno : uv_poll_init(loop, &w->poll, w->fd);
+	w->rootfd = ns_root_open(root);
+	int rc = w->rootfd < 0 ? -errno : 0;
+	if (rc == 0) {
+		w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		rc = w->fd < 0 ? -errno : uv_poll_init(loop, &w->poll, w->fd);
+	}
 	if (rc < 0) {
 		if (errmsg)
 			*errmsg = strdup(w->fd < 0 ? strerror(-rc) : uv_strerror(rc));
 		if (w->fd >= 0)
 			close(w->fd);
+		if (w->rootfd >= 0)
+			close(w->rootfd);
 		ns_strv_clear(&w->ignore);
 		free(w->root);
 		free(w->buckets);
@@ -539,6 +571,7 @@ static void on_closed(uv_handle_t *handle)
 	}
 	free(w->buckets);
 	close(w->fd);
+	close(w->rootfd);
 	ns_strv_clear(&w->ignore);
 	ns_strv_clear(&w->unwatched);
 	free(w->root);

@@ -92,6 +92,8 @@ def main():
                         "--batch", "64"])
         if raw["docs"] != N or raw["failed"] or raw["docs_per_s"] <= 0:
             fail("raw_xapian index: %s" % raw)
+        # nsearchd refuses an index other users may read.
+        os.chmod(os.path.join(tmp, "raw.db"), 0o700)
         raw_totals = lines([args.raw, "query", os.path.join(tmp, "raw.db"),
                             q + ".ns", "--totals"])
 

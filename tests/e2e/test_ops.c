@@ -40,7 +40,9 @@ static int group_setup(void **state)
 	static const char blob[] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0,
 	                            0, 0, 0, 0, 3, 0, 0x3e, 0, 1, 0, 0, 0};
 	put_bytes("bin/blob.txt", blob, sizeof blob);
-	start_daemon();
+	/* Backups go beside the tree and the index, nowhere else. */
+	const char *opts[] = {"--backup-dir", E.dir, NULL};
+	start_daemon_with(opts);
 	return 0;
 }
 

@@ -1,0 +1,48 @@
+/* access.c - the roles of a client and the role of each request
+ * (access.h).  The credentials come from the kernel, never from what the
+ * client says. */
+#include "core/access.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+ns_role_t ns_access_needed(ns_op_t op)
+{
+	switch (op) {
+	case NS_OP_REINDEX:
+	case NS_OP_COMPACT:
+	case NS_OP_BACKUP:
+		return NS_ROLE_ADMIN;
+	case NS_OP_SEARCH:
+	case NS_OP_STATUS:
+	case NS_OP_PROBLEMS:
+	case NS_OP_WAIT:
+	case NS_OP_GET:
+	case NS_OP_SIMILAR:
+	case NS_OP_STATS:
+		break;
+	}
+	return NS_ROLE_SEARCH;
+}
+
+const char *ns_role_name(ns_role_t role)
+{
+	return role == NS_ROLE_ADMIN ? "admin" : "search";
+}
+
+unsigned ns_access_unix(int fd, uid_t *uid)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    len != sizeof cred) {
+		if (uid)
+			*uid = (uid_t)-1;
+		return NS_ROLE_SEARCH;
+	}
+	if (uid)
+		*uid = cred.uid;
+	/* As the daemon's own user a client could open the index anyway. */
+	bool admin = cred.uid == 0 || cred.uid == geteuid();
+	return NS_ROLE_SEARCH | (admin ? NS_ROLE_ADMIN : 0u);
+}
