@@ -33,7 +33,9 @@
 #define NS_E_UNAUTHORIZED  "UNAUTHORIZED"   /* TCP: no token, or a wrong one */
 #define NS_E_TOO_MANY_CONNECTIONS "TOO_MANY_CONNECTIONS"
 #define NS_E_SLOW_CLIENT   "SLOW_CLIENT"    /* too many replies left unread */
-#define NS_E_IDLE_TIMEOUT  "IDLE_TIMEOUT"
+#define NS_E_IDLE_TIMEOUT  "IDLE_TIMEOUT"   /* no whole request for too long */
+#define NS_E_REQUEST_TIMEOUT "REQUEST_TIMEOUT" /* a line that arrives too slowly */
+#define NS_E_AUTH_TIMEOUT  "AUTH_TIMEOUT"   /* TCP: no token in time */
 
 /* Limits a request must stay within. */
 #define NS_PROTO_MAX_LINE     (64 * 1024)  /* bytes, newline excluded */

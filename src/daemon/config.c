@@ -111,16 +111,29 @@ static const struct def defs[NS_OPT_COUNT] = {
 		"FILE", "the token that makes a TCP client an admin (mode 0600)"},
 	[NS_OPT_MAX_CONNECTIONS] = {"limits", "max_connections",
 		"max-connections", 0, T_UINT, OFF(max_connections), 1, 65536, true,
-		"N", "refuse connections beyond N"},
+		"N", "refuse connections beyond N (TCP ones once authenticated)"},
+	[NS_OPT_MAX_UNAUTHENTICATED] = {"limits", "max_unauthenticated",
+		"max-unauthenticated", 0, T_UINT, OFF(max_unauthenticated), 1,
+		65536, true, "N", "refuse TCP connections beyond N that have not "
+		"sent the token yet"},
+	[NS_OPT_AUTH_TIMEOUT] = {"limits", "auth_timeout", "auth-timeout", 0,
+		T_UINT, OFF(auth_timeout_s), 1, 3600, true, "S",
+		"close TCP connections that have not sent the token within S "
+		"seconds"},
 	[NS_OPT_MAX_REQUEST] = {"limits", "max_request_size", "max-request-size",
 		0, T_SIZE, OFF(max_request), 1024, 16u << 20, true, "N",
 		"longest request line in bytes (K, M suffixes)"},
 	[NS_OPT_MAX_PENDING] = {"limits", "max_pending", "max-pending", 0,
 		T_SIZE, OFF(max_pending), 4096, 1ull << 30, true, "N",
 		"replies a client has not read, in bytes, before it is cut off"},
+	[NS_OPT_MAX_PENDING_TOTAL] = {"limits", "max_pending_total",
+		"max-pending-total", 0, T_SIZE, OFF(max_pending_total), 64u << 10,
+		1ull << 40, true, "N", "replies all clients together have not "
+		"read, in bytes, before the slowest are cut off"},
 	[NS_OPT_IDLE_TIMEOUT] = {"limits", "idle_timeout", "idle-timeout", 0,
 		T_UINT, OFF(idle_timeout_s), 0, 86400, true, "S",
-		"close connections silent for S seconds (0: never)"},
+		"close connections without a whole request for S seconds "
+		"(0: never)"},
 	[NS_OPT_LOG_LEVEL] = {"log", "level", "log-level", 'l', T_LEVEL,
 		OFF(log_level), 0, 0, true, "LEVEL",
 		"err, warning, notice, info or debug"},
@@ -660,8 +673,11 @@ static ns_status_t defaults(ns_config_t *c, char **err)
 	set_origin(c, NS_OPT_TCP_TOKEN_FILE, "default");
 	set_origin(c, NS_OPT_ADMIN_TOKEN_FILE, "default");
 	DEFAULT(NS_OPT_MAX_CONNECTIONS, "1024", "default");
+	DEFAULT(NS_OPT_MAX_UNAUTHENTICATED, "64", "default");
+	DEFAULT(NS_OPT_AUTH_TIMEOUT, "5", "default");
 	DEFAULT(NS_OPT_MAX_REQUEST, "64K", "default");
 	DEFAULT(NS_OPT_MAX_PENDING, "4M", "default");
+	DEFAULT(NS_OPT_MAX_PENDING_TOTAL, "64M", "default");
 	DEFAULT(NS_OPT_IDLE_TIMEOUT, "300", "default");
 	DEFAULT(NS_OPT_LOG_LEVEL, "info", "default");
 #undef DEFAULT

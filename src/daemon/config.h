@@ -34,8 +34,11 @@ typedef enum {
 	NS_OPT_TCP_TOKEN_FILE,
 	NS_OPT_ADMIN_TOKEN_FILE,
 	NS_OPT_MAX_CONNECTIONS,
+	NS_OPT_MAX_UNAUTHENTICATED,
+	NS_OPT_AUTH_TIMEOUT,
 	NS_OPT_MAX_REQUEST,
 	NS_OPT_MAX_PENDING,
+	NS_OPT_MAX_PENDING_TOTAL,
 	NS_OPT_IDLE_TIMEOUT,
 	NS_OPT_LOG_LEVEL,
 	NS_OPT_COUNT
@@ -69,8 +72,11 @@ typedef struct {
 	char *admin_token_file;    /* its token gives the admin role; NULL */
 	/* [limits] */
 	unsigned max_connections;
+	unsigned max_unauthenticated; /* TCP ones yet to say the token */
+	unsigned auth_timeout_s;   /* to say it in */
 	size_t max_request;        /* bytes of one request line */
 	size_t max_pending;        /* bytes of replies a client has not read */
+	size_t max_pending_total;  /* the same, all clients together */
 	unsigned idle_timeout_s;   /* 0: never */
 	/* [log] */
 	int log_level;             /* NS_LOG_* */

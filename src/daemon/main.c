@@ -406,8 +406,11 @@ static ns_server_limits_t limits_of(const ns_config_t *c)
 {
 	return (ns_server_limits_t){
 		.max_connections = c->max_connections,
+		.max_unauthenticated = c->max_unauthenticated,
+		.auth_timeout_s = c->auth_timeout_s,
 		.max_request = c->max_request,
 		.max_pending = c->max_pending,
+		.max_pending_total = c->max_pending_total,
 		.idle_timeout_s = c->idle_timeout_s,
 	};
 }

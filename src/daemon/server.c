@@ -4,11 +4,15 @@
  * Runs on the loop thread only and never touches Xapian: a search goes to
  * libuv's thread pool with its connection, and its reply comes back in the
  * after-work callback.  One request per connection is in flight at a time,
- * so replies come back in request order.  A client is never trusted: lines
- * over the limit are answered with an error and dropped as they arrive; a
- * TCP client says the token before anything else; a client over the
- * connection, unread-reply or idle limit is told why and disconnected,
- * and the daemon never holds more for it than the limits allow.
+ * so replies come back in request order, and no client (however many
+ * connections it opens) gets every worker (searchq.h).  A client is never
+ * trusted: lines over the limit are answered with an error and dropped as
+ * they arrive; a TCP client says the token before anything else, within a
+ * deadline, and until then counts against its own limit, never against
+ * the clients already in; a client over the connection, unread-reply or
+ * idle limit is told why and disconnected, and the daemon never holds
+ * more for it, or for all of them, than the limits allow.  What a client
+ * can make happen at will is logged at most once a second.
  */
 #include "daemon/server.h"
 
@@ -27,10 +31,14 @@
 
 #include "core/access.h"
 #include "core/log.h"
+#include "daemon/searchq.h"
 
 #define LOG_MOD "server"
 #define DEFAULT_MAX_CONNECTIONS 1024
+#define DEFAULT_MAX_UNAUTHENTICATED 64
+#define DEFAULT_AUTH_TIMEOUT_S 5
 #define DEFAULT_MAX_PENDING (4u << 20)
+#define DEFAULT_MAX_PENDING_TOTAL (64u << 20)
 /* Unanswered input held per connection, in request lines. */
 #define MAX_BUFFERED_LINES 4
 /* A client cut off for not reading gets this long to read why. */
@@ -58,8 +66,16 @@ struct conn {
 	bool authed;                /* may send requests: Unix, or said the token */
 	unsigned roles;             /* NS_ROLE_* it holds (access.h) */
 	bool cut_off;               /* over a limit: told why, closing */
-	unsigned long long active_ms; /* last read or write; or cut off at */
+	unsigned long long connected_ms;
+	unsigned long long idle_ms; /* since: the last whole request taken or
+	                               reply sent (bytes alone never count) */
+	unsigned long long partial_ms; /* since: the unfinished line at the
+	                               end of `in` began; 0: there is none */
+	unsigned long long cut_off_ms;
+	size_t held;                /* bytes of replies queued, not yet sent */
+	unsigned long long stalled_ms; /* since: replies held, none finished */
 	unsigned long long dispatched_us; /* when the request in hand began */
+	ns_searchq_item_t turn;     /* its search, waiting for a worker or on it */
 	ns_buf_t in;                /* bytes received, not yet answered */
 	bool discarding;            /* dropping the rest of an over-long line */
 	unsigned too_long;          /* TOO_LONG markers waiting in `in` */
@@ -95,6 +111,14 @@ struct ns_server {
 	char *admin_token;          /* TCP: gives the admin role; NULL: none */
 	struct conn *conns;
 	unsigned live;              /* connections not yet freed */
+	unsigned authed, unauthed;  /* connections open, by whether they may
+	                               send requests */
+	size_t held;                /* bytes of replies queued for everyone */
+	size_t held_cut_off;        /* of which for connections cut off */
+	ns_searchq_t searchq;       /* searches for the thread pool */
+	/* Lines about what clients can make happen at will, at most one a
+	 * second each: failed logins, refusals, cut-offs, idle closes. */
+	ns_log_limit_t auth_log, refused_log, cut_off_log, idle_log;
 	unsigned handles;           /* listeners and timers not yet closed */
 	unsigned long next_id;
 	uv_timer_t wait_timer;      /* checks the waits' deadlines */
@@ -108,6 +132,7 @@ struct ns_server {
 struct write_req {
 	uv_write_t req;
 	char *data;
+	size_t len;
 };
 
 static void process_lines(struct conn *c);
@@ -122,6 +147,7 @@ static void maybe_free_server(ns_server_t *s)
 		explicit_bzero(s->token, strlen(s->token));
 	free(s->token);
 	ns_server_set_admin_token(s, NULL);
+	ns_searchq_free(&s->searchq);
 	free(s);
 }
 
@@ -144,18 +170,27 @@ static void conn_free(struct conn *c)
 static void on_conn_closed(uv_handle_t *h)
 {
 	struct conn *c = h->data;
+	ns_server_t *s = c->srv;
 	c->closed = true;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
-		c->srv->conns = c->next;
+		s->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	if (c->authed)
+		s->authed--;
+	else
+		s->unauthed--;
 	ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu: closed", c->id);
 	if (c->waiting) {
 		c->waiting = c->busy = false;
-		if (--c->srv->waiters == 0 && !c->srv->closing)
-			uv_timer_stop(&c->srv->wait_timer);
+		if (--s->waiters == 0 && !s->closing)
+			uv_timer_stop(&s->wait_timer);
+	}
+	if (c->turn.waiting) { /* its search never started: nobody to wait for */
+		ns_searchq_remove(&s->searchq, &c->turn);
+		c->busy = false;
 	}
 	if (!c->busy) /* else the search's after-work callback frees it */
 		conn_free(c);
@@ -192,10 +227,32 @@ static size_t unsent(struct conn *c)
 	return uv_stream_get_write_queue_size(stream_of(c));
 }
 
+/* LEN more bytes of replies held for C, until they are sent. */
+static void held_add(struct conn *c, size_t len)
+{
+	if (!c->held)
+		c->stalled_ms = ns_now_ms();
+	c->held += len;
+	c->srv->held += len;
+	if (c->cut_off)
+		c->srv->held_cut_off += len;
+}
+
+/* LEN bytes of C's replies are sent (or dropped with the connection). */
+static void held_release(struct conn *c, size_t len)
+{
+	c->held -= len;
+	c->srv->held -= len;
+	if (c->cut_off)
+		c->srv->held_cut_off -= len;
+	c->stalled_ms = ns_now_ms(); /* the client took a whole reply */
+}
+
 static void on_written(uv_write_t *req, int status)
 {
 	struct write_req *wr = (struct write_req *)req;
 	struct conn *c = req->handle->data;
+	held_release(c, wr->len);
 	free(wr->data);
 	free(wr);
 	if (status < 0) {
@@ -206,7 +263,7 @@ static void on_written(uv_write_t *req, int status)
 		return;
 	}
 	if (!c->cut_off)
-		c->active_ms = ns_now_ms();
+		c->idle_ms = ns_now_ms();
 }
 
 /* Queue LINE (LEN bytes), which this function frees, whatever the limit. */
@@ -219,27 +276,33 @@ static void write_line(struct conn *c, char *line, size_t len)
 		return;
 	}
 	wr->data = line;
+	wr->len = len;
 	uv_buf_t buf = uv_buf_init(line, (unsigned)len);
 	if (uv_write(&wr->req, stream_of(c), &buf, 1, on_written) < 0) {
 		free(line);
 		free(wr);
 		conn_close(c);
+		return;
 	}
+	held_add(c, len);
 }
 
 static uint64_t revision_of(ns_server_t *s);
 
 /* C is over a limit: say why (a line the client reads before the end of
- * the stream), take nothing more from it, and close it once that is sent
- * (process_lines does, or the sweep after CUT_OFF_GRACE_MS).  It is closed
- * at once when nothing can be said. */
-static void cut_off(struct conn *c, const char *code, const char *message)
+ * the stream, with ID, borrowed, may be NULL), take nothing more from it,
+ * and close it once that is sent (process_lines does, or the sweep after
+ * CUT_OFF_GRACE_MS, or sooner when the replies held for everyone are over
+ * their limit).  It is closed at once when nothing can be said. */
+static void cut_off(struct conn *c, json_t *id, const char *code,
+                    const char *message)
 {
 	if (c->cut_off || c->closing)
 		return;
 	c->cut_off = true;
-	c->active_ms = ns_now_ms();
-	char *line = ns_proto_error_reply(NULL, revision_of(c->srv), code,
+	c->cut_off_ms = ns_now_ms();
+	c->srv->held_cut_off += c->held; /* on their way out */
+	char *line = ns_proto_error_reply(id, revision_of(c->srv), code,
 	                                  message);
 	if (line)
 		write_line(c, line, strlen(line));
@@ -247,9 +310,60 @@ static void cut_off(struct conn *c, const char *code, const char *message)
 		conn_close(c);
 }
 
+/* Of the connections holding replies (C: LEN bytes more than it holds),
+ * not cut off already, the one whose client has gone longest without
+ * taking a whole reply; of equals, the one holding most. */
+static struct conn *stalest(ns_server_t *s, struct conn *c, size_t len)
+{
+	struct conn *best = NULL;
+	unsigned long long best_since = 0, now = ns_now_ms();
+	size_t best_held = 0;
+	for (struct conn *v = s->conns; v; v = v->next) {
+		size_t held = v->held + (v == c ? len : 0);
+		if (v->closing || v->cut_off || !held)
+			continue;
+		unsigned long long since = v->held ? v->stalled_ms : now;
+		if (!best || since < best_since ||
+		    (since == best_since && held > best_held)) {
+			best = v;
+			best_since = since;
+			best_held = held;
+		}
+	}
+	return best;
+}
+
+/* The replies held for all clients stay within max_pending_total: before
+ * C queues LEN more bytes, the clients stalled longest are cut off until
+ * they fit.  What those hold is then on its way out (the sweep closes them
+ * if it is still too much).  False when C is one of them. */
+static bool make_room(struct conn *c, size_t len)
+{
+	ns_server_t *s = c->srv;
+	while (s->held - s->held_cut_off + len > s->lim.max_pending_total) {
+		struct conn *v = stalest(s, c, len);
+		if (!v)
+			break;
+		char msg[256];
+		snprintf(msg, sizeof msg, "the daemon holds %zu bytes of replies "
+		         "its clients have not read, over its limit of %zu; yours "
+		         "(%zu bytes) have waited longest: read the replies to "
+		         "your requests", s->held - s->held_cut_off + len,
+		         s->lim.max_pending_total, v->held + (v == c ? len : 0));
+		ns_log_limited(&s->cut_off_log, NS_LOG_NOTICE, LOG_MOD,
+		               "conn %lu%s: cut off: %s", v->id, v->peer, msg);
+		cut_off(v, NULL, NS_E_SLOW_CLIENT, msg);
+		if (v == c)
+			return false;
+		process_lines(v); /* reads no more; closes once that is sent */
+	}
+	return true;
+}
+
 /* Send LINE (a reply ending in "\n"), which this function frees.  A reply
  * that would take the replies the client has not read over the limit is
- * not sent: the client is cut off instead. */
+ * not sent: the client is cut off instead; one that would take those of
+ * all clients over theirs first cuts off the client stalled longest. */
 static void send_line(struct conn *c, char *line)
 {
 	if (!line) {
@@ -262,16 +376,21 @@ static void send_line(struct conn *c, char *line)
 		free(line);
 		return;
 	}
+	ns_server_t *s = c->srv;
 	size_t len = strlen(line), held = unsent(c);
-	if (held + len > c->srv->lim.max_pending) {
+	if (held + len > s->lim.max_pending) {
 		free(line);
 		char msg[200];
 		snprintf(msg, sizeof msg, "%zu bytes of replies not read; the "
 		         "limit is %zu: read the replies to your requests",
-		         held + len, c->srv->lim.max_pending);
-		ns_log(NS_LOG_NOTICE, LOG_MOD, "conn %lu%s: cut off: %s", c->id,
-		       c->peer, msg);
-		cut_off(c, NS_E_SLOW_CLIENT, msg);
+		         held + len, s->lim.max_pending);
+		ns_log_limited(&s->cut_off_log, NS_LOG_NOTICE, LOG_MOD,
+		               "conn %lu%s: cut off: %s", c->id, c->peer, msg);
+		cut_off(c, NULL, NS_E_SLOW_CLIENT, msg);
+		return;
+	}
+	if (!make_room(c, len)) {
+		free(line);
 		return;
 	}
 	write_line(c, line, len);
@@ -435,9 +554,40 @@ static void search_work(uv_work_t *w)
 	ns_stats_clear(&stats);
 }
 
+static void search_done(uv_work_t *w, int status);
+
+/* Hand the thread pool the searches whose turn it is. */
+static void start_searches(ns_server_t *s)
+{
+	ns_searchq_item_t *it;
+	while (!s->closing && (it = ns_searchq_next(&s->searchq))) {
+		struct conn *c = (struct conn *)(void *)((char *)it -
+		                 offsetof(struct conn, turn));
+		c->work.data = c;
+		if (uv_queue_work(s->loop, &c->work, search_work,
+		                  search_done) < 0) {
+			ns_searchq_remove(&s->searchq, it);
+			c->busy = false;
+			send_error(c, c->req.id, NS_E_INTERNAL,
+			           "cannot queue the search");
+			ns_request_clear(&c->req);
+		}
+	}
+}
+
+/* C's search (search, similar, get, stats) waits its turn for a worker. */
+static void queue_search(struct conn *c)
+{
+	c->busy = true;
+	ns_searchq_push(&c->srv->searchq, &c->turn);
+	start_searches(c->srv);
+}
+
 static void search_done(uv_work_t *w, int status)
 {
 	struct conn *c = w->data;
+	ns_searchq_remove(&c->srv->searchq, &c->turn);
+	start_searches(c->srv); /* a worker is free: the next in turn */
 	note_latency(c);
 	char *reply = c->reply;
 	c->reply = NULL;
@@ -588,6 +738,28 @@ static void forbid(struct conn *c)
 	ns_request_clear(&c->req);
 }
 
+/* LINE's length without the blanks (and CR) at its end. */
+static size_t trimmed(const char *line, size_t len)
+{
+	while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
+	               line[len - 1] == '\t'))
+		len--;
+	return len;
+}
+
+/* Blank lines are keep-alives, not requests: answered by nothing, and
+ * no reason to keep a connection open (see on_sweep). */
+static bool blank(struct conn *c, const char *line, size_t len)
+{
+	if (len > c->srv->lim.max_request)
+		return false; /* answered LINE_TOO_LONG, whatever it holds */
+	len = trimmed(line, len);
+	for (size_t i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t')
+			return false;
+	return true;
+}
+
 static void handle_line(struct conn *c, const char *line, size_t len)
 {
 	if (c->too_long && len == 1 && line[0] == TOO_LONG_MARK[0]) {
@@ -596,21 +768,13 @@ static void handle_line(struct conn *c, const char *line, size_t len)
 		return;
 	}
 	if (len > c->srv->lim.max_request) { /* it arrived whole, in one or two reads */
-		ns_log(NS_LOG_NOTICE, LOG_MOD,
-		       "conn %lu%s: request line over %zu bytes, discarded", c->id,
-		       c->peer, c->srv->lim.max_request);
+		ns_log_limited(&c->srv->cut_off_log, NS_LOG_NOTICE, LOG_MOD,
+		               "conn %lu%s: request line over %zu bytes, discarded",
+		               c->id, c->peer, c->srv->lim.max_request);
 		too_long(c);
 		return;
 	}
-	while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
-	               line[len - 1] == '\t'))
-		len--;
-	size_t lead = 0;
-	while (lead < len && (line[lead] == ' ' || line[lead] == '\t'))
-		lead++;
-	if (lead == len)
-		return; /* blank lines are keep-alives, not requests */
-
+	len = trimmed(line, len);
 	ns_proto_err_t err;
 	if (!ns_proto_decode(line, len, &c->req, &err)) {
 		send_error(c, c->req.id, err.code, err.message);
@@ -661,15 +825,7 @@ static void handle_line(struct conn *c, const char *line, size_t len)
 	case NS_OP_SIMILAR:
 	case NS_OP_GET:
 	case NS_OP_STATS:
-		c->busy = true;
-		c->work.data = c;
-		if (uv_queue_work(c->srv->loop, &c->work, search_work,
-		                  search_done) < 0) {
-			c->busy = false;
-			send_error(c, c->req.id, NS_E_INTERNAL,
-			           "cannot queue the search");
-			ns_request_clear(&c->req);
-		}
+		queue_search(c);
 		break;
 	}
 }
@@ -690,6 +846,9 @@ static void update_reading(struct conn *c)
 	if (want && !c->reading) {
 		if (uv_read_start(stream_of(c), on_alloc, on_read) == 0)
 			c->reading = true;
+		/* The line could not go on arriving while nothing was read. */
+		if (c->partial_ms)
+			c->partial_ms = ns_now_ms();
 	} else if (!want && c->reading) {
 		uv_read_stop(stream_of(c));
 		c->reading = false;
@@ -708,19 +867,36 @@ static bool token_matches(const char *want, const char *given, size_t len)
 	return diff == 0;
 }
 
+/* Is C (just accepted, or just authenticated) over the number of
+ * connections allowed?  Unix clients, and TCP ones once they have said
+ * the token, count against max_connections; TCP ones yet to say it
+ * against max_unauthenticated, so that they never keep the others out.
+ * If so, it is told (ID, borrowed, may be NULL) and cut off. */
+static bool refused(struct conn *c, json_t *id)
+{
+	ns_server_t *s = c->srv;
+	char msg[160];
+	if (c->authed && s->authed > s->lim.max_connections)
+		snprintf(msg, sizeof msg, "%u connections are open, the limit; "
+		         "try again later", s->lim.max_connections);
+	else if (!c->authed && s->unauthed > s->lim.max_unauthenticated)
+		snprintf(msg, sizeof msg, "%u connections are waiting to "
+		         "authenticate, the limit; try again later",
+		         s->lim.max_unauthenticated);
+	else
+		return false;
+	ns_log_limited(&s->refused_log, NS_LOG_WARNING, LOG_MOD,
+	               "conn %lu%s: refused: %s", c->id, c->peer, msg);
+	cut_off(c, id, NS_E_TOO_MANY_CONNECTIONS, msg);
+	return true;
+}
+
 /* The first request on a TCP connection: {"op":"auth","token":"..."}.
  * Anything else, or a wrong token, and the client is told and cut off. */
 static void authenticate(struct conn *c, const char *line, size_t len)
 {
 	ns_server_t *s = c->srv;
-	while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
-	               line[len - 1] == '\t'))
-		len--;
-	size_t lead = 0;
-	while (lead < len && (line[lead] == ' ' || line[lead] == '\t'))
-		lead++;
-	if (lead == len)
-		return; /* a keep-alive */
+	len = trimmed(line, len);
 	json_t *id = NULL;
 	char *token = NULL;
 	ns_proto_err_t err = {0};
@@ -739,22 +915,19 @@ static void authenticate(struct conn *c, const char *line, size_t len)
 		free(token);
 	}
 	if (why) {
-		ns_log(NS_LOG_WARNING, LOG_MOD, "conn %lu%s: refused: %s", c->id,
-		       c->peer, why);
-		char *reply = ns_proto_error_reply(id, revision_of(s),
-		                                   NS_E_UNAUTHORIZED, why);
-		c->cut_off = true; /* whatever comes next is not read */
-		c->active_ms = ns_now_ms();
-		if (reply)
-			write_line(c, reply, strlen(reply));
-		else
-			conn_close(c);
+		ns_log_limited(&s->auth_log, NS_LOG_WARNING, LOG_MOD,
+		               "conn %lu%s: refused: %s", c->id, c->peer, why);
+		cut_off(c, id, NS_E_UNAUTHORIZED, why);
 	} else {
 		c->authed = true;
 		c->roles = NS_ROLE_SEARCH | (admin ? NS_ROLE_ADMIN : 0u);
-		ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: authenticated%s", c->id,
-		       c->peer, admin ? " (admin)" : "");
-		send_line(c, ns_proto_auth_reply(id, revision_of(s)));
+		s->unauthed--;
+		s->authed++;
+		if (!refused(c, id)) {
+			ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: authenticated%s",
+			       c->id, c->peer, admin ? " (admin)" : "");
+			send_line(c, ns_proto_auth_reply(id, revision_of(s)));
+		}
 	}
 	json_decref(id);
 }
@@ -770,11 +943,16 @@ static void process_lines(struct conn *c)
 			len = c->in.len; /* the last request may lack its newline */
 		else
 			break;
-		c->dispatched_us = now_us();
-		if (c->authed)
-			handle_line(c, c->in.data, len);
-		else
-			authenticate(c, c->in.data, len);
+		if (!nl)
+			c->partial_ms = 0;
+		if (!blank(c, c->in.data, len)) {
+			c->dispatched_us = now_us();
+			c->idle_ms = ns_now_ms(); /* a whole request */
+			if (c->authed)
+				handle_line(c, c->in.data, len);
+			else
+				authenticate(c, c->in.data, len);
+		}
 		ns_buf_consume(&c->in, nl ? len + 1 : len);
 	}
 	if (c->closing)
@@ -808,9 +986,9 @@ static void feed(struct conn *c, const char *data, size_t n)
 	const char *last_nl = memrchr(c->in.data, '\n', c->in.len);
 	size_t done = last_nl ? (size_t)(last_nl + 1 - c->in.data) : 0;
 	if (c->in.len - done > c->srv->lim.max_request) {
-		ns_log(NS_LOG_NOTICE, LOG_MOD,
-		       "conn %lu%s: request line over %zu bytes, discarded", c->id,
-		       c->peer, c->srv->lim.max_request);
+		ns_log_limited(&c->srv->cut_off_log, NS_LOG_NOTICE, LOG_MOD,
+		               "conn %lu%s: request line over %zu bytes, discarded",
+		               c->id, c->peer, c->srv->lim.max_request);
 		c->in.len = done;
 		c->in.data[done] = '\0';
 		c->discarding = true;
@@ -819,16 +997,21 @@ static void feed(struct conn *c, const char *data, size_t n)
 			return;
 		}
 		c->too_long++;
+		done = c->in.len;
 	}
+	/* How long the line in progress takes to arrive is what counts, not
+	 * whether bytes of it trickle in. */
+	if (c->in.len == done)
+		c->partial_ms = 0;
+	else if (!c->partial_ms)
+		c->partial_ms = ns_now_ms();
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
 	struct conn *c = stream->data;
-	if (nread > 0) {
-		c->active_ms = ns_now_ms();
+	if (nread > 0)
 		feed(c, buf->base, (size_t)nread);
-	}
 	free(buf->base);
 	if (nread == UV_EOF) {
 		c->eof = true;
@@ -844,27 +1027,78 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		process_lines(c);
 }
 
-/* " (ADDRESS:PORT)" of a TCP connection's peer into BUF. */
-static void describe_peer(uv_tcp_t *tcp, char *buf, size_t size)
+/* Tags of the client identities the search queue tells apart. */
+#define CLIENT_CONN (0ull << 62)    /* this connection alone */
+#define CLIENT_UID  (1ull << 62)    /* a user, on the Unix socket */
+#define CLIENT_IPV4 (2ull << 62)
+#define CLIENT_IPV6 (3ull << 62)    /* a hash of the address */
+
+/* The user at the other end of a Unix connection. */
+static uint64_t unix_client(struct conn *c)
+{
+	uv_os_fd_t fd;
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	if (uv_fileno((uv_handle_t *)&c->io, &fd) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		return CLIENT_UID | cred.uid;
+	return CLIENT_CONN | c->id;
+}
+
+/* The address at the other end of a TCP connection (the client, as the
+ * search queue sees it), and " (ADDRESS:PORT)" into C->peer for logs. */
+static uint64_t tcp_client(struct conn *c)
 {
 	struct sockaddr_storage ss;
 	int len = sizeof ss;
 	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-	buf[0] = '\0';
-	if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &len) < 0)
-		return;
+	if (uv_tcp_getpeername(&c->io.tcp, (struct sockaddr *)&ss, &len) < 0)
+		return CLIENT_CONN | c->id;
 	if (ss.ss_family == AF_INET) {
 		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 		uv_ip4_name(in, host, sizeof host);
-		port = ntohs(in->sin_port);
-		snprintf(buf, size, " (%s:%u)", host, port);
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-		uv_ip6_name(in6, host, sizeof host);
-		port = ntohs(in6->sin6_port);
-		snprintf(buf, size, " ([%s]:%u)", host, port);
+		snprintf(c->peer, sizeof c->peer, " (%s:%u)", host,
+		         ntohs(in->sin_port));
+		return CLIENT_IPV4 | ntohl(in->sin_addr.s_addr);
 	}
+	if (ss.ss_family != AF_INET6)
+		return CLIENT_CONN | c->id;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	uv_ip6_name(in6, host, sizeof host);
+	snprintf(c->peer, sizeof c->peer, " ([%s]:%u)", host,
+	         ntohs(in6->sin6_port));
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (size_t i = 0; i < sizeof in6->sin6_addr.s6_addr; i++)
+		h = (h ^ in6->sin6_addr.s6_addr[i]) * 1099511628211ull;
+	return CLIENT_IPV6 | (h >> 2);
+}
+
+/* A new connection C, in the list and counted, before it is accepted. */
+static struct conn *conn_new(ns_server_t *s, bool tcp)
+{
+	struct conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->srv = s;
+	c->id = ++s->next_id;
+	c->tcp = tcp;
+	c->authed = !tcp; /* on the Unix socket, permissions decide */
+	c->connected_ms = c->idle_ms = ns_now_ms();
+	if (tcp) {
+		uv_tcp_init(s->loop, &c->io.tcp);
+		c->io.tcp.data = c;
+		s->unauthed++;
+	} else {
+		uv_pipe_init(s->loop, &c->io.pipe, 0);
+		c->io.pipe.data = c;
+		s->authed++;
+	}
+	s->live++;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	return c;
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -876,34 +1110,17 @@ static void on_connection(uv_stream_t *server, int status)
 		       uv_strerror(status));
 		return;
 	}
-	struct conn *c = calloc(1, sizeof *c);
+	struct conn *c = conn_new(s, l->tcp);
 	if (!c) {
 		ns_log(NS_LOG_ERR, LOG_MOD, "out of memory for a connection");
 		return;
 	}
-	c->srv = s;
-	c->id = ++s->next_id;
-	c->tcp = l->tcp;
-	c->authed = !l->tcp; /* on the Unix socket, permissions decide */
-	c->active_ms = ns_now_ms();
-	if (l->tcp) {
-		uv_tcp_init(s->loop, &c->io.tcp);
-		c->io.tcp.data = c;
-	} else {
-		uv_pipe_init(s->loop, &c->io.pipe, 0);
-		c->io.pipe.data = c;
-	}
-	s->live++;
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
 	if (uv_accept(server, stream_of(c)) < 0) {
 		conn_close(c);
 		return;
 	}
 	if (l->tcp) {
-		describe_peer(&c->io.tcp, c->peer, sizeof c->peer);
+		c->turn.client = tcp_client(c);
 		uv_tcp_nodelay(&c->io.tcp, 1); /* replies are whole lines */
 	} else {
 		uv_os_fd_t fd;
@@ -913,14 +1130,9 @@ static void on_connection(uv_stream_t *server, int status)
 			c->roles = ns_access_unix(fd, &uid);
 		if (uid != (uid_t)-1)
 			snprintf(c->peer, sizeof c->peer, " (uid %u)", (unsigned)uid);
+		c->turn.client = unix_client(c);
 	}
-	if (s->live > s->lim.max_connections) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "%u connections are open, the limit; "
-		         "try again later", s->lim.max_connections);
-		ns_log(NS_LOG_WARNING, LOG_MOD, "conn %lu%s: refused: %s", c->id,
-		       c->peer, msg);
-		cut_off(c, NS_E_TOO_MANY_CONNECTIONS, msg);
+	if (refused(c, NULL)) {
 		process_lines(c);
 		return;
 	}
@@ -929,7 +1141,52 @@ static void on_connection(uv_stream_t *server, int status)
 	update_reading(c);
 }
 
-/* ---- idle and cut-off connections ---- */
+/* ---- deadlines, and connections cut off ---- */
+
+/* Is C past a deadline: the token (TCP), a request line in progress, a
+ * whole request?  Then CODE and MSG (SIZE bytes) say which. */
+static bool past_deadline(struct conn *c, unsigned long long now,
+                          const char **code, char *msg, size_t size)
+{
+	const ns_server_limits_t *lim = &c->srv->lim;
+	unsigned long long idle = lim->idle_timeout_s * 1000ull;
+	if (!c->authed && now - c->connected_ms >= lim->auth_timeout_s * 1000ull) {
+		*code = NS_E_AUTH_TIMEOUT;
+		snprintf(msg, size, "no token within %u s; closing",
+		         lim->auth_timeout_s);
+	} else if (idle && c->partial_ms && now - c->partial_ms >= idle) {
+		*code = NS_E_REQUEST_TIMEOUT;
+		snprintf(msg, size, "a request line begun %llu s ago is still "
+		         "not complete; the limit is %u s; closing",
+		         (now - c->partial_ms) / 1000, lim->idle_timeout_s);
+	} else if (idle && !c->partial_ms && now - c->idle_ms >= idle) {
+		*code = NS_E_IDLE_TIMEOUT;
+		snprintf(msg, size, "no request for %u s; closing",
+		         lim->idle_timeout_s);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* The replies held for everyone are over the limit even without those of
+ * clients cut off for not reading: close these now, most held first,
+ * rather than at the end of their grace. */
+static void close_cut_off(ns_server_t *s)
+{
+	size_t left = s->held;
+	while (left > s->lim.max_pending_total) {
+		struct conn *most = NULL;
+		for (struct conn *c = s->conns; c; c = c->next)
+			if (c->cut_off && !c->closing && c->held &&
+			    (!most || c->held > most->held))
+				most = c;
+		if (!most)
+			return;
+		left -= most->held;
+		conn_close(most); /* its replies are dropped as it closes */
+	}
+}
 
 static void on_sweep(uv_timer_t *t)
 {
@@ -941,21 +1198,33 @@ static void on_sweep(uv_timer_t *t)
 			continue;
 		if (c->cut_off) {
 			/* Told why long ago and still not reading it. */
-			if (now - c->active_ms >= CUT_OFF_GRACE_MS)
+			if (now - c->cut_off_ms >= CUT_OFF_GRACE_MS)
 				conn_close(c);
 			continue;
 		}
-		if (!s->lim.idle_timeout_s || c->busy || c->shutting ||
-		    now - c->active_ms < s->lim.idle_timeout_s * 1000ull)
+		const char *code;
+		char msg[160];
+		if (c->busy || c->shutting ||
+		    !past_deadline(c, now, &code, msg, sizeof msg))
 			continue;
-		char msg[96];
-		snprintf(msg, sizeof msg, "no request for %u s; closing",
-		         s->lim.idle_timeout_s);
-		ns_log(NS_LOG_INFO, LOG_MOD, "conn %lu%s: idle: %s", c->id,
-		       c->peer, msg);
-		cut_off(c, NS_E_IDLE_TIMEOUT, msg);
+		bool login = !c->authed; /* the deadline was the token's */
+		ns_log_limited(login ? &s->auth_log : &s->idle_log,
+		               login ? NS_LOG_WARNING : NS_LOG_INFO, LOG_MOD,
+		               "conn %lu%s: %s: %s", c->id, c->peer,
+		               login ? "refused" : "idle", msg);
+		cut_off(c, NULL, code, msg);
 		process_lines(c);
 	}
+	if (s->held > s->lim.max_pending_total)
+		close_cut_off(s);
+	ns_log_limit_flush(&s->auth_log, now, NS_LOG_WARNING, LOG_MOD,
+	                   "failed logins");
+	ns_log_limit_flush(&s->refused_log, now, NS_LOG_WARNING, LOG_MOD,
+	                   "connections refused");
+	ns_log_limit_flush(&s->cut_off_log, now, NS_LOG_NOTICE, LOG_MOD,
+	                   "clients over a limit");
+	ns_log_limit_flush(&s->idle_log, now, NS_LOG_INFO, LOG_MOD,
+	                   "idle connections closed");
 }
 
 /* ---- the listeners ---- */
@@ -1055,6 +1324,15 @@ static ns_status_t clear_stale(const char *path, char **errmsg)
 	return NS_OK;
 }
 
+/* How many threads libuv's pool has: it reads UV_THREADPOOL_SIZE as
+ * this does, once, when the first search is queued. */
+static unsigned pool_threads(void)
+{
+	const char *env = getenv("UV_THREADPOOL_SIZE");
+	long n = env ? strtol(env, NULL, 10) : 4;
+	return n < 1 ? 1 : n > 1024 ? 1024 : (unsigned)n;
+}
+
 ns_status_t ns_server_new(uv_loop_t *loop, const ns_server_handlers_t *h,
                           const ns_server_limits_t *lim, ns_server_t **out)
 {
@@ -1063,6 +1341,10 @@ ns_status_t ns_server_new(uv_loop_t *loop, const ns_server_handlers_t *h,
 	ns_server_t *s = calloc(1, sizeof *s);
 	if (!s)
 		return NS_ERR_NOMEM;
+	if (!ns_searchq_init(&s->searchq, pool_threads())) {
+		free(s);
+		return NS_ERR_NOMEM;
+	}
 	s->loop = loop;
 	s->h = *h;
 	uv_timer_init(loop, &s->wait_timer);
@@ -1082,14 +1364,23 @@ void ns_server_set_limits(ns_server_t *s, const ns_server_limits_t *lim)
 	ns_server_limits_t l = lim ? *lim : (ns_server_limits_t){0};
 	if (!l.max_connections)
 		l.max_connections = DEFAULT_MAX_CONNECTIONS;
+	if (!l.max_unauthenticated)
+		l.max_unauthenticated = DEFAULT_MAX_UNAUTHENTICATED;
+	if (!l.auth_timeout_s)
+		l.auth_timeout_s = DEFAULT_AUTH_TIMEOUT_S;
 	if (!l.max_request)
 		l.max_request = NS_PROTO_MAX_LINE;
 	if (!l.max_pending)
 		l.max_pending = DEFAULT_MAX_PENDING;
+	if (!l.max_pending_total)
+		l.max_pending_total = DEFAULT_MAX_PENDING_TOTAL;
 	s->lim = l;
 	/* Often enough that a connection is closed within a quarter of its
-	 * idle time, and a cut-off one soon after its grace. */
-	uint64_t every = l.idle_timeout_s && l.idle_timeout_s < 4 ? SWEEP_MS : 1000;
+	 * deadline, and a cut-off one soon after its grace. */
+	unsigned shortest = l.auth_timeout_s;
+	if (l.idle_timeout_s && l.idle_timeout_s < shortest)
+		shortest = l.idle_timeout_s;
+	uint64_t every = shortest < 4 ? SWEEP_MS : 1000;
 	uv_timer_start(&s->sweep_timer, on_sweep, every, every);
 }
 
@@ -1310,10 +1601,12 @@ void ns_server_close(ns_server_t *s)
 	/* Take no new request; a search in flight still gets its reply, then
 	 * its connection closes. */
 	for (struct conn *c = s->conns; c; c = c->next) {
-		if (c->waiting) {
+		if (c->waiting || c->turn.waiting) {
 			/* Its answer would never come: say so, then close. */
+			if (c->waiting)
+				s->waiters--;
+			ns_searchq_remove(&s->searchq, &c->turn);
 			c->waiting = c->busy = false;
-			s->waiters--;
 			send_error(c, c->req.id, NS_E_UNAVAILABLE,
 			           "the daemon is stopping");
 			ns_request_clear(&c->req);

@@ -45,10 +45,18 @@ typedef struct {
 
 typedef struct ns_server ns_server_t;
 
-/* What one client may cost.  Zero fields take the defaults. */
+/* What one client, and all of them, may cost.  Zero fields take the
+ * defaults. */
 typedef struct {
-	unsigned max_connections;  /* open at once (1024); the next is told
+	unsigned max_connections;  /* open at once, TCP ones once they have
+	                              said the token (1024); the next is told
 	                              TOO_MANY_CONNECTIONS and closed */
+	unsigned max_unauthenticated; /* TCP connections that have not said
+	                              the token yet (64), counted apart so
+	                              that they never keep anyone else out;
+	                              the next is told TOO_MANY_CONNECTIONS */
+	unsigned auth_timeout_s;   /* a TCP client says the token within this
+	                              (5), or is told AUTH_TIMEOUT and closed */
 	size_t max_request;        /* bytes of a request line (NS_PROTO_MAX_LINE);
 	                              a longer one is answered LINE_TOO_LONG
 	                              and dropped as it arrives */
@@ -56,8 +64,13 @@ typedef struct {
 	                              client does not read (4 MiB, beyond the
 	                              kernel's socket buffer); a reply over it
 	                              is not sent: SLOW_CLIENT, and closed */
-	unsigned idle_timeout_s;   /* no request for so long, nothing in
-	                              flight: IDLE_TIMEOUT, and closed (0: never) */
+	size_t max_pending_total;  /* the same for all clients together
+	                              (64 MiB): over it, the clients stalled
+	                              longest are told SLOW_CLIENT and closed */
+	unsigned idle_timeout_s;   /* no whole request for so long, nothing in
+	                              flight: IDLE_TIMEOUT, and closed; a
+	                              request line that takes so long to
+	                              arrive: REQUEST_TIMEOUT (0: never) */
 } ns_server_limits_t;
 
 /* A server with no listener yet.  H and LIM (may be NULL) are copied. */

@@ -132,8 +132,11 @@ static void test_defaults(void **state)
 	assert_null(c.tcp_listen);
 	assert_null(c.tcp_token_file);
 	assert_int_equal(c.max_connections, 1024);
+	assert_int_equal(c.max_unauthenticated, 64);
+	assert_int_equal(c.auth_timeout_s, 5);
 	assert_int_equal(c.max_request, 64 * 1024);
 	assert_int_equal(c.max_pending, 4u << 20);
+	assert_int_equal(c.max_pending_total, 64u << 20);
 	assert_int_equal(c.idle_timeout_s, 300);
 	assert_int_equal(c.log_level, NS_LOG_INFO);
 	assert_string_equal(c.origin[NS_OPT_BATCH], "default");
@@ -193,8 +196,11 @@ static const char *every_option =
 	"\n"
 	"[limits]\n"
 	"max_connections = 64\n"
+	"max_unauthenticated = 16\n"
+	"auth_timeout = 10\n"
 	"max_request_size = 16K\n"
 	"max_pending = 1M\n"
+	"max_pending_total = 1G\n"
 	"idle_timeout = 45\n"
 	"\n"
 	"[log]\n"
@@ -224,8 +230,11 @@ static void test_every_option(void **state)
 	assert_string_equal(c.tcp_listen, "127.0.0.1:7700");
 	assert_string_equal(c.tcp_token_file, "/etc/nsearch/token");
 	assert_int_equal(c.max_connections, 64);
+	assert_int_equal(c.max_unauthenticated, 16);
+	assert_int_equal(c.auth_timeout_s, 10);
 	assert_int_equal(c.max_request, 16 * 1024);
 	assert_int_equal(c.max_pending, 1u << 20);
+	assert_int_equal(c.max_pending_total, 1u << 30);
 	assert_int_equal(c.idle_timeout_s, 45);
 	assert_int_equal(c.log_level, NS_LOG_DEBUG);
 	assert_true(strstr(c.origin[NS_OPT_BATCH], "/nsearchd.conf:12") != NULL);
@@ -302,6 +311,15 @@ static void test_bad_files_name_the_line(void **state)
 	assert_bad("[index]\npath =\n", 2, "[index] path: must not be empty");
 	assert_bad("[limits]\nidle_timeout = -1\n", 2,
 	           "[limits] idle_timeout: not a number from 0 to 86400: \"-1\"");
+	/* No deadline, or no room, would let anyone lock the others out. */
+	assert_bad("[limits]\nauth_timeout = 0\n", 2,
+	           "[limits] auth_timeout: not a number from 1 to 3600: \"0\"");
+	assert_bad("[limits]\nmax_unauthenticated = 0\n", 2,
+	           "[limits] max_unauthenticated: not a number from 1 to 65536: "
+	           "\"0\"");
+	assert_bad("[limits]\nmax_pending_total = 1K\n", 2,
+	           "[limits] max_pending_total: not a size from 64K to 1024G "
+	           "(K, M, G suffixes): \"1K\"");
 
 	char *longline = malloc(6000);
 	strcpy(longline, "[index]\npath = /");
@@ -440,6 +458,7 @@ static void test_printed_reads_back(void **state)
 	assert_non_null(strstr(text, "listen = 127.0.0.1:7700   ; "));
 	assert_non_null(strstr(text, "mode = 0600   ; "));
 	assert_non_null(strstr(text, "max_pending = 1M   ; "));
+	assert_non_null(strstr(text, "max_pending_total = 1G   ; "));
 
 	/* Read back, it is the same configuration. */
 	assert_null(build_from(&again, text, NULL));

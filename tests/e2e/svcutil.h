@@ -1,0 +1,192 @@
+/* svcutil.h - what the tests of nsearchd as a service share, on top of
+ * e2eutil.h: the daemon started with its own arguments and environment,
+ * its log read back, TCP clients with a token, and what a client over a
+ * limit is told.  Header-only, one copy per test program. */
+#ifndef NS_SVCUTIL_H
+#define NS_SVCUTIL_H
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+
+#include "e2eutil.h"
+
+/* ---- the daemon, with its own arguments, environment and log ---- */
+
+static inline char *log_path(void)
+{
+	char *p = NULL;
+	assert_true(asprintf(&p, "%s/daemon.log", E.dir) > 0);
+	return p;
+}
+
+/* Run PROG (NULL: nsearchd) with ARGS (NULL-terminated, after the program
+ * name) and ENV ("K=V", NULL-terminated, may be NULL) added to ours;
+ * stdout and stderr go to E.dir/daemon.log.  Does not wait. */
+static inline void spawn_prog(const char *prog, const char *const *args,
+                       const char *const *env)
+{
+	const char *bin = prog ? prog : getenv("NSEARCHD");
+	assert_non_null(bin);
+	const char *argv[48] = {prog ? prog : "nsearchd"};
+	size_t n = 1;
+	for (size_t i = 0; args && args[i] && n < 47; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	char *log = log_path();
+	E.pid = fork();
+	assert_true(E.pid >= 0);
+	if (E.pid == 0) {
+		for (size_t i = 0; env && env[i]; i++)
+			putenv((char *)env[i]);
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		execvp(bin, (char *const *)argv);
+		_exit(127);
+	}
+	free(log);
+}
+
+static inline void spawn(const char *const *args, const char *const *env)
+{
+	spawn_prog(NULL, args, env);
+}
+
+static inline char *read_log(void)
+{
+	char *path = log_path(), *text = NULL;
+	size_t len;
+	if (ns_read_file(path, 64u << 20, &text, &len) != NS_OK)
+		text = strdup("");
+	free(path);
+	return text;
+}
+
+static inline bool log_has(const char *what)
+{
+	char *text = read_log();
+	bool has = strstr(text, what) != NULL;
+	free(text);
+	return has;
+}
+
+/* Poll the log until it says WHAT; fail after 10 s. */
+static inline void wait_log(const char *what)
+{
+	for (int i = 0; i < 1000; i++) {
+		if (log_has(what))
+			return;
+		sleep_ms(10);
+	}
+	char *text = read_log();
+	fail_msg("the log never said \"%s\"; it has:\n%s", what, text);
+	free(text);
+}
+
+/* Wait for the daemon to exit; its exit status, or -1 after 10 s. */
+static inline int wait_exit(void)
+{
+	for (int i = 0; i < 1000; i++) {
+		int ws;
+		if (waitpid(E.pid, &ws, WNOHANG) == E.pid) {
+			E.pid = 0;
+			return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+		}
+		sleep_ms(10);
+	}
+	return -1;
+}
+
+/* PATH under E.dir (new). */
+static inline char *in_dir(const char *name)
+{
+	char *p = NULL;
+	assert_true(asprintf(&p, "%s/%s", E.dir, name) > 0);
+	return p;
+}
+
+/* Write TEXT to E.dir/NAME with MODE; the path (new). */
+static inline char *write_in_dir(const char *name, const char *text,
+                                 mode_t mode)
+{
+	char *p = in_dir(name);
+	assert_int_equal(write_file(p, text, strlen(text)), 0);
+	assert_int_equal(chmod(p, mode), 0);
+	return p;
+}
+
+/* A TCP port nobody listens on now. */
+static inline unsigned free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof sa;
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+static inline void tcp_open(struct client *c, unsigned port, int rcvbuf)
+{
+	memset(c, 0, sizeof *c);
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(c->fd >= 0);
+	if (rcvbuf)
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+	                         .sin_port = htons((uint16_t)port),
+	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(connect(c->fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	struct timeval tv = {.tv_sec = 20};
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+/* The reply is an error with CODE; frees it. */
+static inline void assert_code(json_t *r, const char *code)
+{
+	const char *got = json_string_value(json_object_get(
+		json_object_get(r, "error"), "code"));
+	if (!got || strcmp(got, code) != 0)
+		fail_msg("expected error %s, got %s", code,
+		         json_dumps(r, JSON_COMPACT));
+	json_decref(r);
+}
+
+/* The daemon closes C: the next read is the end of the stream. */
+static inline void assert_closed(struct client *c)
+{
+	char b;
+	ssize_t r = read(c->fd, &b, 1);
+	if (r != 0 && !(r < 0 && errno == ECONNRESET))
+		fail_msg("the connection is still open (read gave %zd)", r);
+}
+
+static inline void auth(struct client *c, const char *tok)
+{
+	char *line = NULL;
+	assert_true(asprintf(&line, "{\"id\":\"a\",\"op\":\"auth\",\"token\":"
+	                     "\"%s\"}\n", tok) > 0);
+	json_t *r = ask(c, line);
+	free(line);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_string_equal(json_string_value(json_object_get(r, "id")), "a");
+	json_decref(r);
+}
+
+static inline int setup(void **state)
+{
+	signal(SIGPIPE, SIG_IGN);
+	return e2e_make_dirs();
+}
+
+static inline int teardown(void **state)
+{
+	return e2e_teardown();
+}
+
+#endif
