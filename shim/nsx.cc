@@ -5,6 +5,7 @@
 // nsx_status_t plus a message kept on the handle.  Nothing may throw past it.
 
 #include "nsx.h"
+#include "parse.hh"
 
 #include <xapian.h>
 
@@ -34,6 +35,7 @@ struct nsx_reader {
 	Xapian::Database db;
 	Xapian::QueryParser qp;
 	std::string error;
+	nsx::ParseProblem problem; // of qp's field processors, in a parse
 };
 
 struct nsx_facet_value {
@@ -82,7 +84,11 @@ nsx_status_t classify(std::string *msg) noexcept
 	} catch (const Xapian::DocNotFoundError &e) {
 		st = NSX_NOT_FOUND; xtext = e.get_description();
 	} catch (const Xapian::QueryParserError &e) {
-		st = NSX_BAD_QUERY; xtext = e.get_description();
+		// The message alone ("Syntax: <expression> AND <expression>"):
+		// it is for the person who typed the query.
+		st = NSX_BAD_QUERY; xtext = e.get_msg();
+	} catch (const nsx::Refused &e) {
+		st = e.status; xtext = e.what();
 	} catch (const Xapian::WildcardError &e) {
 		st = NSX_TOO_BROAD; xtext = e.get_description();
 	} catch (const Xapian::InvalidArgumentError &e) {
@@ -170,64 +176,6 @@ Xapian::Stem make_stem(const char *language)
 		return Xapian::Stem();
 	return Xapian::Stem(language);
 }
-
-// A boolean field whose value is case-folded into one exact term, so that
-// tag:Ukraine and tag:"Sergei Lavrov" find what the indexer stored.
-class LowerTermProcessor : public Xapian::FieldProcessor {
-	std::string prefix;
-public:
-	explicit LowerTermProcessor(const std::string &p) : prefix(p) {}
-	Xapian::Query operator()(const std::string &value) override
-	{
-		return Xapian::Query(prefix + Xapian::Unicode::tolower(value));
-	}
-};
-
-// date:2025-04-09, date:2025-04 and date:2025 as exact filters on the
-// day, month and year terms; ranges (date:A..B) go to the range processor.
-class DateFieldProcessor : public Xapian::FieldProcessor {
-	std::string year, month, day;
-public:
-	DateFieldProcessor(const char *y, const char *m, const char *d)
-		: year(y), month(m), day(d) {}
-	Xapian::Query operator()(const std::string &v) override
-	{
-		std::string digits;
-		for (char c : v)
-			if (c != '-')
-				digits += c;
-		bool ok = !digits.empty();
-		for (char c : digits)
-			ok = ok && c >= '0' && c <= '9';
-		int n = static_cast<int>(digits.size());
-		if (ok && n >= 6) {
-			int mon = std::atoi(digits.substr(4, 2).c_str());
-			ok = mon >= 1 && mon <= 12;
-			if (ok && n == 8) {
-				// A real day of that month: timegm() normalises the
-				// 31st of April to the 1st of May.
-				struct tm tm = {};
-				tm.tm_year = std::atoi(digits.substr(0, 4).c_str()) - 1900;
-				tm.tm_mon = mon - 1;
-				tm.tm_mday = std::atoi(digits.substr(6, 2).c_str());
-				int want = tm.tm_mday;
-				timegm(&tm);
-				ok = want >= 1 && tm.tm_mday == want;
-			}
-		}
-		if (ok && n == 8 && v.size() == 10 && v[4] == '-' && v[7] == '-')
-			return Xapian::Query(day + digits);
-		if (ok && n == 8 && v.size() == 8)
-			return Xapian::Query(day + digits);
-		if (ok && n == 6 && (v.size() == 6 || (v.size() == 7 && v[4] == '-')))
-			return Xapian::Query(month + digits);
-		if (ok && n == 4 && v.size() == 4)
-			return Xapian::Query(year + digits);
-		throw Xapian::QueryParserError(
-			"date:" + v + " is not a date: use YYYY, YYYY-MM, YYYY-MM-DD "
-			"or a range such as date:2025-01-01..2025-03-31");
-	}
-};
 
 // Counts facet values over every document the match looks at.
 class FacetSpy : public Xapian::MatchSpy {
@@ -663,7 +611,7 @@ nsx_status_t nsx_reader_open(const char *path, nsx_reader_t **out,
 	nsx_status_t st = guard(&msg, [&] {
 		nsx_reader_t *r = new nsx_reader{Xapian::Database(path),
 		                                 Xapian::QueryParser(),
-		                                 std::string()};
+		                                 std::string(), nsx::ParseProblem()};
 		r->qp.set_database(r->db);
 		*out = r;
 		return NSX_OK;
@@ -711,7 +659,8 @@ nsx_status_t nsx_reader_add_field(nsx_reader_t *r, const char *field,
 	return guard(&r->error, [&] {
 		if (boolean)
 			r->qp.add_boolean_prefix(
-				field, (new LowerTermProcessor(prefix))->release());
+				field,
+				nsx::lower_term_processor(prefix, &r->problem)->release());
 		else
 			r->qp.add_prefix(field, prefix);
 		return NSX_OK;
@@ -728,12 +677,12 @@ nsx_status_t nsx_reader_add_date_range(nsx_reader_t *r, unsigned slot,
 	    !day_prefix)
 		return NSX_INVALID;
 	return guard(&r->error, [&] {
-		r->qp.add_rangeprocessor(
-			(new Xapian::DateRangeProcessor(slot, std::string(field) + ":"))
-				->release());
+		// Ranges too: Xapian's range processors never see a range
+		// after a + or -, and one processor means one meaning.
 		r->qp.add_boolean_prefix(
-			field, (new DateFieldProcessor(year_prefix, month_prefix,
-			                               day_prefix))->release());
+			field, nsx::date_processor(slot, field, year_prefix,
+			                           month_prefix, day_prefix,
+			                           &r->problem)->release());
 		return NSX_OK;
 	});
 }
@@ -1065,8 +1014,7 @@ void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 {
 	Xapian::QueryParser &qp = r->qp;
 	auto parse = [&](Xapian::Query::op op) {
-		qp.set_default_op(op);
-		return qp.parse_query(req->query, flags);
+		return nsx::parse(qp, r->problem, req->query, flags, op);
 	};
 	// A query of blanks only lists everything the filters let through.
 	bool blank = !req->like_idterm &&
@@ -1075,7 +1023,10 @@ void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 	if (req->like_idterm) {
 		text = like_query(r->db, req->like_idterm, req->collapse_slot);
 	} else if (blank) {
-		text = Xapian::Query::MatchAll;
+		// A new one for each search: Query::MatchAll is one object
+		// whose reference count every thread's copy would change
+		// without a lock.
+		text = Xapian::Query(std::string());
 	} else if (req->match == NSX_MATCH_ANY) {
 		text = parse(Xapian::Query::OP_OR);
 	} else {
@@ -1154,8 +1105,10 @@ nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
 		               std::strcmp(lang, "english") == 0;
 		qp.set_stopper(english && !(req->query && shouts_stopword(req->query))
 		               ? &english_stopper() : nullptr);
+		// PURE_NOT: "NOT section:sport" alone is everything else.
 		unsigned flags = Xapian::QueryParser::FLAG_DEFAULT |
-		                 Xapian::QueryParser::FLAG_CJK_NGRAM;
+		                 Xapian::QueryParser::FLAG_CJK_NGRAM |
+		                 Xapian::QueryParser::FLAG_PURE_NOT;
 		if (req->max_expansion) {
 			flags |= Xapian::QueryParser::FLAG_WILDCARD;
 			qp.set_max_expansion(req->max_expansion,

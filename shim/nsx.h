@@ -163,10 +163,12 @@ nsx_status_t nsx_reader_add_field(nsx_reader_t *r, const char *field,
                                   const char *prefix, int boolean);
 
 /* Teach the query parser dates: ranges "FIELD:2024-01-01..2024-03-31"
- * (either end may be left open) on SLOT, which holds "YYYYMMDD", and
+ * (either end may be left open, or be a year or a month: "2023..2024-03"
+ * is 2023-01-01 to 2024-03-31) on SLOT, which holds "YYYYMMDD", and
  * single days, months and years ("FIELD:2024-01-05", "FIELD:2024-01",
  * "FIELD:2024") as the terms DAY_PREFIX + YYYYMMDD, MONTH_PREFIX + YYYYMM,
- * YEAR_PREFIX + YYYY.  Anything else after "FIELD:" is a BAD_QUERY. */
+ * YEAR_PREFIX + YYYY, after + and - too.  Anything else after "FIELD:" is
+ * a BAD_QUERY whose message says what a date looks like. */
 nsx_status_t nsx_reader_add_date_range(nsx_reader_t *r, unsigned slot,
                                        const char *field,
                                        const char *year_prefix,
