@@ -198,26 +198,39 @@ static nsx_status_t borrow(ns_searcher_t *s, nsx_reader_t **out, char **err)
 	return NSX_OK;
 }
 
-/* R goes back to the idle list, or is closed if the index was swapped
- * since it was opened (its files are the old index's). */
-static void give_back(ns_searcher_t *s, nsx_reader_t *r)
+/* R, borrowed, leaves the lent list: back to the idle list if KEEP and
+ * the index was not swapped since it was opened (else its files are the
+ * old index's), otherwise closed.  Every borrowed reader ends here, on
+ * every path: a swap waits until the lent list is empty. */
+static void settle(ns_searcher_t *s, nsx_reader_t *r, bool keep)
 {
 	pthread_mutex_lock(&s->mu);
 	struct idle_reader *i = s->lent;
 	while (i && i->r != r)
 		i = i->next;
-	bool stale = !i || i->generation != s->generation;
+	bool drop = !keep || !i || i->generation != s->generation;
 	if (i)
 		unlend(s, i);
-	if (i && !stale) {
+	if (i && !drop) {
 		i->next = s->idle;
 		s->idle = i;
 	}
 	pthread_mutex_unlock(&s->mu);
-	if (stale) {
+	if (drop) {
 		nsx_reader_close(r);
 		free(i);
 	}
+}
+
+static void give_back(ns_searcher_t *s, nsx_reader_t *r)
+{
+	settle(s, r, true);
+}
+
+/* A reader that failed may be broken: close it, and forget it was lent. */
+static void discard(ns_searcher_t *s, nsx_reader_t *r)
+{
+	settle(s, r, false);
 }
 
 void ns_searcher_exclusive(ns_searcher_t *s, void (*fn)(void *arg), void *arg)
@@ -521,7 +534,7 @@ static ns_status_t reader_failed(ns_searcher_t *s, nsx_reader_t *r,
 	    st == NS_ERR_NOT_FOUND)
 		give_back(s, r);
 	else
-		nsx_reader_close(r);
+		discard(s, r);
 	return st;
 }
 
@@ -533,8 +546,14 @@ static ns_status_t fresh_reader(ns_searcher_t *s, nsx_reader_t **out,
 	if (xst != NSX_OK)
 		return xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
 	xst = nsx_reader_reopen(*out);
-	if (xst != NSX_OK)
-		return reader_failed(s, *out, xst, errmsg);
+	if (xst != NSX_OK) {
+		/* Whatever Xapian says (even "not found": the index vanished
+		 * under it), the reader failed, not the request. */
+		if (errmsg && !*errmsg)
+			*errmsg = strdup(nsx_reader_error(*out));
+		discard(s, *out);
+		return xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
+	}
 	return NS_OK;
 }
 

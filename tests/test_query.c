@@ -1,6 +1,7 @@
 /* test_query.c - the query side under abuse, end to end: field queries
- * after + and -, bad values there answered as BAD_QUERY, and many clients
- * searching at once.  The real nsearchd over tests/fixtures/search. */
+ * after + and -, bad values there answered as BAD_QUERY, many clients
+ * searching at once, and a reader that fails while a compaction waits
+ * for the pool.  The real nsearchd over tests/fixtures/search. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -254,12 +255,50 @@ static void test_many_clients_at_once(void **state)
 	json_decref(r);
 }
 
+/* ---- a reader that fails ---- */
+
+static char *index_file(const char *name)
+{
+	char *p = NULL;
+	assert_true(asprintf(&p, "%s/%s", E.index, name) > 0);
+	return p;
+}
+
+static void test_failed_reader_leaves_the_pool(void **state)
+{
+	assert_paths(request("{s:s, s:s}", "op", "search", "q", "orlov"),
+	             "world/orlov-visit.txt world/customs-queues.txt");
+	/* For a moment the index's version file is unreadable: the pooled
+	 * reader fails to move to the latest revision and is closed. */
+	char *version = index_file("iamglass"), *kept = index_file("iamglass.kept");
+	assert_int_equal(rename(version, kept), 0);
+	assert_int_equal(write_file(version, "not a version\n", 14), 0);
+	json_t *r = request("{s:s, s:s}", "op", "search", "q", "orlov");
+	const char *code = error_code(r);
+	if (!code || strcmp(code, "UNAVAILABLE") != 0)
+		fail_msg("search on a broken index: %s", code ? code : "ok");
+	json_decref(r);
+	assert_int_equal(rename(kept, version), 0);
+	free(version);
+	free(kept);
+	/* The compaction waits for every reader lent out; the failed one
+	 * must not count among them, or it waits for ever. */
+	r = request("{s:s}", "op", "compact");
+	if (!json_is_true(json_object_get(r, "ok")))
+		fail_msg("compact: %s", error_message(r));
+	json_decref(r);
+	assert_paths(request("{s:s, s:s}", "op", "search", "q", "orlov"),
+	             "world/orlov-visit.txt world/customs-queues.txt");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signed_fields_find_the_right_articles),
 		cmocka_unit_test(test_bad_values_after_signs_are_bad_queries),
 		cmocka_unit_test(test_many_clients_at_once),
+		/* Last: it compacts the index. */
+		cmocka_unit_test(test_failed_reader_leaves_the_pool),
 	};
 	/* NS_TEST_FILTER=test_many*: run only some, while working on them. */
 	if (getenv("NS_TEST_FILTER"))
