@@ -5,7 +5,9 @@
 // nsx_status_t plus a message kept on the handle.  Nothing may throw past it.
 
 #include "nsx.h"
+#include "limits.hh"
 #include "parse.hh"
+#include "suggest.hh"
 
 #include <xapian.h>
 
@@ -327,6 +329,8 @@ const char *nsx_status_name(nsx_status_t st)
 	case NSX_IO: return "IO";
 	case NSX_INTERNAL: return "INTERNAL";
 	case NSX_TOO_BROAD: return "TOO_BROAD";
+	case NSX_TOO_COMPLEX: return "TOO_COMPLEX";
+	case NSX_TIMEOUT: return "TIMEOUT";
 	}
 	return "UNKNOWN";
 }
@@ -723,7 +727,8 @@ nsx_status_t nsx_reader_each_term(nsx_reader_t *r, const char *prefix,
 
 namespace {
 
-// Apply the request's filters and date range to Q; none changes a score.
+// Apply the request's filters and date range to Q, and its deadline;
+// none changes a score.
 Xapian::Query filtered(const nsx_search_t *req, Xapian::Query q)
 {
 	for (size_t g = 0; g < req->nfilters; g++) {
@@ -745,6 +750,8 @@ Xapian::Query filtered(const nsx_search_t *req, Xapian::Query q)
 			                req->range_lo, req->range_hi);
 		q = Xapian::Query(Xapian::Query::OP_FILTER, q, range);
 	}
+	if (req->deadline > 0)
+		q = nsx::with_deadline(q, nsx::Deadline(req->deadline));
 	return q;
 }
 
@@ -833,12 +840,6 @@ namespace {
 const Xapian::doccount RELAX_BELOW = 10;
 const Xapian::doccount EXACT_BELOW = 100;
 
-bool is_operator(const std::string &w)
-{
-	return w == "AND" || w == "OR" || w == "NOT" || w == "XOR" ||
-	       w == "NEAR" || w == "ADJ";
-}
-
 // Does Q type a stopword in capitals ("WHO", "IT")?  Then it is a name,
 // and the query keeps its stopwords.
 bool shouts_stopword(const std::string &q)
@@ -855,130 +856,12 @@ bool shouts_stopword(const std::string &q)
 		                  !std::isalnum(static_cast<unsigned char>(q[i - 1]));
 		if (j - i >= 2 && word_start && word_end) {
 			std::string w = q.substr(i, j - i);
-			if (!is_operator(w) && stop(Xapian::Unicode::tolower(w)))
+			if (!nsx::is_operator(w) && stop(Xapian::Unicode::tolower(w)))
 				return true;
 		}
 		i = j > i ? j : i + 1;
 	}
 	return false;
-}
-
-// The edit distance between A and B (insertions, deletions,
-// substitutions and swaps of two neighbours each cost 1), or MAX + 1 when
-// it is over MAX.
-unsigned edit_distance(const std::u32string &a, const std::u32string &b,
-                       unsigned max)
-{
-	size_t n = a.size(), m = b.size();
-	if ((n > m ? n - m : m - n) > max)
-		return max + 1;
-	std::vector<unsigned> prev2(m + 1), prev(m + 1), cur(m + 1);
-	for (size_t j = 0; j <= m; j++)
-		prev[j] = static_cast<unsigned>(j);
-	for (size_t i = 1; i <= n; i++) {
-		cur[0] = static_cast<unsigned>(i);
-		unsigned row_min = cur[0];
-		for (size_t j = 1; j <= m; j++) {
-			unsigned cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			unsigned v = std::min({prev[j] + 1, cur[j - 1] + 1,
-			                       prev[j - 1] + cost});
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1])
-				v = std::min(v, prev2[j - 2] + 1);
-			cur[j] = v;
-			row_min = std::min(row_min, v);
-		}
-		if (row_min > max)
-			return max + 1;
-		prev2.swap(prev);
-		prev.swap(cur);
-	}
-	return prev[m];
-}
-
-std::u32string code_points(const std::string &s)
-{
-	std::u32string out;
-	for (Xapian::Utf8Iterator it(s); it != Xapian::Utf8Iterator(); ++it)
-		out.push_back(*it);
-	return out;
-}
-
-// The indexed word closest to WORD (at most two edits; the one in most
-// documents among the closest), or "".  The candidates are the words with
-// the same first letter: a typo there is rare, and it keeps the walk
-// through the term list short.
-std::string closest_word(Xapian::Database &db, const std::string &word)
-{
-	std::u32string w = code_points(word);
-	if (w.size() < 3)
-		return std::string();
-	std::string first;
-	Xapian::Unicode::append_utf8(first, w[0]);
-	std::string best;
-	unsigned best_d = 3;
-	Xapian::doccount best_freq = 0;
-	for (auto t = db.allterms_begin(first); t != db.allterms_end(first);
-	     ++t) {
-		const std::string &cand = *t;
-		if (cand.size() + 2 < word.size() || cand.size() > word.size() + 8)
-			continue;
-		unsigned d = edit_distance(w, code_points(cand), best_d);
-		Xapian::doccount f = t.get_termfreq();
-		if (d < best_d || (d == best_d && d <= 2 && f > best_freq)) {
-			best = cand;
-			best_d = d;
-			best_freq = f;
-		}
-	}
-	return best_d <= 2 ? best : std::string();
-}
-
-// The query with each word the index does not know replaced by the
-// closest word it does, or "" when every word is known (or has no
-// close match that is in some document now).
-std::string suggest(Xapian::Database &db, const Xapian::Stem &stem,
-                    const std::string &q)
-{
-	std::string out;
-	bool changed = false;
-	size_t copied = 0;
-	Xapian::Utf8Iterator it(q), end;
-	while (it != end) {
-		if (!Xapian::Unicode::is_wordchar(*it)) {
-			++it;
-			continue;
-		}
-		size_t start = static_cast<size_t>(it.raw() - q.data());
-		bool digits = false;
-		while (it != end && Xapian::Unicode::is_wordchar(*it)) {
-			digits = digits || Xapian::Unicode::get_category(*it) ==
-			                       Xapian::Unicode::DECIMAL_DIGIT_NUMBER;
-			++it;
-		}
-		size_t stop = it == end ? q.size()
-		                        : static_cast<size_t>(it.raw() - q.data());
-		std::string word = q.substr(start, stop - start);
-		char before = start ? q[start - 1] : ' ';
-		char after = stop < q.size() ? q[stop] : ' ';
-		// Field names and values, wildcards, operators and numbers are
-		// left alone.
-		if (digits || before == ':' || after == ':' || after == '*' ||
-		    is_operator(word))
-			continue;
-		std::string lw = Xapian::Unicode::tolower(word);
-		if (db.term_exists(lw) || db.term_exists("Z" + stem(lw)))
-			continue;
-		std::string fix = closest_word(db, lw);
-		if (fix.empty())
-			continue;
-		out += q.substr(copied, start - copied) + fix;
-		copied = stop;
-		changed = true;
-	}
-	if (!changed)
-		return std::string();
-	return out + q.substr(copied);
 }
 
 void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
@@ -1029,16 +912,22 @@ void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 		text = Xapian::Query(std::string());
 	} else if (req->match == NSX_MATCH_ANY) {
 		text = parse(Xapian::Query::OP_OR);
+		nsx::check_cost(text);
 	} else {
 		// News readers expect every word they type to matter.
 		text = parse(Xapian::Query::OP_AND);
+		nsx::check_cost(text);
 		if (req->match == NSX_MATCH_AUTO)
 			loose = parse(Xapian::Query::OP_OR);
 	}
+	nsx::Deadline deadline(req->deadline);
+	deadline.check();
 	if (req->spelling && !req->like_idterm && !blank)
-		res->suggestion = suggest(r->db, res->stem,
-		                          req->spelling_query ? req->spelling_query
-		                                              : req->query);
+		res->suggestion = nsx::suggest(r->db, res->stem,
+		                               req->spelling_query
+		                                       ? req->spelling_query
+		                                       : req->query,
+		                               deadline);
 	Run run{r->db, req};
 	Xapian::Query q = filtered(req, text);
 	if (req->recency_days > 0 && !blank)

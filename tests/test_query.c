@@ -1,7 +1,8 @@
 /* test_query.c - the query side under abuse, end to end: field queries
  * after + and -, bad values there answered as BAD_QUERY, many clients
- * searching at once, and a reader that fails while a compaction waits
- * for the pool.  The real nsearchd over tests/fixtures/search. */
+ * searching at once, queries too costly to run, a light search beside
+ * heavy ones, and a reader that fails while a compaction waits for the
+ * pool.  The real nsearchd over tests/fixtures/search. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -255,6 +256,93 @@ static void test_many_clients_at_once(void **state)
 	json_decref(r);
 }
 
+/* ---- what a query may cost ---- */
+
+/* N copies of WORD joined by SEP (new); with UNIQUE, each word gets its
+ * own suffix of letters (so that none is known to the index). */
+static char *repeated(const char *word, const char *sep, int n, bool unique)
+{
+	ns_buf_t b = {0};
+	ns_buf_append(&b, "", 0);
+	for (int i = 0; i < n; i++) {
+		ns_buf_printf(&b, "%s%s", i ? sep : "", word);
+		for (int k = i; unique && k; k /= 26)
+			ns_buf_printf(&b, "%c", 'a' + k % 26);
+	}
+	return b.data;
+}
+
+/* The queries of the report: each took seconds to minutes. */
+static char *costly_query(int which)
+{
+	switch (which) {
+	case 0: return repeated("the", " NEAR ", 1000, false);  /* 7 KB */
+	case 1: return repeated("the", " NEAR ", 3000, false);
+	case 2: return repeated("zqxv", " ", 5000, true);       /* unknown */
+	case 3: return repeated("beacon", " ", 2000, false);
+	case 4: return repeated("the", " ADJ ", 500, false);
+	default: return repeated("(beacon -", "", 3000, false);
+	}
+}
+
+static void test_costly_queries_are_refused(void **state)
+{
+	for (int i = 0; i < 6; i++) {
+		char *q = costly_query(i);
+		json_t *r = request("{s:s, s:s}", "op", "search", "q", q);
+		const char *code = error_code(r), *msg = error_message(r);
+		if (!code || strcmp(code, "TOO_COMPLEX") != 0)
+			fail_msg("%.30s... (%zu bytes): %s", q, strlen(q),
+			         code ? code : "answered");
+		if (!msg || !strstr(msg, "at most"))
+			fail_msg("%.30s...: message \"%s\"", q, msg ? msg : "");
+		json_decref(r);
+		free(q);
+	}
+	/* Up to the caps, queries run as ever. */
+	assert_paths(request("{s:s, s:s}", "op", "search", "q",
+	                     "steel NEAR tariff NEAR shares"), "");
+	assert_paths(request("{s:s, s:s}", "op", "search", "q",
+	                     "\"grain corridor\""),
+	             "business/grain-corridor.txt");
+}
+
+static void send_search(struct client *c, const char *q)
+{
+	json_t *req = json_pack("{s:s, s:s, s:[s,s]}", "op", "search", "q", q,
+	                        "facets", "tag", "year");
+	char *line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	client_send(c, line, strlen(line));
+	client_send(c, "\n", 1);
+	free(line);
+}
+
+static void test_light_search_beside_heavy_ones(void **state)
+{
+	/* Four heavy searches at once, as many as libuv's pool has
+	 * workers; a light one after them is answered, and right. */
+	enum { HEAVY = 4 };
+	struct client heavy[HEAVY];
+	for (int i = 0; i < HEAVY; i++) {
+		assert_true(client_open(&heavy[i]));
+		char *q = costly_query(i);
+		send_search(&heavy[i], i == 3 ? "the NEAR of NEAR and" : q);
+		free(q);
+	}
+	assert_paths(request("{s:s, s:s}", "op", "search", "q", "orlov"),
+	             "world/orlov-visit.txt world/customs-queues.txt");
+	for (int i = 0; i < HEAVY; i++) {
+		json_t *r = client_recv(&heavy[i]);
+		const char *code = error_code(r);
+		if (!json_is_true(json_object_get(r, "ok")) &&
+		    strcmp(code, "TOO_COMPLEX") != 0 && strcmp(code, "TIMEOUT") != 0)
+			fail_msg("heavy search %d: %s", i, code);
+		json_decref(r);
+		client_close(&heavy[i]);
+	}
+}
+
 /* ---- a reader that fails ---- */
 
 static char *index_file(const char *name)
@@ -297,6 +385,8 @@ int main(void)
 		cmocka_unit_test(test_signed_fields_find_the_right_articles),
 		cmocka_unit_test(test_bad_values_after_signs_are_bad_queries),
 		cmocka_unit_test(test_many_clients_at_once),
+		cmocka_unit_test(test_costly_queries_are_refused),
+		cmocka_unit_test(test_light_search_beside_heavy_ones),
 		/* Last: it compacts the index. */
 		cmocka_unit_test(test_failed_reader_leaves_the_pool),
 	};
