@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nsearch/gate.h"
 #include "nsearch/log.h"
 
 #define LOG_MOD "server"
@@ -64,7 +65,7 @@ struct conn {
 	bool waiting;               /* busy with a wait, not a search */
 	uint64_t wait_barrier;
 	unsigned long long wait_start_ms, wait_deadline_ms;
-	uv_work_t work;             /* the search in flight, when busy */
+	ns_gate_work_t work;        /* the search in flight, when busy */
 	ns_request_t req;
 	char *reply;
 	uv_shutdown_t shutdown_req;
@@ -98,6 +99,7 @@ struct ns_server {
 	float latency_ms[LATENCIES]; /* of the last searches, a ring */
 	uint64_t searches;          /* answered since start */
 	unsigned waiters;
+	ns_gate_t gate;             /* heavy searches leave a worker free */
 	bool closing;
 };
 
@@ -646,8 +648,9 @@ static void handle_line(struct conn *c, const char *line, size_t len)
 	case NS_OP_GET:
 	case NS_OP_STATS:
 		c->busy = true;
-		c->work.data = c;
-		if (uv_queue_work(c->srv->loop, &c->work, search_work,
+		c->work.work.data = c;
+		if (ns_gate_queue(&c->srv->gate, &c->work,
+		                  ns_request_is_heavy(&c->req), search_work,
 		                  search_done) < 0) {
 			c->busy = false;
 			send_error(c, c->req.id, NS_E_INTERNAL,
@@ -1037,6 +1040,7 @@ ns_status_t ns_server_new(uv_loop_t *loop, const ns_server_handlers_t *h,
 		return NS_ERR_NOMEM;
 	s->loop = loop;
 	s->h = *h;
+	ns_gate_init(&s->gate, loop, ns_gate_default_heavy_max());
 	uv_timer_init(loop, &s->wait_timer);
 	s->wait_timer.data = s;
 	uv_timer_init(loop, &s->sweep_timer);

@@ -81,6 +81,14 @@ ns_status_t ns_searcher_stats(ns_searcher_t *s, ns_stats_t *out,
 ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
                                ns_result_t **out, char **errmsg);
 
+/* Could R keep a query worker busy for long?  A guess from the request
+ * alone, for the thread pool's gate (gate.h): similar, facets (every
+ * match is counted), a sort by date (every match is looked at), a
+ * phrase, NEAR, ADJ or wildcard, or more than NS_LIGHT_WORDS words.
+ * Any thread. */
+bool ns_request_is_heavy(const ns_request_t *r);
+#define NS_LIGHT_WORDS 8
+
 /* Defaults of a search (docs/protocol.md). */
 #define NS_DEFAULT_MAX_EXPANSION 1000
 
