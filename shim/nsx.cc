@@ -5,6 +5,9 @@
 // nsx_status_t plus a message kept on the handle.  Nothing may throw past it.
 
 #include "nsx.h"
+#include "limits.hh"
+#include "parse.hh"
+#include "suggest.hh"
 
 #include <xapian.h>
 
@@ -34,6 +37,7 @@ struct nsx_reader {
 	Xapian::Database db;
 	Xapian::QueryParser qp;
 	std::string error;
+	nsx::ParseProblem problem; // of qp's field processors, in a parse
 };
 
 struct nsx_facet_value {
@@ -82,7 +86,11 @@ nsx_status_t classify(std::string *msg) noexcept
 	} catch (const Xapian::DocNotFoundError &e) {
 		st = NSX_NOT_FOUND; xtext = e.get_description();
 	} catch (const Xapian::QueryParserError &e) {
-		st = NSX_BAD_QUERY; xtext = e.get_description();
+		// The message alone ("Syntax: <expression> AND <expression>"):
+		// it is for the person who typed the query.
+		st = NSX_BAD_QUERY; xtext = e.get_msg();
+	} catch (const nsx::Refused &e) {
+		st = e.status; xtext = e.what();
 	} catch (const Xapian::WildcardError &e) {
 		st = NSX_TOO_BROAD; xtext = e.get_description();
 	} catch (const Xapian::InvalidArgumentError &e) {
@@ -170,64 +178,6 @@ Xapian::Stem make_stem(const char *language)
 		return Xapian::Stem();
 	return Xapian::Stem(language);
 }
-
-// A boolean field whose value is case-folded into one exact term, so that
-// tag:Ukraine and tag:"Sergei Lavrov" find what the indexer stored.
-class LowerTermProcessor : public Xapian::FieldProcessor {
-	std::string prefix;
-public:
-	explicit LowerTermProcessor(const std::string &p) : prefix(p) {}
-	Xapian::Query operator()(const std::string &value) override
-	{
-		return Xapian::Query(prefix + Xapian::Unicode::tolower(value));
-	}
-};
-
-// date:2025-04-09, date:2025-04 and date:2025 as exact filters on the
-// day, month and year terms; ranges (date:A..B) go to the range processor.
-class DateFieldProcessor : public Xapian::FieldProcessor {
-	std::string year, month, day;
-public:
-	DateFieldProcessor(const char *y, const char *m, const char *d)
-		: year(y), month(m), day(d) {}
-	Xapian::Query operator()(const std::string &v) override
-	{
-		std::string digits;
-		for (char c : v)
-			if (c != '-')
-				digits += c;
-		bool ok = !digits.empty();
-		for (char c : digits)
-			ok = ok && c >= '0' && c <= '9';
-		int n = static_cast<int>(digits.size());
-		if (ok && n >= 6) {
-			int mon = std::atoi(digits.substr(4, 2).c_str());
-			ok = mon >= 1 && mon <= 12;
-			if (ok && n == 8) {
-				// A real day of that month: timegm() normalises the
-				// 31st of April to the 1st of May.
-				struct tm tm = {};
-				tm.tm_year = std::atoi(digits.substr(0, 4).c_str()) - 1900;
-				tm.tm_mon = mon - 1;
-				tm.tm_mday = std::atoi(digits.substr(6, 2).c_str());
-				int want = tm.tm_mday;
-				timegm(&tm);
-				ok = want >= 1 && tm.tm_mday == want;
-			}
-		}
-		if (ok && n == 8 && v.size() == 10 && v[4] == '-' && v[7] == '-')
-			return Xapian::Query(day + digits);
-		if (ok && n == 8 && v.size() == 8)
-			return Xapian::Query(day + digits);
-		if (ok && n == 6 && (v.size() == 6 || (v.size() == 7 && v[4] == '-')))
-			return Xapian::Query(month + digits);
-		if (ok && n == 4 && v.size() == 4)
-			return Xapian::Query(year + digits);
-		throw Xapian::QueryParserError(
-			"date:" + v + " is not a date: use YYYY, YYYY-MM, YYYY-MM-DD "
-			"or a range such as date:2025-01-01..2025-03-31");
-	}
-};
 
 // Counts facet values over every document the match looks at.
 class FacetSpy : public Xapian::MatchSpy {
@@ -379,6 +329,8 @@ const char *nsx_status_name(nsx_status_t st)
 	case NSX_IO: return "IO";
 	case NSX_INTERNAL: return "INTERNAL";
 	case NSX_TOO_BROAD: return "TOO_BROAD";
+	case NSX_TOO_COMPLEX: return "TOO_COMPLEX";
+	case NSX_TIMEOUT: return "TIMEOUT";
 	}
 	return "UNKNOWN";
 }
@@ -663,7 +615,7 @@ nsx_status_t nsx_reader_open(const char *path, nsx_reader_t **out,
 	nsx_status_t st = guard(&msg, [&] {
 		nsx_reader_t *r = new nsx_reader{Xapian::Database(path),
 		                                 Xapian::QueryParser(),
-		                                 std::string()};
+		                                 std::string(), nsx::ParseProblem()};
 		r->qp.set_database(r->db);
 		*out = r;
 		return NSX_OK;
@@ -711,7 +663,8 @@ nsx_status_t nsx_reader_add_field(nsx_reader_t *r, const char *field,
 	return guard(&r->error, [&] {
 		if (boolean)
 			r->qp.add_boolean_prefix(
-				field, (new LowerTermProcessor(prefix))->release());
+				field,
+				nsx::lower_term_processor(prefix, &r->problem)->release());
 		else
 			r->qp.add_prefix(field, prefix);
 		return NSX_OK;
@@ -728,12 +681,12 @@ nsx_status_t nsx_reader_add_date_range(nsx_reader_t *r, unsigned slot,
 	    !day_prefix)
 		return NSX_INVALID;
 	return guard(&r->error, [&] {
-		r->qp.add_rangeprocessor(
-			(new Xapian::DateRangeProcessor(slot, std::string(field) + ":"))
-				->release());
+		// Ranges too: Xapian's range processors never see a range
+		// after a + or -, and one processor means one meaning.
 		r->qp.add_boolean_prefix(
-			field, (new DateFieldProcessor(year_prefix, month_prefix,
-			                               day_prefix))->release());
+			field, nsx::date_processor(slot, field, year_prefix,
+			                           month_prefix, day_prefix,
+			                           &r->problem)->release());
 		return NSX_OK;
 	});
 }
@@ -774,7 +727,8 @@ nsx_status_t nsx_reader_each_term(nsx_reader_t *r, const char *prefix,
 
 namespace {
 
-// Apply the request's filters and date range to Q; none changes a score.
+// Apply the request's filters and date range to Q, and its deadline;
+// none changes a score.
 Xapian::Query filtered(const nsx_search_t *req, Xapian::Query q)
 {
 	for (size_t g = 0; g < req->nfilters; g++) {
@@ -796,6 +750,8 @@ Xapian::Query filtered(const nsx_search_t *req, Xapian::Query q)
 			                req->range_lo, req->range_hi);
 		q = Xapian::Query(Xapian::Query::OP_FILTER, q, range);
 	}
+	if (req->deadline > 0)
+		q = nsx::with_deadline(q, nsx::Deadline(req->deadline));
 	return q;
 }
 
@@ -884,12 +840,6 @@ namespace {
 const Xapian::doccount RELAX_BELOW = 10;
 const Xapian::doccount EXACT_BELOW = 100;
 
-bool is_operator(const std::string &w)
-{
-	return w == "AND" || w == "OR" || w == "NOT" || w == "XOR" ||
-	       w == "NEAR" || w == "ADJ";
-}
-
 // Does Q type a stopword in capitals ("WHO", "IT")?  Then it is a name,
 // and the query keeps its stopwords.
 bool shouts_stopword(const std::string &q)
@@ -906,130 +856,12 @@ bool shouts_stopword(const std::string &q)
 		                  !std::isalnum(static_cast<unsigned char>(q[i - 1]));
 		if (j - i >= 2 && word_start && word_end) {
 			std::string w = q.substr(i, j - i);
-			if (!is_operator(w) && stop(Xapian::Unicode::tolower(w)))
+			if (!nsx::is_operator(w) && stop(Xapian::Unicode::tolower(w)))
 				return true;
 		}
 		i = j > i ? j : i + 1;
 	}
 	return false;
-}
-
-// The edit distance between A and B (insertions, deletions,
-// substitutions and swaps of two neighbours each cost 1), or MAX + 1 when
-// it is over MAX.
-unsigned edit_distance(const std::u32string &a, const std::u32string &b,
-                       unsigned max)
-{
-	size_t n = a.size(), m = b.size();
-	if ((n > m ? n - m : m - n) > max)
-		return max + 1;
-	std::vector<unsigned> prev2(m + 1), prev(m + 1), cur(m + 1);
-	for (size_t j = 0; j <= m; j++)
-		prev[j] = static_cast<unsigned>(j);
-	for (size_t i = 1; i <= n; i++) {
-		cur[0] = static_cast<unsigned>(i);
-		unsigned row_min = cur[0];
-		for (size_t j = 1; j <= m; j++) {
-			unsigned cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			unsigned v = std::min({prev[j] + 1, cur[j - 1] + 1,
-			                       prev[j - 1] + cost});
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1])
-				v = std::min(v, prev2[j - 2] + 1);
-			cur[j] = v;
-			row_min = std::min(row_min, v);
-		}
-		if (row_min > max)
-			return max + 1;
-		prev2.swap(prev);
-		prev.swap(cur);
-	}
-	return prev[m];
-}
-
-std::u32string code_points(const std::string &s)
-{
-	std::u32string out;
-	for (Xapian::Utf8Iterator it(s); it != Xapian::Utf8Iterator(); ++it)
-		out.push_back(*it);
-	return out;
-}
-
-// The indexed word closest to WORD (at most two edits; the one in most
-// documents among the closest), or "".  The candidates are the words with
-// the same first letter: a typo there is rare, and it keeps the walk
-// through the term list short.
-std::string closest_word(Xapian::Database &db, const std::string &word)
-{
-	std::u32string w = code_points(word);
-	if (w.size() < 3)
-		return std::string();
-	std::string first;
-	Xapian::Unicode::append_utf8(first, w[0]);
-	std::string best;
-	unsigned best_d = 3;
-	Xapian::doccount best_freq = 0;
-	for (auto t = db.allterms_begin(first); t != db.allterms_end(first);
-	     ++t) {
-		const std::string &cand = *t;
-		if (cand.size() + 2 < word.size() || cand.size() > word.size() + 8)
-			continue;
-		unsigned d = edit_distance(w, code_points(cand), best_d);
-		Xapian::doccount f = t.get_termfreq();
-		if (d < best_d || (d == best_d && d <= 2 && f > best_freq)) {
-			best = cand;
-			best_d = d;
-			best_freq = f;
-		}
-	}
-	return best_d <= 2 ? best : std::string();
-}
-
-// The query with each word the index does not know replaced by the
-// closest word it does, or "" when every word is known (or has no
-// close match that is in some document now).
-std::string suggest(Xapian::Database &db, const Xapian::Stem &stem,
-                    const std::string &q)
-{
-	std::string out;
-	bool changed = false;
-	size_t copied = 0;
-	Xapian::Utf8Iterator it(q), end;
-	while (it != end) {
-		if (!Xapian::Unicode::is_wordchar(*it)) {
-			++it;
-			continue;
-		}
-		size_t start = static_cast<size_t>(it.raw() - q.data());
-		bool digits = false;
-		while (it != end && Xapian::Unicode::is_wordchar(*it)) {
-			digits = digits || Xapian::Unicode::get_category(*it) ==
-			                       Xapian::Unicode::DECIMAL_DIGIT_NUMBER;
-			++it;
-		}
-		size_t stop = it == end ? q.size()
-		                        : static_cast<size_t>(it.raw() - q.data());
-		std::string word = q.substr(start, stop - start);
-		char before = start ? q[start - 1] : ' ';
-		char after = stop < q.size() ? q[stop] : ' ';
-		// Field names and values, wildcards, operators and numbers are
-		// left alone.
-		if (digits || before == ':' || after == ':' || after == '*' ||
-		    is_operator(word))
-			continue;
-		std::string lw = Xapian::Unicode::tolower(word);
-		if (db.term_exists(lw) || db.term_exists("Z" + stem(lw)))
-			continue;
-		std::string fix = closest_word(db, lw);
-		if (fix.empty())
-			continue;
-		out += q.substr(copied, start - copied) + fix;
-		copied = stop;
-		changed = true;
-	}
-	if (!changed)
-		return std::string();
-	return out + q.substr(copied);
 }
 
 void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
@@ -1065,8 +897,7 @@ void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 {
 	Xapian::QueryParser &qp = r->qp;
 	auto parse = [&](Xapian::Query::op op) {
-		qp.set_default_op(op);
-		return qp.parse_query(req->query, flags);
+		return nsx::parse(qp, r->problem, req->query, flags, op);
 	};
 	// A query of blanks only lists everything the filters let through.
 	bool blank = !req->like_idterm &&
@@ -1075,19 +906,28 @@ void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 	if (req->like_idterm) {
 		text = like_query(r->db, req->like_idterm, req->collapse_slot);
 	} else if (blank) {
-		text = Xapian::Query::MatchAll;
+		// A new one for each search: Query::MatchAll is one object
+		// whose reference count every thread's copy would change
+		// without a lock.
+		text = Xapian::Query(std::string());
 	} else if (req->match == NSX_MATCH_ANY) {
 		text = parse(Xapian::Query::OP_OR);
+		nsx::check_cost(text);
 	} else {
 		// News readers expect every word they type to matter.
 		text = parse(Xapian::Query::OP_AND);
+		nsx::check_cost(text);
 		if (req->match == NSX_MATCH_AUTO)
 			loose = parse(Xapian::Query::OP_OR);
 	}
+	nsx::Deadline deadline(req->deadline);
+	deadline.check();
 	if (req->spelling && !req->like_idterm && !blank)
-		res->suggestion = suggest(r->db, res->stem,
-		                          req->spelling_query ? req->spelling_query
-		                                              : req->query);
+		res->suggestion = nsx::suggest(r->db, res->stem,
+		                               req->spelling_query
+		                                       ? req->spelling_query
+		                                       : req->query,
+		                               deadline);
 	Run run{r->db, req};
 	Xapian::Query q = filtered(req, text);
 	if (req->recency_days > 0 && !blank)
@@ -1154,8 +994,10 @@ nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
 		               std::strcmp(lang, "english") == 0;
 		qp.set_stopper(english && !(req->query && shouts_stopword(req->query))
 		               ? &english_stopper() : nullptr);
+		// PURE_NOT: "NOT section:sport" alone is everything else.
 		unsigned flags = Xapian::QueryParser::FLAG_DEFAULT |
-		                 Xapian::QueryParser::FLAG_CJK_NGRAM;
+		                 Xapian::QueryParser::FLAG_CJK_NGRAM |
+		                 Xapian::QueryParser::FLAG_PURE_NOT;
 		if (req->max_expansion) {
 			flags |= Xapian::QueryParser::FLAG_WILDCARD;
 			qp.set_max_expansion(req->max_expansion,

@@ -28,7 +28,22 @@ typedef enum {
 	NSX_IO,            /* the filesystem failed (open, write, fsync) */
 	NSX_INTERNAL,      /* anything else Xapian or the C++ runtime threw */
 	NSX_TOO_BROAD,     /* a wildcard expands to more terms than allowed */
+	NSX_TOO_COMPLEX,   /* the query is over one of the caps below */
+	NSX_TIMEOUT,       /* the search's deadline passed */
 } nsx_status_t;
+
+/* What one query may hold (NSX_TOO_COMPLEX above), each a bound on the
+ * work it can make: words (synonyms and the terms of fields included;
+ * a wildcard counts as one), wildcards (each expands to at most
+ * max_expansion words), the words of one phrase or ADJ (checked position
+ * by position in every article that has them all), the words one NEAR
+ * joins (costlier still: every order is tried), and how deeply its
+ * brackets nest. */
+#define NSX_MAX_QUERY_TERMS 128
+#define NSX_MAX_WILDCARDS 8
+#define NSX_MAX_PHRASE_TERMS 32
+#define NSX_MAX_NEAR_TERMS 8
+#define NSX_MAX_QUERY_DEPTH 32
 
 /* A short stable name for a status ("LOCKED"); never NULL. */
 const char *nsx_status_name(nsx_status_t st);
@@ -163,10 +178,12 @@ nsx_status_t nsx_reader_add_field(nsx_reader_t *r, const char *field,
                                   const char *prefix, int boolean);
 
 /* Teach the query parser dates: ranges "FIELD:2024-01-01..2024-03-31"
- * (either end may be left open) on SLOT, which holds "YYYYMMDD", and
+ * (either end may be left open, or be a year or a month: "2023..2024-03"
+ * is 2023-01-01 to 2024-03-31) on SLOT, which holds "YYYYMMDD", and
  * single days, months and years ("FIELD:2024-01-05", "FIELD:2024-01",
  * "FIELD:2024") as the terms DAY_PREFIX + YYYYMMDD, MONTH_PREFIX + YYYYMM,
- * YEAR_PREFIX + YYYY.  Anything else after "FIELD:" is a BAD_QUERY. */
+ * YEAR_PREFIX + YYYY, after + and - too.  Anything else after "FIELD:" is
+ * a BAD_QUERY whose message says what a date looks like. */
 nsx_status_t nsx_reader_add_date_range(nsx_reader_t *r, unsigned slot,
                                        const char *field,
                                        const char *year_prefix,
@@ -213,6 +230,9 @@ typedef struct {
 	                           more is NSX_TOO_BROAD.  0: no wildcards */
 	double time_limit;     /* seconds of exact counting (facets, totals)
 	                          before estimates are used; 0: no limit */
+	double deadline;       /* when the search must be done, in seconds
+	                          on CLOCK_MONOTONIC; then it stops with
+	                          NSX_TIMEOUT.  0: none */
 	int spelling;          /* look for a spelling correction */
 	const char *spelling_query; /* of this query (NULL: QUERY), when QUERY
 	                               was rewritten (synonyms) */
@@ -249,8 +269,12 @@ typedef struct nsx_facet_spec {
 
 typedef struct nsx_results nsx_results_t;
 
-/* Run a query.  NSX_BAD_QUERY (message on R) if it does not parse;
- * NSX_MODIFIED is retried once internally after a reopen.  *OUT is new:
+/* Run a query.  NSX_BAD_QUERY (message on R) if it does not parse,
+ * NSX_TOO_COMPLEX if it is over a cap, NSX_TIMEOUT once its deadline
+ * passes (checked between documents as they are matched, never within
+ * one: the caps bound that); a spelling suggestion that runs out of time
+ * is left out instead.  NSX_MODIFIED is retried once internally after a
+ * reopen.  *OUT is new:
  * free it with nsx_results_free() before R is reopened or closed (its
  * snippets read R's view of the database). */
 nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,

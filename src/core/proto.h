@@ -21,9 +21,10 @@
 #define NS_E_BAD_QUERY     "BAD_QUERY"      /* q does not parse */
 #define NS_E_LINE_TOO_LONG "LINE_TOO_LONG"  /* request line over the limit */
 #define NS_E_UNAVAILABLE   "UNAVAILABLE"    /* the index cannot be read now */
-#define NS_E_TIMEOUT       "TIMEOUT"        /* a wait ran out of time */
+#define NS_E_TIMEOUT       "TIMEOUT"        /* a wait or search ran out of time */
 #define NS_E_NOT_FOUND     "NOT_FOUND"      /* get/similar: no such article */
 #define NS_E_TOO_BROAD     "TOO_BROAD"      /* a wildcard matches too many words */
+#define NS_E_TOO_COMPLEX   "TOO_COMPLEX"    /* q is over a cap of the query's size */
 #define NS_E_BUSY          "BUSY"           /* another reindex, compact or backup */
 #define NS_E_FAILED        "FAILED"         /* a reindex, compact or backup failed */
 #define NS_E_FORBIDDEN     "FORBIDDEN"      /* the client lacks the role (access.h) */

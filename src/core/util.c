@@ -24,6 +24,8 @@ const char *ns_status_str(ns_status_t st)
 	case NS_ERR_BAD_QUERY: return "bad query";
 	case NS_ERR_NOT_FOUND: return "not found";
 	case NS_ERR_TOO_BROAD: return "wildcard too broad";
+	case NS_ERR_TOO_COMPLEX: return "query too complex";
+	case NS_ERR_TIMEOUT: return "timed out";
 	}
 	return "unknown status";
 }

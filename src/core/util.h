@@ -18,6 +18,8 @@ typedef enum {
 	NS_ERR_BAD_QUERY,
 	NS_ERR_NOT_FOUND,   /* no such article */
 	NS_ERR_TOO_BROAD,   /* a wildcard expands to too many words */
+	NS_ERR_TOO_COMPLEX, /* a query over a cap (words, phrase, NEAR, ...) */
+	NS_ERR_TIMEOUT,     /* it ran out of its time */
 } ns_status_t;
 
 const char *ns_status_str(ns_status_t st);

@@ -84,8 +84,8 @@ static const struct def defs[NS_OPT_COUNT] = {
 		"a wildcard matches at most N words (0: no wildcards)"},
 	[NS_OPT_QUERY_TIMEOUT] = {"search", "query_timeout_ms",
 		"query-timeout-ms", 0, T_UINT, OFF(query_timeout_ms), 0, 600000,
-		false, "MS", "stop counting matches exactly (totals, facets) after "
-		"MS milliseconds (0: never)"},
+		false, "MS", "a search may run for MS milliseconds, counting "
+		"matches exactly for half of it (0: no limit)"},
 	[NS_OPT_MAX_RESULTS] = {"search", "max_results", "max-results", 0,
 		T_UINT, OFF(max_results), 1, 1000, false, "N",
 		"a search may ask for at most N hits at once"},
@@ -651,7 +651,7 @@ static ns_status_t defaults(ns_config_t *c, char **err)
 	set_origin(c, NS_OPT_BACKUP_DIR, "default");
 	set_origin(c, NS_OPT_SYNONYMS, "default");
 	DEFAULT(NS_OPT_MAX_EXPANSION, "1000", "default");
-	DEFAULT(NS_OPT_QUERY_TIMEOUT, "0", "default");
+	DEFAULT(NS_OPT_QUERY_TIMEOUT, "10000", "default");
 	DEFAULT(NS_OPT_MAX_RESULTS, "100", "default");
 	DEFAULT(NS_OPT_MAX_OFFSET, "10000", "default");
 	if ((env = getenv("NSEARCH_SOCKET")) && *env) {

@@ -59,7 +59,7 @@ typedef struct {
 	/* [search] */
 	char *synonyms;            /* NULL: none */
 	unsigned max_expansion;    /* words a wildcard may match; 0: none */
-	unsigned query_timeout_ms; /* 0: none */
+	unsigned query_timeout_ms; /* a search's time; 0: no limit */
 	unsigned max_results;      /* hits one search may return */
 	unsigned max_offset;       /* how deep a search may page */
 	/* [socket] */

@@ -29,7 +29,7 @@ struct ns_searcher {
 	char *index_dir;
 	char language[16];
 	unsigned max_expansion;
-	double time_limit;          /* seconds */
+	double timeout;             /* seconds a search may run; 0: no limit */
 	pthread_mutex_t mu;
 	struct idle_reader *idle;   /* under mu */
 	struct idle_reader *lent;   /* readers a search has, under mu */
@@ -86,7 +86,7 @@ void ns_searcher_set_limits(ns_searcher_t *s, unsigned max_expansion,
 	if (!s)
 		return;
 	s->max_expansion = max_expansion;
-	s->time_limit = timeout_ms / 1000.0;
+	s->timeout = timeout_ms / 1000.0;
 }
 
 ns_status_t ns_searcher_load_synonyms(ns_searcher_t *s, const char *path,
@@ -198,26 +198,39 @@ static nsx_status_t borrow(ns_searcher_t *s, nsx_reader_t **out, char **err)
 	return NSX_OK;
 }
 
-/* R goes back to the idle list, or is closed if the index was swapped
- * since it was opened (its files are the old index's). */
-static void give_back(ns_searcher_t *s, nsx_reader_t *r)
+/* R, borrowed, leaves the lent list: back to the idle list if KEEP and
+ * the index was not swapped since it was opened (else its files are the
+ * old index's), otherwise closed.  Every borrowed reader ends here, on
+ * every path: a swap waits until the lent list is empty. */
+static void settle(ns_searcher_t *s, nsx_reader_t *r, bool keep)
 {
 	pthread_mutex_lock(&s->mu);
 	struct idle_reader *i = s->lent;
 	while (i && i->r != r)
 		i = i->next;
-	bool stale = !i || i->generation != s->generation;
+	bool drop = !keep || !i || i->generation != s->generation;
 	if (i)
 		unlend(s, i);
-	if (i && !stale) {
+	if (i && !drop) {
 		i->next = s->idle;
 		s->idle = i;
 	}
 	pthread_mutex_unlock(&s->mu);
-	if (stale) {
+	if (drop) {
 		nsx_reader_close(r);
 		free(i);
 	}
+}
+
+static void give_back(ns_searcher_t *s, nsx_reader_t *r)
+{
+	settle(s, r, true);
+}
+
+/* A reader that failed may be broken: close it, and forget it was lent. */
+static void discard(ns_searcher_t *s, nsx_reader_t *r)
+{
+	settle(s, r, false);
 }
 
 void ns_searcher_exclusive(ns_searcher_t *s, void (*fn)(void *arg), void *arg)
@@ -488,6 +501,10 @@ static ns_status_t xfilter_build(xfilter_t *x, const ns_filter_t *f)
 	return st;
 }
 
+/* The message of NS_ERR_TIMEOUT, the shim's and ours alike. */
+static const char search_timed_out[] =
+	"the search took longer than the daemon's query_timeout_ms";
+
 static double elapsed_ms(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -502,6 +519,8 @@ static ns_status_t from_nsx(nsx_status_t xst)
 	case NSX_OK: return NS_OK;
 	case NSX_BAD_QUERY: return NS_ERR_BAD_QUERY;
 	case NSX_TOO_BROAD: return NS_ERR_TOO_BROAD;
+	case NSX_TOO_COMPLEX: return NS_ERR_TOO_COMPLEX;
+	case NSX_TIMEOUT: return NS_ERR_TIMEOUT;
 	case NSX_NOT_FOUND: return NS_ERR_NOT_FOUND;
 	case NSX_NO_MEMORY: return NS_ERR_NOMEM;
 	default: return NS_ERR_INDEX;
@@ -518,10 +537,11 @@ static ns_status_t reader_failed(ns_searcher_t *s, nsx_reader_t *r,
 	if (errmsg && !*errmsg)
 		*errmsg = strdup(nsx_reader_error(r));
 	if (st == NS_ERR_BAD_QUERY || st == NS_ERR_TOO_BROAD ||
+	    st == NS_ERR_TOO_COMPLEX || st == NS_ERR_TIMEOUT ||
 	    st == NS_ERR_NOT_FOUND)
 		give_back(s, r);
 	else
-		nsx_reader_close(r);
+		discard(s, r);
 	return st;
 }
 
@@ -533,8 +553,14 @@ static ns_status_t fresh_reader(ns_searcher_t *s, nsx_reader_t **out,
 	if (xst != NSX_OK)
 		return xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
 	xst = nsx_reader_reopen(*out);
-	if (xst != NSX_OK)
-		return reader_failed(s, *out, xst, errmsg);
+	if (xst != NSX_OK) {
+		/* Whatever Xapian says (even "not found": the index vanished
+		 * under it), the reader failed, not the request. */
+		if (errmsg && !*errmsg)
+			*errmsg = strdup(nsx_reader_error(*out));
+		discard(s, *out);
+		return xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
+	}
 	return NS_OK;
 }
 
@@ -586,6 +612,111 @@ static ns_status_t copy_facets(const nsx_results_t *xres,
 	return NS_OK;
 }
 
+/* Seconds on CLOCK_MONOTONIC, the clock of the shim's deadlines. */
+static double monotonic_s(const struct timespec *t)
+{
+	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
+}
+
+/* REQ, with its text QUERY (synonyms applied) or LIKE (an id term), and
+ * its filters XF, in the shim's terms, run on R.  *XRES as
+ * nsx_reader_search(). */
+static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
+                             const ns_search_req_t *req, const char *query,
+                             const char *like, const xfilter_t *xf,
+                             double deadline, nsx_results_t **xres)
+{
+	nsx_facet_spec_t specs[NS_FACET_COUNT];
+	size_t nspecs = 0;
+	for (int k = 0; k < NS_FACET_COUNT; k++)
+		if ((req->facets >> k) & 1)
+			specs[nspecs++] = facet_specs[k];
+	nsx_search_t xreq = {
+		.query = query,
+		.language = req->lang ? req->lang : s->language,
+		.offset = req->offset,
+		.limit = req->limit,
+		.filters = xf->groups,
+		.nfilters = xf->n,
+		.range_slot = NS_SLOT_DATE,
+		.range_lo = xf->lo[0] ? xf->lo : NULL,
+		.range_hi = xf->hi[0] ? xf->hi : NULL,
+		.sort = req->sort == NS_SORT_NEWEST ? -1
+		      : req->sort == NS_SORT_OLDEST ? 1 : 0,
+		.sort_slot = NS_SLOT_DATETIME,
+		.match = req->match == NS_MATCH_ALL ? NSX_MATCH_ALL
+		       : req->match == NS_MATCH_ANY ? NSX_MATCH_ANY
+		       : NSX_MATCH_AUTO,
+		.max_expansion = s->max_expansion,
+		/* Counting stops half way, so that the page itself can still
+		 * be found and cut in time. */
+		.time_limit = s->timeout / 2,
+		.deadline = deadline,
+		.spelling = !like,
+		.spelling_query = req->q,
+		.collapse = req->collapse,
+		.collapse_slot = NS_SLOT_CONTENT,
+		.facets = specs,
+		.nfacets = nspecs,
+		.facet_limit = req->facet_limit ? req->facet_limit
+		                                : NS_PROTO_DEFAULT_FACET_LIMIT,
+		.recency_days = req->recency_days,
+		.recency_slot = NS_SLOT_DATE,
+		.like_idterm = like,
+	};
+	return nsx_reader_search(r, &xreq, xres);
+}
+
+/* The reply's result from the shim's (read through R, at REVISION): the
+ * stored fields and snippets of every hit.  NS_ERR_TIMEOUT when DEADLINE
+ * (0: none) passes before the last snippet is cut.  *OUT is new. */
+static ns_status_t make_result(const nsx_results_t *xres, uint64_t revision,
+                               const ns_search_req_t *req, double deadline,
+                               ns_result_t **out)
+{
+	ns_status_t st = NS_OK;
+	ns_result_t *res = calloc(1, sizeof *res);
+	size_t n = nsx_results_count(xres);
+	if (!res || (n && !(res->hits = calloc(n, sizeof *res->hits))))
+		st = NS_ERR_NOMEM;
+	if (st == NS_OK) {
+		res->total = nsx_results_estimated(xres);
+		res->total_min = nsx_results_lower_bound(xres);
+		res->total_max = nsx_results_upper_bound(xres);
+		res->exact = nsx_results_exact(xres);
+		res->relaxed = nsx_results_relaxed(xres);
+		res->revision = revision;
+		const char *sugg = nsx_results_suggestion(xres);
+		if (*sugg && !(res->suggestion = strdup(sugg)))
+			st = NS_ERR_NOMEM;
+	}
+	if (st == NS_OK)
+		st = copy_facets(xres, req, res);
+	for (size_t i = 0; st == NS_OK && i < n; i++) {
+		/* A snippet reads the whole article: many long ones take
+		 * time too. */
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (deadline > 0 && monotonic_s(&now) >= deadline) {
+			st = NS_ERR_TIMEOUT;
+			break;
+		}
+		nsx_hit_t xh;
+		if (nsx_results_hit(xres, i, &xh) != NSX_OK) {
+			st = NS_ERR_INDEX;
+			break;
+		}
+		res->nhits++;
+		st = fill_hit(xres, i, &xh, req, &res->hits[i]);
+	}
+	if (st != NS_OK) {
+		ns_result_free(res);
+		return st;
+	}
+	*out = res;
+	return NS_OK;
+}
+
 ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
                                ns_result_t **out, char **errmsg)
 {
@@ -595,6 +726,7 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 		return NS_ERR_INVALID;
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	double deadline = s->timeout > 0 ? monotonic_s(&t0) + s->timeout : 0;
 
 	/* Synonyms rewrite the query's text; the set is held by a reference,
 	 * not the lock, while a reload may swap it. */
@@ -621,47 +753,14 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 		free(expanded);
 		return NS_ERR_NOMEM;
 	}
-	nsx_facet_spec_t specs[NS_FACET_COUNT];
-	size_t nspecs = 0;
-	for (int k = 0; k < NS_FACET_COUNT; k++)
-		if ((req->facets >> k) & 1)
-			specs[nspecs++] = facet_specs[k];
-
 	nsx_reader_t *r = NULL;
 	st = fresh_reader(s, &r, errmsg);
 	nsx_results_t *xres = NULL;
 	if (st == NS_OK) {
-		nsx_search_t xreq = {
-			.query = expanded ? expanded : req->q ? req->q : "",
-			.language = req->lang ? req->lang : s->language,
-			.offset = req->offset,
-			.limit = req->limit,
-			.filters = xf.groups,
-			.nfilters = xf.n,
-			.range_slot = NS_SLOT_DATE,
-			.range_lo = xf.lo[0] ? xf.lo : NULL,
-			.range_hi = xf.hi[0] ? xf.hi : NULL,
-			.sort = req->sort == NS_SORT_NEWEST ? -1
-			      : req->sort == NS_SORT_OLDEST ? 1 : 0,
-			.sort_slot = NS_SLOT_DATETIME,
-			.match = req->match == NS_MATCH_ALL ? NSX_MATCH_ALL
-			       : req->match == NS_MATCH_ANY ? NSX_MATCH_ANY
-			       : NSX_MATCH_AUTO,
-			.max_expansion = s->max_expansion,
-			.time_limit = s->time_limit,
-			.spelling = !like,
-			.spelling_query = req->q,
-			.collapse = req->collapse,
-			.collapse_slot = NS_SLOT_CONTENT,
-			.facets = specs,
-			.nfacets = nspecs,
-			.facet_limit = req->facet_limit ? req->facet_limit
-			                                : NS_PROTO_DEFAULT_FACET_LIMIT,
-			.recency_days = req->recency_days,
-			.recency_slot = NS_SLOT_DATE,
-			.like_idterm = like,
-		};
-		nsx_status_t xst = nsx_reader_search(r, &xreq, &xres);
+		nsx_status_t xst = run_shim(s, r, req,
+		                            expanded ? expanded
+		                                     : req->q ? req->q : "",
+		                            like, &xf, deadline, &xres);
 		if (xst != NSX_OK)
 			st = reader_failed(s, r, xst, errmsg);
 	}
@@ -671,43 +770,63 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 	if (st != NS_OK)
 		return st;
 
-	ns_result_t *res = calloc(1, sizeof *res);
-	size_t n = nsx_results_count(xres);
-	if (!res || (n && !(res->hits = calloc(n, sizeof *res->hits))))
-		st = NS_ERR_NOMEM;
-	if (st == NS_OK) {
-		res->total = nsx_results_estimated(xres);
-		res->total_min = nsx_results_lower_bound(xres);
-		res->total_max = nsx_results_upper_bound(xres);
-		res->exact = nsx_results_exact(xres);
-		res->relaxed = nsx_results_relaxed(xres);
-		res->revision = nsx_reader_revision(r);
-		const char *sugg = nsx_results_suggestion(xres);
-		if (*sugg && !(res->suggestion = strdup(sugg)))
-			st = NS_ERR_NOMEM;
-	}
-	if (st == NS_OK)
-		st = copy_facets(xres, req, res);
-	for (size_t i = 0; st == NS_OK && i < n; i++) {
-		nsx_hit_t xh;
-		if (nsx_results_hit(xres, i, &xh) != NSX_OK) {
-			st = NS_ERR_INDEX;
-			break;
-		}
-		res->nhits++;
-		st = fill_hit(xres, i, &xh, req, &res->hits[i]);
-	}
+	ns_result_t *res = NULL;
+	st = make_result(xres, nsx_reader_revision(r), req, deadline, &res);
 	nsx_results_free(xres);
 	give_back(s, r);
 	if (st != NS_OK) {
 		if (errmsg && !*errmsg)
-			*errmsg = strdup(ns_status_str(st));
-		ns_result_free(res);
+			*errmsg = strdup(st == NS_ERR_TIMEOUT ? search_timed_out
+			                                      : ns_status_str(st));
 		return st;
 	}
 	res->took_ms = elapsed_ms(&t0);
 	*out = res;
 	return NS_OK;
+}
+
+/* Words of Q (runs of anything but blanks), up to MAX + 1. */
+static unsigned count_words(const char *q, unsigned max)
+{
+	unsigned n = 0;
+	while (*q && n <= max) {
+		q += strspn(q, " \t\r\n");
+		if (!*q)
+			break;
+		n++;
+		q += strcspn(q, " \t\r\n");
+	}
+	return n;
+}
+
+/* Does Q use WORD as an operator (upper case, a whole word, or followed
+ * by "/": NEAR/5)? */
+static bool has_operator(const char *q, const char *word)
+{
+	size_t len = strlen(word);
+	for (const char *p = strstr(q, word); p; p = strstr(p + 1, word)) {
+		bool starts = p == q || p[-1] == ' ' || p[-1] == '\t' ||
+		              p[-1] == ')' || p[-1] == '(';
+		char after = p[len];
+		if (starts && (after == ' ' || after == '\t' || after == '/' ||
+		               after == '(' || after == '\0'))
+			return true;
+	}
+	return false;
+}
+
+bool ns_request_is_heavy(const ns_request_t *r)
+{
+	if (!r)
+		return false;
+	if (r->op == NS_OP_SIMILAR)
+		return true;
+	if (r->op != NS_OP_SEARCH || !r->q)
+		return false;
+	return r->facets || r->sort != NS_SORT_RELEVANCE ||
+	       strchr(r->q, '"') || strchr(r->q, '*') ||
+	       has_operator(r->q, "NEAR") || has_operator(r->q, "ADJ") ||
+	       count_words(r->q, NS_LIGHT_WORDS) > NS_LIGHT_WORDS;
 }
 
 ns_status_t ns_searcher_get(ns_searcher_t *s, const char *path,

@@ -50,8 +50,10 @@ void ns_searcher_exclusive(ns_searcher_t *s, void (*fn)(void *arg),
                            void *arg);
 
 /* Limits every search keeps: a wildcard may expand to MAX_EXPANSION
- * terms (0: wildcards are off), and exact counting (facets, totals) stops
- * after TIMEOUT_MS (0: no limit).  Call before the first search. */
+ * terms (0: wildcards are off), and a search may run for TIMEOUT_MS (0:
+ * no limit): exact counting (facets, totals) stops after half of it, and
+ * a search still running at the end is stopped (NS_ERR_TIMEOUT).  Call
+ * before the first search. */
 void ns_searcher_set_limits(ns_searcher_t *s, unsigned max_expansion,
                             unsigned timeout_ms);
 
@@ -73,10 +75,19 @@ ns_status_t ns_searcher_stats(ns_searcher_t *s, ns_stats_t *out,
                               char **errmsg);
 
 /* Run REQ on the latest committed revision.  *OUT is new (ns_result_free).
- * NS_ERR_BAD_QUERY or NS_ERR_INDEX come with *ERRMSG, a new string to
- * free(). */
+ * NS_ERR_BAD_QUERY, NS_ERR_TOO_BROAD, NS_ERR_TOO_COMPLEX (a cap of
+ * shim/nsx.h), NS_ERR_TIMEOUT and NS_ERR_INDEX come with *ERRMSG, a new
+ * string to free(). */
 ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
                                ns_result_t **out, char **errmsg);
+
+/* Could R keep a query worker busy for long?  A guess from the request
+ * alone, for the server's queue (searchq.h): similar, facets (every
+ * match is counted), a sort by date (every match is looked at), a
+ * phrase, NEAR, ADJ or wildcard, or more than NS_LIGHT_WORDS words.
+ * Any thread. */
+bool ns_request_is_heavy(const ns_request_t *r);
+#define NS_LIGHT_WORDS 8
 
 /* Defaults of a search (docs/protocol.md). */
 #define NS_DEFAULT_MAX_EXPANSION 1000

@@ -9,6 +9,7 @@ bool ns_searchq_init(ns_searchq_t *s, unsigned workers)
 	*s = (ns_searchq_t){0};
 	s->workers = workers ? workers : 1;
 	s->per_client = s->workers > 1 ? s->workers - 1 : 1;
+	s->heavy_max = s->per_client;
 	s->clients = calloc(s->workers, sizeof *s->clients);
 	return s->clients != NULL;
 }
@@ -70,9 +71,12 @@ ns_searchq_item_t *ns_searchq_next(ns_searchq_t *s)
 		struct ns_searchq_client *c = client_of(s, it->client, false);
 		if (c && c->running >= s->per_client)
 			continue;
+		if (it->heavy && s->heavy_running >= s->heavy_max)
+			continue;
 		unlink_waiting(s, it);
 		client_of(s, it->client, true)->running++;
 		s->running++;
+		s->heavy_running += it->heavy;
 		it->running = true;
 		return it;
 	}
@@ -88,6 +92,7 @@ void ns_searchq_remove(ns_searchq_t *s, ns_searchq_item_t *it)
 		if (c)
 			c->running--;
 		s->running--;
+		s->heavy_running -= it->heavy;
 		it->running = false;
 	}
 }

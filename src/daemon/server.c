@@ -483,6 +483,8 @@ static char *query_error(struct conn *c, ns_status_t st, const char *err)
 	switch (st) {
 	case NS_ERR_BAD_QUERY: code = NS_E_BAD_QUERY; break;
 	case NS_ERR_TOO_BROAD: code = NS_E_TOO_BROAD; break;
+	case NS_ERR_TOO_COMPLEX: code = NS_E_TOO_COMPLEX; break;
+	case NS_ERR_TIMEOUT: code = NS_E_TIMEOUT; break;
 	case NS_ERR_NOT_FOUND:
 		code = NS_E_NOT_FOUND;
 		msg = "no article at this path in the index";
@@ -490,8 +492,13 @@ static char *query_error(struct conn *c, ns_status_t st, const char *err)
 	case NS_ERR_INDEX: code = NS_E_UNAVAILABLE; break;
 	default: msg = ns_status_str(st); break;
 	}
-	if (st != NS_ERR_BAD_QUERY && st != NS_ERR_TOO_BROAD &&
-	    st != NS_ERR_NOT_FOUND)
+	/* The request's fault is the client's to hear, not the log's; a
+	 * search out of time says something of the daemon's load. */
+	if (st == NS_ERR_TIMEOUT)
+		ns_log(NS_LOG_NOTICE, "query", "conn %lu: search stopped: %s",
+		       c->id, err ? err : ns_status_str(st));
+	else if (st != NS_ERR_BAD_QUERY && st != NS_ERR_TOO_BROAD &&
+	         st != NS_ERR_TOO_COMPLEX && st != NS_ERR_NOT_FOUND)
 		ns_log(NS_LOG_ERR, "query", "conn %lu: %s failed: %s", c->id,
 		       r->op == NS_OP_GET ? "get" : r->op == NS_OP_STATS ? "stats"
 		                                                      : "search",
@@ -579,6 +586,7 @@ static void start_searches(ns_server_t *s)
 static void queue_search(struct conn *c)
 {
 	c->busy = true;
+	c->turn.heavy = ns_request_is_heavy(&c->req);
 	ns_searchq_push(&c->srv->searchq, &c->turn);
 	start_searches(c->srv);
 }

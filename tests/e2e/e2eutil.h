@@ -4,6 +4,7 @@
 #ifndef NS_E2EUTIL_H
 #define NS_E2EUTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <jansson.h>
@@ -44,7 +45,7 @@ static void put_bytes(const char *rel, const char *data, size_t len)
 	free(path);
 }
 
-static void put_file(const char *rel, const char *text)
+static inline void put_file(const char *rel, const char *text)
 {
 	put_bytes(rel, text, strlen(text));
 }
@@ -55,6 +56,37 @@ static inline void remove_file(const char *rel)
 	assert_true(asprintf(&path, "%s/%s", E.tree, rel) > 0);
 	assert_int_equal(unlink(path), 0);
 	free(path);
+}
+
+/* Copy the directory SRC into the tree at REL ("" for its root). */
+static inline void copy_tree(const char *src, const char *rel)
+{
+	DIR *d = opendir(src);
+	if (!d)
+		fail_msg("%s: cannot open", src);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *path = NULL, *sub = NULL;
+		assert_true(asprintf(&path, "%s/%s", src, e->d_name) > 0);
+		assert_true(asprintf(&sub, "%s%s%s", rel, *rel ? "/" : "",
+		                     e->d_name) > 0);
+		struct stat sb;
+		assert_int_equal(stat(path, &sb), 0);
+		if (S_ISDIR(sb.st_mode)) {
+			copy_tree(path, sub);
+		} else {
+			size_t len = 0;
+			char *data = NULL;
+			assert_int_equal(ns_read_file(path, 1 << 20, &data, &len), NS_OK);
+			put_bytes(sub, data, len);
+			free(data);
+		}
+		free(path);
+		free(sub);
+	}
+	closedir(d);
 }
 
 /* ---- a client connection with its own line buffer ---- */

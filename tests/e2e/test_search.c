@@ -3,7 +3,6 @@
  * asked through its socket and through nsearch-cli.  Every assertion is
  * on what the fixtures say: which article, in which order, with which
  * counts. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,36 +12,6 @@
 #include "e2eutil.h"
 
 #define NDOCS 20
-
-static void copy_tree(const char *src, const char *rel)
-{
-	DIR *d = opendir(src);
-	if (!d)
-		fail_msg("%s: cannot open", src);
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *path = NULL, *sub = NULL;
-		assert_true(asprintf(&path, "%s/%s", src, e->d_name) > 0);
-		assert_true(asprintf(&sub, "%s%s%s", rel, *rel ? "/" : "",
-		                     e->d_name) > 0);
-		struct stat sb;
-		assert_int_equal(stat(path, &sb), 0);
-		if (S_ISDIR(sb.st_mode)) {
-			copy_tree(path, sub);
-		} else {
-			size_t len = 0;
-			char *data = NULL;
-			assert_int_equal(ns_read_file(path, 1 << 20, &data, &len), NS_OK);
-			put_bytes(sub, data, len);
-			free(data);
-		}
-		free(path);
-		free(sub);
-	}
-	closedir(d);
-}
 
 static char *synonyms_file;
 

@@ -126,7 +126,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.commit_delay_ms, 50);
 	assert_null(c.synonyms);
 	assert_int_equal(c.max_expansion, 1000);
-	assert_int_equal(c.query_timeout_ms, 0);
+	assert_int_equal(c.query_timeout_ms, 10000);
 	assert_int_equal(c.socket_mode, 0660);
 	assert_null(c.socket_group);
 	assert_null(c.tcp_listen);

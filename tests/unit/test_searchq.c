@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "daemon/query.h"
 #include "daemon/searchq.h"
 
 enum { A = 1, B = 2, C = 3 };
@@ -112,12 +113,89 @@ static void test_many_clients_in_turn(void **state)
 	ns_searchq_free(&q);
 }
 
+/* Heavy searches (from any clients) hold all workers but one: a light
+ * one queued after six heavy ones still starts at once, and the heavy
+ * ones start in order as workers come free. */
+static void test_light_passes_heavy_ones(void **state)
+{
+	ns_searchq_t q;
+	assert_true(ns_searchq_init(&q, 4));
+	assert_int_equal(q.heavy_max, 3);
+	ns_searchq_item_t heavy[6], light = {.client = C};
+	for (int i = 0; i < 6; i++) {
+		/* Two clients, so that the per-client share is not what stops
+		 * them. */
+		heavy[i] = (ns_searchq_item_t){.client = i % 2 ? A : B,
+		                               .heavy = true};
+		ns_searchq_push(&q, &heavy[i]);
+	}
+	for (int i = 0; i < 3; i++)
+		assert_ptr_equal(ns_searchq_next(&q), &heavy[i]);
+	assert_null(ns_searchq_next(&q)); /* the fourth worker waits */
+	ns_searchq_push(&q, &light);
+	assert_ptr_equal(ns_searchq_next(&q), &light);
+	assert_int_equal(q.heavy_running, 3);
+	/* The light one ends: its worker is not for a heavy one. */
+	ns_searchq_remove(&q, &light);
+	assert_null(ns_searchq_next(&q));
+	/* A heavy one ends: the next heavy one, in order, takes its place. */
+	ns_searchq_remove(&q, &heavy[1]);
+	assert_ptr_equal(ns_searchq_next(&q), &heavy[3]);
+	for (int i = 0; i < 6; i++)
+		if (i != 1 && heavy[i].running)
+			ns_searchq_remove(&q, &heavy[i]);
+	assert_ptr_equal(ns_searchq_next(&q), &heavy[4]);
+	assert_ptr_equal(ns_searchq_next(&q), &heavy[5]);
+	ns_searchq_remove(&q, &heavy[4]);
+	ns_searchq_remove(&q, &heavy[5]);
+	assert_int_equal(q.running, 0);
+	assert_int_equal(q.heavy_running, 0);
+	ns_searchq_free(&q);
+}
+
+static void test_what_is_heavy(void **state)
+{
+	static const struct {
+		ns_op_t op;
+		const char *q;
+		unsigned facets;
+		ns_sort_t sort;
+		bool heavy;
+	} cases[] = {
+		{NS_OP_SEARCH, "orlov talks", 0, NS_SORT_RELEVANCE, false},
+		{NS_OP_SEARCH, "", 0, NS_SORT_RELEVANCE, false},
+		{NS_OP_SEARCH, "a b c d e f g h", 0, NS_SORT_RELEVANCE, false},
+		{NS_OP_SEARCH, "a b c d e f g h i", 0, NS_SORT_RELEVANCE, true},
+		{NS_OP_SEARCH, "\"grain corridor\"", 0, NS_SORT_RELEVANCE, true},
+		{NS_OP_SEARCH, "steel NEAR tariff", 0, NS_SORT_RELEVANCE, true},
+		{NS_OP_SEARCH, "steel NEAR/3 tariff", 0, NS_SORT_RELEVANCE, true},
+		{NS_OP_SEARCH, "steel ADJ tariff", 0, NS_SORT_RELEVANCE, true},
+		{NS_OP_SEARCH, "NEARBY ADJUSTMENTS", 0, NS_SORT_RELEVANCE, false},
+		{NS_OP_SEARCH, "presiden*", 0, NS_SORT_RELEVANCE, true},
+		{NS_OP_SEARCH, "orlov", 1, NS_SORT_RELEVANCE, true},
+		{NS_OP_SEARCH, "", 0, NS_SORT_NEWEST, true},
+		{NS_OP_SIMILAR, NULL, 0, NS_SORT_RELEVANCE, true},
+		{NS_OP_GET, NULL, 0, NS_SORT_RELEVANCE, false},
+		{NS_OP_STATS, NULL, 0, NS_SORT_RELEVANCE, false},
+	};
+	assert_false(ns_request_is_heavy(NULL));
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		ns_request_t r = {.op = cases[i].op, .q = (char *)cases[i].q,
+		                  .facets = cases[i].facets, .sort = cases[i].sort};
+		if (ns_request_is_heavy(&r) != cases[i].heavy)
+			fail_msg("case %zu (%s): heavy is %d", i,
+			         cases[i].q ? cases[i].q : "-", !cases[i].heavy);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_worker),
 		cmocka_unit_test(test_one_client_never_has_every_worker),
 		cmocka_unit_test(test_many_clients_in_turn),
+		cmocka_unit_test(test_light_passes_heavy_ones),
+		cmocka_unit_test(test_what_is_heavy),
 	};
 	return cmocka_run_group_tests_name("searchq", tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "nsx.h"
@@ -269,6 +270,39 @@ static void test_bad_query(void **state)
 	nsx_reader_close(r);
 }
 
+/* A field whose value is wrong, after + or - too (where a field
+ * processor that threw once made Xapian free a bad pointer and abort). */
+static void test_bad_field_value(void **state)
+{
+	struct fixture *f = *state;
+	put(f->w, "Qa", "T", "text", "Transport", "a");
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	nsx_reader_t *r = reader(f->db);
+	assert_int_equal(nsx_reader_add_date_range(r, 0, "date", "Y", "M", "D"),
+	                 NSX_OK);
+	static const char *const bad[] = {
+		"date:x", "-date:x", "+date:x", "(-date:x)", "text -date:2025-13",
+		"-date:2025..x", "+date:..", "-date:x -tag:transport",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		nsx_search_t req = {.query = bad[i], .limit = 10};
+		nsx_results_t *res = NULL;
+		nsx_status_t st = nsx_reader_search(r, &req, &res);
+		if (st != NSX_BAD_QUERY)
+			fail_msg("%s: %s", bad[i], nsx_status_name(st));
+		assert_null(res);
+		assert_non_null(strstr(nsx_reader_error(r), "is not a date"));
+	}
+	/* The same reader parses good values after bad ones. */
+	nsx_results_t *res = search(r, "-tag:transport");
+	assert_int_equal(nsx_results_count(res), 0);
+	nsx_results_free(res);
+	res = search(r, "+tag:transport -date:2025..2026");
+	assert_int_equal(nsx_results_count(res), 1);
+	nsx_results_free(res);
+	nsx_reader_close(r);
+}
+
 static void test_term_limits(void **state)
 {
 	struct fixture *f = *state;
@@ -282,6 +316,136 @@ static void test_term_limits(void **state)
 	nsx_doc_free(d);
 }
 
+/* N copies of WORD joined by SEP (new). */
+static char *repeat(const char *word, const char *sep, int n)
+{
+	ns_buf_t b = {0};
+	ns_buf_append(&b, "", 0);
+	for (int i = 0; i < n; i++)
+		ns_buf_printf(&b, "%s%s", i ? sep : "", word);
+	return b.data;
+}
+
+/* REQ's status (its results freed); the message on R when not OK. */
+static nsx_status_t status_of(nsx_reader_t *r, nsx_search_t req)
+{
+	nsx_results_t *res = NULL;
+	nsx_status_t st = nsx_reader_search(r, &req, &res);
+	nsx_results_free(res);
+	return st;
+}
+
+static double monotonic_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Queries over a cap are refused before they run, saying which cap. */
+static void test_query_caps(void **state)
+{
+	struct fixture *f = *state;
+	put(f->w, "Qa", "Harbour strike", "the harbour and the ferry", NULL, "a");
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	nsx_reader_t *r = reader(f->db);
+	static const struct {
+		const char *word, *sep;
+		int n;
+		nsx_status_t want;
+		const char *says;
+	} cases[] = {
+		{"the", " NEAR ", NSX_MAX_NEAR_TERMS, NSX_OK, NULL},
+		{"the", " NEAR ", NSX_MAX_NEAR_TERMS + 1, NSX_TOO_COMPLEX, "NEAR"},
+		{"the", " NEAR ", 1000, NSX_TOO_COMPLEX, "NEAR"},
+		{"the", " ADJ ", NSX_MAX_PHRASE_TERMS + 1, NSX_TOO_COMPLEX, "phrase"},
+		{"harbour", " ", NSX_MAX_QUERY_TERMS, NSX_OK, NULL},
+		{"harbour", " ", NSX_MAX_QUERY_TERMS + 1, NSX_TOO_COMPLEX, "words"},
+		{"zzq", " OR ", 5000, NSX_TOO_COMPLEX, "words"},
+		{"ha*", " ", NSX_MAX_WILDCARDS, NSX_OK, NULL},
+		{"ha*", " ", NSX_MAX_WILDCARDS + 1, NSX_TOO_COMPLEX, "wildcards"},
+		{"(harbour -", "", 40, NSX_TOO_COMPLEX, "brackets"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *q = repeat(cases[i].word, cases[i].sep, cases[i].n);
+		nsx_status_t st = status_of(r, (nsx_search_t){
+			.query = q, .limit = 10, .max_expansion = 100});
+		if (st != cases[i].want)
+			fail_msg("%.40s... (%d): %s, %s", q, cases[i].n,
+			         nsx_status_name(st), nsx_reader_error(r));
+		if (cases[i].says && !strstr(nsx_reader_error(r), cases[i].says))
+			fail_msg("%.40s...: \"%s\"", q, nsx_reader_error(r));
+		free(q);
+	}
+	/* A phrase as long as the cap still finds its words. */
+	nsx_search_t ok = {.query = "\"the harbour and the ferry\"", .limit = 10};
+	nsx_results_t *res = NULL;
+	assert_int_equal(nsx_reader_search(r, &ok, &res), NSX_OK);
+	assert_int_equal(nsx_results_count(res), 1);
+	nsx_results_free(res);
+	nsx_reader_close(r);
+}
+
+/* A search whose deadline has passed stops with NSX_TIMEOUT, whatever it
+ * was doing; one with time left is answered in full. */
+static void test_deadline(void **state)
+{
+	struct fixture *f = *state;
+	for (int i = 0; i < 50; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "Q%d", i);
+		put(f->w, id, "Harbour", "the harbour and the ferry", "Transport",
+		    "x");
+	}
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	nsx_reader_t *r = reader(f->db);
+	const char *queries[] = {"harbour", "", "\"the ferry\"",
+	                         "harbour NEAR ferry", "tag:transport"};
+	nsx_facet_spec_t facet = {0, 4};
+	for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+		nsx_search_t req = {.query = queries[i], .limit = 10,
+		                    .facets = &facet, .nfacets = 1,
+		                    .deadline = monotonic_now() - 0.001};
+		nsx_status_t st = status_of(r, req);
+		if (st != NSX_TIMEOUT)
+			fail_msg("'%s' after its deadline: %s", queries[i],
+			         nsx_status_name(st));
+		assert_non_null(strstr(nsx_reader_error(r), "query_timeout_ms"));
+		req.deadline = monotonic_now() + 60;
+		nsx_results_t *res = NULL;
+		assert_int_equal(nsx_reader_search(r, &req, &res), NSX_OK);
+		assert_int_equal(nsx_results_count(res), 10);
+		assert_int_equal(nsx_results_estimated(res), 50);
+		nsx_results_free(res);
+	}
+	nsx_reader_close(r);
+}
+
+/* "Did you mean" looks at a few unknown words only, however many the
+ * query has. */
+static void test_suggestion_budget(void **state)
+{
+	struct fixture *f = *state;
+	put(f->w, "Qa", "Harbour", "the harbour and the ferry", NULL, "a");
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	nsx_reader_t *r = reader(f->db);
+	char *typos = repeat("harbuor", " ", 5000);
+	nsx_search_t req = {.query = "harbour", .limit = 10, .spelling = 1,
+	                    .spelling_query = typos};
+	nsx_results_t *res = NULL;
+	assert_int_equal(nsx_reader_search(r, &req, &res), NSX_OK);
+	const char *sugg = nsx_results_suggestion(res);
+	int fixed = 0;
+	for (const char *p = strstr(sugg, "harbour"); p;
+	     p = strstr(p + 1, "harbour"))
+		fixed++;
+	assert_int_equal(fixed, 8);
+	assert_int_equal(strncmp(sugg, "harbour harbour ", 16), 0);
+	nsx_results_free(res);
+	free(typos);
+	nsx_reader_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +456,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delete_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_writer_is_locked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_query, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_field_value, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_caps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_suggestion_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_term_limits, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("shim", tests, NULL, NULL);
