@@ -496,8 +496,13 @@ static void check_waits(ns_server_t *s, bool timers_too)
 		next = c->next; /* finish_wait may close C, never free it here */
 		if (!c->waiting || c->closing)
 			continue;
+		char why[400];
+		const char *fault = NULL;
 		if (s->h.barrier_passed(s->h.ctx, c->wait_barrier))
 			finish_wait(c, NULL, NULL);
+		else if (c->req.op == NS_OP_WAIT && s->h.write_fault &&
+		         (fault = s->h.write_fault(s->h.ctx, why, sizeof why)))
+			finish_wait(c, fault, why); /* not "indexed": it cannot be */
 		else if (timers_too && now >= c->wait_deadline_ms) {
 			char msg[128];
 			snprintf(msg, sizeof msg, "not indexed within %u ms; the "

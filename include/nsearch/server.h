@@ -40,6 +40,10 @@ typedef struct {
 	 * began. */
 	char *(*op_reply)(void *ctx, const ns_request_t *req, uint64_t barrier,
 	                  double took_ms);
+	/* NULL while the index can be written; else the NS_E_* code a wait
+	 * fails with at once (INDEX_READ_ONLY) and why into WHY (loop thread;
+	 * may be NULL). */
+	const char *(*write_fault)(void *ctx, char *why, size_t why_size);
 	void *ctx;
 } ns_server_handlers_t;
 
