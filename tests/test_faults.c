@@ -270,6 +270,12 @@ static void test_disk_full(void **state)
 	assert_false(json_is_true(json_object_get(st, "ready")));
 	assert_true(json_integer_value(json_object_get(st, "revision")) > 0);
 	json_decref(st);
+	int rc;
+	char *out = run_cli("status", &rc);
+	if (!strstr(out, "index:     READ-ONLY since") ||
+	    !strstr(out, "No space left on device"))
+		fail_msg("nsearch-cli status does not say so:\n%s", out);
+	free(out);
 	/* Searches go on, on the last commit. */
 	assert_int_equal(hits_now("lighthouse"), 3);
 	/* A change made while full is not lost either. */
