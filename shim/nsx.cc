@@ -666,6 +666,18 @@ nsx_status_t nsx_writer_probe(nsx_writer_t *w)
 	});
 }
 
+nsx_status_t nsx_writer_continue_from(nsx_writer_t *w, uint64_t rev)
+{
+	if (!w)
+		return NSX_INVALID;
+	return guard(&w->error, [&] {
+		uint64_t own = w->db.get_revision();
+		w->db.set_metadata(revision_base_key,
+		                   std::to_string(rev > own ? rev - own : 0));
+		return NSX_OK;
+	});
+}
+
 uint64_t nsx_writer_revision(const nsx_writer_t *w)
 {
 	return w ? revision_of(w->db) : 0;

@@ -136,6 +136,11 @@ nsx_status_t nsx_writer_commit(nsx_writer_t *w);
  * when the filesystem still refuses. */
 nsx_status_t nsx_writer_probe(nsx_writer_t *w);
 
+/* Make the revisions W reports from its next commit on go on after REV
+ * (a new database replacing one that reached REV), as a compacted copy's
+ * do.  Takes effect with that commit. */
+nsx_status_t nsx_writer_continue_from(nsx_writer_t *w, uint64_t rev);
+
 /* Committed revision and document count (pending changes included in the
  * count). */
 uint64_t nsx_writer_revision(const nsx_writer_t *w);

@@ -56,6 +56,7 @@ struct ns_indexer {
 	ns_maint_t last_maint;     /* the last one finished, under mu */
 	ns_index_health_t health;  /* under mu */
 	bool suspect;              /* a search met damage: check, under mu */
+	unsigned long long verified_at; /* monotonic ms of the last, under mu */
 
 	/* Writer thread only. */
 	nsx_writer_t *w;           /* NULL while the index cannot be written */
@@ -370,13 +371,21 @@ void ns_indexer_health(ns_indexer_t *ix, ns_index_health_t *out)
 	pthread_mutex_unlock(&ix->mu);
 }
 
+/* A full check reads the whole index: at most one a minute for searches
+ * that keep failing the same way. */
+#define VERIFY_EVERY_MS 60000
+
 void ns_indexer_damaged(ns_indexer_t *ix)
 {
 	if (!ix)
 		return;
+	unsigned long long now = ns_now_ms();
 	pthread_mutex_lock(&ix->mu);
-	ix->suspect = true;
-	pthread_cond_signal(&ix->wake);
+	if (!ix->verified_at || now - ix->verified_at >= VERIFY_EVERY_MS) {
+		ix->verified_at = now;
+		ix->suspect = true;
+		pthread_cond_signal(&ix->wake);
+	}
 	pthread_mutex_unlock(&ix->mu);
 }
 
@@ -1875,18 +1884,25 @@ static nsx_status_t load_known(ns_indexer_t *ix)
 }
 
 /* The index at ix->index_dir is damaged (WHY): move it aside, never
- * deleting it, and say so.  The caller opens a new one.  False when it
- * cannot be moved. */
-static bool move_damaged(ns_indexer_t *ix, const char *why)
+ * deleting it, to MOVED (SIZE bytes) and say so.  The caller opens a new
+ * one.  False when it cannot be moved. */
+static bool move_damaged(ns_indexer_t *ix, const char *why, char *moved,
+                         size_t size)
 {
-	char moved[sizeof ix->health.moved_to];
-	if (ns_index_move_aside(ix->index_dir, moved, sizeof moved) != NS_OK) {
+	if (ns_index_move_aside(ix->index_dir, moved, size) != NS_OK) {
 		ns_log(NS_LOG_ERR, LOG_MOD, "%s is damaged (%s) and cannot be moved "
 		       "aside: %s", ix->index_dir, why, strerror(errno));
 		return false;
 	}
 	ns_log(NS_LOG_ERR, LOG_MOD, "%s is damaged (%s): moved aside to %s; "
 	       "rebuilding it from the articles", ix->index_dir, why, moved);
+	return true;
+}
+
+/* Status hears of the rebuild once the work it needs is queued, so that a
+ * wait from then on covers it. */
+static void note_rebuild(ns_indexer_t *ix, const char *why, const char *moved)
+{
 	pthread_mutex_lock(&ix->mu);
 	ix->health.rebuilds++;
 	snprintf(ix->health.rebuild_reason, sizeof ix->health.rebuild_reason,
@@ -1894,6 +1910,15 @@ static bool move_damaged(ns_indexer_t *ix, const char *why)
 	snprintf(ix->health.moved_to, sizeof ix->health.moved_to, "%s", moved);
 	ix->health.rebuilt_at = wall_ns() / 1000000;
 	pthread_mutex_unlock(&ix->mu);
+}
+
+/* At start: the start-up scan reads every file into the new index. */
+static bool moved_at_start(ns_indexer_t *ix, const char *why)
+{
+	char moved[sizeof ix->health.moved_to];
+	if (!move_damaged(ix, why, moved, sizeof moved))
+		return false;
+	note_rebuild(ix, why, moved);
 	return true;
 }
 
@@ -1913,7 +1938,7 @@ static void check_at_start(ns_indexer_t *ix)
 		       ix->index_dir, ix->check == NS_CHECK_FULL ? "full" : "quick",
 		       (ns_now_ms() - t0) / 1000.0);
 	else if (xst == NSX_CORRUPT || xst == NSX_IO)
-		move_damaged(ix, err ? err : nsx_status_name(xst));
+		moved_at_start(ix, err ? err : nsx_status_name(xst));
 	free(err);
 }
 
@@ -1936,7 +1961,7 @@ static ns_status_t open_index(ns_indexer_t *ix, char **errmsg)
 		if (xst == NSX_IO) /* a table that cannot be read */
 			xst = NSX_CORRUPT;
 	}
-	if (xst == NSX_CORRUPT && move_damaged(ix, err ? err : "?")) {
+	if (xst == NSX_CORRUPT && moved_at_start(ix, err ? err : "?")) {
 		free(err);
 		err = NULL;
 		xst = open_writer(ix, &err);
@@ -1978,12 +2003,13 @@ struct aside {
 	ns_indexer_t *ix;
 	const char *why;
 	bool moved;
+	char to[1024];
 };
 
 static void aside_swap(void *arg)
 {
 	struct aside *a = arg;
-	a->moved = move_damaged(a->ix, a->why);
+	a->moved = move_damaged(a->ix, a->why, a->to, sizeof a->to);
 }
 
 /* Writer thread: every file the index knew, or listed as a problem, is
@@ -2022,7 +2048,7 @@ static void rebuild(ns_indexer_t *ix, const char *why)
 {
 	nsx_writer_close(ix->w);
 	ix->w = NULL;
-	struct aside a = {ix, why, false};
+	struct aside a = {ix, why, false, ""};
 	if (ix->exclusive)
 		ix->exclusive(ix->ctx, aside_swap, &a);
 	else
@@ -2039,12 +2065,17 @@ static void rebuild(ns_indexer_t *ix, const char *why)
 	}
 	ns_strv_clear(&ix->unwritten); /* everything is read again */
 	ix->unloaded = false;
+	pthread_mutex_lock(&ix->mu);
+	uint64_t was = ix->stats.revision;
+	pthread_mutex_unlock(&ix->mu);
+	/* Clients never see the revision go back. */
+	nsx_writer_continue_from(ix->w, was);
 	size_t n = requeue_known(ix);
+	note_rebuild(ix, why, a.to);
 	pthread_mutex_lock(&ix->mu);
 	ix->health.writable = true;
 	ix->health.error[0] = '\0';
 	ix->health.retries = 0;
-	ix->stats.revision = nsx_writer_revision(ix->w);
 	ix->stats.documents = nsx_writer_doccount(ix->w);
 	pthread_mutex_unlock(&ix->mu);
 	ns_log(NS_LOG_WARNING, LOG_MOD, "rebuilding the index: %zu files queued "

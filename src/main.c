@@ -353,6 +353,13 @@ static const char *write_fault(void *ctx, char *why, size_t size)
 	return NS_E_INDEX_READ_ONLY;
 }
 
+/* A search could not read the index: the writer checks it. */
+static void index_failed(void *ctx)
+{
+	struct daemon *d = ctx;
+	ns_indexer_damaged(d->ix);
+}
+
 static const char *op_begin(void *ctx, const ns_request_t *req,
                             uint64_t *barrier, char *why, size_t size)
 {
@@ -808,7 +815,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 		.problems = ns_indexer_problems(d.ix), .revision = revision_of,
 		.wait_begin = wait_begin, .barrier_passed = barrier_passed,
 		.path_state = path_state, .op_begin = op_begin,
-		.write_fault = write_fault,
+		.write_fault = write_fault, .index_failed = index_failed,
 		.op_reply = op_reply, .ctx = &d,
 	};
 	ns_server_limits_t lim = limits_of(&d, c);

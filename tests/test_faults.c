@@ -519,6 +519,36 @@ static void test_damaged_block_full_check(void **state)
 	assert_rebuilt();
 }
 
+/* Damage while running: a search fails on it, the writer checks the
+ * index, finds it damaged, and rebuilds it. */
+static void test_damage_found_by_search(void **state)
+{
+	make_index();
+	start_daemon();
+	json_t *before = status();
+	json_int_t rev = json_integer_value(json_object_get(before, "revision"));
+	json_decref(before);
+	scramble("postlist", 0);
+	bool rebuilt = false;
+	for (int i = 0; i < 1500 && !rebuilt; i++) {
+		json_t *r = request("{s:s, s:s}", "op", "search", "q", "gangway");
+		json_decref(r);
+		json_t *st;
+		json_t *h = index_health(&st);
+		rebuilt = json_integer_value(json_object_get(h, "rebuilds")) == 1;
+		json_decref(st);
+		if (!rebuilt)
+			sleep_ms(20);
+	}
+	if (!rebuilt)
+		fail_msg("the damaged index was not rebuilt");
+	json_t *w = wait_for(NULL);
+	/* The revision never goes back, even in a new index. */
+	assert_true(json_integer_value(json_object_get(w, "revision")) > rev);
+	json_decref(w);
+	assert_rebuilt();
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -536,6 +566,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncated_table_at_start,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_block_full_check,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damage_found_by_search,
 		                                setup, teardown),
 	};
 	return cmocka_run_group_tests_name("faults", tests, NULL, NULL);

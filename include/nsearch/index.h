@@ -160,7 +160,8 @@ void ns_indexer_health(ns_indexer_t *ix, ns_index_health_t *out);
 /* A reader met an error that may mean the index is damaged (Xapian's
  * DatabaseCorruptError, or a table that cannot be read).  The writer
  * commits, checks every table, and if it is damaged moves it aside and
- * rebuilds it from the articles.  Any thread; returns at once. */
+ * rebuilds it from the articles; at most once a minute.  Any thread;
+ * returns at once. */
 void ns_indexer_damaged(ns_indexer_t *ix);
 
 /* New commit batching (a reload), from the next change on; 0 takes the

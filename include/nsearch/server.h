@@ -44,6 +44,9 @@ typedef struct {
 	 * fails with at once (INDEX_READ_ONLY) and why into WHY (loop thread;
 	 * may be NULL). */
 	const char *(*write_fault)(void *ctx, char *why, size_t why_size);
+	/* A search could not read the index (the index may be damaged; loop
+	 * thread, may be NULL). */
+	void (*index_failed)(void *ctx);
 	void *ctx;
 } ns_server_handlers_t;
 
