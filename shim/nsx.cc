@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,8 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include <unistd.h>
 
 struct nsx_doc {
 	Xapian::Document doc;
@@ -130,6 +133,9 @@ nsx_status_t guard(std::string *msg, F body) noexcept
 
 // The metadata key of the revision base (see revision_of).
 const char revision_base_key[] = "nsearch:revision-base";
+
+// The metadata key nsx_writer_probe() writes.
+const char probe_key[] = "nsearch:write-probe";
 
 // Revision and document count of any database; 0 if Xapian throws (a
 // database closed under us), since these feed status figures only.  The
@@ -465,6 +471,14 @@ nsx_status_t nsx_writer_open(const char *path, nsx_writer_t **out,
 			std::string()};
 		return NSX_OK;
 	});
+	// Xapian says "lock" also when the lock file cannot be opened at all
+	// (a read-only filesystem): that is no other writer.
+	if (st == NSX_LOCKED) {
+		std::string lock = std::string(path) + "/flintlock";
+		if (access(lock.c_str(), W_OK) < 0 &&
+		    (errno != ENOENT || access(path, W_OK) < 0))
+			st = NSX_IO;
+	}
 	if (st != NSX_OK)
 		set_errmsg(errmsg, msg);
 	return st;
@@ -588,6 +602,30 @@ nsx_status_t nsx_writer_commit(nsx_writer_t *w)
 		return NSX_INVALID;
 	return guard(&w->error, [&] {
 		w->db.commit();
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_writer_probe(nsx_writer_t *w)
+{
+	if (!w)
+		return NSX_INVALID;
+	return guard(&w->error, [&] {
+		// A value that changes, so that the commit has a block to write.
+		w->db.set_metadata(probe_key, std::to_string(std::time(nullptr)));
+		w->db.commit();
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_writer_continue_from(nsx_writer_t *w, uint64_t rev)
+{
+	if (!w)
+		return NSX_INVALID;
+	return guard(&w->error, [&] {
+		uint64_t own = w->db.get_revision();
+		w->db.set_metadata(revision_base_key,
+		                   std::to_string(rev > own ? rev - own : 0));
 		return NSX_OK;
 	});
 }
@@ -1148,6 +1186,73 @@ private:
 };
 
 } // namespace
+
+nsx_status_t nsx_check(const char *path, char **errmsg)
+{
+	if (errmsg)
+		*errmsg = nullptr;
+	if (!path)
+		return NSX_INVALID;
+	std::string msg;
+	nsx_status_t st = guard(&msg, [&] {
+		// Opening first tells a missing database from a damaged one.
+		{
+			Xapian::Database db(path);
+		}
+		// Without an output stream Xapian throws at the first fault;
+		// a count of faults is returned only when it can go on.
+		size_t faults = Xapian::Database::check(path, 0, nullptr);
+		if (faults) {
+			msg = std::to_string(faults) + " faults in the tables";
+			return NSX_CORRUPT;
+		}
+		return NSX_OK;
+	});
+	if (st != NSX_OK)
+		set_errmsg(errmsg, msg);
+	return st;
+}
+
+nsx_status_t nsx_open_check(const char *path, char **errmsg)
+{
+	if (errmsg)
+		*errmsg = nullptr;
+	if (!path)
+		return NSX_INVALID;
+	std::string msg;
+	nsx_status_t st = guard(&msg, [&] {
+		Xapian::Database db(path);
+		(void)db.get_metadata(revision_base_key);
+		auto first = db.postlist_begin("");
+		if (first == db.postlist_end(""))
+			return NSX_OK;
+		Xapian::docid ids[2] = {*first, db.get_lastdocid()};
+		for (Xapian::docid id : ids) {
+			Xapian::Document doc;
+			try {
+				doc = db.get_document(id);
+			} catch (const Xapian::DocNotFoundError &) {
+				continue; // the last one was deleted
+			}
+			(void)doc.get_data();
+			for (auto v = doc.values_begin(); v != doc.values_end(); ++v)
+				(void)*v;
+			auto t = doc.termlist_begin();
+			if (t == doc.termlist_end())
+				continue;
+			for (auto p = db.positionlist_begin(id, *t);
+			     p != db.positionlist_end(id, *t); ++p)
+				(void)*p;
+			auto pl = db.postlist_begin(*t);
+			if (pl != db.postlist_end(*t))
+				(void)pl.get_wdf();
+		}
+		return NSX_OK;
+	});
+	if (st != NSX_OK)
+		set_errmsg(errmsg, msg);
+	return st;
+}
 
 nsx_status_t nsx_compact(const char *src, const char *dest,
                          nsx_progress_fn progress, void *ctx, char **errmsg)

@@ -139,8 +139,22 @@ nsx_status_t nsx_writer_set_value(nsx_writer_t *w, const char *idterm,
 nsx_status_t nsx_writer_delete_prefix(nsx_writer_t *w, const char *prefix,
                                       unsigned *deleted);
 
-/* Make every change so far durable and visible to readers (atomic). */
+/* Make every change so far durable and visible to readers (atomic).
+ * When it fails (NSX_IO: a full disk, a read-only filesystem) Xapian has
+ * dropped the changes made since the last commit, and may have closed
+ * the database: close W and open it again before going on, and apply
+ * those changes again. */
 nsx_status_t nsx_writer_commit(nsx_writer_t *w);
+
+/* Can the database take a commit now?  Writes a small metadata entry and
+ * commits it (nothing else may be pending).  NSX_IO with the reason on W
+ * when the filesystem still refuses. */
+nsx_status_t nsx_writer_probe(nsx_writer_t *w);
+
+/* Make the revisions W reports from its next commit on go on after REV
+ * (a new database replacing one that reached REV), as a compacted copy's
+ * do.  Takes effect with that commit. */
+nsx_status_t nsx_writer_continue_from(nsx_writer_t *w, uint64_t rev);
 
 /* Committed revision and document count (pending changes included in the
  * count). */
@@ -324,6 +338,23 @@ nsx_status_t nsx_results_snippet(const nsx_results_t *res, size_t i,
                                  char **out);
 
 void nsx_results_free(nsx_results_t *res);
+
+/* ---- checking ------------------------------------------------------------ */
+
+/* Check the structure of the database at PATH: every block of every
+ * table, and the version file.  NSX_OK when sound, NSX_NOT_FOUND when
+ * there is no database there, NSX_CORRUPT (or NSX_IO for a table that
+ * cannot be read) with *ERRMSG (new, free()) saying what is wrong.  Reads
+ * the whole database: its cost grows with the index (docs/operations.md
+ * gives figures).  Must not run beside a writer committing to PATH. */
+nsx_status_t nsx_check(const char *path, char **errmsg);
+
+/* A quick check of the same: open the database (its version file and
+ * each table's root block) and read from every table through the first
+ * and the last document (data, values, terms, positions, postings).  A
+ * cost that does not grow with the index; finds truncated tables and a
+ * bad version file, not damage in blocks it does not read. */
+nsx_status_t nsx_open_check(const char *path, char **errmsg);
 
 /* ---- compaction ---------------------------------------------------------- */
 

@@ -429,6 +429,33 @@ static void utc_ms(int64_t when, char *buf, size_t size)
 		snprintf(buf, size, "never");
 }
 
+/* The index's health: read-only (why, since when), rebuilt, retried
+ * reads; nothing when all is well. */
+static void print_health(const ns_daemon_status_t *st)
+{
+	char when[40], next[40];
+	if (!st->writable) {
+		utc_ms(st->index_error_since, when, sizeof when);
+		utc_ms(st->index_next_retry, next, sizeof next);
+		printf("index:     READ-ONLY since %s: %s\n"
+		       "           searches answer from the last commit; %u "
+		       "attempts to write, the next at %s; %llu changes to apply "
+		       "again\n", when, st->index_error, st->index_retries, next,
+		       (unsigned long long)st->unwritten);
+	}
+	if (st->rebuilds) {
+		utc_ms(st->rebuilt_at, when, sizeof when);
+		printf("rebuilt:   %llu damaged index%s moved aside; the last at "
+		       "%s to %s: %s\n", (unsigned long long)st->rebuilds,
+		       st->rebuilds == 1 ? "" : "es", when, st->rebuild_moved_to,
+		       st->rebuild_reason);
+	}
+	if (st->read_retries)
+		printf("retrying:  %llu files whose read failed for a passing "
+		       "reason (nsearch-cli problems)\n",
+		       (unsigned long long)st->read_retries);
+}
+
 /* What the service issue added to status: time, clients, latency, the
  * newest problems and maintenance (from the reply LINE). */
 static void print_status_more(const ns_daemon_status_t *st, const char *line,
@@ -440,7 +467,8 @@ static void print_status_more(const ns_daemon_status_t *st, const char *line,
 	printf("uptime:    %llud %02lluh %02llum %02llus\n", up / 86400,
 	       up / 3600 % 24, up / 60 % 60, up % 60);
 	printf("last commit: %s\n", when);
-	if (st->ready)
+	print_health(st);
+	if (st->ready || !st->writable)
 		printf("reconciled: %llu files at start, in %.1f s\n",
 		       (unsigned long long)st->scanned, st->reconcile_s);
 	else
@@ -609,7 +637,9 @@ static void print_status(const ns_daemon_status_t *st)
 	       "partial:   %llu files indexed in part\n"
 	       "overflows: %llu rescans after lost inotify events\n"
 	       "unwatched: %llu directories over the inotify watch limit\n",
-	       st->ready ? "yes" : "no (still indexing the tree)",
+	       st->ready ? "yes" : !st->writable
+	                 ? "no (the index cannot be written: see index)"
+	                 : "no (still indexing the tree)",
 	       (unsigned long long)st->documents,
 	       (unsigned long long)st->revision,
 	       (unsigned long long)st->queued,

@@ -850,6 +850,36 @@ static json_t *status_ops(const ns_daemon_status_t *st, json_t *o)
 	return o;
 }
 
+/* The index's health: "state", and "index" (writable, or why not and
+ * since when; damaged indexes rebuilt). */
+static json_t *status_health(const ns_daemon_status_t *st, json_t *o)
+{
+	json_t *rebuilt = json_null();
+	if (st->rebuilt_at)
+		rebuilt = json_pack("{s:s, s:s, s:o}", "reason", st->rebuild_reason,
+		                    "moved_to", st->rebuild_moved_to, "time",
+		                    time_or_null(st->rebuilt_at));
+	json_t *err = st->writable ? json_null() : json_string(st->index_error);
+	json_t *h = json_pack("{s:b, s:o, s:o, s:I, s:o, s:I, s:I, s:o, s:I}",
+	                      "writable", st->writable,
+	                      "error", err ? err : json_string("?"),
+	                      "since", time_or_null(st->index_error_since),
+	                      "retries", (json_int_t)st->index_retries,
+	                      "next_retry", time_or_null(st->index_next_retry),
+	                      "unwritten", (json_int_t)st->unwritten,
+	                      "rebuilds", (json_int_t)st->rebuilds,
+	                      "last_rebuild", rebuilt ? rebuilt : json_null(),
+	                      "read_retries", (json_int_t)st->read_retries);
+	const char *state = !st->writable ? "read_only"
+	                    : st->ready ? "ready" : "reconciling";
+	if (!h || json_object_set_new(o, "index", h) < 0 ||
+	    json_object_set_new(o, "state", json_string(state)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
 {
 	json_t *problems = json_array();
@@ -893,7 +923,7 @@ char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
 	                      "p95", st->latency_p95_ms,
 	                      "p99", st->latency_p99_ms,
 	                      "problems", problems ? problems : json_array());
-	return finish(o ? status_ops(st, o) : NULL);
+	return finish(o ? status_health(st, status_ops(st, o)) : NULL);
 }
 
 char *ns_proto_maint_reply(json_t *id, uint64_t revision, const char *op,
@@ -1314,6 +1344,21 @@ static void parse_status_more(json_t *o, ns_daemon_status_t *st)
 	copy_field(last, "message", st->last_op_message,
 	           sizeof st->last_op_message);
 	st->last_op_finished = time_field(last, "finished");
+	json_t *h = json_object_get(o, "index");
+	/* A daemon from before the field: writable as far as we know. */
+	st->writable = !h || json_is_true(json_object_get(h, "writable"));
+	copy_field(h, "error", st->index_error, sizeof st->index_error);
+	st->index_error_since = time_field(h, "since");
+	st->index_retries = (unsigned)u64_field(h, "retries");
+	st->index_next_retry = time_field(h, "next_retry");
+	st->unwritten = u64_field(h, "unwritten");
+	st->rebuilds = u64_field(h, "rebuilds");
+	st->read_retries = u64_field(h, "read_retries");
+	json_t *rb = json_object_get(h, "last_rebuild");
+	copy_field(rb, "reason", st->rebuild_reason, sizeof st->rebuild_reason);
+	copy_field(rb, "moved_to", st->rebuild_moved_to,
+	           sizeof st->rebuild_moved_to);
+	st->rebuilt_at = time_field(rb, "time");
 }
 
 bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,

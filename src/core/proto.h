@@ -28,6 +28,7 @@
 #define NS_E_BUSY          "BUSY"           /* another reindex, compact or backup */
 #define NS_E_FAILED        "FAILED"         /* a reindex, compact or backup failed */
 #define NS_E_FORBIDDEN     "FORBIDDEN"      /* the client lacks the role (access.h) */
+#define NS_E_INDEX_READ_ONLY "INDEX_READ_ONLY" /* the index cannot be written now */
 #define NS_E_INTERNAL      "INTERNAL"
 /* The connection's errors: sent with a null id, then the daemon closes
  * the connection (docs/protocol.md, "Limits"). */
@@ -174,7 +175,19 @@ typedef struct {
 	uint64_t partial;        /* files indexed without some of their parts */
 	uint64_t overflows;      /* rescans after the kernel's queue overflowed */
 	uint64_t unwatched;      /* directories over the watch limit, rescanned */
-	bool ready;              /* the start-up scan has been indexed */
+	bool ready;              /* the start-up scan has been indexed, and the
+	                            index can be written */
+	bool writable;           /* the index can be written now */
+	char index_error[300];   /* why not ("" when it can) */
+	int64_t index_error_since; /* Unix ms (0 when writable) */
+	unsigned index_retries;  /* attempts to write since */
+	int64_t index_next_retry; /* Unix ms of the next (0 when writable) */
+	uint64_t unwritten;      /* changes to apply again when it can */
+	uint64_t rebuilds;       /* damaged indexes moved aside since start */
+	char rebuild_reason[300];
+	char rebuild_moved_to[1024];
+	int64_t rebuilt_at;      /* Unix ms of the last (0: none) */
+	uint64_t read_retries;   /* files whose read is retried (EMFILE...) */
 	double uptime_s;
 	int64_t last_commit;     /* Unix ms of the last commit since start; 0 */
 	uint64_t scanned;        /* files the start-up scan found */

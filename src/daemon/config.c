@@ -30,6 +30,7 @@ enum type {
 	T_SIZE,    /* bytes with K, M, G suffixes, within [lo, hi] */
 	T_MODE,    /* octal permission bits */
 	T_LEVEL,   /* a log level name */
+	T_CHECK,   /* quick, full or none: ns_index_check_t */
 	T_GLOB,    /* repeatable */
 	T_LISTEN,  /* PORT, HOST:PORT or [V6]:PORT; "off" or "" */
 	T_NAME,    /* a non-empty string without spaces (a group) */
@@ -48,6 +49,9 @@ struct def {
 };
 
 #define OFF(f) offsetof(ns_config_t, f)
+
+/* T_CHECK's words, in the order of ns_index_check_t (index.h). */
+static const char *const check_names[] = {"quick", "full", "none"};
 
 static const struct def defs[NS_OPT_COUNT] = {
 	[NS_OPT_ARTICLES] = {"articles", "root", "articles", 'a', T_PATH,
@@ -76,6 +80,9 @@ static const struct def defs[NS_OPT_COUNT] = {
 	[NS_OPT_BACKUP_DIR] = {"index", "backup_dir", "backup-dir", 0, T_PATH,
 		OFF(backup_dir), 0, 0, true, "DIR",
 		"write backups inside DIR only (unset: refused)"},
+	[NS_OPT_INDEX_CHECK] = {"index", "check", "index-check", 0, T_CHECK,
+		OFF(index_check), 0, 0, false, "HOW",
+		"check the index at start: quick, full or none"},
 	[NS_OPT_SYNONYMS] = {"search", "synonyms", "synonyms", 0, T_PATH,
 		OFF(synonyms), 0, 0, true, "FILE",
 		"synonym groups for queries (docs/query-syntax.md)"},
@@ -329,6 +336,14 @@ static bool set_value(ns_config_t *c, ns_opt_t i, const char *value,
 		}
 		*(unsigned *)((char *)c + d->offset) = (unsigned)n;
 		return true;
+	case T_CHECK:
+		for (int k = 0; k < 3; k++)
+			if (strcmp(value, check_names[k]) == 0) {
+				*(int *)((char *)c + d->offset) = k;
+				return true;
+			}
+		snprintf(why, size, "not quick, full or none: \"%s\"", value);
+		return false;
 	case T_LEVEL: {
 		int level = ns_log_level_parse(value);
 		if (level < 0) {
@@ -649,6 +664,7 @@ static ns_status_t defaults(ns_config_t *c, char **err)
 	DEFAULT(NS_OPT_BATCH, "1000", "default");
 	DEFAULT(NS_OPT_COMMIT_DELAY, "50", "default");
 	set_origin(c, NS_OPT_BACKUP_DIR, "default");
+	DEFAULT(NS_OPT_INDEX_CHECK, "quick", "default");
 	set_origin(c, NS_OPT_SYNONYMS, "default");
 	DEFAULT(NS_OPT_MAX_EXPANSION, "1000", "default");
 	DEFAULT(NS_OPT_QUERY_TIMEOUT, "10000", "default");
@@ -890,6 +906,11 @@ static bool value_str(const ns_config_t *c, ns_opt_t i, char *buf, size_t size)
 	case T_MODE:
 		snprintf(buf, size, "%04o", *(const unsigned *)base);
 		return true;
+	case T_CHECK: {
+		int k = *(const int *)base;
+		snprintf(buf, size, "%s", k >= 0 && k < 3 ? check_names[k] : "?");
+		return true;
+	}
 	case T_LEVEL: {
 		static const char *const names[] = {"err", "warning", "notice",
 		                                    "info", "debug"};
@@ -964,7 +985,7 @@ static size_t field_size(enum type t)
 	case T_PATH: case T_NAME: case T_LANG: case T_LISTEN: return sizeof(char *);
 	case T_UINT: case T_MODE: return sizeof(unsigned);
 	case T_SIZE: return sizeof(size_t);
-	case T_LEVEL: return sizeof(int);
+	case T_LEVEL: case T_CHECK: return sizeof(int);
 	case T_GLOB: return sizeof(ns_strv_t);
 	}
 	return 0;

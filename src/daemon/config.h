@@ -22,6 +22,7 @@ typedef enum {
 	NS_OPT_BATCH,
 	NS_OPT_COMMIT_DELAY,
 	NS_OPT_BACKUP_DIR,
+	NS_OPT_INDEX_CHECK,
 	NS_OPT_SYNONYMS,
 	NS_OPT_MAX_EXPANSION,
 	NS_OPT_QUERY_TIMEOUT,
@@ -56,6 +57,7 @@ typedef struct {
 	unsigned batch;            /* commit after this many changes */
 	unsigned commit_delay_ms;  /* or this long after the first */
 	char *backup_dir;          /* backups go inside it; NULL: refused */
+	int index_check;           /* at start: ns_index_check_t */
 	/* [search] */
 	char *synonyms;            /* NULL: none */
 	unsigned max_expansion;    /* words a wildcard may match; 0: none */

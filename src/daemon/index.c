@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -27,6 +28,8 @@
 #include "core/pathmap.h"
 #include "core/safepath.h"
 #include "daemon/schema.h"
+#include "daemon/fault.h"
+#include "daemon/retry.h"
 
 /* What the index knows of a file it holds: stored in the document's
  * NS_SLOT_FILE value and kept in memory by path (writer thread only). */
@@ -52,10 +55,21 @@ struct ns_indexer {
 	ns_indexer_stats_t stats;  /* under mu */
 	ns_maint_t maint;          /* the operation queued or running, under mu */
 	ns_maint_t last_maint;     /* the last one finished, under mu */
+	ns_index_health_t health;  /* under mu */
+	bool suspect;              /* a search met damage: check, under mu */
+	unsigned long long verified_at; /* monotonic ms of the last, under mu */
 
 	/* Writer thread only. */
-	nsx_writer_t *w;
 	int rootfd;                /* the root, to resolve beneath; immutable */
+	nsx_writer_t *w;           /* NULL while the index cannot be written */
+	struct timespec recover_at; /* then: the next attempt to write */
+	ns_strv_t unwritten;       /* changes since the last commit, which a
+	                              failed commit loses: "P<path>" a file,
+	                              "T<dir>" a directory removed */
+	ns_retry_t *retries;       /* reads to try again */
+	bool unloaded;             /* the path map is still to be loaded (the
+	                              index could not be opened at start) */
+	ns_index_check_t check;    /* at start */
 	char *index_dir;           /* immutable */
 	unsigned batch_max;        /* atomic: a reload may change them */
 	unsigned commit_delay_ms;
@@ -351,6 +365,31 @@ bool ns_indexer_barrier_passed(ns_indexer_t *ix, uint64_t b)
 	return passed;
 }
 
+void ns_indexer_health(ns_indexer_t *ix, ns_index_health_t *out)
+{
+	pthread_mutex_lock(&ix->mu);
+	*out = ix->health;
+	pthread_mutex_unlock(&ix->mu);
+}
+
+/* A full check reads the whole index: at most one a minute for searches
+ * that keep failing the same way. */
+#define VERIFY_EVERY_MS 60000
+
+void ns_indexer_damaged(ns_indexer_t *ix)
+{
+	if (!ix)
+		return;
+	unsigned long long now = ns_now_ms();
+	pthread_mutex_lock(&ix->mu);
+	if (!ix->verified_at || now - ix->verified_at >= VERIFY_EVERY_MS) {
+		ix->verified_at = now;
+		ix->suspect = true;
+		pthread_cond_signal(&ix->wake);
+	}
+	pthread_mutex_unlock(&ix->mu);
+}
+
 void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out)
 {
 	pthread_mutex_lock(&ix->mu);
@@ -367,23 +406,39 @@ static void count(ns_indexer_t *ix, uint64_t *field, uint64_t n)
 	pthread_mutex_unlock(&ix->mu);
 }
 
+static void note_unwritten(ns_indexer_t *ix, char kind, const char *path);
+static void writer_fault(ns_indexer_t *ix, nsx_status_t st,
+                         const char *what);
+static void read_only(ns_indexer_t *ix, const char *what, const char *reason);
+static void rebuild(ns_indexer_t *ix, const char *why);
+static nsx_status_t load_known(ns_indexer_t *ix);
+static void verify(ns_indexer_t *ix, unsigned *pending,
+                   struct timespec *deadline);
+
 /* Returns true when the index changed. */
 static bool remove_path(ns_indexer_t *ix, const char *relpath)
 {
+	if (!ix->w) {
+		/* The index cannot be written now: done when it can. */
+		note_unwritten(ix, 'P', relpath);
+		return false;
+	}
 	ns_problems_clear(ix->problems, relpath);
 	ns_pathmap_del(ix->files, relpath);
+	ns_retry_forget(ix->retries, relpath);
 	char idterm[NSX_MAX_TERM + 1];
 	if (ns_index_idterm(relpath, idterm, sizeof idterm) != NS_OK)
 		return false;
 	int existed = 0;
 	nsx_status_t st = nsx_writer_delete(ix->w, idterm, &existed);
 	if (st != NSX_OK) {
-		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot delete: %s", relpath,
-		       nsx_writer_error(ix->w));
+		note_unwritten(ix, 'P', relpath);
+		writer_fault(ix, st, relpath);
 		return false;
 	}
 	if (!existed)
 		return false;
+	note_unwritten(ix, 'P', relpath);
 	ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: removed", relpath);
 	count(ix, &ix->stats.removed, 1);
 	return true;
@@ -450,11 +505,15 @@ static bool remove_tree(ns_indexer_t *ix, const char *reldir)
 	int len = snprintf(prefix, sizeof prefix, "%s%s/", NS_PREFIX_ID, reldir);
 	if (len < 0 || (size_t)len >= sizeof prefix)
 		return false;
+	note_unwritten(ix, 'T', reldir);
+	if (!ix->w)
+		return false; /* done when the index can be written */
 	ns_problems_clear_dir(ix->problems, reldir);
 	ns_pathmap_del_dir(ix->files, reldir);
-	if (nsx_writer_delete_prefix(ix->w, prefix, &n) != NSX_OK) {
-		ns_log(NS_LOG_ERR, LOG_MOD, "%s/: cannot delete: %s", reldir,
-		       nsx_writer_error(ix->w));
+	ns_retry_forget_dir(ix->retries, reldir);
+	nsx_status_t xst = nsx_writer_delete_prefix(ix->w, prefix, &n);
+	if (xst != NSX_OK) {
+		writer_fault(ix, xst, reldir);
 		return false;
 	}
 	ns_log(NS_LOG_DEBUG, LOG_MOD, "%s/: removed %u articles", reldir, n);
@@ -467,6 +526,27 @@ static void put_failed(ns_indexer_t *ix, const char *relpath, const char *why)
 	ns_log(NS_LOG_WARNING, LOG_MOD, "%s: not indexed: %s", relpath, why);
 	count(ix, &ix->stats.failed, 1);
 	ns_problems_set(ix->problems, relpath, false, why);
+}
+
+/* RELPATH could not be read for a reason that passes (WHY): read it again
+ * a little later, or give up after NS_RETRY_ATTEMPTS and list it. */
+static void read_later(ns_indexer_t *ix, const char *relpath, const char *why)
+{
+	unsigned delay = 0;
+	unsigned n = ns_retry_failed(ix->retries, relpath,
+	                             (int64_t)ns_now_ms(), &delay);
+	char msg[400];
+	if (n == 0 || n >= NS_RETRY_ATTEMPTS) {
+		snprintf(msg, sizeof msg, "%s (gave up after %u attempts; a change "
+		         "to the file or a reindex reads it again)", why, n);
+		put_failed(ix, relpath, msg);
+		return;
+	}
+	/* Listed meanwhile, so that a wait on it says why it is not in. */
+	snprintf(msg, sizeof msg, "%s; read again in %u ms (attempt %u of %u)",
+	         why, delay, n + 1, NS_RETRY_ATTEMPTS);
+	ns_log(NS_LOG_WARNING, LOG_MOD, "%s: %s", relpath, msg);
+	ns_problems_set(ix->problems, relpath, false, msg);
 }
 
 /* Say once per language that its articles are indexed without stemming. */
@@ -612,10 +692,13 @@ static bool store_meta(ns_indexer_t *ix, const char *relpath,
 	if (!in_index)
 		return true;
 	char *v = meta_value(ix, m, relpath);
+	note_unwritten(ix, 'P', relpath);
 	nsx_status_t st = v ? nsx_writer_set_value(ix->w, idterm, NS_SLOT_FILE,
 	                                           v, strlen(v))
 	                    : NSX_NO_MEMORY;
 	free(v);
+	if (st != NSX_OK && st != NSX_NOT_FOUND && st != NSX_NO_MEMORY)
+		writer_fault(ix, st, relpath);
 	return st == NSX_OK;
 }
 
@@ -632,6 +715,7 @@ enum prep_kind {
 	PREP_GONE,        /* deleted before its turn */
 	PREP_NOT_FILE,    /* a symbolic link or a special file now */
 	PREP_FAILED,      /* unreadable, refused by the parser: WHY */
+	PREP_RETRY,       /* unreadable for now (no descriptors, no memory) */
 	PREP_SAME,        /* the bytes the index has: only META changes */
 	PREP_DOC,         /* A and DOC to add */
 };
@@ -720,6 +804,12 @@ static void prep_read(const ns_indexer_t *ix, struct prep *p)
 		p->kind = PREP_NOT_FILE;
 		return;
 	}
+	if (st == NS_ERR_NOMEM || (st == NS_ERR_IO && ns_errno_transient(err))) {
+		p->kind = PREP_RETRY;
+		snprintf(p->why, sizeof p->why, "cannot read: %s",
+		         st == NS_ERR_NOMEM ? "out of memory" : strerror(err));
+		return;
+	}
 	if (st != NS_OK) {
 		p->kind = PREP_FAILED;
 		if (st == NS_ERR_TOO_LARGE)
@@ -756,7 +846,8 @@ static void prep_read(const ns_indexer_t *ix, struct prep *p)
 	} else if (st != NS_ERR_FORMAT) {
 		snprintf(p->why, sizeof p->why, "%s", ns_status_str(st));
 	}
-	p->kind = st == NS_OK ? PREP_DOC : PREP_FAILED;
+	p->kind = st == NS_OK ? PREP_DOC : st == NS_ERR_NOMEM ? PREP_RETRY
+	                                                     : PREP_FAILED;
 }
 
 /* Writer thread: put what was read of P into the index; frees P.  True
@@ -767,7 +858,20 @@ static bool prep_apply(ns_indexer_t *ix, struct prep *p)
 	char idterm[NSX_MAX_TERM + 1];
 	bool changed = true;
 	ns_index_idterm(relpath, idterm, sizeof idterm); /* checked before */
+	if (!ix->w) {
+		/* The index cannot be written now: read again when it can. */
+		note_unwritten(ix, 'P', relpath);
+		p->kind = PREP_RETRY;
+		changed = false;
+	} else if (p->kind == PREP_RETRY) {
+		read_later(ix, relpath, p->why);
+		changed = false;
+	} else {
+		ns_retry_forget(ix->retries, relpath);
+	}
 	switch (p->kind) {
+	case PREP_RETRY:
+		break;
 	case PREP_NOT_FILE:
 		ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: not a regular file, skipped",
 		       relpath);
@@ -804,10 +908,20 @@ static bool prep_apply(ns_indexer_t *ix, struct prep *p)
 		                                          strlen(mv))
 		                      : NSX_NO_MEMORY;
 		free(mv);
-		if (xst == NSX_OK)
-			xst = nsx_writer_replace(ix->w, idterm, p->doc);
 		if (xst != NSX_OK) {
+			put_failed(ix, relpath, "out of memory");
+			changed = false;
+			break;
+		}
+		note_unwritten(ix, 'P', relpath);
+		xst = nsx_writer_replace(ix->w, idterm, p->doc);
+		if (xst == NSX_INVALID) { /* this document, not the index */
 			put_failed(ix, relpath, nsx_writer_error(ix->w));
+			changed = false;
+			break;
+		}
+		if (xst != NSX_OK) {
+			writer_fault(ix, xst, relpath);
 			changed = false;
 			break;
 		}
@@ -958,10 +1072,13 @@ static void pipe_stop(ns_indexer_t *ix)
 	pthread_mutex_destroy(&ix->pipe_mu);
 }
 
-/* Returns false when the commit failed: the changes stay pending in
- * Xapian, and the caller retries. */
+/* Returns false when the commit failed: the index is then read-only
+ * until a write works again, and the changes lost go back in the queue
+ * (writer_fault). */
 static bool commit(ns_indexer_t *ix)
 {
+	if (!ix->w)
+		return false;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	nsx_status_t xst = nsx_writer_commit(ix->w);
@@ -969,10 +1086,10 @@ static bool commit(ns_indexer_t *ix)
 	ix->last_commit_ms = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000 +
 	                                (t1.tv_nsec - t0.tv_nsec) / 1000000);
 	if (xst != NSX_OK) {
-		ns_log(NS_LOG_ERR, LOG_MOD, "commit failed (retried every second): "
-		       "%s", nsx_writer_error(ix->w));
+		writer_fault(ix, xst, "commit");
 		return false;
 	}
+	ns_strv_clear(&ix->unwritten);
 	uint64_t rev = nsx_writer_revision(ix->w);
 	uint64_t docs = nsx_writer_doccount(ix->w);
 	pthread_mutex_lock(&ix->mu);
@@ -1010,20 +1127,172 @@ static bool past(const struct timespec *deadline)
 	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
 }
 
-/* Commit what is pending; on failure, leave it pending and set the next
- * attempt a second away.  Returns whether nothing is pending now. */
+/* Commit what is pending.  Returns whether it is committed; when not,
+ * the index is read-only (ix->w NULL) and what was pending is queued to
+ * be done again once it can be written. */
 static bool commit_pending(ns_indexer_t *ix, unsigned *pending,
                            struct timespec *deadline)
 {
+	if (!ix->w)
+		return false;
 	if (!*pending)
 		return true;
-	if (commit(ix)) {
-		*pending = 0;
+	bool ok = commit(ix);
+	*pending = 0;
+	if (ok)
 		notify(ix);
-		return true;
+	return ok;
+}
+
+/* ---- faults: an index that cannot be written ---------------------------
+ *
+ * A commit that fails (a full disk, a read-only filesystem, an I/O error)
+ * loses every change since the last commit, and Xapian may close the
+ * database.  The writer then closes it, keeps the changes' paths, takes
+ * no more work, and tries again with a backoff: it opens the index and
+ * commits a probe.  When that works the paths go back to the front of the
+ * queue, to be read again, and indexing goes on.  Meanwhile searches read
+ * the last commit, and waits fail with INDEX_READ_ONLY (the server asks
+ * ns_indexer_health). */
+
+#define RECOVER_FIRST_MS 500
+#define RECOVER_MAX_MS 10000
+
+/* RELPATH ('P') or everything under a directory ('T') changed since the
+ * last commit. */
+static void note_unwritten(ns_indexer_t *ix, char kind, const char *path)
+{
+	size_t len = strlen(path);
+	char *s = malloc(len + 2);
+	if (!s)
+		return; /* the next start's reconciliation finds it */
+	s[0] = kind;
+	memcpy(s + 1, path, len + 1);
+	ns_strv_push(&ix->unwritten, s, len + 1);
+	free(s);
+}
+
+/* The next attempt to write, after ATTEMPT failed ones; under mu. */
+static void schedule_recovery(ns_indexer_t *ix, unsigned attempt)
+{
+	unsigned ms = ns_backoff_ms(attempt, RECOVER_FIRST_MS, RECOVER_MAX_MS);
+	ix->recover_at = deadline_after(ms);
+	ix->health.next_retry = wall_ns() / 1000000 + ms;
+}
+
+/* A write to the index failed with ST (WHAT: the path or the operation):
+ * stop writing until a write works again. */
+static void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what)
+{
+	if (st == NSX_CORRUPT) {
+		char why[sizeof ix->health.rebuild_reason];
+		snprintf(why, sizeof why, "%s", nsx_writer_error(ix->w));
+		rebuild(ix, why);
+		return;
 	}
-	*deadline = deadline_after(1000);
-	return false;
+	char reason[sizeof ix->health.error];
+	snprintf(reason, sizeof reason, "index not writable: %s",
+	         ix->w && *nsx_writer_error(ix->w) ? nsx_writer_error(ix->w)
+	                                           : nsx_status_name(st));
+	/* Closing tries to commit what Xapian still holds: if that works,
+	 * the paths done again change nothing. */
+	nsx_writer_close(ix->w);
+	ix->w = NULL;
+	read_only(ix, what, reason);
+}
+
+/* The writer is closed (ix->w NULL) because WHAT failed for REASON: say
+ * so, and try again later. */
+static void read_only(ns_indexer_t *ix, const char *what, const char *reason)
+{
+	pthread_mutex_lock(&ix->mu);
+	bool first = ix->health.writable;
+	ix->health.writable = false;
+	snprintf(ix->health.error, sizeof ix->health.error, "%s", reason);
+	if (first) {
+		ix->health.since = wall_ns() / 1000000;
+		ix->health.retries = 0;
+	}
+	schedule_recovery(ix, ix->health.retries + 1);
+	uint64_t rev = ix->stats.revision;
+	pthread_mutex_unlock(&ix->mu);
+	ns_log(NS_LOG_ERR, LOG_MOD, "%s failed: %s; searches answer from "
+	       "revision %llu, and indexing resumes by itself once the index "
+	       "can be written", what, reason, (unsigned long long)rev);
+	notify(ix); /* the waits in flight hear it */
+}
+
+/* Queue the changes a failed commit lost at the front, in their order:
+ * they were taken before anything still queued. */
+static size_t requeue_unwritten(ns_indexer_t *ix)
+{
+	size_t n = ix->unwritten.n;
+	pthread_mutex_lock(&ix->mu);
+	for (size_t i = n; i-- > 0;) {
+		const char *s = ix->unwritten.v[i];
+		size_t len = strlen(s + 1);
+		struct job *j = malloc(sizeof *j + len + 1);
+		if (!j)
+			continue; /* the next start's reconciliation finds it */
+		j->next = NULL;
+		j->op = s[0] == 'T' ? JOB_REMOVE_TREE : JOB_REDO;
+		j->gen = ix->gen;
+		j->barrier = 0;
+		memcpy(j->path, s + 1, len + 1);
+		jobq_push_front(ix->q, j);
+		ix->stats.queued++;
+	}
+	pthread_mutex_unlock(&ix->mu);
+	ns_strv_clear(&ix->unwritten);
+	return n;
+}
+
+/* Can the index be written again?  Open it and commit a probe. */
+static void try_recover(ns_indexer_t *ix)
+{
+	char *err = NULL;
+	nsx_status_t st = nsx_writer_open(ix->index_dir, &ix->w, &err);
+	if (st == NSX_OK && (st = nsx_writer_probe(ix->w)) != NSX_OK)
+		err = strdup(nsx_writer_error(ix->w));
+	if (st == NSX_OK && ix->unloaded && (st = load_known(ix)) != NSX_OK)
+		err = strdup(nsx_writer_error(ix->w));
+	if (st == NSX_OK)
+		ix->unloaded = false;
+	if (st == NSX_CORRUPT) {
+		rebuild(ix, err ? err : "?");
+		free(err);
+		return;
+	}
+	if (st != NSX_OK) {
+		nsx_writer_close(ix->w);
+		ix->w = NULL;
+		pthread_mutex_lock(&ix->mu);
+		unsigned n = ++ix->health.retries;
+		snprintf(ix->health.error, sizeof ix->health.error,
+		         "index not writable: %s", err ? err : nsx_status_name(st));
+		schedule_recovery(ix, n + 1);
+		pthread_mutex_unlock(&ix->mu);
+		ns_log(NS_LOG_INFO, LOG_MOD, "still not writable (attempt %u): %s",
+		       n, err ? err : nsx_status_name(st));
+		free(err);
+		return;
+	}
+	size_t redo = requeue_unwritten(ix);
+	uint64_t rev = nsx_writer_revision(ix->w);
+	uint64_t docs = nsx_writer_doccount(ix->w);
+	pthread_mutex_lock(&ix->mu);
+	double secs = (wall_ns() / 1000000 - ix->health.since) / 1000.0;
+	ix->health.writable = true;
+	ix->health.error[0] = '\0';
+	ix->health.retries = 0;
+	ix->health.next_retry = 0;
+	ix->stats.revision = rev;
+	ix->stats.documents = docs;
+	pthread_mutex_unlock(&ix->mu);
+	ns_log(NS_LOG_NOTICE, LOG_MOD, "the index can be written again after "
+	       "%.1f s: %zu changes lost with the failed commit are queued "
+	       "again", secs, redo);
+	notify(ix);
 }
 
 /* ---- maintenance ------------------------------------------------------------ */
@@ -1228,7 +1497,8 @@ static void swap_dirs(void *arg)
 	s->swapped = true;
 }
 
-/* Open the writer again on the index directory, after a compaction. */
+/* Open the writer again on the index directory, after a compaction.
+ * When it cannot be, the index is read-only until it can. */
 static bool reopen_writer(ns_indexer_t *ix)
 {
 	char *err = NULL;
@@ -1239,9 +1509,11 @@ static bool reopen_writer(ns_indexer_t *ix)
 			return true;
 		nanosleep(&(struct timespec){0, 100000000L}, NULL);
 	}
-	ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot open the index again: %s",
-	       ix->index_dir, err ? err : "?");
+	char reason[sizeof ix->health.error];
+	snprintf(reason, sizeof reason, "index not writable: %s",
+	         err ? err : "cannot open it");
 	free(err);
+	read_only(ix, "opening the index after the compaction", reason);
 	return false;
 }
 
@@ -1311,11 +1583,12 @@ static void maintain(ns_indexer_t *ix, enum job_op op, const char *dir)
 		ix->exclusive(ix->ctx, swap_dirs, &s);
 	else
 		swap_dirs(&s);
-	if (!reopen_writer(ix)) {
-		/* Nothing more can be written: let systemd start us again. */
-		abort();
-	}
-	if (s.swapped) {
+	bool reopened = reopen_writer(ix);
+	if (s.swapped && !reopened) {
+		remove_dir(old.data);
+		maint_finish(ix, false, "compacted and swapped in, but the index "
+		             "cannot be opened again: %s", ix->health.error);
+	} else if (s.swapped) {
 		remove_dir(old.data);
 		uint64_t now_rev = nsx_writer_revision(ix->w);
 		pthread_mutex_lock(&ix->mu);
@@ -1363,30 +1636,175 @@ static void maybe_commit(ns_indexer_t *ix, unsigned *pending,
 		commit_pending(ix, pending, deadline);
 }
 
+/* Writer thread: maintenance and barriers, which come after every file
+ * taken before them. */
+static void run_fence(ns_indexer_t *ix, struct job *j, unsigned *pending,
+                      struct timespec *deadline)
+{
+	switch (j->op) {
+	case JOB_COMPACT:
+	case JOB_BACKUP:
+		/* On the committed index only; it passes its barrier
+		 * when done, whichever way. */
+		if (commit_pending(ix, pending, deadline))
+			maintain(ix, j->op, j->path);
+		else
+			maint_finish(ix, false, "cannot commit the changes pending: "
+			             "%s", ix->health.error);
+		pthread_mutex_lock(&ix->mu);
+		mark_passed(ix, j->barrier);
+		pthread_mutex_unlock(&ix->mu);
+		notify(ix);
+		break;
+	default: /* JOB_BARRIER, JOB_BARRIER_PATH */
+		reindex_done(ix, j->barrier);
+		pthread_mutex_lock(&ix->mu);
+		ix->stats.barriers++;
+		mark_passed(ix, j->barrier);
+		pthread_mutex_unlock(&ix->mu);
+		notify(ix);
+		break;
+	}
+}
+
+/* Writer thread: do job J (and free it). */
+static void run_job(ns_indexer_t *ix, struct job *j, unsigned *pending,
+                    struct timespec *deadline)
+{
+	bool changed = false;
+	struct prep *p = NULL;
+	if (j->op == JOB_PUT || j->op == JOB_PUT_SCANNED || j->op == JOB_REDO) {
+		/* Read ahead, applied in order by pipe_settle() below. */
+		enum check c = put_check(ix, j->path, j->op == JOB_PUT_SCANNED,
+		                         j->gen, j->op == JOB_REDO, &p);
+		if (c == CHECK_READ)
+			pipe_submit(ix, p);
+		changed = c == CHECK_CHANGED;
+	} else {
+		/* Anything else comes after every file taken before it. */
+		note_changes(ix, pipe_settle(ix, true), pending, deadline);
+	}
+	switch (j->op) {
+	case JOB_PUT:
+	case JOB_PUT_SCANNED:
+	case JOB_REDO:
+		break;
+	case JOB_REINDEX:
+		changed = put_path(ix, j->path, false, j->gen, true);
+		pthread_mutex_lock(&ix->mu);
+		if (ix->maint.op == NS_MAINT_REINDEX) {
+			ix->maint.running = true;
+			ix->maint.done++;
+		}
+		pthread_mutex_unlock(&ix->mu);
+		break;
+	case JOB_REINDEX_TREE:
+		reindex_tree(ix, j->path, j->barrier);
+		break;
+	case JOB_REMOVE: changed = remove_path(ix, j->path); break;
+	case JOB_REMOVE_TREE: changed = remove_tree(ix, j->path); break;
+	case JOB_PRUNE: changed = prune(ix, j->path, j->gen); break;
+	case JOB_BARRIER:
+	case JOB_BARRIER_PATH:
+		/* A barrier passes only on what is committed: until the index
+		 * can be written again, it waits at the front. */
+		if (!commit_pending(ix, pending, deadline)) {
+			pthread_mutex_lock(&ix->mu);
+			jobq_push_front(ix->q, j);
+			pthread_mutex_unlock(&ix->mu);
+			return;
+		}
+		/* fall through */
+	case JOB_COMPACT:
+	case JOB_BACKUP:
+		run_fence(ix, j, pending, deadline);
+		break;
+	}
+	free(j);
+	note_changes(ix, changed + pipe_settle(ix, false), pending, deadline);
+	maybe_commit(ix, pending, deadline);
+}
+
+/* Writer thread: the reads that failed for a passing reason and are due
+ * again go back in the queue. */
+static void requeue_reads(ns_indexer_t *ix)
+{
+	ns_strv_t due = {0};
+	ns_retry_due(ix->retries, (int64_t)ns_now_ms(), &due);
+	for (size_t i = 0; i < due.n; i++)
+		enqueue(ix, JOB_PUT, due.v[i], NULL);
+	ns_strv_clear(&due);
+}
+
+/* Under mu, nothing to do: sleep until work comes, the pending changes
+ * are due for a commit (then commit them) or a read is due again. */
+static void writer_idle(ns_indexer_t *ix, unsigned *pending,
+                        struct timespec *deadline)
+{
+	int64_t due = ns_retry_next(ix->retries);
+	struct timespec until = *deadline;
+	if (due >= 0) {
+		int64_t in = due - (int64_t)ns_now_ms();
+		struct timespec t = deadline_after(in > 0 ? (unsigned)in : 0);
+		if (!*pending || t.tv_sec < until.tv_sec ||
+		    (t.tv_sec == until.tv_sec && t.tv_nsec < until.tv_nsec))
+			until = t;
+	}
+	if (*pending || due >= 0)
+		pthread_cond_timedwait(&ix->wake, &ix->mu, &until);
+	else
+		pthread_cond_wait(&ix->wake, &ix->mu);
+	if (ix->stopping)
+		return;
+	pthread_mutex_unlock(&ix->mu);
+	if (*pending && past(deadline))
+		commit_pending(ix, pending, deadline);
+	if (due >= 0 && due <= (int64_t)ns_now_ms())
+		requeue_reads(ix);
+	pthread_mutex_lock(&ix->mu);
+}
+
+/* Under mu, the index not writable: settle what is being read (it is
+ * noted to be done again), then wait for the next attempt to write. */
+static void writer_read_only(ns_indexer_t *ix)
+{
+	pthread_mutex_unlock(&ix->mu);
+	pipe_settle(ix, true);
+	pthread_mutex_lock(&ix->mu);
+	if (ix->stopping)
+		return;
+	if (!past(&ix->recover_at)) {
+		pthread_cond_timedwait(&ix->wake, &ix->mu, &ix->recover_at);
+		return;
+	}
+	pthread_mutex_unlock(&ix->mu);
+	try_recover(ix);
+	pthread_mutex_lock(&ix->mu);
+}
+
 static void *writer_main(void *arg)
 {
 	ns_indexer_t *ix = arg;
 	unsigned pending = 0;       /* changes not yet committed */
-	struct timespec deadline;   /* when they must be, if pending */
+	struct timespec deadline = {0}; /* when they must be, if pending */
 
 	pthread_mutex_lock(&ix->mu);
-	for (;;) {
-		bool timed_out = false;
-		struct job *j = NULL;
-		while (!ix->stopping && !timed_out && !(j = jobq_pop(ix->q))) {
-			if (ix->inflight)
-				break; /* first apply what is being read */
-			if (pending)
-				timed_out = pthread_cond_timedwait(&ix->wake, &ix->mu,
-				                                   &deadline) == ETIMEDOUT;
-			else
-				pthread_cond_wait(&ix->wake, &ix->mu);
+	while (!ix->stopping) {
+		ix->health.read_retries = ns_retry_count(ix->retries);
+		ix->health.unwritten = ix->unwritten.n;
+		if (!ix->w) {
+			pending = 0;
+			writer_read_only(ix);
+			continue;
 		}
-		if (ix->stopping) {
-			if (j)
-				jobq_push(ix->q, j); /* counted among the dropped */
-			break;
+		if (ix->suspect) {
+			ix->suspect = false;
+			pthread_mutex_unlock(&ix->mu);
+			verify(ix, &pending, &deadline);
+			pthread_mutex_lock(&ix->mu);
+			continue;
 		}
+		struct job *j = jobq_pop(ix->q);
 		if (!j && ix->inflight) { /* nothing else to do meanwhile */
 			pthread_mutex_unlock(&ix->mu);
 			note_changes(ix, pipe_settle(ix, true), &pending, &deadline);
@@ -1394,99 +1812,281 @@ static void *writer_main(void *arg)
 			pthread_mutex_lock(&ix->mu);
 			continue;
 		}
-		if (!j) { /* timed out with changes pending */
-			pthread_mutex_unlock(&ix->mu);
-			commit_pending(ix, &pending, &deadline);
-			pthread_mutex_lock(&ix->mu);
+		if (!j) {
+			writer_idle(ix, &pending, &deadline);
 			continue;
 		}
 		if (!j->barrier && j->op != JOB_PRUNE)
 			ix->stats.queued--;
 		pthread_mutex_unlock(&ix->mu);
-
-		bool changed = false;
-		struct prep *p = NULL;
-		if (j->op == JOB_PUT || j->op == JOB_PUT_SCANNED) {
-			/* Read ahead, applied in order by pipe_settle() below. */
-			enum check c = put_check(ix, j->path, j->op == JOB_PUT_SCANNED,
-			                         j->gen, false, &p);
-			if (c == CHECK_READ)
-				pipe_submit(ix, p);
-			changed = c == CHECK_CHANGED;
-		} else {
-			/* Anything else comes after every file taken before it. */
-			note_changes(ix, pipe_settle(ix, true), &pending, &deadline);
-		}
-		switch (j->op) {
-		case JOB_PUT:
-		case JOB_PUT_SCANNED:
-			break;
-		case JOB_REINDEX:
-			changed = put_path(ix, j->path, false, j->gen, true);
-			pthread_mutex_lock(&ix->mu);
-			if (ix->maint.op == NS_MAINT_REINDEX) {
-				ix->maint.running = true;
-				ix->maint.done++;
-			}
-			pthread_mutex_unlock(&ix->mu);
-			break;
-		case JOB_REINDEX_TREE:
-			reindex_tree(ix, j->path, j->barrier);
-			break;
-		case JOB_COMPACT:
-		case JOB_BACKUP:
-			/* On the committed index only; it passes its barrier
-			 * when done, whichever way. */
-			if (commit_pending(ix, &pending, &deadline))
-				maintain(ix, j->op, j->path);
-			else
-				maint_finish(ix, false, "cannot commit the changes "
-				             "pending: %s", nsx_writer_error(ix->w));
-			pthread_mutex_lock(&ix->mu);
-			mark_passed(ix, j->barrier);
-			pthread_mutex_unlock(&ix->mu);
-			notify(ix);
-			break;
-		case JOB_REMOVE: changed = remove_path(ix, j->path); break;
-		case JOB_REMOVE_TREE: changed = remove_tree(ix, j->path); break;
-		case JOB_PRUNE: changed = prune(ix, j->path, j->gen); break;
-		case JOB_BARRIER:
-		case JOB_BARRIER_PATH:
-			/* A barrier passes only on what is committed: until a
-			 * failing commit succeeds, its waiters time out. */
-			if (!commit_pending(ix, &pending, &deadline)) {
-				pthread_mutex_lock(&ix->mu);
-				bool stop = ix->stopping;
-				if (!stop)
-					pthread_cond_timedwait(&ix->wake, &ix->mu, &deadline);
-				if (!stop && !ix->stopping) {
-					jobq_push_front(ix->q, j);
-					j = NULL;
-				}
-				pthread_mutex_unlock(&ix->mu);
-				free(j);
-				pthread_mutex_lock(&ix->mu);
-				continue;
-			}
-			reindex_done(ix, j->barrier);
-			pthread_mutex_lock(&ix->mu);
-			ix->stats.barriers++;
-			mark_passed(ix, j->barrier);
-			pthread_mutex_unlock(&ix->mu);
-			notify(ix);
-			break;
-		}
-		free(j);
-		note_changes(ix, changed + pipe_settle(ix, false), &pending,
-		             &deadline);
-		maybe_commit(ix, &pending, &deadline);
+		run_job(ix, j, &pending, &deadline);
 		pthread_mutex_lock(&ix->mu);
 	}
 	pthread_mutex_unlock(&ix->mu);
 	/* What was read is indexed before the last commit. */
-	if (pipe_settle(ix, true) || pending)
+	if ((pipe_settle(ix, true) || pending) && ix->w)
 		commit(ix);
+	if (ix->unwritten.n)
+		ns_log(NS_LOG_WARNING, LOG_MOD, "stopped with %zu changes not "
+		       "written (the index could not be written); the next start "
+		       "reads them again", ix->unwritten.n);
 	return NULL;
+}
+
+/* ---- opening, and a damaged index -------------------------------------- */
+
+static void recover_compaction(const char *index_dir);
+
+/* Open the writer on the index, waiting up to two seconds for the lock of
+ * a writer killed a moment ago (Xapian's lock holder goes when it
+ * notices) before saying another nsearchd has it. */
+static nsx_status_t open_writer(ns_indexer_t *ix, char **errmsg)
+{
+	nsx_status_t xst;
+	for (int attempt = 0;; attempt++) {
+		xst = nsx_writer_open(ix->index_dir, &ix->w, errmsg);
+		if (xst != NSX_LOCKED || attempt >= 20)
+			return xst;
+		free(*errmsg);
+		*errmsg = NULL;
+		nanosleep(&(struct timespec){0, 100000000L}, NULL);
+	}
+}
+
+/* Load what the index knows of each file into the path map. */
+static nsx_status_t load_known(ns_indexer_t *ix)
+{
+	nsx_status_t xst = nsx_writer_each_value(ix->w, NS_SLOT_FILE, load_meta,
+	                                         ix);
+	if (xst == NSX_OK)
+		xst = nsx_writer_each_term(ix->w, NS_PREFIX_ID, add_unknown, ix);
+	if (xst != NSX_OK) {
+		/* Start again from nothing: the tree is read again. */
+		ns_pathmap_free(ix->files);
+		ix->files = ns_pathmap_new();
+		if (!ix->files)
+			return NSX_NO_MEMORY;
+	}
+	return xst;
+}
+
+/* The index at ix->index_dir is damaged (WHY): move it aside, never
+ * deleting it, to MOVED (SIZE bytes) and say so.  The caller opens a new
+ * one.  False when it cannot be moved. */
+static bool move_damaged(ns_indexer_t *ix, const char *why, char *moved,
+                         size_t size)
+{
+	if (ns_index_move_aside(ix->index_dir, moved, size) != NS_OK) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "%s is damaged (%s) and cannot be moved "
+		       "aside: %s", ix->index_dir, why, strerror(errno));
+		return false;
+	}
+	ns_log(NS_LOG_ERR, LOG_MOD, "%s is damaged (%s): moved aside to %s; "
+	       "rebuilding it from the articles", ix->index_dir, why, moved);
+	return true;
+}
+
+/* Status hears of the rebuild once the work it needs is queued, so that a
+ * wait from then on covers it. */
+static void note_rebuild(ns_indexer_t *ix, const char *why, const char *moved)
+{
+	pthread_mutex_lock(&ix->mu);
+	ix->health.rebuilds++;
+	snprintf(ix->health.rebuild_reason, sizeof ix->health.rebuild_reason,
+	         "%s", why);
+	snprintf(ix->health.moved_to, sizeof ix->health.moved_to, "%s", moved);
+	ix->health.rebuilt_at = wall_ns() / 1000000;
+	pthread_mutex_unlock(&ix->mu);
+}
+
+/* At start: the start-up scan reads every file into the new index. */
+static bool moved_at_start(ns_indexer_t *ix, const char *why)
+{
+	char moved[sizeof ix->health.moved_to];
+	if (!move_damaged(ix, why, moved, sizeof moved))
+		return false;
+	note_rebuild(ix, why, moved);
+	return true;
+}
+
+/* At start, before anything reads the index: is it sound?  A damaged one
+ * goes aside (the start-up scan then reads every file). */
+static void check_at_start(ns_indexer_t *ix)
+{
+	if (ix->check == NS_CHECK_NONE)
+		return;
+	char *err = NULL;
+	unsigned long long t0 = ns_now_ms();
+	nsx_status_t xst = ix->check == NS_CHECK_FULL
+	                   ? nsx_check(ix->index_dir, &err)
+	                   : nsx_open_check(ix->index_dir, &err);
+	if (xst == NSX_OK)
+		ns_log(NS_LOG_INFO, LOG_MOD, "%s: checked (%s) in %.2f s",
+		       ix->index_dir, ix->check == NS_CHECK_FULL ? "full" : "quick",
+		       (ns_now_ms() - t0) / 1000.0);
+	else if (xst == NSX_CORRUPT || xst == NSX_IO)
+		moved_at_start(ix, err ? err : nsx_status_name(xst));
+	free(err);
+}
+
+/* Open the index for the writer, and what it knows of each file.  A
+ * damaged index is moved aside and a new one made; one that cannot be
+ * written (a read-only filesystem) is opened later (the writer starts
+ * read-only).  NS_ERR_INDEX with *ERRMSG when there is no index to work
+ * with at all. */
+static ns_status_t open_index(ns_indexer_t *ix, char **errmsg)
+{
+	char *err = NULL;
+	recover_compaction(ix->index_dir);
+	check_at_start(ix);
+	nsx_status_t xst = open_writer(ix, &err);
+	if (xst == NSX_OK && (xst = load_known(ix)) != NSX_OK) {
+		free(err);
+		err = strdup(nsx_writer_error(ix->w));
+		nsx_writer_close(ix->w);
+		ix->w = NULL;
+		if (xst == NSX_IO) /* a table that cannot be read */
+			xst = NSX_CORRUPT;
+	}
+	if (xst == NSX_CORRUPT && moved_at_start(ix, err ? err : "?")) {
+		free(err);
+		err = NULL;
+		xst = open_writer(ix, &err);
+	}
+	struct stat st;
+	char probe[PATH_MAX];
+	snprintf(probe, sizeof probe, "%s/iamglass", ix->index_dir);
+	if (xst == NSX_IO && stat(probe, &st) == 0) {
+		/* There is an index, but it cannot be written: serve it as it
+		 * is, and open it when it can be. */
+		nsx_reader_t *r = NULL;
+		if (nsx_reader_open(ix->index_dir, &r, NULL) == NSX_OK) {
+			ix->stats.revision = nsx_reader_revision(r);
+			ix->stats.documents = nsx_reader_doccount(r);
+		}
+		nsx_reader_close(r);
+		ix->unloaded = true;
+		char reason[sizeof ix->health.error];
+		snprintf(reason, sizeof reason, "index not writable: %s",
+		         err ? err : "?");
+		free(err);
+		read_only(ix, "opening the index", reason);
+		return NS_OK;
+	}
+	if (xst != NSX_OK) {
+		if (errmsg)
+			*errmsg = err;
+		else
+			free(err);
+		return NS_ERR_INDEX;
+	}
+	free(err);
+	ix->stats.revision = nsx_writer_revision(ix->w);
+	ix->stats.documents = nsx_writer_doccount(ix->w);
+	return NS_OK;
+}
+
+struct aside {
+	ns_indexer_t *ix;
+	const char *why;
+	bool moved;
+	char to[1024];
+};
+
+static void aside_swap(void *arg)
+{
+	struct aside *a = arg;
+	a->moved = move_damaged(a->ix, a->why, a->to, sizeof a->to);
+}
+
+/* Writer thread: every file the index knew, or listed as a problem, is
+ * queued to be read again; the map forgets them.  Returns how many. */
+static size_t requeue_known(ns_indexer_t *ix)
+{
+	struct reindex_scan rs = {"", 0, {0}};
+	ns_pathmap_each(ix->files, collect_under, &rs);
+	ns_problems_paths(ix->problems, "", &rs.paths);
+	ns_pathmap_free(ix->files);
+	ix->files = ns_pathmap_new();
+	pthread_mutex_lock(&ix->mu);
+	for (size_t i = 0; i < rs.paths.n; i++) {
+		size_t len = strlen(rs.paths.v[i]);
+		struct job *j = malloc(sizeof *j + len + 1);
+		if (!j)
+			continue; /* the next start's reconciliation finds it */
+		j->next = NULL;
+		j->op = JOB_REDO;
+		j->gen = ix->gen;
+		j->barrier = 0;
+		memcpy(j->path, rs.paths.v[i], len + 1);
+		if (jobq_push(ix->q, j))
+			ix->stats.queued++;
+	}
+	pthread_mutex_unlock(&ix->mu);
+	size_t n = rs.paths.n;
+	ns_strv_clear(&rs.paths);
+	return n;
+}
+
+/* Writer thread: the index turned out damaged (WHY) while running.  It
+ * goes aside while no search reads it, a new one takes its place, and
+ * every file is read again into it. */
+static void rebuild(ns_indexer_t *ix, const char *why)
+{
+	nsx_writer_close(ix->w);
+	ix->w = NULL;
+	struct aside a = {ix, why, false, ""};
+	if (ix->exclusive)
+		ix->exclusive(ix->ctx, aside_swap, &a);
+	else
+		aside_swap(&a);
+	char *err = NULL;
+	nsx_status_t xst = a.moved ? open_writer(ix, &err) : NSX_CORRUPT;
+	if (xst != NSX_OK || !ix->files) {
+		char reason[sizeof ix->health.error];
+		snprintf(reason, sizeof reason, "index damaged and not rebuilt: %s",
+		         err ? err : why);
+		free(err);
+		read_only(ix, "rebuilding the damaged index", reason);
+		return;
+	}
+	ns_strv_clear(&ix->unwritten); /* everything is read again */
+	ix->unloaded = false;
+	pthread_mutex_lock(&ix->mu);
+	uint64_t was = ix->stats.revision;
+	pthread_mutex_unlock(&ix->mu);
+	/* Clients never see the revision go back. */
+	nsx_writer_continue_from(ix->w, was);
+	size_t n = requeue_known(ix);
+	note_rebuild(ix, why, a.to);
+	pthread_mutex_lock(&ix->mu);
+	ix->health.writable = true;
+	ix->health.error[0] = '\0';
+	ix->health.retries = 0;
+	ix->stats.documents = nsx_writer_doccount(ix->w);
+	pthread_mutex_unlock(&ix->mu);
+	ns_log(NS_LOG_WARNING, LOG_MOD, "rebuilding the index: %zu files queued "
+	       "to be read again", n);
+	notify(ix);
+}
+
+/* Writer thread: a search met an error that may be damage.  Commit, then
+ * check every table; rebuild if it is damaged. */
+static void verify(ns_indexer_t *ix, unsigned *pending,
+                   struct timespec *deadline)
+{
+	note_changes(ix, pipe_settle(ix, true), pending, deadline);
+	if (!commit_pending(ix, pending, deadline))
+		return;
+	char *err = NULL;
+	nsx_status_t xst = nsx_check(ix->index_dir, &err);
+	if (xst == NSX_CORRUPT || xst == NSX_IO)
+		rebuild(ix, err ? err : nsx_status_name(xst));
+	else
+		ns_log(NS_LOG_NOTICE, LOG_MOD, "%s: checked after a search failed: "
+		       "%s", ix->index_dir, xst == NSX_OK ? "sound"
+		                                          : nsx_status_name(xst));
+	free(err);
 }
 
 /* A compaction killed between its two renames leaves no index but the
@@ -1554,47 +2154,29 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		free(ix);
 		return st;
 	}
-	recover_compaction(ix->index_dir);
-	/* A writer killed a moment ago may hold the lock a little longer
-	 * (Xapian's lock holder goes when it notices): try for two seconds
-	 * before saying another nsearchd has it. */
-	nsx_status_t xst;
-	for (int attempt = 0;; attempt++) {
-		xst = nsx_writer_open(opts->index_dir, &ix->w, errmsg);
-		if (xst != NSX_LOCKED || attempt >= 20)
-			break;
-		if (errmsg) {
-			free(*errmsg);
-			*errmsg = NULL;
-		}
-		nanosleep(&(struct timespec){0, 100000000L}, NULL);
-	}
-	if (xst == NSX_OK &&
-	    (nsx_writer_each_value(ix->w, NS_SLOT_FILE, load_meta, ix) != NSX_OK ||
-	     nsx_writer_each_term(ix->w, NS_PREFIX_ID, add_unknown, ix) != NSX_OK)) {
-		if (errmsg)
-			*errmsg = strdup(nsx_writer_error(ix->w));
-		nsx_writer_close(ix->w);
-		xst = NSX_IO;
-	}
-	if (xst != NSX_OK) {
-		ns_problems_free(ix->problems);
-		ns_pathmap_free(ix->files);
-		jobq_free(ix->q);
-		close(ix->rootfd);
-		free(ix->index_dir);
-		free(ix);
-		return NS_ERR_INDEX;
-	}
-	ix->stats.revision = nsx_writer_revision(ix->w);
-	ix->stats.documents = nsx_writer_doccount(ix->w);
-
+	ix->retries = ns_retry_new();
+	ix->health.writable = true;
+	ix->check = opts->check;
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&ix->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&ix->mu, NULL);
+	ns_status_t ost = ix->retries ? open_index(ix, errmsg) : NS_ERR_NOMEM;
+	if (ost != NS_OK) {
+		pthread_cond_destroy(&ix->wake);
+		pthread_mutex_destroy(&ix->mu);
+		ns_retry_free(ix->retries);
+		ns_problems_free(ix->problems);
+		ns_pathmap_free(ix->files);
+		jobq_free(ix->q);
+		close(ix->rootfd);
+		free(ix->index_dir);
+		free(ix);
+		return ost;
+	}
+
 	pipe_start(ix);
 	int rc = pthread_create(&ix->thread, NULL, writer_main, ix);
 	if (rc != 0) {
@@ -1604,6 +2186,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		nsx_writer_close(ix->w);
 		pthread_cond_destroy(&ix->wake);
 		pthread_mutex_destroy(&ix->mu);
+		ns_retry_free(ix->retries);
 		ns_problems_free(ix->problems);
 		ns_pathmap_free(ix->files);
 		jobq_free(ix->q);
@@ -1638,6 +2221,8 @@ void ns_indexer_stop(ns_indexer_t *ix)
 	ns_problems_free(ix->problems);
 	ns_pathmap_free(ix->files);
 	ns_strv_clear(&ix->unstemmed);
+	ns_strv_clear(&ix->unwritten);
+	ns_retry_free(ix->retries);
 	free(ix->passed);
 	close(ix->rootfd);
 	free(ix->index_dir);

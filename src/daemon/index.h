@@ -10,12 +10,20 @@
 
 #include "parse/article.h"
 #include "core/problems.h"
+#include "daemon/fault.h"
 #include "nsx.h"
 
 /* Files bigger than this are skipped unless the options say otherwise. */
 #define NS_DEFAULT_MAX_FILE (8u << 20)
 
 typedef struct ns_indexer ns_indexer_t;
+
+/* How the index is checked at start (docs/operations.md, "Faults"). */
+typedef enum {
+	NS_CHECK_QUICK = 0,   /* open it and read from every table */
+	NS_CHECK_FULL,        /* every block of every table */
+	NS_CHECK_NONE,
+} ns_index_check_t;
 
 typedef struct {
 	const char *index_dir;     /* the Xapian database */
@@ -39,6 +47,8 @@ typedef struct {
 	 * directory).  Writer thread.  NULL: SWAP is called as it is. */
 	void (*exclusive)(void *ctx, void (*swap)(void *arg), void *arg);
 	void *ctx;
+	ns_index_check_t check;    /* of the index at start; a damaged one is
+	                              moved aside and rebuilt */
 } ns_indexer_opts_t;
 
 typedef struct {
@@ -143,6 +153,17 @@ ns_status_t ns_indexer_barrier_path(ns_indexer_t *ix, const char *relpath,
 bool ns_indexer_barrier_passed(ns_indexer_t *ix, uint64_t seq);
 
 void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out);
+
+/* Whether the index can be written now, and if not why, since when and
+ * when the writer tries again; damaged indexes moved aside (any thread). */
+void ns_indexer_health(ns_indexer_t *ix, ns_index_health_t *out);
+
+/* A reader met an error that may mean the index is damaged (Xapian's
+ * DatabaseCorruptError, or a table that cannot be read).  The writer
+ * commits, checks every table, and if it is damaged moves it aside and
+ * rebuilds it from the articles; at most once a minute.  Any thread;
+ * returns at once. */
+void ns_indexer_damaged(ns_indexer_t *ix);
 
 /* New commit batching (a reload), from the next change on; 0 takes the
  * default as in ns_indexer_opts_t.  Any thread. */

@@ -18,6 +18,7 @@ enum job_op {
 	JOB_PUT,          /* a file changed: read it */
 	JOB_PUT_SCANNED,  /* a scan found it: an unchanged stat is enough */
 	JOB_REINDEX,      /* read and index it again, whatever it is */
+	JOB_REDO,         /* a change a failed commit lost: read it again */
 	JOB_REMOVE,
 	JOB_BARRIER_PATH, /* after the jobs for one path (a lane barrier) */
 	JOB_REMOVE_TREE, JOB_PRUNE, JOB_BARRIER,   /* fences */

@@ -28,6 +28,7 @@
 #include "core/safepath.h"
 #include "daemon/server.h"
 #include "daemon/watch.h"
+#include "daemon/fault.h"
 
 #if NS_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -66,7 +67,15 @@ struct daemon {
 	int rootfd;                 /* and open, to resolve paths beneath */
 	ns_config_t cfg;            /* the configuration in force */
 	const ns_config_args_t *args; /* the command line, for reloads */
+	uint64_t nofile;            /* descriptors the process may open */
+	unsigned clamped;           /* max_connections clamped to this (0: not) */
 };
+
+/* Descriptors kept for everything but connections: the index (the
+ * writer's tables, a compaction's copy, each pooled reader's), the files
+ * being read ahead, the loop's own (inotify, epoll, signals, eventfd),
+ * standard streams and the journal. */
+#define FDS_RESERVED 128
 
 /* ---- telling systemd ---- */
 
@@ -75,7 +84,12 @@ static void describe(struct daemon *d, char *buf, size_t size)
 {
 	ns_indexer_stats_t st;
 	ns_indexer_stats(d->ix, &st);
-	if (!d->ready)
+	ns_index_health_t h;
+	ns_indexer_health(d->ix, &h);
+	if (!h.writable)
+		snprintf(buf, size, "read-only: %.120s; searching %llu articles, "
+		         "retrying", h.error, (unsigned long long)st.documents);
+	else if (!d->ready)
 		snprintf(buf, size, "reconciling the tree with the index: %llu "
 		         "files left", (unsigned long long)st.queued);
 	else if (st.queued)
@@ -293,7 +307,24 @@ static void status_of(void *ctx, ns_daemon_status_t *out)
 	                   &out->partial);
 	out->overflows = ns_watch_overflows(d->watch);
 	out->unwatched = ns_watch_unwatched(d->watch);
-	out->ready = d->ready;
+	ns_index_health_t h;
+	ns_indexer_health(d->ix, &h);
+	/* Not ready while changes cannot be indexed: a health check that
+	 * reads it sees the fault. */
+	out->ready = d->ready && h.writable;
+	out->writable = h.writable;
+	snprintf(out->index_error, sizeof out->index_error, "%s", h.error);
+	out->index_error_since = h.writable ? 0 : h.since;
+	out->index_retries = h.retries;
+	out->index_next_retry = h.writable ? 0 : h.next_retry;
+	out->unwritten = h.unwritten;
+	out->rebuilds = h.rebuilds;
+	snprintf(out->rebuild_reason, sizeof out->rebuild_reason, "%s",
+	         h.rebuild_reason);
+	snprintf(out->rebuild_moved_to, sizeof out->rebuild_moved_to, "%s",
+	         h.moved_to);
+	out->rebuilt_at = h.rebuilt_at;
+	out->read_retries = h.read_retries;
 	unsigned long long now = ns_now_ms();
 	out->uptime_s = (double)(now - d->started_ms) / 1000.0;
 	out->last_commit = st.last_commit;
@@ -341,11 +372,35 @@ static ns_status_t backup_begin(struct daemon *d, const char *dir,
 	return st;
 }
 
+/* Loop thread: NULL while the index can be written; else the code waits
+ * fail with, and why into WHY. */
+static const char *write_fault(void *ctx, char *why, size_t size)
+{
+	struct daemon *d = ctx;
+	ns_index_health_t h;
+	ns_indexer_health(d->ix, &h);
+	if (h.writable)
+		return NULL;
+	snprintf(why, size, "%s; searches answer from the last commit, and "
+	         "indexing resumes by itself when it can be written", h.error);
+	return NS_E_INDEX_READ_ONLY;
+}
+
+/* A search could not read the index: the writer checks it. */
+static void index_failed(void *ctx)
+{
+	struct daemon *d = ctx;
+	ns_indexer_damaged(d->ix);
+}
+
 static const char *op_begin(void *ctx, const ns_request_t *req,
                             uint64_t *barrier, char *why, size_t size)
 {
 	struct daemon *d = ctx;
 	ns_status_t st;
+	const char *fault = write_fault(ctx, why, size);
+	if (fault)
+		return fault;
 	switch (req->op) {
 	case NS_OP_REINDEX:
 		/* What is on disk now is what gets read again. */
@@ -401,11 +456,26 @@ static void exclusive(void *ctx, void (*swap)(void *arg), void *arg)
 
 /* ---- reloading ---- */
 
-/* What the configuration C asks of the server. */
-static ns_server_limits_t limits_of(const ns_config_t *c)
+/* What the configuration C asks of the server, within what the limit on
+ * open files allows (said once when it changes). */
+static ns_server_limits_t limits_of(struct daemon *d, const ns_config_t *c)
 {
+	unsigned most = ns_connections_for_nofile(d->nofile, FDS_RESERVED);
+	unsigned max = c->max_connections;
+	if (max > most) {
+		if (d->clamped != most)
+			ns_log(NS_LOG_WARNING, LOG_MOD, "max_connections %u lowered "
+			       "to %u: %llu open files allowed (LimitNOFILE=, ulimit "
+			       "-n), %u kept for the index and the files read", max,
+			       most ? most : 1, (unsigned long long)d->nofile,
+			       FDS_RESERVED);
+		max = most ? most : 1;
+		d->clamped = most;
+	} else {
+		d->clamped = 0;
+	}
 	return (ns_server_limits_t){
-		.max_connections = c->max_connections,
+		.max_connections = max,
 		.max_unauthenticated = c->max_unauthenticated,
 		.auth_timeout_s = c->auth_timeout_s,
 		.max_request = c->max_request,
@@ -467,7 +537,7 @@ static void on_sighup(uv_signal_t *h, int signum)
 		       "restart applies that", restart.data);
 	ns_log_level = next.log_level;
 	ns_indexer_set_batching(d->ix, next.batch, next.commit_delay_ms);
-	ns_server_limits_t lim = limits_of(&next);
+	ns_server_limits_t lim = limits_of(d, &next);
 	ns_server_set_limits(d->server, &lim);
 	if (token) {
 		ns_server_set_token(d->server, token);
@@ -824,6 +894,12 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 	/* The configuration moves into the daemon; CFG is left empty. */
 	struct daemon d = {.root = root, .rootfd = rootfd, .cfg = *cfg,
 	                   .args = args};
+	/* As many descriptors as allowed: a burst of connections or of files
+	 * to read must not run the index out of them. */
+	if (ns_raise_nofile(&d.nofile) != NS_OK)
+		ns_log(NS_LOG_WARNING, LOG_MOD, "cannot raise the limit on open "
+		       "files to its hard limit: %s; %llu allowed", strerror(errno),
+		       (unsigned long long)d.nofile);
 	memset(cfg, 0, sizeof *cfg);
 	const ns_config_t *c = &d.cfg;
 	make_parents(c->index);
@@ -841,6 +917,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 		.default_language = c->language,
 		.skips = skips_path, .rules_hash = rules_hash,
 		.on_commit = on_commit, .exclusive = exclusive, .ctx = &d,
+		.check = (ns_index_check_t)c->index_check,
 	};
 	d.started_ms = ns_now_ms();
 	int rc = 0;
@@ -873,9 +950,10 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 		.problems = ns_indexer_problems(d.ix), .revision = revision_of,
 		.wait_begin = wait_begin, .barrier_passed = barrier_passed,
 		.path_state = path_state, .op_begin = op_begin,
+		.write_fault = write_fault, .index_failed = index_failed,
 		.op_reply = op_reply, .ctx = &d,
 	};
-	ns_server_limits_t lim = limits_of(c);
+	ns_server_limits_t lim = limits_of(&d, c);
 	ns_watch_opts_t wopts = {
 		.rescan_interval_ms = c->rescan_interval_s * 1000,
 		.ignore = &d.cfg.ignore,

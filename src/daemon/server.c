@@ -492,6 +492,8 @@ static char *query_error(struct conn *c, ns_status_t st, const char *err)
 	case NS_ERR_INDEX: code = NS_E_UNAVAILABLE; break;
 	default: msg = ns_status_str(st); break;
 	}
+	if (st == NS_ERR_INDEX && c->srv->h.index_failed)
+		c->srv->h.index_failed(c->srv->h.ctx); /* damaged? */
 	/* The request's fault is the client's to hear, not the log's; a
 	 * search out of time says something of the daemon's load. */
 	if (st == NS_ERR_TIMEOUT)
@@ -659,8 +661,13 @@ static void check_waits(ns_server_t *s, bool timers_too)
 		next = c->next; /* finish_wait may close C, never free it here */
 		if (!c->waiting || c->closing)
 			continue;
+		char why[400];
+		const char *fault = NULL;
 		if (s->h.barrier_passed(s->h.ctx, c->wait_barrier))
 			finish_wait(c, NULL, NULL);
+		else if (c->req.op == NS_OP_WAIT && s->h.write_fault &&
+		         (fault = s->h.write_fault(s->h.ctx, why, sizeof why)))
+			finish_wait(c, fault, why); /* not "indexed": it cannot be */
 		else if (timers_too && now >= c->wait_deadline_ms) {
 			char msg[128];
 			snprintf(msg, sizeof msg, "not indexed within %u ms; the "

@@ -40,6 +40,13 @@ typedef struct {
 	 * began. */
 	char *(*op_reply)(void *ctx, const ns_request_t *req, uint64_t barrier,
 	                  double took_ms);
+	/* NULL while the index can be written; else the NS_E_* code a wait
+	 * fails with at once (INDEX_READ_ONLY) and why into WHY (loop thread;
+	 * may be NULL). */
+	const char *(*write_fault)(void *ctx, char *why, size_t why_size);
+	/* A search could not read the index (the index may be damaged; loop
+	 * thread, may be NULL). */
+	void (*index_failed)(void *ctx);
 	void *ctx;
 } ns_server_handlers_t;
 

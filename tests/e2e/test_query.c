@@ -366,7 +366,23 @@ static void test_failed_reader_leaves_the_pool(void **state)
 	if (!code || strcmp(code, "UNAVAILABLE") != 0)
 		fail_msg("search on a broken index: %s", code ? code : "ok");
 	json_decref(r);
-	assert_int_equal(rename(kept, version), 0);
+	/* The failed search also has the writer check the index: if it did
+	 * so before the file is back, it found the index damaged, moved it
+	 * aside and rebuilt it from the tree (operations.md, "Faults"); the
+	 * pool must come through that too. */
+	if (rename(kept, version) != 0) {
+		assert_int_equal(errno, ENOENT);
+		/* Searches are refused until the new index exists, then
+		 * find what it has so far. */
+		size_t n = 0;
+		for (int i = 0; i < 1000 && n != 2; i++) {
+			r = request("{s:s, s:s}", "op", "search", "q", "orlov");
+			n = json_is_true(json_object_get(r, "ok")) ? nhits(r) : 0;
+			json_decref(r);
+			sleep_ms(10);
+		}
+		assert_int_equal(n, 2);
+	}
 	free(version);
 	free(kept);
 	/* The compaction waits for every reader lent out; the failed one
@@ -375,8 +391,10 @@ static void test_failed_reader_leaves_the_pool(void **state)
 	if (!json_is_true(json_object_get(r, "ok")))
 		fail_msg("compact: %s", error_message(r));
 	json_decref(r);
-	assert_paths(request("{s:s, s:s}", "op", "search", "q", "orlov"),
-	             "world/orlov-visit.txt world/customs-queues.txt");
+	/* (A rebuild that began as the file came back may still be reading
+	 * the tree.) */
+	json_t *w = wait_hits("orlov", 2);
+	assert_paths(w, "world/orlov-visit.txt world/customs-queues.txt");
 }
 
 int main(void)
