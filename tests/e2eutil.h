@@ -5,6 +5,7 @@
 #define NS_E2EUTIL_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <jansson.h>
 #include <signal.h>
@@ -193,8 +194,11 @@ static json_t *status(void)
 /* ---- the daemon ---- */
 
 /* Start nsearchd on E's tree, index and socket, with EXTRA options (a
- * NULL-terminated list, or NULL); do not wait for it. */
-static void spawn_daemon(const char *const *extra)
+ * NULL-terminated list, or NULL); do not wait for it.  PREPARE (may be
+ * NULL) runs in the child before the exec, and returns 0 or an errno
+ * value: then nothing is started and that value is returned. */
+static int spawn_daemon_prepared(const char *const *extra,
+                                 int (*prepare)(void *arg), void *arg)
 {
 	const char *bin = getenv("NSEARCHD");
 	assert_non_null(bin);
@@ -205,12 +209,41 @@ static void spawn_daemon(const char *const *extra)
 	for (size_t i = 0; extra && extra[i] && n < 31; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
+	/* The child says why it could not exec; a successful exec closes
+	 * the pipe unwritten. */
+	int report[2];
+	assert_int_equal(pipe2(report, O_CLOEXEC), 0);
 	E.pid = fork();
 	assert_true(E.pid >= 0);
 	if (E.pid == 0) {
-		execv(bin, (char *const *)argv);
+		close(report[0]);
+		int err = prepare ? prepare(arg) : 0;
+		if (!err) {
+			execv(bin, (char *const *)argv);
+			err = errno;
+		}
+		ssize_t w = write(report[1], &err, sizeof err);
+		(void)w;
 		_exit(127);
 	}
+	close(report[1]);
+	int err = 0;
+	ssize_t r;
+	while ((r = read(report[0], &err, sizeof err)) < 0 && errno == EINTR)
+		;
+	close(report[0]);
+	if (r <= 0)
+		return 0;
+	waitpid(E.pid, NULL, 0);
+	E.pid = 0;
+	return err ? err : EIO;
+}
+
+static void spawn_daemon(const char *const *extra)
+{
+	int err = spawn_daemon_prepared(extra, NULL, NULL);
+	if (err)
+		fail_msg("cannot start nsearchd: %s", strerror(err));
 }
 
 /* Wait until the daemon answers and its start-up scan is committed. */
