@@ -194,19 +194,25 @@ static json_t *status(void)
 /* ---- the daemon ---- */
 
 /* Start nsearchd on E's tree, index and socket, with EXTRA options (a
- * NULL-terminated list, or NULL); do not wait for it.  PREPARE (may be
- * NULL) runs in the child before the exec, and returns 0 or an errno
- * value: then nothing is started and that value is returned. */
-static int spawn_daemon_prepared(const char *const *extra,
-                                 int (*prepare)(void *arg), void *arg)
+ * NULL-terminated list, or NULL); do not wait for it.  WRAPPER (a
+ * NULL-terminated list, or NULL) is a command that runs it, found in
+ * $PATH, given the daemon's command line after its own arguments (and
+ * expected to exec it, so that E.pid is the daemon's).  0, or the errno
+ * value of an exec that failed (then nothing runs). */
+static int spawn_daemon_wrapped(const char *const *wrapper,
+                                const char *const *extra)
 {
 	const char *bin = getenv("NSEARCHD");
 	assert_non_null(bin);
-	const char *argv[32] = {"nsearchd", "--articles", E.tree, "--index",
-	                        E.index, "--socket", E.sock, "--commit-delay",
-	                        "20"};
-	size_t n = 9;
-	for (size_t i = 0; extra && extra[i] && n < 31; i++)
+	const char *argv[48];
+	size_t n = 0;
+	for (size_t i = 0; wrapper && wrapper[i] && n < 16; i++)
+		argv[n++] = wrapper[i];
+	const char *daemon[] = {bin, "--articles", E.tree, "--index", E.index,
+	                        "--socket", E.sock, "--commit-delay", "20"};
+	for (size_t i = 0; i < sizeof daemon / sizeof *daemon; i++)
+		argv[n++] = daemon[i];
+	for (size_t i = 0; extra && extra[i] && n < 47; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
 	/* The child says why it could not exec; a successful exec closes
@@ -217,11 +223,8 @@ static int spawn_daemon_prepared(const char *const *extra,
 	assert_true(E.pid >= 0);
 	if (E.pid == 0) {
 		close(report[0]);
-		int err = prepare ? prepare(arg) : 0;
-		if (!err) {
-			execv(bin, (char *const *)argv);
-			err = errno;
-		}
+		execvp(argv[0], (char *const *)argv);
+		int err = errno;
 		ssize_t w = write(report[1], &err, sizeof err);
 		(void)w;
 		_exit(127);
@@ -241,7 +244,7 @@ static int spawn_daemon_prepared(const char *const *extra,
 
 static void spawn_daemon(const char *const *extra)
 {
-	int err = spawn_daemon_prepared(extra, NULL, NULL);
+	int err = spawn_daemon_wrapped(NULL, extra);
 	if (err)
 		fail_msg("cannot start nsearchd: %s", strerror(err));
 }
