@@ -468,7 +468,12 @@ static void print_status_more(const ns_daemon_status_t *st, const char *line,
 	       up / 3600 % 24, up / 60 % 60, up % 60);
 	printf("last commit: %s\n", when);
 	print_health(st);
-	if (st->ready || !st->writable)
+	if (st->root_gone) {
+		utc_ms(st->root_gone_since, when, sizeof when);
+		printf("articles directory: GONE since %s (%s); searches "
+		       "answer from the index as it was\n", when, st->root_reason);
+	}
+	if (st->ready || !st->writable || st->root_gone)
 		printf("reconciled: %llu files at start, in %.1f s\n",
 		       (unsigned long long)st->scanned, st->reconcile_s);
 	else
@@ -637,9 +642,10 @@ static void print_status(const ns_daemon_status_t *st)
 	       "partial:   %llu files indexed in part\n"
 	       "overflows: %llu rescans after lost inotify events\n"
 	       "unwatched: %llu directories over the inotify watch limit\n",
-	       st->ready ? "yes" : !st->writable
-	                 ? "no (the index cannot be written: see index)"
-	                 : "no (still indexing the tree)",
+	       st->ready ? "yes"
+	       : !st->writable ? "no (the index cannot be written: see index)"
+	       : st->root_gone ? "no (the articles directory is gone)"
+	                       : "no (still indexing the tree)",
 	       (unsigned long long)st->documents,
 	       (unsigned long long)st->revision,
 	       (unsigned long long)st->queued,

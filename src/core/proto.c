@@ -880,6 +880,23 @@ static json_t *status_health(const ns_daemon_status_t *st, json_t *o)
 	return o;
 }
 
+/* The articles directory's state: "watched", or "gone" with why and
+ * since when. */
+static json_t *status_root(const ns_daemon_status_t *st, json_t *o)
+{
+	json_t *dir;
+	if (st->root_gone) {
+		json_t *why = json_string(st->root_reason);
+		dir = json_pack("{s:s, s:o, s:o}", "state", "gone", "reason",
+		                why ? why : json_string("?"), "since",
+		                time_or_null(st->root_gone_since));
+	} else {
+		dir = json_pack("{s:s}", "state", "watched");
+	}
+	json_object_set_new(o, "articles_dir", dir ? dir : json_null());
+	return o;
+}
+
 char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
 {
 	json_t *problems = json_array();
@@ -923,7 +940,8 @@ char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
 	                      "p95", st->latency_p95_ms,
 	                      "p99", st->latency_p99_ms,
 	                      "problems", problems ? problems : json_array());
-	return finish(o ? status_health(st, status_ops(st, o)) : NULL);
+	return finish(o ? status_root(st, status_health(st, status_ops(st, o)))
+	                : NULL);
 }
 
 char *ns_proto_maint_reply(json_t *id, uint64_t revision, const char *op,
@@ -1359,6 +1377,11 @@ static void parse_status_more(json_t *o, ns_daemon_status_t *st)
 	copy_field(rb, "moved_to", st->rebuild_moved_to,
 	           sizeof st->rebuild_moved_to);
 	st->rebuilt_at = time_field(rb, "time");
+	json_t *dir = json_object_get(o, "articles_dir");
+	const char *state = json_string_value(json_object_get(dir, "state"));
+	st->root_gone = state && strcmp(state, "gone") == 0;
+	copy_field(dir, "reason", st->root_reason, sizeof st->root_reason);
+	st->root_gone_since = time_field(dir, "since");
 }
 
 bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,

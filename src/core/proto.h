@@ -210,6 +210,10 @@ typedef struct {
 	bool last_op_ok;
 	char last_op_message[512];
 	int64_t last_op_finished;    /* Unix ms */
+	/* The articles directory: gone (deleted, renamed) and why, since. */
+	bool root_gone;
+	char root_reason[160];
+	int64_t root_gone_since;     /* Unix ms */
 } ns_daemon_status_t;
 
 /* Replies: new strings ending in "\n", to free(); NULL when out of

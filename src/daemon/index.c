@@ -60,7 +60,10 @@ struct ns_indexer {
 	unsigned long long verified_at; /* monotonic ms of the last, under mu */
 
 	/* Writer thread only. */
-	int rootfd;                /* the root, to resolve beneath; immutable */
+	int rootfd;                /* the root, to resolve beneath (writer:
+	                              JOB_REOPEN_ROOT swaps it, when no
+	                              file is read ahead) */
+	char *articles_dir;        /* its path; immutable */
 	nsx_writer_t *w;           /* NULL while the index cannot be written */
 	struct timespec recover_at; /* then: the next attempt to write */
 	ns_strv_t unwritten;       /* changes since the last commit, which a
@@ -317,6 +320,11 @@ ns_status_t ns_indexer_prune(ns_indexer_t *ix, const char *reldir,
                              uint64_t gen)
 {
 	return enqueue(ix, JOB_PRUNE, reldir ? reldir : "", &gen);
+}
+
+ns_status_t ns_indexer_reopen_root(ns_indexer_t *ix)
+{
+	return enqueue(ix, JOB_REOPEN_ROOT, "", NULL);
 }
 
 ns_status_t ns_indexer_barrier(ns_indexer_t *ix, uint64_t *seq)
@@ -1667,6 +1675,22 @@ static void run_fence(ns_indexer_t *ix, struct job *j, unsigned *pending,
 	}
 }
 
+/* Writer thread: the articles directory at its path is a new one (it was
+ * deleted or swapped and is back): read beneath that one from now on.
+ * No file is being read ahead (a fence settles them first), so nothing
+ * holds the old descriptor. */
+static void reopen_root(ns_indexer_t *ix)
+{
+	int fd = ns_root_open(ix->articles_dir);
+	if (fd < 0) {
+		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot open the articles "
+		       "directory again: %s", ix->articles_dir, strerror(errno));
+		return;
+	}
+	close(ix->rootfd);
+	ix->rootfd = fd;
+}
+
 /* Writer thread: do job J (and free it). */
 static void run_job(ns_indexer_t *ix, struct job *j, unsigned *pending,
                     struct timespec *deadline)
@@ -1704,6 +1728,7 @@ static void run_job(ns_indexer_t *ix, struct job *j, unsigned *pending,
 	case JOB_REMOVE: changed = remove_path(ix, j->path); break;
 	case JOB_REMOVE_TREE: changed = remove_tree(ix, j->path); break;
 	case JOB_PRUNE: changed = prune(ix, j->path, j->gen); break;
+	case JOB_REOPEN_ROOT: reopen_root(ix); break;
 	case JOB_BARRIER:
 	case JOB_BARRIER_PATH:
 		/* A barrier passes only on what is committed: until the index
@@ -2122,6 +2147,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 	if (!ix)
 		return NS_ERR_NOMEM;
 	ix->rootfd = ns_root_open(opts->articles_dir);
+	ix->articles_dir = strdup(opts->articles_dir);
 	int root_err = errno;
 	ix->batch_max = opts->batch_max ? opts->batch_max : 1000;
 	ix->commit_delay_ms = opts->commit_delay_ms ? opts->commit_delay_ms : 50;
@@ -2141,7 +2167,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 	ix->ctx = opts->ctx;
 	ix->index_dir = strdup(opts->index_dir);
 	if (ix->rootfd < 0 || !ix->problems || !ix->files || !ix->q ||
-	    !ix->index_dir) {
+	    !ix->index_dir || !ix->articles_dir) {
 		ns_status_t st = ix->rootfd < 0 ? NS_ERR_IO : NS_ERR_NOMEM;
 		if (ix->rootfd >= 0)
 			close(ix->rootfd);
@@ -2150,6 +2176,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		ns_problems_free(ix->problems);
 		ns_pathmap_free(ix->files);
 		jobq_free(ix->q);
+		free(ix->articles_dir);
 		free(ix->index_dir);
 		free(ix);
 		return st;
@@ -2172,6 +2199,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		ns_pathmap_free(ix->files);
 		jobq_free(ix->q);
 		close(ix->rootfd);
+		free(ix->articles_dir);
 		free(ix->index_dir);
 		free(ix);
 		return ost;
@@ -2191,6 +2219,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		ns_pathmap_free(ix->files);
 		jobq_free(ix->q);
 		close(ix->rootfd);
+		free(ix->articles_dir);
 		free(ix->index_dir);
 		free(ix);
 		return NS_ERR_IO;
@@ -2225,6 +2254,7 @@ void ns_indexer_stop(ns_indexer_t *ix)
 	ns_retry_free(ix->retries);
 	free(ix->passed);
 	close(ix->rootfd);
+	free(ix->articles_dir);
 	free(ix->index_dir);
 	free(ix);
 }

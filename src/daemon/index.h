@@ -144,6 +144,12 @@ ns_status_t ns_indexer_prune(ns_indexer_t *ix, const char *reldir,
  * has been written and committed; it then calls on_commit.  *SEQ (if not
  * NULL) gets its number, counted from 1. */
 ns_status_t ns_indexer_barrier(ns_indexer_t *ix, uint64_t *seq);
+
+/* The articles directory at its path is a new directory (the old one was
+ * deleted or swapped, and the watcher saw one come back): every file
+ * queued from now on is read beneath the new one.  A fence: the jobs
+ * before it are done first.  NS_OK, NS_ERR_NOMEM. */
+ns_status_t ns_indexer_reopen_root(ns_indexer_t *ix);
 /* The same for one path: passed once the work queued for RELPATH before it
  * is written and committed, without waiting for other directories' (the
  * writer serves directories in turn; see jobq.h). */

@@ -28,7 +28,8 @@ struct jobq {
 static bool is_fence(enum job_op op)
 {
 	return op == JOB_REMOVE_TREE || op == JOB_PRUNE || op == JOB_BARRIER ||
-	       op == JOB_REINDEX_TREE || op == JOB_COMPACT || op == JOB_BACKUP;
+	       op == JOB_REINDEX_TREE || op == JOB_COMPACT || op == JOB_BACKUP ||
+	       op == JOB_REOPEN_ROOT;
 }
 
 jobq_t *jobq_new(void)
@@ -83,7 +84,7 @@ static void mark_done(jobq_t *q, uint64_t seq)
 static bool covers(const struct job *f, const char *path)
 {
 	if (f->op == JOB_BARRIER || f->op == JOB_COMPACT ||
-	    f->op == JOB_BACKUP || !f->path[0])
+	    f->op == JOB_BACKUP || f->op == JOB_REOPEN_ROOT || !f->path[0])
 		return true;
 	size_t n = strlen(f->path);
 	return strncmp(path, f->path, n) == 0 && (path[n] == '/' || !path[n]);

@@ -26,6 +26,9 @@ enum job_op {
 	 * file under the path; compact the index in place; copy it to the
 	 * directory in path. */
 	JOB_REINDEX_TREE, JOB_COMPACT, JOB_BACKUP,
+	/* The articles directory is a new one at the same path: open it
+	 * again before anything after it is read (a fence for all). */
+	JOB_REOPEN_ROOT,
 };
 
 struct job {

@@ -86,9 +86,14 @@ static void describe(struct daemon *d, char *buf, size_t size)
 	ns_indexer_stats(d->ix, &st);
 	ns_index_health_t h;
 	ns_indexer_health(d->ix, &h);
+	const char *gone = ns_watch_root_gone(d->watch, NULL);
 	if (!h.writable)
 		snprintf(buf, size, "read-only: %.120s; searching %llu articles, "
 		         "retrying", h.error, (unsigned long long)st.documents);
+	else if (gone)
+		snprintf(buf, size, "articles directory gone (%s): searching the "
+		         "%llu articles indexed before", gone,
+		         (unsigned long long)st.documents);
 	else if (!d->ready)
 		snprintf(buf, size, "reconciling the tree with the index: %llu "
 		         "files left", (unsigned long long)st.queued);
@@ -177,6 +182,37 @@ static void on_scan_end(void *ctx, const char *reldir, uint64_t token)
 		ns_log(NS_LOG_ERR, LOG_MOD, "cannot queue a sweep: out of memory");
 }
 
+/* The articles directory went (not ready: the index no longer says what
+ * is on disk), or a directory is at its path again and its tree is being
+ * reconciled: ready again, as at start, once that is committed. */
+static void on_root_changed(void *ctx, const char *gone)
+{
+	struct daemon *d = ctx;
+	d->ready = false;
+	if (!gone && ns_indexer_barrier(d->ix, &d->ready_barrier) != NS_OK)
+		ns_log(NS_LOG_ERR, LOG_MOD, "cannot queue a barrier: out of memory");
+	notify_status(d, "");
+}
+
+/* A new directory is at the articles directory's path: paths are
+ * resolved beneath it from now on, here and in the writer, before its
+ * scan is read. */
+static void on_root_reopened(void *ctx)
+{
+	struct daemon *d = ctx;
+	int fd = ns_root_open(d->root);
+	if (fd >= 0) {
+		close(d->rootfd);
+		d->rootfd = fd;
+	} else {
+		ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot open the articles "
+		       "directory again: %s", d->root, strerror(errno));
+	}
+	if (ns_indexer_reopen_root(d->ix) != NS_OK)
+		ns_log(NS_LOG_ERR, LOG_MOD, "cannot queue the articles directory's "
+		       "reopening: out of memory");
+}
+
 /* Writer thread: does the watcher skip RELPATH?  The rules are the
  * options', fixed for the daemon's life. */
 static bool skips_path(void *ctx, const char *relpath)
@@ -210,9 +246,11 @@ static void on_committed(uv_async_t *h)
 	ns_indexer_stats_t st;
 	ns_indexer_stats(d->ix, &st);
 	if (!d->ready && d->ready_barrier &&
+	    !ns_watch_root_gone(d->watch, NULL) &&
 	    ns_indexer_barrier_passed(d->ix, d->ready_barrier)) {
 		d->ready = true;
-		d->ready_ms = ns_now_ms();
+		if (!d->ready_ms)
+			d->ready_ms = ns_now_ms();
 		ns_log(NS_LOG_NOTICE, LOG_MOD,
 		       "ready: %llu articles in the index (revision %llu, %llu "
 		       "not indexable); listening on %s",
@@ -269,7 +307,10 @@ static ns_status_t wait_begin(void *ctx, const char *path, uint64_t *barrier,
 	ns_watch_drain(d->watch);
 	if (!path)
 		return ns_indexer_barrier(d->ix, barrier);
-	ns_status_t st = ns_indexer_put(d->ix, path);
+	/* Without the articles directory the file is not there: the index
+	 * keeps its article until the directory is back. */
+	ns_status_t st = ns_watch_root_gone(d->watch, NULL)
+	                 ? NS_OK : ns_indexer_put(d->ix, path);
 	if (st == NS_OK)
 		st = ns_indexer_barrier_path(d->ix, path, barrier);
 	return st;
@@ -284,8 +325,11 @@ static const char *path_state(void *ctx, const char *path, char *reason,
 	                    size))
 		return partial ? "partial" : "skipped";
 	reason[0] = '\0';
+	/* Without the articles directory no file is there (the descriptor
+	 * still leads to the old one, wherever it went). */
 	struct stat st;
-	if (ns_lstat_beneath(d->rootfd, path, &st) == 0 && S_ISREG(st.st_mode))
+	if (!ns_watch_root_gone(d->watch, NULL) &&
+	    ns_lstat_beneath(d->rootfd, path, &st) == 0 && S_ISREG(st.st_mode))
 		return "indexed";
 	return "removed";
 }
@@ -329,8 +373,12 @@ static void status_of(void *ctx, ns_daemon_status_t *out)
 	out->uptime_s = (double)(now - d->started_ms) / 1000.0;
 	out->last_commit = st.last_commit;
 	out->scanned = d->scanned;
-	out->reconcile_s = (double)((d->ready ? d->ready_ms : now) -
+	out->reconcile_s = (double)((d->ready_ms ? d->ready_ms : now) -
 	                            d->started_ms) / 1000.0;
+	const char *gone = ns_watch_root_gone(d->watch, &out->root_gone_since);
+	out->root_gone = gone != NULL;
+	snprintf(out->root_reason, sizeof out->root_reason, "%s",
+	         gone ? gone : "");
 	/* The newest few problems, with their reasons (the server frees). */
 	ns_problems_list(ns_indexer_problems(d->ix), 0, 5, &out->problems,
 	                 &out->nproblems);
@@ -403,7 +451,14 @@ static const char *op_begin(void *ctx, const ns_request_t *req,
 		return fault;
 	switch (req->op) {
 	case NS_OP_REINDEX:
-		/* What is on disk now is what gets read again. */
+		/* What is on disk now is what gets read again: nothing, without
+		 * the articles directory, and every article would go. */
+		if (ns_watch_root_gone(d->watch, NULL)) {
+			snprintf(why, size, "the articles directory is gone (%s): "
+			         "nothing to read again until it is back",
+			         ns_watch_root_gone(d->watch, NULL));
+			return NS_E_UNAVAILABLE;
+		}
 		ns_watch_drain(d->watch);
 		st = ns_indexer_reindex(d->ix, req->path ? req->path : "", barrier,
 		                        why, size);
@@ -960,7 +1015,9 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 	};
 	ns_watch_cbs_t cbs = {
 		.put = on_put, .remove = on_remove, .remove_tree = on_remove_tree,
-		.scan_begin = on_scan_begin, .scan_end = on_scan_end, .ctx = &d,
+		.scan_begin = on_scan_begin, .scan_end = on_scan_end,
+		.root_changed = on_root_changed,
+		.root_reopened = on_root_reopened, .ctx = &d,
 	};
 	if (!d.searcher ||
 	    ns_server_new(&d.loop, &handlers, &lim, &d.server) != NS_OK) {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -26,6 +27,10 @@
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | \
                     IN_DELETE | IN_DELETE_SELF | IN_ONLYDIR |              \
                     IN_DONT_FOLLOW | IN_EXCL_UNLINK)
+/* The root also says when it is renamed: its watch would follow it away. */
+#define ROOT_MASK (WATCH_MASK | IN_MOVE_SELF)
+/* How often the root is checked: still the directory watched, or back. */
+#define ROOT_CHECK_MS 1000
 
 struct watched_dir {
 	struct watched_dir *next;   /* hash chain */
@@ -36,7 +41,8 @@ struct watched_dir {
 struct ns_watch {
 	uv_poll_t poll;
 	uv_timer_t rescan;          /* for the unwatched directories */
-	int open_handles;           /* freed when both are closed */
+	uv_timer_t root_check;      /* is the root still there, or back? */
+	int open_handles;           /* freed when all three are closed */
 	int fd;
 	char *root;
 	int rootfd;                 /* ROOT, to open directories beneath it */
@@ -49,6 +55,9 @@ struct ns_watch {
 	ns_strv_t unwatched;        /* directories the watch limit left out */
 	unsigned long overflows;
 	bool limit_logged;          /* the watch limit was hit, said once */
+	int root_wd;                /* the root's watch; -1 while it has none */
+	char gone[160];             /* why the root is not watched; "": it is */
+	int64_t gone_since;         /* Unix ms */
 };
 
 static bool ends_with(const char *s, size_t n, const char *suffix)
@@ -201,7 +210,8 @@ static void forget(ns_watch_t *w, int wd)
 	w->ndirs--;
 }
 
-/* Stop watching RELDIR and everything under it (it moved away). */
+/* Stop watching RELDIR and everything under it (it moved away); "" is
+ * the whole tree. */
 static void forget_tree(ns_watch_t *w, const char *reldir)
 {
 	size_t n = strlen(reldir);
@@ -209,8 +219,9 @@ static void forget_tree(ns_watch_t *w, const char *reldir)
 		struct watched_dir **p = &w->buckets[i];
 		while (*p) {
 			struct watched_dir *d = *p;
-			if (strncmp(d->relpath, reldir, n) == 0 &&
-			    (d->relpath[n] == '\0' || d->relpath[n] == '/')) {
+			if (n == 0 || (strncmp(d->relpath, reldir, n) == 0 &&
+			               (d->relpath[n] == '\0' ||
+			                d->relpath[n] == '/'))) {
 				inotify_rm_watch(w->fd, d->wd);
 				*p = d->next;
 				free(d->relpath);
@@ -249,13 +260,13 @@ static void on_rescan_timer(uv_timer_t *t);
 /* Watch the directory open at DFD (ABS for messages): through /proc, so
  * that the watch is on the directory opened beneath the root, not on
  * whatever ABS names by now (a link swapped in for a directory). */
-static int add_watch(ns_watch_t *w, int dfd, const char *abs)
+static int add_watch(ns_watch_t *w, int dfd, const char *abs, uint32_t mask)
 {
 	char proc[64];
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", dfd);
-	int wd = inotify_add_watch(w->fd, proc, WATCH_MASK & ~IN_DONT_FOLLOW);
+	int wd = inotify_add_watch(w->fd, proc, mask & ~IN_DONT_FOLLOW);
 	if (wd < 0 && errno == ENOENT) /* no /proc: the path, not followed */
-		wd = inotify_add_watch(w->fd, abs, WATCH_MASK);
+		wd = inotify_add_watch(w->fd, abs, mask);
 	return wd;
 }
 
@@ -275,7 +286,9 @@ static bool scan_dir(ns_watch_t *w, const char *reldir)
 		free(abs);
 		return false;
 	}
-	int wd = add_watch(w, dfd, abs);
+	int wd = add_watch(w, dfd, abs, *reldir ? WATCH_MASK : ROOT_MASK);
+	if (wd >= 0 && !*reldir)
+		w->root_wd = wd;
 	if (wd < 0) {
 		if (errno == ENOSPC) {
 			if (!w->limit_logged)
@@ -400,17 +413,140 @@ static void on_rescan_timer(uv_timer_t *t)
 	}
 }
 
+/* ---- the root itself ---- */
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The root is no longer the directory watched (WHY says how).  Every
+ * watch goes: they follow the old tree wherever it went, and what happens
+ * there is no longer the articles'.  The index stays as it was, so
+ * searches go on; the check timer looks for the root every second. */
+static void root_lost(ns_watch_t *w, const char *why)
+{
+	if (w->gone[0])
+		return;
+	snprintf(w->gone, sizeof w->gone, "%s", why);
+	w->gone_since = wall_ms();
+	ns_log(NS_LOG_ERR, LOG_MOD, "%s: the articles directory is gone (%s): "
+	       "searches are answered from the index as it was; once a "
+	       "directory is at that path again it is watched and the index "
+	       "made to match it", w->root, why);
+	forget_tree(w, "");
+	w->root_wd = -1;
+	ns_strv_clear(&w->unwatched);   /* the next scan lists them again */
+	uv_timer_stop(&w->rescan);
+	w->limit_logged = false;
+	if (w->cbs.root_changed)
+		w->cbs.root_changed(w->cbs.ctx, w->gone);
+}
+
+/* Why the root, watched as W->root_wd, is lost, from the event's MASK;
+ * NULL when the event is not about the root itself. */
+static const char *root_event(const ns_watch_t *w,
+                              const struct inotify_event *ev)
+{
+	if (w->root_wd < 0 || ev->wd != w->root_wd)
+		return NULL;
+	if (ev->mask & IN_DELETE_SELF)
+		return "deleted";
+	if (ev->mask & IN_MOVE_SELF)
+		return "renamed or moved away";
+	if (ev->mask & IN_UNMOUNT)
+		return "its file system was unmounted";
+	if (ev->mask & IN_IGNORED)
+		return "the kernel stopped watching it";
+	return NULL;
+}
+
+/* A directory is at the root's path again: watch it and reconcile the
+ * whole tree with the index (what the old tree had and the new one lacks
+ * is swept, what is new or different is read). */
+static void root_back(ns_watch_t *w)
+{
+	/* Watch it first: the sweep after a scan of a root that vanished
+	 * again meanwhile would empty the index. */
+	int wd = inotify_add_watch(w->fd, w->root, ROOT_MASK);
+	if (wd < 0 && errno != ENOSPC)
+		return; /* gone again, or not a directory: the next check */
+	/* Paths are resolved beneath the new directory from now on. */
+	int fd = ns_root_open(w->root);
+	if (fd < 0)
+		return; /* the next check */
+	close(w->rootfd);
+	w->rootfd = fd;
+	ns_log(NS_LOG_NOTICE, LOG_MOD, "%s: a directory is at the articles "
+	       "directory's path again (it was gone: %s): reconciling the whole "
+	       "tree with the index", w->root, w->gone);
+	w->gone[0] = '\0';
+	w->gone_since = 0;
+	/* First, so that the writer opens the new directory before it reads
+	 * what the scan queues. */
+	if (w->cbs.root_reopened)
+		w->cbs.root_reopened(w->cbs.ctx);
+	reconcile(w, "");
+	if (w->cbs.root_changed)
+		w->cbs.root_changed(w->cbs.ctx, NULL);
+}
+
+/* Every second: while the root is gone, is it back?  While it is
+ * watched, does its path still lead to that directory?  (A parent renamed
+ * or deleted sends the root's watch nothing.)  Adding a watch on what the
+ * path leads to answers that: the same directory gives the same wd back
+ * and changes nothing. */
+static void on_root_check(uv_timer_t *t)
+{
+	ns_watch_t *w = t->data;
+	if (w->gone[0]) {
+		struct stat st;
+		if (lstat(w->root, &st) == 0 && S_ISDIR(st.st_mode))
+			root_back(w);
+		return;
+	}
+	if (w->root_wd < 0)
+		return; /* over the watch limit: the rescans cover it */
+	int wd = inotify_add_watch(w->fd, w->root, ROOT_MASK);
+	if (wd == w->root_wd)
+		return;
+	if (wd >= 0)
+		inotify_rm_watch(w->fd, wd); /* the next check takes it */
+	root_lost(w, wd >= 0 || errno == ENOSPC
+	             ? "replaced: another directory is at its path"
+	             : "its path leads nowhere now (a parent directory "
+	               "renamed or deleted?)");
+}
+
 /* ---- events ---- */
+
+static void overflowed(ns_watch_t *w)
+{
+	ns_log(NS_LOG_WARNING, LOG_MOD,
+	       "kernel event queue overflowed (events were lost): "
+	       "rescanning the tree; raise the sysctl "
+	       "fs.inotify.max_queued_events if this recurs");
+	w->overflows++;
+	/* The lost events may have said the root went: a scan of a root that
+	 * is not there would empty the index. */
+	if (!w->gone[0]) {
+		on_root_check(&w->root_check);
+		if (!w->gone[0])
+			reconcile(w, "");
+	}
+}
 
 static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 {
 	if (ev->mask & IN_Q_OVERFLOW) {
-		ns_log(NS_LOG_WARNING, LOG_MOD,
-		       "kernel event queue overflowed (events were lost): "
-		       "rescanning the tree; raise the sysctl "
-		       "fs.inotify.max_queued_events if this recurs");
-		w->overflows++;
-		reconcile(w, "");
+		overflowed(w);
+		return;
+	}
+	const char *lost = root_event(w, ev);
+	if (lost) {
+		root_lost(w, lost);
 		return;
 	}
 	const char *dir = dir_path(w, ev->wd);
@@ -420,12 +556,8 @@ static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 		forget(w, ev->wd);
 		return;
 	}
-	if (ev->mask & IN_DELETE_SELF) {
-		if (!*dir)
-			ns_log(NS_LOG_ERR, LOG_MOD,
-			       "%s: the articles directory was deleted", w->root);
-		return;
-	}
+	if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
+		return; /* its parent's event says it */
 	if (!ev->len)
 		return;
 	char *rel = join(dir, ev->name);
@@ -499,6 +631,15 @@ unsigned long ns_watch_overflows(const ns_watch_t *w)
 	return w ? w->overflows : 0;
 }
 
+const char *ns_watch_root_gone(const ns_watch_t *w, int64_t *since)
+{
+	if (!w || !w->gone[0])
+		return NULL;
+	if (since)
+		*since = w->gone_since;
+	return w->gone;
+}
+
 ns_status_t ns_watch_start(uv_loop_t *loop, const char *root,
                            const ns_watch_opts_t *opts,
                            const ns_watch_cbs_t *cbs, ns_watch_t **out,
@@ -550,8 +691,13 @@ ns_status_t ns_watch_start(uv_loop_t *loop, const char *root,
 	w->poll.data = w;
 	uv_timer_init(loop, &w->rescan);
 	w->rescan.data = w;
-	w->open_handles = 2;
+	uv_timer_init(loop, &w->root_check);
+	w->root_check.data = w;
+	w->open_handles = 3;
+	w->root_wd = -1;
 	uv_poll_start(&w->poll, UV_READABLE, on_readable);
+	uv_timer_start(&w->root_check, on_root_check, ROOT_CHECK_MS,
+	               ROOT_CHECK_MS);
 	reconcile(w, "");
 	*out = w;
 	return NS_OK;
@@ -584,4 +730,5 @@ void ns_watch_close(ns_watch_t *w)
 		return;
 	uv_close((uv_handle_t *)&w->poll, on_closed);
 	uv_close((uv_handle_t *)&w->rescan, on_closed);
+	uv_close((uv_handle_t *)&w->root_check, on_closed);
 }

@@ -26,6 +26,16 @@ typedef struct {
 	 * back to SCAN_END. */
 	uint64_t (*scan_begin)(void *ctx, const char *reldir);
 	void (*scan_end)(void *ctx, const char *reldir, uint64_t token);
+	/* The root itself changed (may be NULL): GONE (borrowed for the call)
+	 * says why it is no longer the directory watched (deleted, renamed,
+	 * unmounted); nothing is reported and nothing is removed until it is
+	 * back.  GONE NULL: a directory is at its path again, and its whole
+	 * tree is being reconciled (scan_begin/scan_end for "" came before
+	 * this call). */
+	void (*root_changed)(void *ctx, const char *gone);
+	/* A directory is at the root's path again and was opened: called
+	 * before its scan is reported, and before root_changed (NULL). */
+	void (*root_reopened)(void *ctx);
 	void *ctx;
 } ns_watch_cbs_t;
 
@@ -43,7 +53,9 @@ typedef struct ns_watch ns_watch_t;
 /* Watch ROOT (an absolute directory) recursively, reporting every regular
  * file already there through cbs->put (scanned) between scan_begin and
  * scan_end for "" before returning.  Symbolic links are not followed
- * (docs/architecture.md, "Watching").  OPTS may be NULL. */
+ * (docs/architecture.md, "Watching").  When ROOT is deleted or renamed,
+ * it is looked for every second and, once back, watched and reconciled
+ * again (cbs->root_changed).  OPTS may be NULL. */
 ns_status_t ns_watch_start(uv_loop_t *loop, const char *root,
                            const ns_watch_opts_t *opts,
                            const ns_watch_cbs_t *cbs, ns_watch_t **out,
@@ -57,6 +69,10 @@ void ns_watch_drain(ns_watch_t *w);
 size_t ns_watch_unwatched(const ns_watch_t *w);
 /* Rescans of the whole tree after the kernel's queue overflowed. */
 unsigned long ns_watch_overflows(const ns_watch_t *w);
+/* NULL while the root is watched; else why it is not (borrowed: valid
+ * until the loop turns), and *SINCE (if not NULL) when it went, Unix ms.
+ * Checked every second, and on the root's own events. */
+const char *ns_watch_root_gone(const ns_watch_t *w, int64_t *since);
 
 /* Stop watching; the memory goes when the loop has run the close
  * callbacks.  Accepts NULL. */

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <jansson.h>
 #include <signal.h>
@@ -225,24 +226,59 @@ static json_t *status(void)
 /* ---- the daemon ---- */
 
 /* Start nsearchd on E's tree, index and socket, with EXTRA options (a
- * NULL-terminated list, or NULL); do not wait for it. */
-static void spawn_daemon(const char *const *extra)
+ * NULL-terminated list, or NULL); do not wait for it.  WRAPPER (a
+ * NULL-terminated list, or NULL) is a command that runs it, found in
+ * $PATH, given the daemon's command line after its own arguments (and
+ * expected to exec it, so that E.pid is the daemon's).  0, or the errno
+ * value of an exec that failed (then nothing runs). */
+static int spawn_daemon_wrapped(const char *const *wrapper,
+                                const char *const *extra)
 {
 	const char *bin = getenv("NSEARCHD");
 	assert_non_null(bin);
-	const char *argv[32] = {"nsearchd", "--articles", E.tree, "--index",
-	                        E.index, "--socket", E.sock, "--commit-delay",
-	                        "20"};
-	size_t n = 9;
-	for (size_t i = 0; extra && extra[i] && n < 31; i++)
+	const char *argv[48];
+	size_t n = 0;
+	for (size_t i = 0; wrapper && wrapper[i] && n < 16; i++)
+		argv[n++] = wrapper[i];
+	const char *daemon[] = {bin, "--articles", E.tree, "--index", E.index,
+	                        "--socket", E.sock, "--commit-delay", "20"};
+	for (size_t i = 0; i < sizeof daemon / sizeof *daemon; i++)
+		argv[n++] = daemon[i];
+	for (size_t i = 0; extra && extra[i] && n < 47; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
+	/* The child says why it could not exec; a successful exec closes
+	 * the pipe unwritten. */
+	int report[2];
+	assert_int_equal(pipe2(report, O_CLOEXEC), 0);
 	E.pid = fork();
 	assert_true(E.pid >= 0);
 	if (E.pid == 0) {
-		execv(bin, (char *const *)argv);
+		close(report[0]);
+		execvp(argv[0], (char *const *)argv);
+		int err = errno;
+		ssize_t w = write(report[1], &err, sizeof err);
+		(void)w;
 		_exit(127);
 	}
+	close(report[1]);
+	int err = 0;
+	ssize_t r;
+	while ((r = read(report[0], &err, sizeof err)) < 0 && errno == EINTR)
+		;
+	close(report[0]);
+	if (r <= 0)
+		return 0;
+	waitpid(E.pid, NULL, 0);
+	E.pid = 0;
+	return err ? err : EIO;
+}
+
+static void spawn_daemon(const char *const *extra)
+{
+	int err = spawn_daemon_wrapped(NULL, extra);
+	if (err)
+		fail_msg("cannot start nsearchd: %s", strerror(err));
 }
 
 /* Wait until the daemon answers and its start-up scan is committed. */
