@@ -3,9 +3,35 @@
 #ifndef NS_RESULT_H
 #define NS_RESULT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/util.h"
+
+/* The fields of a hit or an article a request may choose ("fields"). */
+enum {
+	NS_FIELD_PATH = 1u << 0,
+	NS_FIELD_RANK = 1u << 1,
+	NS_FIELD_SCORE = 1u << 2,
+	NS_FIELD_TITLE = 1u << 3,
+	NS_FIELD_STANDFIRST = 1u << 4,
+	NS_FIELD_DATE = 1u << 5,
+	NS_FIELD_TIME = 1u << 6,
+	NS_FIELD_SECTION = 1u << 7,
+	NS_FIELD_TAGS = 1u << 8,
+	NS_FIELD_AUTHORS = 1u << 9,
+	NS_FIELD_LANGUAGE = 1u << 10,
+	NS_FIELD_URL = 1u << 11,
+	NS_FIELD_FORMAT = 1u << 12,
+	NS_FIELD_READING_MINUTES = 1u << 13,
+	NS_FIELD_SNIPPET = 1u << 14,
+	NS_FIELD_PARTIAL = 1u << 15,
+	NS_FIELD_DUPLICATES = 1u << 16,  /* only with "collapse" */
+	NS_FIELD_BODY = 1u << 17,        /* the article's text */
+	NS_FIELDS_HIT = (1u << 16) - 1,  /* a hit's default */
+	NS_FIELDS_ARTICLE = (NS_FIELDS_HIT & ~(NS_FIELD_RANK | NS_FIELD_SCORE |
+	                     NS_FIELD_SNIPPET | NS_FIELD_PARTIAL)) | NS_FIELD_BODY,
+};
 
 typedef struct {
 	unsigned rank;       /* 1-based position in the whole result list */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/problems.h"
+#include "nsearch/request.h"
 #include "nsearch/result.h"
 
 #define NS_PROTO_VERSION 1
@@ -48,100 +49,11 @@
 #define NS_PROTO_MAX_SNIPPET  2000
 #define NS_PROTO_MAX_MARKER   32
 #define NS_PROTO_MAX_FILTER_VALUES 32  /* per filter field */
-#define NS_PROTO_DEFAULT_FACET_LIMIT 10 /* values per facet */
+#define NS_PROTO_DEFAULT_FACET_LIMIT NS_DEFAULT_FACET_LIMIT
 #define NS_PROTO_MAX_FACET_LIMIT 1000
 #define NS_PROTO_MAX_PROBLEMS 1000     /* per "problems" reply */
 #define NS_PROTO_DEFAULT_WAIT_MS 10000 /* a wait's default timeout */
 #define NS_PROTO_MAX_WAIT_MS  600000
-
-typedef enum {
-	NS_OP_SEARCH,
-	NS_OP_STATUS,
-	NS_OP_PROBLEMS,
-	NS_OP_WAIT,
-	NS_OP_GET,
-	NS_OP_SIMILAR,
-	NS_OP_STATS,
-	NS_OP_REINDEX,           /* maintenance: answered when done */
-	NS_OP_COMPACT,
-	NS_OP_BACKUP,
-} ns_op_t;
-
-/* The fields of a hit or an article a request may choose ("fields"). */
-enum {
-	NS_FIELD_PATH = 1u << 0,
-	NS_FIELD_RANK = 1u << 1,
-	NS_FIELD_SCORE = 1u << 2,
-	NS_FIELD_TITLE = 1u << 3,
-	NS_FIELD_STANDFIRST = 1u << 4,
-	NS_FIELD_DATE = 1u << 5,
-	NS_FIELD_TIME = 1u << 6,
-	NS_FIELD_SECTION = 1u << 7,
-	NS_FIELD_TAGS = 1u << 8,
-	NS_FIELD_AUTHORS = 1u << 9,
-	NS_FIELD_LANGUAGE = 1u << 10,
-	NS_FIELD_URL = 1u << 11,
-	NS_FIELD_FORMAT = 1u << 12,
-	NS_FIELD_READING_MINUTES = 1u << 13,
-	NS_FIELD_SNIPPET = 1u << 14,
-	NS_FIELD_PARTIAL = 1u << 15,
-	NS_FIELD_DUPLICATES = 1u << 16,  /* only with "collapse" */
-	NS_FIELD_BODY = 1u << 17,        /* the article's text */
-	NS_FIELDS_HIT = (1u << 16) - 1,  /* a hit's default */
-	NS_FIELDS_ARTICLE = (NS_FIELDS_HIT & ~(NS_FIELD_RANK | NS_FIELD_SCORE |
-	                     NS_FIELD_SNIPPET | NS_FIELD_PARTIAL)) | NS_FIELD_BODY,
-};
-
-/* How the words of a query combine when no operator says (docs/query-syntax.md). */
-typedef enum {
-	NS_MATCH_AUTO = 0,   /* all words, then documents with some of them */
-	NS_MATCH_ALL,
-	NS_MATCH_ANY,
-} ns_match_t;
-
-/* Result order of a search. */
-typedef enum {
-	NS_SORT_RELEVANCE = 0,
-	NS_SORT_NEWEST,
-	NS_SORT_OLDEST,
-} ns_sort_t;
-
-/* A search's filters: within a field any value may match, every field
- * given must. */
-typedef struct {
-	ns_strv_t sections;
-	ns_strv_t tags;
-	ns_strv_t authors;       /* exact names, any case */
-	ns_strv_t langs;
-	char date_from[11];      /* "YYYY-MM-DD", inclusive, or "" */
-	char date_to[11];
-} ns_filter_t;
-
-typedef struct {
-	json_t *id;              /* owned reference; json null when absent */
-	ns_op_t op;
-	char *q;                 /* search: the query string */
-	char *path;              /* wait: the article's relative path, or NULL;
-	                            reindex: the file or directory (NULL: all);
-	                            backup: the directory to write */
-	unsigned timeout_ms;     /* wait */
-	unsigned limit;
-	unsigned offset;
-	unsigned snippet_length; /* 0: the daemon's default */
-	char *hl_start;          /* NULL: the daemon's default */
-	char *hl_end;
-	char *lang;              /* stem the query for this language; NULL:
-	                            the daemon's default */
-	ns_filter_t filter;
-	ns_sort_t sort;
-	ns_match_t match;
-	bool collapse;
-	unsigned facets;         /* bit (1 << ns_facet_kind_t) per facet */
-	unsigned facet_limit;    /* 0: the default */
-	bool plain;              /* snippet_format "text" */
-	unsigned recency_days;   /* 0: relevance alone */
-	unsigned fields;         /* NS_FIELD_* to return; set by the decoder */
-} ns_request_t;
 
 typedef struct {
 	const char *code;        /* one of NS_E_*; static */
@@ -160,7 +72,6 @@ const char *ns_proto_op_name(ns_op_t op);
  * decode from now on (the daemon's [search] max_results and max_offset;
  * NS_PROTO_MAX_LIMIT and NS_PROTO_MAX_OFFSET until called). */
 void ns_proto_set_limits(unsigned max_results, unsigned max_offset);
-void ns_request_clear(ns_request_t *req);
 
 typedef struct {
 	uint64_t revision;

@@ -659,7 +659,7 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		.facets = specs,
 		.nfacets = nspecs,
 		.facet_limit = req->facet_limit ? req->facet_limit
-		                                : NS_PROTO_DEFAULT_FACET_LIMIT,
+		                                : NS_DEFAULT_FACET_LIMIT,
 		.recency_days = req->recency_days,
 		.recency_slot = NS_SLOT_DATE,
 		.like_idterm = like,
