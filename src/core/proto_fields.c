@@ -1,0 +1,54 @@
+/* proto_fields.c - what both sides of the protocol share: the names of
+ * the operations, and the helpers that turn JSON into a line.  No request
+ * is decoded and no reply is built here. */
+#include "core/proto.h"
+#include "core/proto_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *ns_proto_op_name(ns_op_t op)
+{
+	static const char *const names[] = {
+		[NS_OP_SEARCH] = "search", [NS_OP_STATUS] = "status",
+		[NS_OP_PROBLEMS] = "problems", [NS_OP_WAIT] = "wait",
+		[NS_OP_GET] = "get", [NS_OP_SIMILAR] = "similar",
+		[NS_OP_STATS] = "stats", [NS_OP_REINDEX] = "reindex",
+		[NS_OP_COMPACT] = "compact", [NS_OP_BACKUP] = "backup",
+	};
+	return (unsigned)op < sizeof names / sizeof *names && names[op]
+	       ? names[op] : "?";
+}
+
+char *ns_proto_line(json_t *o)
+{
+	if (!o)
+		return NULL;
+	char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(9));
+	json_decref(o);
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	char *line = realloc(s, n + 2);
+	if (!line) {
+		free(s);
+		return NULL;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	return line;
+}
+
+json_t *ns_proto_strv_json(const ns_strv_t *sv)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < sv->n; i++)
+		json_array_append_new(a, json_string(sv->v[i]));
+	return a;
+}
+
+bool ns_proto_has_filter(const ns_filter_t *f)
+{
+	return f->sections.n || f->tags.n || f->authors.n || f->langs.n ||
+	       f->date_from[0] || f->date_to[0];
+}
