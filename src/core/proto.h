@@ -12,6 +12,7 @@
 #include "core/problems.h"
 #include "nsearch/request.h"
 #include "nsearch/result.h"
+#include "nsearch/status.h"
 
 #define NS_PROTO_VERSION 1
 
@@ -73,59 +74,6 @@ const char *ns_proto_op_name(ns_op_t op);
  * NS_PROTO_MAX_LIMIT and NS_PROTO_MAX_OFFSET until called). */
 void ns_proto_set_limits(unsigned max_results, unsigned max_offset);
 
-typedef struct {
-	uint64_t revision;
-	uint64_t documents;
-	uint64_t queued;
-	uint64_t indexed;
-	uint64_t unchanged;      /* files a stat showed unchanged: not read */
-	uint64_t same_content;   /* files read again, the same bytes */
-	uint64_t removed;
-	uint64_t failed;
-	uint64_t skipped;        /* files on disk not in the index now */
-	uint64_t partial;        /* files indexed without some of their parts */
-	uint64_t overflows;      /* rescans after the kernel's queue overflowed */
-	uint64_t unwatched;      /* directories over the watch limit, rescanned */
-	bool ready;              /* the start-up scan has been indexed, and the
-	                            index can be written */
-	bool writable;           /* the index can be written now */
-	char index_error[300];   /* why not ("" when it can) */
-	int64_t index_error_since; /* Unix ms (0 when writable) */
-	unsigned index_retries;  /* attempts to write since */
-	int64_t index_next_retry; /* Unix ms of the next (0 when writable) */
-	uint64_t unwritten;      /* changes to apply again when it can */
-	uint64_t rebuilds;       /* damaged indexes moved aside since start */
-	char rebuild_reason[300];
-	char rebuild_moved_to[1024];
-	int64_t rebuilt_at;      /* Unix ms of the last (0: none) */
-	uint64_t read_retries;   /* files whose read is retried (EMFILE...) */
-	double uptime_s;
-	int64_t last_commit;     /* Unix ms of the last commit since start; 0 */
-	uint64_t scanned;        /* files the start-up scan found */
-	double reconcile_s;      /* start to ready (so far, when not ready) */
-	unsigned connections;    /* open now */
-	uint64_t searches;       /* answered since start */
-	double latency_p50_ms, latency_p95_ms, latency_p99_ms; /* of the last
-	                            1000 searches, queueing included */
-	ns_problem_t *problems;  /* the newest problems, with reasons: owned by
-	                            whoever filled the status */
-	size_t nproblems;
-	/* Maintenance: the operation queued or running ("" for none) ... */
-	char op[16];
-	char op_target[1024];
-	bool op_running;
-	uint64_t op_done, op_total;  /* files, or tables */
-	int64_t op_started;          /* Unix ms */
-	/* ... and the last one finished ("" for none). */
-	char last_op[16];
-	bool last_op_ok;
-	char last_op_message[512];
-	int64_t last_op_finished;    /* Unix ms */
-	/* The articles directory: gone (deleted, renamed) and why, since. */
-	bool root_gone;
-	char root_reason[160];
-	int64_t root_gone_since;     /* Unix ms */
-} ns_daemon_status_t;
 
 /* Replies: new strings ending in "\n", to free(); NULL when out of
  * memory.  ID is borrowed (NULL reads as null). */

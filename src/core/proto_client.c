@@ -408,16 +408,9 @@ bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,
 		if (st) {
 			st->revision = u64_field(o, "revision");
 			st->documents = u64_field(o, "documents");
-			st->queued = u64_field(o, "queued");
-			st->indexed = u64_field(o, "indexed");
-			st->unchanged = u64_field(o, "unchanged");
-			st->same_content = u64_field(o, "same_content");
-			st->removed = u64_field(o, "removed");
-			st->failed = u64_field(o, "failed");
-			st->skipped = u64_field(o, "skipped");
-			st->partial = u64_field(o, "partial");
-			st->overflows = u64_field(o, "overflows");
-			st->unwatched = u64_field(o, "unwatched");
+#define GET_COUNTER(name, label, help) st->name = u64_field(o, #name);
+			NS_STATUS_COUNTERS(GET_COUNTER)
+#undef GET_COUNTER
 			st->ready = json_is_true(json_object_get(o, "ready"));
 			parse_status_more(o, st);
 		}

@@ -222,66 +222,9 @@ static json_t *status_root(const ns_daemon_status_t *st, json_t *o)
 	return o;
 }
 
-char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
-{
-	json_t *problems = json_array();
-	for (size_t i = 0; problems && i < st->nproblems; i++) {
-		const ns_problem_t *p = &st->problems[i];
-		char when[21];
-		utc_iso(p->when, when);
-		json_t *reason = json_string(p->reason), *path = json_string(p->path);
-		json_array_append_new(problems, json_pack(
-			"{s:o, s:s, s:o, s:s}", "path", path ? path : json_string("?"),
-			"kind", p->partial ? "partial" : "skipped", "reason",
-			reason ? reason : json_string("?"), "time", when));
-	}
-	json_t *o = json_pack("{s:o, s:b, s:i, s:b, s:I, s:I, s:I, s:I, s:I, "
-	                      "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, "
-	                      "s:{s:I, s:I, s:f}, s:i, s:{s:I, s:f, s:f, s:f}, "
-	                      "s:o}",
-	                      "id", id_of(id), "ok", 1,
-	                      "protocol", NS_PROTO_VERSION,
-	                      "ready", st->ready,
-	                      "revision", (json_int_t)st->revision,
-	                      "documents", (json_int_t)st->documents,
-	                      "queued", (json_int_t)st->queued,
-	                      "indexed", (json_int_t)st->indexed,
-	                      "unchanged", (json_int_t)st->unchanged,
-	                      "same_content", (json_int_t)st->same_content,
-	                      "removed", (json_int_t)st->removed,
-	                      "failed", (json_int_t)st->failed,
-	                      "skipped", (json_int_t)st->skipped,
-	                      "partial", (json_int_t)st->partial,
-	                      "overflows", (json_int_t)st->overflows,
-	                      "unwatched", (json_int_t)st->unwatched,
-	                      "uptime_s", st->uptime_s,
-	                      "last_commit", time_or_null(st->last_commit),
-	                      "reconcile", "files", (json_int_t)st->scanned,
-	                      "left", (json_int_t)(st->ready ? 0 : st->queued),
-	                      "seconds", st->reconcile_s,
-	                      "connections", (int)st->connections,
-	                      "latency_ms", "searches", (json_int_t)st->searches,
-	                      "p50", st->latency_p50_ms,
-	                      "p95", st->latency_p95_ms,
-	                      "p99", st->latency_p99_ms,
-	                      "problems", problems ? problems : json_array());
-	return ns_proto_line(o ? status_root(st, status_health(st, status_ops(st, o)))
-	                : NULL);
-}
-
-char *ns_proto_maint_reply(json_t *id, uint64_t revision, const char *op,
-                           const char *message, double took_ms)
-{
-	json_t *msg = json_string(message);
-	return ns_proto_line(json_pack("{s:o, s:b, s:I, s:s, s:o, s:f}", "id", id_of(id),
-	                        "ok", 1, "revision", (json_int_t)revision,
-	                        "op", op, "message", msg ? msg : json_string("?"),
-	                        "took_ms", took_ms));
-}
-
-char *ns_proto_problems_reply(json_t *id, uint64_t revision,
-                              const ns_problem_t *v, size_t n,
-                              uint64_t total)
+/* The problems V[N] as "problems" and "status" list them (new; NULL
+ * when out of memory). */
+static json_t *problems_json(const ns_problem_t *v, size_t n)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; arr && i < n; i++) {
@@ -299,11 +242,73 @@ char *ns_proto_problems_reply(json_t *id, uint64_t revision,
 			return NULL;
 		}
 	}
+	return arr;
+}
+
+/* The counters of nsearch/status.h into O, in the list's order. */
+static json_t *status_counters(const ns_daemon_status_t *st, json_t *o)
+{
+#define PUT_COUNTER(name, label, help) \
+	json_object_set_new(o, #name, json_integer((json_int_t)st->name));
+	NS_STATUS_COUNTERS(PUT_COUNTER)
+#undef PUT_COUNTER
+	return o;
+}
+
+char *ns_proto_status_reply(json_t *id, const ns_daemon_status_t *st)
+{
+	json_t *problems = problems_json(st->problems, st->nproblems);
+	json_t *o = json_pack("{s:o, s:b, s:i, s:b, s:I, s:I}",
+	                      "id", id_of(id), "ok", 1,
+	                      "protocol", NS_PROTO_VERSION,
+	                      "ready", st->ready,
+	                      "revision", (json_int_t)st->revision,
+	                      "documents", (json_int_t)st->documents);
+	json_t *more = json_pack("{s:f, s:o, s:{s:I, s:I, s:f}, s:i, "
+	                         "s:{s:I, s:f, s:f, s:f}, s:o}",
+	                         "uptime_s", st->uptime_s,
+	                         "last_commit", time_or_null(st->last_commit),
+	                         "reconcile", "files", (json_int_t)st->scanned,
+	                         "left", (json_int_t)(st->ready ? 0 : st->queued),
+	                         "seconds", st->reconcile_s,
+	                         "connections", (int)st->connections,
+	                         "latency_ms",
+	                         "searches", (json_int_t)st->searches,
+	                         "p50", st->latency_p50_ms,
+	                         "p95", st->latency_p95_ms,
+	                         "p99", st->latency_p99_ms,
+	                         "problems", problems ? problems : json_array());
+	if (!o || !more || json_object_update(status_counters(st, o), more) < 0) {
+		json_decref(o);
+		json_decref(more);
+		return NULL;
+	}
+	json_decref(more);
+	return ns_proto_line(status_root(st, status_health(st,
+	                                                   status_ops(st, o))));
+}
+
+char *ns_proto_maint_reply(json_t *id, uint64_t revision, const char *op,
+                           const char *message, double took_ms)
+{
+	json_t *msg = json_string(message);
+	return ns_proto_line(json_pack("{s:o, s:b, s:I, s:s, s:o, s:f}", "id", id_of(id),
+	                        "ok", 1, "revision", (json_int_t)revision,
+	                        "op", op, "message", msg ? msg : json_string("?"),
+	                        "took_ms", took_ms));
+}
+
+char *ns_proto_problems_reply(json_t *id, uint64_t revision,
+                              const ns_problem_t *v, size_t n,
+                              uint64_t total)
+{
+	json_t *arr = problems_json(v, n);
 	if (!arr)
 		return NULL;
-	return ns_proto_line(json_pack("{s:o, s:b, s:I, s:I, s:o}", "id", id_of(id),
-	                        "ok", 1, "revision", (json_int_t)revision,
-	                        "total", (json_int_t)total, "problems", arr));
+	return ns_proto_line(json_pack("{s:o, s:b, s:I, s:I, s:o}", "id",
+	                               id_of(id), "ok", 1, "revision",
+	                               (json_int_t)revision, "total",
+	                               (json_int_t)total, "problems", arr));
 }
 
 char *ns_proto_wait_reply(json_t *id, uint64_t revision, const char *path,
