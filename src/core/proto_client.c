@@ -4,6 +4,8 @@
 #include "core/proto.h"
 #include "core/proto_impl.h"
 
+#include "core/hit_json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,7 @@ char *ns_proto_search_request(long long id, const char *q, unsigned limit,
 
 static json_t *values_json(const ns_strv_t *sv)
 {
-	return sv->n == 1 ? json_string(sv->v[0]) : ns_proto_strv_json(sv);
+	return sv->n == 1 ? json_string(sv->v[0]) : ns_strv_json(sv);
 }
 
 /* The fields search and similar share. */
@@ -180,40 +182,6 @@ static uint64_t u64_field(json_t *o, const char *key)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
-static void strv_field(json_t *o, const char *key, ns_strv_t *out)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach(json_object_get(o, key), i, v) {
-		const char *s = json_string_value(v);
-		if (s)
-			ns_strv_push(out, s, strlen(s));
-	}
-}
-
-static void parse_hit(json_t *h, ns_hit_t *hit)
-{
-	hit->rank = (unsigned)u64_field(h, "rank");
-	hit->score = json_number_value(json_object_get(h, "score"));
-	hit->path = dup_field(h, "path");
-	hit->title = dup_field(h, "title");
-	hit->standfirst = dup_field(h, "standfirst");
-	hit->date = dup_field(h, "date");
-	hit->time = dup_field(h, "time");
-	hit->section = dup_field(h, "section");
-	hit->language = dup_field(h, "language");
-	hit->url = dup_field(h, "url");
-	hit->format = dup_field(h, "format");
-	hit->reading_minutes = (unsigned)u64_field(h, "reading_minutes");
-	hit->snippet = dup_field(h, "snippet");
-	hit->partial = json_is_true(json_object_get(h, "partial"));
-	hit->duplicates = (unsigned)u64_field(h, "duplicates");
-	if (json_object_get(h, "body"))
-		hit->body = dup_field(h, "body");
-	strv_field(h, "tags", &hit->tags);
-	strv_field(h, "authors", &hit->authors);
-}
-
 static ns_result_t *parse_result(json_t *o)
 {
 	ns_result_t *res = calloc(1, sizeof *res);
@@ -235,7 +203,8 @@ static ns_result_t *parse_result(json_t *o)
 	if (sugg)
 		res->suggestion = strdup(sugg);
 	for (size_t i = 0; i < n; i++)
-		parse_hit(json_array_get(hits, i), &res->hits[res->nhits++]);
+		ns_hit_from_json(json_array_get(hits, i), NS_FIELDS_ALL,
+		                 &res->hits[res->nhits++]);
 	json_t *facets = json_object_get(o, "facets");
 	size_t nf = json_object_size(facets);
 	if (nf && (res->facets = calloc(nf, sizeof *res->facets))) {
@@ -267,7 +236,7 @@ bool ns_proto_parse_article(const char *line, size_t len, ns_hit_t *a)
 	json_t *art = json_object_get(o, "article");
 	bool ok = json_is_true(json_object_get(o, "ok")) && json_is_object(art);
 	if (ok)
-		parse_hit(art, a);
+		ns_hit_from_json(art, NS_FIELDS_ALL, a);
 	json_decref(o);
 	return ok;
 }

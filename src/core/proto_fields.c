@@ -39,14 +39,6 @@ char *ns_proto_line(json_t *o)
 	return line;
 }
 
-json_t *ns_proto_strv_json(const ns_strv_t *sv)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < sv->n; i++)
-		json_array_append_new(a, json_string(sv->v[i]));
-	return a;
-}
-
 bool ns_proto_has_filter(const ns_filter_t *f)
 {
 	return f->sections.n || f->tags.n || f->authors.n || f->langs.n ||

@@ -13,8 +13,6 @@
 /* O (stolen; may be NULL) as a compact line ending in "\n": new, to
  * free(); NULL when O is NULL or out of memory. */
 char *ns_proto_line(json_t *o);
-/* SV as a JSON array of strings (new reference; NULL out of memory). */
-json_t *ns_proto_strv_json(const ns_strv_t *sv);
 /* Does F filter anything? */
 bool ns_proto_has_filter(const ns_filter_t *f);
 

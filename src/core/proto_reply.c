@@ -3,6 +3,8 @@
 #include "core/proto.h"
 #include "core/proto_impl.h"
 
+#include "core/hit_json.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,49 +20,6 @@ static void utc_iso(int64_t when, char out[21])
 	struct tm tm;
 	if (!gmtime_r(&t, &tm) || !strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		out[0] = '\0';
-}
-
-/* Set KEY to the new value V if BIT is in FIELDS (V is dropped if not). */
-static void put(json_t *o, unsigned fields, unsigned bit, const char *key,
-                json_t *v)
-{
-	if (fields & bit)
-		json_object_set_new(o, key, v ? v : json_null());
-	else
-		json_decref(v);
-}
-
-static json_t *hit_json(const ns_hit_t *h, unsigned fields)
-{
-	json_t *o = json_object();
-	if (!o)
-		return NULL;
-	put(o, fields, NS_FIELD_RANK, "rank", json_integer(h->rank));
-	put(o, fields, NS_FIELD_SCORE, "score", json_real(h->score));
-	put(o, fields, NS_FIELD_PATH, "path", json_string(OR_EMPTY(h->path)));
-	put(o, fields, NS_FIELD_TITLE, "title", json_string(OR_EMPTY(h->title)));
-	put(o, fields, NS_FIELD_STANDFIRST, "standfirst",
-	    json_string(OR_EMPTY(h->standfirst)));
-	put(o, fields, NS_FIELD_DATE, "date", json_string(OR_EMPTY(h->date)));
-	put(o, fields, NS_FIELD_TIME, "time", json_string(OR_EMPTY(h->time)));
-	put(o, fields, NS_FIELD_SECTION, "section",
-	    json_string(OR_EMPTY(h->section)));
-	put(o, fields, NS_FIELD_TAGS, "tags", ns_proto_strv_json(&h->tags));
-	put(o, fields, NS_FIELD_AUTHORS, "authors", ns_proto_strv_json(&h->authors));
-	put(o, fields, NS_FIELD_LANGUAGE, "language",
-	    json_string(OR_EMPTY(h->language)));
-	put(o, fields, NS_FIELD_URL, "url", json_string(OR_EMPTY(h->url)));
-	put(o, fields, NS_FIELD_FORMAT, "format",
-	    json_string(OR_EMPTY(h->format)));
-	put(o, fields, NS_FIELD_READING_MINUTES, "reading_minutes",
-	    json_integer(h->reading_minutes));
-	put(o, fields, NS_FIELD_SNIPPET, "snippet",
-	    json_string(OR_EMPTY(h->snippet)));
-	put(o, fields, NS_FIELD_PARTIAL, "partial", json_boolean(h->partial));
-	put(o, fields, NS_FIELD_DUPLICATES, "duplicates",
-	    json_integer(h->duplicates));
-	put(o, fields, NS_FIELD_BODY, "body", json_string(OR_EMPTY(h->body)));
-	return o;
 }
 
 static json_t *facets_json(const ns_result_t *res)
@@ -83,7 +42,7 @@ char *ns_proto_search_reply(json_t *id, const ns_result_t *res,
 {
 	json_t *hits = json_array();
 	for (size_t i = 0; hits && i < res->nhits; i++) {
-		json_t *hit = hit_json(&res->hits[i], fields);
+		json_t *hit = ns_hit_json(&res->hits[i], fields);
 		if (!hit || json_array_append_new(hits, hit) < 0) {
 			json_decref(hits);
 			return NULL;
@@ -115,7 +74,7 @@ char *ns_proto_get_reply(json_t *id, uint64_t revision, const ns_hit_t *a,
 {
 	return ns_proto_line(json_pack("{s:o, s:b, s:I, s:o}", "id", id_of(id), "ok", 1,
 	                        "revision", (json_int_t)revision,
-	                        "article", hit_json(a, fields)));
+	                        "article", ns_hit_json(a, fields)));
 }
 
 static json_t *counts_json(const ns_facet_value_t *v, size_t n)

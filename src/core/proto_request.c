@@ -5,6 +5,7 @@
 #include "core/proto.h"
 #include "core/proto_impl.h"
 
+#include "core/hit_json.h"
 #include "core/lang.h"
 
 #include <stdarg.h>
@@ -244,12 +245,6 @@ static bool get_bool(json_t *o, const char *key, bool *out,
 	return true;
 }
 
-static const char *const field_names[] = {
-	"path", "rank", "score", "title", "standfirst", "date", "time",
-	"section", "tags", "authors", "language", "url", "format",
-	"reading_minutes", "snippet", "partial", "duplicates", "body", NULL,
-};
-
 /* "fields": the names of the fields to return, out of ALLOWED; path is
  * always returned. */
 static bool decode_fields(json_t *o, unsigned deflt, unsigned allowed,
@@ -267,10 +262,7 @@ static bool decode_fields(json_t *o, unsigned deflt, unsigned allowed,
 	json_t *f;
 	json_array_foreach(v, i, f) {
 		const char *name = json_string_value(f);
-		unsigned bit = 0;
-		for (size_t k = 0; name && field_names[k] && !bit; k++)
-			if (strcmp(name, field_names[k]) == 0)
-				bit = 1u << k;
+		unsigned bit = ns_hit_field_bit(name);
 		if (!(bit & allowed))
 			return fail(err, NS_E_BAD_REQUEST, "\"fields\": unknown field "
 			            "\"%.64s\" (see docs/protocol.md)",

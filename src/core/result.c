@@ -41,21 +41,19 @@ void ns_stats_clear(ns_stats_t *st)
 	memset(st, 0, sizeof *st);
 }
 
+/* What each kind of member of NS_HIT_FIELDS owns. */
+#define FREE_STR(m) free(h->m);
+#define FREE_TEXT(m) free(h->m);
+#define FREE_STRV(m) ns_strv_clear(&h->m);
+#define FREE_UINT(m)
+#define FREE_REAL(m)
+#define FREE_BOOL(m)
+
 void ns_hit_clear(ns_hit_t *h)
 {
-	free(h->path);
-	free(h->title);
-	free(h->standfirst);
-	free(h->date);
-	free(h->time);
-	free(h->section);
-	free(h->language);
-	free(h->url);
-	free(h->format);
-	ns_strv_clear(&h->tags);
-	ns_strv_clear(&h->authors);
-	free(h->snippet);
-	free(h->body);
+#define FREE_MEMBER(NAME, member, kind) FREE_##kind(member)
+	NS_HIT_FIELDS(FREE_MEMBER)
+#undef FREE_MEMBER
 	memset(h, 0, sizeof *h);
 }
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "core/hit_json.h"
 #include "daemon/schema.h"
 #include "daemon/synonyms.h"
 #include "nsx.h"
@@ -257,25 +258,6 @@ void ns_searcher_exclusive(ns_searcher_t *s, void (*fn)(void *arg), void *arg)
 	}
 }
 
-static char *json_str_dup(json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-	return strdup(v ? v : "");
-}
-
-static ns_status_t json_strv(json_t *o, const char *key, ns_strv_t *out)
-{
-	json_t *arr = json_object_get(o, key);
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v) {
-		const char *s = json_string_value(v);
-		if (s && ns_strv_push(out, s, strlen(s)) != NS_OK)
-			return NS_ERR_NOMEM;
-	}
-	return NS_OK;
-}
-
 /* Squeeze every run of white space (paragraph breaks included) into one
  * space, in place: a snippet is one line of text. */
 static void squeeze_space(char *s)
@@ -354,30 +336,12 @@ static void unescape_html(char *s)
 	*o = '\0';
 }
 
-/* Fill H's stored fields from a document's data; its body too if BODY. */
+/* Fill H's stored fields from a document's data (the article's JSON,
+ * whose keys are the hit's: nsearch/result.h); its body too if BODY. */
 static ns_status_t hit_from_data(json_t *o, ns_hit_t *h, bool body)
 {
-	h->path = json_str_dup(o, "path");
-	h->title = json_str_dup(o, "title");
-	h->standfirst = json_str_dup(o, "standfirst");
-	h->date = json_str_dup(o, "date");
-	h->time = json_str_dup(o, "time");
-	h->section = json_str_dup(o, "section");
-	h->language = json_str_dup(o, "language");
-	h->url = json_str_dup(o, "url");
-	h->format = json_str_dup(o, "format");
-	if (body)
-		h->body = json_str_dup(o, "body");
-	json_int_t minutes = json_integer_value(json_object_get(o, "reading_minutes"));
-	h->reading_minutes = minutes > 0 ? (unsigned)minutes : 0;
-	if (!h->path || !h->title || !h->standfirst || !h->date || !h->time ||
-	    !h->section || !h->language || !h->url || !h->format ||
-	    (body && !h->body))
-		return NS_ERR_NOMEM;
-	ns_status_t st = json_strv(o, "tags", &h->tags);
-	if (st == NS_OK)
-		st = json_strv(o, "authors", &h->authors);
-	return st;
+	return ns_hit_from_json(o, body ? NS_FIELDS_ARTICLE
+	                                : NS_FIELDS_ARTICLE & ~NS_FIELD_BODY, h);
 }
 
 /* Fill H from the stored data of hit I and cut its snippet. */
