@@ -30,6 +30,8 @@ typedef enum {
 	NS_OPS(NS_OP_ENUM)
 #undef NS_OP_ENUM
 } ns_op_t;
+#define NS_OP_PLUS_ONE(name, wire) + 1
+#define NS_OP_COUNT (0 NS_OPS(NS_OP_PLUS_ONE))
 
 /* How the words of a query combine when no operator says (docs/query-syntax.md). */
 typedef enum {

@@ -10,11 +10,9 @@
 const char *ns_proto_op_name(ns_op_t op)
 {
 	static const char *const names[] = {
-		[NS_OP_SEARCH] = "search", [NS_OP_STATUS] = "status",
-		[NS_OP_PROBLEMS] = "problems", [NS_OP_WAIT] = "wait",
-		[NS_OP_GET] = "get", [NS_OP_SIMILAR] = "similar",
-		[NS_OP_STATS] = "stats", [NS_OP_REINDEX] = "reindex",
-		[NS_OP_COMPACT] = "compact", [NS_OP_BACKUP] = "backup",
+#define OP_NAME(NAME, wire) [NS_OP_##NAME] = wire,
+		NS_OPS(OP_NAME)
+#undef OP_NAME
 	};
 	return (unsigned)op < sizeof names / sizeof *names && names[op]
 	       ? names[op] : "?";

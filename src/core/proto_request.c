@@ -484,6 +484,70 @@ static bool decode_backup(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	return true;
 }
 
+/* The operations that carry nothing but "id" and "op". */
+static bool decode_bare(json_t *o, ns_request_t *req, ns_proto_err_t *err)
+{
+	static const char *const fields[] = {"id", "op", NULL};
+	(void)req;
+	return only_fields(o, fields, err);
+}
+
+static bool decode_reindex(json_t *o, ns_request_t *req, ns_proto_err_t *err)
+{
+	static const char *const fields[] = {"id", "op", "path", NULL};
+	return only_fields(o, fields, err) && get_path(o, false, req, err);
+}
+
+static bool decode_problems(json_t *o, ns_request_t *req,
+                            ns_proto_err_t *err)
+{
+	static const char *const fields[] = {"id", "op", "limit", "offset", NULL};
+	req->limit = 100;
+	return only_fields(o, fields, err) &&
+	       get_uint(o, "limit", 1, NS_PROTO_MAX_PROBLEMS, &req->limit, err) &&
+	       get_uint(o, "offset", 0, 1000000, &req->offset, err);
+}
+
+/* The decoder of each operation of NS_OPS (nsearch/request.h). */
+typedef bool decode_fn(json_t *o, ns_request_t *req, ns_proto_err_t *err);
+static decode_fn *const decoders[] = {
+	[NS_OP_SEARCH] = decode_search, [NS_OP_STATUS] = decode_bare,
+	[NS_OP_PROBLEMS] = decode_problems, [NS_OP_WAIT] = decode_wait,
+	[NS_OP_GET] = decode_get, [NS_OP_SIMILAR] = decode_similar,
+	[NS_OP_STATS] = decode_bare, [NS_OP_REINDEX] = decode_reindex,
+	[NS_OP_COMPACT] = decode_bare, [NS_OP_BACKUP] = decode_backup,
+};
+_Static_assert(sizeof decoders / sizeof *decoders == NS_OP_COUNT,
+               "an operation of NS_OPS without a decoder");
+
+/* O is an object; its "id" (kept in REQ as soon as it is known, for the
+ * error reply) and "op" are valid. */
+static bool decode_head(json_t *o, ns_request_t *req, ns_proto_err_t *err)
+{
+	if (!json_is_object(o))
+		return fail(err, NS_E_BAD_JSON, "a request must be a JSON object");
+	json_t *id = json_object_get(o, "id");
+	if (id) {
+		if (!json_is_string(id) && !json_is_integer(id) && !json_is_null(id))
+			return fail(err, NS_E_BAD_REQUEST,
+			            "\"id\" must be a string, an integer or null");
+		json_decref(req->id);
+		req->id = json_incref(id);
+	}
+	json_t *v = json_object_get(o, "op");
+	const char *op = json_string_value(v);
+	if (!v)
+		return fail(err, NS_E_BAD_REQUEST, "\"op\" is required");
+	if (!op)
+		return fail(err, NS_E_BAD_REQUEST, "\"op\" must be a string");
+	for (int k = 0; k < NS_OP_COUNT; k++)
+		if (strcmp(op, ns_proto_op_name((ns_op_t)k)) == 0) {
+			req->op = (ns_op_t)k;
+			return true;
+		}
+	return fail(err, NS_E_UNKNOWN_OP, "unknown op \"%.64s\"", op);
+}
+
 bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
                      ns_proto_err_t *err)
 {
@@ -494,69 +558,7 @@ bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
 	if (!o)
 		return fail(err, NS_E_BAD_JSON, "not JSON: %s (column %d)",
 		            jerr.text, jerr.column);
-	bool ok = false;
-	if (!json_is_object(o)) {
-		fail(err, NS_E_BAD_JSON, "a request must be a JSON object");
-		goto out;
-	}
-	json_t *id = json_object_get(o, "id");
-	if (id) {
-		if (!json_is_string(id) && !json_is_integer(id) && !json_is_null(id)) {
-			fail(err, NS_E_BAD_REQUEST,
-			     "\"id\" must be a string, an integer or null");
-			goto out;
-		}
-		json_decref(req->id);
-		req->id = json_incref(id);
-	}
-	const char *op = json_string_value(json_object_get(o, "op"));
-	if (!json_object_get(o, "op")) {
-		fail(err, NS_E_BAD_REQUEST, "\"op\" is required");
-	} else if (!op) {
-		fail(err, NS_E_BAD_REQUEST, "\"op\" must be a string");
-	} else if (strcmp(op, "search") == 0) {
-		req->op = NS_OP_SEARCH;
-		ok = decode_search(o, req, err);
-	} else if (strcmp(op, "status") == 0) {
-		static const char *const fields[] = {"id", "op", NULL};
-		req->op = NS_OP_STATUS;
-		ok = only_fields(o, fields, err);
-	} else if (strcmp(op, "get") == 0) {
-		req->op = NS_OP_GET;
-		ok = decode_get(o, req, err);
-	} else if (strcmp(op, "similar") == 0) {
-		req->op = NS_OP_SIMILAR;
-		ok = decode_similar(o, req, err);
-	} else if (strcmp(op, "stats") == 0) {
-		static const char *const fields[] = {"id", "op", NULL};
-		req->op = NS_OP_STATS;
-		ok = only_fields(o, fields, err);
-	} else if (strcmp(op, "wait") == 0) {
-		req->op = NS_OP_WAIT;
-		ok = decode_wait(o, req, err);
-	} else if (strcmp(op, "reindex") == 0) {
-		static const char *const fields[] = {"id", "op", "path", NULL};
-		req->op = NS_OP_REINDEX;
-		ok = only_fields(o, fields, err) && get_path(o, false, req, err);
-	} else if (strcmp(op, "compact") == 0) {
-		static const char *const fields[] = {"id", "op", NULL};
-		req->op = NS_OP_COMPACT;
-		ok = only_fields(o, fields, err);
-	} else if (strcmp(op, "backup") == 0) {
-		req->op = NS_OP_BACKUP;
-		ok = decode_backup(o, req, err);
-	} else if (strcmp(op, "problems") == 0) {
-		static const char *const fields[] = {"id", "op", "limit", "offset",
-		                                     NULL};
-		req->op = NS_OP_PROBLEMS;
-		req->limit = 100;
-		ok = only_fields(o, fields, err) &&
-		     get_uint(o, "limit", 1, NS_PROTO_MAX_PROBLEMS, &req->limit, err) &&
-		     get_uint(o, "offset", 0, 1000000, &req->offset, err);
-	} else {
-		fail(err, NS_E_UNKNOWN_OP, "unknown op \"%.64s\"", op);
-	}
-out:
+	bool ok = decode_head(o, req, err) && decoders[req->op](o, req, err);
 	json_decref(o);
 	return ok;
 }
