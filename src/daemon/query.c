@@ -1,8 +1,7 @@
-/* query.c - runs searches on pooled read-only Xapian readers.
- *
- * A reader is used by one thread at a time: a search takes one from the
- * idle list (or opens a new one), brings it to the latest revision, and
- * gives it back.  Xapian objects are never shared between two threads.
+/* query.c - the searcher: a request in the shim's terms, run on a reader
+ * of the pool (readers.h), and the shim's result back as ours; also one
+ * article ("get") and the index's counts ("stats").  Never on the loop
+ * thread; never writes the index.
  */
 #include "daemon/query.h"
 
@@ -16,27 +15,18 @@
 #include <time.h>
 
 #include "core/hit_json.h"
+#include "daemon/readers.h"
 #include "daemon/schema.h"
 #include "daemon/synonyms.h"
 #include "nsx.h"
-
-struct idle_reader {
-	struct idle_reader *next;
-	nsx_reader_t *r;
-	uint64_t generation;        /* of the database files it has open */
-};
 
 struct ns_searcher {
 	char *index_dir;
 	char language[16];
 	unsigned max_expansion;
 	double timeout;             /* seconds a search may run; 0: no limit */
+	ns_readers_t *readers;
 	pthread_mutex_t mu;
-	struct idle_reader *idle;   /* under mu */
-	struct idle_reader *lent;   /* readers a search has, under mu */
-	uint64_t generation;        /* bumped when the index is swapped, under mu */
-	bool swapping;              /* under mu: borrowing waits */
-	pthread_cond_t quiet;       /* the swap ends, or the last search does */
 	ns_synonyms_t *synonyms;    /* under mu */
 };
 
@@ -64,17 +54,34 @@ static const struct {
 	{"lang", NS_PREFIX_LANG, 1},
 };
 
+/* A new reader knows the query language's dates and fields. */
+static nsx_status_t setup_reader(nsx_reader_t *r)
+{
+	nsx_status_t st = nsx_reader_add_date_range(r, NS_SLOT_DATE, "date",
+	                                             NS_PREFIX_YEAR,
+	                                             NS_PREFIX_MONTH,
+	                                             NS_PREFIX_DAY);
+	for (size_t f = 0; st == NSX_OK && f < sizeof query_fields /
+	                                       sizeof *query_fields; f++)
+		st = nsx_reader_add_field(r, query_fields[f].field,
+		                          query_fields[f].prefix,
+		                          query_fields[f].boolean);
+	return st;
+}
+
 ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out)
 {
 	if (!index_dir || !out)
 		return NS_ERR_INVALID;
 	ns_searcher_t *s = calloc(1, sizeof *s);
-	if (!s || !(s->index_dir = strdup(index_dir))) {
+	if (!s || !(s->index_dir = strdup(index_dir)) ||
+	    ns_readers_new(index_dir, setup_reader, &s->readers) != NS_OK) {
+		if (s)
+			free(s->index_dir);
 		free(s);
 		return NS_ERR_NOMEM;
 	}
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->quiet, NULL);
 	strcpy(s->language, "en");
 	s->max_expansion = NS_DEFAULT_MAX_EXPANSION;
 	*out = s;
@@ -121,141 +128,19 @@ void ns_searcher_free(ns_searcher_t *s)
 {
 	if (!s)
 		return;
-	for (struct idle_reader *i = s->idle, *next; i; i = next) {
-		next = i->next;
-		nsx_reader_close(i->r);
-		free(i);
-	}
+	ns_readers_free(s->readers);
 	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->quiet);
 	ns_synonyms_free(s->synonyms);
 	free(s->index_dir);
 	free(s);
 }
 
-/* Forget node I of the lent list (the caller holds mu); wake a swap
- * waiting for the last search to end. */
-static void unlend(ns_searcher_t *s, struct idle_reader *i)
-{
-	struct idle_reader **p = &s->lent;
-	while (*p && *p != i)
-		p = &(*p)->next;
-	if (*p)
-		*p = i->next;
-	if (s->swapping && !s->lent)
-		pthread_cond_broadcast(&s->quiet);
-}
-
-/* A reader at some revision, noted as lent until give_back().  Noted
- * before it is opened, so that a swap of the index waits for it. */
-static nsx_status_t borrow(ns_searcher_t *s, nsx_reader_t **out, char **err)
-{
-	pthread_mutex_lock(&s->mu);
-	while (s->swapping)
-		pthread_cond_wait(&s->quiet, &s->mu);
-	struct idle_reader *i = s->idle;
-	if (i) {
-		s->idle = i->next;
-	} else if ((i = malloc(sizeof *i))) {
-		i->r = NULL;
-		i->generation = s->generation;
-	}
-	if (i) {
-		i->next = s->lent;
-		s->lent = i;
-	}
-	pthread_mutex_unlock(&s->mu);
-	if (!i)
-		return NSX_NO_MEMORY;
-	if (i->r) {
-		*out = i->r;
-		return NSX_OK;
-	}
-	nsx_reader_t *r = NULL;
-	nsx_status_t st = nsx_reader_open(s->index_dir, &r, err);
-	if (st == NSX_OK)
-		st = nsx_reader_add_date_range(r, NS_SLOT_DATE, "date",
-		                               NS_PREFIX_YEAR, NS_PREFIX_MONTH,
-		                               NS_PREFIX_DAY);
-	for (size_t f = 0; st == NSX_OK && f < sizeof query_fields /
-	                                       sizeof *query_fields; f++)
-		st = nsx_reader_add_field(r, query_fields[f].field,
-		                          query_fields[f].prefix,
-		                          query_fields[f].boolean);
-	if (st != NSX_OK) {
-		if (r && err && !*err)
-			*err = strdup(nsx_reader_error(r));
-		nsx_reader_close(r);
-		pthread_mutex_lock(&s->mu);
-		unlend(s, i);
-		pthread_mutex_unlock(&s->mu);
-		free(i);
-		return st;
-	}
-	pthread_mutex_lock(&s->mu);
-	i->r = r;
-	pthread_mutex_unlock(&s->mu);
-	*out = r;
-	return NSX_OK;
-}
-
-/* R, borrowed, leaves the lent list: back to the idle list if KEEP and
- * the index was not swapped since it was opened (else its files are the
- * old index's), otherwise closed.  Every borrowed reader ends here, on
- * every path: a swap waits until the lent list is empty. */
-static void settle(ns_searcher_t *s, nsx_reader_t *r, bool keep)
-{
-	pthread_mutex_lock(&s->mu);
-	struct idle_reader *i = s->lent;
-	while (i && i->r != r)
-		i = i->next;
-	bool drop = !keep || !i || i->generation != s->generation;
-	if (i)
-		unlend(s, i);
-	if (i && !drop) {
-		i->next = s->idle;
-		s->idle = i;
-	}
-	pthread_mutex_unlock(&s->mu);
-	if (drop) {
-		nsx_reader_close(r);
-		free(i);
-	}
-}
-
-static void give_back(ns_searcher_t *s, nsx_reader_t *r)
-{
-	settle(s, r, true);
-}
-
-/* A reader that failed may be broken: close it, and forget it was lent. */
-static void discard(ns_searcher_t *s, nsx_reader_t *r)
-{
-	settle(s, r, false);
-}
-
 void ns_searcher_exclusive(ns_searcher_t *s, void (*fn)(void *arg), void *arg)
 {
-	if (!s) {
+	if (s)
+		ns_readers_exclusive(s->readers, fn, arg);
+	else
 		fn(arg);
-		return;
-	}
-	pthread_mutex_lock(&s->mu);
-	s->swapping = true;
-	while (s->lent)
-		pthread_cond_wait(&s->quiet, &s->mu);
-	fn(arg);
-	s->generation++;
-	struct idle_reader *idle = s->idle;
-	s->idle = NULL;
-	s->swapping = false;
-	pthread_cond_broadcast(&s->quiet);
-	pthread_mutex_unlock(&s->mu);
-	for (struct idle_reader *next; idle; idle = next) {
-		next = idle->next;
-		nsx_reader_close(idle->r);
-		free(idle);
-	}
 }
 
 /* Squeeze every run of white space (paragraph breaks included) into one
@@ -477,57 +362,6 @@ static double elapsed_ms(const struct timespec *t0)
 	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static ns_status_t from_nsx(nsx_status_t xst)
-{
-	switch (xst) {
-	case NSX_OK: return NS_OK;
-	case NSX_BAD_QUERY: return NS_ERR_BAD_QUERY;
-	case NSX_TOO_BROAD: return NS_ERR_TOO_BROAD;
-	case NSX_TOO_COMPLEX: return NS_ERR_TOO_COMPLEX;
-	case NSX_TIMEOUT: return NS_ERR_TIMEOUT;
-	case NSX_NOT_FOUND: return NS_ERR_NOT_FOUND;
-	case NSX_NO_MEMORY: return NS_ERR_NOMEM;
-	default: return NS_ERR_INDEX;
-	}
-}
-
-/* After a failed call on R: keep its message, and give it back to the
- * pool only if the failure was the request's (a reader that failed for
- * any other reason may be broken). */
-static ns_status_t reader_failed(ns_searcher_t *s, nsx_reader_t *r,
-                                 nsx_status_t xst, char **errmsg)
-{
-	ns_status_t st = from_nsx(xst);
-	if (errmsg && !*errmsg)
-		*errmsg = strdup(nsx_reader_error(r));
-	if (st == NS_ERR_BAD_QUERY || st == NS_ERR_TOO_BROAD ||
-	    st == NS_ERR_TOO_COMPLEX || st == NS_ERR_TIMEOUT ||
-	    st == NS_ERR_NOT_FOUND)
-		give_back(s, r);
-	else
-		discard(s, r);
-	return st;
-}
-
-/* A reader at the latest revision, or a status with *ERRMSG. */
-static ns_status_t fresh_reader(ns_searcher_t *s, nsx_reader_t **out,
-                                char **errmsg)
-{
-	nsx_status_t xst = borrow(s, out, errmsg);
-	if (xst != NSX_OK)
-		return xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
-	xst = nsx_reader_reopen(*out);
-	if (xst != NSX_OK) {
-		/* Whatever Xapian says (even "not found": the index vanished
-		 * under it), the reader failed, not the request. */
-		if (errmsg && !*errmsg)
-			*errmsg = strdup(nsx_reader_error(*out));
-		discard(s, *out);
-		return xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
-	}
-	return NS_OK;
-}
-
 static char *idterm_of(const char *relpath)
 {
 	size_t n = strlen(NS_PREFIX_ID) + strlen(relpath) + 1;
@@ -718,7 +552,7 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 		return NS_ERR_NOMEM;
 	}
 	nsx_reader_t *r = NULL;
-	st = fresh_reader(s, &r, errmsg);
+	st = ns_readers_borrow(s->readers, &r, errmsg);
 	nsx_results_t *xres = NULL;
 	if (st == NS_OK) {
 		nsx_status_t xst = run_shim(s, r, req,
@@ -726,7 +560,7 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 		                                     : req->q ? req->q : "",
 		                            like, &xf, deadline, &xres);
 		if (xst != NSX_OK)
-			st = reader_failed(s, r, xst, errmsg);
+			st = ns_readers_failed(s->readers, r, xst, errmsg);
 	}
 	xfilter_free(&xf);
 	free(like);
@@ -737,7 +571,7 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 	ns_result_t *res = NULL;
 	st = make_result(xres, nsx_reader_revision(r), req, deadline, &res);
 	nsx_results_free(xres);
-	give_back(s, r);
+	ns_readers_give_back(s->readers, r);
 	if (st != NS_OK) {
 		if (errmsg && !*errmsg)
 			*errmsg = strdup(st == NS_ERR_TIMEOUT ? search_timed_out
@@ -806,7 +640,7 @@ ns_status_t ns_searcher_get(ns_searcher_t *s, const char *path,
 	if (!idterm)
 		return NS_ERR_NOMEM;
 	nsx_reader_t *r = NULL;
-	ns_status_t st = fresh_reader(s, &r, errmsg);
+	ns_status_t st = ns_readers_borrow(s->readers, &r, errmsg);
 	char *data = NULL;
 	size_t len = 0;
 	if (st == NS_OK) {
@@ -814,9 +648,9 @@ ns_status_t ns_searcher_get(ns_searcher_t *s, const char *path,
 		if (revision)
 			*revision = nsx_reader_revision(r);
 		if (xst != NSX_OK)
-			st = reader_failed(s, r, xst, errmsg);
+			st = ns_readers_failed(s->readers, r, xst, errmsg);
 		else
-			give_back(s, r);
+			ns_readers_give_back(s->readers, r);
 	}
 	free(idterm);
 	if (st != NS_OK)
@@ -912,7 +746,7 @@ ns_status_t ns_searcher_stats(ns_searcher_t *s, ns_stats_t *out,
 		return NS_ERR_INVALID;
 	memset(out, 0, sizeof *out);
 	nsx_reader_t *r = NULL;
-	ns_status_t st = fresh_reader(s, &r, errmsg);
+	ns_status_t st = ns_readers_borrow(s->readers, &r, errmsg);
 	if (st != NS_OK)
 		return st;
 	out->documents = nsx_reader_doccount(r);
@@ -925,9 +759,9 @@ ns_status_t ns_searcher_stats(ns_searcher_t *s, ns_stats_t *out,
 		xst = terms_of(r, NS_PREFIX_YEAR, &out->years, &out->nyears);
 	if (xst != NSX_OK) {
 		ns_stats_clear(out);
-		return reader_failed(s, r, xst, errmsg);
+		return ns_readers_failed(s->readers, r, xst, errmsg);
 	}
-	give_back(s, r);
+	ns_readers_give_back(s->readers, r);
 	index_files(s->index_dir, &out->index_bytes, &out->last_commit);
 	return NS_OK;
 }
