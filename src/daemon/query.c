@@ -5,18 +5,17 @@
  */
 #include "daemon/query.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "core/hit_json.h"
 #include "daemon/readers.h"
 #include "daemon/schema.h"
+#include "daemon/snippet.h"
+#include "daemon/stats.h"
 #include "daemon/synonyms.h"
 #include "nsx.h"
 
@@ -143,84 +142,6 @@ void ns_searcher_exclusive(ns_searcher_t *s, void (*fn)(void *arg), void *arg)
 		fn(arg);
 }
 
-/* Squeeze every run of white space (paragraph breaks included) into one
- * space, in place: a snippet is one line of text. */
-static void squeeze_space(char *s)
-{
-	char *start = s, *o = s;
-	bool space = false;
-	for (; *s; s++) {
-		if (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r') {
-			space = true;
-			continue;
-		}
-		if (space && o != start)
-			*o++ = ' ';
-		space = false;
-		*o++ = *s;
-	}
-	*o = '\0';
-}
-
-/* No query term in the text (a filter-only query): show its beginning,
- * cut at a word boundary and HTML-escaped like Xapian's snippets. */
-static char *lead_snippet(const char *text, size_t len, size_t max)
-{
-	size_t n = len;
-	if (n > max) {
-		n = max;
-		while (n > 0 && text[n] != ' ' && text[n] != '\n')
-			n--;
-		if (n == 0)
-			n = max;
-		/* Never cut inside a UTF-8 sequence. */
-		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-			n--;
-	}
-	ns_buf_t b = {0};
-	ns_status_t st = ns_buf_append(&b, "", 0);
-	for (size_t i = 0; st == NS_OK && i < n; i++) {
-		switch (text[i]) {
-		case '&': st = ns_buf_append(&b, "&amp;", 5); break;
-		case '<': st = ns_buf_append(&b, "&lt;", 4); break;
-		case '>': st = ns_buf_append(&b, "&gt;", 4); break;
-		default: st = ns_buf_append(&b, text + i, 1); break;
-		}
-	}
-	if (st == NS_OK && n < len)
-		st = ns_buf_append(&b, "\xe2\x80\xa6", 3);
-	if (st != NS_OK) {
-		ns_buf_free(&b);
-		return NULL;
-	}
-	return b.data;
-}
-
-/* Undo the HTML escaping of a snippet, in place, for plain-text output. */
-static void unescape_html(char *s)
-{
-	static const struct {
-		const char *ent;
-		char c;
-	} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'},
-	            {"&quot;", '"'}, {"&#39;", '\''}};
-	char *o = s;
-	while (*s) {
-		size_t i = 0;
-		if (*s == '&')
-			for (; i < sizeof ents / sizeof *ents; i++)
-				if (strncmp(s, ents[i].ent, strlen(ents[i].ent)) == 0)
-					break;
-		if (*s == '&' && i < sizeof ents / sizeof *ents) {
-			*o++ = ents[i].c;
-			s += strlen(ents[i].ent);
-		} else {
-			*o++ = *s++;
-		}
-	}
-	*o = '\0';
-}
-
 /* Fill H's stored fields from a document's data (the article's JSON,
  * whose keys are the hit's: nsearch/result.h); its body too if BODY. */
 static ns_status_t hit_from_data(json_t *o, ns_hit_t *h, bool body)
@@ -254,25 +175,8 @@ static ns_status_t fill_hit(const nsx_results_t *res, size_t i,
 		st = ns_buf_append(&text, body, strlen(body));
 	if (st == NS_OK && text.len == 0)
 		st = ns_buf_append(&text, h->title, strlen(h->title));
-	if (st == NS_OK) {
-		size_t length = req->snippet_length ? req->snippet_length : 200;
-		nsx_status_t xst = nsx_results_snippet(
-			res, i, text.data, text.len, length,
-			req->hl_start ? req->hl_start : "<b>",
-			req->hl_end ? req->hl_end : "</b>", &h->snippet);
-		if (xst != NSX_OK)
-			st = xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
-		if (st == NS_OK && !*h->snippet) {
-			free(h->snippet);
-			h->snippet = lead_snippet(text.data, text.len, length);
-			if (!h->snippet)
-				st = NS_ERR_NOMEM;
-		}
-		if (st == NS_OK)
-			squeeze_space(h->snippet);
-		if (st == NS_OK && req->plain)
-			unescape_html(h->snippet);
-	}
+	if (st == NS_OK)
+		st = ns_snippet_cut(res, i, text.data, text.len, req, &h->snippet);
 	ns_buf_free(&text);
 	json_decref(o);
 	return st;
@@ -416,13 +320,56 @@ static double monotonic_s(const struct timespec *t)
 	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
 }
 
-/* REQ, with its text QUERY (synonyms applied) or LIKE (an id term), and
- * its filters XF, in the shim's terms, run on R.  *XRES as
- * nsx_reader_search(). */
+/* A search's text and filters in the shim's terms. */
+typedef struct {
+	char *expanded;          /* the query with its synonyms, or NULL */
+	char *like;              /* "similar": the article's id term, or NULL */
+	xfilter_t xf;
+} shim_input_t;
+
+static void shim_input_free(shim_input_t *in)
+{
+	xfilter_free(&in->xf);
+	free(in->like);
+	free(in->expanded);
+}
+
+/* Q with S's synonyms into *OUT (new).  The set is held by a reference,
+ * not the lock, while a reload may swap it. */
+static ns_status_t expand_synonyms(ns_searcher_t *s, const char *q,
+                                   char **out)
+{
+	pthread_mutex_lock(&s->mu);
+	ns_synonyms_t *syn = ns_synonyms_ref(s->synonyms);
+	pthread_mutex_unlock(&s->mu);
+	ns_status_t st = ns_synonyms_expand(syn, q, out);
+	ns_synonyms_free(syn);
+	return st;
+}
+
+/* REQ's text (synonyms applied) or id term, and its filters, into *IN;
+ * shim_input_free() it either way. */
+static ns_status_t shim_input_build(ns_searcher_t *s,
+                                    const ns_search_req_t *req,
+                                    shim_input_t *in)
+{
+	memset(in, 0, sizeof *in);
+	if (req->q && !req->like) {
+		ns_status_t st = expand_synonyms(s, req->q, &in->expanded);
+		if (st != NS_OK)
+			return st;
+	}
+	if (req->like && !(in->like = idterm_of(req->like)))
+		return NS_ERR_NOMEM;
+	return xfilter_build(&in->xf, req->filter) == NS_OK ? NS_OK
+	                                                    : NS_ERR_NOMEM;
+}
+
+/* REQ, with IN, run on R.  *XRES as nsx_reader_search(). */
 static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
-                             const ns_search_req_t *req, const char *query,
-                             const char *like, const xfilter_t *xf,
-                             double deadline, nsx_results_t **xres)
+                             const ns_search_req_t *req,
+                             const shim_input_t *in, double deadline,
+                             nsx_results_t **xres)
 {
 	nsx_facet_spec_t specs[NS_FACET_COUNT];
 	size_t nspecs = 0;
@@ -430,15 +377,15 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		if ((req->facets >> k) & 1)
 			specs[nspecs++] = facet_specs[k];
 	nsx_search_t xreq = {
-		.query = query,
+		.query = in->expanded ? in->expanded : req->q ? req->q : "",
 		.language = req->lang ? req->lang : s->language,
 		.offset = req->offset,
 		.limit = req->limit,
-		.filters = xf->groups,
-		.nfilters = xf->n,
+		.filters = in->xf.groups,
+		.nfilters = in->xf.n,
 		.range_slot = NS_SLOT_DATE,
-		.range_lo = xf->lo[0] ? xf->lo : NULL,
-		.range_hi = xf->hi[0] ? xf->hi : NULL,
+		.range_lo = in->xf.lo[0] ? in->xf.lo : NULL,
+		.range_hi = in->xf.hi[0] ? in->xf.hi : NULL,
 		.sort = req->sort == NS_SORT_NEWEST ? -1
 		      : req->sort == NS_SORT_OLDEST ? 1 : 0,
 		.sort_slot = NS_SLOT_DATETIME,
@@ -450,7 +397,7 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		 * be found and cut in time. */
 		.time_limit = s->timeout / 2,
 		.deadline = deadline,
-		.spelling = !like,
+		.spelling = !in->like,
 		.spelling_query = req->q,
 		.collapse = req->collapse,
 		.collapse_slot = NS_SLOT_CONTENT,
@@ -460,7 +407,7 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		                                : NS_DEFAULT_FACET_LIMIT,
 		.recency_days = req->recency_days,
 		.recency_slot = NS_SLOT_DATE,
-		.like_idterm = like,
+		.like_idterm = in->like,
 	};
 	return nsx_reader_search(r, &xreq, xres);
 }
@@ -515,6 +462,25 @@ static ns_status_t make_result(const nsx_results_t *xres, uint64_t revision,
 	return NS_OK;
 }
 
+/* REQ run on a reader at the latest revision: *XRES, and *R, the reader
+ * it was read through, still lent (give it back after *XRES). */
+static ns_status_t run_search(ns_searcher_t *s, const ns_search_req_t *req,
+                              double deadline, nsx_reader_t **r,
+                              nsx_results_t **xres, char **errmsg)
+{
+	shim_input_t in;
+	ns_status_t st = shim_input_build(s, req, &in);
+	if (st == NS_OK)
+		st = ns_readers_borrow(s->readers, r, errmsg);
+	if (st == NS_OK) {
+		nsx_status_t xst = run_shim(s, *r, req, &in, deadline, xres);
+		if (xst != NSX_OK)
+			st = ns_readers_failed(s->readers, *r, xst, errmsg);
+	}
+	shim_input_free(&in);
+	return st;
+}
+
 ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
                                ns_result_t **out, char **errmsg)
 {
@@ -525,49 +491,11 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	double deadline = s->timeout > 0 ? monotonic_s(&t0) + s->timeout : 0;
-
-	/* Synonyms rewrite the query's text; the set is held by a reference,
-	 * not the lock, while a reload may swap it. */
-	char *expanded = NULL;
-	ns_status_t st = NS_OK;
-	if (req->q && !req->like) {
-		pthread_mutex_lock(&s->mu);
-		ns_synonyms_t *syn = ns_synonyms_ref(s->synonyms);
-		pthread_mutex_unlock(&s->mu);
-		st = ns_synonyms_expand(syn, req->q, &expanded);
-		ns_synonyms_free(syn);
-		if (st != NS_OK)
-			return st;
-	}
-	char *like = req->like ? idterm_of(req->like) : NULL;
-	xfilter_t xf;
-	if (req->like && !like) {
-		free(expanded);
-		return NS_ERR_NOMEM;
-	}
-	if (xfilter_build(&xf, req->filter) != NS_OK) {
-		xfilter_free(&xf);
-		free(like);
-		free(expanded);
-		return NS_ERR_NOMEM;
-	}
 	nsx_reader_t *r = NULL;
-	st = ns_readers_borrow(s->readers, &r, errmsg);
 	nsx_results_t *xres = NULL;
-	if (st == NS_OK) {
-		nsx_status_t xst = run_shim(s, r, req,
-		                            expanded ? expanded
-		                                     : req->q ? req->q : "",
-		                            like, &xf, deadline, &xres);
-		if (xst != NSX_OK)
-			st = ns_readers_failed(s->readers, r, xst, errmsg);
-	}
-	xfilter_free(&xf);
-	free(like);
-	free(expanded);
+	ns_status_t st = run_search(s, req, deadline, &r, &xres, errmsg);
 	if (st != NS_OK)
 		return st;
-
 	ns_result_t *res = NULL;
 	st = make_result(xres, nsx_reader_revision(r), req, deadline, &res);
 	nsx_results_free(xres);
@@ -666,77 +594,6 @@ ns_status_t ns_searcher_get(ns_searcher_t *s, const char *path,
 	return st;
 }
 
-/* ---- stats ---- */
-
-typedef struct {
-	size_t prefix_len;
-	size_t n, cap;
-	ns_facet_value_t *v;
-	bool nomem;
-} term_counts_t;
-
-static void count_term(const char *term, uint64_t docs, void *ctx)
-{
-	term_counts_t *tc = ctx;
-	if (tc->nomem)
-		return;
-	if (tc->n == tc->cap) {
-		size_t ncap = tc->cap ? 2 * tc->cap : 16;
-		ns_facet_value_t *v = realloc(tc->v, ncap * sizeof *v);
-		if (!v) {
-			tc->nomem = true;
-			return;
-		}
-		tc->v = v;
-		tc->cap = ncap;
-	}
-	char *value = strdup(term + tc->prefix_len);
-	if (!value) {
-		tc->nomem = true;
-		return;
-	}
-	tc->v[tc->n++] = (ns_facet_value_t){value, docs};
-}
-
-static nsx_status_t terms_of(nsx_reader_t *r, const char *prefix,
-                             ns_facet_value_t **v, size_t *n)
-{
-	term_counts_t tc = {.prefix_len = strlen(prefix)};
-	nsx_status_t xst = nsx_reader_each_term(r, prefix, count_term, &tc);
-	if (xst == NSX_OK && tc.nomem)
-		xst = NSX_NO_MEMORY;
-	if (xst != NSX_OK) {
-		ns_facet_values_free(tc.v, tc.n);
-		return xst;
-	}
-	*v = tc.v;
-	*n = tc.n;
-	return NSX_OK;
-}
-
-/* The bytes of the database's files and the time of the newest. */
-static void index_files(const char *dir, uint64_t *bytes, int64_t *newest)
-{
-	*bytes = 0;
-	*newest = 0;
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	int fd = dirfd(d);
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		struct stat sb;
-		if (e->d_name[0] == '.' ||
-		    fstatat(fd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !S_ISREG(sb.st_mode))
-			continue;
-		*bytes += (uint64_t)sb.st_size;
-		if (sb.st_mtime > *newest)
-			*newest = sb.st_mtime;
-	}
-	closedir(d);
-}
-
 ns_status_t ns_searcher_stats(ns_searcher_t *s, ns_stats_t *out,
                               char **errmsg)
 {
@@ -744,24 +601,5 @@ ns_status_t ns_searcher_stats(ns_searcher_t *s, ns_stats_t *out,
 		*errmsg = NULL;
 	if (!s || !out)
 		return NS_ERR_INVALID;
-	memset(out, 0, sizeof *out);
-	nsx_reader_t *r = NULL;
-	ns_status_t st = ns_readers_borrow(s->readers, &r, errmsg);
-	if (st != NS_OK)
-		return st;
-	out->documents = nsx_reader_doccount(r);
-	out->revision = nsx_reader_revision(r);
-	nsx_status_t xst = terms_of(r, NS_PREFIX_SECTION, &out->sections,
-	                            &out->nsections);
-	if (xst == NSX_OK)
-		xst = terms_of(r, NS_PREFIX_LANG, &out->langs, &out->nlangs);
-	if (xst == NSX_OK)
-		xst = terms_of(r, NS_PREFIX_YEAR, &out->years, &out->nyears);
-	if (xst != NSX_OK) {
-		ns_stats_clear(out);
-		return ns_readers_failed(s->readers, r, xst, errmsg);
-	}
-	ns_readers_give_back(s->readers, r);
-	index_files(s->index_dir, &out->index_bytes, &out->last_commit);
-	return NS_OK;
+	return ns_stats_read(s->readers, s->index_dir, out, errmsg);
 }
