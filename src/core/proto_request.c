@@ -245,53 +245,56 @@ static bool get_bool(json_t *o, const char *key, bool *out,
 	return true;
 }
 
-/* "fields": the names of the fields to return, out of ALLOWED; path is
- * always returned. */
-static bool decode_fields(json_t *o, unsigned deflt, unsigned allowed,
-                          unsigned *out, ns_proto_err_t *err)
+/* KEY, if given: an array of names, each one a NOUN whose bit NAME_BIT
+ * gives within ALLOWED, ORed into *OUT.  HINT ends the message that
+ * refuses a name. */
+static bool get_names(json_t *o, const char *key, const char *noun,
+                      unsigned (*name_bit)(const char *name),
+                      unsigned allowed, const char *hint, unsigned *out,
+                      ns_proto_err_t *err)
 {
-	*out = deflt;
-	json_t *v = json_object_get(o, "fields");
+	json_t *v = json_object_get(o, key);
 	if (!v)
 		return true;
 	if (!json_is_array(v))
 		return fail(err, NS_E_BAD_REQUEST,
-		            "\"fields\" must be an array of field names");
-	*out = NS_FIELD_PATH;
+		            "\"%s\" must be an array of %s names", key, noun);
 	size_t i;
-	json_t *f;
-	json_array_foreach(v, i, f) {
-		const char *name = json_string_value(f);
-		unsigned bit = ns_hit_field_bit(name);
+	json_t *item;
+	json_array_foreach(v, i, item) {
+		const char *name = json_string_value(item);
+		unsigned bit = name ? name_bit(name) : 0;
 		if (!(bit & allowed))
-			return fail(err, NS_E_BAD_REQUEST, "\"fields\": unknown field "
-			            "\"%.64s\" (see docs/protocol.md)",
-			            name ? name : "(not a string)");
+			return fail(err, NS_E_BAD_REQUEST, "\"%s\": unknown %s "
+			            "\"%.64s\"%s", key, noun,
+			            name ? name : "(not a string)", hint);
 		*out |= bit;
 	}
 	return true;
 }
 
+/* "fields": the names of the fields to return, out of ALLOWED; path is
+ * always returned. */
+static bool decode_fields(json_t *o, unsigned deflt, unsigned allowed,
+                          unsigned *out, ns_proto_err_t *err)
+{
+	*out = json_object_get(o, "fields") ? NS_FIELD_PATH : deflt;
+	return get_names(o, "fields", "field", ns_hit_field_bit, allowed,
+	                 " (see docs/protocol.md)", out, err);
+}
+
+static unsigned facet_bit(const char *name)
+{
+	int k = ns_facet_by_name(name);
+	return k < 0 ? 0 : 1u << k;
+}
+
 static bool decode_facets(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
-	json_t *v = json_object_get(o, "facets");
-	if (!v)
-		return true;
-	if (!json_is_array(v))
-		return fail(err, NS_E_BAD_REQUEST,
-		            "\"facets\" must be an array of facet names");
-	size_t i;
-	json_t *f;
-	json_array_foreach(v, i, f) {
-		const char *name = json_string_value(f);
-		int k = name ? ns_facet_by_name(name) : -1;
-		if (k < 0)
-			return fail(err, NS_E_BAD_REQUEST, "\"facets\": unknown facet "
-			            "\"%.64s\"; facets are tag, author, section, lang, "
-			            "year and month", name ? name : "(not a string)");
-		req->facets |= 1u << k;
-	}
-	return get_uint(o, "facet_limit", 1, NS_PROTO_MAX_FACET_LIMIT,
+	return get_names(o, "facets", "facet", facet_bit, ~0u, "; facets are "
+	                 "tag, author, section, lang, year and month",
+	                 &req->facets, err) &&
+	       get_uint(o, "facet_limit", 1, NS_PROTO_MAX_FACET_LIMIT,
 	                &req->facet_limit, err);
 }
 
