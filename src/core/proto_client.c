@@ -257,6 +257,16 @@ static void counts_field(json_t *o, const char *key, ns_facet_value_t **v,
 	}
 }
 
+/* "2026-11-29T20:14:03Z" at KEY of O as Unix ms; 0 when absent. */
+static int64_t time_field(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	struct tm tm = {0};
+	if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return 0;
+	return (int64_t)timegm(&tm) * 1000;
+}
+
 bool ns_proto_parse_stats(const char *line, size_t len, ns_stats_t *st)
 {
 	memset(st, 0, sizeof *st);
@@ -267,26 +277,13 @@ bool ns_proto_parse_stats(const char *line, size_t len, ns_stats_t *st)
 		st->documents = u64_field(o, "documents");
 		st->revision = u64_field(o, "revision");
 		st->index_bytes = u64_field(o, "index_bytes");
-		const char *when = json_string_value(json_object_get(o, "last_commit"));
-		struct tm tm = {0};
-		if (when && strptime(when, "%Y-%m-%dT%H:%M:%SZ", &tm))
-			st->last_commit = (int64_t)timegm(&tm);
+		st->last_commit = time_field(o, "last_commit") / 1000;
 		counts_field(o, "sections", &st->sections, &st->nsections);
 		counts_field(o, "languages", &st->langs, &st->nlangs);
 		counts_field(o, "years", &st->years, &st->nyears);
 	}
 	json_decref(o);
 	return ok;
-}
-
-/* "2026-11-29T20:14:03Z" at KEY of O as Unix ms; 0 when absent. */
-static int64_t time_field(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	struct tm tm = {0};
-	if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return 0;
-	return (int64_t)timegm(&tm) * 1000;
 }
 
 static void copy_field(json_t *o, const char *key, char *out, size_t size)
