@@ -1,7 +1,9 @@
 /* proto.h - the wire protocol: newline-delimited JSON, one request object
  * per line, one reply per line carrying the request's "id".  This is the
  * only code that reads or writes wire JSON; docs/protocol.md describes it.
- * Thread-safe: no shared state. */
+ * Both sides: the daemon reads requests (proto_request.c) and writes
+ * replies (proto_reply.c); nsearch-cli writes requests and reads replies
+ * (proto_client.c).  Thread-safe: no shared state but the limits. */
 #ifndef NS_PROTO_H
 #define NS_PROTO_H
 
@@ -61,19 +63,30 @@ typedef struct {
 	char message[200];
 } ns_proto_err_t;
 
+/* OP as the wire names it ("reindex"); static. */
+const char *ns_proto_op_name(ns_op_t op);
+
+/* ---- the daemon's side: requests in (proto_request.c) ---- */
+
 /* Decode one request line (LEN bytes, no newline).  Returns true and fills
  * *REQ, or false and fills *ERR.  Either way REQ->id is set as soon as it
  * is known (so an error reply can carry it) and ns_request_clear() must be
  * called. */
 bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
                      ns_proto_err_t *err);
-/* OP as the wire names it ("reindex"); static. */
-const char *ns_proto_op_name(ns_op_t op);
 /* The most hits one search may ask for and the deepest offset, for every
  * decode from now on (the daemon's [search] max_results and max_offset;
  * NS_PROTO_MAX_LIMIT and NS_PROTO_MAX_OFFSET until called). */
 void ns_proto_set_limits(unsigned max_results, unsigned max_offset);
 
+/* The first request on a TCP connection,
+ * {"id":ID,"op":"auth","token":TOKEN}: true with *TOKEN (new, free()) and
+ * *ID (new reference or NULL); false with *ERR (code UNAUTHORIZED), *ID
+ * still set when the line had one. */
+bool ns_proto_decode_auth(const char *line, size_t len, json_t **id,
+                          char **token, ns_proto_err_t *err);
+
+/* ---- the daemon's side: replies out (proto_reply.c) ---- */
 
 /* Replies: new strings ending in "\n", to free(); NULL when out of
  * memory.  ID is borrowed (NULL reads as null). */
@@ -96,8 +109,14 @@ char *ns_proto_wait_reply(json_t *id, uint64_t revision, const char *path,
                           double took_ms);
 char *ns_proto_error_reply(json_t *id, uint64_t revision, const char *code,
                            const char *message);
+/* A finished maintenance operation OP ("reindex", "compact", "backup")
+ * that worked: MESSAGE says what it did. */
+char *ns_proto_maint_reply(json_t *id, uint64_t revision, const char *op,
+                           const char *message, double took_ms);
+/* The token was right. */
+char *ns_proto_auth_reply(json_t *id, uint64_t revision);
 
-/* ---- the client side (nsearch-cli, tests) ---- */
+/* ---- the client's side: requests out, replies in (proto_client.c) ---- */
 
 /* Request lines, new strings ending in "\n".  HL_START/HL_END may be NULL. */
 char *ns_proto_search_request(long long id, const char *q, unsigned limit,
@@ -121,6 +140,7 @@ char *ns_proto_problems_request(long long id, unsigned limit,
 /* PATH may be NULL (everything changed so far); TIMEOUT_MS 0: default. */
 char *ns_proto_wait_request(long long id, const char *path,
                             unsigned timeout_ms);
+char *ns_proto_auth_request(long long id, const char *token);
 
 /* Read a reply line.  On {"ok":true} returns true; otherwise false with
  * *CODE and *MESSAGE (new, to free()) from the error object.  For a search
@@ -134,25 +154,9 @@ bool ns_proto_parse_reply(const char *line, size_t len, ns_result_t **res,
 bool ns_proto_parse_article(const char *line, size_t len, ns_hit_t *a);
 /* The figures of a "stats" reply (ns_stats_clear). */
 bool ns_proto_parse_stats(const char *line, size_t len, ns_stats_t *st);
-
 /* The list of a "problems" reply: *V (ns_problems_list_free), *N and the
  * total; false when LINE is not one. */
 bool ns_proto_parse_problems(const char *line, size_t len, ns_problem_t **v,
                              size_t *n, uint64_t *total);
-
-/* ---- authentication, the first request on a TCP connection ---- */
-
-/* {"id":ID,"op":"auth","token":TOKEN}: true with *TOKEN (new, free()) and
- * *ID (new reference or NULL); false with *ERR (code UNAUTHORIZED), *ID
- * still set when the line had one. */
-bool ns_proto_decode_auth(const char *line, size_t len, json_t **id,
-                          char **token, ns_proto_err_t *err);
-char *ns_proto_auth_reply(json_t *id, uint64_t revision);
-
-/* A finished maintenance operation OP ("reindex", "compact", "backup")
- * that worked: MESSAGE says what it did. */
-char *ns_proto_maint_reply(json_t *id, uint64_t revision, const char *op,
-                           const char *message, double took_ms);
-char *ns_proto_auth_request(long long id, const char *token);
 
 #endif

@@ -159,7 +159,7 @@ def main():
 
 
 # The steps of answering one search (src/daemon/server.c, src/daemon/query.c,
-# src/core/proto.c, shim/nsx.cc).
+# src/daemon/snippet.c, src/core/proto_reply.c, shim/nsx.cc).
 QSTEPS = [
     ("search, all (worker thread)", ["ns_searcher_search"]),
     ("  reopen the reader", ["nsx_reader_reopen"]),
