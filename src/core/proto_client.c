@@ -85,12 +85,10 @@ char *ns_proto_encode_search(long long id, const ns_request_t *req)
 	encode_listing(o, req);
 	if (req->lang)
 		json_object_set_new(o, "lang", json_string(req->lang));
-	static const char *const sorts[] = {"relevance", "newest", "oldest"};
 	if (req->sort != NS_SORT_RELEVANCE)
-		json_object_set_new(o, "sort", json_string(sorts[req->sort]));
-	static const char *const matches[] = {"auto", "all", "any"};
+		json_object_set_new(o, "sort", json_string(ns_proto_sort_names[req->sort]));
 	if (req->match != NS_MATCH_AUTO)
-		json_object_set_new(o, "match", json_string(matches[req->match]));
+		json_object_set_new(o, "match", json_string(ns_proto_match_names[req->match]));
 	if (req->recency_days)
 		json_object_set_new(o, "recency_days",
 		                    json_integer(req->recency_days));

@@ -1,6 +1,7 @@
-/* proto_fields.c - what both sides of the protocol share: the names of
- * the operations, and the helpers that turn JSON into a line.  No request
- * is decoded and no reply is built here. */
+/* proto_fields.c - what both sides of the protocol share: the wire's
+ * names of the operations, sort orders and match modes, and the helper
+ * that turns JSON into a line.  No request is decoded and no reply is
+ * built here. */
 #include "core/proto.h"
 #include "core/proto_impl.h"
 
@@ -17,6 +18,16 @@ const char *ns_proto_op_name(ns_op_t op)
 	return (unsigned)op < sizeof names / sizeof *names && names[op]
 	       ? names[op] : "?";
 }
+
+const char *const ns_proto_sort_names[] = {
+	[NS_SORT_RELEVANCE] = "relevance", [NS_SORT_NEWEST] = "newest",
+	[NS_SORT_OLDEST] = "oldest", [NS_SORT_OLDEST + 1] = NULL,
+};
+
+const char *const ns_proto_match_names[] = {
+	[NS_MATCH_AUTO] = "auto", [NS_MATCH_ALL] = "all",
+	[NS_MATCH_ANY] = "any", [NS_MATCH_ANY + 1] = NULL,
+};
 
 char *ns_proto_line(json_t *o)
 {

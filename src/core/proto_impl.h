@@ -10,6 +10,10 @@
 
 #define OR_EMPTY(s) ((s) ? (s) : "")
 
+/* The wire's names of ns_sort_t and ns_match_t, by value, then NULL. */
+extern const char *const ns_proto_sort_names[];
+extern const char *const ns_proto_match_names[];
+
 /* O (stolen; may be NULL) as a compact line ending in "\n": new, to
  * free(); NULL when O is NULL or out of memory. */
 char *ns_proto_line(json_t *o);

@@ -187,24 +187,6 @@ static bool decode_filter(json_t *o, ns_filter_t *f, ns_proto_err_t *err)
 	return true;
 }
 
-static bool decode_sort(json_t *o, ns_sort_t *sort, ns_proto_err_t *err)
-{
-	json_t *v = json_object_get(o, "sort");
-	if (!v)
-		return true;
-	const char *s = json_string_value(v);
-	if (s && strcmp(s, "relevance") == 0)
-		*sort = NS_SORT_RELEVANCE;
-	else if (s && strcmp(s, "newest") == 0)
-		*sort = NS_SORT_NEWEST;
-	else if (s && strcmp(s, "oldest") == 0)
-		*sort = NS_SORT_OLDEST;
-	else
-		return fail(err, NS_E_BAD_REQUEST, "\"sort\" must be \"relevance\", "
-		            "\"newest\" or \"oldest\"");
-	return true;
-}
-
 static bool only_fields(json_t *o, const char *const *allowed,
                         ns_proto_err_t *err)
 {
@@ -361,7 +343,6 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		"filter", "sort", "match", "collapse", "facets", "facet_limit",
 		"fields", "recency_days", NULL,
 	};
-	static const char *const matches[] = {"auto", "all", "any", NULL};
 	if (!only_fields(o, fields, err))
 		return false;
 	json_t *q = json_object_get(o, "q");
@@ -371,11 +352,13 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		return fail(err, NS_E_BAD_REQUEST, "\"q\" must be a string");
 	if (strlen(json_string_value(q)) != json_string_length(q))
 		return fail(err, NS_E_BAD_REQUEST, "\"q\" contains a NUL byte");
-	int match = 0;
-	if (!decode_listing(o, req, err) || !decode_sort(o, &req->sort, err) ||
-	    !get_choice(o, "match", matches, &match, err) ||
+	int sort = NS_SORT_RELEVANCE, match = NS_MATCH_AUTO;
+	if (!decode_listing(o, req, err) ||
+	    !get_choice(o, "sort", ns_proto_sort_names, &sort, err) ||
+	    !get_choice(o, "match", ns_proto_match_names, &match, err) ||
 	    !get_uint(o, "recency_days", 1, 36500, &req->recency_days, err))
 		return false;
+	req->sort = (ns_sort_t)sort;
 	req->match = (ns_match_t)match;
 	/* An empty query lists what the filter lets through. */
 	const char *qs = json_string_value(q);
