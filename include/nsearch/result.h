@@ -16,7 +16,9 @@
  * shares.  KIND is the member's type: STR a string ("" when absent from
  * JSON), TEXT a string (NULL when absent), STRV a list of strings, UINT,
  * REAL, BOOL.  Adding a field is a line here, plus the code that fills it
- * (daemon/query.c, or the article's stored data) and docs/protocol.md. */
+ * (the article's stored data, or daemon/query.c for one the search
+ * computes: that one also joins the exceptions of NS_FIELDS_ARTICLE
+ * below) and docs/protocol.md. */
 #define NS_HIT_FIELDS(X) \
 	X(RANK, rank, UINT)        /* 1-based, in the whole result list */ \
 	X(SCORE, score, REAL) \
