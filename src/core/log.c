@@ -27,6 +27,12 @@ void ns_log_set_level(int level)
 	atomic_store_explicit(&ns_log_level, level, memory_order_relaxed);
 }
 
+const char *ns_log_level_name(int level)
+{
+	return level >= NS_LOG_ERR && level <= NS_LOG_DEBUG ? level_names[level]
+	                                                    : NULL;
+}
+
 int ns_log_level_parse(const char *name)
 {
 	for (int i = NS_LOG_ERR; i <= NS_LOG_DEBUG; i++)

@@ -38,6 +38,8 @@ static inline bool ns_log_enabled(int prio)
 
 /* Parse "err", "warning", "notice", "info", "debug"; -1 if unknown. */
 int ns_log_level_parse(const char *name);
+/* The name of LEVEL (static), NULL if it is none. */
+const char *ns_log_level_name(int level);
 
 void ns_log_write(int prio, const char *module, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
