@@ -3,6 +3,7 @@
  * and kept as written: no zone is applied.  Pure: no I/O, no clock. */
 #include "parse/article_impl.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <limits.h>
 #include <string.h>
@@ -32,28 +33,32 @@ int art_digits(const char *s, size_t len, size_t n)
 	return v;
 }
 
+/* V (0-99) as two digits at OUT. */
+static void put2(char *out, int v)
+{
+	assert(v >= 0 && v <= 99);
+	out[0] = (char)('0' + v / 10);
+	out[1] = (char)('0' + v % 10);
+}
+
 void art_format_date(char out[11], int y, int m, int d)
 {
-	out[0] = (char)('0' + y / 1000);
-	out[1] = (char)('0' + y / 100 % 10);
-	out[2] = (char)('0' + y / 10 % 10);
-	out[3] = (char)('0' + y % 10);
+	assert(art_valid_ymd(y, m, d));
+	put2(out, y / 100);
+	put2(out + 2, y % 100);
 	out[4] = '-';
-	out[5] = (char)('0' + m / 10);
-	out[6] = (char)('0' + m % 10);
+	put2(out + 5, m);
 	out[7] = '-';
-	out[8] = (char)('0' + d / 10);
-	out[9] = (char)('0' + d % 10);
+	put2(out + 8, d);
 	out[10] = '\0';
 }
 
 void art_format_clock(char out[6], int h, int mi)
 {
-	out[0] = (char)('0' + h / 10);
-	out[1] = (char)('0' + h % 10);
+	assert(h >= 0 && h <= 23 && mi >= 0 && mi <= 59);
+	put2(out, h);
 	out[2] = ':';
-	out[3] = (char)('0' + mi / 10);
-	out[4] = (char)('0' + mi % 10);
+	put2(out + 3, mi);
 	out[5] = '\0';
 }
 

@@ -162,6 +162,21 @@ ns_status_t art_append(ns_buf_t *b, const char *s, size_t len,
 	return st;
 }
 
+ns_status_t art_append_lines(ns_buf_t *b, const line_t *lines, size_t n)
+{
+	ns_status_t st = NS_OK;
+	bool new_paragraph = true;
+	for (size_t i = 0; i < n && st == NS_OK; i++) {
+		if (lines[i].len == 0) {
+			new_paragraph = true;
+			continue;
+		}
+		st = art_append(b, lines[i].s, lines[i].len, new_paragraph);
+		new_paragraph = false;
+	}
+	return st;
+}
+
 ns_status_t art_take_body(ns_article_t *a, ns_buf_t *b)
 {
 	if (!b->data && ns_buf_append(b, "", 0) != NS_OK)

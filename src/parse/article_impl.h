@@ -71,6 +71,9 @@ ns_status_t art_push_list(ns_strv_t *sv, const char *s, size_t len);
 /* Append L to a body: a new paragraph ("\n\n") or the same one (" "). */
 ns_status_t art_append(ns_buf_t *b, const char *s, size_t len,
                        bool new_paragraph);
+/* N LINES appended to B as paragraphs: a blank line starts a new one, the
+ * lines between are joined by a space. */
+ns_status_t art_append_lines(ns_buf_t *b, const line_t *lines, size_t n);
 /* Move B's bytes into A->body (B is left empty). */
 ns_status_t art_take_body(ns_article_t *a, ns_buf_t *b);
 /* Record why part of the file was left out. */
