@@ -101,6 +101,7 @@ ns_status_t ns_config_build(const ns_config_args_t *args, ns_config_t *out,
 	bool given[NS_OPT_COUNT] = {0};
 	for (size_t k = 0; st == NS_OK && k < args->n; k++) {
 		ns_opt_t i = args->v[k].opt;
+		assert((unsigned)i < NS_OPT_COUNT); /* ns_config_parse_args's */
 		char why[300], flag[64];
 		snprintf(flag, sizeof flag, "--%s", cfg_defs[i].flag);
 		if (!cfg_set_value(out, i, args->v[k].value, !given[i], why, sizeof why)) {

@@ -3,6 +3,7 @@
  * here; they are checked when the configuration is built. */
 #include "daemon/config_impl.h"
 
+#include <assert.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,7 @@ static void getopt_tables(struct option longopts[NS_OPT_COUNT + 6],
 			NULL, cfg_defs[i].short_opt ? cfg_defs[i].short_opt : OPT_CODE(i)};
 		if (cfg_defs[i].short_opt) {
 			size_t l = strlen(shorts);
+			assert(l + 3 <= 64); /* the table has few short options */
 			shorts[l] = (char)cfg_defs[i].short_opt;
 			shorts[l + 1] = ':';
 			shorts[l + 2] = '\0';
@@ -70,6 +72,7 @@ static void getopt_tables(struct option longopts[NS_OPT_COUNT + 6],
 	longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
 	longopts[n++] = (struct option){"version", no_argument, NULL, 'V'};
 	longopts[n] = (struct option){0};
+	assert(n == NS_OPT_COUNT + 5);
 }
 
 /* The option getopt_long returned as OPT; -1 for none of the table's. */
