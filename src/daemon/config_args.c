@@ -59,7 +59,7 @@ static void getopt_tables(struct option longopts[NS_OPT_COUNT + 6],
 			NULL, cfg_defs[i].short_opt ? cfg_defs[i].short_opt : OPT_CODE(i)};
 		if (cfg_defs[i].short_opt) {
 			size_t l = strlen(shorts);
-			assert(l + 3 <= 64); /* the table has few short options */
+			assert(l + 3 <= 64); /* few options have a short one */
 			shorts[l] = (char)cfg_defs[i].short_opt;
 			shorts[l + 1] = ':';
 			shorts[l + 2] = '\0';

@@ -345,9 +345,10 @@ ns_status_t ns_watch_start(uv_loop_t *loop, const char *root,
 	w->fd = -1;
 	w->rootfd = -1;
 	w->cbs = *cbs;
-	w->rescan_ms = opts && opts->rescan_interval_ms
-		? opts->rescan_interval_ms
-		: (unsigned)ns_config_default_number(NS_OPT_RESCAN_INTERVAL) * 1000;
+	w->rescan_ms = opts ? opts->rescan_interval_ms : 0;
+	if (!w->rescan_ms)
+		w->rescan_ms = 1000 * (unsigned)ns_config_default_number(
+			NS_OPT_RESCAN_INTERVAL);
 	for (size_t i = 0; opts && opts->ignore && i < opts->ignore->n; i++)
 		ns_strv_push(&w->ignore, opts->ignore->v[i],
 		             strlen(opts->ignore->v[i]));

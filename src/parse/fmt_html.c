@@ -386,7 +386,8 @@ static bool survey_element(page_t *p, GumboNode *n, ns_status_t *st)
 	if ((is_noise(tag) && tag != GUMBO_TAG_HEAD) || attr(n, "hidden"))
 		return false; /* scripts and styles are noise too */
 	for (size_t i = 0; i < sizeof first_of_tag / sizeof *first_of_tag; i++) {
-		GumboNode **slot = (GumboNode **)((char *)p + first_of_tag[i].offset);
+		GumboNode **slot =
+			(GumboNode **)((char *)p + first_of_tag[i].offset);
 		if (tag == first_of_tag[i].tag && !*slot)
 			*slot = n;
 	}

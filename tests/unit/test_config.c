@@ -532,8 +532,8 @@ static void test_printed_reads_back(void **state)
 static void check_default_documented(const char *row, ns_opt_t opt,
                                      const char *section)
 {
-	const char *dflt = ns_config_default(opt), *key = ns_config_key(opt,
-	                                                                NULL, NULL);
+	const char *dflt = ns_config_default(opt);
+	const char *key = ns_config_key(opt, NULL, NULL);
 	if (!dflt)
 		return;
 	const char *cell = row;
@@ -592,7 +592,8 @@ static void test_every_option_documented(void **state)
 		if (!strstr(r, flagcell) || strstr(r, flagcell) > eol)
 			fail_msg("docs/configuration.md: %s's row lacks %s", key,
 			         flagcell);
-		check_default_documented(r + 1, (ns_opt_t)i, strstr(example, head));
+		check_default_documented(r + 1, (ns_opt_t)i,
+		                         strstr(example, head));
 		const char *s = strstr(example, head);
 		const char *l = s ? strstr(s, line) : NULL;
 		const char *after = s ? strstr(s + 1, "\n[") : NULL;

@@ -203,8 +203,9 @@ static void test_level_set_while_logging(void **state)
 	assert_non_null(strstr(text, "nsearchd: err: index: at the level\n"));
 	assert_null(strstr(text, "below the level"));
 	for (const char *l = text; *l; l = strchr(l, '\n') + 1) {
-		assert_true(strncmp(l, "nsearchd: debug: index: line ", 29) == 0 ||
-		            strncmp(l, "nsearchd: err: index: at the level", 34) == 0);
+		assert_true(
+			strncmp(l, "nsearchd: debug: index: line ", 29) == 0 ||
+			strncmp(l, "nsearchd: err: index: at the level", 34) == 0);
 	}
 	free(text);
 }
