@@ -153,6 +153,16 @@ void ns_config_take_reloadable(ns_config_t *into, ns_config_t *from,
 const char *ns_config_key(ns_opt_t opt, const char **section,
                           const char **flag);
 
+/* OPT's built-in default as a configuration file writes it ("8M",
+ * "0660", "quick"; static), before the environment has its say; NULL when
+ * the option has none (or a default only the system can tell, as the
+ * socket's). */
+const char *ns_config_default(ns_opt_t opt);
+
+/* The built-in default of OPT, a number (a count, a size, a time, a mode):
+ * for modules that fall back to it when given 0.  OPT must have one. */
+unsigned long long ns_config_default_number(ns_opt_t opt);
+
 /* "[section] key" of OPT; static. */
 const char *ns_config_name(ns_opt_t opt);
 

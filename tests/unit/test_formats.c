@@ -162,6 +162,8 @@ static void test_cms_json(void **state)
 	ns_article_free(a);
 }
 
+static ns_article_t *parse_str(const char *text, const char *name);
+
 static void test_cms_json_variants(void **state)
 {
 	/* headline/text/category/keywords, an epoch date, "A and B". */
@@ -174,6 +176,14 @@ static void test_cms_json_variants(void **state)
 	assert_strv(&a->authors, 2, "Rhea Voss", "Tamsin Kell");
 	assert_strv(&a->tags, 2, "roads", "winter");
 	assert_string_equal(a->section, "Politics");
+	ns_article_free(a);
+
+	/* A summary and an empty body: the body stays empty, the summary
+	 * is the standfirst only. */
+	a = parse_str("{\"title\": \"Quay closed\", \"summary\": \"For the "
+	              "storm.\", \"body\": \"\"}", "q.json");
+	assert_string_equal(a->standfirst, "For the storm.");
+	assert_string_equal(a->body, "");
 	ns_article_free(a);
 }
 
