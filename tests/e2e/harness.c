@@ -246,17 +246,18 @@ const char *hit_str(json_t *reply, size_t i, const char *key)
 	return s;
 }
 
-/* Poll until a search for Q has N hits; fail after 10 s. */
+/* Poll until a search for Q has N hits; fail after 30 s (the sanitizer
+ * builds on a loaded machine can take that long; a pass takes far less). */
 json_t *wait_hits(const char *q, size_t n)
 {
-	for (int i = 0; i < 1000; i++) {
+	for (int i = 0; i < 3000; i++) {
 		json_t *r = search(q);
 		if (nhits(r) == n)
 			return r;
 		json_decref(r);
 		sleep_ms(10);
 	}
-	fail_msg("'%s' did not reach %zu hits within 10 s", q, n);
+	fail_msg("'%s' did not reach %zu hits within 30 s", q, n);
 	return NULL;
 }
 
