@@ -206,6 +206,18 @@ static bool parse_uint(const char *opt, const char *arg, unsigned lo,
 	return true;
 }
 
+/* --limit: no daemon gives more than NS_PROTO_LIMIT_CEILING at once; a
+ * daemon's own bound (max_results) is for its refusal to say. */
+static bool parse_limit(const char *arg, unsigned *out)
+{
+	if (parse_uint("limit", arg, 1, NS_PROTO_LIMIT_CEILING, out))
+		return true;
+	fprintf(stderr, "  (a daemon gives at most its [search] max_results at "
+	        "once: %d unless set higher, and never more than %d)\n",
+	        NS_PROTO_MAX_LIMIT, NS_PROTO_LIMIT_CEILING);
+	return false;
+}
+
 static bool parse_date(int opt, const char *name, const char *arg,
                        ns_filter_t *f)
 {
@@ -265,10 +277,7 @@ static int parse_options(int argc, char **argv, nscli_run_t *run,
 		bool ok = true;
 		switch (opt) {
 		case 's': *socket = optarg; break;
-		case 'n':
-			ok = parse_uint("limit", optarg, 1, NS_PROTO_MAX_PROBLEMS,
-			                &run->limit);
-			break;
+		case 'n': ok = parse_limit(optarg, &run->limit); break;
 		case 'o':
 			ok = parse_uint("offset", optarg, 0, 1000000, &run->offset);
 			break;

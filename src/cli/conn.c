@@ -133,8 +133,8 @@ static void say_unreachable(const nscli_conn_t *c, const int *errs)
 		        ", but this session began before you were added: log "
 		        "in again (or run: newgrp " NSCLI_DAEMON_GROUP ").\n");
 	else if (denied && strcmp(denied, NSCLI_SYSTEM_SOCKET) == 0)
-		fprintf(stderr, "  nsearchd is running, and only root and members "
-		        "of the group " NSCLI_DAEMON_GROUP " may ask it: an "
+		fprintf(stderr, "  Only root and members of the group "
+		        NSCLI_DAEMON_GROUP " may use the system's nsearchd: an "
 		        "administrator adds you with: usermod -aG "
 		        NSCLI_DAEMON_GROUP " YOUR-NAME (then log in again).\n");
 	else if (denied)

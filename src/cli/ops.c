@@ -144,7 +144,9 @@ int nscli_status_reply(const nscli_run_t *run, const char *line, size_t len)
 		print_status(&st);
 		print_status_more(&st, line, len);
 	}
-	return NSCLI_EXIT_OK;
+	/* Not ready: reconciling, the index read-only, the articles
+	 * directory gone; a script waits, or alerts. */
+	return st.ready ? NSCLI_EXIT_OK : NSCLI_EXIT_NONE;
 }
 
 char *nscli_stats_request(nscli_run_t *run, char **args, unsigned nargs)

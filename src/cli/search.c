@@ -163,6 +163,18 @@ static void print_results(const ns_result_t *res, unsigned offset)
 	print_facets(res);
 }
 
+/* Nothing found, only articles with some of the words (match "auto"
+ * went on past those with all of them, and none has all), or found. */
+static int results_status(const ns_result_t *res)
+{
+	if (!res->nhits)
+		return NSCLI_EXIT_NONE;
+	for (size_t i = 0; i < res->nhits; i++)
+		if (!res->hits[i].partial)
+			return NSCLI_EXIT_OK;
+	return NSCLI_EXIT_PARTIAL;
+}
+
 int nscli_results_reply(const nscli_run_t *run, const char *line,
                         size_t len)
 {
@@ -173,7 +185,7 @@ int nscli_results_reply(const nscli_run_t *run, const char *line,
 		ns_result_free(res);
 		return NSCLI_EXIT_ERROR;
 	}
-	int rc = res->nhits ? NSCLI_EXIT_OK : NSCLI_EXIT_NONE;
+	int rc = results_status(res);
 	if (!run->json) {
 		nscli_defang_result(res);
 		print_results(res, run->offset);

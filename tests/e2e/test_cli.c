@@ -1,0 +1,245 @@
+/* test_cli.c - nsearch-cli as a person and a script meet it, against the
+ * real nsearchd: exit statuses a script can trust, errors in the user's
+ * words, limits and units that agree with the daemon, lists that wrap,
+ * the sockets a user in the group nsearch is pointed at, completion. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "e2eutil.h"
+
+#define NSECTIONS 60
+
+static void put_articles(void)
+{
+	put_file("world/orlov.txt", "Orlov arrives in Valmora\n\nOrlov arrives "
+	         "for border talks in Valmora.\n");
+	put_file("world/quill.txt", "Harbour report\n\nThe quillfeather harbour "
+	         "report came late: zqwa zqwb zqwc.\n");
+	put_file("world/late.txt", "Late\n\nThe report came late.\n");
+	/* Enough sections (from the first folder) to overflow one line. */
+	for (int i = 0; i < NSECTIONS; i++) {
+		char rel[64], text[64];
+		snprintf(rel, sizeof rel, "regional-desk-%02d/note.txt", i);
+		snprintf(text, sizeof text, "Desk %02d\n\nA zqdesk note.\n", i);
+		put_file(rel, text);
+	}
+}
+
+static int setup_with(const char *const *extra)
+{
+	if (e2e_make_dirs() < 0)
+		return -1;
+	put_articles();
+	start_daemon_with(extra);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(NULL);
+}
+
+static int teardown(void **state)
+{
+	return e2e_teardown();
+}
+
+static void assert_has(const char *out, const char *want)
+{
+	if (!strstr(out, want))
+		fail_msg("output lacks [%s]:\n%s", want, out);
+}
+
+static void assert_lacks(const char *out, const char *unwanted)
+{
+	if (strstr(out, unwanted))
+		fail_msg("output has [%s]:\n%s", unwanted, out);
+}
+
+/* nsearch-cli ARGS: its exit status must be RC; its output (new). */
+static char *cli(const char *args, int rc)
+{
+	int got;
+	char *out = run_cli(args, &got);
+	if (got != rc)
+		fail_msg("nsearch-cli %s: exit status %d, not %d:\n%s", args, got,
+		         rc, out);
+	return out;
+}
+
+/* 0 all the words, 1 nothing, 3 only some of the words, 2 an error: the
+ * same with --json, decided from the parsed reply. */
+static void test_exit_statuses(void **state)
+{
+	free(cli("search orlov", 0));
+	free(cli("--json search orlov", 0));
+	free(cli("search zqnothing", 1));
+	free(cli("--json search zqnothing", 1));
+	char *out = cli("search orlov zqnothing", 3);
+	assert_has(out, "-- articles with only some of the words --");
+	free(out);
+	free(cli("--json search orlov zqnothing", 3));
+	/* Full matches first, then partial ones: found. */
+	out = cli("search quillfeather report", 0);
+	assert_has(out, "-- articles with only some of the words --");
+	free(out);
+	free(cli("--match all search orlov zqnothing", 1));
+	free(cli("search AND", 2));
+	free(cli("--json search AND", 2));
+}
+
+/* status exits 1 while the daemon is not ready: here, the articles
+ * directory gone. */
+static void test_status_not_ready(void **state)
+{
+	char *out = cli("status", 0);
+	assert_has(out, "ready:     yes");
+	free(out);
+	char *away = NULL;
+	assert_true(asprintf(&away, "%s/articles.away", E.dir) > 0);
+	assert_int_equal(rename(E.tree, away), 0);
+	bool ready = true;
+	for (int i = 0; i < 3000 && ready; i++) {
+		json_t *st = status();
+		ready = !st || json_is_true(json_object_get(st, "ready"));
+		json_decref(st);
+		if (ready)
+			sleep_ms(10);
+	}
+	assert_false(ready);
+	out = cli("status", 1);
+	assert_has(out, "ready:     no (the articles directory is gone)");
+	free(out);
+	free(cli("--json status", 1));
+	/* Searches still answer, from the index as it was. */
+	free(cli("search orlov", 0));
+	free(away);
+}
+
+/* What the daemon refuses, said in the user's words. */
+static void test_errors_in_words(void **state)
+{
+	char *out = cli("search AND", 2);
+	assert_has(out, "nsearch-cli: search: the query does not parse: AND "
+	           "needs a word or a group on each side, as in: tariffs AND "
+	           "steel (BAD_QUERY)\n");
+	assert_lacks(out, "<expression>");
+	free(out);
+	out = cli("search 'OR steel'", 2);
+	assert_has(out, "OR needs a word or a group on each side");
+	assert_lacks(out, "Syntax");
+	free(out);
+	out = cli("search NOT", 2);
+	assert_has(out, "NOT needs a word or a group after it");
+	free(out);
+	out = cli("search 'date:someday'", 2);
+	assert_has(out, "the query does not parse: date:someday is not a date");
+	free(out);
+	ns_buf_t q = {0};
+	for (int i = 0; i < 200; i++)
+		ns_buf_printf(&q, "zq%d ", i);
+	char *args = NULL;
+	assert_true(asprintf(&args, "search %s", q.data) > 0);
+	out = cli(args, 2);
+	assert_has(out, "refused before it ran: the query has too many words");
+	assert_has(out, "(TOO_COMPLEX)");
+	free(out);
+	free(args);
+	ns_buf_free(&q);
+	out = cli("get world/nowhere.txt", 2);
+	assert_has(out, "no article at this path in the index (NOT_FOUND)");
+	free(out);
+}
+
+/* A wildcard over the daemon's max_expansion: make the beginning longer. */
+static void test_too_broad(void **state)
+{
+	char *out = cli("search 'zqw*'", 2);
+	assert_has(out, "nsearch-cli: search: zqw* matches more than 2 words");
+	assert_has(out, "(TOO_BROAD)\n  Make the beginning longer");
+	assert_lacks(out, "WildcardError");
+	free(out);
+	free(cli("search 'zqwa*'", 0));
+}
+
+static int setup_narrow(void **state)
+{
+	static const char *const extra[] = {"--max-expansion", "2", NULL};
+	return setup_with(extra);
+}
+
+/* --limit: the CLI's bound is every daemon's; a daemon's own is its
+ * refusal, passed on with what to do. */
+static void test_limits_agree(void **state)
+{
+	char *out = cli("--limit 500 search zqdesk", 2);
+	assert_has(out, "nsearch-cli: search: refused: \"limit\" must be "
+	           "between 1 and 100 (BAD_REQUEST)\n");
+	assert_has(out, "--limit 500 is more than this daemon gives at once");
+	free(out);
+	out = cli("--limit 1001 search zqdesk", 2);
+	assert_has(out, "--limit: a number from 1 to 1000, not '1001'");
+	assert_has(out, "max_results");
+	free(out);
+	out = cli("--limit 100 search zqdesk", 0);
+	assert_has(out, "60 results");
+	assert_lacks(out, "articles with only some");
+	free(out);
+}
+
+/* Every line of OUT fits in 80 columns (characters, not bytes). */
+static void assert_fits(const char *out)
+{
+	for (const char *line = out; *line;) {
+		size_t n = strcspn(line, "\n"), cols = 0;
+		for (size_t i = 0; i < n; i++)
+			cols += ((unsigned char)line[i] & 0xc0) != 0x80;
+		if (cols > 80)
+			fail_msg("a line of %zu columns: %.*s", cols, (int)n, line);
+		line += n + (line[n] == '\n');
+	}
+}
+
+/* Sizes in binary units everywhere; long lists wrapped at 80 columns. */
+static void test_units_and_wrapping(void **state)
+{
+	char *out = cli("stats", 0);
+	assert_has(out, "KiB\n");
+	assert_lacks(out, " MB");
+	assert_lacks(out, " KB");
+	assert_fits(out);
+	for (int i = 0; i < NSECTIONS; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "regional-desk-%02d (1)", i);
+		assert_has(out, want);
+	}
+	free(out);
+	out = cli("--facets section search zqdesk", 0);
+	assert_fits(out);
+	assert_has(out, "section  regional-desk-");
+	free(out);
+	out = cli("compact", 0);
+	assert_has(out, " KiB -> ");
+	assert_lacks(out, " KB");
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_exit_statuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_not_ready, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_errors_in_words, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_too_broad, setup_narrow,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_limits_agree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_units_and_wrapping, setup,
+		                                teardown),
+	};
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}
