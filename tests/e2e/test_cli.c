@@ -227,6 +227,149 @@ static void test_units_and_wrapping(void **state)
 	free(out);
 }
 
+/* ---- the sockets a user other than root is pointed at ---- */
+
+/* nsearch-cli ARGS as a user other than root (uid 1000 of a user
+ * namespace, which is us outside it), without NSEARCH_SOCKET, with
+ * XDG_RUNTIME_DIR set to XDG (NULL: unset), and a /run of its own (a
+ * tmpfs in a mount namespace) where the shell commands SETUP ran first.
+ * Its output (new); *RC its exit status, or -1 when the namespaces could
+ * not be made. */
+static char *cli_as_user(const char *setup, const char *xdg,
+                         const char *args, int *rc)
+{
+	char *cmd = NULL, *env = NULL;
+	assert_true(asprintf(&env, xdg ? "XDG_RUNTIME_DIR='%s'"
+	                               : "-u XDG_RUNTIME_DIR%s",
+	                     xdg ? xdg : "") > 0);
+	assert_true(asprintf(&cmd, "unshare --user --map-root-user --mount sh "
+	                     "-c \"mount -t tmpfs nsearch-test /run || exit 99; "
+	                     "%s && exec unshare --user --map-user=1000 "
+	                     "--map-group=1000 env -u NSEARCH_SOCKET %s '%s' %s\" "
+	                     "2>&1", setup, env, getenv("NSEARCH_CLI"), args) > 0);
+	free(env);
+	char *out = run_capture(cmd, rc);
+	if (*rc == 99)
+		*rc = -1;
+	return out;
+}
+
+/* Shell commands that make /run/nsearch/nsearch.sock lead to SOCK (a
+ * string that lives as long as the process: one at a time). */
+static const char *sys_at(const char *sock)
+{
+	static char setup[1024];
+	snprintf(setup, sizeof setup, "mkdir /run/nsearch && ln -s '%s' "
+	         "/run/nsearch/nsearch.sock", sock);
+	return setup;
+}
+
+/* A daemon of sorts at PATH: answers the first request with an error
+ * saying MESSAGE, then exits.  Its pid (to kill once done). */
+static pid_t fake_daemon(const char *path, const char *message)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* Never outlive the test, nor hold its output open. */
+		alarm(60);
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(devnull, STDERR_FILENO);
+		int c = accept(fd, NULL, NULL);
+		char buf[4096];
+		if (c < 0 || read(c, buf, sizeof buf) <= 0)
+			_exit(1);
+		dprintf(c, "{\"id\":1,\"ok\":false,\"error\":{\"code\":"
+		        "\"INTERNAL\",\"message\":\"%s\"}}\n", message);
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
+/* A user in the group nsearch, with a runtime directory of their own
+ * but no daemon there, reaches the system's daemon; told "not running"
+ * only when nothing listens, and "not allowed" (the group to join) when
+ * the socket refuses them. */
+static void test_user_finds_system_socket(void **state)
+{
+	char *xdg = NULL, *sys = strdup(sys_at(E.sock)), *out;
+	assert_true(asprintf(&xdg, "%s/xdg", E.dir) > 0);
+	assert_int_equal(mkdir(xdg, 0700), 0);
+	int rc;
+	out = cli_as_user(sys, xdg, "status", &rc);
+	if (rc < 0) {
+		free(out);
+		free(sys);
+		free(xdg);
+		print_message("cannot make a user and mount namespace: skipped\n");
+		skip();
+	}
+	if (rc != 0 || !strstr(out, "ready:     yes"))
+		fail_msg("the system socket was not tried (%d):\n%s", rc, out);
+	free(out);
+	/* Without XDG_RUNTIME_DIR: the system's too. */
+	out = cli_as_user(sys, NULL, "status", &rc);
+	if (rc != 0)
+		fail_msg("without XDG_RUNTIME_DIR (%d):\n%s", rc, out);
+	free(out);
+
+	/* Nothing at either: both named, and the question asked. */
+	out = cli_as_user("true", xdg, "status", &rc);
+	assert_int_equal(rc, 2);
+	assert_has(out, "/xdg/nsearch/nsearch.sock: No such file or directory");
+	assert_has(out, "cannot connect to /run/nsearch/nsearch.sock: No such "
+	           "file or directory");
+	assert_has(out, "Is nsearchd running?");
+	free(out);
+
+	/* A socket that refuses them: the group to join, no question. */
+	struct stat sb;
+	assert_int_equal(stat(E.sock, &sb), 0);
+	assert_int_equal(chmod(E.sock, 0), 0);
+	out = cli_as_user(sys, xdg, "status", &rc);
+	assert_int_equal(rc, 2);
+	assert_has(out, "cannot connect to /run/nsearch/nsearch.sock: "
+	           "Permission denied");
+	assert_has(out, "members of the group nsearch");
+	assert_has(out, "usermod -aG nsearch");
+	assert_lacks(out, "Is nsearchd running?");
+	free(out);
+
+	assert_int_equal(chmod(E.sock, sb.st_mode & 07777), 0);
+
+	/* Their own daemon comes first: the system's is not asked. */
+	char *other = NULL, *setup = NULL;
+	assert_true(asprintf(&other, "%s/system.sock", E.dir) > 0);
+	pid_t fake = fake_daemon(other, "the system's daemon answered");
+	assert_true(asprintf(&setup, "mkdir /run/nsearch '%s/nsearch' && ln -s "
+	                     "'%s' /run/nsearch/nsearch.sock && ln -s '%s' "
+	                     "'%s/nsearch/nsearch.sock'", xdg, other, E.sock,
+	                     xdg) > 0);
+	out = cli_as_user(setup, xdg, "status", &rc);
+	if (rc != 0 || !strstr(out, "ready:     yes"))
+		fail_msg("their own daemon was not asked first (%d):\n%s", rc, out);
+	free(out);
+	/* (the fake one does answer, when it is the only one) */
+	out = cli_as_user(sys_at(other), NULL, "status", &rc);
+	assert_int_equal(rc, 2);
+	assert_has(out, "the system's daemon answered");
+	free(out);
+	kill(fake, SIGKILL);
+	waitpid(fake, NULL, 0);
+	free(other);
+	free(setup);
+	free(sys);
+	free(xdg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +382,8 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_limits_agree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_units_and_wrapping, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_user_finds_system_socket, setup,
 		                                teardown),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
