@@ -39,6 +39,9 @@ static const nscli_cmd_t commands[] = {
 	 nscli_maint_reply, NSCLI_LONG},
 	{"backup", 1, 1, "the directory to write the copy in (new, or empty)",
 	 nscli_backup_request, nscli_maint_reply, NSCLI_LONG},
+	/* The bash completion's: indexed paths under a prefix. */
+	{"__complete-path", 0, 1, "the beginning of a path at most",
+	 nscli_complete_request, nscli_complete_reply, NSCLI_HIDDEN},
 };
 
 /* The help text; one statement, longer than a function should be, since

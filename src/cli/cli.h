@@ -74,6 +74,10 @@ char *nscli_compact_request(nscli_run_t *run, char **args, unsigned nargs);
 char *nscli_backup_request(nscli_run_t *run, char **args, unsigned nargs);
 int nscli_maint_reply(const nscli_run_t *run, const char *line, size_t len);
 
+char *nscli_complete_request(nscli_run_t *run, char **args, unsigned nargs);
+int nscli_complete_reply(const nscli_run_t *run, const char *line,
+                         size_t len);
+
 /* Send REQUEST (a reindex, compact or backup) and wait for its reply as
  * long as it takes, drawing progress on a terminal.  The reply line
  * (new, NUL-terminated, *LEN bytes), or NULL after saying why. */

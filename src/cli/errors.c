@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "core/proto.h"
 #include "core/util.h"
 
@@ -131,6 +132,12 @@ static bool say_what(const char *code, const char *message, size_t w,
 		return true;
 	return ns_buf_printf(b, "%s", *message ? message : "no reason given") ==
 	       NS_OK;
+}
+
+int nscli_bad_reply(const char *what)
+{
+	fprintf(stderr, "nsearch-cli: the daemon's reply is not %s\n", what);
+	return NSCLI_EXIT_ERROR;
 }
 
 char *nscli_error_text(const nscli_asked_t *asked, const char *code,

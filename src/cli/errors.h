@@ -17,4 +17,7 @@ typedef struct {
 char *nscli_error_text(const nscli_asked_t *asked, const char *code,
                        const char *message);
 
+/* A reply that is not WHAT ("a status"): say so; NSCLI_EXIT_ERROR (2). */
+int nscli_bad_reply(const char *what);
+
 #endif

@@ -11,10 +11,17 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/errors.h"
 #include "core/proto_client.h"
 
 char *nscli_reindex_request(nscli_run_t *run, char **args, unsigned nargs)
 {
+	/* "world/", as the completion leaves a folder, is "world". */
+	if (nargs) {
+		size_t n = strlen(args[0]);
+		while (n > 1 && args[0][n - 1] == '/')
+			args[0][--n] = '\0';
+	}
 	return ns_proto_reindex_request(1, nargs ? args[0] : NULL);
 }
 
@@ -38,11 +45,8 @@ char *nscli_backup_request(nscli_run_t *run, char **args, unsigned nargs)
 int nscli_maint_reply(const nscli_run_t *run, const char *line, size_t len)
 {
 	ns_maint_result_t m;
-	if (!ns_proto_parse_maint(line, len, &m)) {
-		fprintf(stderr, "nsearch-cli: the daemon's reply does not say "
-		        "what it did\n");
-		return NSCLI_EXIT_ERROR;
-	}
+	if (!ns_proto_parse_maint(line, len, &m))
+		return nscli_bad_reply("the end of an operation");
 	if (!run->json)
 		printf("%s: %s\n", m.op, m.message);
 	return NSCLI_EXIT_OK;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/errors.h"
 #include "cli/print.h"
 #include "core/proto_client.h"
 
@@ -136,10 +137,8 @@ static void print_status_more(const ns_daemon_status_t *st, const char *line,
 int nscli_status_reply(const nscli_run_t *run, const char *line, size_t len)
 {
 	ns_daemon_status_t st = {0};
-	if (!ns_proto_parse_reply(line, len, NULL, &st, NULL, NULL)) {
-		fprintf(stderr, "nsearch-cli: the daemon's reply is not a status\n");
-		return NSCLI_EXIT_ERROR;
-	}
+	if (!ns_proto_parse_reply(line, len, NULL, &st, NULL, NULL))
+		return nscli_bad_reply("a status");
 	if (!run->json) {
 		print_status(&st);
 		print_status_more(&st, line, len);
@@ -173,9 +172,8 @@ int nscli_stats_reply(const nscli_run_t *run, const char *line, size_t len)
 {
 	ns_stats_t st;
 	if (!ns_proto_parse_stats(line, len, &st)) {
-		fprintf(stderr, "nsearch-cli: the daemon's reply is not stats\n");
 		ns_stats_clear(&st);
-		return NSCLI_EXIT_ERROR;
+		return nscli_bad_reply("stats");
 	}
 	if (!run->json) {
 		nscli_defang_values(st.sections, st.nsections);
@@ -199,11 +197,8 @@ int nscli_problems_reply(const nscli_run_t *run, const char *line,
 	ns_problem_t *v = NULL;
 	size_t n = 0;
 	uint64_t total = 0;
-	if (!ns_proto_parse_problems(line, len, &v, &n, &total)) {
-		fprintf(stderr, "nsearch-cli: the daemon's reply is not a "
-		        "problems list\n");
-		return NSCLI_EXIT_ERROR;
-	}
+	if (!ns_proto_parse_problems(line, len, &v, &n, &total))
+		return nscli_bad_reply("a problems list");
 	if (run->json)
 		n = 0;
 	else if (!total)
@@ -232,10 +227,8 @@ char *nscli_wait_request(nscli_run_t *run, char **args, unsigned nargs)
 int nscli_wait_reply(const nscli_run_t *run, const char *line, size_t len)
 {
 	ns_wait_result_t w;
-	if (!ns_proto_parse_wait(line, len, &w)) {
-		fprintf(stderr, "nsearch-cli: the daemon's reply is not a wait\n");
-		return NSCLI_EXIT_ERROR;
-	}
+	if (!ns_proto_parse_wait(line, len, &w))
+		return nscli_bad_reply("the end of a wait");
 	const char *what = !w.state[0] ? "every change so far is searchable"
 	                 : strcmp(w.state, "removed") == 0
 	                 ? "removed: no such file under the articles "

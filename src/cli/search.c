@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/errors.h"
 #include "cli/print.h"
 
 static char *join_words(char **words, unsigned n)
@@ -180,10 +181,8 @@ int nscli_results_reply(const nscli_run_t *run, const char *line,
 {
 	ns_result_t *res = NULL;
 	if (!ns_proto_parse_reply(line, len, &res, NULL, NULL, NULL) || !res) {
-		fprintf(stderr, "nsearch-cli: the daemon's reply is not a list "
-		        "of results\n");
 		ns_result_free(res);
-		return NSCLI_EXIT_ERROR;
+		return nscli_bad_reply("a list of results");
 	}
 	int rc = results_status(res);
 	if (!run->json) {
@@ -215,11 +214,8 @@ static void print_article(const ns_hit_t *a)
 int nscli_article_reply(const nscli_run_t *run, const char *line, size_t len)
 {
 	ns_hit_t a;
-	if (!ns_proto_parse_article(line, len, &a)) {
-		fprintf(stderr, "nsearch-cli: the daemon's reply is not an "
-		        "article\n");
-		return NSCLI_EXIT_ERROR;
-	}
+	if (!ns_proto_parse_article(line, len, &a))
+		return nscli_bad_reply("an article");
 	if (!run->json) {
 		nscli_defang_hit(&a);
 		print_article(&a);

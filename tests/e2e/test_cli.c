@@ -370,6 +370,74 @@ static void test_user_finds_system_socket(void **state)
 	free(xdg);
 }
 
+/* ---- completion ---- */
+
+/* The paths the daemon indexed, a level at a time, whatever the current
+ * directory. */
+static void test_complete_path(void **state)
+{
+	char *out = cli("__complete-path world/", 0);
+	assert_string_equal(out, "world/late.txt\nworld/orlov.txt\n"
+	                    "world/quill.txt\n");
+	free(out);
+	out = cli("__complete-path wor", 0);
+	assert_string_equal(out, "world/\n");
+	free(out);
+	out = cli("__complete-path world/o", 0);
+	assert_string_equal(out, "world/orlov.txt\n");
+	free(out);
+	out = cli("__complete-path", 0);
+	assert_has(out, "regional-desk-00/\n");
+	assert_has(out, "regional-desk-59/\nworld/\n");
+	assert_lacks(out, "note.txt");
+	free(out);
+	out = cli("__complete-path zq", 1);
+	assert_string_equal(out, "");
+	free(out);
+	/* A folder as completed is a path reindex takes. */
+	out = cli("reindex world/", 0);
+	assert_has(out, "reindex: ");
+	free(out);
+}
+
+/* bash's completion asks the daemon, not the current directory. */
+static void test_bash_completion(void **state)
+{
+	const char *lib = "/usr/share/bash-completion/bash_completion";
+	if (access(lib, R_OK) != 0) {
+		print_message("%s missing (Debian's bash-completion): skipped\n",
+		              lib);
+		skip();
+	}
+	const char *words[][2] = {
+		{"get wor", "world/|"},
+		{"get world/o", "world/orlov.txt|"},
+		{"similar world/", "world/late.txt|world/orlov.txt|world/quill.txt|"},
+		{"--json wait regional-desk-0", "regional-desk-00/|"
+		 "regional-desk-01/|regional-desk-02/|regional-desk-03/|"
+		 "regional-desk-04/|regional-desk-05/|regional-desk-06/|"
+		 "regional-desk-07/|regional-desk-08/|regional-desk-09/|"},
+	};
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+		char *cmd = NULL;
+		assert_true(asprintf(&cmd, "cd / && bash -c 'source %s; source "
+		                     "\"$NS_DOCS/../src/cli/nsearch-cli.bash\"; "
+		                     "COMP_LINE=\"nsearch-cli --socket %s %s\"; "
+		                     "COMP_POINT=${#COMP_LINE}; "
+		                     "COMP_WORDS=($COMP_LINE); "
+		                     "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); "
+		                     "_nsearch_cli \"$NSEARCH_CLI\" 2>/dev/null; "
+		                     "printf \"%%s|\" \"${COMPREPLY[@]}\"'",
+		                     lib, E.sock, words[i][0]) > 0);
+		int rc;
+		char *out = run_capture(cmd, &rc);
+		if (rc != 0 || strcmp(out, words[i][1]) != 0)
+			fail_msg("completing [%s]: [%s] (%d), not [%s]", words[i][0],
+			         out, rc, words[i][1]);
+		free(out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +452,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_units_and_wrapping, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_user_finds_system_socket, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_complete_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bash_completion, setup,
 		                                teardown),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
