@@ -59,11 +59,13 @@ static void usage(FILE *f)
 	"word belongs to the query (for queries such as: search -- kyiv -kiev).\n"
 	"\n"
 	"  -s, --socket PATH   the daemon's socket (default: $NSEARCH_SOCKET, else\n"
-	"                      /run/nsearch/nsearch.sock as root, else\n"
-	"                      $XDG_RUNTIME_DIR/nsearch/nsearch.sock); a daemon\n"
-	"                      there must run as you, root or the user nsearch\n"
+	"                      as root /run/nsearch/nsearch.sock; as another user\n"
+	"                      $XDG_RUNTIME_DIR/nsearch/nsearch.sock, then the\n"
+	"                      system's, for members of the group nsearch); a\n"
+	"                      daemon there must run as you, root or nsearch\n"
 	"  -n, --limit N       show at most N results (default %d; the daemon\n"
-	"                      allows up to %d unless its max_results says more)\n"
+	"                      gives up to its max_results, %d unless set higher,\n"
+	"                      never over %d)\n"
 	"  -o, --offset N      skip the first N results\n"
 	"  -j, --json          print the daemon's reply as it came\n"
 	"      --color WHEN    highlight with colours: auto (on a terminal, unless\n"
@@ -105,9 +107,11 @@ static void usage(FILE *f)
 	"(new or empty, inside the daemon's [index] backup_dir).  They return when\n"
 	"done, with a progress bar on a terminal; searches are answered meanwhile.\n"
 	"These three need root or the daemon's user (sudo nsearch-cli compact).\n"
-	"Exit status: 0 found (or done), 1 nothing found (or, for wait, the file\n"
-	"is not searchable: removed or skipped), 2 an error.\n",
-	NS_PROTO_DEFAULT_LIMIT, NS_PROTO_MAX_LIMIT);
+	"Exit status (also with --json): 0 found articles with every word (or\n"
+	"done, or status: ready), 1 nothing found (wait: the file is not\n"
+	"searchable, removed or skipped; status: not ready), 2 an error, 3 found\n"
+	"only articles with some of the words.\n",
+	NS_PROTO_DEFAULT_LIMIT, NS_PROTO_MAX_LIMIT, NS_PROTO_LIMIT_CEILING);
 }
 
 /* ---- options ---- */
