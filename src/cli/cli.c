@@ -313,12 +313,15 @@ static int parse_options(int argc, char **argv, nscli_run_t *run,
 
 static const nscli_cmd_t *find_command(const char *name)
 {
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+	size_t n = sizeof commands / sizeof *commands;
+	for (size_t i = 0; i < n; i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
-	fprintf(stderr, "nsearch-cli: unknown command '%s' (search, get, "
-	        "similar, status, stats, problems, wait, reindex, compact or "
-	        "backup)\n", name);
+	fprintf(stderr, "nsearch-cli: unknown command '%s' (", name);
+	for (size_t i = 0; i < n; i++)
+		if (!(commands[i].flags & NSCLI_HIDDEN))
+			fprintf(stderr, "%s%s", i ? ", " : "", commands[i].name);
+	fprintf(stderr, ")\n");
 	return NULL;
 }
 
@@ -368,10 +371,10 @@ static int run_command(nscli_run_t *run, const nscli_cmd_t *cmd, char **args,
 int main(int argc, char **argv)
 {
 	nscli_run_t run = {0};
-	int color = COLOR_AUTO, rc = NSCLI_EXIT_ERROR;
+	int color = COLOR_AUTO;
 	const char *socket = NULL;
 	argv[0] = (char *)"nsearch-cli"; /* getopt's messages name the program */
-	rc = parse_options(argc, argv, &run, &color, &socket);
+	int rc = parse_options(argc, argv, &run, &color, &socket);
 	if (rc < 0 && optind >= argc) {
 		usage(stderr);
 		rc = NSCLI_EXIT_ERROR;
