@@ -6,6 +6,7 @@
 #include "core/proto.h"
 
 #include "core/lang.h"
+#include "core/proto_paths.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -558,6 +559,9 @@ bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
 	} else if (strcmp(op, "backup") == 0) {
 		req->op = NS_OP_BACKUP;
 		ok = decode_backup(o, req, err);
+	} else if (strcmp(op, "paths") == 0) {
+		req->op = NS_OP_PATHS;
+		ok = ns_proto_decode_paths(o, req, err);
 	} else if (strcmp(op, "problems") == 0) {
 		static const char *const fields[] = {"id", "op", "limit", "offset",
 		                                     NULL};
@@ -582,6 +586,7 @@ const char *ns_proto_op_name(ns_op_t op)
 		[NS_OP_GET] = "get", [NS_OP_SIMILAR] = "similar",
 		[NS_OP_STATS] = "stats", [NS_OP_REINDEX] = "reindex",
 		[NS_OP_COMPACT] = "compact", [NS_OP_BACKUP] = "backup",
+		[NS_OP_PATHS] = "paths",
 	};
 	return (unsigned)op < sizeof names / sizeof *names && names[op]
 	       ? names[op] : "?";

@@ -65,6 +65,7 @@ typedef enum {
 	NS_OP_REINDEX,           /* maintenance: answered when done */
 	NS_OP_COMPACT,
 	NS_OP_BACKUP,
+	NS_OP_PATHS,             /* core/proto_paths.h */
 } ns_op_t;
 
 /* The fields of a hit or an article a request may choose ("fields"). */

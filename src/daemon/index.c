@@ -1450,9 +1450,9 @@ static uint64_t dir_bytes(const char *dir)
 static void human_bytes(uint64_t n, char *buf, size_t size)
 {
 	if (n >= 10u << 20)
-		snprintf(buf, size, "%.1f MB", n / 1048576.0);
+		snprintf(buf, size, "%.1f MiB", n / 1048576.0);
 	else
-		snprintf(buf, size, "%.1f KB", n / 1024.0);
+		snprintf(buf, size, "%.1f KiB", n / 1024.0);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag,

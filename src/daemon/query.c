@@ -967,3 +967,26 @@ ns_status_t ns_searcher_stats(ns_searcher_t *s, ns_stats_t *out,
 	index_files(s->index_dir, &out->index_bytes, &out->last_commit);
 	return NS_OK;
 }
+
+ns_status_t ns_searcher_each_term(ns_searcher_t *s, const char *prefix,
+                                  void (*each)(const char *term,
+                                               uint64_t docs, void *ctx),
+                                  void *ctx, uint64_t *revision,
+                                  char **errmsg)
+{
+	if (errmsg)
+		*errmsg = NULL;
+	if (!s || !prefix || !each)
+		return NS_ERR_INVALID;
+	nsx_reader_t *r = NULL;
+	ns_status_t st = fresh_reader(s, &r, errmsg);
+	if (st != NS_OK)
+		return st;
+	if (revision)
+		*revision = nsx_reader_revision(r);
+	nsx_status_t xst = nsx_reader_each_term(r, prefix, each, ctx);
+	if (xst != NSX_OK)
+		return reader_failed(s, r, xst, errmsg);
+	give_back(s, r);
+	return NS_OK;
+}

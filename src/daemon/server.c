@@ -31,6 +31,7 @@
 
 #include "core/access.h"
 #include "core/log.h"
+#include "daemon/paths.h"
 #include "daemon/searchq.h"
 
 #define LOG_MOD "server"
@@ -533,6 +534,9 @@ static void search_work(uv_work_t *w)
 		if (st == NS_OK)
 			c->reply = ns_proto_stats_reply(r->id, &stats);
 		break;
+	case NS_OP_PATHS:
+		st = ns_paths_reply(searcher, r, &c->reply, &err);
+		break;
 	default: {
 		ns_search_req_t sreq = {
 			.q = r->q, .offset = r->offset, .limit = r->limit,
@@ -840,6 +844,7 @@ static void handle_line(struct conn *c, const char *line, size_t len)
 	case NS_OP_SIMILAR:
 	case NS_OP_GET:
 	case NS_OP_STATS:
+	case NS_OP_PATHS:
 		queue_search(c);
 		break;
 	}

@@ -476,7 +476,8 @@ static void test_cli_operations(void **state)
 	free(out);
 	out = run_cli(args, &rc); /* not empty now */
 	assert_int_equal(rc, 2);
-	assert_non_null(strstr(out, "BAD_REQUEST: "));
+	assert_non_null(strstr(out, "nsearch-cli: backup: refused: "));
+	assert_non_null(strstr(out, " (BAD_REQUEST)\n"));
 	free(out);
 	free(args);
 	free(dir);

@@ -323,8 +323,9 @@ static void test_admin_needs_credentials(void **state)
 	int rc;
 	char *text = run_as(them, argv, NULL, &rc);
 	assert_int_equal(rc, 2);
-	assert_non_null(strstr(text, "FORBIDDEN: compact needs the admin role"));
-	assert_non_null(strstr(text, "sudo nsearch-cli"));
+	assert_non_null(strstr(text, "nsearch-cli: compact: not allowed for "
+	                        "you (FORBIDDEN)\n"));
+	assert_non_null(strstr(text, "sudo nsearch-cli compact\n"));
 	free(text);
 
 	/* As root (and the daemon's user, which we are too here): done. */
