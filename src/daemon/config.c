@@ -124,6 +124,34 @@ static const struct def defs[NS_OPT_COUNT] = {
 	[NS_OPT_LOG_LEVEL] = {"log", "level", "log-level", 'l', T_LEVEL,
 		OFF(log_level), 0, 0, true, "LEVEL",
 		"err, warning, notice, info or debug"},
+	[NS_OPT_HTTP_LISTEN] = {"http", "listen", "http", 0, T_LISTEN,
+		OFF(http_listen), 0, 0, false, "ADDR",
+		"serve HTTP on TCP: PORT (loopback), ADDRESS:PORT or [V6]:PORT"},
+	[NS_OPT_HTTP_SOCKET] = {"http", "socket", "http-socket", 0, T_PATH,
+		OFF(http_socket), 0, 0, false, "PATH",
+		"serve HTTP on this Unix socket too"},
+	[NS_OPT_HTTP_TOKEN_FILE] = {"http", "token_file", "http-token-file", 0,
+		T_PATH, OFF(http_token_file), 0, 0, true, "FILE",
+		"the token of the search role (unset: searching is open)"},
+	[NS_OPT_HTTP_PUBLISH_TOKEN_FILE] = {"http", "publish_token_file",
+		"http-publish-token-file", 0, T_PATH, OFF(http_publish_token_file),
+		0, 0, true, "FILE", "the token of the publish role (PUT, DELETE)"},
+	[NS_OPT_HTTP_ADMIN_TOKEN_FILE] = {"http", "admin_token_file",
+		"http-admin-token-file", 0, T_PATH, OFF(http_admin_token_file), 0,
+		0, true, "FILE", "the token of the admin role (reindex, compact, "
+		"backup)"},
+	[NS_OPT_HTTP_CORS_ORIGIN] = {"http", "cors_origin", "http-cors-origin",
+		0, T_GLOB, OFF(http_cors_origins), 0, 0, true, "ORIGIN",
+		"a web origin whose pages may call the API, or * (repeatable)"},
+	[NS_OPT_HTTP_TLS_CERT] = {"http", "tls_cert", "http-tls-cert", 0, T_PATH,
+		OFF(http_tls_cert), 0, 0, true, "FILE",
+		"TLS certificate chain (PEM) for the TCP listener"},
+	[NS_OPT_HTTP_TLS_KEY] = {"http", "tls_key", "http-tls-key", 0, T_PATH,
+		OFF(http_tls_key), 0, 0, true, "FILE", "its private key (PEM)"},
+	[NS_OPT_HTTP_REQUEST_TIMEOUT] = {"http", "request_timeout",
+		"http-request-timeout", 0, T_UINT, OFF(http_request_timeout_s), 1,
+		3600, false, "S", "a request must arrive whole within S seconds; "
+		"a keep-alive connection idle S seconds is closed"},
 };
 
 /* Codes of long options without a short one, and of the actions. */
@@ -226,7 +254,7 @@ static bool parse_listen(const char *s, char *buf, size_t size)
 	}
 	unsigned long long p;
 	char *end;
-	if (!parse_ull(port, 10, &p, &end) || *end || p < 1 || p > 65535)
+	if (!parse_ull(port, 10, &p, &end) || *end || p > 65535)
 		return false;
 	unsigned char addr[16];
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, addr) != 1)
@@ -664,6 +692,15 @@ static ns_status_t defaults(ns_config_t *c, char **err)
 	DEFAULT(NS_OPT_MAX_PENDING, "4M", "default");
 	DEFAULT(NS_OPT_IDLE_TIMEOUT, "300", "default");
 	DEFAULT(NS_OPT_LOG_LEVEL, "info", "default");
+	set_origin(c, NS_OPT_HTTP_LISTEN, "default");
+	set_origin(c, NS_OPT_HTTP_SOCKET, "default");
+	set_origin(c, NS_OPT_HTTP_TOKEN_FILE, "default");
+	set_origin(c, NS_OPT_HTTP_PUBLISH_TOKEN_FILE, "default");
+	set_origin(c, NS_OPT_HTTP_ADMIN_TOKEN_FILE, "default");
+	set_origin(c, NS_OPT_HTTP_CORS_ORIGIN, "default");
+	set_origin(c, NS_OPT_HTTP_TLS_CERT, "default");
+	set_origin(c, NS_OPT_HTTP_TLS_KEY, "default");
+	DEFAULT(NS_OPT_HTTP_REQUEST_TIMEOUT, "10", "default");
 #undef DEFAULT
 	for (int i = 0; st == NS_OK && i < NS_OPT_COUNT; i++)
 		if (!c->origin[i])
@@ -789,6 +826,42 @@ static ns_status_t check_admin_token(const ns_config_t *c, char **err)
 	return st == NS_OK ? NS_OK : NS_ERR_FORMAT;
 }
 
+/* [http]: each token file reads as a token, the three differ, and a
+ * certificate comes with its key. */
+static ns_status_t check_http(const ns_config_t *c, char **err)
+{
+	static const ns_opt_t files[] = {NS_OPT_HTTP_TOKEN_FILE,
+	                                 NS_OPT_HTTP_PUBLISH_TOKEN_FILE,
+	                                 NS_OPT_HTTP_ADMIN_TOKEN_FILE};
+	char *tok[3] = {NULL, NULL, NULL};
+	ns_status_t st = NS_OK;
+	for (int i = 0; i < 3 && st == NS_OK; i++) {
+		const char *path = *(char *const *)((const char *)c +
+		                                     defs[files[i]].offset);
+		char *why = NULL;
+		if (path && ns_config_read_token(path, &tok[i], &why) != NS_OK) {
+			st = failf(err, "%s (%s): %s", ns_config_name(files[i]),
+			           c->origin[files[i]], why ? why : "out of memory");
+			free(why);
+		}
+		for (int k = 0; st == NS_OK && tok[i] && k < i; k++)
+			if (tok[k] && strcmp(tok[k], tok[i]) == 0)
+				st = failf(err, "%s (%s): the same token as %s: each role "
+				           "needs its own", ns_config_name(files[i]),
+				           c->origin[files[i]], ns_config_name(files[k]));
+	}
+	for (int i = 0; i < 3; i++) {
+		if (tok[i])
+			explicit_bzero(tok[i], strlen(tok[i]));
+		free(tok[i]);
+	}
+	if (st == NS_OK && !c->http_tls_cert != !c->http_tls_key)
+		st = failf(err, "%s and %s go together",
+		           ns_config_name(NS_OPT_HTTP_TLS_CERT),
+		           ns_config_name(NS_OPT_HTTP_TLS_KEY));
+	return st;
+}
+
 ns_status_t ns_config_check(const ns_config_t *c, char **err)
 {
 	*err = NULL;
@@ -834,6 +907,9 @@ ns_status_t ns_config_check(const ns_config_t *c, char **err)
 		if (st != NS_OK)
 			return st;
 	}
+	ns_status_t hst = check_http(c, err);
+	if (hst != NS_OK)
+		return hst;
 	if (c->synonyms) {
 		/* Read it as a search would: a bad line is the file's fault. */
 		ns_synonyms_t *syn = NULL;

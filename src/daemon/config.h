@@ -38,6 +38,15 @@ typedef enum {
 	NS_OPT_MAX_PENDING,
 	NS_OPT_IDLE_TIMEOUT,
 	NS_OPT_LOG_LEVEL,
+	NS_OPT_HTTP_LISTEN,
+	NS_OPT_HTTP_SOCKET,
+	NS_OPT_HTTP_TOKEN_FILE,
+	NS_OPT_HTTP_PUBLISH_TOKEN_FILE,
+	NS_OPT_HTTP_ADMIN_TOKEN_FILE,
+	NS_OPT_HTTP_CORS_ORIGIN,
+	NS_OPT_HTTP_TLS_CERT,
+	NS_OPT_HTTP_TLS_KEY,
+	NS_OPT_HTTP_REQUEST_TIMEOUT,
 	NS_OPT_COUNT
 } ns_opt_t;
 
@@ -74,6 +83,15 @@ typedef struct {
 	unsigned idle_timeout_s;   /* 0: never */
 	/* [log] */
 	int log_level;             /* NS_LOG_* */
+	/* [http] (docs/http.md) */
+	char *http_listen;         /* "HOST:PORT"; NULL: off */
+	char *http_socket;         /* a Unix socket for HTTP; NULL: none */
+	char *http_token_file;     /* search role; NULL: search is open */
+	char *http_publish_token_file;
+	char *http_admin_token_file;
+	ns_strv_t http_cors_origins;
+	char *http_tls_cert, *http_tls_key;
+	unsigned http_request_timeout_s;
 
 	char *file;                /* the configuration file read, or NULL */
 	/* Where each value came from: "default", "$NSEARCH_ARTICLES",

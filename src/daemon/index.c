@@ -971,11 +971,18 @@ static bool commit(ns_indexer_t *ix)
 	if (xst != NSX_OK) {
 		ns_log(NS_LOG_ERR, LOG_MOD, "commit failed (retried every second): "
 		       "%s", nsx_writer_error(ix->w));
+		pthread_mutex_lock(&ix->mu);
+		ix->stats.commit_failing = true;
+		pthread_mutex_unlock(&ix->mu);
 		return false;
 	}
 	uint64_t rev = nsx_writer_revision(ix->w);
 	uint64_t docs = nsx_writer_doccount(ix->w);
 	pthread_mutex_lock(&ix->mu);
+	ix->stats.commits++;
+	ix->stats.commit_seconds += (double)(t1.tv_sec - t0.tv_sec) +
+	                            (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ix->stats.commit_failing = false;
 	ix->stats.revision = rev;
 	ix->stats.documents = docs;
 	ix->stats.last_commit = wall_ns() / 1000000;
