@@ -443,11 +443,12 @@ ns_status_t ns_http_new(uv_loop_t *loop, const ns_http_opts_t *opts,
 	pthread_mutex_init(&s->publish_mu, NULL);
 	h2o_config_init(&s->conf);
 	/* Bodies are checked against their own limits (a search's, an
-	 * article's) by the routes, which answer in JSON; H2O's own 413
-	 * is for what is over both. */
+	 * article's) by the routes, which answer in JSON; H2O refuses a body
+	 * over twice the larger one itself (a plain 413, before reading it):
+	 * no client makes the daemon hold more. */
 	size_t most = opts->max_file > opts->max_request ? opts->max_file
 	                                                 : opts->max_request;
-	s->conf.max_request_entity_size = most + 1;
+	s->conf.max_request_entity_size = 2 * most + 65536;
 	s->conf.http1.req_timeout = (uint64_t)s->o.request_timeout_s * 1000;
 	s->conf.server_name = h2o_iovec_init(H2O_STRLIT("nsearchd"));
 	h2o_hostconf_t *host = h2o_config_register_host(

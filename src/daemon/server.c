@@ -27,6 +27,7 @@
 
 #include "core/access.h"
 #include "core/log.h"
+#include "daemon/metrics.h"
 
 #define LOG_MOD "server"
 #define DEFAULT_MAX_CONNECTIONS 1024
@@ -285,6 +286,7 @@ static uint64_t revision_of(ns_server_t *s)
 static void send_error(struct conn *c, json_t *id, const char *code,
                        const char *message)
 {
+	ns_metrics_error(NS_PROTO_NDJSON, code);
 	send_line(c, ns_proto_error_reply(id, revision_of(c->srv), code,
 	                                  message));
 }
@@ -303,6 +305,8 @@ static unsigned long long now_us(void)
  * the thread pool's queue included. */
 static void note_latency(struct conn *c)
 {
+	ns_metrics_observe(NS_PROTO_NDJSON, c->req.op,
+	                   (double)(now_us() - c->dispatched_us) / 1e6);
 	if (c->req.op != NS_OP_SEARCH && c->req.op != NS_OP_SIMILAR)
 		return;
 	ns_server_t *s = c->srv;

@@ -1,0 +1,421 @@
+#!/usr/bin/env python3
+"""test_http.py - the HTTP front door against the real nsearchd, with real
+clients (http.client, curl): every endpoint and error mapping, roles,
+CORS, traversal refused, If-Match races, limits, a slow client, /health
+during start, /metrics through promtool, and a CMS's whole flow."""
+import json, os, shutil, socket, subprocess, sys, threading, time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from httpd import Daemon, TOKENS, article  # noqa: E402
+
+FILES = {
+    "city/tram.md": article("Council backs the tram extension",
+                            "The eastern tram extension won the vote after a "
+                            "long session about trams and buses.",
+                            extra="tags: [transport, council]\n"),
+    "city/bridge.md": article("Old bridge closes for repairs",
+                              "The old stone bridge over the river closes "
+                              "for repairs to its arches.", date="2024-11-05"),
+    "sport/marathon.md": article("Marathon record falls",
+                                 "A marathon course record fell on the "
+                                 "harbour route in cold weather.",
+                                 section="sport"),
+}
+
+
+class Endpoints(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(files=FILES,
+                       extra=["--max-request-size", "1K",
+                              "--max-file-size", "4K",
+                              "--http-cors-origin", "https://cms.example.org",
+                              "--http-request-timeout", "2",
+                              "--backup-dir", "/nonexistent-backups"])
+        cls.d.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.d.stop()
+        cls.d.cleanup()
+        assert rc == 0, f"nsearchd exited {rc}"
+
+    def req(self, *a, **k):
+        k.setdefault("role", "search")
+        return self.d.request(*a, **k)
+
+    def test_search_get_and_post(self):
+        st, r, body = self.req("GET", "/search?q=tram&fields=title,section")
+        self.assertEqual(st, 200)
+        self.assertTrue(body["ok"])
+        self.assertTrue(body["ready"])
+        self.assertEqual([h["path"] for h in body["hits"]], ["city/tram.md"])
+        self.assertEqual(body["hits"][0]["title"],
+                         "Council backs the tram extension")
+        st, _, body = self.req("POST", "/search",
+                               body={"q": "", "filter": {"section": "sport"},
+                                     "facets": ["section"]})
+        self.assertEqual(st, 200)
+        self.assertEqual([h["path"] for h in body["hits"]],
+                         ["sport/marathon.md"])
+        # a filter and a list parameter in the query string
+        st, _, body = self.req("GET", "/search?q=&section=city&facets=section,"
+                               "year&sort=oldest&limit=1")
+        self.assertEqual(st, 200)
+        self.assertEqual(body["hits"][0]["path"], "city/bridge.md")
+        self.assertEqual(body["total"], 2)
+        self.assertEqual({f for f in body["facets"]}, {"section", "year"})
+
+    def test_keep_alive(self):
+        c = self.d.conn()
+        for q in ("tram", "bridge", "marathon"):
+            st, r, body = self.req("GET", "/search?q=" + q, conn=c)
+            self.assertEqual(st, 200)
+            self.assertEqual(body["total"], 1)
+        c.close()
+
+    def test_article_similar_stats_status(self):
+        st, r, body = self.req("GET", "/articles/city/tram.md")
+        self.assertEqual(st, 200)
+        self.assertEqual(body["article"]["title"],
+                         "Council backs the tram extension")
+        self.assertIn("eastern tram", body["article"]["body"])
+        self.assertRegex(r.getheader("ETag"), r'^"[0-9a-f]{16}"$')
+        st, _, body = self.req("GET", "/articles/city/tram.md/similar?limit=5")
+        self.assertEqual(st, 200)
+        self.assertNotIn("city/tram.md", [h["path"] for h in body["hits"]])
+        st, _, body = self.req("GET", "/stats")
+        self.assertEqual((st, body["documents"]), (200, 3))
+        st, _, body = self.req("GET", "/status")
+        self.assertEqual(st, 200)
+        self.assertTrue(body["ready"])
+        self.assertGreaterEqual(body["connections"], 1)
+        st, _, body = self.d.request("GET", "/health")
+        self.assertEqual((st, body["ready"]), (200, True))
+
+    def test_error_mapping(self):
+        cases = [
+            ("GET", "/search?q=tram&limit=abc", None, 400, "BAD_REQUEST"),
+            ("GET", "/search?q=tram&bogus=1", None, 400, "BAD_REQUEST"),
+            ("GET", "/search?q=%zz", None, 400, "BAD_REQUEST"),
+            ("GET", "/search?q=%22unclosed+AND+(", None, 400, "BAD_QUERY"),
+            ("POST", "/search", "[1,2]", 400, "BAD_JSON"),
+            ("POST", "/search", {"op": "stats"}, 400, "BAD_REQUEST"),
+            ("POST", "/search", {"q": "x" * 2000}, 413, "LINE_TOO_LONG"),
+            ("GET", "/articles/city/nothing.md", None, 404, "NOT_FOUND"),
+            ("GET", "/nowhere", None, 404, "NOT_FOUND"),
+            ("DELETE", "/search", None, 405, "METHOD_NOT_ALLOWED"),
+        ]
+        for method, path, body, status, code in cases:
+            with self.subTest(path=path, body=body):
+                st, r, reply = self.req(method, path, body=body)
+                if code == "BAD_QUERY" and st == 200:
+                    continue  # the parser forgave it: no error to map
+                self.assertEqual(st, status, reply)
+                self.assertFalse(reply["ok"])
+                self.assertEqual(reply["error"]["code"], code)
+                self.assertIn("revision", reply)
+        st, r, _ = self.req("DELETE", "/search")
+        self.assertIn("GET", r.getheader("Allow"))
+
+    def test_roles(self):
+        # no token: 401 with a challenge; a wrong one: 401
+        st, r, body = self.d.request("GET", "/search?q=tram")
+        self.assertEqual((st, body["error"]["code"]), (401, "UNAUTHORIZED"))
+        self.assertIn("Bearer", r.getheader("WWW-Authenticate"))
+        st, _, body = self.d.request("GET", "/search?q=tram", role="wrong"
+                                     "-token-0123456789")
+        self.assertEqual((st, body["error"]["code"]), (401, "UNAUTHORIZED"))
+        # a search token cannot publish, delete, back up or compact
+        for method, path, body in (
+                ("PUT", "/articles/city/x.md", article("X", "x")),
+                ("DELETE", "/articles/city/tram.md", None),
+                ("POST", "/backup", {"path": "/tmp/b"}),
+                ("POST", "/compact", None)):
+            st, _, reply = self.d.request(method, path, body=body,
+                                          role="search")
+            self.assertEqual((st, reply["error"]["code"]), (403, "FORBIDDEN"),
+                             (method, path))
+        self.assertFalse(os.path.exists(os.path.join(self.d.tree,
+                                                     "city/x.md")))
+        # a publish token may search but not back up
+        st, _, _ = self.d.request("GET", "/search?q=tram", role="publish")
+        self.assertEqual(st, 200)
+        st, _, reply = self.d.request("POST", "/backup", role="publish",
+                                      body={"path": "/tmp/b"})
+        self.assertEqual(st, 403)
+        # the admin token reaches maintenance (here refused for its path)
+        st, _, reply = self.d.request("POST", "/backup", role="admin",
+                                      body={"path": "/tmp/nsearch-b"})
+        self.assertEqual((st, reply["error"]["code"]), (400, "BAD_REQUEST"))
+        st, _, reply = self.d.request("POST", "/compact", role="admin")
+        self.assertEqual(st, 200, reply)
+        self.assertTrue(reply["ok"])
+        # health is open to anyone (load balancers)
+        self.assertEqual(self.d.request("GET", "/health")[0], 200)
+
+    def test_cors(self):
+        origin = "https://cms.example.org"
+        st, r, _ = self.d.request("OPTIONS", "/articles/city/tram.md",
+                                  headers={"Origin": origin,
+                                           "Access-Control-Request-Method":
+                                           "PUT"})
+        self.assertEqual(st, 204)
+        self.assertEqual(r.getheader("Access-Control-Allow-Origin"), origin)
+        self.assertIn("PUT", r.getheader("Access-Control-Allow-Methods"))
+        self.assertIn("Authorization",
+                      r.getheader("Access-Control-Allow-Headers"))
+        st, r, body = self.d.request("OPTIONS", "/search",
+                                     headers={"Origin": "https://evil.test"})
+        self.assertEqual((st, body["error"]["code"]), (403, "FORBIDDEN"))
+        self.assertIsNone(r.getheader("Access-Control-Allow-Origin"))
+        st, r, _ = self.req("GET", "/search?q=tram",
+                            headers={"Origin": origin})
+        self.assertEqual(r.getheader("Access-Control-Allow-Origin"), origin)
+        st, r, _ = self.req("GET", "/search?q=tram",
+                            headers={"Origin": "https://evil.test"})
+        self.assertIsNone(r.getheader("Access-Control-Allow-Origin"))
+
+    def test_traversal_refused(self):
+        link = os.path.join(self.d.tree, "outside")
+        os.symlink("/tmp", link)
+        try:
+            for path in ("/articles/../etc/x.md", "/articles/city/../../x.md",
+                         "/articles/city/%2e%2e/%2e%2e/x.md",
+                         "/articles//etc/x.md", "/articles/./x.md",
+                         "/articles/city/.hidden.md",
+                         "/articles/city/draft.md~",
+                         "/articles/outside/x.md"):
+                for method in ("PUT", "DELETE"):
+                    with self.subTest(path=path, method=method):
+                        st, _, body = self.d.request(
+                            method, path, role="publish",
+                            body=article("Bad", "bad path"))
+                        self.assertEqual(st, 400, body)
+                        self.assertEqual(body["error"]["code"], "BAD_PATH")
+            self.assertFalse(os.path.exists("/tmp/x.md"))
+            # curl too, which would squash the dots without --path-as-is
+            out = subprocess.run(
+                ["curl", "-s", "--path-as-is", "-o", "/dev/null", "-w",
+                 "%{http_code}", "-X", "PUT", "--data-binary", "x", "-H",
+                 "Authorization: Bearer " + TOKENS["publish"],
+                 f"http://127.0.0.1:{self.d.port}/articles/a/../../x.md"],
+                capture_output=True, text=True)
+            self.assertEqual(out.stdout, "400")
+        finally:
+            os.unlink(link)
+
+    def test_body_over_the_limit(self):
+        st, _, body = self.d.request("PUT", "/articles/city/big.md",
+                                     role="publish",
+                                     body=article("Big", "word " * 2000))
+        self.assertEqual((st, body["error"]["code"]), (413, "TOO_LARGE"))
+        self.assertFalse(os.path.exists(os.path.join(self.d.tree,
+                                                     "city/big.md")))
+        # far over it: refused from its Content-Length, before it is read
+        c = self.d.conn()
+        c.putrequest("PUT", "/articles/city/big.md")
+        c.putheader("Authorization", "Bearer " + TOKENS["publish"])
+        c.putheader("Content-Length", str(64 << 20))
+        c.endheaders()
+        r = c.getresponse()
+        self.assertEqual(r.status, 413)
+        c.close()
+
+    def test_slow_client_cut_off(self):
+        s = socket.create_connection(("127.0.0.1", self.d.port))
+        s.sendall(b"GET /search?q=tram HTTP/1.1\r\nHost: x\r\n")
+        s.settimeout(20)
+        t0 = time.monotonic()
+        # others are served meanwhile
+        self.assertEqual(self.req("GET", "/search?q=tram")[0], 200)
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        took = time.monotonic() - t0
+        s.close()
+        self.assertNotIn(b"200 OK", data)
+        self.assertLess(took, 15, "the slow client was not cut off")
+
+    def test_metrics_promtool(self):
+        self.req("GET", "/search?q=tram")
+        self.req("GET", "/search?q=tram&limit=abc")
+        st, r, text = self.req("GET", "/metrics")
+        self.assertEqual(st, 200)
+        self.assertIn("text/plain", r.getheader("Content-Type"))
+        for name in ("nsearch_documents 3", "nsearch_queue_files",
+                     "nsearch_indexed_total", "nsearch_commits_total",
+                     "nsearch_commit_seconds_total",
+                     "nsearch_freshness_lag_seconds", "nsearch_index_bytes",
+                     "nsearch_resident_memory_bytes",
+                     'nsearch_connections{protocol="http"}',
+                     'nsearch_request_duration_seconds_bucket{protocol="http",'
+                     'op="search",le="+Inf"}',
+                     'nsearch_errors_total{protocol="http",code="BAD_REQUEST"}'):
+            self.assertIn(name, text)
+        promtool = shutil.which("promtool")
+        if not promtool:
+            self.skipTest("promtool (Debian package prometheus) is missing")
+        p = subprocess.run([promtool, "check", "metrics"], input=text,
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+
+class Publishing(unittest.TestCase):
+    def setUp(self):
+        self.d = Daemon(files=FILES).start()
+
+    def tearDown(self):
+        rc = self.d.stop()
+        self.d.cleanup()
+        self.assertEqual(rc, 0)
+
+    def test_if_match_race(self):
+        st, r, body = self.d.request("GET", "/articles/city/bridge.md",
+                                     role="search")
+        etag = r.getheader("ETag")
+        results = []
+
+        def save(n):
+            results.append(self.d.request(
+                "PUT", "/articles/city/bridge.md", role="publish",
+                headers={"If-Match": etag},
+                body=article(f"Bridge edit {n}", f"Editor {n} saved this.")))
+        threads = [threading.Thread(target=save, args=(n,)) for n in (1, 2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        statuses = sorted(x[0] for x in results)
+        self.assertEqual(statuses, [200, 412], [x[2] for x in results])
+        loser = [x for x in results if x[0] == 412][0]
+        self.assertEqual(loser[2]["error"]["code"], "PRECONDITION_FAILED")
+        winner = [x for x in results if x[0] == 200][0][2]
+        with open(os.path.join(self.d.tree, "city/bridge.md")) as f:
+            self.assertIn(winner["article"]["title"], f.read())
+        # If-None-Match: * refuses to overwrite
+        st, _, body = self.d.request("PUT", "/articles/city/bridge.md",
+                                     role="publish",
+                                     headers={"If-None-Match": "*"},
+                                     body=article("New", "new"))
+        self.assertEqual(st, 412)
+
+    def test_refused_content_and_conflicts(self):
+        st, _, body = self.d.request("PUT", "/articles/city/x.json",
+                                     role="publish", body="{not json")
+        self.assertEqual((st, body["error"]["code"]), (400, "BAD_REQUEST"))
+        self.assertFalse(os.path.exists(os.path.join(self.d.tree,
+                                                     "city/x.json")))
+        st, _, body = self.d.request("PUT", "/articles/city", role="publish",
+                                     body=article("Dir", "a directory"))
+        self.assertEqual((st, body["error"]["code"]), (409, "CONFLICT"))
+        st, _, body = self.d.request("DELETE", "/articles/city/none.md",
+                                     role="publish")
+        self.assertEqual((st, body["error"]["code"]), (404, "NOT_FOUND"))
+
+    def test_cms_flow(self):
+        """Publish with a publish token, find it (with a facet), update it
+        with If-Match, delete it; a search token is refused every write."""
+        path = "/articles/politics/2025/budget.md"
+        text = article("Budget vote delayed", "The budget vote was delayed "
+                       "by a week after a quorum call.", section="politics")
+        st, _, body = self.d.request("PUT", path, role="search", body=text)
+        self.assertEqual(st, 403)
+        st, r, body = self.d.request("PUT", path, role="publish", body=text)
+        self.assertEqual(st, 201, body)
+        self.assertEqual(body["state"], "indexed")
+        self.assertEqual(body["article"]["title"], "Budget vote delayed")
+        self.assertGreater(body["revision"], 0)
+        etag = r.getheader("ETag")
+        self.assertEqual(body["etag"], etag)
+        # searchable at once: the reply came after the writer committed
+        st, _, res = self.d.request(
+            "GET", "/search?q=quorum&facets=section&section=politics",
+            role="search")
+        self.assertEqual([h["path"] for h in res["hits"]],
+                         ["politics/2025/budget.md"])
+        self.assertEqual(res["facets"]["section"][0]["value"], "politics")
+        # updated with the ETag it had
+        st, r2, body = self.d.request(
+            "PUT", path, role="publish", headers={"If-Match": etag},
+            body=article("Budget vote held", "The vote was held at last.",
+                         section="politics"))
+        self.assertEqual(st, 200, body)
+        self.assertNotEqual(r2.getheader("ETag"), etag)
+        st, _, res = self.d.request("GET", "/search?q=held", role="search")
+        self.assertEqual(res["total"], 1)
+        st, _, res = self.d.request("GET", "/search?q=quorum", role="search")
+        self.assertEqual(res["total"], 0)
+        # a stale ETag loses
+        st, _, body = self.d.request("DELETE", path, role="publish",
+                                     headers={"If-Match": etag})
+        self.assertEqual(st, 412)
+        st, _, body = self.d.request("DELETE", path, role="search")
+        self.assertEqual(st, 403)
+        st, _, body = self.d.request("DELETE", path, role="publish")
+        self.assertEqual((st, body["state"]), (200, "removed"))
+        st, _, res = self.d.request("GET", "/search?q=held", role="search")
+        self.assertEqual(res["total"], 0)
+        self.assertFalse(os.path.exists(os.path.join(
+            self.d.tree, "politics/2025/budget.md")))
+        # no temporary file is left behind
+        left = [n for n in os.listdir(os.path.join(self.d.tree,
+                                                   "politics/2025"))]
+        self.assertEqual(left, [])
+
+
+class Lifecycle(unittest.TestCase):
+    def test_health_during_start(self):
+        """/health is 503 with the reason while the start-up scan is
+        reconciled, then 200; searches say "ready": false meanwhile."""
+        d = Daemon(tokens=False)
+        try:
+            for i in range(4000):
+                d.write(f"bulk/{i % 40}/a{i}.md",
+                        article(f"Bulk article {i}",
+                                f"Word{i} common text of the bulk load."))
+            d.spawn()
+            d.wait_port()
+            seen_503 = seen_not_ready = False
+            for _ in range(20000):
+                st, _, body = d.request("GET", "/health", unix=True)
+                if st == 503:
+                    seen_503 = True
+                    self.assertEqual(body["error"]["code"], "UNAVAILABLE")
+                    self.assertFalse(body["ready"])
+                    self.assertIn("reconciling", body["error"]["message"])
+                    st, _, res = d.request("GET", "/search?q=common",
+                                           unix=True)
+                    if st == 200 and res["ready"] is False:
+                        seen_not_ready = True
+                    continue
+                self.assertEqual(st, 200)
+                break
+            self.assertTrue(seen_503, "never saw 503 while reconciling")
+            self.assertTrue(seen_not_ready)
+            st, _, res = d.request("GET", "/search?q=common", unix=True)
+            self.assertEqual((res["ready"], res["total"]), (True, 4000))
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+    def test_unix_socket_credentials(self):
+        """On the HTTP Unix socket the daemon's own user needs no token."""
+        d = Daemon(files=FILES).start()
+        try:
+            st, _, body = d.request("PUT", "/articles/city/u.md", unix=True,
+                                    body=article("Unix", "over the socket"))
+            self.assertEqual(st, 201, body)
+            st, _, body = d.request("GET", "/search?q=socket", unix=True)
+            self.assertEqual(body["total"], 1)
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
