@@ -416,6 +416,38 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(d.stop(), 0)
             d.cleanup()
 
+    def test_socket_activation(self):
+        """systemd passes the HTTP socket named "http" beside the NDJSON
+        one: the first request, made before the daemon runs, is served."""
+        tool = shutil.which("systemd-socket-activate")
+        if not tool:
+            self.skipTest("systemd-socket-activate is missing")
+        d = Daemon(files=FILES, tokens=False)
+        try:
+            cmd = [tool, "-l", d.sock, "-l", d.hsock, "--fdname=nsearch:http",
+                   "-E", "NSEARCH_CONFIG=/dev/null", "-E", "PATH",
+                   os.environ["NSEARCHD"], "--articles", d.tree, "--index",
+                   os.path.join(d.dir, "index"), "--commit-delay", "20"]
+            d.logf = open(d.log, "wb")
+            d.proc = subprocess.Popen(cmd, stdout=d.logf,
+                                      stderr=subprocess.STDOUT)
+            for _ in range(1000):
+                if os.path.exists(d.hsock):
+                    break
+                time.sleep(0.01)
+            for _ in range(1000):
+                st, _, body = d.request("GET", "/health", unix=True)
+                if st == 200:
+                    break
+                time.sleep(0.01)
+            self.assertEqual(st, 200, body)
+            st, _, body = d.request("GET", "/search?q=tram", unix=True)
+            self.assertEqual((st, body["total"]), (200, 1))
+            self.assertIn("from systemd", d.read_log())
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
