@@ -119,6 +119,8 @@ void ns_http_send(ns_http_t *s, h2o_req_t *req, int status,
 		add_header(req, H2O_TOKEN_WWW_AUTHENTICATE,
 		           H2O_STRLIT("Bearer realm=\"nsearch\""));
 	add_cors(s, req);
+	/* Without it H2O would end the body by closing: no keep-alive. */
+	req->res.content_length = len;
 	h2o_send_inline(req, body, len);
 }
 
