@@ -453,5 +453,68 @@ class Lifecycle(unittest.TestCase):
             d.cleanup()
 
 
+DOCS = os.environ.get("NS_DOCS") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs")
+
+
+class Clients(unittest.TestCase):
+    """docs/examples' Python and PHP clients against the real daemon."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(files=FILES).start()
+        cls.url = f"http://127.0.0.1:{cls.d.port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.d.stop()
+        cls.d.cleanup()
+        assert rc == 0
+
+    def test_python_client(self):
+        sys.path.insert(0, os.path.join(DOCS, "examples"))
+        import nsearch_client as nc
+        c = nc.Client(self.url, TOKENS["publish"])
+        r = c.publish("city/py.md", article("Python client story",
+                                            "Pelicans nest by the quay."))
+        self.assertEqual(r["state"], "indexed")
+        hits = c.search("pelicans", section="city", facets="section")
+        self.assertEqual([h["path"] for h in hits["hits"]], ["city/py.md"])
+        with self.assertRaises(nc.NsearchError) as e:
+            c.publish("city/py.md", "x", if_match='"0000000000000000"')
+        self.assertEqual((e.exception.status, e.exception.code),
+                         (412, "PRECONDITION_FAILED"))
+        c.publish("city/py.md", article("Python client story",
+                                        "Herons now."), if_match=r["etag"])
+        self.assertEqual(c.search("pelicans")["total"], 0)
+        self.assertEqual(c.delete("city/py.md")["state"], "removed")
+        with self.assertRaises(nc.NsearchError) as e:
+            nc.Client(self.url, TOKENS["search"]).delete("city/tram.md")
+        self.assertEqual(e.exception.code, "FORBIDDEN")
+
+    def test_php_client(self):
+        php = shutil.which("php")
+        if not php:
+            self.skipTest("php (Debian package php-cli) is missing")
+        client = os.path.join(DOCS, "examples", "nsearch_client.php")
+        src = os.path.join(self.d.dir, "php.md")
+        with open(src, "w") as f:
+            f.write(article("PHP client story", "Otters seen in the canal."))
+
+        def run(*args):
+            p = subprocess.run([php, client, self.url] + list(args),
+                               capture_output=True, text=True, timeout=60)
+            return p.returncode, json.loads(p.stdout)
+        rc, out = run(TOKENS["publish"], "put", "city/php.md", src)
+        self.assertEqual((rc, out["state"]), (0, "indexed"), out)
+        rc, out = run(TOKENS["search"], "search", "otters")
+        self.assertEqual([h["path"] for h in out["hits"]], ["city/php.md"])
+        rc, out = run(TOKENS["search"], "delete", "city/php.md")
+        self.assertEqual((rc, out["status"], out["code"]),
+                         (1, 403, "FORBIDDEN"))
+        rc, out = run(TOKENS["publish"], "delete", "city/php.md")
+        self.assertEqual((rc, out["state"]), (0, "removed"))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
