@@ -12,12 +12,20 @@ static bool detect_json(const art_text_t *t)
 	return i < t->n && t->lines[i].len && t->lines[i].s[0] == '{';
 }
 
+/* V, or the string in it as WordPress's REST API gives its texts:
+ * {"rendered": "..."}. */
+static json_t *rendered(json_t *v)
+{
+	json_t *r = json_is_object(v) ? json_object_get(v, "rendered") : NULL;
+	return json_is_string(r) ? r : v;
+}
+
 /* The first of NAMES that OBJ has as a string. */
 static const char *str_field(json_t *obj, const char *const *names,
                              const char **which)
 {
 	for (; *names; names++) {
-		json_t *v = json_object_get(obj, *names);
+		json_t *v = rendered(json_object_get(obj, *names));
 		if (json_is_string(v)) {
 			if (which)
 				*which = *names;
@@ -116,6 +124,34 @@ static ns_status_t set_epoch(ns_article_t *a, json_int_t secs)
 	return art_set_date(a, "date", buf, strlen(buf));
 }
 
+/* The keys the built-in fields are read from (any of them), and what a
+ * WordPress post carries that is no field of an article. */
+static const char *const known_keys[] = {
+	"title", "headline", "body", "content", "text", "article_body",
+	"standfirst", "summary", "description", "excerpt", "subtitle",
+	"published_at", "date", "published", "datePublished", "date_gmt",
+	"section", "category", "language", "lang", "locale", "url",
+	"canonical_url", "link", "slug", "authors", "author", "byline", "tags",
+	"keywords", "reading_time", "reading_minutes", "guid", "_links",
+	"modified", "modified_gmt", NULL,
+};
+
+/* Every other key is a field of the CMS's own (site, premium, ...). */
+static ns_status_t own_fields(ns_article_t *a, json_t *o)
+{
+	const char *key;
+	json_t *v;
+	ns_status_t st = NS_OK;
+	json_object_foreach(o, key, v) {
+		bool known = false;
+		for (size_t i = 0; known_keys[i] && !known; i++)
+			known = strcmp(key, known_keys[i]) == 0;
+		if (!known && st == NS_OK)
+			st = art_set_extra(a, key, json_incref(rendered(v)));
+	}
+	return st;
+}
+
 static ns_status_t parse_json(const art_text_t *t, ns_article_t *a, char *why,
                               size_t why_size)
 {
@@ -138,6 +174,7 @@ static ns_status_t parse_json(const art_text_t *t, ns_article_t *a, char *why,
 	}
 
 	static const char *const title_keys[] = {"title", "headline", NULL};
+	static const char *const wp_date_keys[] = {"date_gmt", NULL};
 	static const char *const body_keys[] = {"body", "content", "text",
 	                                        "article_body", NULL};
 	static const char *const stand_keys[] = {"standfirst", "summary",
@@ -153,8 +190,19 @@ static ns_status_t parse_json(const art_text_t *t, ns_article_t *a, char *why,
 	                                       "slug", NULL};
 	ns_status_t st = NS_OK;
 	const char *s;
-	if ((s = str_field(o, title_keys, NULL)))
+	/* title.rendered is HTML: entities at least ("&#8217;"). */
+	bool wp_title = json_is_object(json_object_get(o, "title"));
+	if ((s = str_field(o, title_keys, NULL)) &&
+	    (wp_title || art_looks_like_html(s, strlen(s)))) {
+		/* WordPress's title.rendered: "Caf&eacute; &#8211; news" */
+		ns_buf_t b = {0};
+		st = art_html_text(s, strlen(s), &b);
+		if (st == NS_OK)
+			st = art_set_str(&a->title, b.data ? b.data : "", b.len);
+		ns_buf_free(&b);
+	} else if (s) {
 		st = art_set_str(&a->title, s, strlen(s));
+	}
 	if (st == NS_OK && (s = str_field(o, stand_keys, NULL))) {
 		ns_buf_t b = {0};
 		st = add_text(a, "standfirst", s, strlen(s), &b);
@@ -169,8 +217,16 @@ static ns_status_t parse_json(const art_text_t *t, ns_article_t *a, char *why,
 			st = art_take_body(a, &b);
 		ns_buf_free(&b);
 	}
+	/* WordPress gives its date in the site's zone, and in UTC as
+	 * date_gmt (without a zone): the latter says when. */
+	const char *gmt = str_field(o, wp_date_keys, NULL);
+	if (st == NS_OK && gmt && strlen(gmt) == 19 && gmt[10] == 'T') {
+		char z[24];
+		snprintf(z, sizeof z, "%sZ", gmt);
+		st = art_set_date(a, "date_gmt", z, strlen(z));
+	}
 	/* The first date key present decides, whatever its type. */
-	for (size_t k = 0; st == NS_OK && date_keys[k]; k++) {
+	for (size_t k = 0; st == NS_OK && !a->date[0] && date_keys[k]; k++) {
 		json_t *v = json_object_get(o, date_keys[k]);
 		if (!v || json_is_null(v))
 			continue;
@@ -209,6 +265,8 @@ static ns_status_t parse_json(const art_text_t *t, ns_article_t *a, char *why,
 	if (st == NS_OK && json_is_integer(v) && json_integer_value(v) > 0 &&
 	    json_integer_value(v) < 10000)
 		a->reading_minutes = (unsigned)json_integer_value(v);
+	if (st == NS_OK)
+		st = own_fields(a, o);
 	json_decref(o);
 	return st;
 }
