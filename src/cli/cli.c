@@ -59,12 +59,16 @@ static void usage(FILE *f)
 	"                      yesterday, or an age: 7d, 2w, 3m, 1y\n"
 	"      --until DATE    only articles published on or before DATE (also\n"
 	"                      --to); YYYY-MM and YYYY mean their last day\n"
-	"      --sort ORDER    relevance (default), newest (or date) or oldest\n"
+	"      --sort ORDER    relevance (default), newest (or date), oldest, or a\n"
+	"                      field the daemon declares ([fields]; -FIELD: largest\n"
+	"                      first)\n"
+	"      --filter F=V    only articles whose declared field F is V (repeat for\n"
+	"                      any of several); F=MIN..MAX for a number field\n"
 	"      --match HOW     auto (default: all words, and when fewer than 10\n"
 	"                      articles have them all, then those with some),\n"
 	"                      all, or any\n"
 	"      --facets LIST   count matches by tag, author, section, lang, year,\n"
-	"                      month (comma-separated)\n"
+	"                      month, or a declared field (comma-separated)\n"
 	"      --collapse      show articles with the same title and text once\n"
 	"      --recency DAYS  favour newer articles, halving the bonus every DAYS\n"
 	"  -h, --help          this help\n"
@@ -305,7 +309,7 @@ static void print_facets(const ns_result_t *res)
 	       res->exact ? "" : " (counted in part: the query ran out of time)");
 	for (size_t f = 0; f < res->nfacets; f++) {
 		const ns_facet_t *fc = &res->facets[f];
-		printf("  %-8s", ns_facet_name(fc->kind));
+		printf("  %-8s", fc->name ? fc->name : ns_facet_name(fc->kind));
 		if (!fc->n)
 			printf(" -");
 		for (size_t i = 0; i < fc->n; i++)
@@ -681,7 +685,9 @@ static char *join_words(char **words, int n)
 }
 
 /* "tag,author" into facet bits; false on an unknown name. */
-static bool parse_facets(const char *list, unsigned *out)
+/* Facets by name: the built-in ones as bits, any other as the name of a
+ * field the daemon's [fields] declares (it says if none is). */
+static bool parse_facets(const char *list, unsigned *out, ns_strv_t *named)
 {
 	char *copy = strdup(list), *save = NULL;
 	bool ok = copy != NULL;
@@ -689,15 +695,65 @@ static bool parse_facets(const char *list, unsigned *out)
 	     t = strtok_r(NULL, ", ", &save)) {
 		int k = ns_facet_by_name(t);
 		if (k < 0) {
-			fprintf(stderr, "nsearch-cli: --facets: unknown facet '%s' "
-			        "(tag, author, section, lang, year, month)\n", t);
-			ok = false;
+			ok = ns_strv_push(named, t, strlen(t)) == NS_OK;
 		} else {
 			*out |= 1u << k;
 		}
 	}
 	free(copy);
 	return ok;
+}
+
+/* --filter NAME=VALUE (any of several, repeated) or NAME=MIN..MAX (a
+ * number field's range; either end may be left out). */
+static bool parse_field_filter(const char *arg, ns_filter_t *f)
+{
+	const char *eq = strchr(arg, '=');
+	char name[NS_FIELD_NAME_MAX + 1];
+	size_t n = eq ? (size_t)(eq - arg) : 0;
+	if (!eq || !n || n > NS_FIELD_NAME_MAX || !eq[1]) {
+		fprintf(stderr, "nsearch-cli: --filter: NAME=VALUE or NAME=MIN..MAX, "
+		        "not '%s'\n", arg);
+		return false;
+	}
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	ns_field_filter_t *ff = NULL;
+	for (size_t i = 0; i < f->nfields && !ff; i++)
+		if (strcmp(f->fields[i].name, name) == 0)
+			ff = &f->fields[i];
+	if (!ff) {
+		ff = realloc(f->fields, (f->nfields + 1) * sizeof *ff);
+		if (!ff)
+			return false;
+		f->fields = ff;
+		ff = &f->fields[f->nfields++];
+		memset(ff, 0, sizeof *ff);
+		ff->name = strdup(name);
+	}
+	const char *v = eq + 1, *dots = strstr(v, "..");
+	if (dots) {
+		char *end;
+		if (dots > v) {
+			/* "100..300": strtod would take "100." */
+			char *lo = strndup(v, (size_t)(dots - v));
+			ff->min = lo ? strtod(lo, &end) : 0;
+			ff->has_min = lo && !*end;
+			free(lo);
+		}
+		if (dots[2]) {
+			ff->max = strtod(dots + 2, &end);
+			ff->has_max = !*end;
+		}
+		if ((dots > v && !ff->has_min) || (dots[2] && !ff->has_max) ||
+		    (!ff->has_min && !ff->has_max)) {
+			fprintf(stderr, "nsearch-cli: --filter: %s: MIN..MAX takes "
+			        "numbers, not '%s'\n", name, v);
+			return false;
+		}
+		return true;
+	}
+	return ns_strv_push(&ff->values, v, strlen(v)) == NS_OK;
 }
 
 static bool parse_uint(const char *opt, const char *arg, unsigned lo,
@@ -760,7 +816,8 @@ static int maintenance(const char *cmd, char **args, int nargs,
 int main(int argc, char **argv)
 {
 	enum { O_LANG = 256, O_SECTION, O_TAG, O_AUTHOR, O_SINCE, O_UNTIL,
-	       O_SORT, O_MATCH, O_FACETS, O_COLLAPSE, O_RECENCY, O_COLOR };
+	       O_SORT, O_MATCH, O_FACETS, O_COLLAPSE, O_RECENCY, O_COLOR,
+	       O_FILTER };
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, 's'},
 		{"limit", required_argument, NULL, 'n'},
@@ -777,6 +834,7 @@ int main(int argc, char **argv)
 		{"sort", required_argument, NULL, O_SORT},
 		{"match", required_argument, NULL, O_MATCH},
 		{"facets", required_argument, NULL, O_FACETS},
+		{"filter", required_argument, NULL, O_FILTER},
 		{"collapse", no_argument, NULL, O_COLLAPSE},
 		{"recency", required_argument, NULL, O_RECENCY},
 		{"color", required_argument, NULL, O_COLOR},
@@ -833,10 +891,20 @@ int main(int argc, char **argv)
 				sreq.sort = NS_SORT_NEWEST;
 			else if (strcmp(optarg, "oldest") == 0)
 				sreq.sort = NS_SORT_OLDEST;
-			else {
-				fprintf(stderr, "nsearch-cli: --sort: relevance, newest (or date) or oldest, not '%s'\n", optarg);
+			else if (ns_field_name_ok(optarg + (optarg[0] == '-'))) {
+				/* a declared field; "-words" is the largest first */
+				sreq.sort = NS_SORT_FIELD;
+				sreq.sort_desc = optarg[0] == '-';
+				free(sreq.sort_field);
+				sreq.sort_field = strdup(optarg + sreq.sort_desc);
+			} else {
+				fprintf(stderr, "nsearch-cli: --sort: relevance, newest (or date), oldest or a declared field (-FIELD: largest first), not '%s'\n", optarg);
 				goto out;
 			}
+			break;
+		case O_FILTER:
+			if (!parse_field_filter(optarg, &sreq.filter))
+				goto out;
 			break;
 		case O_MATCH:
 			if (strcmp(optarg, "auto") == 0)
@@ -851,7 +919,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case O_FACETS:
-			if (!parse_facets(optarg, &sreq.facets))
+			if (!parse_facets(optarg, &sreq.facets, &sreq.facet_fields))
 				goto out;
 			break;
 		case O_COLLAPSE: sreq.collapse = true; break;
@@ -907,7 +975,7 @@ int main(int argc, char **argv)
 	bool is_status = strcmp(cmd, "status") == 0;
 	bool filtered = sreq.filter.sections.n || sreq.filter.tags.n ||
 	                sreq.filter.authors.n || sreq.filter.date_from[0] ||
-	                sreq.filter.date_to[0];
+	                sreq.filter.date_to[0] || sreq.filter.nfields;
 	if ((is_search || is_similar) && limit > NS_PROTO_LIMIT_CEILING) {
 		fprintf(stderr, "nsearch-cli: --limit: at most %d results per search\n",
 		        NS_PROTO_LIMIT_CEILING);

@@ -534,12 +534,52 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* [fields] NAME = TYPE: one declaration.  False with WHY. */
+static bool declare_field(ns_config_t *c, const char *name, const char *value,
+                          char *why, size_t size)
+{
+	ns_field_type_t t;
+	if (!ns_field_name_ok(name)) {
+		snprintf(why, size, "[fields] %s: not a field name of our own (a "
+		         "letter, then letters, digits, _ or -, at most %d; not a "
+		         "built-in one such as section)", name, NS_FIELD_NAME_MAX);
+		return false;
+	}
+	if (!ns_field_type_parse(value, &t)) {
+		snprintf(why, size, "[fields] %s: the type is keyword, boolean or "
+		         "number, not \"%s\"", name, value);
+		return false;
+	}
+	for (size_t i = 0; i < c->nfields; i++)
+		if (strcmp(c->fields[i].name, name) == 0) {
+			snprintf(why, size, "[fields] %s: declared twice", name);
+			return false;
+		}
+	if (c->nfields == NS_MAX_FIELDS) {
+		snprintf(why, size, "[fields]: at most %d fields", NS_MAX_FIELDS);
+		return false;
+	}
+	ns_field_decl_t *d = &c->fields[c->nfields++];
+	snprintf(d->name, sizeof d->name, "%s", name);
+	d->type = t;
+	return true;
+}
+
 static int on_key(void *user, const char *section, const char *name,
                   const char *value)
 {
 	struct file_ctx *fc = user;
 	char why[400];
 	int which = -1;
+	if (strcmp(section, "fields") == 0) {
+		if (declare_field(fc->c, name, value, why, sizeof why))
+			return 1;
+		if (!fc->err_line) {
+			fc->err_line = fc->line;
+			snprintf(fc->err, sizeof fc->err, "%s", why);
+		}
+		return 0;
+	}
 	for (int i = 0; i < NS_OPT_COUNT; i++)
 		if (strcmp(defs[i].section, section) == 0 &&
 		    strcmp(defs[i].key, name) == 0)
@@ -973,6 +1013,16 @@ static bool value_str(const ns_config_t *c, ns_opt_t i, char *buf, size_t size)
 	return false;
 }
 
+static void print_fields(const ns_config_t *c, FILE *f)
+{
+	fprintf(f, "\n[fields]\n");
+	if (!c->nfields)
+		fprintf(f, "; none declared\n");
+	for (size_t i = 0; i < c->nfields; i++)
+		fprintf(f, "%s = %s\n", c->fields[i].name,
+		        ns_field_type_name(c->fields[i].type));
+}
+
 void ns_config_print(const ns_config_t *c, FILE *f)
 {
 	fprintf(f, "; nsearchd %s: the effective configuration (%s)\n",
@@ -997,12 +1047,17 @@ void ns_config_print(const ns_config_t *c, FILE *f)
 			fprintf(f, "%s = %s   ; %s\n", d->key, line, origin);
 		}
 	}
+	print_fields(c, f);
 }
 
 bool ns_config_needs_restart(const ns_config_t *old, const ns_config_t *now,
                              ns_buf_t *names)
 {
-	bool any = false;
+	bool any = old->nfields != now->nfields ||
+	           memcmp(old->fields, now->fields,
+	                  old->nfields * sizeof *old->fields) != 0;
+	if (any)
+		ns_buf_printf(names, "[fields]");
 	for (int i = 0; i < NS_OPT_COUNT; i++) {
 		if (defs[i].reload)
 			continue;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/fields.h"
 #include "core/util.h"
 
 /* Every option has an index, used for its origin and by the command line. */
@@ -92,6 +93,9 @@ typedef struct {
 	ns_strv_t http_cors_origins;
 	char *http_tls_cert, *http_tls_key;
 	unsigned http_request_timeout_s;
+	/* [fields]: a CMS's own fields, filterable, sortable, facetable */
+	ns_field_decl_t fields[NS_MAX_FIELDS];
+	size_t nfields;
 
 	char *file;                /* the configuration file read, or NULL */
 	/* Where each value came from: "default", "$NSEARCH_ARTICLES",

@@ -112,7 +112,9 @@ static bool is_list_key(const char *k)
 	return strcmp(k, "facets") == 0 || strcmp(k, "fields") == 0;
 }
 
-/* The filter's fields, as parameters: "section" or "filter.section". */
+/* The filter's fields, as parameters: "section" or "filter.section";
+ * a declared field by its name ("site"), its range as "words.min" and
+ * "words.max". */
 static const char *filter_key(const char *k)
 {
 	static const char *const keys[] = {"section", "tag", "author",
@@ -122,7 +124,36 @@ static const char *filter_key(const char *k)
 	for (int i = 0; keys[i]; i++)
 		if (strcmp(k, keys[i]) == 0)
 			return keys[i];
+	char name[NS_FIELD_NAME_MAX + 1];
+	size_t n = strcspn(k, ".");
+	if (n <= NS_FIELD_NAME_MAX) {
+		memcpy(name, k, n);
+		name[n] = '\0';
+		if (ns_fields_find(name) >= 0)
+			return k;
+	}
 	return NULL;
+}
+
+/* "words.min=100": a bound of a number field's range. */
+static int add_bound(json_t *f, const char *key, const char *v)
+{
+	const char *dot = strchr(key, '.');
+	char name[NS_FIELD_NAME_MAX + 1];
+	size_t n = (size_t)(dot - key);
+	char *end;
+	double d = strtod(v, &end);
+	if (n > NS_FIELD_NAME_MAX || (strcmp(dot, ".min") && strcmp(dot, ".max")))
+		return json_object_set_new(f, key, json_string(v)); /* refused */
+	memcpy(name, key, n);
+	name[n] = '\0';
+	json_t *range = json_object_get(f, name);
+	if (!json_is_object(range)) {
+		range = json_object();
+		json_object_set_new(f, name, range);
+	}
+	return json_object_set_new(range, dot + 1, *v && !*end ? json_real(d)
+	                                                       : json_string(v));
 }
 
 static json_t *scalar(const char *key, const char *v)
@@ -169,6 +200,8 @@ static int add_param(json_t *o, const char *key, const char *v)
 			f = json_object();
 			json_object_set_new(o, "filter", f);
 		}
+		if (strchr(fk, '.'))
+			return add_bound(f, fk, v);
 		return add_value(f, fk, json_string(v), false);
 	}
 	if (is_list_key(key)) {

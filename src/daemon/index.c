@@ -5,6 +5,7 @@
  * queue mutex, never wait for Xapian.
  */
 #include "daemon/index.h"
+#include "daemon/fields_index.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -222,6 +223,8 @@ ns_status_t ns_index_build_doc(const ns_article_t *a, const char *relpath,
 		st = add_date_terms(doc, a->date, a->time);
 	if (st == NSX_OK)
 		st = add_facet_values(doc, a);
+	if (st == NSX_OK)
+		st = ns_fields_index_doc(doc, a);
 
 	char *data = NULL;
 	if (st == NSX_OK) {

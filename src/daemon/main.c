@@ -962,7 +962,11 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	const ns_config_t *c = &d.cfg;
 	make_parents(c->index);
-	unsigned rules_hash = 2166136261u; /* FNV-1a over the --ignore globs */
+	/* Before the writer and the readers start: they read it. */
+	ns_fields_declare(c->fields, c->nfields);
+	/* FNV-1a over the --ignore globs, and the declared fields: a change
+	 * of either makes every file be read again. */
+	unsigned rules_hash = 2166136261u ^ ns_fields_hash();
 	for (size_t i = 0; i < c->ignore.n; i++)
 		for (const char *p = c->ignore.v[i];; p++) {
 			rules_hash = (rules_hash ^ (unsigned char)*p) * 16777619u;

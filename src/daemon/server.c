@@ -415,6 +415,8 @@ static void search_work(uv_work_t *w)
 			.snippet_length = r->snippet_length,
 			.hl_start = r->hl_start, .hl_end = r->hl_end,
 			.lang = r->lang, .filter = &r->filter, .sort = r->sort,
+			.sort_field = r->sort_field, .sort_desc = r->sort_desc,
+			.facet_fields = &r->facet_fields,
 			.match = r->match, .collapse = r->collapse,
 			.facets = r->facets, .facet_limit = r->facet_limit,
 			.plain = r->plain, .recency_days = r->recency_days,

@@ -26,7 +26,7 @@ class Daemon:
     """nsearchd with HTTP; start() waits until /health says 200 unless
     told not to."""
 
-    def __init__(self, extra=(), tokens=True, files=None):
+    def __init__(self, extra=(), tokens=True, files=None, config=None):
         self.dir = tempfile.mkdtemp(prefix="nsearch-http-")
         self.tree = os.path.join(self.dir, "articles")
         os.mkdir(self.tree)
@@ -34,6 +34,11 @@ class Daemon:
         self.hsock = os.path.join(self.dir, "http.sock")
         self.log = os.path.join(self.dir, "daemon.log")
         self.extra = list(extra)
+        if config is not None:
+            path = os.path.join(self.dir, "nsearchd.conf")
+            with open(path, "w") as f:
+                f.write(config)
+            self.extra += ["--config", path]
         self.tokens = tokens
         self.proc = None
         self.port = None

@@ -269,9 +269,17 @@ class Endpoints(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
 
+FIELDS_CONF = """[fields]
+site = keyword
+premium = boolean
+post_id = keyword
+words = number
+"""
+
+
 class Publishing(unittest.TestCase):
     def setUp(self):
-        self.d = Daemon(files=FILES).start()
+        self.d = Daemon(files=FILES, config=FIELDS_CONF).start()
 
     def tearDown(self):
         rc = self.d.stop()
@@ -326,7 +334,9 @@ class Publishing(unittest.TestCase):
         with If-Match, delete it; a search token is refused every write."""
         path = "/articles/politics/2025/budget.md"
         text = article("Budget vote delayed", "The budget vote was delayed "
-                       "by a week after a quorum call.", section="politics")
+                       "by a week after a quorum call.", section="politics",
+                       extra="site: harbour-news\npremium: true\n"
+                             "post_id: \"881\"\nwords: 420\n")
         st, _, body = self.d.request("PUT", path, role="search", body=text)
         self.assertEqual(st, 403)
         st, r, body = self.d.request("PUT", path, role="publish", body=text)
@@ -336,13 +346,17 @@ class Publishing(unittest.TestCase):
         self.assertGreater(body["revision"], 0)
         etag = r.getheader("ETag")
         self.assertEqual(body["etag"], etag)
-        # searchable at once: the reply came after the writer committed
+        self.assertEqual(body["article"]["fields"]["site"], "harbour-news")
+        # searchable at once (the reply came after the writer committed),
+        # found with a facet and a filter on the CMS's own fields
         st, _, res = self.d.request(
-            "GET", "/search?q=quorum&facets=section&section=politics",
-            role="search")
+            "GET", "/search?q=quorum&facets=site,premium&site=harbour-news"
+            "&premium=true&words.min=400", role="search")
         self.assertEqual([h["path"] for h in res["hits"]],
                          ["politics/2025/budget.md"])
-        self.assertEqual(res["facets"]["section"][0]["value"], "politics")
+        self.assertEqual(res["facets"]["site"],
+                         [{"value": "harbour-news", "count": 1}])
+        self.assertEqual(res["hits"][0]["fields"]["post_id"], "881")
         # updated with the ETag it had
         st, r2, body = self.d.request(
             "PUT", path, role="publish", headers={"If-Match": etag},
@@ -450,6 +464,145 @@ class Lifecycle(unittest.TestCase):
             self.assertIn("from systemd", d.read_log())
         finally:
             self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+
+WP_POST = json.dumps({
+    "id": 4711, "date": "2025-03-01T11:00:00",
+    "date_gmt": "2025-03-01T10:00:00", "slug": "harbour-cafe-reopens",
+    "link": "https://news.example/2025/03/harbour-cafe-reopens/",
+    "title": {"rendered": "Harbour caf&eacute; reopens"},
+    "content": {"rendered": "<p>The harbour caf\u00e9 opened again.</p>"},
+    "excerpt": {"rendered": "<p>Queues at the cafe at dawn.</p>"},
+    "site": "harbour-news", "premium": True, "words": 250,
+    "post_id": "4711"})
+
+
+class Fields(unittest.TestCase):
+    """Declared fields filter, sort and count as facets in both protocols
+    and the CLI; every file's own fields come back in hits."""
+
+    @classmethod
+    def setUpClass(cls):
+        files = dict(FILES)
+        files["city/wp-cafe.json"] = WP_POST
+        files["city/free.md"] = article(
+            "Free story about the cafe", "A cafe story for everyone.",
+            extra="site: other-site\npremium: false\nwords: 90\n"
+                  "colour: blue\n")
+        files["sport/long.md"] = article(
+            "Long cafe feature", "A long feature about a cafe.",
+            section="sport",
+            extra="site: harbour-news\npremium: false\nwords: 1200\n")
+        cls.d = Daemon(files=files, config=FIELDS_CONF, tokens=False).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.d.stop()
+        cls.d.cleanup()
+        assert rc == 0
+
+    def http(self, query):
+        st, _, body = self.d.request("GET", "/search?" + query, unix=True)
+        self.assertEqual(st, 200, body)
+        return body
+
+    def ndjson(self, req):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(self.d.sock)
+        s.sendall(json.dumps(req).encode() + b"\n")
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        return json.loads(data)
+
+    def test_wordpress_post_and_own_fields(self):
+        st, _, body = self.d.request("GET", "/articles/city/wp-cafe.json",
+                                     unix=True)
+        a = body["article"]
+        self.assertEqual(a["title"], "Harbour caf\u00e9 reopens")
+        self.assertEqual((a["date"], a["time"]), ("2025-03-01", "10:00"))
+        self.assertEqual(a["url"],
+                         "https://news.example/2025/03/harbour-cafe-reopens/")
+        self.assertEqual(a["fields"]["site"], "harbour-news")
+        self.assertIs(a["fields"]["premium"], True)
+        # an undeclared key is stored and returned, not filterable
+        res = self.http("q=free&fields=title,fields")
+        self.assertEqual(res["hits"][0]["fields"]["colour"], "blue")
+        st, _, err = self.d.request("GET", "/search?q=&colour=blue",
+                                    unix=True)
+        self.assertEqual(st, 400)
+
+    def test_http_filter_sort_facets(self):
+        res = self.http("q=cafe&site=harbour-news&facets=premium,site")
+        self.assertEqual(sorted(h["path"] for h in res["hits"]),
+                         ["city/wp-cafe.json", "sport/long.md"])
+        self.assertEqual({v["value"]: v["count"]
+                          for v in res["facets"]["premium"]},
+                         {"true": 1, "false": 1})
+        res = self.http("q=cafe&premium=false&sort=-words")
+        self.assertEqual([h["path"] for h in res["hits"]],
+                         ["sport/long.md", "city/free.md"])
+        res = self.http("q=cafe&sort=words")
+        self.assertEqual([h["path"] for h in res["hits"]],
+                         ["city/free.md", "city/wp-cafe.json",
+                          "sport/long.md"])
+        res = self.http("q=&words.min=100&words.max=1000")
+        self.assertEqual([h["path"] for h in res["hits"]],
+                         ["city/wp-cafe.json"])
+        res = self.http("q=&post_id=4711")
+        self.assertEqual(res["total"], 1)
+        st, _, err = self.d.request("GET", "/search?q=&words=lots",
+                                    unix=True)
+        self.assertEqual((st, err["error"]["code"]), (400, "BAD_REQUEST"))
+
+    def test_ndjson_filter_sort_facets(self):
+        r = self.ndjson({"op": "search", "q": "cafe",
+                         "filter": {"premium": False,
+                                    "words": {"min": 50, "max": 100}},
+                         "facets": ["site"], "sort": "-words"})
+        self.assertTrue(r["ok"], r)
+        self.assertEqual([h["path"] for h in r["hits"]], ["city/free.md"])
+        self.assertEqual(r["facets"]["site"],
+                         [{"value": "other-site", "count": 1}])
+        r = self.ndjson({"op": "search", "q": "", "filter": {"nope": 1}})
+        self.assertEqual(r["error"]["code"], "BAD_REQUEST")
+        r = self.ndjson({"op": "search", "q": "cafe", "sort": "-site"})
+        self.assertEqual(r["hits"][0]["fields"]["site"], "other-site")
+
+    def test_cli(self):
+        cli = os.environ.get("NSEARCH_CLI")
+        if not cli:
+            self.skipTest("NSEARCH_CLI is not set")
+        p = subprocess.run([cli, "--socket", self.d.sock, "--filter",
+                            "site=harbour-news", "--filter", "words=0..500",
+                            "--facets", "premium", "--sort", "-words",
+                            "--json", "search", "cafe"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        r = json.loads(p.stdout)
+        self.assertEqual([h["path"] for h in r["hits"]],
+                         ["city/wp-cafe.json"])
+        self.assertIn("premium", r["facets"])
+        p = subprocess.run([cli, "--socket", self.d.sock, "--facets",
+                            "site", "search", "cafe"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertIn("harbour-news (2)", p.stdout)
+
+    def test_bad_declaration(self):
+        d = Daemon(config="[fields]\nsite = text\n", tokens=False)
+        try:
+            p = subprocess.run(
+                [os.environ["NSEARCHD"], "--config",
+                 os.path.join(d.dir, "nsearchd.conf"), "--check-config"],
+                capture_output=True, text=True, timeout=30)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("keyword, boolean or number", p.stderr)
+        finally:
             d.cleanup()
 
 
