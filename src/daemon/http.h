@@ -6,6 +6,7 @@
 #ifndef NS_HTTP_H
 #define NS_HTTP_H
 
+#include <sys/socket.h>
 #include <uv.h>
 
 #include "core/util.h"
@@ -89,6 +90,9 @@ const char *ns_http_bad_path(const char *path);
 /* Decode %XX and '+' (when PLUS) of LEN bytes into a new string; NULL on
  * a bad escape or an embedded NUL. */
 char *ns_http_unescape(const char *s, size_t len, bool plus);
+/* Is SS (a peer's address) in 127.0.0.0/8 or ::1 (or v4-mapped
+ * 127/8)?  Only there is a token taken without TLS. */
+bool ns_http_loopback(const struct sockaddr_storage *ss);
 /* A search request object from a query string ("q=x&limit=5&tag=a&tag=b")
  * for OP, as the NDJSON request would be; *WHY (static) on failure. */
 json_t *ns_http_query_to_json(const char *qs, size_t len, const char *op,

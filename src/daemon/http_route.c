@@ -182,19 +182,6 @@ static bool token_matches(const char *want, const char *given, size_t len)
 	return diff == 0;
 }
 
-static bool loopback(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >>
-		        24) == 127;
-	if (ss->ss_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-		return IN6_IS_ADDR_LOOPBACK(a) ||
-		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-	}
-	return false;
-}
-
 /* The roles of REQ's sender, or 0 with *WHY (static) when a token it
  * gave is refused.  *GIVEN: it sent credentials. */
 static unsigned roles_of(ns_http_t *s, h2o_req_t *req, const char **why,
@@ -211,7 +198,7 @@ static unsigned roles_of(ns_http_t *s, h2o_req_t *req, const char **why,
 	sl = sizeof ss;
 	bool local = unix_socket ||
 	             (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0 &&
-	              loopback(&ss));
+	              ns_http_loopback(&ss));
 	size_t len;
 	const char *auth = header(req, H2O_TOKEN_AUTHORIZATION, &len);
 	*why = NULL;

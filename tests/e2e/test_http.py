@@ -3,7 +3,8 @@
 clients (http.client, curl): every endpoint and error mapping, roles,
 CORS, traversal refused, If-Match races, limits, a slow client, /health
 during start, /metrics through promtool, and a CMS's whole flow."""
-import json, os, shutil, socket, subprocess, sys, threading, time
+import http.client, json, os, shutil, signal, socket, subprocess, sys
+import threading, time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -462,6 +463,84 @@ class Lifecycle(unittest.TestCase):
             st, _, body = d.request("GET", "/search?q=tram", unix=True)
             self.assertEqual((st, body["total"]), (200, 1))
             self.assertIn("from systemd", d.read_log())
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+
+class Reload(unittest.TestCase):
+    """SIGHUP reads the tokens and the certificate again; TLS carries
+    tokens from anywhere."""
+
+    def make_cert(self, d, name):
+        cert = os.path.join(d.dir, name + ".pem")
+        key = os.path.join(d.dir, name + ".key")
+        p = subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+             "-keyout", key, "-out", cert, "-days", "2", "-subj",
+             "/CN=" + name, "-addext", "subjectAltName=IP:127.0.0.1"],
+            capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return cert, key
+
+    def tls_request(self, d, cafile, path, token=None):
+        import ssl
+        ctx = ssl.create_default_context(cafile=cafile)
+        c = http.client.HTTPSConnection("127.0.0.1", d.port, context=ctx,
+                                        timeout=30)
+        h = {"Authorization": "Bearer " + token} if token else {}
+        c.request("GET", path, headers=h)
+        r = c.getresponse()
+        body = json.loads(r.read())
+        subject = dict(x[0] for x in c.sock.getpeercert()["subject"])
+        c.close()
+        return r.status, body, subject["commonName"]
+
+    def wait_log(self, d, text, count):
+        for _ in range(1000):
+            if d.read_log().count(text) >= count:
+                return
+            time.sleep(0.01)
+        self.fail("the daemon did not log " + text)
+
+    def test_tokens_and_certificate_reload(self):
+        if not shutil.which("openssl"):
+            self.skipTest("openssl is missing")
+        d = Daemon(files=FILES)
+        try:
+            cert, key = self.make_cert(d, "first")
+            conf = os.path.join(d.dir, "tls.conf")
+            with open(conf, "w") as f:
+                f.write(f"[http]\ntls_cert = {cert}\ntls_key = {key}\n")
+            d.extra += ["--config", conf]
+            d.spawn()
+            d.wait_port()
+            self.assertIn("(TLS)", d.read_log())
+            for _ in range(3000):
+                if d.request("GET", "/health", unix=True)[0] == 200:
+                    break
+                time.sleep(0.01)
+            st, body, cn = self.tls_request(d, cert, "/search?q=tram",
+                                            TOKENS["search"])
+            self.assertEqual((st, body["total"], cn), (200, 1, "first"))
+            # plain HTTP to the TLS port gets no HTTP answer
+            with self.assertRaises((http.client.HTTPException, OSError)):
+                d.request("GET", "/search?q=tram", role="search")
+            # new tokens and a new certificate, then SIGHUP
+            cert2, key2 = self.make_cert(d, "second")
+            os.replace(cert2, cert)
+            os.replace(key2, key)
+            with open(os.path.join(d.dir, "search.token"), "w") as f:
+                f.write("a-brand-new-search-token-42\n")
+            d.proc.send_signal(signal.SIGHUP)
+            self.wait_log(d, "reloaded", 1)
+            st, body, cn = self.tls_request(d, cert, "/search?q=tram",
+                                            TOKENS["search"])
+            self.assertEqual((st, body["error"]["code"], cn),
+                             (401, "UNAUTHORIZED", "second"))
+            st, body, _ = self.tls_request(d, cert, "/search?q=tram",
+                                           "a-brand-new-search-token-42")
+            self.assertEqual(st, 200)
         finally:
             self.assertEqual(d.stop(), 0)
             d.cleanup()
