@@ -1097,8 +1097,16 @@ int main(int argc, char **argv)
 	free(message);
 	ns_result_free(res);
 out:
+	/* What the options made (lang, path and the markers are borrowed). */
 	ns_strv_clear(&sreq.filter.sections);
 	ns_strv_clear(&sreq.filter.tags);
 	ns_strv_clear(&sreq.filter.authors);
+	for (size_t i = 0; i < sreq.filter.nfields; i++) {
+		free(sreq.filter.fields[i].name);
+		ns_strv_clear(&sreq.filter.fields[i].values);
+	}
+	free(sreq.filter.fields);
+	free(sreq.sort_field);
+	ns_strv_clear(&sreq.facet_fields);
 	return rc;
 }
