@@ -422,6 +422,57 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(d.stop(), 0)
             d.cleanup()
 
+    def test_health_when_the_index_cannot_be_written(self):
+        """A full disk under the index: commits fail, /health says 503
+        and why, and searches go on over what was committed."""
+        probe = subprocess.run(["unshare", "--user", "--map-root-user",
+                                "--mount", "true"], capture_output=True)
+        if probe.returncode != 0:
+            self.skipTest("no user and mount namespaces here")
+        d = Daemon(files=FILES, tokens=False)
+        index = os.path.join(d.dir, "index")
+        os.mkdir(index, 0o700)
+        try:
+            cmd = ["unshare", "--user", "--map-root-user", "--mount", "sh",
+                   "-c", 'mount -t tmpfs -o size=600k,mode=0700 tmpfs "$0" '
+                   '&& exec "$@"', index, os.environ["NSEARCHD"],
+                   "--articles", d.tree, "--index", index, "--socket",
+                   d.sock, "--commit-delay", "20", "--http-socket", d.hsock,
+                   "--http", "127.0.0.1:0"]
+            d.logf = open(d.log, "wb")
+            d.proc = subprocess.Popen(cmd, stdout=d.logf,
+                                      stderr=subprocess.STDOUT,
+                                      env=dict(os.environ,
+                                               NSEARCH_CONFIG="/dev/null"))
+            d.wait_port()
+            for _ in range(3000):
+                if d.request("GET", "/health", unix=True)[0] == 200:
+                    break
+                time.sleep(0.01)
+            import random
+            rnd = random.Random(7)
+            letters = "abcdefghijklmnopqrstuvwxyz"
+            for i in range(120):
+                words = " ".join("".join(rnd.choice(letters)
+                                         for _ in range(9))
+                                 for _ in range(1500))
+                d.write(f"bulk/f{i}.md", article(f"Filler {i}", words))
+            st = None
+            for _ in range(3000):
+                st, _, body = d.request("GET", "/health", unix=True)
+                if st == 503:
+                    break
+                time.sleep(0.01)
+            self.assertEqual(st, 503, "commits never failed")
+            self.assertIn("cannot be written", body["error"]["message"])
+            st, _, res = d.request("GET", "/search?q=tram", unix=True)
+            self.assertEqual((st, res["total"]), (200, 1))
+            st, _, text = d.request("GET", "/metrics", unix=True)
+            self.assertIn("nsearch_commit_failing 1", text)
+        finally:
+            d.stop()  # its last commit may fail too: the disk is full
+            d.cleanup()
+
     def test_unix_socket_credentials(self):
         """On the HTTP Unix socket the daemon's own user needs no token."""
         d = Daemon(files=FILES).start()
