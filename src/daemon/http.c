@@ -410,6 +410,19 @@ bool ns_http_has_tls(const ns_http_t *s)
 	return s && s->ssl;
 }
 
+void ns_http_set_limits(ns_http_t *s, unsigned max_connections,
+                        size_t max_request)
+{
+	if (!s)
+		return;
+	if (max_connections)
+		s->o.max_connections = max_connections;
+	/* H2O's own ceiling was set from the limits at start. */
+	size_t ceiling = s->conf.max_request_entity_size;
+	if (max_request && max_request < ceiling)
+		s->o.max_request = max_request;
+}
+
 /* ---- the server ---- */
 
 static void on_wait_timer(uv_timer_t *t)

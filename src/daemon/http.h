@@ -67,6 +67,10 @@ ns_status_t ns_http_set_cors(ns_http_t *s, const ns_strv_t *origins);
 ns_status_t ns_http_set_tls(ns_http_t *s, const char *cert, const char *key,
                             char **errmsg);
 bool ns_http_has_tls(const ns_http_t *s);
+/* New limits from a reload: connections open at once (from the next
+ * one on) and the bytes of a search body.  0 keeps the one in force. */
+void ns_http_set_limits(ns_http_t *s, unsigned max_connections,
+                        size_t max_request);
 
 unsigned ns_http_connections(const ns_http_t *s);
 

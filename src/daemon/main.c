@@ -443,6 +443,7 @@ static int http_apply(struct daemon *d, ns_buf_t *changes)
 			free(tok[i]);
 		}
 	ns_http_set_cors(d->http, &c->http_cors_origins);
+	ns_http_set_limits(d->http, c->max_connections, c->max_request);
 	if (!rc && ns_http_set_tls(d->http, c->http_tls_cert, c->http_tls_key,
 	                           &err) != NS_OK)
 		rc = 1;
