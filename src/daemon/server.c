@@ -375,6 +375,7 @@ static char *query_error(struct conn *c, ns_status_t st, const char *err)
 	case NS_ERR_INDEX: code = NS_E_UNAVAILABLE; break;
 	default: msg = ns_status_str(st); break;
 	}
+	ns_metrics_error(NS_PROTO_NDJSON, code);
 	if (st != NS_ERR_BAD_QUERY && st != NS_ERR_TOO_BROAD &&
 	    st != NS_ERR_NOT_FOUND)
 		ns_log(NS_LOG_ERR, "query", "conn %lu: %s failed: %s", c->id,
