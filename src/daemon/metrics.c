@@ -104,14 +104,14 @@ static void head(ns_buf_t *b, const char *name, const char *type,
 static void gauge(ns_buf_t *b, const char *name, const char *help, double v)
 {
 	head(b, name, "gauge", help);
-	ns_buf_printf(b, "%s %.17g\n", name, v);
+	ns_buf_printf(b, "%s %.12g\n", name, v);
 }
 
 static void counter(ns_buf_t *b, const char *name, const char *help,
                     double v)
 {
 	head(b, name, "counter", help);
-	ns_buf_printf(b, "%s %.17g\n", name, v);
+	ns_buf_printf(b, "%s %.12g\n", name, v);
 }
 
 static void render_latency(ns_buf_t *b)

@@ -249,6 +249,12 @@ class Endpoints(unittest.TestCase):
     def test_metrics_promtool(self):
         self.req("GET", "/search?q=tram")
         self.req("GET", "/search?q=tram&limit=abc")
+        # the socket protocol is counted too
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(self.d.sock)
+        s.sendall(b'{"op":"get","path":"city/none.md"}\n')
+        self.assertIn(b"NOT_FOUND", s.recv(65536))
+        s.close()
         st, r, text = self.req("GET", "/metrics")
         self.assertEqual(st, 200)
         self.assertIn("text/plain", r.getheader("Content-Type"))
@@ -260,7 +266,10 @@ class Endpoints(unittest.TestCase):
                      'nsearch_connections{protocol="http"}',
                      'nsearch_request_duration_seconds_bucket{protocol="http",'
                      'op="search",le="+Inf"}',
-                     'nsearch_errors_total{protocol="http",code="BAD_REQUEST"}'):
+                     'nsearch_errors_total{protocol="http",code="BAD_REQUEST"}',
+                     'nsearch_errors_total{protocol="ndjson",code="NOT_FOUND"} 1',
+                     'nsearch_request_duration_seconds_count{protocol="ndjson",'
+                     'op="get"} 1'):
             self.assertIn(name, text)
         promtool = shutil.which("promtool")
         if not promtool:
