@@ -76,6 +76,9 @@ class Client:
         return self._call("DELETE", "/articles/" + self._quote(path),
                           headers=headers)
 
+    def close(self):
+        self.conn.close()
+
     def health(self):
         self.conn.request("GET", "/health")
         r = self.conn.getresponse()

@@ -26,7 +26,8 @@ class Daemon:
     """nsearchd with HTTP; start() waits until /health says 200 unless
     told not to."""
 
-    def __init__(self, extra=(), tokens=True, files=None, config=None):
+    def __init__(self, extra=(), tokens=True, files=None, config=None,
+                 http="127.0.0.1:0"):
         self.dir = tempfile.mkdtemp(prefix="nsearch-http-")
         self.tree = os.path.join(self.dir, "articles")
         os.mkdir(self.tree)
@@ -42,6 +43,8 @@ class Daemon:
         self.tokens = tokens
         self.proc = None
         self.port = None
+        self.http = http
+        self.host = http.rsplit(":", 1)[0]
         for rel, text in (files or {}).items():
             self.write(rel, text)
 
@@ -68,7 +71,7 @@ class Daemon:
     def spawn(self):
         cmd = [os.environ["NSEARCHD"], "--articles", self.tree, "--index",
                os.path.join(self.dir, "index"), "--socket", self.sock,
-               "--commit-delay", "20", "--http", "127.0.0.1:0",
+               "--commit-delay", "20", "--http", self.http,
                "--http-socket", self.hsock] + self.token_args() + self.extra
         env = dict(os.environ, NSEARCH_CONFIG="/dev/null")
         self.logf = open(self.log, "wb")
@@ -79,8 +82,8 @@ class Daemon:
         for _ in range(3000):
             if self.proc.poll() is not None:
                 raise AssertionError("nsearchd exited: " + self.read_log())
-            m = re.search(r"http: listening on 127\.0\.0\.1:(\d+)",
-                          self.read_log())
+            m = re.search(r"http: listening on " + re.escape(self.host) +
+                          r":(\d+)", self.read_log())
             if m:
                 self.port = int(m.group(1))
                 return
@@ -105,7 +108,7 @@ class Daemon:
     def conn(self, unix=False, timeout=30):
         if unix:
             return UnixHTTPConnection(self.hsock, timeout=timeout)
-        return http.client.HTTPConnection("127.0.0.1", self.port,
+        return http.client.HTTPConnection(self.host, self.port,
                                           timeout=timeout)
 
     def request(self, method, path, body=None, role=None, headers=None,

@@ -609,6 +609,60 @@ class Reload(unittest.TestCase):
             d.cleanup()
 
 
+# Run inside a network namespace of its own, where 192.0.2.1 (a
+# documentation address) is on the loopback device but outside 127/8.
+REMOTE_SCRIPT = r"""
+import json, os, subprocess, sys
+sys.path.insert(0, sys.argv[1])
+from httpd import Daemon, article
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+subprocess.run(["ip", "addr", "add", "192.0.2.1/32", "dev", "lo"],
+               check=True)
+d = Daemon(files={"city/a.md": article("Tram", "tram text")},
+           http="192.0.2.1:0").start()
+out = {}
+try:
+    for name, role in (("search", "search"), ("publish", "publish"),
+                       ("none", None)):
+        st, _, body = d.request("GET", "/search?q=tram", role=role)
+        out[name] = [st, body["error"]["message"] if not body.get("ok")
+                     else "ok"]
+    out["health"] = d.request("GET", "/health")[0]
+    st, _, body = d.request("GET", "/search?q=tram", role="search",
+                            unix=True)
+    out["unix"] = st
+finally:
+    out["rc"] = d.stop()
+    d.cleanup()
+print(json.dumps(out))
+"""
+
+
+class Remote(unittest.TestCase):
+    def test_no_token_in_clear_from_another_machine(self):
+        """Over TCP without TLS a token from outside 127/8 is refused,
+        even the right one; from loopback or the Unix socket it is
+        taken."""
+        p = subprocess.run(["unshare", "--user", "--map-root-user", "--net",
+                            "ip", "link", "set", "lo", "up"],
+                           capture_output=True)
+        if p.returncode != 0 or not shutil.which("ip"):
+            self.skipTest("no user and network namespaces (or no ip) here")
+        here = os.path.dirname(os.path.abspath(__file__))
+        p = subprocess.run(["unshare", "--user", "--map-root-user", "--net",
+                            sys.executable, "-c", REMOTE_SCRIPT, here],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = json.loads(p.stdout.strip().splitlines()[-1])
+        self.assertEqual(out["search"][0], 401)
+        self.assertIn("in clear", out["search"][1])
+        self.assertEqual(out["publish"][0], 401)
+        self.assertEqual(out["none"][0], 401)  # a search token is needed
+        self.assertEqual(out["health"], 200)
+        self.assertEqual(out["unix"], 200)
+        self.assertEqual(out["rc"], 0)
+
+
 WP_POST = json.dumps({
     "id": 4711, "date": "2025-03-01T11:00:00",
     "date_gmt": "2025-03-01T10:00:00", "slug": "harbour-cafe-reopens",
@@ -783,9 +837,12 @@ class Clients(unittest.TestCase):
                                         "Herons now."), if_match=r["etag"])
         self.assertEqual(c.search("pelicans")["total"], 0)
         self.assertEqual(c.delete("city/py.md")["state"], "removed")
+        c.close()
+        reader = nc.Client(self.url, TOKENS["search"])
         with self.assertRaises(nc.NsearchError) as e:
-            nc.Client(self.url, TOKENS["search"]).delete("city/tram.md")
+            reader.delete("city/tram.md")
         self.assertEqual(e.exception.code, "FORBIDDEN")
+        reader.close()
 
     def test_php_client(self):
         php = shutil.which("php")
