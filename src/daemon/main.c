@@ -1013,7 +1013,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 		.problems = ns_indexer_problems(d.ix), .revision = revision_of,
 		.wait_begin = wait_begin, .barrier_passed = barrier_passed,
 		.path_state = path_state, .op_begin = op_begin,
-		.op_reply = op_reply, .ctx = &d,
+		.op_reply = op_reply, .ready = is_ready, .ctx = &d,
 	};
 	ns_server_limits_t lim = limits_of(c);
 	ns_watch_opts_t wopts = {

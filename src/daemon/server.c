@@ -442,12 +442,29 @@ static void search_work(uv_work_t *w)
 	ns_stats_clear(&stats);
 }
 
+/* A search reply LINE (freed here) that says "ready" first: until the
+ * start-up reconciliation is done, articles may be missing. */
+static char *with_ready(ns_server_t *s, char *line)
+{
+	bool ready = !s->h.ready || s->h.ready(s->h.ctx);
+	char *out = NULL;
+	if (!line || line[0] != '{' ||
+	    asprintf(&out, "{\"ready\":%s,%s", ready ? "true" : "false",
+	             line + 1) < 0)
+		return line;
+	free(line);
+	return out;
+}
+
 static void search_done(uv_work_t *w, int status)
 {
 	struct conn *c = w->data;
 	note_latency(c);
 	char *reply = c->reply;
 	c->reply = NULL;
+	if (status != UV_ECANCELED && reply && strstr(reply, "\"ok\":true") &&
+	    (c->req.op == NS_OP_SEARCH || c->req.op == NS_OP_SIMILAR))
+		reply = with_ready(c->srv, reply);
 	c->busy = false;
 	if (status == UV_ECANCELED) {
 		free(reply);

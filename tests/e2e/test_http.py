@@ -408,7 +408,7 @@ class Lifecycle(unittest.TestCase):
                                 f"Word{i} common text of the bulk load."))
             d.spawn()
             d.wait_port()
-            seen_503 = seen_not_ready = False
+            seen_503 = seen_not_ready = seen_ndjson_not_ready = False
             for _ in range(20000):
                 st, _, body = d.request("GET", "/health", unix=True)
                 if st == 503:
@@ -420,11 +420,22 @@ class Lifecycle(unittest.TestCase):
                                            unix=True)
                     if st == 200 and res["ready"] is False:
                         seen_not_ready = True
+                    # the socket protocol says the same
+                    s = socket.socket(socket.AF_UNIX)
+                    s.connect(d.sock)
+                    s.sendall(b'{"op":"search","q":"common","limit":1}\n')
+                    line = b""
+                    while not line.endswith(b"\n"):
+                        line += s.recv(65536)
+                    s.close()
+                    if json.loads(line).get("ready") is False:
+                        seen_ndjson_not_ready = True
                     continue
                 self.assertEqual(st, 200)
                 break
             self.assertTrue(seen_503, "never saw 503 while reconciling")
             self.assertTrue(seen_not_ready)
+            self.assertTrue(seen_ndjson_not_ready)
             st, _, res = d.request("GET", "/search?q=common", unix=True)
             self.assertEqual((res["ready"], res["total"]), (True, 4000))
         finally:
