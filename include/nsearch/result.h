@@ -3,6 +3,7 @@
 #ifndef NS_RESULT_H
 #define NS_RESULT_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "core/util.h"
@@ -28,6 +29,8 @@ typedef struct {
 	                        title and text, folded into this hit */
 	bool partial;        /* has only some of the query's words */
 	char *body;          /* the article's text: "get" only, else NULL */
+	json_t *fields;      /* the file's own fields (an object; owned
+	                        reference), or NULL */
 } ns_hit_t;
 
 /* The facets a search can count (docs/protocol.md). */
@@ -54,7 +57,8 @@ typedef struct {
 void ns_facet_values_free(ns_facet_value_t *v, size_t n);
 
 typedef struct {
-	ns_facet_kind_t kind;
+	ns_facet_kind_t kind;  /* NS_FACET_COUNT: a declared field's, NAME */
+	char *name;
 	size_t n;
 	ns_facet_value_t *values;  /* most frequent first */
 } ns_facet_t;

@@ -80,12 +80,16 @@ static void usage(FILE *f)
 	"                      yesterday, or an age: 7d, 2w, 3m, 1y\n"
 	"      --until DATE    only articles published on or before DATE (also\n"
 	"                      --to); YYYY-MM and YYYY mean their last day\n"
-	"      --sort ORDER    relevance (default), newest (or date) or oldest\n"
+	"      --sort ORDER    relevance (default), newest (or date), oldest, or a\n"
+	"                      field the daemon declares ([fields]; -FIELD: largest\n"
+	"                      first)\n"
+	"      --filter F=V    only articles whose declared field F is V (repeat for\n"
+	"                      any of several); F=MIN..MAX for a number field\n"
 	"      --match HOW     auto (default: all words, and when fewer than 10\n"
 	"                      articles have them all, then those with some),\n"
 	"                      all, or any\n"
 	"      --facets LIST   count matches by tag, author, section, lang, year,\n"
-	"                      month (comma-separated)\n"
+	"                      month, or a declared field (comma-separated)\n"
 	"      --collapse      show articles with the same title and text once\n"
 	"      --recency DAYS  favour newer articles, halving the bonus every DAYS\n"
 	"  -h, --help          this help\n"
@@ -117,7 +121,8 @@ static void usage(FILE *f)
 /* ---- options ---- */
 
 enum { O_LANG = 256, O_SECTION, O_TAG, O_AUTHOR, O_SINCE, O_UNTIL,
-       O_SORT, O_MATCH, O_FACETS, O_COLLAPSE, O_RECENCY, O_COLOR };
+       O_SORT, O_MATCH, O_FACETS, O_COLLAPSE, O_RECENCY, O_COLOR,
+       O_FILTER };
 
 static const struct option longopts[] = {
 	{"socket", required_argument, NULL, 's'},
@@ -135,6 +140,7 @@ static const struct option longopts[] = {
 	{"sort", required_argument, NULL, O_SORT},
 	{"match", required_argument, NULL, O_MATCH},
 	{"facets", required_argument, NULL, O_FACETS},
+	{"filter", required_argument, NULL, O_FILTER},
 	{"collapse", no_argument, NULL, O_COLLAPSE},
 	{"recency", required_argument, NULL, O_RECENCY},
 	{"color", required_argument, NULL, O_COLOR},
@@ -165,7 +171,7 @@ static const choice_t colors[] = {
 };
 
 /* ARG as one of V's words into *OUT; false after saying which (WORDS
- * lists them for the user). */
+ * lists them for the user; NULL: say nothing). */
 static bool parse_choice(const char *opt, const char *arg, const choice_t *v,
                          const char *words, int *out)
 {
@@ -174,12 +180,15 @@ static bool parse_choice(const char *opt, const char *arg, const choice_t *v,
 			*out = v->value;
 			return true;
 		}
-	fprintf(stderr, "nsearch-cli: --%s: %s, not '%s'\n", opt, words, arg);
+	if (words) /* NULL: only asking */
+		fprintf(stderr, "nsearch-cli: --%s: %s, not '%s'\n", opt, words,
+		        arg);
 	return false;
 }
 
-/* "tag,author" into facet bits; false on an unknown name. */
-static bool parse_facets(const char *list, unsigned *out)
+/* Facets by name: the built-in ones as bits, any other as the name of a
+ * field the daemon's [fields] declares (it says if none is). */
+static bool parse_facets(const char *list, unsigned *out, ns_strv_t *named)
 {
 	char *copy = strdup(list), *save = NULL;
 	bool ok = copy != NULL;
@@ -187,15 +196,65 @@ static bool parse_facets(const char *list, unsigned *out)
 	     t = strtok_r(NULL, ", ", &save)) {
 		int k = ns_facet_by_name(t);
 		if (k < 0) {
-			fprintf(stderr, "nsearch-cli: --facets: unknown facet '%s' "
-			        "(tag, author, section, lang, year, month)\n", t);
-			ok = false;
+			ok = ns_strv_push(named, t, strlen(t)) == NS_OK;
 		} else {
 			*out |= 1u << k;
 		}
 	}
 	free(copy);
 	return ok;
+}
+
+/* --filter NAME=VALUE (any of several, repeated) or NAME=MIN..MAX (a
+ * number field's range; either end may be left out). */
+static bool parse_field_filter(const char *arg, ns_filter_t *f)
+{
+	const char *eq = strchr(arg, '=');
+	char name[NS_FIELD_NAME_MAX + 1];
+	size_t n = eq ? (size_t)(eq - arg) : 0;
+	if (!eq || !n || n > NS_FIELD_NAME_MAX || !eq[1]) {
+		fprintf(stderr, "nsearch-cli: --filter: NAME=VALUE or NAME=MIN..MAX, "
+		        "not '%s'\n", arg);
+		return false;
+	}
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	ns_field_filter_t *ff = NULL;
+	for (size_t i = 0; i < f->nfields && !ff; i++)
+		if (strcmp(f->fields[i].name, name) == 0)
+			ff = &f->fields[i];
+	if (!ff) {
+		ff = realloc(f->fields, (f->nfields + 1) * sizeof *ff);
+		if (!ff)
+			return false;
+		f->fields = ff;
+		ff = &f->fields[f->nfields++];
+		memset(ff, 0, sizeof *ff);
+		ff->name = strdup(name);
+	}
+	const char *v = eq + 1, *dots = strstr(v, "..");
+	if (dots) {
+		char *end;
+		if (dots > v) {
+			/* "100..300": strtod would take "100." */
+			char *lo = strndup(v, (size_t)(dots - v));
+			ff->min = lo ? strtod(lo, &end) : 0;
+			ff->has_min = lo && !*end;
+			free(lo);
+		}
+		if (dots[2]) {
+			ff->max = strtod(dots + 2, &end);
+			ff->has_max = !*end;
+		}
+		if ((dots > v && !ff->has_min) || (dots[2] && !ff->has_max) ||
+		    (!ff->has_min && !ff->has_max)) {
+			fprintf(stderr, "nsearch-cli: --filter: %s: MIN..MAX takes "
+			        "numbers, not '%s'\n", name, v);
+			return false;
+		}
+		return true;
+	}
+	return ns_strv_push(&ff->values, v, strlen(v)) == NS_OK;
 }
 
 static bool parse_uint(const char *opt, const char *arg, unsigned lo,
@@ -255,17 +314,28 @@ static bool search_option(int opt, int longindex, const char *arg,
 	case O_UNTIL:
 		return parse_date(opt, longopts[longindex].name, arg, &r->filter);
 	case O_SORT:
-		if (!parse_choice("sort", arg, sorts, "relevance, newest (or date) "
-		                  "or oldest", &v))
+		if (ns_field_name_ok(arg + (arg[0] == '-')) &&
+		    !parse_choice("sort", arg, sorts, NULL, &v)) {
+			/* a declared field; "-words" is the largest first */
+			r->sort = NS_SORT_FIELD;
+			r->sort_desc = arg[0] == '-';
+			free(r->sort_field);
+			r->sort_field = strdup(arg + r->sort_desc);
+			return r->sort_field != NULL;
+		}
+		if (!parse_choice("sort", arg, sorts, "relevance, newest (or date), "
+		                  "oldest or a declared field (-FIELD: largest "
+		                  "first)", &v))
 			return false;
 		r->sort = (ns_sort_t)v;
 		return true;
+	case O_FILTER: return parse_field_filter(arg, &r->filter);
 	case O_MATCH:
 		if (!parse_choice("match", arg, matches, "auto, all or any", &v))
 			return false;
 		r->match = (ns_match_t)v;
 		return true;
-	case O_FACETS: return parse_facets(arg, &r->facets);
+	case O_FACETS: return parse_facets(arg, &r->facets, &r->facet_fields);
 	case O_COLLAPSE: r->collapse = true; return true;
 	case O_RECENCY:
 		return parse_uint("recency", arg, 1, 36500, &r->recency_days);
@@ -390,8 +460,17 @@ int main(int argc, char **argv)
 		                       (unsigned)(argc - optind - 1))
 		         : NSCLI_EXIT_ERROR;
 	}
-	ns_strv_clear(&run.sreq.filter.sections);
-	ns_strv_clear(&run.sreq.filter.tags);
-	ns_strv_clear(&run.sreq.filter.authors);
+	/* What the options made (lang, path and the markers are borrowed). */
+	ns_request_t *r = &run.sreq;
+	ns_strv_clear(&r->filter.sections);
+	ns_strv_clear(&r->filter.tags);
+	ns_strv_clear(&r->filter.authors);
+	for (size_t i = 0; i < r->filter.nfields; i++) {
+		free(r->filter.fields[i].name);
+		ns_strv_clear(&r->filter.fields[i].values);
+	}
+	free(r->filter.fields);
+	free(r->sort_field);
+	ns_strv_clear(&r->facet_fields);
 	return rc;
 }

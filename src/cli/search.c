@@ -38,7 +38,7 @@ static void listing(nscli_run_t *run)
 static bool filtered(const ns_filter_t *f)
 {
 	return f->sections.n || f->tags.n || f->authors.n || f->date_from[0] ||
-	       f->date_to[0];
+	       f->date_to[0] || f->nfields;
 }
 
 char *nscli_search_request(nscli_run_t *run, char **args, unsigned nargs)
@@ -104,9 +104,10 @@ static void print_facets(const ns_result_t *res)
 	printf("\n%sfacets%s%s\n", nscli_style.bold, nscli_style.reset,
 	       res->exact ? "" : " (counted in part: the query ran out of time)");
 	for (size_t f = 0; f < res->nfacets; f++) {
-		char label[16];
+		const ns_facet_t *fc = &res->facets[f];
+		char label[48];
 		snprintf(label, sizeof label, "  %-8s",
-		         ns_facet_name(res->facets[f].kind));
+		         fc->name ? fc->name : ns_facet_name(fc->kind));
 		nscli_print_counts(label, res->facets[f].values, res->facets[f].n);
 	}
 }

@@ -28,7 +28,12 @@ ns_role_t ns_access_needed(ns_op_t op)
 
 const char *ns_role_name(ns_role_t role)
 {
-	return role == NS_ROLE_ADMIN ? "admin" : "search";
+	switch (role) {
+	case NS_ROLE_ADMIN: return "admin";
+	case NS_ROLE_PUBLISH: return "publish";
+	case NS_ROLE_SEARCH: break;
+	}
+	return "search";
 }
 
 unsigned ns_access_unix(int fd, uid_t *uid)

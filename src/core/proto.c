@@ -39,6 +39,13 @@ void ns_request_clear(ns_request_t *req)
 	ns_strv_clear(&req->filter.tags);
 	ns_strv_clear(&req->filter.authors);
 	ns_strv_clear(&req->filter.langs);
+	for (size_t i = 0; i < req->filter.nfields; i++) {
+		free(req->filter.fields[i].name);
+		ns_strv_clear(&req->filter.fields[i].values);
+	}
+	free(req->filter.fields);
+	free(req->sort_field);
+	ns_strv_clear(&req->facet_fields);
 	memset(req, 0, sizeof *req);
 }
 
@@ -158,6 +165,51 @@ static bool get_date(json_t *f, const char *key, char out[11],
 static bool only_fields(json_t *o, const char *const *allowed,
                         ns_proto_err_t *err);
 
+/* filter.NAME of a declared field: a value, a list of them, or for a
+ * number {"min": x, "max": y}. */
+static bool decode_field_filter(const char *key, json_t *v, ns_filter_t *f,
+                                ns_proto_err_t *err)
+{
+	const ns_field_decl_t *d = ns_fields_get((size_t)ns_fields_find(key));
+	ns_field_filter_t *ff = realloc(f->fields,
+	                                (f->nfields + 1) * sizeof *ff);
+	if (!ff)
+		return fail(err, NS_E_INTERNAL, "out of memory");
+	f->fields = ff;
+	ff = &f->fields[f->nfields++];
+	memset(ff, 0, sizeof *ff);
+	if (!(ff->name = strdup(key)))
+		return fail(err, NS_E_INTERNAL, "out of memory");
+	if (d->type == NS_FIELD_NUMBER && json_is_object(v)) {
+		json_t *lo = json_object_get(v, "min"), *hi = json_object_get(v, "max");
+		ff->has_min = lo != NULL;
+		ff->has_max = hi != NULL;
+		ff->min = json_number_value(lo);
+		ff->max = json_number_value(hi);
+		if ((lo && !json_is_number(lo)) || (hi && !json_is_number(hi)) ||
+		    json_object_size(v) != (size_t)(!!lo + !!hi) || !(lo || hi) ||
+		    (lo && hi && ff->min > ff->max))
+			return fail(err, NS_E_BAD_REQUEST, "\"filter.%s\": a range is "
+			            "{\"min\": N, \"max\": N}, min <= max", key);
+		return true;
+	}
+	size_t n = json_is_array(v) ? json_array_size(v) : 1;
+	bool ok = n >= 1 && n <= NS_PROTO_MAX_FILTER_VALUES;
+	for (size_t i = 0; ok && i < n; i++) {
+		char buf[256];
+		json_t *item = json_is_array(v) ? json_array_get(v, i) : v;
+		ok = ns_field_value(d->type, item, buf, sizeof buf) &&
+		     ns_strv_push(&ff->values, buf, strlen(buf)) == NS_OK;
+	}
+	if (!ok)
+		return fail(err, NS_E_BAD_REQUEST, "\"filter.%s\" must be %s, or "
+		            "a list of 1 to %d", key, d->type == NS_FIELD_BOOLEAN
+		            ? "true or false" : d->type == NS_FIELD_NUMBER
+		            ? "a number (or {\"min\": N, \"max\": N})"
+		            : "a non-empty string", NS_PROTO_MAX_FILTER_VALUES);
+	return true;
+}
+
 static bool decode_filter(json_t *o, ns_filter_t *f, ns_proto_err_t *err)
 {
 	static const char *const fields[] = {
@@ -168,11 +220,19 @@ static bool decode_filter(json_t *o, ns_filter_t *f, ns_proto_err_t *err)
 		return true;
 	if (!json_is_object(v))
 		return fail(err, NS_E_BAD_REQUEST, "\"filter\" must be an object");
-	if (!only_fields(v, fields, err)) {
-		char m[sizeof err->message];
-		memcpy(m, err->message, sizeof m);
-		snprintf(err->message, sizeof err->message, "filter: %.180s", m);
-		return false;
+	const char *key;
+	json_t *fv;
+	json_object_foreach(v, key, fv) {
+		bool builtin = false;
+		for (size_t i = 0; fields[i] && !builtin; i++)
+			builtin = strcmp(key, fields[i]) == 0;
+		if (builtin)
+			continue;
+		if (ns_fields_find(key) < 0)
+			return fail(err, NS_E_BAD_REQUEST, "filter: unknown field "
+			            "\"%.64s\" (declare it in [fields])", key);
+		if (!decode_field_filter(key, fv, f, err))
+			return false;
 	}
 	if (!get_values(v, "section", &f->sections, err) ||
 	    !get_values(v, "tag", &f->tags, err) ||
@@ -200,16 +260,24 @@ static bool decode_sort(json_t *o, ns_sort_t *sort, ns_proto_err_t *err)
 		*sort = NS_SORT_NEWEST;
 	else if (s && strcmp(s, "oldest") == 0)
 		*sort = NS_SORT_OLDEST;
+	else if (s && ns_fields_find(s + (s[0] == '-')) >= 0)
+		*sort = NS_SORT_FIELD; /* the caller keeps the name */
 	else
 		return fail(err, NS_E_BAD_REQUEST, "\"sort\" must be \"relevance\", "
-		            "\"newest\" or \"oldest\"");
+		            "\"newest\", \"oldest\", or a declared field (\"-NAME\" "
+		            "for the largest first)");
 	return true;
+}
+
+static bool has_field_filter(const ns_filter_t *f)
+{
+	return f->nfields > 0;
 }
 
 static bool has_filter(const ns_filter_t *f)
 {
 	return f->sections.n || f->tags.n || f->authors.n || f->langs.n ||
-	       f->date_from[0] || f->date_to[0];
+	       f->date_from[0] || f->date_to[0] || has_field_filter(f);
 }
 
 static bool only_fields(json_t *o, const char *const *allowed,
@@ -253,7 +321,8 @@ static bool get_bool(json_t *o, const char *key, bool *out,
 static const char *const field_names[] = {
 	"path", "rank", "score", "title", "standfirst", "date", "time",
 	"section", "tags", "authors", "language", "url", "format",
-	"reading_minutes", "snippet", "partial", "duplicates", "body", NULL,
+	"reading_minutes", "snippet", "partial", "duplicates", "body", "fields",
+	NULL,
 };
 
 /* "fields": the names of the fields to return, out of ALLOWED; path is
@@ -299,10 +368,16 @@ static bool decode_facets(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	json_array_foreach(v, i, f) {
 		const char *name = json_string_value(f);
 		int k = name ? ns_facet_by_name(name) : -1;
+		if (k < 0 && name && ns_fields_find(name) >= 0) {
+			if (ns_strv_push(&req->facet_fields, name, strlen(name)) != NS_OK)
+				return fail(err, NS_E_INTERNAL, "out of memory");
+			continue;
+		}
 		if (k < 0)
 			return fail(err, NS_E_BAD_REQUEST, "\"facets\": unknown facet "
 			            "\"%.64s\"; facets are tag, author, section, lang, "
-			            "year and month", name ? name : "(not a string)");
+			            "year, month and the declared fields",
+			            name ? name : "(not a string)");
 		req->facets |= 1u << k;
 	}
 	return get_uint(o, "facet_limit", 1, NS_PROTO_MAX_FACET_LIMIT,
@@ -388,6 +463,12 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	    !get_uint(o, "recency_days", 1, 36500, &req->recency_days, err))
 		return false;
 	req->match = (ns_match_t)match;
+	if (req->sort == NS_SORT_FIELD) {
+		const char *by = json_string_value(json_object_get(o, "sort"));
+		req->sort_desc = by[0] == '-';
+		if (!(req->sort_field = strdup(by + req->sort_desc)))
+			return fail(err, NS_E_INTERNAL, "out of memory");
+	}
 	/* An empty query lists what the filter lets through. */
 	const char *qs = json_string_value(q);
 	if (!qs[strspn(qs, " \t\r\n")] && !has_filter(&req->filter))
@@ -645,6 +726,7 @@ void ns_hit_clear(ns_hit_t *h)
 	ns_strv_clear(&h->authors);
 	free(h->snippet);
 	free(h->body);
+	json_decref(h->fields);
 	memset(h, 0, sizeof *h);
 }
 
@@ -655,8 +737,10 @@ void ns_result_free(ns_result_t *res)
 	for (size_t i = 0; i < res->nhits; i++)
 		ns_hit_clear(&res->hits[i]);
 	free(res->hits);
-	for (size_t f = 0; f < res->nfacets; f++)
+	for (size_t f = 0; f < res->nfacets; f++) {
 		ns_facet_values_free(res->facets[f].values, res->facets[f].n);
+		free(res->facets[f].name);
+	}
 	free(res->facets);
 	free(res->suggestion);
 	free(res);
@@ -738,6 +822,8 @@ static json_t *hit_json(const ns_hit_t *h, unsigned fields)
 	put(o, fields, NS_FIELD_DUPLICATES, "duplicates",
 	    json_integer(h->duplicates));
 	put(o, fields, NS_FIELD_BODY, "body", json_string(OR_EMPTY(h->body)));
+	put(o, fields, NS_FIELD_FIELDS, "fields",
+	    h->fields ? json_incref(h->fields) : json_object());
 	return o;
 }
 
@@ -751,7 +837,8 @@ static json_t *facets_json(const ns_result_t *res)
 			json_array_append_new(arr, json_pack(
 				"{s:s, s:I}", "value", fc->values[i].value,
 				"count", (json_int_t)fc->values[i].count));
-		json_object_set_new(o, ns_facet_name(fc->kind), arr);
+		json_object_set_new(o, fc->name ? fc->name : ns_facet_name(fc->kind),
+		                    arr);
 	}
 	return o;
 }
@@ -1073,6 +1160,15 @@ static void encode_listing(json_t *o, const ns_request_t *req)
 				json_array_append_new(fa, json_string(ns_facet_name(k)));
 		json_object_set_new(o, "facets", fa);
 	}
+	if (req->facet_fields.n) {
+		json_t *fa = json_object_get(o, "facets");
+		if (!fa) {
+			fa = json_array();
+			json_object_set_new(o, "facets", fa);
+		}
+		for (size_t i = 0; i < req->facet_fields.n; i++)
+			json_array_append_new(fa, json_string(req->facet_fields.v[i]));
+	}
 	if (req->facet_limit)
 		json_object_set_new(o, "facet_limit", json_integer(req->facet_limit));
 	const ns_filter_t *f = &req->filter;
@@ -1090,6 +1186,16 @@ static void encode_listing(json_t *o, const ns_request_t *req)
 			json_object_set_new(fo, "date_from", json_string(f->date_from));
 		if (f->date_to[0])
 			json_object_set_new(fo, "date_to", json_string(f->date_to));
+		for (size_t i = 0; i < f->nfields; i++) {
+			const ns_field_filter_t *ff = &f->fields[i];
+			json_t *fv = ff->values.n ? values_json(&ff->values)
+			                          : json_object();
+			if (ff->has_min)
+				json_object_set_new(fv, "min", json_real(ff->min));
+			if (ff->has_max)
+				json_object_set_new(fv, "max", json_real(ff->max));
+			json_object_set_new(fo, ff->name, fv);
+		}
 		json_object_set_new(o, "filter", fo);
 	}
 }
@@ -1104,8 +1210,15 @@ char *ns_proto_encode_search(long long id, const ns_request_t *req)
 	if (req->lang)
 		json_object_set_new(o, "lang", json_string(req->lang));
 	static const char *const sorts[] = {"relevance", "newest", "oldest"};
-	if (req->sort != NS_SORT_RELEVANCE)
+	if (req->sort == NS_SORT_FIELD && req->sort_field) {
+		char *by = NULL;
+		if (asprintf(&by, "%s%s", req->sort_desc ? "-" : "",
+		             req->sort_field) > 0)
+			json_object_set_new(o, "sort", json_string(by));
+		free(by);
+	} else if (req->sort != NS_SORT_RELEVANCE && req->sort != NS_SORT_FIELD) {
 		json_object_set_new(o, "sort", json_string(sorts[req->sort]));
+	}
 	static const char *const matches[] = {"auto", "all", "any"};
 	if (req->match != NS_MATCH_AUTO)
 		json_object_set_new(o, "match", json_string(matches[req->match]));
@@ -1226,6 +1339,8 @@ static void parse_hit(json_t *h, ns_hit_t *hit)
 		hit->body = dup_field(h, "body");
 	strv_field(h, "tags", &hit->tags);
 	strv_field(h, "authors", &hit->authors);
+	json_t *own = json_object_get(h, "fields");
+	hit->fields = json_is_object(own) ? json_incref(own) : NULL;
 }
 
 static ns_result_t *parse_result(json_t *o)
@@ -1258,10 +1373,11 @@ static ns_result_t *parse_result(json_t *o)
 		json_object_foreach(facets, name, arr) {
 			int k = ns_facet_by_name(name);
 			size_t nv = json_array_size(arr);
-			if (k < 0)
-				continue;
 			ns_facet_t *f = &res->facets[res->nfacets++];
-			f->kind = (ns_facet_kind_t)k;
+			/* Not a built-in one: a declared field's. */
+			f->kind = k < 0 ? NS_FACET_COUNT : (ns_facet_kind_t)k;
+			if (k < 0 && !(f->name = strdup(name)))
+				continue;
 			if (nv && !(f->values = calloc(nv, sizeof *f->values)))
 				continue;
 			for (size_t i = 0; i < nv; i++) {

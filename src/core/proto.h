@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/fields.h"
 #include "core/problems.h"
 #include "nsearch/result.h"
 
@@ -88,7 +89,8 @@ enum {
 	NS_FIELD_PARTIAL = 1u << 15,
 	NS_FIELD_DUPLICATES = 1u << 16,  /* only with "collapse" */
 	NS_FIELD_BODY = 1u << 17,        /* the article's text */
-	NS_FIELDS_HIT = (1u << 16) - 1,  /* a hit's default */
+	NS_FIELD_FIELDS = 1u << 18,      /* the file's own fields (CMS keys) */
+	NS_FIELDS_HIT = ((1u << 16) - 1) | NS_FIELD_FIELDS, /* a hit's default */
 	NS_FIELDS_ARTICLE = (NS_FIELDS_HIT & ~(NS_FIELD_RANK | NS_FIELD_SCORE |
 	                     NS_FIELD_SNIPPET | NS_FIELD_PARTIAL)) | NS_FIELD_BODY,
 };
@@ -105,7 +107,17 @@ typedef enum {
 	NS_SORT_RELEVANCE = 0,
 	NS_SORT_NEWEST,
 	NS_SORT_OLDEST,
+	NS_SORT_FIELD,           /* by a declared field (fields.h) */
 } ns_sort_t;
+
+/* A filter on a declared field: any of VALUES (canonical text,
+ * ns_field_value), and for a number field a range too. */
+typedef struct {
+	char *name;
+	ns_strv_t values;
+	bool has_min, has_max;
+	double min, max;         /* inclusive */
+} ns_field_filter_t;
 
 /* A search's filters: within a field any value may match, every field
  * given must. */
@@ -116,6 +128,8 @@ typedef struct {
 	ns_strv_t langs;
 	char date_from[11];      /* "YYYY-MM-DD", inclusive, or "" */
 	char date_to[11];
+	ns_field_filter_t *fields; /* on declared fields ([fields]) */
+	size_t nfields;
 } ns_filter_t;
 
 typedef struct {
@@ -135,9 +149,12 @@ typedef struct {
 	                            the daemon's default */
 	ns_filter_t filter;
 	ns_sort_t sort;
+	char *sort_field;        /* NS_SORT_FIELD: the declared field ... */
+	bool sort_desc;          /* ... and the order ("-words") */
 	ns_match_t match;
 	bool collapse;
 	unsigned facets;         /* bit (1 << ns_facet_kind_t) per facet */
+	ns_strv_t facet_fields;  /* facets on declared fields, by name */
 	unsigned facet_limit;    /* 0: the default */
 	bool plain;              /* snippet_format "text" */
 	unsigned recency_days;   /* 0: relevance alone */

@@ -123,6 +123,16 @@ ns_status_t ns_config_build(const ns_config_args_t *args, ns_config_t *out,
 
 /* ---- showing and comparing ---- */
 
+static void print_fields(const ns_config_t *c, FILE *f)
+{
+	fprintf(f, "\n[fields]\n");
+	if (!c->nfields)
+		fprintf(f, "; none declared\n");
+	for (size_t i = 0; i < c->nfields; i++)
+		fprintf(f, "%s = %s\n", c->fields[i].name,
+		        ns_field_type_name(c->fields[i].type));
+}
+
 void ns_config_print(const ns_config_t *c, FILE *f)
 {
 	fprintf(f, "; nsearchd %s: the effective configuration (%s)\n",
@@ -147,12 +157,17 @@ void ns_config_print(const ns_config_t *c, FILE *f)
 			fprintf(f, "%s = %s   ; %s\n", d->key, line, origin);
 		}
 	}
+	print_fields(c, f);
 }
 
 bool ns_config_needs_restart(const ns_config_t *old, const ns_config_t *now,
                              ns_buf_t *names)
 {
-	bool any = false;
+	bool any = old->nfields != now->nfields ||
+	           memcmp(old->fields, now->fields,
+	                  old->nfields * sizeof *old->fields) != 0;
+	if (any)
+		ns_buf_printf(names, "[fields]");
 	for (int i = 0; i < NS_OPT_COUNT; i++) {
 		if (cfg_defs[i].reload)
 			continue;

@@ -94,6 +94,43 @@ static ns_status_t check_admin_token(const ns_config_t *c, char **err)
 	return st == NS_OK ? NS_OK : NS_ERR_FORMAT;
 }
 
+/* [http]: each token file reads as a token, the three differ, and a
+ * certificate comes with its key. */
+static ns_status_t check_http(const ns_config_t *c, char **err)
+{
+	static const ns_opt_t files[] = {NS_OPT_HTTP_TOKEN_FILE,
+	                                 NS_OPT_HTTP_PUBLISH_TOKEN_FILE,
+	                                 NS_OPT_HTTP_ADMIN_TOKEN_FILE};
+	const char *paths[] = {c->http_token_file, c->http_publish_token_file,
+	                       c->http_admin_token_file};
+	char *tok[3] = {NULL, NULL, NULL};
+	ns_status_t st = NS_OK;
+	for (int i = 0; i < 3 && st == NS_OK; i++) {
+		char *why = NULL;
+		if (paths[i] &&
+		    ns_config_read_token(paths[i], &tok[i], &why) != NS_OK) {
+			st = failf(err, "%s (%s): %s", ns_config_name(files[i]),
+			           c->origin[files[i]], why ? why : "out of memory");
+			free(why);
+		}
+		for (int k = 0; st == NS_OK && tok[i] && k < i; k++)
+			if (tok[k] && strcmp(tok[k], tok[i]) == 0)
+				st = failf(err, "%s (%s): the same token as %s: each role "
+				           "needs its own", ns_config_name(files[i]),
+				           c->origin[files[i]], ns_config_name(files[k]));
+	}
+	for (int i = 0; i < 3; i++) {
+		if (tok[i])
+			explicit_bzero(tok[i], strlen(tok[i]));
+		free(tok[i]);
+	}
+	if (st == NS_OK && !c->http_tls_cert != !c->http_tls_key)
+		st = failf(err, "%s and %s go together",
+		           ns_config_name(NS_OPT_HTTP_TLS_CERT),
+		           ns_config_name(NS_OPT_HTTP_TLS_KEY));
+	return st;
+}
+
 ns_status_t ns_config_check(const ns_config_t *c, char **err)
 {
 	*err = NULL;
@@ -139,6 +176,9 @@ ns_status_t ns_config_check(const ns_config_t *c, char **err)
 		if (st != NS_OK)
 			return st;
 	}
+	ns_status_t hst = check_http(c, err);
+	if (hst != NS_OK)
+		return hst;
 	if (c->synonyms) {
 		/* Read it as a search would: a bad line is the file's fault. */
 		ns_synonyms_t *syn = NULL;

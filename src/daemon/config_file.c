@@ -40,12 +40,52 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* [fields] NAME = TYPE: one declaration.  False with WHY. */
+static bool declare_field(ns_config_t *c, const char *name, const char *value,
+                          char *why, size_t size)
+{
+	ns_field_type_t t;
+	if (!ns_field_name_ok(name)) {
+		snprintf(why, size, "[fields] %s: not a field name of our own (a "
+		         "letter, then letters, digits, _ or -, at most %d; not a "
+		         "built-in one such as section)", name, NS_FIELD_NAME_MAX);
+		return false;
+	}
+	if (!ns_field_type_parse(value, &t)) {
+		snprintf(why, size, "[fields] %s: the type is keyword, boolean or "
+		         "number, not \"%s\"", name, value);
+		return false;
+	}
+	for (size_t i = 0; i < c->nfields; i++)
+		if (strcmp(c->fields[i].name, name) == 0) {
+			snprintf(why, size, "[fields] %s: declared twice", name);
+			return false;
+		}
+	if (c->nfields == NS_MAX_FIELDS) {
+		snprintf(why, size, "[fields]: at most %d fields", NS_MAX_FIELDS);
+		return false;
+	}
+	ns_field_decl_t *d = &c->fields[c->nfields++];
+	snprintf(d->name, sizeof d->name, "%s", name);
+	d->type = t;
+	return true;
+}
+
 static int on_key(void *user, const char *section, const char *name,
                   const char *value)
 {
 	struct file_ctx *fc = user;
 	char why[400];
 	int which = -1;
+	if (strcmp(section, "fields") == 0) {
+		if (declare_field(fc->c, name, value, why, sizeof why))
+			return 1;
+		if (!fc->err_line) {
+			fc->err_line = fc->line;
+			snprintf(fc->err, sizeof fc->err, "%s", why);
+		}
+		return 0;
+	}
 	for (int i = 0; i < NS_OPT_COUNT; i++)
 		if (strcmp(cfg_defs[i].section, section) == 0 &&
 		    strcmp(cfg_defs[i].key, name) == 0)

@@ -88,7 +88,7 @@ static bool parse_listen(const char *s, char *buf, size_t size)
 	}
 	unsigned long long p;
 	char *end;
-	if (!parse_ull(port, 10, &p, &end) || *end || p < 1 || p > 65535)
+	if (!parse_ull(port, 10, &p, &end) || *end || p > 65535)
 		return false;
 	unsigned char addr[16];
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, addr) != 1)

@@ -5,6 +5,7 @@
  * queue mutex, never wait for Xapian.
  */
 #include "daemon/index.h"
+#include "daemon/fields_index.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -239,6 +240,8 @@ ns_status_t ns_index_build_doc(const ns_article_t *a, const char *relpath,
 		st = add_date_terms(doc, a->date, a->time);
 	if (st == NSX_OK)
 		st = add_facet_values(doc, a);
+	if (st == NSX_OK)
+		st = ns_fields_index_doc(doc, a);
 
 	char *data = NULL;
 	if (st == NSX_OK) {
@@ -1094,6 +1097,9 @@ static bool commit(ns_indexer_t *ix)
 	ix->last_commit_ms = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000 +
 	                                (t1.tv_nsec - t0.tv_nsec) / 1000000);
 	if (xst != NSX_OK) {
+		pthread_mutex_lock(&ix->mu);
+		ix->stats.commit_failing = true; /* for the metrics */
+		pthread_mutex_unlock(&ix->mu);
 		writer_fault(ix, xst, "commit");
 		return false;
 	}
@@ -1101,6 +1107,10 @@ static bool commit(ns_indexer_t *ix)
 	uint64_t rev = nsx_writer_revision(ix->w);
 	uint64_t docs = nsx_writer_doccount(ix->w);
 	pthread_mutex_lock(&ix->mu);
+	ix->stats.commits++;
+	ix->stats.commit_seconds += (double)(t1.tv_sec - t0.tv_sec) +
+	                            (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ix->stats.commit_failing = false;
 	ix->stats.revision = rev;
 	ix->stats.documents = docs;
 	ix->stats.last_commit = wall_ns() / 1000000;

@@ -21,6 +21,7 @@
 
 #include "buildconf.h"
 #include "daemon/config.h"
+#include "daemon/http.h"
 #include "daemon/index.h"
 #include "core/lang.h"
 #include "core/log.h"
@@ -36,11 +37,18 @@
 /* Built without libsystemd: no notifications, no socket activation. */
 #define SD_LISTEN_FDS_START 3
 static int sd_notify(int unset, const char *state) { return 0; }
-static int sd_listen_fds(int unset) { return 0; }
+static int sd_listen_fds_with_names(int unset, char ***names)
+{
+	*names = NULL;
+	return 0;
+}
 static int sd_watchdog_enabled(int unset, uint64_t *usec) { return 0; }
 #endif
 
 #define LOG_MOD "main"
+
+/* Log a fatal start-up error, tell systemd, and return 1. */
+static int fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 struct daemon {
 	uv_loop_t loop;
@@ -55,6 +63,7 @@ struct daemon {
 	ns_searcher_t *searcher;
 	ns_watch_t *watch;
 	ns_server_t *server;
+	ns_http_t *http;            /* the HTTP front door, or NULL */
 	uint64_t ready_barrier;     /* the barrier queued after the first scan */
 	bool ready;
 	bool stopping;
@@ -243,6 +252,7 @@ static void on_committed(uv_async_t *h)
 {
 	struct daemon *d = h->data;
 	ns_server_committed(d->server);
+	ns_http_committed(d->http);
 	ns_indexer_stats_t st;
 	ns_indexer_stats(d->ix, &st);
 	if (!d->ready && d->ready_barrier &&
@@ -509,6 +519,117 @@ static void exclusive(void *ctx, void (*swap)(void *arg), void *arg)
 	ns_searcher_exclusive(d->searcher, swap, arg);
 }
 
+/* ---- the HTTP front door (daemon/http.h) ---- */
+
+static bool is_ready(void *ctx)
+{
+	return ((struct daemon *)ctx)->ready;
+}
+
+static unsigned ndjson_connections(void *ctx)
+{
+	return ns_server_connections(((struct daemon *)ctx)->server);
+}
+
+/* Tokens, origins and certificate from the configuration in force: at
+ * start and on SIGHUP (CHANGES, may be NULL, says what was read). */
+static int http_apply(struct daemon *d, ns_buf_t *changes)
+{
+	const ns_config_t *c = &d->cfg;
+	const char *files[3] = {c->http_token_file, c->http_publish_token_file,
+	                        c->http_admin_token_file};
+	char *tok[3] = {NULL, NULL, NULL}, *err = NULL;
+	int rc = 0;
+	if (!d->http)
+		return 0;
+	for (int i = 0; i < 3 && !rc; i++)
+		if (files[i] && ns_config_read_token(files[i], &tok[i], &err) != NS_OK)
+			rc = 1;
+	if (!rc)
+		ns_http_set_tokens(d->http, tok[0], tok[1], tok[2]);
+	for (int i = 0; i < 3; i++)
+		if (tok[i]) {
+			explicit_bzero(tok[i], strlen(tok[i]));
+			free(tok[i]);
+		}
+	ns_http_set_cors(d->http, &c->http_cors_origins);
+	ns_http_set_limits(d->http, c->max_connections, c->max_request);
+	if (!rc && ns_http_set_tls(d->http, c->http_tls_cert, c->http_tls_key,
+	                           &err) != NS_OK)
+		rc = 1;
+	if (rc)
+		ns_log(NS_LOG_ERR, LOG_MOD, "http: %s", err ? err : "out of memory");
+	else if (changes)
+		ns_buf_printf(changes, "%shttp tokens%s reread",
+		              changes->len ? ", " : "",
+		              c->http_tls_cert ? " and certificate" : "");
+	free(err);
+	return rc;
+}
+
+/* Is systemd's descriptor I (of N) named "http" (FileDescriptorName=)? */
+static bool http_fd(char **names, int i)
+{
+	return names && names[i] && strcmp(names[i], "http") == 0;
+}
+
+/* The HTTP listeners: the descriptors systemd named "http", else the
+ * configured ones.  0, or 1 after saying why. */
+static int open_http(struct daemon *d, char **names, int n,
+                     const ns_server_handlers_t *h)
+{
+	const ns_config_t *c = &d->cfg;
+	int passed = 0;
+	for (int i = 0; i < n; i++)
+		passed += http_fd(names, i);
+	if (!passed && !c->http_listen && !c->http_socket)
+		return 0;
+	ns_http_opts_t o = {
+		.h = *h, .ready = is_ready, .ndjson_connections = ndjson_connections,
+		.ix = d->ix, .rootfd = d->rootfd, .index_dir = c->index,
+		.ignore = &c->ignore, .default_language = c->language,
+		.max_request = c->max_request, .max_file = c->max_file_size,
+		.max_connections = c->max_connections,
+		.request_timeout_s = c->http_request_timeout_s,
+	};
+	char *err = NULL, name[160];
+	if (ns_http_new(&d->loop, &o, &d->http, &err) != NS_OK ||
+	    http_apply(d, NULL) != 0) {
+		int rc = fatal("http: %s", err ? err : "cannot start");
+		free(err);
+		return rc;
+	}
+	ns_status_t st = NS_OK;
+	for (int i = 0; st == NS_OK && i < n; i++)
+		if (http_fd(names, i) && (st = ns_http_adopt(d->http,
+		    SD_LISTEN_FDS_START + i, name, sizeof name, &err)) == NS_OK)
+			ns_log(NS_LOG_INFO, LOG_MOD, "http: listening on %s (from "
+			       "systemd)", name);
+	if (st == NS_OK && !passed && c->http_socket &&
+	    (st = ns_http_listen_unix(d->http, c->http_socket, c->socket_mode,
+	                              &err)) == NS_OK)
+		ns_log(NS_LOG_INFO, LOG_MOD, "http: listening on %s",
+		       c->http_socket);
+	if (st == NS_OK && !passed && c->http_listen &&
+	    (st = ns_http_listen_tcp(d->http, c->http_listen, &err)) == NS_OK) {
+		/* With port 0 the kernel chose: say which. */
+		char addr[128];
+		snprintf(addr, sizeof addr, "%s", c->http_listen);
+		char *colon = strrchr(addr, ':');
+		if (colon)
+			*colon = '\0';
+		ns_log(NS_LOG_NOTICE, LOG_MOD, "http: listening on %s:%u%s", addr,
+		       ns_http_port(d->http),
+		       ns_http_has_tls(d->http) ? " (TLS)" : "");
+	}
+	if (st != NS_OK) {
+		int rc = fatal("http: %s", err ? err : "cannot listen");
+		free(err);
+		return rc;
+	}
+	return 0;
+}
+
 /* ---- reloading ---- */
 
 /* What the configuration C asks of the server, within what the limit on
@@ -606,6 +727,7 @@ static void on_sighup(uv_signal_t *h, int signum)
 		free(admin);
 	}
 	ns_config_take_reloadable(&d->cfg, &next, &changes);
+	http_apply(d, &changes);
 	/* The files behind the names are read again whether or not the
 	 * names changed: say so, rather than "nothing changed". */
 	if (d->cfg.synonyms)
@@ -637,6 +759,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping: committing what is indexed");
 	ns_server_close(d->server);
 	d->server = NULL;
+	ns_http_close(d->http);
 	ns_watch_close(d->watch);
 	d->watch = NULL;
 	uv_close((uv_handle_t *)&d->sigint, NULL);
@@ -742,9 +865,6 @@ static int check_files(char **files, int n, const ns_config_t *c)
 }
 
 
-/* Log a fatal start-up error, tell systemd, and return 1. */
-static int fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 static int fatal(const char *fmt, ...)
 {
 	char msg[1024], note[1100];
@@ -791,15 +911,34 @@ static int socket_dir(const ns_config_t *c)
 
 /* The listening sockets: those systemd passed (socket activation), else
  * the configured ones.  Then the token, if any of them is TCP. */
-static int open_sockets(struct daemon *d)
+static int open_ndjson(struct daemon *d, char **names, int n);
+
+static int open_sockets(struct daemon *d, const ns_server_handlers_t *h)
+{
+	char **names = NULL;
+	int n = sd_listen_fds_with_names(1, &names);
+	if (n < 0)
+		return fatal("sockets from systemd: %s", strerror(-n));
+	/* The descriptors named "http" are the HTTP front door's. */
+	int rc = open_ndjson(d, names, n);
+	if (!rc)
+		rc = open_http(d, names, n, h);
+	for (int i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+static int open_ndjson(struct daemon *d, char **names, int all)
 {
 	const ns_config_t *c = &d->cfg;
 	char *err = NULL, name[160];
 	size_t off = 0;
-	int n = sd_listen_fds(1);
-	if (n < 0)
-		return fatal("sockets from systemd: %s", strerror(-n));
-	for (int i = 0; i < n; i++) {
+	int n = 0;
+	for (int i = 0; i < all; i++) {
+		if (http_fd(names, i))
+			continue;
+		n++;
 		if (ns_server_adopt(d->server, SD_LISTEN_FDS_START + i, name,
 		                    sizeof name, &err) != NS_OK) {
 			int rc = fatal("socket from systemd: %s", err ? err : "?");
@@ -807,7 +946,7 @@ static int open_sockets(struct daemon *d)
 			return rc;
 		}
 		off += (size_t)snprintf(d->listening + off, sizeof d->listening - off,
-		                        "%s%s", i ? ", " : "", name);
+		                        "%s%s", n > 1 ? ", " : "", name);
 		if (off >= sizeof d->listening)
 			off = sizeof d->listening - 1;
 	}
@@ -958,7 +1097,11 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	const ns_config_t *c = &d.cfg;
 	make_parents(c->index);
-	unsigned rules_hash = 2166136261u; /* FNV-1a over the --ignore globs */
+	/* Before the writer and the readers start: they read it. */
+	ns_fields_declare(c->fields, c->nfields);
+	/* FNV-1a over the --ignore globs, and the declared fields: a change
+	 * of either makes every file be read again. */
+	unsigned rules_hash = 2166136261u ^ ns_fields_hash();
 	for (size_t i = 0; i < c->ignore.n; i++)
 		for (const char *p = c->ignore.v[i];; p++) {
 			rules_hash = (rules_hash ^ (unsigned char)*p) * 16777619u;
@@ -1006,7 +1149,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 		.wait_begin = wait_begin, .barrier_passed = barrier_passed,
 		.path_state = path_state, .op_begin = op_begin,
 		.write_fault = write_fault, .index_failed = index_failed,
-		.op_reply = op_reply, .ctx = &d,
+		.op_reply = op_reply, .ready = is_ready, .ctx = &d,
 	};
 	ns_server_limits_t lim = limits_of(&d, c);
 	ns_watch_opts_t wopts = {
@@ -1025,7 +1168,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 	} else if (c->synonyms &&
 	           ns_searcher_load_synonyms(d.searcher, c->synonyms, &err) != NS_OK) {
 		rc = fatal("%s", err ? err : "synonyms: out of memory");
-	} else if ((rc = open_sockets(&d)) != 0) {
+	} else if ((rc = open_sockets(&d, &handlers)) != 0) {
 		/* said why */
 	} else if (ns_watch_start(&d.loop, root, &wopts, &cbs, &d.watch,
 	                          &err) != NS_OK) {
@@ -1034,8 +1177,10 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 	free(err);
 	if (rc) {
 		ns_server_close(d.server);
+		ns_http_close(d.http);
 		close_committed(&d);
 		uv_run(&d.loop, UV_RUN_DEFAULT);
+		ns_http_free(d.http);
 		ns_indexer_stop(d.ix);
 		ns_searcher_free(d.searcher);
 		uv_loop_close(&d.loop);
@@ -1073,6 +1218,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 	}
 
 	uv_run(&d.loop, UV_RUN_DEFAULT);
+	ns_http_free(d.http);
 
 	/* The loop is empty: no connection, no search in flight.  Commit what
 	 * the writer has in hand and leave. */

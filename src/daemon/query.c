@@ -5,6 +5,7 @@
  * gives it back.  Xapian objects are never shared between two threads.
  */
 #include "daemon/query.h"
+#include "daemon/fields_index.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -377,6 +378,9 @@ static ns_status_t hit_from_data(json_t *o, ns_hit_t *h, bool body)
 	ns_status_t st = json_strv(o, "tags", &h->tags);
 	if (st == NS_OK)
 		st = json_strv(o, "authors", &h->authors);
+	json_t *own = json_object_get(o, "fields");
+	if (json_is_object(own))
+		h->fields = json_incref(own);
 	return st;
 }
 
@@ -430,17 +434,19 @@ static ns_status_t fill_hit(const nsx_results_t *res, size_t i,
 }
 
 /* The filter's Xapian form: one group of alternative terms per field. */
+#define XGROUPS (4 + NS_MAX_FIELDS)
 typedef struct {
-	nsx_filter_t groups[4];
+	nsx_filter_t groups[XGROUPS];
 	size_t n;
-	ns_strv_t terms[4];
-	const char **ptrs[4];
-	char lo[9], hi[9];
+	ns_strv_t terms[XGROUPS];
+	const char **ptrs[XGROUPS];
+	char lo[17], hi[17];
+	unsigned range_slot;
 } xfilter_t;
 
 static void xfilter_free(xfilter_t *x)
 {
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < XGROUPS; i++) {
 		ns_strv_clear(&x->terms[i]);
 		free(x->ptrs[i]);
 	}
@@ -491,6 +497,15 @@ static ns_status_t xfilter_build(xfilter_t *x, const ns_filter_t *f)
 		st = xfilter_group(x, &f->authors, NS_PREFIX_AUTHOR_EXACT);
 	if (st == NS_OK)
 		st = xfilter_group(x, &f->langs, NS_PREFIX_LANG);
+	for (size_t k = 0; st == NS_OK && k < f->nfields; k++) {
+		int i = ns_fields_find(f->fields[k].name);
+		char prefix[NS_FIELD_NAME_MAX + 8];
+		if (i < 0 || x->n >= XGROUPS)
+			continue;
+		ns_field_prefix((size_t)i, prefix, sizeof prefix);
+		st = xfilter_group(x, &f->fields[k].values, prefix);
+	}
+	x->range_slot = NS_SLOT_DATE;
 	/* "YYYY-MM-DD" to the slot's "YYYYMMDD". */
 	if (f->date_from[0])
 		snprintf(x->lo, sizeof x->lo, "%.4s%.2s%.2s", f->date_from,
@@ -573,22 +588,40 @@ static char *idterm_of(const char *relpath)
 	return t;
 }
 
+/* A declared field's facet: the one at K of REQ's facet_fields. */
+static int custom_facet(const ns_search_req_t *req, int k, char **name)
+{
+	size_t at = (size_t)(k - NS_FACET_COUNT);
+	if (!req->facet_fields || at >= req->facet_fields->n ||
+	    ns_fields_find(req->facet_fields->v[at]) < 0)
+		return -1;
+	*name = strdup(req->facet_fields->v[at]);
+	return *name ? 0 : -2;
+}
+
 static ns_status_t copy_facets(const nsx_results_t *xres,
                                const ns_search_req_t *req, ns_result_t *res)
 {
-	size_t want = 0;
+	size_t want = 0, custom = req->facet_fields ? req->facet_fields->n : 0;
 	for (int k = 0; k < NS_FACET_COUNT; k++)
 		want += (req->facets >> k) & 1;
-	if (!want)
+	if (!want && !custom)
 		return NS_OK;
-	if (!(res->facets = calloc(want, sizeof *res->facets)))
+	if (!(res->facets = calloc(want + custom, sizeof *res->facets)))
 		return NS_ERR_NOMEM;
-	for (int k = 0; k < NS_FACET_COUNT; k++) {
-		if (!((req->facets >> k) & 1))
+	for (int k = 0; k < NS_FACET_COUNT + (int)custom; k++) {
+		char *name = NULL;
+		if (k < NS_FACET_COUNT && !((req->facets >> k) & 1))
 			continue;
+		int c = k >= NS_FACET_COUNT ? custom_facet(req, k, &name) : 0;
+		if (c == -1)
+			continue;
+		if (c == -2)
+			return NS_ERR_NOMEM;
 		size_t f = res->nfacets++;
 		ns_facet_t *out = &res->facets[f];
-		out->kind = (ns_facet_kind_t)k;
+		out->kind = k < NS_FACET_COUNT ? (ns_facet_kind_t)k : NS_FACET_COUNT;
+		out->name = name;
 		size_t n = nsx_results_facet_size(xres, f);
 		if (n && !(out->values = calloc(n, sizeof *out->values)))
 			return NS_ERR_NOMEM;
@@ -626,11 +659,27 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
                              const char *like, const xfilter_t *xf,
                              double deadline, nsx_results_t **xres)
 {
-	nsx_facet_spec_t specs[NS_FACET_COUNT];
+	nsx_facet_spec_t specs[NS_FACET_COUNT + NS_MAX_FIELDS];
 	size_t nspecs = 0;
 	for (int k = 0; k < NS_FACET_COUNT; k++)
 		if ((req->facets >> k) & 1)
 			specs[nspecs++] = facet_specs[k];
+	for (size_t k = 0; req->facet_fields && k < req->facet_fields->n &&
+	                   nspecs < NS_FACET_COUNT + NS_MAX_FIELDS; k++) {
+		int i = ns_fields_find(req->facet_fields->v[k]);
+		if (i >= 0)
+			specs[nspecs++] = (nsx_facet_spec_t){ns_field_slot((size_t)i), 0};
+	}
+	int sort = req->sort == NS_SORT_NEWEST ? -1
+	         : req->sort == NS_SORT_OLDEST ? 1 : 0;
+	unsigned sort_slot = NS_SLOT_DATETIME;
+	int by = req->sort == NS_SORT_FIELD ? ns_fields_find(req->sort_field) : -1;
+	if (by >= 0) {
+		sort = req->sort_desc ? -1 : 1;
+		sort_slot = ns_fields_get((size_t)by)->type == NS_FIELD_NUMBER
+		            ? ns_field_sort_slot((size_t)by)
+		            : ns_field_slot((size_t)by);
+	}
 	nsx_search_t xreq = {
 		.query = query,
 		.language = req->lang ? req->lang : s->language,
@@ -638,12 +687,11 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		.limit = req->limit,
 		.filters = xf->groups,
 		.nfilters = xf->n,
-		.range_slot = NS_SLOT_DATE,
+		.range_slot = xf->range_slot,
 		.range_lo = xf->lo[0] ? xf->lo : NULL,
 		.range_hi = xf->hi[0] ? xf->hi : NULL,
-		.sort = req->sort == NS_SORT_NEWEST ? -1
-		      : req->sort == NS_SORT_OLDEST ? 1 : 0,
-		.sort_slot = NS_SLOT_DATETIME,
+		.sort = sort,
+		.sort_slot = sort_slot,
 		.match = req->match == NS_MATCH_ALL ? NSX_MATCH_ALL
 		       : req->match == NS_MATCH_ANY ? NSX_MATCH_ANY
 		       : NSX_MATCH_AUTO,
@@ -752,6 +800,24 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 		free(like);
 		free(expanded);
 		return NS_ERR_NOMEM;
+	}
+	/* A declared number field's range takes the search's one range slot. */
+	const char *range_why = NULL;
+	unsigned nslot;
+	char nlo[17], nhi[17];
+	if (ns_fields_range(req->filter, xf.lo[0] || xf.hi[0], &nslot, nlo, nhi,
+	                    &range_why) && (nlo[0] || nhi[0])) {
+		xf.range_slot = nslot;
+		memcpy(xf.lo, nlo, sizeof nlo);
+		memcpy(xf.hi, nhi, sizeof nhi);
+	}
+	if (range_why) {
+		xfilter_free(&xf);
+		free(like);
+		free(expanded);
+		if (errmsg)
+			*errmsg = strdup(range_why);
+		return NS_ERR_BAD_QUERY;
 	}
 	nsx_reader_t *r = NULL;
 	st = fresh_reader(s, &r, errmsg);

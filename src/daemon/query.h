@@ -20,6 +20,10 @@ typedef struct {
 	                             the searcher's default */
 	const ns_filter_t *filter; /* may be NULL */
 	ns_sort_t sort;
+	const char *sort_field;   /* NS_SORT_FIELD: a declared field ... */
+	bool sort_desc;           /* ... largest first */
+	const ns_strv_t *facet_fields; /* facets on declared fields (may be
+	                             NULL) */
 	ns_match_t match;
 	bool collapse;            /* fold hits with the same title and text */
 	unsigned facets;          /* bit (1 << ns_facet_kind_t) per facet */

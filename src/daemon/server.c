@@ -33,6 +33,7 @@
 #include "core/log.h"
 #include "daemon/paths.h"
 #include "daemon/searchq.h"
+#include "daemon/metrics.h"
 
 #define LOG_MOD "server"
 #define DEFAULT_MAX_CONNECTIONS 1024
@@ -405,6 +406,7 @@ static uint64_t revision_of(ns_server_t *s)
 static void send_error(struct conn *c, json_t *id, const char *code,
                        const char *message)
 {
+	ns_metrics_error(NS_PROTO_NDJSON, code);
 	send_line(c, ns_proto_error_reply(id, revision_of(c->srv), code,
 	                                  message));
 }
@@ -423,6 +425,8 @@ static unsigned long long now_us(void)
  * the thread pool's queue included. */
 static void note_latency(struct conn *c)
 {
+	ns_metrics_observe(NS_PROTO_NDJSON, c->req.op,
+	                   (double)(now_us() - c->dispatched_us) / 1e6);
 	if (c->req.op != NS_OP_SEARCH && c->req.op != NS_OP_SIMILAR)
 		return;
 	ns_server_t *s = c->srv;
@@ -493,6 +497,7 @@ static char *query_error(struct conn *c, ns_status_t st, const char *err)
 	case NS_ERR_INDEX: code = NS_E_UNAVAILABLE; break;
 	default: msg = ns_status_str(st); break;
 	}
+	ns_metrics_error(NS_PROTO_NDJSON, code);
 	if (st == NS_ERR_INDEX && c->srv->h.index_failed)
 		c->srv->h.index_failed(c->srv->h.ctx); /* damaged? */
 	/* The request's fault is the client's to hear, not the log's; a
@@ -543,6 +548,8 @@ static void search_work(uv_work_t *w)
 			.snippet_length = r->snippet_length,
 			.hl_start = r->hl_start, .hl_end = r->hl_end,
 			.lang = r->lang, .filter = &r->filter, .sort = r->sort,
+			.sort_field = r->sort_field, .sort_desc = r->sort_desc,
+			.facet_fields = &r->facet_fields,
 			.match = r->match, .collapse = r->collapse,
 			.facets = r->facets, .facet_limit = r->facet_limit,
 			.plain = r->plain, .recency_days = r->recency_days,
@@ -597,6 +604,20 @@ static void queue_search(struct conn *c)
 	start_searches(c->srv);
 }
 
+/* A search reply LINE (freed here) that says "ready" first: until the
+ * start-up reconciliation is done, articles may be missing. */
+static char *with_ready(ns_server_t *s, char *line)
+{
+	bool ready = !s->h.ready || s->h.ready(s->h.ctx);
+	char *out = NULL;
+	if (!line || line[0] != '{' ||
+	    asprintf(&out, "{\"ready\":%s,%s", ready ? "true" : "false",
+	             line + 1) < 0)
+		return line;
+	free(line);
+	return out;
+}
+
 static void search_done(uv_work_t *w, int status)
 {
 	struct conn *c = w->data;
@@ -605,6 +626,9 @@ static void search_done(uv_work_t *w, int status)
 	note_latency(c);
 	char *reply = c->reply;
 	c->reply = NULL;
+	if (status != UV_ECANCELED && reply && strstr(reply, "\"ok\":true") &&
+	    (c->req.op == NS_OP_SEARCH || c->req.op == NS_OP_SIMILAR))
+		reply = with_ready(c->srv, reply);
 	c->busy = false;
 	if (status == UV_ECANCELED) {
 		free(reply);

@@ -16,6 +16,9 @@ typedef struct {
 	void (*status)(void *ctx, ns_daemon_status_t *out);
 	/* The files not indexed as they are on disk (may be NULL). */
 	ns_problems_t *problems;
+	/* Is the start-up reconciliation done?  Every search reply says
+	 * (loop thread; may be NULL: ready). */
+	bool (*ready)(void *ctx);
 	/* The last committed index revision (any thread). */
 	uint64_t (*revision)(void *ctx);
 	/* Begin a wait (loop thread): see that every change made so far to

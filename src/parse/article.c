@@ -53,7 +53,42 @@ void ns_article_free(ns_article_t *a)
 	ns_strv_clear(&a->tags);
 	ns_strv_clear(&a->authors);
 	ns_strv_clear(&a->warnings);
+	json_decref(a->fields);
 	free(a);
+}
+
+static bool extra_ok(json_t *v)
+{
+	if (json_is_string(v))
+		return json_string_length(v) <= NS_MAX_EXTRA_VALUE &&
+		       strlen(json_string_value(v)) == json_string_length(v);
+	if (json_is_number(v) || json_is_boolean(v))
+		return true;
+	if (!json_is_array(v) || json_array_size(v) > 100)
+		return false;
+	size_t i;
+	json_t *item;
+	json_array_foreach(v, i, item)
+		if (!json_is_string(item) || json_string_length(item) > 200)
+			return false;
+	return true;
+}
+
+ns_status_t art_set_extra(ns_article_t *a, const char *key, json_t *value)
+{
+	if (!value)
+		return NS_ERR_NOMEM;
+	ns_status_t st = NS_OK;
+	if (!extra_ok(value) || !*key || strlen(key) > NS_MAX_EXTRA_KEY)
+		; /* objects, nulls, odd keys: not a field a CMS filters on */
+	else if (!json_object_get(a->fields, key) &&
+	         json_object_size(a->fields) >= NS_MAX_EXTRA_FIELDS)
+		st = art_warn(a, "more than %d fields of its own; %.64s and the "
+		              "rest left out", NS_MAX_EXTRA_FIELDS, key);
+	else if (json_object_set(a->fields, key, value) < 0)
+		st = NS_ERR_NOMEM;
+	json_decref(value);
+	return st;
 }
 
 static ns_article_t *article_new(const ns_parse_opts_t *opts)
@@ -66,12 +101,14 @@ static ns_article_t *article_new(const ns_parse_opts_t *opts)
 	a->body = ns_strndup("", 0);
 	a->section = ns_strndup("", 0);
 	a->url = ns_strndup("", 0);
+	a->fields = json_object();
 	a->encoding = "utf-8";
 	const char *lang = opts && opts->default_language ? opts->default_language
 	                                                  : "en";
 	if (!ns_language_normalise(lang, strlen(lang), a->language))
 		memcpy(a->language, "en", 3);
-	if (!a->title || !a->standfirst || !a->body || !a->section || !a->url) {
+	if (!a->title || !a->standfirst || !a->body || !a->section || !a->url ||
+	    !a->fields) {
 		ns_article_free(a);
 		return NULL;
 	}
@@ -104,6 +141,11 @@ json_t *ns_article_json(const ns_article_t *a, const char *path)
 	                      "reading_minutes", (json_int_t)a->reading_minutes,
 	                      "body", a->body);
 	if (o && path && json_object_set_new(o, "path", json_string(path)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	if (o && json_object_size(a->fields) &&
+	    json_object_set_new(o, "fields", json_deep_copy(a->fields)) < 0) {
 		json_decref(o);
 		return NULL;
 	}

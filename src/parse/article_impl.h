@@ -76,6 +76,10 @@ ns_status_t art_append(ns_buf_t *b, const char *s, size_t len,
 ns_status_t art_append_lines(ns_buf_t *b, const line_t *lines, size_t n);
 /* Move B's bytes into A->body (B is left empty). */
 ns_status_t art_take_body(ns_article_t *a, ns_buf_t *b);
+/* Keep KEY's VALUE (stolen; a string, number, boolean or list of
+ * strings, else dropped) among A's own fields; past the limits
+ * (article.h) it is dropped with a warning. */
+ns_status_t art_set_extra(ns_article_t *a, const char *key, json_t *value);
 /* Record why part of the file was left out. */
 ns_status_t art_warn(ns_article_t *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

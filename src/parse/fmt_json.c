@@ -13,11 +13,19 @@ static bool detect_json(const art_text_t *t)
 }
 
 /* The first of NAMES that OBJ has as a string. */
+/* V, or the string in it as WordPress's REST API gives its texts:
+ * {"rendered": "..."}. */
+static json_t *rendered(json_t *v)
+{
+	json_t *r = json_is_object(v) ? json_object_get(v, "rendered") : NULL;
+	return json_is_string(r) ? r : v;
+}
+
 static const char *str_field(json_t *obj, const char *const *names,
                              const char **which)
 {
 	for (; *names; names++) {
-		json_t *v = json_object_get(obj, *names);
+		json_t *v = rendered(json_object_get(obj, *names));
 		if (json_is_string(v)) {
 			if (which)
 				*which = *names;
@@ -149,6 +157,49 @@ static json_t *first_of(json_t *o, const char *const *keys)
 	return v;
 }
 
+/* The keys the built-in fields are read from (any of them), and what a
+ * WordPress post carries that is no field of an article. */
+static const char *const known_keys[] = {
+	"title", "headline", "body", "content", "text", "article_body",
+	"standfirst", "summary", "description", "excerpt", "subtitle",
+	"published_at", "date", "published", "datePublished", "date_gmt",
+	"section", "category", "language", "lang", "locale", "url",
+	"canonical_url", "link", "slug", "authors", "author", "byline", "tags",
+	"keywords", "reading_time", "reading_minutes", "guid", "_links",
+	"modified", "modified_gmt", NULL,
+};
+
+/* Every other key is a field of the CMS's own (site, premium, ...). */
+static ns_status_t own_fields(ns_article_t *a, json_t *o)
+{
+	const char *key;
+	json_t *v;
+	ns_status_t st = NS_OK;
+	json_object_foreach(o, key, v) {
+		bool known = false;
+		for (size_t i = 0; known_keys[i] && !known; i++)
+			known = strcmp(key, known_keys[i]) == 0;
+		if (!known && st == NS_OK)
+			st = art_set_extra(a, key, json_incref(rendered(v)));
+	}
+	return st;
+}
+
+/* The title: WordPress's title.rendered is HTML, entities at least
+ * ("Caf&eacute; &#8211; news"). */
+static ns_status_t set_title(json_t *o, ns_article_t *a, const char *s)
+{
+	bool wp_title = json_is_object(json_object_get(o, "title"));
+	if (!wp_title && !art_looks_like_html(s, strlen(s)))
+		return art_set_str(&a->title, s, strlen(s));
+	ns_buf_t b = {0};
+	ns_status_t st = art_html_text(s, strlen(s), &b);
+	if (st == NS_OK)
+		st = art_set_str(&a->title, b.data ? b.data : "", b.len);
+	ns_buf_free(&b);
+	return st;
+}
+
 /* The title, standfirst and body. */
 static ns_status_t set_texts(json_t *o, ns_article_t *a)
 {
@@ -162,7 +213,7 @@ static ns_status_t set_texts(json_t *o, ns_article_t *a)
 	const char *s;
 	ns_buf_t b = {0};
 	if ((s = str_field(o, title_keys, NULL)))
-		st = art_set_str(&a->title, s, strlen(s));
+		st = set_title(o, a, s);
 	if (st == NS_OK && (s = str_field(o, stand_keys, NULL)))
 		st = add_text(a, "standfirst", s, strlen(s), &b);
 	if (st == NS_OK && b.len)
@@ -177,12 +228,21 @@ static ns_status_t set_texts(json_t *o, ns_article_t *a)
 	return st;
 }
 
-/* The first date key present decides, whatever its type. */
+/* The first date key present decides, whatever its type; but WordPress
+ * gives its date in the site's zone, and in UTC as date_gmt (without a
+ * zone): the latter says when. */
 static ns_status_t set_published(json_t *o, ns_article_t *a)
 {
 	static const char *const date_keys[] = {"published_at", "date",
 	                                        "published", "datePublished",
 	                                        NULL};
+	static const char *const wp_date_keys[] = {"date_gmt", NULL};
+	const char *gmt = str_field(o, wp_date_keys, NULL);
+	if (gmt && strlen(gmt) == 19 && gmt[10] == 'T') {
+		char z[24];
+		snprintf(z, sizeof z, "%sZ", gmt);
+		return art_set_date(a, "date_gmt", z, strlen(z));
+	}
 	for (size_t k = 0; date_keys[k]; k++) {
 		json_t *v = json_object_get(o, date_keys[k]);
 		if (!v || json_is_null(v))
@@ -244,6 +304,8 @@ static ns_status_t parse_json(const art_text_t *t, ns_article_t *a, char *why,
 		st = set_published(o, a);
 	if (st == NS_OK)
 		st = set_metadata(o, a);
+	if (st == NS_OK)
+		st = own_fields(a, o);
 	json_decref(o);
 	return st;
 }
