@@ -45,7 +45,7 @@ in_root() {
 }
 # dpkg_in ARGS...: dpkg in the chroot, its output kept in $dpkg_log.
 dpkg_in() {
-	in_root dpkg "$@" >"$dpkg_log" 2>&1
+	in_root dpkg "$@" </dev/null >"$dpkg_log" 2>&1
 }
 show_dpkg_log() { sed 's/^/    /' "$dpkg_log"; }
 # dpkg_step DESCRIPTION ARGS...: dpkg succeeds, or its output is shown.
@@ -103,6 +103,14 @@ clean_slate() {
 	in_root groupdel nsearch-editors >/dev/null 2>&1
 	in_root groupdel nsearch >/dev/null 2>&1
 	rm -rf "$R/var/lib/nsearch" "$R/srv/nsearch" "$R/etc/nsearch"
+}
+
+# invoked LINE...: deb-systemd-invoke was asked each "UNIT ACTION".
+invoked() {
+	local line
+	for line; do
+		grep -qxF "$line" "$R/tmp/invoked" || { echo "not asked: $line"; return 1; }
+	done
 }
 
 # policy-rc.d as deb-systemd-invoke asks it: say yes, and note the call.
@@ -212,23 +220,36 @@ round_without_systemd() {
 
 # Second round: /run/systemd/system exists, as in a chroot on a systemd
 # machine, so the scripts call systemctl and deb-systemd-invoke, which
-# cannot reach systemd and fail; the install and purge must not.
+# cannot reach systemd and fail; the install, the upgrade and the purge
+# must not.  policy-rc.d notes what deb-systemd-invoke was asked.
 round_with_unreachable_systemd() {
-	local deb=$1 uid
+	local deb=$1 upgrade=$2 uid
 	uid=$(in_root id -u nsearch)
 	rm -rf "$R/srv/nsearch/articles/city"
 	mkdir -p "$R/run/systemd/system"
 	log_invocations
 	dpkg_step "dpkg -i installs again, systemd unreachable" -i "/tmp/$deb"
 	check "deb-systemd-invoke was asked to start the service and the socket" \
-		grep -q '^nsearchd.service start$' "$R/tmp/invoked"
+		invoked 'nsearchd.service start' 'nsearchd.socket start'
 	check "the kept user is reused (same uid)" \
 		test "$(in_root id -u nsearch)" = "$uid"
 	check "the conffile is the package's again after the purge" \
 		cmp "$R$CONF" "$SRC/docs/examples/nsearchd.conf"
+
+	echo "; changed by the administrator" >>"$R$CONF"
+	: >"$R/tmp/invoked"
+	dpkg_step "dpkg -i upgrades to a newer version, asking nothing" -i "/tmp/$upgrade"
+	check "the upgrade restarts the service" \
+		invoked 'nsearchd.service restart'
+	check "the upgrade neither stops nor restarts the socket" \
+		bash -c "! grep -E '^nsearchd.socket (stop|restart)' '$R/tmp/invoked'"
+	check "the upgrade keeps the administrator's change to the conffile" \
+		grep -q '^; changed by the administrator$' "$R$CONF"
+
+	: >"$R/tmp/invoked"
 	dpkg_step "dpkg -P purges the installed package, systemd unreachable" -P nsearch
-	check "deb-systemd-invoke was asked to stop the service on removal" \
-		grep -q '^nsearchd.service stop$' "$R/tmp/invoked"
+	check "deb-systemd-invoke was asked to stop the service and the socket" \
+		invoked 'nsearchd.service stop' 'nsearchd.socket stop'
 	check "an empty articles tree is removed on purge" all_absent /srv/nsearch
 	rmdir "$R/run/systemd/system"
 }
@@ -237,17 +258,17 @@ in_namespace() {
 	local deb=$1
 	dpkg_log=$WORK/dpkg.log
 	make_root "$WORK" || skip "cannot make an overlay over / in a mount namespace"
-	cp "$WORK/$deb" "$R/tmp/" || exit 1
+	cp "$WORK/$deb" "$WORK/$2" "$R/tmp/" || exit 1
 	clean_slate
 	round_without_systemd "$deb"
-	round_with_unreachable_systemd "$deb"
+	round_with_unreachable_systemd "$deb" "$2"
 	echo "$passed $failed" >"$WORK/ns.counts"
 	[ "$failed" -eq 0 ]
 }
 
 if [ "${1:-}" = "--in-namespace" ]; then
 	SRC=$2 WORK=$3
-	in_namespace "$4"
+	in_namespace "$4" "$5"
 	exit
 fi
 
@@ -312,6 +333,17 @@ build() {
 	fi
 	changes=nsearch_${version}_$(dpkg --print-architecture).changes
 	dsc=nsearch_$version.dsc
+	make_upgrade
+}
+
+# The same package with a higher version, for an upgrade in place.
+make_upgrade() {
+	local dir=$WORK/upgrade
+	upgrade=nsearch_${version}+upgrade_$(dpkg --print-architecture).deb
+	dpkg-deb -R "$WORK/$deb" "$dir" &&
+		sed -i "s/^Version: .*/Version: $version+upgrade/" "$dir/DEBIAN/control" &&
+		dpkg-deb -b "$dir" "$WORK/$upgrade" >/dev/null && rm -rf "$dir"
+	check "a newer version is made for the upgrade ($upgrade)" test -f "$WORK/$upgrade"
 }
 
 # Errors and warnings fail; the information tags and the overridden
@@ -339,7 +371,7 @@ run_lintian
 before=$(host_state)
 start=$(now)
 rm -f "$WORK/ns.counts"
-unshare --mount --propagation private -- bash "$0" --in-namespace "$SRC" "$WORK" "$deb"
+unshare --mount --propagation private -- bash "$0" --in-namespace "$SRC" "$WORK" "$deb" "$upgrade"
 rc=$?
 if [ $rc -eq 77 ]; then
 	echo "# the install test was skipped: no overlay over / here"
