@@ -153,7 +153,7 @@ check_installed() {
 # The installed daemon, as the user nsearch with the default paths and the
 # conffile, indexes an article and answers the installed client.
 check_daemon() {
-	local pid i out
+	local pid
 	mkdir -p "$R/srv/nsearch/articles/city"
 	cat >"$R/srv/nsearch/articles/$ARTICLE" <<-'EOF'
 		Harbour ferries run on the winter timetable
@@ -169,20 +169,35 @@ check_daemon() {
 		setpriv --reuid=nsearch --regid=nsearch --init-groups \
 		/usr/sbin/nsearchd --socket "$SOCK" >"$WORK/daemon.log" 2>&1 &
 	pid=$!
-	for i in $(seq 1 120); do
-		out=$(in_root nsearch-cli --socket "$SOCK" wait "$ARTICLE" 2>&1) && break
+	# The client fails at once while the socket is not there yet.
+	for _ in $(seq 1 120); do
+		in_root timeout 30 nsearch-cli --socket "$SOCK" wait "$ARTICLE" \
+			>/dev/null 2>&1 && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.5
 	done
 	check "the installed daemon indexes an article (nsearch-cli wait)" \
-		in_root nsearch-cli --socket "$SOCK" wait "$ARTICLE"
+		in_root timeout 30 nsearch-cli --socket "$SOCK" wait "$ARTICLE"
 	check "the installed client finds it" \
 		root_sh "nsearch-cli --socket '$SOCK' search crossing | grep -qF '$ARTICLE'"
 	check "the index is the user nsearch's, in /var/lib/nsearch/index" \
 		test "$(in_root stat -c %U /var/lib/nsearch/index 2>&1)" = nsearch
+	stop_daemon "$pid"
+}
+
+# stop_daemon PID: SIGTERM, and SIGKILL after a minute; it must exit 0.
+stop_daemon() {
+	local pid=$1 rc
 	kill -TERM "$pid" 2>/dev/null
-	if wait "$pid"; then ok "the daemon stops on SIGTERM with status 0"
-	else notok "the daemon stops on SIGTERM with status 0 (status $?)"
+	for _ in $(seq 1 120); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	if [ $rc -eq 0 ]; then ok "the daemon stops on SIGTERM with status 0"
+	else notok "the daemon stops on SIGTERM with status 0 (status $rc)"
 		sed 's/^/    /' "$WORK/daemon.log"; fi
 }
 
@@ -278,6 +293,14 @@ fi
 [ $# -eq 2 ] || { echo "usage: $0 SOURCE_ROOT WORK_DIR" >&2; exit 2; }
 SRC=$(cd "$1" && pwd) || exit 1
 WORK=$(realpath -m "$2")
+# WORK is emptied first, so it must be this script's own: new, empty, or
+# marked by an earlier run; never the root or a directory above the source.
+case "$SRC/" in "${WORK%/}/"*)
+	echo "WORK_DIR $WORK must not hold the source" >&2; exit 2 ;; esac
+if [ -d "$WORK" ] && [ ! -e "$WORK/.check_deb" ] && [ -n "$(ls -A "$WORK")" ]; then
+	echo "WORK_DIR $WORK is not empty and not made by $0" >&2
+	exit 2
+fi
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (a mount namespace, chroot, dpkg)"
 for tool in dpkg-buildpackage dpkg-source dh lintian unshare chroot setpriv; do
@@ -313,7 +336,8 @@ host_state() {
 build() {
 	local version upstream start
 	rm -rf "$WORK"
-	mkdir -p "$WORK" && copy_source "$WORK/src" || { notok "copy the source"; return 1; }
+	mkdir -p "$WORK" && touch "$WORK/.check_deb" && copy_source "$WORK/src" ||
+		{ notok "copy the source"; return 1; }
 	version=$(cd "$WORK/src" && dpkg-parsechangelog -S Version)
 	upstream=${version%-*}
 	start=$(now)
