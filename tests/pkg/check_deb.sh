@@ -54,6 +54,7 @@ dpkg_step() {
 	shift
 	if dpkg_in "$@"; then ok "$what"; else notok "$what"; show_dpkg_log; fi
 }
+# shellcheck disable=SC2016 # ${Status} is dpkg-query's, not the shell's
 status_is() { [ "$(in_root dpkg-query -W -f='${Status}' nsearch 2>/dev/null)" = "$1" ]; }
 exists() { [ -e "$R$1" ] || [ -L "$R$1" ]; }
 absent() { ! exists "$1"; }
@@ -64,14 +65,14 @@ root_sh() { in_root sh -c "$1"; }
 has_user() { in_root getent passwd nsearch >/dev/null; }
 has_groups() { in_root getent group nsearch >/dev/null && in_root getent group nsearch-editors >/dev/null; }
 
-UNITS="/lib/systemd/system/nsearchd.service /lib/systemd/system/nsearchd.socket"
-WANTS="/etc/systemd/system/multi-user.target.wants/nsearchd.service
-/etc/systemd/system/sockets.target.wants/nsearchd.socket"
-PROGRAMS="/usr/sbin/nsearchd /usr/bin/nsearch-cli"
-OTHERS="/usr/lib/sysusers.d/nsearch.conf /usr/lib/tmpfiles.d/nsearch.conf
-/usr/share/man/man8/nsearchd.8.gz /usr/share/man/man1/nsearch-cli.1.gz
-/usr/share/bash-completion/completions/nsearch-cli
-/usr/share/doc/nsearch/operations.md.gz /usr/share/doc/nsearch/copyright"
+UNITS=(/lib/systemd/system/nsearchd.service /lib/systemd/system/nsearchd.socket)
+WANTS=(/etc/systemd/system/multi-user.target.wants/nsearchd.service
+	/etc/systemd/system/sockets.target.wants/nsearchd.socket)
+PROGRAMS=(/usr/sbin/nsearchd /usr/bin/nsearch-cli)
+OTHERS=(/usr/lib/sysusers.d/nsearch.conf /usr/lib/tmpfiles.d/nsearch.conf
+	/usr/share/man/man8/nsearchd.8.gz /usr/share/man/man1/nsearch-cli.1.gz
+	/usr/share/bash-completion/completions/nsearch-cli
+	/usr/share/doc/nsearch/operations.md.gz /usr/share/doc/nsearch/copyright)
 CONF=/etc/nsearch/nsearchd.conf
 SOCK=/run/nsearch/nsearch.sock
 ARTICLE=city/deb-ferry.txt
@@ -128,13 +129,13 @@ log_invocations() {
 check_installed() {
 	check "dpkg says it is installed" status_is "install ok installed"
 	check "the programs, the units and the rest are in place" \
-		all_exist $PROGRAMS $UNITS $OTHERS $CONF
+		all_exist "${PROGRAMS[@]}" "${UNITS[@]}" "${OTHERS[@]}" "$CONF"
 	check "the user nsearch exists, at home in /var/lib/nsearch, no login" \
 		root_sh "getent passwd nsearch |
 			grep -Eq '^nsearch:x:[0-9]+:[0-9]+:.*:/var/lib/nsearch:/usr/sbin/nologin\$'"
 	check "the groups nsearch and nsearch-editors exist" has_groups
 	check "the service and the socket are enabled (deb-systemd-helper)" \
-		all_exist $WANTS
+		all_exist "${WANTS[@]}"
 	check "the conffile is the example with every option at its default" \
 		cmp "$R$CONF" "$SRC/docs/examples/nsearchd.conf"
 	check "dpkg knows $CONF as a conffile" \
@@ -215,7 +216,7 @@ round_without_systemd() {
 	dpkg_step "dpkg -r removes the package" -r nsearch
 	check "dpkg says only its configuration is left" \
 		status_is "deinstall ok config-files"
-	check "the programs and the units are gone" all_absent $PROGRAMS $UNITS
+	check "the programs and the units are gone" all_absent "${PROGRAMS[@]}" "${UNITS[@]}"
 	check "the conffile is kept with the administrator's change" \
 		grep -q '^; changed by the administrator$' "$R$CONF"
 	check "the user and groups are kept" \
@@ -225,9 +226,9 @@ round_without_systemd() {
 	dpkg_step "dpkg -P purges the package" -P nsearch
 	check "dpkg no longer knows the package" \
 		root_sh "! dpkg-query -W -f='\${Status}' nsearch 2>/dev/null | grep -q installed"
-	check "the conffile and /etc/nsearch are gone" all_absent $CONF /etc/nsearch
+	check "the conffile and /etc/nsearch are gone" all_absent "$CONF" /etc/nsearch
 	check "the state directory (the index) is gone" all_absent /var/lib/nsearch
-	check "the enablement symlinks are gone" all_absent $WANTS
+	check "the enablement symlinks are gone" all_absent "${WANTS[@]}"
 	check "the system user and groups are kept (Debian policy)" \
 		root_sh "getent passwd nsearch && getent group nsearch-editors"
 	check "an article in the tree is kept" test -f "$R/srv/nsearch/articles/$ARTICLE"
@@ -327,7 +328,7 @@ host_state() {
 	getent group nsearch-editors || echo "no group nsearch-editors"
 	dpkg-query -W -f='${Status}\n' nsearch 2>/dev/null || echo "no package nsearch"
 	local p
-	for p in $PROGRAMS $UNITS $WANTS $CONF /etc/nsearch /var/lib/nsearch \
+	for p in "${PROGRAMS[@]}" "${UNITS[@]}" "${WANTS[@]}" "$CONF" /etc/nsearch /var/lib/nsearch \
 		/srv/nsearch /var/lib/dpkg/info/nsearch.list /run/nsearch; do
 		if [ -e "$p" ] || [ -L "$p" ]; then echo "present: $p"; else echo "absent: $p"; fi
 	done
@@ -336,8 +337,10 @@ host_state() {
 build() {
 	local version upstream start
 	rm -rf "$WORK"
-	mkdir -p "$WORK" && touch "$WORK/.check_deb" && copy_source "$WORK/src" ||
-		{ notok "copy the source"; return 1; }
+	if ! { mkdir -p "$WORK" && touch "$WORK/.check_deb" && copy_source "$WORK/src"; }; then
+		notok "copy the source"
+		return 1
+	fi
 	version=$(cd "$WORK/src" && dpkg-parsechangelog -S Version)
 	upstream=${version%-*}
 	start=$(now)
@@ -373,7 +376,8 @@ make_upgrade() {
 # Errors and warnings fail; the information tags and the overridden
 # warnings (each with its reason in debian/*lintian-overrides) are shown.
 run_lintian() {
-	local start=$(now) rc
+	local start rc
+	start=$(now)
 	(cd "$WORK" && lintian --allow-root --display-info --show-overrides \
 		--color never "$changes" "$dsc") >"$WORK/lintian.log" 2>&1
 	rc=$?
