@@ -188,7 +188,7 @@ static void on_conn_closed(uv_handle_t *h)
 		if (--s->waiters == 0 && !s->closing)
 			uv_timer_stop(&s->wait_timer);
 	}
-	if (c->turn.waiting) { /* its search never started: nobody to wait for */
+	if (c->turn.state == NS_SEARCHQ_WAITING) { /* never started */
 		ns_searchq_remove(&s->searchq, &c->turn);
 		c->busy = false;
 	}
@@ -1616,7 +1616,7 @@ void ns_server_close(ns_server_t *s)
 	/* Take no new request; a search in flight still gets its reply, then
 	 * its connection closes. */
 	for (struct conn *c = s->conns; c; c = c->next) {
-		if (c->waiting || c->turn.waiting) {
+		if (c->waiting || c->turn.state == NS_SEARCHQ_WAITING) {
 			/* Its answer would never come: say so, then close. */
 			if (c->waiting)
 				s->waiters--;
