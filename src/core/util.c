@@ -26,6 +26,8 @@ const char *ns_status_str(ns_status_t st)
 	case NS_ERR_TOO_BROAD: return "wildcard too broad";
 	case NS_ERR_TOO_COMPLEX: return "query too complex";
 	case NS_ERR_TIMEOUT: return "timed out";
+	case NS_ERR_BUSY: return "busy";
+	case NS_ERR_UNAVAILABLE: return "unavailable";
 	}
 	return "unknown status";
 }

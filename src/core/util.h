@@ -20,6 +20,8 @@ typedef enum {
 	NS_ERR_TOO_BROAD,   /* a wildcard expands to too many words */
 	NS_ERR_TOO_COMPLEX, /* a query over a cap (words, phrase, NEAR, ...) */
 	NS_ERR_TIMEOUT,     /* it ran out of its time */
+	NS_ERR_BUSY,        /* one at a time: another is queued or running */
+	NS_ERR_UNAVAILABLE, /* not now: what it needs is away for a while */
 } ns_status_t;
 
 const char *ns_status_str(ns_status_t st);

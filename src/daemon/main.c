@@ -480,10 +480,8 @@ static const char *op_begin(void *ctx, const ns_request_t *req,
 		       ns_maint_name(op.op), op.target[0] ? " " : "", op.target);
 		return NULL;
 	}
-	if (st != NS_ERR_INVALID)
-		return NS_E_INTERNAL;
-	return strstr(why, "one operation at a time") ? NS_E_BUSY
-	                                               : NS_E_BAD_REQUEST;
+	return st == NS_ERR_BUSY ? NS_E_BUSY
+	       : st == NS_ERR_INVALID ? NS_E_BAD_REQUEST : NS_E_INTERNAL;
 }
 
 static char *op_reply(void *ctx, const ns_request_t *req, uint64_t barrier,
