@@ -17,6 +17,7 @@
 #include "daemon/server.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <grp.h>
 #include <netinet/in.h>
@@ -52,6 +53,63 @@
 #define TOO_LONG_MARK "\x01"
 
 
+/* A connection's life.  Each move is asserted against next_states[]:
+ *
+ *   LOGIN ----the token----> OPEN ----EOF, or the daemon stops----> DRAINING
+ *   LOGIN ----EOF (the last line may still be the token)----------> DRAINING
+ *   DRAINING ----every request it holds answered----> SHUTTING
+ *   LOGIN, OPEN, DRAINING ----over a limit----> CUT_OFF
+ *   any of those ----an error, a grace or a shutdown over----> CLOSING
+ *   CLOSING ----closed while its search runs on the pool----> CLOSED
+ *
+ * The order counts: the states from CLOSING on have no handle to use. */
+enum conn_state {
+	CONN_LOGIN,      /* TCP, before the token: its first line is an auth */
+	CONN_OPEN,       /* reads requests and answers them */
+	CONN_DRAINING,   /* reads nothing more (the client ended its half, or
+	                    the daemon stops); answers what it holds */
+	CONN_CUT_OFF,    /* over a limit: told why, takes and answers nothing
+	                    more; its stream shuts down once that is sent, or it
+	                    closes at the end of its grace */
+	CONN_SHUTTING,   /* every reply queued: closes once they are sent */
+	CONN_CLOSING,    /* uv_close called, its callback to come */
+	CONN_CLOSED,     /* closed; the struct waits for its search to come
+	                    back from the pool, which frees it */
+};
+
+static const unsigned next_states[] = {
+	[CONN_LOGIN] = 1u << CONN_OPEN | 1u << CONN_DRAINING |
+	               1u << CONN_CUT_OFF | 1u << CONN_CLOSING,
+	[CONN_OPEN] = 1u << CONN_DRAINING | 1u << CONN_CUT_OFF |
+	              1u << CONN_CLOSING,
+	[CONN_DRAINING] = 1u << CONN_SHUTTING | 1u << CONN_CUT_OFF |
+	                  1u << CONN_CLOSING,
+	[CONN_CUT_OFF] = 1u << CONN_CLOSING,
+	[CONN_SHUTTING] = 1u << CONN_CLOSING,
+	[CONN_CLOSING] = 1u << CONN_CLOSED,
+	[CONN_CLOSED] = 0,
+};
+
+/* The request a connection has in hand: one at a time, so that replies
+ * come back in request order.  Apart from the state, since it outlives
+ * most of them: a search on the pool cannot be recalled, whatever
+ * becomes of its connection. */
+enum conn_task {
+	TASK_NONE,
+	TASK_SEARCH,     /* search, similar, get, stats: its turn in the
+	                    search queue says whether it waits or runs */
+	TASK_WAIT,       /* wait, or maintenance: for the writer's barrier */
+};
+
+/* Flags that are not stages of that life, and why:
+ *  reading     libuv reads it: paused while MAX_BUFFERED_LINES wait, so
+ *              it comes and goes within LOGIN and OPEN;
+ *  discarding, too_long   the framing of the bytes received (the rest of
+ *              an over-long line is dropped; markers of those wait in
+ *              `in`), whatever the connection does with whole lines;
+ *  roles       what it may ask; none until it may send requests, which
+ *              also says, in every state, which count it is in (authed
+ *              or unauthed). */
 struct conn {
 	union {                     /* first: the handle is the connection */
 		uv_pipe_t pipe;
@@ -62,10 +120,9 @@ struct conn {
 	unsigned long id;
 	char peer[64];              /* " (127.0.0.1:50412)" for TCP, " (uid
 	                               1000)" on the Unix socket */
-	bool tcp;
-	bool authed;                /* may send requests: Unix, or said the token */
+	enum conn_state state;
+	enum conn_task task;
 	unsigned roles;             /* NS_ROLE_* it holds (access.h) */
-	bool cut_off;               /* over a limit: told why, closing */
 	unsigned long long connected_ms;
 	unsigned long long idle_ms; /* since: the last whole request taken or
 	                               reply sent (bytes alone never count) */
@@ -79,11 +136,10 @@ struct conn {
 	ns_buf_t in;                /* bytes received, not yet answered */
 	bool discarding;            /* dropping the rest of an over-long line */
 	unsigned too_long;          /* TOO_LONG markers waiting in `in` */
-	bool reading, eof, busy, shutting, closing, closed;
-	bool waiting;               /* busy with a wait, not a search */
+	bool reading;
 	uint64_t wait_barrier;
 	unsigned long long wait_start_ms, wait_deadline_ms;
-	uv_work_t work;             /* the search in flight, when busy */
+	uv_work_t work;             /* the search in flight (TASK_SEARCH) */
 	ns_request_t req;
 	char *reply;
 	uv_shutdown_t shutdown_req;
@@ -114,7 +170,6 @@ struct ns_server {
 	unsigned authed, unauthed;  /* connections open, by whether they may
 	                               send requests */
 	size_t held;                /* bytes of replies queued for everyone */
-	size_t held_cut_off;        /* of which for connections cut off */
 	ns_searchq_t searchq;       /* searches for the thread pool */
 	/* Lines about what clients can make happen at will, at most one a
 	 * second each: failed logins, refusals, cut-offs, idle closes. */
@@ -156,9 +211,23 @@ static uv_stream_t *stream_of(struct conn *c)
 	return (uv_stream_t *)&c->io;
 }
 
+/* May C send requests (Unix, or said the token)?  Which count it is in. */
+static bool authed(const struct conn *c)
+{
+	return c->roles != 0;
+}
+
+static void conn_set_state(struct conn *c, enum conn_state to)
+{
+	assert(next_states[c->state] & (1u << to));
+	assert(to != CONN_OPEN || authed(c));
+	c->state = to;
+}
+
 static void conn_free(struct conn *c)
 {
 	ns_server_t *s = c->srv;
+	assert(c->task == TASK_NONE);
 	ns_buf_free(&c->in);
 	ns_request_clear(&c->req);
 	free(c->reply);
@@ -167,40 +236,52 @@ static void conn_free(struct conn *c)
 	maybe_free_server(s);
 }
 
+/* C's request in hand is given up (its connection closes, or the daemon
+ * stops): a wait stops waiting, a search waiting for a worker leaves the
+ * queue.  A search on the pool cannot be recalled: it stays in hand, and
+ * its after-work callback sees what became of C.  True when C has
+ * nothing in hand now. */
+static bool task_drop(struct conn *c)
+{
+	ns_server_t *s = c->srv;
+	if (c->task == TASK_WAIT) {
+		if (--s->waiters == 0 && !s->closing)
+			uv_timer_stop(&s->wait_timer);
+		c->task = TASK_NONE;
+	} else if (c->task == TASK_SEARCH &&
+	           c->turn.state == NS_SEARCHQ_WAITING) {
+		ns_searchq_remove(&s->searchq, &c->turn);
+		c->task = TASK_NONE;
+	}
+	return c->task == TASK_NONE;
+}
+
 static void on_conn_closed(uv_handle_t *h)
 {
 	struct conn *c = h->data;
 	ns_server_t *s = c->srv;
-	c->closed = true;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
 		s->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	if (c->authed)
+	if (authed(c))
 		s->authed--;
 	else
 		s->unauthed--;
 	ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu: closed", c->id);
-	if (c->waiting) {
-		c->waiting = c->busy = false;
-		if (--s->waiters == 0 && !s->closing)
-			uv_timer_stop(&s->wait_timer);
-	}
-	if (c->turn.state == NS_SEARCHQ_WAITING) { /* never started */
-		ns_searchq_remove(&s->searchq, &c->turn);
-		c->busy = false;
-	}
-	if (!c->busy) /* else the search's after-work callback frees it */
+	if (task_drop(c))
 		conn_free(c);
+	else
+		conn_set_state(c, CONN_CLOSED); /* search_done frees it */
 }
 
 static void conn_close(struct conn *c)
 {
-	if (c->closing)
-		return;
-	c->closing = true;
+	if (c->state >= CONN_CLOSING)
+		return; /* closing twice is what libuv forbids */
+	conn_set_state(c, CONN_CLOSING);
 	uv_close((uv_handle_t *)&c->io, on_conn_closed);
 }
 
@@ -209,15 +290,20 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 	conn_close(req->data);
 }
 
-/* The client said EOF and has every reply: close once they are sent. */
-static void conn_finish(struct conn *c)
+/* Shut C's stream down once the replies queued are sent, then close. */
+static void shut_down(struct conn *c)
 {
-	if (c->shutting || c->closing)
-		return;
-	c->shutting = true;
 	c->shutdown_req.data = c;
 	if (uv_shutdown(&c->shutdown_req, stream_of(c), on_shutdown) < 0)
 		conn_close(c);
+}
+
+/* C, DRAINING, has answered every request it held: close once the
+ * replies are sent. */
+static void conn_finish(struct conn *c)
+{
+	conn_set_state(c, CONN_SHUTTING);
+	shut_down(c);
 }
 
 /* ---- output ---- */
@@ -234,8 +320,6 @@ static void held_add(struct conn *c, size_t len)
 		c->stalled_ms = ns_now_ms();
 	c->held += len;
 	c->srv->held += len;
-	if (c->cut_off)
-		c->srv->held_cut_off += len;
 }
 
 /* LEN bytes of C's replies are sent (or dropped with the connection). */
@@ -243,8 +327,6 @@ static void held_release(struct conn *c, size_t len)
 {
 	c->held -= len;
 	c->srv->held -= len;
-	if (c->cut_off)
-		c->srv->held_cut_off -= len;
 	c->stalled_ms = ns_now_ms(); /* the client took a whole reply */
 }
 
@@ -262,7 +344,7 @@ static void on_written(uv_write_t *req, int status)
 		conn_close(c);
 		return;
 	}
-	if (!c->cut_off)
+	if (c->state != CONN_CUT_OFF)
 		c->idle_ms = ns_now_ms();
 }
 
@@ -270,7 +352,7 @@ static void on_written(uv_write_t *req, int status)
 static void write_line(struct conn *c, char *line, size_t len)
 {
 	struct write_req *wr = malloc(sizeof *wr);
-	if (!wr || c->closing) {
+	if (!wr || c->state >= CONN_CLOSING) {
 		free(wr);
 		free(line);
 		return;
@@ -289,25 +371,45 @@ static void write_line(struct conn *c, char *line, size_t len)
 
 static uint64_t revision_of(ns_server_t *s);
 
+static void stop_input(struct conn *c);
+
 /* C is over a limit: say why (a line the client reads before the end of
  * the stream, with ID, borrowed, may be NULL), take nothing more from it,
- * and close it once that is sent (process_lines does, or the sweep after
- * CUT_OFF_GRACE_MS, or sooner when the replies held for everyone are over
- * their limit).  It is closed at once when nothing can be said. */
+ * and shut its stream down once that is sent (or the sweep closes it
+ * after CUT_OFF_GRACE_MS, or sooner when the replies held for everyone are
+ * over their limit).  It is closed at once when nothing can be said. */
 static void cut_off(struct conn *c, json_t *id, const char *code,
                     const char *message)
 {
-	if (c->cut_off || c->closing)
+	if (c->state == CONN_SHUTTING) {
+		conn_close(c); /* its stream is shut: no line can go out */
 		return;
-	c->cut_off = true;
+	}
+	if (c->state > CONN_DRAINING)
+		return; /* cut off or closing already */
+	conn_set_state(c, CONN_CUT_OFF);
 	c->cut_off_ms = ns_now_ms();
-	c->srv->held_cut_off += c->held; /* on their way out */
+	stop_input(c);
 	char *line = ns_proto_error_reply(id, revision_of(c->srv), code,
 	                                  message);
-	if (line)
-		write_line(c, line, strlen(line));
-	else
+	if (!line) {
 		conn_close(c);
+		return;
+	}
+	write_line(c, line, strlen(line));
+	if (c->state == CONN_CUT_OFF) /* the write did not fail */
+		shut_down(c);
+}
+
+/* Bytes of replies held for connections on their way out: cut off, or
+ * closing (libuv drops what they hold as they close). */
+static size_t held_leaving(const ns_server_t *s)
+{
+	size_t n = 0;
+	for (const struct conn *c = s->conns; c; c = c->next)
+		if (c->state == CONN_CUT_OFF || c->state == CONN_CLOSING)
+			n += c->held;
+	return n;
 }
 
 /* Of the connections holding replies (C: LEN bytes more than it holds),
@@ -320,7 +422,7 @@ static struct conn *stalest(ns_server_t *s, struct conn *c, size_t len)
 	size_t best_held = 0;
 	for (struct conn *v = s->conns; v; v = v->next) {
 		size_t held = v->held + (v == c ? len : 0);
-		if (v->closing || v->cut_off || !held)
+		if (v->state == CONN_CUT_OFF || v->state >= CONN_CLOSING || !held)
 			continue;
 		unsigned long long since = v->held ? v->stalled_ms : now;
 		if (!best || since < best_since ||
@@ -340,7 +442,11 @@ static struct conn *stalest(ns_server_t *s, struct conn *c, size_t len)
 static bool make_room(struct conn *c, size_t len)
 {
 	ns_server_t *s = c->srv;
-	while (s->held - s->held_cut_off + len > s->lim.max_pending_total) {
+	if (s->held + len <= s->lim.max_pending_total)
+		return true; /* the usual case: no need to count who is leaving */
+	size_t live;
+	while ((live = s->held - held_leaving(s) + len) >
+	       s->lim.max_pending_total) {
 		struct conn *v = stalest(s, c, len);
 		if (!v)
 			break;
@@ -348,14 +454,13 @@ static bool make_room(struct conn *c, size_t len)
 		snprintf(msg, sizeof msg, "the daemon holds %zu bytes of replies "
 		         "its clients have not read, over its limit of %zu; yours "
 		         "(%zu bytes) have waited longest: read the replies to "
-		         "your requests", s->held - s->held_cut_off + len,
-		         s->lim.max_pending_total, v->held + (v == c ? len : 0));
+		         "your requests", live, s->lim.max_pending_total,
+		         v->held + (v == c ? len : 0));
 		ns_log_limited(&s->cut_off_log, NS_LOG_NOTICE, LOG_MOD,
 		               "conn %lu%s: cut off: %s", v->id, v->peer, msg);
 		cut_off(v, NULL, NS_E_SLOW_CLIENT, msg);
 		if (v == c)
 			return false;
-		process_lines(v); /* reads no more; closes once that is sent */
 	}
 	return true;
 }
@@ -372,7 +477,7 @@ static void send_line(struct conn *c, char *line)
 		conn_close(c);
 		return;
 	}
-	if (c->closing || c->cut_off) {
+	if (c->state == CONN_CUT_OFF || c->state >= CONN_CLOSING) {
 		free(line);
 		return;
 	}
@@ -576,7 +681,7 @@ static void start_searches(ns_server_t *s)
 		if (uv_queue_work(s->loop, &c->work, search_work,
 		                  search_done) < 0) {
 			ns_searchq_remove(&s->searchq, it);
-			c->busy = false;
+			c->task = TASK_NONE;
 			send_error(c, c->req.id, NS_E_INTERNAL,
 			           "cannot queue the search");
 			ns_request_clear(&c->req);
@@ -587,7 +692,8 @@ static void start_searches(ns_server_t *s)
 /* C's search (search, similar, get, stats) waits its turn for a worker. */
 static void queue_search(struct conn *c)
 {
-	c->busy = true;
+	assert(c->task == TASK_NONE);
+	c->task = TASK_SEARCH;
 	c->turn.heavy = ns_request_is_heavy(&c->req);
 	ns_searchq_push(&c->srv->searchq, &c->turn);
 	start_searches(c->srv);
@@ -596,24 +702,25 @@ static void queue_search(struct conn *c)
 static void search_done(uv_work_t *w, int status)
 {
 	struct conn *c = w->data;
+	assert(c->task == TASK_SEARCH && c->turn.state == NS_SEARCHQ_RUNNING);
 	ns_searchq_remove(&c->srv->searchq, &c->turn);
 	start_searches(c->srv); /* a worker is free: the next in turn */
 	note_latency(c);
 	char *reply = c->reply;
 	c->reply = NULL;
-	c->busy = false;
+	c->task = TASK_NONE;
 	if (status == UV_ECANCELED) {
 		free(reply);
 		reply = ns_proto_error_reply(c->req.id, revision_of(c->srv),
 		                             NS_E_UNAVAILABLE,
 		                             "the daemon is stopping");
 	}
-	if (c->closed) {
+	if (c->state == CONN_CLOSED) {
 		free(reply);
 		conn_free(c);
 		return;
 	}
-	if (!c->closing)
+	if (c->state < CONN_CLOSING)
 		send_line(c, reply);
 	else
 		free(reply);
@@ -627,7 +734,8 @@ static void search_done(uv_work_t *w, int status)
 static void finish_wait(struct conn *c, const char *code, const char *msg)
 {
 	ns_server_t *s = c->srv;
-	c->waiting = c->busy = false;
+	assert(c->task == TASK_WAIT);
+	c->task = TASK_NONE;
 	s->waiters--;
 	if (code) {
 		send_error(c, c->req.id, code, msg);
@@ -659,7 +767,7 @@ static void check_waits(ns_server_t *s, bool timers_too)
 	unsigned long long now = ns_now_ms();
 	for (struct conn *c = s->conns, *next; c; c = next) {
 		next = c->next; /* finish_wait may close C, never free it here */
-		if (!c->waiting || c->closing)
+		if (c->task != TASK_WAIT || c->state >= CONN_CLOSING)
 			continue;
 		char why[400];
 		const char *fault = NULL;
@@ -720,7 +828,8 @@ static void start_wait(struct conn *c)
 			return;
 		}
 	}
-	c->busy = c->waiting = true;
+	assert(c->task == TASK_NONE);
+	c->task = TASK_WAIT;
 	c->wait_barrier = barrier;
 	c->wait_start_ms = ns_now_ms();
 	/* Maintenance takes as long as the index is big: no deadline. */
@@ -852,11 +961,10 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
-static void stop_reading(struct conn *c);
 
 static void update_reading(struct conn *c)
 {
-	bool want = !c->eof && !c->closing && !c->cut_off &&
+	bool want = (c->state == CONN_LOGIN || c->state == CONN_OPEN) &&
 	            c->in.len < MAX_BUFFERED_LINES * c->srv->lim.max_request;
 	if (want && !c->reading) {
 		if (uv_read_start(stream_of(c), on_alloc, on_read) == 0)
@@ -891,10 +999,10 @@ static bool refused(struct conn *c, json_t *id)
 {
 	ns_server_t *s = c->srv;
 	char msg[160];
-	if (c->authed && s->authed > s->lim.max_connections)
+	if (authed(c) && s->authed > s->lim.max_connections)
 		snprintf(msg, sizeof msg, "%u connections are open, the limit; "
 		         "try again later", s->lim.max_connections);
-	else if (!c->authed && s->unauthed > s->lim.max_unauthenticated)
+	else if (!authed(c) && s->unauthed > s->lim.max_unauthenticated)
 		snprintf(msg, sizeof msg, "%u connections are waiting to "
 		         "authenticate, the limit; try again later",
 		         s->lim.max_unauthenticated);
@@ -934,10 +1042,11 @@ static void authenticate(struct conn *c, const char *line, size_t len)
 		               "conn %lu%s: refused: %s", c->id, c->peer, why);
 		cut_off(c, id, NS_E_UNAUTHORIZED, why);
 	} else {
-		c->authed = true;
 		c->roles = NS_ROLE_SEARCH | (admin ? NS_ROLE_ADMIN : 0u);
 		s->unauthed--;
 		s->authed++;
+		if (c->state == CONN_LOGIN) /* else DRAINING: the client's last line */
+			conn_set_state(c, CONN_OPEN);
 		if (!refused(c, id)) {
 			ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: authenticated%s",
 			       c->id, c->peer, admin ? " (admin)" : "");
@@ -949,12 +1058,12 @@ static void authenticate(struct conn *c, const char *line, size_t len)
 
 static void process_lines(struct conn *c)
 {
-	while (!c->busy && !c->closing && !c->cut_off) {
+	while (c->task == TASK_NONE && c->state <= CONN_DRAINING) {
 		char *nl = c->in.len ? memchr(c->in.data, '\n', c->in.len) : NULL;
 		size_t len;
 		if (nl)
 			len = (size_t)(nl - c->in.data);
-		else if (c->eof && c->in.len)
+		else if (c->state == CONN_DRAINING && c->in.len)
 			len = c->in.len; /* the last request may lack its newline */
 		else
 			break;
@@ -963,22 +1072,17 @@ static void process_lines(struct conn *c)
 		if (!blank(c, c->in.data, len)) {
 			c->dispatched_us = now_us();
 			c->idle_ms = ns_now_ms(); /* a whole request */
-			if (c->authed)
+			if (authed(c))
 				handle_line(c, c->in.data, len);
 			else
 				authenticate(c, c->in.data, len);
 		}
 		ns_buf_consume(&c->in, nl ? len + 1 : len);
 	}
-	if (c->closing)
-		return;
-	if (c->cut_off) {
-		stop_reading(c);
-		conn_finish(c); /* once what it was told is sent */
-		return;
-	}
+	if (c->state > CONN_DRAINING)
+		return; /* a cut-off one shuts down by itself */
 	update_reading(c);
-	if (c->eof && !c->busy && !c->in.len)
+	if (c->state == CONN_DRAINING && c->task == TASK_NONE && !c->in.len)
 		conn_finish(c);
 }
 
@@ -1029,8 +1133,9 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		feed(c, buf->base, (size_t)nread);
 	free(buf->base);
 	if (nread == UV_EOF) {
-		c->eof = true;
 		c->discarding = false;
+		if (c->state <= CONN_OPEN)
+			conn_set_state(c, CONN_DRAINING);
 	} else if (nread < 0) {
 		if (nread != UV_ECONNRESET)
 			ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: read failed: %s",
@@ -1038,7 +1143,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		conn_close(c);
 		return;
 	}
-	if (!c->closing)
+	if (c->state < CONN_CLOSING)
 		process_lines(c);
 }
 
@@ -1096,8 +1201,9 @@ static struct conn *conn_new(ns_server_t *s, bool tcp)
 		return NULL;
 	c->srv = s;
 	c->id = ++s->next_id;
-	c->tcp = tcp;
-	c->authed = !tcp; /* on the Unix socket, permissions decide */
+	/* On the Unix socket, permissions decide who connects at all. */
+	c->state = tcp ? CONN_LOGIN : CONN_OPEN;
+	c->roles = tcp ? 0 : NS_ROLE_SEARCH;
 	c->connected_ms = c->idle_ms = ns_now_ms();
 	if (tcp) {
 		uv_tcp_init(s->loop, &c->io.tcp);
@@ -1147,10 +1253,8 @@ static void on_connection(uv_stream_t *server, int status)
 			snprintf(c->peer, sizeof c->peer, " (uid %u)", (unsigned)uid);
 		c->turn.client = unix_client(c);
 	}
-	if (refused(c, NULL)) {
-		process_lines(c);
-		return;
-	}
+	if (refused(c, NULL))
+		return; /* cut off: closes once told why */
 	ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: connected on %s", c->id,
 	       c->peer, l->name);
 	update_reading(c);
@@ -1165,7 +1269,7 @@ static bool past_deadline(struct conn *c, unsigned long long now,
 {
 	const ns_server_limits_t *lim = &c->srv->lim;
 	unsigned long long idle = lim->idle_timeout_s * 1000ull;
-	if (!c->authed && now - c->connected_ms >= lim->auth_timeout_s * 1000ull) {
+	if (!authed(c) && now - c->connected_ms >= lim->auth_timeout_s * 1000ull) {
 		*code = NS_E_AUTH_TIMEOUT;
 		snprintf(msg, size, "no token within %u s; closing",
 		         lim->auth_timeout_s);
@@ -1193,7 +1297,7 @@ static void close_cut_off(ns_server_t *s)
 	while (left > s->lim.max_pending_total) {
 		struct conn *most = NULL;
 		for (struct conn *c = s->conns; c; c = c->next)
-			if (c->cut_off && !c->closing && c->held &&
+			if (c->state == CONN_CUT_OFF && c->held &&
 			    (!most || c->held > most->held))
 				most = c;
 		if (!most)
@@ -1209,9 +1313,7 @@ static void on_sweep(uv_timer_t *t)
 	unsigned long long now = ns_now_ms();
 	for (struct conn *c = s->conns, *next; c; c = next) {
 		next = c->next; /* closing never frees C here */
-		if (c->closing)
-			continue;
-		if (c->cut_off) {
+		if (c->state == CONN_CUT_OFF) {
 			/* Told why long ago and still not reading it. */
 			if (now - c->cut_off_ms >= CUT_OFF_GRACE_MS)
 				conn_close(c);
@@ -1219,16 +1321,15 @@ static void on_sweep(uv_timer_t *t)
 		}
 		const char *code;
 		char msg[160];
-		if (c->busy || c->shutting ||
+		if (c->state > CONN_DRAINING || c->task != TASK_NONE ||
 		    !past_deadline(c, now, &code, msg, sizeof msg))
 			continue;
-		bool login = !c->authed; /* the deadline was the token's */
+		bool login = !authed(c); /* the deadline was the token's */
 		ns_log_limited(login ? &s->auth_log : &s->idle_log,
 		               login ? NS_LOG_WARNING : NS_LOG_INFO, LOG_MOD,
 		               "conn %lu%s: %s: %s", c->id, c->peer,
 		               login ? "refused" : "idle", msg);
 		cut_off(c, NULL, code, msg);
-		process_lines(c);
 	}
 	if (s->held > s->lim.max_pending_total)
 		close_cut_off(s);
@@ -1593,17 +1694,16 @@ unsigned ns_server_connections(const ns_server_t *s)
 {
 	unsigned n = 0;
 	for (const struct conn *c = s ? s->conns : NULL; c; c = c->next)
-		n += !c->closing;
+		n += c->state < CONN_CLOSING;
 	return n;
 }
 
 /* Read no more from C and forget what it sent but was not answered. */
-static void stop_reading(struct conn *c)
+static void stop_input(struct conn *c)
 {
 	if (c->reading)
 		uv_read_stop(stream_of(c));
 	c->reading = false;
-	c->eof = true;
 	c->in.len = 0;
 	c->too_long = 0;
 }
@@ -1613,27 +1713,27 @@ void ns_server_close(ns_server_t *s)
 	if (!s || s->closing)
 		return;
 	s->closing = true;
-	/* Take no new request; a search in flight still gets its reply, then
-	 * its connection closes. */
+	/* Take no new request; a search on the pool still gets its reply,
+	 * then its connection closes. */
 	for (struct conn *c = s->conns; c; c = c->next) {
-		if (c->waiting || c->turn.state == NS_SEARCHQ_WAITING) {
-			/* Its answer would never come: say so, then close. */
-			if (c->waiting)
-				s->waiters--;
-			ns_searchq_remove(&s->searchq, &c->turn);
-			c->waiting = c->busy = false;
-			send_error(c, c->req.id, NS_E_UNAVAILABLE,
-			           "the daemon is stopping");
-			ns_request_clear(&c->req);
-			stop_reading(c);
-			conn_finish(c);
-			continue;
-		}
-		if (!c->busy) {
+		if (c->state >= CONN_CLOSING)
+			continue; /* its close callback drops what it has in hand */
+		if (c->task == TASK_NONE) {
 			conn_close(c);
 			continue;
 		}
-		stop_reading(c);
+		bool dropped = task_drop(c);
+		if (dropped) {
+			/* Its answer would never come: say so, then close. */
+			send_error(c, c->req.id, NS_E_UNAVAILABLE,
+			           "the daemon is stopping");
+			ns_request_clear(&c->req);
+		}
+		stop_input(c);
+		if (c->state <= CONN_OPEN)
+			conn_set_state(c, CONN_DRAINING);
+		if (dropped && c->state == CONN_DRAINING)
+			conn_finish(c);
 	}
 	while (s->listeners)
 		listener_close(s->listeners);
