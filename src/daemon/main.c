@@ -420,18 +420,18 @@ static ns_status_t backup_begin(struct daemon *d, const char *dir,
 	return st;
 }
 
-/* Loop thread: NULL while the index can be written; else the code waits
- * fail with, and why into WHY. */
-static const char *write_fault(void *ctx, char *why, size_t size)
+/* Loop thread: false while the index can be written; else true, and why
+ * into WHY. */
+static bool write_fault(void *ctx, char *why, size_t size)
 {
 	struct daemon *d = ctx;
 	ns_index_health_t h;
 	ns_indexer_health(d->ix, &h);
 	if (h.writable)
-		return NULL;
+		return false;
 	snprintf(why, size, "%s; searches answer from the last commit, and "
 	         "indexing resumes by itself when it can be written", h.error);
-	return NS_E_INDEX_READ_ONLY;
+	return true;
 }
 
 /* A search could not read the index: the writer checks it. */
@@ -441,14 +441,11 @@ static void index_failed(void *ctx)
 	ns_indexer_damaged(d->ix);
 }
 
-static const char *op_begin(void *ctx, const ns_request_t *req,
+static ns_status_t op_begin(void *ctx, const ns_request_t *req,
                             uint64_t *barrier, char *why, size_t size)
 {
 	struct daemon *d = ctx;
 	ns_status_t st;
-	const char *fault = write_fault(ctx, why, size);
-	if (fault)
-		return fault;
 	switch (req->op) {
 	case NS_OP_REINDEX:
 		/* What is on disk now is what gets read again: nothing, without
@@ -457,7 +454,7 @@ static const char *op_begin(void *ctx, const ns_request_t *req,
 			snprintf(why, size, "the articles directory is gone (%s): "
 			         "nothing to read again until it is back",
 			         ns_watch_root_gone(d->watch, NULL));
-			return NS_E_UNAVAILABLE;
+			return NS_ERR_UNAVAILABLE;
 		}
 		ns_watch_drain(d->watch);
 		st = ns_indexer_reindex(d->ix, req->path ? req->path : "", barrier,
@@ -471,33 +468,21 @@ static const char *op_begin(void *ctx, const ns_request_t *req,
 		break;
 	default:
 		snprintf(why, size, "not a maintenance operation");
-		return NS_E_BAD_REQUEST;
+		return NS_ERR_INVALID;
 	}
 	if (st == NS_OK) {
 		ns_maint_t op;
 		ns_indexer_maint(d->ix, &op, NULL);
 		ns_log(NS_LOG_NOTICE, LOG_MOD, "%s%s%s: queued",
 		       ns_maint_name(op.op), op.target[0] ? " " : "", op.target);
-		return NULL;
 	}
-	return st == NS_ERR_BUSY ? NS_E_BUSY
-	       : st == NS_ERR_INVALID ? NS_E_BAD_REQUEST : NS_E_INTERNAL;
+	return st;
 }
 
-static char *op_reply(void *ctx, const ns_request_t *req, uint64_t barrier,
-                      double took_ms)
+static void op_last(void *ctx, ns_maint_t *last)
 {
 	struct daemon *d = ctx;
-	ns_maint_t last;
-	ns_indexer_maint(d->ix, NULL, &last);
-	uint64_t rev = revision_of(d);
-	if (last.barrier != barrier) /* cannot be: one at a time */
-		return ns_proto_error_reply(req->id, rev, NS_E_INTERNAL,
-		                            "the operation's outcome is lost");
-	if (!last.ok)
-		return ns_proto_error_reply(req->id, rev, NS_E_FAILED, last.message);
-	return ns_proto_maint_reply(req->id, rev, ns_maint_name(last.op),
-	                            last.message, took_ms);
+	ns_indexer_maint(d->ix, NULL, last);
 }
 
 /* Writer thread: a compacted index is swapped in while no search reads. */
@@ -1004,7 +989,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 		.wait_begin = wait_begin, .barrier_passed = barrier_passed,
 		.path_state = path_state, .op_begin = op_begin,
 		.write_fault = write_fault, .index_failed = index_failed,
-		.op_reply = op_reply, .ctx = &d,
+		.op_last = op_last, .ctx = &d,
 	};
 	ns_server_limits_t lim = limits_of(&d, c);
 	ns_watch_opts_t wopts = {

@@ -513,6 +513,30 @@ static void send_error(struct conn *c, json_t *id, const char *code,
 	                                  message));
 }
 
+/* Answer the request in hand with error CODE and MESSAGE, and forget it. */
+static void refuse(struct conn *c, const char *code, const char *message)
+{
+	send_error(c, c->req.id, code, message);
+	ns_request_clear(&c->req);
+}
+
+/* The wire code of a request that failed with ST. */
+static const char *code_of(ns_status_t st)
+{
+	switch (st) {
+	case NS_ERR_INVALID: return NS_E_BAD_REQUEST;
+	case NS_ERR_BAD_QUERY: return NS_E_BAD_QUERY;
+	case NS_ERR_TOO_BROAD: return NS_E_TOO_BROAD;
+	case NS_ERR_TOO_COMPLEX: return NS_E_TOO_COMPLEX;
+	case NS_ERR_TIMEOUT: return NS_E_TIMEOUT;
+	case NS_ERR_NOT_FOUND: return NS_E_NOT_FOUND;
+	case NS_ERR_BUSY: return NS_E_BUSY;
+	case NS_ERR_INDEX: /* the index cannot be read now */
+	case NS_ERR_UNAVAILABLE: return NS_E_UNAVAILABLE;
+	default: return NS_E_INTERNAL;
+	}
+}
+
 /* ---- figures for status ---- */
 
 static unsigned long long now_us(void)
@@ -584,19 +608,11 @@ static void send_status(struct conn *c)
 static char *query_error(struct conn *c, ns_status_t st, const char *err)
 {
 	const ns_request_t *r = &c->req;
-	const char *code = NS_E_INTERNAL, *msg = err;
-	switch (st) {
-	case NS_ERR_BAD_QUERY: code = NS_E_BAD_QUERY; break;
-	case NS_ERR_TOO_BROAD: code = NS_E_TOO_BROAD; break;
-	case NS_ERR_TOO_COMPLEX: code = NS_E_TOO_COMPLEX; break;
-	case NS_ERR_TIMEOUT: code = NS_E_TIMEOUT; break;
-	case NS_ERR_NOT_FOUND:
-		code = NS_E_NOT_FOUND;
+	const char *code = code_of(st), *msg = err;
+	if (st == NS_ERR_NOT_FOUND)
 		msg = "no article at this path in the index";
-		break;
-	case NS_ERR_INDEX: code = NS_E_UNAVAILABLE; break;
-	default: msg = ns_status_str(st); break;
-	}
+	else if (strcmp(code, NS_E_INTERNAL) == 0)
+		msg = ns_status_str(st); /* the details are for the log */
 	if (st == NS_ERR_INDEX && c->srv->h.index_failed)
 		c->srv->h.index_failed(c->srv->h.ctx); /* damaged? */
 	/* The request's fault is the client's to hear, not the log's; a
@@ -682,9 +698,7 @@ static void start_searches(ns_server_t *s)
 		                  search_done) < 0) {
 			ns_searchq_remove(&s->searchq, it);
 			c->task = TASK_NONE;
-			send_error(c, c->req.id, NS_E_INTERNAL,
-			           "cannot queue the search");
-			ns_request_clear(&c->req);
+			refuse(c, NS_E_INTERNAL, "cannot queue the search");
 		}
 	}
 }
@@ -730,6 +744,25 @@ static void search_done(uv_work_t *w, int status)
 
 /* ---- waits: answered when the writer passes their barrier ---- */
 
+/* The reply to C's maintenance operation, its barrier passed: how it
+ * went, as the writer says. */
+static char *maint_reply(struct conn *c)
+{
+	ns_server_t *s = c->srv;
+	ns_maint_t last = {0};
+	s->h.op_last(s->h.ctx, &last);
+	uint64_t rev = revision_of(s);
+	if (last.barrier != c->wait_barrier) /* cannot be: one at a time */
+		return ns_proto_error_reply(c->req.id, rev, NS_E_INTERNAL,
+		                            "the operation's outcome is lost");
+	if (!last.ok)
+		return ns_proto_error_reply(c->req.id, rev, NS_E_FAILED,
+		                            last.message);
+	return ns_proto_maint_reply(c->req.id, rev, ns_maint_name(last.op),
+	                            last.message,
+	                            (double)(ns_now_ms() - c->wait_start_ms));
+}
+
 /* Answer C's wait: done (its barrier passed), or CODE (an error). */
 static void finish_wait(struct conn *c, const char *code, const char *msg)
 {
@@ -740,9 +773,7 @@ static void finish_wait(struct conn *c, const char *code, const char *msg)
 	if (code) {
 		send_error(c, c->req.id, code, msg);
 	} else if (c->req.op != NS_OP_WAIT) {
-		/* A maintenance operation: the daemon says how it went. */
-		send_line(c, s->h.op_reply(s->h.ctx, &c->req, c->wait_barrier,
-		                           (double)(ns_now_ms() - c->wait_start_ms)));
+		send_line(c, maint_reply(c));
 	} else {
 		char reason[512] = "";
 		const char *state = NULL;
@@ -770,12 +801,12 @@ static void check_waits(ns_server_t *s, bool timers_too)
 		if (c->task != TASK_WAIT || c->state >= CONN_CLOSING)
 			continue;
 		char why[400];
-		const char *fault = NULL;
 		if (s->h.barrier_passed(s->h.ctx, c->wait_barrier))
 			finish_wait(c, NULL, NULL);
 		else if (c->req.op == NS_OP_WAIT && s->h.write_fault &&
-		         (fault = s->h.write_fault(s->h.ctx, why, sizeof why)))
-			finish_wait(c, fault, why); /* not "indexed": it cannot be */
+		         s->h.write_fault(s->h.ctx, why, sizeof why))
+			/* not "indexed": it cannot be */
+			finish_wait(c, NS_E_INDEX_READ_ONLY, why);
 		else if (timers_too && now >= c->wait_deadline_ms) {
 			char msg[128];
 			snprintf(msg, sizeof msg, "not indexed within %u ms; the "
@@ -796,37 +827,40 @@ void ns_server_committed(ns_server_t *s)
 		check_waits(s, false);
 }
 
+/* C's wait or maintenance operation begins: its barrier into *BARRIER,
+ * or a status with why into WHY (SIZE bytes). */
+static ns_status_t begin_wait(struct conn *c, uint64_t *barrier, char *why,
+                              size_t size)
+{
+	const ns_server_handlers_t *h = &c->srv->h;
+	if (c->req.op == NS_OP_WAIT)
+		return h->wait_begin(h->ctx, c->req.path, barrier, why, size);
+	if (!h->op_begin) {
+		snprintf(why, size, "maintenance is not possible");
+		return NS_ERR_UNAVAILABLE;
+	}
+	return h->op_begin(h->ctx, &c->req, barrier, why, size);
+}
+
 static void start_wait(struct conn *c)
 {
 	ns_server_t *s = c->srv;
-	char why[256] = "";
+	char why[400] = "";
 	uint64_t barrier = 0;
 	if (!s->h.wait_begin) {
-		send_error(c, c->req.id, NS_E_UNAVAILABLE, "waiting is not possible");
-		ns_request_clear(&c->req);
+		refuse(c, NS_E_UNAVAILABLE, "waiting is not possible");
 		return;
 	}
 	bool maint = c->req.op != NS_OP_WAIT;
-	if (maint) {
-		const char *code = s->h.op_begin
-			? s->h.op_begin(s->h.ctx, &c->req, &barrier, why, sizeof why)
-			: NS_E_UNAVAILABLE;
-		if (code) {
-			send_error(c, c->req.id, code, why[0] ? why : "not possible");
-			ns_request_clear(&c->req);
-			return;
-		}
-	} else {
-		ns_status_t st = s->h.wait_begin(s->h.ctx, c->req.path, &barrier,
-		                                 why, sizeof why);
-		if (st != NS_OK) {
-			send_error(c, c->req.id,
-			           st == NS_ERR_INVALID ? NS_E_BAD_REQUEST
-			                                : NS_E_INTERNAL,
-			           why[0] ? why : ns_status_str(st));
-			ns_request_clear(&c->req);
-			return;
-		}
+	if (maint && s->h.write_fault &&
+	    s->h.write_fault(s->h.ctx, why, sizeof why)) {
+		refuse(c, NS_E_INDEX_READ_ONLY, why);
+		return;
+	}
+	ns_status_t st = begin_wait(c, &barrier, why, sizeof why);
+	if (st != NS_OK) {
+		refuse(c, code_of(st), why[0] ? why : ns_status_str(st));
+		return;
 	}
 	assert(c->task == TASK_NONE);
 	c->task = TASK_WAIT;
@@ -858,8 +892,7 @@ static void forbid(struct conn *c)
 	         ns_role_name(ns_access_needed(c->req.op)), (unsigned)geteuid());
 	ns_log(NS_LOG_NOTICE, LOG_MOD, "conn %lu%s: refused %s: not an admin",
 	       c->id, c->peer, ns_proto_op_name(c->req.op));
-	send_error(c, c->req.id, NS_E_FORBIDDEN, msg);
-	ns_request_clear(&c->req);
+	refuse(c, NS_E_FORBIDDEN, msg);
 }
 
 /* LINE's length without the blanks (and CR) at its end. */
@@ -901,8 +934,7 @@ static void handle_line(struct conn *c, const char *line, size_t len)
 	len = trimmed(line, len);
 	ns_proto_err_t err;
 	if (!ns_proto_decode(line, len, &c->req, &err)) {
-		send_error(c, c->req.id, err.code, err.message);
-		ns_request_clear(&c->req);
+		refuse(c, err.code, err.message);
 		return;
 	}
 	if (!(c->roles & ns_access_needed(c->req.op))) {
@@ -1723,12 +1755,8 @@ void ns_server_close(ns_server_t *s)
 			continue;
 		}
 		bool dropped = task_drop(c);
-		if (dropped) {
-			/* Its answer would never come: say so, then close. */
-			send_error(c, c->req.id, NS_E_UNAVAILABLE,
-			           "the daemon is stopping");
-			ns_request_clear(&c->req);
-		}
+		if (dropped) /* its answer would never come: say so, then close */
+			refuse(c, NS_E_UNAVAILABLE, "the daemon is stopping");
 		stop_input(c);
 		if (c->state <= CONN_OPEN)
 			conn_set_state(c, CONN_DRAINING);
