@@ -43,6 +43,13 @@ char *ns_strndup(const char *s, size_t len)
 	return p;
 }
 
+void ns_secret_free(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
 ns_status_t ns_strv_push(ns_strv_t *sv, const char *s, size_t len)
 {
 	char *copy = ns_strndup(s, len);

@@ -55,6 +55,10 @@ void ns_buf_free(ns_buf_t *b);
 /* A new copy of LEN bytes at S; NULL when out of memory. */
 char *ns_strndup(const char *s, size_t len);
 
+/* Wipe S, a secret (a token), and free it, so that no copy of it lingers
+ * in freed memory.  Accepts NULL. */
+void ns_secret_free(char *s);
+
 /* Read a whole regular file of at most MAX bytes into *OUT (new, caller
  * frees, NUL-terminated) and its length into *LEN.  NS_ERR_TOO_LARGE when
  * it is bigger, NS_ERR_IO with errno set when it cannot be read. */
