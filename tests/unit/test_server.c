@@ -169,18 +169,23 @@ static void tcp_client(struct fixture *f, struct client *c)
 	assert_int_equal(ns_server_set_token(f->srv, TOKEN), NS_OK);
 }
 
-static void finish(struct client *c)
-{
-	pthread_join(c->thread, NULL);
-	c->got[c->n] = '\0';
-}
-
 static size_t lines(const char *s)
 {
 	size_t n = 0;
 	for (; *s; s++)
 		n += *s == '\n';
 	return n;
+}
+
+/* C, started, has its answer: one line, and the server ended the
+ * stream. */
+static void finish(struct fixture *f, struct client *c)
+{
+	run_until(&f->loop, c, NULL);
+	pthread_join(c->thread, NULL);
+	c->got[c->n] = '\0';
+	assert_true(c->eof);
+	assert_int_equal(lines(c->got), 1);
 }
 
 /* The last request may lack its newline: answered, then the stream ends
@@ -191,10 +196,7 @@ static void test_last_line_without_newline(void **state)
 	struct client c = {.send = "\n{\"id\":1,\"op\":\"status\"}", .shut = true};
 	unix_client(f, &c);
 	client_start(&c);
-	run_until(&f->loop, &c, NULL);
-	finish(&c);
-	assert_true(c.eof);
-	assert_int_equal(lines(c.got), 1);
+	finish(f, &c);
 	assert_non_null(strstr(c.got, "\"id\":1"));
 	assert_non_null(strstr(c.got, "\"ok\":true"));
 	assert_non_null(strstr(c.got, "\"documents\":42"));
@@ -211,10 +213,7 @@ static void test_token_as_last_line(void **state)
 	};
 	tcp_client(f, &c);
 	client_start(&c);
-	run_until(&f->loop, &c, NULL);
-	finish(&c);
-	assert_true(c.eof);
-	assert_int_equal(lines(c.got), 1);
+	finish(f, &c);
 	assert_non_null(strstr(c.got, "\"id\":2"));
 	assert_non_null(strstr(c.got, "\"ok\":true"));
 }
@@ -231,10 +230,7 @@ static void test_wrong_token_cut_off(void **state)
 	};
 	tcp_client(f, &c);
 	client_start(&c);
-	run_until(&f->loop, &c, NULL);
-	finish(&c);
-	assert_true(c.eof);
-	assert_int_equal(lines(c.got), 1);
+	finish(f, &c);
 	assert_non_null(strstr(c.got, "\"UNAUTHORIZED\""));
 	assert_null(strstr(c.got, "\"id\":9"));
 }
@@ -252,10 +248,7 @@ static void test_stop_answers_wait(void **state)
 	assert_int_equal(ns_server_connections(f->srv), 1);
 	ns_server_close(f->srv);
 	f->srv = NULL; /* it frees itself once all is closed */
-	run_until(&f->loop, &c, NULL);
-	finish(&c);
-	assert_true(c.eof);
-	assert_int_equal(lines(c.got), 1);
+	finish(f, &c);
 	assert_non_null(strstr(c.got, "\"id\":3"));
 	assert_non_null(strstr(c.got, "\"UNAVAILABLE\""));
 	assert_non_null(strstr(c.got, "the daemon is stopping"));
