@@ -530,10 +530,18 @@ void ns_http_run_maint(struct job *j)
 {
 	ns_http_t *s = j->srv;
 	char why[512] = "";
-	const char *code = s->o.h.op_begin
-	                   ? s->o.h.op_begin(s->o.h.ctx, &j->r, &j->barrier, why,
-	                                     sizeof why)
-	                   : NS_E_UNAVAILABLE;
+	const char *code = NULL;
+	if (!s->o.h.op_begin) {
+		code = NS_E_UNAVAILABLE;
+	} else if (s->o.h.write_fault &&
+	           s->o.h.write_fault(s->o.h.ctx, why, sizeof why)) {
+		code = NS_E_INDEX_READ_ONLY;
+	} else {
+		ns_status_t st = s->o.h.op_begin(s->o.h.ctx, &j->r, &j->barrier,
+		                                 why, sizeof why);
+		if (st != NS_OK)
+			code = ns_server_code_of(st);
+	}
 	if (code) {
 		fail(j, code, why[0] ? why : "not possible");
 		finish(j);
@@ -551,16 +559,18 @@ static void passed(struct job *j)
 {
 	ns_http_t *s = j->srv;
 	if (j->route == R_MAINT) {
-		j->reply = s->o.h.op_reply(s->o.h.ctx, &j->r, j->barrier,
-		                           (double)(ns_http_now_us() - j->start_us) /
-		                           1000.0);
-		char *code = NULL, *msg = NULL;
-		if (j->reply && !ns_proto_parse_reply(j->reply, strlen(j->reply),
-		                                      NULL, NULL, &code, &msg))
-			j->code = strcmp(code ? code : "", NS_E_BUSY) == 0 ? NS_E_BUSY
-			                                                : NS_E_FAILED;
-		free(code);
-		free(msg);
+		/* The writer's account of the operation the barrier closed. */
+		ns_maint_t last = {0};
+		s->o.h.op_last(s->o.h.ctx, &last);
+		uint64_t rev = s->o.h.revision ? s->o.h.revision(s->o.h.ctx) : 0;
+		if (last.barrier != j->barrier || !last.ok) {
+			fail(j, NS_E_FAILED, last.barrier != j->barrier
+			     ? "the operation's outcome is lost" : last.message);
+		} else {
+			j->reply = ns_proto_maint_reply(
+				j->r.id, rev, ns_maint_name(last.op), last.message,
+				(double)(ns_http_now_us() - j->start_us) / 1000.0);
+		}
 		finish(j);
 		return;
 	}

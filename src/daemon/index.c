@@ -2296,7 +2296,7 @@ static ns_status_t maint_start(ns_indexer_t *ix, ns_maint_op_t mop,
 	}
 	pthread_mutex_unlock(&ix->mu);
 	if (busy)
-		return NS_ERR_INVALID;
+		return NS_ERR_BUSY;
 	uint64_t b = 0;
 	ns_status_t st = enqueue(ix, op, path, &b);
 	pthread_mutex_lock(&ix->mu);
@@ -2349,7 +2349,7 @@ ns_status_t ns_indexer_reindex(ns_indexer_t *ix, const char *relpath,
 	}
 	pthread_mutex_unlock(&ix->mu);
 	if (busy)
-		return NS_ERR_INVALID;
+		return NS_ERR_BUSY;
 	uint64_t b = 0;
 	ns_status_t rc = enqueue(ix, JOB_REINDEX, relpath, NULL);
 	if (rc == NS_OK)
