@@ -115,10 +115,6 @@ extern const char revision_base_key[];
 // figures only.
 uint64_t revision_of(const Xapian::Database &db) noexcept;
 
-// The boolean term PREFIX + lowercase(VALUE); "" when it is longer than
-// NSX_MAX_TERM.
-std::string boolean_term(const char *prefix, const char *value);
-
 } // namespace nsx
 
 #endif
