@@ -4,6 +4,7 @@
 // caller says which text goes under which prefix.
 
 #include "nsx_impl.hh"
+#include "policy.hh"
 
 #include <cstring>
 #include <memory>
@@ -68,12 +69,7 @@ nsx_status_t nsx_doc_new(const char *language, nsx_doc_t **out)
 		return NSX_INVALID;
 	return guard(nullptr, [&] {
 		std::unique_ptr<nsx_doc_t> d(new nsx_doc);
-		d->tg.set_stemmer(make_stem(language));
-		d->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-		// Chinese, Japanese and Korean have no spaces between words:
-		// index them as character n-grams.  Other scripts are not
-		// affected.
-		d->tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+		nsx::set_up_indexing(d->tg, make_stem(language));
 		d->tg.set_document(d->doc);
 		*out = d.release();
 		return NSX_OK;
