@@ -1,5 +1,5 @@
 /* fuzz_query.c - libFuzzer target for query strings: the searcher
- * (src/daemon/query.c, synonyms) and the shim's query parsing (shim/nsx.cc) on a
+ * (src/daemon/query.c, synonyms) and the shim's query parsing (shim/) on a
  * small index of articles written for it, made once per process in a
  * temporary directory the way the writer makes documents.
  *
