@@ -261,14 +261,9 @@ static ns_status_t enqueue(ns_indexer_t *ix, enum job_op op, const char *path,
 {
 	if (!ix || !path)
 		return NS_ERR_INVALID;
-	size_t len = strlen(path);
-	struct job *j = malloc(sizeof *j + len + 1);
+	struct job *j = job_new(op, path, 0, 0);
 	if (!j)
 		return NS_ERR_NOMEM;
-	j->next = NULL;
-	j->op = op;
-	j->barrier = 0;
-	memcpy(j->path, path, len + 1);
 
 	pthread_mutex_lock(&ix->mu);
 	j->gen = op == JOB_PRUNE && seq ? *seq : ix->gen;
@@ -1238,15 +1233,10 @@ static size_t requeue_unwritten(ns_indexer_t *ix)
 	pthread_mutex_lock(&ix->mu);
 	for (size_t i = n; i-- > 0;) {
 		const char *s = ix->unwritten.v[i];
-		size_t len = strlen(s + 1);
-		struct job *j = malloc(sizeof *j + len + 1);
+		struct job *j = job_new(s[0] == 'T' ? JOB_REMOVE_TREE : JOB_REDO,
+		                        s + 1, ix->gen, 0);
 		if (!j)
 			continue; /* the next start's reconciliation finds it */
-		j->next = NULL;
-		j->op = s[0] == 'T' ? JOB_REMOVE_TREE : JOB_REDO;
-		j->gen = ix->gen;
-		j->barrier = 0;
-		memcpy(j->path, s + 1, len + 1);
 		jobq_push_front(ix->q, j);
 		ix->stats.queued++;
 	}
@@ -1392,11 +1382,12 @@ static void reindex_tree(ns_indexer_t *ix, const char *reldir, uint64_t b)
 	ix->maint.running = true;
 	ix->maint.total = rs.paths.n;
 	for (size_t i = 0; i <= rs.paths.n; i++) {
-		const char *path = i < rs.paths.n ? rs.paths.v[i] : "";
-		size_t len = strlen(path);
-		struct job *j = malloc(sizeof *j + len + 1);
+		bool file = i < rs.paths.n;
+		struct job *j = job_new(file ? JOB_REINDEX : JOB_BARRIER,
+		                        file ? rs.paths.v[i] : "", ix->gen,
+		                        file ? 0 : b);
 		if (!j) {
-			if (i < rs.paths.n) {
+			if (file) {
 				ix->maint.total--;
 				continue; /* a miss: that file keeps its old entry */
 			}
@@ -1409,12 +1400,6 @@ static void reindex_tree(ns_indexer_t *ix, const char *reldir, uint64_t b)
 			failed = true;
 			break;
 		}
-		j->next = NULL;
-		j->op = i < rs.paths.n ? JOB_REINDEX : JOB_BARRIER;
-		j->gen = ix->gen;
-		j->barrier = i < rs.paths.n ? 0 : b;
-		memcpy(j->path, path, len + 1);
-		bool file = !j->barrier;
 		if (jobq_push(ix->q, j)) { /* else it freed J, a repeat */
 			if (file)
 				ix->stats.queued++;
@@ -2035,15 +2020,9 @@ static size_t requeue_known(ns_indexer_t *ix)
 	ix->files = ns_pathmap_new();
 	pthread_mutex_lock(&ix->mu);
 	for (size_t i = 0; i < rs.paths.n; i++) {
-		size_t len = strlen(rs.paths.v[i]);
-		struct job *j = malloc(sizeof *j + len + 1);
+		struct job *j = job_new(JOB_REDO, rs.paths.v[i], ix->gen, 0);
 		if (!j)
 			continue; /* the next start's reconciliation finds it */
-		j->next = NULL;
-		j->op = JOB_REDO;
-		j->gen = ix->gen;
-		j->barrier = 0;
-		memcpy(j->path, rs.paths.v[i], len + 1);
 		if (jobq_push(ix->q, j))
 			ix->stats.queued++;
 	}

@@ -42,6 +42,12 @@ struct job {
 
 typedef struct jobq jobq_t;
 
+/* A new job OP on PATH (copied), of scan generation GEN, passing barrier
+ * BARRIER (0: none).  NULL when out of memory; free() it unless a queue
+ * took it. */
+struct job *job_new(enum job_op op, const char *path, uint64_t gen,
+                    uint64_t barrier);
+
 jobq_t *jobq_new(void);
 /* Frees the queue and the jobs still in it; returns how many there were. */
 size_t jobq_free(jobq_t *q);
