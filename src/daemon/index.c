@@ -4,7 +4,7 @@
  * writing.  It never touches libuv: callers on the loop thread only take the
  * queue mutex, never wait for Xapian.
  */
-#include "daemon/index.h"
+#include "daemon/index_impl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,78 +31,6 @@
 #include "daemon/fault.h"
 #include "daemon/retry.h"
 
-/* What the index knows of a file it holds: stored in the document's
- * NS_SLOT_FILE value and kept in memory by path (writer thread only). */
-struct file_meta {
-	int64_t mtime_ns, ctime_ns, size;
-	uint64_t ino;
-	uint64_t hash;      /* XXH3 of the bytes; 0: unknown, read again */
-	int64_t read_ns;    /* wall clock when it was read */
-	uint64_t seen;      /* scan generation that last found it */
-};
-
-struct ns_indexer {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t wake;
-	jobq_t *q;                 /* pending work, under mu */
-	uint64_t passed_upto;      /* barriers 1..passed_upto passed, under mu */
-	uint64_t *passed;          /* and these beyond it, under mu */
-	size_t npassed;
-	bool stopping;             /* under mu */
-	uint64_t barriers_queued;  /* under mu */
-	uint64_t gen;              /* scan generations issued, under mu */
-	ns_indexer_stats_t stats;  /* under mu */
-	ns_maint_t maint;          /* the operation queued or running, under mu */
-	ns_maint_t last_maint;     /* the last one finished, under mu */
-	ns_index_health_t health;  /* under mu */
-	bool suspect;              /* a search met damage: check, under mu */
-	unsigned long long verified_at; /* monotonic ms of the last, under mu */
-
-	/* Writer thread only. */
-	int rootfd;                /* the root, to resolve beneath (writer:
-	                              JOB_REOPEN_ROOT swaps it, when no
-	                              file is read ahead) */
-	char *articles_dir;        /* its path; immutable */
-	nsx_writer_t *w;           /* NULL while the index cannot be written */
-	struct timespec recover_at; /* then: the next attempt to write */
-	ns_strv_t unwritten;       /* changes since the last commit, which a
-	                              failed commit loses: "P<path>" a file,
-	                              "T<dir>" a directory removed */
-	ns_retry_t *retries;       /* reads to try again */
-	bool unloaded;             /* the path map is still to be loaded (the
-	                              index could not be opened at start) */
-	ns_index_check_t check;    /* at start */
-	char *index_dir;           /* immutable */
-	unsigned batch_max;        /* atomic: a reload may change them */
-	unsigned commit_delay_ms;
-	size_t max_file_bytes;
-	unsigned last_commit_ms;   /* how long the last commit took */
-	ns_parse_opts_t parse;
-	ns_problems_t *problems;   /* thread-safe on its own */
-	ns_strv_t unstemmed;       /* languages said to have no stemmer */
-	ns_pathmap_t *files;       /* path -> struct file_meta, writer only */
-	char meta_tag[64];         /* layout version, default language, size
-	                              limit, ignore rules: what else decides
-	                              what a file becomes in the index */
-	/* Reading ahead (pipe_mu; the FIFO and INFLIGHT are the writer's). */
-	pthread_mutex_t pipe_mu;
-	pthread_cond_t pipe_work;      /* a file to read, or stop */
-	pthread_cond_t pipe_done;      /* a file read */
-	struct prep *work_head, *work_tail;
-	bool pipe_stop;
-	struct prep *fifo_head, *fifo_tail;
-	size_t inflight;
-	pthread_t *workers;
-	unsigned nworkers;
-
-	bool (*skips)(void *ctx, const char *relpath);
-	void (*on_commit)(void *ctx);
-	void (*exclusive)(void *ctx, void (*swap)(void *arg), void *arg);
-	void *ctx;
-};
-
-#define LOG_MOD "index"
 
 /* ---- the queue ------------------------------------------------------------ */
 
@@ -259,12 +187,8 @@ static void count(ns_indexer_t *ix, uint64_t *field, uint64_t n)
 	pthread_mutex_unlock(&ix->mu);
 }
 
-static void note_unwritten(ns_indexer_t *ix, char kind, const char *path);
-static void writer_fault(ns_indexer_t *ix, nsx_status_t st,
-                         const char *what);
 static void read_only(ns_indexer_t *ix, const char *what, const char *reason);
 static void rebuild(ns_indexer_t *ix, const char *why);
-static nsx_status_t load_known(ns_indexer_t *ix);
 static void verify(ns_indexer_t *ix, unsigned *pending,
                    struct timespec *deadline);
 
@@ -297,39 +221,20 @@ static bool remove_path(ns_indexer_t *ix, const char *relpath)
 	return true;
 }
 
-struct prune_scan {
-	const char *dir;      /* "" for the whole tree */
-	size_t dir_len;
-	uint64_t gen;
-	ns_strv_t unseen;
-};
-
-static void collect_unseen(const char *path, void *value, void *ctx)
-{
-	struct prune_scan *ps = ctx;
-	const struct file_meta *m = value;
-	if (m->seen >= ps->gen)
-		return;
-	if (ps->dir_len && (strncmp(path, ps->dir, ps->dir_len) != 0 ||
-	                    path[ps->dir_len] != '/'))
-		return;
-	ns_strv_push(&ps->unseen, path, strlen(path)); /* a miss: next sweep */
-}
-
 /* After a scan of RELDIR that began at generation GEN: the articles under
  * it that the scan did not find, and whose files are gone (or no longer
  * regular files), leave the index.  Returns true when the index changed. */
 static bool prune(ns_indexer_t *ix, const char *reldir, uint64_t gen)
 {
-	struct prune_scan ps = {reldir, strlen(reldir), gen, {0}};
-	ns_pathmap_each(ix->files, collect_unseen, &ps);
+	ns_strv_t unseen = {0};
+	meta_paths(ix, reldir, gen, &unseen);
 	/* Files listed as problems are not in the index; those gone leave the
 	 * list here too. */
-	ns_problems_paths(ix->problems, reldir, &ps.unseen);
+	ns_problems_paths(ix->problems, reldir, &unseen);
 	bool changed = false;
 	unsigned gone = 0;
-	for (size_t i = 0; i < ps.unseen.n; i++) {
-		const char *rel = ps.unseen.v[i];
+	for (size_t i = 0; i < unseen.n; i++) {
+		const char *rel = unseen.v[i];
 		struct stat st;
 		bool ignored = ix->skips && ix->skips(ix->ctx, rel);
 		/* A link on the way (a directory swapped for a link to
@@ -347,7 +252,7 @@ static bool prune(ns_indexer_t *ix, const char *reldir, uint64_t gen)
 	if (gone)
 		ns_log(NS_LOG_INFO, LOG_MOD,
 		       "removed %u articles whose files are gone", gone);
-	ns_strv_clear(&ps.unseen);
+	ns_strv_clear(&unseen);
 	return changed;
 }
 
@@ -417,143 +322,6 @@ static void check_stemmer(ns_indexer_t *ix, const ns_article_t *a,
 
 /* ---- what the index knows of each file ------------------------------------ */
 
-static int64_t ts_ns(const struct timespec *ts)
-{
-	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
-}
-
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts_ns(&ts);
-}
-
-/* NS_SLOT_FILE: "TAG mtime ctime size ino hash read_ns path", TAG being the
- * layout version and the default language (either changing means every
- * file must be read again). */
-static char *meta_value(const ns_indexer_t *ix, const struct file_meta *m,
-                        const char *relpath)
-{
-	ns_buf_t b = {0};
-	if (ns_buf_printf(&b, "%s %lld %lld %lld %llu %016llx %lld %s",
-	                  ix->meta_tag, (long long)m->mtime_ns,
-	                  (long long)m->ctime_ns, (long long)m->size,
-	                  (unsigned long long)m->ino,
-	                  (unsigned long long)m->hash, (long long)m->read_ns,
-	                  relpath) != NS_OK) {
-		ns_buf_free(&b);
-		return NULL;
-	}
-	return b.data;
-}
-
-/* One space-separated decimal (or hex) field at *P, moving *P past it
- * and the single space after it. */
-static bool next_field(const char **p, int base, unsigned long long *out,
-                       bool is_signed)
-{
-	char *end;
-	errno = 0;
-	*out = is_signed ? (unsigned long long)strtoll(*p, &end, base)
-	                 : strtoull(*p, &end, base);
-	if (errno || end == *p || *end != ' ')
-		return false;
-	*p = end + 1;
-	return true;
-}
-
-static void load_meta(const char *value, size_t len, void *ctx)
-{
-	ns_indexer_t *ix = ctx;
-	char *v = ns_strndup(value, len);
-	const char *sp = v ? strchr(v, ' ') : NULL;
-	if (!sp) {
-		free(v);
-		return;
-	}
-	size_t tl = strlen(ix->meta_tag);
-	bool same_tag = (size_t)(sp - v) == tl && memcmp(v, ix->meta_tag, tl) == 0;
-	const char *p = sp + 1;
-	unsigned long long f[6];
-	bool ok = next_field(&p, 10, &f[0], true) && next_field(&p, 10, &f[1], true) &&
-	          next_field(&p, 10, &f[2], true) && next_field(&p, 10, &f[3], false) &&
-	          next_field(&p, 16, &f[4], false) && next_field(&p, 10, &f[5], true) &&
-	          *p;
-	struct file_meta *m = ok ? calloc(1, sizeof *m) : NULL;
-	if (m) {
-		m->mtime_ns = (int64_t)f[0];
-		m->ctime_ns = (int64_t)f[1];
-		m->size = (int64_t)f[2];
-		m->ino = f[3];
-		m->hash = f[4];
-		m->read_ns = (int64_t)f[5];
-		/* Written by another layout or default language: read again. */
-		if (!same_tag) {
-			m->hash = 0;
-			m->mtime_ns = -1;
-		}
-		ns_pathmap_put(ix->files, p, m);
-	}
-	free(v);
-}
-
-/* A document with no NS_SLOT_FILE (written by an older nsearch): known by
- * its path only, so that the start-up scan reads its file again and the
- * sweep removes it if the file is gone. */
-static void add_unknown(const char *term, void *ctx)
-{
-	ns_indexer_t *ix = ctx;
-	const char *path = term + strlen(NS_PREFIX_ID);
-	if (ns_pathmap_get(ix->files, path))
-		return;
-	struct file_meta *m = calloc(1, sizeof *m);
-	if (m) {
-		m->mtime_ns = -1;
-		ns_pathmap_put(ix->files, path, m);
-	}
-}
-
-static bool same_stat(const struct file_meta *m, const struct stat *st)
-{
-	return m->mtime_ns == ts_ns(&st->st_mtim) &&
-	       m->ctime_ns == ts_ns(&st->st_ctim) && m->size == st->st_size &&
-	       m->ino == (uint64_t)st->st_ino;
-}
-
-/* Was the file read so soon after it was last changed that a change in
- * the same clock tick could have followed unseen?  Then its stat cannot
- * vouch for it (git's "racily clean" files). */
-static bool racy(const struct file_meta *m)
-{
-	/* ctime too: cp -p and rsync -t set an old mtime on new bytes. */
-	int64_t changed = m->mtime_ns > m->ctime_ns ? m->mtime_ns : m->ctime_ns;
-	return m->read_ns - changed < 2000000000;
-}
-
-/* Remember M for RELPATH, in memory and in the document's value. */
-static bool store_meta(ns_indexer_t *ix, const char *relpath,
-                       const char *idterm, const struct file_meta *m,
-                       bool in_index)
-{
-	struct file_meta *copy = malloc(sizeof *copy);
-	if (!copy)
-		return false;
-	*copy = *m;
-	if (ns_pathmap_put(ix->files, relpath, copy) != NS_OK)
-		return false;
-	if (!in_index)
-		return true;
-	char *v = meta_value(ix, m, relpath);
-	note_unwritten(ix, 'P', relpath);
-	nsx_status_t st = v ? nsx_writer_set_value(ix->w, idterm, NS_SLOT_FILE,
-	                                           v, strlen(v))
-	                    : NSX_NO_MEMORY;
-	free(v);
-	if (st != NSX_OK && st != NSX_NOT_FOUND && st != NSX_NO_MEMORY)
-		writer_fault(ix, st, relpath);
-	return st == NSX_OK;
-}
 
 /* ---- reading ahead: the pipeline -------------------------------------------
  *
@@ -619,10 +387,11 @@ static enum check put_check(ns_indexer_t *ix, const char *relpath,
 		free(p);
 		return remove_path(ix, relpath) ? CHECK_CHANGED : CHECK_DONE;
 	}
+	struct file_meta cur = meta_of_stat(&sb, gen);
 	struct file_meta *known = ns_pathmap_get(ix->files, relpath);
 	if (known) {
 		known->seen = gen;
-		if (scanned && same_stat(known, &sb) && !racy(known)) {
+		if (scanned && same_stat(known, &cur) && !racy(known)) {
 			free(p);
 			count(ix, &ix->stats.unchanged, 1);
 			return CHECK_DONE;
@@ -631,10 +400,7 @@ static enum check put_check(ns_indexer_t *ix, const char *relpath,
 	strcpy(p->path, relpath);
 	p->force = force;
 	p->known_hash = known ? known->hash : 0;
-	p->meta = (struct file_meta){
-		.mtime_ns = ts_ns(&sb.st_mtim), .ctime_ns = ts_ns(&sb.st_ctim),
-		.size = sb.st_size, .ino = sb.st_ino, .seen = gen,
-	};
+	p->meta = cur;
 	*out = p;
 	return CHECK_READ;
 }
@@ -743,10 +509,7 @@ static bool prep_apply(ns_indexer_t *ix, struct prep *p)
 		 * unchanged file): nothing to write, no empty commit.  Else (a
 		 * touch, a copy back) the stat the index keeps is updated. */
 		struct file_meta *known = ns_pathmap_get(ix->files, relpath);
-		if (known && known->mtime_ns == p->meta.mtime_ns &&
-		    known->ctime_ns == p->meta.ctime_ns &&
-		    known->size == p->meta.size && known->ino == p->meta.ino &&
-		    !racy(known)) {
+		if (known && same_stat(known, &p->meta) && !racy(known)) {
 			changed = false;
 			break;
 		}
@@ -1013,7 +776,7 @@ static bool commit_pending(ns_indexer_t *ix, unsigned *pending,
 
 /* RELPATH ('P') or everything under a directory ('T') changed since the
  * last commit. */
-static void note_unwritten(ns_indexer_t *ix, char kind, const char *path)
+void note_unwritten(ns_indexer_t *ix, char kind, const char *path)
 {
 	size_t len = strlen(path);
 	char *s = malloc(len + 2);
@@ -1035,7 +798,7 @@ static void schedule_recovery(ns_indexer_t *ix, unsigned attempt)
 
 /* A write to the index failed with ST (WHAT: the path or the operation):
  * stop writing until a write works again. */
-static void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what)
+void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what)
 {
 	if (st == NSX_CORRUPT) {
 		char why[sizeof ix->health.rebuild_reason];
@@ -1198,43 +961,28 @@ static void reindex_done(ns_indexer_t *ix, uint64_t b)
 		             target[0] ? target : "the articles root");
 }
 
-struct reindex_scan {
-	const char *dir;      /* "" for the whole tree */
-	size_t dir_len;
-	ns_strv_t paths;
-};
-
-static void collect_under(const char *path, void *value, void *ctx)
-{
-	struct reindex_scan *rs = ctx;
-	if (rs->dir_len && (strncmp(path, rs->dir, rs->dir_len) != 0 ||
-	                    path[rs->dir_len] != '/'))
-		return;
-	ns_strv_push(&rs->paths, path, strlen(path));
-}
-
 /* Queue every file the index knows, or lists as a problem, under RELDIR to
  * be read again, then the barrier B that says it is done.  Queued in
  * lanes, so that editors' saves are served in turn meanwhile. */
 static void reindex_tree(ns_indexer_t *ix, const char *reldir, uint64_t b)
 {
-	struct reindex_scan rs = {reldir, strlen(reldir), {0}};
-	ns_pathmap_each(ix->files, collect_under, &rs);
+	ns_strv_t paths = {0};
+	meta_paths(ix, reldir, UINT64_MAX, &paths);
 	ns_strv_t problems = {0};
 	ns_problems_paths(ix->problems, reldir, &problems);
 	for (size_t i = 0; i < problems.n; i++)
 		if (!ns_pathmap_get(ix->files, problems.v[i]))
-			ns_strv_push(&rs.paths, problems.v[i], strlen(problems.v[i]));
+			ns_strv_push(&paths, problems.v[i], strlen(problems.v[i]));
 	ns_strv_clear(&problems);
 
 	bool failed = false;
 	pthread_mutex_lock(&ix->mu);
 	ix->maint.running = true;
-	ix->maint.total = rs.paths.n;
-	for (size_t i = 0; i <= rs.paths.n; i++) {
-		bool file = i < rs.paths.n;
+	ix->maint.total = paths.n;
+	for (size_t i = 0; i <= paths.n; i++) {
+		bool file = i < paths.n;
 		struct job *j = job_new(file ? JOB_REINDEX : JOB_BARRIER,
-		                        file ? rs.paths.v[i] : "", ix->gen,
+		                        file ? paths.v[i] : "", ix->gen,
 		                        file ? 0 : b);
 		if (!j) {
 			if (file) {
@@ -1261,8 +1009,8 @@ static void reindex_tree(ns_indexer_t *ix, const char *reldir, uint64_t b)
 	if (failed)
 		notify(ix);
 	ns_log(NS_LOG_INFO, LOG_MOD, "reindex: %zu files under %s queued",
-	       rs.paths.n, reldir[0] ? reldir : "the articles root");
-	ns_strv_clear(&rs.paths);
+	       paths.n, reldir[0] ? reldir : "the articles root");
+	ns_strv_clear(&paths);
 }
 
 /* Bytes in the files of the directory DIR (a glass database is flat). */
@@ -1713,23 +1461,6 @@ static nsx_status_t open_writer(ns_indexer_t *ix, char **errmsg)
 	}
 }
 
-/* Load what the index knows of each file into the path map. */
-static nsx_status_t load_known(ns_indexer_t *ix)
-{
-	nsx_status_t xst = nsx_writer_each_value(ix->w, NS_SLOT_FILE, load_meta,
-	                                         ix);
-	if (xst == NSX_OK)
-		xst = nsx_writer_each_term(ix->w, NS_PREFIX_ID, add_unknown, ix);
-	if (xst != NSX_OK) {
-		/* Start again from nothing: the tree is read again. */
-		ns_pathmap_free(ix->files);
-		ix->files = ns_pathmap_new();
-		if (!ix->files)
-			return NSX_NO_MEMORY;
-	}
-	return xst;
-}
-
 /* The index at ix->index_dir is damaged (WHY): move it aside, never
  * deleting it, to MOVED (SIZE bytes) and say so.  The caller opens a new
  * one.  False when it cannot be moved. */
@@ -1863,22 +1594,22 @@ static void aside_swap(void *arg)
  * queued to be read again; the map forgets them.  Returns how many. */
 static size_t requeue_known(ns_indexer_t *ix)
 {
-	struct reindex_scan rs = {"", 0, {0}};
-	ns_pathmap_each(ix->files, collect_under, &rs);
-	ns_problems_paths(ix->problems, "", &rs.paths);
+	ns_strv_t paths = {0};
+	meta_paths(ix, "", UINT64_MAX, &paths);
+	ns_problems_paths(ix->problems, "", &paths);
 	ns_pathmap_free(ix->files);
 	ix->files = ns_pathmap_new();
 	pthread_mutex_lock(&ix->mu);
-	for (size_t i = 0; i < rs.paths.n; i++) {
-		struct job *j = job_new(JOB_REDO, rs.paths.v[i], ix->gen, 0);
+	for (size_t i = 0; i < paths.n; i++) {
+		struct job *j = job_new(JOB_REDO, paths.v[i], ix->gen, 0);
 		if (!j)
 			continue; /* the next start's reconciliation finds it */
 		if (jobq_push(ix->q, j))
 			ix->stats.queued++;
 	}
 	pthread_mutex_unlock(&ix->mu);
-	size_t n = rs.paths.n;
-	ns_strv_clear(&rs.paths);
+	size_t n = paths.n;
+	ns_strv_clear(&paths);
 	return n;
 }
 
@@ -1986,10 +1717,7 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 	ix->problems = ns_problems_new();
 	ix->files = ns_pathmap_new();
 	ix->q = jobq_new();
-	snprintf(ix->meta_tag, sizeof ix->meta_tag, "%d:%.15s:%zu:%08x",
-	         NS_INDEX_LAYOUT,
-	         opts->default_language ? opts->default_language : "en",
-	         ix->max_file_bytes, opts->rules_hash);
+	meta_tag_make(ix, opts->default_language, opts->rules_hash);
 	ix->skips = opts->skips;
 	ix->on_commit = opts->on_commit;
 	ix->exclusive = opts->exclusive;

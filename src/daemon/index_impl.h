@@ -1,0 +1,138 @@
+/* index_impl.h - the writer's insides, shared by the files that make it
+ * up (index.c and the files it names below).  Nothing outside them may
+ * include it: the rest of the daemon knows the writer through index.h. */
+#ifndef NS_INDEX_IMPL_H
+#define NS_INDEX_IMPL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/pathmap.h"
+#include "daemon/index.h"
+#include "daemon/jobq.h"
+#include "daemon/retry.h"
+
+#define LOG_MOD "index"
+
+/* What the index knows of a file it holds: stored in the document's
+ * NS_SLOT_FILE value and kept in memory by path (writer thread only). */
+struct file_meta {
+	int64_t mtime_ns, ctime_ns, size;
+	uint64_t ino;
+	uint64_t hash;      /* XXH3 of the bytes; 0: unknown, read again */
+	int64_t read_ns;    /* wall clock when it was read */
+	uint64_t seen;      /* scan generation that last found it */
+};
+
+struct ns_indexer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;
+	jobq_t *q;                 /* pending work, under mu */
+	uint64_t passed_upto;      /* barriers 1..passed_upto passed, under mu */
+	uint64_t *passed;          /* and these beyond it, under mu */
+	size_t npassed;
+	bool stopping;             /* under mu */
+	uint64_t barriers_queued;  /* under mu */
+	uint64_t gen;              /* scan generations issued, under mu */
+	ns_indexer_stats_t stats;  /* under mu */
+	ns_maint_t maint;          /* the operation queued or running, under mu */
+	ns_maint_t last_maint;     /* the last one finished, under mu */
+	ns_index_health_t health;  /* under mu */
+	bool suspect;              /* a search met damage: check, under mu */
+	unsigned long long verified_at; /* monotonic ms of the last, under mu */
+
+	/* Writer thread only. */
+	int rootfd;                /* the root, to resolve beneath (writer:
+	                              JOB_REOPEN_ROOT swaps it, when no
+	                              file is read ahead) */
+	char *articles_dir;        /* its path; immutable */
+	nsx_writer_t *w;           /* NULL while the index cannot be written */
+	struct timespec recover_at; /* then: the next attempt to write */
+	ns_strv_t unwritten;       /* changes since the last commit, which a
+	                              failed commit loses: "P<path>" a file,
+	                              "T<dir>" a directory removed */
+	ns_retry_t *retries;       /* reads to try again */
+	bool unloaded;             /* the path map is still to be loaded (the
+	                              index could not be opened at start) */
+	ns_index_check_t check;    /* at start */
+	char *index_dir;           /* immutable */
+	unsigned batch_max;        /* atomic: a reload may change them */
+	unsigned commit_delay_ms;
+	size_t max_file_bytes;
+	unsigned last_commit_ms;   /* how long the last commit took */
+	ns_parse_opts_t parse;
+	ns_problems_t *problems;   /* thread-safe on its own */
+	ns_strv_t unstemmed;       /* languages said to have no stemmer */
+	ns_pathmap_t *files;       /* path -> struct file_meta, writer only */
+	char meta_tag[64];         /* layout version, default language, size
+	                              limit, ignore rules: what else decides
+	                              what a file becomes in the index */
+	/* Reading ahead (pipe_mu; the FIFO and INFLIGHT are the writer's). */
+	pthread_mutex_t pipe_mu;
+	pthread_cond_t pipe_work;      /* a file to read, or stop */
+	pthread_cond_t pipe_done;      /* a file read */
+	struct prep *work_head, *work_tail;
+	bool pipe_stop;
+	struct prep *fifo_head, *fifo_tail;
+	size_t inflight;
+	pthread_t *workers;
+	unsigned nworkers;
+
+	bool (*skips)(void *ctx, const char *relpath);
+	void (*on_commit)(void *ctx);
+	void (*exclusive)(void *ctx, void (*swap)(void *arg), void *arg);
+	void *ctx;
+};
+
+/* ---- clocks ------------------------------------------------------------- */
+
+static inline int64_t ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+static inline int64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts_ns(&ts);
+}
+
+/* ---- filemeta.c: what the index knows of each file ---------------------- */
+
+/* The tag every NS_SLOT_FILE value starts with into ix->meta_tag: what
+ * besides the bytes decides what a file becomes in the index (a change
+ * to any of it makes every file be read again). */
+void meta_tag_make(ns_indexer_t *ix, const char *default_language,
+                   unsigned rules_hash);
+/* M's NS_SLOT_FILE value for RELPATH; new (free()), NULL out of memory. */
+char *meta_value(const ns_indexer_t *ix, const struct file_meta *m,
+                 const char *relpath);
+/* M for a file whose stat is ST, found by scan generation GEN. */
+struct file_meta meta_of_stat(const struct stat *st, uint64_t gen);
+/* Do A and B say the same stat (mtime, ctime, size, inode)? */
+bool same_stat(const struct file_meta *a, const struct file_meta *b);
+/* Was the file read so soon after its last change that its stat cannot
+ * vouch for it? */
+bool racy(const struct file_meta *m);
+/* Remember M for RELPATH, in memory, and IN_INDEX in the document's
+ * value (by IDTERM).  False when it could not be stored. */
+bool store_meta(ns_indexer_t *ix, const char *relpath, const char *idterm,
+                const struct file_meta *m, bool in_index);
+/* Load what the index knows of each file into ix->files. */
+nsx_status_t load_known(ns_indexer_t *ix);
+/* Append to OUT the paths the index knows under DIR ("" for all) that
+ * no scan found since generation SEEN_BEFORE (UINT64_MAX: every one). */
+void meta_paths(const ns_indexer_t *ix, const char *dir,
+                uint64_t seen_before, ns_strv_t *out);
+
+/* ---- index.c, for now ---------------------------------------------------- */
+
+void note_unwritten(ns_indexer_t *ix, char kind, const char *path);
+void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what);
+
+#endif
