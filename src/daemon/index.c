@@ -323,38 +323,6 @@ static void check_stemmer(ns_indexer_t *ix, const ns_article_t *a,
 /* ---- what the index knows of each file ------------------------------------ */
 
 
-/* ---- reading ahead: the pipeline -------------------------------------------
- *
- * A file the writer has to read is read, hashed, parsed and turned into a
- * Xapian document on a worker thread, while the writer adds the documents
- * before it to the index.  The writer applies the results in the order it
- * took the jobs, and applies every one in flight before any other kind of
- * job (a removal, a sweep, a barrier): nothing is reordered, only the work
- * that needs no index is done ahead, on the other cores. */
-
-enum prep_kind {
-	PREP_GONE,        /* deleted before its turn */
-	PREP_NOT_FILE,    /* a symbolic link or a special file now */
-	PREP_FAILED,      /* unreadable, refused by the parser: WHY */
-	PREP_RETRY,       /* unreadable for now (no descriptors, no memory) */
-	PREP_SAME,        /* the bytes the index has: only META changes */
-	PREP_DOC,         /* A and DOC to add */
-};
-
-struct prep {
-	struct prep *next;       /* the writer's FIFO */
-	struct prep *next_work;  /* the workers' queue */
-	bool force;              /* index even the same bytes (reindex) */
-	uint64_t known_hash;     /* of the bytes indexed now; 0: none */
-	struct file_meta meta;   /* the stat, then the read */
-	bool done;               /* under pipe_mu */
-	enum prep_kind kind;
-	ns_article_t *a;
-	nsx_doc_t *doc;
-	char why[300];
-	char path[];
-};
-
 enum check { CHECK_DONE, CHECK_CHANGED, CHECK_READ };
 
 /* Writer thread: what the stat and the index's memory say of RELPATH
@@ -407,8 +375,9 @@ static enum check put_check(ns_indexer_t *ix, const char *relpath,
 
 /* Any thread: read P's file and make its document.  Touches nothing of
  * IX but what never changes while the writer runs. */
-static void prep_read(const ns_indexer_t *ix, struct prep *p)
+static void prep_read(void *ctx, struct prep *p)
 {
+	const ns_indexer_t *ix = ctx;
 	p->meta.read_ns = wall_ns();
 	char *bytes = NULL;
 	size_t len = 0;
@@ -579,113 +548,15 @@ static bool put_path(ns_indexer_t *ix, const char *relpath, bool scanned,
 	return prep_apply(ix, p);
 }
 
-static void *worker_main(void *arg)
-{
-	ns_indexer_t *ix = arg;
-	pthread_mutex_lock(&ix->pipe_mu);
-	for (;;) {
-		while (!ix->work_head && !ix->pipe_stop)
-			pthread_cond_wait(&ix->pipe_work, &ix->pipe_mu);
-		struct prep *p = ix->work_head;
-		if (!p)
-			break; /* stopping, and nothing left */
-		ix->work_head = p->next_work;
-		if (!ix->work_head)
-			ix->work_tail = NULL;
-		pthread_mutex_unlock(&ix->pipe_mu);
-		prep_read(ix, p);
-		pthread_mutex_lock(&ix->pipe_mu);
-		p->done = true;
-		pthread_cond_broadcast(&ix->pipe_done);
-	}
-	pthread_mutex_unlock(&ix->pipe_mu);
-	return NULL;
-}
-
-/* Writer thread: hand P to the workers (or read it here without any). */
-static void pipe_submit(ns_indexer_t *ix, struct prep *p)
-{
-	if (ix->fifo_tail)
-		ix->fifo_tail->next = p;
-	else
-		ix->fifo_head = p;
-	ix->fifo_tail = p;
-	ix->inflight++;
-	if (!ix->nworkers) {
-		prep_read(ix, p);
-		p->done = true;
-		return;
-	}
-	pthread_mutex_lock(&ix->pipe_mu);
-	if (ix->work_tail)
-		ix->work_tail->next_work = p;
-	else
-		ix->work_head = p;
-	ix->work_tail = p;
-	pthread_cond_signal(&ix->pipe_work);
-	pthread_mutex_unlock(&ix->pipe_mu);
-}
-
-/* The most files read ahead of the writer at once. */
-#define PIPE_WINDOW 64
-
 /* Writer thread: apply the files read, in order.  ALL: every one in
  * flight, waiting for them; else those done, waiting only while the
  * window is full.  Returns how many changed the index. */
-static unsigned pipe_settle(ns_indexer_t *ix, bool all)
+static unsigned settle_reads(ns_indexer_t *ix, bool all)
 {
 	unsigned changed = 0;
-	while (ix->fifo_head) {
-		struct prep *p = ix->fifo_head;
-		bool wait = all || ix->inflight >= PIPE_WINDOW;
-		if (ix->nworkers) {
-			pthread_mutex_lock(&ix->pipe_mu);
-			while (!p->done && wait)
-				pthread_cond_wait(&ix->pipe_done, &ix->pipe_mu);
-			bool done = p->done;
-			pthread_mutex_unlock(&ix->pipe_mu);
-			if (!done)
-				break;
-		}
-		ix->fifo_head = p->next;
-		if (!ix->fifo_head)
-			ix->fifo_tail = NULL;
-		ix->inflight--;
+	for (struct prep *p; (p = readahead_take(ix->ra, all));)
 		changed += prep_apply(ix, p);
-	}
 	return changed;
-}
-
-/* The workers: as many as there are processors, up to 8.  Without any
- * (out of threads) the writer reads alone. */
-static void pipe_start(ns_indexer_t *ix)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned want = n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
-	pthread_mutex_init(&ix->pipe_mu, NULL);
-	pthread_cond_init(&ix->pipe_work, NULL);
-	pthread_cond_init(&ix->pipe_done, NULL);
-	ix->workers = calloc(want, sizeof *ix->workers);
-	for (unsigned i = 0; ix->workers && i < want; i++) {
-		if (pthread_create(&ix->workers[i], NULL, worker_main, ix) != 0)
-			break;
-		ix->nworkers++;
-	}
-}
-
-/* After the writer has stopped (it applied everything in flight). */
-static void pipe_stop(ns_indexer_t *ix)
-{
-	pthread_mutex_lock(&ix->pipe_mu);
-	ix->pipe_stop = true;
-	pthread_cond_broadcast(&ix->pipe_work);
-	pthread_mutex_unlock(&ix->pipe_mu);
-	for (unsigned i = 0; i < ix->nworkers; i++)
-		pthread_join(ix->workers[i], NULL);
-	free(ix->workers);
-	pthread_cond_destroy(&ix->pipe_work);
-	pthread_cond_destroy(&ix->pipe_done);
-	pthread_mutex_destroy(&ix->pipe_mu);
 }
 
 /* Returns false when the commit failed: the index is then read-only
@@ -1281,15 +1152,15 @@ static void run_job(ns_indexer_t *ix, struct job *j, unsigned *pending,
 	bool changed = false;
 	struct prep *p = NULL;
 	if (j->op == JOB_PUT || j->op == JOB_PUT_SCANNED || j->op == JOB_REDO) {
-		/* Read ahead, applied in order by pipe_settle() below. */
+		/* Read ahead, applied in order by settle_reads() below. */
 		enum check c = put_check(ix, j->path, j->op == JOB_PUT_SCANNED,
 		                         j->gen, j->op == JOB_REDO, &p);
 		if (c == CHECK_READ)
-			pipe_submit(ix, p);
+			readahead_submit(ix->ra, p);
 		changed = c == CHECK_CHANGED;
 	} else {
 		/* Anything else comes after every file taken before it. */
-		note_changes(ix, pipe_settle(ix, true), pending, deadline);
+		note_changes(ix, settle_reads(ix, true), pending, deadline);
 	}
 	switch (j->op) {
 	case JOB_PUT:
@@ -1329,7 +1200,7 @@ static void run_job(ns_indexer_t *ix, struct job *j, unsigned *pending,
 		break;
 	}
 	free(j);
-	note_changes(ix, changed + pipe_settle(ix, false), pending, deadline);
+	note_changes(ix, changed + settle_reads(ix, false), pending, deadline);
 	maybe_commit(ix, pending, deadline);
 }
 
@@ -1377,7 +1248,7 @@ static void writer_idle(ns_indexer_t *ix, unsigned *pending,
 static void writer_read_only(ns_indexer_t *ix)
 {
 	pthread_mutex_unlock(&ix->mu);
-	pipe_settle(ix, true);
+	settle_reads(ix, true);
 	pthread_mutex_lock(&ix->mu);
 	if (ix->stopping)
 		return;
@@ -1413,9 +1284,9 @@ static void *writer_main(void *arg)
 			continue;
 		}
 		struct job *j = jobq_pop(ix->q);
-		if (!j && ix->inflight) { /* nothing else to do meanwhile */
+		if (!j && readahead_inflight(ix->ra)) { /* nothing else to do meanwhile */
 			pthread_mutex_unlock(&ix->mu);
-			note_changes(ix, pipe_settle(ix, true), &pending, &deadline);
+			note_changes(ix, settle_reads(ix, true), &pending, &deadline);
 			maybe_commit(ix, &pending, &deadline);
 			pthread_mutex_lock(&ix->mu);
 			continue;
@@ -1432,7 +1303,7 @@ static void *writer_main(void *arg)
 	}
 	pthread_mutex_unlock(&ix->mu);
 	/* What was read is indexed before the last commit. */
-	if ((pipe_settle(ix, true) || pending) && ix->w)
+	if ((settle_reads(ix, true) || pending) && ix->w)
 		commit(ix);
 	if (ix->unwritten.n)
 		ns_log(NS_LOG_WARNING, LOG_MOD, "stopped with %zu changes not "
@@ -1660,7 +1531,7 @@ static void rebuild(ns_indexer_t *ix, const char *why)
 static void verify(ns_indexer_t *ix, unsigned *pending,
                    struct timespec *deadline)
 {
-	note_changes(ix, pipe_settle(ix, true), pending, deadline);
+	note_changes(ix, settle_reads(ix, true), pending, deadline);
 	if (!commit_pending(ix, pending, deadline))
 		return;
 	char *err = NULL;
@@ -1762,12 +1633,12 @@ ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
 		return ost;
 	}
 
-	pipe_start(ix);
-	int rc = pthread_create(&ix->thread, NULL, writer_main, ix);
+	int rc = readahead_start(prep_read, ix, &ix->ra) == NS_OK
+	         ? pthread_create(&ix->thread, NULL, writer_main, ix) : ENOMEM;
 	if (rc != 0) {
 		if (errmsg)
 			*errmsg = strdup(strerror(rc));
-		pipe_stop(ix);
+		readahead_stop(ix->ra);
 		nsx_writer_close(ix->w);
 		pthread_cond_destroy(&ix->wake);
 		pthread_mutex_destroy(&ix->mu);
@@ -1794,7 +1665,7 @@ void ns_indexer_stop(ns_indexer_t *ix)
 	pthread_cond_signal(&ix->wake);
 	pthread_mutex_unlock(&ix->mu);
 	pthread_join(ix->thread, NULL);
-	pipe_stop(ix);
+	readahead_stop(ix->ra);
 
 	size_t dropped = jobq_free(ix->q);
 	if (dropped)

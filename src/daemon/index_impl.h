@@ -13,6 +13,7 @@
 #include "core/pathmap.h"
 #include "daemon/index.h"
 #include "daemon/jobq.h"
+#include "daemon/readahead.h"
 #include "daemon/retry.h"
 
 #define LOG_MOD "index"
@@ -25,6 +26,37 @@ struct file_meta {
 	uint64_t hash;      /* XXH3 of the bytes; 0: unknown, read again */
 	int64_t read_ns;    /* wall clock when it was read */
 	uint64_t seen;      /* scan generation that last found it */
+};
+
+/* A file the writer has to read is read, hashed, parsed and turned into a
+ * Xapian document on a reader-ahead's thread (readahead.h), while the
+ * writer adds the documents before it to the index.  The writer applies
+ * the results in the order it took the jobs, and applies every one in
+ * flight before any other kind of job (a removal, a sweep, a barrier):
+ * nothing is reordered, only the work that needs no index is done ahead,
+ * on the other cores. */
+
+enum prep_kind {
+	PREP_GONE,        /* deleted before its turn */
+	PREP_NOT_FILE,    /* a symbolic link or a special file now */
+	PREP_FAILED,      /* unreadable, refused by the parser: WHY */
+	PREP_RETRY,       /* unreadable for now (no descriptors, no memory) */
+	PREP_SAME,        /* the bytes the index has: only META changes */
+	PREP_DOC,         /* A and DOC to add */
+};
+
+struct prep {
+	struct prep *next;       /* the writer's FIFO */
+	struct prep *next_work;  /* the workers' queue */
+	bool force;              /* index even the same bytes (reindex) */
+	uint64_t known_hash;     /* of the bytes indexed now; 0: none */
+	struct file_meta meta;   /* the stat, then the read */
+	bool done;               /* under the readahead's lock */
+	enum prep_kind kind;
+	ns_article_t *a;
+	nsx_doc_t *doc;
+	char why[300];
+	char path[];
 };
 
 struct ns_indexer {
@@ -71,16 +103,7 @@ struct ns_indexer {
 	char meta_tag[64];         /* layout version, default language, size
 	                              limit, ignore rules: what else decides
 	                              what a file becomes in the index */
-	/* Reading ahead (pipe_mu; the FIFO and INFLIGHT are the writer's). */
-	pthread_mutex_t pipe_mu;
-	pthread_cond_t pipe_work;      /* a file to read, or stop */
-	pthread_cond_t pipe_done;      /* a file read */
-	struct prep *work_head, *work_tail;
-	bool pipe_stop;
-	struct prep *fifo_head, *fifo_tail;
-	size_t inflight;
-	pthread_t *workers;
-	unsigned nworkers;
+	readahead_t *ra;           /* the readers-ahead (their own lock) */
 
 	bool (*skips)(void *ctx, const char *relpath);
 	void (*on_commit)(void *ctx);
