@@ -34,8 +34,8 @@
 
 /* ---- the queue ------------------------------------------------------------ */
 
-static ns_status_t enqueue(ns_indexer_t *ix, enum job_op op, const char *path,
-                           uint64_t *seq)
+ns_status_t enqueue_job(ns_indexer_t *ix, enum job_op op, const char *path,
+                        uint64_t *seq)
 {
 	if (!ix || !path)
 		return NS_ERR_INVALID;
@@ -63,12 +63,12 @@ static ns_status_t enqueue(ns_indexer_t *ix, enum job_op op, const char *path,
 
 ns_status_t ns_indexer_put(ns_indexer_t *ix, const char *relpath)
 {
-	return enqueue(ix, JOB_PUT, relpath, NULL);
+	return enqueue_job(ix, JOB_PUT, relpath, NULL);
 }
 
 ns_status_t ns_indexer_put_scanned(ns_indexer_t *ix, const char *relpath)
 {
-	return enqueue(ix, JOB_PUT_SCANNED, relpath, NULL);
+	return enqueue_job(ix, JOB_PUT_SCANNED, relpath, NULL);
 }
 
 uint64_t ns_indexer_scan_begin(ns_indexer_t *ix)
@@ -81,38 +81,38 @@ uint64_t ns_indexer_scan_begin(ns_indexer_t *ix)
 
 ns_status_t ns_indexer_remove(ns_indexer_t *ix, const char *relpath)
 {
-	return enqueue(ix, JOB_REMOVE, relpath, NULL);
+	return enqueue_job(ix, JOB_REMOVE, relpath, NULL);
 }
 
 ns_status_t ns_indexer_remove_tree(ns_indexer_t *ix, const char *reldir)
 {
-	return enqueue(ix, JOB_REMOVE_TREE, reldir, NULL);
+	return enqueue_job(ix, JOB_REMOVE_TREE, reldir, NULL);
 }
 
 ns_status_t ns_indexer_prune(ns_indexer_t *ix, const char *reldir,
                              uint64_t gen)
 {
-	return enqueue(ix, JOB_PRUNE, reldir ? reldir : "", &gen);
+	return enqueue_job(ix, JOB_PRUNE, reldir ? reldir : "", &gen);
 }
 
 ns_status_t ns_indexer_reopen_root(ns_indexer_t *ix)
 {
-	return enqueue(ix, JOB_REOPEN_ROOT, "", NULL);
+	return enqueue_job(ix, JOB_REOPEN_ROOT, "", NULL);
 }
 
 ns_status_t ns_indexer_barrier(ns_indexer_t *ix, uint64_t *seq)
 {
-	return enqueue(ix, JOB_BARRIER, "", seq);
+	return enqueue_job(ix, JOB_BARRIER, "", seq);
 }
 
 ns_status_t ns_indexer_barrier_path(ns_indexer_t *ix, const char *relpath,
                                     uint64_t *seq)
 {
-	return enqueue(ix, JOB_BARRIER_PATH, relpath, seq);
+	return enqueue_job(ix, JOB_BARRIER_PATH, relpath, seq);
 }
 
 /* Record barrier B as passed; the caller holds mu. */
-static void mark_passed(ns_indexer_t *ix, uint64_t b)
+void mark_passed(ns_indexer_t *ix, uint64_t b)
 {
 	if (b == ix->passed_upto + 1) {
 		ix->passed_upto = b;
@@ -171,6 +171,14 @@ void ns_indexer_damaged(ns_indexer_t *ix)
 	pthread_mutex_unlock(&ix->mu);
 }
 
+void run_exclusive(ns_indexer_t *ix, void (*fn)(void *arg), void *arg)
+{
+	if (ix->exclusive)
+		ix->exclusive(ix->ctx, fn, arg);
+	else
+		fn(arg);
+}
+
 void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out)
 {
 	pthread_mutex_lock(&ix->mu);
@@ -180,16 +188,15 @@ void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out)
 
 /* ---- the writer thread ------------------------------------------------------ */
 
-static void count(ns_indexer_t *ix, uint64_t *field, uint64_t n)
+static void stats_add(ns_indexer_t *ix, uint64_t *field, uint64_t n)
 {
 	pthread_mutex_lock(&ix->mu);
 	*field += n;
 	pthread_mutex_unlock(&ix->mu);
 }
 
-static void read_only(ns_indexer_t *ix, const char *what, const char *reason);
-static void rebuild(ns_indexer_t *ix, const char *why);
-static void verify(ns_indexer_t *ix, unsigned *pending,
+static void rebuild_index(ns_indexer_t *ix, const char *why);
+static void verify_index(ns_indexer_t *ix, unsigned *pending,
                    struct timespec *deadline);
 
 /* Returns true when the index changed. */
@@ -217,7 +224,7 @@ static bool remove_path(ns_indexer_t *ix, const char *relpath)
 		return false;
 	note_unwritten(ix, 'P', relpath);
 	ns_log(NS_LOG_DEBUG, LOG_MOD, "%s: removed", relpath);
-	count(ix, &ix->stats.removed, 1);
+	stats_add(ix, &ix->stats.removed, 1);
 	return true;
 }
 
@@ -275,14 +282,14 @@ static bool remove_tree(ns_indexer_t *ix, const char *reldir)
 		return false;
 	}
 	ns_log(NS_LOG_DEBUG, LOG_MOD, "%s/: removed %u articles", reldir, n);
-	count(ix, &ix->stats.removed, n);
+	stats_add(ix, &ix->stats.removed, n);
 	return n > 0;
 }
 
 static void put_failed(ns_indexer_t *ix, const char *relpath, const char *why)
 {
 	ns_log(NS_LOG_WARNING, LOG_MOD, "%s: not indexed: %s", relpath, why);
-	count(ix, &ix->stats.failed, 1);
+	stats_add(ix, &ix->stats.failed, 1);
 	ns_problems_set(ix->problems, relpath, false, why);
 }
 
@@ -361,7 +368,7 @@ static enum check put_check(ns_indexer_t *ix, const char *relpath,
 		known->seen = gen;
 		if (scanned && same_stat(known, &cur) && !racy(known)) {
 			free(p);
-			count(ix, &ix->stats.unchanged, 1);
+			stats_add(ix, &ix->stats.unchanged, 1);
 			return CHECK_DONE;
 		}
 	}
@@ -473,7 +480,7 @@ static bool prep_apply(ns_indexer_t *ix, struct prep *p)
 		put_failed(ix, relpath, p->why);
 		break;
 	case PREP_SAME: {
-		count(ix, &ix->stats.same_content, 1);
+		stats_add(ix, &ix->stats.same_content, 1);
 		/* Read again, the same bytes and the same stat (a wait on an
 		 * unchanged file): nothing to write, no empty commit.  Else (a
 		 * touch, a copy back) the stat the index keeps is updated. */
@@ -524,7 +531,7 @@ static bool prep_apply(ns_indexer_t *ix, struct prep *p)
 			ns_problems_clear(ix->problems, relpath);
 		}
 		store_meta(ix, relpath, idterm, &p->meta, false);
-		count(ix, &ix->stats.indexed, 1);
+		stats_add(ix, &ix->stats.indexed, 1);
 		break;
 	}
 	}
@@ -562,7 +569,7 @@ static unsigned settle_reads(ns_indexer_t *ix, bool all)
 /* Returns false when the commit failed: the index is then read-only
  * until a write works again, and the changes lost go back in the queue
  * (writer_fault). */
-static bool commit(ns_indexer_t *ix)
+static bool commit_now(ns_indexer_t *ix)
 {
 	if (!ix->w)
 		return false;
@@ -587,7 +594,7 @@ static bool commit(ns_indexer_t *ix)
 	return true;
 }
 
-static void notify(ns_indexer_t *ix)
+void notify_commit(ns_indexer_t *ix)
 {
 	if (ix->on_commit)
 		ix->on_commit(ix->ctx);
@@ -606,7 +613,7 @@ static struct timespec deadline_after(unsigned ms)
 	return ts;
 }
 
-static bool past(const struct timespec *deadline)
+static bool ts_past(const struct timespec *deadline)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -624,10 +631,10 @@ static bool commit_pending(ns_indexer_t *ix, unsigned *pending,
 		return false;
 	if (!*pending)
 		return true;
-	bool ok = commit(ix);
+	bool ok = commit_now(ix);
 	*pending = 0;
 	if (ok)
-		notify(ix);
+		notify_commit(ix);
 	return ok;
 }
 
@@ -674,7 +681,7 @@ void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what)
 	if (st == NSX_CORRUPT) {
 		char why[sizeof ix->health.rebuild_reason];
 		snprintf(why, sizeof why, "%s", nsx_writer_error(ix->w));
-		rebuild(ix, why);
+		rebuild_index(ix, why);
 		return;
 	}
 	char reason[sizeof ix->health.error];
@@ -685,12 +692,12 @@ void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what)
 	 * the paths done again change nothing. */
 	nsx_writer_close(ix->w);
 	ix->w = NULL;
-	read_only(ix, what, reason);
+	set_read_only(ix, what, reason);
 }
 
 /* The writer is closed (ix->w NULL) because WHAT failed for REASON: say
  * so, and try again later. */
-static void read_only(ns_indexer_t *ix, const char *what, const char *reason)
+void set_read_only(ns_indexer_t *ix, const char *what, const char *reason)
 {
 	pthread_mutex_lock(&ix->mu);
 	bool first = ix->health.writable;
@@ -706,7 +713,7 @@ static void read_only(ns_indexer_t *ix, const char *what, const char *reason)
 	ns_log(NS_LOG_ERR, LOG_MOD, "%s failed: %s; searches answer from "
 	       "revision %llu, and indexing resumes by itself once the index "
 	       "can be written", what, reason, (unsigned long long)rev);
-	notify(ix); /* the waits in flight hear it */
+	notify_commit(ix); /* the waits in flight hear it */
 }
 
 /* Queue the changes a failed commit lost at the front, in their order:
@@ -741,7 +748,7 @@ static void try_recover(ns_indexer_t *ix)
 	if (st == NSX_OK)
 		ix->unloaded = false;
 	if (st == NSX_CORRUPT) {
-		rebuild(ix, err ? err : "?");
+		rebuild_index(ix, err ? err : "?");
 		free(err);
 		return;
 	}
@@ -774,302 +781,7 @@ static void try_recover(ns_indexer_t *ix)
 	ns_log(NS_LOG_NOTICE, LOG_MOD, "the index can be written again after "
 	       "%.1f s: %zu changes lost with the failed commit are queued "
 	       "again", secs, redo);
-	notify(ix);
-}
-
-/* ---- maintenance ------------------------------------------------------------ */
-
-const char *ns_maint_name(ns_maint_op_t op)
-{
-	switch (op) {
-	case NS_MAINT_REINDEX: return "reindex";
-	case NS_MAINT_COMPACT: return "compact";
-	case NS_MAINT_BACKUP: return "backup";
-	case NS_MAINT_NONE: break;
-	}
-	return "";
-}
-
-/* The operation in progress has ended: it becomes the last one. */
-static void maint_finish(ns_indexer_t *ix, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void maint_finish(ns_indexer_t *ix, bool ok, const char *fmt, ...)
-{
-	char msg[sizeof ix->maint.message];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	pthread_mutex_lock(&ix->mu);
-	ns_maint_op_t op = ix->maint.op;
-	ix->maint.ok = ok;
-	ix->maint.running = false;
-	ix->maint.finished = wall_ns() / 1000000;
-	snprintf(ix->maint.message, sizeof ix->maint.message, "%s", msg);
-	ix->last_maint = ix->maint;
-	memset(&ix->maint, 0, sizeof ix->maint);
-	pthread_mutex_unlock(&ix->mu);
-	ns_log(ok ? NS_LOG_NOTICE : NS_LOG_ERR, LOG_MOD, "%s: %s",
-	       ns_maint_name(op), msg);
-}
-
-/* Barrier B passed: if it ends a reindexing, say so. */
-static void reindex_done(ns_indexer_t *ix, uint64_t b)
-{
-	pthread_mutex_lock(&ix->mu);
-	bool mine = ix->maint.op == NS_MAINT_REINDEX && ix->maint.barrier == b;
-	bool one = ix->maint.one_file;
-	uint64_t done = ix->maint.done;
-	char target[sizeof ix->maint.target];
-	snprintf(target, sizeof target, "%s", ix->maint.target);
-	pthread_mutex_unlock(&ix->mu);
-	if (mine && one)
-		maint_finish(ix, true, "read %s again", target);
-	else if (mine)
-		maint_finish(ix, true, "read %llu %s again under %s",
-		             (unsigned long long)done, done == 1 ? "file" : "files",
-		             target[0] ? target : "the articles root");
-}
-
-/* Queue every file the index knows, or lists as a problem, under RELDIR to
- * be read again, then the barrier B that says it is done.  Queued in
- * lanes, so that editors' saves are served in turn meanwhile. */
-static void reindex_tree(ns_indexer_t *ix, const char *reldir, uint64_t b)
-{
-	ns_strv_t paths = {0};
-	meta_paths(ix, reldir, UINT64_MAX, &paths);
-	ns_strv_t problems = {0};
-	ns_problems_paths(ix->problems, reldir, &problems);
-	for (size_t i = 0; i < problems.n; i++)
-		if (!ns_pathmap_get(ix->files, problems.v[i]))
-			ns_strv_push(&paths, problems.v[i], strlen(problems.v[i]));
-	ns_strv_clear(&problems);
-
-	bool failed = false;
-	pthread_mutex_lock(&ix->mu);
-	ix->maint.running = true;
-	ix->maint.total = paths.n;
-	for (size_t i = 0; i <= paths.n; i++) {
-		bool file = i < paths.n;
-		struct job *j = job_new(file ? JOB_REINDEX : JOB_BARRIER,
-		                        file ? paths.v[i] : "", ix->gen,
-		                        file ? 0 : b);
-		if (!j) {
-			if (file) {
-				ix->maint.total--;
-				continue; /* a miss: that file keeps its old entry */
-			}
-			/* No barrier to queue: the operation ends here, and
-			 * its waiter hears so now. */
-			pthread_mutex_unlock(&ix->mu);
-			maint_finish(ix, false, "out of memory");
-			pthread_mutex_lock(&ix->mu);
-			mark_passed(ix, b);
-			failed = true;
-			break;
-		}
-		if (jobq_push(ix->q, j)) { /* else it freed J, a repeat */
-			if (file)
-				ix->stats.queued++;
-		} else if (file) {
-			ix->maint.total--; /* merged with the same job queued */
-		}
-	}
-	pthread_mutex_unlock(&ix->mu);
-	if (failed)
-		notify(ix);
-	ns_log(NS_LOG_INFO, LOG_MOD, "reindex: %zu files under %s queued",
-	       paths.n, reldir[0] ? reldir : "the articles root");
-	ns_strv_clear(&paths);
-}
-
-/* Bytes in the files of the directory DIR (a glass database is flat). */
-static uint64_t dir_bytes(const char *dir)
-{
-	uint64_t n = 0;
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		struct stat st;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st.st_mode))
-			n += (uint64_t)st.st_size;
-	}
-	if (d)
-		closedir(d);
-	return n;
-}
-
-static void human_bytes(uint64_t n, char *buf, size_t size)
-{
-	if (n >= 10u << 20)
-		snprintf(buf, size, "%.1f MB", n / 1048576.0);
-	else
-		snprintf(buf, size, "%.1f KB", n / 1024.0);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-	return remove(path);
-}
-
-/* Remove DIR and what is in it, if it is there: only for directories
- * this module made (a compaction's copy, the index it replaced). */
-static void remove_dir(const char *dir)
-{
-	struct stat st;
-	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void maint_progress(void *ctx, const char *table, const char *status)
-{
-	ns_indexer_t *ix = ctx;
-	if (!*status)
-		return; /* a table begins */
-	pthread_mutex_lock(&ix->mu);
-	if (ix->maint.done < ix->maint.total)
-		ix->maint.done++;
-	pthread_mutex_unlock(&ix->mu);
-}
-
-struct swap {
-	const char *index, *fresh, *old;
-	bool swapped;
-	int err;
-};
-
-/* The compacted copy takes the index's name; the index goes aside. */
-static void swap_dirs(void *arg)
-{
-	struct swap *s = arg;
-	if (rename(s->index, s->old) < 0) {
-		s->err = errno;
-		return;
-	}
-	if (rename(s->fresh, s->index) < 0) {
-		s->err = errno;
-		if (rename(s->old, s->index) < 0)
-			ns_log(NS_LOG_ERR, LOG_MOD, "%s: cannot be put back from %s: "
-			       "%s", s->index, s->old, strerror(errno));
-		return;
-	}
-	s->swapped = true;
-}
-
-/* Open the writer again on the index directory, after a compaction.
- * When it cannot be, the index is read-only until it can. */
-static bool reopen_writer(ns_indexer_t *ix)
-{
-	char *err = NULL;
-	for (int attempt = 0; attempt < 20; attempt++) {
-		free(err);
-		err = NULL;
-		if (nsx_writer_open(ix->index_dir, &ix->w, &err) == NSX_OK)
-			return true;
-		nanosleep(&(struct timespec){0, 100000000L}, NULL);
-	}
-	char reason[sizeof ix->health.error];
-	snprintf(reason, sizeof reason, "index not writable: %s",
-	         err ? err : "cannot open it");
-	free(err);
-	read_only(ix, "opening the index after the compaction", reason);
-	return false;
-}
-
-/* A compacted copy of the committed index, at DIR (backup) or swapped in
- * for the index itself (compact).  The writer is idle meanwhile: nothing
- * is committed while Xapian reads the revision it copies. */
-static void maintain(ns_indexer_t *ix, enum job_op op, const char *dir)
-{
-	pthread_mutex_lock(&ix->mu);
-	ix->maint.running = true;
-	ix->maint.total = 6; /* glass's tables */
-	pthread_mutex_unlock(&ix->mu);
-	uint64_t docs = nsx_writer_doccount(ix->w);
-	uint64_t rev = nsx_writer_revision(ix->w);
-	uint64_t before = dir_bytes(ix->index_dir);
-	char *err = NULL, sizes[2][32];
-	unsigned long long t0 = ns_now_ms();
-
-	if (op == JOB_BACKUP) {
-		struct stat st;
-		bool made = lstat(dir, &st) < 0;
-		nsx_status_t xst = nsx_compact(ix->index_dir, dir, maint_progress,
-		                               ix, &err);
-		if (xst != NSX_OK) {
-			if (made)
-				remove_dir(dir);
-			maint_finish(ix, false, "cannot back up to %s: %s", dir,
-			             err ? err : nsx_status_name(xst));
-		} else {
-			human_bytes(dir_bytes(dir), sizes[0], sizeof sizes[0]);
-			maint_finish(ix, true, "%llu articles at revision %llu copied "
-			             "to %s (%s, %.1f s)", (unsigned long long)docs,
-			             (unsigned long long)rev, dir, sizes[0],
-			             (ns_now_ms() - t0) / 1000.0);
-		}
-		free(err);
-		return;
-	}
-
-	ns_buf_t fresh = {0}, old = {0};
-	ns_buf_printf(&fresh, "%s.compacting", ix->index_dir);
-	ns_buf_printf(&old, "%s.old", ix->index_dir);
-	if (!fresh.data || !old.data) {
-		maint_finish(ix, false, "out of memory");
-		ns_buf_free(&fresh);
-		ns_buf_free(&old);
-		return;
-	}
-	remove_dir(fresh.data); /* left by a compaction that was killed */
-	remove_dir(old.data);
-	nsx_status_t xst = nsx_compact(ix->index_dir, fresh.data, maint_progress,
-	                               ix, &err);
-	if (xst != NSX_OK) {
-		remove_dir(fresh.data);
-		maint_finish(ix, false, "cannot compact: %s",
-		             err ? err : nsx_status_name(xst));
-		free(err);
-		ns_buf_free(&fresh);
-		ns_buf_free(&old);
-		return;
-	}
-	uint64_t after = dir_bytes(fresh.data);
-	nsx_writer_close(ix->w);
-	ix->w = NULL;
-	struct swap s = {ix->index_dir, fresh.data, old.data, false, 0};
-	if (ix->exclusive)
-		ix->exclusive(ix->ctx, swap_dirs, &s);
-	else
-		swap_dirs(&s);
-	bool reopened = reopen_writer(ix);
-	if (s.swapped && !reopened) {
-		remove_dir(old.data);
-		maint_finish(ix, false, "compacted and swapped in, but the index "
-		             "cannot be opened again: %s", ix->health.error);
-	} else if (s.swapped) {
-		remove_dir(old.data);
-		uint64_t now_rev = nsx_writer_revision(ix->w);
-		pthread_mutex_lock(&ix->mu);
-		ix->stats.revision = now_rev;
-		ix->stats.documents = nsx_writer_doccount(ix->w);
-		pthread_mutex_unlock(&ix->mu);
-		human_bytes(before, sizes[0], sizeof sizes[0]);
-		human_bytes(after, sizes[1], sizeof sizes[1]);
-		maint_finish(ix, true, "%llu articles: %s -> %s, now revision %llu "
-		             "(%.1f s)", (unsigned long long)docs, sizes[0],
-		             sizes[1], (unsigned long long)now_rev,
-		             (ns_now_ms() - t0) / 1000.0);
-	} else {
-		remove_dir(fresh.data);
-		maint_finish(ix, false, "cannot swap the compacted copy in: %s; "
-		             "the index is as it was", strerror(s.err));
-	}
-	ns_buf_free(&fresh);
-	ns_buf_free(&old);
+	notify_commit(ix);
 }
 
 /* N more changes wait for a commit: the first starts the clock. */
@@ -1094,7 +806,7 @@ static void maybe_commit(ns_indexer_t *ix, unsigned *pending,
 {
 	if (*pending && (*pending >= __atomic_load_n(&ix->batch_max,
 	                                             __ATOMIC_RELAXED) ||
-	                 past(deadline)))
+	                 ts_past(deadline)))
 		commit_pending(ix, pending, deadline);
 }
 
@@ -1109,14 +821,14 @@ static void run_fence(ns_indexer_t *ix, struct job *j, unsigned *pending,
 		/* On the committed index only; it passes its barrier
 		 * when done, whichever way. */
 		if (commit_pending(ix, pending, deadline))
-			maintain(ix, j->op, j->path);
+			maint_run(ix, j->op, j->path);
 		else
 			maint_finish(ix, false, "cannot commit the changes pending: "
 			             "%s", ix->health.error);
 		pthread_mutex_lock(&ix->mu);
 		mark_passed(ix, j->barrier);
 		pthread_mutex_unlock(&ix->mu);
-		notify(ix);
+		notify_commit(ix);
 		break;
 	default: /* JOB_BARRIER, JOB_BARRIER_PATH */
 		reindex_done(ix, j->barrier);
@@ -1124,7 +836,7 @@ static void run_fence(ns_indexer_t *ix, struct job *j, unsigned *pending,
 		ix->stats.barriers++;
 		mark_passed(ix, j->barrier);
 		pthread_mutex_unlock(&ix->mu);
-		notify(ix);
+		notify_commit(ix);
 		break;
 	}
 }
@@ -1211,7 +923,7 @@ static void requeue_reads(ns_indexer_t *ix)
 	ns_strv_t due = {0};
 	ns_retry_due(ix->retries, (int64_t)ns_now_ms(), &due);
 	for (size_t i = 0; i < due.n; i++)
-		enqueue(ix, JOB_PUT, due.v[i], NULL);
+		enqueue_job(ix, JOB_PUT, due.v[i], NULL);
 	ns_strv_clear(&due);
 }
 
@@ -1236,7 +948,7 @@ static void writer_idle(ns_indexer_t *ix, unsigned *pending,
 	if (ix->stopping)
 		return;
 	pthread_mutex_unlock(&ix->mu);
-	if (*pending && past(deadline))
+	if (*pending && ts_past(deadline))
 		commit_pending(ix, pending, deadline);
 	if (due >= 0 && due <= (int64_t)ns_now_ms())
 		requeue_reads(ix);
@@ -1252,7 +964,7 @@ static void writer_read_only(ns_indexer_t *ix)
 	pthread_mutex_lock(&ix->mu);
 	if (ix->stopping)
 		return;
-	if (!past(&ix->recover_at)) {
+	if (!ts_past(&ix->recover_at)) {
 		pthread_cond_timedwait(&ix->wake, &ix->mu, &ix->recover_at);
 		return;
 	}
@@ -1279,7 +991,7 @@ static void *writer_main(void *arg)
 		if (ix->suspect) {
 			ix->suspect = false;
 			pthread_mutex_unlock(&ix->mu);
-			verify(ix, &pending, &deadline);
+			verify_index(ix, &pending, &deadline);
 			pthread_mutex_lock(&ix->mu);
 			continue;
 		}
@@ -1304,7 +1016,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_unlock(&ix->mu);
 	/* What was read is indexed before the last commit. */
 	if ((settle_reads(ix, true) || pending) && ix->w)
-		commit(ix);
+		commit_now(ix);
 	if (ix->unwritten.n)
 		ns_log(NS_LOG_WARNING, LOG_MOD, "stopped with %zu changes not "
 		       "written (the index could not be written); the next start "
@@ -1314,7 +1026,6 @@ static void *writer_main(void *arg)
 
 /* ---- opening, and a damaged index -------------------------------------- */
 
-static void recover_compaction(const char *index_dir);
 
 /* Open the writer on the index, waiting up to two seconds for the lock of
  * a writer killed a moment ago (Xapian's lock holder goes when it
@@ -1432,7 +1143,7 @@ static ns_status_t open_index(ns_indexer_t *ix, char **errmsg)
 		snprintf(reason, sizeof reason, "index not writable: %s",
 		         err ? err : "?");
 		free(err);
-		read_only(ix, "opening the index", reason);
+		set_read_only(ix, "opening the index", reason);
 		return NS_OK;
 	}
 	if (xst != NSX_OK) {
@@ -1487,15 +1198,12 @@ static size_t requeue_known(ns_indexer_t *ix)
 /* Writer thread: the index turned out damaged (WHY) while running.  It
  * goes aside while no search reads it, a new one takes its place, and
  * every file is read again into it. */
-static void rebuild(ns_indexer_t *ix, const char *why)
+static void rebuild_index(ns_indexer_t *ix, const char *why)
 {
 	nsx_writer_close(ix->w);
 	ix->w = NULL;
 	struct aside a = {ix, why, false, ""};
-	if (ix->exclusive)
-		ix->exclusive(ix->ctx, aside_swap, &a);
-	else
-		aside_swap(&a);
+	run_exclusive(ix, aside_swap, &a);
 	char *err = NULL;
 	nsx_status_t xst = a.moved ? open_writer(ix, &err) : NSX_CORRUPT;
 	if (xst != NSX_OK || !ix->files) {
@@ -1503,7 +1211,7 @@ static void rebuild(ns_indexer_t *ix, const char *why)
 		snprintf(reason, sizeof reason, "index damaged and not rebuilt: %s",
 		         err ? err : why);
 		free(err);
-		read_only(ix, "rebuilding the damaged index", reason);
+		set_read_only(ix, "rebuilding the damaged index", reason);
 		return;
 	}
 	ns_strv_clear(&ix->unwritten); /* everything is read again */
@@ -1523,12 +1231,12 @@ static void rebuild(ns_indexer_t *ix, const char *why)
 	pthread_mutex_unlock(&ix->mu);
 	ns_log(NS_LOG_WARNING, LOG_MOD, "rebuilding the index: %zu files queued "
 	       "to be read again", n);
-	notify(ix);
+	notify_commit(ix);
 }
 
 /* Writer thread: a search met an error that may be damage.  Commit, then
  * check every table; rebuild if it is damaged. */
-static void verify(ns_indexer_t *ix, unsigned *pending,
+static void verify_index(ns_indexer_t *ix, unsigned *pending,
                    struct timespec *deadline)
 {
 	note_changes(ix, settle_reads(ix, true), pending, deadline);
@@ -1537,34 +1245,12 @@ static void verify(ns_indexer_t *ix, unsigned *pending,
 	char *err = NULL;
 	nsx_status_t xst = nsx_check(ix->index_dir, &err);
 	if (xst == NSX_CORRUPT || xst == NSX_IO)
-		rebuild(ix, err ? err : nsx_status_name(xst));
+		rebuild_index(ix, err ? err : nsx_status_name(xst));
 	else
 		ns_log(NS_LOG_NOTICE, LOG_MOD, "%s: checked after a search failed: "
 		       "%s", ix->index_dir, xst == NSX_OK ? "sound"
 		                                          : nsx_status_name(xst));
 	free(err);
-}
-
-/* A compaction killed between its two renames leaves no index but the
- * old one aside: put it back.  What else a killed compaction left goes. */
-static void recover_compaction(const char *index_dir)
-{
-	ns_buf_t fresh = {0}, old = {0};
-	struct stat st;
-	if (ns_buf_printf(&fresh, "%s.compacting", index_dir) == NS_OK &&
-	    ns_buf_printf(&old, "%s.old", index_dir) == NS_OK) {
-		if (lstat(index_dir, &st) < 0 && errno == ENOENT &&
-		    lstat(old.data, &st) == 0) {
-			if (rename(old.data, index_dir) == 0)
-				ns_log(NS_LOG_NOTICE, LOG_MOD, "%s: put back from %s "
-				       "(a compaction was interrupted)", index_dir,
-				       old.data);
-		}
-		remove_dir(fresh.data);
-		remove_dir(old.data);
-	}
-	ns_buf_free(&fresh);
-	ns_buf_free(&old);
 }
 
 ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
@@ -1686,173 +1372,6 @@ void ns_indexer_stop(ns_indexer_t *ix)
 	free(ix->index_dir);
 	free(ix);
 }
-/* ---- maintenance requests (any thread) ------------------------------------ */
-
-/* Is a maintenance operation queued or running?  Says which in WHY. */
-static bool maint_busy(ns_indexer_t *ix, char *why, size_t size)
-{
-	if (ix->maint.op == NS_MAINT_NONE)
-		return false;
-	snprintf(why, size, "a %s is %s; one operation at a time",
-	         ns_maint_name(ix->maint.op),
-	         ix->maint.running ? "running" : "queued");
-	return true;
-}
-
-/* Queue maintenance job OP on PATH as the operation in progress. */
-static ns_status_t maint_start(ns_indexer_t *ix, ns_maint_op_t mop,
-                               enum job_op op, const char *path,
-                               uint64_t *barrier, char *why, size_t size)
-{
-	pthread_mutex_lock(&ix->mu);
-	bool busy = maint_busy(ix, why, size);
-	if (!busy) {
-		ix->maint.op = mop;
-		snprintf(ix->maint.target, sizeof ix->maint.target, "%s", path);
-		ix->maint.started = wall_ns() / 1000000;
-		ix->maint.barrier = ix->barriers_queued + 1; /* enqueue's next */
-	}
-	pthread_mutex_unlock(&ix->mu);
-	if (busy)
-		return NS_ERR_INVALID;
-	uint64_t b = 0;
-	ns_status_t st = enqueue(ix, op, path, &b);
-	pthread_mutex_lock(&ix->mu);
-	if (st == NS_OK)
-		ix->maint.barrier = b;
-	else
-		memset(&ix->maint, 0, sizeof ix->maint);
-	pthread_mutex_unlock(&ix->mu);
-	if (st == NS_OK)
-		*barrier = b;
-	else
-		snprintf(why, size, "%s", ns_status_str(st));
-	return st;
-}
-
-ns_status_t ns_indexer_reindex(ns_indexer_t *ix, const char *relpath,
-                               uint64_t *barrier, char *why, size_t size)
-{
-	if (!ix || !relpath || !barrier)
-		return NS_ERR_INVALID;
-	struct stat st;
-	if (*relpath && (ix->skips && ix->skips(ix->ctx, relpath))) {
-		snprintf(why, size, "%s is never indexed: its name is ignored",
-		         relpath);
-		return NS_ERR_INVALID;
-	}
-	if (*relpath && ns_lstat_beneath(ix->rootfd, relpath, &st) < 0) {
-		snprintf(why, size, "%s: %s under the articles root", relpath,
-		         ns_beneath_strerror(errno));
-		return NS_ERR_INVALID;
-	}
-	if (!*relpath || S_ISDIR(st.st_mode))
-		return maint_start(ix, NS_MAINT_REINDEX, JOB_REINDEX_TREE, relpath,
-		                   barrier, why, size);
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, size, "%s is neither a file nor a directory%s",
-		         relpath, S_ISLNK(st.st_mode) ? " but a symbolic link "
-		         "(links are never followed)" : "");
-		return NS_ERR_INVALID;
-	}
-	/* One file: read it again, then a barrier in its lane. */
-	pthread_mutex_lock(&ix->mu);
-	bool busy = maint_busy(ix, why, size);
-	if (!busy) {
-		ix->maint.op = NS_MAINT_REINDEX;
-		snprintf(ix->maint.target, sizeof ix->maint.target, "%s", relpath);
-		ix->maint.started = wall_ns() / 1000000;
-		ix->maint.total = 1;
-		ix->maint.one_file = true;
-	}
-	pthread_mutex_unlock(&ix->mu);
-	if (busy)
-		return NS_ERR_INVALID;
-	uint64_t b = 0;
-	ns_status_t rc = enqueue(ix, JOB_REINDEX, relpath, NULL);
-	if (rc == NS_OK)
-		rc = enqueue(ix, JOB_BARRIER_PATH, relpath, &b);
-	pthread_mutex_lock(&ix->mu);
-	if (rc == NS_OK)
-		ix->maint.barrier = b;
-	else
-		memset(&ix->maint, 0, sizeof ix->maint);
-	pthread_mutex_unlock(&ix->mu);
-	if (rc != NS_OK) {
-		snprintf(why, size, "%s", ns_status_str(rc));
-		return rc;
-	}
-	*barrier = b;
-	return NS_OK;
-}
-
-ns_status_t ns_indexer_compact(ns_indexer_t *ix, uint64_t *barrier,
-                               char *why, size_t size)
-{
-	if (!ix || !barrier)
-		return NS_ERR_INVALID;
-	return maint_start(ix, NS_MAINT_COMPACT, JOB_COMPACT, "", barrier, why,
-	                   size);
-}
-
-ns_status_t ns_indexer_backup(ns_indexer_t *ix, const char *dir,
-                              uint64_t *barrier, char *why, size_t size)
-{
-	if (!ix || !dir || !barrier)
-		return NS_ERR_INVALID;
-	if (dir[0] != '/') {
-		snprintf(why, size, "the backup directory must be an absolute "
-		         "path: %s", dir);
-		return NS_ERR_INVALID;
-	}
-	size_t il = strlen(ix->index_dir);
-	if (strncmp(dir, ix->index_dir, il) == 0 &&
-	    (dir[il] == '/' || !dir[il])) {
-		snprintf(why, size, "%s is inside the index", dir);
-		return NS_ERR_INVALID;
-	}
-	struct stat st;
-	if (lstat(dir, &st) == 0) {
-		DIR *d = S_ISDIR(st.st_mode) ? opendir(dir) : NULL;
-		struct dirent *e;
-		bool empty = d != NULL;
-		while (d && (e = readdir(d)))
-			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-				empty = false;
-		if (d)
-			closedir(d);
-		if (!empty) {
-			snprintf(why, size, "%s exists and is not an empty directory",
-			         dir);
-			return NS_ERR_INVALID;
-		}
-	} else {
-		char *parent = strdup(dir);
-		char *slash = parent ? strrchr(parent, '/') : NULL;
-		if (slash)
-			*(slash == parent ? slash + 1 : slash) = '\0';
-		bool ok = parent && stat(parent, &st) == 0 && S_ISDIR(st.st_mode);
-		if (!ok)
-			snprintf(why, size, "%s: no such directory to make the backup "
-			         "in", parent ? parent : dir);
-		free(parent);
-		if (!ok)
-			return NS_ERR_INVALID;
-	}
-	return maint_start(ix, NS_MAINT_BACKUP, JOB_BACKUP, dir, barrier, why,
-	                   size);
-}
-
-void ns_indexer_maint(ns_indexer_t *ix, ns_maint_t *now, ns_maint_t *last)
-{
-	pthread_mutex_lock(&ix->mu);
-	if (now)
-		*now = ix->maint;
-	if (last)
-		*last = ix->last_maint;
-	pthread_mutex_unlock(&ix->mu);
-}
-
 
 void ns_indexer_set_batching(ns_indexer_t *ix, unsigned batch_max,
                               unsigned commit_delay_ms)

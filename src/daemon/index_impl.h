@@ -153,9 +153,38 @@ nsx_status_t load_known(ns_indexer_t *ix);
 void meta_paths(const ns_indexer_t *ix, const char *dir,
                 uint64_t seen_before, ns_strv_t *out);
 
+/* ---- maint.c: maintenance ------------------------------------------------ */
+
+/* Writer thread: compact the committed index in place (JOB_COMPACT) or
+ * copy it to DIR (JOB_BACKUP); the operation in progress then finishes. */
+void maint_run(ns_indexer_t *ix, enum job_op op, const char *dir);
+/* Writer thread: queue every file known under RELDIR to be read again,
+ * then barrier B, which ends the reindex (reindex_done). */
+void reindex_tree(ns_indexer_t *ix, const char *reldir, uint64_t b);
+/* Barrier B passed: if it ends a reindexing, say so. */
+void reindex_done(ns_indexer_t *ix, uint64_t b);
+/* The operation in progress has ended: it becomes the last one. */
+void maint_finish(ns_indexer_t *ix, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* At start: put back an index a killed compaction left aside, and remove
+ * what else it left. */
+void recover_compaction(const char *index_dir);
+
 /* ---- index.c, for now ---------------------------------------------------- */
 
+/* Queue OP on PATH (copied); a barrier's number into *SEQ (JOB_PRUNE: *SEQ
+ * is its scan's generation).  Any thread. */
+ns_status_t enqueue_job(ns_indexer_t *ix, enum job_op op, const char *path,
+                        uint64_t *seq);
+/* Record barrier B as passed; the caller holds mu. */
+void mark_passed(ns_indexer_t *ix, uint64_t b);
+/* Tell the owner (opts.on_commit) that something was committed, or that
+ * the waits in flight should look again. */
+void notify_commit(ns_indexer_t *ix);
+/* Run FN(ARG) while no search reads the index (opts.exclusive). */
+void run_exclusive(ns_indexer_t *ix, void (*fn)(void *arg), void *arg);
 void note_unwritten(ns_indexer_t *ix, char kind, const char *path);
 void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what);
+void set_read_only(ns_indexer_t *ix, const char *what, const char *reason);
 
 #endif
