@@ -125,6 +125,27 @@ static inline int64_t wall_ns(void)
 	return ts_ns(&ts);
 }
 
+static inline struct timespec deadline_after(unsigned ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+static inline bool ts_past(const struct timespec *deadline)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
 /* ---- filemeta.c: what the index knows of each file ---------------------- */
 
 /* The tag every NS_SLOT_FILE value starts with into ix->meta_tag: what
@@ -170,6 +191,22 @@ void maint_finish(ns_indexer_t *ix, bool ok, const char *fmt, ...)
  * what else it left. */
 void recover_compaction(const char *index_dir);
 
+/* ---- recovery.c: an index that fails ------------------------------------ */
+
+/* Open the index for the writer, and what it knows of each file.  A
+ * damaged index is moved aside and a new one made; one that cannot be
+ * written (a read-only filesystem) is opened later (the writer starts
+ * read-only).  NS_ERR_INDEX with *ERRMSG when there is no index to work
+ * with at all. */
+ns_status_t open_index(ns_indexer_t *ix, char **errmsg);
+/* Writer thread, read-only: can the index be written again?  Open it and
+ * commit a probe; if so the changes lost go back to the queue's front. */
+void try_recover(ns_indexer_t *ix);
+/* Writer thread: a search met an error that may be damage.  Commit, then
+ * check every table; rebuild if it is damaged. */
+void verify_index(ns_indexer_t *ix, unsigned *pending,
+                  struct timespec *deadline);
+
 /* ---- index.c, for now ---------------------------------------------------- */
 
 /* Queue OP on PATH (copied); a barrier's number into *SEQ (JOB_PRUNE: *SEQ
@@ -186,5 +223,10 @@ void run_exclusive(ns_indexer_t *ix, void (*fn)(void *arg), void *arg);
 void note_unwritten(ns_indexer_t *ix, char kind, const char *path);
 void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what);
 void set_read_only(ns_indexer_t *ix, const char *what, const char *reason);
+unsigned settle_reads(ns_indexer_t *ix, bool all);
+bool commit_pending(ns_indexer_t *ix, unsigned *pending,
+                    struct timespec *deadline);
+void note_changes(ns_indexer_t *ix, unsigned n, unsigned *pending,
+                  struct timespec *deadline);
 
 #endif
