@@ -174,6 +174,38 @@ nsx_status_t load_known(ns_indexer_t *ix);
 void meta_paths(const ns_indexer_t *ix, const char *dir,
                 uint64_t seen_before, ns_strv_t *out);
 
+/* ---- fileops.c: single files and subtrees -------------------------------- */
+
+enum check { CHECK_DONE, CHECK_CHANGED, CHECK_READ };
+
+/* Writer thread: what the stat and the index's memory say of RELPATH
+ * before anything is read.  CHECK_READ gives *OUT, the file to read (hand
+ * it to the readers-ahead).  SCANNED: a scan found it, and a stat that
+ * matches what the index knows is enough; FORCE: index even the same
+ * bytes. */
+enum check put_check(ns_indexer_t *ix, const char *relpath, bool scanned,
+                     uint64_t gen, bool force, struct prep **out);
+/* Any thread: read P's file and make its document (CTX: the indexer,
+ * of which it reads only what never changes while the writer runs). */
+void prep_read(void *ctx, struct prep *p);
+/* Writer thread: apply the files read ahead, in order.  ALL: every one in
+ * flight, waiting for them; else those done, waiting only while the
+ * window is full.  Returns how many changed the index. */
+unsigned settle_reads(ns_indexer_t *ix, bool all);
+/* Writer thread: (re)index RELPATH from disk now, reading it on this
+ * thread.  True when the index changed. */
+bool put_path(ns_indexer_t *ix, const char *relpath, bool scanned,
+              uint64_t gen, bool force);
+/* Writer thread: RELPATH, or every article under RELDIR, leaves the
+ * index.  True when the index changed. */
+bool remove_path(ns_indexer_t *ix, const char *relpath);
+bool remove_tree(ns_indexer_t *ix, const char *reldir);
+/* Writer thread: after a scan of RELDIR that began at generation GEN,
+ * the articles under it that the scan did not find, and whose files are
+ * gone (or no longer regular files), leave the index.  True when the
+ * index changed. */
+bool prune(ns_indexer_t *ix, const char *reldir, uint64_t gen);
+
 /* ---- maint.c: maintenance ------------------------------------------------ */
 
 /* Writer thread: compact the committed index in place (JOB_COMPACT) or
@@ -218,12 +250,13 @@ void mark_passed(ns_indexer_t *ix, uint64_t b);
 /* Tell the owner (opts.on_commit) that something was committed, or that
  * the waits in flight should look again. */
 void notify_commit(ns_indexer_t *ix);
+/* Add N to the stats counter FIELD (under mu). */
+void stats_add(ns_indexer_t *ix, uint64_t *field, uint64_t n);
 /* Run FN(ARG) while no search reads the index (opts.exclusive). */
 void run_exclusive(ns_indexer_t *ix, void (*fn)(void *arg), void *arg);
 void note_unwritten(ns_indexer_t *ix, char kind, const char *path);
 void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what);
 void set_read_only(ns_indexer_t *ix, const char *what, const char *reason);
-unsigned settle_reads(ns_indexer_t *ix, bool all);
 bool commit_pending(ns_indexer_t *ix, unsigned *pending,
                     struct timespec *deadline);
 void note_changes(ns_indexer_t *ix, unsigned n, unsigned *pending,
