@@ -96,6 +96,8 @@ struct ns_indexer {
 	unsigned commit_delay_ms;
 	size_t max_file_bytes;
 	unsigned last_commit_ms;   /* how long the last commit took */
+	unsigned pending;          /* changes not yet committed */
+	struct timespec deadline;  /* when they must be, if pending */
 	ns_parse_opts_t parse;
 	ns_problems_t *problems;   /* thread-safe on its own */
 	ns_strv_t unstemmed;       /* languages said to have no stemmer */
@@ -236,8 +238,21 @@ ns_status_t open_index(ns_indexer_t *ix, char **errmsg);
 void try_recover(ns_indexer_t *ix);
 /* Writer thread: a search met an error that may be damage.  Commit, then
  * check every table; rebuild if it is damaged. */
-void verify_index(ns_indexer_t *ix, unsigned *pending,
-                  struct timespec *deadline);
+void verify_index(ns_indexer_t *ix);
+
+/* ---- writer.c: the writer thread ----------------------------------------- */
+
+/* The writer thread's body (ARG: the indexer). */
+void *writer_main(void *arg);
+/* Commit what is pending.  Returns whether it is committed; when not,
+ * the index is read-only (ix->w NULL) and what was pending is queued to
+ * be done again once it can be written. */
+bool commit_pending(ns_indexer_t *ix);
+/* N more changes wait for a commit: the first starts the clock. */
+void note_changes(ns_indexer_t *ix, unsigned n);
+/* Tell the owner (opts.on_commit) that something was committed, or that
+ * the waits in flight should look again. */
+void notify_commit(ns_indexer_t *ix);
 
 /* ---- index.c, for now ---------------------------------------------------- */
 
@@ -247,9 +262,6 @@ ns_status_t enqueue_job(ns_indexer_t *ix, enum job_op op, const char *path,
                         uint64_t *seq);
 /* Record barrier B as passed; the caller holds mu. */
 void mark_passed(ns_indexer_t *ix, uint64_t b);
-/* Tell the owner (opts.on_commit) that something was committed, or that
- * the waits in flight should look again. */
-void notify_commit(ns_indexer_t *ix);
 /* Add N to the stats counter FIELD (under mu). */
 void stats_add(ns_indexer_t *ix, uint64_t *field, uint64_t n);
 /* Run FN(ARG) while no search reads the index (opts.exclusive). */
@@ -257,9 +269,5 @@ void run_exclusive(ns_indexer_t *ix, void (*fn)(void *arg), void *arg);
 void note_unwritten(ns_indexer_t *ix, char kind, const char *path);
 void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what);
 void set_read_only(ns_indexer_t *ix, const char *what, const char *reason);
-bool commit_pending(ns_indexer_t *ix, unsigned *pending,
-                    struct timespec *deadline);
-void note_changes(ns_indexer_t *ix, unsigned n, unsigned *pending,
-                  struct timespec *deadline);
 
 #endif

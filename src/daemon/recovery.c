@@ -394,11 +394,10 @@ static void rebuild_index(ns_indexer_t *ix, const char *why)
 
 /* Writer thread: a search met an error that may be damage.  Commit, then
  * check every table; rebuild if it is damaged. */
-void verify_index(ns_indexer_t *ix, unsigned *pending,
-                   struct timespec *deadline)
+void verify_index(ns_indexer_t *ix)
 {
-	note_changes(ix, settle_reads(ix, true), pending, deadline);
-	if (!commit_pending(ix, pending, deadline))
+	note_changes(ix, settle_reads(ix, true));
+	if (!commit_pending(ix))
 		return;
 	char *err = NULL;
 	nsx_status_t xst = nsx_check(ix->index_dir, &err);
