@@ -1,36 +1,19 @@
-/* index.c - the writer thread and the queue that feeds it.
- *
- * Owns the only nsx_writer_t; nothing else may open the database for
- * writing.  It never touches libuv: callers on the loop thread only take the
- * queue mutex, never wait for Xapian.
- */
+/* index.c - the indexer's front: starting and stopping it, and the queue
+ * every other thread hands work to (puts, removals, scans, barriers),
+ * with the barriers passed and the counters they read.  Callers only take
+ * the queue's mutex, never wait for Xapian: the writer thread (writer.c)
+ * does the work, and owns the only nsx_writer_t. */
 #include "daemon/index_impl.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <ftw.h>
-#include <jansson.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <xxhash.h>
-
-#include "daemon/jobq.h"
 #include "core/log.h"
-#include "core/pathmap.h"
 #include "core/safepath.h"
-#include "daemon/schema.h"
-#include "daemon/fault.h"
-#include "daemon/retry.h"
-
 
 /* ---- the queue ------------------------------------------------------------ */
 
@@ -168,106 +151,69 @@ void stats_add(ns_indexer_t *ix, uint64_t *field, uint64_t n)
 	pthread_mutex_unlock(&ix->mu);
 }
 
-ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
-                             ns_indexer_t **out, char **errmsg)
+/* IX's fields from OPTS.  The lock and the condition come first, so that
+ * indexer_free may always destroy them. */
+static ns_status_t indexer_init(ns_indexer_t *ix,
+                                const ns_indexer_opts_t *opts, char **errmsg)
 {
-	if (errmsg)
-		*errmsg = NULL;
-	if (!opts || !opts->index_dir || !opts->articles_dir || !out)
-		return NS_ERR_INVALID;
-	ns_indexer_t *ix = calloc(1, sizeof *ix);
-	if (!ix)
-		return NS_ERR_NOMEM;
-	ix->rootfd = ns_root_open(opts->articles_dir);
-	ix->articles_dir = strdup(opts->articles_dir);
-	int root_err = errno;
-	ix->batch_max = opts->batch_max ? opts->batch_max : 1000;
-	ix->commit_delay_ms = opts->commit_delay_ms ? opts->commit_delay_ms : 50;
-	ix->max_file_bytes = opts->max_file_bytes ? opts->max_file_bytes
-	                                          : NS_DEFAULT_MAX_FILE;
-	ix->parse.default_language = opts->default_language;
-	ix->problems = ns_problems_new();
-	ix->files = ns_pathmap_new();
-	ix->q = jobq_new();
-	meta_tag_make(ix, opts->default_language, opts->rules_hash);
-	ix->skips = opts->skips;
-	ix->on_commit = opts->on_commit;
-	ix->exclusive = opts->exclusive;
-	ix->ctx = opts->ctx;
-	ix->index_dir = strdup(opts->index_dir);
-	if (ix->rootfd < 0 || !ix->problems || !ix->files || !ix->q ||
-	    !ix->index_dir || !ix->articles_dir) {
-		ns_status_t st = ix->rootfd < 0 ? NS_ERR_IO : NS_ERR_NOMEM;
-		if (ix->rootfd >= 0)
-			close(ix->rootfd);
-		else if (errmsg)
-			*errmsg = strdup(strerror(root_err));
-		ns_problems_free(ix->problems);
-		ns_pathmap_free(ix->files);
-		jobq_free(ix->q);
-		free(ix->articles_dir);
-		free(ix->index_dir);
-		free(ix);
-		return st;
-	}
-	ix->retries = ns_retry_new();
-	ix->health.writable = true;
-	ix->check = opts->check;
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&ix->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&ix->mu, NULL);
-	ns_status_t ost = ix->retries ? open_index(ix, errmsg) : NS_ERR_NOMEM;
-	if (ost != NS_OK) {
-		pthread_cond_destroy(&ix->wake);
-		pthread_mutex_destroy(&ix->mu);
-		ns_retry_free(ix->retries);
-		ns_problems_free(ix->problems);
-		ns_pathmap_free(ix->files);
-		jobq_free(ix->q);
-		close(ix->rootfd);
-		free(ix->articles_dir);
-		free(ix->index_dir);
-		free(ix);
-		return ost;
-	}
-
-	int rc = readahead_start(prep_read, ix, &ix->ra) == NS_OK
-	         ? pthread_create(&ix->thread, NULL, writer_main, ix) : ENOMEM;
-	if (rc != 0) {
+	ix->rootfd = ns_root_open(opts->articles_dir);
+	int root_err = errno;
+	ix->articles_dir = strdup(opts->articles_dir);
+	ix->index_dir = strdup(opts->index_dir);
+	ix->batch_max = opts->batch_max ? opts->batch_max : 1000;
+	ix->commit_delay_ms = opts->commit_delay_ms ? opts->commit_delay_ms : 50;
+	ix->max_file_bytes = opts->max_file_bytes ? opts->max_file_bytes
+	                                          : NS_DEFAULT_MAX_FILE;
+	ix->parse.default_language = opts->default_language;
+	meta_tag_make(ix, opts->default_language, opts->rules_hash);
+	ix->skips = opts->skips;
+	ix->on_commit = opts->on_commit;
+	ix->exclusive = opts->exclusive;
+	ix->ctx = opts->ctx;
+	ix->check = opts->check;
+	ix->health.writable = true;
+	ix->problems = ns_problems_new();
+	ix->files = ns_pathmap_new();
+	ix->q = jobq_new();
+	ix->retries = ns_retry_new();
+	if (ix->rootfd < 0) {
 		if (errmsg)
-			*errmsg = strdup(strerror(rc));
-		readahead_stop(ix->ra);
-		nsx_writer_close(ix->w);
-		pthread_cond_destroy(&ix->wake);
-		pthread_mutex_destroy(&ix->mu);
-		ns_retry_free(ix->retries);
-		ns_problems_free(ix->problems);
-		ns_pathmap_free(ix->files);
-		jobq_free(ix->q);
-		close(ix->rootfd);
-		free(ix->articles_dir);
-		free(ix->index_dir);
-		free(ix);
+			*errmsg = strdup(strerror(root_err));
 		return NS_ERR_IO;
 	}
-	*out = ix;
+	if (!ix->articles_dir || !ix->index_dir || !ix->problems ||
+	    !ix->files || !ix->q || !ix->retries)
+		return NS_ERR_NOMEM;
 	return NS_OK;
 }
 
-void ns_indexer_stop(ns_indexer_t *ix)
+/* The readers-ahead, then the writer thread. */
+static ns_status_t start_threads(ns_indexer_t *ix, char **errmsg)
 {
-	if (!ix)
-		return;
-	pthread_mutex_lock(&ix->mu);
-	ix->stopping = true;
-	pthread_cond_signal(&ix->wake);
-	pthread_mutex_unlock(&ix->mu);
-	pthread_join(ix->thread, NULL);
-	readahead_stop(ix->ra);
+	ns_status_t st = readahead_start(prep_read, ix, &ix->ra);
+	if (st != NS_OK)
+		return st;
+	int rc = pthread_create(&ix->thread, NULL, writer_main, ix);
+	if (rc != 0) {
+		if (errmsg)
+			*errmsg = strdup(strerror(rc));
+		return NS_ERR_IO;
+	}
+	return NS_OK;
+}
 
+/* Free IX and whatever of it was made, once the writer thread has
+ * stopped or if it never started: ns_indexer_stop, and the one failure
+ * path of ns_indexer_start. */
+static void indexer_free(ns_indexer_t *ix)
+{
+	readahead_stop(ix->ra);
 	size_t dropped = jobq_free(ix->q);
 	if (dropped)
 		ns_log(NS_LOG_NOTICE, LOG_MOD,
@@ -282,10 +228,46 @@ void ns_indexer_stop(ns_indexer_t *ix)
 	ns_strv_clear(&ix->unwritten);
 	ns_retry_free(ix->retries);
 	free(ix->passed);
-	close(ix->rootfd);
+	if (ix->rootfd >= 0)
+		close(ix->rootfd);
 	free(ix->articles_dir);
 	free(ix->index_dir);
 	free(ix);
+}
+
+ns_status_t ns_indexer_start(const ns_indexer_opts_t *opts,
+                             ns_indexer_t **out, char **errmsg)
+{
+	if (errmsg)
+		*errmsg = NULL;
+	if (!opts || !opts->index_dir || !opts->articles_dir || !out)
+		return NS_ERR_INVALID;
+	ns_indexer_t *ix = calloc(1, sizeof *ix);
+	if (!ix)
+		return NS_ERR_NOMEM;
+	ns_status_t st = indexer_init(ix, opts, errmsg);
+	if (st == NS_OK)
+		st = open_index(ix, errmsg);
+	if (st == NS_OK)
+		st = start_threads(ix, errmsg);
+	if (st != NS_OK) {
+		indexer_free(ix);
+		return st;
+	}
+	*out = ix;
+	return NS_OK;
+}
+
+void ns_indexer_stop(ns_indexer_t *ix)
+{
+	if (!ix)
+		return;
+	pthread_mutex_lock(&ix->mu);
+	ix->stopping = true;
+	pthread_cond_signal(&ix->wake);
+	pthread_mutex_unlock(&ix->mu);
+	pthread_join(ix->thread, NULL);
+	indexer_free(ix);
 }
 
 void ns_indexer_set_batching(ns_indexer_t *ix, unsigned batch_max,
