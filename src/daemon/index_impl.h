@@ -1,6 +1,9 @@
-/* index_impl.h - the writer's insides, shared by the files that make it
- * up (index.c and the files it names below).  Nothing outside them may
- * include it: the rest of the daemon knows the writer through index.h. */
+/* index_impl.h - the indexer's insides, shared by the files that make it
+ * up: index.c (start, stop, the queue), writer.c (the writer thread),
+ * fileops.c (single files and subtrees), filemeta.c (what the index knows
+ * of each file), readahead.c (the readers-ahead), recovery.c (an index
+ * that fails), maint.c (maintenance); docbuild.c needs only index.h.
+ * Nothing else may include it: the daemon knows the indexer by index.h. */
 #ifndef NS_INDEX_IMPL_H
 #define NS_INDEX_IMPL_H
 
@@ -59,10 +62,14 @@ struct prep {
 	char path[];
 };
 
+/* Who may touch each field is written on it: under mu (any thread,
+ * holding it), the writer's (the writer thread only, and ns_indexer_start
+ * before the thread runs), immutable (set at start; any thread reads
+ * them), atomic, or guarded by a lock of its own. */
 struct ns_indexer {
-	pthread_t thread;
+	pthread_t thread;          /* the writer: ns_indexer_start and _stop */
 	pthread_mutex_t mu;
-	pthread_cond_t wake;
+	pthread_cond_t wake;       /* work queued, stopping, a check asked */
 	jobq_t *q;                 /* pending work, under mu */
 	uint64_t passed_upto;      /* barriers 1..passed_upto passed, under mu */
 	uint64_t *passed;          /* and these beyond it, under mu */
@@ -81,7 +88,6 @@ struct ns_indexer {
 	int rootfd;                /* the root, to resolve beneath (writer:
 	                              JOB_REOPEN_ROOT swaps it, when no
 	                              file is read ahead) */
-	char *articles_dir;        /* its path; immutable */
 	nsx_writer_t *w;           /* NULL while the index cannot be written */
 	struct timespec recover_at; /* then: the next attempt to write */
 	ns_strv_t unwritten;       /* changes since the last commit, which a
@@ -90,27 +96,30 @@ struct ns_indexer {
 	ns_retry_t *retries;       /* reads to try again */
 	bool unloaded;             /* the path map is still to be loaded (the
 	                              index could not be opened at start) */
-	ns_index_check_t check;    /* at start */
-	char *index_dir;           /* immutable */
-	unsigned batch_max;        /* atomic: a reload may change them */
-	unsigned commit_delay_ms;
-	size_t max_file_bytes;
 	unsigned last_commit_ms;   /* how long the last commit took */
 	unsigned pending;          /* changes not yet committed */
 	struct timespec deadline;  /* when they must be, if pending */
-	ns_parse_opts_t parse;
-	ns_problems_t *problems;   /* thread-safe on its own */
 	ns_strv_t unstemmed;       /* languages said to have no stemmer */
 	ns_pathmap_t *files;       /* path -> struct file_meta, writer only */
+
+	/* Immutable once started. */
+	char *articles_dir;        /* the root's path */
+	char *index_dir;
+	ns_index_check_t check;    /* at start */
+	size_t max_file_bytes;
+	ns_parse_opts_t parse;
 	char meta_tag[64];         /* layout version, default language, size
 	                              limit, ignore rules: what else decides
 	                              what a file becomes in the index */
-	readahead_t *ra;           /* the readers-ahead (their own lock) */
-
 	bool (*skips)(void *ctx, const char *relpath);
 	void (*on_commit)(void *ctx);
 	void (*exclusive)(void *ctx, void (*swap)(void *arg), void *arg);
 	void *ctx;
+
+	unsigned batch_max;        /* atomic: a reload may change them */
+	unsigned commit_delay_ms;
+	ns_problems_t *problems;   /* thread-safe on its own */
+	readahead_t *ra;           /* the readers-ahead (their own lock) */
 };
 
 /* ---- clocks ------------------------------------------------------------- */
@@ -239,6 +248,16 @@ void try_recover(ns_indexer_t *ix);
 /* Writer thread: a search met an error that may be damage.  Commit, then
  * check every table; rebuild if it is damaged. */
 void verify_index(ns_indexer_t *ix);
+/* Writer thread: RELPATH ('P') or everything under a directory ('T')
+ * changed since the last commit, which a failed commit would lose. */
+void note_unwritten(ns_indexer_t *ix, char kind, const char *path);
+/* Writer thread: a write to the index failed with ST (WHAT: the path or
+ * the operation): stop writing until a write works again (or rebuild the
+ * index, when it is damaged). */
+void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what);
+/* Writer thread: the writer is closed (ix->w NULL) because WHAT failed
+ * with ERR: the index is read-only until a write works again. */
+void not_writable(ns_indexer_t *ix, const char *what, const char *err);
 
 /* ---- writer.c: the writer thread ----------------------------------------- */
 
@@ -254,7 +273,7 @@ void note_changes(ns_indexer_t *ix, unsigned n);
  * the waits in flight should look again. */
 void notify_commit(ns_indexer_t *ix);
 
-/* ---- index.c, for now ---------------------------------------------------- */
+/* ---- index.c: the queue ------------------------------------------------- */
 
 /* Queue OP on PATH (copied); a barrier's number into *SEQ (JOB_PRUNE: *SEQ
  * is its scan's generation).  Any thread. */
@@ -266,8 +285,5 @@ void mark_passed(ns_indexer_t *ix, uint64_t b);
 void stats_add(ns_indexer_t *ix, uint64_t *field, uint64_t n);
 /* Run FN(ARG) while no search reads the index (opts.exclusive). */
 void run_exclusive(ns_indexer_t *ix, void (*fn)(void *arg), void *arg);
-void note_unwritten(ns_indexer_t *ix, char kind, const char *path);
-void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what);
-void set_read_only(ns_indexer_t *ix, const char *what, const char *reason);
 
 #endif

@@ -222,11 +222,9 @@ static bool reopen_writer(ns_indexer_t *ix)
 			return true;
 		nanosleep(&(struct timespec){0, 100000000L}, NULL);
 	}
-	char reason[sizeof ix->health.error];
-	snprintf(reason, sizeof reason, "index not writable: %s",
-	         err ? err : "cannot open it");
+	not_writable(ix, "opening the index after the compaction",
+	             err ? err : "cannot open it");
 	free(err);
-	set_read_only(ix, "opening the index after the compaction", reason);
 	return false;
 }
 

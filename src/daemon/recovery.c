@@ -85,20 +85,20 @@ void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what)
 		rebuild_index(ix, why);
 		return;
 	}
-	char reason[sizeof ix->health.error];
-	snprintf(reason, sizeof reason, "index not writable: %s",
+	char err[sizeof ix->health.error];
+	snprintf(err, sizeof err, "%s",
 	         ix->w && *nsx_writer_error(ix->w) ? nsx_writer_error(ix->w)
 	                                           : nsx_status_name(st));
 	/* Closing tries to commit what Xapian still holds: if that works,
 	 * the paths done again change nothing. */
 	nsx_writer_close(ix->w);
 	ix->w = NULL;
-	set_read_only(ix, what, reason);
+	not_writable(ix, what, err);
 }
 
 /* The writer is closed (ix->w NULL) because WHAT failed for REASON: say
  * so, and try again later. */
-void set_read_only(ns_indexer_t *ix, const char *what, const char *reason)
+static void set_read_only(ns_indexer_t *ix, const char *what, const char *reason)
 {
 	pthread_mutex_lock(&ix->mu);
 	bool first = ix->health.writable;
@@ -115,6 +115,22 @@ void set_read_only(ns_indexer_t *ix, const char *what, const char *reason)
 	       "revision %llu, and indexing resumes by itself once the index "
 	       "can be written", what, reason, (unsigned long long)rev);
 	notify_commit(ix); /* the waits in flight hear it */
+}
+
+void not_writable(ns_indexer_t *ix, const char *what, const char *err)
+{
+	char reason[sizeof ix->health.error];
+	snprintf(reason, sizeof reason, "index not writable: %s", err);
+	set_read_only(ix, what, reason);
+}
+
+/* The index can be written again; under mu. */
+static void writable_again(ns_indexer_t *ix)
+{
+	ix->health.writable = true;
+	ix->health.error[0] = '\0';
+	ix->health.retries = 0;
+	ix->health.next_retry = 0;
 }
 
 /* Queue the changes a failed commit lost at the front, in their order:
@@ -172,10 +188,7 @@ void try_recover(ns_indexer_t *ix)
 	uint64_t docs = nsx_writer_doccount(ix->w);
 	pthread_mutex_lock(&ix->mu);
 	double secs = (wall_ns() / 1000000 - ix->health.since) / 1000.0;
-	ix->health.writable = true;
-	ix->health.error[0] = '\0';
-	ix->health.retries = 0;
-	ix->health.next_retry = 0;
+	writable_again(ix);
 	ix->stats.revision = rev;
 	ix->stats.documents = docs;
 	pthread_mutex_unlock(&ix->mu);
@@ -297,11 +310,8 @@ ns_status_t open_index(ns_indexer_t *ix, char **errmsg)
 		}
 		nsx_reader_close(r);
 		ix->unloaded = true;
-		char reason[sizeof ix->health.error];
-		snprintf(reason, sizeof reason, "index not writable: %s",
-		         err ? err : "?");
+		not_writable(ix, "opening the index", err ? err : "?");
 		free(err);
-		set_read_only(ix, "opening the index", reason);
 		return NS_OK;
 	}
 	if (xst != NSX_OK) {
@@ -382,9 +392,7 @@ static void rebuild_index(ns_indexer_t *ix, const char *why)
 	size_t n = requeue_known(ix);
 	note_rebuild(ix, why, a.to);
 	pthread_mutex_lock(&ix->mu);
-	ix->health.writable = true;
-	ix->health.error[0] = '\0';
-	ix->health.retries = 0;
+	writable_again(ix);
 	ix->stats.documents = nsx_writer_doccount(ix->w);
 	pthread_mutex_unlock(&ix->mu);
 	ns_log(NS_LOG_WARNING, LOG_MOD, "rebuilding the index: %zu files queued "
