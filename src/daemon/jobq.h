@@ -5,8 +5,9 @@
  * does not hold back an editor's save in another.  Work that concerns
  * more than one file (a directory removed, a sweep, a barrier for
  * everything) is a fence: every job queued before it is done first, none
- * queued after it is done before it.  Not thread-safe: index.c holds its
- * mutex around every call.  Internal to the daemon. */
+ * queued after it is done before it.  Not thread-safe: the indexer holds
+ * its mutex around every call (job_new excepted).  Internal to the
+ * daemon. */
 #ifndef NS_JOBQ_H
 #define NS_JOBQ_H
 
