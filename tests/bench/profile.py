@@ -39,7 +39,8 @@ B = importlib.util.module_from_spec(_spec)
 _loader.exec_module(B)
 
 # The steps of indexing one file, by the functions that do them
-# (src/daemon/index.c, src/parse/article.c, shim/), in the order they run.
+# (src/daemon/fileops.c, docbuild.c, writer.c, src/parse/article.c,
+# shim/), in the order they run.
 STEPS = [
     ("lstat the file", ["lstat", "__lstat64", "__GI___lstat64", "__fstatat64"]),
     ("read the file", ["ns_read_file"]),
