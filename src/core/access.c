@@ -4,6 +4,7 @@
 #include "core/access.h"
 
 #include <sys/socket.h>
+#include <string.h>
 #include <unistd.h>
 
 ns_role_t ns_access_needed(ns_op_t op)
@@ -51,4 +52,14 @@ unsigned ns_access_unix(int fd, uid_t *uid)
 	/* As the daemon's own user a client could open the index anyway. */
 	bool admin = cred.uid == 0 || cred.uid == geteuid();
 	return NS_ROLE_SEARCH | (admin ? NS_ROLE_ADMIN : 0u);
+}
+
+bool ns_token_matches(const char *want, const char *given, size_t len)
+{
+	size_t want_len = strlen(want);
+	volatile unsigned char diff = len != want_len;
+	for (size_t i = 0; i < want_len; i++)
+		diff |= (unsigned char)want[i] ^
+		        (unsigned char)(i < len ? given[i] : 0);
+	return diff == 0;
 }

@@ -34,4 +34,8 @@ const char *ns_role_name(ns_role_t role);
  * search role only. */
 unsigned ns_access_unix(int fd, uid_t *uid);
 
+/* Is GIVEN (LEN bytes) the token WANT?  Takes the same time whatever
+ * GIVEN is, so that timing tells nothing about the token. */
+bool ns_token_matches(const char *want, const char *given, size_t len);
+
 #endif

@@ -127,18 +127,6 @@ static void handle_request(struct conn *c, const char *line, size_t len)
 	}
 }
 
-/* Is the token GIVEN (LEN bytes) the server's?  Takes the same time
- * whatever GIVEN is, so that timing tells nothing about the token. */
-static bool token_matches(const char *want, const char *given, size_t len)
-{
-	size_t want_len = strlen(want);
-	volatile unsigned char diff = len != want_len;
-	for (size_t i = 0; i < want_len; i++)
-		diff |= (unsigned char)want[i] ^
-		        (unsigned char)(i < len ? given[i] : 0);
-	return diff == 0;
-}
-
 /* The first request on a TCP connection: {"op":"auth","token":"..."}.
  * Anything else, or a wrong token, and the client is told and cut off. */
 static void authenticate(struct conn *c, const char *line, size_t len)
@@ -154,9 +142,9 @@ static void authenticate(struct conn *c, const char *line, size_t len)
 	else if (!ns_proto_decode_auth(line, len, &id, &token, &err))
 		why = err.message;
 	bool admin = !why && s->admin_token &&
-	             token_matches(s->admin_token, token, strlen(token));
+	             ns_token_matches(s->admin_token, token, strlen(token));
 	if (!why && !admin &&
-	    (!s->token || !token_matches(s->token, token, strlen(token))))
+	    (!s->token || !ns_token_matches(s->token, token, strlen(token))))
 		why = "wrong token";
 	ns_secret_free(token);
 	if (why) {

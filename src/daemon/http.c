@@ -206,23 +206,7 @@ ns_status_t ns_http_listen_tcp(ns_http_t *s, const char *addr, char **errmsg)
 {
 	*errmsg = NULL;
 	struct sockaddr_storage ss;
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon = strrchr(addr, ':');
-	size_t hl = colon ? (size_t)(colon - addr) : 0;
-	int rc = UV_EINVAL;
-	if (colon && hl < sizeof host) {
-		int port = atoi(colon + 1);
-		if (addr[0] == '[' && hl >= 2 && addr[hl - 1] == ']') {
-			memcpy(host, addr + 1, hl - 2);
-			host[hl - 2] = '\0';
-			rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss);
-		} else {
-			memcpy(host, addr, hl);
-			host[hl] = '\0';
-			rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&ss);
-		}
-	}
-	if (rc < 0) {
+	if (ns_server_parse_addr(addr, &ss) < 0) {
 		*errmsg = errorf(addr, "not ADDRESS:PORT");
 		return NS_ERR_INVALID;
 	}

@@ -126,17 +126,6 @@ static bool etag_of_fd(int fd, char out[24])
 
 /* ---- searches ---- */
 
-static const char *query_code(ns_status_t st)
-{
-	switch (st) {
-	case NS_ERR_BAD_QUERY: return NS_E_BAD_QUERY;
-	case NS_ERR_TOO_BROAD: return NS_E_TOO_BROAD;
-	case NS_ERR_NOT_FOUND: return NS_E_NOT_FOUND;
-	case NS_ERR_INDEX: return NS_E_UNAVAILABLE;
-	default: return NS_E_INTERNAL;
-	}
-}
-
 static void get_etag(struct job *j)
 {
 	int fd = ns_open_beneath(j->srv->o.rootfd, j->r.path, O_RDONLY);
@@ -170,25 +159,13 @@ static void query_work(uv_work_t *w)
 		if (st == NS_OK)
 			j->reply = ns_proto_stats_reply(r->id, &stats);
 	} else {
-		ns_search_req_t sreq = {
-			.q = r->q, .offset = r->offset, .limit = r->limit,
-			.snippet_length = r->snippet_length,
-			.hl_start = r->hl_start, .hl_end = r->hl_end,
-			.lang = r->lang, .filter = &r->filter, .sort = r->sort,
-			.sort_field = r->sort_field, .sort_desc = r->sort_desc,
-			.facet_fields = &r->facet_fields,
-			.match = r->match, .collapse = r->collapse,
-			.facets = r->facets, .facet_limit = r->facet_limit,
-			.plain = r->plain, .recency_days = r->recency_days,
-			.like = r->op == NS_OP_SIMILAR ? r->path : NULL,
-			.body = (r->fields & NS_FIELD_BODY) != 0,
-		};
+		ns_search_req_t sreq = ns_search_req_of(r);
 		st = ns_searcher_search(searcher, &sreq, &res, &err);
 		if (st == NS_OK)
 			j->reply = ns_proto_search_reply(r->id, res, r->fields);
 	}
 	if (st != NS_OK)
-		fail(j, query_code(st), st == NS_ERR_NOT_FOUND
+		fail(j, ns_server_code_of(st), st == NS_ERR_NOT_FOUND
 		     ? "no article at this path in the index"
 		     : err ? err : ns_status_str(st));
 	free(err);

@@ -31,14 +31,15 @@ int ns_http_status_of(const char *code)
 	} map[] = {
 		{NS_E_BAD_JSON, 400}, {NS_E_BAD_REQUEST, 400},
 		{NS_E_UNKNOWN_OP, 400}, {NS_E_BAD_QUERY, 400},
-		{NS_E_TOO_BROAD, 400}, {NS_E_BAD_PATH, 400},
+		{NS_E_TOO_BROAD, 400}, {NS_E_TOO_COMPLEX, 400}, {NS_E_BAD_PATH, 400},
 		{NS_E_UNAUTHORIZED, 401}, {NS_E_FORBIDDEN, 403},
 		{NS_E_NOT_FOUND, 404}, {NS_E_METHOD_NOT_ALLOWED, 405},
 		{NS_E_IDLE_TIMEOUT, 408}, {NS_E_BUSY, 409}, {NS_E_CONFLICT, 409},
 		{NS_E_PRECONDITION_FAILED, 412}, {NS_E_LINE_TOO_LONG, 413},
 		{NS_E_TOO_LARGE, 413}, {NS_E_TOO_MANY_CONNECTIONS, 429},
 		{NS_E_SLOW_CLIENT, 429}, {NS_E_INTERNAL, 500}, {NS_E_FAILED, 500},
-		{NS_E_UNAVAILABLE, 503}, {NS_E_TIMEOUT, 504},
+		{NS_E_UNAVAILABLE, 503}, {NS_E_INDEX_READ_ONLY, 503},
+		{NS_E_TIMEOUT, 504},
 	};
 	for (size_t i = 0; code && i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(map[i].code, code) == 0)

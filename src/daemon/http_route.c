@@ -172,16 +172,6 @@ void ns_http_send_error(ns_http_t *s, h2o_req_t *req, const char *code,
 
 /* ---- who is asking ---- */
 
-static bool token_matches(const char *want, const char *given, size_t len)
-{
-	size_t want_len = strlen(want);
-	volatile unsigned char diff = len != want_len;
-	for (size_t i = 0; i < want_len; i++)
-		diff |= (unsigned char)want[i] ^
-		        (unsigned char)(i < len ? given[i] : 0);
-	return diff == 0;
-}
-
 /* The roles of REQ's sender, or 0 with *WHY (static) when a token it
  * gave is refused.  *GIVEN: it sent credentials. */
 static unsigned roles_of(ns_http_t *s, h2o_req_t *req, const char **why,
@@ -221,11 +211,11 @@ static unsigned roles_of(ns_http_t *s, h2o_req_t *req, const char **why,
 	}
 	auth += 7;
 	len -= 7;
-	if (s->token[2] && token_matches(s->token[2], auth, len))
+	if (s->token[2] && ns_token_matches(s->token[2], auth, len))
 		return NS_ROLE_SEARCH | NS_ROLE_ADMIN;
-	if (s->token[1] && token_matches(s->token[1], auth, len))
+	if (s->token[1] && ns_token_matches(s->token[1], auth, len))
 		return NS_ROLE_SEARCH | NS_ROLE_PUBLISH;
-	if (s->token[0] && token_matches(s->token[0], auth, len))
+	if (s->token[0] && ns_token_matches(s->token[0], auth, len))
 		return NS_ROLE_SEARCH;
 	*why = "wrong token";
 	return 0;

@@ -1056,3 +1056,20 @@ ns_status_t ns_searcher_each_term(ns_searcher_t *s, const char *prefix,
 	give_back(s, r);
 	return NS_OK;
 }
+
+ns_search_req_t ns_search_req_of(const ns_request_t *r)
+{
+	return (ns_search_req_t){
+		.q = r->q, .offset = r->offset, .limit = r->limit,
+		.snippet_length = r->snippet_length,
+		.hl_start = r->hl_start, .hl_end = r->hl_end,
+		.lang = r->lang, .filter = &r->filter, .sort = r->sort,
+		.sort_field = r->sort_field, .sort_desc = r->sort_desc,
+		.facet_fields = &r->facet_fields,
+		.match = r->match, .collapse = r->collapse,
+		.facets = r->facets, .facet_limit = r->facet_limit,
+		.plain = r->plain, .recency_days = r->recency_days,
+		.like = r->op == NS_OP_SIMILAR ? r->path : NULL,
+		.body = (r->fields & NS_FIELD_BODY) != 0,
+	};
+}

@@ -92,6 +92,10 @@ ns_status_t ns_searcher_each_term(ns_searcher_t *s, const char *prefix,
  * NS_ERR_BAD_QUERY, NS_ERR_TOO_BROAD, NS_ERR_TOO_COMPLEX (a cap of
  * shim/nsx.h), NS_ERR_TIMEOUT and NS_ERR_INDEX come with *ERRMSG, a new
  * string to free(). */
+/* The search a decoded request R (search or similar) asks for, for
+ * ns_searcher_search: both protocols build it here.  Borrows from R. */
+ns_search_req_t ns_search_req_of(const ns_request_t *r);
+
 ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
                                ns_result_t **out, char **errmsg);
 

@@ -5,6 +5,7 @@
 #ifndef NS_SERVER_H
 #define NS_SERVER_H
 
+#include <sys/socket.h>
 #include <uv.h>
 
 #include "core/proto.h"
@@ -142,5 +143,9 @@ void ns_server_close(ns_server_t *s);
 /* The wire code (NS_E_*) of a request that failed with ST: the one
  * mapping of statuses to codes, for both protocols. */
 const char *ns_server_code_of(ns_status_t st);
+
+/* "HOST:PORT" or "[V6]:PORT" (as the configuration normalises them)
+ * into *SS, for both listeners.  0, or libuv's negative error. */
+int ns_server_parse_addr(const char *addr, struct sockaddr_storage *ss);
 
 #endif

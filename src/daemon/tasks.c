@@ -142,19 +142,7 @@ static void search_work(uv_work_t *w)
 		st = ns_paths_reply(searcher, r, &c->reply, &err);
 		break;
 	default: {
-		ns_search_req_t sreq = {
-			.q = r->q, .offset = r->offset, .limit = r->limit,
-			.snippet_length = r->snippet_length,
-			.hl_start = r->hl_start, .hl_end = r->hl_end,
-			.lang = r->lang, .filter = &r->filter, .sort = r->sort,
-			.sort_field = r->sort_field, .sort_desc = r->sort_desc,
-			.facet_fields = &r->facet_fields,
-			.match = r->match, .collapse = r->collapse,
-			.facets = r->facets, .facet_limit = r->facet_limit,
-			.plain = r->plain, .recency_days = r->recency_days,
-			.like = r->op == NS_OP_SIMILAR ? r->path : NULL,
-			.body = (r->fields & NS_FIELD_BODY) != 0,
-		};
+		ns_search_req_t sreq = ns_search_req_of(r);
 		st = ns_searcher_search(searcher, &sreq, &res, &err);
 		if (st == NS_OK)
 			c->reply = ns_proto_search_reply(r->id, res, r->fields);

@@ -105,6 +105,9 @@ class Endpoints(unittest.TestCase):
             ("GET", "/search?q=tram&bogus=1", None, 400, "BAD_REQUEST"),
             ("GET", "/search?q=%zz", None, 400, "BAD_REQUEST"),
             ("GET", "/search?q=%22unclosed+AND+(", None, 400, "BAD_QUERY"),
+            # the query caps: refused with the protocol's code, never 500
+            ("GET", "/search?q=" + "+".join(c + "*" for c in "abcdefghi"),
+             None, 400, "TOO_COMPLEX"),
             ("POST", "/search", "[1,2]", 400, "BAD_JSON"),
             ("POST", "/search", {"op": "stats"}, 400, "BAD_REQUEST"),
             ("POST", "/search", {"q": "x" * 2000}, 413, "LINE_TOO_LONG"),
