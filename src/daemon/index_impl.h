@@ -3,7 +3,8 @@
  * fileops.c (single files and subtrees), filemeta.c (what the index knows
  * of each file), readahead.c (the readers-ahead), recovery.c (an index
  * that fails), maint.c (maintenance); docbuild.c needs only index.h.
- * Nothing else may include it: the daemon knows the indexer by index.h. */
+ * Nothing else may include it (but the unit test of the readers-ahead):
+ * the daemon knows the indexer by index.h. */
 #ifndef NS_INDEX_IMPL_H
 #define NS_INDEX_IMPL_H
 
