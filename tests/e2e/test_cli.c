@@ -55,14 +55,16 @@ static int teardown(void **state)
 
 static void assert_has(const char *out, const char *want)
 {
+	assert_non_null(out);
 	if (!strstr(out, want))
-		fail_msg("output lacks [%s]:\n%s", want, out);
+		fail_msg("output lacks [%s]:\n%s", want, out ? out : "");
 }
 
 static void assert_lacks(const char *out, const char *unwanted)
 {
+	assert_non_null(out);
 	if (strstr(out, unwanted))
-		fail_msg("output has [%s]:\n%s", unwanted, out);
+		fail_msg("output has [%s]:\n%s", unwanted, out ? out : "");
 }
 
 /* nsearch-cli ARGS: its exit status must be RC; its output (new). */

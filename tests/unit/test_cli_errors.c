@@ -21,14 +21,16 @@ static char *text_of(const char *cmd, unsigned limit, const char *code,
 
 static void assert_has(const char *text, const char *want)
 {
+	assert_non_null(text);
 	if (!strstr(text, want))
-		fail_msg("[%s] lacks [%s]", text, want);
+		fail_msg("[%s] lacks [%s]", text ? text : "", want);
 }
 
 static void assert_lacks(const char *text, const char *unwanted)
 {
+	assert_non_null(text);
 	if (strstr(text, unwanted))
-		fail_msg("[%s] has [%s]", text, unwanted);
+		fail_msg("[%s] has [%s]", text ? text : "", unwanted);
 }
 
 static void test_null_and_unknown(void **state)
