@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/safepath.h"
@@ -428,7 +429,16 @@ ns_status_t ns_indexer_reindex(ns_indexer_t *ix, const char *relpath,
 		         relpath);
 		return NS_ERR_INVALID;
 	}
-	if (*relpath && ns_lstat_beneath(ix->rootfd, relpath, &st) < 0) {
+	/* Any thread calls this, and the writer may swap its descriptor of
+	 * the articles directory (JOB_REOPEN_ROOT): resolve beneath one of
+	 * our own. */
+	int rootfd = *relpath ? ns_root_open(ix->articles_dir) : -1;
+	int found = rootfd >= 0 ? ns_lstat_beneath(rootfd, relpath, &st) : -1;
+	int err = errno;
+	if (rootfd >= 0)
+		close(rootfd);
+	errno = err;
+	if (*relpath && found < 0) {
 		snprintf(why, size, "%s: %s under the articles root", relpath,
 		         ns_beneath_strerror(errno));
 		return NS_ERR_INVALID;
