@@ -200,6 +200,40 @@ static void file_ext(const char *name, char ext[12])
 	ext[i] = '\0';
 }
 
+/* Bytes of S that are not UTF-8 become '?', in place.  The input was
+ * made valid before any format saw it, but libgumbo 0.10 decodes a
+ * numeric reference past U+10FFFF ("&#8219999999999") into bytes that are
+ * no character. */
+static void scrub_utf8(char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = c < 0x80 ? 1 : c >> 5 == 6 ? 2 : c >> 4 == 14 ? 3
+		         : c >> 3 == 30 ? 4 : 0;
+		if (k && i + k <= n && ns_utf8_valid(s + i, k)) {
+			i += k;
+			continue;
+		}
+		s[i++] = '?';
+	}
+}
+
+static void scrub_article(ns_article_t *a)
+{
+	scrub_utf8(a->title);
+	scrub_utf8(a->standfirst);
+	scrub_utf8(a->body);
+	scrub_utf8(a->section);
+	scrub_utf8(a->url);
+	for (size_t i = 0; i < a->tags.n; i++)
+		scrub_utf8(a->tags.v[i]);
+	for (size_t i = 0; i < a->authors.n; i++)
+		scrub_utf8(a->authors.v[i]);
+	for (size_t i = 0; i < a->warnings.n; i++)
+		scrub_utf8(a->warnings.v[i]);
+}
+
 ns_status_t ns_article_parse(const char *bytes, size_t len, const char *name,
                              const ns_parse_opts_t *opts, ns_article_t **out,
                              char *why, size_t why_size)
@@ -236,6 +270,7 @@ ns_status_t ns_article_parse(const char *bytes, size_t len, const char *name,
 	}
 	if (st == NS_OK) {
 		a->encoding = encoding;
+		scrub_article(a);
 		st = finish(a, why, why_size);
 	}
 	free(t.lines);

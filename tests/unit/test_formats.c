@@ -568,6 +568,19 @@ static void test_hostile_inputs(void **state)
 	free(buf);
 }
 
+/* libgumbo decodes a numeric reference past U+10FFFF into bytes that are
+ * no character (the article fuzzer found it): every field stays UTF-8. */
+static void test_reference_past_unicode(void **state)
+{
+	ns_article_t *a = parse_str("<html><head><title>Quay notes</title></head>"
+	                            "<body><p>Saturday&#8219999999999> the quay "
+	                            "reopened.</p></body></html>", "a.html");
+	assert_non_null(a);
+	assert_true(ns_utf8_valid(a->body, strlen(a->body)));
+	assert_non_null(strstr(a->body, "the quay reopened"));
+	ns_article_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_front_matter_fields),
 		cmocka_unit_test(test_review_cases),
 		cmocka_unit_test(test_hostile_inputs),
+		cmocka_unit_test(test_reference_past_unicode),
 	};
 	return cmocka_run_group_tests_name("formats", tests, NULL, NULL);
 }
