@@ -2,8 +2,7 @@
 
 #include "limits.hh"
 
-#include "nsx.h"
-#include "parse.hh"
+#include "nsx_impl.hh"
 
 #include <string>
 #include <time.h>

@@ -122,9 +122,9 @@ nsx_status_t nsx_writer_each_term(nsx_writer_t *w, const char *prefix,
                                   void (*each)(const char *term, void *ctx),
                                   void *ctx);
 
-/* Delete every document whose unique term starts with PREFIX; *DELETED (if
- * not NULL) receives how many. */
-/* Call EACH with the value in SLOT of every document that has one. */
+/* Call EACH with the value in SLOT of every document that has one (the
+ * value borrowed for the call); as for nsx_writer_each_term(), EACH must
+ * not change the database. */
 nsx_status_t nsx_writer_each_value(nsx_writer_t *w, unsigned slot,
                                    void (*each)(const char *value, size_t len,
                                                 void *ctx),
@@ -136,6 +136,8 @@ nsx_status_t nsx_writer_set_value(nsx_writer_t *w, const char *idterm,
                                   unsigned slot, const char *value,
                                   size_t len);
 
+/* Delete every document whose unique term starts with PREFIX; *DELETED (if
+ * not NULL) receives how many. */
 nsx_status_t nsx_writer_delete_prefix(nsx_writer_t *w, const char *prefix,
                                       unsigned *deleted);
 
@@ -259,7 +261,9 @@ typedef struct {
 	                          this many days (RECENCY_SLOT "YYYYMMDD") */
 	unsigned recency_slot;
 	const char *like_idterm; /* not NULL: find documents like this one
-	                            (QUERY is then ignored) and leave it out */
+	                            (QUERY is then ignored) and leave it out,
+	                            with its duplicates (its value in
+	                            COLLAPSE_SLOT, collapsing or not) */
 } nsx_search_t;
 
 enum {

@@ -5,6 +5,8 @@
 
 #include "parse.hh"
 
+#include "nsx_impl.hh"
+
 #include <cstdlib>
 #include <ctime>
 #include <new>

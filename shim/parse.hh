@@ -10,19 +10,9 @@
 
 #include <xapian.h>
 
-#include <stdexcept>
 #include <string>
 
 namespace nsx {
-
-// A search refused for a reason of ours, not Xapian's: the status it
-// maps to and a message for people.  guard() maps it like Xapian's errors.
-class Refused : public std::runtime_error {
-public:
-	nsx_status_t status;
-	Refused(nsx_status_t st, const std::string &msg)
-		: std::runtime_error(msg), status(st) {}
-};
 
 // What a field processor could not make of its value during one parse.
 struct ParseProblem {

@@ -3,17 +3,13 @@
 
 #include "suggest.hh"
 
+#include "policy.hh"
+
 #include <algorithm>
 #include <map>
 #include <vector>
 
 namespace nsx {
-
-bool is_operator(const std::string &w)
-{
-	return w == "AND" || w == "OR" || w == "NOT" || w == "XOR" ||
-	       w == "NEAR" || w == "ADJ";
-}
 
 namespace {
 
@@ -69,40 +65,22 @@ struct Unknown {
 	Xapian::doccount best_freq = 0;
 };
 
-// The words of Q worth correcting that the index does not know: not
-// field names or values, wildcards, operators or numbers.  At most
-// SUGGEST_WORDS of them, among the first SUGGEST_LOOKUPS words.
+// The words of Q worth correcting (policy.hh's next_correctable()) that
+// the index does not know: at most SUGGEST_WORDS of them, among the first
+// SUGGEST_LOOKUPS words.
 std::vector<Unknown> unknown_words(Xapian::Database &db,
                                    const Xapian::Stem &stem,
                                    const std::string &q)
 {
 	std::vector<Unknown> out;
 	unsigned looked = 0;
-	Xapian::Utf8Iterator it(q), end;
-	while (it != end && out.size() < SUGGEST_WORDS &&
-	       looked < SUGGEST_LOOKUPS) {
-		if (!Xapian::Unicode::is_wordchar(*it)) {
-			++it;
-			continue;
-		}
-		size_t start = static_cast<size_t>(it.raw() - q.data());
-		bool digits = false;
-		while (it != end && Xapian::Unicode::is_wordchar(*it)) {
-			digits = digits || Xapian::Unicode::get_category(*it) ==
-			                       Xapian::Unicode::DECIMAL_DIGIT_NUMBER;
-			++it;
-		}
-		size_t stop = it == end ? q.size()
-		                        : static_cast<size_t>(it.raw() - q.data());
-		std::string word = q.substr(start, stop - start);
-		char before = start ? q[start - 1] : ' ';
-		char after = stop < q.size() ? q[stop] : ' ';
-		if (digits || before == ':' || after == ':' || after == '*' ||
-		    is_operator(word))
-			continue;
+	Xapian::Utf8Iterator it(q);
+	size_t start, stop;
+	while (out.size() < SUGGEST_WORDS && looked < SUGGEST_LOOKUPS &&
+	       next_correctable(q, it, &start, &stop)) {
 		looked++;
 		Unknown u;
-		u.lower = Xapian::Unicode::tolower(word);
+		u.lower = Xapian::Unicode::tolower(q.substr(start, stop - start));
 		if (db.term_exists(u.lower) || db.term_exists("Z" + stem(u.lower)))
 			continue;
 		u.points = code_points(u.lower);

@@ -11,9 +11,6 @@
 
 namespace nsx {
 
-// Is W one of the query parser's operators (AND, NEAR, ...)?
-bool is_operator(const std::string &w);
-
 // Q with each word the index does not know replaced by the closest word
 // it does (at most two edits; the one in most documents among the
 // closest), or "" when every word is known or none has a close match.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# check_units.sh SERVICE SOCKET SYSUSERS TMPFILES - the systemd side of
+# check_units.sh SERVICE SOCKET SYSUSERS TMPFILES HTTPSOCKET - the systemd side of
 # the install, checked with systemd's own tools: "systemd-analyze verify"
 # has nothing to say about the units, "systemd-analyze security" rates the
 # service OK or better, and the sysusers and tmpfiles snippets create the
@@ -9,11 +9,12 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 status=0
 # verify wants the units under their real names.
-cp "$1" "$dir/nsearchd.service" && cp "$2" "$dir/nsearchd.socket" || exit 1
+cp "$1" "$dir/nsearchd.service" && cp "$2" "$dir/nsearchd.socket" &&
+	cp "$5" "$dir/nsearchd-http.socket" || exit 1
 
 # --man=no: the manual pages are not where man looks until installed.
 out=$(systemd-analyze verify --man=no "$dir/nsearchd.socket" \
-	"$dir/nsearchd.service" 2>&1)
+	"$dir/nsearchd-http.socket" "$dir/nsearchd.service" 2>&1)
 rc=$?
 if [ $rc -ne 0 ] || [ -n "$out" ]; then
 	echo "systemd-analyze verify is not clean (exit $rc):"
@@ -38,6 +39,18 @@ if grep -q '^UMask=0077$' "$1" && grep -q '^StateDirectoryMode=0700$' "$1"; then
 else
 	echo "service: the state directory and the files made must be private" \
 		"(UMask=0077, StateDirectoryMode=0700)"
+	status=1
+fi
+
+# The HTTP socket: loopback, named for nsearchd, activating the service.
+h="$dir/nsearchd-http.socket"
+if grep -q '^ListenStream=127\.0\.0\.1:[0-9]*$' "$h" &&
+	grep -q '^FileDescriptorName=http$' "$h" &&
+	grep -q '^Service=nsearchd.service$' "$h"; then
+	echo "http socket: loopback, FileDescriptorName=http, for nsearchd.service"
+else
+	echo "http socket: must listen on loopback, be named http and start" \
+		"nsearchd.service"
 	status=1
 fi
 

@@ -23,7 +23,8 @@
 	X(STATS, "stats") \
 	X(REINDEX, "reindex")   /* maintenance: answered when done */ \
 	X(COMPACT, "compact") \
-	X(BACKUP, "backup")
+	X(BACKUP, "backup") \
+	X(PATHS, "paths")       /* core/proto_paths.h */
 
 typedef enum {
 #define NS_OP_ENUM(name, wire) NS_OP_##name,
@@ -45,10 +46,20 @@ typedef enum {
 	NS_SORT_RELEVANCE = 0,
 	NS_SORT_NEWEST,
 	NS_SORT_OLDEST,
+	NS_SORT_FIELD,           /* by a declared field (core/fields.h) */
 } ns_sort_t;
 
 /* Values per facet when a request names no facet_limit. */
 #define NS_DEFAULT_FACET_LIMIT 10
+
+/* A filter on a declared field: any of VALUES (canonical text,
+ * ns_field_value), and for a number field a range too. */
+typedef struct {
+	char *name;
+	ns_strv_t values;
+	bool has_min, has_max;
+	double min, max;         /* inclusive */
+} ns_field_filter_t;
 
 /* A search's filters: within a field any value may match, every field
  * given must. */
@@ -59,6 +70,8 @@ typedef struct {
 	ns_strv_t langs;
 	char date_from[11];      /* "YYYY-MM-DD", inclusive, or "" */
 	char date_to[11];
+	ns_field_filter_t *fields; /* on declared fields ([fields]) */
+	size_t nfields;
 } ns_filter_t;
 
 /* A decoded request line (ns_proto_decode); owns its strings, freed by
@@ -80,9 +93,12 @@ typedef struct {
 	                            the daemon's default */
 	ns_filter_t filter;
 	ns_sort_t sort;
+	char *sort_field;        /* NS_SORT_FIELD: the declared field ... */
+	bool sort_desc;          /* ... and the order ("-words") */
 	ns_match_t match;
 	bool collapse;
 	unsigned facets;         /* bit (1 << ns_facet_kind_t) per facet */
+	ns_strv_t facet_fields;  /* facets on declared fields, by name */
 	unsigned facet_limit;    /* 0: the default */
 	bool plain;              /* snippet_format "text" */
 	unsigned recency_days;   /* 0: relevance alone */
@@ -105,6 +121,10 @@ typedef struct {
 	                             the searcher's default */
 	const ns_filter_t *filter; /* may be NULL */
 	ns_sort_t sort;
+	const char *sort_field;   /* NS_SORT_FIELD: a declared field ... */
+	bool sort_desc;           /* ... largest first */
+	const ns_strv_t *facet_fields; /* facets on declared fields (may be
+	                             NULL) */
 	ns_match_t match;
 	bool collapse;            /* fold hits with the same title and text */
 	unsigned facets;          /* bit (1 << ns_facet_kind_t) per facet */

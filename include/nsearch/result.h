@@ -3,6 +3,7 @@
 #ifndef NS_RESULT_H
 #define NS_RESULT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -15,8 +16,9 @@
  * encoder and decoder (core/hit_json.h), which the index's stored data
  * shares.  KIND is the member's type: STR a string ("" when absent from
  * JSON), TEXT a string (NULL when absent), STRV a list of strings, UINT,
- * REAL, BOOL.  Adding a field is a line here, plus the code that fills it
- * (the article's stored data, or daemon/query.c for one the search
+ * REAL, BOOL, OBJECT a JSON object (an owned reference, or NULL).
+ * Adding a field is a line here, plus the code that fills it (the
+ * article's stored data, or daemon/query.c for one the search
  * computes: that one also joins the exceptions of NS_FIELDS_ARTICLE
  * below) and docs/protocol.md. */
 #define NS_HIT_FIELDS(X) \
@@ -42,7 +44,9 @@
 	                              the same title and text, folded into \
 	                              this hit; only with "collapse" */ \
 	X(BODY, body, TEXT)        /* the article's text: "get", or a search \
-	                              that asks for it; else NULL */
+	                              that asks for it; else NULL */ \
+	X(FIELDS, fields, OBJECT)  /* the file's own fields (CMS keys), an \
+	                              object; {} when none */
 
 /* Each field's bit, for "fields" ... */
 enum {
@@ -72,6 +76,7 @@ enum {
 #define NS_HIT_CTYPE_UINT unsigned
 #define NS_HIT_CTYPE_REAL double
 #define NS_HIT_CTYPE_BOOL bool
+#define NS_HIT_CTYPE_OBJECT json_t *
 
 /* One hit, or one article: owns its strings (ns_hit_clear). */
 typedef struct {
@@ -104,7 +109,8 @@ typedef struct {
 void ns_facet_values_free(ns_facet_value_t *v, size_t n);
 
 typedef struct {
-	ns_facet_kind_t kind;
+	ns_facet_kind_t kind;  /* NS_FACET_COUNT: a declared field's, NAME */
+	char *name;
 	size_t n;
 	ns_facet_value_t *values;  /* most frequent first */
 } ns_facet_t;

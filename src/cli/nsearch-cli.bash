@@ -58,11 +58,19 @@ _nsearch_cli()
     fi
 
     # The first word that is not an option (or an option's value) is the
-    # command; what follows depends on it.
-    local i cmd=""
+    # command; what follows depends on it.  The socket given is the one
+    # to ask for paths.
+    local i cmd="" socket=()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            -s | --socket | -n | --limit | -o | --offset | --color | \
+            -s | --socket)
+                socket=(--socket "${words[i + 1]/#\~\//$HOME/}")
+                ((i++))
+                ;;
+            --socket=*)
+                socket=(--socket "${words[i]#--socket=}")
+                ;;
+            -n | --limit | -o | --offset | --color | \
             --colour | --lang | --section | --tag | --author | --since | \
             --until | --from | --to | --sort | --match | --facets | --recency)
                 ((i++))
@@ -80,9 +88,14 @@ _nsearch_cli()
             COMPREPLY=($(compgen -W "$commands" -- "$cur"))
             ;;
         get | similar | wait | reindex)
-            # Paths are relative to the daemon's articles directory, which
-            # is often the current one.
-            _filedir
+            # Paths as the daemon has indexed them, relative to its
+            # articles directory (not the current one), a folder at a time.
+            local IFS=$'\n'
+            COMPREPLY=($("$1" "${socket[@]}" __complete-path "$cur" \
+                2>/dev/null))
+            if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == */ ]]; then
+                compopt -o nospace
+            fi
             ;;
         backup)
             _filedir -d

@@ -4,6 +4,7 @@
 #include "core/access.h"
 
 #include <sys/socket.h>
+#include <string.h>
 #include <unistd.h>
 
 ns_role_t ns_access_needed(ns_op_t op)
@@ -20,6 +21,7 @@ ns_role_t ns_access_needed(ns_op_t op)
 	case NS_OP_GET:
 	case NS_OP_SIMILAR:
 	case NS_OP_STATS:
+	case NS_OP_PATHS:
 		break;
 	}
 	return NS_ROLE_SEARCH;
@@ -27,7 +29,12 @@ ns_role_t ns_access_needed(ns_op_t op)
 
 const char *ns_role_name(ns_role_t role)
 {
-	return role == NS_ROLE_ADMIN ? "admin" : "search";
+	switch (role) {
+	case NS_ROLE_ADMIN: return "admin";
+	case NS_ROLE_PUBLISH: return "publish";
+	case NS_ROLE_SEARCH: break;
+	}
+	return "search";
 }
 
 unsigned ns_access_unix(int fd, uid_t *uid)
@@ -45,4 +52,14 @@ unsigned ns_access_unix(int fd, uid_t *uid)
 	/* As the daemon's own user a client could open the index anyway. */
 	bool admin = cred.uid == 0 || cred.uid == geteuid();
 	return NS_ROLE_SEARCH | (admin ? NS_ROLE_ADMIN : 0u);
+}
+
+bool ns_token_matches(const char *want, const char *given, size_t len)
+{
+	size_t want_len = strlen(want);
+	volatile unsigned char diff = len != want_len;
+	for (size_t i = 0; i < want_len; i++)
+		diff |= (unsigned char)want[i] ^
+		        (unsigned char)(i < len ? given[i] : 0);
+	return diff == 0;
 }

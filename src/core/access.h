@@ -16,12 +16,14 @@ typedef enum {
 	NS_ROLE_SEARCH = 1u << 0,
 	/* Work on the whole index or copy it: reindex, compact, backup. */
 	NS_ROLE_ADMIN = 1u << 1,
+	/* Write the articles tree over HTTP: PUT and DELETE /articles/... */
+	NS_ROLE_PUBLISH = 1u << 2,
 } ns_role_t;
 
 /* The role request OP needs. */
 ns_role_t ns_access_needed(ns_op_t op);
 
-/* "search", "admin"; static. */
+/* "search", "admin", "publish"; static. */
 const char *ns_role_name(ns_role_t role);
 
 /* The roles of the client connected on the Unix socket FD (accepted): the
@@ -31,5 +33,9 @@ const char *ns_role_name(ns_role_t role);
  * client's uid, or (uid_t)-1 when the kernel does not say: then the
  * search role only. */
 unsigned ns_access_unix(int fd, uid_t *uid);
+
+/* Is GIVEN (LEN bytes) the token WANT?  Takes the same time whatever
+ * GIVEN is, so that timing tells nothing about the token. */
+bool ns_token_matches(const char *want, const char *given, size_t len);
 
 #endif

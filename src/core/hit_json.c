@@ -7,7 +7,7 @@
 #include <string.h>
 
 typedef enum { KIND_STR, KIND_TEXT, KIND_STRV, KIND_UINT, KIND_REAL,
-               KIND_BOOL } kind_t;
+               KIND_BOOL, KIND_OBJECT } kind_t;
 
 static const struct field {
 	const char *key;         /* on the wire and in the stored data */
@@ -44,6 +44,10 @@ static json_t *value_json(const ns_hit_t *h, const struct field *f)
 	case KIND_UINT: return json_integer(*(const unsigned *)m);
 	case KIND_REAL: return json_real(*(const double *)m);
 	case KIND_BOOL: return json_boolean(*(const bool *)m);
+	case KIND_OBJECT: {
+		json_t *j = *(json_t *const *)m;
+		return j ? json_incref(j) : json_object();
+	}
 	}
 	return NULL;
 }
@@ -98,6 +102,9 @@ static ns_status_t value_from(json_t *v, const struct field *f, ns_hit_t *h)
 	}
 	case KIND_REAL: *(double *)m = json_number_value(v); return NS_OK;
 	case KIND_BOOL: *(bool *)m = json_is_true(v); return NS_OK;
+	case KIND_OBJECT:
+		*(json_t **)m = json_is_object(v) ? json_incref(v) : NULL;
+		return NS_OK;
 	}
 	return NS_ERR_INVALID;
 }

@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/util.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,13 +13,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int ns_log_level = NS_LOG_INFO;
+_Atomic int ns_log_level = NS_LOG_INFO;
 
 static const char *const level_names[] = {
 	[NS_LOG_ERR] = "err", [NS_LOG_WARNING] = "warning",
 	[NS_LOG_NOTICE] = "notice", [NS_LOG_INFO] = "info",
 	[NS_LOG_DEBUG] = "debug",
 };
+
+void ns_log_set_level(int level)
+{
+	assert(level >= NS_LOG_ERR && level <= NS_LOG_DEBUG);
+	atomic_store_explicit(&ns_log_level, level, memory_order_relaxed);
+}
+
+const char *ns_log_level_name(int level)
+{
+	return level >= NS_LOG_ERR && level <= NS_LOG_DEBUG ? level_names[level]
+	                                                    : NULL;
+}
 
 int ns_log_level_parse(const char *name)
 {
@@ -154,7 +167,7 @@ void ns_log_limited(ns_log_limit_t *l, int prio, const char *module,
                     const char *fmt, ...)
 {
 	unsigned long long more;
-	if (prio > ns_log_level || !ns_log_limit_pass(l, ns_now_ms(), &more))
+	if (!ns_log_enabled(prio) || !ns_log_limit_pass(l, ns_now_ms(), &more))
 		return;
 	char msg[2048];
 	va_list ap;
@@ -173,7 +186,7 @@ void ns_log_limit_flush(ns_log_limit_t *l, unsigned long long now_ms,
 {
 	if (!l->left_out || now_ms - l->last_ms < NS_LOG_LIMIT_MS)
 		return;
-	if (prio <= ns_log_level)
+	if (ns_log_enabled(prio))
 		ns_log_write(prio, module, "%llu more %s, not logged", l->left_out,
 		             what);
 	l->left_out = 0;

@@ -7,6 +7,7 @@
 #ifndef NS_LOG_H
 #define NS_LOG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -18,10 +19,27 @@ enum {
 	NS_LOG_DEBUG = 7,
 };
 
-extern int ns_log_level;
+/* The level lines are written at, NS_LOG_INFO until set.  The loop sets
+ * it (at start, on SIGHUP) while every other thread reads it before it
+ * formats a line: atomic, so that a reload never races a writer.  Set it
+ * with ns_log_set_level(); a plain assignment is atomic too (sequentially
+ * consistent, more than is needed). */
+extern _Atomic int ns_log_level;
+
+/* LEVEL is one of NS_LOG_*. */
+void ns_log_set_level(int level);
+
+/* Would a line of PRIO go out now?  The level is independent of any other
+ * data, so a relaxed load is enough. */
+static inline bool ns_log_enabled(int prio)
+{
+	return prio <= atomic_load_explicit(&ns_log_level, memory_order_relaxed);
+}
 
 /* Parse "err", "warning", "notice", "info", "debug"; -1 if unknown. */
 int ns_log_level_parse(const char *name);
+/* The name of LEVEL (static), NULL if it is none. */
+const char *ns_log_level_name(int level);
 
 void ns_log_write(int prio, const char *module, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -35,7 +53,7 @@ size_t ns_log_escape(char *out, size_t size, const char *in, size_t len);
 /* Checks the level before formatting anything. */
 #define ns_log(prio, module, ...)                                      \
 	do {                                                           \
-		if ((prio) <= ns_log_level)                            \
+		if (ns_log_enabled(prio))                              \
 			ns_log_write((prio), (module), __VA_ARGS__);   \
 	} while (0)
 

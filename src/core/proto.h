@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/fields.h"
 #include "core/problems.h"
 #include "nsearch/request.h"
 #include "nsearch/result.h"

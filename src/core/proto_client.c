@@ -1,7 +1,9 @@
 /* proto_client.c - the client's side of the protocol (nsearch-cli, the
  * tests): request lines as it sends them, and the replies read back into
- * C data.  Pure functions over jansson; no I/O. */
+ * C data (proto.h's client section and proto_client.h).  Pure functions
+ * over jansson; no I/O. */
 #include "core/proto.h"
+#include "core/proto_client.h"
 #include "core/proto_impl.h"
 
 #include "core/hit_json.h"
@@ -30,6 +32,20 @@ static json_t *values_json(const ns_strv_t *sv)
 	return sv->n == 1 ? json_string(sv->v[0]) : ns_strv_json(sv);
 }
 
+/* The filters on declared fields, into the filter object FO. */
+static void encode_field_filters(json_t *fo, const ns_filter_t *f)
+{
+	for (size_t i = 0; i < f->nfields; i++) {
+		const ns_field_filter_t *ff = &f->fields[i];
+		json_t *fv = ff->values.n ? values_json(&ff->values) : json_object();
+		if (ff->has_min)
+			json_object_set_new(fv, "min", json_real(ff->min));
+		if (ff->has_max)
+			json_object_set_new(fv, "max", json_real(ff->max));
+		json_object_set_new(fo, ff->name, fv);
+	}
+}
+
 /* The fields search and similar share. */
 static void encode_listing(json_t *o, const ns_request_t *req)
 {
@@ -55,6 +71,15 @@ static void encode_listing(json_t *o, const ns_request_t *req)
 				json_array_append_new(fa, json_string(ns_facet_name(k)));
 		json_object_set_new(o, "facets", fa);
 	}
+	if (req->facet_fields.n) {
+		json_t *fa = json_object_get(o, "facets");
+		if (!fa) {
+			fa = json_array();
+			json_object_set_new(o, "facets", fa);
+		}
+		for (size_t i = 0; i < req->facet_fields.n; i++)
+			json_array_append_new(fa, json_string(req->facet_fields.v[i]));
+	}
 	if (req->facet_limit)
 		json_object_set_new(o, "facet_limit", json_integer(req->facet_limit));
 	const ns_filter_t *f = &req->filter;
@@ -72,6 +97,7 @@ static void encode_listing(json_t *o, const ns_request_t *req)
 			json_object_set_new(fo, "date_from", json_string(f->date_from));
 		if (f->date_to[0])
 			json_object_set_new(fo, "date_to", json_string(f->date_to));
+		encode_field_filters(fo, f);
 		json_object_set_new(o, "filter", fo);
 	}
 }
@@ -85,8 +111,16 @@ char *ns_proto_encode_search(long long id, const ns_request_t *req)
 	encode_listing(o, req);
 	if (req->lang)
 		json_object_set_new(o, "lang", json_string(req->lang));
-	if (req->sort != NS_SORT_RELEVANCE)
-		json_object_set_new(o, "sort", json_string(ns_proto_sort_names[req->sort]));
+	if (req->sort == NS_SORT_FIELD && req->sort_field) {
+		char *by = NULL;
+		if (asprintf(&by, "%s%s", req->sort_desc ? "-" : "",
+		             req->sort_field) > 0)
+			json_object_set_new(o, "sort", json_string(by));
+		free(by);
+	} else if (req->sort != NS_SORT_RELEVANCE && req->sort != NS_SORT_FIELD) {
+		json_object_set_new(o, "sort",
+		                    json_string(ns_proto_sort_names[req->sort]));
+	}
 	if (req->match != NS_MATCH_AUTO)
 		json_object_set_new(o, "match", json_string(ns_proto_match_names[req->match]));
 	if (req->recency_days)
@@ -211,10 +245,11 @@ static ns_result_t *parse_result(json_t *o)
 		json_object_foreach(facets, name, arr) {
 			int k = ns_facet_by_name(name);
 			size_t nv = json_array_size(arr);
-			if (k < 0)
-				continue;
 			ns_facet_t *f = &res->facets[res->nfacets++];
-			f->kind = (ns_facet_kind_t)k;
+			/* Not a built-in one: a declared field's. */
+			f->kind = k < 0 ? NS_FACET_COUNT : (ns_facet_kind_t)k;
+			if (k < 0 && !(f->name = strdup(name)))
+				continue;
 			if (nv && !(f->values = calloc(nv, sizeof *f->values)))
 				continue;
 			for (size_t i = 0; i < nv; i++) {
@@ -414,4 +449,56 @@ bool ns_proto_parse_problems(const char *line, size_t len, ns_problem_t **v,
 	*n = cnt;
 	json_decref(o);
 	return true;
+}
+
+/* The replies proto_client.h reads: a finished wait or maintenance. */
+
+/* O, if it is an {"ok":true} reply; else NULL (and O is freed). */
+static json_t *ok_reply(const char *line, size_t len)
+{
+	json_t *o = json_loadb(line, len, 0, NULL);
+	if (json_is_object(o) && json_is_true(json_object_get(o, "ok")))
+		return o;
+	json_decref(o);
+	return NULL;
+}
+
+static uint64_t revision_of(json_t *o)
+{
+	json_int_t v = json_integer_value(json_object_get(o, "revision"));
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+bool ns_wait_searchable(const ns_wait_result_t *w)
+{
+	return !w->state[0] || strcmp(w->state, "indexed") == 0 ||
+	       strcmp(w->state, "partial") == 0;
+}
+
+bool ns_proto_parse_wait(const char *line, size_t len, ns_wait_result_t *out)
+{
+	memset(out, 0, sizeof *out);
+	json_t *o = ok_reply(line, len);
+	if (!o)
+		return false;
+	copy_field(o, "state", out->state, sizeof out->state);
+	copy_field(o, "reason", out->reason, sizeof out->reason);
+	out->revision = revision_of(o);
+	json_decref(o);
+	return true;
+}
+
+bool ns_proto_parse_maint(const char *line, size_t len,
+                          ns_maint_result_t *out)
+{
+	memset(out, 0, sizeof *out);
+	json_t *o = ok_reply(line, len);
+	bool ok = o && json_is_string(json_object_get(o, "op"));
+	if (ok) {
+		copy_field(o, "op", out->op, sizeof out->op);
+		copy_field(o, "message", out->message, sizeof out->message);
+		out->revision = revision_of(o);
+	}
+	json_decref(o);
+	return ok;
 }

@@ -51,5 +51,5 @@ char *ns_proto_line(json_t *o)
 bool ns_proto_has_filter(const ns_filter_t *f)
 {
 	return f->sections.n || f->tags.n || f->authors.n || f->langs.n ||
-	       f->date_from[0] || f->date_to[0];
+	       f->date_from[0] || f->date_to[0] || f->nfields;
 }

@@ -32,7 +32,8 @@ static json_t *facets_json(const ns_result_t *res)
 			json_array_append_new(arr, json_pack(
 				"{s:s, s:I}", "value", fc->values[i].value,
 				"count", (json_int_t)fc->values[i].count));
-		json_object_set_new(o, ns_facet_name(fc->kind), arr);
+		json_object_set_new(o, fc->name ? fc->name : ns_facet_name(fc->kind),
+		                    arr);
 	}
 	return o;
 }

@@ -7,6 +7,7 @@
 
 #include "core/hit_json.h"
 #include "core/lang.h"
+#include "core/proto_paths.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +39,13 @@ void ns_request_clear(ns_request_t *req)
 	ns_strv_clear(&req->filter.tags);
 	ns_strv_clear(&req->filter.authors);
 	ns_strv_clear(&req->filter.langs);
+	for (size_t i = 0; i < req->filter.nfields; i++) {
+		free(req->filter.fields[i].name);
+		ns_strv_clear(&req->filter.fields[i].values);
+	}
+	free(req->filter.fields);
+	free(req->sort_field);
+	ns_strv_clear(&req->facet_fields);
 	memset(req, 0, sizeof *req);
 }
 
@@ -157,6 +165,58 @@ static bool get_date(json_t *f, const char *key, char out[11],
 static bool only_fields(json_t *o, const char *const *allowed,
                         ns_proto_err_t *err);
 
+/* filter.NAME of a declared field, a number's {"min": x, "max": y},
+ * into FF. */
+static bool decode_field_range(const char *key, json_t *v,
+                               ns_field_filter_t *ff, ns_proto_err_t *err)
+{
+	json_t *lo = json_object_get(v, "min"), *hi = json_object_get(v, "max");
+	ff->has_min = lo != NULL;
+	ff->has_max = hi != NULL;
+	ff->min = json_number_value(lo);
+	ff->max = json_number_value(hi);
+	if ((lo && !json_is_number(lo)) || (hi && !json_is_number(hi)) ||
+	    json_object_size(v) != (size_t)(!!lo + !!hi) || !(lo || hi) ||
+	    (lo && hi && ff->min > ff->max))
+		return fail(err, NS_E_BAD_REQUEST, "\"filter.%s\": a range is "
+		            "{\"min\": N, \"max\": N}, min <= max", key);
+	return true;
+}
+
+/* filter.NAME of a declared field: a value, a list of them, or for a
+ * number {"min": x, "max": y}. */
+static bool decode_field_filter(const char *key, json_t *v, ns_filter_t *f,
+                                ns_proto_err_t *err)
+{
+	const ns_field_decl_t *d = ns_fields_get((size_t)ns_fields_find(key));
+	ns_field_filter_t *ff = realloc(f->fields,
+	                                (f->nfields + 1) * sizeof *ff);
+	if (!ff)
+		return fail(err, NS_E_INTERNAL, "out of memory");
+	f->fields = ff;
+	ff = &f->fields[f->nfields++];
+	memset(ff, 0, sizeof *ff);
+	if (!(ff->name = strdup(key)))
+		return fail(err, NS_E_INTERNAL, "out of memory");
+	if (d->type == NS_FIELD_NUMBER && json_is_object(v))
+		return decode_field_range(key, v, ff, err);
+	size_t n = json_is_array(v) ? json_array_size(v) : 1;
+	bool ok = n >= 1 && n <= NS_PROTO_MAX_FILTER_VALUES;
+	for (size_t i = 0; ok && i < n; i++) {
+		char buf[256];
+		json_t *item = json_is_array(v) ? json_array_get(v, i) : v;
+		ok = ns_field_value(d->type, item, buf, sizeof buf) &&
+		     ns_strv_push(&ff->values, buf, strlen(buf)) == NS_OK;
+	}
+	if (!ok)
+		return fail(err, NS_E_BAD_REQUEST, "\"filter.%s\" must be %s, or "
+		            "a list of 1 to %d", key, d->type == NS_FIELD_BOOLEAN
+		            ? "true or false" : d->type == NS_FIELD_NUMBER
+		            ? "a number (or {\"min\": N, \"max\": N})"
+		            : "a non-empty string", NS_PROTO_MAX_FILTER_VALUES);
+	return true;
+}
+
 static bool decode_filter(json_t *o, ns_filter_t *f, ns_proto_err_t *err)
 {
 	static const char *const fields[] = {
@@ -167,11 +227,19 @@ static bool decode_filter(json_t *o, ns_filter_t *f, ns_proto_err_t *err)
 		return true;
 	if (!json_is_object(v))
 		return fail(err, NS_E_BAD_REQUEST, "\"filter\" must be an object");
-	if (!only_fields(v, fields, err)) {
-		char m[sizeof err->message];
-		memcpy(m, err->message, sizeof m);
-		snprintf(err->message, sizeof err->message, "filter: %.180s", m);
-		return false;
+	const char *key;
+	json_t *fv;
+	json_object_foreach(v, key, fv) {
+		bool builtin = false;
+		for (size_t i = 0; fields[i] && !builtin; i++)
+			builtin = strcmp(key, fields[i]) == 0;
+		if (builtin)
+			continue;
+		if (ns_fields_find(key) < 0)
+			return fail(err, NS_E_BAD_REQUEST, "filter: unknown field "
+			            "\"%.64s\" (declare it in [fields])", key);
+		if (!decode_field_filter(key, fv, f, err))
+			return false;
 	}
 	if (!get_values(v, "section", &f->sections, err) ||
 	    !get_values(v, "tag", &f->tags, err) ||
@@ -271,12 +339,30 @@ static unsigned facet_bit(const char *name)
 	return k < 0 ? 0 : 1u << k;
 }
 
+/* "facets": built-in ones are bits of REQ->facets, a declared field's
+ * goes to REQ->facet_fields by name. */
 static bool decode_facets(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
-	return get_names(o, "facets", "facet", facet_bit, ~0u, "; facets are "
-	                 "tag, author, section, lang, year and month",
-	                 &req->facets, err) &&
-	       get_uint(o, "facet_limit", 1, NS_PROTO_MAX_FACET_LIMIT,
+	json_t *v = json_object_get(o, "facets"), *f;
+	size_t i;
+	if (v && !json_is_array(v))
+		return fail(err, NS_E_BAD_REQUEST,
+		            "\"facets\" must be an array of facet names");
+	json_array_foreach(v, i, f) {
+		const char *name = json_string_value(f);
+		unsigned bit = name ? facet_bit(name) : 0;
+		req->facets |= bit;
+		if (bit)
+			continue;
+		if (!name || ns_fields_find(name) < 0)
+			return fail(err, NS_E_BAD_REQUEST, "\"facets\": unknown facet "
+			            "\"%.64s\"; facets are tag, author, section, lang, "
+			            "year, month and the declared fields",
+			            name ? name : "(not a string)");
+		if (ns_strv_push(&req->facet_fields, name, strlen(name)) != NS_OK)
+			return fail(err, NS_E_INTERNAL, "out of memory");
+	}
+	return get_uint(o, "facet_limit", 1, NS_PROTO_MAX_FACET_LIMIT,
 	                &req->facet_limit, err);
 }
 
@@ -335,6 +421,30 @@ static bool decode_listing(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	return true;
 }
 
+/* "sort": a built-in order, or a declared field ("-NAME": largest
+ * first). */
+static bool decode_sort(json_t *o, ns_request_t *req, ns_proto_err_t *err)
+{
+	json_t *v = json_object_get(o, "sort");
+	const char *s = json_string_value(v);
+	if (!v)
+		return true;
+	for (int i = 0; s && ns_proto_sort_names[i]; i++)
+		if (strcmp(s, ns_proto_sort_names[i]) == 0) {
+			req->sort = (ns_sort_t)i;
+			return true;
+		}
+	if (!s || ns_fields_find(s + (s[0] == '-')) < 0)
+		return fail(err, NS_E_BAD_REQUEST, "\"sort\" must be \"relevance\", "
+		            "\"newest\", \"oldest\", or a declared field (\"-NAME\" "
+		            "for the largest first)");
+	req->sort = NS_SORT_FIELD;
+	req->sort_desc = s[0] == '-';
+	if (!(req->sort_field = strdup(s + req->sort_desc)))
+		return fail(err, NS_E_INTERNAL, "out of memory");
+	return true;
+}
+
 static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
 	static const char *const fields[] = {
@@ -352,13 +462,11 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		return fail(err, NS_E_BAD_REQUEST, "\"q\" must be a string");
 	if (strlen(json_string_value(q)) != json_string_length(q))
 		return fail(err, NS_E_BAD_REQUEST, "\"q\" contains a NUL byte");
-	int sort = NS_SORT_RELEVANCE, match = NS_MATCH_AUTO;
-	if (!decode_listing(o, req, err) ||
-	    !get_choice(o, "sort", ns_proto_sort_names, &sort, err) ||
+	int match = NS_MATCH_AUTO;
+	if (!decode_listing(o, req, err) || !decode_sort(o, req, err) ||
 	    !get_choice(o, "match", ns_proto_match_names, &match, err) ||
 	    !get_uint(o, "recency_days", 1, 36500, &req->recency_days, err))
 		return false;
-	req->sort = (ns_sort_t)sort;
 	req->match = (ns_match_t)match;
 	/* An empty query lists what the filter lets through. */
 	const char *qs = json_string_value(q);
@@ -502,6 +610,7 @@ static decode_fn *const decoders[] = {
 	[NS_OP_GET] = decode_get, [NS_OP_SIMILAR] = decode_similar,
 	[NS_OP_STATS] = decode_bare, [NS_OP_REINDEX] = decode_reindex,
 	[NS_OP_COMPACT] = decode_bare, [NS_OP_BACKUP] = decode_backup,
+	[NS_OP_PATHS] = ns_proto_decode_paths,
 };
 _Static_assert(sizeof decoders / sizeof *decoders == NS_OP_COUNT,
                "an operation of NS_OPS without a decoder");

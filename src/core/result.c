@@ -1,5 +1,6 @@
 /* result.c - the functions of include/nsearch/result.h: facet names, and
- * freeing hits, results and stats.  Knows no JSON. */
+ * freeing hits, results and stats.  Reads and writes no JSON (a hit's
+ * own fields are a JSON value it only releases). */
 #include "nsearch/result.h"
 
 #include <stdlib.h>
@@ -48,6 +49,7 @@ void ns_stats_clear(ns_stats_t *st)
 #define FREE_UINT(m)
 #define FREE_REAL(m)
 #define FREE_BOOL(m)
+#define FREE_OBJECT(m) json_decref(h->m);
 
 void ns_hit_clear(ns_hit_t *h)
 {
@@ -64,8 +66,10 @@ void ns_result_free(ns_result_t *res)
 	for (size_t i = 0; i < res->nhits; i++)
 		ns_hit_clear(&res->hits[i]);
 	free(res->hits);
-	for (size_t f = 0; f < res->nfacets; f++)
+	for (size_t f = 0; f < res->nfacets; f++) {
 		ns_facet_values_free(res->facets[f].values, res->facets[f].n);
+		free(res->facets[f].name);
+	}
 	free(res->facets);
 	free(res->suggestion);
 	free(res);

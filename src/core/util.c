@@ -26,6 +26,8 @@ const char *ns_status_str(ns_status_t st)
 	case NS_ERR_TOO_BROAD: return "wildcard too broad";
 	case NS_ERR_TOO_COMPLEX: return "query too complex";
 	case NS_ERR_TIMEOUT: return "timed out";
+	case NS_ERR_BUSY: return "busy";
+	case NS_ERR_UNAVAILABLE: return "unavailable";
 	}
 	return "unknown status";
 }
@@ -39,6 +41,13 @@ char *ns_strndup(const char *s, size_t len)
 		memcpy(p, s, len);
 	p[len] = '\0';
 	return p;
+}
+
+void ns_secret_free(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
 }
 
 ns_status_t ns_strv_push(ns_strv_t *sv, const char *s, size_t len)

@@ -20,6 +20,8 @@ typedef enum {
 	NS_ERR_TOO_BROAD,   /* a wildcard expands to too many words */
 	NS_ERR_TOO_COMPLEX, /* a query over a cap (words, phrase, NEAR, ...) */
 	NS_ERR_TIMEOUT,     /* it ran out of its time */
+	NS_ERR_BUSY,        /* one at a time: another is queued or running */
+	NS_ERR_UNAVAILABLE, /* not now: what it needs is away for a while */
 } ns_status_t;
 
 const char *ns_status_str(ns_status_t st);
@@ -52,6 +54,10 @@ void ns_buf_free(ns_buf_t *b);
 
 /* A new copy of LEN bytes at S; NULL when out of memory. */
 char *ns_strndup(const char *s, size_t len);
+
+/* Wipe S, a secret (a token), and free it, so that no copy of it lingers
+ * in freed memory.  Accepts NULL. */
+void ns_secret_free(char *s);
 
 /* Read a whole regular file of at most MAX bytes into *OUT (new, caller
  * frees, NUL-terminated) and its length into *LEN.  NS_ERR_TOO_LARGE when

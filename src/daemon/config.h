@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/fields.h"
 #include "core/util.h"
 
 /* Every option has an index, used for its origin and by the command line. */
@@ -42,6 +43,15 @@ typedef enum {
 	NS_OPT_MAX_PENDING_TOTAL,
 	NS_OPT_IDLE_TIMEOUT,
 	NS_OPT_LOG_LEVEL,
+	NS_OPT_HTTP_LISTEN,
+	NS_OPT_HTTP_SOCKET,
+	NS_OPT_HTTP_TOKEN_FILE,
+	NS_OPT_HTTP_PUBLISH_TOKEN_FILE,
+	NS_OPT_HTTP_ADMIN_TOKEN_FILE,
+	NS_OPT_HTTP_CORS_ORIGIN,
+	NS_OPT_HTTP_TLS_CERT,
+	NS_OPT_HTTP_TLS_KEY,
+	NS_OPT_HTTP_REQUEST_TIMEOUT,
 	NS_OPT_COUNT
 } ns_opt_t;
 
@@ -82,6 +92,18 @@ typedef struct {
 	unsigned idle_timeout_s;   /* 0: never */
 	/* [log] */
 	int log_level;             /* NS_LOG_* */
+	/* [http] (docs/http.md) */
+	char *http_listen;         /* "HOST:PORT"; NULL: off */
+	char *http_socket;         /* a Unix socket for HTTP; NULL: none */
+	char *http_token_file;     /* search role; NULL: search is open */
+	char *http_publish_token_file;
+	char *http_admin_token_file;
+	ns_strv_t http_cors_origins;
+	char *http_tls_cert, *http_tls_key;
+	unsigned http_request_timeout_s;
+	/* [fields]: a CMS's own fields, filterable, sortable, facetable */
+	ns_field_decl_t fields[NS_MAX_FIELDS];
+	size_t nfields;
 
 	char *file;                /* the configuration file read, or NULL */
 	/* Where each value came from: "default", "$NSEARCH_ARTICLES",
@@ -152,6 +174,16 @@ void ns_config_take_reloadable(ns_config_t *into, ns_config_t *from,
  * dashes; static strings, NULL for no such option. */
 const char *ns_config_key(ns_opt_t opt, const char **section,
                           const char **flag);
+
+/* OPT's built-in default as a configuration file writes it ("8M",
+ * "0660", "quick"; static), before the environment has its say; NULL when
+ * the option has none (or a default only the system can tell, as the
+ * socket's). */
+const char *ns_config_default(ns_opt_t opt);
+
+/* The built-in default of OPT, a number (a count, a size, a time, a mode):
+ * for modules that fall back to it when given 0.  OPT must have one. */
+unsigned long long ns_config_default_number(ns_opt_t opt);
 
 /* "[section] key" of OPT; static. */
 const char *ns_config_name(ns_opt_t opt);

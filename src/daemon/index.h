@@ -59,6 +59,10 @@ typedef struct {
 	uint64_t barriers;    /* barriers passed (ns_indexer_barrier) */
 	int64_t last_commit;  /* wall clock of the last commit, Unix ms; 0:
 	                         none since start */
+	uint64_t commits;     /* commits that worked, since start */
+	double commit_seconds; /* the time they took, added up */
+	bool commit_failing;  /* the last commit failed (a full disk): the
+	                         writer retries every second */
 } ns_indexer_stats_t;
 
 /* Maintenance: one operation at a time, done by the writer between two

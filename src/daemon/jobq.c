@@ -32,6 +32,22 @@ static bool is_fence(enum job_op op)
 	       op == JOB_REOPEN_ROOT;
 }
 
+struct job *job_new(enum job_op op, const char *path, uint64_t gen,
+                    uint64_t barrier)
+{
+	size_t len = strlen(path);
+	struct job *j = malloc(sizeof *j + len + 1);
+	if (!j)
+		return NULL;
+	j->next = NULL;
+	j->op = op;
+	j->seq = 0;
+	j->gen = gen;
+	j->barrier = barrier;
+	memcpy(j->path, path, len + 1);
+	return j;
+}
+
 jobq_t *jobq_new(void)
 {
 	jobq_t *q = calloc(1, sizeof *q);

@@ -5,8 +5,9 @@
  * does not hold back an editor's save in another.  Work that concerns
  * more than one file (a directory removed, a sweep, a barrier for
  * everything) is a fence: every job queued before it is done first, none
- * queued after it is done before it.  Not thread-safe: index.c holds its
- * mutex around every call.  Internal to the daemon. */
+ * queued after it is done before it.  Not thread-safe: the indexer holds
+ * its mutex around every call (job_new excepted).  Internal to the
+ * daemon. */
 #ifndef NS_JOBQ_H
 #define NS_JOBQ_H
 
@@ -41,6 +42,12 @@ struct job {
 };
 
 typedef struct jobq jobq_t;
+
+/* A new job OP on PATH (copied), of scan generation GEN, passing barrier
+ * BARRIER (0: none).  NULL when out of memory; free() it unless a queue
+ * took it. */
+struct job *job_new(enum job_op op, const char *path, uint64_t gen,
+                    uint64_t barrier);
 
 jobq_t *jobq_new(void);
 /* Frees the queue and the jobs still in it; returns how many there were. */

@@ -4,6 +4,7 @@
  * thread; never writes the index.
  */
 #include "daemon/query.h"
+#include "daemon/fields_index.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -183,17 +184,19 @@ static ns_status_t fill_hit(const nsx_results_t *res, size_t i,
 }
 
 /* The filter's Xapian form: one group of alternative terms per field. */
+#define XGROUPS (4 + NS_MAX_FIELDS)
 typedef struct {
-	nsx_filter_t groups[4];
+	nsx_filter_t groups[XGROUPS];
 	size_t n;
-	ns_strv_t terms[4];
-	const char **ptrs[4];
-	char lo[9], hi[9];
+	ns_strv_t terms[XGROUPS];
+	const char **ptrs[XGROUPS];
+	char lo[17], hi[17];
+	unsigned range_slot;
 } xfilter_t;
 
 static void xfilter_free(xfilter_t *x)
 {
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < XGROUPS; i++) {
 		ns_strv_clear(&x->terms[i]);
 		free(x->ptrs[i]);
 	}
@@ -244,6 +247,15 @@ static ns_status_t xfilter_build(xfilter_t *x, const ns_filter_t *f)
 		st = xfilter_group(x, &f->authors, NS_PREFIX_AUTHOR_EXACT);
 	if (st == NS_OK)
 		st = xfilter_group(x, &f->langs, NS_PREFIX_LANG);
+	for (size_t k = 0; st == NS_OK && k < f->nfields; k++) {
+		int i = ns_fields_find(f->fields[k].name);
+		char prefix[NS_FIELD_NAME_MAX + 8];
+		if (i < 0 || x->n >= XGROUPS)
+			continue;
+		ns_field_prefix((size_t)i, prefix, sizeof prefix);
+		st = xfilter_group(x, &f->fields[k].values, prefix);
+	}
+	x->range_slot = NS_SLOT_DATE;
 	/* "YYYY-MM-DD" to the slot's "YYYYMMDD". */
 	if (f->date_from[0])
 		snprintf(x->lo, sizeof x->lo, "%.4s%.2s%.2s", f->date_from,
@@ -275,22 +287,40 @@ static char *idterm_of(const char *relpath)
 	return t;
 }
 
+/* A declared field's facet: the one at K of REQ's facet_fields. */
+static int custom_facet(const ns_search_req_t *req, int k, char **name)
+{
+	size_t at = (size_t)(k - NS_FACET_COUNT);
+	if (!req->facet_fields || at >= req->facet_fields->n ||
+	    ns_fields_find(req->facet_fields->v[at]) < 0)
+		return -1;
+	*name = strdup(req->facet_fields->v[at]);
+	return *name ? 0 : -2;
+}
+
 static ns_status_t copy_facets(const nsx_results_t *xres,
                                const ns_search_req_t *req, ns_result_t *res)
 {
-	size_t want = 0;
+	size_t want = 0, custom = req->facet_fields ? req->facet_fields->n : 0;
 	for (int k = 0; k < NS_FACET_COUNT; k++)
 		want += (req->facets >> k) & 1;
-	if (!want)
+	if (!want && !custom)
 		return NS_OK;
-	if (!(res->facets = calloc(want, sizeof *res->facets)))
+	if (!(res->facets = calloc(want + custom, sizeof *res->facets)))
 		return NS_ERR_NOMEM;
-	for (int k = 0; k < NS_FACET_COUNT; k++) {
-		if (!((req->facets >> k) & 1))
+	for (int k = 0; k < NS_FACET_COUNT + (int)custom; k++) {
+		char *name = NULL;
+		if (k < NS_FACET_COUNT && !((req->facets >> k) & 1))
 			continue;
+		int c = k >= NS_FACET_COUNT ? custom_facet(req, k, &name) : 0;
+		if (c == -1)
+			continue;
+		if (c == -2)
+			return NS_ERR_NOMEM;
 		size_t f = res->nfacets++;
 		ns_facet_t *out = &res->facets[f];
-		out->kind = (ns_facet_kind_t)k;
+		out->kind = k < NS_FACET_COUNT ? (ns_facet_kind_t)k : NS_FACET_COUNT;
+		out->name = name;
 		size_t n = nsx_results_facet_size(xres, f);
 		if (n && !(out->values = calloc(n, sizeof *out->values)))
 			return NS_ERR_NOMEM;
@@ -347,11 +377,33 @@ static ns_status_t expand_synonyms(ns_searcher_t *s, const char *q,
 	return st;
 }
 
+/* A declared number field's range takes the search's one range slot:
+ * NS_ERR_BAD_QUERY with *ERRMSG (new) when the filter asks for two. */
+static ns_status_t field_range(const ns_filter_t *f, xfilter_t *xf,
+                               char **errmsg)
+{
+	const char *why = NULL;
+	unsigned slot;
+	char lo[17], hi[17];
+	if (ns_fields_range(f, xf->lo[0] || xf->hi[0], &slot, lo, hi, &why) &&
+	    (lo[0] || hi[0])) {
+		xf->range_slot = slot;
+		memcpy(xf->lo, lo, sizeof lo);
+		memcpy(xf->hi, hi, sizeof hi);
+	}
+	if (!why)
+		return NS_OK;
+	if (errmsg)
+		*errmsg = strdup(why);
+	return NS_ERR_BAD_QUERY;
+}
+
 /* REQ's text (synonyms applied) or id term, and its filters, into *IN;
- * shim_input_free() it either way. */
+ * shim_input_free() it either way.  NS_ERR_BAD_QUERY with *ERRMSG (new)
+ * for a filter the index cannot run. */
 static ns_status_t shim_input_build(ns_searcher_t *s,
                                     const ns_search_req_t *req,
-                                    shim_input_t *in)
+                                    shim_input_t *in, char **errmsg)
 {
 	memset(in, 0, sizeof *in);
 	if (req->q && !req->like) {
@@ -361,8 +413,9 @@ static ns_status_t shim_input_build(ns_searcher_t *s,
 	}
 	if (req->like && !(in->like = idterm_of(req->like)))
 		return NS_ERR_NOMEM;
-	return xfilter_build(&in->xf, req->filter) == NS_OK ? NS_OK
-	                                                    : NS_ERR_NOMEM;
+	if (xfilter_build(&in->xf, req->filter) != NS_OK)
+		return NS_ERR_NOMEM;
+	return field_range(req->filter, &in->xf, errmsg);
 }
 
 /* REQ, with IN, run on R.  *XRES as nsx_reader_search(). */
@@ -371,11 +424,27 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
                              const shim_input_t *in, double deadline,
                              nsx_results_t **xres)
 {
-	nsx_facet_spec_t specs[NS_FACET_COUNT];
+	nsx_facet_spec_t specs[NS_FACET_COUNT + NS_MAX_FIELDS];
 	size_t nspecs = 0;
 	for (int k = 0; k < NS_FACET_COUNT; k++)
 		if ((req->facets >> k) & 1)
 			specs[nspecs++] = facet_specs[k];
+	for (size_t k = 0; req->facet_fields && k < req->facet_fields->n &&
+	                   nspecs < NS_FACET_COUNT + NS_MAX_FIELDS; k++) {
+		int i = ns_fields_find(req->facet_fields->v[k]);
+		if (i >= 0)
+			specs[nspecs++] = (nsx_facet_spec_t){ns_field_slot((size_t)i), 0};
+	}
+	int sort = req->sort == NS_SORT_NEWEST ? -1
+	         : req->sort == NS_SORT_OLDEST ? 1 : 0;
+	unsigned sort_slot = NS_SLOT_DATETIME;
+	int by = req->sort == NS_SORT_FIELD ? ns_fields_find(req->sort_field) : -1;
+	if (by >= 0) {
+		sort = req->sort_desc ? -1 : 1;
+		sort_slot = ns_fields_get((size_t)by)->type == NS_FIELD_NUMBER
+		            ? ns_field_sort_slot((size_t)by)
+		            : ns_field_slot((size_t)by);
+	}
 	nsx_search_t xreq = {
 		.query = in->expanded ? in->expanded : req->q ? req->q : "",
 		.language = req->lang ? req->lang : s->language,
@@ -383,12 +452,11 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		.limit = req->limit,
 		.filters = in->xf.groups,
 		.nfilters = in->xf.n,
-		.range_slot = NS_SLOT_DATE,
+		.range_slot = in->xf.range_slot,
 		.range_lo = in->xf.lo[0] ? in->xf.lo : NULL,
 		.range_hi = in->xf.hi[0] ? in->xf.hi : NULL,
-		.sort = req->sort == NS_SORT_NEWEST ? -1
-		      : req->sort == NS_SORT_OLDEST ? 1 : 0,
-		.sort_slot = NS_SLOT_DATETIME,
+		.sort = sort,
+		.sort_slot = sort_slot,
 		.match = req->match == NS_MATCH_ALL ? NSX_MATCH_ALL
 		       : req->match == NS_MATCH_ANY ? NSX_MATCH_ANY
 		       : NSX_MATCH_AUTO,
@@ -469,7 +537,7 @@ static ns_status_t run_search(ns_searcher_t *s, const ns_search_req_t *req,
                               nsx_results_t **xres, char **errmsg)
 {
 	shim_input_t in;
-	ns_status_t st = shim_input_build(s, req, &in);
+	ns_status_t st = shim_input_build(s, req, &in, errmsg);
 	if (st == NS_OK)
 		st = ns_readers_borrow(s->readers, r, errmsg);
 	if (st == NS_OK) {
@@ -602,4 +670,44 @@ ns_status_t ns_searcher_stats(ns_searcher_t *s, ns_stats_t *out,
 	if (!s || !out)
 		return NS_ERR_INVALID;
 	return ns_stats_read(s->readers, s->index_dir, out, errmsg);
+}
+
+ns_status_t ns_searcher_each_term(ns_searcher_t *s, const char *prefix,
+                                  void (*each)(const char *term,
+                                               uint64_t docs, void *ctx),
+                                  void *ctx, uint64_t *revision,
+                                  char **errmsg)
+{
+	if (errmsg)
+		*errmsg = NULL;
+	if (!s || !prefix || !each)
+		return NS_ERR_INVALID;
+	nsx_reader_t *r = NULL;
+	ns_status_t st = ns_readers_borrow(s->readers, &r, errmsg);
+	if (st != NS_OK)
+		return st;
+	if (revision)
+		*revision = nsx_reader_revision(r);
+	nsx_status_t xst = nsx_reader_each_term(r, prefix, each, ctx);
+	if (xst != NSX_OK)
+		return ns_readers_failed(s->readers, r, xst, errmsg);
+	ns_readers_give_back(s->readers, r);
+	return NS_OK;
+}
+
+ns_search_req_t ns_search_req_of(const ns_request_t *r)
+{
+	return (ns_search_req_t){
+		.q = r->q, .offset = r->offset, .limit = r->limit,
+		.snippet_length = r->snippet_length,
+		.hl_start = r->hl_start, .hl_end = r->hl_end,
+		.lang = r->lang, .filter = &r->filter, .sort = r->sort,
+		.sort_field = r->sort_field, .sort_desc = r->sort_desc,
+		.facet_fields = &r->facet_fields,
+		.match = r->match, .collapse = r->collapse,
+		.facets = r->facets, .facet_limit = r->facet_limit,
+		.plain = r->plain, .recency_days = r->recency_days,
+		.like = r->op == NS_OP_SIMILAR ? r->path : NULL,
+		.body = (r->fields & NS_FIELD_BODY) != 0,
+	};
 }

@@ -50,10 +50,24 @@ ns_status_t ns_searcher_get(ns_searcher_t *s, const char *path,
 ns_status_t ns_searcher_stats(ns_searcher_t *s, ns_stats_t *out,
                               char **errmsg);
 
+/* Call EACH for every term starting with PREFIX (in byte order), with
+ * the term (borrowed) and how many documents have it, on the latest
+ * committed revision (*REVISION, may be NULL).  NS_ERR_INDEX with
+ * *ERRMSG (new) when the index cannot be read.  A worker's. */
+ns_status_t ns_searcher_each_term(ns_searcher_t *s, const char *prefix,
+                                  void (*each)(const char *term,
+                                               uint64_t docs, void *ctx),
+                                  void *ctx, uint64_t *revision,
+                                  char **errmsg);
+
 /* Run REQ on the latest committed revision.  *OUT is new (ns_result_free).
  * NS_ERR_BAD_QUERY, NS_ERR_TOO_BROAD, NS_ERR_TOO_COMPLEX (a cap of
  * shim/nsx.h), NS_ERR_TIMEOUT and NS_ERR_INDEX come with *ERRMSG, a new
  * string to free(). */
+/* The search a decoded request R (search or similar) asks for, for
+ * ns_searcher_search: both protocols build it here.  Borrows from R. */
+ns_search_req_t ns_search_req_of(const ns_request_t *r);
+
 ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
                                ns_result_t **out, char **errmsg);
 

@@ -21,7 +21,7 @@
 /* Value slots. */
 #define NS_SLOT_DATE 0              /* "YYYYMMDD": date ranges */
 /* What the index knows of the file: its stat, content hash and path
- * (index.c).  Read back at start so unchanged files cost a stat. */
+ * (filemeta.c).  Read back at start so unchanged files cost a stat. */
 #define NS_SLOT_FILE 2
 /* Facet values, as written (the shim's NSX_LIST_SEP between several). */
 #define NS_SLOT_TAGS     3

@@ -2,6 +2,7 @@
  * Owns only the order and the counts: never runs or frees a request. */
 #include "daemon/searchq.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 bool ns_searchq_init(ns_searchq_t *s, unsigned workers)
@@ -39,6 +40,7 @@ static struct ns_searchq_client *client_of(ns_searchq_t *s, uint64_t client,
 
 void ns_searchq_push(ns_searchq_t *s, ns_searchq_item_t *it)
 {
+	assert(it->state == NS_SEARCHQ_IDLE); /* in one list once */
 	it->next = NULL;
 	it->prev = s->tail;
 	if (s->tail)
@@ -46,7 +48,7 @@ void ns_searchq_push(ns_searchq_t *s, ns_searchq_item_t *it)
 	else
 		s->head = it;
 	s->tail = it;
-	it->waiting = true;
+	it->state = NS_SEARCHQ_WAITING;
 }
 
 static void unlink_waiting(ns_searchq_t *s, ns_searchq_item_t *it)
@@ -60,7 +62,7 @@ static void unlink_waiting(ns_searchq_t *s, ns_searchq_item_t *it)
 	else
 		s->tail = it->prev;
 	it->prev = it->next = NULL;
-	it->waiting = false;
+	it->state = NS_SEARCHQ_IDLE;
 }
 
 ns_searchq_item_t *ns_searchq_next(ns_searchq_t *s)
@@ -77,7 +79,7 @@ ns_searchq_item_t *ns_searchq_next(ns_searchq_t *s)
 		client_of(s, it->client, true)->running++;
 		s->running++;
 		s->heavy_running += it->heavy;
-		it->running = true;
+		it->state = NS_SEARCHQ_RUNNING;
 		return it;
 	}
 	return NULL;
@@ -85,14 +87,14 @@ ns_searchq_item_t *ns_searchq_next(ns_searchq_t *s)
 
 void ns_searchq_remove(ns_searchq_t *s, ns_searchq_item_t *it)
 {
-	if (it->waiting) {
+	if (it->state == NS_SEARCHQ_WAITING) {
 		unlink_waiting(s, it);
-	} else if (it->running) {
+	} else if (it->state == NS_SEARCHQ_RUNNING) {
 		struct ns_searchq_client *c = client_of(s, it->client, false);
-		if (c)
-			c->running--;
+		assert(c && c->running && s->running); /* counted at next() */
+		c->running--;
 		s->running--;
 		s->heavy_running -= it->heavy;
-		it->running = false;
+		it->state = NS_SEARCHQ_IDLE;
 	}
 }

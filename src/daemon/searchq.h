@@ -17,12 +17,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Where a request is: IDLE -push-> WAITING -next-> RUNNING, and back to
+ * IDLE from either by ns_searchq_remove.  Zero is IDLE. */
+typedef enum {
+	NS_SEARCHQ_IDLE,      /* neither waiting nor running */
+	NS_SEARCHQ_WAITING,   /* in the waiting list */
+	NS_SEARCHQ_RUNNING,   /* counted against the workers and its client */
+} ns_searchq_state_t;
+
 /* A request that waits or runs; embedded in its owner (a connection). */
 typedef struct ns_searchq_item {
 	struct ns_searchq_item *prev, *next;  /* in the waiting list */
 	uint64_t client;                      /* who asked: see the server */
 	bool heavy;                           /* set before it is pushed */
-	bool waiting, running;
+	ns_searchq_state_t state;
 } ns_searchq_item_t;
 
 typedef struct {
@@ -41,7 +49,7 @@ typedef struct {
 bool ns_searchq_init(ns_searchq_t *s, unsigned workers);
 void ns_searchq_free(ns_searchq_t *s);
 
-/* IT (neither waiting nor running, IT->client set) waits its turn. */
+/* IT (IDLE, IT->client set) waits its turn. */
 void ns_searchq_push(ns_searchq_t *s, ns_searchq_item_t *it);
 
 /* The oldest waiting request whose client is under its share (and, if
@@ -51,7 +59,7 @@ void ns_searchq_push(ns_searchq_t *s, ns_searchq_item_t *it);
 ns_searchq_item_t *ns_searchq_next(ns_searchq_t *s);
 
 /* IT no longer waits or runs (it finished, or its connection went while
- * it waited).  Accepts an item that does neither. */
+ * it waited): IDLE.  Accepts an item that is IDLE already. */
 void ns_searchq_remove(ns_searchq_t *s, ns_searchq_item_t *it);
 
 #endif

@@ -1,93 +1,39 @@
-/* server.c - the listening sockets (Unix, TCP, or passed by systemd),
- * newline framing, the limits on each client, and request dispatch.
+/* server.c - the server: its listening sockets (a Unix socket, TCP, or
+ * sockets passed by systemd), accepting connections and telling who is at
+ * the other end, its tokens, and stopping.  What a connection then does
+ * is conn.c's; what it may cost limits.c's; what it asks dispatch.c's and
+ * tasks.c's.  Never touches Xapian; loop thread only.
  *
- * Runs on the loop thread only and never touches Xapian: a search goes to
- * libuv's thread pool with its connection, and its reply comes back in the
- * after-work callback.  One request per connection is in flight at a time,
- * so replies come back in request order, and no client (however many
- * connections it opens) gets every worker (searchq.h).  A client is never
- * trusted: lines over the limit are answered with an error and dropped as
- * they arrive; a TCP client says the token before anything else, within a
- * deadline, and until then counts against its own limit, never against
- * the clients already in; a client over the connection, unread-reply or
- * idle limit is told why and disconnected, and the daemon never holds
- * more for it, or for all of them, than the limits allow.  What a client
- * can make happen at will is logged at most once a second.
+ * A client is never trusted: lines over the limit are answered with an
+ * error and dropped as they arrive; a TCP client says the token before
+ * anything else, within a deadline, and until then counts against its
+ * own limit, never against the clients already in; a client over the
+ * connection, unread-reply or idle limit is told why and disconnected,
+ * and the daemon never holds more for it, or for all of them, than the
+ * limits allow.  What a client can make happen at will is logged at most
+ * once a second.
  */
-#include "daemon/server.h"
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/access.h"
-#include "core/log.h"
-#include "daemon/searchq.h"
+#include "daemon/server_int.h"
 
-#define LOG_MOD "server"
-#define DEFAULT_MAX_CONNECTIONS 1024
-#define DEFAULT_MAX_UNAUTHENTICATED 64
-#define DEFAULT_AUTH_TIMEOUT_S 5
-#define DEFAULT_MAX_PENDING (4u << 20)
-#define DEFAULT_MAX_PENDING_TOTAL (64u << 20)
-/* Unanswered input held per connection, in request lines. */
-#define MAX_BUFFERED_LINES 4
-/* A client cut off for not reading gets this long to read why. */
-#define CUT_OFF_GRACE_MS 10000
-/* How often idle and cut-off connections are looked for. */
-#define SWEEP_MS 250
-/* Searches whose latency the percentiles in status are taken from. */
-#define LATENCIES 1000
-/* Stands in the input buffer where an over-long line was dropped, so that
- * its error is answered in turn. */
-#define TOO_LONG_MARK "\x01"
-
-
-struct conn {
-	union {                     /* first: the handle is the connection */
-		uv_pipe_t pipe;
-		uv_tcp_t tcp;
-	} io;
-	ns_server_t *srv;
-	struct conn *prev, *next;
-	unsigned long id;
-	char peer[64];              /* " (127.0.0.1:50412)" for TCP, " (uid
-	                               1000)" on the Unix socket */
-	bool tcp;
-	bool authed;                /* may send requests: Unix, or said the token */
-	unsigned roles;             /* NS_ROLE_* it holds (access.h) */
-	bool cut_off;               /* over a limit: told why, closing */
-	unsigned long long connected_ms;
-	unsigned long long idle_ms; /* since: the last whole request taken or
-	                               reply sent (bytes alone never count) */
-	unsigned long long partial_ms; /* since: the unfinished line at the
-	                               end of `in` began; 0: there is none */
-	unsigned long long cut_off_ms;
-	size_t held;                /* bytes of replies queued, not yet sent */
-	unsigned long long stalled_ms; /* since: replies held, none finished */
-	unsigned long long dispatched_us; /* when the request in hand began */
-	ns_searchq_item_t turn;     /* its search, waiting for a worker or on it */
-	ns_buf_t in;                /* bytes received, not yet answered */
-	bool discarding;            /* dropping the rest of an over-long line */
-	unsigned too_long;          /* TOO_LONG markers waiting in `in` */
-	bool reading, eof, busy, shutting, closing, closed;
-	bool waiting;               /* busy with a wait, not a search */
-	uint64_t wait_barrier;
-	unsigned long long wait_start_ms, wait_deadline_ms;
-	uv_work_t work;             /* the search in flight, when busy */
-	ns_request_t req;
-	char *reply;
-	uv_shutdown_t shutdown_req;
-};
+/* Tags of the client identities the search queue tells apart. */
+#define CLIENT_CONN (0ull << 62)    /* this connection alone */
+#define CLIENT_UID  (1ull << 62)    /* a user, on the Unix socket */
+#define CLIENT_IPV4 (2ull << 62)
+#define CLIENT_IPV6 (3ull << 62)    /* a hash of the address */
 
 /* A listening socket. */
 struct listener {
@@ -98,955 +44,40 @@ struct listener {
 	ns_server_t *srv;
 	struct listener *next;
 	bool tcp;
-	char *unlink_path;          /* a socket file we made, removed at close */
 	char name[128];             /* the path or address, for logs */
 };
 
-struct ns_server {
-	uv_loop_t *loop;
-	struct listener *listeners;
-	ns_server_handlers_t h;
-	ns_server_limits_t lim;
-	char *token;                /* what TCP clients must say; NULL: none */
-	char *admin_token;          /* TCP: gives the admin role; NULL: none */
-	struct conn *conns;
-	unsigned live;              /* connections not yet freed */
-	unsigned authed, unauthed;  /* connections open, by whether they may
-	                               send requests */
-	size_t held;                /* bytes of replies queued for everyone */
-	size_t held_cut_off;        /* of which for connections cut off */
-	ns_searchq_t searchq;       /* searches for the thread pool */
-	/* Lines about what clients can make happen at will, at most one a
-	 * second each: failed logins, refusals, cut-offs, idle closes. */
-	ns_log_limit_t auth_log, refused_log, cut_off_log, idle_log;
-	unsigned handles;           /* listeners and timers not yet closed */
-	unsigned long next_id;
-	uv_timer_t wait_timer;      /* checks the waits' deadlines */
-	uv_timer_t sweep_timer;     /* closes idle and cut-off connections */
-	float latency_ms[LATENCIES]; /* of the last searches, a ring */
-	uint64_t searches;          /* answered since start */
-	unsigned waiters;
-	bool closing;
-};
-
-struct write_req {
-	uv_write_t req;
-	char *data;
-	size_t len;
-};
-
-static void process_lines(struct conn *c);
-
-/* ---- lifetime ---- */
-
-static void maybe_free_server(ns_server_t *s)
+void ns_server_maybe_free(ns_server_t *s)
 {
 	if (s->handles || s->live)
 		return;
-	if (s->token)
-		explicit_bzero(s->token, strlen(s->token));
-	free(s->token);
-	ns_server_set_admin_token(s, NULL);
+	ns_secret_free(s->token);
+	ns_secret_free(s->admin_token);
 	ns_searchq_free(&s->searchq);
 	free(s);
 }
 
-static uv_stream_t *stream_of(struct conn *c)
+/* ---- who is at the other end ---- */
+
+/* "ADDRESS:PORT" ("[ADDRESS]:PORT" for IPv6) of SS into BUF; false when
+ * SS is neither IPv4 nor IPv6. */
+static bool format_addr(const struct sockaddr_storage *ss, char *buf,
+                        size_t size)
 {
-	return (uv_stream_t *)&c->io;
-}
-
-static void conn_free(struct conn *c)
-{
-	ns_server_t *s = c->srv;
-	ns_buf_free(&c->in);
-	ns_request_clear(&c->req);
-	free(c->reply);
-	free(c);
-	s->live--;
-	maybe_free_server(s);
-}
-
-static void on_conn_closed(uv_handle_t *h)
-{
-	struct conn *c = h->data;
-	ns_server_t *s = c->srv;
-	c->closed = true;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	if (c->authed)
-		s->authed--;
-	else
-		s->unauthed--;
-	ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu: closed", c->id);
-	if (c->waiting) {
-		c->waiting = c->busy = false;
-		if (--s->waiters == 0 && !s->closing)
-			uv_timer_stop(&s->wait_timer);
-	}
-	if (c->turn.waiting) { /* its search never started: nobody to wait for */
-		ns_searchq_remove(&s->searchq, &c->turn);
-		c->busy = false;
-	}
-	if (!c->busy) /* else the search's after-work callback frees it */
-		conn_free(c);
-}
-
-static void conn_close(struct conn *c)
-{
-	if (c->closing)
-		return;
-	c->closing = true;
-	uv_close((uv_handle_t *)&c->io, on_conn_closed);
-}
-
-static void on_shutdown(uv_shutdown_t *req, int status)
-{
-	conn_close(req->data);
-}
-
-/* The client said EOF and has every reply: close once they are sent. */
-static void conn_finish(struct conn *c)
-{
-	if (c->shutting || c->closing)
-		return;
-	c->shutting = true;
-	c->shutdown_req.data = c;
-	if (uv_shutdown(&c->shutdown_req, stream_of(c), on_shutdown) < 0)
-		conn_close(c);
-}
-
-/* ---- output ---- */
-
-static size_t unsent(struct conn *c)
-{
-	return uv_stream_get_write_queue_size(stream_of(c));
-}
-
-/* LEN more bytes of replies held for C, until they are sent. */
-static void held_add(struct conn *c, size_t len)
-{
-	if (!c->held)
-		c->stalled_ms = ns_now_ms();
-	c->held += len;
-	c->srv->held += len;
-	if (c->cut_off)
-		c->srv->held_cut_off += len;
-}
-
-/* LEN bytes of C's replies are sent (or dropped with the connection). */
-static void held_release(struct conn *c, size_t len)
-{
-	c->held -= len;
-	c->srv->held -= len;
-	if (c->cut_off)
-		c->srv->held_cut_off -= len;
-	c->stalled_ms = ns_now_ms(); /* the client took a whole reply */
-}
-
-static void on_written(uv_write_t *req, int status)
-{
-	struct write_req *wr = (struct write_req *)req;
-	struct conn *c = req->handle->data;
-	held_release(c, wr->len);
-	free(wr->data);
-	free(wr);
-	if (status < 0) {
-		if (status != UV_ECANCELED)
-			ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: write failed: %s",
-			       c->id, c->peer, uv_strerror(status));
-		conn_close(c);
-		return;
-	}
-	if (!c->cut_off)
-		c->idle_ms = ns_now_ms();
-}
-
-/* Queue LINE (LEN bytes), which this function frees, whatever the limit. */
-static void write_line(struct conn *c, char *line, size_t len)
-{
-	struct write_req *wr = malloc(sizeof *wr);
-	if (!wr || c->closing) {
-		free(wr);
-		free(line);
-		return;
-	}
-	wr->data = line;
-	wr->len = len;
-	uv_buf_t buf = uv_buf_init(line, (unsigned)len);
-	if (uv_write(&wr->req, stream_of(c), &buf, 1, on_written) < 0) {
-		free(line);
-		free(wr);
-		conn_close(c);
-		return;
-	}
-	held_add(c, len);
-}
-
-static uint64_t revision_of(ns_server_t *s);
-
-/* C is over a limit: say why (a line the client reads before the end of
- * the stream, with ID, borrowed, may be NULL), take nothing more from it,
- * and close it once that is sent (process_lines does, or the sweep after
- * CUT_OFF_GRACE_MS, or sooner when the replies held for everyone are over
- * their limit).  It is closed at once when nothing can be said. */
-static void cut_off(struct conn *c, json_t *id, const char *code,
-                    const char *message)
-{
-	if (c->cut_off || c->closing)
-		return;
-	c->cut_off = true;
-	c->cut_off_ms = ns_now_ms();
-	c->srv->held_cut_off += c->held; /* on their way out */
-	char *line = ns_proto_error_reply(id, revision_of(c->srv), code,
-	                                  message);
-	if (line)
-		write_line(c, line, strlen(line));
-	else
-		conn_close(c);
-}
-
-/* Of the connections holding replies (C: LEN bytes more than it holds),
- * not cut off already, the one whose client has gone longest without
- * taking a whole reply; of equals, the one holding most. */
-static struct conn *stalest(ns_server_t *s, struct conn *c, size_t len)
-{
-	struct conn *best = NULL;
-	unsigned long long best_since = 0, now = ns_now_ms();
-	size_t best_held = 0;
-	for (struct conn *v = s->conns; v; v = v->next) {
-		size_t held = v->held + (v == c ? len : 0);
-		if (v->closing || v->cut_off || !held)
-			continue;
-		unsigned long long since = v->held ? v->stalled_ms : now;
-		if (!best || since < best_since ||
-		    (since == best_since && held > best_held)) {
-			best = v;
-			best_since = since;
-			best_held = held;
-		}
-	}
-	return best;
-}
-
-/* The replies held for all clients stay within max_pending_total: before
- * C queues LEN more bytes, the clients stalled longest are cut off until
- * they fit.  What those hold is then on its way out (the sweep closes them
- * if it is still too much).  False when C is one of them. */
-static bool make_room(struct conn *c, size_t len)
-{
-	ns_server_t *s = c->srv;
-	while (s->held - s->held_cut_off + len > s->lim.max_pending_total) {
-		struct conn *v = stalest(s, c, len);
-		if (!v)
-			break;
-		char msg[256];
-		snprintf(msg, sizeof msg, "the daemon holds %zu bytes of replies "
-		         "its clients have not read, over its limit of %zu; yours "
-		         "(%zu bytes) have waited longest: read the replies to "
-		         "your requests", s->held - s->held_cut_off + len,
-		         s->lim.max_pending_total, v->held + (v == c ? len : 0));
-		ns_log_limited(&s->cut_off_log, NS_LOG_NOTICE, LOG_MOD,
-		               "conn %lu%s: cut off: %s", v->id, v->peer, msg);
-		cut_off(v, NULL, NS_E_SLOW_CLIENT, msg);
-		if (v == c)
-			return false;
-		process_lines(v); /* reads no more; closes once that is sent */
-	}
-	return true;
-}
-
-/* Send LINE (a reply ending in "\n"), which this function frees.  A reply
- * that would take the replies the client has not read over the limit is
- * not sent: the client is cut off instead; one that would take those of
- * all clients over theirs first cuts off the client stalled longest. */
-static void send_line(struct conn *c, char *line)
-{
-	if (!line) {
-		ns_log(NS_LOG_ERR, LOG_MOD, "conn %lu%s: out of memory for a reply",
-		       c->id, c->peer);
-		conn_close(c);
-		return;
-	}
-	if (c->closing || c->cut_off) {
-		free(line);
-		return;
-	}
-	ns_server_t *s = c->srv;
-	size_t len = strlen(line), held = unsent(c);
-	if (held + len > s->lim.max_pending) {
-		free(line);
-		char msg[200];
-		snprintf(msg, sizeof msg, "%zu bytes of replies not read; the "
-		         "limit is %zu: read the replies to your requests",
-		         held + len, s->lim.max_pending);
-		ns_log_limited(&s->cut_off_log, NS_LOG_NOTICE, LOG_MOD,
-		               "conn %lu%s: cut off: %s", c->id, c->peer, msg);
-		cut_off(c, NULL, NS_E_SLOW_CLIENT, msg);
-		return;
-	}
-	if (!make_room(c, len)) {
-		free(line);
-		return;
-	}
-	write_line(c, line, len);
-}
-
-static uint64_t revision_of(ns_server_t *s)
-{
-	return s->h.revision ? s->h.revision(s->h.ctx) : 0;
-}
-
-static void send_error(struct conn *c, json_t *id, const char *code,
-                       const char *message)
-{
-	send_line(c, ns_proto_error_reply(id, revision_of(c->srv), code,
-	                                  message));
-}
-
-/* ---- figures for status ---- */
-
-static unsigned long long now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ull +
-	       (unsigned long long)ts.tv_nsec / 1000;
-}
-
-/* A search (or similar) is answered: how long since its line was taken,
- * the thread pool's queue included. */
-static void note_latency(struct conn *c)
-{
-	if (c->req.op != NS_OP_SEARCH && c->req.op != NS_OP_SIMILAR)
-		return;
-	ns_server_t *s = c->srv;
-	s->latency_ms[s->searches % LATENCIES] =
-		(float)(now_us() - c->dispatched_us) / 1000.0f;
-	s->searches++;
-}
-
-static int cmp_float(const void *a, const void *b)
-{
-	float x = *(const float *)a, y = *(const float *)b;
-	return (x > y) - (x < y);
-}
-
-/* The 50th, 95th and 99th percentiles of the last LATENCIES searches. */
-static void latency_percentiles(const ns_server_t *s, double out[3])
-{
-	size_t n = s->searches < LATENCIES ? (size_t)s->searches : LATENCIES;
-	out[0] = out[1] = out[2] = 0;
-	if (!n)
-		return;
-	float sorted[LATENCIES];
-	memcpy(sorted, s->latency_ms, n * sizeof *sorted);
-	qsort(sorted, n, sizeof *sorted, cmp_float);
-	static const double at[3] = {0.50, 0.95, 0.99};
-	for (int i = 0; i < 3; i++) {
-		size_t k = (size_t)(at[i] * (double)n + 0.999999); /* nearest rank */
-		/* to the microsecond: a float's digits beyond it are noise */
-		out[i] = (double)(long long)(sorted[(k ? k : 1) - 1] * 1000.0 + 0.5) /
-		         1000.0;
-	}
-}
-
-/* status: the daemon's figures (the handler's) and the server's own. */
-static void send_status(struct conn *c)
-{
-	ns_server_t *s = c->srv;
-	ns_daemon_status_t st = {0};
-	s->h.status(s->h.ctx, &st);
-	st.connections = ns_server_connections(s);
-	st.searches = s->searches;
-	double p[3];
-	latency_percentiles(s, p);
-	st.latency_p50_ms = p[0];
-	st.latency_p95_ms = p[1];
-	st.latency_p99_ms = p[2];
-	send_line(c, ns_proto_status_reply(c->req.id, &st));
-	ns_problems_list_free(st.problems, st.nproblems);
-	ns_request_clear(&c->req);
-}
-
-/* ---- searches on the thread pool ---- */
-
-/* The reply to a failed query-side request. */
-static char *query_error(struct conn *c, ns_status_t st, const char *err)
-{
-	const ns_request_t *r = &c->req;
-	const char *code = NS_E_INTERNAL, *msg = err;
-	switch (st) {
-	case NS_ERR_BAD_QUERY: code = NS_E_BAD_QUERY; break;
-	case NS_ERR_TOO_BROAD: code = NS_E_TOO_BROAD; break;
-	case NS_ERR_TOO_COMPLEX: code = NS_E_TOO_COMPLEX; break;
-	case NS_ERR_TIMEOUT: code = NS_E_TIMEOUT; break;
-	case NS_ERR_NOT_FOUND:
-		code = NS_E_NOT_FOUND;
-		msg = "no article at this path in the index";
-		break;
-	case NS_ERR_INDEX: code = NS_E_UNAVAILABLE; break;
-	default: msg = ns_status_str(st); break;
-	}
-	if (st == NS_ERR_INDEX && c->srv->h.index_failed)
-		c->srv->h.index_failed(c->srv->h.ctx); /* damaged? */
-	/* The request's fault is the client's to hear, not the log's; a
-	 * search out of time says something of the daemon's load. */
-	if (st == NS_ERR_TIMEOUT)
-		ns_log(NS_LOG_NOTICE, "query", "conn %lu: search stopped: %s",
-		       c->id, err ? err : ns_status_str(st));
-	else if (st != NS_ERR_BAD_QUERY && st != NS_ERR_TOO_BROAD &&
-	         st != NS_ERR_TOO_COMPLEX && st != NS_ERR_NOT_FOUND)
-		ns_log(NS_LOG_ERR, "query", "conn %lu: %s failed: %s", c->id,
-		       r->op == NS_OP_GET ? "get" : r->op == NS_OP_STATS ? "stats"
-		                                                      : "search",
-		       err ? err : ns_status_str(st));
-	return ns_proto_error_reply(r->id, revision_of(c->srv), code,
-	                            msg ? msg : ns_status_str(st));
-}
-
-/* search, similar, get and stats: on the thread pool, never the loop. */
-static void search_work(uv_work_t *w)
-{
-	struct conn *c = w->data;
-	const ns_request_t *r = &c->req;
-	ns_searcher_t *searcher = c->srv->h.searcher;
-	ns_result_t *res = NULL;
-	ns_hit_t article = {0};
-	ns_stats_t stats = {0};
-	uint64_t revision = 0;
-	char *err = NULL;
-	ns_status_t st;
-	switch (r->op) {
-	case NS_OP_GET:
-		st = ns_searcher_get(searcher, r->path, &article, &revision, &err);
-		if (st == NS_OK)
-			c->reply = ns_proto_get_reply(r->id, revision, &article,
-			                              r->fields);
-		break;
-	case NS_OP_STATS:
-		st = ns_searcher_stats(searcher, &stats, &err);
-		if (st == NS_OK)
-			c->reply = ns_proto_stats_reply(r->id, &stats);
-		break;
-	default: {
-		ns_search_req_t sreq = {
-			.q = r->q, .offset = r->offset, .limit = r->limit,
-			.snippet_length = r->snippet_length,
-			.hl_start = r->hl_start, .hl_end = r->hl_end,
-			.lang = r->lang, .filter = &r->filter, .sort = r->sort,
-			.match = r->match, .collapse = r->collapse,
-			.facets = r->facets, .facet_limit = r->facet_limit,
-			.plain = r->plain, .recency_days = r->recency_days,
-			.like = r->op == NS_OP_SIMILAR ? r->path : NULL,
-			.body = (r->fields & NS_FIELD_BODY) != 0,
-		};
-		st = ns_searcher_search(searcher, &sreq, &res, &err);
-		if (st == NS_OK)
-			c->reply = ns_proto_search_reply(r->id, res, r->fields);
-		break;
-	}
-	}
-	if (st == NS_OK && !c->reply)
-		c->reply = ns_proto_error_reply(r->id, revision_of(c->srv),
-		                                NS_E_INTERNAL,
-		                                "out of memory for the reply");
-	else if (st != NS_OK)
-		c->reply = query_error(c, st, err);
-	free(err);
-	ns_result_free(res);
-	ns_hit_clear(&article);
-	ns_stats_clear(&stats);
-}
-
-static void search_done(uv_work_t *w, int status);
-
-/* Hand the thread pool the searches whose turn it is. */
-static void start_searches(ns_server_t *s)
-{
-	ns_searchq_item_t *it;
-	while (!s->closing && (it = ns_searchq_next(&s->searchq))) {
-		struct conn *c = (struct conn *)(void *)((char *)it -
-		                 offsetof(struct conn, turn));
-		c->work.data = c;
-		if (uv_queue_work(s->loop, &c->work, search_work,
-		                  search_done) < 0) {
-			ns_searchq_remove(&s->searchq, it);
-			c->busy = false;
-			send_error(c, c->req.id, NS_E_INTERNAL,
-			           "cannot queue the search");
-			ns_request_clear(&c->req);
-		}
-	}
-}
-
-/* C's search (search, similar, get, stats) waits its turn for a worker. */
-static void queue_search(struct conn *c)
-{
-	c->busy = true;
-	c->turn.heavy = ns_request_is_heavy(&c->req);
-	ns_searchq_push(&c->srv->searchq, &c->turn);
-	start_searches(c->srv);
-}
-
-static void search_done(uv_work_t *w, int status)
-{
-	struct conn *c = w->data;
-	ns_searchq_remove(&c->srv->searchq, &c->turn);
-	start_searches(c->srv); /* a worker is free: the next in turn */
-	note_latency(c);
-	char *reply = c->reply;
-	c->reply = NULL;
-	c->busy = false;
-	if (status == UV_ECANCELED) {
-		free(reply);
-		reply = ns_proto_error_reply(c->req.id, revision_of(c->srv),
-		                             NS_E_UNAVAILABLE,
-		                             "the daemon is stopping");
-	}
-	if (c->closed) {
-		free(reply);
-		conn_free(c);
-		return;
-	}
-	if (!c->closing)
-		send_line(c, reply);
-	else
-		free(reply);
-	ns_request_clear(&c->req);
-	process_lines(c);
-}
-
-/* ---- waits: answered when the writer passes their barrier ---- */
-
-/* Answer C's wait: done (its barrier passed), or CODE (an error). */
-static void finish_wait(struct conn *c, const char *code, const char *msg)
-{
-	ns_server_t *s = c->srv;
-	c->waiting = c->busy = false;
-	s->waiters--;
-	if (code) {
-		send_error(c, c->req.id, code, msg);
-	} else if (c->req.op != NS_OP_WAIT) {
-		/* A maintenance operation: the daemon says how it went. */
-		send_line(c, s->h.op_reply(s->h.ctx, &c->req, c->wait_barrier,
-		                           (double)(ns_now_ms() - c->wait_start_ms)));
+	char host[INET6_ADDRSTRLEN] = "?";
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+		uv_ip4_name(in, host, sizeof host);
+		snprintf(buf, size, "%s:%u", host, ntohs(in->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		uv_ip6_name(in6, host, sizeof host);
+		snprintf(buf, size, "[%s]:%u", host, ntohs(in6->sin6_port));
 	} else {
-		char reason[512] = "";
-		const char *state = NULL;
-		if (c->req.path && s->h.path_state)
-			state = s->h.path_state(s->h.ctx, c->req.path, reason,
-			                        sizeof reason);
-		send_line(c, ns_proto_wait_reply(
-			c->req.id, revision_of(s), c->req.path, state,
-			reason[0] ? reason : NULL,
-			(double)(ns_now_ms() - c->wait_start_ms)));
-	}
-	ns_request_clear(&c->req);
-	if (!s->waiters)
-		uv_timer_stop(&s->wait_timer);
-	process_lines(c);
-}
-
-static void check_waits(ns_server_t *s, bool timers_too)
-{
-	if (!s->waiters)
-		return;
-	unsigned long long now = ns_now_ms();
-	for (struct conn *c = s->conns, *next; c; c = next) {
-		next = c->next; /* finish_wait may close C, never free it here */
-		if (!c->waiting || c->closing)
-			continue;
-		char why[400];
-		const char *fault = NULL;
-		if (s->h.barrier_passed(s->h.ctx, c->wait_barrier))
-			finish_wait(c, NULL, NULL);
-		else if (c->req.op == NS_OP_WAIT && s->h.write_fault &&
-		         (fault = s->h.write_fault(s->h.ctx, why, sizeof why)))
-			finish_wait(c, fault, why); /* not "indexed": it cannot be */
-		else if (timers_too && now >= c->wait_deadline_ms) {
-			char msg[128];
-			snprintf(msg, sizeof msg, "not indexed within %u ms; the "
-			         "writer still has work queued", c->req.timeout_ms);
-			finish_wait(c, NS_E_TIMEOUT, msg);
-		}
-	}
-}
-
-static void on_wait_timer(uv_timer_t *t)
-{
-	check_waits(t->data, true);
-}
-
-void ns_server_committed(ns_server_t *s)
-{
-	if (s && !s->closing)
-		check_waits(s, false);
-}
-
-static void start_wait(struct conn *c)
-{
-	ns_server_t *s = c->srv;
-	char why[256] = "";
-	uint64_t barrier = 0;
-	if (!s->h.wait_begin) {
-		send_error(c, c->req.id, NS_E_UNAVAILABLE, "waiting is not possible");
-		ns_request_clear(&c->req);
-		return;
-	}
-	bool maint = c->req.op != NS_OP_WAIT;
-	if (maint) {
-		const char *code = s->h.op_begin
-			? s->h.op_begin(s->h.ctx, &c->req, &barrier, why, sizeof why)
-			: NS_E_UNAVAILABLE;
-		if (code) {
-			send_error(c, c->req.id, code, why[0] ? why : "not possible");
-			ns_request_clear(&c->req);
-			return;
-		}
-	} else {
-		ns_status_t st = s->h.wait_begin(s->h.ctx, c->req.path, &barrier,
-		                                 why, sizeof why);
-		if (st != NS_OK) {
-			send_error(c, c->req.id,
-			           st == NS_ERR_INVALID ? NS_E_BAD_REQUEST
-			                                : NS_E_INTERNAL,
-			           why[0] ? why : ns_status_str(st));
-			ns_request_clear(&c->req);
-			return;
-		}
-	}
-	c->busy = c->waiting = true;
-	c->wait_barrier = barrier;
-	c->wait_start_ms = ns_now_ms();
-	/* Maintenance takes as long as the index is big: no deadline. */
-	c->wait_deadline_ms = maint ? ~0ull : c->wait_start_ms + c->req.timeout_ms;
-	if (s->waiters++ == 0)
-		uv_timer_start(&s->wait_timer, on_wait_timer, 10, 10);
-}
-
-/* ---- input ---- */
-
-static void too_long(struct conn *c)
-{
-	char msg[96];
-	snprintf(msg, sizeof msg, "request line longer than %zu bytes; discarded",
-	         c->srv->lim.max_request);
-	send_error(c, NULL, NS_E_LINE_TOO_LONG, msg);
-}
-
-/* C asked for what its roles do not allow: say so; it may go on. */
-static void forbid(struct conn *c)
-{
-	char msg[300];
-	snprintf(msg, sizeof msg, "%s needs the %s role: on the Unix socket, "
-	         "root or the daemon's user (uid %u); over TCP, the admin token "
-	         "([tcp] admin_token_file)", ns_proto_op_name(c->req.op),
-	         ns_role_name(ns_access_needed(c->req.op)), (unsigned)geteuid());
-	ns_log(NS_LOG_NOTICE, LOG_MOD, "conn %lu%s: refused %s: not an admin",
-	       c->id, c->peer, ns_proto_op_name(c->req.op));
-	send_error(c, c->req.id, NS_E_FORBIDDEN, msg);
-	ns_request_clear(&c->req);
-}
-
-/* LINE's length without the blanks (and CR) at its end. */
-static size_t trimmed(const char *line, size_t len)
-{
-	while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
-	               line[len - 1] == '\t'))
-		len--;
-	return len;
-}
-
-/* Blank lines are keep-alives, not requests: answered by nothing, and
- * no reason to keep a connection open (see on_sweep). */
-static bool blank(struct conn *c, const char *line, size_t len)
-{
-	if (len > c->srv->lim.max_request)
-		return false; /* answered LINE_TOO_LONG, whatever it holds */
-	len = trimmed(line, len);
-	for (size_t i = 0; i < len; i++)
-		if (line[i] != ' ' && line[i] != '\t')
-			return false;
-	return true;
-}
-
-static void handle_line(struct conn *c, const char *line, size_t len)
-{
-	if (c->too_long && len == 1 && line[0] == TOO_LONG_MARK[0]) {
-		c->too_long--;
-		too_long(c);
-		return;
-	}
-	if (len > c->srv->lim.max_request) { /* it arrived whole, in one or two reads */
-		ns_log_limited(&c->srv->cut_off_log, NS_LOG_NOTICE, LOG_MOD,
-		               "conn %lu%s: request line over %zu bytes, discarded",
-		               c->id, c->peer, c->srv->lim.max_request);
-		too_long(c);
-		return;
-	}
-	len = trimmed(line, len);
-	ns_proto_err_t err;
-	if (!ns_proto_decode(line, len, &c->req, &err)) {
-		send_error(c, c->req.id, err.code, err.message);
-		ns_request_clear(&c->req);
-		return;
-	}
-	if (!(c->roles & ns_access_needed(c->req.op))) {
-		forbid(c);
-		return;
-	}
-	switch (c->req.op) {
-	case NS_OP_STATUS:
-		send_status(c);
-		break;
-	case NS_OP_REINDEX:
-	case NS_OP_COMPACT:
-	case NS_OP_BACKUP:
-		start_wait(c);
-		break;
-	case NS_OP_PROBLEMS: {
-		ns_problem_t *v = NULL;
-		size_t n = 0;
-		uint64_t skipped = 0, partial = 0;
-		char *reply = NULL;
-		if (c->srv->h.problems) {
-			ns_problems_counts(c->srv->h.problems, &skipped, &partial);
-			if (ns_problems_list(c->srv->h.problems, c->req.offset,
-			                     c->req.limit, &v, &n) == NS_OK)
-				reply = ns_proto_problems_reply(c->req.id,
-				                                revision_of(c->srv), v, n,
-				                                skipped + partial);
-		} else {
-			reply = ns_proto_problems_reply(c->req.id, revision_of(c->srv),
-			                                NULL, 0, 0);
-		}
-		ns_problems_list_free(v, n);
-		if (reply)
-			send_line(c, reply);
-		else
-			send_error(c, c->req.id, NS_E_INTERNAL, "out of memory");
-		ns_request_clear(&c->req);
-		break;
-	}
-	case NS_OP_WAIT:
-		start_wait(c);
-		break;
-	case NS_OP_SEARCH:
-	case NS_OP_SIMILAR:
-	case NS_OP_GET:
-	case NS_OP_STATS:
-		queue_search(c);
-		break;
-	}
-}
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	buf->base = malloc(64 * 1024);
-	buf->len = buf->base ? 64 * 1024 : 0;
-}
-
-static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
-static void stop_reading(struct conn *c);
-
-static void update_reading(struct conn *c)
-{
-	bool want = !c->eof && !c->closing && !c->cut_off &&
-	            c->in.len < MAX_BUFFERED_LINES * c->srv->lim.max_request;
-	if (want && !c->reading) {
-		if (uv_read_start(stream_of(c), on_alloc, on_read) == 0)
-			c->reading = true;
-		/* The line could not go on arriving while nothing was read. */
-		if (c->partial_ms)
-			c->partial_ms = ns_now_ms();
-	} else if (!want && c->reading) {
-		uv_read_stop(stream_of(c));
-		c->reading = false;
-	}
-}
-
-/* Is the token GIVEN (LEN bytes) the server's?  Takes the same time
- * whatever GIVEN is, so that timing tells nothing about the token. */
-static bool token_matches(const char *want, const char *given, size_t len)
-{
-	size_t want_len = strlen(want);
-	volatile unsigned char diff = len != want_len;
-	for (size_t i = 0; i < want_len; i++)
-		diff |= (unsigned char)want[i] ^
-		        (unsigned char)(i < len ? given[i] : 0);
-	return diff == 0;
-}
-
-/* Is C (just accepted, or just authenticated) over the number of
- * connections allowed?  Unix clients, and TCP ones once they have said
- * the token, count against max_connections; TCP ones yet to say it
- * against max_unauthenticated, so that they never keep the others out.
- * If so, it is told (ID, borrowed, may be NULL) and cut off. */
-static bool refused(struct conn *c, json_t *id)
-{
-	ns_server_t *s = c->srv;
-	char msg[160];
-	if (c->authed && s->authed > s->lim.max_connections)
-		snprintf(msg, sizeof msg, "%u connections are open, the limit; "
-		         "try again later", s->lim.max_connections);
-	else if (!c->authed && s->unauthed > s->lim.max_unauthenticated)
-		snprintf(msg, sizeof msg, "%u connections are waiting to "
-		         "authenticate, the limit; try again later",
-		         s->lim.max_unauthenticated);
-	else
 		return false;
-	ns_log_limited(&s->refused_log, NS_LOG_WARNING, LOG_MOD,
-	               "conn %lu%s: refused: %s", c->id, c->peer, msg);
-	cut_off(c, id, NS_E_TOO_MANY_CONNECTIONS, msg);
+	}
 	return true;
 }
-
-/* The first request on a TCP connection: {"op":"auth","token":"..."}.
- * Anything else, or a wrong token, and the client is told and cut off. */
-static void authenticate(struct conn *c, const char *line, size_t len)
-{
-	ns_server_t *s = c->srv;
-	len = trimmed(line, len);
-	json_t *id = NULL;
-	char *token = NULL;
-	ns_proto_err_t err = {0};
-	const char *why = NULL;
-	if (c->too_long && len == 1 && line[0] == TOO_LONG_MARK[0])
-		why = "the first request must be {\"op\":\"auth\",\"token\":...}";
-	else if (!ns_proto_decode_auth(line, len, &id, &token, &err))
-		why = err.message;
-	bool admin = !why && s->admin_token &&
-	             token_matches(s->admin_token, token, strlen(token));
-	if (!why && !admin &&
-	    (!s->token || !token_matches(s->token, token, strlen(token))))
-		why = "wrong token";
-	if (token) {
-		explicit_bzero(token, strlen(token));
-		free(token);
-	}
-	if (why) {
-		ns_log_limited(&s->auth_log, NS_LOG_WARNING, LOG_MOD,
-		               "conn %lu%s: refused: %s", c->id, c->peer, why);
-		cut_off(c, id, NS_E_UNAUTHORIZED, why);
-	} else {
-		c->authed = true;
-		c->roles = NS_ROLE_SEARCH | (admin ? NS_ROLE_ADMIN : 0u);
-		s->unauthed--;
-		s->authed++;
-		if (!refused(c, id)) {
-			ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: authenticated%s",
-			       c->id, c->peer, admin ? " (admin)" : "");
-			send_line(c, ns_proto_auth_reply(id, revision_of(s)));
-		}
-	}
-	json_decref(id);
-}
-
-static void process_lines(struct conn *c)
-{
-	while (!c->busy && !c->closing && !c->cut_off) {
-		char *nl = c->in.len ? memchr(c->in.data, '\n', c->in.len) : NULL;
-		size_t len;
-		if (nl)
-			len = (size_t)(nl - c->in.data);
-		else if (c->eof && c->in.len)
-			len = c->in.len; /* the last request may lack its newline */
-		else
-			break;
-		if (!nl)
-			c->partial_ms = 0;
-		if (!blank(c, c->in.data, len)) {
-			c->dispatched_us = now_us();
-			c->idle_ms = ns_now_ms(); /* a whole request */
-			if (c->authed)
-				handle_line(c, c->in.data, len);
-			else
-				authenticate(c, c->in.data, len);
-		}
-		ns_buf_consume(&c->in, nl ? len + 1 : len);
-	}
-	if (c->closing)
-		return;
-	if (c->cut_off) {
-		stop_reading(c);
-		conn_finish(c); /* once what it was told is sent */
-		return;
-	}
-	update_reading(c);
-	if (c->eof && !c->busy && !c->in.len)
-		conn_finish(c);
-}
-
-/* Take N bytes from the socket into the line buffer. */
-static void feed(struct conn *c, const char *data, size_t n)
-{
-	if (c->discarding) {
-		const char *nl = memchr(data, '\n', n);
-		if (!nl)
-			return;
-		c->discarding = false;
-		n -= (size_t)(nl + 1 - data);
-		data = nl + 1;
-	}
-	if (ns_buf_append(&c->in, data, n) != NS_OK) {
-		conn_close(c);
-		return;
-	}
-	/* The unfinished line at the end must stay within the limit. */
-	const char *last_nl = memrchr(c->in.data, '\n', c->in.len);
-	size_t done = last_nl ? (size_t)(last_nl + 1 - c->in.data) : 0;
-	if (c->in.len - done > c->srv->lim.max_request) {
-		ns_log_limited(&c->srv->cut_off_log, NS_LOG_NOTICE, LOG_MOD,
-		               "conn %lu%s: request line over %zu bytes, discarded",
-		               c->id, c->peer, c->srv->lim.max_request);
-		c->in.len = done;
-		c->in.data[done] = '\0';
-		c->discarding = true;
-		if (ns_buf_append(&c->in, TOO_LONG_MARK "\n", 2) != NS_OK) {
-			conn_close(c);
-			return;
-		}
-		c->too_long++;
-		done = c->in.len;
-	}
-	/* How long the line in progress takes to arrive is what counts, not
-	 * whether bytes of it trickle in. */
-	if (c->in.len == done)
-		c->partial_ms = 0;
-	else if (!c->partial_ms)
-		c->partial_ms = ns_now_ms();
-}
-
-static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
-{
-	struct conn *c = stream->data;
-	if (nread > 0)
-		feed(c, buf->base, (size_t)nread);
-	free(buf->base);
-	if (nread == UV_EOF) {
-		c->eof = true;
-		c->discarding = false;
-	} else if (nread < 0) {
-		if (nread != UV_ECONNRESET)
-			ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: read failed: %s",
-			       c->id, c->peer, uv_strerror((int)nread));
-		conn_close(c);
-		return;
-	}
-	if (!c->closing)
-		process_lines(c);
-}
-
-/* Tags of the client identities the search queue tells apart. */
-#define CLIENT_CONN (0ull << 62)    /* this connection alone */
-#define CLIENT_UID  (1ull << 62)    /* a user, on the Unix socket */
-#define CLIENT_IPV4 (2ull << 62)
-#define CLIENT_IPV6 (3ull << 62)    /* a hash of the address */
 
 /* The user at the other end of a Unix connection. */
 static uint64_t unix_client(struct conn *c)
@@ -1066,54 +97,32 @@ static uint64_t tcp_client(struct conn *c)
 {
 	struct sockaddr_storage ss;
 	int len = sizeof ss;
-	char host[INET6_ADDRSTRLEN] = "?";
-	if (uv_tcp_getpeername(&c->io.tcp, (struct sockaddr *)&ss, &len) < 0)
+	char addr[INET6_ADDRSTRLEN + 8];
+	if (uv_tcp_getpeername(&c->io.tcp, (struct sockaddr *)&ss, &len) < 0 ||
+	    !format_addr(&ss, addr, sizeof addr))
 		return CLIENT_CONN | c->id;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-		uv_ip4_name(in, host, sizeof host);
-		snprintf(c->peer, sizeof c->peer, " (%s:%u)", host,
-		         ntohs(in->sin_port));
-		return CLIENT_IPV4 | ntohl(in->sin_addr.s_addr);
-	}
-	if (ss.ss_family != AF_INET6)
-		return CLIENT_CONN | c->id;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	uv_ip6_name(in6, host, sizeof host);
-	snprintf(c->peer, sizeof c->peer, " ([%s]:%u)", host,
-	         ntohs(in6->sin6_port));
+	snprintf(c->peer, sizeof c->peer, " (%s)", addr);
+	if (ss.ss_family == AF_INET)
+		return CLIENT_IPV4 |
+		       ntohl(((const struct sockaddr_in *)&ss)->sin_addr.s_addr);
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
 	uint64_t h = 1469598103934665603ull; /* FNV-1a */
 	for (size_t i = 0; i < sizeof in6->sin6_addr.s6_addr; i++)
 		h = (h ^ in6->sin6_addr.s6_addr[i]) * 1099511628211ull;
 	return CLIENT_IPV6 | (h >> 2);
 }
 
-/* A new connection C, in the list and counted, before it is accepted. */
-static struct conn *conn_new(ns_server_t *s, bool tcp)
+/* The roles and the identity of the client at the other end of C, a Unix
+ * connection just accepted: whoever the socket let in may search. */
+static void identify_unix(struct conn *c)
 {
-	struct conn *c = calloc(1, sizeof *c);
-	if (!c)
-		return NULL;
-	c->srv = s;
-	c->id = ++s->next_id;
-	c->tcp = tcp;
-	c->authed = !tcp; /* on the Unix socket, permissions decide */
-	c->connected_ms = c->idle_ms = ns_now_ms();
-	if (tcp) {
-		uv_tcp_init(s->loop, &c->io.tcp);
-		c->io.tcp.data = c;
-		s->unauthed++;
-	} else {
-		uv_pipe_init(s->loop, &c->io.pipe, 0);
-		c->io.pipe.data = c;
-		s->authed++;
-	}
-	s->live++;
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
-	return c;
+	uv_os_fd_t fd;
+	uid_t uid = (uid_t)-1;
+	if (uv_fileno((uv_handle_t *)&c->io.pipe, &fd) == 0)
+		c->roles = ns_access_unix(fd, &uid);
+	if (uid != (uid_t)-1)
+		snprintf(c->peer, sizeof c->peer, " (uid %u)", (unsigned)uid);
+	c->turn.client = unix_client(c);
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -1125,121 +134,26 @@ static void on_connection(uv_stream_t *server, int status)
 		       uv_strerror(status));
 		return;
 	}
-	struct conn *c = conn_new(s, l->tcp);
+	struct conn *c = ns_conn_new(s, l->tcp);
 	if (!c) {
 		ns_log(NS_LOG_ERR, LOG_MOD, "out of memory for a connection");
 		return;
 	}
-	if (uv_accept(server, stream_of(c)) < 0) {
-		conn_close(c);
+	if (uv_accept(server, ns_conn_stream(c)) < 0) {
+		ns_conn_close(c);
 		return;
 	}
 	if (l->tcp) {
 		c->turn.client = tcp_client(c);
 		uv_tcp_nodelay(&c->io.tcp, 1); /* replies are whole lines */
 	} else {
-		uv_os_fd_t fd;
-		uid_t uid = (uid_t)-1;
-		c->roles = NS_ROLE_SEARCH; /* whoever the socket let in */
-		if (uv_fileno((uv_handle_t *)&c->io.pipe, &fd) == 0)
-			c->roles = ns_access_unix(fd, &uid);
-		if (uid != (uid_t)-1)
-			snprintf(c->peer, sizeof c->peer, " (uid %u)", (unsigned)uid);
-		c->turn.client = unix_client(c);
+		identify_unix(c);
 	}
-	if (refused(c, NULL)) {
-		process_lines(c);
-		return;
-	}
+	if (ns_limits_refused(c, NULL))
+		return; /* cut off: closes once told why */
 	ns_log(NS_LOG_DEBUG, LOG_MOD, "conn %lu%s: connected on %s", c->id,
 	       c->peer, l->name);
-	update_reading(c);
-}
-
-/* ---- deadlines, and connections cut off ---- */
-
-/* Is C past a deadline: the token (TCP), a request line in progress, a
- * whole request?  Then CODE and MSG (SIZE bytes) say which. */
-static bool past_deadline(struct conn *c, unsigned long long now,
-                          const char **code, char *msg, size_t size)
-{
-	const ns_server_limits_t *lim = &c->srv->lim;
-	unsigned long long idle = lim->idle_timeout_s * 1000ull;
-	if (!c->authed && now - c->connected_ms >= lim->auth_timeout_s * 1000ull) {
-		*code = NS_E_AUTH_TIMEOUT;
-		snprintf(msg, size, "no token within %u s; closing",
-		         lim->auth_timeout_s);
-	} else if (idle && c->partial_ms && now - c->partial_ms >= idle) {
-		*code = NS_E_REQUEST_TIMEOUT;
-		snprintf(msg, size, "a request line begun %llu s ago is still "
-		         "not complete; the limit is %u s; closing",
-		         (now - c->partial_ms) / 1000, lim->idle_timeout_s);
-	} else if (idle && !c->partial_ms && now - c->idle_ms >= idle) {
-		*code = NS_E_IDLE_TIMEOUT;
-		snprintf(msg, size, "no request for %u s; closing",
-		         lim->idle_timeout_s);
-	} else {
-		return false;
-	}
-	return true;
-}
-
-/* The replies held for everyone are over the limit even without those of
- * clients cut off for not reading: close these now, most held first,
- * rather than at the end of their grace. */
-static void close_cut_off(ns_server_t *s)
-{
-	size_t left = s->held;
-	while (left > s->lim.max_pending_total) {
-		struct conn *most = NULL;
-		for (struct conn *c = s->conns; c; c = c->next)
-			if (c->cut_off && !c->closing && c->held &&
-			    (!most || c->held > most->held))
-				most = c;
-		if (!most)
-			return;
-		left -= most->held;
-		conn_close(most); /* its replies are dropped as it closes */
-	}
-}
-
-static void on_sweep(uv_timer_t *t)
-{
-	ns_server_t *s = t->data;
-	unsigned long long now = ns_now_ms();
-	for (struct conn *c = s->conns, *next; c; c = next) {
-		next = c->next; /* closing never frees C here */
-		if (c->closing)
-			continue;
-		if (c->cut_off) {
-			/* Told why long ago and still not reading it. */
-			if (now - c->cut_off_ms >= CUT_OFF_GRACE_MS)
-				conn_close(c);
-			continue;
-		}
-		const char *code;
-		char msg[160];
-		if (c->busy || c->shutting ||
-		    !past_deadline(c, now, &code, msg, sizeof msg))
-			continue;
-		bool login = !c->authed; /* the deadline was the token's */
-		ns_log_limited(login ? &s->auth_log : &s->idle_log,
-		               login ? NS_LOG_WARNING : NS_LOG_INFO, LOG_MOD,
-		               "conn %lu%s: %s: %s", c->id, c->peer,
-		               login ? "refused" : "idle", msg);
-		cut_off(c, NULL, code, msg);
-		process_lines(c);
-	}
-	if (s->held > s->lim.max_pending_total)
-		close_cut_off(s);
-	ns_log_limit_flush(&s->auth_log, now, NS_LOG_WARNING, LOG_MOD,
-	                   "failed logins");
-	ns_log_limit_flush(&s->refused_log, now, NS_LOG_WARNING, LOG_MOD,
-	                   "connections refused");
-	ns_log_limit_flush(&s->cut_off_log, now, NS_LOG_NOTICE, LOG_MOD,
-	                   "clients over a limit");
-	ns_log_limit_flush(&s->idle_log, now, NS_LOG_INFO, LOG_MOD,
-	                   "idle connections closed");
+	ns_conn_update_reading(c);
 }
 
 /* ---- the listeners ---- */
@@ -1248,7 +162,7 @@ static void on_handle_closed(uv_handle_t *h)
 {
 	ns_server_t *s = h->data;
 	s->handles--;
-	maybe_free_server(s);
+	ns_server_maybe_free(s);
 }
 
 static void on_listener_closed(uv_handle_t *h)
@@ -1257,9 +171,10 @@ static void on_listener_closed(uv_handle_t *h)
 	ns_server_t *s = l->srv;
 	free(l);
 	s->handles--;
-	maybe_free_server(s);
+	ns_server_maybe_free(s);
 }
 
+/* A listener on S named NAME, its handle ready to bind or open. */
 static struct listener *listener_new(ns_server_t *s, bool tcp,
                                      const char *name)
 {
@@ -1306,6 +221,19 @@ static char *path_error(const char *what, const char *why)
 	return p;
 }
 
+/* L is bound or opened (RC, a libuv status, says whether that worked):
+ * listen, or close it and say why in *ERRMSG. */
+static ns_status_t listener_start(struct listener *l, int rc, char **errmsg)
+{
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&l->io, 128, on_connection);
+	if (rc == 0)
+		return NS_OK;
+	*errmsg = path_error(l->name, uv_strerror(rc));
+	listener_close(l);
+	return NS_ERR_IO;
+}
+
 /* Remove a socket file nobody listens on; refuse anything else. */
 static ns_status_t clear_stale(const char *path, char **errmsg)
 {
@@ -1339,6 +267,157 @@ static ns_status_t clear_stale(const char *path, char **errmsg)
 	return NS_OK;
 }
 
+/* Make the directory of the socket PATH if it is missing (/run/nsearch),
+ * open to clients whatever the umask. */
+static void make_socket_dir(const char *path)
+{
+	char *dir = strdup(path);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) == 0)
+			chmod(dir, 0755);
+		else if (errno != EEXIST)
+			ns_log(NS_LOG_WARNING, LOG_MOD, "%s: cannot create: %s", dir,
+			       strerror(errno));
+	}
+	free(dir);
+}
+
+ns_status_t ns_server_listen_unix(ns_server_t *s, const char *path,
+                                  unsigned mode, const char *group,
+                                  char **errmsg)
+{
+	*errmsg = NULL;
+	struct sockaddr_un sa;
+	if (strlen(path) >= sizeof sa.sun_path) {
+		*errmsg = path_error(path, "socket path too long");
+		return NS_ERR_INVALID;
+	}
+	gid_t gid = (gid_t)-1;
+	if (group) {
+		struct group *gr = getgrnam(group);
+		if (!gr) {
+			*errmsg = path_error(path, "no such group for the socket");
+			return NS_ERR_INVALID;
+		}
+		gid = gr->gr_gid;
+	}
+	ns_status_t st = clear_stale(path, errmsg);
+	if (st != NS_OK)
+		return st;
+	make_socket_dir(path);
+	struct listener *l = listener_new(s, false, path);
+	if (!l)
+		return NS_ERR_NOMEM;
+	/* Mode and group are set between bind and listen: no client can
+	 * connect before they are right. */
+	int rc = uv_pipe_bind(&l->io.pipe, path);
+	const char *why = NULL;
+	if (rc == 0 && chmod(path, mode) < 0)
+		why = "cannot set its mode";
+	else if (rc == 0 && group && chown(path, (uid_t)-1, gid) < 0)
+		why = "cannot give it to its group";
+	if (why) {
+		char buf[200];
+		snprintf(buf, sizeof buf, "%s: %s", why, strerror(errno));
+		*errmsg = path_error(path, buf);
+		listener_close(l);
+		return NS_ERR_IO;
+	}
+	return listener_start(l, rc, errmsg);
+}
+
+int ns_server_parse_addr(const char *addr, struct sockaddr_storage *ss)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(addr, ':');
+	size_t hl = colon ? (size_t)(colon - addr) : 0;
+	if (!colon || hl >= sizeof host)
+		return UV_EINVAL;
+	int port = atoi(colon + 1);
+	if (addr[0] == '[' && hl >= 2 && addr[hl - 1] == ']') {
+		memcpy(host, addr + 1, hl - 2);
+		host[hl - 2] = '\0';
+		return uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss);
+	}
+	memcpy(host, addr, hl);
+	host[hl] = '\0';
+	return uv_ip4_addr(host, port, (struct sockaddr_in *)ss);
+}
+
+ns_status_t ns_server_listen_tcp(ns_server_t *s, const char *addr,
+                                 char **errmsg)
+{
+	*errmsg = NULL;
+	struct sockaddr_storage ss;
+	if (ns_server_parse_addr(addr, &ss) < 0) {
+		*errmsg = path_error(addr, "not ADDRESS:PORT");
+		return NS_ERR_INVALID;
+	}
+	struct listener *l = listener_new(s, true, addr);
+	if (!l)
+		return NS_ERR_NOMEM;
+	return listener_start(l, uv_tcp_bind(&l->io.tcp, (struct sockaddr *)&ss,
+	                                     0), errmsg);
+}
+
+/* FD's path or address into DESC (SIZE bytes), and whether it is TCP;
+ * NS_ERR_INVALID with *ERRMSG unless it is a listening stream socket,
+ * Unix or TCP. */
+static ns_status_t describe_fd(int fd, char *desc, size_t size, bool *tcp,
+                               char **errmsg)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int type = 0, listening = 0;
+	socklen_t ilen = sizeof type;
+	snprintf(desc, size, "descriptor %d", fd);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &ilen) < 0) {
+		*errmsg = path_error(desc, strerror(errno));
+		return NS_ERR_INVALID;
+	}
+	ilen = sizeof listening;
+	if (type != SOCK_STREAM ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ilen) < 0 ||
+	    !listening) {
+		*errmsg = path_error(desc, "not a listening stream socket");
+		return NS_ERR_INVALID;
+	}
+	*tcp = ss.ss_family != AF_UNIX;
+	if (ss.ss_family == AF_UNIX) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
+		snprintf(desc, size, "%s", len > offsetof(struct sockaddr_un,
+		         sun_path) && un->sun_path[0] ? un->sun_path : "(unnamed)");
+	} else if (!format_addr(&ss, desc, size)) {
+		*errmsg = path_error(desc, "neither a Unix nor a TCP socket");
+		return NS_ERR_INVALID;
+	}
+	return NS_OK;
+}
+
+ns_status_t ns_server_adopt(ns_server_t *s, int fd, char *name, size_t size,
+                            char **errmsg)
+{
+	*errmsg = NULL;
+	char desc[128];
+	bool tcp = false;
+	ns_status_t st = describe_fd(fd, desc, sizeof desc, &tcp, errmsg);
+	if (st != NS_OK)
+		return st;
+	struct listener *l = listener_new(s, tcp, desc);
+	if (!l)
+		return NS_ERR_NOMEM;
+	int rc = tcp ? uv_tcp_open(&l->io.tcp, fd) : uv_pipe_open(&l->io.pipe, fd);
+	st = listener_start(l, rc, errmsg);
+	if (st == NS_OK && name)
+		snprintf(name, size, "%s", desc);
+	return st;
+}
+
+/* ---- the server ---- */
+
 /* How many threads libuv's pool has: it reads UV_THREADPOOL_SIZE as
  * this does, once, when the first search is queued. */
 static unsigned pool_threads(void)
@@ -1367,218 +446,30 @@ ns_status_t ns_server_new(uv_loop_t *loop, const ns_server_handlers_t *h,
 	uv_timer_init(loop, &s->sweep_timer);
 	s->sweep_timer.data = s;
 	s->handles = 2;
-	ns_server_set_limits(s, lim);
+	ns_server_set_limits(s, lim); /* starts the sweep */
 	*out = s;
 	return NS_OK;
 }
 
-void ns_server_set_limits(ns_server_t *s, const ns_server_limits_t *lim)
+/* A copy of TOKEN (NULL: none) in *SLOT, the one there wiped. */
+static ns_status_t set_secret(char **slot, const char *token)
 {
-	if (!s || s->closing)
-		return;
-	ns_server_limits_t l = lim ? *lim : (ns_server_limits_t){0};
-	if (!l.max_connections)
-		l.max_connections = DEFAULT_MAX_CONNECTIONS;
-	if (!l.max_unauthenticated)
-		l.max_unauthenticated = DEFAULT_MAX_UNAUTHENTICATED;
-	if (!l.auth_timeout_s)
-		l.auth_timeout_s = DEFAULT_AUTH_TIMEOUT_S;
-	if (!l.max_request)
-		l.max_request = NS_PROTO_MAX_LINE;
-	if (!l.max_pending)
-		l.max_pending = DEFAULT_MAX_PENDING;
-	if (!l.max_pending_total)
-		l.max_pending_total = DEFAULT_MAX_PENDING_TOTAL;
-	s->lim = l;
-	/* Often enough that a connection is closed within a quarter of its
-	 * deadline, and a cut-off one soon after its grace. */
-	unsigned shortest = l.auth_timeout_s;
-	if (l.idle_timeout_s && l.idle_timeout_s < shortest)
-		shortest = l.idle_timeout_s;
-	uint64_t every = shortest < 4 ? SWEEP_MS : 1000;
-	uv_timer_start(&s->sweep_timer, on_sweep, every, every);
+	char *copy = token ? strdup(token) : NULL;
+	if (token && !copy)
+		return NS_ERR_NOMEM;
+	ns_secret_free(*slot);
+	*slot = copy;
+	return NS_OK;
 }
 
 ns_status_t ns_server_set_token(ns_server_t *s, const char *token)
 {
-	char *copy = token ? strdup(token) : NULL;
-	if (token && !copy)
-		return NS_ERR_NOMEM;
-	if (s->token)
-		explicit_bzero(s->token, strlen(s->token));
-	free(s->token);
-	s->token = copy;
-	return NS_OK;
+	return set_secret(&s->token, token);
 }
 
 ns_status_t ns_server_set_admin_token(ns_server_t *s, const char *token)
 {
-	char *copy = token ? strdup(token) : NULL;
-	if (token && !copy)
-		return NS_ERR_NOMEM;
-	if (s->admin_token)
-		explicit_bzero(s->admin_token, strlen(s->admin_token));
-	free(s->admin_token);
-	s->admin_token = copy;
-	return NS_OK;
-}
-
-ns_status_t ns_server_listen_unix(ns_server_t *s, const char *path,
-                                  unsigned mode, const char *group,
-                                  char **errmsg)
-{
-	*errmsg = NULL;
-	struct sockaddr_un sa;
-	if (strlen(path) >= sizeof sa.sun_path) {
-		*errmsg = path_error(path, "socket path too long");
-		return NS_ERR_INVALID;
-	}
-	gid_t gid = (gid_t)-1;
-	if (group) {
-		struct group *gr = getgrnam(group);
-		if (!gr) {
-			*errmsg = path_error(path, "no such group for the socket");
-			return NS_ERR_INVALID;
-		}
-		gid = gr->gr_gid;
-	}
-	ns_status_t st = clear_stale(path, errmsg);
-	if (st != NS_OK)
-		return st;
-	/* Create the socket's directory if it is missing (/run/nsearch). */
-	char *dir = strdup(path);
-	char *slash = dir ? strrchr(dir, '/') : NULL;
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) == 0)
-			chmod(dir, 0755); /* clients pass it, whatever the umask */
-		else if (errno != EEXIST)
-			ns_log(NS_LOG_WARNING, LOG_MOD, "%s: cannot create: %s", dir,
-			       strerror(errno));
-	}
-	free(dir);
-
-	struct listener *l = listener_new(s, false, path);
-	if (!l)
-		return NS_ERR_NOMEM;
-	/* Mode and group are set between bind and listen: no client can
-	 * connect before they are right. */
-	int rc = uv_pipe_bind(&l->io.pipe, path);
-	const char *why = NULL;
-	if (rc == 0 && chmod(path, mode) < 0)
-		why = "cannot set its mode";
-	else if (rc == 0 && group && chown(path, (uid_t)-1, gid) < 0)
-		why = "cannot give it to its group";
-	if (why) {
-		char buf[200];
-		snprintf(buf, sizeof buf, "%s: %s", why, strerror(errno));
-		*errmsg = path_error(path, buf);
-		listener_close(l);
-		return NS_ERR_IO;
-	}
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&l->io, 128, on_connection);
-	if (rc < 0) {
-		*errmsg = path_error(path, uv_strerror(rc));
-		listener_close(l);
-		return NS_ERR_IO;
-	}
-	return NS_OK;
-}
-
-ns_status_t ns_server_listen_tcp(ns_server_t *s, const char *addr,
-                                 char **errmsg)
-{
-	*errmsg = NULL;
-	struct sockaddr_storage ss;
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon = strrchr(addr, ':');
-	size_t hl = colon ? (size_t)(colon - addr) : 0;
-	int rc = UV_EINVAL;
-	if (colon && hl < sizeof host) {
-		int port = atoi(colon + 1);
-		if (addr[0] == '[' && hl >= 2 && addr[hl - 1] == ']') {
-			memcpy(host, addr + 1, hl - 2);
-			host[hl - 2] = '\0';
-			rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss);
-		} else {
-			memcpy(host, addr, hl);
-			host[hl] = '\0';
-			rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&ss);
-		}
-	}
-	if (rc < 0) {
-		*errmsg = path_error(addr, "not ADDRESS:PORT");
-		return NS_ERR_INVALID;
-	}
-	struct listener *l = listener_new(s, true, addr);
-	if (!l)
-		return NS_ERR_NOMEM;
-	rc = uv_tcp_bind(&l->io.tcp, (struct sockaddr *)&ss, 0);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&l->io, 128, on_connection);
-	if (rc < 0) {
-		*errmsg = path_error(addr, uv_strerror(rc));
-		listener_close(l);
-		return NS_ERR_IO;
-	}
-	return NS_OK;
-}
-
-ns_status_t ns_server_adopt(ns_server_t *s, int fd, char *name, size_t size,
-                            char **errmsg)
-{
-	*errmsg = NULL;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	int type = 0, listening = 0;
-	socklen_t ilen = sizeof type;
-	char desc[128];
-	snprintf(desc, sizeof desc, "descriptor %d", fd);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
-	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &ilen) < 0) {
-		*errmsg = path_error(desc, strerror(errno));
-		return NS_ERR_INVALID;
-	}
-	ilen = sizeof listening;
-	if (type != SOCK_STREAM ||
-	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ilen) < 0 ||
-	    !listening) {
-		*errmsg = path_error(desc, "not a listening stream socket");
-		return NS_ERR_INVALID;
-	}
-	bool tcp = ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
-	char host[INET6_ADDRSTRLEN] = "?";
-	if (ss.ss_family == AF_UNIX) {
-		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
-		snprintf(desc, sizeof desc, "%s", len > offsetof(struct sockaddr_un,
-		         sun_path) && un->sun_path[0] ? un->sun_path : "(unnamed)");
-	} else if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-		uv_ip4_name(in, host, sizeof host);
-		snprintf(desc, sizeof desc, "%s:%u", host, ntohs(in->sin_port));
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-		uv_ip6_name(in6, host, sizeof host);
-		snprintf(desc, sizeof desc, "[%s]:%u", host, ntohs(in6->sin6_port));
-	} else {
-		*errmsg = path_error(desc, "neither a Unix nor a TCP socket");
-		return NS_ERR_INVALID;
-	}
-	struct listener *l = listener_new(s, tcp, desc);
-	if (!l)
-		return NS_ERR_NOMEM;
-	int rc = tcp ? uv_tcp_open(&l->io.tcp, fd) : uv_pipe_open(&l->io.pipe, fd);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&l->io, 128, on_connection);
-	if (rc < 0) {
-		*errmsg = path_error(desc, uv_strerror(rc));
-		listener_close(l);
-		return NS_ERR_IO;
-	}
-	if (name)
-		snprintf(name, size, "%s", desc);
-	return NS_OK;
+	return set_secret(&s->admin_token, token);
 }
 
 bool ns_server_has_tcp(const ns_server_t *s)
@@ -1593,19 +484,8 @@ unsigned ns_server_connections(const ns_server_t *s)
 {
 	unsigned n = 0;
 	for (const struct conn *c = s ? s->conns : NULL; c; c = c->next)
-		n += !c->closing;
+		n += c->state < CONN_CLOSING;
 	return n;
-}
-
-/* Read no more from C and forget what it sent but was not answered. */
-static void stop_reading(struct conn *c)
-{
-	if (c->reading)
-		uv_read_stop(stream_of(c));
-	c->reading = false;
-	c->eof = true;
-	c->in.len = 0;
-	c->too_long = 0;
 }
 
 void ns_server_close(ns_server_t *s)
@@ -1613,27 +493,21 @@ void ns_server_close(ns_server_t *s)
 	if (!s || s->closing)
 		return;
 	s->closing = true;
-	/* Take no new request; a search in flight still gets its reply, then
-	 * its connection closes. */
+	/* Take no new request; a search on the pool still gets its reply,
+	 * then its connection closes. */
 	for (struct conn *c = s->conns; c; c = c->next) {
-		if (c->waiting || c->turn.waiting) {
-			/* Its answer would never come: say so, then close. */
-			if (c->waiting)
-				s->waiters--;
-			ns_searchq_remove(&s->searchq, &c->turn);
-			c->waiting = c->busy = false;
-			send_error(c, c->req.id, NS_E_UNAVAILABLE,
-			           "the daemon is stopping");
-			ns_request_clear(&c->req);
-			stop_reading(c);
-			conn_finish(c);
+		if (c->state >= CONN_CLOSING)
+			continue; /* its close callback drops what it has in hand */
+		if (c->task == TASK_NONE) {
+			ns_conn_close(c);
 			continue;
 		}
-		if (!c->busy) {
-			conn_close(c);
-			continue;
-		}
-		stop_reading(c);
+		bool dropped = ns_task_drop(c);
+		if (dropped) /* its answer would never come: say so, then close */
+			ns_conn_refuse(c, NS_E_UNAVAILABLE, "the daemon is stopping");
+		ns_conn_drain(c);
+		if (dropped && c->state == CONN_DRAINING)
+			ns_conn_finish(c);
 	}
 	while (s->listeners)
 		listener_close(s->listeners);

@@ -5,9 +5,11 @@
 #ifndef NS_SERVER_H
 #define NS_SERVER_H
 
+#include <sys/socket.h>
 #include <uv.h>
 
 #include "core/proto.h"
+#include "daemon/index.h"
 #include "daemon/query.h"
 
 typedef struct {
@@ -16,6 +18,9 @@ typedef struct {
 	void (*status)(void *ctx, ns_daemon_status_t *out);
 	/* The files not indexed as they are on disk (may be NULL). */
 	ns_problems_t *problems;
+	/* Is the start-up reconciliation done?  Every search reply says
+	 * (loop thread; may be NULL: ready). */
+	bool (*ready)(void *ctx);
 	/* The last committed index revision (any thread). */
 	uint64_t (*revision)(void *ctx);
 	/* Begin a wait (loop thread): see that every change made so far to
@@ -31,19 +36,20 @@ typedef struct {
 	const char *(*path_state)(void *ctx, const char *path, char *reason,
 	                          size_t size);
 	/* Begin the maintenance operation REQ asks for (reindex, compact,
-	 * backup; loop thread) and give the barrier whose passing says it is
-	 * over.  NULL, or the NS_E_* code of why it cannot begin (BUSY,
-	 * BAD_REQUEST) with WHY. */
-	const char *(*op_begin)(void *ctx, const ns_request_t *req,
+	 * backup; loop thread, and only while the index can be written) and
+	 * give the barrier whose passing says it is over.  NS_OK;
+	 * NS_ERR_BUSY (another one is queued or running), NS_ERR_INVALID
+	 * (the request is wrong), NS_ERR_UNAVAILABLE (nothing to work on
+	 * now), with WHY; any other status is the daemon's fault. */
+	ns_status_t (*op_begin)(void *ctx, const ns_request_t *req,
 	                        uint64_t *barrier, char *why, size_t why_size);
-	/* After BARRIER: the reply to REQ (a new line), TOOK_MS after it
-	 * began. */
-	char *(*op_reply)(void *ctx, const ns_request_t *req, uint64_t barrier,
-	                  double took_ms);
-	/* NULL while the index can be written; else the NS_E_* code a wait
-	 * fails with at once (INDEX_READ_ONLY) and why into WHY (loop thread;
+	/* The last maintenance operation finished, into *LAST (loop thread):
+	 * the server answers with it once the barrier op_begin gave passed. */
+	void (*op_last)(void *ctx, ns_maint_t *last);
+	/* False while the index can be written; else true, and why into WHY:
+	 * waits and maintenance then fail with INDEX_READ_ONLY (loop thread;
 	 * may be NULL). */
-	const char *(*write_fault)(void *ctx, char *why, size_t why_size);
+	bool (*write_fault)(void *ctx, char *why, size_t why_size);
 	/* A search could not read the index (the index may be damaged; loop
 	 * thread, may be NULL). */
 	void (*index_failed)(void *ctx);
@@ -133,5 +139,13 @@ void ns_server_committed(ns_server_t *s);
  * Searches in flight finish and are freed on the loop; run the loop until
  * it has no more work.  Accepts NULL. */
 void ns_server_close(ns_server_t *s);
+
+/* The wire code (NS_E_*) of a request that failed with ST: the one
+ * mapping of statuses to codes, for both protocols. */
+const char *ns_server_code_of(ns_status_t st);
+
+/* "HOST:PORT" or "[V6]:PORT" (as the configuration normalises them)
+ * into *SS, for both listeners.  0, or libuv's negative error. */
+int ns_server_parse_addr(const char *addr, struct sockaddr_storage *ss);
 
 #endif

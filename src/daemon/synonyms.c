@@ -9,6 +9,7 @@
  */
 #include "daemon/synonyms.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -450,26 +451,26 @@ static ns_status_t emit_group(ns_buf_t *b, const group_t *g)
 	return st == NS_OK ? ns_buf_append(b, ")", 1) : st;
 }
 
-ns_status_t ns_synonyms_expand(const ns_synonyms_t *s, const char *q,
-                               char **out)
+/* The words of Q (LEN bytes), in order, into *OUT (new, free()) and *N;
+ * each says whether a synonym may replace it (not quoted, not marked + or
+ * -, not a field's prefix or value, not wildcarded, not an operator) and
+ * whether it is joined to the one before. */
+static ns_status_t split_words(const char *q, size_t len, word_t **out,
+                               size_t *n)
 {
-	*out = NULL;
-	if (!s || !s->n || !q)
-		return NS_OK;
-	size_t len = strlen(q), nw = 0, cap = 0;
 	word_t *w = NULL;
+	size_t nw = 0, cap = 0, prev_end = 0;
 	bool quoted = false;
-	size_t prev_end = 0;
 	for (size_t i = 0; i < len;) {
 		if (q[i] == '"')
 			quoted = !quoted;
-		size_t n = word_len(q + i, len - i);
-		if (!n) {
+		size_t wl = word_len(q + i, len - i);
+		if (!wl) {
 			i++;
 			continue;
 		}
 		size_t start = i;
-		i += n;
+		i += wl;
 		if (nw == cap) {
 			size_t ncap = cap ? 2 * cap : 16;
 			word_t *nwv = realloc(w, ncap * sizeof *w);
@@ -496,8 +497,15 @@ ns_status_t ns_synonyms_expand(const ns_synonyms_t *s, const char *q,
 		w[nw++] = (word_t){start, i, plain, joined};
 		prev_end = i;
 	}
-	/* The words beside NEAR and ADJ are their operands: Xapian takes no
-	 * bracketed group there, so they stay as typed ("NEAR/3" too). */
+	*out = w;
+	*n = nw;
+	return NS_OK;
+}
+
+/* The words beside NEAR and ADJ are their operands: Xapian takes no
+ * bracketed group there, so they stay as typed ("NEAR/3" too). */
+static void keep_proximity_operands(const char *q, word_t *w, size_t nw)
+{
 	for (size_t k = 0; k < nw; k++) {
 		size_t n = w[k].end - w[k].start;
 		const char *t = q + w[k].start;
@@ -512,11 +520,17 @@ ns_status_t ns_synonyms_expand(const ns_synonyms_t *s, const char *q,
 		if (next < nw)
 			w[next].plain = false;
 	}
+}
 
-	ns_buf_t b = {0};
+/* Q (LEN bytes) with each run of words W that is a member replaced by its
+ * group, into B; *CHANGED says whether any was. */
+static ns_status_t rewrite(const ns_synonyms_t *s, const char *q, size_t len,
+                           const word_t *w, size_t nw, ns_buf_t *b,
+                           bool *changed)
+{
 	ns_status_t st = NS_OK;
 	size_t copied = 0;
-	bool changed = false;
+	*changed = false;
 	for (size_t i = 0; st == NS_OK && i < nw;) {
 		const group_t *g = NULL;
 		size_t n = match_at(s, q, w, nw, i, &g);
@@ -524,15 +538,34 @@ ns_status_t ns_synonyms_expand(const ns_synonyms_t *s, const char *q,
 			i++;
 			continue;
 		}
-		st = ns_buf_append(&b, q + copied, w[i].start - copied);
+		assert(g && i + n <= nw && w[i].start >= copied);
+		st = ns_buf_append(b, q + copied, w[i].start - copied);
 		if (st == NS_OK)
-			st = emit_group(&b, g);
+			st = emit_group(b, g);
 		copied = w[i + n - 1].end;
 		i += n;
-		changed = true;
+		*changed = true;
 	}
-	if (st == NS_OK && changed)
-		st = ns_buf_append(&b, q + copied, len - copied);
+	if (st == NS_OK && *changed)
+		st = ns_buf_append(b, q + copied, len - copied);
+	return st;
+}
+
+ns_status_t ns_synonyms_expand(const ns_synonyms_t *s, const char *q,
+                               char **out)
+{
+	*out = NULL;
+	if (!s || !s->n || !q)
+		return NS_OK;
+	size_t len = strlen(q), nw;
+	word_t *w;
+	ns_status_t st = split_words(q, len, &w, &nw);
+	if (st != NS_OK)
+		return st;
+	keep_proximity_operands(q, w, nw);
+	ns_buf_t b = {0};
+	bool changed;
+	st = rewrite(s, q, len, w, nw, &b, &changed);
 	free(w);
 	if (st != NS_OK || !changed) {
 		ns_buf_free(&b);

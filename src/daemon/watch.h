@@ -41,7 +41,8 @@ typedef struct {
 
 typedef struct {
 	/* How often directories that could not be watched (the inotify watch
-	 * limit) are rescanned, in ms (0: 30000). */
+	 * limit) are rescanned, in ms (0: the default of [articles]
+	 * rescan_interval). */
 	unsigned rescan_interval_ms;
 	/* More names to skip: fnmatch(3) globs, matched against each path
 	 * component and against the whole relative path (may be NULL). */

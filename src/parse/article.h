@@ -29,7 +29,16 @@ typedef struct {
 	unsigned reading_minutes; /* as the file says, else estimated */
 	bool reading_estimated; /* reading_minutes was counted, not read */
 	ns_strv_t warnings;     /* what could not be trusted and was left out */
+	json_t *fields;         /* the file's other keys (a CMS's own fields,
+	                           front matter beyond the built-in ones): an
+	                           object of strings, numbers, booleans and
+	                           lists of strings; never NULL */
 } ns_article_t;
+
+/* The most of a file's own fields kept, and their sizes. */
+#define NS_MAX_EXTRA_FIELDS 64
+#define NS_MAX_EXTRA_KEY    64
+#define NS_MAX_EXTRA_VALUE  1000
 
 typedef struct {
 	const char *default_language; /* for files that name none; NULL: "en" */
@@ -57,7 +66,7 @@ void ns_article_free(ns_article_t *a);
 /* A's fields as a new JSON object (the index's stored data, and what
  * `nsearchd --check` prints): path (when PATH is not NULL), title,
  * standfirst, body, date, time, section, tags, authors, language, url,
- * format, encoding, reading_minutes.  NULL when out of memory. */
+ * format, encoding, reading_minutes, fields.  NULL when out of memory. */
 json_t *ns_article_json(const ns_article_t *a, const char *path);
 
 /* ---- what the path says (pathmeta.c) ----

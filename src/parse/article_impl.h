@@ -41,7 +41,17 @@ typedef struct {
 extern const art_format_t art_news_page, art_markdown, art_json, art_html,
 	art_plain;
 
-/* ---- lines ---- */
+/* ---- bytes (art_encoding.c) ---- */
+/* LEN bytes of a file as the text the formats read, into *TEXT (new,
+ * NUL-terminated, free()) and *TEXT_LEN: the BOM dropped, and bytes that
+ * are not UTF-8 decoded; *ENCODING (static) says what they were.
+ * NS_ERR_FORMAT with WHY for binary data or bytes no encoding we read
+ * explains. */
+ns_status_t art_normalise(const char *bytes, size_t len, char **text,
+                          size_t *text_len, const char **encoding, char *why,
+                          size_t why_size);
+
+/* ---- lines (art_fields.c) ---- */
 line_t art_trim(line_t l);
 bool art_line_eq(line_t l, const char *lit);
 bool art_line_starts(line_t l, const char *lit);
@@ -50,7 +60,7 @@ size_t art_first_nonblank(const art_text_t *t, size_t from);
 ns_status_t art_split_lines(const char *s, size_t len, line_t **lines,
                             size_t *n);
 
-/* ---- fields ---- */
+/* ---- fields (art_fields.c) ---- */
 ns_status_t art_set_str(char **dst, const char *s, size_t len);
 /* Add a name or tag once, trimmed; empty ones are skipped. */
 ns_status_t art_push_unique(ns_strv_t *sv, const char *s, size_t len);
@@ -61,19 +71,34 @@ ns_status_t art_push_list(ns_strv_t *sv, const char *s, size_t len);
 /* Append L to a body: a new paragraph ("\n\n") or the same one (" "). */
 ns_status_t art_append(ns_buf_t *b, const char *s, size_t len,
                        bool new_paragraph);
+/* N LINES appended to B as paragraphs: a blank line starts a new one, the
+ * lines between are joined by a space. */
+ns_status_t art_append_lines(ns_buf_t *b, const line_t *lines, size_t n);
 /* Move B's bytes into A->body (B is left empty). */
 ns_status_t art_take_body(ns_article_t *a, ns_buf_t *b);
+/* Keep KEY's VALUE (stolen; a string, number, boolean or list of
+ * strings, else dropped) among A's own fields; past the limits
+ * (article.h) it is dropped with a warning. */
+ns_status_t art_set_extra(ns_article_t *a, const char *key, json_t *value);
 /* Record why part of the file was left out. */
 ns_status_t art_warn(ns_article_t *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void art_why(char *why, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* How many of the LEN bytes at S to quote in a message: at most MAX, and
+ * never half a UTF-8 sequence. */
+int art_quote_len(const char *s, size_t len, size_t max);
 /* Set the language from a tag the file gives (warns when it is no
  * language). */
 ns_status_t art_set_language(ns_article_t *a, const char *s, size_t len);
 
-/* ---- dates ---- */
+/* ---- dates (art_dates.c) ---- */
 bool art_valid_ymd(int y, int m, int d);
+/* N decimal digits at S (LEN bytes) as a number (INT_MAX at most); -1
+ * when LEN is short or one is not a digit. */
+int art_digits(const char *s, size_t len, size_t n);
+/* "YYYY-MM-DD" for a valid date (art_valid_ymd) into OUT. */
+void art_format_date(char out[11], int y, int m, int d);
 /* A date, optionally with a time and a zone, as metadata writes them:
  * "2024-04-08", "2024-04-08T08:21:00+02:00", "2024-04-08 08:21:00 +0200",
  * "2024-04-08T08:21Z", "April 8, 2024".  The date and time are kept as

@@ -5,6 +5,7 @@
 #include "parse/article_impl.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <gumbo.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,6 +364,55 @@ static ns_status_t meta(page_t *p, GumboNode *n)
 	return NS_OK;
 }
 
+/* Landmarks of which the first in the page is the one that counts. */
+static const struct {
+	GumboTag tag;
+	size_t offset;             /* of its GumboNode * in page_t */
+} first_of_tag[] = {
+	{GUMBO_TAG_TITLE, offsetof(page_t, title_el)},
+	{GUMBO_TAG_H1, offsetof(page_t, h1)},
+	{GUMBO_TAG_TIME, offsetof(page_t, time_el)},
+	{GUMBO_TAG_ARTICLE, offsetof(page_t, article)},
+	{GUMBO_TAG_MAIN, offsetof(page_t, main)},
+};
+
+/* Note the element N in P.  False when what is under it is not to be
+ * surveyed (not the article's, or read here already). */
+static bool survey_element(page_t *p, GumboNode *n, ns_status_t *st)
+{
+	GumboTag tag = n->v.element.tag;
+	/* Landmarks inside navigation, asides or hidden parts are not the
+	 * article's; the <head> is where the metadata is. */
+	if ((is_noise(tag) && tag != GUMBO_TAG_HEAD) || attr(n, "hidden"))
+		return false; /* scripts and styles are noise too */
+	for (size_t i = 0; i < sizeof first_of_tag / sizeof *first_of_tag; i++) {
+		GumboNode **slot =
+			(GumboNode **)((char *)p + first_of_tag[i].offset);
+		if (tag == first_of_tag[i].tag && !*slot)
+			*slot = n;
+	}
+	const char *rel = attr(n, "rel"), *role = attr(n, "role");
+	if (tag == GUMBO_TAG_HTML)
+		p->lang = attr(n, "lang");
+	else if (tag == GUMBO_TAG_BODY)
+		p->body = n;
+	else if (tag == GUMBO_TAG_META)
+		*st = meta(p, n);
+	else if (tag == GUMBO_TAG_LINK && rel && has_token(rel, "canonical"))
+		p->canonical = attr(n, "href");
+	if (role && strcasecmp(role, "main") == 0 && !p->role_main)
+		p->role_main = n;
+	if (rel && has_token(rel, "author") && *st == NS_OK) {
+		ns_buf_t name = {0};
+		*st = collect_text(n, NULL, &name);
+		if (*st == NS_OK && name.len)
+			*st = art_push_unique(&p->authors, name.data, name.len);
+		ns_buf_free(&name);
+		return false;
+	}
+	return true;
+}
+
 /* One pass over the whole tree for the metadata and the landmarks. */
 static ns_status_t survey(GumboNode *root, page_t *p)
 {
@@ -372,62 +422,8 @@ static ns_status_t survey(GumboNode *root, page_t *p)
 		GumboNode *n = s.v[--s.n];
 		if (n->type != GUMBO_NODE_ELEMENT && n->type != GUMBO_NODE_DOCUMENT)
 			continue;
-		if (n->type == GUMBO_NODE_ELEMENT) {
-			GumboTag tag = n->v.element.tag;
-			/* Landmarks inside navigation, asides or hidden parts are
-			 * not the article's; the <head> is where the metadata is. */
-			if ((is_noise(tag) && tag != GUMBO_TAG_HEAD) ||
-			    attr(n, "hidden"))
-				continue;
-			switch (tag) {
-			case GUMBO_TAG_HTML:
-				p->lang = attr(n, "lang");
-				break;
-			case GUMBO_TAG_META:
-				st = meta(p, n);
-				break;
-			case GUMBO_TAG_TITLE:
-				p->title_el = p->title_el ? p->title_el : n;
-				break;
-			case GUMBO_TAG_LINK: {
-				const char *rel = attr(n, "rel");
-				if (rel && has_token(rel, "canonical"))
-					p->canonical = attr(n, "href");
-				break;
-			}
-			case GUMBO_TAG_H1:
-				p->h1 = p->h1 ? p->h1 : n;
-				break;
-			case GUMBO_TAG_TIME:
-				p->time_el = p->time_el ? p->time_el : n;
-				break;
-			case GUMBO_TAG_ARTICLE:
-				p->article = p->article ? p->article : n;
-				break;
-			case GUMBO_TAG_MAIN:
-				p->main = p->main ? p->main : n;
-				break;
-			case GUMBO_TAG_BODY:
-				p->body = n;
-				break;
-			case GUMBO_TAG_SCRIPT:
-			case GUMBO_TAG_STYLE:
-				continue;
-			default:
-				break;
-			}
-			const char *role = attr(n, "role"), *rel = attr(n, "rel");
-			if (role && strcasecmp(role, "main") == 0 && !p->role_main)
-				p->role_main = n;
-			if (rel && has_token(rel, "author") && st == NS_OK) {
-				ns_buf_t name = {0};
-				st = collect_text(n, NULL, &name);
-				if (st == NS_OK && name.len)
-					st = art_push_unique(&p->authors, name.data, name.len);
-				ns_buf_free(&name);
-				continue;
-			}
-		}
+		if (n->type == GUMBO_NODE_ELEMENT && !survey_element(p, n, &st))
+			continue;
 		if (st == NS_OK && !push_children(&s, n))
 			st = NS_ERR_NOMEM;
 	}
@@ -450,6 +446,84 @@ static ns_status_t set_from_node(char **dst, GumboNode *n)
 	return st;
 }
 
+/* Every name of SRC added to DST once. */
+static ns_status_t push_all(ns_strv_t *dst, const ns_strv_t *src)
+{
+	ns_status_t st = NS_OK;
+	for (size_t i = 0; st == NS_OK && i < src->n; i++)
+		st = art_push_unique(dst, src->v[i], strlen(src->v[i]));
+	return st;
+}
+
+/* The title: og:title, else <title>, else the first <h1>. */
+static ns_status_t set_page_title(page_t *p, ns_article_t *a)
+{
+	ns_status_t st = NS_OK;
+	if (p->og_title && *p->og_title)
+		st = art_set_str(&a->title, p->og_title, strlen(p->og_title));
+	else if (p->title_el)
+		st = set_from_node(&a->title, p->title_el);
+	if (st == NS_OK && !a->title[0] && p->h1) {
+		st = set_from_node(&a->title, p->h1);
+		p->title_from_h1 = true;
+	}
+	return st;
+}
+
+/* What the survey found, but the title and the body, into A. */
+static ns_status_t set_page_fields(const page_t *p, ns_article_t *a)
+{
+	ns_status_t st = NS_OK;
+	if (p->description)
+		st = art_set_str(&a->standfirst, p->description,
+		                 strlen(p->description));
+	const char *when = p->published ? p->published
+	                 : p->time_el ? attr(p->time_el, "datetime") : NULL;
+	if (st == NS_OK && when)
+		st = art_set_date(a, p->published ? "published time"
+		                                  : "<time datetime>",
+		                  when, strlen(when));
+	if (st == NS_OK && p->section)
+		st = art_set_str(&a->section, p->section, strlen(p->section));
+	if (st == NS_OK)
+		st = push_all(&a->tags, &p->tags);
+	if (st == NS_OK && !p->tags.n && p->keywords)
+		st = art_push_list(&a->tags, p->keywords, strlen(p->keywords));
+	if (st == NS_OK)
+		st = push_all(&a->authors, &p->authors);
+	const char *url = p->canonical ? p->canonical : p->og_url;
+	if (st == NS_OK && url)
+		st = art_set_str(&a->url, url, strlen(url));
+	if (st == NS_OK && p->lang && *p->lang)
+		st = art_set_language(a, p->lang, strlen(p->lang));
+	return st;
+}
+
+/* The body: the text of the <article>, else <main>, else role=main, else
+ * the <body>, else the whole page (ROOT). */
+static ns_status_t set_page_body(const page_t *p, GumboNode *root,
+                                 ns_article_t *a)
+{
+	root = p->article ? p->article : p->main ? p->main
+	     : p->role_main ? p->role_main : p->body ? p->body : root;
+	/* The first <h1> is the page's headline: left out of the body when it
+	 * is the title (or the title came from elsewhere and it repeats it). */
+	const GumboNode *skip = NULL;
+	if (p->h1 && a->title[0]) {
+		char *h1 = NULL;
+		if (set_from_node(&h1, p->h1) == NS_OK && h1 &&
+		    (strcmp(h1, a->title) == 0 || !p->og_title || p->title_from_h1))
+			skip = p->h1;
+		free(h1);
+	}
+	ns_buf_t body = {0};
+	ns_status_t st = collect_text(root, skip, &body);
+	if (st == NS_OK)
+		st = art_take_body(a, &body);
+	ns_buf_free(&body);
+	return st;
+}
+
 static ns_status_t parse_page(const art_text_t *t, ns_article_t *a, char *why,
                               size_t why_size)
 {
@@ -463,64 +537,12 @@ static ns_status_t parse_page(const art_text_t *t, ns_article_t *a, char *why,
 		return NS_ERR_NOMEM;
 	page_t p = {0};
 	ns_status_t st = survey(g->document, &p);
-
-	if (st == NS_OK) {
-		if (p.og_title && *p.og_title)
-			st = art_set_str(&a->title, p.og_title, strlen(p.og_title));
-		else if (p.title_el)
-			st = set_from_node(&a->title, p.title_el);
-		if (st == NS_OK && !a->title[0] && p.h1) {
-			st = set_from_node(&a->title, p.h1);
-			p.title_from_h1 = true;
-		}
-	}
-	if (st == NS_OK && p.description)
-		st = art_set_str(&a->standfirst, p.description,
-		                 strlen(p.description));
-	if (st == NS_OK) {
-		const char *when = p.published ? p.published
-		                               : p.time_el ? attr(p.time_el, "datetime")
-		                                           : NULL;
-		if (when)
-			st = art_set_date(a, p.published ? "published time"
-			                                 : "<time datetime>",
-			                  when, strlen(when));
-	}
-	if (st == NS_OK && p.section)
-		st = art_set_str(&a->section, p.section, strlen(p.section));
-	for (size_t i = 0; st == NS_OK && i < p.tags.n; i++)
-		st = art_push_unique(&a->tags, p.tags.v[i], strlen(p.tags.v[i]));
-	if (st == NS_OK && !p.tags.n && p.keywords)
-		st = art_push_list(&a->tags, p.keywords, strlen(p.keywords));
-	for (size_t i = 0; st == NS_OK && i < p.authors.n; i++)
-		st = art_push_unique(&a->authors, p.authors.v[i],
-		                     strlen(p.authors.v[i]));
-	const char *url = p.canonical ? p.canonical : p.og_url;
-	if (st == NS_OK && url)
-		st = art_set_str(&a->url, url, strlen(url));
-	if (st == NS_OK && p.lang && *p.lang)
-		st = art_set_language(a, p.lang, strlen(p.lang));
-
-	GumboNode *root = p.article ? p.article
-	                : p.main ? p.main
-	                : p.role_main ? p.role_main
-	                : p.body ? p.body : g->root;
-	/* The first <h1> is the page's headline: left out of the body when it
-	 * is the title (or the title came from elsewhere and it repeats it). */
-	const GumboNode *skip = NULL;
-	if (st == NS_OK && p.h1 && a->title[0]) {
-		char *h1 = NULL;
-		if (set_from_node(&h1, p.h1) == NS_OK && h1 &&
-		    (strcmp(h1, a->title) == 0 || !p.og_title || p.title_from_h1))
-			skip = p.h1;
-		free(h1);
-	}
-	ns_buf_t body = {0};
 	if (st == NS_OK)
-		st = collect_text(root, skip, &body);
+		st = set_page_title(&p, a);
 	if (st == NS_OK)
-		st = art_take_body(a, &body);
-	ns_buf_free(&body);
+		st = set_page_fields(&p, a);
+	if (st == NS_OK)
+		st = set_page_body(&p, g->root, a);
 	ns_strv_clear(&p.authors);
 	ns_strv_clear(&p.tags);
 	free_html(g);

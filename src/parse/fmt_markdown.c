@@ -3,6 +3,9 @@
  * to its text.  Rules: docs/formats.md. */
 #include "parse/article_impl.h"
 
+#include <errno.h>
+#include <math.h>
+
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
@@ -317,6 +320,50 @@ static ns_status_t add_list(front_t *f, ns_strv_t *sv, yaml_node_t *v)
 	return st;
 }
 
+/* A plain scalar as YAML 1.2's core schema reads it: true/false, an
+ * integer, a decimal number, else a string.  Quoted ones stay strings. */
+static json_t *scalar_value(yaml_node_t *v)
+{
+	const char *s = (const char *)v->data.scalar.value;
+	size_t len = v->data.scalar.length;
+	if (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && len < 32) {
+		if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)
+			return json_boolean(s[0] == 't');
+		char *end;
+		errno = 0;
+		long long n = strtoll(s, &end, 10);
+		if (*s && !*end && !errno && strspn(s, "+-0123456789") == len)
+			return json_integer(n);
+		double d = strtod(s, &end);
+		if (*s && !*end && !errno && strspn(s, "+-0123456789.eE") == len &&
+		    isfinite(d))
+			return json_real(d);
+	}
+	return json_stringn(s, len);
+}
+
+/* A front-matter value as a field of the article's own: a scalar, or a
+ * list of scalars (as strings); anything else is NULL-valued and
+ * dropped. */
+static json_t *front_value(front_t *f, yaml_node_t *v)
+{
+	if (is_scalar(v))
+		return scalar_value(v);
+	if (v->type != YAML_SEQUENCE_NODE)
+		return json_null();
+	json_t *arr = json_array();
+	for (yaml_node_item_t *it = v->data.sequence.items.start;
+	     arr && it < v->data.sequence.items.top; it++) {
+		yaml_node_t *item = node(f, *it);
+		if (!is_scalar(item)) {
+			json_decref(arr);
+			return json_null();
+		}
+		json_array_append_new(arr, json_stringn(SCALAR(item)));
+	}
+	return arr;
+}
+
 static bool key_is(yaml_node_t *k, const char *name)
 {
 	return strcmp((const char *)k->data.scalar.value, name) == 0;
@@ -364,8 +411,13 @@ static ns_status_t front_field(front_t *f, yaml_node_t *k, yaml_node_t *v)
 		const char *s = (const char *)v->data.scalar.value;
 		a->draft = strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0 ||
 		           strcasecmp(s, "on") == 0;
+		return NS_OK;
 	}
-	return NS_OK;
+	if (key_is(k, "publishdate") || key_is(k, "publish_date") ||
+	    key_is(k, "reading_time") || key_is(k, "reading_minutes"))
+		return NS_OK;
+	return art_set_extra(a, (const char *)k->data.scalar.value,
+	                     front_value(f, v));
 }
 
 /* Front matter is a few dozen fields; libyaml's time grows with the

@@ -2,6 +2,7 @@
  * plain text (wire copy).  Rules: docs/formats.md. */
 #include "parse/article_impl.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <string.h>
 
@@ -151,56 +152,115 @@ static size_t find_teaser(const art_text_t *t, size_t body_start, size_t end)
 	return end;
 }
 
-static ns_status_t parse_news_page(const art_text_t *t, ns_article_t *a,
-                                   char *why, size_t why_size)
+/* The byline, if any, within the first lines after the header; T->n
+ * when none. */
+static size_t find_byline(const art_text_t *t, size_t head)
 {
-	(void)why;
-	(void)why_size;
-	ns_status_t st = NS_OK;
-	size_t head = header_line(t);
-	header_date(t->lines[head], a->date);
-
-	/* The byline, if any, within the first lines; the title is the last
-	 * line above it that is not chrome. */
-	size_t byline = t->n;
 	for (size_t i = head + 1; i < t->n && i < head + 24; i++)
-		if (is_byline(t->lines[i])) {
-			byline = i;
-			break;
-		}
-	size_t title = t->n, i;
+		if (is_byline(t->lines[i]))
+			return i;
+	return t->n;
+}
+
+/* The title: the last line above the byline that is not chrome; without
+ * a byline, the header block runs to the first blank line and the title
+ * is the first line after it that is not chrome.  T->n when none. */
+static size_t find_title(const art_text_t *t, size_t head, size_t byline)
+{
+	size_t i;
 	if (byline < t->n) {
 		for (i = byline; i > head + 1; i--)
-			if (t->lines[i - 1].len && !is_chrome(t->lines[i - 1])) {
-				title = i - 1;
-				break;
-			}
-	} else {
-		/* No byline: the header block runs to the first blank line and
-		 * the title is the first line after it that is not chrome. */
-		for (i = head + 1; i < t->n && t->lines[i].len; i++)
-			;
-		for (i = art_first_nonblank(t, i); i < t->n; i = art_first_nonblank(t, i + 1))
-			if (!is_chrome(t->lines[i])) {
-				title = i;
-				break;
-			}
+			if (t->lines[i - 1].len && !is_chrome(t->lines[i - 1]))
+				return i - 1;
+		return t->n;
 	}
+	for (i = head + 1; i < t->n && t->lines[i].len; i++)
+		;
+	for (i = art_first_nonblank(t, i); i < t->n;
+	     i = art_first_nonblank(t, i + 1))
+		if (!is_chrome(t->lines[i]))
+			return i;
+	return t->n;
+}
 
-	/* The section-and-tags line: the first line after the header that is
-	 * not chrome, not blank and not the title. */
-	for (i = head + 1; i < t->n && i < title && st == NS_OK; i++) {
+/* The section-and-tags line: the first line after the header that is not
+ * chrome, not blank and not the title. */
+static ns_status_t set_section_tags(const art_text_t *t, size_t head,
+                                    size_t title, ns_article_t *a)
+{
+	for (size_t i = head + 1; i < t->n && i < title; i++) {
 		line_t l = t->lines[i];
 		if (l.len == 0 || is_chrome(l))
 			continue;
 		size_t comma = 0;
 		while (comma < l.len && l.s[comma] != ',')
 			comma++;
-		st = art_set_str(&a->section, l.s, comma);
+		ns_status_t st = art_set_str(&a->section, l.s, comma);
 		if (st == NS_OK && comma < l.len)
 			st = art_push_list(&a->tags, l.s + comma + 1, l.len - comma - 1);
-		break;
+		return st;
 	}
+	return NS_OK;
+}
+
+/* The authors: the footer ("Authors: ...", at or after BODY_START) names
+ * them in full and wins over the byline's BYLINE_NAMES (emptied).  Where
+ * the footer starts, T->n when there is none. */
+static size_t set_authors(const art_text_t *t, size_t body_start,
+                          ns_strv_t *byline_names, ns_article_t *a,
+                          ns_status_t *st)
+{
+	size_t footer = t->n;
+	for (size_t k = t->n; k > body_start; k--)
+		if (art_line_starts(t->lines[k - 1], "Authors:")) {
+			footer = k - 1;
+			break;
+		}
+	if (*st == NS_OK && footer < t->n)
+		*st = art_push_names(&a->authors, t->lines[footer].s + 8,
+		                     t->lines[footer].len - 8);
+	if (*st == NS_OK && a->authors.n == 0) {
+		ns_strv_t tmp = a->authors;
+		a->authors = *byline_names;
+		*byline_names = tmp;
+	}
+	ns_strv_clear(byline_names);
+	return footer;
+}
+
+/* The body, from BODY_START to the teaser, the footer or the end; on
+ * these pages every line is a paragraph of its own. */
+static ns_status_t set_page_body(const art_text_t *t, size_t body_start,
+                                 size_t footer, ns_article_t *a)
+{
+	size_t end = footer;
+	while (end > body_start && t->lines[end - 1].len == 0)
+		end--;
+	end = find_teaser(t, body_start, end);
+	ns_buf_t body = {0};
+	ns_status_t st = NS_OK;
+	for (size_t i = body_start; i < end && st == NS_OK; i++) {
+		line_t l = t->lines[i];
+		if (l.len && !is_chrome(l))
+			st = art_append(&body, l.s, l.len, true);
+	}
+	if (st == NS_OK)
+		st = art_take_body(a, &body);
+	ns_buf_free(&body);
+	return st;
+}
+
+static ns_status_t parse_news_page(const art_text_t *t, ns_article_t *a,
+                                   char *why, size_t why_size)
+{
+	(void)why;
+	(void)why_size;
+	size_t head = header_line(t);
+	assert(head < t->n); /* the detector found it */
+	header_date(t->lines[head], a->date);
+	size_t byline = find_byline(t, head);
+	size_t title = find_title(t, head, byline);
+	ns_status_t st = set_section_tags(t, head, title, a);
 	if (st == NS_OK && title < t->n)
 		st = art_set_str(&a->title, t->lines[title].s, t->lines[title].len);
 	if (st != NS_OK)
@@ -219,40 +279,8 @@ static ns_status_t parse_news_page(const art_text_t *t, ns_article_t *a,
 			body_start++;
 		}
 	}
-
-	/* The footer names the authors in full; it wins over the byline. */
-	size_t footer = t->n;
-	for (size_t k = t->n; k > body_start; k--)
-		if (art_line_starts(t->lines[k - 1], "Authors:")) {
-			footer = k - 1;
-			break;
-		}
-	if (st == NS_OK && footer < t->n)
-		st = art_push_names(&a->authors, t->lines[footer].s + 8,
-		                    t->lines[footer].len - 8);
-	if (st == NS_OK && a->authors.n == 0) {
-		ns_strv_t tmp = a->authors;
-		a->authors = byline_names;
-		byline_names = tmp;
-	}
-	ns_strv_clear(&byline_names);
-
-	/* The body ends at the teaser, the footer or the end; on these pages
-	 * every line is a paragraph of its own. */
-	size_t end = footer;
-	while (end > body_start && t->lines[end - 1].len == 0)
-		end--;
-	end = find_teaser(t, body_start, end);
-	ns_buf_t body = {0};
-	for (i = body_start; i < end && st == NS_OK; i++) {
-		line_t l = t->lines[i];
-		if (l.len && !is_chrome(l))
-			st = art_append(&body, l.s, l.len, true);
-	}
-	if (st == NS_OK)
-		st = art_take_body(a, &body);
-	ns_buf_free(&body);
-	return st;
+	size_t footer = set_authors(t, body_start, &byline_names, a, &st);
+	return st == NS_OK ? set_page_body(t, body_start, footer, a) : st;
 }
 
 const art_format_t art_news_page = {"news-page", detect_news_page, NULL,
@@ -271,16 +299,8 @@ static ns_status_t parse_plain(const art_text_t *t, ns_article_t *a,
 	                                  t->lines[i].len)) != NS_OK)
 		return st;
 	ns_buf_t body = {0};
-	bool new_paragraph = true;
-	for (i++; i < t->n && st == NS_OK; i++) {
-		line_t l = t->lines[i];
-		if (l.len == 0) {
-			new_paragraph = true;
-			continue;
-		}
-		st = art_append(&body, l.s, l.len, new_paragraph);
-		new_paragraph = false;
-	}
+	if (i < t->n)
+		st = art_append_lines(&body, t->lines + i + 1, t->n - i - 1);
 	if (st == NS_OK)
 		st = art_take_body(a, &body);
 	ns_buf_free(&body);

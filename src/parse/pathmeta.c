@@ -2,23 +2,10 @@
  * not: a date written into the folders or the file name, and a section
  * from the first folder.  Pure: no I/O. */
 #include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parse/article_impl.h"
-
-/* N decimal digits at S as a number, or -1. */
-static int number(const char *s, size_t n)
-{
-	int v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
 
 /* A plausible year for a news archive: dates outside are a serial number
  * or an id that happens to have eight digits. */
@@ -31,9 +18,7 @@ static bool set_date(char out[11], int y, int m, int d)
 {
 	if (!archive_year(y) || !art_valid_ymd(y, m, d))
 		return false;
-	char buf[32];
-	snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-	memcpy(out, buf, 11);
+	art_format_date(out, y, m, d);
 	return true;
 }
 
@@ -44,11 +29,11 @@ static bool date_prefix(const char *s, size_t len, char out[11])
 {
 	if (len >= 10 && (s[4] == '-' || s[4] == '_') && s[7] == s[4] &&
 	    (len == 10 || !isdigit((unsigned char)s[10])))
-		return set_date(out, number(s, 4), number(s + 5, 2),
-		                number(s + 8, 2));
+		return set_date(out, art_digits(s, 4, 4), art_digits(s + 5, 2, 2),
+		                art_digits(s + 8, 2, 2));
 	if (len >= 8 && (len == 8 || !isdigit((unsigned char)s[8])))
-		return set_date(out, number(s, 4), number(s + 4, 2),
-		                number(s + 6, 2));
+		return set_date(out, art_digits(s, 4, 4), art_digits(s + 4, 2, 2),
+		                art_digits(s + 6, 2, 2));
 	return false;
 }
 
@@ -83,8 +68,9 @@ bool ns_path_date(const char *relpath, char out[11])
 	for (size_t i = n >= 3 ? n - 3 : 0; n >= 3; i--) {
 		if (parts[i].len == 4 && parts[i + 1].len == 2 &&
 		    parts[i + 2].len == 2 &&
-		    set_date(out, number(parts[i].s, 4),
-		             number(parts[i + 1].s, 2), number(parts[i + 2].s, 2)))
+		    set_date(out, art_digits(parts[i].s, 4, 4),
+		             art_digits(parts[i + 1].s, 2, 2),
+		             art_digits(parts[i + 2].s, 2, 2)))
 			return true;
 		if (i == 0)
 			break;
@@ -102,7 +88,7 @@ bool ns_path_date(const char *relpath, char out[11])
 static bool dated_folder(const part_t *p)
 {
 	char unused[11];
-	if (number(p->s, p->len) >= 0)
+	if (art_digits(p->s, p->len, p->len) >= 0)
 		return true;
 	return date_prefix(p->s, p->len, unused);
 }

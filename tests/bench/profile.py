@@ -39,7 +39,8 @@ B = importlib.util.module_from_spec(_spec)
 _loader.exec_module(B)
 
 # The steps of indexing one file, by the functions that do them
-# (src/daemon/index.c, src/parse/article.c, shim/nsx.cc), in the order they run.
+# (src/daemon/fileops.c, docbuild.c, writer.c, src/parse/article.c,
+# shim/), in the order they run.
 STEPS = [
     ("lstat the file", ["lstat", "__lstat64", "__GI___lstat64", "__fstatat64"]),
     ("read the file", ["ns_read_file"]),
@@ -159,7 +160,7 @@ def main():
 
 
 # The steps of answering one search (src/daemon/server.c, src/daemon/query.c,
-# src/daemon/snippet.c, src/core/proto_reply.c, shim/nsx.cc).
+# src/daemon/snippet.c, src/core/proto_reply.c, shim/).
 QSTEPS = [
     ("search, all (worker thread)", ["ns_searcher_search"]),
     ("  reopen the reader", ["nsx_reader_reopen"]),

@@ -3,11 +3,14 @@
 // process, with nothing of the daemon around them.
 //
 // It reads articles with the project's own parser and builds exactly the
-// document src/daemon/index.c builds (prefixes, wdf boosts, boolean terms, values,
-// stored data, stemmer, TermGenerator flags), and searches with the query
-// parser settings and snippet flags of shim/nsx.cc and src/daemon/query.c.  If
-// either side changes, change this file too: the benchmark compares like
-// with like or it says nothing.  Never linked into the daemon.
+// document src/daemon/index.c builds (prefixes, wdf boosts, boolean terms,
+// values, stored data), and searches as src/daemon/query.c asks the shim
+// to.  The shim's rules (stemming and TermGenerator flags, query parser
+// set-up, BM25, relaxing to some words, snippets) come from shim/policy.hh,
+// which the shim follows too; the rest is written again here, straight
+// against Xapian: if index.c or query.c changes, change this file too, for
+// the benchmark compares like with like or it says nothing.  Never linked
+// into the daemon, and never through the shim's C API.
 //
 //   raw_xapian index DB ARTICLES [--batch N] [--no-spelling]
 //                    (--no-spelling: what the spelling dictionary costs;
@@ -20,6 +23,7 @@
 
 extern "C" {
 #include "parse/article.h"
+#include "daemon/query.h"
 #include "daemon/schema.h"
 }
 
@@ -29,13 +33,13 @@ extern "C" {
 #include <xxhash.h>
 
 #include <algorithm>
-#include <iterator>
 #include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "bench.h"
+#include "policy.hh"
 
 namespace {
 
@@ -75,9 +79,7 @@ struct TextIndexer {
 	bool has_text = false;
 	void start(Xapian::Document &doc, const char *lang)
 	{
-		tg.set_stemmer(stemmer_for(lang));
-		tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-		tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+		nsx::set_up_indexing(tg, stemmer_for(lang));
 		tg.set_document(doc);
 		tg.set_termpos(0);
 		has_text = false;
@@ -160,8 +162,7 @@ void build_doc(TextIndexer &ti, Xapian::Document &doc, const ns_article_t *a,
 	ph.termgen += bench_now() - t0;
 }
 
-// As shim/nsx.cc's plain_word(): the terms that feed the spelling
-// dictionary.
+// The terms --spelling feeds a spelling dictionary: plain words.
 bool plain_word(const std::string &t)
 {
 	if (t.size() < 2 || t.size() > 40)
@@ -172,57 +173,83 @@ bool plain_word(const std::string &t)
 	return t.find_first_of("0123456789") == std::string::npos;
 }
 
-int cmd_index(const char *db_path, const char *root, unsigned batch,
-              bool spelling)
-{
-	bench_list_t files = bench_walk(root);
-	Xapian::WritableDatabase db(db_path, Xapian::DB_CREATE_OR_OPEN);
+// One indexing run: the database, what it has done, where the time went.
+struct Indexer {
+	Xapian::WritableDatabase db;
+	unsigned batch;
+	bool spelling;
 	TextIndexer ti;
 	Phases ph;
 	size_t docs = 0, failed = 0, pending = 0;
 	unsigned long long bytes_total = 0;
-	// As index.c's meta tag: layout, default language, size limit, and
-	// main.c's hash of no --ignore rules (FNV-1a's offset basis), so that
-	// nsearchd started on this index finds every file already known.
-	char tag[64];
-	snprintf(tag, sizeof tag, "%d:%.15s:%zu:%08x", NS_INDEX_LAYOUT, "en",
-	         MAX_FILE, 2166136261u);
 	ns_parse_opts_t opts = {"en"};
-	std::string full;
-	double start = bench_now();
-	for (size_t i = 0; i < files.n; i++) {
-		const char *rel = files.v[i];
+	char tag[64];
+
+	Indexer(const char *path, unsigned batch_, bool spelling_)
+		: db(path, Xapian::DB_CREATE_OR_OPEN), batch(batch_),
+		  spelling(spelling_)
+	{
+		// As index.c's meta tag: layout, default language, size limit,
+		// and main.c's hash of no --ignore rules (FNV-1a's offset
+		// basis), so that nsearchd started on this index finds every
+		// file already known.
+		snprintf(tag, sizeof tag, "%d:%.15s:%zu:%08x", NS_INDEX_LAYOUT,
+		         "en", MAX_FILE, 2166136261u);
+	}
+
+	// Read, hash and parse ROOT/REL as the daemon's readers-ahead do,
+	// and index it.
+	void file(const std::string &root, const char *rel)
+	{
 		double t0 = bench_now();
-		full.assign(root).append("/").append(rel);
+		std::string full = root + "/" + rel;
 		struct stat sb;
 		char *bytes = NULL;
 		size_t len = 0;
 		if (lstat(full.c_str(), &sb) < 0 || !S_ISREG(sb.st_mode) ||
 		    ns_read_file(full.c_str(), MAX_FILE, &bytes, &len) != NS_OK) {
 			failed++;
-			continue;
+			return;
 		}
 		unsigned long long hash = XXH3_64bits(bytes, len) | 1;
 		double read_ns = bench_wall_ns();
 		bytes_total += len;
 		double t1 = bench_now();
 		ph.read += t1 - t0;
-
 		ns_article_t *a = NULL;
 		char why[300];
 		const char *base = strrchr(rel, '/');
 		ns_status_t st = ns_article_parse(bytes, len, base ? base + 1 : rel,
 		                                  &opts, &a, why, sizeof why);
 		free(bytes);
-		double t2 = bench_now();
-		ph.parse += t2 - t1;
+		ph.parse += bench_now() - t1;
 		if (st != NS_OK || a->draft) {
 			ns_article_free(a);
 			failed++;
-			continue;
+			return;
 		}
 		ns_article_from_path(a, rel);
+		add(a, rel, meta(sb, hash, read_ns, rel));
+		ns_article_free(a);
+	}
 
+	// The file's value in NS_SLOT_FILE, as index.c's meta_value().
+	std::string meta(const struct stat &sb, unsigned long long hash,
+	                 double read_ns, const char *rel)
+	{
+		char m[600];
+		snprintf(m, sizeof m, "%s %lld %lld %lld %llu %016llx %lld %s", tag,
+		         (long long)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
+		         (long long)sb.st_ctim.tv_sec * 1000000000 + sb.st_ctim.tv_nsec,
+		         (long long)sb.st_size, (unsigned long long)sb.st_ino, hash,
+		         (long long)read_ns, rel);
+		return m;
+	}
+
+	// Build A's document and replace it as the writer does, committing
+	// every BATCH documents.
+	void add(const ns_article_t *a, const char *rel, const std::string &file)
+	{
 		Xapian::Document doc;
 		build_doc(ti, doc, a, ph);
 		double t3 = bench_now();
@@ -231,19 +258,12 @@ int cmd_index(const char *db_path, const char *root, unsigned batch,
 		json_decref(o);
 		doc.set_data(data);
 		free(data);
-		char meta[600];
-		snprintf(meta, sizeof meta, "%s %lld %lld %lld %llu %016llx %lld %s",
-		         tag,
-		         (long long)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
-		         (long long)sb.st_ctim.tv_sec * 1000000000 + sb.st_ctim.tv_nsec,
-		         (long long)sb.st_size, (unsigned long long)sb.st_ino, hash,
-		         (long long)read_ns, rel);
-		doc.add_value(NS_SLOT_FILE, meta);
+		doc.add_value(NS_SLOT_FILE, file);
 		std::string idterm = std::string(NS_PREFIX_ID) + rel;
 		doc.add_boolean_term(idterm);
 		double t4 = bench_now();
 		ph.data += t4 - t3;
-		// As nsx_writer_replace(): the words feed "did you mean".
+		// With --spelling only: what a spelling table would cost.
 		for (auto t = doc.termlist_begin(); spelling && t != doc.termlist_end();
 		     ++t)
 			if (plain_word(*t))
@@ -253,7 +273,6 @@ int cmd_index(const char *db_path, const char *root, unsigned batch,
 		db.replace_document(idterm, doc);
 		double t6 = bench_now();
 		ph.replace += t6 - t5;
-		ns_article_free(a);
 		docs++;
 		if (++pending >= batch) {
 			db.commit();
@@ -261,27 +280,44 @@ int cmd_index(const char *db_path, const char *root, unsigned batch,
 			ph.commit += bench_now() - t6;
 		}
 	}
-	double t0 = bench_now();
-	db.commit();
-	db.close();
-	ph.commit += bench_now() - t0;
+
+	void finish()
+	{
+		double t0 = bench_now();
+		db.commit();
+		db.close();
+		ph.commit += bench_now() - t0;
+	}
+};
+
+int cmd_index(const char *db_path, const char *root, unsigned batch,
+              bool spelling)
+{
+	bench_list_t files = bench_walk(root);
+	Indexer ix(db_path, batch, spelling);
+	double start = bench_now();
+	for (size_t i = 0; i < files.n; i++)
+		ix.file(root, files.v[i]);
+	ix.finish();
 	double secs = bench_now() - start;
+	const Phases &ph = ix.ph;
 	printf("{\"engine\":\"raw-xapian\",\"files\":%zu,\"docs\":%zu,"
 	       "\"failed\":%zu,\"bytes\":%llu,\"seconds\":%.3f,"
 	       "\"docs_per_s\":%.1f,\"mb_per_s\":%.3f,\"phases\":{"
 	       "\"read_hash\":%.3f,\"parse\":%.3f,\"termgen\":%.3f,"
 	       "\"data_json\":%.3f,\"spelling\":%.3f,\"replace\":%.3f,"
 	       "\"commit\":%.3f}}\n",
-	       files.n, docs, failed, bytes_total, secs, docs / secs,
-	       bytes_total / 1e6 / secs, ph.read, ph.parse, ph.termgen, ph.data,
-	       ph.spelling, ph.replace, ph.commit);
+	       files.n, ix.docs, ix.failed, ix.bytes_total, secs, ix.docs / secs,
+	       ix.bytes_total / 1e6 / secs, ph.read, ph.parse, ph.termgen,
+	       ph.data, ph.spelling, ph.replace, ph.commit);
 	bench_list_free(&files);
 	return 0;
 }
 
 // ---- searching ---------------------------------------------------------
 
-// As shim/nsx.cc's LowerTermProcessor and DateFieldProcessor.
+// Like shim/parse.cc's field processors for tag:, section:, lang: and
+// single dates (without its checks for bad values).
 class LowerTermProcessor : public Xapian::FieldProcessor {
 	std::string prefix;
 public:
@@ -347,14 +383,9 @@ struct Searcher {
 	                        Xapian::doccount *hi = nullptr)
 	{
 		Xapian::Stem stem("english", true);
-		qp.set_stemmer(stem);
-		qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-		qp.set_stopper(&stopper());
-		unsigned flags = Xapian::QueryParser::FLAG_DEFAULT |
-		                 Xapian::QueryParser::FLAG_CJK_NGRAM |
-		                 Xapian::QueryParser::FLAG_WILDCARD;
-		qp.set_max_expansion(1000, Xapian::Query::WILDCARD_LIMIT_ERROR,
-		                     Xapian::QueryParser::FLAG_WILDCARD);
+		unsigned flags = nsx::set_up_parser(
+			qp, stem, nsx::query_stopper("english", q),
+			NS_DEFAULT_MAX_EXPANSION);
 		qp.set_default_op(Xapian::Query::OP_AND);
 		Xapian::Query text = qp.parse_query(q, flags), loose;
 		if (!lean) {
@@ -363,20 +394,16 @@ struct Searcher {
 			std::string suggestion = suggest(q, stem);
 		}
 
-		// As search_once(): fewer than 10 documents with every word (all
-		// known then), and the list goes on with those that have some,
-		// counted exactly up to 100.
-		const Xapian::doccount relax_below = 10, exact_below = 100;
-		Xapian::MSet mset = run(text, 0, limit, std::max(limit, relax_below));
+		// As the shim's search: the list goes on with the documents
+		// that have some of the words when few have all.
+		Xapian::MSet mset = run(text, 0, limit,
+		                        std::max(limit, nsx::RELAX_BELOW));
 		Xapian::MSet rest;
 		bool relaxed = false;
-		Xapian::doccount n_all = mset.get_matches_upper_bound();
-		if (!lean && n_all < relax_below &&
-		    n_all == mset.get_matches_lower_bound() &&
-		    loose.get_description() != text.get_description()) {
+		if (nsx::relaxes(mset, text, loose)) {
 			Xapian::doccount count = limit - mset.size();
 			rest = run(Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text),
-			           0, count, std::max(count, exact_below));
+			           0, count, std::max(count, nsx::EXACT_BELOW));
 			relaxed = rest.get_matches_upper_bound() > 0;
 		}
 		size_t n = hits(mset, stem) + hits(rest, stem);
@@ -397,40 +424,22 @@ struct Searcher {
 	{
 		Xapian::Enquire enq(db);
 		enq.set_query(q);
-		enq.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
+		enq.set_weighting_scheme(nsx::ranking());
 		return enq.get_mset(first, max, check);
 	}
 
-	// As the shim's suggest(): every word of the query the index does not
+	// Like the shim's suggest(), more simply: every word the shim would
+	// look at (policy.hh's next_correctable()) that the index does not
 	// know (as it is, or stemmed) is looked up among the indexed words
-	// with its first letter, within two edits.  Field values, operators
-	// and numbers are left alone.
+	// with its first letter, within two edits.
 	std::string suggest(const std::string &q, const Xapian::Stem &stem)
 	{
 		std::string out;
-		Xapian::Utf8Iterator it(q), end;
-		while (it != end) {
-			if (!Xapian::Unicode::is_wordchar(*it)) {
-				++it;
-				continue;
-			}
-			size_t start = static_cast<size_t>(it.raw() - q.data());
-			bool digits = false;
-			while (it != end && Xapian::Unicode::is_wordchar(*it)) {
-				digits = digits || Xapian::Unicode::get_category(*it) ==
-				                       Xapian::Unicode::DECIMAL_DIGIT_NUMBER;
-				++it;
-			}
-			size_t stop = it == end ? q.size()
-			                        : static_cast<size_t>(it.raw() - q.data());
-			std::string word = q.substr(start, stop - start);
-			char before = start ? q[start - 1] : ' ';
-			char after = stop < q.size() ? q[stop] : ' ';
-			if (digits || before == ':' || after == ':' || after == '*' ||
-			    word == "AND" || word == "OR" || word == "NOT" ||
-			    word == "XOR" || word == "NEAR" || word == "ADJ")
-				continue;
-			std::string lw = Xapian::Unicode::tolower(word);
+		Xapian::Utf8Iterator it(q);
+		size_t start, stop;
+		while (nsx::next_correctable(q, it, &start, &stop)) {
+			std::string lw = Xapian::Unicode::tolower(
+				q.substr(start, stop - start));
 			if (db.term_exists(lw) || db.term_exists("Z" + stem(lw)))
 				continue;
 			out += closest(lw);
@@ -497,30 +506,14 @@ struct Searcher {
 				text.append(body);
 			if (text.empty())
 				text = json_string_value(json_object_get(o, "title"));
+			// query.c's default length and highlighting.
 			std::string snip = mset.snippet(text, 200, stem,
-				Xapian::MSet::SNIPPET_EXHAUSTIVE |
-					Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH,
-				"<b>", "</b>", "\xe2\x80\xa6");
+			                                nsx::SNIPPET_FLAGS, "<b>", "</b>",
+			                                nsx::SNIPPET_OMIT);
 			(void)snip;
 			json_decref(o);
 		}
 		return n;
-	}
-
-	// As shim/nsx.cc's english_stopper().
-	static const Xapian::SimpleStopper &stopper()
-	{
-		static const char *const words[] = {
-			"a", "an", "and", "are", "as", "at", "be", "but", "by", "for",
-			"from", "had", "has", "have", "he", "her", "his", "i", "in",
-			"into", "is", "it", "its", "of", "on", "or", "she", "so", "that",
-			"the", "their", "them", "there", "they", "this", "to", "was",
-			"we", "were", "what", "when", "which", "who", "will", "with",
-			"you",
-		};
-		static const Xapian::SimpleStopper s(std::begin(words),
-		                                     std::end(words));
-		return s;
 	}
 };
 
@@ -562,6 +555,20 @@ void close_searcher(void *ctx)
 	delete static_cast<Searcher *>(ctx);
 }
 
+// A run of QA's queries on THREADS threads for SECONDS (0: each once).
+bench_run_t searches(QueryArgs *qa, int threads, double seconds)
+{
+	bench_run_t r = {};
+	r.nqueries = qa->queries->n;
+	r.threads = threads;
+	r.seconds = seconds;
+	r.open = open_searcher;
+	r.run = run_query;
+	r.close = close_searcher;
+	r.arg = qa;
+	return r;
+}
+
 int cmd_query(const char *db, const char *qfile, int threads, double seconds,
               unsigned limit, const char *dump, bool totals, bool warmup,
               bool lean)
@@ -582,24 +589,11 @@ int cmd_query(const char *db, const char *qfile, int threads, double seconds,
 		return 0;
 	}
 	if (warmup) {
-		bench_run_t w = {};
-		w.nqueries = queries.n;
-		w.threads = 1;
-		w.open = open_searcher;
-		w.run = run_query;
-		w.close = close_searcher;
-		w.arg = &qa;
+		bench_run_t w = searches(&qa, 1, 0);
 		bench_run(&w);
 		free(w.lat_ms);
 	}
-	bench_run_t r = {};
-	r.nqueries = queries.n;
-	r.threads = threads;
-	r.seconds = seconds;
-	r.open = open_searcher;
-	r.run = run_query;
-	r.close = close_searcher;
-	r.arg = &qa;
+	bench_run_t r = searches(&qa, threads, seconds);
 	bench_run(&r);
 	bench_report(&r, "raw-xapian");
 	bench_dump(&r, dump);

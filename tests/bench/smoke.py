@@ -115,14 +115,14 @@ def main():
         if not st or not st.get("ready") or st["documents"] != N:
             fail("nsearchd not ready with %d documents: %s" % (N, st))
 
-        # The same documents: the raw loop builds what index.c builds.
+        # The same documents: the raw loop builds what the writer builds.
         cmp = subprocess.run([args.raw, "compare", os.path.join(tmp, "index"),
                               os.path.join(tmp, "raw.db")],
                              capture_output=True, text=True)
         if cmp.returncode != 0:
             fail("the raw loop's documents are not the daemon's (update "
-                 "tests/bench/raw_xapian.cc to match src/daemon/index.c):\n" +
-                 cmp.stderr)
+                 "tests/bench/raw_xapian.cc to match "
+                 "src/daemon/docbuild.c):\n" + cmp.stderr)
 
         # The same answers through the socket as in process.
         got = lines([args.qclient, sock, q + ".ns", "--totals"])

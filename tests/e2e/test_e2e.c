@@ -7,7 +7,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "e2eutil.h"
+#include <signal.h>
+#include <sys/socket.h>
+
+#include "harness.h"
 
 static const char *page_b =
 	"Machinery exports rise for a third month\n\n"
@@ -79,6 +82,22 @@ static void test_ignored_files_not_indexed(void **state)
 	json_decref(r);
 }
 
+/* Poll status until it counts N documents; fail after 30 s.  A search
+ * can see a commit a moment before the writer has counted it in the
+ * status, so a count is waited for, not read once. */
+static void wait_documents(json_int_t n)
+{
+	json_int_t got = -1;
+	for (int i = 0; i < 3000 && got != n; i++) {
+		json_t *st = status();
+		got = json_integer_value(json_object_get(st, "documents"));
+		json_decref(st);
+		if (got != n)
+			sleep_ms(10);
+	}
+	assert_int_equal(got, n);
+}
+
 static void test_new_changed_deleted(void **state)
 {
 	json_t *st = status();
@@ -99,14 +118,12 @@ static void test_new_changed_deleted(void **state)
 	         "Airship hangar closes\n\nThe dirigibleyard hangar shut again.\n");
 	json_decref(wait_hits("dirigibleyard", 1));
 	json_decref(wait_hits("zeppelinfield", 0));
-	st = status();
-	assert_int_equal(json_integer_value(json_object_get(st, "documents")), docs0 + 1);
-	json_decref(st);
+	wait_documents(docs0 + 1);
 
 	/* A hard link is created whole, never written: still indexed. */
 	char *src = NULL, *dst = NULL;
-	assert_true(asprintf(&src, "%s/city/new/zeppelin.txt", E.tree) > 0);
-	assert_true(asprintf(&dst, "%s/linked.txt", E.tree) > 0);
+	assert_true(asprintf(&src, "%s/city/new/zeppelin.txt", e2e_tree()) > 0);
+	assert_true(asprintf(&dst, "%s/linked.txt", e2e_tree()) > 0);
 	assert_int_equal(link(src, dst), 0);
 	json_decref(wait_hits("dirigibleyard", 2));
 	assert_int_equal(unlink(dst), 0);
@@ -115,9 +132,7 @@ static void test_new_changed_deleted(void **state)
 
 	remove_file("city/new/zeppelin.txt");
 	json_decref(wait_hits("dirigibleyard", 0));
-	st = status();
-	assert_int_equal(json_integer_value(json_object_get(st, "documents")), docs0);
-	json_decref(st);
+	wait_documents(docs0);
 }
 
 static void test_directories(void **state)
@@ -129,8 +144,8 @@ static void test_directories(void **state)
 
 	/* Renamed within the tree: found under the new paths, once each. */
 	char *from = NULL, *to = NULL;
-	assert_true(asprintf(&from, "%s/desk", E.tree) > 0);
-	assert_true(asprintf(&to, "%s/moved-desk", E.tree) > 0);
+	assert_true(asprintf(&from, "%s/desk", e2e_tree()) > 0);
+	assert_true(asprintf(&to, "%s/moved-desk", e2e_tree()) > 0);
 	assert_int_equal(rename(from, to), 0);
 	json_t *r = NULL;
 	for (int i = 0; i < 1000; i++) {
@@ -283,7 +298,7 @@ static void test_cli_no_daemon(void **state)
 	char *cmd = NULL;
 	int rc;
 	assert_true(asprintf(&cmd, "'%s' --socket '%s/none.sock' status 2>&1",
-	                     getenv("NSEARCH_CLI"), E.dir) > 0);
+	                     getenv("NSEARCH_CLI"), e2e_dir()) > 0);
 	char *out = run_capture(cmd, &rc);
 	assert_int_equal(rc, 2);
 	assert_non_null(strstr(out, "cannot connect"));
@@ -298,7 +313,8 @@ static void test_sigterm_and_restart(void **state)
 	json_decref(st);
 	assert_int_equal(stop_daemon(), 0);
 	struct stat sb;
-	assert_int_equal(stat(E.sock, &sb), -1); /* the socket file is gone */
+	/* The socket file is gone. */
+	assert_int_equal(stat(e2e_sock(), &sb), -1);
 
 	/* A file added while it was down is found after the restart, and one
 	 * deleted while it was down is gone. */
@@ -325,8 +341,9 @@ static void test_second_daemon_refused(void **state)
 	/* Same socket, same index: a clear error and a non-zero exit. */
 	char *cmd = NULL;
 	int rc;
-	assert_true(asprintf(&cmd, "'%s' --articles '%s' --index '%s' --socket '%s' 2>&1",
-	                     getenv("NSEARCHD"), E.tree, E.index, E.sock) > 0);
+	assert_true(asprintf(&cmd, "'%s' --articles '%s' --index '%s' --socket "
+	                     "'%s' 2>&1", getenv("NSEARCHD"), e2e_tree(),
+	                     e2e_index(), e2e_sock()) > 0);
 	char *out = run_capture(cmd, &rc);
 	assert_int_equal(rc, 1);
 	assert_non_null(strstr(out, "lock"));

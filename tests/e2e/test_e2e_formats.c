@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "e2eutil.h"
+#include "harness.h"
 
 /* Where each fixture goes in the tree. */
 static const struct {

@@ -16,12 +16,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 
-#include "e2eutil.h"
+#include "harness.h"
 
 static bool can_mount;     /* a private mount namespace was had */
 static char *disk;         /* the tmpfs, when a test mounted one */
@@ -71,17 +73,19 @@ static bool private_mounts(void)
 		}                                                            \
 	} while (0)
 
-/* A tmpfs of SIZE at E.dir/disk, and the index inside it. */
+/* A tmpfs of SIZE at e2e_dir()/disk, and the index inside it. */
 static void index_on_tmpfs(const char *size)
 {
 	char opts[64];
-	assert_true(asprintf(&disk, "%s/disk", E.dir) > 0);
+	assert_true(asprintf(&disk, "%s/disk", e2e_dir()) > 0);
 	assert_int_equal(mkdir(disk, 0755), 0);
 	snprintf(opts, sizeof opts, "size=%s,mode=0755", size);
 	if (mount("nsearch-test", disk, "tmpfs", 0, opts) < 0)
 		fail_msg("mount tmpfs on %s: %s", disk, strerror(errno));
-	free(E.index);
-	assert_true(asprintf(&E.index, "%s/index", disk) > 0);
+	char *index = NULL;
+	assert_true(asprintf(&index, "%s/index", disk) > 0);
+	e2e_set_index(index);
+	free(index);
 }
 
 /* Fill the filesystem of DIR to the last byte: a file FILLER written
@@ -106,11 +110,11 @@ static void fill_disk(const char *filler)
 /* The index's directory turns read-only (a bind mount over it). */
 static void index_read_only(void)
 {
-	ro_bind = strdup(E.index);
-	if (mount(E.index, E.index, NULL, MS_BIND, NULL) < 0 ||
-	    mount(NULL, E.index, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY,
+	ro_bind = strdup(e2e_index());
+	if (mount(e2e_index(), e2e_index(), NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, e2e_index(), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY,
 	          NULL) < 0)
-		fail_msg("read-only bind mount on %s: %s", E.index,
+		fail_msg("read-only bind mount on %s: %s", e2e_index(),
 		         strerror(errno));
 }
 
@@ -381,9 +385,9 @@ static void test_emfile_retried(void **state)
 	assert_true(client_open(&c));
 	json_decref(ask(&c, "{\"op\":\"status\"}\n")); /* accepted */
 	struct rlimit old, none;
-	assert_int_equal(prlimit(E.pid, RLIMIT_NOFILE, NULL, &old), 0);
+	assert_int_equal(prlimit(e2e_pid(), RLIMIT_NOFILE, NULL, &old), 0);
 	none = (struct rlimit){0, old.rlim_max};
-	assert_int_equal(prlimit(E.pid, RLIMIT_NOFILE, &none, NULL), 0);
+	assert_int_equal(prlimit(e2e_pid(), RLIMIT_NOFILE, &none, NULL), 0);
 
 	put_story("s/two.txt", "bollard");
 	put_story("s/three.txt", "bollard");
@@ -398,7 +402,7 @@ static void test_emfile_retried(void **state)
 			sleep_ms(20);
 	}
 	if (!retrying) {
-		prlimit(E.pid, RLIMIT_NOFILE, &old, NULL);
+		prlimit(e2e_pid(), RLIMIT_NOFILE, &old, NULL);
 		fail_msg("the daemon did not retry the reads that failed");
 	}
 	json_t *p = ask(&c, "{\"op\":\"problems\"}\n");
@@ -410,7 +414,7 @@ static void test_emfile_retried(void **state)
 	client_close(&c);
 
 	/* Descriptors come back: the files are read, nothing is skipped. */
-	assert_int_equal(prlimit(E.pid, RLIMIT_NOFILE, &old, NULL), 0);
+	assert_int_equal(prlimit(e2e_pid(), RLIMIT_NOFILE, &old, NULL), 0);
 	wait_hits_for("bollard", 3, 60);
 	json_t *st = status();
 	assert_int_equal(json_integer_value(json_object_get(st, "skipped")), 0);
@@ -447,7 +451,7 @@ static void assert_rebuilt(void)
 	json_t *last = json_object_get(h, "last_rebuild");
 	const char *moved = json_string_value(json_object_get(last, "moved_to"));
 	assert_non_null(moved);
-	assert_true(strncmp(moved, E.index, strlen(E.index)) == 0);
+	assert_true(strncmp(moved, e2e_index(), strlen(e2e_index())) == 0);
 	assert_non_null(strstr(moved, ".corrupt-"));
 	struct stat sb;
 	assert_int_equal(stat(moved, &sb), 0);
@@ -464,7 +468,7 @@ static void assert_rebuilt(void)
 static char *table(const char *name)
 {
 	char *path = NULL;
-	assert_true(asprintf(&path, "%s/%s.glass", E.index, name) > 0);
+	assert_true(asprintf(&path, "%s/%s.glass", e2e_index(), name) > 0);
 	return path;
 }
 

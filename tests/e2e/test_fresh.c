@@ -12,8 +12,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 
-#include "e2eutil.h"
+#include "harness.h"
 #include "userns.h"
 
 /* ---- a model of the tree: path -> the unique word in its content ---- */
@@ -81,7 +82,7 @@ static void new_word(char out[9])
 static char *abs_path(const char *rel)
 {
 	char *p = NULL;
-	assert_true(asprintf(&p, "%s/%s", E.tree, rel) > 0);
+	assert_true(asprintf(&p, "%s/%s", e2e_tree(), rel) > 0);
 	return p;
 }
 
@@ -96,7 +97,7 @@ static void model_write(const char *rel, bool atomic)
 	if (atomic) {
 		char *tmp = NULL, *dst = abs_path(rel);
 		const char *slash = strrchr(rel, '/');
-		assert_true(asprintf(&tmp, "%s/%.*s%s.%s.tmp", E.tree,
+		assert_true(asprintf(&tmp, "%s/%.*s%s.%s.tmp", e2e_tree(),
 		                     slash ? (int)(slash - rel + 1) : 0, rel, "",
 		                     slash ? slash + 1 : rel) > 0);
 		assert_int_equal(write_file(tmp, text, strlen(text)), 0);
@@ -251,7 +252,7 @@ static void test_renames_and_atomic_saves(void **state)
 
 	/* Out of the tree: deleted; into it: added. */
 	char *outside = NULL;
-	assert_true(asprintf(&outside, "%s/outside.txt", E.dir) > 0);
+	assert_true(asprintf(&outside, "%s/outside.txt", e2e_dir()) > 0);
 	from = abs_path("news/deux.txt");
 	assert_int_equal(rename(from, outside), 0);
 	model_forget((size_t)model_find("news/deux.txt"));
@@ -285,7 +286,7 @@ static void test_directories_move(void **state)
 		}
 	assert_index_is_tree();
 	char *outside = NULL;
-	assert_true(asprintf(&outside, "%s/away", E.dir) > 0);
+	assert_true(asprintf(&outside, "%s/away", e2e_dir()) > 0);
 	assert_int_equal(rename(to, outside), 0);
 	ns_strv_t keep_paths = {0}, keep_words = {0};
 	for (size_t i = M.paths.n; i-- > 0;)
@@ -504,7 +505,7 @@ static void random_op(void)
 		size_t i = rnd((unsigned)M.paths.n);
 		snprintf(rel, sizeof rel, "%s/r%u.txt", dirs[rnd(5)], M.next++);
 		char *from = abs_path(M.paths.v[i]), *to = abs_path(rel);
-		for (size_t k = strlen(E.tree) + 1; to[k]; k++)
+		for (size_t k = strlen(e2e_tree()) + 1; to[k]; k++)
 			if (to[k] == '/') {
 				to[k] = '\0';
 				mkdir(to, 0755);
@@ -592,7 +593,7 @@ static void test_queue_overflow(void **state)
 	 * events, until the daemon runs. */
 	model_write("burst/first.txt", false);
 	json_decref(wait_for("burst/first.txt"));
-	kill(E.pid, SIGSTOP);
+	kill(e2e_pid(), SIGSTOP);
 	churn("burst/churn.txt", queue + 1000);
 	/* The kernel drops these events (the queue is full): the rescan
 	 * after the overflow must find the files. */
@@ -601,13 +602,13 @@ static void test_queue_overflow(void **state)
 		snprintf(rel, sizeof rel, "burst/f%d.txt", i);
 		model_write(rel, false);
 	}
-	kill(E.pid, SIGCONT);
+	kill(e2e_pid(), SIGCONT);
 	assert_index_is_tree();
 	json_t *st = status();
 	assert_true(json_integer_value(json_object_get(st, "overflows")) >= 1);
 	json_decref(st);
 	/* Deletions lost in an overflow are found by its rescan too. */
-	kill(E.pid, SIGSTOP);
+	kill(e2e_pid(), SIGSTOP);
 	churn("burst/churn.txt", queue + 1000);
 	for (int i = 0; i < 200; i++) {
 		char rel[32];
@@ -616,7 +617,7 @@ static void test_queue_overflow(void **state)
 		model_forget((size_t)model_find(rel));
 	}
 	model_write("burst/late.txt", false);
-	kill(E.pid, SIGCONT);
+	kill(e2e_pid(), SIGCONT);
 	assert_index_is_tree();
 	st = status();
 	assert_true(json_integer_value(json_object_get(st, "overflows")) >= 2);

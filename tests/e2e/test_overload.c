@@ -11,9 +11,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 
-#include "svcutil.h"
+#include "svc.h"
 
 static const char *token = "overload-token-0123456789";
 
@@ -25,9 +27,10 @@ static unsigned start_tcp(const char *const *extra)
 	char portstr[16];
 	snprintf(portstr, sizeof portstr, "%u", port);
 	char *tok = write_in_dir("token", token, 0600);
-	const char *args[40] = {"--config", "/dev/null", "--articles", E.tree,
-	                        "--index", E.index, "--socket", E.sock, "--tcp",
-	                        portstr, "--token-file", tok};
+	const char *args[40] = {"--config", "/dev/null", "--articles",
+	                        e2e_tree(), "--index", e2e_index(), "--socket",
+	                        e2e_sock(), "--tcp", portstr, "--token-file",
+	                        tok};
 	size_t n = 12;
 	for (size_t i = 0; extra && extra[i] && n < 39; i++)
 		args[n++] = extra[i];
@@ -40,8 +43,9 @@ static unsigned start_tcp(const char *const *extra)
 
 static void start_unix(const char *const *extra)
 {
-	const char *args[40] = {"--config", "/dev/null", "--articles", E.tree,
-	                        "--index", E.index, "--socket", E.sock};
+	const char *args[40] = {"--config", "/dev/null", "--articles",
+	                        e2e_tree(), "--index", e2e_index(), "--socket",
+	                        e2e_sock()};
 	size_t n = 8;
 	for (size_t i = 0; extra && extra[i] && n < 39; i++)
 		args[n++] = extra[i];
@@ -295,8 +299,9 @@ static void test_logged_values_stay_one_line(void **state)
 	                     (unsigned long long)sb.st_dev,
 	                     (unsigned long long)sb.st_ino) > 0);
 	const char *env[] = {stream, NULL};
-	const char *args[] = {"--config", "/dev/null", "--articles", E.tree,
-	                      "--index", E.index, "--socket", E.sock, NULL};
+	const char *args[] = {"--config", "/dev/null", "--articles",
+	                      e2e_tree(), "--index", e2e_index(), "--socket",
+	                      e2e_sock(), NULL};
 	spawn(args, env);
 	wait_ready();
 	wait_log("<4>index: bad\\n<0>forged: evil.txt: not indexed: empty file");
@@ -423,18 +428,12 @@ static void test_reply_budget(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_unauthenticated_never_lock_out,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_auth_deadline, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_slow_senders_cut_off, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_failed_logins_rate_limited,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_logged_values_stay_one_line,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reply_budget, setup,
-		                                teardown),
+		svc_test(test_unauthenticated_never_lock_out),
+		svc_test(test_auth_deadline),
+		svc_test(test_slow_senders_cut_off),
+		svc_test(test_failed_logins_rate_limited),
+		svc_test(test_logged_values_stay_one_line),
+		svc_test(test_reply_budget),
 	};
 	return cmocka_run_group_tests_name("overload", tests, NULL, NULL);
 }

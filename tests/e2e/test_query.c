@@ -10,7 +10,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "e2eutil.h"
+#include <errno.h>
+
+#include "harness.h"
 
 static int group_setup(void **state)
 {
@@ -348,7 +350,7 @@ static void test_light_search_beside_heavy_ones(void **state)
 static char *index_file(const char *name)
 {
 	char *p = NULL;
-	assert_true(asprintf(&p, "%s/%s", E.index, name) > 0);
+	assert_true(asprintf(&p, "%s/%s", e2e_index(), name) > 0);
 	return p;
 }
 

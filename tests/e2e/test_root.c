@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "e2eutil.h"
+#include "svc.h"
 
 /* Words without vowels or "s": no stemmer changes them. */
 #define W_OLD_A "zqbcdf"   /* a/one.txt in the first tree */
@@ -36,18 +36,11 @@ static void put_at(const char *root, const char *rel, const char *word)
 	free(path);
 }
 
-static char *in_dir(const char *name)
-{
-	char *p = NULL;
-	assert_true(asprintf(&p, "%s/%s", E.dir, name) > 0);
-	return p;
-}
-
 /* The first tree, indexed. */
 static void start_on_first_tree(void)
 {
-	put_at(E.tree, "a/one.txt", W_OLD_A);
-	put_at(E.tree, "b/two.txt", W_OLD_B);
+	put_at(e2e_tree(), "a/one.txt", W_OLD_A);
+	put_at(e2e_tree(), "b/two.txt", W_OLD_B);
 	start_daemon();
 	json_decref(wait_hits(W_OLD_A, 1));
 	json_decref(wait_hits(W_OLD_B, 1));
@@ -111,7 +104,7 @@ static void assert_second_tree(void)
 static void test_deleted_then_recreated(void **state)
 {
 	start_on_first_tree();
-	rm_tree(E.tree);
+	rm_tree(e2e_tree());
 	json_t *st = wait_dir_state("gone");
 	assert_false(json_is_true(json_object_get(st, "ready")));
 	assert_non_null(strstr(dir_state(st, "reason"), "deleted"));
@@ -120,7 +113,7 @@ static void test_deleted_then_recreated(void **state)
 	/* Still answering. */
 	json_decref(search(W_OLD_A));
 
-	make_second_tree(E.tree);
+	make_second_tree(e2e_tree());
 	json_decref(wait_dir_state("watched"));
 	assert_second_tree();
 }
@@ -130,7 +123,7 @@ static void test_renamed_away_then_replaced(void **state)
 	start_on_first_tree();
 	char *old = in_dir("articles.old"), *other = in_dir("other");
 	make_second_tree(other);
-	assert_int_equal(rename(E.tree, old), 0);
+	assert_int_equal(rename(e2e_tree(), old), 0);
 	json_t *st = wait_dir_state("gone");
 	assert_false(json_is_true(json_object_get(st, "ready")));
 	assert_non_null(strstr(dir_state(st, "reason"), "renamed"));
@@ -158,7 +151,7 @@ static void test_renamed_away_then_replaced(void **state)
 	/* What happens in the old tree is not the articles' any more. */
 	put_at(old, "b/two.txt", W_STALE);
 
-	assert_int_equal(rename(other, E.tree), 0);
+	assert_int_equal(rename(other, e2e_tree()), 0);
 	json_decref(wait_dir_state("watched"));
 	assert_second_tree();
 	assert_paths(search(W_STALE), "");
@@ -172,8 +165,8 @@ static void test_swapped_at_once(void **state)
 	start_on_first_tree();
 	char *old = in_dir("articles.old"), *other = in_dir("other");
 	make_second_tree(other);
-	assert_int_equal(rename(E.tree, old), 0);
-	assert_int_equal(rename(other, E.tree), 0);
+	assert_int_equal(rename(e2e_tree(), old), 0);
+	assert_int_equal(rename(other, e2e_tree()), 0);
 	/* Found only once the new tree is reconciled: then wait for ready. */
 	json_decref(wait_hits(W_NEW_C, 1));
 	json_decref(wait_dir_state("watched"));
@@ -192,9 +185,11 @@ static void test_parent_swapped(void **state)
 	char *parent = in_dir("p"), *parent_old = in_dir("p.old");
 	char *parent_new = in_dir("p.new");
 	assert_int_equal(mkdir(parent, 0755), 0);
-	free(E.tree);
-	assert_true(asprintf(&E.tree, "%s/articles", parent) > 0);
-	assert_int_equal(mkdir(E.tree, 0755), 0);
+	char *tree = NULL;
+	assert_true(asprintf(&tree, "%s/articles", parent) > 0);
+	e2e_set_tree(tree);
+	free(tree);
+	assert_int_equal(mkdir(e2e_tree(), 0755), 0);
 	start_on_first_tree();
 
 	char *second = NULL;
@@ -212,24 +207,13 @@ static void test_parent_swapped(void **state)
 	free(parent_new);
 }
 
-static int setup(void **state)
-{
-	return e2e_make_dirs();
-}
-
-static int teardown(void **state)
-{
-	return e2e_teardown();
-}
-
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_deleted_then_recreated, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_renamed_away_then_replaced, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_swapped_at_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parent_swapped, setup, teardown),
+		svc_test(test_deleted_then_recreated),
+		svc_test(test_renamed_away_then_replaced),
+		svc_test(test_swapped_at_once),
+		svc_test(test_parent_swapped),
 	};
 	return cmocka_run_group_tests_name("root", tests, NULL, NULL);
 }

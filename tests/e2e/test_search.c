@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "e2eutil.h"
+#include <time.h>
+
+#include "harness.h"
 
 #define NDOCS 20
 
@@ -20,7 +22,7 @@ static int group_setup(void **state)
 	if (e2e_make_dirs() < 0)
 		return -1;
 	copy_tree(getenv("NS_SEARCH_FIXTURES"), "");
-	if (asprintf(&synonyms_file, "%s/synonyms.txt", E.dir) < 0)
+	if (asprintf(&synonyms_file, "%s/synonyms.txt", e2e_dir()) < 0)
 		return -1;
 	const char *syn = "# place names\nkyiv, kiev\nus, usa, united states\n";
 	if (write_file(synonyms_file, syn, strlen(syn)) < 0)
@@ -625,14 +627,14 @@ static void test_cli_search(void **state)
 	char *cmd = NULL;
 	assert_true(asprintf(&cmd, "script -qec \"'%s' --socket '%s' search "
 	                     "importers\" /dev/null", getenv("NSEARCH_CLI"),
-	                     E.sock) > 0);
+	                     e2e_sock()) > 0);
 	out = run_capture(cmd, &rc);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "\033[1;33mImporters\033[0m"));
 	free(out);
 	assert_true(asprintf(&cmd, "NO_COLOR=1 script -qec \"'%s' --socket '%s' "
 	                     "search importers\" /dev/null", getenv("NSEARCH_CLI"),
-	                     E.sock) > 0);
+	                     e2e_sock()) > 0);
 	out = run_capture(cmd, &rc);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "[Importers] in the United"));

@@ -18,25 +18,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 
-#include "e2eutil.h"
+#include "svc.h"
 
 /* ---- helpers ---- */
-
-static char *in_dir(const char *name)
-{
-	char *p = NULL;
-	assert_true(asprintf(&p, "%s/%s", E.dir, name) > 0);
-	return p;
-}
-
-static char *write_in_dir(const char *name, const char *text, mode_t mode)
-{
-	char *p = in_dir(name);
-	assert_int_equal(write_file(p, text, strlen(text)), 0);
-	assert_int_equal(chmod(p, mode), 0);
-	return p;
-}
 
 static const char *error_code(json_t *r)
 {
@@ -152,17 +141,6 @@ static char *run_as(uid_t uid, const char *const *argv, const char *xdg,
 	return text;
 }
 
-static int setup(void **state)
-{
-	signal(SIGPIPE, SIG_IGN);
-	return e2e_make_dirs();
-}
-
-static int teardown(void **state)
-{
-	return e2e_teardown();
-}
-
 /* ---- links in the tree ---- */
 
 /* A link to a directory outside the tree, and one to a file there: what
@@ -175,8 +153,8 @@ static void test_links_never_followed(void **state)
 	assert_int_equal(mkdir(out, 0755), 0);
 	assert_int_equal(write_file(secret, "Shadow\n\nThe zyxsecretword.\n",
 	                            26), 0);
-	assert_true(asprintf(&etc, "%s/etc", E.tree) > 0);
-	assert_true(asprintf(&leak, "%s/leak.txt", E.tree) > 0);
+	assert_true(asprintf(&etc, "%s/etc", e2e_tree()) > 0);
+	assert_true(asprintf(&leak, "%s/leak.txt", e2e_tree()) > 0);
 	assert_int_equal(symlink(out, etc), 0);
 	assert_int_equal(symlink(secret, leak), 0);
 	put_file("news/a.txt", "Alpha\n\nPlain zyxplainword.\n");
@@ -201,7 +179,7 @@ static void test_links_never_followed(void **state)
 	 * (which needs no event) takes its article out, and a wait on it is
 	 * refused. */
 	char *live = NULL, *moved = in_dir("live-outside");
-	assert_true(asprintf(&live, "%s/live", E.tree) > 0);
+	assert_true(asprintf(&live, "%s/live", e2e_tree()) > 0);
 	assert_int_equal(rename(live, moved), 0);
 	assert_int_equal(symlink(moved, live), 0);
 	assert_refused(request("{s:s, s:s}", "op", "wait", "path",
@@ -243,7 +221,7 @@ static void test_link_swapped_in_while_down(void **state)
 	json_decref(wait_hits("zyxdeskword", 1));
 	assert_int_equal(stop_daemon(), 0);
 	char *desk = NULL, *away = in_dir("desk-outside");
-	assert_true(asprintf(&desk, "%s/desk", E.tree) > 0);
+	assert_true(asprintf(&desk, "%s/desk", e2e_tree()) > 0);
 	assert_int_equal(rename(desk, away), 0);
 	assert_int_equal(symlink(away, desk), 0);
 	put_file("news/later.txt", "Later\n\nThe zyxlaterword.\n");
@@ -273,7 +251,7 @@ static char *ask_as(uid_t uid, const char *lines, int nreplies)
 		if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
 			_exit(126);
 		struct sockaddr_un sa = {.sun_family = AF_UNIX};
-		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", E.sock);
+		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", e2e_sock());
 		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
 			_exit(2);
@@ -308,11 +286,11 @@ static void test_admin_needs_credentials(void **state)
 {
 	if (!need_root())
 		return;
-	const char *opts[] = {"--socket-mode", "0666", "--backup-dir", E.dir,
-	                      NULL};
+	const char *opts[] = {"--socket-mode", "0666", "--backup-dir",
+	                      e2e_dir(), NULL};
 	put_file("news/a.txt", "Alpha\n\nPlain words.\n");
 	start_daemon_with(opts);
-	assert_int_equal(chmod(E.dir, 0711), 0);
+	assert_int_equal(chmod(e2e_dir(), 0711), 0);
 	uid_t them = other_uid();
 	char *bk = in_dir("bk"), *lines = NULL;
 	assert_true(asprintf(&lines,
@@ -340,32 +318,20 @@ static void test_admin_needs_credentials(void **state)
 	assert_false(exists(bk));
 
 	/* nsearch-cli says what to do. */
-	const char *argv[] = {getenv("NSEARCH_CLI"), "--socket", E.sock,
+	const char *argv[] = {getenv("NSEARCH_CLI"), "--socket", e2e_sock(),
 	                      "compact", NULL};
 	int rc;
 	char *text = run_as(them, argv, NULL, &rc);
 	assert_int_equal(rc, 2);
-	assert_non_null(strstr(text, "FORBIDDEN: compact needs the admin role"));
-	assert_non_null(strstr(text, "sudo nsearch-cli"));
+	assert_non_null(strstr(text, "nsearch-cli: compact: not allowed for "
+	                        "you (FORBIDDEN)\n"));
+	assert_non_null(strstr(text, "sudo nsearch-cli compact\n"));
 	free(text);
 
 	/* As root (and the daemon's user, which we are too here): done. */
 	assert_ok(request("{s:s}", "op", "compact"));
-	assert_int_equal(chmod(E.dir, 0700), 0);
+	assert_int_equal(chmod(e2e_dir(), 0700), 0);
 	free(bk);
-}
-
-/* A TCP port nobody listens on now. */
-static unsigned free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof sa;
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
 }
 
 static void tcp_auth(struct client *c, unsigned port, const char *tok)
@@ -410,10 +376,10 @@ static void test_admin_token_over_tcp(void **state)
 
 	/* The same token twice would make every TCP client an admin. */
 	char *same = write_in_dir("same-token", tok, 0600);
-	const char *argv[] = {getenv("NSEARCHD"), "--articles", E.tree,
-	                      "--index", E.index, "--socket", E.sock, "--tcp",
-	                      port, "--token-file", tokf, "--admin-token-file",
-	                      same, NULL};
+	const char *argv[] = {getenv("NSEARCHD"), "--articles", e2e_tree(),
+	                      "--index", e2e_index(), "--socket", e2e_sock(),
+	                      "--tcp", port, "--token-file", tokf,
+	                      "--admin-token-file", same, NULL};
 	int rc;
 	char *text = run_as((uid_t)-1, argv, NULL, &rc);
 	assert_int_equal(rc, 2);
@@ -431,25 +397,28 @@ static void test_admin_token_over_tcp(void **state)
  * are refused; the copy is private to the daemon's user. */
 static void test_backup_paths(void **state)
 {
-	const char *opts[] = {"--backup-dir", E.dir, NULL};
+	const char *opts[] = {"--backup-dir", e2e_dir(), NULL};
 	put_file("news/a.txt", "Alpha\n\nPlain words.\n");
 	mode_t old = umask(022);
 	start_daemon_with(opts);
 	char *ilink = in_dir("ilink"), *req = NULL;
-	assert_int_equal(symlink(E.index, ilink), 0);
+	assert_int_equal(symlink(e2e_index(), ilink), 0);
 	struct { const char *pre, *post, *says, *lands; } bad[] = {
-		{E.index, "/../index/sub", "inside the index", "index/sub"},
+		{e2e_index(), "/../index/sub", "inside the index", "index/sub"},
 		{"/", "//index//sub", "inside the index", "index/sub"},
-		{E.dir, "/ilink/sub", "inside the index", "index/sub"},
-		{E.dir, "/ilink", "symbolic link", NULL},
-		{E.tree, "/copy", "inside the articles tree", "articles/copy"},
-		{E.dir, "/evil\nnsearchd: err: forged", "control character", NULL},
+		{e2e_dir(), "/ilink/sub", "inside the index", "index/sub"},
+		{e2e_dir(), "/ilink", "symbolic link", NULL},
+		{e2e_tree(), "/copy", "inside the articles tree",
+		 "articles/copy"},
+		{e2e_dir(), "/evil\nnsearchd: err: forged", "control character",
+		 NULL},
 		{"/", "tmp", "not inside the backup directory", NULL},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		assert_true(asprintf(&req, "%s%s%s", bad[i].pre,
 		                     strcmp(bad[i].pre, "/") == 0 &&
-		                     bad[i].lands ? E.dir : "", bad[i].post) > 0);
+		                     bad[i].lands ? e2e_dir() : "",
+		                     bad[i].post) > 0);
 		assert_refused(request("{s:s, s:s}", "op", "backup", "dir", req),
 		               "BAD_REQUEST", bad[i].says);
 		free(req);
@@ -495,28 +464,29 @@ static void test_index_private(void **state)
 	start_daemon();
 	umask(old);
 	struct stat st;
-	assert_int_equal(stat(E.index, &st), 0);
+	assert_int_equal(stat(e2e_index(), &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 	char *file = NULL;
-	assert_true(asprintf(&file, "%s/postlist.glass", E.index) > 0);
+	assert_true(asprintf(&file, "%s/postlist.glass", e2e_index()) > 0);
 	assert_int_equal(stat(file, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	free(file);
 	assert_int_equal(stop_daemon(), 0);
 
-	assert_int_equal(chmod(E.index, 0755), 0);
-	const char *argv[] = {getenv("NSEARCHD"), "--articles", E.tree,
-	                      "--index", E.index, "--socket", E.sock, NULL};
+	assert_int_equal(chmod(e2e_index(), 0755), 0);
+	const char *argv[] = {getenv("NSEARCHD"), "--articles", e2e_tree(),
+	                      "--index", e2e_index(), "--socket", e2e_sock(),
+	                      NULL};
 	int rc;
 	char *text = run_as((uid_t)-1, argv, NULL, &rc);
 	assert_int_equal(rc, 2);
 	char *want = NULL;
-	assert_true(asprintf(&want, "chmod -R go= %s", E.index) > 0);
+	assert_true(asprintf(&want, "chmod -R go= %s", e2e_index()) > 0);
 	if (!strstr(text, want))
 		fail_msg("no \"%s\" in: %s", want, text);
 	free(want);
 	free(text);
-	assert_int_equal(chmod(E.index, 0700), 0);
+	assert_int_equal(chmod(e2e_index(), 0700), 0);
 	start_daemon();
 }
 
@@ -532,7 +502,7 @@ static void test_cli_refuses_squatted_socket(void **state)
 	char *squat = in_dir("squat"), *path = in_dir("squat/nsearch.sock");
 	assert_int_equal(mkdir(squat, 0755), 0);
 	assert_int_equal(chown(squat, them, them), 0);
-	assert_int_equal(chmod(E.dir, 0711), 0);
+	assert_int_equal(chmod(e2e_dir(), 0711), 0);
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
 	pid_t pid = fork();
@@ -581,7 +551,7 @@ static void test_cli_refuses_squatted_socket(void **state)
 		fail_msg("nsearch-cli said: %s", text);
 	assert_int_equal(got, 0);
 	free(text);
-	assert_int_equal(chmod(E.dir, 0700), 0);
+	assert_int_equal(chmod(e2e_dir(), 0700), 0);
 	free(squat);
 	free(path);
 }
@@ -594,7 +564,7 @@ static void test_user_socket_is_private(void **state)
 	if (!need_root())
 		return;
 	uid_t them = other_uid();
-	assert_int_equal(chmod(E.dir, 0711), 0);
+	assert_int_equal(chmod(e2e_dir(), 0711), 0);
 	char *xdg = in_dir("xdg"), *home = in_dir("home"), *index = NULL;
 	assert_int_equal(mkdir(xdg, 0700), 0);
 	assert_int_equal(mkdir(home, 0700), 0);
@@ -610,8 +580,8 @@ static void test_user_socket_is_private(void **state)
 	if (!strstr(text, "XDG_RUNTIME_DIR is not set"))
 		fail_msg("nsearch-cli said: %s", text);
 	free(text);
-	const char *argv[] = {nsearchd, "--articles", E.tree, "--index", index,
-	                      NULL};
+	const char *argv[] = {nsearchd, "--articles", e2e_tree(), "--index",
+	                      index, NULL};
 	text = run_as(them, argv, NULL, &rc);
 	assert_int_equal(rc, 1);
 	if (!strstr(text, "XDG_RUNTIME_DIR is not set"))
@@ -623,8 +593,9 @@ static void test_user_socket_is_private(void **state)
 	assert_true(asprintf(&sdir, "%s/nsearch", xdg) > 0);
 	assert_true(asprintf(&sock, "%s/nsearch.sock", sdir) > 0);
 	pid_t pid = spawn_as(them, argv, xdg, log);
-	char *ours = E.sock;
-	E.sock = sock; /* ready (its signals handled) before it is stopped */
+	/* Ready (its signals handled) before it is stopped. */
+	char *ours = strdup(e2e_sock());
+	e2e_set_sock(sock);
 	bool ready = false;
 	for (int i = 0; i < 6000 && !ready; i++) {
 		json_t *st = status();
@@ -633,7 +604,8 @@ static void test_user_socket_is_private(void **state)
 		if (!ready)
 			sleep_ms(10);
 	}
-	E.sock = ours;
+	e2e_set_sock(ours);
+	free(ours);
 	assert_true(ready);
 	struct stat st;
 	assert_int_equal(stat(sdir, &st), 0);
@@ -650,7 +622,7 @@ static void test_user_socket_is_private(void **state)
 	if (!strstr(text, "belongs to uid 0"))
 		fail_msg("nsearchd said: %s", text);
 	free(text);
-	assert_int_equal(chmod(E.dir, 0700), 0);
+	assert_int_equal(chmod(e2e_dir(), 0700), 0);
 	free(log);
 	free(sock);
 	free(sdir);
@@ -662,21 +634,14 @@ static void test_user_socket_is_private(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_links_never_followed, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_link_swapped_in_while_down,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_admin_needs_credentials, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_admin_token_over_tcp, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_backup_paths, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index_private, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_cli_refuses_squatted_socket,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_user_socket_is_private, setup,
-		                                teardown),
+		svc_test(test_links_never_followed),
+		svc_test(test_link_swapped_in_while_down),
+		svc_test(test_admin_needs_credentials),
+		svc_test(test_admin_token_over_tcp),
+		svc_test(test_backup_paths),
+		svc_test(test_index_private),
+		svc_test(test_cli_refuses_squatted_socket),
+		svc_test(test_user_socket_is_private),
 	};
 	return cmocka_run_group_tests_name("security", tests, NULL, NULL);
 }

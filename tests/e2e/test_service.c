@@ -10,9 +10,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <grp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
-#include "svcutil.h"
+#include "svc.h"
 
 static const char *token = "correct-horse-battery-staple-7";
 
@@ -73,10 +77,12 @@ static void test_notify_ready_reload_stop(void **state)
 	char *conf = write_in_dir("nsearchd.conf", "[log]\nlevel = info\n", 0644);
 	int nfd = notify_open();
 	char *sock_env = NULL;
-	assert_true(asprintf(&sock_env, "NOTIFY_SOCKET=%s/notify.sock", E.dir) > 0);
+	assert_true(asprintf(&sock_env, "NOTIFY_SOCKET=%s/notify.sock",
+	                     e2e_dir()) > 0);
 	const char *env[] = {sock_env, "WATCHDOG_USEC=400000", NULL};
-	const char *args[] = {"--config", conf, "--articles", E.tree, "--index",
-	                      E.index, "--socket", E.sock, NULL};
+	const char *args[] = {"--config", conf, "--articles", e2e_tree(),
+	                      "--index", e2e_index(), "--socket", e2e_sock(),
+	                      NULL};
 	spawn(args, env);
 
 	int watchdogs = 0;
@@ -110,7 +116,7 @@ static void test_notify_ready_reload_stop(void **state)
 	assert_true(ns_now_ms() - t0 < 3000);
 
 	/* SIGHUP: RELOADING, then READY again. */
-	kill(E.pid, SIGHUP);
+	kill(e2e_pid(), SIGHUP);
 	m = notify_event(nfd, &watchdogs, &statuses);
 	assert_true(strncmp(m, "RELOADING=1\nMONOTONIC_USEC=", 27) == 0);
 	free(m);
@@ -120,7 +126,7 @@ static void test_notify_ready_reload_stop(void **state)
 	wait_log("main: reloaded: nothing changed");
 
 	/* SIGTERM: STOPPING, then a clean exit. */
-	kill(E.pid, SIGTERM);
+	kill(e2e_pid(), SIGTERM);
 	m = notify_event(nfd, &watchdogs, &statuses);
 	assert_true(strncmp(m, "STOPPING=1", 10) == 0);
 	free(m);
@@ -144,18 +150,18 @@ static void test_socket_activation(void **state)
 	/* systemd-socket-activate listens, and on the first connection execs
 	 * the daemon with the sockets as systemd passes them ($LISTEN_FDS). */
 	const char *args[] = {
-		"-l", E.sock, "-l", tcp,
+		"-l", e2e_sock(), "-l", tcp,
 		"-E", "ASAN_OPTIONS", "-E", "UBSAN_OPTIONS",
 		getenv("NSEARCHD"), "--config", "/dev/null",
-		"--articles", E.tree, "--index", E.index,
+		"--articles", e2e_tree(), "--index", e2e_index(),
 		"--socket", unused, "--token-file", tok, NULL,
 	};
 	spawn_prog("systemd-socket-activate", args, NULL);
 	/* Its socket is there before the daemon is. */
 	struct stat sb;
-	for (int i = 0; i < 500 && stat(E.sock, &sb) < 0; i++)
+	for (int i = 0; i < 500 && stat(e2e_sock(), &sb) < 0; i++)
 		sleep_ms(10);
-	assert_int_equal(stat(E.sock, &sb), 0);
+	assert_int_equal(stat(e2e_sock(), &sb), 0);
 
 	/* This first connection starts the daemon and is answered by it. */
 	wait_ready();
@@ -163,7 +169,7 @@ static void test_socket_activation(void **state)
 	assert_int_equal(nhits(r), 1);
 	json_decref(r);
 	wait_log("socket activation: 2 sockets from systemd");
-	assert_true(log_has(E.sock));
+	assert_true(log_has(e2e_sock()));
 	/* The configured path is not used when systemd passes sockets. */
 	assert_int_equal(stat(unused, &sb), -1);
 
@@ -182,7 +188,7 @@ static void test_socket_activation(void **state)
 
 	/* A clean stop leaves systemd's socket file alone. */
 	assert_int_equal(stop_daemon(), 0);
-	assert_int_equal(stat(E.sock, &sb), 0);
+	assert_int_equal(stat(e2e_sock(), &sb), 0);
 	assert_true(S_ISSOCK(sb.st_mode));
 	free(tcp);
 	free(tok);
@@ -211,8 +217,9 @@ static void test_every_option_takes_effect(void **state)
 	struct group *gr = getgrnam("daemon");
 	assert_non_null(gr);
 	gid_t daemon_gid = gr->gr_gid;
-	free(E.sock);
-	E.sock = in_dir("custom.sock");
+	char *sock = in_dir("custom.sock");
+	e2e_set_sock(sock);
+	free(sock);
 	char *index = in_dir("custom/index"), *text = NULL;
 	assert_true(asprintf(&text,
 		"; every option (tests/e2e/test_service.c)\n"
@@ -249,7 +256,7 @@ static void test_every_option_takes_effect(void **state)
 		"idle_timeout = 2\n"
 		"[log]\n"
 		"level = debug\n",
-		E.tree, index, syn, E.sock, port, tok) > 0);
+		e2e_tree(), index, syn, e2e_sock(), port, tok) > 0);
 	char *conf = write_in_dir("nsearchd.conf", text, 0644);
 	const char *args[] = {"--config", conf, NULL};
 	spawn(args, NULL);
@@ -257,7 +264,7 @@ static void test_every_option_takes_effect(void **state)
 
 	/* [socket]: where, with which mode and group. */
 	struct stat sb;
-	assert_int_equal(stat(E.sock, &sb), 0);
+	assert_int_equal(stat(e2e_sock(), &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0640);
 	assert_int_equal(sb.st_gid, daemon_gid);
 	/* [index] path */
@@ -313,7 +320,7 @@ static void test_every_option_takes_effect(void **state)
 	client_close(&c);
 	char *where = NULL;
 	assert_true(asprintf(&where, "listening on %s, 127.0.0.1:%u (TCP)",
-	                     E.sock, port) > 0);
+	                     e2e_sock(), port) > 0);
 	assert_true(log_has(where));
 	free(where);
 	/* [limits] max_request_size */
@@ -399,15 +406,16 @@ static void test_flags_override_file(void **state)
 	assert_true(asprintf(&text, "[socket]\npath = %s\n[log]\nlevel = warning\n"
 	                     "[index]\nbatch = 500\n", elsewhere) > 0);
 	char *conf = write_in_dir("nsearchd.conf", text, 0644);
-	const char *args[] = {"--config", conf, "--articles", E.tree, "--index",
-	                      E.index, "--socket", E.sock, NULL};
+	const char *args[] = {"--config", conf, "--articles", e2e_tree(),
+	                      "--index", e2e_index(), "--socket", e2e_sock(),
+	                      NULL};
 	spawn(args, NULL);
 	wait_ready();
 	/* The flag's socket, not the file's; the file's level. */
 	struct stat sb;
 	assert_int_equal(stat(elsewhere, &sb), -1);
 	/* Made with the default mode: the owner and the group only. */
-	assert_int_equal(stat(E.sock, &sb), 0);
+	assert_int_equal(stat(e2e_sock(), &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0660);
 	json_t *r = search("alphaword");
 	assert_int_equal(nhits(r), 1);
@@ -419,11 +427,13 @@ static void test_flags_override_file(void **state)
 	char *cmd = NULL;
 	assert_true(asprintf(&cmd, "'%s' --config '%s' --articles '%s' --socket "
 	                     "'%s' --batch 9 --check-config 2>&1",
-	                     getenv("NSEARCHD"), conf, E.tree, E.sock) > 0);
+	                     getenv("NSEARCHD"), conf, e2e_tree(),
+	                     e2e_sock()) > 0);
 	char *out = run_capture(cmd, &rc);
 	assert_int_equal(rc, 0);
 	char *want = NULL;
-	assert_true(asprintf(&want, "path = %s   ; --socket\n", E.sock) > 0);
+	assert_true(asprintf(&want, "path = %s   ; --socket\n",
+	                     e2e_sock()) > 0);
 	assert_non_null(strstr(out, want));
 	free(want);
 	assert_true(asprintf(&want, "level = warning   ; %s:4\n", conf) > 0);
@@ -443,7 +453,7 @@ static void test_bad_file_refused(void **state)
 	char *cmd = NULL;
 	assert_true(asprintf(&cmd, "'%s' --config '%s' --articles '%s' --index "
 	                     "'%s' --socket '%s' 2>&1", getenv("NSEARCHD"), conf,
-	                     E.tree, E.index, E.sock) > 0);
+	                     e2e_tree(), e2e_index(), e2e_sock()) > 0);
 	int rc;
 	char *out = run_capture(cmd, &rc);
 	assert_int_equal(rc, 2);
@@ -454,7 +464,7 @@ static void test_bad_file_refused(void **state)
 	free(want);
 	free(out);
 	struct stat sb;
-	assert_int_equal(stat(E.sock, &sb), -1); /* never started */
+	assert_int_equal(stat(e2e_sock(), &sb), -1); /* never started */
 
 	/* --check-config says the same, and prints nothing else. */
 	assert_true(asprintf(&cmd, "'%s' --config '%s' --check-config 2>&1",
@@ -483,8 +493,9 @@ static void test_reload_applied_and_refused(void **state)
 	put_file("a.txt", "Alpha\n\nThe alphaword story.\n");
 	char *conf = write_in_dir("nsearchd.conf", "[limits]\nidle_timeout = 0\n"
 	                          "[log]\nlevel = info\n", 0644);
-	const char *args[] = {"--config", conf, "--articles", E.tree, "--index",
-	                      E.index, "--socket", E.sock, NULL};
+	const char *args[] = {"--config", conf, "--articles", e2e_tree(),
+	                      "--index", e2e_index(), "--socket", e2e_sock(),
+	                      NULL};
 	spawn(args, NULL);
 	wait_ready();
 	assert_false(log_has("debug:"));
@@ -492,7 +503,7 @@ static void test_reload_applied_and_refused(void **state)
 	/* A good file: applied without a restart. */
 	free(write_in_dir("nsearchd.conf", "[limits]\nidle_timeout = 1\n[log]\n"
 	             "level = debug\n[articles]\nlanguage = fr\n", 0644));
-	kill(E.pid, SIGHUP);
+	kill(e2e_pid(), SIGHUP);
 	wait_log("main: reloaded: [limits] idle_timeout 0 -> 1, [log] level "
 	         "info -> debug");
 	assert_true(log_has("reload: [articles] language changed: only a "
@@ -511,7 +522,7 @@ static void test_reload_applied_and_refused(void **state)
 	 * stays whole. */
 	free(write_in_dir("nsearchd.conf", "[limits]\nidle_timeout = 0\n[log]\n"
 	             "level = shout\n", 0644));
-	kill(E.pid, SIGHUP);
+	kill(e2e_pid(), SIGHUP);
 	char *want = NULL;
 	assert_true(asprintf(&want, "reload refused: %s:4: [log] level: not a "
 	                     "level (err, warning, notice, info, debug): "
@@ -537,9 +548,10 @@ static void test_tcp_token(void **state)
 	char portstr[16];
 	snprintf(portstr, sizeof portstr, "%u", port);
 	char *tok = write_in_dir("token", token, 0644);
-	const char *args[] = {"--config", "/dev/null", "--articles", E.tree,
-	                      "--index", E.index, "--socket", E.sock, "--tcp",
-	                      portstr, "--token-file", tok, NULL};
+	const char *args[] = {"--config", "/dev/null", "--articles",
+	                      e2e_tree(), "--index", e2e_index(), "--socket",
+	                      e2e_sock(), "--tcp", portstr, "--token-file", tok,
+	                      NULL};
 	/* A token others can read is refused: the daemon does not start. */
 	spawn(args, NULL);
 	assert_int_equal(wait_exit(), 1);
@@ -547,9 +559,10 @@ static void test_tcp_token(void **state)
 	assert_true(log_has("and be readable by no one else (mode 0644; "
 	                    "chmod 600)"));
 	/* And TCP without a token at all. */
-	const char *no_token[] = {"--config", "/dev/null", "--articles", E.tree,
-	                          "--index", E.index, "--socket", E.sock, "--tcp",
-	                          portstr, NULL};
+	const char *no_token[] = {"--config", "/dev/null", "--articles",
+	                          e2e_tree(), "--index", e2e_index(),
+	                          "--socket", e2e_sock(), "--tcp", portstr,
+	                          NULL};
 	spawn(no_token, NULL);
 	assert_int_equal(wait_exit(), 2); /* never retried by systemd */
 	assert_true(log_has("[tcp] listen (--tcp) needs [tcp] token_file"));
@@ -608,10 +621,10 @@ static void test_slow_client_cut_off(void **state)
 	char portstr[16];
 	snprintf(portstr, sizeof portstr, "%u", port);
 	char *tok = write_in_dir("token", token, 0600);
-	const char *args[] = {"--config", "/dev/null", "--articles", E.tree,
-	                      "--index", E.index, "--socket", E.sock, "--tcp",
-	                      portstr, "--token-file", tok, "--max-pending",
-	                      "64K", NULL};
+	const char *args[] = {"--config", "/dev/null", "--articles",
+	                      e2e_tree(), "--index", e2e_index(), "--socket",
+	                      e2e_sock(), "--tcp", portstr, "--token-file", tok,
+	                      "--max-pending", "64K", NULL};
 	spawn(args, NULL);
 	wait_ready();
 
@@ -680,8 +693,9 @@ static void test_journal_prefixes(void **state)
 	                     (unsigned long long)sb.st_dev,
 	                     (unsigned long long)sb.st_ino) > 0);
 	const char *env[] = {stream, NULL};
-	const char *args[] = {"--config", "/dev/null", "--articles", E.tree,
-	                      "--index", E.index, "--socket", E.sock, NULL};
+	const char *args[] = {"--config", "/dev/null", "--articles",
+	                      e2e_tree(), "--index", e2e_index(), "--socket",
+	                      e2e_sock(), NULL};
 	spawn(args, env);
 	wait_ready();
 	wait_log("<5>main: ready: 1 articles in the index");
@@ -704,23 +718,15 @@ static void test_journal_prefixes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_notify_ready_reload_stop,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_socket_activation, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_every_option_takes_effect,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flags_override_file, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_bad_file_refused, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_reload_applied_and_refused,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_token, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_slow_client_cut_off, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_journal_prefixes, setup,
-		                                teardown),
+		svc_test(test_notify_ready_reload_stop),
+		svc_test(test_socket_activation),
+		svc_test(test_every_option_takes_effect),
+		svc_test(test_flags_override_file),
+		svc_test(test_bad_file_refused),
+		svc_test(test_reload_applied_and_refused),
+		svc_test(test_tcp_token),
+		svc_test(test_slow_client_cut_off),
+		svc_test(test_journal_prefixes),
 	};
 	return cmocka_run_group_tests_name("service", tests, NULL, NULL);
 }

@@ -5,54 +5,24 @@
  * without touching the machine's, and nothing is left behind when it
  * ends.  The namespace is made by unshare(1) and joined by nsenter(1)
  * (util-linux), not by the test itself: unshare(2) and setns(2) refuse a
- * process with threads, and a sanitizer's runtime has some.  Needs
- * e2eutil.h first. */
-#ifndef NS_USERNS_H
-#define NS_USERNS_H
+ * process with threads, and a sanitizer's runtime has some.  In the e2e
+ * harness library (userns.c). */
+#ifndef NS_E2E_USERNS_H
+#define NS_E2E_USERNS_H
 
-/* The namespace's own watch limit: only ever written inside a namespace
- * made for the daemon by unshare below, never the machine's. */
-#define USERNS_MAX_WATCHES "/proc/sys/user/max_inotify_watches" /* unshare */
+#include "harness.h"
 
 /* Can this machine give a process a user namespace with its own watch
  * limit?  If not, say why (the caller skips). */
-static bool userns_possible(void)
-{
-	int rc = system("unshare --user --map-root-user sh -c 'echo 1 > /proc/sys/user/max_inotify_watches' 2>&1");
-	if (rc != 0)
-		fprintf(stderr, "no user namespace with its own inotify limits "
-		        "here (unshare --user --map-root-user, from util-linux, "
-		        "failed): skipped\n");
-	return rc == 0;
-}
+bool userns_possible(void);
 
 /* Start nsearchd as spawn_daemon() does, as root of a user namespace of
  * its own (unshare --user --map-root-user) whose inotify watch limit is
  * WATCHES.  Check userns_possible() first. */
-static void spawn_daemon_userns(const char *const *extra, long watches)
-{
-	char limit[24];
-	snprintf(limit, sizeof limit, "%ld", watches);
-	/* sh sets the limit, then becomes the daemon: E.pid stays its pid. */
-	const char *const wrapper[] = {
-		"unshare", "--user", "--map-root-user", "--", "sh", "-c",
-		"echo \"$0\" > " USERNS_MAX_WATCHES " && exec \"$@\"", limit, NULL,
-	};
-	int err = spawn_daemon_wrapped(wrapper, extra);
-	if (err)
-		fail_msg("cannot run unshare: %s", strerror(err));
-}
+void spawn_daemon_userns(const char *const *extra, long watches);
 
 /* Set the watch limit of the running daemon's namespace to WATCHES:
  * nsenter joins it (we made it, so we may) and writes its limit there. */
-static void set_daemon_userns_watches(long watches)
-{
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "nsenter --user --target %d sh -c 'echo %ld "
-	         "> " USERNS_MAX_WATCHES "'", (int)E.pid, watches);
-	if (system(cmd) != 0)
-		fail_msg("cannot set the watch limit in the daemon's namespace "
-		         "(%s)", cmd);
-}
+void set_daemon_userns_watches(long watches);
 
 #endif

@@ -161,6 +161,49 @@ static void test_defaults(void **state)
 	unsetenv("STATE_DIRECTORY");
 	unsetenv("RUNTIME_DIRECTORY");
 	unsetenv("NSEARCH_ARTICLES");
+
+	/* The environment's value is checked as the file's would be. */
+	setenv("NSEARCH_LANGUAGE", "12", 1);
+	char *bad = build_from(&c, "", NULL);
+	assert_string_equal(bad, "$NSEARCH_LANGUAGE: not a language code such "
+	                    "as en or ru: \"12\"");
+	free(bad);
+	setenv("NSEARCH_LANGUAGE", "de", 1);
+	assert_null(build_from(&c, "", NULL));
+	assert_string_equal(c.language, "de");
+	assert_string_equal(c.origin[NS_OPT_LANGUAGE], "$NSEARCH_LANGUAGE");
+	ns_config_clear(&c);
+	unsetenv("NSEARCH_LANGUAGE");
+}
+
+/* The defaults are one column of the option table: what the modules fall
+ * back to is what the configuration says. */
+static void test_default_column(void **state)
+{
+	assert_string_equal(ns_config_default(NS_OPT_MAX_FILE_SIZE), "8M");
+	assert_string_equal(ns_config_default(NS_OPT_INDEX_CHECK), "quick");
+	assert_null(ns_config_default(NS_OPT_SYNONYMS));
+	assert_null(ns_config_default(NS_OPT_SOCKET)); /* the system's to say */
+	assert_null(ns_config_default(NS_OPT_COUNT));
+	assert_int_equal(ns_config_default_number(NS_OPT_BATCH), 1000);
+	assert_int_equal(ns_config_default_number(NS_OPT_COMMIT_DELAY), 50);
+	assert_int_equal(ns_config_default_number(NS_OPT_MAX_FILE_SIZE),
+	                 8u << 20);
+	assert_int_equal(ns_config_default_number(NS_OPT_SOCKET_MODE), 0660);
+	assert_int_equal(ns_config_default_number(NS_OPT_RESCAN_INTERVAL), 30);
+	assert_int_equal(ns_config_default_number(NS_OPT_MAX_PENDING_TOTAL),
+	                 64u << 20);
+	assert_int_equal(ns_config_default_number(NS_OPT_LOG_LEVEL),
+	                 NS_LOG_INFO);
+
+	/* Every built-in default is a value its option takes: it is what a
+	 * configuration built from nothing holds, from "default". */
+	ns_config_t c;
+	assert_null(build_from(&c, "", NULL));
+	for (int i = 0; i < NS_OPT_COUNT; i++)
+		if (ns_config_default((ns_opt_t)i))
+			assert_string_equal(c.origin[i], "default");
+	ns_config_clear(&c);
 }
 
 static const char *every_option =
@@ -483,6 +526,36 @@ static void test_printed_reads_back(void **state)
 	free(path);
 }
 
+/* The table row at ROW ("| `key` | flags | default | ..."): its default
+ * cell names the table's default, and the example file's section (at
+ * SECTION) shows it as ";key = default". */
+static void check_default_documented(const char *row, ns_opt_t opt,
+                                     const char *section)
+{
+	const char *dflt = ns_config_default(opt);
+	const char *key = ns_config_key(opt, NULL, NULL);
+	if (!dflt)
+		return;
+	const char *cell = row;
+	for (int k = 0; k < 2 && cell; k++)
+		cell = strchr(cell + 1, '|');
+	const char *end = cell ? strchr(cell + 1, '|') : NULL;
+	char *want = NULL, *line = NULL;
+	assert_true(asprintf(&want, "`%s`", dflt) > 0);
+	assert_true(asprintf(&line, "\n;%s = %s\n", key, dflt) > 0);
+	const char *at = cell ? strstr(cell, want) : NULL;
+	if (!at || at > end)
+		fail_msg("docs/configuration.md: %s's default cell lacks %s", key,
+		         want);
+	const char *l = section ? strstr(section, line) : NULL;
+	const char *next = section ? strstr(section + 1, "\n[") : NULL;
+	if (!l || (next && l > next))
+		fail_msg("docs/examples/nsearchd.conf: no \"%s\" in its section",
+		         line + 1);
+	free(want);
+	free(line);
+}
+
 /* Every option is in docs/configuration.md (its key in its section's
  * table, with its flag) and in the example file (under its section). */
 static void test_every_option_documented(void **state)
@@ -519,6 +592,8 @@ static void test_every_option_documented(void **state)
 		if (!strstr(r, flagcell) || strstr(r, flagcell) > eol)
 			fail_msg("docs/configuration.md: %s's row lacks %s", key,
 			         flagcell);
+		check_default_documented(r + 1, (ns_opt_t)i,
+		                         strstr(example, head));
 		const char *s = strstr(example, head);
 		const char *l = s ? strstr(s, line) : NULL;
 		const char *after = s ? strstr(s + 1, "\n[") : NULL;
@@ -553,6 +628,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_default_column),
 		cmocka_unit_test(test_every_option),
 		cmocka_unit_test(test_flags_override_file),
 		cmocka_unit_test(test_bad_files_name_the_line),

@@ -28,6 +28,8 @@ static char *read_format_fixture(const char *name, size_t *len)
 	return buf;
 }
 
+static ns_article_t *parse_str(const char *text, const char *name);
+
 static ns_article_t *parse_ok(const char *name, const char *default_lang)
 {
 	size_t len;
@@ -162,6 +164,8 @@ static void test_cms_json(void **state)
 	ns_article_free(a);
 }
 
+static ns_article_t *parse_str(const char *text, const char *name);
+
 static void test_cms_json_variants(void **state)
 {
 	/* headline/text/category/keywords, an epoch date, "A and B". */
@@ -174,6 +178,72 @@ static void test_cms_json_variants(void **state)
 	assert_strv(&a->authors, 2, "Rhea Voss", "Tamsin Kell");
 	assert_strv(&a->tags, 2, "roads", "winter");
 	assert_string_equal(a->section, "Politics");
+	ns_article_free(a);
+
+	/* A summary and an empty body: the body stays empty, the summary
+	 * is the standfirst only. */
+	a = parse_str("{\"title\": \"Quay closed\", \"summary\": \"For the "
+	              "storm.\", \"body\": \"\"}", "q.json");
+	assert_string_equal(a->standfirst, "For the storm.");
+	assert_string_equal(a->body, "");
+	ns_article_free(a);
+}
+
+/* A WordPress REST API post: texts in {"rendered": ...} (HTML, entities
+ * in the title too), the UTC date in date_gmt, the site's own keys kept
+ * as the article's fields; ids, links and objects are not fields. */
+static void test_wordpress_json(void **state)
+{
+	ns_article_t *a = parse_ok("wordpress.json", NULL);
+	assert_string_equal(a->format, "json");
+	assert_string_equal(a->title, "Harbour caf\u00e9 reopens \u2013 at last");
+	assert_string_equal(a->standfirst, "Saturday\u2019s reopening drew queues.");
+	assert_string_equal(a->body, "The harbour caf\u00e9 opened its doors "
+	                    "again on Saturday.\n\nQueues formed early.");
+	assert_string_equal(a->date, "2025-03-01");
+	assert_string_equal(a->time, "10:00");
+	assert_string_equal(a->url,
+	                    "https://news.example/2025/03/harbour-cafe-reopens/");
+	assert_int_equal(a->tags.n, 0);     /* ids, not names */
+	assert_int_equal(a->authors.n, 0);
+	json_t *f = a->fields;
+	assert_string_equal(json_string_value(json_object_get(f, "site")),
+	                    "harbour-news");
+	assert_true(json_is_true(json_object_get(f, "premium")));
+	assert_int_equal(json_integer_value(json_object_get(f, "words")), 250);
+	assert_int_equal(json_integer_value(json_object_get(f, "id")), 4711);
+	assert_null(json_object_get(f, "guid"));
+	assert_null(json_object_get(f, "_links"));
+	assert_null(json_object_get(f, "categories")); /* numbers: no field */
+	assert_null(json_object_get(f, "title"));
+	ns_article_free(a);
+}
+
+/* Front matter beyond the built-in keys: YAML's plain scalars typed,
+ * quoted ones strings, lists of scalars lists of strings. */
+static void test_front_matter_fields(void **state)
+{
+	ns_article_t *a = parse_str("---\ntitle: Own fields\nsite: harbour\n"
+	                            "premium: true\nwords: 350\nratio: 0.5\n"
+	                            "post_id: \"0042\"\nregions: [north, south]\n"
+	                            "nested: {a: 1}\ndraft: false\n---\nText.\n",
+	                            "own.md");
+	json_t *f = a->fields;
+	assert_string_equal(json_string_value(json_object_get(f, "site")),
+	                    "harbour");
+	assert_true(json_is_true(json_object_get(f, "premium")));
+	assert_int_equal(json_integer_value(json_object_get(f, "words")), 350);
+	assert_true(json_real_value(json_object_get(f, "ratio")) == 0.5);
+	assert_string_equal(json_string_value(json_object_get(f, "post_id")),
+	                    "0042");
+	assert_int_equal(json_array_size(json_object_get(f, "regions")), 2);
+	assert_null(json_object_get(f, "nested"));
+	assert_null(json_object_get(f, "title"));
+	assert_null(json_object_get(f, "draft"));
+	/* and they are part of the stored data */
+	json_t *o = ns_article_json(a, "own.md");
+	assert_true(json_equal(json_object_get(o, "fields"), f));
+	json_decref(o);
 	ns_article_free(a);
 }
 
@@ -498,6 +568,19 @@ static void test_hostile_inputs(void **state)
 	free(buf);
 }
 
+/* libgumbo decodes a numeric reference past U+10FFFF into bytes that are
+ * no character (the article fuzzer found it): every field stays UTF-8. */
+static void test_reference_past_unicode(void **state)
+{
+	ns_article_t *a = parse_str("<html><head><title>Quay notes</title></head>"
+	                            "<body><p>Saturday&#8219999999999> the quay "
+	                            "reopened.</p></body></html>", "a.html");
+	assert_non_null(a);
+	assert_true(ns_utf8_valid(a->body, strlen(a->body)));
+	assert_non_null(strstr(a->body, "the quay reopened"));
+	ns_article_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,8 +602,11 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_title_only),
 		cmocka_unit_test(test_datetime_forms),
+		cmocka_unit_test(test_wordpress_json),
+		cmocka_unit_test(test_front_matter_fields),
 		cmocka_unit_test(test_review_cases),
 		cmocka_unit_test(test_hostile_inputs),
+		cmocka_unit_test(test_reference_past_unicode),
 	};
 	return cmocka_run_group_tests_name("formats", tests, NULL, NULL);
 }

@@ -263,6 +263,64 @@ static void expect_pop(jobq_t *q, enum job_op op, const char *path)
 }
 
 /* The writer's queue: directories served in turn, fences in order. */
+/* Every way the start can fail says so and leaves nothing behind (the
+ * sanitizer build checks the leaks): bad arguments, an articles directory
+ * that is missing, an index that cannot be made.  A start after them
+ * works. */
+static void test_start_refused(void **state)
+{
+	char *dir = make_temp_dir(), *tree = NULL, *db = NULL, *blocked = NULL;
+	assert_true(asprintf(&tree, "%s/articles", dir) > 0);
+	assert_true(asprintf(&db, "%s/index", dir) > 0);
+	assert_true(asprintf(&blocked, "%s/afile/index", dir) > 0);
+	ns_indexer_t *ix = NULL;
+	char *err = NULL;
+
+	ns_indexer_opts_t o = {.index_dir = db, .articles_dir = tree};
+	assert_int_equal(ns_indexer_start(NULL, &ix, &err), NS_ERR_INVALID);
+	assert_int_equal(ns_indexer_start(&o, NULL, &err), NS_ERR_INVALID);
+	assert_null(err);
+	o.index_dir = NULL;
+	assert_int_equal(ns_indexer_start(&o, &ix, &err), NS_ERR_INVALID);
+	o.index_dir = db;
+
+	/* No articles directory yet. */
+	assert_int_equal(ns_indexer_start(&o, &ix, &err), NS_ERR_IO);
+	assert_non_null(err);
+	assert_null(ix);
+	free(err);
+	err = NULL;
+
+	/* The index would be under a regular file. */
+	assert_int_equal(mkdir(tree, 0755), 0);
+	char *afile = NULL;
+	assert_true(asprintf(&afile, "%s/afile", dir) > 0);
+	assert_int_equal(write_file(afile, "x", 1), 0);
+	o.index_dir = blocked;
+	assert_int_equal(ns_indexer_start(&o, &ix, &err), NS_ERR_INDEX);
+	assert_non_null(err);
+	assert_null(ix);
+	free(err);
+	err = NULL;
+
+	/* And with both in order it starts, and stops. */
+	o.index_dir = db;
+	assert_int_equal(ns_indexer_start(&o, &ix, &err), NS_OK);
+	assert_null(err);
+	sync_writer(ix);
+	ns_indexer_stats_t st;
+	ns_indexer_stats(ix, &st);
+	assert_int_equal(st.documents, 0);
+	ns_indexer_stop(ix);
+
+	rm_tree(dir);
+	free(afile);
+	free(blocked);
+	free(db);
+	free(tree);
+	free(dir);
+}
+
 static void test_queue_is_fair(void **state)
 {
 	jobq_t *q = jobq_new();
@@ -327,6 +385,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue_is_fair),
+		cmocka_unit_test(test_start_refused),
 		cmocka_unit_test_setup_teardown(test_index_and_find, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_remove_and_vanished, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_file_counted, setup, teardown),

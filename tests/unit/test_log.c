@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 
 #include "core/log.h"
 #include "testutil.h"
@@ -160,13 +161,53 @@ static void test_limited_lines(void **state)
 	                    "not logged)\n");
 	free(text);
 	/* Below the level, nothing is counted either. */
-	ns_log_level = NS_LOG_ERR;
+	ns_log_set_level(NS_LOG_ERR);
 	burst.last_ms = ns_now_ms() - NS_LOG_LIMIT_MS;
 	text = capture(log_burst, "5");
 	assert_string_equal(text, "");
 	free(text);
-	ns_log_level = NS_LOG_INFO;
+	ns_log_set_level(NS_LOG_INFO);
 	assert_int_equal(burst.left_out, 0);
+}
+
+/* The loop sets the level (at start, on SIGHUP) while the writer and the
+ * query workers log: the level is read and written atomically (a
+ * ThreadSanitizer build reports a plain int here). */
+static void *log_debug_lines(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 20000; i++)
+		ns_log(NS_LOG_DEBUG, "index", "line %d", i);
+	return NULL;
+}
+
+static void quiet_while_levels_change(const char *unused)
+{
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, log_debug_lines, NULL), 0);
+	for (int i = 0; i < 20000; i++)
+		ns_log_set_level(i % 2 ? NS_LOG_DEBUG : NS_LOG_ERR);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	ns_log_set_level(NS_LOG_ERR);
+	ns_log(NS_LOG_INFO, "index", "below the level");
+	ns_log(NS_LOG_ERR, "index", "at the level");
+	ns_log_set_level(NS_LOG_INFO);
+}
+
+static void test_level_set_while_logging(void **state)
+{
+	unsetenv("JOURNAL_STREAM");
+	char *text = capture(quiet_while_levels_change, NULL);
+	/* Whatever the interleaving, lines are whole, and the level last set
+	 * is the one in force. */
+	assert_non_null(strstr(text, "nsearchd: err: index: at the level\n"));
+	assert_null(strstr(text, "below the level"));
+	for (const char *l = text; *l; l = strchr(l, '\n') + 1) {
+		assert_true(
+			strncmp(l, "nsearchd: debug: index: line ", 29) == 0 ||
+			strncmp(l, "nsearchd: err: index: at the level", 34) == 0);
+	}
+	free(text);
 }
 
 int main(void)
@@ -177,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_line_stays_one_line),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_limited_lines),
+		cmocka_unit_test(test_level_set_while_logging),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

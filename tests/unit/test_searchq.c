@@ -23,10 +23,10 @@ static void test_one_worker(void **state)
 	ns_searchq_push(&q, &a1);
 	ns_searchq_push(&q, &a2);
 	assert_ptr_equal(ns_searchq_next(&q), &a1);
-	assert_true(a1.running);
+	assert_int_equal(a1.state, NS_SEARCHQ_RUNNING);
 	assert_null(ns_searchq_next(&q));
 	ns_searchq_remove(&q, &a1);
-	assert_false(a1.running);
+	assert_int_equal(a1.state, NS_SEARCHQ_IDLE);
 	assert_ptr_equal(ns_searchq_next(&q), &a2);
 	ns_searchq_remove(&q, &a2);
 	ns_searchq_remove(&q, &a2); /* neither waiting nor running: nothing */
@@ -67,7 +67,7 @@ static void test_one_client_never_has_every_worker(void **state)
 	assert_int_equal(q.running, 4);
 	/* A connection that goes while its search waits leaves the queue. */
 	ns_searchq_remove(&q, &a[4]);
-	assert_false(a[4].waiting);
+	assert_int_equal(a[4].state, NS_SEARCHQ_IDLE);
 	/* C's ends: A still has three running, and the worker stays free
 	 * for anyone else... */
 	ns_searchq_remove(&q, &c);
@@ -142,7 +142,7 @@ static void test_light_passes_heavy_ones(void **state)
 	ns_searchq_remove(&q, &heavy[1]);
 	assert_ptr_equal(ns_searchq_next(&q), &heavy[3]);
 	for (int i = 0; i < 6; i++)
-		if (i != 1 && heavy[i].running)
+		if (i != 1 && heavy[i].state == NS_SEARCHQ_RUNNING)
 			ns_searchq_remove(&q, &heavy[i]);
 	assert_ptr_equal(ns_searchq_next(&q), &heavy[4]);
 	assert_ptr_equal(ns_searchq_next(&q), &heavy[5]);

@@ -1,30 +1,35 @@
-/* svcutil.h - what the tests of nsearchd as a service share, on top of
- * e2eutil.h: the daemon started with its own arguments and environment,
- * its log read back, TCP clients with a token, and what a client over a
- * limit is told.  Header-only, one copy per test program. */
-#ifndef NS_SVCUTIL_H
-#define NS_SVCUTIL_H
+/* svc.c - the service tests' helpers (svc.h): the daemon started with its
+ * own arguments and environment, its log read back, TCP clients with a
+ * token, and what a client over a limit is told. */
+#include "svc.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-
-#include "e2eutil.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ---- the daemon, with its own arguments, environment and log ---- */
 
-static inline char *log_path(void)
+char *log_path(void)
 {
 	char *p = NULL;
-	assert_true(asprintf(&p, "%s/daemon.log", E.dir) > 0);
+	assert_true(asprintf(&p, "%s/daemon.log", e2e_dir()) > 0);
 	return p;
 }
 
 /* Run PROG (NULL: nsearchd) with ARGS (NULL-terminated, after the program
  * name) and ENV ("K=V", NULL-terminated, may be NULL) added to ours;
- * stdout and stderr go to E.dir/daemon.log.  Does not wait. */
-static inline void spawn_prog(const char *prog, const char *const *args,
-                       const char *const *env)
+ * stdout and stderr go to e2e_dir()/daemon.log.  Does not wait. */
+void spawn_prog(const char *prog, const char *const *args,
+                const char *const *env)
 {
 	const char *bin = prog ? prog : getenv("NSEARCHD");
 	assert_non_null(bin);
@@ -34,9 +39,9 @@ static inline void spawn_prog(const char *prog, const char *const *args,
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	char *log = log_path();
-	E.pid = fork();
-	assert_true(E.pid >= 0);
-	if (E.pid == 0) {
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
 		for (size_t i = 0; env && env[i]; i++)
 			putenv((char *)env[i]);
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -47,15 +52,16 @@ static inline void spawn_prog(const char *prog, const char *const *args,
 		execvp(bin, (char *const *)argv);
 		_exit(127);
 	}
+	e2e_set_pid(pid);
 	free(log);
 }
 
-static inline void spawn(const char *const *args, const char *const *env)
+void spawn(const char *const *args, const char *const *env)
 {
 	spawn_prog(NULL, args, env);
 }
 
-static inline char *read_log(void)
+char *read_log(void)
 {
 	char *path = log_path(), *text = NULL;
 	size_t len;
@@ -65,7 +71,7 @@ static inline char *read_log(void)
 	return text;
 }
 
-static inline bool log_has(const char *what)
+bool log_has(const char *what)
 {
 	char *text = read_log();
 	bool has = strstr(text, what) != NULL;
@@ -74,7 +80,7 @@ static inline bool log_has(const char *what)
 }
 
 /* Poll the log until it says WHAT; fail after 10 s. */
-static inline void wait_log(const char *what)
+void wait_log(const char *what)
 {
 	for (int i = 0; i < 1000; i++) {
 		if (log_has(what))
@@ -87,12 +93,12 @@ static inline void wait_log(const char *what)
 }
 
 /* Wait for the daemon to exit; its exit status, or -1 after 10 s. */
-static inline int wait_exit(void)
+int wait_exit(void)
 {
 	for (int i = 0; i < 1000; i++) {
 		int ws;
-		if (waitpid(E.pid, &ws, WNOHANG) == E.pid) {
-			E.pid = 0;
+		if (waitpid(e2e_pid(), &ws, WNOHANG) == e2e_pid()) {
+			e2e_set_pid(0);
 			return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 		}
 		sleep_ms(10);
@@ -100,17 +106,16 @@ static inline int wait_exit(void)
 	return -1;
 }
 
-/* PATH under E.dir (new). */
-static inline char *in_dir(const char *name)
+/* PATH under e2e_dir() (new). */
+char *in_dir(const char *name)
 {
 	char *p = NULL;
-	assert_true(asprintf(&p, "%s/%s", E.dir, name) > 0);
+	assert_true(asprintf(&p, "%s/%s", e2e_dir(), name) > 0);
 	return p;
 }
 
-/* Write TEXT to E.dir/NAME with MODE; the path (new). */
-static inline char *write_in_dir(const char *name, const char *text,
-                                 mode_t mode)
+/* Write TEXT to e2e_dir()/NAME with MODE; the path (new). */
+char *write_in_dir(const char *name, const char *text, mode_t mode)
 {
 	char *p = in_dir(name);
 	assert_int_equal(write_file(p, text, strlen(text)), 0);
@@ -119,7 +124,7 @@ static inline char *write_in_dir(const char *name, const char *text,
 }
 
 /* A TCP port nobody listens on now. */
-static inline unsigned free_port(void)
+unsigned free_port(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET,
@@ -131,7 +136,7 @@ static inline unsigned free_port(void)
 	return ntohs(sa.sin_port);
 }
 
-static inline void tcp_open(struct client *c, unsigned port, int rcvbuf)
+void tcp_open(struct client *c, unsigned port, int rcvbuf)
 {
 	memset(c, 0, sizeof *c);
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -147,7 +152,7 @@ static inline void tcp_open(struct client *c, unsigned port, int rcvbuf)
 }
 
 /* The reply is an error with CODE; frees it. */
-static inline void assert_code(json_t *r, const char *code)
+void assert_code(json_t *r, const char *code)
 {
 	const char *got = json_string_value(json_object_get(
 		json_object_get(r, "error"), "code"));
@@ -158,7 +163,7 @@ static inline void assert_code(json_t *r, const char *code)
 }
 
 /* The daemon closes C: the next read is the end of the stream. */
-static inline void assert_closed(struct client *c)
+void assert_closed(struct client *c)
 {
 	char b;
 	ssize_t r = read(c->fd, &b, 1);
@@ -166,7 +171,7 @@ static inline void assert_closed(struct client *c)
 		fail_msg("the connection is still open (read gave %zd)", r);
 }
 
-static inline void auth(struct client *c, const char *tok)
+void auth(struct client *c, const char *tok)
 {
 	char *line = NULL;
 	assert_true(asprintf(&line, "{\"id\":\"a\",\"op\":\"auth\",\"token\":"
@@ -178,15 +183,13 @@ static inline void auth(struct client *c, const char *tok)
 	json_decref(r);
 }
 
-static inline int setup(void **state)
+int svc_setup(void **state)
 {
 	signal(SIGPIPE, SIG_IGN);
 	return e2e_make_dirs();
 }
 
-static inline int teardown(void **state)
+int svc_teardown(void **state)
 {
 	return e2e_teardown();
 }
-
-#endif

@@ -1,38 +1,90 @@
-/* e2eutil.h - what the end-to-end tests share: a temporary tree, index
- * and socket, the real nsearchd started and stopped on them, and a client
- * that speaks the protocol.  Header-only, one copy per test program. */
-#ifndef NS_E2EUTIL_H
-#define NS_E2EUTIL_H
+/* harness.c - the end-to-end tests' harness (harness.h): the environment
+ * (a temporary directory with the tree, the index and the socket), files
+ * in the tree, a protocol client, and the daemon's life.  Built once, as
+ * a library every e2e program links. */
+#include "harness.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
-#include <jansson.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "core/util.h"
-#include "testutil.h"
-
-struct env {
+/* The environment: only this file touches it. */
+static struct {
 	char *dir, *tree, *index, *sock;
 	pid_t pid;
-};
+} E;
 
-static struct env E;
+const char *e2e_dir(void)
+{
+	return E.dir;
+}
 
-static void sleep_ms(long ms)
+const char *e2e_tree(void)
+{
+	return E.tree;
+}
+
+const char *e2e_index(void)
+{
+	return E.index;
+}
+
+const char *e2e_sock(void)
+{
+	return E.sock;
+}
+
+pid_t e2e_pid(void)
+{
+	return E.pid;
+}
+
+void e2e_set_pid(pid_t pid)
+{
+	E.pid = pid;
+}
+
+/* *FIELD becomes a copy of PATH. */
+static void set_path(char **field, const char *path)
+{
+	char *copy = strdup(path);
+	assert_non_null(copy);
+	free(*field);
+	*field = copy;
+}
+
+void e2e_set_tree(const char *path)
+{
+	set_path(&E.tree, path);
+}
+
+void e2e_set_index(const char *path)
+{
+	set_path(&E.index, path);
+}
+
+void e2e_set_sock(const char *path)
+{
+	set_path(&E.sock, path);
+}
+
+void sleep_ms(long ms)
 {
 	nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
 }
 
 /* Write LEN bytes at REL in the tree, making its directories. */
-static void put_bytes(const char *rel, const char *data, size_t len)
+void put_bytes(const char *rel, const char *data, size_t len)
 {
 	char *path = NULL;
 	assert_true(asprintf(&path, "%s/%s", E.tree, rel) > 0);
@@ -46,12 +98,12 @@ static void put_bytes(const char *rel, const char *data, size_t len)
 	free(path);
 }
 
-static inline void put_file(const char *rel, const char *text)
+void put_file(const char *rel, const char *text)
 {
 	put_bytes(rel, text, strlen(text));
 }
 
-static inline void remove_file(const char *rel)
+void remove_file(const char *rel)
 {
 	char *path = NULL;
 	assert_true(asprintf(&path, "%s/%s", E.tree, rel) > 0);
@@ -60,7 +112,7 @@ static inline void remove_file(const char *rel)
 }
 
 /* Copy the directory SRC into the tree at REL ("" for its root). */
-static inline void copy_tree(const char *src, const char *rel)
+void copy_tree(const char *src, const char *rel)
 {
 	DIR *d = opendir(src);
 	if (!d)
@@ -92,12 +144,7 @@ static inline void copy_tree(const char *src, const char *rel)
 
 /* ---- a client connection with its own line buffer ---- */
 
-struct client {
-	int fd;
-	ns_buf_t in;
-};
-
-static bool client_open(struct client *c)
+bool client_open(struct client *c)
 {
 	memset(c, 0, sizeof *c);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -115,14 +162,14 @@ static bool client_open(struct client *c)
 	return true;
 }
 
-static void client_close(struct client *c)
+void client_close(struct client *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
 	ns_buf_free(&c->in);
 }
 
-static void client_send(struct client *c, const char *data, size_t len)
+void client_send(struct client *c, const char *data, size_t len)
 {
 	size_t off = 0;
 	while (off < len) {
@@ -133,7 +180,7 @@ static void client_send(struct client *c, const char *data, size_t len)
 }
 
 /* The next reply line, parsed. */
-static json_t *client_recv(struct client *c)
+json_t *client_recv(struct client *c)
 {
 	for (;;) {
 		char *nl = c->in.len ? memchr(c->in.data, '\n', c->in.len) : NULL;
@@ -155,14 +202,14 @@ static json_t *client_recv(struct client *c)
 	}
 }
 
-static json_t *ask(struct client *c, const char *line)
+json_t *ask(struct client *c, const char *line)
 {
 	client_send(c, line, strlen(line));
 	return client_recv(c);
 }
 
 /* REQ (a reference this takes) on a fresh connection; the reply. */
-static json_t *request_json(json_t *req)
+json_t *request_json(json_t *req)
 {
 	assert_non_null(req);
 	char *line = json_dumps(req, JSON_COMPACT);
@@ -178,7 +225,7 @@ static json_t *request_json(json_t *req)
 }
 
 /* One search on a fresh connection; the reply (new reference). */
-static json_t *search(const char *q)
+json_t *search(const char *q)
 {
 	json_t *reply = request_json(json_pack("{s:i, s:s, s:s}", "id", 1, "op",
 	                                       "search", "q", q));
@@ -186,12 +233,12 @@ static json_t *search(const char *q)
 	return reply;
 }
 
-static size_t nhits(json_t *reply)
+size_t nhits(json_t *reply)
 {
 	return json_array_size(json_object_get(reply, "hits"));
 }
 
-static const char *hit_str(json_t *reply, size_t i, const char *key)
+const char *hit_str(json_t *reply, size_t i, const char *key)
 {
 	json_t *h = json_array_get(json_object_get(reply, "hits"), i);
 	const char *s = json_string_value(json_object_get(h, key));
@@ -199,21 +246,22 @@ static const char *hit_str(json_t *reply, size_t i, const char *key)
 	return s;
 }
 
-/* Poll until a search for Q has N hits; fail after 10 s. */
-static inline json_t *wait_hits(const char *q, size_t n)
+/* Poll until a search for Q has N hits; fail after 30 s (the sanitizer
+ * builds on a loaded machine can take that long; a pass takes far less). */
+json_t *wait_hits(const char *q, size_t n)
 {
-	for (int i = 0; i < 1000; i++) {
+	for (int i = 0; i < 3000; i++) {
 		json_t *r = search(q);
 		if (nhits(r) == n)
 			return r;
 		json_decref(r);
 		sleep_ms(10);
 	}
-	fail_msg("'%s' did not reach %zu hits within 10 s", q, n);
+	fail_msg("'%s' did not reach %zu hits within 30 s", q, n);
 	return NULL;
 }
 
-static json_t *status(void)
+json_t *status(void)
 {
 	struct client c;
 	if (!client_open(&c))
@@ -231,7 +279,7 @@ static json_t *status(void)
  * $PATH, given the daemon's command line after its own arguments (and
  * expected to exec it, so that E.pid is the daemon's).  0, or the errno
  * value of an exec that failed (then nothing runs). */
-static int spawn_daemon_wrapped(const char *const *wrapper,
+int spawn_daemon_wrapped(const char *const *wrapper,
                                 const char *const *extra)
 {
 	const char *bin = getenv("NSEARCHD");
@@ -274,7 +322,7 @@ static int spawn_daemon_wrapped(const char *const *wrapper,
 	return err ? err : EIO;
 }
 
-static void spawn_daemon(const char *const *extra)
+void spawn_daemon(const char *const *extra)
 {
 	int err = spawn_daemon_wrapped(NULL, extra);
 	if (err)
@@ -282,7 +330,7 @@ static void spawn_daemon(const char *const *extra)
 }
 
 /* Wait until the daemon answers and its start-up scan is committed. */
-static void wait_ready(void)
+void wait_ready(void)
 {
 	for (int i = 0; i < 6000; i++) {
 		int wstatus;
@@ -300,14 +348,14 @@ static void wait_ready(void)
 	fail_msg("nsearchd was not ready within 60 s");
 }
 
-static void start_daemon_with(const char *const *extra)
+void start_daemon_with(const char *const *extra)
 {
 	spawn_daemon(extra);
 	wait_ready();
 }
 
 /* kill -9, as a crash or a power cut of the process would. */
-static inline void kill_daemon(void)
+void kill_daemon(void)
 {
 	if (E.pid <= 0)
 		return;
@@ -317,7 +365,7 @@ static inline void kill_daemon(void)
 }
 
 /* {"op":"wait"} for PATH (NULL: every change so far); the reply. */
-static inline json_t *wait_for(const char *path)
+json_t *wait_for(const char *path)
 {
 	json_t *reply = request_json(
 		path ? json_pack("{s:s, s:s, s:i}", "op", "wait", "path", path,
@@ -329,13 +377,13 @@ static inline json_t *wait_for(const char *path)
 	return reply;
 }
 
-static inline void start_daemon(void)
+void start_daemon(void)
 {
 	start_daemon_with(NULL);
 }
 
 /* SIGTERM and wait; returns the exit status (or -1). */
-static int stop_daemon(void)
+int stop_daemon(void)
 {
 	if (E.pid <= 0)
 		return -1;
@@ -356,7 +404,7 @@ static int stop_daemon(void)
 
 /* Run the shell command CMD (freed here); its output, stdout and stderr
  * (new), and its exit status. */
-static char *run_capture(char *cmd, int *exit_status)
+char *run_capture(char *cmd, int *exit_status)
 {
 	FILE *p = popen(cmd, "r");
 	free(cmd);
@@ -373,7 +421,7 @@ static char *run_capture(char *cmd, int *exit_status)
 }
 
 /* Run nsearch-cli with ARGS against the test daemon. */
-static inline char *run_cli(const char *args, int *exit_status)
+char *run_cli(const char *args, int *exit_status)
 {
 	char *cmd = NULL;
 	assert_true(asprintf(&cmd, "'%s' --socket '%s' %s 2>&1",
@@ -382,7 +430,7 @@ static inline char *run_cli(const char *args, int *exit_status)
 }
 
 /* Make E's temporary directory, tree, index and socket paths. */
-static int e2e_make_dirs(void)
+int e2e_make_dirs(void)
 {
 	E.dir = make_temp_dir();
 	if (!E.dir || asprintf(&E.tree, "%s/articles", E.dir) < 0 ||
@@ -395,7 +443,7 @@ static int e2e_make_dirs(void)
 
 /* Stop the daemon (it must exit 0: a leak or a crash under the sanitizers
  * does not) and remove everything. */
-static int e2e_teardown(void)
+int e2e_teardown(void)
 {
 	int rc = stop_daemon();
 	if (rc != 0 && rc != -1)
@@ -405,12 +453,13 @@ static int e2e_teardown(void)
 	free(E.tree);
 	free(E.index);
 	free(E.sock);
+	E.dir = E.tree = E.index = E.sock = NULL;
 	return rc == 0 || rc == -1 ? 0 : -1;
 }
 
 /* ---- requests built with json_pack's format ---- */
 
-static inline json_t *request(const char *fmt, ...)
+json_t *request(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -423,7 +472,7 @@ static inline json_t *request(const char *fmt, ...)
 }
 
 /* The paths of a search's hits, in order, joined by spaces. */
-static inline char *paths_of(json_t *reply)
+char *paths_of(json_t *reply)
 {
 	if (!json_is_true(json_object_get(reply, "ok")))
 		fail_msg("search failed: %s", json_string_value(json_object_get(
@@ -435,7 +484,7 @@ static inline char *paths_of(json_t *reply)
 	return b.data;
 }
 
-static inline void assert_paths(json_t *reply, const char *expected)
+void assert_paths(json_t *reply, const char *expected)
 {
 	char *got = paths_of(reply);
 	if (strcmp(got, expected) != 0)
@@ -445,7 +494,7 @@ static inline void assert_paths(json_t *reply, const char *expected)
 }
 
 /* Sorted paths, for queries ranked by relevance where the set matters. */
-static inline void assert_path_set(json_t *reply, size_t n, ...)
+void assert_path_set(json_t *reply, size_t n, ...)
 {
 	assert_int_equal(nhits(reply), n);
 	va_list ap;
@@ -461,5 +510,3 @@ static inline void assert_path_set(json_t *reply, size_t n, ...)
 	va_end(ap);
 	json_decref(reply);
 }
-
-#endif

@@ -1,0 +1,120 @@
+// nsx_impl.hh - inside the shim, shared by its files: the structs behind
+// nsx.h's opaque handles, and guard(), the one exception boundary that the
+// body of every extern "C" function runs in.  Never included outside shim/;
+// nothing here may let an exception out of an nsx_* function.
+#ifndef NSX_IMPL_HH
+#define NSX_IMPL_HH
+
+#include "nsx.h"
+#include "parse.hh"
+
+#include <xapian.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+struct nsx_doc {
+	Xapian::Document doc;
+	Xapian::TermGenerator tg;
+	bool has_text = false;
+};
+
+struct nsx_writer {
+	Xapian::WritableDatabase db;
+	std::string error;
+};
+
+struct nsx_reader {
+	Xapian::Database db;
+	Xapian::QueryParser qp;
+	std::string error;
+	nsx::ParseProblem problem; // of qp's field processors, in a parse
+};
+
+struct nsx_facet_value {
+	std::string value;
+	uint64_t count;
+};
+
+struct nsx_results {
+	// The hits of the page: the first N_FIRST from MSET (documents with
+	// every word), the rest from REST (some of the words, MATCH_AUTO).
+	Xapian::MSet mset, rest;
+	size_t n_first = 0;
+	Xapian::Stem stem;
+	std::vector<std::string> data;
+	std::vector<std::vector<nsx_facet_value>> facets;
+	std::string suggestion;
+	// The matches: with the continuation, those with every word (N_ALL,
+	// exact then) and the estimate of those with some.
+	Xapian::doccount n_all = 0;
+	uint64_t total = 0, total_lo = 0, total_hi = 0;
+	bool relaxed = false;
+	bool exact = false;
+};
+
+namespace nsx {
+
+// A call refused for a reason of ours, not Xapian's: the status it maps
+// to and a message for people.  classify() maps it like Xapian's errors.
+class Refused : public std::runtime_error {
+public:
+	nsx_status_t status;
+	Refused(nsx_status_t st, const std::string &msg)
+		: std::runtime_error(msg), status(st) {}
+};
+
+// Map the exception in flight to a status and keep its text in *MSG (if
+// not NULL).  Must only be called from inside a catch block.
+nsx_status_t classify(std::string *msg) noexcept;
+
+// Run BODY (returning an nsx_status_t); whatever it throws becomes a
+// status, its message kept in *MSG (cleared first; NULL: dropped).
+template <typename F>
+nsx_status_t guard(std::string *msg, F body) noexcept
+{
+	try {
+		if (msg)
+			msg->clear();
+		return body();
+	} catch (...) {
+		return classify(msg);
+	}
+}
+
+// A NUL-terminated malloc()ed copy of S (for the C side to free()), or
+// NULL when out of memory.
+char *dup_string(const std::string &s) noexcept;
+
+// guard() for the calls that have no handle to keep a message on (opening
+// a database, checking, compacting): *ERRMSG (if not NULL) is set to NULL,
+// and on failure to a new copy of the message.  NSX_INVALID without
+// running BODY unless ARGS_OK.  BODY takes the message, to set one of its
+// own.
+template <typename F>
+nsx_status_t guard_errmsg(char **errmsg, bool args_ok, F body) noexcept
+{
+	if (errmsg)
+		*errmsg = nullptr;
+	if (!args_ok)
+		return NSX_INVALID;
+	std::string msg;
+	nsx_status_t st = guard(&msg, [&] { return body(msg); });
+	if (st != NSX_OK && errmsg)
+		*errmsg = dup_string(msg);
+	return st;
+}
+
+// The metadata key of the revision base (see revision_of).
+extern const char revision_base_key[];
+
+// Revision of any database: Xapian's plus the base nsx_compact() and
+// nsx_writer_continue_from() leave, so that clients never see it go back.
+// 0 if Xapian throws (a database closed under us): it feeds status
+// figures only.
+uint64_t revision_of(const Xapian::Database &db) noexcept;
+
+} // namespace nsx
+
+#endif

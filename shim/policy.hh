@@ -1,0 +1,224 @@
+// policy.hh - the search policy, as constants and small inline functions:
+// how words are indexed, how a query is read, how matches are ranked and
+// when a short list goes on with partial matches, what "similar" means,
+// which words "did you mean" may correct, how snippets are cut.
+//
+// Shared by the shim and by the benchmark's raw Xapian program
+// (tests/bench/raw_xapian.cc), which must index, read and rank as the
+// daemon does without going through the shim.  So: nothing but Xapian's
+// and the standard headers, no state, no nsx.h, nothing that throws but
+// Xapian and the allocator.
+#ifndef NSX_POLICY_HH
+#define NSX_POLICY_HH
+
+#include <xapian.h>
+
+#include <cctype>
+#include <iterator>
+#include <string>
+
+namespace nsx {
+
+/* ---- indexing ------------------------------------------------------------ */
+
+// Words stemmed with STEM (for some languages none), each also kept as
+// written; Chinese, Japanese and Korean, which have no spaces between
+// words, as character n-grams (other scripts are not affected).
+inline void set_up_indexing(Xapian::TermGenerator &tg, const Xapian::Stem &stem)
+{
+	tg.set_stemmer(stem);
+	tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+	tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+}
+
+/* ---- reading a query ----------------------------------------------------- */
+
+// Words too common to carry meaning in an English query.  They are still
+// indexed (phrases need them), and a query made of them alone keeps them.
+inline const Xapian::SimpleStopper &english_stopper()
+{
+	static const char *const words[] = {
+		"a", "an", "and", "are", "as", "at", "be", "but", "by", "for",
+		"from", "had", "has", "have", "he", "her", "his", "i", "in",
+		"into", "is", "it", "its", "of", "on", "or", "she", "so", "that",
+		"the", "their", "them", "there", "they", "this", "to", "was", "we",
+		"were", "what", "when", "which", "who", "will", "with", "you",
+	};
+	static const Xapian::SimpleStopper stopper(std::begin(words),
+	                                           std::end(words));
+	return stopper;
+}
+
+// Is W one of the query parser's operators (AND, NEAR, ...)?
+inline bool is_operator(const std::string &w)
+{
+	return w == "AND" || w == "OR" || w == "NOT" || w == "XOR" ||
+	       w == "NEAR" || w == "ADJ";
+}
+
+// Does Q type a stopword in capitals ("WHO", "IT")?  Then it is a name,
+// and the query keeps its stopwords.
+inline bool shouts_stopword(const std::string &q)
+{
+	const Xapian::SimpleStopper &stop = english_stopper();
+	size_t i = 0;
+	while (i < q.size()) {
+		size_t j = i;
+		while (j < q.size() && q[j] >= 'A' && q[j] <= 'Z')
+			j++;
+		bool word_end = j == q.size() ||
+		                !std::isalnum(static_cast<unsigned char>(q[j]));
+		bool word_start = i == 0 ||
+		                  !std::isalnum(static_cast<unsigned char>(q[i - 1]));
+		if (j - i >= 2 && word_start && word_end) {
+			std::string w = q.substr(i, j - i);
+			if (!is_operator(w) && stop(Xapian::Unicode::tolower(w)))
+				return true;
+		}
+		i = j > i ? j : i + 1;
+	}
+	return false;
+}
+
+// The stopwords of query Q in LANGUAGE (a Snowball name or code): the
+// English ones, unless Q shouts one; none in other languages.
+inline const Xapian::Stopper *query_stopper(const std::string &language,
+                                            const std::string &q)
+{
+	bool english = language == "en" || language == "english";
+	return english && !shouts_stopword(q) ? &english_stopper() : nullptr;
+}
+
+// Set QP up to read a query: words stemmed with STEM (not those with a
+// capital, or in a phrase, NEAR or ADJ), STOPPER's words dropped (NULL: none), a
+// wildcard expanding to at most MAX_EXPANSION words, more being an error
+// (0: no wildcards).  Returns the flags to parse with; PURE_NOT: "NOT
+// section:sport" alone is everything else.
+inline unsigned set_up_parser(Xapian::QueryParser &qp, const Xapian::Stem &stem,
+                              const Xapian::Stopper *stopper,
+                              unsigned max_expansion)
+{
+	qp.set_stemmer(stem);
+	qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+	qp.set_stopper(stopper);
+	unsigned flags = Xapian::QueryParser::FLAG_DEFAULT |
+	                 Xapian::QueryParser::FLAG_CJK_NGRAM |
+	                 Xapian::QueryParser::FLAG_PURE_NOT;
+	if (max_expansion) {
+		flags |= Xapian::QueryParser::FLAG_WILDCARD;
+		qp.set_max_expansion(max_expansion,
+		                     Xapian::Query::WILDCARD_LIMIT_ERROR,
+		                     Xapian::QueryParser::FLAG_WILDCARD);
+	}
+	return flags;
+}
+
+/* ---- ranking ------------------------------------------------------------- */
+
+// BM25 with Robertson's usual k1 = 1.2 and b = 0.75 rather than Xapian's
+// 1 and 0.5: on all four test collections of docs/ranking.md it ranks as
+// well as or better than Xapian's defaults and FTS5's bm25.  k2, k3 and
+// the least normalised length are Xapian's defaults.
+const double BM25_K1 = 1.2;
+const double BM25_K2 = 0;
+const double BM25_K3 = 1;
+const double BM25_B = 0.75;
+const double BM25_MIN_NORMLEN = 0.5;
+
+inline Xapian::BM25Weight ranking()
+{
+	return Xapian::BM25Weight(BM25_K1, BM25_K2, BM25_K3, BM25_B,
+	                          BM25_MIN_NORMLEN);
+}
+
+/* ---- relaxing: every word, then some (NSX_MATCH_AUTO) -------------------- */
+
+// When fewer documents than RELAX_BELOW have every word, the list goes on
+// with those that have some, after them.  A fixed number, not the page
+// size or the offset, so that every page of a query agrees: the match for
+// every word checks at least this many documents.
+const Xapian::doccount RELAX_BELOW = 10;
+// The continuation is counted exactly up to this many documents, so that
+// every page of a short list reports the same total.
+const Xapian::doccount EXACT_BELOW = 100;
+
+// Does ALL, the match of TEXT (every word), leave a list short enough to
+// go on with LOOSE (some of the words)?  Only when its count is exact
+// (all of them known then) and LOOSE is another query.
+inline bool relaxes(const Xapian::MSet &all, const Xapian::Query &text,
+                    const Xapian::Query &loose)
+{
+	Xapian::doccount n = all.get_matches_upper_bound();
+	return !loose.empty() && n < RELAX_BELOW &&
+	       n == all.get_matches_lower_bound() &&
+	       loose.get_description() != text.get_description();
+}
+
+/* ---- "similar": documents like this one ---------------------------------- */
+
+// A document's LIKE_TERMS terms that best tell it apart from the rest of
+// the collection, any of them, make the query for documents like it.
+const Xapian::termcount LIKE_TERMS = 30;
+
+// Terms that may describe what a document is about: plain words, not
+// prefixed filter terms, stems, numbers or stopwords.
+inline bool like_term(const std::string &t)
+{
+	if (t.size() < 3)
+		return false;
+	unsigned char c = static_cast<unsigned char>(t[0]);
+	if (c >= 'A' && c <= 'Z')
+		return false;
+	return t.find_first_of("0123456789") == std::string::npos &&
+	       !english_stopper()(t);
+}
+
+/* ---- "did you mean" ------------------------------------------------------ */
+
+// The next word of Q, from IT on, that a suggestion may correct: a run of
+// word characters that is not a number, a field name or value ("tag:x"),
+// a wildcard ("x*") or an operator.  Sets [*START, *STOP) to its bytes in
+// Q and moves IT past it; false at the end of Q.
+inline bool next_correctable(const std::string &q, Xapian::Utf8Iterator &it,
+                             size_t *start, size_t *stop)
+{
+	const Xapian::Utf8Iterator end;
+	while (it != end) {
+		if (!Xapian::Unicode::is_wordchar(*it)) {
+			++it;
+			continue;
+		}
+		size_t b = static_cast<size_t>(it.raw() - q.data());
+		bool digits = false;
+		while (it != end && Xapian::Unicode::is_wordchar(*it)) {
+			digits = digits || Xapian::Unicode::get_category(*it) ==
+			                       Xapian::Unicode::DECIMAL_DIGIT_NUMBER;
+			++it;
+		}
+		size_t e = it == end ? q.size()
+		                     : static_cast<size_t>(it.raw() - q.data());
+		char before = b ? q[b - 1] : ' ';
+		char after = e < q.size() ? q[e] : ' ';
+		if (digits || before == ':' || after == ':' || after == '*' ||
+		    is_operator(q.substr(b, e - b)))
+			continue;
+		*start = b;
+		*stop = e;
+		return true;
+	}
+	return false;
+}
+
+/* ---- snippets ------------------------------------------------------------ */
+
+// Every passage is looked at, and a text without a query term gives ""
+// (the caller shows its lead instead).  No background model: with it a
+// snippet costs 10-25x the search.
+const unsigned SNIPPET_FLAGS = Xapian::MSet::SNIPPET_EXHAUSTIVE |
+                               Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH;
+// What stands where text is left out: "…".
+const char SNIPPET_OMIT[] = "\xe2\x80\xa6";
+
+} // namespace nsx
+
+#endif

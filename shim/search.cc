@@ -1,0 +1,434 @@
+// search.cc - one search on a reader: the query parser's fields, the query
+// (parsed text, or "documents like this one"), its filters, recency and
+// caps, the match with MATCH_AUTO's continuation, facets and collapsing.
+// The rules it follows are policy.hh's; reading the results is results.cc's.
+
+#include "nsx_impl.hh"
+#include "limits.hh"
+#include "parse.hh"
+#include "policy.hh"
+#include "suggest.hh"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+using nsx::guard;
+
+namespace {
+
+// Days since 1970-01-01 of a "YYYYMMDD" value; -1 if it is not one.
+long days_of(const std::string &v)
+{
+	if (v.size() < 8)
+		return -1;
+	struct tm tm = {};
+	for (int i = 0; i < 8; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+	tm.tm_year = std::atoi(v.substr(0, 4).c_str()) - 1900;
+	tm.tm_mon = std::atoi(v.substr(4, 2).c_str()) - 1;
+	tm.tm_mday = std::atoi(v.substr(6, 2).c_str());
+	return static_cast<long>(timegm(&tm) / 86400);
+}
+
+// Extra weight for recent documents: MAXW for today's (or a future date),
+// halving every HALF_LIFE days back.  Added to the text score, so it
+// reorders close matches without letting a new article that barely matches
+// jump a strong one.
+class RecencySource : public Xapian::ValuePostingSource {
+	double maxw, half_life;
+	long today;
+public:
+	RecencySource(Xapian::valueno slot, double maxw_, double half_life_,
+	              long today_)
+		: Xapian::ValuePostingSource(slot), maxw(maxw_),
+		  half_life(half_life_), today(today_) {}
+
+	void init(const Xapian::Database &db) override
+	{
+		Xapian::ValuePostingSource::init(db);
+		set_maxweight(maxw);
+	}
+
+	double get_weight() const override
+	{
+		long d = days_of(get_value());
+		if (d < 0)
+			return 0;
+		double age = d >= today ? 0 : static_cast<double>(today - d);
+		return maxw * std::exp2(-age / half_life);
+	}
+
+	RecencySource *clone() const override
+	{
+		return new RecencySource(get_slot(), maxw, half_life, today);
+	}
+
+	std::string name() const override { return "nsearch::Recency"; }
+};
+
+// Counts facet values over every document the match looks at.
+class FacetSpy : public Xapian::MatchSpy {
+public:
+	struct Facet {
+		unsigned slot, cut;
+		// case-folded value -> (count, first spelling seen)
+		std::unordered_map<std::string,
+		                   std::pair<uint64_t, std::string>> counts;
+	};
+	std::vector<Facet> facets;
+
+	void operator()(const Xapian::Document &doc, double) override
+	{
+		for (Facet &f : facets) {
+			const std::string v = doc.get_value(f.slot);
+			if (v.empty())
+				continue;
+			if (f.cut) {
+				if (v.size() >= f.cut)
+					count(f, v.substr(0, f.cut));
+				continue;
+			}
+			count_list(f, v);
+		}
+	}
+
+	std::string name() const override { return "nsearch::FacetSpy"; }
+
+private:
+	// Each of the values V holds, separated by NSX_LIST_SEP.
+	static void count_list(Facet &f, const std::string &v)
+	{
+		size_t start = 0;
+		for (;;) {
+			size_t end = v.find(NSX_LIST_SEP, start);
+			std::string one = v.substr(start, end == std::string::npos
+			                                      ? std::string::npos
+			                                      : end - start);
+			if (!one.empty())
+				count(f, one);
+			if (end == std::string::npos)
+				break;
+			start = end + 1;
+		}
+	}
+
+	static void count(Facet &f, const std::string &v)
+	{
+		auto &slot = f.counts[Xapian::Unicode::tolower(v)];
+		if (slot.first++ == 0)
+			slot.second = v;
+	}
+};
+
+// policy.hh's like_term(), as Xapian asks for it.
+class LikeTerms : public Xapian::ExpandDecider {
+public:
+	bool operator()(const std::string &t) const override
+	{
+		return nsx::like_term(t);
+	}
+};
+
+// Apply the request's filters and date range to Q, and its deadline;
+// none changes a score.
+Xapian::Query filtered(const nsx_search_t *req, Xapian::Query q)
+{
+	for (size_t g = 0; g < req->nfilters; g++) {
+		const nsx_filter_t &f = req->filters[g];
+		std::vector<Xapian::Query> alts;
+		for (size_t i = 0; i < f.n; i++)
+			alts.emplace_back(f.terms[i]);
+		q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+		                  Xapian::Query(Xapian::Query::OP_OR, alts.begin(),
+		                                alts.end()));
+	}
+	if (req->range_lo || req->range_hi) {
+		Xapian::Query range =
+			!req->range_hi ? Xapian::Query(Xapian::Query::OP_VALUE_GE,
+			                               req->range_slot, req->range_lo)
+			: !req->range_lo ? Xapian::Query(Xapian::Query::OP_VALUE_LE,
+			                                 req->range_slot, req->range_hi)
+			: Xapian::Query(Xapian::Query::OP_VALUE_RANGE, req->range_slot,
+			                req->range_lo, req->range_hi);
+		q = Xapian::Query(Xapian::Query::OP_FILTER, q, range);
+	}
+	if (req->deadline > 0)
+		q = nsx::with_deadline(q, nsx::Deadline(req->deadline));
+	return q;
+}
+
+// The query for "documents like IDTERM" (policy.hh).  The document itself
+// is left out, and so are its duplicates (the same value in CONTENT_SLOT).
+Xapian::Query like_query(Xapian::Database &db, const char *idterm,
+                         Xapian::valueno content_slot)
+{
+	auto p = db.postlist_begin(idterm);
+	if (p == db.postlist_end(idterm))
+		throw Xapian::DocNotFoundError(std::string("no document ") + idterm);
+	Xapian::RSet rset;
+	rset.add_document(*p);
+	Xapian::Enquire enq(db);
+	LikeTerms words;
+	Xapian::ESet eset = enq.get_eset(nsx::LIKE_TERMS, rset, &words);
+	std::vector<Xapian::Query> terms;
+	for (auto t = eset.begin(); t != eset.end(); ++t)
+		terms.emplace_back(*t);
+	Xapian::Query like(Xapian::Query::OP_OR, terms.begin(), terms.end());
+	Xapian::Query self(idterm);
+	std::string content = db.get_document(*p).get_value(content_slot);
+	if (!content.empty())
+		self = Xapian::Query(Xapian::Query::OP_OR, self,
+		                     Xapian::Query(Xapian::Query::OP_VALUE_RANGE,
+		                                   content_slot, content, content));
+	return Xapian::Query(Xapian::Query::OP_AND_NOT, like, self);
+}
+
+struct Run {
+	Xapian::Database &db;
+	const nsx_search_t *req;
+
+	// An Enquire for Q with the policy's ranking and the request's order
+	// and collapsing.
+	Xapian::MSet mset(const Xapian::Query &q, Xapian::doccount first,
+	                  Xapian::doccount max, Xapian::doccount check = 0,
+	                  Xapian::MatchSpy *spy = nullptr)
+	{
+		Xapian::Enquire enq(db);
+		enq.set_query(q);
+		enq.set_weighting_scheme(nsx::ranking());
+		if (req->sort)
+			enq.set_sort_by_value_then_relevance(req->sort_slot,
+			                                     req->sort < 0);
+		if (req->collapse)
+			enq.set_collapse_key(req->collapse_slot);
+		if (req->time_limit > 0)
+			enq.set_time_limit(req->time_limit);
+		if (spy)
+			enq.add_matchspy(spy);
+		return enq.get_mset(first, max, check);
+	}
+};
+
+// Blend recency in: an article of today gains as much as the best text
+// match scores, one a half-life old half that, and so on.
+Xapian::Query with_recency(Run &run, const Xapian::Query &q)
+{
+	const nsx_search_t *req = run.req;
+	Xapian::MSet top = run.mset(q, 0, 1);
+	double best = top.empty() ? 0 : top.get_max_attained();
+	if (best <= 0)
+		return q;
+	long today = static_cast<long>(std::time(nullptr) / 86400);
+	Xapian::Query boost((new RecencySource(req->recency_slot, best,
+	                                       req->recency_days, today))
+	                            ->release());
+	return Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, boost);
+}
+
+void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
+{
+	const nsx_search_t *req = run.req;
+	FacetSpy spy;
+	for (size_t f = 0; f < req->nfacets; f++)
+		spy.facets.push_back({req->facets[f].slot, req->facets[f].cut, {}});
+	Xapian::MSet all = run.mset(q, 0, 0, run.db.get_doccount(), &spy);
+	// Every match was looked at (unless the time limit struck): these
+	// are the totals to report.
+	res->total = all.get_matches_estimated();
+	res->total_lo = all.get_matches_lower_bound();
+	res->total_hi = all.get_matches_upper_bound();
+	for (auto &f : spy.facets) {
+		std::vector<nsx_facet_value> v;
+		for (auto &kv : f.counts)
+			v.push_back({kv.second.second, kv.second.first});
+		std::sort(v.begin(), v.end(),
+		          [](const nsx_facet_value &a, const nsx_facet_value &b) {
+			return a.count != b.count ? a.count > b.count
+			                          : a.value < b.value;
+		});
+		if (req->facet_limit && v.size() > req->facet_limit)
+			v.resize(req->facet_limit);
+		res->facets.push_back(std::move(v));
+	}
+}
+
+// What a request asks for, as queries: TEXT, matched first, and LOOSE
+// (some of the words, MATCH_AUTO) to go on with, or an empty query.
+struct Texts {
+	Xapian::Query text, loose;
+	bool blank; // a query of blanks only: everything the filters let in
+};
+
+Texts read_request(nsx_reader_t *r, const nsx_search_t *req, unsigned flags)
+{
+	auto parse = [&](Xapian::Query::op op) {
+		return nsx::parse(r->qp, r->problem, req->query, flags, op);
+	};
+	Texts t;
+	t.blank = !req->like_idterm &&
+	          req->query[std::strspn(req->query, " \t\r\n")] == '\0';
+	if (req->like_idterm) {
+		t.text = like_query(r->db, req->like_idterm, req->collapse_slot);
+	} else if (t.blank) {
+		// A new one for each search: Query::MatchAll is one object
+		// whose reference count every thread's copy would change
+		// without a lock.
+		t.text = Xapian::Query(std::string());
+	} else if (req->match == NSX_MATCH_ANY) {
+		t.text = parse(Xapian::Query::OP_OR);
+		nsx::check_cost(t.text);
+	} else {
+		// News readers expect every word they type to matter.
+		t.text = parse(Xapian::Query::OP_AND);
+		nsx::check_cost(t.text);
+		if (req->match == NSX_MATCH_AUTO)
+			t.loose = parse(Xapian::Query::OP_OR);
+	}
+	return t;
+}
+
+// MATCH_AUTO: when MSET, the match of Q (every word), leaves the list
+// short (policy.hh's relaxes()), the documents with only some of the
+// words go on after them, into RES.  Returns the query of all the
+// matches, for the facets.
+Xapian::Query go_on_with_some(Run &run, const Texts &t, const Xapian::Query &q,
+                              const Xapian::MSet &mset, nsx_results_t *res)
+{
+	const nsx_search_t *req = run.req;
+	if (!nsx::relaxes(mset, t.text, t.loose))
+		return q;
+	Xapian::doccount n_all = mset.get_matches_upper_bound();
+	Xapian::Query some = filtered(req, t.loose);
+	Xapian::Query rest(Xapian::Query::OP_AND_NOT, some, q);
+	Xapian::doccount skip = req->offset > n_all ? req->offset - n_all : 0;
+	Xapian::doccount count = req->limit - mset.size();
+	res->rest = run.mset(rest, skip, count,
+	                     std::max(skip + count, nsx::EXACT_BELOW));
+	if (res->rest.get_matches_upper_bound() == 0)
+		return q;
+	res->relaxed = true;
+	res->n_all = n_all;
+	res->total += res->rest.get_matches_estimated();
+	res->total_lo += res->rest.get_matches_lower_bound();
+	res->total_hi += res->rest.get_matches_upper_bound();
+	return Xapian::Query(Xapian::Query::OP_OR, q, some);
+}
+
+// One try at the whole search on R's current revision.
+void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
+                 nsx_results_t *res)
+{
+	Texts t = read_request(r, req, flags);
+	nsx::Deadline deadline(req->deadline);
+	deadline.check();
+	if (req->spelling && !req->like_idterm && !t.blank)
+		res->suggestion = nsx::suggest(r->db, res->stem,
+		                               req->spelling_query
+		                                       ? req->spelling_query
+		                                       : req->query,
+		                               deadline);
+	Run run{r->db, req};
+	Xapian::Query q = filtered(req, t.text);
+	if (req->recency_days > 0 && !t.blank)
+		q = with_recency(run, q);
+	Xapian::doccount want = req->offset + req->limit;
+	Xapian::MSet mset = run.mset(q, req->offset, req->limit,
+	                             std::max(want, nsx::RELAX_BELOW));
+	res->total = mset.get_matches_estimated();
+	res->total_lo = mset.get_matches_lower_bound();
+	res->total_hi = mset.get_matches_upper_bound();
+	q = go_on_with_some(run, t, q, mset, res);
+	if (req->nfacets)
+		count_facets(run, q, res);
+	res->exact = res->total_lo == res->total_hi;
+	res->mset = mset;
+	res->n_first = mset.size();
+	res->data.reserve(mset.size() + res->rest.size());
+	for (auto it = mset.begin(); it != mset.end(); ++it)
+		res->data.push_back(it.get_document().get_data());
+	for (auto it = res->rest.begin(); it != res->rest.end(); ++it)
+		res->data.push_back(it.get_document().get_data());
+}
+
+} // namespace
+
+extern "C" {
+
+nsx_status_t nsx_reader_add_field(nsx_reader_t *r, const char *field,
+                                  const char *prefix, int boolean)
+{
+	if (!r || !field || !*field || !prefix)
+		return NSX_INVALID;
+	return guard(&r->error, [&] {
+		if (boolean)
+			r->qp.add_boolean_prefix(
+				field,
+				nsx::lower_term_processor(prefix, &r->problem)->release());
+		else
+			r->qp.add_prefix(field, prefix);
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_reader_add_date_range(nsx_reader_t *r, unsigned slot,
+                                       const char *field,
+                                       const char *year_prefix,
+                                       const char *month_prefix,
+                                       const char *day_prefix)
+{
+	if (!r || !field || !*field || !year_prefix || !month_prefix ||
+	    !day_prefix)
+		return NSX_INVALID;
+	return guard(&r->error, [&] {
+		// Ranges too: Xapian's range processors never see a range
+		// after a + or -, and one processor means one meaning.
+		r->qp.add_boolean_prefix(
+			field, nsx::date_processor(slot, field, year_prefix,
+			                           month_prefix, day_prefix,
+			                           &r->problem)->release());
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
+                               nsx_results_t **out)
+{
+	if (!r || !req || (!req->query && !req->like_idterm) || !out ||
+	    req->limit == 0 || req->offset > 1000000000u ||
+	    req->limit > 1000000000u)
+		return NSX_INVALID;
+	return guard(&r->error, [&] {
+		// A language without a stemmer searches unstemmed.
+		const char *lang = req->language && *req->language ? req->language
+		                                                     : "english";
+		Xapian::Stem stem(lang, true);
+		unsigned flags = nsx::set_up_parser(
+			r->qp, stem, nsx::query_stopper(lang, req->query ? req->query : ""),
+			req->max_expansion);
+		// A writer that commits while this runs may overtake the reader's
+		// revision: start again, once, on the newest.
+		for (int attempt = 0;; attempt++) {
+			std::unique_ptr<nsx_results_t> res(new nsx_results);
+			try {
+				res->stem = stem;
+				search_once(r, req, flags, res.get());
+				*out = res.release();
+				return NSX_OK;
+			} catch (const Xapian::DatabaseModifiedError &) {
+				if (attempt > 0)
+					throw;
+				r->db.reopen();
+			}
+		}
+	});
+}
+
+} // extern "C"

@@ -1,0 +1,120 @@
+/* nsearchd.h - what nsearchd's own files share (main.c, systemd.c,
+ * daemon_ops.c, reload.c, check.c): the daemon's state and what each
+ * file offers the others.  Not part of the daemon library: nothing there,
+ * and no test, includes it. */
+#ifndef NS_NSEARCHD_H
+#define NS_NSEARCHD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "daemon/config.h"
+#include "daemon/index.h"
+#include "daemon/query.h"
+#include "daemon/server.h"
+#include "daemon/watch.h"
+
+#define LOG_MOD "main"
+
+/* Descriptors kept for everything but connections: the index (the
+ * writer's tables, a compaction's copy, each pooled reader's), the files
+ * being read ahead, the loop's own (inotify, epoll, signals, eventfd),
+ * standard streams and the journal. */
+#define FDS_RESERVED 128
+
+struct daemon {
+	uv_loop_t loop;
+	uv_signal_t sigint, sigterm, sighup;
+	uv_timer_t status_timer;    /* STATUS= for systemd, while it changes */
+	uv_timer_t watchdog;        /* WATCHDOG=1, when systemd wants it */
+	bool watchdog_on;
+	uv_async_t committed;       /* the writer committed or passed a barrier */
+	pthread_mutex_t async_mu;   /* guards committed_open */
+	bool committed_open;        /* uv_async_send is allowed */
+	ns_indexer_t *ix;
+	ns_searcher_t *searcher;
+	ns_watch_t *watch;
+	ns_server_t *server;
+	struct ns_http *http;       /* the HTTP front door, or NULL */
+	uint64_t ready_barrier;     /* the barrier queued after the first scan */
+	bool ready;
+	bool stopping;
+	unsigned long long scanned; /* files the start-up scan found */
+	char listening[512];        /* the sockets, for the log */
+	char status[200];           /* the last STATUS= sent */
+	uint64_t left;              /* files queued at the last status tick */
+	unsigned long long started_ms, ready_ms; /* monotonic */
+	const char *root;           /* the articles directory, absolute */
+	int rootfd;                 /* and open, to resolve paths beneath */
+	ns_config_t cfg;            /* the configuration in force */
+	const ns_config_args_t *args; /* the command line, for reloads */
+	uint64_t nofile;            /* descriptors the process may open */
+	unsigned clamped;           /* max_connections clamped to this (0: not) */
+};
+
+/* systemd.c: telling systemd (a no-op when built without libsystemd) */
+
+/* Send STATE ("READY=1", ...) to systemd. */
+void ns_sd_notify(const char *state);
+/* Send PREFIX (may be "", then only if the status changed) and the
+ * current STATUS= line. */
+void ns_sd_status(struct daemon *d, const char *prefix);
+/* STATUS=failed: MSG. */
+void ns_sd_failed(const char *msg);
+/* RELOADING=1, with the time systemd's notify-reload wants. */
+void ns_sd_reloading(void);
+/* Say the status now, then every second while it changes, and feed the
+ * watchdog if systemd set one; ns_sd_stop closes those timers. */
+void ns_sd_start(struct daemon *d);
+void ns_sd_stop(struct daemon *d);
+/* How many sockets systemd passed (negative: an errno), with their
+ * FileDescriptorName= in *NAMES (new: free each and the array; may be
+ * NULL), and the descriptor of the Ith. */
+int ns_sd_listen_fds(char ***names);
+int ns_sd_listen_fd(int i);
+/* Log a fatal start-up error, tell systemd, and return 1. */
+int ns_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* daemon_ops.c: what the server asks of the daemon (waits, maintenance,
+ * the index's health), every field but .status. */
+ns_server_handlers_t ns_ops_handlers(struct daemon *d);
+
+/* reload.c: SIGHUP, and what the configuration asks of the server */
+
+/* What configuration C asks of the server, within the limit on open
+ * files (said once when it changes). */
+ns_server_limits_t ns_daemon_limits(struct daemon *d, const ns_config_t *c);
+/* Read the tokens C names, *TOKEN and *ADMIN (new, NULL when C names
+ * none; free with ns_secret_free).  On failure neither is set, and *WHY
+ * (new, free()) says why. */
+ns_status_t ns_tokens_read(const ns_config_t *c, char **token, char **admin,
+                           char **why);
+/* Give the server TOKEN (NULL: keep the one it has) and ADMIN (NULL:
+ * none); steals both. */
+void ns_tokens_apply(struct daemon *d, char *token, char *admin);
+void ns_on_sighup(uv_signal_t *h, int signum);
+
+/* check.c: --check */
+
+/* What the indexer would make of each of the N FILES, one JSON line
+ * each on stdout; 0, or 1 when any cannot be indexed. */
+int ns_check_files(char **files, int n, const ns_config_t *c);
+
+/* front.c: the HTTP front door (daemon/http.h) */
+
+/* Is the daemon ready (the start-up reconciliation done)?  CTX: it. */
+bool nsd_ready(void *ctx);
+/* Was systemd's Ith socket (of NAMES, may be NULL) named "http"? */
+bool nsd_http_fd(char **names, int i);
+/* Start the front door when systemd passed sockets named "http" (of the
+ * N in NAMES) or the configuration asks for it, with the server's
+ * handlers H.  0, or the exit status after saying why. */
+int nsd_http_open(struct daemon *d, char **names, int n,
+                  const ns_server_handlers_t *h);
+/* Its tokens, origins, limits and certificate from D's configuration;
+ * CHANGES (may be NULL) says what was read.  0, or 1 after logging. */
+int nsd_http_apply(struct daemon *d, ns_buf_t *changes);
+
+#endif
