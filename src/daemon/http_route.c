@@ -1,6 +1,6 @@
 /* http_route.c - one HTTP request: who sends it (a bearer token, or the
  * Unix socket's credentials), which endpoint it names, the request object
- * proto.c decodes from it, and the reply with its status and CORS
+ * proto_request.c decodes from it, and the reply with its status and CORS
  * headers.  What needs a worker or the writer goes to http_jobs.c.  Loop
  * thread only. */
 #include "daemon/http_impl.h"
