@@ -146,6 +146,7 @@ static void search_work(uv_work_t *w)
 		st = ns_searcher_search(searcher, &sreq, &res, &err);
 		if (st == NS_OK)
 			c->reply = ns_proto_search_reply(r->id, res, r->fields);
+		c->found = c->reply != NULL;
 		break;
 	}
 	}
@@ -212,9 +213,9 @@ static void search_done(uv_work_t *w, int status)
 	note_latency(c);
 	char *reply = c->reply;
 	c->reply = NULL;
-	if (status != UV_ECANCELED && reply && strstr(reply, "\"ok\":true") &&
-	    (c->req.op == NS_OP_SEARCH || c->req.op == NS_OP_SIMILAR))
+	if (status != UV_ECANCELED && reply && c->found)
 		reply = with_ready(c->srv, reply);
+	c->found = false;
 	c->task = TASK_NONE;
 	if (status == UV_ECANCELED) {
 		free(reply);
