@@ -66,6 +66,11 @@ ns_status_t ns_read_file(const char *path, size_t max, char **out, size_t *len);
 /* The same from FD, open for reading; closes FD whatever happens. */
 ns_status_t ns_read_fd(int fd, size_t max, char **out, size_t *len);
 
+/* Remove the directory DIR and everything in it, if it is a directory
+ * (a link is not followed, nor is one inside): only for directories the
+ * caller made. */
+void ns_remove_dir(const char *dir);
+
 /* The socket path nsearchd and nsearch-cli agree on when none is given:
  * $NSEARCH_SOCKET, else /run/nsearch/nsearch.sock for root, else
  * $XDG_RUNTIME_DIR/nsearch/nsearch.sock (a directory only this user may
