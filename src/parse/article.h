@@ -134,7 +134,9 @@ ns_status_t ns_sidecar_apply_json(ns_article_t *a, const char *bytes,
                                   size_t len, const char *label);
 
 /* A metadata.tsv, parsed: a header row (the file's column, then one
- * column per field), then one row per file.  Opaque. */
+ * column per field), then one row per file.  It keeps where each row is
+ * in the bytes parsed, not their text (a daemon keeps the tables of many
+ * folders).  Opaque. */
 typedef struct ns_tsv ns_tsv_t;
 
 /* Parse LEN bytes into *OUT (new, ns_tsv_free).  Text that is not UTF-8
@@ -147,10 +149,20 @@ ns_status_t ns_tsv_parse(const char *bytes, size_t len, ns_tsv_t **out,
                          char *why, size_t why_size);
 /* Accepts NULL. */
 void ns_tsv_free(ns_tsv_t *t);
-/* The header row, and the row of the file NAME (NULL when none): one
- * line each, cells separated by tabs; borrowed until ns_tsv_free. */
+/* The header row, cells separated by tabs; borrowed until ns_tsv_free. */
 const char *ns_tsv_header(const ns_tsv_t *t);
-const char *ns_tsv_row(const ns_tsv_t *t, const char *name);
+/* Roughly the bytes of memory T holds. */
+size_t ns_tsv_size(const ns_tsv_t *t);
+/* Where the row of the file NAME is in the bytes parsed: *OFF and *LEN
+ * (its line end left out).  False when there is none. */
+bool ns_tsv_find(const ns_tsv_t *t, const char *name, size_t *off,
+                 size_t *len);
+/* The LEN bytes RAW found there (read again from the same file), as the
+ * row's text: *ROW new (free()), cells separated by tabs.  NS_ERR_FORMAT
+ * when they are not NAME's row (the file changed since), NS_ERR_NOMEM,
+ * NS_ERR_INVALID. */
+ns_status_t ns_tsv_row_text(const ns_tsv_t *t, const char *name,
+                            const char *raw, size_t len, char **row);
 
 /* Lay ROW of a metadata.tsv with header HEADER over A: column names are
  * read case-insensitively as a .meta.json's keys, an empty cell gives

@@ -50,6 +50,12 @@ extern const art_format_t art_news_page, art_markdown, art_json, art_html,
 ns_status_t art_normalise(const char *bytes, size_t len, char **text,
                           size_t *text_len, const char **encoding, char *why,
                           size_t why_size);
+/* LEN bytes of a file art_normalise() read as ENCODING ("utf-8",
+ * "windows-1251", "windows-1252"), a part of it, as text the same way:
+ * *TEXT new (free()).  NS_ERR_FORMAT for bytes that are not text in it,
+ * NS_ERR_NOMEM. */
+ns_status_t art_decode(const char *bytes, size_t len, const char *encoding,
+                       char **text, size_t *text_len);
 
 /* ---- lines (art_fields.c) ---- */
 line_t art_trim(line_t l);

@@ -170,14 +170,18 @@ ns_status_t ns_sidecar_apply_json(ns_article_t *a, const char *bytes,
 
 /* ---- metadata.tsv ------------------------------------------------------- */
 
+/* A table keeps where each row is in the file, not its text: a daemon
+ * keeps the tables of many folders at once, and reads one row again when
+ * an article needs it (ns_tsv_find, ns_tsv_row_text). */
 struct ns_tsv {
-	char *text;            /* the file as UTF-8, each line cut at its end */
-	const char *header;
+	char *header;          /* as text */
+	const char *encoding;  /* what the bytes were (art_normalise) */
 	ns_pathmap_t *rows;    /* file name -> struct tsv_row */
+	size_t size;           /* roughly the bytes all this holds */
 };
 
 struct tsv_row {
-	const char *line;      /* into text */
+	size_t off, len;       /* in the bytes parsed, without the line end */
 };
 
 void ns_tsv_free(ns_tsv_t *t)
@@ -185,61 +189,74 @@ void ns_tsv_free(ns_tsv_t *t)
 	if (!t)
 		return;
 	ns_pathmap_free(t->rows);
-	free(t->text);
+	free(t->header);
 	free(t);
 }
 
-static bool skipped_line(const char *s)
+static bool skipped_line(const char *s, size_t len)
 {
-	while (*s == ' ' || *s == '\t')
-		s++;
-	return !*s || *s == '#';
+	size_t i = 0;
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i == len || s[i] == '#';
 }
 
-/* LINE, a row: kept under its name unless the name is empty, has a '/'
- * or has a row already. */
-static ns_status_t add_row(ns_tsv_t *t, const char *line)
+/* The LEN bytes at LINE (at OFF in the file), a row: kept under its name
+ * unless the name is empty, has a '/' or has a row already. */
+static ns_status_t add_row(ns_tsv_t *t, const char *line, size_t len,
+                           size_t off)
 {
-	size_t n = strcspn(line, "\t");
+	const char *tab = memchr(line, '\t', len);
+	size_t n = tab ? (size_t)(tab - line) : len, name_len;
 	if (!n || memchr(line, '/', n))
 		return NS_OK;
-	char *name = ns_strndup(line, n);
-	if (!name)
-		return NS_ERR_NOMEM;
-	ns_status_t st = NS_OK;
+	char *name = NULL;
+	ns_status_t st = art_decode(line, n, t->encoding, &name, &name_len);
+	if (st != NS_OK)
+		return st == NS_ERR_FORMAT ? NS_OK : st;
 	if (!ns_pathmap_get(t->rows, name)) {
 		struct tsv_row *row = malloc(sizeof *row);
 		if (!row) {
 			st = NS_ERR_NOMEM;
 		} else {
-			row->line = line;
+			*row = (struct tsv_row){off, len};
 			st = ns_pathmap_put(t->rows, name, row);
+			t->size += name_len + 64; /* the entry, roughly */
 		}
 	}
 	free(name);
 	return st;
 }
 
-/* Cut T's text into lines: the first one that is not blank or a comment
- * is the header, the others rows. */
-static ns_status_t index_lines(ns_tsv_t *t, char *why, size_t why_size)
+/* The LEN bytes at S (past the BOM; OFF in the file), cut into lines: the
+ * first one that is not blank or a comment is the header, the others
+ * rows. */
+static ns_status_t index_lines(ns_tsv_t *t, const char *s, size_t len,
+                               size_t off)
 {
 	ns_status_t st = NS_OK;
-	for (char *p = t->text; st == NS_OK && p;) {
-		char *end = p + strcspn(p, "\r\n");
-		char *next = *end ? end + 1 + (end[0] == '\r' && end[1] == '\n')
-		                  : NULL;
-		*end = '\0';
-		if (skipped_line(p))
+	for (size_t i = 0; st == NS_OK && i < len;) {
+		size_t n = 0;
+		while (i + n < len && s[i + n] != '\n' && s[i + n] != '\r')
+			n++;
+		size_t text_len;
+		if (skipped_line(s + i, n))
 			;
 		else if (!t->header)
-			t->header = p;
+			st = art_decode(s + i, n, t->encoding, &t->header, &text_len);
 		else
-			st = add_row(t, p);
-		p = next;
+			st = add_row(t, s + i, n, off + i);
+		i += n;
+		if (i < len && s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
+			i++;
+		i++;
 	}
-	if (st != NS_OK)
-		return st;
+	return st;
+}
+
+/* Is T's header a table's: some field after the file's column? */
+static ns_status_t check_header(const ns_tsv_t *t, char *why, size_t why_size)
+{
 	if (!t->header) {
 		art_why(why, why_size, "no header row (a file column, then one "
 		        "column per field)");
@@ -261,21 +278,30 @@ ns_status_t ns_tsv_parse(const char *bytes, size_t len, ns_tsv_t **out,
 		return NS_ERR_INVALID;
 	if (why && why_size)
 		why[0] = '\0';
+	if (!bytes)
+		bytes = "";
 	ns_tsv_t *t = calloc(1, sizeof *t);
 	if (!t || !(t->rows = ns_pathmap_new())) {
 		free(t);
 		return NS_ERR_NOMEM;
 	}
-	const char *encoding;
+	/* The whole is read once as text: binary data is refused, and the
+	 * encoding every row is read in is chosen on all of it. */
+	char *text = NULL;
 	size_t text_len;
-	ns_status_t st = art_normalise(bytes ? bytes : "", len, &t->text,
-	                               &text_len, &encoding, why, why_size);
+	ns_status_t st = art_normalise(bytes, len, &text, &text_len,
+	                               &t->encoding, why, why_size);
+	free(text);
+	size_t bom = len >= 3 && memcmp(bytes, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 	if (st == NS_OK)
-		st = index_lines(t, why, why_size);
+		st = index_lines(t, bytes + bom, len - bom, bom);
+	if (st == NS_OK)
+		st = check_header(t, why, why_size);
 	if (st != NS_OK) {
 		ns_tsv_free(t);
 		return st;
 	}
+	t->size += sizeof *t + strlen(t->header);
 	*out = t;
 	return NS_OK;
 }
@@ -285,11 +311,41 @@ const char *ns_tsv_header(const ns_tsv_t *t)
 	return t ? t->header : NULL;
 }
 
-const char *ns_tsv_row(const ns_tsv_t *t, const char *name)
+size_t ns_tsv_size(const ns_tsv_t *t)
+{
+	return t ? t->size : 0;
+}
+
+bool ns_tsv_find(const ns_tsv_t *t, const char *name, size_t *off,
+                 size_t *len)
 {
 	const struct tsv_row *row = t && name ? ns_pathmap_get(t->rows, name)
 	                                      : NULL;
-	return row ? row->line : NULL;
+	if (!row || !off || !len)
+		return false;
+	*off = row->off;
+	*len = row->len;
+	return true;
+}
+
+ns_status_t ns_tsv_row_text(const ns_tsv_t *t, const char *name,
+                            const char *raw, size_t len, char **row)
+{
+	if (!t || !name || (!raw && len) || !row)
+		return NS_ERR_INVALID;
+	char *text = NULL;
+	size_t text_len, n = strlen(name);
+	ns_status_t st = art_decode(raw ? raw : "", len, t->encoding, &text,
+	                            &text_len);
+	if (st == NS_OK && (text_len < n || memcmp(text, name, n) != 0 ||
+	                    (text[n] && text[n] != '\t')))
+		st = NS_ERR_FORMAT; /* not NAME's row: the file changed */
+	if (st != NS_OK) {
+		free(text);
+		return st;
+	}
+	*row = text;
+	return NS_OK;
 }
 
 /* Is KEY one whose cell lists several values (separated by ';')? */

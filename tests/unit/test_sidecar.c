@@ -41,7 +41,10 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(ns_tsv_parse("a\tb", 3, NULL, NULL, 0), NS_ERR_INVALID);
 	assert_int_equal(ns_sidecar_apply_tsv(a, NULL, "x", "l"), NS_ERR_INVALID);
 	assert_null(ns_tsv_header(NULL));
-	assert_null(ns_tsv_row(NULL, "x"));
+	size_t off, len;
+	assert_false(ns_tsv_find(NULL, "x", &off, &len));
+	char *row = NULL;
+	assert_int_equal(ns_tsv_row_text(NULL, "x", "x", 1, &row), NS_ERR_INVALID);
 	ns_tsv_free(NULL);
 	assert_int_equal(a->warnings.n, 0);
 	ns_article_free(a);
@@ -174,6 +177,18 @@ static const char table[] =
 	"sub/z.txt\t1999-09-09\tNested\r\n"
 	"w.txt\tsoon\tWire\r\n";
 
+/* The row of NAME in T, parsed from BYTES, read back as a daemon would
+ * (new); NULL when there is none. */
+static char *row_of(const ns_tsv_t *t, const char *bytes, const char *name)
+{
+	size_t off, len;
+	if (!ns_tsv_find(t, name, &off, &len))
+		return NULL;
+	char *row = NULL;
+	assert_int_equal(ns_tsv_row_text(t, name, bytes + off, len, &row), NS_OK);
+	return row;
+}
+
 static void test_tsv_rows(void **state)
 {
 	ns_tsv_t *t = NULL;
@@ -184,15 +199,26 @@ static void test_tsv_rows(void **state)
 	                    "file\tDate\tSection\tTags\tAuthors\tdesk");
 	/* The first row of a name counts; a name with a slash matches
 	 * nothing. */
-	assert_string_equal(ns_tsv_row(t, "x.txt"), "x.txt\t1987-03-02\tWire\t"
+	char *x = row_of(t, table, "x.txt"), *y = row_of(t, table, "y.txt");
+	char *w = row_of(t, table, "w.txt");
+	assert_string_equal(x, "x.txt\t1987-03-02\tWire\t"
 	                    "Shipping; Labour ;\tAna Ruiz; Tom Beck\tnight");
-	assert_null(ns_tsv_row(t, "sub/z.txt"));
-	assert_null(ns_tsv_row(t, "absent.txt"));
+	assert_null(row_of(t, table, "sub/z.txt"));
+	assert_null(row_of(t, table, "absent.txt"));
+	assert_true(ns_tsv_size(t) > 0);
+	/* Bytes that are not the row's (the file changed since). */
+	size_t off, len;
+	char *row = NULL;
+	assert_true(ns_tsv_find(t, "x.txt", &off, &len));
+	assert_int_equal(ns_tsv_row_text(t, "x.txt", table, len, &row),
+	                 NS_ERR_FORMAT);
+	assert_int_equal(ns_tsv_row_text(t, "y.txt", table + off, len, &row),
+	                 NS_ERR_FORMAT);
+	assert_null(row);
 
 	ns_article_t *a = plain_article();
 	assert_int_equal(ns_sidecar_apply_tsv(a, ns_tsv_header(t),
-	                                      ns_tsv_row(t, "x.txt"),
-	                                      "metadata.tsv"), NS_OK);
+	                                      x, "metadata.tsv"), NS_OK);
 	assert_string_equal(a->date, "1987-03-02");
 	assert_string_equal(a->section, "Wire");
 	assert_strv(&a->tags, 2, "Shipping", "Labour");
@@ -205,8 +231,7 @@ static void test_tsv_rows(void **state)
 	/* Empty and missing cells give nothing. */
 	a = plain_article();
 	assert_int_equal(ns_sidecar_apply_tsv(a, ns_tsv_header(t),
-	                                      ns_tsv_row(t, "y.txt"),
-	                                      "metadata.tsv"), NS_OK);
+	                                      y, "metadata.tsv"), NS_OK);
 	assert_string_equal(a->date, "");
 	assert_string_equal(a->section, "Sport");
 	assert_int_equal(a->tags.n, 0);
@@ -215,12 +240,14 @@ static void test_tsv_rows(void **state)
 	/* A bad date: a warning naming the table, the rest taken. */
 	a = plain_article();
 	assert_int_equal(ns_sidecar_apply_tsv(a, ns_tsv_header(t),
-	                                      ns_tsv_row(t, "w.txt"),
-	                                      "metadata.tsv"), NS_OK);
+	                                      w, "metadata.tsv"), NS_OK);
 	assert_string_equal(a->section, "Wire");
 	assert_strv(&a->warnings, 1, "metadata.tsv: date \"soon\" is not a "
 	            "date; left out");
 	ns_article_free(a);
+	free(x);
+	free(y);
+	free(w);
 	ns_tsv_free(t);
 }
 
@@ -243,14 +270,18 @@ static void test_tsv_broken(void **state)
 	assert_null(t);
 
 	/* Windows-1252 text is read as an article's would be. */
-	const char *latin = "file\tsection\nx.txt\tCaf\xe9s\n";
+	const char *latin = "file\tsection\nx.txt\tCaf\xe9s\nd\xe9j\xe0.txt\tVu\n";
 	assert_int_equal(ns_tsv_parse(latin, strlen(latin), &t, why, sizeof why),
 	                 NS_OK);
 	ns_article_t *a = plain_article();
-	assert_int_equal(ns_sidecar_apply_tsv(a, ns_tsv_header(t),
-	                                      ns_tsv_row(t, "x.txt"), "m"),
+	char *row = row_of(t, latin, "x.txt");
+	assert_int_equal(ns_sidecar_apply_tsv(a, ns_tsv_header(t), row, "m"),
 	                 NS_OK);
 	assert_string_equal(a->section, "Caf\xc3\xa9s");
+	free(row);
+	row = row_of(t, latin, "d\xc3\xa9j\xc3\xa0.txt");
+	assert_string_equal(row, "d\xc3\xa9j\xc3\xa0.txt\tVu");
+	free(row);
 	ns_article_free(a);
 	ns_tsv_free(t);
 }
