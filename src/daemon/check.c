@@ -1,13 +1,18 @@
 /* check.c - nsearchd --check: what the indexer would make of some files,
  * as JSON lines on stdout, without a daemon, an index or a socket.  It
- * reads the files given and nothing else. */
+ * reads the files given (and the sidecars of those under the articles
+ * directory) and nothing else. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "core/safepath.h"
 #include "daemon/nsearchd.h"
+#include "daemon/sidecars.h"
 #include "parse/article.h"
 
 /* FILE's path below ROOT (both as realpath() sees them), pointing into
@@ -22,13 +27,32 @@ static const char *under_root(const char *file, const char *root)
 	return real + n + 1;
 }
 
-/* A file under the articles directory also gets what its path says (a
- * date, a section), as the indexer would give it. */
+/* A's sidecars, then what its path says, as the indexer would lay them
+ * over it: for a file under the articles directory (REL its path there,
+ * beneath ROOTFD). */
+static ns_status_t as_indexed(ns_article_t *a, const char *rel, int rootfd,
+                              ns_sidecars_t *sc)
+{
+	ns_sidecar_read_t side;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	ns_status_t st = ns_sidecars_read(sc, rootfd, rel,
+	                                  (int64_t)now.tv_sec * 1000000000, &side);
+	if (st == NS_OK)
+		st = ns_sidecars_apply(&side, a, rel);
+	ns_sidecar_read_clear(&side);
+	return st == NS_OK ? ns_article_from_path(a, rel) : st;
+}
+
+/* A file under the articles directory also gets what its sidecars and
+ * its path say (a date, a section), as the indexer would give it. */
 int ns_check_files(char **files, int n, const ns_config_t *c)
 {
 	char root[PATH_MAX] = "";
 	if (c->articles && !realpath(c->articles, root))
 		root[0] = '\0';
+	int rootfd = root[0] ? ns_root_open(root) : -1;
+	ns_sidecars_t *sc = ns_sidecars_new(c->max_file_size);
 	ns_parse_opts_t popts = {.default_language = c->language};
 	size_t max = c->max_file_size;
 	int rc = 0;
@@ -50,9 +74,10 @@ int ns_check_files(char **files, int n, const ns_config_t *c)
 			         "matter)");
 			st = NS_ERR_FORMAT;
 		}
-		const char *rel = st == NS_OK ? under_root(files[i], root) : NULL;
+		const char *rel = st == NS_OK && rootfd >= 0 && sc
+		                  ? under_root(files[i], root) : NULL;
 		if (rel)
-			st = ns_article_from_path(a, rel);
+			st = as_indexed(a, rel, rootfd, sc);
 		free(bytes);
 		json_t *out;
 		if (st == NS_OK) {
@@ -81,6 +106,9 @@ int ns_check_files(char **files, int n, const ns_config_t *c)
 		json_decref(out);
 		ns_article_free(a);
 	}
+	ns_sidecars_free(sc);
+	if (rootfd >= 0)
+		close(rootfd);
 	return fflush(stdout) == 0 ? rc : 1;
 }
 
