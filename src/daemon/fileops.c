@@ -184,7 +184,8 @@ enum check put_check(ns_indexer_t *ix, const char *relpath, bool scanned,
 		 * unchanged: otherwise it is read, and they with it. */
 		cur.side = known->side;
 		if (scanned && same_stat(known, &cur) && !racy(known) &&
-		    (cur.side = ns_sidecars_fingerprint(ix->rootfd, relpath)) ==
+		    (cur.side = ns_sidecars_fingerprint(ix->sidecars, ix->rootfd,
+	                                         relpath, gen)) ==
 		    known->side) {
 			free(p);
 			stats_add(ix, &ix->stats.unchanged, 1);

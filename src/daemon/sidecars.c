@@ -33,6 +33,27 @@ struct side_stat {
 	uint64_t ino;
 };
 
+/* A folder's metadata.tsv as it was at SS: parsed, or why it is none. */
+struct table {
+	struct side_stat ss;
+	ns_tsv_t *t;
+	char *error;
+	size_t size;
+	uint64_t used;           /* the cache's clock at its last use */
+};
+
+struct ns_sidecars {
+	pthread_mutex_t mu;
+	size_t tsv_max;
+	ns_pathmap_t *tables;    /* folder -> struct table, under mu */
+	size_t size;             /* of them all, under mu */
+	uint64_t clock;          /* under mu */
+	/* The writer's only (ns_sidecars_fingerprint): the tables it
+	 * stat'ed in scan generation SEEN_GEN, and what it found. */
+	ns_pathmap_t *seen;      /* table path -> struct side_stat */
+	uint64_t seen_gen;
+};
+
 static int64_t ts_ns(const struct timespec *ts)
 {
 	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
@@ -72,13 +93,38 @@ static uint64_t fingerprint(const struct side_stat s[2])
 	return h <= NS_SIDECARS_RACY ? h + 2 : h;
 }
 
-uint64_t ns_sidecars_fingerprint(int rootfd, const char *relpath)
+/* The stat of the table TSVPATH, the one kept when it was taken within
+ * the same scan generation GEN (the writer's only). */
+static struct side_stat table_lstat(ns_sidecars_t *sc, int rootfd,
+                                    const char *tsvpath, uint64_t gen)
+{
+	if (gen != sc->seen_gen || !sc->seen) {
+		ns_pathmap_free(sc->seen);
+		sc->seen = gen ? ns_pathmap_new() : NULL;
+		sc->seen_gen = gen;
+	}
+	const struct side_stat *kept = sc->seen ? ns_pathmap_get(sc->seen,
+	                                                         tsvpath)
+	                                        : NULL;
+	if (kept)
+		return *kept;
+	struct side_stat ss = side_lstat(rootfd, tsvpath);
+	struct side_stat *copy = sc->seen ? malloc(sizeof *copy) : NULL;
+	if (copy) {
+		*copy = ss;
+		ns_pathmap_put(sc->seen, tsvpath, copy);
+	}
+	return ss;
+}
+
+uint64_t ns_sidecars_fingerprint(ns_sidecars_t *sc, int rootfd,
+                                 const char *relpath, uint64_t gen)
 {
 	char *json = NULL, *tsv = NULL;
 	if (ns_sidecar_paths(relpath, &json, &tsv) != NS_OK)
 		return NS_SIDECARS_RACY; /* cannot tell: read the article */
 	struct side_stat s[2] = {side_lstat(rootfd, json),
-	                         side_lstat(rootfd, tsv)};
+	                         table_lstat(sc, rootfd, tsv, gen)};
 	free(json);
 	free(tsv);
 	return fingerprint(s);
@@ -157,23 +203,6 @@ static ns_status_t read_json(int rootfd, const char *relpath,
 
 /* ---- the folders' tables ---------------------------------------------- */
 
-/* A folder's metadata.tsv as it was at SS: parsed, or why it is none. */
-struct table {
-	struct side_stat ss;
-	ns_tsv_t *t;
-	char *error;
-	size_t size;
-	uint64_t used;           /* the cache's clock at its last use */
-};
-
-struct ns_sidecars {
-	pthread_mutex_t mu;
-	size_t tsv_max;
-	ns_pathmap_t *tables;    /* folder -> struct table, under mu */
-	size_t size;             /* of them all, under mu */
-	uint64_t clock;          /* under mu */
-};
-
 ns_sidecars_t *ns_sidecars_new(size_t tsv_max)
 {
 	ns_sidecars_t *sc = calloc(1, sizeof *sc);
@@ -201,6 +230,7 @@ void ns_sidecars_free(ns_sidecars_t *sc)
 		return;
 	ns_pathmap_each(sc->tables, table_clear, NULL);
 	ns_pathmap_free(sc->tables);
+	ns_pathmap_free(sc->seen);
 	pthread_mutex_destroy(&sc->mu);
 	free(sc);
 }

@@ -64,7 +64,11 @@ ns_status_t ns_sidecars_apply(const ns_sidecar_read_t *r, ns_article_t *a,
 
 /* The fingerprint of the sidecars of RELPATH as their lstat says now, as
  * ns_sidecars_read() would give it (but never NS_SIDECARS_RACY): what a
- * scan compares with what the index knows. */
-uint64_t ns_sidecars_fingerprint(int rootfd, const char *relpath);
+ * scan compares with what the index knows.  The writer thread's only: a
+ * folder's table is stat'ed once for all its articles in scan generation
+ * GEN (not 0), since a change to it while the scan runs comes as an
+ * event of its own, which reads them again. */
+uint64_t ns_sidecars_fingerprint(ns_sidecars_t *sc, int rootfd,
+                                 const char *relpath, uint64_t gen);
 
 #endif
