@@ -183,10 +183,10 @@ enum check put_check(ns_indexer_t *ix, const char *relpath, bool scanned,
 		/* Its sidecars are looked at only when its own stat says
 		 * unchanged: otherwise it is read, and they with it. */
 		cur.side = known->side;
-		if (scanned && same_stat(known, &cur) && !racy(known) &&
-		    (cur.side = ns_sidecars_fingerprint(ix->sidecars, ix->rootfd,
-	                                         relpath, gen)) ==
-		    known->side) {
+		if (scanned && same_stat(known, &cur) && !racy(known))
+			cur.side = ns_sidecars_fingerprint(ix->sidecars, ix->rootfd,
+			                                   relpath, gen);
+		if (scanned && same_stat(known, &cur) && !racy(known)) {
 			free(p);
 			stats_add(ix, &ix->stats.unchanged, 1);
 			return CHECK_DONE;
