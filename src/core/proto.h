@@ -67,6 +67,7 @@ typedef enum {
 	NS_OP_COMPACT,
 	NS_OP_BACKUP,
 	NS_OP_PATHS,             /* core/proto_paths.h */
+	NS_OP_QUERIES,           /* core/proto_queries.h */
 } ns_op_t;
 
 /* The fields of a hit or an article a request may choose ("fields"). */

@@ -56,6 +56,24 @@ static void send_problems(struct conn *c)
 	}
 }
 
+/* queries: what people searched for over the last day. */
+static void send_queries(struct conn *c)
+{
+	ns_query_report_t r;
+	char *reply = ns_querylog_report(c->srv->h.querylog, c->req.limit, 0,
+	                                 &r) == NS_OK
+	              ? ns_proto_queries_reply(c->req.id,
+	                                       ns_server_revision(c->srv), &r)
+	              : NULL;
+	ns_query_report_clear(&r);
+	if (reply) {
+		ns_conn_send(c, reply);
+		ns_request_clear(&c->req);
+	} else {
+		ns_conn_refuse(c, NS_E_INTERNAL, "out of memory");
+	}
+}
+
 static void too_long(struct conn *c)
 {
 	char msg[96];
@@ -70,10 +88,10 @@ static void forbid(struct conn *c)
 	char msg[300];
 	snprintf(msg, sizeof msg, "%s needs the %s role: on the Unix socket, "
 	         "root or the daemon's user (uid %u); over TCP, the admin token "
-	         "([tcp] admin_token_file)", ns_proto_op_name(c->req.op),
+	         "([tcp] admin_token_file)", ns_proto_op_name_more(c->req.op),
 	         ns_role_name(ns_access_needed(c->req.op)), (unsigned)geteuid());
 	ns_log(NS_LOG_NOTICE, LOG_MOD, "conn %lu%s: refused %s: not an admin",
-	       c->id, c->peer, ns_proto_op_name(c->req.op));
+	       c->id, c->peer, ns_proto_op_name_more(c->req.op));
 	ns_conn_refuse(c, NS_E_FORBIDDEN, msg);
 }
 
@@ -96,7 +114,7 @@ static void handle_request(struct conn *c, const char *line, size_t len)
 	}
 	len = ns_line_trimmed(line, len);
 	ns_proto_err_t err;
-	if (!ns_proto_decode(line, len, &c->req, &err)) {
+	if (!ns_proto_decode_all(line, len, &c->req, &err)) {
 		ns_conn_refuse(c, err.code, err.message);
 		return;
 	}
@@ -110,6 +128,9 @@ static void handle_request(struct conn *c, const char *line, size_t len)
 		break;
 	case NS_OP_PROBLEMS:
 		send_problems(c);
+		break;
+	case NS_OP_QUERIES:
+		send_queries(c);
 		break;
 	case NS_OP_WAIT:
 	case NS_OP_REINDEX:

@@ -164,6 +164,8 @@ static void query_work(uv_work_t *w)
 		if (st == NS_OK)
 			j->reply = ns_proto_search_reply(r->id, res, r->fields);
 	}
+	ns_querylog_search(j->srv->o.h.querylog, r, res,
+	                   ns_http_now_us() - j->start_us, "http", 0);
 	if (st != NS_OK)
 		fail(j, ns_server_code_of(st), st == NS_ERR_NOT_FOUND
 		     ? "no article at this path in the index"

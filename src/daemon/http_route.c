@@ -240,6 +240,7 @@ static enum route route_of(const char *path, h2o_iovec_t m,
 		{"/", "GET", R_PAGE, R_NONE},
 		{"/search", "GET, POST", R_SEARCH, R_SEARCH},
 		{"/stats", "GET", R_STATS, R_NONE},
+		{"/queries", "GET", R_QUERIES, R_NONE},
 		{"/status", "GET", R_STATUS, R_NONE},
 		{"/health", "GET", R_HEALTH, R_NONE},
 		{"/metrics", "GET", R_METRICS, R_NONE},
@@ -273,7 +274,7 @@ static unsigned role_needed(enum route r)
 {
 	switch (r) {
 	case R_PUT: case R_DELETE: return NS_ROLE_PUBLISH;
-	case R_MAINT: return NS_ROLE_ADMIN;
+	case R_MAINT: case R_QUERIES: return NS_ROLE_ADMIN;
 	case R_HEALTH: case R_PAGE: case R_NONE: return 0;
 	default: return NS_ROLE_SEARCH;
 	}
@@ -307,7 +308,7 @@ static bool decode(ns_http_t *s, h2o_req_t *req, json_t *o, ns_request_t *r)
 		return false;
 	}
 	ns_proto_err_t err;
-	bool ok = ns_proto_decode(line, strlen(line), r, &err);
+	bool ok = ns_proto_decode_all(line, strlen(line), r, &err);
 	free(line);
 	if (!ok) {
 		ns_http_send_line(s, req, R_NONE,
@@ -484,6 +485,32 @@ static void status_route(ns_http_t *s, h2o_req_t *req)
 	ns_http_send_line(s, req, R_STATUS, line, NULL, NULL);
 }
 
+/* What people searched for (the "queries" request): on the loop, from
+ * the query log's table. */
+static void queries_route(ns_http_t *s, h2o_req_t *req, const char *qs,
+                          size_t qlen)
+{
+	const char *why = NULL;
+	json_t *o = ns_http_query_to_json(qs, qlen, "queries", &why);
+	ns_request_t r;
+	if (!o) {
+		ns_http_send_error(s, req, NS_E_BAD_REQUEST, why);
+		return;
+	}
+	if (!decode(s, req, o, &r))
+		return;
+	ns_query_report_t rep;
+	char *line = ns_querylog_report(s->o.h.querylog, r.limit, 0, &rep) ==
+	             NS_OK ? ns_proto_queries_reply(NULL, revision_of(s), &rep)
+	                   : NULL;
+	ns_query_report_clear(&rep);
+	ns_request_clear(&r);
+	if (line)
+		ns_http_send_line(s, req, R_QUERIES, line, NULL, NULL);
+	else
+		ns_http_send_error(s, req, NS_E_INTERNAL, "out of memory");
+}
+
 static void health_route(ns_http_t *s, h2o_req_t *req)
 {
 	ns_indexer_stats_t st;
@@ -576,6 +603,9 @@ static void dispatch(ns_http_t *s, h2o_req_t *req, enum route route,
 		break;
 	case R_STATUS:
 		status_route(s, req);
+		break;
+	case R_QUERIES:
+		queries_route(s, req, qs, qlen);
 		break;
 	case R_HEALTH:
 		health_route(s, req);

@@ -490,8 +490,11 @@ static int open_index(struct daemon *d)
 	if (ns_indexer_start(&iopts, &d->ix, &err) != NS_OK)
 		return freed(err, ns_fatal("index %s: %s", c->index,
 		                           err ? err : "cannot open"));
-	if (ns_searcher_new(c->index, &d->searcher) != NS_OK)
+	if (ns_searcher_new(c->index, &d->searcher) != NS_OK ||
+	    !(d->querylog = ns_querylog_new()))
 		return ns_fatal("out of memory");
+	ns_querylog_configure(d->querylog, (ns_qlog_mode_t)c->log_queries,
+	                      c->slow_query_ms, c->query_sample);
 	char code[16];
 	ns_language_normalise(c->language, strlen(c->language), code);
 	ns_searcher_set_language(d->searcher, code);
@@ -574,6 +577,7 @@ static int shut_down(struct daemon *d, int rc)
 	/* No connection now, no search in flight. */
 	ns_indexer_stop(d->ix);
 	ns_searcher_free(d->searcher);
+	ns_querylog_free(d->querylog);
 	if (rc && d->made_dir) {
 		/* A start that failed (a socket in use) leaves no empty index
 		 * behind for the next one to wonder about. */

@@ -35,6 +35,7 @@ struct daemon {
 	bool committed_open;        /* uv_async_send is allowed */
 	ns_indexer_t *ix;
 	ns_searcher_t *searcher;
+	ns_querylog_t *querylog;    /* what people searched for */
 	ns_watch_t *watch;
 	ns_server_t *server;
 	struct ns_http *http;       /* the HTTP front door, or NULL */

@@ -149,6 +149,8 @@ static void search_work(uv_work_t *w)
 		break;
 	}
 	}
+	ns_querylog_search(c->srv->h.querylog, r, res,
+	                   ns_now_us() - c->dispatched_us, "ndjson", c->id);
 	if (st == NS_OK && !c->reply)
 		c->reply = ns_proto_error_reply(r->id, ns_server_revision(c->srv),
 		                                NS_E_INTERNAL,
