@@ -7,7 +7,9 @@
  * come with a known code and a message that makes a valid one-line error
  * reply carrying the request's id; a search or similar request decoded,
  * encoded again by the client code and decoded again must be the same
- * request.  The same bytes also go to the TCP auth decoder and to the
+ * request (the ops of core/proto_queries.c included: the server decodes
+ * with ns_proto_decode_all).  The same bytes also go to the TCP auth
+ * decoder and to the
  * client's reply parsers (a daemon's reply is input to nsearch-cli). */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "core/proto.h"
+#include "core/proto_queries.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -162,6 +165,9 @@ static void check_request(const ns_request_t *req)
 	case NS_OP_PROBLEMS:
 		CHECK(req->limit >= 1 && req->limit <= NS_PROTO_MAX_PROBLEMS);
 		break;
+	case NS_OP_QUERIES:
+		CHECK(req->limit >= 1 && req->limit <= NS_PROTO_MAX_QUERIES);
+		break;
 	case NS_OP_STATUS:
 	case NS_OP_STATS:
 	case NS_OP_COMPACT:
@@ -201,6 +207,10 @@ static void parse_as_reply(const char *line, size_t len)
 	ns_result_free(res);
 	free(code);
 	free(message);
+	ns_query_report_t q;
+	if (ns_proto_parse_queries(line, len, &q))
+		CHECK(q.ntop == 0 || q.top[0].query);
+	ns_query_report_clear(&q);
 	ns_hit_t a;
 	ns_proto_parse_article(line, len, &a);
 	ns_hit_clear(&a);
@@ -224,7 +234,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	ns_request_t req;
 	ns_proto_err_t err;
-	if (ns_proto_decode(line, len, &req, &err)) {
+	if (ns_proto_decode_all(line, len, &req, &err)) {
 		check_request(&req);
 		check_round_trip(&req);
 	} else {
