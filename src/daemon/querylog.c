@@ -7,6 +7,7 @@
 #include "daemon/querylog.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,30 +166,43 @@ static const char *kind_of(ns_querylog_t *ql, const ns_query_event_t *ev,
 	return mode == NS_QLOG_ALL ? "all" : NULL;
 }
 
+/* One "NAME=value" more into OUT, unless ST says something failed. */
+static ns_status_t push_field(ns_status_t st, ns_strv_t *out,
+                              const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static ns_status_t push_field(ns_status_t st, ns_strv_t *out,
+                              const char *fmt, ...)
+{
+	if (st != NS_OK)
+		return st;
+	char *field = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&field, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NS_ERR_NOMEM;
+	st = ns_strv_push(out, field, (size_t)n);
+	free(field);
+	return st;
+}
+
 ns_status_t ns_querylog_fields(const ns_query_event_t *ev, const char *kind,
                                ns_strv_t *out)
 {
 	char *id = ev->id && !json_is_null(ev->id)
 	           ? json_dumps(ev->id, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-	ns_buf_t b = {0};
-	ns_status_t st = NS_OK;
-#define FIELD(...)                                                        \
-	do {                                                              \
-		ns_buf_free(&b);                                          \
-		if (st == NS_OK && (st = ns_buf_printf(&b, __VA_ARGS__)) == NS_OK) \
-			st = ns_strv_push(out, b.data, b.len);            \
-	} while (0)
-	FIELD("KIND=%s", kind);
-	FIELD("HITS=%llu", (unsigned long long)ev->hits);
-	FIELD("MS=%.1f", ev->ms);
+	ns_status_t st = push_field(NS_OK, out, "KIND=%s", kind);
+	st = push_field(st, out, "HITS=%llu", (unsigned long long)ev->hits);
+	st = push_field(st, out, "MS=%.1f", ev->ms);
 	if (id)
-		FIELD("REQUEST_ID=%s", id);
-	FIELD("PROTOCOL=%s", ev->protocol ? ev->protocol : "ndjson");
+		st = push_field(st, out, "REQUEST_ID=%s", id);
+	st = push_field(st, out, "PROTOCOL=%s",
+	                ev->protocol ? ev->protocol : "ndjson");
 	if (ev->conn)
-		FIELD("CONN=%lu", ev->conn);
-	FIELD("QUERY=%s", ev->query);
-#undef FIELD
-	ns_buf_free(&b);
+		st = push_field(st, out, "CONN=%lu", ev->conn);
+	st = push_field(st, out, "QUERY=%s", ev->query);
 	free(id);
 	return st;
 }

@@ -161,6 +161,34 @@ static void test_json_sidecar_dates_and_facets(void **state)
 	assert_null(reason);
 }
 
+/* nsearchd --check on FILES (in the tree, joined by spaces): its output
+ * (new). */
+static char *check(const char *files)
+{
+	char *cmd = NULL;
+	assert_true(asprintf(&cmd, "cd '%s' && '%s' --config /dev/null "
+	                     "--articles . --check %s 2>&1", e2e_tree(),
+	                     getenv("NSEARCHD"), files) > 0);
+	int rc = -1;
+	return run_capture(cmd, &rc);
+}
+
+/* --check shows what the indexer makes of an article with sidecars, and
+ * refuses a sidecar as an article. */
+static void test_check_applies_sidecars(void **state)
+{
+	char *out = check("desk/ferry.txt broken/bad.txt "
+	                  "desk/ferry.txt.meta.json");
+	char *ferry = strstr(out, "\"file\":\"desk/ferry.txt\"");
+	if (!ferry || !strstr(out, "\"date\":\"2003-03-03\"") ||
+	    !strstr(out, "\"section\":\"Transport\"") ||
+	    !strstr(out, "bad.txt.meta.json: invalid JSON at line 1") ||
+	    !strstr(out, "\"reason\":\"sidecar metadata, never an article (it "
+	            "describes the file its name starts with)\""))
+		fail_msg("not what --check should say:\n%s", out);
+	free(out);
+}
+
 static void test_tsv_sidecar_dates_and_facets(void **state)
 {
 	assert_paths(dated("", "1999-06-01", "1999-07-31"),
@@ -302,6 +330,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_sidecar_dates_and_facets),
 		cmocka_unit_test(test_tsv_sidecar_dates_and_facets),
+		cmocka_unit_test(test_check_applies_sidecars),
 		cmocka_unit_test(test_symlinked_sidecar_refused),
 		cmocka_unit_test(test_broken_sidecar_in_problems),
 		cmocka_unit_test(test_edits_while_running),
