@@ -398,17 +398,27 @@ static bool prep_apply(ns_indexer_t *ix, struct prep *p)
 	return changed;
 }
 
+void known_paths(ns_indexer_t *ix, const char *dir, ns_strv_t *out)
+{
+	meta_paths(ix, dir, UINT64_MAX, out);
+	ns_strv_t problems = {0};
+	ns_problems_paths(ix->problems, dir, &problems);
+	for (size_t i = 0; i < problems.n; i++) /* skipped: not in the index */
+		if (!ns_pathmap_get(ix->files, problems.v[i]))
+			ns_strv_push(out, problems.v[i], strlen(problems.v[i]));
+	ns_strv_clear(&problems);
+}
+
 /* The articles directly in the folder DIR that the index knows, or lists
  * as problems, into OUT: what its metadata.tsv describes. */
 static void folder_articles(ns_indexer_t *ix, const char *dir, ns_strv_t *out)
 {
 	ns_strv_t all = {0};
-	meta_paths(ix, dir, UINT64_MAX, &all);
-	ns_problems_paths(ix->problems, dir, &all);
+	known_paths(ix, dir, &all);
 	size_t skip = *dir ? strlen(dir) + 1 : 0;
 	for (size_t i = 0; i < all.n; i++) {
 		const char *rel = all.v[i];
-		if (!strchr(rel + skip, '/') && !ns_strv_contains(out, rel) &&
+		if (!strchr(rel + skip, '/') &&
 		    ns_sidecar_kind(rel) == NS_SIDECAR_NONE)
 			ns_strv_push(out, rel, strlen(rel));
 	}

@@ -214,6 +214,9 @@ unsigned settle_reads(ns_indexer_t *ix, bool all);
  * thread.  True when the index changed. */
 bool put_path(ns_indexer_t *ix, const char *relpath, bool scanned,
               uint64_t gen, bool force);
+/* Writer thread: the paths under DIR ("" for all) that the index holds,
+ * or lists as problems (files not in it), into OUT. */
+void known_paths(ns_indexer_t *ix, const char *dir, ns_strv_t *out);
 /* Writer thread: the sidecar RELPATH (parse/article.h) was written or
  * removed: the articles it describes are read again (but when SCANNED:
  * each article's own scan compares its sidecars' fingerprint), in this

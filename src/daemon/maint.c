@@ -72,13 +72,7 @@ void reindex_done(ns_indexer_t *ix, uint64_t b)
 void reindex_tree(ns_indexer_t *ix, const char *reldir, uint64_t b)
 {
 	ns_strv_t paths = {0};
-	meta_paths(ix, reldir, UINT64_MAX, &paths);
-	ns_strv_t problems = {0};
-	ns_problems_paths(ix->problems, reldir, &problems);
-	for (size_t i = 0; i < problems.n; i++)
-		if (!ns_pathmap_get(ix->files, problems.v[i]))
-			ns_strv_push(&paths, problems.v[i], strlen(problems.v[i]));
-	ns_strv_clear(&problems);
+	known_paths(ix, reldir, &paths);
 
 	bool failed = false;
 	pthread_mutex_lock(&ix->mu);
