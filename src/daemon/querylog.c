@@ -50,7 +50,8 @@ struct ns_querylog {
 	struct hour hours[HOURS];   /* by Unix hour modulo HOURS, under mu */
 	_Atomic int mode;
 	_Atomic unsigned slow_ms, sample;
-	_Atomic uint64_t seq;       /* searches seen: one in SAMPLE logged */
+	_Atomic uint64_t seq;       /* sampled mode's searches neither empty
+	                               nor slow: one in SAMPLE is logged */
 };
 
 ns_querylog_t *ns_querylog_new(void)
@@ -156,13 +157,13 @@ static ns_query_stat_t *count_of(ns_querylog_t *ql, const char *key,
 static const char *kind_of(ns_querylog_t *ql, const ns_query_event_t *ev,
                            int mode)
 {
-	uint64_t seq = atomic_fetch_add(&ql->seq, 1);
 	if (ev->hits == 0)
 		return "zero";
 	if (mode >= NS_QLOG_SLOW && ev->ms >= (double)atomic_load(&ql->slow_ms))
 		return "slow";
-	if (mode == NS_QLOG_SAMPLED && seq % atomic_load(&ql->sample) == 0)
-		return "sampled";
+	if (mode == NS_QLOG_SAMPLED)
+		return atomic_fetch_add(&ql->seq, 1) % atomic_load(&ql->sample) == 0
+		       ? "sampled" : NULL;
 	return mode == NS_QLOG_ALL ? "all" : NULL;
 }
 
