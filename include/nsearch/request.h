@@ -24,7 +24,8 @@
 	X(REINDEX, "reindex")   /* maintenance: answered when done */ \
 	X(COMPACT, "compact") \
 	X(BACKUP, "backup") \
-	X(PATHS, "paths")       /* core/proto_paths.h */
+	X(PATHS, "paths")       /* core/proto_paths.h */ \
+	X(QUERIES, "queries")   /* core/proto_queries.h */
 
 typedef enum {
 #define NS_OP_ENUM(name, wire) NS_OP_##name,

@@ -8,6 +8,7 @@
 #include "core/hit_json.h"
 #include "core/lang.h"
 #include "core/proto_paths.h"
+#include "core/proto_queries.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -611,6 +612,7 @@ static decode_fn *const decoders[] = {
 	[NS_OP_STATS] = decode_bare, [NS_OP_REINDEX] = decode_reindex,
 	[NS_OP_COMPACT] = decode_bare, [NS_OP_BACKUP] = decode_backup,
 	[NS_OP_PATHS] = ns_proto_decode_paths,
+	[NS_OP_QUERIES] = ns_proto_decode_queries,
 };
 _Static_assert(sizeof decoders / sizeof *decoders == NS_OP_COUNT,
                "an operation of NS_OPS without a decoder");

@@ -26,6 +26,9 @@ typedef enum {
 
 const char *ns_status_str(ns_status_t st);
 
+/* CLOCK_MONOTONIC in microseconds: for durations. */
+unsigned long long ns_monotonic_us(void);
+
 /* A doubly linked list of nodes with "prev" and "next" members, its
  * first node at *HEADP: push N at the front, or unlink N.  Macros, for
  * the daemon's lists of connections, whatever their type. */
@@ -85,6 +88,11 @@ void ns_secret_free(char *s);
 ns_status_t ns_read_file(const char *path, size_t max, char **out, size_t *len);
 /* The same from FD, open for reading; closes FD whatever happens. */
 ns_status_t ns_read_fd(int fd, size_t max, char **out, size_t *len);
+
+/* Remove the directory DIR and everything in it, if it is a directory
+ * (a link is not followed, nor is one inside): only for directories the
+ * caller made. */
+void ns_remove_dir(const char *dir);
 
 /* The socket path nsearchd and nsearch-cli agree on when none is given:
  * $NSEARCH_SOCKET, else /run/nsearch/nsearch.sock for root, else

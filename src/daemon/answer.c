@@ -7,8 +7,9 @@
 
 #include <stdlib.h>
 
-ns_status_t ns_answer(ns_searcher_t *s, const ns_request_t *r, char **reply,
-                      bool *found, char **err)
+ns_status_t ns_answer(ns_searcher_t *s, const ns_request_t *r,
+                      const ns_asker_t *who, char **reply, bool *found,
+                      char **err)
 {
 	ns_result_t *res = NULL;
 	ns_hit_t article = {0};
@@ -43,6 +44,8 @@ ns_status_t ns_answer(ns_searcher_t *s, const ns_request_t *r, char **reply,
 		break;
 	}
 	}
+	ns_querylog_search(who->log, r, res, ns_monotonic_us() - who->start_us,
+	                   who->protocol, who->conn);
 	ns_result_free(res);
 	ns_hit_clear(&article);
 	ns_stats_clear(&stats);

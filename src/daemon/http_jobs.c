@@ -141,8 +141,9 @@ static void query_work(uv_work_t *w)
 {
 	struct job *j = w->data;
 	char *err = NULL;
-	ns_status_t st = ns_answer(j->srv->o.h.searcher, &j->r, &j->reply, NULL,
-	                           &err);
+	ns_asker_t who = {j->srv->o.h.querylog, "http", 0, j->start_us};
+	ns_status_t st = ns_answer(j->srv->o.h.searcher, &j->r, &who, &j->reply,
+	                           NULL, &err);
 	if (st == NS_OK && j->r.op == NS_OP_GET)
 		get_etag(j);
 	if (st != NS_OK)

@@ -22,10 +22,7 @@
 
 unsigned long long ns_http_now_us(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ull +
-	       (unsigned long long)ts.tv_nsec / 1000;
+	return ns_monotonic_us();
 }
 
 static const char *reason_of(int status)
@@ -240,6 +237,7 @@ static enum route route_of(const char *path, h2o_iovec_t m,
 		{"/", "GET", R_PAGE, R_NONE},
 		{"/search", "GET, POST", R_SEARCH, R_SEARCH},
 		{"/stats", "GET", R_STATS, R_NONE},
+		{"/queries", "GET", R_QUERIES, R_NONE},
 		{"/status", "GET", R_STATUS, R_NONE},
 		{"/health", "GET", R_HEALTH, R_NONE},
 		{"/metrics", "GET", R_METRICS, R_NONE},
@@ -273,7 +271,7 @@ static unsigned role_needed(enum route r)
 {
 	switch (r) {
 	case R_PUT: case R_DELETE: return NS_ROLE_PUBLISH;
-	case R_MAINT: return NS_ROLE_ADMIN;
+	case R_MAINT: case R_QUERIES: return NS_ROLE_ADMIN;
 	case R_HEALTH: case R_PAGE: case R_NONE: return 0;
 	default: return NS_ROLE_SEARCH;
 	}
@@ -484,6 +482,32 @@ static void status_route(ns_http_t *s, h2o_req_t *req)
 	ns_http_send_line(s, req, R_STATUS, line, NULL, NULL);
 }
 
+/* What people searched for (the "queries" request): on the loop, from
+ * the query log's table. */
+static void queries_route(ns_http_t *s, h2o_req_t *req, const char *qs,
+                          size_t qlen)
+{
+	const char *why = NULL;
+	json_t *o = ns_http_query_to_json(qs, qlen, "queries", &why);
+	ns_request_t r;
+	if (!o) {
+		ns_http_send_error(s, req, NS_E_BAD_REQUEST, why);
+		return;
+	}
+	if (!decode(s, req, o, &r))
+		return;
+	ns_query_report_t rep;
+	char *line = ns_querylog_report(s->o.h.querylog, r.limit, 0, &rep) ==
+	             NS_OK ? ns_proto_queries_reply(NULL, revision_of(s), &rep)
+	                   : NULL;
+	ns_query_report_clear(&rep);
+	ns_request_clear(&r);
+	if (line)
+		ns_http_send_line(s, req, R_QUERIES, line, NULL, NULL);
+	else
+		ns_http_send_error(s, req, NS_E_INTERNAL, "out of memory");
+}
+
 static void health_route(ns_http_t *s, h2o_req_t *req)
 {
 	ns_indexer_stats_t st;
@@ -576,6 +600,9 @@ static void dispatch(ns_http_t *s, h2o_req_t *req, enum route route,
 		break;
 	case R_STATUS:
 		status_route(s, req);
+		break;
+	case R_QUERIES:
+		queries_route(s, req, qs, qlen);
 		break;
 	case R_HEALTH:
 		health_route(s, req);

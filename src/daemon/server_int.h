@@ -158,10 +158,7 @@ static inline uint64_t ns_server_revision(const ns_server_t *s)
 
 static inline unsigned long long ns_now_us(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ull +
-	       (unsigned long long)ts.tv_nsec / 1000;
+	return ns_monotonic_us();
 }
 
 /* LINE's length without the blanks (and CR) at its end. */

@@ -120,7 +120,8 @@ static void search_work(uv_work_t *w)
 {
 	struct conn *c = w->data;
 	char *err = NULL;
-	ns_status_t st = ns_answer(c->srv->h.searcher, &c->req, &c->reply,
+	ns_asker_t who = {c->srv->h.querylog, "ndjson", c->id, c->dispatched_us};
+	ns_status_t st = ns_answer(c->srv->h.searcher, &c->req, &who, &c->reply,
 	                           &c->found, &err);
 	if (st == NS_OK && !c->reply)
 		c->reply = ns_proto_error_reply(c->req.id,
