@@ -1,24 +1,31 @@
-// raw_xapian.cc - the limit of nsearch's design: the same documents and
-// the same searches as nsearchd, written straight against Xapian in one
-// process, with nothing of the daemon around them.
+// raw_xapian.cc - the yardstick of nsearch's design: the same documents
+// as nsearchd, and the same searches answered the cheapest correct way,
+// written straight against Xapian in one process, with nothing of the
+// daemon around them.
 //
 // It reads articles with the project's own parser and builds exactly the
-// document src/daemon/index.c builds (prefixes, wdf boosts, boolean terms,
-// values, stored data), and searches as src/daemon/query.c asks the shim
-// to.  The shim's rules (stemming and TermGenerator flags, query parser
-// set-up, BM25, relaxing to some words, snippets) come from shim/policy.hh,
-// which the shim follows too; the rest is written again here, straight
-// against Xapian: if index.c or query.c changes, change this file too, for
-// the benchmark compares like with like or it says nothing.  Never linked
-// into the daemon, and never through the shim's C API.
+// document src/daemon/docbuild.c builds (prefixes, wdf boosts, boolean
+// terms, values, stored data): if docbuild.c changes, change this file
+// too (the smoke test compares the two indexes).  Never linked into the
+// daemon, and never through the shim's C API.
 //
-//   raw_xapian index DB ARTICLES [--batch N] [--no-spelling]
-//                    (--no-spelling: what the spelling dictionary costs;
+// Searching, it answers each query as any program using Xapian would to
+// show ten hits with snippets: the query read as the daemon reads it
+// (shim/policy.hh: stemming, stopwords, the fields), every word required,
+// one match, each hit's stored data read for its text, and Xapian's fast
+// snippet (flags 0: it stops at the first good passage).  No suggestion,
+// no continuation with some of the words, no exhaustive snippets: what
+// the daemon adds over that is its design's cost, and the ratio to this
+// says what it is.  --as-daemon repeats the daemon's design instead (as
+// nsx_reader_search() and query.c do it), to price its features; --totals
+// always does, for the smoke test to hold its answers against the
+// daemon's.
+//
+//   raw_xapian index DB ARTICLES [--batch N] [--spelling]
+//                    (--spelling: what a spelling dictionary would cost;
 //                    not what the daemon does)
 //   raw_xapian query DB QUERIES [--threads T] [--seconds S] [--limit N]
-//                    [--dump FILE] [--totals] [--warmup] [--lean]
-//                    (--lean: every word, no spelling suggestion, no
-//                    relaxing to some words: what the features cost)
+//                    [--dump FILE] [--totals] [--warmup] [--as-daemon]
 //   raw_xapian compare DB_A DB_B   (the same documents?  for the smoke test)
 
 extern "C" {
@@ -354,10 +361,10 @@ struct Searcher {
 	Xapian::QueryParser qp;
 	const bench_list_t *queries;
 	unsigned limit;
-	bool lean;  // all words only: no suggestion, no relaxing
+	bool as_daemon;  // the daemon's design, not the cheapest search
 	explicit Searcher(const char *path, const bench_list_t *q, unsigned lim,
-	                  bool lean_ = false)
-		: db(path), queries(q), limit(lim), lean(lean_)
+	                  bool as_daemon_ = false)
+		: db(path), queries(q), limit(lim), as_daemon(as_daemon_)
 	{
 		// As src/daemon/query.c's borrow(): the fields and the date range.
 		qp.set_database(db);
@@ -374,13 +381,35 @@ struct Searcher {
 			(new LowerTermProcessor(NS_PREFIX_LANG))->release());
 	}
 
+	// The cheapest correct way to show QUERY's first LIMIT hits with
+	// snippets: every word, one match, Xapian's fast snippets.  Returns
+	// Xapian's estimate; *NHITS the hits shown.
+	Xapian::doccount search(const char *q, size_t *nhits)
+	{
+		Xapian::Stem stem("english", true);
+		unsigned flags = nsx::set_up_parser(
+			qp, stem, nsx::query_stopper("english", q),
+			NS_DEFAULT_MAX_EXPANSION);
+		qp.set_default_op(Xapian::Query::OP_AND);
+		Xapian::Query text = qp.parse_query(q, flags);
+		Xapian::Enquire enq(db);
+		enq.set_query(text);
+		enq.set_weighting_scheme(nsx::ranking());
+		Xapian::MSet mset = enq.get_mset(0, limit);
+		size_t n = hits(mset, stem, 0);
+		if (nhits)
+			*nhits = n;
+		return mset.get_matches_estimated();
+	}
+
 	// One search as nsx_reader_search() + fill_hit() do it for a plain
 	// request (match "auto", a suggestion, no filter, no facet):
-	// parse, match, read every hit's stored data and cut its snippet.
+	// parse, match, go on with some of the words when few have all,
+	// read every hit's stored data and cut its snippet exhaustively.
 	// Returns the estimate the daemon reports as "total".
-	Xapian::doccount search(const char *q, size_t *nhits,
-	                        Xapian::doccount *lo = nullptr,
-	                        Xapian::doccount *hi = nullptr)
+	Xapian::doccount search_as_daemon(const char *q, size_t *nhits,
+	                                  Xapian::doccount *lo = nullptr,
+	                                  Xapian::doccount *hi = nullptr)
 	{
 		Xapian::Stem stem("english", true);
 		unsigned flags = nsx::set_up_parser(
@@ -388,11 +417,9 @@ struct Searcher {
 			NS_DEFAULT_MAX_EXPANSION);
 		qp.set_default_op(Xapian::Query::OP_AND);
 		Xapian::Query text = qp.parse_query(q, flags), loose;
-		if (!lean) {
-			qp.set_default_op(Xapian::Query::OP_OR);
-			loose = qp.parse_query(q, flags);
-			std::string suggestion = suggest(q, stem);
-		}
+		qp.set_default_op(Xapian::Query::OP_OR);
+		loose = qp.parse_query(q, flags);
+		std::string suggestion = suggest(q, stem);
 
 		// As the shim's search: the list goes on with the documents
 		// that have some of the words when few have all.
@@ -406,7 +433,8 @@ struct Searcher {
 			           0, count, std::max(count, nsx::EXACT_BELOW));
 			relaxed = rest.get_matches_upper_bound() > 0;
 		}
-		size_t n = hits(mset, stem) + hits(rest, stem);
+		size_t n = hits(mset, stem, nsx::SNIPPET_FLAGS) +
+		           hits(rest, stem, nsx::SNIPPET_FLAGS);
 		if (nhits)
 			*nhits = n;
 		if (lo)
@@ -489,7 +517,9 @@ struct Searcher {
 		return prev[b.size()];
 	}
 
-	size_t hits(const Xapian::MSet &mset, const Xapian::Stem &stem)
+	// Read each hit's stored data and cut its snippet with FLAGS.
+	size_t hits(const Xapian::MSet &mset, const Xapian::Stem &stem,
+	            unsigned flags)
 	{
 		size_t n = 0;
 		for (auto it = mset.begin(); it != mset.end(); ++it, ++n) {
@@ -507,8 +537,8 @@ struct Searcher {
 			if (text.empty())
 				text = json_string_value(json_object_get(o, "title"));
 			// query.c's default length and highlighting.
-			std::string snip = mset.snippet(text, 200, stem,
-			                                nsx::SNIPPET_FLAGS, "<b>", "</b>",
+			std::string snip = mset.snippet(text, 200, stem, flags,
+			                                "<b>", "</b>",
 			                                nsx::SNIPPET_OMIT);
 			(void)snip;
 			json_decref(o);
@@ -521,14 +551,14 @@ struct QueryArgs {
 	const char *db;
 	const bench_list_t *queries;
 	unsigned limit;
-	bool lean;
+	bool as_daemon;
 };
 
 void *open_searcher(void *arg, int)
 {
 	QueryArgs *qa = static_cast<QueryArgs *>(arg);
 	try {
-		return new Searcher(qa->db, qa->queries, qa->limit, qa->lean);
+		return new Searcher(qa->db, qa->queries, qa->limit, qa->as_daemon);
 	} catch (const Xapian::Error &e) {
 		fprintf(stderr, "raw_xapian: %s\n", e.get_description().c_str());
 		return NULL;
@@ -539,7 +569,11 @@ int run_query(void *ctx, size_t i)
 {
 	Searcher *s = static_cast<Searcher *>(ctx);
 	try {
-		s->search(s->queries->v[i], NULL);
+		const char *q = s->queries->v[i];
+		if (s->as_daemon)
+			s->search_as_daemon(q, NULL);
+		else
+			s->search(q, NULL);
 		return 0;
 	} catch (const std::exception &e) {
 		fprintf(stderr, "raw_xapian: %s: %s\n", s->queries->v[i], e.what());
@@ -571,18 +605,20 @@ bench_run_t searches(QueryArgs *qa, int threads, double seconds)
 
 int cmd_query(const char *db, const char *qfile, int threads, double seconds,
               unsigned limit, const char *dump, bool totals, bool warmup,
-              bool lean)
+              bool as_daemon)
 {
 	bench_list_t queries = bench_read_lines(qfile);
-	QueryArgs qa = {db, &queries, limit, lean};
+	QueryArgs qa = {db, &queries, limit, as_daemon};
 	if (totals) {
 		// One line per query: Xapian's estimate, its bounds and the hits
-		// returned, for the smoke test to hold against the daemon's.
-		Searcher s(db, &queries, limit, lean);
+		// returned, for the smoke test to hold against the daemon's:
+		// so, searched as the daemon does.
+		Searcher s(db, &queries, limit, true);
 		for (size_t i = 0; i < queries.n; i++) {
 			size_t n = 0;
 			Xapian::doccount lo = 0, hi = 0;
-			Xapian::doccount t = s.search(queries.v[i], &n, &lo, &hi);
+			Xapian::doccount t = s.search_as_daemon(queries.v[i], &n, &lo,
+			                                        &hi);
 			printf("%u\t%u\t%u\t%zu\n", t, lo, hi, n);
 		}
 		bench_list_free(&queries);
@@ -670,11 +706,11 @@ int cmd_compare(const char *pa, const char *pb)
 int usage()
 {
 	fprintf(stderr,
-	        "usage: raw_xapian index DB ARTICLES [--batch N] [--no-spelling]\n"
+	        "usage: raw_xapian index DB ARTICLES [--batch N] [--spelling]\n"
 	        "       raw_xapian compare DB_A DB_B\n"
 	        "       raw_xapian query DB QUERIES [--threads T] [--seconds S]\n"
 	        "                  [--limit N] [--dump FILE] [--totals] [--warmup]\n"
-	        "                  [--lean]\n");
+	        "                  [--as-daemon]\n");
 	return 2;
 }
 
@@ -691,7 +727,7 @@ int main(int argc, char **argv)
 	const char *dump = NULL;
 	// The daemon keeps no spelling table (suggestions come from the term
 	// list): --spelling prices what one would cost.
-	bool totals = false, warmup = false, spelling = false, lean = false;
+	bool totals = false, warmup = false, spelling = false, as_daemon = false;
 	for (int i = 4; i < argc; i++) {
 		std::string o = argv[i];
 		bool more = i + 1 < argc;
@@ -713,8 +749,8 @@ int main(int argc, char **argv)
 			spelling = false;
 		else if (o == "--spelling")
 			spelling = true;
-		else if (o == "--lean")
-			lean = true;
+		else if (o == "--as-daemon")
+			as_daemon = true;
 		else
 			return usage();
 	}
@@ -727,7 +763,7 @@ int main(int argc, char **argv)
 			return cmd_compare(argv[2], argv[3]);
 		if (cmd == "query")
 			return cmd_query(argv[2], argv[3], threads, seconds, limit, dump,
-			                 totals, warmup, lean);
+			                 totals, warmup, as_daemon);
 	} catch (const Xapian::Error &e) {
 		fprintf(stderr, "raw_xapian: %s\n", e.get_description().c_str());
 		return 1;
