@@ -27,6 +27,8 @@
 //   raw_xapian query DB QUERIES [--threads T] [--seconds S] [--limit N]
 //                    [--dump FILE] [--totals] [--warmup] [--as-daemon]
 //   raw_xapian compare DB_A DB_B   (the same documents?  for the smoke test)
+//   raw_xapian snippets DB QUERIES [--limit N] [--length L] [--examples K]
+//                    (snippets cut three ways: raw_snippets.cc)
 
 extern "C" {
 #include "parse/article.h"
@@ -47,6 +49,7 @@ extern "C" {
 
 #include "bench.h"
 #include "policy.hh"
+#include "raw_xapian.hh"
 
 namespace {
 
@@ -323,39 +326,6 @@ int cmd_index(const char *db_path, const char *root, unsigned batch,
 
 // ---- searching ---------------------------------------------------------
 
-// Like shim/parse.cc's field processors for tag:, section:, lang: and
-// single dates (without its checks for bad values).
-class LowerTermProcessor : public Xapian::FieldProcessor {
-	std::string prefix;
-public:
-	explicit LowerTermProcessor(const std::string &p) : prefix(p) {}
-	Xapian::Query operator()(const std::string &value) override
-	{
-		return Xapian::Query(prefix + Xapian::Unicode::tolower(value));
-	}
-};
-
-class DateFieldProcessor : public Xapian::FieldProcessor {
-public:
-	Xapian::Query operator()(const std::string &v) override
-	{
-		std::string digits;
-		for (char c : v)
-			if (c != '-')
-				digits += c;
-		for (char c : digits)
-			if (c < '0' || c > '9')
-				throw Xapian::QueryParserError("not a date");
-		if (digits.size() == 8)
-			return Xapian::Query(NS_PREFIX_DAY + digits);
-		if (digits.size() == 6)
-			return Xapian::Query(NS_PREFIX_MONTH + digits);
-		if (digits.size() == 4)
-			return Xapian::Query(NS_PREFIX_YEAR + digits);
-		throw Xapian::QueryParserError("not a date");
-	}
-};
-
 struct Searcher {
 	Xapian::Database db;
 	Xapian::QueryParser qp;
@@ -366,19 +336,7 @@ struct Searcher {
 	                  bool as_daemon_ = false)
 		: db(path), queries(q), limit(lim), as_daemon(as_daemon_)
 	{
-		// As src/daemon/query.c's borrow(): the fields and the date range.
-		qp.set_database(db);
-		qp.add_rangeprocessor(
-			(new Xapian::DateRangeProcessor(NS_SLOT_DATE, "date:"))->release());
-		qp.add_boolean_prefix("date", (new DateFieldProcessor)->release());
-		qp.add_prefix("title", NS_PREFIX_TITLE);
-		qp.add_prefix("author", NS_PREFIX_AUTHOR);
-		qp.add_boolean_prefix("tag",
-			(new LowerTermProcessor(NS_PREFIX_TAG))->release());
-		qp.add_boolean_prefix("section",
-			(new LowerTermProcessor(NS_PREFIX_SECTION))->release());
-		qp.add_boolean_prefix("lang",
-			(new LowerTermProcessor(NS_PREFIX_LANG))->release());
+		raw_set_up_fields(qp, db);
 	}
 
 	// The cheapest correct way to show QUERY's first LIMIT hits with
@@ -523,25 +481,13 @@ struct Searcher {
 	{
 		size_t n = 0;
 		for (auto it = mset.begin(); it != mset.end(); ++it, ++n) {
-			std::string data = it.get_document().get_data();
-			json_t *o = json_loadb(data.data(), data.size(), 0, NULL);
-			if (!o)
-				throw std::runtime_error("stored data is not JSON");
-			const char *sf = json_string_value(json_object_get(o, "standfirst"));
-			const char *body = json_string_value(json_object_get(o, "body"));
-			std::string text;
-			if (sf && *sf)
-				text.append(sf).append("\n\n");
-			if (body)
-				text.append(body);
-			if (text.empty())
-				text = json_string_value(json_object_get(o, "title"));
+			std::string text = raw_snippet_text(
+				it.get_document().get_data());
 			// query.c's default length and highlighting.
 			std::string snip = mset.snippet(text, 200, stem, flags,
 			                                "<b>", "</b>",
 			                                nsx::SNIPPET_OMIT);
 			(void)snip;
-			json_decref(o);
 		}
 		return n;
 	}
@@ -708,6 +654,8 @@ int usage()
 	fprintf(stderr,
 	        "usage: raw_xapian index DB ARTICLES [--batch N] [--spelling]\n"
 	        "       raw_xapian compare DB_A DB_B\n"
+	        "       raw_xapian snippets DB QUERIES [--limit N] [--length L]\n"
+	        "                  [--examples K]\n"
 	        "       raw_xapian query DB QUERIES [--threads T] [--seconds S]\n"
 	        "                  [--limit N] [--dump FILE] [--totals] [--warmup]\n"
 	        "                  [--as-daemon]\n");
@@ -721,7 +669,8 @@ int main(int argc, char **argv)
 	if (argc < 4)
 		return usage();
 	std::string cmd = argv[1];
-	unsigned batch = 1000, limit = 10;
+	unsigned batch = 1000, limit = 10, examples = 10;
+	size_t length = 200;
 	int threads = 1;
 	double seconds = 0;
 	const char *dump = NULL;
@@ -739,6 +688,10 @@ int main(int argc, char **argv)
 			seconds = atof(argv[++i]);
 		else if (o == "--limit" && more)
 			limit = (unsigned)atoi(argv[++i]);
+		else if (o == "--length" && more)
+			length = (size_t)atoi(argv[++i]);
+		else if (o == "--examples" && more)
+			examples = (unsigned)atoi(argv[++i]);
 		else if (o == "--dump" && more)
 			dump = argv[++i];
 		else if (o == "--totals")
@@ -754,13 +707,15 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (batch < 1 || threads < 1 || limit < 1)
+	if (batch < 1 || threads < 1 || limit < 1 || length < 1)
 		return usage();
 	try {
 		if (cmd == "index")
 			return cmd_index(argv[2], argv[3], batch, spelling);
 		if (cmd == "compare")
 			return cmd_compare(argv[2], argv[3]);
+		if (cmd == "snippets")
+			return cmd_snippets(argv[2], argv[3], limit, length, examples);
 		if (cmd == "query")
 			return cmd_query(argv[2], argv[3], threads, seconds, limit, dump,
 			                 totals, warmup, as_daemon);
