@@ -19,33 +19,19 @@ static void print_status(const ns_daemon_status_t *st)
 {
 	printf("ready:     %s\n"
 	       "documents: %llu\n"
-	       "revision:  %llu\n"
-	       "queued:    %llu\n"
-	       "indexed:   %llu since start\n"
-	       "unchanged: %llu since start (a stat showed them unchanged)\n"
-	       "same:      %llu since start (read again, same content)\n"
-	       "removed:   %llu since start\n"
-	       "failed:    %llu since start\n"
-	       "skipped:   %llu files not indexed (nsearch-cli problems)\n"
-	       "partial:   %llu files indexed in part\n"
-	       "overflows: %llu rescans after lost inotify events\n"
-	       "unwatched: %llu directories over the inotify watch limit\n",
+	       "revision:  %llu\n",
 	       st->ready ? "yes"
 	       : !st->writable ? "no (the index cannot be written: see index)"
 	       : st->root_gone ? "no (the articles directory is gone)"
 	                       : "no (still indexing the tree)",
 	       (unsigned long long)st->documents,
-	       (unsigned long long)st->revision,
-	       (unsigned long long)st->queued,
-	       (unsigned long long)st->indexed,
-	       (unsigned long long)st->unchanged,
-	       (unsigned long long)st->same_content,
-	       (unsigned long long)st->removed,
-	       (unsigned long long)st->failed,
-	       (unsigned long long)st->skipped,
-	       (unsigned long long)st->partial,
-	       (unsigned long long)st->overflows,
-	       (unsigned long long)st->unwatched);
+	       (unsigned long long)st->revision);
+	/* The counters, from their list in nsearch/status.h. */
+#define PRINT_COUNTER(name, label, help) \
+	printf("%-11s%llu%s%s\n", label ":", (unsigned long long)st->name, \
+	       *help ? " " : "", help);
+	NS_STATUS_COUNTERS(PRINT_COUNTER)
+#undef PRINT_COUNTER
 }
 
 /* The index's health: read-only (why, since when), rebuilt, retried

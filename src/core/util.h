@@ -26,6 +26,26 @@ typedef enum {
 
 const char *ns_status_str(ns_status_t st);
 
+/* A doubly linked list of nodes with "prev" and "next" members, its
+ * first node at *HEADP: push N at the front, or unlink N.  Macros, for
+ * the daemon's lists of connections, whatever their type. */
+#define NS_LIST_PUSH(headp, n) do { \
+	(n)->prev = NULL; \
+	(n)->next = *(headp); \
+	if (*(headp)) \
+		(*(headp))->prev = (n); \
+	*(headp) = (n); \
+} while (0)
+#define NS_LIST_UNLINK(headp, n) do { \
+	if ((n)->prev) \
+		(n)->prev->next = (n)->next; \
+	else \
+		*(headp) = (n)->next; \
+	if ((n)->next) \
+		(n)->next->prev = (n)->prev; \
+	(n)->prev = (n)->next = NULL; \
+} while (0)
+
 /* A list of strings the list owns. */
 typedef struct {
 	char **v;

@@ -111,7 +111,7 @@ void ns_http_send(ns_http_t *s, h2o_req_t *req, int status,
                   const char *etag);
 void ns_http_send_error(ns_http_t *s, h2o_req_t *req, const char *code,
                         const char *message);
-/* Send a reply LINE made by proto.c (freed here), its status from its
+/* Send a reply LINE made by proto_reply.c (freed here), its status from its
  * error code; "ready" added to search replies. */
 void ns_http_send_line(ns_http_t *s, h2o_req_t *req, enum route route,
                        char *line, const char *code, const char *etag);

@@ -1,6 +1,6 @@
 /* http_route.c - one HTTP request: who sends it (a bearer token, or the
  * Unix socket's credentials), which endpoint it names, the request object
- * proto.c decodes from it, and the reply with its status and CORS
+ * proto_request.c decodes from it, and the reply with its status and CORS
  * headers.  What needs a worker or the writer goes to http_jobs.c.  Loop
  * thread only. */
 #include "daemon/http_impl.h"
@@ -521,10 +521,10 @@ static void metrics_route(ns_http_t *s, h2o_req_t *req)
 	ns_indexer_stats_t ix;
 	ns_indexer_stats(s->o.ix, &ix);
 	ns_metrics_state_t m = {
-		.documents = ix.documents, .queued = ix.queued,
-		.indexed = ix.indexed, .unchanged = ix.unchanged,
-		.same_content = ix.same_content, .removed = ix.removed,
-		.failed = ix.failed, .commits = ix.commits,
+#define COPY_COUNTER(name, label, help) .name = ix.name,
+		NS_INDEXER_COUNTERS(COPY_COUNTER)
+#undef COPY_COUNTER
+		.documents = ix.documents, .commits = ix.commits,
 		.commit_seconds = ix.commit_seconds,
 		.commit_failing = ix.commit_failing, .revision = ix.revision,
 		.ready = s->o.ready && s->o.ready(s->o.h.ctx),

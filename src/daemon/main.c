@@ -160,12 +160,9 @@ static void status_of(void *ctx, ns_daemon_status_t *out)
 	ns_indexer_stats(d->ix, &st);
 	out->revision = st.revision;
 	out->documents = st.documents;
-	out->queued = st.queued;
-	out->indexed = st.indexed;
-	out->unchanged = st.unchanged;
-	out->same_content = st.same_content;
-	out->removed = st.removed;
-	out->failed = st.failed;
+#define COPY_COUNTER(name, label, help) out->name = st.name;
+	NS_INDEXER_COUNTERS(COPY_COUNTER)
+#undef COPY_COUNTER
 	ns_problems_counts(ns_indexer_problems(d->ix), &out->skipped,
 	                   &out->partial);
 	out->overflows = ns_watch_overflows(d->watch);

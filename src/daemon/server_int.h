@@ -106,6 +106,8 @@ struct conn {
 	uv_work_t work;             /* TASK_SEARCH, on the pool */
 	ns_request_t req;           /* the request in hand */
 	char *reply;                /* the search's, from the pool */
+	bool found;                 /* REPLY is a search's result, not an
+	                               error: it says whether "ready" */
 	uv_shutdown_t shutdown_req;
 };
 

@@ -160,7 +160,7 @@ def main():
 
 
 # The steps of answering one search (src/daemon/server.c, src/daemon/query.c,
-# src/core/proto.c, shim/).
+# src/daemon/snippet.c, src/core/proto_reply.c, shim/).
 QSTEPS = [
     ("search, all (worker thread)", ["ns_searcher_search"]),
     ("  reopen the reader", ["nsx_reader_reopen"]),

@@ -1,4 +1,4 @@
-/* fuzz_proto.c - libFuzzer target for the wire protocol (src/core/proto.c).
+/* fuzz_proto.c - libFuzzer target for the wire protocol (src/core/proto_*.c).
  *
  * The input is what a client sends: its first line goes to the request
  * decoder as the server hands it one (newline excluded, at most
