@@ -7,9 +7,11 @@
 
 #include "nsx.h"
 #include "parse.hh"
+#include "snippet_window.hh"
 
 #include <xapian.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -52,6 +54,11 @@ struct nsx_results {
 	uint64_t total = 0, total_lo = 0, total_hi = 0;
 	bool relaxed = false;
 	bool exact = false;
+	// The query's words as snippets look for them in a text
+	// (snippet_window.hh), from QUERY at the first snippet: a search
+	// that cuts none pays nothing for them.
+	Xapian::Query query;
+	mutable std::optional<nsx::SnippetWords> words;
 };
 
 namespace nsx {

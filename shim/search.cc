@@ -349,6 +349,7 @@ void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 	if (req->nfacets)
 		count_facets(run, q, res);
 	res->exact = res->total_lo == res->total_hi;
+	res->query = t.text;
 	res->mset = mset;
 	res->n_first = mset.size();
 	res->data.reserve(mset.size() + res->rest.size());

@@ -135,6 +135,8 @@ typedef struct {
 	const char *like;         /* "similar": the article's relative path;
 	                             Q is then ignored */
 	bool body;                /* fill each hit's body too */
+	bool skip_snippet;        /* cut no snippet: the request's fields
+	                             leave it out */
 } ns_search_req_t;
 
 #endif

@@ -151,7 +151,8 @@ static ns_status_t hit_from_data(json_t *o, ns_hit_t *h, bool body)
 	                                : NS_FIELDS_ARTICLE & ~NS_FIELD_BODY, h);
 }
 
-/* Fill H from the stored data of hit I and cut its snippet. */
+/* Fill H from the stored data of hit I and cut its snippet, unless REQ
+ * leaves it out: then its text is not even gathered. */
 static ns_status_t fill_hit(const nsx_results_t *res, size_t i,
                             const nsx_hit_t *xh, const ns_search_req_t *req,
                             ns_hit_t *h)
@@ -164,6 +165,10 @@ static ns_status_t fill_hit(const nsx_results_t *res, size_t i,
 	h->duplicates = xh->duplicates;
 	h->partial = xh->partial;
 	ns_status_t st = hit_from_data(o, h, req->body);
+	if (req->skip_snippet) {
+		json_decref(o);
+		return st;
+	}
 
 	/* Snippets come from the standfirst and the body; a headline-only
 	 * article shows its title. */
@@ -709,5 +714,6 @@ ns_search_req_t ns_search_req_of(const ns_request_t *r)
 		.plain = r->plain, .recency_days = r->recency_days,
 		.like = r->op == NS_OP_SIMILAR ? r->path : NULL,
 		.body = (r->fields & NS_FIELD_BODY) != 0,
+		.skip_snippet = (r->fields & NS_FIELD_SNIPPET) == 0,
 	};
 }

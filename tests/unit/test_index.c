@@ -11,6 +11,7 @@
 
 #include "daemon/jobq.h"
 #include "daemon/index.h"
+#include "core/proto.h"
 #include "daemon/query.h"
 #include "testutil.h"
 
@@ -162,6 +163,60 @@ static void test_index_and_find(void **state)
 	/* A phrase does not match across the title and the standfirst. */
 	res = search(f, "\"trade talks the envoy's\"");
 	assert_int_equal(res->nhits, 0);
+	ns_result_free(res);
+}
+
+/* The search of the request LINE (the protocol's), as the server asks
+ * for it: the hits' fields as its "fields" say. */
+static ns_result_t *search_line(struct fixture *f, const char *line)
+{
+	ns_request_t r;
+	ns_proto_err_t err;
+	if (!ns_proto_decode(line, strlen(line), &r, &err))
+		fail_msg("%s: %s", line, err.message);
+	ns_search_req_t req = ns_search_req_of(&r);
+	ns_result_t *res = NULL;
+	char *msg = NULL;
+	ns_status_t st = ns_searcher_search(f->s, &req, &res, &msg);
+	if (st != NS_OK)
+		fail_msg("%s: %s", line, msg ? msg : ns_status_str(st));
+	ns_request_clear(&r);
+	return res;
+}
+
+static void test_fields_left_out_are_not_made(void **state)
+{
+	struct fixture *f = *state;
+	write_article(f, "a.txt", "Lighthouse keepers\n\nThe lighthouse "
+	              "stays lit all winter.\n");
+	assert_int_equal(ns_indexer_put(f->ix, "a.txt"), NS_OK);
+	sync_writer(f->ix);
+
+	/* By default a hit has its snippet, not its body. */
+	ns_result_t *res = search_line(f, "{\"op\":\"search\",\"q\":\"winter\"}");
+	assert_int_equal(res->nhits, 1);
+	assert_non_null(strstr(res->hits[0].snippet, "<b>winter</b>"));
+	assert_null(res->hits[0].body);
+	ns_result_free(res);
+	/* Left out of "fields", the snippet is never cut. */
+	res = search_line(f, "{\"op\":\"search\",\"q\":\"winter\","
+	                     "\"fields\":[\"title\"]}");
+	assert_int_equal(res->nhits, 1);
+	assert_string_equal(res->hits[0].title, "Lighthouse keepers");
+	assert_null(res->hits[0].snippet);
+	assert_null(res->hits[0].body);
+	ns_result_free(res);
+	/* Asked for, the body comes with the snippet or without it. */
+	res = search_line(f, "{\"op\":\"search\",\"q\":\"winter\","
+	                     "\"fields\":[\"body\"]}");
+	assert_string_equal(res->hits[0].body, "The lighthouse stays lit all "
+	                                       "winter.");
+	assert_null(res->hits[0].snippet);
+	ns_result_free(res);
+	res = search_line(f, "{\"op\":\"search\",\"q\":\"winter\","
+	                     "\"fields\":[\"body\",\"snippet\"]}");
+	assert_non_null(res->hits[0].body);
+	assert_non_null(strstr(res->hits[0].snippet, "<b>winter</b>"));
 	ns_result_free(res);
 }
 
@@ -387,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_queue_is_fair),
 		cmocka_unit_test(test_start_refused),
 		cmocka_unit_test_setup_teardown(test_index_and_find, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fields_left_out_are_not_made, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_remove_and_vanished, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_file_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_query_and_idterm, setup, teardown),
