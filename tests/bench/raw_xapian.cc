@@ -263,11 +263,17 @@ struct Indexer {
 		Xapian::Document doc;
 		build_doc(ti, doc, a, ph);
 		double t3 = bench_now();
+		// As stored.c: the fields' JSON without the body, a NUL, the
+		// body.
 		json_t *o = ns_article_json(a, rel);
-		char *data = json_dumps(o, JSON_COMPACT);
+		json_object_del(o, "body");
+		char *fields = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
+		std::string data(fields);
+		free(fields);
+		data.push_back('\0');
+		data.append(a->body);
 		doc.set_data(data);
-		free(data);
 		doc.add_value(NS_SLOT_FILE, file);
 		std::string idterm = std::string(NS_PREFIX_ID) + rel;
 		doc.add_boolean_term(idterm);

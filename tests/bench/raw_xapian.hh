@@ -13,7 +13,7 @@
 void raw_set_up_fields(Xapian::QueryParser &qp, const Xapian::Database &db);
 
 // The text a hit's snippet is cut from, out of its stored DATA (as
-// query.c's fill_hit(): standfirst, a blank line, body; the title when
+// query.c's cut_snippet(): standfirst, a blank line, body; the title when
 // both are empty).  Throws std::runtime_error on data not of our layout.
 std::string raw_snippet_text(const std::string &data);
 
