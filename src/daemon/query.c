@@ -16,6 +16,7 @@
 #include "daemon/readers.h"
 #include "daemon/schema.h"
 #include "daemon/snippet.h"
+#include "daemon/stored.h"
 #include "daemon/stats.h"
 #include "daemon/synonyms.h"
 #include "nsx.h"
@@ -143,12 +144,37 @@ void ns_searcher_exclusive(ns_searcher_t *s, void (*fn)(void *arg), void *arg)
 		fn(arg);
 }
 
-/* Fill H's stored fields from a document's data (the article's JSON,
- * whose keys are the hit's: nsearch/result.h); its body too if BODY. */
-static ns_status_t hit_from_data(json_t *o, ns_hit_t *h, bool body)
+/* Fill H's stored fields from a document's stored data (the JSON keys
+ * are the hit's: nsearch/result.h); its body too if BODY. */
+static ns_status_t hit_from_stored(const ns_stored_t *sd, ns_hit_t *h,
+                                   bool body)
 {
-	return ns_hit_from_json(o, body ? NS_FIELDS_ARTICLE
-	                                : NS_FIELDS_ARTICLE & ~NS_FIELD_BODY, h);
+	ns_status_t st = ns_hit_from_json(sd->fields,
+	                                  NS_FIELDS_ARTICLE & ~NS_FIELD_BODY, h);
+	if (st == NS_OK && body &&
+	    !(h->body = ns_strndup(sd->body, sd->body_len)))
+		st = NS_ERR_NOMEM;
+	return st;
+}
+
+/* H's snippet (hit I of RES) from its standfirst and body (SD's); a
+ * headline-only article shows its title. */
+static ns_status_t cut_snippet(const nsx_results_t *res, size_t i,
+                               const ns_stored_t *sd,
+                               const ns_search_req_t *req, ns_hit_t *h)
+{
+	ns_buf_t text = {0};
+	ns_status_t st = ns_buf_append(&text, "", 0);
+	if (st == NS_OK && h->standfirst && *h->standfirst)
+		st = ns_buf_printf(&text, "%s\n\n", h->standfirst);
+	if (st == NS_OK)
+		st = ns_buf_append(&text, sd->body, sd->body_len);
+	if (st == NS_OK && text.len == 0 && h->title)
+		st = ns_buf_append(&text, h->title, strlen(h->title));
+	if (st == NS_OK)
+		st = ns_snippet_cut(res, i, text.data, text.len, req, &h->snippet);
+	ns_buf_free(&text);
+	return st;
 }
 
 /* Fill H from the stored data of hit I and cut its snippet, unless REQ
@@ -157,34 +183,17 @@ static ns_status_t fill_hit(const nsx_results_t *res, size_t i,
                             const nsx_hit_t *xh, const ns_search_req_t *req,
                             ns_hit_t *h)
 {
-	json_t *o = json_loadb(xh->data, xh->data_len, 0, NULL);
-	if (!o)
+	ns_stored_t sd;
+	if (ns_stored_read(xh->data, xh->data_len, &sd) != NS_OK)
 		return NS_ERR_INDEX; /* not our layout: report, don't guess */
 	h->rank = xh->rank + 1;
 	h->score = xh->score;
 	h->duplicates = xh->duplicates;
 	h->partial = xh->partial;
-	ns_status_t st = hit_from_data(o, h, req->body);
-	if (req->skip_snippet) {
-		json_decref(o);
-		return st;
-	}
-
-	/* Snippets come from the standfirst and the body; a headline-only
-	 * article shows its title. */
-	ns_buf_t text = {0};
-	const char *standfirst = json_string_value(json_object_get(o, "standfirst"));
-	const char *body = json_string_value(json_object_get(o, "body"));
-	if (st == NS_OK && standfirst && *standfirst)
-		st = ns_buf_printf(&text, "%s\n\n", standfirst);
-	if (st == NS_OK && body)
-		st = ns_buf_append(&text, body, strlen(body));
-	if (st == NS_OK && text.len == 0)
-		st = ns_buf_append(&text, h->title, strlen(h->title));
-	if (st == NS_OK)
-		st = ns_snippet_cut(res, i, text.data, text.len, req, &h->snippet);
-	ns_buf_free(&text);
-	json_decref(o);
+	ns_status_t st = hit_from_stored(&sd, h, req->body);
+	if (st == NS_OK && !req->skip_snippet)
+		st = cut_snippet(res, i, &sd, req, h);
+	ns_stored_clear(&sd);
 	return st;
 }
 
@@ -656,12 +665,12 @@ ns_status_t ns_searcher_get(ns_searcher_t *s, const char *path,
 	free(idterm);
 	if (st != NS_OK)
 		return st;
-	json_t *o = json_loadb(data, len, 0, NULL);
+	ns_stored_t sd;
+	st = ns_stored_read(data, len, &sd);
+	if (st == NS_OK)
+		st = hit_from_stored(&sd, hit, true);
+	ns_stored_clear(&sd);
 	free(data);
-	if (!o)
-		return NS_ERR_INDEX;
-	st = hit_from_data(o, hit, true);
-	json_decref(o);
 	if (st != NS_OK)
 		ns_hit_clear(hit);
 	return st;

@@ -32,8 +32,10 @@
  * duplicates, which a search can collapse into one hit. */
 #define NS_SLOT_CONTENT  6
 /* Bump when the documents' layout changes: every file is read again.
- * 3: facet and content slots; 4: authors' names as plain words too. */
-#define NS_INDEX_LAYOUT 4
+ * 3: facet and content slots; 4: authors' names as plain words too;
+ * 5: the stored data keeps the body apart from the JSON of the other
+ * fields (stored.h), so that a hit decodes only what it shows. */
+#define NS_INDEX_LAYOUT 5
 #define NS_SLOT_DATETIME 1          /* "YYYYMMDDHHMM" ("0000" without a
                                        time): sorting */
 

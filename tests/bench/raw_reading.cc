@@ -68,15 +68,21 @@ void raw_set_up_fields(Xapian::QueryParser &qp, const Xapian::Database &db)
 
 std::string raw_snippet_text(const std::string &data)
 {
-	json_t *o = json_loadb(data.data(), data.size(), 0, NULL);
+	// The fields' JSON, a NUL, the body (layout 5); before, the body was
+	// one of the fields.
+	size_t nul = data.find('\0');
+	size_t flen = nul == std::string::npos ? data.size() : nul;
+	json_t *o = json_loadb(data.data(), flen, 0, NULL);
 	if (!o)
-		throw std::runtime_error("stored data is not JSON");
+		throw std::runtime_error("stored data is not ours");
 	const char *sf = json_string_value(json_object_get(o, "standfirst"));
 	const char *body = json_string_value(json_object_get(o, "body"));
 	std::string text;
 	if (sf && *sf)
 		text.append(sf).append("\n\n");
-	if (body)
+	if (nul != std::string::npos)
+		text.append(data, nul + 1, std::string::npos);
+	else if (body)
 		text.append(body);
 	if (text.empty()) {
 		const char *title = json_string_value(json_object_get(o, "title"));

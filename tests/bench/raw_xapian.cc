@@ -17,16 +17,20 @@
 // no continuation with some of the words, no exhaustive snippets: what
 // the daemon adds over that is its design's cost, and the ratio to this
 // says what it is.  --as-daemon repeats the daemon's design instead (as
-// nsx_reader_search() and query.c do it), to price its features; --totals
-// always does, for the smoke test to hold its answers against the
-// daemon's.
+// nsx_reader_search() and query.c do it), to price its features; --window
+// searches the cheapest way but cuts the daemon's window snippets
+// (shim/snippet_window.hh), to price the socket and the daemon around
+// the same work; --totals always searches as the daemon does, for the
+// smoke test to hold its answers against the daemon's.
 //
 //   raw_xapian index DB ARTICLES [--batch N] [--spelling]
 //                    (--spelling: what a spelling dictionary would cost;
 //                    not what the daemon does)
 //   raw_xapian query DB QUERIES [--threads T] [--seconds S] [--limit N]
-//                    [--dump FILE] [--totals] [--warmup] [--as-daemon]
-//   raw_xapian compare DB_A DB_B   (the same documents?  for the smoke test)
+//                    [--dump FILE] [--totals] [--warmup]
+//                    [--as-daemon | --window]
+//   raw_xapian compare DB_A DB_B   (the same documents?  for the smoke
+//                    test: raw_compare.cc)
 //   raw_xapian snippets DB QUERIES [--limit N] [--length L] [--examples K]
 //                    (snippets cut three ways: raw_snippets.cc)
 
@@ -50,6 +54,7 @@ extern "C" {
 #include "bench.h"
 #include "policy.hh"
 #include "raw_xapian.hh"
+#include "snippet_window.hh"
 
 namespace {
 
@@ -263,11 +268,17 @@ struct Indexer {
 		Xapian::Document doc;
 		build_doc(ti, doc, a, ph);
 		double t3 = bench_now();
+		// As stored.c: the fields' JSON without the body, a NUL, the
+		// body.
 		json_t *o = ns_article_json(a, rel);
-		char *data = json_dumps(o, JSON_COMPACT);
+		json_object_del(o, "body");
+		char *fields = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
+		std::string data(fields);
+		free(fields);
+		data.push_back('\0');
+		data.append(a->body);
 		doc.set_data(data);
-		free(data);
 		doc.add_value(NS_SLOT_FILE, file);
 		std::string idterm = std::string(NS_PREFIX_ID) + rel;
 		doc.add_boolean_term(idterm);
@@ -332,9 +343,11 @@ struct Searcher {
 	const bench_list_t *queries;
 	unsigned limit;
 	bool as_daemon;  // the daemon's design, not the cheapest search
+	bool window;     // the cheapest search, with the daemon's snippets
 	explicit Searcher(const char *path, const bench_list_t *q, unsigned lim,
-	                  bool as_daemon_ = false)
-		: db(path), queries(q), limit(lim), as_daemon(as_daemon_)
+	                  bool as_daemon_ = false, bool window_ = false)
+		: db(path), queries(q), limit(lim), as_daemon(as_daemon_),
+		  window(window_)
 	{
 		raw_set_up_fields(qp, db);
 	}
@@ -354,7 +367,10 @@ struct Searcher {
 		enq.set_query(text);
 		enq.set_weighting_scheme(nsx::ranking());
 		Xapian::MSet mset = enq.get_mset(0, limit);
-		size_t n = hits(mset, stem, 0);
+		nsx::SnippetWords words;
+		if (window)
+			words = nsx::snippet_words(text, stem);
+		size_t n = hits(mset, stem, 0, window ? &words : nullptr);
 		if (nhits)
 			*nhits = n;
 		return mset.get_matches_estimated();
@@ -475,18 +491,23 @@ struct Searcher {
 		return prev[b.size()];
 	}
 
-	// Read each hit's stored data and cut its snippet with FLAGS.
+	// Read each hit's stored data and cut its snippet with FLAGS, or as
+	// the daemon does when WORDS are given (snippet_window.hh).
 	size_t hits(const Xapian::MSet &mset, const Xapian::Stem &stem,
-	            unsigned flags)
+	            unsigned flags, const nsx::SnippetWords *words = nullptr)
 	{
 		size_t n = 0;
 		for (auto it = mset.begin(); it != mset.end(); ++it, ++n) {
 			std::string text = raw_snippet_text(
 				it.get_document().get_data());
 			// query.c's default length and highlighting.
-			std::string snip = mset.snippet(text, 200, stem, flags,
-			                                "<b>", "</b>",
-			                                nsx::SNIPPET_OMIT);
+			std::string snip =
+				words ? nsx::window_snippet(mset, text, 200, stem,
+				                            nsx::SNIPPET_FLAGS, "<b>",
+				                            "</b>", nsx::SNIPPET_OMIT,
+				                            *words)
+				      : mset.snippet(text, 200, stem, flags, "<b>",
+				                     "</b>", nsx::SNIPPET_OMIT);
 			(void)snip;
 		}
 		return n;
@@ -497,14 +518,15 @@ struct QueryArgs {
 	const char *db;
 	const bench_list_t *queries;
 	unsigned limit;
-	bool as_daemon;
+	bool as_daemon, window;
 };
 
 void *open_searcher(void *arg, int)
 {
 	QueryArgs *qa = static_cast<QueryArgs *>(arg);
 	try {
-		return new Searcher(qa->db, qa->queries, qa->limit, qa->as_daemon);
+		return new Searcher(qa->db, qa->queries, qa->limit, qa->as_daemon,
+		                    qa->window);
 	} catch (const Xapian::Error &e) {
 		fprintf(stderr, "raw_xapian: %s\n", e.get_description().c_str());
 		return NULL;
@@ -551,10 +573,10 @@ bench_run_t searches(QueryArgs *qa, int threads, double seconds)
 
 int cmd_query(const char *db, const char *qfile, int threads, double seconds,
               unsigned limit, const char *dump, bool totals, bool warmup,
-              bool as_daemon)
+              bool as_daemon, bool window)
 {
 	bench_list_t queries = bench_read_lines(qfile);
-	QueryArgs qa = {db, &queries, limit, as_daemon};
+	QueryArgs qa = {db, &queries, limit, as_daemon, window};
 	if (totals) {
 		// One line per query: Xapian's estimate, its bounds and the hits
 		// returned, for the smoke test to hold against the daemon's:
@@ -584,71 +606,6 @@ int cmd_query(const char *db, const char *qfile, int threads, double seconds,
 	return r.errors ? 1 : 0;
 }
 
-// ---- checking ------------------------------------------------------------
-
-// Does the index at B hold the same documents as the one at A: the same
-// terms with the same wdf and positions, values and stored data, and the
-// same spelling dictionary?  Only the file metadata slot (times, inode)
-// may differ.  This keeps the raw loop honest as index.c changes.
-std::string describe_doc(const Xapian::Document &d)
-{
-	std::string out;
-	for (auto t = d.termlist_begin(); t != d.termlist_end(); ++t) {
-		out += *t + " wdf=" + std::to_string(t.get_wdf()) + " pos=";
-		for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
-			out += std::to_string(*p) + ",";
-		out += "\n";
-	}
-	for (auto v = d.values_begin(); v != d.values_end(); ++v)
-		if (v.get_valueno() != NS_SLOT_FILE)
-			out += "value " + std::to_string(v.get_valueno()) + "=" + *v + "\n";
-	return out + "data=" + d.get_data();
-}
-
-int cmd_compare(const char *pa, const char *pb)
-{
-	Xapian::Database a(pa), b(pb);
-	size_t docs = 0, bad = 0;
-	for (auto t = a.allterms_begin(NS_PREFIX_ID);
-	     t != a.allterms_end(NS_PREFIX_ID); ++t) {
-		auto pb_it = b.postlist_begin(*t);
-		if (pb_it == b.postlist_end(*t)) {
-			if (!bad++)
-				fprintf(stderr, "compare: %s only in %s\n", (*t).c_str(), pa);
-			continue;
-		}
-		std::string da = describe_doc(a.get_document(*a.postlist_begin(*t)));
-		std::string db = describe_doc(b.get_document(*pb_it));
-		if (da != db && !bad++) {
-			size_t k = 0;
-			while (k < da.size() && k < db.size() && da[k] == db[k])
-				k++;
-			size_t from = da.rfind('\n', k);
-			from = from == std::string::npos ? 0 : from + 1;
-			fprintf(stderr, "compare: %s differs:\n  %s: %.200s\n  %s: %.200s\n",
-			        (*t).c_str(), pa, da.c_str() + from, pb,
-			        db.c_str() + std::min(from, db.size()));
-		}
-		docs++;
-	}
-	if (a.get_doccount() != b.get_doccount()) {
-		fprintf(stderr, "compare: %u documents in %s, %u in %s\n",
-		        a.get_doccount(), pa, b.get_doccount(), pb);
-		bad++;
-	}
-	std::string sa, sb;
-	for (auto w = a.spellings_begin(); w != a.spellings_end(); ++w)
-		sa += *w + " " + std::to_string(w.get_termfreq()) + "\n";
-	for (auto w = b.spellings_begin(); w != b.spellings_end(); ++w)
-		sb += *w + " " + std::to_string(w.get_termfreq()) + "\n";
-	if (sa != sb) {
-		fprintf(stderr, "compare: the spelling dictionaries differ\n");
-		bad++;
-	}
-	printf("{\"documents\":%zu,\"mismatches\":%zu}\n", docs, bad);
-	return bad ? 1 : 0;
-}
-
 int usage()
 {
 	fprintf(stderr,
@@ -658,7 +615,7 @@ int usage()
 	        "                  [--examples K]\n"
 	        "       raw_xapian query DB QUERIES [--threads T] [--seconds S]\n"
 	        "                  [--limit N] [--dump FILE] [--totals] [--warmup]\n"
-	        "                  [--as-daemon]\n");
+	        "                  [--as-daemon | --window]\n");
 	return 2;
 }
 
@@ -676,7 +633,8 @@ int main(int argc, char **argv)
 	const char *dump = NULL;
 	// The daemon keeps no spelling table (suggestions come from the term
 	// list): --spelling prices what one would cost.
-	bool totals = false, warmup = false, spelling = false, as_daemon = false;
+	bool totals = false, warmup = false, spelling = false, as_daemon = false,
+	     window = false;
 	for (int i = 4; i < argc; i++) {
 		std::string o = argv[i];
 		bool more = i + 1 < argc;
@@ -704,6 +662,8 @@ int main(int argc, char **argv)
 			spelling = true;
 		else if (o == "--as-daemon")
 			as_daemon = true;
+		else if (o == "--window")
+			window = true;
 		else
 			return usage();
 	}
@@ -718,7 +678,7 @@ int main(int argc, char **argv)
 			return cmd_snippets(argv[2], argv[3], limit, length, examples);
 		if (cmd == "query")
 			return cmd_query(argv[2], argv[3], threads, seconds, limit, dump,
-			                 totals, warmup, as_daemon);
+			                 totals, warmup, as_daemon, window);
 	} catch (const Xapian::Error &e) {
 		fprintf(stderr, "raw_xapian: %s\n", e.get_description().c_str());
 		return 1;
