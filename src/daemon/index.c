@@ -139,6 +139,10 @@ void run_exclusive(ns_indexer_t *ix, void (*fn)(void *arg), void *arg)
 
 void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out)
 {
+	if (!ix) { /* a replica's: no writer */
+		memset(out, 0, sizeof *out);
+		return;
+	}
 	pthread_mutex_lock(&ix->mu);
 	*out = ix->stats;
 	pthread_mutex_unlock(&ix->mu);
