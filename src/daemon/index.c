@@ -178,6 +178,7 @@ static ns_status_t indexer_init(ns_indexer_t *ix,
 	meta_tag_make(ix, opts->default_language, opts->rules_hash);
 	ix->skips = opts->skips;
 	ix->on_commit = opts->on_commit;
+	ix->around_commit = opts->around_commit;
 	ix->exclusive = opts->exclusive;
 	ix->ctx = opts->ctx;
 	ix->check = opts->check;

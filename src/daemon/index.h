@@ -42,6 +42,11 @@ typedef struct {
 	                              every file is read again */
 	/* Called on the writer thread after every commit (may be NULL). */
 	void (*on_commit)(void *ctx);
+	/* Called on the writer thread just before each commit (BEGIN true)
+	 * and right after it, whatever it did (false): a primary holds its
+	 * replication server still meanwhile (repl_primary.h).  May be
+	 * NULL. */
+	void (*around_commit)(void *ctx, bool begin);
 	/* Run SWAP(ARG) at a moment no search reads the index, and make the
 	 * searches after it open the index afresh (compaction swaps the
 	 * directory).  Writer thread.  NULL: SWAP is called as it is. */

@@ -107,6 +107,14 @@ static bool skips_path(void *ctx, const char *relpath)
 	return ns_path_skipped(&d->cfg.ignore, relpath);
 }
 
+/* Writer thread: no replica may fetch between a commit's new revision
+ * and its changeset (repl_primary.h). */
+static void around_commit(void *ctx, bool begin)
+{
+	struct daemon *d = ctx;
+	ns_repl_hold(&d->serving_group, begin);
+}
+
 /* Writer thread: wake the loop, which does the rest. */
 static void on_commit(void *ctx)
 {
@@ -462,6 +470,7 @@ static int open_index(struct daemon *d)
 		.default_language = c->language,
 		.skips = skips_path, .rules_hash = rules_hash(&c->ignore),
 		.on_commit = on_commit, .exclusive = exclusive, .ctx = d,
+		.around_commit = c->replication_listen ? around_commit : NULL,
 		.check = (ns_index_check_t)c->index_check,
 	};
 	d->started_ms = ns_now_ms();

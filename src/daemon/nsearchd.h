@@ -43,6 +43,8 @@ struct daemon {
 	ns_replica_t *replica;      /* a replica's copy (then no ix, no watch,
 	                               no root), or NULL */
 	ns_repl_primary_t *serving; /* a primary's replication server, or NULL */
+	pid_t serving_group;        /* its process group, which the writer
+	                               holds still while it commits (atomic) */
 	uint64_t ready_barrier;     /* the barrier queued after the first scan */
 	bool ready;
 	bool stopping;

@@ -73,7 +73,8 @@ int nsd_replication_open(struct daemon *d)
 	if (!realpath(c->index, index))
 		return ns_fatal("index %s: cannot resolve its path", c->index);
 	if (ns_repl_primary_start(&d->loop, c->replication_listen, index,
-	                          c->changesets, &d->serving, &why) != NS_OK) {
+	                          c->changesets, &d->serving_group, &d->serving,
+	                          &why) != NS_OK) {
 		int rc = ns_fatal("%s: %s", ns_config_name(NS_OPT_REPLICATION_LISTEN),
 		                  why ? why : "out of memory");
 		free(why);

@@ -27,6 +27,8 @@
 struct ns_repl_primary {
 	uv_timer_t restart;
 	ns_child_t *server;         /* NULL while it is down */
+	pid_t *group;               /* its process group, for the writer: the
+	                               caller's (atomic; 0: none) */
 	char bin[PATH_MAX];
 	char host[256], port[8];
 	char dir[PATH_MAX];         /* what it serves */
@@ -124,6 +126,7 @@ static void on_server_exit(void *ctx, ns_child_t *ch, int status)
 	ns_repl_primary_t *p = ctx;
 	(void)ch;
 	p->server = NULL;
+	__atomic_store_n(p->group, 0, __ATOMIC_RELEASE);
 	if (p->closing) {
 		maybe_free(p);
 		return;
@@ -151,6 +154,7 @@ static void start_server(ns_repl_primary_t *p)
 		on_server_exit(p, NULL, 127);
 		return;
 	}
+	__atomic_store_n(p->group, ns_child_pid(p->server), __ATOMIC_RELEASE);
 	ns_log(NS_LOG_INFO, LOG_MOD, "xapian-replicate-server (pid %d) serves "
 	       "the index to replicas on %s", (int)ns_child_pid(p->server),
 	       p->addr);
@@ -158,13 +162,15 @@ static void start_server(ns_repl_primary_t *p)
 
 ns_status_t ns_repl_primary_start(uv_loop_t *loop, const char *listen,
                                   const char *index, unsigned changesets,
-                                  ns_repl_primary_t **out, char **why)
+                                  pid_t *group, ns_repl_primary_t **out,
+                                  char **why)
 {
 	*why = NULL;
 	ns_repl_primary_t *p = calloc(1, sizeof *p);
 	if (!p)
 		return NS_ERR_NOMEM;
 	p->changesets = changesets;
+	p->group = group;
 	p->backoff_ms = BACKOFF_MIN_MS;
 	snprintf(p->addr, sizeof p->addr, "%s", listen);
 	snprintf(p->dir, sizeof p->dir, "%s.replication", index);
@@ -190,6 +196,15 @@ ns_status_t ns_repl_primary_start(uv_loop_t *loop, const char *listen,
 	start_server(p);
 	*out = p;
 	return NS_OK;
+}
+
+void ns_repl_hold(const pid_t *group, bool hold)
+{
+	/* A server that exits or starts again meanwhile: a signal to a group
+	 * gone fails (ESRCH), a new one is merely not held this time. */
+	pid_t g = __atomic_load_n(group, __ATOMIC_ACQUIRE);
+	if (g > 0)
+		killpg(g, hold ? SIGSTOP : SIGCONT);
 }
 
 void ns_repl_primary_status(const ns_repl_primary_t *p,

@@ -6,6 +6,7 @@
 #ifndef NS_REPL_PRIMARY_H
 #define NS_REPL_PRIMARY_H
 
+#include <sys/types.h>
 #include <uv.h>
 
 #include "core/proto_replica.h"
@@ -25,12 +26,22 @@ ns_status_t ns_repl_keep_changesets(unsigned n);
  * a directory beside it, INDEX.replication, holds a stub database named
  * NS_REPL_DB_NAME that leads to it, and the server serves that
  * directory.  A server that exits is started again, after 1 s, then
- * longer (up to 30 s) while it keeps failing.  NS_ERR_INVALID with *WHY
- * (new, free()) when the server is not installed or the directory
- * cannot be made. */
+ * longer (up to 30 s) while it keeps failing.  The server's process
+ * group goes into *GROUP (atomically, 0 while there is none), which the
+ * caller keeps for ns_repl_hold() until its writer has stopped.
+ * NS_ERR_INVALID with *WHY (new, free()) when the server is not
+ * installed or the directory cannot be made. */
 ns_status_t ns_repl_primary_start(uv_loop_t *loop, const char *listen,
                                   const char *index, unsigned changesets,
-                                  ns_repl_primary_t **out, char **why);
+                                  pid_t *group, ns_repl_primary_t **out,
+                                  char **why);
+
+/* Writer thread, around each commit: hold the server and the processes it
+ * forked still (HOLD true: SIGSTOP to the process group in *GROUP), then
+ * let them go on (false: SIGCONT).  Xapian 1.4 makes a commit's revision
+ * visible before it writes that commit's changeset, and a replica asking
+ * in between would be sent a whole copy of the index instead. */
+void ns_repl_hold(const pid_t *group, bool hold);
 
 /* What it says in status (the role, the address, whether it serves). */
 void ns_repl_primary_status(const ns_repl_primary_t *p,

@@ -87,8 +87,9 @@ static void read_copy(uv_work_t *w)
 	char stub[sizeof r->stub];
 	read_stub(r, stub, sizeof stub);
 	r->full_copy = strcmp(stub, r->stub) != 0;
-	/* Xapian removed the old copy's files: readers open on it would
-	 * fail at their next reopen. */
+	/* Xapian removed the old copy's files: pooled readers still hold
+	 * them, and their disk space, until they next reopen (which moves
+	 * them to the new copy, shim/handles.cc): drop them now. */
 	if (r->full_copy && r->stub[0])
 		ns_searcher_exclusive(r->o.searcher, nothing, NULL);
 	memcpy(r->stub, stub, sizeof stub);

@@ -29,6 +29,7 @@ the repository.
 import argparse
 import json
 import os
+import random
 import resource
 import shutil
 import signal
@@ -49,6 +50,8 @@ ap.add_argument("--interval", type=int, default=1000)
 ap.add_argument("--probes", type=int, default=30)
 ap.add_argument("--seconds", type=float, default=10)
 ap.add_argument("--clients", type=int, default=6)
+ap.add_argument("--no-queries", action="store_true",
+                help="measure the lag only")
 args = ap.parse_args()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -146,17 +149,27 @@ def row(name, xs, unit="ms"):
 
 
 def probes(primary, replica, tree, n):
-    """close() -> found on REPLICA, for N files written one by one."""
+    """close() -> found on REPLICA, for N files written one by one, each
+    at a random moment of the replica's interval (written right after the
+    last was found, each would wait a whole interval)."""
+    rnd = random.Random(7)
     conn = socket.socket(socket.AF_UNIX)
     conn.connect(replica.sock)
     out = []
     os.makedirs(os.path.join(tree, "probes"), exist_ok=True)
     for i in range(n):
         word = "zqrprb%dx" % i
+        time.sleep(rnd.random() * args.interval / 1000.0)
         with open(os.path.join(tree, "probes", "p%d.txt" % i), "w") as f:
             f.write("Probe %d\n\nA body that carries %s.\n" % (i, word))
         t0 = time.monotonic()
-        while not replica.ask({"op": "search", "q": word}, conn)["hits"]:
+        while True:
+            r = replica.ask({"op": "search", "q": word}, conn)
+            if not r["ok"]:
+                print("replica: search failed: %s" % r["error"],
+                      file=sys.stderr)
+            elif r["hits"]:
+                break
             time.sleep(0.001)
         out.append((time.monotonic() - t0) * 1000)
     conn.close()
@@ -280,14 +293,21 @@ def main():
     stop.set()
     th.join()
     lag = [x for k in range(1, 4) for x in lags(timeline, k)]
+    copies = [r.ask({"op": "status"})["replication"]["full_copies"]
+              for r in replicas]
     row("publish load: primary revision to replica", lag, "s")
     behind = [p[1] for _, point in timeline for p in point[1:]]
     print("\n%d files written in %.1f s; the primary committed the last "
           "(revision %d) %.1f s after the first was written; every replica "
           "had it %.1f s after the first was written; most behind_s a "
-          "replica reported: %.1f s" % (args.publish, written, final, indexed,
-                                         level, max(behind)))
+          "replica reported: %.1f s; whole copies each replica took in all: "
+          "%s" % (args.publish, written, final, indexed, level, max(behind),
+                  copies))
 
+    if args.no_queries:
+        for d in replicas + [primary]:
+            d.stop()
+        return
     queries = os.path.join(tmp, "queries")
     subprocess.run([sys.executable, os.path.join(HERE, "make_queries.py"),
                     nsearchd, tree, queries, "--n", "300"], check=True,
@@ -319,4 +339,7 @@ def main():
 try:
     main()
 finally:
-    shutil.rmtree(tmp, ignore_errors=True)
+    if not os.environ.get("KEEP"):
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print("kept " + tmp)
