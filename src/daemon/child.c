@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/log.h"
+
 #define LINE_MAX_BYTES 1024
 
 struct ns_child {
@@ -25,12 +27,12 @@ struct ns_child {
 	int status;
 	bool exited, eof, done;
 	unsigned open;              /* handles not closed yet */
-	ns_child_line_fn line;
-	ns_child_done_fn on_done;
-	void *ctx;
+	ns_child_opts_t o;
+	char name[64];              /* the program's, for the log */
 	char rbuf[4096];
 	char partial[LINE_MAX_BYTES + 1];
 	size_t plen;
+	char last[LINE_MAX_BYTES + 1]; /* its last line */
 };
 
 bool ns_child_find(const char *name, char *out, size_t size)
@@ -62,7 +64,7 @@ static void maybe_done(ns_child_t *ch)
 	if (!ch->exited || !ch->eof || ch->done)
 		return;
 	ch->done = true;
-	ch->on_done(ch->ctx, ch, ch->status);
+	ch->o.done(ch->o.ctx, ch, ch->status, ch->last);
 	uv_close((uv_handle_t *)&ch->out, on_close);
 	uv_close((uv_handle_t *)&ch->chld, on_close);
 }
@@ -70,8 +72,12 @@ static void maybe_done(ns_child_t *ch)
 static void flush_line(ns_child_t *ch)
 {
 	ch->partial[ch->plen] = '\0';
-	if (ch->plen && ch->line)
-		ch->line(ch->ctx, ch->partial);
+	if (ch->plen) {
+		ns_log(ch->o.prio, ch->o.module, "%s: %s", ch->name, ch->partial);
+		memcpy(ch->last, ch->partial, ch->plen + 1);
+		if (ch->o.line)
+			ch->o.line(ch->o.ctx, ch->partial);
+	}
 	ch->plen = 0;
 }
 
@@ -158,10 +164,9 @@ static pid_t fork_child(char *const *argv, int in, int out)
 }
 
 ns_status_t ns_child_spawn(uv_loop_t *loop, char *const *argv,
-                           ns_child_line_fn line, ns_child_done_fn done,
-                           void *ctx, ns_child_t **out)
+                           const ns_child_opts_t *o, ns_child_t **out)
 {
-	if (!argv || !argv[0] || argv[0][0] != '/' || !done || !out) {
+	if (!argv || !argv[0] || argv[0][0] != '/' || !o || !o->done || !out) {
 		errno = EINVAL;
 		return NS_ERR_IO;
 	}
@@ -178,8 +183,8 @@ ns_status_t ns_child_spawn(uv_loop_t *loop, char *const *argv,
 		errno = err;
 		return NS_ERR_IO;
 	}
-	*ch = (ns_child_t){.line = line, .on_done = done, .ctx = ctx,
-	                   .open = 2};
+	*ch = (ns_child_t){.o = *o, .open = 2};
+	snprintf(ch->name, sizeof ch->name, "%s", strrchr(argv[0], '/') + 1);
 	ch->out.data = ch->chld.data = ch;
 	uv_signal_init(loop, &ch->chld);
 	uv_pipe_init(loop, &ch->out, 0);

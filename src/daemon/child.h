@@ -16,26 +16,34 @@
 
 typedef struct ns_child ns_child_t;
 
-/* Called for each line the child writes to its stdout or stderr (LINE
- * borrowed for the call, without its newline; a line over 1 KiB is cut
- * into pieces). */
-typedef void (*ns_child_line_fn)(void *ctx, const char *line);
-/* Called once the child has exited and its output is read: STATUS is
- * its exit status, or 128 + the signal that ended it.  The child is
- * freed when this returns: forget it. */
-typedef void (*ns_child_done_fn)(void *ctx, ns_child_t *ch, int status);
+/* What to do with a child's output and end. */
+typedef struct {
+	/* Each line it writes to stdout or stderr is logged at PRIO under
+	 * MODULE, after the program's name ("xapian-replicate: ..."); a line
+	 * over 1 KiB is cut into pieces. */
+	const char *module;
+	int prio;
+	/* Also called with each line (borrowed for the call); may be NULL. */
+	void (*line)(void *ctx, const char *line);
+	/* Called once the child has exited and its output is read: STATUS
+	 * is its exit status, or 128 + the signal that ended it; LAST its
+	 * last line of output ("" for none), borrowed for the call, which
+	 * says why it failed.  The child is freed when this returns: forget
+	 * it. */
+	void (*done)(void *ctx, ns_child_t *ch, int status, const char *last);
+	void *ctx;
+} ns_child_opts_t;
 
 /* The absolute path of the program NAME in $PATH into OUT (SIZE bytes);
  * false when there is none (or it is not executable). */
 bool ns_child_find(const char *name, char *out, size_t size);
 
 /* Run ARGV[0] (an absolute path) with ARGV (NULL-terminated), stdin on
- * /dev/null, stdout and stderr to LINE, the end to DONE.  *OUT is the
- * child until DONE is called.  NS_ERR_IO with errno set when it cannot
- * be started (then no callback is called). */
+ * /dev/null, its output and end as O (copied) says.  *OUT is the child
+ * until O->done is called.  NS_ERR_IO with errno set when it cannot be
+ * started (then no callback is called). */
 ns_status_t ns_child_spawn(uv_loop_t *loop, char *const *argv,
-                           ns_child_line_fn line, ns_child_done_fn done,
-                           void *ctx, ns_child_t **out);
+                           const ns_child_opts_t *o, ns_child_t **out);
 
 /* Send SIG to the child if it still runs. */
 void ns_child_kill(ns_child_t *ch, int sig);

@@ -37,7 +37,6 @@ struct ns_repl_primary {
 	uint64_t restarts;
 	unsigned backoff_ms;
 	unsigned long long started_ms;
-	char last_line[300];
 	bool closing, timer_closed;
 };
 
@@ -113,15 +112,10 @@ static void on_timer_closed(uv_handle_t *h)
 	maybe_free(p);
 }
 
-static void on_line(void *ctx, const char *line)
-{
-	ns_repl_primary_t *p = ctx;
-	snprintf(p->last_line, sizeof p->last_line, "%s", line);
-	ns_log(NS_LOG_WARNING, LOG_MOD, "xapian-replicate-server: %s", line);
-}
-
-/* It exited: start it again after a while, unless the daemon stops. */
-static void on_server_exit(void *ctx, ns_child_t *ch, int status)
+/* It exited: start it again after a while, unless the daemon stops.
+ * LAST: its last words. */
+static void on_server_exit(void *ctx, ns_child_t *ch, int status,
+                           const char *last)
 {
 	ns_repl_primary_t *p = ctx;
 	(void)ch;
@@ -135,7 +129,7 @@ static void on_server_exit(void *ctx, ns_child_t *ch, int status)
 		p->backoff_ms = BACKOFF_MIN_MS;
 	ns_log(NS_LOG_ERR, LOG_MOD, "xapian-replicate-server on %s exited "
 	       "(status %d%s%s); starting it again in %u s", p->addr, status,
-	       p->last_line[0] ? ": " : "", p->last_line, p->backoff_ms / 1000);
+	       last[0] ? ": " : "", last, p->backoff_ms / 1000);
 	uv_timer_start(&p->restart, on_restart, p->backoff_ms, 0);
 	p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
 	                                                   : p->backoff_ms * 2;
@@ -144,14 +138,17 @@ static void on_server_exit(void *ctx, ns_child_t *ch, int status)
 static void start_server(ns_repl_primary_t *p)
 {
 	char *argv[] = {p->bin, "-I", p->host, "-p", p->port, p->dir, NULL};
-	p->last_line[0] = '\0';
+	/* Whatever it says is worth reading: it says nothing when all is
+	 * well. */
+	ns_child_opts_t o = {.module = LOG_MOD, .prio = NS_LOG_WARNING,
+	                     .done = on_server_exit, .ctx = p};
 	p->started_ms = ns_now_ms();
-	if (ns_child_spawn(p->restart.loop, argv, on_line, on_server_exit, p,
-	                   &p->server) != NS_OK) {
-		snprintf(p->last_line, sizeof p->last_line, "cannot run "
-		         "xapian-replicate-server: %s", strerror(errno));
+	if (ns_child_spawn(p->restart.loop, argv, &o, &p->server) != NS_OK) {
+		char why[300];
+		snprintf(why, sizeof why, "cannot run xapian-replicate-server: %s",
+		         strerror(errno));
 		p->server = NULL;
-		on_server_exit(p, NULL, 127);
+		on_server_exit(p, NULL, 127, why);
 		return;
 	}
 	__atomic_store_n(p->group, ns_child_pid(p->server), __ATOMIC_RELEASE);

@@ -40,7 +40,7 @@ struct ns_replica {
 	bool synced, connected;
 	unsigned long long started_ms, round_ms, last_sync_ms, unreachable_ms;
 	uint64_t rounds, failures, full_copies;
-	char error[300], last_line[300];
+	char error[300];
 	/* The pool's, while reading (then the loop's) */
 	char stub[512];             /* the stub database as last read */
 	bool full_copy, read_ok;
@@ -166,14 +166,9 @@ static void copy_read(uv_work_t *w, int status)
 		start_round(r);
 }
 
-static void on_line(void *ctx, const char *line)
-{
-	ns_replica_t *r = ctx;
-	snprintf(r->last_line, sizeof r->last_line, "%s", line);
-	ns_log(NS_LOG_DEBUG, LOG_MOD, "xapian-replicate: %s", line);
-}
-
-static void on_round_exit(void *ctx, ns_child_t *ch, int status)
+/* LAST: the round's last words, which say why it failed. */
+static void on_round_exit(void *ctx, ns_child_t *ch, int status,
+                          const char *last)
 {
 	ns_replica_t *r = ctx;
 	(void)ch;
@@ -190,9 +185,8 @@ static void on_round_exit(void *ctx, ns_child_t *ch, int status)
 		r->reading = false;
 	}
 	char why[400];
-	snprintf(why, sizeof why, "%s", r->last_line[0] ? r->last_line
-	         : "xapian-replicate failed without saying why");
-	if (!r->last_line[0] && status)
+	snprintf(why, sizeof why, "%s", last);
+	if (!last[0])
 		snprintf(why, sizeof why, "xapian-replicate exited with status %d",
 		         status);
 	round_failed(r, why);
@@ -215,10 +209,12 @@ static void start_round(ns_replica_t *r)
 	r->again = false;
 	r->round_ms = ns_now_ms();
 	r->rev_before = r->revision;
-	r->last_line[0] = '\0';
 	r->rounds++;
-	if (ns_child_spawn(r->loop, argv, on_line, on_round_exit, r,
-	                   &r->round) != NS_OK) {
+	/* A primary away makes every round say so: the log says it once
+	 * (round_failed), and each line only at debug. */
+	ns_child_opts_t o = {.module = LOG_MOD, .prio = NS_LOG_DEBUG,
+	                     .done = on_round_exit, .ctx = r};
+	if (ns_child_spawn(r->loop, argv, &o, &r->round) != NS_OK) {
 		char why[PATH_MAX + 64];
 		snprintf(why, sizeof why, "cannot run %s: %s", r->bin,
 		         strerror(errno));

@@ -21,8 +21,8 @@ on a temporary tree of --preload articles, and three replicas, then:
 5. throughput with 1, 2 and 3 replicas: --clients clients in all, spread
    evenly over that many replicas, for --seconds each.
 
-Article text comes from --corpus (a directory of text files, such as the
-Reuters collection unpacked from ../shared/corpora) or is generated.
+Article text comes from --corpus (a corpus of ../shared/corpora unpacked:
+the files of its articles/ directory) or is generated.
 Prints a Markdown table for docs/scaling.md.  Nothing is written inside
 the repository.
 """
@@ -40,6 +40,9 @@ import sys
 import tempfile
 import threading
 import time
+
+import nsbench
+from nsbench import pct, texts, write_tree
 
 ap = argparse.ArgumentParser()
 ap.add_argument("build")
@@ -59,23 +62,6 @@ nsearchd = os.path.join(args.build, "src", "nsearchd")
 qclient = os.path.join(args.build, "tests", "bench", "qclient")
 tmp = tempfile.mkdtemp(prefix="nsearch-replicas-")
 
-
-def texts():
-    """An endless supply of article texts."""
-    if args.corpus:
-        names = sorted(os.listdir(args.corpus))
-        while True:
-            for n in names:
-                with open(os.path.join(args.corpus, n), encoding="utf-8",
-                          errors="replace") as f:
-                    yield f.read()
-    words = ("harbour council budget river ferry election tram school "
-             "market storm bridge hospital port wind grain").split()
-    i = 0
-    while True:
-        body = " ".join(words[(i * 7 + k) % len(words)] for k in range(300))
-        yield f"Generated article {i}\n\n{body}.\n"
-        i += 1
 
 
 def free_port():
@@ -98,48 +84,18 @@ class Daemon:
                                            NSEARCH_CONFIG="/dev/null"))
 
     def ask(self, req, conn=None):
-        s = conn or socket.socket(socket.AF_UNIX)
-        if not conn:
-            s.connect(self.sock)
-        s.sendall((json.dumps(req) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                break
-            buf += chunk
-        if not conn:
-            s.close()
-        return json.loads(buf)
+        return nsbench.ask(self.sock, req, conn)
 
     def wait_ready(self, limit=600):
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            try:
-                if self.ask({"op": "status"})["ready"]:
-                    return time.monotonic() - self.t0
-            except OSError:
-                pass
-            time.sleep(0.005)
-        sys.exit("nsearchd was not ready in time: see " + self.log.name)
+        if not nsbench.wait_ready(self.sock, limit):
+            sys.exit("nsearchd was not ready in time: see " + self.log.name)
+        return time.monotonic() - self.t0
 
     def stop(self):
         self.p.send_signal(signal.SIGTERM)
         self.p.wait(timeout=120)
 
 
-def write_tree(root, n, gen, prefix):
-    for i in range(n):
-        d = os.path.join(root, "%s%03d" % (prefix, i // 500))
-        if i % 500 == 0:
-            os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, "a%06d.txt" % i), "w") as f:
-            f.write(next(gen))
-
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[max(0, min(len(xs) - 1, int(round(p / 100.0 * len(xs))) - 1))]
 
 
 def row(name, xs, unit="ms"):
@@ -243,12 +199,12 @@ def round_cost(port, n=20):
 
 
 def main():
-    gen = texts()
+    gen = texts(args.corpus)
     print("nsearchd replicas benchmark (%s, %d cores)" %
           (subprocess.run([nsearchd, "--version"], capture_output=True,
                           text=True).stdout.strip(), os.cpu_count()))
     tree = os.path.join(tmp, "articles")
-    write_tree(tree, args.preload, gen, "pre")
+    write_tree(tree, args.preload, gen, "pre", 500)
     port = free_port()
     primary = Daemon("primary", ["--articles", tree, "--index",
                                  os.path.join(tmp, "primary", "index"),
@@ -287,7 +243,7 @@ def main():
                                                timeline))
     th.start()
     t0 = time.monotonic()
-    write_tree(os.path.join(tree, "load"), args.publish, gen, "pub")
+    write_tree(os.path.join(tree, "load"), args.publish, gen, "pub", 500)
     written = time.monotonic() - t0
     final = primary.ask({"op": "wait", "timeout_ms": 600000})["revision"]
     indexed = time.monotonic() - t0

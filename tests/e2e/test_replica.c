@@ -135,21 +135,23 @@ static void wait_replica_ready(void)
 /* SIGTERM; its exit status (it must be 0), or -1. */
 static int stop_replica(void)
 {
-	if (R.pid <= 0)
-		return -1;
-	kill(R.pid, SIGTERM);
-	int ws;
-	for (int i = 0; i < 2000; i++) {
-		if (waitpid(R.pid, &ws, WNOHANG) == R.pid) {
-			R.pid = 0;
-			return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-		}
-		sleep_ms(10);
-	}
-	kill(R.pid, SIGKILL);
-	waitpid(R.pid, NULL, 0);
+	int rc = stop_pid(R.pid);
 	R.pid = 0;
-	return -1;
+	return rc;
+}
+
+/* The usual start of a test: the articles, the primary, and a replica
+ * (EXTRA options, may be NULL) holding its copy.  False when Xapian's
+ * replication tools are not installed: the test skips. */
+static bool start_pair(const char *const *extra)
+{
+	if (!have_xapian_tools())
+		return false;
+	put_articles();
+	start_primary();
+	spawn_replica(extra);
+	wait_replica_ready();
+	return true;
 }
 
 static int setup(void **state)
@@ -255,12 +257,8 @@ static void assert_same(json_t *primary, json_t *replica)
 static void test_follows_primary(void **state)
 {
 	(void)state;
-	if (!have_xapian_tools())
+	if (!start_pair(NULL))
 		skip();
-	put_articles();
-	start_primary();
-	spawn_replica(NULL);
-	wait_replica_ready();
 
 	json_t *p = search("harbour"), *r = replica_hits("harbour", 3);
 	assert_int_equal(nhits(p), 3);
@@ -322,12 +320,8 @@ static void test_follows_primary(void **state)
 static void test_changesets_not_copies(void **state)
 {
 	(void)state;
-	if (!have_xapian_tools())
+	if (!start_pair(NULL))
 		skip();
-	put_articles();
-	start_primary();
-	spawn_replica(NULL);
-	wait_replica_ready();
 	json_int_t rev = 0;
 	for (int i = 0; i < 300; i++) {
 		char path[64], text[128];
@@ -392,12 +386,8 @@ static int http_at(const char *path, const char *method, char **body)
 static void test_refuses_writes(void **state)
 {
 	(void)state;
-	if (!have_xapian_tools())
+	if (!start_pair(NULL))
 		skip();
-	put_articles();
-	start_primary();
-	spawn_replica(NULL);
-	wait_replica_ready();
 	assert_refused(ask_at(R.sock, json_pack("{s:s}", "op", "wait")));
 	assert_refused(ask_at(R.sock, json_pack("{s:s, s:s}", "op", "wait",
 	                                        "path", "port/pilots.md")));
@@ -459,12 +449,8 @@ static json_t *wait_unreachable(void)
 static void test_primary_killed(void **state)
 {
 	(void)state;
-	if (!have_xapian_tools())
+	if (!start_pair(NULL))
 		skip();
-	put_articles();
-	start_primary();
-	spawn_replica(NULL);
-	wait_replica_ready();
 	json_t *before = replica_hits("harbour", 3);
 
 	kill_daemon();
@@ -520,15 +506,11 @@ static void test_primary_killed(void **state)
 static void test_min_revision(void **state)
 {
 	(void)state;
-	if (!have_xapian_tools())
-		skip();
-	put_articles();
-	start_primary();
 	const char *extra[] = {"--replica-interval-ms", "60000",
 	                       "--min-revision-wait-ms", "10000",
 	                       "--max-lag", "600", NULL};
-	spawn_replica(extra);
-	wait_replica_ready();
+	if (!start_pair(extra))
+		skip();
 
 	put_file("port/tug.md", "# Tugboat\n\nA new tugboat for the port.\n");
 	json_t *w = wait_for("port/tug.md");

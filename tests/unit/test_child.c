@@ -15,12 +15,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "daemon/child.h"
 
 struct seen {
 	ns_strv_t lines;
 	int status;
 	int done;
+	char last[1100];
 };
 
 static void on_line(void *ctx, const char *line)
@@ -29,12 +31,19 @@ static void on_line(void *ctx, const char *line)
 	ns_strv_push(&s->lines, line, strlen(line));
 }
 
-static void on_done(void *ctx, ns_child_t *ch, int status)
+static void on_done(void *ctx, ns_child_t *ch, int status, const char *last)
 {
 	struct seen *s = ctx;
 	(void)ch;
 	s->status = status;
 	s->done++;
+	snprintf(s->last, sizeof s->last, "%s", last);
+}
+
+static ns_child_opts_t opts(struct seen *s)
+{
+	return (ns_child_opts_t){.module = "test", .prio = NS_LOG_DEBUG,
+	                         .line = on_line, .done = on_done, .ctx = s};
 }
 
 /* Run ARGV to its end on a loop of its own; what it said and did. */
@@ -43,8 +52,8 @@ static void run(char *const *argv, struct seen *s, int kill_with)
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	ns_child_t *ch = NULL;
-	assert_int_equal(ns_child_spawn(&loop, argv, on_line, on_done, s, &ch),
-	                 NS_OK);
+	ns_child_opts_t o = opts(s);
+	assert_int_equal(ns_child_spawn(&loop, argv, &o, &ch), NS_OK);
 	assert_true(ns_child_pid(ch) > 0);
 	if (kill_with)
 		ns_child_kill(ch, kill_with);
@@ -62,13 +71,14 @@ static void test_refused(void **state)
 	struct seen s = {0};
 	char *relative[] = {"sh", NULL};
 	char *missing[] = {"/nonexistent/program", NULL};
-	assert_int_equal(ns_child_spawn(&loop, NULL, on_line, on_done, &s, &ch),
+	ns_child_opts_t o = opts(&s), no_done = {.module = "test"};
+	assert_int_equal(ns_child_spawn(&loop, NULL, &o, &ch), NS_ERR_IO);
+	assert_int_equal(ns_child_spawn(&loop, missing, NULL, &ch), NS_ERR_IO);
+	assert_int_equal(ns_child_spawn(&loop, missing, &no_done, &ch),
 	                 NS_ERR_IO);
-	assert_int_equal(ns_child_spawn(&loop, relative, on_line, on_done, &s,
-	                                &ch), NS_ERR_IO);
+	assert_int_equal(ns_child_spawn(&loop, relative, &o, &ch), NS_ERR_IO);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(ns_child_spawn(&loop, missing, on_line, on_done, &s,
-	                                &ch), NS_ERR_IO);
+	assert_int_equal(ns_child_spawn(&loop, missing, &o, &ch), NS_ERR_IO);
 	assert_int_equal(errno, ENOENT);
 	assert_null(ch);
 	uv_run(&loop, UV_RUN_DEFAULT);
@@ -110,6 +120,7 @@ static void test_output_and_status(void **state)
 	assert_int_equal(strlen(s.lines.v[3]), 1024);
 	assert_int_equal(strlen(s.lines.v[4]), 1500 - 1024);
 	assert_string_equal(s.lines.v[5], "last");
+	assert_string_equal(s.last, "last");
 	ns_strv_clear(&s.lines);
 }
 
@@ -123,6 +134,7 @@ static void test_killed(void **state)
 	run(argv, &s, SIGTERM);
 	assert_int_equal(s.status, 128 + SIGTERM);
 	assert_int_equal(s.lines.n, 0);
+	assert_string_equal(s.last, "");
 }
 
 int main(void)
