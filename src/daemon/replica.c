@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "daemon/child.h"
+#include "daemon/fault.h"
 #include "daemon/repl_primary.h"
 #include "nsx.h"
 
@@ -228,6 +229,28 @@ static void on_tick(uv_timer_t *t)
 	start_round(t->data);
 }
 
+/* Xapian's replica takes a missing directory (it makes one) or one
+ * holding its stub database, nothing else: an empty one (made by hand)
+ * goes, one without the stub (a first copy killed before it wrote it)
+ * is moved aside, never deleted.  False with WHY when neither worked. */
+static bool clear_leftovers(ns_replica_t *r, char *why, size_t size)
+{
+	char stub[PATH_MAX + 16], moved[PATH_MAX + 64];
+	struct stat st;
+	snprintf(stub, sizeof stub, "%s/XAPIANDB", r->dir);
+	if (stat(r->dir, &st) < 0 || stat(stub, &st) == 0 || rmdir(r->dir) == 0)
+		return true;
+	if (ns_index_move_aside(r->dir, moved, sizeof moved) != NS_OK) {
+		snprintf(why, size, "index %s is no replica's copy (no XAPIANDB) "
+		         "and cannot be moved aside: %s", r->dir, strerror(errno));
+		return false;
+	}
+	ns_log(NS_LOG_WARNING, LOG_MOD, "index %s was no replica's copy (a first "
+	       "copy interrupted?): moved aside to %s; copying the primary's "
+	       "index again", r->dir, moved);
+	return true;
+}
+
 /* What would keep R from following: NULL, or why (into WHY). */
 static const char *unusable(ns_replica_t *r, char *why, size_t size)
 {
@@ -245,7 +268,7 @@ static const char *unusable(ns_replica_t *r, char *why, size_t size)
 		snprintf(why, size, "index %s holds a database of its own (a "
 		         "primary's?): a replica keeps its copy in a directory "
 		         "of its own, which Xapian's replication writes", r->dir);
-	else
+	else if (clear_leftovers(r, why, size))
 		return NULL;
 	return why;
 }

@@ -72,6 +72,11 @@ def free_port():
     return port
 
 
+# Every daemon started, so that none outlives the benchmark, whatever
+# stops it.
+started = []
+
+
 class Daemon:
     def __init__(self, name, argv):
         self.sock = os.path.join(tmp, name + ".sock")
@@ -82,6 +87,7 @@ class Daemon:
                                   stdout=self.log, stderr=subprocess.STDOUT,
                                   env=dict(os.environ,
                                            NSEARCH_CONFIG="/dev/null"))
+        started.append(self)
 
     def ask(self, req, conn=None):
         return nsbench.ask(self.sock, req, conn)
@@ -92,8 +98,9 @@ class Daemon:
         return time.monotonic() - self.t0
 
     def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        self.p.wait(timeout=120)
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            self.p.wait(timeout=120)
 
 
 
@@ -306,6 +313,8 @@ def main():
 try:
     main()
 finally:
+    for d in started:
+        d.stop()
     if not os.environ.get("KEEP"):
         shutil.rmtree(tmp, ignore_errors=True)
     else:

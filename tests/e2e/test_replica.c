@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -566,6 +567,45 @@ static void test_min_revision(void **state)
 	json_decref(r);
 }
 
+/* ---- what a replica starts on ---- */
+
+/* An empty directory made by hand, or one a first copy killed early left
+ * without Xapian's stub database: the replica copies the primary anyway
+ * (the second moved aside, not deleted). */
+static void test_starts_on_leftovers(void **state)
+{
+	(void)state;
+	if (!have_xapian_tools())
+		skip();
+	put_articles();
+	start_primary();
+	char *parent = in_dir("replica");
+	assert_int_equal(mkdir(parent, 0700), 0);
+	assert_int_equal(mkdir(R.index, 0700), 0);
+	spawn_replica(NULL);
+	wait_replica_ready();
+	json_t *r = replica_hits("harbour", 3);
+	json_decref(r);
+	assert_int_equal(stop_replica(), 0);
+
+	char *half = NULL;
+	assert_true(asprintf(&half, "%s/replica_0", R.index) > 0);
+	rm_tree(R.index);
+	assert_int_equal(mkdir(R.index, 0700), 0);
+	assert_int_equal(mkdir(half, 0700), 0);
+	spawn_replica(NULL);
+	wait_replica_ready();
+	r = replica_hits("harbour", 3);
+	json_decref(r);
+	char *log = NULL;
+	size_t len;
+	assert_int_equal(ns_read_file(R.log, 1 << 20, &log, &len), NS_OK);
+	assert_non_null(strstr(log, "moved aside"));
+	free(log);
+	free(half);
+	free(parent);
+}
+
 /* ---- what a replica refuses to start on ---- */
 
 /* A replica pointed at a directory that holds a database (the primary's
@@ -610,6 +650,7 @@ int main(void)
 		replica_test(test_refuses_writes),
 		replica_test(test_primary_killed),
 		replica_test(test_min_revision),
+		replica_test(test_starts_on_leftovers),
 		replica_test(test_refuses_bad_setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
