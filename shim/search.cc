@@ -426,7 +426,7 @@ nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
 			} catch (const Xapian::DatabaseModifiedError &) {
 				if (attempt > 0)
 					throw;
-				r->db.reopen();
+				nsx::reopen(r);
 			}
 		}
 	});

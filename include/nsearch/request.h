@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/util.h"
 #include "nsearch/result.h"
@@ -104,6 +105,8 @@ typedef struct {
 	bool plain;              /* snippet_format "text" */
 	unsigned recency_days;   /* 0: relevance alone */
 	unsigned fields;         /* NS_FIELD_* to return; set by the decoder */
+	uint64_t min_revision;   /* answer from this revision on, or STALE
+	                            (core/proto_replica.h); 0: any */
 } ns_request_t;
 
 /* Frees what REQ owns and zeroes it (src/core/proto_request.c). */

@@ -645,6 +645,28 @@ static bool decode_head(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	return fail(err, NS_E_UNKNOWN_OP, "unknown op \"%.64s\"", op);
 }
 
+/* "min_revision" (read your writes across a primary and its replicas,
+ * core/proto_replica.h), on the operations that read the index, taken
+ * out of O before the operation's own decoder sees it. */
+static bool decode_min_revision(json_t *o, ns_request_t *req,
+                                ns_proto_err_t *err)
+{
+	json_t *v = json_object_get(o, "min_revision");
+	if (!v)
+		return true;
+	ns_op_t op = req->op;
+	if (op != NS_OP_SEARCH && op != NS_OP_SIMILAR && op != NS_OP_GET &&
+	    op != NS_OP_STATS && op != NS_OP_PATHS)
+		return fail(err, NS_E_BAD_REQUEST, "\"min_revision\" applies to "
+		            "search, similar, get, stats and paths");
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return fail(err, NS_E_BAD_REQUEST,
+		            "\"min_revision\" must be a non-negative integer");
+	req->min_revision = (uint64_t)json_integer_value(v);
+	json_object_del(o, "min_revision");
+	return true;
+}
+
 bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
                      ns_proto_err_t *err)
 {
@@ -655,7 +677,8 @@ bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
 	if (!o)
 		return fail(err, NS_E_BAD_JSON, "not JSON: %s (column %d)",
 		            jerr.text, jerr.column);
-	bool ok = decode_head(o, req, err) && decoders[req->op](o, req, err);
+	bool ok = decode_head(o, req, err) && decode_min_revision(o, req, err) &&
+	          decoders[req->op](o, req, err);
 	json_decref(o);
 	return ok;
 }

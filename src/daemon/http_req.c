@@ -39,7 +39,8 @@ int ns_http_status_of(const char *code)
 		{NS_E_TOO_LARGE, 413}, {NS_E_TOO_MANY_CONNECTIONS, 429},
 		{NS_E_SLOW_CLIENT, 429}, {NS_E_INTERNAL, 500}, {NS_E_FAILED, 500},
 		{NS_E_UNAVAILABLE, 503}, {NS_E_INDEX_READ_ONLY, 503},
-		{NS_E_TIMEOUT, 504},
+		{NS_E_TIMEOUT, 504}, {NS_E_STALE, 503},
+		{NS_E_READ_ONLY_REPLICA, 409},
 	};
 	for (size_t i = 0; code && i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(map[i].code, code) == 0)
@@ -115,7 +116,7 @@ static bool is_number_key(const char *k)
 {
 	static const char *const keys[] = {"limit", "offset", "recency_days",
 	                                   "facet_limit", "snippet_length",
-	                                   "timeout_ms", NULL};
+	                                   "timeout_ms", "min_revision", NULL};
 	for (int i = 0; keys[i]; i++)
 		if (strcmp(k, keys[i]) == 0)
 			return true;

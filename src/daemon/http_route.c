@@ -140,22 +140,18 @@ void ns_http_send_line(ns_http_t *s, h2o_req_t *req, enum route route,
 	int status = code ? ns_http_status_of(code) : 200;
 	if (code)
 		ns_metrics_error(NS_PROTO_HTTP, code);
-	size_t len = strlen(line);
-	if (!code && (route == R_SEARCH || route == R_SIMILAR) && line[0] == '{') {
-		/* Every search says whether the start-up reconciliation is done:
-		 * until it is, articles may be missing from the results. */
-		bool ready = s->o.ready && s->o.ready(s->o.h.ctx);
-		const char *r = ready ? "{\"ready\":true," : "{\"ready\":false,";
-		char *both = malloc(strlen(r) + len);
-		if (both) {
-			memcpy(both, r, strlen(r));
-			memcpy(both + strlen(r), line + 1, len);
-			free(line);
-			line = both;
-			len = strlen(line);
-		}
+	if (!code && (route == R_SEARCH || route == R_SIMILAR)) {
+		/* Every search says whether the start-up reconciliation is done
+		 * (until it is, articles may be missing from the results) and,
+		 * on a replica, how far behind its primary it may be. */
+		ns_replication_status_t rep = {0};
+		if (s->o.h.replication)
+			s->o.h.replication(s->o.h.ctx, &rep);
+		line = ns_proto_search_meta(line, s->o.ready &&
+		                            s->o.ready(s->o.h.ctx), &rep);
 	}
-	ns_http_send(s, req, status, "application/json", line, len, etag);
+	ns_http_send(s, req, status, "application/json", line, strlen(line),
+	             etag);
 	free(line);
 }
 
@@ -479,6 +475,12 @@ static void status_route(ns_http_t *s, h2o_req_t *req)
 	                       &st.latency_p99_ms, &st.searches);
 	char *line = ns_proto_status_reply(NULL, &st);
 	ns_problems_list_free(st.problems, st.nproblems);
+	ns_replication_status_t rep = {0};
+	if (s->o.h.replication)
+		s->o.h.replication(s->o.h.ctx, &rep);
+	json_t *o = ns_proto_replication_json(&rep);
+	if (o)
+		line = ns_proto_splice(line, "replication", o);
 	ns_http_send_line(s, req, R_STATUS, line, NULL, NULL);
 }
 
@@ -512,9 +514,16 @@ static void health_route(ns_http_t *s, h2o_req_t *req)
 {
 	ns_indexer_stats_t st;
 	ns_indexer_stats(s->o.ix, &st);
-	char why[200] = "";
+	char why[600] = "";
 	bool ready = s->o.ready && s->o.ready(s->o.h.ctx);
-	if (st.commit_failing)
+	ns_replication_status_t rep = {0};
+	if (s->o.h.replication)
+		s->o.h.replication(s->o.h.ctx, &rep);
+	if (rep.role == NS_REPL_REPLICA) {
+		/* A load balancer takes a replica too far behind out. */
+		st.revision = rep.revision;
+		ns_replica_status_ready(&rep, why, sizeof why);
+	} else if (st.commit_failing)
 		snprintf(why, sizeof why, "the index cannot be written: commits "
 		         "fail (a full disk?); retried every second");
 	else if (!ready)
@@ -570,6 +579,13 @@ static void metrics_route(ns_http_t *s, h2o_req_t *req)
 	ns_daemon_status_t st = {0};
 	s->o.h.status(s->o.h.ctx, &st);
 	m.uptime_s = st.uptime_s;
+	if (s->o.h.replication) {
+		s->o.h.replication(s->o.h.ctx, &m.replication);
+		if (m.replication.role == NS_REPL_REPLICA) {
+			m.revision = m.replication.revision;
+			m.documents = m.replication.documents;
+		}
+	}
 	ns_problems_list_free(st.problems, st.nproblems);
 	ns_buf_t b = {0};
 	if (ns_metrics_render(&m, &b) != NS_OK) {
@@ -580,6 +596,18 @@ static void metrics_route(ns_http_t *s, h2o_req_t *req)
 	ns_http_send(s, req, 200, "text/plain; version=0.0.4; charset=utf-8",
 	             b.data, b.len, NULL);
 	ns_buf_free(&b);
+}
+
+/* ---- replicas ---- */
+
+/* A write sent to a replica: it goes to the primary. */
+static void refuse_write(ns_http_t *s, h2o_req_t *req)
+{
+	char msg[400];
+	snprintf(msg, sizeof msg, "this daemon is a read-only replica of the "
+	         "primary whose replication service is at %s: publish and "
+	         "maintain there", s->o.h.primary);
+	ns_http_send_error(s, req, NS_E_READ_ONLY_REPLICA, msg);
 }
 
 /* ---- the entry ---- */
@@ -593,10 +621,16 @@ static void dispatch(ns_http_t *s, h2o_req_t *req, enum route route,
 		query_route(s, req, route, article, qs, qlen);
 		break;
 	case R_PUT: case R_DELETE:
-		publish_route(s, req, route, article);
+		if (s->o.h.primary)
+			refuse_write(s, req);
+		else
+			publish_route(s, req, route, article);
 		break;
 	case R_MAINT:
-		maint_route(s, req, path);
+		if (s->o.h.primary)
+			refuse_write(s, req);
+		else
+			maint_route(s, req, path);
 		break;
 	case R_STATUS:
 		status_route(s, req);

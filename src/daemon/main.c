@@ -107,6 +107,14 @@ static bool skips_path(void *ctx, const char *relpath)
 	return ns_path_skipped(&d->cfg.ignore, relpath);
 }
 
+/* Writer thread: no replica may fetch between a commit's new revision
+ * and its changeset (repl_primary.h). */
+static void around_commit(void *ctx, bool begin)
+{
+	struct daemon *d = ctx;
+	ns_repl_hold(&d->serving_group, begin);
+}
+
 /* Writer thread: wake the loop, which does the rest. */
 static void on_commit(void *ctx)
 {
@@ -241,6 +249,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&d->sighup, NULL);
 	ns_sd_stop(d);
 	close_committed(d);
+	nsd_replication_close(d);
 }
 
 /* ---- start-up ---- */
@@ -424,12 +433,16 @@ static int configure(struct daemon *d, ns_config_t *cfg, char *root)
 		/* A configuration that can never work is not retried. */
 		return cst == NS_ERR_FORMAT ? 2 : rc;
 	}
-	int rootfd = realpath(cfg->articles, root) ? ns_root_open(root) : -1;
-	if (rootfd < 0)
+	/* A replica has no tree: the primary watches it. */
+	int rootfd = -1;
+	root[0] = '\0';
+	if (!cfg->replica_of &&
+	    (rootfd = realpath(cfg->articles, root) ? ns_root_open(root) : -1) < 0)
 		return ns_fatal("articles directory %s: %s", cfg->articles,
 		                strerror(errno));
 	if (private_index(cfg->index) != 0) {
-		close(rootfd);
+		if (rootfd >= 0)
+			close(rootfd);
 		return 2; /* said why; a restart would not mend it */
 	}
 	d->root = root;
@@ -475,6 +488,7 @@ static int open_index(struct daemon *d)
 		.default_language = c->language,
 		.skips = skips_path, .rules_hash = rules_hash(&c->ignore),
 		.on_commit = on_commit, .exclusive = exclusive, .ctx = d,
+		.around_commit = c->replication_listen ? around_commit : NULL,
 		.check = (ns_index_check_t)c->index_check,
 	};
 	d->started_ms = ns_now_ms();
@@ -484,7 +498,10 @@ static int open_index(struct daemon *d)
 	pthread_mutex_init(&d->async_mu, NULL);
 	d->committed_open = true;
 	char *err = NULL;
-	if (ns_indexer_start(&iopts, &d->ix, &err) != NS_OK)
+	/* Before the writer's first commit, and before any thread. */
+	if (c->replication_listen && ns_repl_keep_changesets(c->changesets))
+		return ns_fatal("out of memory");
+	if (!c->replica_of && ns_indexer_start(&iopts, &d->ix, &err) != NS_OK)
 		return freed(err, ns_fatal("index %s: %s", c->index,
 		                           err ? err : "cannot open"));
 	if (ns_searcher_new(c->index, &d->searcher) != NS_OK ||
@@ -498,7 +515,7 @@ static int open_index(struct daemon *d)
 	ns_searcher_set_limits(d->searcher, c->max_expansion,
 	                       c->query_timeout_ms);
 	ns_proto_set_limits(c->max_results, c->max_offset);
-	return 0;
+	return c->replica_of ? nsd_replica_open(d) : nsd_replication_open(d);
 }
 
 /* The server, the synonyms its searches use, and its sockets. */
@@ -508,6 +525,10 @@ static int start_server(struct daemon *d)
 	ns_server_handlers_t handlers = ns_ops_handlers(d);
 	handlers.status = status_of;
 	handlers.ready = nsd_ready;
+	handlers.replication = nsd_replication_of;
+	handlers.min_revision_wait_ms = c->min_revision_wait_ms;
+	if (d->replica)
+		handlers = nsd_replica_handlers(d);
 	ns_server_limits_t lim = ns_daemon_limits(d, c);
 	if (ns_server_new(&d->loop, &handlers, &lim, &d->server) != NS_OK)
 		return ns_fatal("out of memory");
@@ -568,6 +589,7 @@ static int shut_down(struct daemon *d, int rc)
 		ns_server_close(d->server);
 		ns_http_close(d->http);
 		close_committed(d);
+		nsd_replication_close(d);
 		uv_run(&d->loop, UV_RUN_DEFAULT);
 	}
 	ns_http_free(d->http);
@@ -588,7 +610,8 @@ static int shut_down(struct daemon *d, int rc)
 		ns_log(NS_LOG_WARNING, LOG_MOD, "loop closed with handles open: %s",
 		       uv_strerror(lrc));
 	ns_config_clear(&d->cfg);
-	close(d->rootfd);
+	if (d->rootfd >= 0)
+		close(d->rootfd);
 	if (!rc)
 		ns_log(NS_LOG_NOTICE, LOG_MOD, "stopped");
 	return rc;
@@ -610,7 +633,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 	rc = open_index(&d);
 	if (!rc)
 		rc = start_server(&d);
-	if (!rc)
+	if (!rc && !d.replica)
 		rc = start_watcher(&d);
 	if (!rc) {
 		start_signals(&d);
