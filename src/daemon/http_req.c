@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse/article.h"
+
 bool ns_http_loopback(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET)
@@ -248,6 +250,9 @@ json_t *ns_http_query_to_json(const char *qs, size_t len, const char *op,
 		             : strdup("");
 		if (!k || !v)
 			*why = "the query string has a bad %-escape";
+		else if (!ns_utf8_valid(k, strlen(k)) || !ns_utf8_valid(v, strlen(v)))
+			*why = "the query string is not UTF-8 (once its %-escapes "
+			       "are decoded)";
 		else if (!*k)
 			; /* "a=1&&b=2" */
 		else if (strcmp(k, "op") == 0 || strcmp(k, "path") == 0)

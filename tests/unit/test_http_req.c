@@ -85,6 +85,16 @@ static void test_query_strings(void **state)
 	assert_null(ns_http_query_to_json("op=stats", 8, "search", &why));
 	assert_non_null(why);
 	assert_null(ns_http_query_to_json("q=%zz", 5, "search", &why));
+	/* Bytes that are no UTF-8 are said to be, not "out of memory". */
+	assert_null(ns_http_query_to_json("q=tram%FF%FE", 12, "search", &why));
+	assert_string_equal(why, "the query string is not UTF-8 (once its "
+	                    "%-escapes are decoded)");
+	assert_null(ns_http_query_to_json("%C3=x", 5, "search", &why));
+	assert_non_null(strstr(why, "not UTF-8"));
+	o = ns_http_query_to_json("q=caf%C3%A9", 11, "search", &why);
+	assert_string_equal(json_string_value(json_object_get(o, "q")),
+	                    "caf\xc3\xa9");
+	json_decref(o);
 }
 
 static void test_loopback(void **state)
