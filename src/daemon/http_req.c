@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,8 +171,11 @@ static int add_bound(json_t *f, const char *key, const char *v)
 		range = json_object();
 		json_object_set_new(f, name, range);
 	}
-	return json_object_set_new(range, dot + 1, *v && !*end ? json_real(d)
-	                                                       : json_string(v));
+	/* Not a finite number ("inf", "1e999"): text, which the decoder
+	 * refuses as a range's bound (json_real would make nothing). */
+	return json_object_set_new(range, dot + 1,
+	                           *v && !*end && isfinite(d) ? json_real(d)
+	                                                      : json_string(v));
 }
 
 static json_t *scalar(const char *key, const char *v)
