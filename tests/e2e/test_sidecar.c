@@ -138,6 +138,18 @@ static char *wait_problem(const char *path)
 	return NULL;
 }
 
+static void wait_no_problem(const char *path)
+{
+	char *reason = NULL;
+	for (int i = 0; i < 3000; i++) {
+		free(reason);
+		if (!(reason = problem_of(path)))
+			return;
+		sleep_ms(10);
+	}
+	fail_msg("%s is still listed as a problem after 30 s: %s", path, reason);
+}
+
 static void test_json_sidecar_dates_and_facets(void **state)
 {
 	assert_paths(dated("", "1987-03-01", "1987-03-31"),
@@ -342,16 +354,18 @@ static char *in_tree(const char *rel)
  * article's.  The daemon goes on answering. */
 static void test_hostile_sidecars(void **state)
 {
+	/* Made after their articles were indexed: the articles are read
+	 * again, as for a sidecar written. */
 	put_article("odd/fifo.txt", "zephyrfifo");
+	put_article("odd/dir.txt", "zephyrdir");
+	json_decref(wait_hits("zephyrdir", 1));
+	json_decref(wait_hits("zephyrfifo", 1));
 	char *fifo = in_tree("odd/metadata.tsv");
 	char *dir = in_tree("odd/dir.txt.meta.json");
 	assert_int_equal(mkfifo(fifo, 0644), 0);
 	assert_int_equal(mkdir(dir, 0755), 0);
 	put_article("odd/dir.txt.meta.json/inner.txt", "zephyrinner");
-	put_article("odd/dir.txt", "zephyrdir");
-	json_decref(wait_hits("zephyrdir", 1));
 	json_decref(wait_hits("zephyrinner", 1));
-	json_decref(wait_hits("zephyrfifo", 1));
 	char *reason = wait_problem("odd/fifo.txt");
 	assert_string_equal(reason, "metadata.tsv: not read: not a regular file");
 	free(reason);
@@ -359,6 +373,13 @@ static void test_hostile_sidecars(void **state)
 	assert_non_null(strstr(reason, "dir.txt.meta.json: not read: not a "
 	                       "regular file"));
 	free(reason);
+	/* Gone, they no longer say anything of their articles. */
+	assert_int_equal(unlink(fifo), 0);
+	remove_file("odd/dir.txt.meta.json/inner.txt");
+	assert_int_equal(rmdir(dir), 0);
+	wait_no_problem("odd/dir.txt");
+	wait_no_problem("odd/fifo.txt");
+	json_decref(wait_hits("zephyrinner", 0));
 
 	ns_buf_t wide = {0};
 	ns_buf_printf(&wide, "file");
