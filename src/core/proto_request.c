@@ -346,7 +346,11 @@ static bool decode_facets(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
 	json_t *v = json_object_get(o, "facets"), *f;
 	size_t i;
-	if (v && !json_is_array(v))
+	/* No facets: facet_limit has nothing to limit and is not read, as
+	 * before the protocol's split (a client may send it always). */
+	if (!v)
+		return true;
+	if (!json_is_array(v))
 		return fail(err, NS_E_BAD_REQUEST,
 		            "\"facets\" must be an array of facet names");
 	json_array_foreach(v, i, f) {

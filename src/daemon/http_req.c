@@ -6,9 +6,12 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "parse/article.h"
 
 bool ns_http_loopback(const struct sockaddr_storage *ss)
 {
@@ -169,8 +172,11 @@ static int add_bound(json_t *f, const char *key, const char *v)
 		range = json_object();
 		json_object_set_new(f, name, range);
 	}
-	return json_object_set_new(range, dot + 1, *v && !*end ? json_real(d)
-	                                                       : json_string(v));
+	/* Not a finite number ("inf", "1e999"): text, which the decoder
+	 * refuses as a range's bound (json_real would make nothing). */
+	return json_object_set_new(range, dot + 1,
+	                           *v && !*end && isfinite(d) ? json_real(d)
+	                                                      : json_string(v));
 }
 
 static json_t *scalar(const char *key, const char *v)
@@ -249,6 +255,9 @@ json_t *ns_http_query_to_json(const char *qs, size_t len, const char *op,
 		             : strdup("");
 		if (!k || !v)
 			*why = "the query string has a bad %-escape";
+		else if (!ns_utf8_valid(k, strlen(k)) || !ns_utf8_valid(v, strlen(v)))
+			*why = "the query string is not UTF-8 (once its %-escapes "
+			       "are decoded)";
 		else if (!*k)
 			; /* "a=1&&b=2" */
 		else if (strcmp(k, "op") == 0 || strcmp(k, "path") == 0)

@@ -254,38 +254,52 @@ static void on_signal(uv_signal_t *h, int signum)
 
 /* ---- start-up ---- */
 
-/* The first directory of PATH that is missing (PATH itself, or one of
- * its parents), new (free()); NULL when PATH is there (or out of
- * memory).  A start that fails removes what it made of it, and never
- * anything that was there. */
-static char *first_missing(const char *path)
-{
-	char *p = strdup(path);
-	struct stat st;
-	for (char *s = p ? strchr(p + 1, '/') : NULL; s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (lstat(p, &st) < 0 && errno == ENOENT)
-			return p;
-		*s = '/';
-	}
-	if (p && lstat(p, &st) < 0 && errno == ENOENT)
-		return p;
-	free(p);
-	return NULL;
-}
-
-/* mkdir -p for the index's parent directories, private to the daemon's
- * user as the index is. */
-static void make_parents(const char *path)
+/* mkdir -p for the index and its parent directories, private to the
+ * daemon's user as the index is.  What this start made is what mkdir
+ * said it made, never what a look beforehand found missing: another
+ * process may make (and fill) one in between.  Into D: the first parent
+ * made (made_dir), and the index directory itself (made_index). */
+static void make_dirs(struct daemon *d, const char *path)
 {
 	char *p = strdup(path);
 	if (!p)
 		return;
-	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+	for (char *s = strchr(p + 1, '/'); s && s[1]; s = strchr(s + 1, '/')) {
 		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		int rc = mkdir(p, 0700);
+		if (rc < 0 && errno != EEXIST)
 			break;
+		if (rc == 0 && !d->made_dir)
+			d->made_dir = strdup(p);
 		*s = '/';
+	}
+	d->made_index = mkdir(path, 0700) == 0;
+	free(p);
+}
+
+/* A start that failed (a socket in use) leaves no empty index behind for
+ * the next one to wonder about: what make_dirs() made goes, never what
+ * was there.  The index's files only if this start held its lock
+ * (OPENED): else another daemon may have taken the directory it made;
+ * the parents it made only while empty. */
+static void remove_made(struct daemon *d, bool opened)
+{
+	char *p = strdup(d->cfg.index);
+	size_t n = p ? strlen(p) : 0;
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	if (p && d->made_index) {
+		if (opened)
+			ns_remove_dir(p);
+		if (rmdir(p) == 0 || errno == ENOENT)
+			ns_log(NS_LOG_INFO, LOG_MOD, "removed %s, which this start "
+			       "made", p);
+	}
+	for (char *s; p && d->made_dir && (s = strrchr(p, '/')) && s > p;) {
+		*s = '\0';
+		if (strlen(p) < strlen(d->made_dir) || rmdir(p) < 0)
+			break;
+		ns_log(NS_LOG_INFO, LOG_MOD, "removed %s, which this start made", p);
 	}
 	free(p);
 }
@@ -455,8 +469,7 @@ static int configure(struct daemon *d, ns_config_t *cfg, char *root)
 		ns_log(NS_LOG_WARNING, LOG_MOD, "cannot raise the limit on open "
 		       "files to its hard limit: %s; %llu allowed", strerror(errno),
 		       (unsigned long long)d->nofile);
-	d->made_dir = first_missing(d->cfg.index);
-	make_parents(d->cfg.index);
+	make_dirs(d, d->cfg.index);
 	return 0;
 }
 
@@ -585,6 +598,7 @@ static void start_signals(struct daemon *d)
  * Returns RC. */
 static int shut_down(struct daemon *d, int rc)
 {
+	bool opened = d->ix != NULL; /* it held the index's lock */
 	if (rc) {
 		ns_server_close(d->server);
 		ns_http_close(d->http);
@@ -597,13 +611,8 @@ static int shut_down(struct daemon *d, int rc)
 	ns_indexer_stop(d->ix);
 	ns_searcher_free(d->searcher);
 	ns_querylog_free(d->querylog);
-	if (rc && d->made_dir) {
-		/* A start that failed (a socket in use) leaves no empty index
-		 * behind for the next one to wonder about. */
-		ns_remove_dir(d->made_dir);
-		ns_log(NS_LOG_INFO, LOG_MOD, "removed %s, which this start made",
-		       d->made_dir);
-	}
+	if (rc)
+		remove_made(d, opened);
 	free(d->made_dir);
 	int lrc = uv_loop_close(&d->loop);
 	if (lrc)

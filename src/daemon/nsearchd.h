@@ -59,9 +59,10 @@ struct daemon {
 	ns_config_t cfg;            /* the configuration in force */
 	const ns_config_args_t *args; /* the command line, for reloads */
 	uint64_t nofile;            /* descriptors the process may open */
-	char *made_dir;             /* the first directory of the index's path
-	                               this start made, removed if it fails;
-	                               NULL: the index was there */
+	char *made_dir;             /* the first parent directory of the index
+	                               this start made (NULL: none), and ... */
+	bool made_index;            /* ... the index's own: removed if it fails
+	                               (main.c, remove_made) */
 	unsigned clamped;           /* max_connections clamped to this (0: not) */
 };
 
