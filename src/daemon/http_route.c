@@ -511,12 +511,17 @@ static void queries_route(ns_http_t *s, h2o_req_t *req, const char *qs,
 static void health_route(ns_http_t *s, h2o_req_t *req)
 {
 	ns_indexer_stats_t st;
+	ns_index_health_t h;
 	ns_indexer_stats(s->o.ix, &st);
-	char why[200] = "";
+	ns_indexer_health(s->o.ix, &h);
+	char why[400] = "";
 	bool ready = s->o.ready && s->o.ready(s->o.h.ctx);
-	if (st.commit_failing)
-		snprintf(why, sizeof why, "the index cannot be written: commits "
-		         "fail (a full disk?); retried every second");
+	/* Not writable is not only a commit that failed: a document's write
+	 * (Xapian flushing mid-batch) takes the writer down the same way. */
+	if (st.commit_failing || !h.writable)
+		snprintf(why, sizeof why, "the index cannot be written: %s; "
+		         "retried every second", h.writable ? "commits fail (a full "
+		         "disk?)" : h.error);
 	else if (!ready)
 		snprintf(why, sizeof why, "reconciling the tree with the index: "
 		         "%llu files left", (unsigned long long)st.queued);
@@ -540,6 +545,13 @@ static void health_route(ns_http_t *s, h2o_req_t *req)
 	ns_http_send_line(s, req, R_HEALTH, line, NS_E_UNAVAILABLE, NULL);
 }
 
+static bool writable_now(ns_http_t *s)
+{
+	ns_index_health_t h;
+	ns_indexer_health(s->o.ix, &h);
+	return h.writable;
+}
+
 static void metrics_route(ns_http_t *s, h2o_req_t *req)
 {
 	ns_indexer_stats_t ix;
@@ -550,7 +562,8 @@ static void metrics_route(ns_http_t *s, h2o_req_t *req)
 #undef COPY_COUNTER
 		.documents = ix.documents, .commits = ix.commits,
 		.commit_seconds = ix.commit_seconds,
-		.commit_failing = ix.commit_failing, .revision = ix.revision,
+		.commit_failing = ix.commit_failing || !writable_now(s),
+		.revision = ix.revision,
 		.ready = s->o.ready && s->o.ready(s->o.h.ctx),
 		.index_bytes = ns_metrics_dir_bytes(s->o.index_dir),
 		.rss_bytes = ns_metrics_rss(),
