@@ -513,7 +513,9 @@ static void queries_route(ns_http_t *s, h2o_req_t *req, const char *qs,
 static void health_route(ns_http_t *s, h2o_req_t *req)
 {
 	ns_indexer_stats_t st;
+	ns_index_health_t h;
 	ns_indexer_stats(s->o.ix, &st);
+	ns_indexer_health(s->o.ix, &h);
 	char why[600] = "";
 	bool ready = s->o.ready && s->o.ready(s->o.h.ctx);
 	ns_replication_status_t rep = {0};
@@ -523,12 +525,17 @@ static void health_route(ns_http_t *s, h2o_req_t *req)
 		/* A load balancer takes a replica too far behind out. */
 		st.revision = rep.revision;
 		ns_replica_status_ready(&rep, why, sizeof why);
-	} else if (st.commit_failing)
-		snprintf(why, sizeof why, "the index cannot be written: commits "
-		         "fail (a full disk?); retried every second");
-	else if (!ready)
+	} else if (st.commit_failing || !h.writable) {
+		/* Not writable is not only a commit that failed: a document's
+		 * write (Xapian flushing mid-batch) takes the writer down the
+		 * same way. */
+		snprintf(why, sizeof why, "the index cannot be written: %s; "
+		         "retried every second", h.writable ? "commits fail (a full "
+		         "disk?)" : h.error);
+	} else if (!ready) {
 		snprintf(why, sizeof why, "reconciling the tree with the index: "
 		         "%llu files left", (unsigned long long)st.queued);
+	}
 	if (!why[0]) {
 		char body[128];
 		int n = snprintf(body, sizeof body, "{\"ok\":true,\"ready\":true,"
@@ -549,6 +556,13 @@ static void health_route(ns_http_t *s, h2o_req_t *req)
 	ns_http_send_line(s, req, R_HEALTH, line, NS_E_UNAVAILABLE, NULL);
 }
 
+static bool writable_now(ns_http_t *s)
+{
+	ns_index_health_t h;
+	ns_indexer_health(s->o.ix, &h);
+	return h.writable;
+}
+
 static void metrics_route(ns_http_t *s, h2o_req_t *req)
 {
 	ns_indexer_stats_t ix;
@@ -559,7 +573,8 @@ static void metrics_route(ns_http_t *s, h2o_req_t *req)
 #undef COPY_COUNTER
 		.documents = ix.documents, .commits = ix.commits,
 		.commit_seconds = ix.commit_seconds,
-		.commit_failing = ix.commit_failing, .revision = ix.revision,
+		.commit_failing = ix.commit_failing || !writable_now(s),
+		.revision = ix.revision,
 		.ready = s->o.ready && s->o.ready(s->o.h.ctx),
 		.index_bytes = ns_metrics_dir_bytes(s->o.index_dir),
 		.rss_bytes = ns_metrics_rss(),
