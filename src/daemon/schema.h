@@ -32,8 +32,9 @@
  * duplicates, which a search can collapse into one hit. */
 #define NS_SLOT_CONTENT  6
 /* Bump when the documents' layout changes: every file is read again.
- * 3: facet and content slots; 4: authors' names as plain words too. */
-#define NS_INDEX_LAYOUT 4
+ * 3: facet and content slots; 4: authors' names as plain words too;
+ * 5: initials in any case ("u.s.") indexed as one word, as "U.S." was. */
+#define NS_INDEX_LAYOUT 5
 #define NS_SLOT_DATETIME 1          /* "YYYYMMDDHHMM" ("0000" without a
                                        time): sorting */
 

