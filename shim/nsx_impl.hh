@@ -46,6 +46,9 @@ struct nsx_results {
 	std::vector<std::string> data;
 	std::vector<std::vector<nsx_facet_value>> facets;
 	std::string suggestion;
+	// The query as typed and as corrected, when the correction was
+	// answered instead (nsx_search_t's CORRECT); both "" otherwise.
+	std::string corrected_from, corrected_to;
 	// The matches: with the continuation, those with every word (N_ALL,
 	// exact then) and the estimate of those with some.
 	Xapian::doccount n_all = 0;

@@ -47,6 +47,16 @@ const char *nsx_results_suggestion(const nsx_results_t *res)
 	return res ? res->suggestion.c_str() : "";
 }
 
+const char *nsx_results_corrected_from(const nsx_results_t *res)
+{
+	return res ? res->corrected_from.c_str() : "";
+}
+
+const char *nsx_results_corrected_to(const nsx_results_t *res)
+{
+	return res ? res->corrected_to.c_str() : "";
+}
+
 size_t nsx_results_facet_size(const nsx_results_t *res, size_t f)
 {
 	return res && f < res->facets.size() ? res->facets[f].size() : 0;

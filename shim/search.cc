@@ -4,6 +4,7 @@
 // The rules it follows are policy.hh's; reading the results is results.cc's.
 
 #include "nsx_impl.hh"
+#include "correct.hh"
 #include "limits.hh"
 #include "parse.hh"
 #include "policy.hh"
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -322,19 +324,11 @@ Xapian::Query go_on_with_some(Run &run, const Texts &t, const Xapian::Query &q,
 	return Xapian::Query(Xapian::Query::OP_OR, q, some);
 }
 
-// One try at the whole search on R's current revision.
-void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
-                 nsx_results_t *res)
+// The match of REQ, whose queries are T, into RES: its page, totals
+// and facets.
+void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
+            nsx_results_t *res)
 {
-	Texts t = read_request(r, req, flags);
-	nsx::Deadline deadline(req->deadline);
-	deadline.check();
-	if (req->spelling && !req->like_idterm && !t.blank)
-		res->suggestion = nsx::suggest(r->db, res->stem,
-		                               req->spelling_query
-		                                       ? req->spelling_query
-		                                       : req->query,
-		                               deadline);
 	Run run{r->db, req};
 	Xapian::Query q = filtered(req, t.text);
 	if (req->recency_days > 0 && !t.blank)
@@ -356,6 +350,87 @@ void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 		res->data.push_back(it.get_document().get_data());
 	for (auto it = res->rest.begin(); it != res->rest.end(); ++it)
 		res->data.push_back(it.get_document().get_data());
+}
+
+// How many articles Q (filtered as REQ says) finds, counted up to what
+// correct.hh's rule needs to know.
+Xapian::doccount count(nsx_reader_t *r, const nsx_search_t *req,
+                       const Xapian::Query &q)
+{
+	Run run{r->db, req};
+	Xapian::doccount enough = nsx::CORRECT_GAIN * (nsx::CORRECT_BELOW + 1);
+	return run.mset(filtered(req, q), 0, 0, enough).get_matches_lower_bound();
+}
+
+// Answer the correction of REQ's query TYPED (its words no article has,
+// FIXES) instead, into RES, when it finds far more than the query as
+// typed (correct.hh); false, and nothing done, when not.
+bool answer_corrected(nsx_reader_t *r, const nsx_search_t *req,
+                      unsigned flags, const Texts &t,
+                      const std::string &typed,
+                      const std::vector<nsx::Fix> &fixes, nsx_results_t *res)
+{
+	std::string fixed_typed = nsx::respell(typed, fixes, true);
+	if (fixed_typed.empty())
+		return false;
+	Xapian::doccount n_typed = count(r, req, t.text);
+	if (n_typed > nsx::CORRECT_BELOW)
+		return false;
+	std::string fixed_query = nsx::respell_words(req->query, fixes);
+	nsx_search_t fixed = *req;
+	fixed.query = fixed_query.c_str();
+	fixed.spelling_query = fixed_typed.c_str();
+	Texts ft = read_request(r, &fixed, flags);
+	if (!nsx::correction_wins(n_typed, count(r, &fixed, ft.text)))
+		return false;
+	answer(r, &fixed, ft, res);
+	res->corrected_from = typed;
+	res->corrected_to = fixed_typed;
+	return true;
+}
+
+// The words of REQ's query that no article has but a synonym makes up
+// for: missing terms that an alternative covers in T, the query with
+// its synonyms written out, and not in the query as typed (where the
+// alternative is the user's own, "kyiv OR kiev").
+std::set<std::string> covered_by_synonyms(nsx_reader_t *r,
+                                          const nsx_search_t *req,
+                                          unsigned flags, const Texts &t)
+{
+	if (!req->spelling_query ||
+	    std::strcmp(req->spelling_query, req->query) == 0)
+		return {};
+	std::set<std::string> covered = nsx::covered_terms(r->db, t.text);
+	if (covered.empty())
+		return covered;
+	Xapian::Query typed = nsx::parse(
+		r->qp, r->problem, req->spelling_query, flags,
+		req->match == NSX_MATCH_ANY ? Xapian::Query::OP_OR
+		                            : Xapian::Query::OP_AND);
+	for (const std::string &term : nsx::covered_terms(r->db, typed))
+		covered.erase(term);
+	return covered;
+}
+
+// One try at the whole search on R's current revision.
+void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
+                 nsx_results_t *res)
+{
+	Texts t = read_request(r, req, flags);
+	nsx::Deadline deadline(req->deadline);
+	deadline.check();
+	if (req->spelling && !req->like_idterm && !t.blank) {
+		std::string typed = req->spelling_query ? req->spelling_query
+		                                        : req->query;
+		std::vector<nsx::Fix> fixes = nsx::suggest(
+			r->db, res->stem, typed,
+			covered_by_synonyms(r, req, flags, t), deadline);
+		if (req->correct &&
+		    answer_corrected(r, req, flags, t, typed, fixes, res))
+			return;
+		res->suggestion = nsx::respell(typed, fixes, false);
+	}
+	answer(r, req, t, res);
 }
 
 } // namespace

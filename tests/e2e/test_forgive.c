@@ -46,6 +46,29 @@ static void write_articles(void)
 	        "Forecasters warned of a storm.");
 }
 
+/* COUNT articles DIR/0.json.. with TITLE and BODY. */
+static void articles(const char *dir, int count, const char *title,
+                     const char *body)
+{
+	for (int i = 0; i < count; i++) {
+		char rel[64];
+		snprintf(rel, sizeof rel, "%s/%d.json", dir, i);
+		article(rel, title, body);
+	}
+}
+
+/* For the typos: "open" in more articles than "opec", both a letter
+ * from "opek"; "volker" a rare misspelling of "volcker". */
+static void write_typo_articles(void)
+{
+	articles("opec", 4, "Oil", "OPEC ministers agreed to cut output.");
+	articles("open", 9, "Markets", "Shares will open higher on Monday.");
+	articles("volcker", 30, "Rates", "Paul Volcker raised interest rates.");
+	article("volker.json", "Rates", "Volker spoke about rates again.");
+	articles("kremlin", 3, "Talks", "The Kremlin said the talks go on.");
+	article("kiev.json", "Trams", "Trams in Kiev run late.");
+}
+
 static char *synonyms_file;
 
 static int group_setup(void **state)
@@ -54,9 +77,10 @@ static int group_setup(void **state)
 	if (e2e_make_dirs() < 0)
 		return -1;
 	write_articles();
+	write_typo_articles();
 	if (asprintf(&synonyms_file, "%s/synonyms.txt", e2e_dir()) < 0)
 		return -1;
-	const char *syn = "us, usa, united states\n";
+	const char *syn = "us, usa, united states\nkyiv, kiev\n";
 	if (write_file(synonyms_file, syn, strlen(syn)) < 0)
 		return -1;
 	static const char *opts[] = {"--synonyms", NULL, NULL};
@@ -140,12 +164,70 @@ static void test_capitals_keep_a_stopword(void **state)
 	assert_paths(search_all("WHO warned"), "health/who.json");
 }
 
+/* ---- typos ---- */
+
+static const char *suggestion_of(const char *q)
+{
+	static char buf[256];
+	json_t *r = request("{s:s, s:s}", "op", "search", "q", q);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	const char *s = json_string_value(json_object_get(r, "suggestion"));
+	snprintf(buf, sizeof buf, "%s", s ? s : "(null)");
+	json_decref(r);
+	return buf;
+}
+
+static void test_typo_takes_the_likely_word(void **state)
+{
+	(void)state;
+	/* "open" is in more articles, but k for c is the likelier slip. */
+	assert_string_equal(suggestion_of("opek"), "opec");
+	assert_string_equal(suggestion_of("opek output"), "opec output");
+}
+
+static void test_typo_in_the_first_letter(void **state)
+{
+	(void)state;
+	assert_string_equal(suggestion_of("gremlin talks"), "kremlin talks");
+	assert_string_equal(suggestion_of("remlin"), "kremlin");
+}
+
+static void test_rare_word_gets_a_hint(void **state)
+{
+	(void)state;
+	/* One article has "volker", thirty "volcker": a hint, not a change. */
+	assert_string_equal(suggestion_of("volker"), "volcker");
+	json_t *r = request("{s:s, s:s}", "op", "search", "q", "volker");
+	assert_int_equal(nhits(r), 1);
+	assert_string_equal(hit_str(r, 0, "path"), "volker.json");
+	json_decref(r);
+	/* Known words with no far commoner neighbour get none. */
+	assert_string_equal(suggestion_of("opec"), "(null)");
+	assert_string_equal(suggestion_of("kremlin"), "(null)");
+}
+
+static void test_no_hint_for_a_synonym_hit(void **state)
+{
+	(void)state;
+	/* No article says "kyiv"; its synonym finds one, and that is no
+	 * typo. */
+	json_t *r = request("{s:s, s:s}", "op", "search", "q", "kyiv trams");
+	assert_int_equal(nhits(r), 1);
+	assert_string_equal(hit_str(r, 0, "path"), "kiev.json");
+	assert_true(json_is_null(json_object_get(r, "suggestion")));
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_initials_in_any_case),
 		cmocka_unit_test(test_ampersand_in_any_case),
 		cmocka_unit_test(test_capitals_keep_a_stopword),
+		cmocka_unit_test(test_typo_takes_the_likely_word),
+		cmocka_unit_test(test_typo_in_the_first_letter),
+		cmocka_unit_test(test_rare_word_gets_a_hint),
+		cmocka_unit_test(test_no_hint_for_a_synonym_hit),
 	};
 	return cmocka_run_group_tests_name("forgive", tests, group_setup,
 	                                   group_teardown);
