@@ -261,6 +261,8 @@ typedef struct {
 	const struct nsx_facet_spec *facets; /* counted over all matches */
 	size_t nfacets;
 	unsigned facet_limit;  /* the most frequent values kept per facet */
+	int feedback;          /* reorder the best matches by the words of
+	                          the best ten (pseudo-relevance feedback) */
 	double recency_days;   /* > 0: newer articles gain, halving every
 	                          this many days (RECENCY_SLOT "YYYYMMDD") */
 	unsigned recency_slot;

@@ -12,6 +12,9 @@
 #define NSX_POLICY_HH
 
 #include "fold.hh"
+#include "feedback.hh"
+#include "proximity.hh"
+#include "rescore.hh"
 
 #include <xapian.h>
 

@@ -196,6 +196,7 @@ Xapian::Query like_query(Xapian::Database &db, const char *idterm,
 struct Run {
 	Xapian::Database &db;
 	const nsx_search_t *req;
+	Xapian::Stem stem; // of the query's language
 
 	// An Enquire for Q with the policy's ranking and the request's order
 	// and collapsing.
@@ -266,8 +267,10 @@ void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
 // (some of the words, MATCH_AUTO) to go on with, or an empty query.
 struct Texts {
 	Xapian::Query text, loose;
+	Xapian::Query boost; // word closeness (proximity.hh), or empty
 	bool blank; // a query of blanks only: everything the filters let in
 };
+
 
 Texts read_request(nsx_reader_t *r, const nsx_search_t *req, unsigned flags)
 {
@@ -294,34 +297,90 @@ Texts read_request(nsx_reader_t *r, const nsx_search_t *req, unsigned flags)
 		if (req->match == NSX_MATCH_AUTO)
 			t.loose = parse(Xapian::Query::OP_OR);
 	}
+	// Closeness ranks; it cannot change an order by date.
+	if (!req->like_idterm && !t.blank && !req->sort) {
+		const char *lang = req->language && *req->language ? req->language
+		                                                     : "english";
+		std::vector<nsx::WordPair> pairs = nsx::word_pairs(
+			nsx::fold_query(req->query),
+			nsx::query_stopper(lang, req->query));
+		t.boost = nsx::proximity_boost(pairs);
+	}
 	return t;
 }
 
-// MATCH_AUTO: when MSET, the match of Q (every word), leaves the list
-// short (policy.hh's relaxes()), the documents with only some of the
-// words go on after them, into RES.  Returns the query of all the
-// matches, for the facets.
-Xapian::Query go_on_with_some(Run &run, const Texts &t, const Xapian::Query &q,
+// The queries a page is drawn from: FIRST (every word, ranked), and
+// REST (some of the words, after them, MATCH_AUTO), or an empty query
+// when the list does not go on.  Q_ALL: every match, for the facets.
+struct Ranked {
+	Xapian::Query first, rest, all;
+	bool decided; // whether the list goes on is known (REST)
+};
+
+// Q (every word, filtered) and what goes on after it, ranked: each
+// reordered within its best by word closeness and feedback (rescore.hh,
+// feedback.hh) when there is any.  The rule for going on is policy.hh's
+// relaxes(), on the first ranking, as the page's own match sees it.
+Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
+{
+	const nsx_search_t *req = run.req;
+	Ranked rk{q, Xapian::Query(), q, false};
+	bool feedback = req->feedback && !t.blank && !req->like_idterm &&
+	                !req->sort;
+	if (t.boost.empty() && !feedback)
+		return rk;
+	Xapian::MSet top = run.mset(q, 0, nsx::RESCORE_WINDOW);
+	Xapian::MSet top_rest;
+	rk.decided = true;
+	if (nsx::relaxes(top, t.text, t.loose)) {
+		Xapian::Query some = filtered(req, t.loose);
+		rk.rest = Xapian::Query(Xapian::Query::OP_AND_NOT, some, q);
+		rk.all = Xapian::Query(Xapian::Query::OP_OR, q, some);
+		top_rest = run.mset(rk.rest, 0, nsx::RESCORE_WINDOW);
+	}
+	Xapian::Query boost = t.boost;
+	if (feedback) {
+		Xapian::Query more = nsx::feedback_boost(
+			run.db, top, top_rest, t.text, t.loose, run.stem,
+			nsx::like_term);
+		boost = boost.empty() || more.empty()
+		        ? (boost.empty() ? more : boost)
+		        : Xapian::Query(Xapian::Query::OP_OR, boost, more);
+	}
+	rk.first = nsx::rescored(q, boost, top);
+	if (!rk.rest.empty())
+		rk.rest = nsx::rescored(rk.rest, boost, top_rest);
+	return rk;
+}
+
+// MATCH_AUTO: when MSET, the page's match of every word (T's TEXT),
+// leaves the list short (policy.hh's relaxes(), unless RK knows), the
+// documents with only some of the words go on after them, into RES.
+// Returns the query of all the matches, for the facets.
+Xapian::Query go_on_with_some(Run &run, const Texts &t, Ranked rk,
                               const Xapian::MSet &mset, nsx_results_t *res)
 {
 	const nsx_search_t *req = run.req;
-	if (!nsx::relaxes(mset, t.text, t.loose))
-		return q;
+	if (!rk.decided && nsx::relaxes(mset, t.text, t.loose)) {
+		Xapian::Query some = filtered(req, t.loose);
+		rk.rest = Xapian::Query(Xapian::Query::OP_AND_NOT, some, rk.all);
+		rk.all = Xapian::Query(Xapian::Query::OP_OR, rk.all, some);
+	}
+	if (rk.rest.empty())
+		return rk.first;
 	Xapian::doccount n_all = mset.get_matches_upper_bound();
-	Xapian::Query some = filtered(req, t.loose);
-	Xapian::Query rest(Xapian::Query::OP_AND_NOT, some, q);
 	Xapian::doccount skip = req->offset > n_all ? req->offset - n_all : 0;
 	Xapian::doccount count = req->limit - mset.size();
-	res->rest = run.mset(rest, skip, count,
+	res->rest = run.mset(rk.rest, skip, count,
 	                     std::max(skip + count, nsx::EXACT_BELOW));
 	if (res->rest.get_matches_upper_bound() == 0)
-		return q;
+		return rk.first;
 	res->relaxed = true;
 	res->n_all = n_all;
 	res->total += res->rest.get_matches_estimated();
 	res->total_lo += res->rest.get_matches_lower_bound();
 	res->total_hi += res->rest.get_matches_upper_bound();
-	return Xapian::Query(Xapian::Query::OP_OR, q, some);
+	return rk.all;
 }
 
 // The match of REQ, whose queries are T, into RES: its page, totals
@@ -329,19 +388,20 @@ Xapian::Query go_on_with_some(Run &run, const Texts &t, const Xapian::Query &q,
 void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
             nsx_results_t *res)
 {
-	Run run{r->db, req};
+	Run run{r->db, req, res->stem};
 	Xapian::Query q = filtered(req, t.text);
 	if (req->recency_days > 0 && !t.blank)
 		q = with_recency(run, q);
+	Ranked rk = rank(run, t, q);
 	Xapian::doccount want = req->offset + req->limit;
-	Xapian::MSet mset = run.mset(q, req->offset, req->limit,
+	Xapian::MSet mset = run.mset(rk.first, req->offset, req->limit,
 	                             std::max(want, nsx::RELAX_BELOW));
 	res->total = mset.get_matches_estimated();
 	res->total_lo = mset.get_matches_lower_bound();
 	res->total_hi = mset.get_matches_upper_bound();
-	q = go_on_with_some(run, t, q, mset, res);
+	Xapian::Query all = go_on_with_some(run, t, rk, mset, res);
 	if (req->nfacets)
-		count_facets(run, q, res);
+		count_facets(run, all, res);
 	res->exact = res->total_lo == res->total_hi;
 	res->mset = mset;
 	res->n_first = mset.size();
@@ -357,7 +417,7 @@ void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
 Xapian::doccount count(nsx_reader_t *r, const nsx_search_t *req,
                        const Xapian::Query &q)
 {
-	Run run{r->db, req};
+	Run run{r->db, req, Xapian::Stem()};
 	Xapian::doccount enough = nsx::CORRECT_GAIN * (nsx::CORRECT_BELOW + 1);
 	return run.mset(filtered(req, q), 0, 0, enough).get_matches_lower_bound();
 }

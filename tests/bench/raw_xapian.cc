@@ -396,16 +396,34 @@ struct Searcher {
 			std::string suggestion = suggest(q, stem);
 		}
 
-		// As the shim's search: the list goes on with the documents
-		// that have some of the words when few have all.
-		Xapian::MSet mset = run(text, 0, limit,
+		// As the shim's search: the best of the first ranking are
+		// reordered by word closeness, and the list goes on with the
+		// documents that have some of the words when few have all.
+		Xapian::Query boost, first = text, more;
+		if (!lean)
+			boost = nsx::proximity_boost(nsx::word_pairs(
+				folded, nsx::query_stopper("english", q)));
+		bool relaxes = false;
+		if (!boost.empty()) {
+			Xapian::MSet top = run(text, 0, nsx::RESCORE_WINDOW, 0);
+			first = nsx::rescored(text, boost, top);
+			relaxes = nsx::relaxes(top, text, loose);
+			more = Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text);
+			if (relaxes)
+				more = nsx::rescored(more, boost,
+				                     run(more, 0, nsx::RESCORE_WINDOW, 0));
+		}
+		Xapian::MSet mset = run(first, 0, limit,
 		                        std::max(limit, nsx::RELAX_BELOW));
+		if (boost.empty()) {
+			relaxes = nsx::relaxes(mset, text, loose);
+			more = Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text);
+		}
 		Xapian::MSet rest;
 		bool relaxed = false;
-		if (nsx::relaxes(mset, text, loose)) {
+		if (relaxes) {
 			Xapian::doccount count = limit - mset.size();
-			rest = run(Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text),
-			           0, count, std::max(count, nsx::EXACT_BELOW));
+			rest = run(more, 0, count, std::max(count, nsx::EXACT_BELOW));
 			relaxed = rest.get_matches_upper_bound() > 0;
 		}
 		size_t n = hits(mset, stem) + hits(rest, stem);

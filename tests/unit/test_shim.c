@@ -531,6 +531,52 @@ static void test_case_and_initials(void **state)
 	nsx_reader_close(r);
 }
 
+/* Feedback reorders by the words of the best matches, and finds nothing
+ * the query did not: "unions" is in most articles about the ferry, so
+ * the one other ferry article with it rises above a shorter one. */
+static void test_feedback_reorders(void **state)
+{
+	struct fixture *f = *state;
+	for (int i = 0; i < 9; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "Qs%d", i);
+		put(f->w, id, "Strike", "the ferry strike by the unions over pay "
+		    "went on", NULL, "strike");
+	}
+	put(f->w, "Qp", "Talks", "ferry unions met the owners again today", NULL,
+	    "unions");
+	put(f->w, "Qq", "Food", "a ferry menu of fish today", NULL, "menu");
+	for (int i = 0; i < 30; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "Qf%d", i);
+		put(f->w, id, "Weather", "rain and wind on the coast", NULL, "f");
+	}
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	nsx_reader_t *r = reader(f->db);
+	int order[2];
+	for (int fb = 0; fb < 2; fb++) {
+		nsx_search_t req = {.query = "ferry", .limit = 20, .feedback = fb};
+		nsx_results_t *res = NULL;
+		assert_int_equal(nsx_reader_search(r, &req, &res), NSX_OK);
+		assert_int_equal(nsx_results_count(res), 11);
+		int menu = -1, unions = -1;
+		for (size_t i = 0; i < 11; i++) {
+			nsx_hit_t hit;
+			assert_int_equal(nsx_results_hit(res, i, &hit), NSX_OK);
+			if (hit.data_len == 4 && memcmp(hit.data, "menu", 4) == 0)
+				menu = (int)i;
+			if (hit.data_len == 6 && memcmp(hit.data, "unions", 6) == 0)
+				unions = (int)i;
+		}
+		assert_true(menu >= 0 && unions >= 0);
+		order[fb] = unions < menu;
+		nsx_results_free(res);
+	}
+	assert_false(order[0]); /* BM25: the shorter article first */
+	assert_true(order[1]);  /* feedback: the one about the unions */
+	nsx_reader_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -547,6 +593,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_suggestion_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_term_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_case_and_initials, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_feedback_reorders, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("shim", tests, NULL, NULL);
 }
