@@ -7,9 +7,11 @@
 
 #include "nsx.h"
 #include "parse.hh"
+#include "snippet_window.hh"
 
 #include <xapian.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -41,6 +43,12 @@ struct nsx_results {
 	// The hits of the page: the first N_FIRST from MSET (documents with
 	// every word), the rest from REST (some of the words, MATCH_AUTO).
 	Xapian::MSet mset, rest;
+	// When closeness or feedback reordered them (search.cc's rank()):
+	// the first ranking's matches of the same queries, which snippets
+	// are cut with (Xapian would mark the pairs the reordering looked
+	// for as phrases).  Both empty otherwise.
+	Xapian::MSet plain, plain_rest;
+	bool rescored = false;
 	size_t n_first = 0;
 	Xapian::Stem stem;
 	std::vector<std::string> data;
@@ -55,6 +63,11 @@ struct nsx_results {
 	uint64_t total = 0, total_lo = 0, total_hi = 0;
 	bool relaxed = false;
 	bool exact = false;
+	// The query's words as snippets look for them in a text
+	// (snippet_window.hh), from QUERY at the first snippet: a search
+	// that cuts none pays nothing for them.
+	Xapian::Query query;
+	mutable std::optional<nsx::SnippetWords> words;
 };
 
 namespace nsx {

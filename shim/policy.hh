@@ -213,9 +213,10 @@ inline bool next_correctable(const std::string &q, Xapian::Utf8Iterator &it,
 
 /* ---- snippets ------------------------------------------------------------ */
 
-// Every passage is looked at, and a text without a query term gives ""
-// (the caller shows its lead instead).  No background model: with it a
-// snippet costs 10-25x the search.
+// Every passage is looked at (of the window around the densest cluster
+// of query words, in a long text: snippet_window.hh), and a text without
+// a query term gives "" (the caller shows its lead instead).  No
+// background model: with it a snippet costs 10-25x the search.
 const unsigned SNIPPET_FLAGS = Xapian::MSet::SNIPPET_EXHAUSTIVE |
                                Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH;
 // What stands where text is left out: "…".

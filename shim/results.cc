@@ -1,7 +1,8 @@
 // results.cc - reading a search's results: the hits of the page with
 // their stored data, totals, facets, the suggestion, and snippets cut
-// from a hit's text.  Never searches again: all of it was found by
-// nsx_reader_search() (search.cc).
+// from a hit's text (from a region around its densest cluster of query
+// words when it is long: snippet_window.cc).  Never searches again: all
+// of it was found by nsx_reader_search() (search.cc).
 
 #include "nsx_impl.hh"
 #include "policy.hh"
@@ -102,11 +103,15 @@ nsx_status_t nsx_results_snippet(const nsx_results_t *res, size_t i,
 	if (!res || (!text && text_len) || !out)
 		return NSX_INVALID;
 	return guard(nullptr, [&] {
-		const Xapian::MSet &m = i < res->n_first ? res->mset : res->rest;
-		std::string s = m.snippet(
-			std::string(text ? text : "", text_len), length, res->stem,
-			nsx::SNIPPET_FLAGS, hi_start ? hi_start : "",
-			hi_end ? hi_end : "", nsx::SNIPPET_OMIT);
+		bool first = i < res->n_first;
+		const Xapian::MSet &m = !res->rescored ? (first ? res->mset : res->rest)
+		                        : first ? res->plain : res->plain_rest;
+		if (!res->words)
+			res->words = nsx::snippet_words(res->query, res->stem);
+		std::string s = nsx::window_snippet(
+			m, std::string(text ? text : "", text_len), length,
+			res->stem, nsx::SNIPPET_FLAGS, hi_start ? hi_start : "",
+			hi_end ? hi_end : "", nsx::SNIPPET_OMIT, *res->words);
 		char *p = nsx::dup_string(s);
 		if (!p)
 			return NSX_NO_MEMORY;

@@ -315,6 +315,9 @@ Texts read_request(nsx_reader_t *r, const nsx_search_t *req, unsigned flags)
 struct Ranked {
 	Xapian::Query first, rest, all;
 	bool decided; // whether the list goes on is known (REST)
+	// The first ranking's best of FIRST and REST, when reordered.
+	Xapian::MSet top, top_rest;
+	bool rescored;
 };
 
 // Q (every word, filtered) and what goes on after it, ranked: each
@@ -324,7 +327,7 @@ struct Ranked {
 Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
 {
 	const nsx_search_t *req = run.req;
-	Ranked rk{q, Xapian::Query(), q, false};
+	Ranked rk{q, Xapian::Query(), q, false, {}, {}, false};
 	bool feedback = req->feedback && !t.blank && !req->like_idterm &&
 	                !req->sort;
 	if (t.boost.empty() && !feedback)
@@ -350,6 +353,9 @@ Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
 	rk.first = nsx::rescored(q, boost, top);
 	if (!rk.rest.empty())
 		rk.rest = nsx::rescored(rk.rest, boost, top_rest);
+	rk.top = top;
+	rk.top_rest = top_rest;
+	rk.rescored = !boost.empty();
 	return rk;
 }
 
@@ -403,7 +409,11 @@ void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
 	if (req->nfacets)
 		count_facets(run, all, res);
 	res->exact = res->total_lo == res->total_hi;
+	res->query = t.text;
 	res->mset = mset;
+	res->plain = rk.top;
+	res->plain_rest = rk.top_rest;
+	res->rescored = rk.rescored;
 	res->n_first = mset.size();
 	res->data.reserve(mset.size() + res->rest.size());
 	for (auto it = mset.begin(); it != mset.end(); ++it)

@@ -4,33 +4,85 @@
 #define NS_RESULT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/util.h"
 
+/* The fields of a hit, and of an article ("get"): X(NAME, member, KIND),
+ * in the order of the wire's keys.  The list makes ns_hit_t's members,
+ * the bits NS_FIELD_NAME among which a request's "fields" chooses, the
+ * key "member" of a hit on the wire (docs/protocol.md), and the JSON
+ * encoder and decoder (core/hit_json.h), which the index's stored data
+ * shares.  KIND is the member's type: STR a string ("" when absent from
+ * JSON), TEXT a string (NULL when absent), STRV a list of strings, UINT,
+ * REAL, BOOL, OBJECT a JSON object (an owned reference, or NULL).
+ * Adding a field is a line here, plus the code that fills it (the
+ * article's stored data, or daemon/query.c for one the search
+ * computes: that one also joins the exceptions of NS_FIELDS_ARTICLE
+ * below) and docs/protocol.md. */
+#define NS_HIT_FIELDS(X) \
+	X(RANK, rank, UINT)        /* 1-based, in the whole result list */ \
+	X(SCORE, score, REAL) \
+	X(PATH, path, STR)         /* relative to the articles root */ \
+	X(TITLE, title, STR) \
+	X(STANDFIRST, standfirst, STR) \
+	X(DATE, date, STR)         /* "YYYY-MM-DD" or "" */ \
+	X(TIME, time, STR)         /* "HH:MM" or "" */ \
+	X(SECTION, section, STR) \
+	X(TAGS, tags, STRV) \
+	X(AUTHORS, authors, STRV) \
+	X(LANGUAGE, language, STR) \
+	X(URL, url, STR)           /* "" when the file names none */ \
+	X(FORMAT, format, STR)     /* the format the file was read as */ \
+	X(READING_MINUTES, reading_minutes, UINT) \
+	X(SNIPPET, snippet, STR)   /* HTML-escaped (unless plain text was \
+	                              asked for), query terms between the \
+	                              markers */ \
+	X(PARTIAL, partial, BOOL)  /* has only some of the query's words */ \
+	X(DUPLICATES, duplicates, UINT) /* with collapse: other matches with \
+	                              the same title and text, folded into \
+	                              this hit; only with "collapse" */ \
+	X(BODY, body, TEXT)        /* the article's text: "get", or a search \
+	                              that asks for it; else NULL */ \
+	X(FIELDS, fields, OBJECT)  /* the file's own fields (CMS keys), an \
+	                              object; {} when none */
+
+/* Each field's bit, for "fields" ... */
+enum {
+#define NS_HIT_FIELD_INDEX(NAME, member, kind) NS_FIELD_INDEX_##NAME,
+	NS_HIT_FIELDS(NS_HIT_FIELD_INDEX)
+#undef NS_HIT_FIELD_INDEX
+	NS_FIELD_COUNT
+};
+enum {
+#define NS_HIT_FIELD_BIT(NAME, member, kind) \
+	NS_FIELD_##NAME = 1u << NS_FIELD_INDEX_##NAME,
+	NS_HIT_FIELDS(NS_HIT_FIELD_BIT)
+#undef NS_HIT_FIELD_BIT
+	NS_FIELDS_ALL = (1u << NS_FIELD_COUNT) - 1,
+	/* ... a hit's default ... */
+	NS_FIELDS_HIT = NS_FIELDS_ALL & ~(NS_FIELD_DUPLICATES | NS_FIELD_BODY),
+	/* ... and an article's: what the index stores of it. */
+	NS_FIELDS_ARTICLE = NS_FIELDS_ALL & ~(NS_FIELD_RANK | NS_FIELD_SCORE |
+	                    NS_FIELD_SNIPPET | NS_FIELD_PARTIAL |
+	                    NS_FIELD_DUPLICATES),
+};
+
+/* ... and each member's C type. */
+#define NS_HIT_CTYPE_STR char *
+#define NS_HIT_CTYPE_TEXT char *
+#define NS_HIT_CTYPE_STRV ns_strv_t
+#define NS_HIT_CTYPE_UINT unsigned
+#define NS_HIT_CTYPE_REAL double
+#define NS_HIT_CTYPE_BOOL bool
+#define NS_HIT_CTYPE_OBJECT json_t *
+
+/* One hit, or one article: owns its strings (ns_hit_clear). */
 typedef struct {
-	unsigned rank;       /* 1-based position in the whole result list */
-	double score;
-	char *path;          /* relative to the articles root */
-	char *title;
-	char *standfirst;
-	char *date;          /* "YYYY-MM-DD" or "" */
-	char *time;          /* "HH:MM" or "" */
-	char *section;
-	ns_strv_t tags;
-	ns_strv_t authors;
-	char *language;
-	char *url;           /* "" when the file names none */
-	char *format;        /* the format the file was read as */
-	unsigned reading_minutes;
-	char *snippet;       /* HTML-escaped (unless plain text was asked
-	                        for), query terms between the markers */
-	unsigned duplicates; /* with collapse: other matches with the same
-	                        title and text, folded into this hit */
-	bool partial;        /* has only some of the query's words */
-	char *body;          /* the article's text: "get" only, else NULL */
-	json_t *fields;      /* the file's own fields (an object; owned
-	                        reference), or NULL */
+#define NS_HIT_MEMBER(NAME, member, kind) NS_HIT_CTYPE_##kind member;
+	NS_HIT_FIELDS(NS_HIT_MEMBER)
+#undef NS_HIT_MEMBER
 } ns_hit_t;
 
 /* The facets a search can count (docs/protocol.md). */

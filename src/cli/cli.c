@@ -52,7 +52,7 @@ static void usage(FILE *f)
 	"usage: nsearch-cli [OPTION]... search [WORD]...\n"
 	"       nsearch-cli [OPTION]... get PATH\n"
 	"       nsearch-cli [OPTION]... similar PATH\n"
-	"       nsearch-cli [OPTION]... status | stats | problems\n"
+	"       nsearch-cli [OPTION]... status | stats [--queries] | problems\n"
 	"       nsearch-cli [OPTION]... wait [PATH]\n"
 	"       nsearch-cli [OPTION]... reindex [PATH] | compact | backup DIR\n"
 	"Ask a running nsearchd.  Options may come anywhere; after \"--\" every\n"
@@ -101,7 +101,9 @@ static void usage(FILE *f)
 	"date:2025-01-01..2025-03-31.  With filters the words may be left out:\n"
 	"nsearch-cli --section world --sort newest search\n"
 	"\"get PATH\" prints the indexed article; \"similar PATH\" lists related ones.\n"
-	"\"stats\" counts the index's articles by section, language and year.\n"
+	"\"stats\" counts the index's articles by section, language and year;\n"
+	"\"stats --queries\", what people searched for over the last day: the\n"
+	"most asked queries (--limit of them) and those that found nothing.\n"
 	"\"problems\" lists the files the daemon skipped or indexed in part, and why.\n"
 	"\"wait PATH\" returns once PATH (relative to the articles directory) is\n"
 	"searchable as it is on disk now (or gone, if deleted); \"wait\" alone, once\n"
@@ -110,7 +112,8 @@ static void usage(FILE *f)
 	"compacted copy of the index; \"backup DIR\" writes a consistent copy to DIR\n"
 	"(new or empty, inside the daemon's [index] backup_dir).  They return when\n"
 	"done, with a progress bar on a terminal; searches are answered meanwhile.\n"
-	"These three need root or the daemon's user (sudo nsearch-cli compact).\n"
+	"These three, and stats --queries, need root or the daemon's user (sudo\n"
+	"nsearch-cli compact).\n"
 	"Exit status (also with --json): 0 found articles with every word (or\n"
 	"done, or status: ready), 1 nothing found (wait: the file is not\n"
 	"searchable, removed or skipped; status: not ready), 2 an error, 3 found\n"
@@ -122,13 +125,14 @@ static void usage(FILE *f)
 
 enum { O_LANG = 256, O_SECTION, O_TAG, O_AUTHOR, O_SINCE, O_UNTIL,
        O_SORT, O_MATCH, O_FACETS, O_COLLAPSE, O_RECENCY, O_COLOR,
-       O_FILTER };
+       O_FILTER, O_QUERIES };
 
 static const struct option longopts[] = {
 	{"socket", required_argument, NULL, 's'},
 	{"limit", required_argument, NULL, 'n'},
 	{"offset", required_argument, NULL, 'o'},
 	{"json", no_argument, NULL, 'j'},
+	{"queries", no_argument, NULL, O_QUERIES},
 	{"lang", required_argument, NULL, O_LANG},
 	{"section", required_argument, NULL, O_SECTION},
 	{"tag", required_argument, NULL, O_TAG},
@@ -359,6 +363,7 @@ static int parse_options(int argc, char **argv, nscli_run_t *run,
 			ok = parse_uint("offset", optarg, 0, 1000000, &run->offset);
 			break;
 		case 'j': run->json = true; break;
+		case O_QUERIES: run->queries = true; break;
 		case O_COLOR:
 			ok = parse_choice("color", optarg, colors, "auto, always or "
 			                  "never", color);

@@ -27,6 +27,7 @@ typedef struct {
 	unsigned limit;          /* --limit; 0 when not given */
 	unsigned offset;         /* --offset */
 	bool json;               /* print replies as they came */
+	bool queries;            /* stats --queries: what people searched for */
 	ns_request_t sreq;       /* search and similar: filters, sort, ... */
 } nscli_run_t;
 

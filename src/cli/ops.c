@@ -9,6 +9,7 @@
 #include "cli/errors.h"
 #include "cli/print.h"
 #include "core/proto_client.h"
+#include "core/proto_queries.h"
 
 char *nscli_status_request(nscli_run_t *run, char **args, unsigned nargs)
 {
@@ -19,33 +20,19 @@ static void print_status(const ns_daemon_status_t *st)
 {
 	printf("ready:     %s\n"
 	       "documents: %llu\n"
-	       "revision:  %llu\n"
-	       "queued:    %llu\n"
-	       "indexed:   %llu since start\n"
-	       "unchanged: %llu since start (a stat showed them unchanged)\n"
-	       "same:      %llu since start (read again, same content)\n"
-	       "removed:   %llu since start\n"
-	       "failed:    %llu since start\n"
-	       "skipped:   %llu files not indexed (nsearch-cli problems)\n"
-	       "partial:   %llu files indexed in part\n"
-	       "overflows: %llu rescans after lost inotify events\n"
-	       "unwatched: %llu directories over the inotify watch limit\n",
+	       "revision:  %llu\n",
 	       st->ready ? "yes"
 	       : !st->writable ? "no (the index cannot be written: see index)"
 	       : st->root_gone ? "no (the articles directory is gone)"
 	                       : "no (still indexing the tree)",
 	       (unsigned long long)st->documents,
-	       (unsigned long long)st->revision,
-	       (unsigned long long)st->queued,
-	       (unsigned long long)st->indexed,
-	       (unsigned long long)st->unchanged,
-	       (unsigned long long)st->same_content,
-	       (unsigned long long)st->removed,
-	       (unsigned long long)st->failed,
-	       (unsigned long long)st->skipped,
-	       (unsigned long long)st->partial,
-	       (unsigned long long)st->overflows,
-	       (unsigned long long)st->unwatched);
+	       (unsigned long long)st->revision);
+	/* The counters, from their list in nsearch/status.h. */
+#define PRINT_COUNTER(name, label, help) \
+	printf("%-11s%llu%s%s\n", label ":", (unsigned long long)st->name, \
+	       *help ? " " : "", help);
+	NS_STATUS_COUNTERS(PRINT_COUNTER)
+#undef PRINT_COUNTER
 }
 
 /* The index's health: read-only (why, since when), rebuilt, retried
@@ -150,7 +137,53 @@ int nscli_status_reply(const nscli_run_t *run, const char *line, size_t len)
 
 char *nscli_stats_request(nscli_run_t *run, char **args, unsigned nargs)
 {
+	if (run->queries)
+		return ns_proto_queries_request(1, run->limit < NS_PROTO_MAX_QUERIES
+		                                   ? run->limit : NS_PROTO_MAX_QUERIES);
 	return ns_proto_stats_request(1);
+}
+
+/* The queries of one list, TITLE first; their text made safe for a
+ * terminal (they are what anyone typed). */
+static void print_queries(const char *title, ns_query_stat_t *v, size_t n,
+                          bool zero)
+{
+	printf("%s%s%s\n", nscli_style.bold, title, nscli_style.reset);
+	if (!n)
+		printf("  none\n");
+	for (size_t i = 0; i < n; i++) {
+		char when[40];
+		nscli_defang(v[i].query, false, false);
+		nscli_utc_ms(v[i].last, when, sizeof when);
+		printf("%6llu  %s  %s(", (unsigned long long)(zero ? v[i].zero
+		                                                   : v[i].count),
+		       v[i].query, nscli_style.dim);
+		if (!zero)
+			printf("last %llu hits, ", (unsigned long long)v[i].last_hits);
+		printf("%s)%s\n", when, nscli_style.reset);
+	}
+}
+
+static int queries_reply(const nscli_run_t *run, const char *line, size_t len)
+{
+	ns_query_report_t r;
+	if (!ns_proto_parse_queries(line, len, &r))
+		return nscli_bad_reply("queries");
+	if (!run->json) {
+		char since[40];
+		nscli_utc_ms(r.since, since, sizeof since);
+		printf("%llu searches since %s (query log: %s)\n",
+		       (unsigned long long)r.searches, r.since ? since : "start",
+		       r.logging);
+		print_queries("most asked", r.top, r.ntop, false);
+		print_queries("found nothing", r.zero, r.nzero, true);
+		if (r.not_counted)
+			printf("%llu searches not counted (over 1000 different "
+			       "queries in an hour)\n",
+			       (unsigned long long)r.not_counted);
+	}
+	ns_query_report_clear(&r);
+	return NSCLI_EXIT_OK;
 }
 
 static void print_stats(const ns_stats_t *st)
@@ -170,6 +203,8 @@ static void print_stats(const ns_stats_t *st)
 
 int nscli_stats_reply(const nscli_run_t *run, const char *line, size_t len)
 {
+	if (run->queries)
+		return queries_reply(run, line, len);
 	ns_stats_t st;
 	if (!ns_proto_parse_stats(line, len, &st)) {
 		ns_stats_clear(&st);

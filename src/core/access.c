@@ -13,6 +13,7 @@ ns_role_t ns_access_needed(ns_op_t op)
 	case NS_OP_REINDEX:
 	case NS_OP_COMPACT:
 	case NS_OP_BACKUP:
+	case NS_OP_QUERIES:      /* what other people searched for */
 		return NS_ROLE_ADMIN;
 	case NS_OP_SEARCH:
 	case NS_OP_STATUS:

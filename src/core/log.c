@@ -62,6 +62,11 @@ static bool to_journal(void)
 	return yes;
 }
 
+bool ns_log_to_journal(void)
+{
+	return to_journal();
+}
+
 /* Is the UTF-8 sequence at S (N bytes left) a valid character that is
  * not a C1 control?  Its length, or 0. */
 static size_t printable_utf8(const unsigned char *s, size_t n)

@@ -41,6 +41,10 @@ int ns_log_level_parse(const char *name);
 /* The name of LEVEL (static), NULL if it is none. */
 const char *ns_log_level_name(int level);
 
+/* Does stderr go to the journal ($JOURNAL_STREAM names it)?  Then a
+ * module with fields of its own may send them there (sd_journal_send). */
+bool ns_log_to_journal(void);
+
 void ns_log_write(int prio, const char *module, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -1,6 +1,6 @@
 /* proto_client.h - readings of the replies only a client needs that
  * proto.h has no parser for: a finished wait, a finished maintenance
- * operation.  Like proto.c, the only code that reads their wire JSON. */
+ * operation.  Implemented in proto_client.c. */
 #ifndef NS_PROTO_CLIENT_H
 #define NS_PROTO_CLIENT_H
 

@@ -1,9 +1,11 @@
-/* util.c - shared helpers: string lists, byte buffers, whole-file reads and
- * the default socket path.  Nothing here logs or keeps state. */
+/* util.c - shared helpers: string lists, byte buffers, whole-file reads, a
+ * directory's removal and the default socket path.  Nothing here logs or
+ * keeps state. */
 #include "core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +158,20 @@ ns_status_t ns_read_file(const char *path, size_t max, char **out, size_t *len)
 	return ns_read_fd(fd, max, out, len);
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+void ns_remove_dir(const char *dir)
+{
+	struct stat st;
+	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 ns_status_t ns_read_fd(int fd, size_t max, char **out, size_t *len)
 {
 	struct stat st;
@@ -243,4 +259,12 @@ unsigned long long ns_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (unsigned long long)ts.tv_sec * 1000ULL +
 	       (unsigned long long)ts.tv_nsec / 1000000ULL;
+}
+
+unsigned long long ns_monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000ull +
+	       (unsigned long long)ts.tv_nsec / 1000;
 }

@@ -26,6 +26,29 @@ typedef enum {
 
 const char *ns_status_str(ns_status_t st);
 
+/* CLOCK_MONOTONIC in microseconds: for durations. */
+unsigned long long ns_monotonic_us(void);
+
+/* A doubly linked list of nodes with "prev" and "next" members, its
+ * first node at *HEADP: push N at the front, or unlink N.  Macros, for
+ * the daemon's lists of connections, whatever their type. */
+#define NS_LIST_PUSH(headp, n) do { \
+	(n)->prev = NULL; \
+	(n)->next = *(headp); \
+	if (*(headp)) \
+		(*(headp))->prev = (n); \
+	*(headp) = (n); \
+} while (0)
+#define NS_LIST_UNLINK(headp, n) do { \
+	if ((n)->prev) \
+		(n)->prev->next = (n)->next; \
+	else \
+		*(headp) = (n)->next; \
+	if ((n)->next) \
+		(n)->next->prev = (n)->prev; \
+	(n)->prev = (n)->next = NULL; \
+} while (0)
+
 /* A list of strings the list owns. */
 typedef struct {
 	char **v;
@@ -65,6 +88,11 @@ void ns_secret_free(char *s);
 ns_status_t ns_read_file(const char *path, size_t max, char **out, size_t *len);
 /* The same from FD, open for reading; closes FD whatever happens. */
 ns_status_t ns_read_fd(int fd, size_t max, char **out, size_t *len);
+
+/* Remove the directory DIR and everything in it, if it is a directory
+ * (a link is not followed, nor is one inside): only for directories the
+ * caller made. */
+void ns_remove_dir(const char *dir);
 
 /* The socket path nsearchd and nsearch-cli agree on when none is given:
  * $NSEARCH_SOCKET, else /run/nsearch/nsearch.sock for root, else

@@ -43,6 +43,9 @@ typedef enum {
 	NS_OPT_MAX_PENDING_TOTAL,
 	NS_OPT_IDLE_TIMEOUT,
 	NS_OPT_LOG_LEVEL,
+	NS_OPT_LOG_QUERIES,
+	NS_OPT_SLOW_QUERY,
+	NS_OPT_QUERY_SAMPLE,
 	NS_OPT_HTTP_LISTEN,
 	NS_OPT_HTTP_SOCKET,
 	NS_OPT_HTTP_TOKEN_FILE,
@@ -92,6 +95,9 @@ typedef struct {
 	unsigned idle_timeout_s;   /* 0: never */
 	/* [log] */
 	int log_level;             /* NS_LOG_* */
+	int log_queries;           /* ns_qlog_mode_t: which searches are logged */
+	unsigned slow_query_ms;    /* a search this long is slow */
+	unsigned query_sample;     /* "sampled": one in this many of the rest */
 	/* [http] (docs/http.md) */
 	char *http_listen;         /* "HOST:PORT"; NULL: off */
 	char *http_socket;         /* a Unix socket for HTTP; NULL: none */

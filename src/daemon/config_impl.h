@@ -15,7 +15,7 @@ enum cfg_type {
 	T_SIZE,    /* bytes with K, M, G suffixes, within [lo, hi] */
 	T_MODE,    /* octal permission bits */
 	T_LEVEL,   /* a log level name */
-	T_CHECK,   /* quick, full or none: ns_index_check_t */
+	T_WORD,    /* one of the option's words, stored as its place */
 	T_GLOB,    /* repeatable */
 	T_LISTEN,  /* PORT, HOST:PORT or [V6]:PORT; "off" or "" */
 	T_NAME,    /* a non-empty string without spaces (a group) */
@@ -44,6 +44,9 @@ struct cfg_def {
 	const char *in_dir;
 	/* The default the system suggests, into BUF; NULL: none. */
 	const char *(*computed)(char *buf, size_t size);
+	/* T_WORD: the words it takes, NULL-terminated, in the order of the
+	 * enum stored ("quick", "full", "none": ns_index_check_t). */
+	const char *const *words;
 };
 
 extern const struct cfg_def cfg_defs[NS_OPT_COUNT];

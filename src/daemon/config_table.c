@@ -8,6 +8,14 @@
 
 #include <stddef.h>
 
+#include "daemon/index.h"
+#include "daemon/querylog.h"
+
+static const char *const check_words[] = {
+	[NS_CHECK_QUICK] = "quick", [NS_CHECK_FULL] = "full",
+	[NS_CHECK_NONE] = "none", NULL,
+};
+
 #define OFF(f) offsetof(ns_config_t, f)
 
 const struct cfg_def cfg_defs[NS_OPT_COUNT] = {
@@ -47,10 +55,10 @@ const struct cfg_def cfg_defs[NS_OPT_COUNT] = {
 		OFF(backup_dir), 0, 0, true, "DIR",
 		"write backups inside DIR only (unset: refused)",
 		.dflt = NULL},
-	[NS_OPT_INDEX_CHECK] = {"index", "check", "index-check", 0, T_CHECK,
+	[NS_OPT_INDEX_CHECK] = {"index", "check", "index-check", 0, T_WORD,
 		OFF(index_check), 0, 0, false, "HOW",
 		"check the index at start: quick, full or none",
-		.dflt = "quick"},
+		.dflt = "quick", .words = check_words},
 	[NS_OPT_SYNONYMS] = {"search", "synonyms", "synonyms", 0, T_PATH,
 		OFF(synonyms), 0, 0, true, "FILE",
 		"synonym groups for queries (docs/query-syntax.md)",
@@ -134,6 +142,20 @@ const struct cfg_def cfg_defs[NS_OPT_COUNT] = {
 		OFF(log_level), 0, 0, true, "LEVEL",
 		"err, warning, notice, info or debug",
 		.dflt = "info"},
+	[NS_OPT_LOG_QUERIES] = {"log", "queries", "log-queries", 0, T_WORD,
+		OFF(log_queries), 0, 0, true, "WHICH",
+		"log searches: off, zero (those that found nothing), slow (and "
+		"the slow ones), sampled (and a sample of the rest) or all; off "
+		"also keeps no count for nsearch-cli stats --queries",
+		.dflt = "slow", .words = ns_qlog_mode_names},
+	[NS_OPT_SLOW_QUERY] = {"log", "slow_query_ms", "slow-query-ms", 0,
+		T_UINT, OFF(slow_query_ms), 1, 600000, true, "MS",
+		"a search that takes MS milliseconds or more is slow",
+		.dflt = "1000"},
+	[NS_OPT_QUERY_SAMPLE] = {"log", "query_sample", "query-sample", 0,
+		T_UINT, OFF(query_sample), 1, 1000000, true, "N",
+		"with queries = sampled, log one in N of the other searches",
+		.dflt = "100"},
 	[NS_OPT_HTTP_LISTEN] = {"http", "listen", "http", 0, T_LISTEN,
 		OFF(http_listen), 0, 0, false, "ADDR",
 		"serve HTTP on TCP: PORT (loopback), ADDRESS:PORT or [V6]:PORT",

@@ -13,7 +13,6 @@
 
 #include "core/lang.h"
 #include "core/log.h"
-#include "daemon/index.h"
 
 /* ---- reading numbers, sizes and addresses ---- */
 
@@ -96,13 +95,6 @@ static bool parse_listen(const char *s, char *buf, size_t size)
 	snprintf(buf, size, v6 ? "[%s]:%llu" : "%s:%llu", host, p);
 	return true;
 }
-
-/* T_CHECK's words, indexed by ns_index_check_t. */
-static const char *const check_names[] = {
-	[NS_CHECK_QUICK] = "quick", [NS_CHECK_FULL] = "full",
-	[NS_CHECK_NONE] = "none",
-};
-#define NCHECKS (sizeof check_names / sizeof *check_names)
 
 /* ---- one reader per type ----
  * Each writes FIELD (the option's member of ns_config_t) from VALUE, or
@@ -216,15 +208,23 @@ static bool set_mode(void *field, const struct cfg_def *d, const char *value,
 	return true;
 }
 
-static bool set_check(void *field, const struct cfg_def *d, const char *value,
-                      bool replace_list, char *why, size_t size)
+/* One of D's words, stored as its place in the list. */
+static bool set_word(void *field, const struct cfg_def *d, const char *value,
+                     bool replace_list, char *why, size_t size)
 {
-	for (size_t k = 0; k < NCHECKS; k++)
-		if (strcmp(value, check_names[k]) == 0) {
-			*(int *)field = (int)k;
+	size_t n = 0;
+	for (; d->words[n]; n++)
+		if (strcmp(value, d->words[n]) == 0) {
+			*(int *)field = (int)n;
 			return true;
 		}
-	snprintf(why, size, "not quick, full or none: \"%s\"", value);
+	ns_buf_t list = {0};
+	for (size_t k = 0; k < n; k++)
+		ns_buf_printf(&list, "%s%s", k == 0 ? "" : k + 1 < n ? ", " : " or ",
+		              d->words[k]);
+	snprintf(why, size, "not %s: \"%s\"", list.data ? list.data : "",
+	         value);
+	ns_buf_free(&list);
 	return false;
 }
 
@@ -260,9 +260,11 @@ static bool set_glob(void *field, const struct cfg_def *d, const char *value,
 
 /* ---- one printer per type: false when the value is not set ---- */
 
-typedef bool show_fn(const void *field, char *buf, size_t size);
+typedef bool show_fn(const void *field, const struct cfg_def *d, char *buf,
+                     size_t size);
 
-static bool show_str(const void *field, char *buf, size_t size)
+static bool show_str(const void *field, const struct cfg_def *d, char *buf,
+                     size_t size)
 {
 	const char *s = *(char *const *)field;
 	if (s)
@@ -270,33 +272,39 @@ static bool show_str(const void *field, char *buf, size_t size)
 	return s != NULL;
 }
 
-static bool show_uint(const void *field, char *buf, size_t size)
+static bool show_uint(const void *field, const struct cfg_def *d, char *buf,
+                      size_t size)
 {
 	snprintf(buf, size, "%u", *(const unsigned *)field);
 	return true;
 }
 
-static bool show_size(const void *field, char *buf, size_t size)
+static bool show_size(const void *field, const struct cfg_def *d, char *buf,
+                      size_t size)
 {
 	size_str(*(const size_t *)field, buf, size);
 	return true;
 }
 
-static bool show_mode(const void *field, char *buf, size_t size)
+static bool show_mode(const void *field, const struct cfg_def *d, char *buf,
+                      size_t size)
 {
 	snprintf(buf, size, "%04o", *(const unsigned *)field);
 	return true;
 }
 
-static bool show_check(const void *field, char *buf, size_t size)
+static bool show_word(const void *field, const struct cfg_def *d, char *buf,
+                      size_t size)
 {
-	int k = *(const int *)field;
-	snprintf(buf, size, "%s", k >= 0 && (size_t)k < NCHECKS
-	                          ? check_names[k] : "?");
+	int k = *(const int *)field, n = 0;
+	while (d->words[n])
+		n++;
+	snprintf(buf, size, "%s", k >= 0 && k < n ? d->words[k] : "?");
 	return true;
 }
 
-static bool show_level(const void *field, char *buf, size_t size)
+static bool show_level(const void *field, const struct cfg_def *d, char *buf,
+                       size_t size)
 {
 	const char *name = ns_log_level_name(*(const int *)field);
 	snprintf(buf, size, "%s", name ? name : "?");
@@ -304,7 +312,8 @@ static bool show_level(const void *field, char *buf, size_t size)
 }
 
 /* One glob a line. */
-static bool show_globs(const void *field, char *buf, size_t size)
+static bool show_globs(const void *field, const struct cfg_def *d, char *buf,
+                       size_t size)
 {
 	const ns_strv_t *sv = field;
 	if (!sv->n)
@@ -342,7 +351,7 @@ static const struct {
 	[T_UINT] = {sizeof(unsigned), set_uint, show_uint, NULL},
 	[T_SIZE] = {sizeof(size_t), set_size, show_size, NULL},
 	[T_MODE] = {sizeof(unsigned), set_mode, show_mode, NULL},
-	[T_CHECK] = {sizeof(int), set_check, show_check, NULL},
+	[T_WORD] = {sizeof(int), set_word, show_word, NULL},
 	[T_LEVEL] = {sizeof(int), set_level, show_level, NULL},
 	[T_GLOB] = {sizeof(ns_strv_t), set_glob, show_globs, clear_globs},
 };
@@ -371,7 +380,7 @@ bool cfg_set_value(ns_config_t *c, ns_opt_t i, const char *value,
 bool cfg_value_str(const ns_config_t *c, ns_opt_t i, char *buf, size_t size)
 {
 	const struct cfg_def *d = def_of(i);
-	return types[d->type].show((const char *)c + d->offset, buf, size);
+	return types[d->type].show((const char *)c + d->offset, d, buf, size);
 }
 
 void cfg_swap_value(ns_config_t *a, ns_config_t *b, ns_opt_t i)
@@ -418,7 +427,7 @@ unsigned long long ns_config_default_number(ns_opt_t opt)
 	const char *field = (const char *)&scratch + d->offset;
 	if (d->type == T_SIZE)
 		return *(const size_t *)field;
-	if (d->type == T_CHECK || d->type == T_LEVEL)
+	if (d->type == T_WORD || d->type == T_LEVEL)
 		return (unsigned long long)*(const int *)field;
 	return *(const unsigned *)field;
 }

@@ -59,12 +59,7 @@ static void on_conn_closed(uv_handle_t *h)
 {
 	struct conn *c = h->data;
 	ns_server_t *s = c->srv;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	NS_LIST_UNLINK(&s->conns, c);
 	if (ns_conn_authed(c))
 		s->authed--;
 	else
@@ -385,10 +380,7 @@ struct conn *ns_conn_new(ns_server_t *s, bool tcp)
 		s->authed++;
 	}
 	s->live++;
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
+	NS_LIST_PUSH(&s->conns, c);
 	return c;
 }
 

@@ -172,7 +172,8 @@ static void op_last(void *ctx, ns_maint_t *last)
 ns_server_handlers_t ns_ops_handlers(struct daemon *d)
 {
 	return (ns_server_handlers_t){
-		.searcher = d->searcher, .problems = ns_indexer_problems(d->ix),
+		.searcher = d->searcher, .querylog = d->querylog,
+		.problems = ns_indexer_problems(d->ix),
 		.revision = revision_of, .wait_begin = wait_begin,
 		.barrier_passed = barrier_passed, .path_state = path_state,
 		.op_begin = op_begin, .op_last = op_last,

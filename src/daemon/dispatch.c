@@ -56,6 +56,24 @@ static void send_problems(struct conn *c)
 	}
 }
 
+/* queries: what people searched for over the last day. */
+static void send_queries(struct conn *c)
+{
+	ns_query_report_t r;
+	char *reply = ns_querylog_report(c->srv->h.querylog, c->req.limit, 0,
+	                                 &r) == NS_OK
+	              ? ns_proto_queries_reply(c->req.id,
+	                                       ns_server_revision(c->srv), &r)
+	              : NULL;
+	ns_query_report_clear(&r);
+	if (reply) {
+		ns_conn_send(c, reply);
+		ns_request_clear(&c->req);
+	} else {
+		ns_conn_refuse(c, NS_E_INTERNAL, "out of memory");
+	}
+}
+
 static void too_long(struct conn *c)
 {
 	char msg[96];
@@ -110,6 +128,9 @@ static void handle_request(struct conn *c, const char *line, size_t len)
 		break;
 	case NS_OP_PROBLEMS:
 		send_problems(c);
+		break;
+	case NS_OP_QUERIES:
+		send_queries(c);
 		break;
 	case NS_OP_WAIT:
 	case NS_OP_REINDEX:

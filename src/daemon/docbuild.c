@@ -3,7 +3,6 @@
  * index, the writer's state or the disk, so any thread may call it. */
 #include "daemon/index.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +10,8 @@
 #include <xxhash.h>
 
 #include "daemon/fields_index.h"
-
 #include "daemon/schema.h"
+#include "daemon/stored.h"
 
 ns_status_t ns_index_idterm(const char *relpath, char *buf, size_t size)
 {
@@ -21,17 +20,6 @@ ns_status_t ns_index_idterm(const char *relpath, char *buf, size_t size)
 		return NS_ERR_TOO_LARGE;
 	snprintf(buf, size, "%s%s", NS_PREFIX_ID, relpath);
 	return NS_OK;
-}
-
-/* The stored data: what a hit shows, and the text snippets are cut from. */
-static char *stored_data(const ns_article_t *a, const char *relpath)
-{
-	json_t *o = ns_article_json(a, relpath);
-	if (!o)
-		return NULL;
-	char *s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return s;
 }
 
 static nsx_status_t add_date_terms(nsx_doc_t *doc, const char *date,
@@ -150,11 +138,13 @@ ns_status_t ns_index_build_doc(const ns_article_t *a, const char *relpath,
 	if (st == NSX_OK)
 		st = ns_fields_index_doc(doc, a);
 
+	/* The stored data: what a hit shows, and the text snippets are cut
+	 * from (stored.h). */
 	char *data = NULL;
-	if (st == NSX_OK) {
-		data = stored_data(a, relpath);
-		st = data ? nsx_doc_set_data(doc, data, strlen(data)) : NSX_NO_MEMORY;
-	}
+	size_t len = 0;
+	if (st == NSX_OK)
+		st = ns_stored_make(a, relpath, &data, &len) == NS_OK
+		     ? nsx_doc_set_data(doc, data, len) : NSX_NO_MEMORY;
 	free(data);
 	if (st != NSX_OK) {
 		nsx_doc_free(doc);

@@ -19,15 +19,20 @@ void meta_tag_make(ns_indexer_t *ix, const char *default_language,
 	         ix->max_file_bytes, rules_hash);
 }
 
-/* NS_SLOT_FILE: "TAG mtime ctime size ino hash read_ns path", TAG being the
- * layout version and the default language (either changing means every
- * file must be read again). */
+/* NS_SLOT_FILE: "TAG[/SIDE] mtime ctime size ino hash read_ns path", TAG
+ * being the layout version and the default language (either changing
+ * means every file must be read again), SIDE the sidecars' fingerprint
+ * in hex, left out when there are none: a value written before sidecars
+ * existed reads as a file without any, and is not read again for it. */
 char *meta_value(const ns_indexer_t *ix, const struct file_meta *m,
                  const char *relpath)
 {
 	ns_buf_t b = {0};
-	if (ns_buf_printf(&b, "%s %lld %lld %lld %llu %016llx %lld %s",
-	                  ix->meta_tag, (long long)m->mtime_ns,
+	char side[20] = "";
+	if (m->side != NS_SIDECARS_NONE)
+		snprintf(side, sizeof side, "/%llx", (unsigned long long)m->side);
+	if (ns_buf_printf(&b, "%s%s %lld %lld %lld %llu %016llx %lld %s",
+	                  ix->meta_tag, side, (long long)m->mtime_ns,
 	                  (long long)m->ctime_ns, (long long)m->size,
 	                  (unsigned long long)m->ino,
 	                  (unsigned long long)m->hash, (long long)m->read_ns,
@@ -63,7 +68,11 @@ static void load_meta(const char *value, size_t len, void *ctx)
 		return;
 	}
 	size_t tl = strlen(ix->meta_tag);
-	bool same_tag = (size_t)(sp - v) == tl && memcmp(v, ix->meta_tag, tl) == 0;
+	const char *slash = memchr(v, '/', (size_t)(sp - v));
+	size_t vtl = slash ? (size_t)(slash - v) : (size_t)(sp - v);
+	bool same_tag = vtl == tl && memcmp(v, ix->meta_tag, tl) == 0;
+	unsigned long long side = slash ? strtoull(slash + 1, NULL, 16)
+	                                : NS_SIDECARS_NONE;
 	const char *p = sp + 1;
 	unsigned long long f[6];
 	bool ok = next_field(&p, 10, &f[0], true) && next_field(&p, 10, &f[1], true) &&
@@ -78,6 +87,7 @@ static void load_meta(const char *value, size_t len, void *ctx)
 		m->ino = f[3];
 		m->hash = f[4];
 		m->read_ns = (int64_t)f[5];
+		m->side = side;
 		/* Written by another layout or default language: read again. */
 		if (!same_tag) {
 			m->hash = 0;
@@ -115,7 +125,7 @@ struct file_meta meta_of_stat(const struct stat *st, uint64_t gen)
 bool same_stat(const struct file_meta *a, const struct file_meta *b)
 {
 	return a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns &&
-	       a->size == b->size && a->ino == b->ino;
+	       a->size == b->size && a->ino == b->ino && a->side == b->side;
 }
 
 /* Was the file read so soon after it was last changed that a change in

@@ -159,6 +159,8 @@ enum check put_check(ns_indexer_t *ix, const char *relpath, bool scanned,
 		put_failed(ix, relpath, "path longer than an index term allows");
 		return CHECK_DONE;
 	}
+	if (ns_sidecar_kind(relpath) != NS_SIDECAR_NONE) /* never an article */
+		return remove_path(ix, relpath) ? CHECK_CHANGED : CHECK_DONE;
 	struct prep *p = calloc(1, sizeof *p + strlen(relpath) + 1);
 	if (!p) {
 		put_failed(ix, relpath, "out of memory");
@@ -178,6 +180,12 @@ enum check put_check(ns_indexer_t *ix, const char *relpath, bool scanned,
 	struct file_meta *known = ns_pathmap_get(ix->files, relpath);
 	if (known) {
 		known->seen = gen;
+		/* Its sidecars are looked at only when its own stat says
+		 * unchanged: otherwise it is read, and they with it. */
+		cur.side = known->side;
+		if (scanned && same_stat(known, &cur) && !racy(known))
+			cur.side = ns_sidecars_fingerprint(ix->sidecars, ix->rootfd,
+			                                   relpath, gen);
 		if (scanned && same_stat(known, &cur) && !racy(known)) {
 			free(p);
 			stats_add(ix, &ix->stats.unchanged, 1);
@@ -192,8 +200,40 @@ enum check put_check(ns_indexer_t *ix, const char *relpath, bool scanned,
 	return CHECK_READ;
 }
 
-/* Any thread: read P's file and make its document.  Touches nothing of
- * IX but what never changes while the writer runs. */
+/* Any thread: P's document from its file's LEN BYTES (freed here) and
+ * what its sidecars gave (SIDE): the kind and why into P. */
+static void make_doc(const ns_indexer_t *ix, struct prep *p, char *bytes,
+                     size_t len, const ns_sidecar_read_t *side)
+{
+	const char *base = strrchr(p->path, '/');
+	ns_status_t st = ns_article_parse(bytes, len, base ? base + 1 : p->path,
+	                                  &ix->parse, &p->a, p->why,
+	                                  sizeof p->why);
+	free(bytes);
+	if (st == NS_OK && p->a->draft) {
+		snprintf(p->why, sizeof p->why,
+		         "a draft (draft: true in its front matter)");
+		st = NS_ERR_FORMAT;
+	}
+	/* The sidecars over what the article says, the path under both. */
+	if (st == NS_OK)
+		st = ns_sidecars_apply(side, p->a, p->path);
+	if (st == NS_OK)
+		st = ns_article_from_path(p->a, p->path);
+	if (st == NS_OK) {
+		st = ns_index_build_doc(p->a, p->path, &p->doc);
+		if (st != NS_OK)
+			snprintf(p->why, sizeof p->why, "%s", ns_status_str(st));
+	} else if (st != NS_ERR_FORMAT) {
+		snprintf(p->why, sizeof p->why, "%s", ns_status_str(st));
+	}
+	p->kind = st == NS_OK ? PREP_DOC : st == NS_ERR_NOMEM ? PREP_RETRY
+	                                                     : PREP_FAILED;
+}
+
+/* Any thread: read P's file (and its sidecars) and make its document.
+ * Touches nothing of IX but what never changes while the writer runs,
+ * and the sidecars' cache, which has its own lock. */
 void prep_read(void *ctx, struct prep *p)
 {
 	const ns_indexer_t *ix = ctx;
@@ -210,6 +250,13 @@ void prep_read(void *ctx, struct prep *p)
 	if (st == NS_ERR_IO && (err == ELOOP || err == EXDEV || err == EINVAL)) {
 		p->kind = PREP_NOT_FILE;
 		return;
+	}
+	ns_sidecar_read_t side;
+	if (st == NS_OK &&
+	    ns_sidecars_read(ix->sidecars, ix->rootfd, p->path, p->meta.read_ns,
+	                     &side) != NS_OK) {
+		free(bytes);
+		st = NS_ERR_NOMEM;
 	}
 	if (st == NS_ERR_NOMEM || (st == NS_ERR_IO && ns_errno_transient(err))) {
 		p->kind = PREP_RETRY;
@@ -228,33 +275,18 @@ void prep_read(void *ctx, struct prep *p)
 			         st == NS_ERR_IO ? strerror(err) : ns_status_str(st));
 		return;
 	}
-	p->meta.hash = XXH3_64bits(bytes, len) | 1; /* never 0, "unknown" */
+	p->meta.side = side.fingerprint;
+	/* never 0, "unknown" */
+	p->meta.hash = ns_sidecars_hash(&side, XXH3_64bits(bytes, len)) | 1;
 	if (!p->force && p->known_hash == p->meta.hash) {
-		/* The same bytes (touched, copied back, saved unchanged). */
+		/* The same bytes (touched, copied back, saved unchanged), and
+		 * the same from the sidecars. */
 		free(bytes);
 		p->kind = PREP_SAME;
-		return;
+	} else {
+		make_doc(ix, p, bytes, len, &side);
 	}
-	const char *base = strrchr(p->path, '/');
-	st = ns_article_parse(bytes, len, base ? base + 1 : p->path, &ix->parse,
-	                      &p->a, p->why, sizeof p->why);
-	free(bytes);
-	if (st == NS_OK && p->a->draft) {
-		snprintf(p->why, sizeof p->why,
-		         "a draft (draft: true in its front matter)");
-		st = NS_ERR_FORMAT;
-	}
-	if (st == NS_OK)
-		st = ns_article_from_path(p->a, p->path);
-	if (st == NS_OK) {
-		st = ns_index_build_doc(p->a, p->path, &p->doc);
-		if (st != NS_OK)
-			snprintf(p->why, sizeof p->why, "%s", ns_status_str(st));
-	} else if (st != NS_ERR_FORMAT) {
-		snprintf(p->why, sizeof p->why, "%s", ns_status_str(st));
-	}
-	p->kind = st == NS_OK ? PREP_DOC : st == NS_ERR_NOMEM ? PREP_RETRY
-	                                                     : PREP_FAILED;
+	ns_sidecar_read_clear(&side);
 }
 
 /* Say what the parser left out of A (its warnings), or that there was
@@ -363,6 +395,66 @@ static bool prep_apply(ns_indexer_t *ix, struct prep *p)
 	nsx_doc_free(p->doc);
 	ns_article_free(p->a);
 	free(p);
+	return changed;
+}
+
+void known_paths(ns_indexer_t *ix, const char *dir, ns_strv_t *out)
+{
+	meta_paths(ix, dir, UINT64_MAX, out);
+	ns_strv_t problems = {0};
+	ns_problems_paths(ix->problems, dir, &problems);
+	for (size_t i = 0; i < problems.n; i++) /* skipped: not in the index */
+		if (!ns_pathmap_get(ix->files, problems.v[i]))
+			ns_strv_push(out, problems.v[i], strlen(problems.v[i]));
+	ns_strv_clear(&problems);
+}
+
+/* The articles directly in the folder DIR that the index knows, or lists
+ * as problems, into OUT: what its metadata.tsv describes. */
+static void folder_articles(ns_indexer_t *ix, const char *dir, ns_strv_t *out)
+{
+	ns_strv_t all = {0};
+	known_paths(ix, dir, &all);
+	size_t skip = *dir ? strlen(dir) + 1 : 0;
+	for (size_t i = 0; i < all.n; i++) {
+		const char *rel = all.v[i];
+		if (!strchr(rel + skip, '/') &&
+		    ns_sidecar_kind(rel) == NS_SIDECAR_NONE)
+			ns_strv_push(out, rel, strlen(rel));
+	}
+	ns_strv_clear(&all);
+}
+
+bool sidecar_changed(ns_indexer_t *ix, const char *relpath, bool scanned,
+                     uint64_t gen)
+{
+	/* An older nsearchd indexed sidecars as articles: no more. */
+	bool changed = false, partial;
+	if (ns_pathmap_get(ix->files, relpath) ||
+	    ns_problems_get(ix->problems, relpath, &partial, NULL, 0))
+		changed = remove_path(ix, relpath);
+	if (scanned) /* each article's own scan compares its sidecars */
+		return changed;
+	char *subject = ns_sidecar_subject(relpath);
+	ns_strv_t articles = {0};
+	if (subject && ns_sidecar_kind(relpath) == NS_SIDECAR_TSV) {
+		ns_sidecars_forget(ix->sidecars, subject);
+		folder_articles(ix, subject, &articles);
+	} else if (subject) {
+		ns_strv_push(&articles, subject, strlen(subject));
+	}
+	free(subject);
+	/* Read here, in this job's turn: a wait queued after the sidecar's
+	 * change passes once its articles are written. */
+	for (size_t i = 0; i < articles.n; i++) {
+		struct prep *p = NULL;
+		enum check c = put_check(ix, articles.v[i], false, gen, false, &p);
+		if (c == CHECK_READ)
+			readahead_submit(ix->ra, p);
+		changed |= c == CHECK_CHANGED;
+		note_changes(ix, settle_reads(ix, false));
+	}
+	ns_strv_clear(&articles);
 	return changed;
 }
 

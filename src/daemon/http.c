@@ -76,12 +76,7 @@ static void on_conn_closed(uv_handle_t *h)
 {
 	struct hconn *c = (struct hconn *)h; /* the handle is the first member */
 	ns_http_t *s = c->srv;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	NS_LIST_UNLINK(&s->conns, c);
 	free(c);
 	s->nconns--;
 	ns_http_maybe_free(s);
@@ -120,10 +115,7 @@ static void on_accept(uv_stream_t *ls, int status)
 		uv_tcp_init(s->loop, &c->io.tcp);
 	else
 		uv_pipe_init(s->loop, &c->io.pipe, 0);
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
+	NS_LIST_PUSH(&s->conns, c);
 	s->nconns++;
 	if (uv_accept(ls, (uv_stream_t *)&c->io) < 0) {
 		uv_close((uv_handle_t *)&c->io, on_conn_closed);

@@ -1,8 +1,8 @@
 /* http.h - the HTTP/1.1 front door (H2O on the daemon's libuv loop): the
  * NDJSON protocol's requests as REST endpoints (docs/http.md), with the
- * same fields, limits and error codes, decoded by proto.c; roles from
- * bearer tokens or Unix credentials; CORS; publishing (PUT and DELETE
- * of articles); /health and /metrics.  Loop thread only, like server.h. */
+ * same fields, limits and error codes, decoded by proto_request.c; roles
+ * from bearer tokens or Unix credentials; CORS; publishing (PUT and
+ * DELETE of articles); /health and /metrics.  Loop thread only, like server.h. */
 #ifndef NS_HTTP_H
 #define NS_HTTP_H
 

@@ -43,7 +43,7 @@ struct hhandler {
 
 enum route {
 	R_NONE, R_PAGE, R_SEARCH, R_GET, R_SIMILAR, R_PUT, R_DELETE, R_STATS,
-	R_STATUS, R_HEALTH, R_METRICS, R_MAINT,
+	R_STATUS, R_HEALTH, R_METRICS, R_MAINT, R_QUERIES,
 };
 
 /* A request that waits for a worker or for the writer. */
@@ -111,7 +111,7 @@ void ns_http_send(ns_http_t *s, h2o_req_t *req, int status,
                   const char *etag);
 void ns_http_send_error(ns_http_t *s, h2o_req_t *req, const char *code,
                         const char *message);
-/* Send a reply LINE made by proto.c (freed here), its status from its
+/* Send a reply LINE made by proto_reply.c (freed here), its status from its
  * error code; "ready" added to search replies. */
 void ns_http_send_line(ns_http_t *s, h2o_req_t *req, enum route route,
                        char *line, const char *code, const char *etag);

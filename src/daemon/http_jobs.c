@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "core/safepath.h"
+#include "daemon/answer.h"
 #include "daemon/metrics.h"
 #include "parse/article.h"
 
@@ -139,39 +140,17 @@ static void get_etag(struct job *j)
 static void query_work(uv_work_t *w)
 {
 	struct job *j = w->data;
-	const ns_request_t *r = &j->r;
-	ns_searcher_t *searcher = j->srv->o.h.searcher;
-	ns_result_t *res = NULL;
-	ns_hit_t article = {0};
-	ns_stats_t stats = {0};
-	uint64_t revision = 0;
 	char *err = NULL;
-	ns_status_t st;
-	if (r->op == NS_OP_GET) {
-		st = ns_searcher_get(searcher, r->path, &article, &revision, &err);
-		if (st == NS_OK) {
-			j->reply = ns_proto_get_reply(r->id, revision, &article,
-			                              r->fields);
-			get_etag(j);
-		}
-	} else if (r->op == NS_OP_STATS) {
-		st = ns_searcher_stats(searcher, &stats, &err);
-		if (st == NS_OK)
-			j->reply = ns_proto_stats_reply(r->id, &stats);
-	} else {
-		ns_search_req_t sreq = ns_search_req_of(r);
-		st = ns_searcher_search(searcher, &sreq, &res, &err);
-		if (st == NS_OK)
-			j->reply = ns_proto_search_reply(r->id, res, r->fields);
-	}
+	ns_asker_t who = {j->srv->o.h.querylog, "http", 0, j->start_us};
+	ns_status_t st = ns_answer(j->srv->o.h.searcher, &j->r, &who, &j->reply,
+	                           NULL, &err);
+	if (st == NS_OK && j->r.op == NS_OP_GET)
+		get_etag(j);
 	if (st != NS_OK)
 		fail(j, ns_server_code_of(st), st == NS_ERR_NOT_FOUND
 		     ? "no article at this path in the index"
 		     : err ? err : ns_status_str(st));
 	free(err);
-	ns_result_free(res);
-	ns_hit_clear(&article);
-	ns_stats_clear(&stats);
 }
 
 static void query_done(uv_work_t *w, int status)

@@ -1,5 +1,5 @@
 /* http_req.c - what an HTTP request says, as the NDJSON protocol would
- * say it: a query string becomes the request object proto.c decodes, an
+ * say it: a query string becomes the request object proto_request.c decodes, an
  * error code becomes a status, a path is checked before anything is
  * written.  Pure functions, any thread. */
 #include "daemon/http.h"

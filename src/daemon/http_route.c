@@ -1,6 +1,6 @@
 /* http_route.c - one HTTP request: who sends it (a bearer token, or the
  * Unix socket's credentials), which endpoint it names, the request object
- * proto.c decodes from it, and the reply with its status and CORS
+ * proto_request.c decodes from it, and the reply with its status and CORS
  * headers.  What needs a worker or the writer goes to http_jobs.c.  Loop
  * thread only. */
 #include "daemon/http_impl.h"
@@ -22,10 +22,7 @@
 
 unsigned long long ns_http_now_us(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ull +
-	       (unsigned long long)ts.tv_nsec / 1000;
+	return ns_monotonic_us();
 }
 
 static const char *reason_of(int status)
@@ -240,6 +237,7 @@ static enum route route_of(const char *path, h2o_iovec_t m,
 		{"/", "GET", R_PAGE, R_NONE},
 		{"/search", "GET, POST", R_SEARCH, R_SEARCH},
 		{"/stats", "GET", R_STATS, R_NONE},
+		{"/queries", "GET", R_QUERIES, R_NONE},
 		{"/status", "GET", R_STATUS, R_NONE},
 		{"/health", "GET", R_HEALTH, R_NONE},
 		{"/metrics", "GET", R_METRICS, R_NONE},
@@ -273,7 +271,7 @@ static unsigned role_needed(enum route r)
 {
 	switch (r) {
 	case R_PUT: case R_DELETE: return NS_ROLE_PUBLISH;
-	case R_MAINT: return NS_ROLE_ADMIN;
+	case R_MAINT: case R_QUERIES: return NS_ROLE_ADMIN;
 	case R_HEALTH: case R_PAGE: case R_NONE: return 0;
 	default: return NS_ROLE_SEARCH;
 	}
@@ -484,6 +482,32 @@ static void status_route(ns_http_t *s, h2o_req_t *req)
 	ns_http_send_line(s, req, R_STATUS, line, NULL, NULL);
 }
 
+/* What people searched for (the "queries" request): on the loop, from
+ * the query log's table. */
+static void queries_route(ns_http_t *s, h2o_req_t *req, const char *qs,
+                          size_t qlen)
+{
+	const char *why = NULL;
+	json_t *o = ns_http_query_to_json(qs, qlen, "queries", &why);
+	ns_request_t r;
+	if (!o) {
+		ns_http_send_error(s, req, NS_E_BAD_REQUEST, why);
+		return;
+	}
+	if (!decode(s, req, o, &r))
+		return;
+	ns_query_report_t rep;
+	char *line = ns_querylog_report(s->o.h.querylog, r.limit, 0, &rep) ==
+	             NS_OK ? ns_proto_queries_reply(NULL, revision_of(s), &rep)
+	                   : NULL;
+	ns_query_report_clear(&rep);
+	ns_request_clear(&r);
+	if (line)
+		ns_http_send_line(s, req, R_QUERIES, line, NULL, NULL);
+	else
+		ns_http_send_error(s, req, NS_E_INTERNAL, "out of memory");
+}
+
 static void health_route(ns_http_t *s, h2o_req_t *req)
 {
 	ns_indexer_stats_t st;
@@ -521,10 +545,10 @@ static void metrics_route(ns_http_t *s, h2o_req_t *req)
 	ns_indexer_stats_t ix;
 	ns_indexer_stats(s->o.ix, &ix);
 	ns_metrics_state_t m = {
-		.documents = ix.documents, .queued = ix.queued,
-		.indexed = ix.indexed, .unchanged = ix.unchanged,
-		.same_content = ix.same_content, .removed = ix.removed,
-		.failed = ix.failed, .commits = ix.commits,
+#define COPY_COUNTER(name, label, help) .name = ix.name,
+		NS_INDEXER_COUNTERS(COPY_COUNTER)
+#undef COPY_COUNTER
+		.documents = ix.documents, .commits = ix.commits,
 		.commit_seconds = ix.commit_seconds,
 		.commit_failing = ix.commit_failing, .revision = ix.revision,
 		.ready = s->o.ready && s->o.ready(s->o.h.ctx),
@@ -576,6 +600,9 @@ static void dispatch(ns_http_t *s, h2o_req_t *req, enum route route,
 		break;
 	case R_STATUS:
 		status_route(s, req);
+		break;
+	case R_QUERIES:
+		queries_route(s, req, qs, qlen);
 		break;
 	case R_HEALTH:
 		health_route(s, req);

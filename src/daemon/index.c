@@ -182,13 +182,14 @@ static ns_status_t indexer_init(ns_indexer_t *ix,
 	ix->files = ns_pathmap_new();
 	ix->q = jobq_new();
 	ix->retries = ns_retry_new();
+	ix->sidecars = ns_sidecars_new(ix->max_file_bytes);
 	if (ix->rootfd < 0) {
 		if (errmsg)
 			*errmsg = strdup(strerror(root_err));
 		return NS_ERR_IO;
 	}
 	if (!ix->articles_dir || !ix->index_dir || !ix->problems ||
-	    !ix->files || !ix->q || !ix->retries)
+	    !ix->files || !ix->q || !ix->retries || !ix->sidecars)
 		return NS_ERR_NOMEM;
 	return NS_OK;
 }
@@ -227,6 +228,7 @@ static void indexer_free(ns_indexer_t *ix)
 	ns_strv_clear(&ix->unstemmed);
 	ns_strv_clear(&ix->unwritten);
 	ns_retry_free(ix->retries);
+	ns_sidecars_free(ix->sidecars);
 	free(ix->passed);
 	if (ix->rootfd >= 0)
 		close(ix->rootfd);

@@ -10,6 +10,7 @@
 
 #include "parse/article.h"
 #include "core/problems.h"
+#include "nsearch/status.h"
 #include "daemon/fault.h"
 #include "nsx.h"
 
@@ -54,12 +55,7 @@ typedef struct {
 typedef struct {
 	uint64_t revision;    /* last committed revision */
 	uint64_t documents;   /* documents in the index at that revision */
-	uint64_t queued;      /* paths waiting */
-	uint64_t indexed;     /* files written since start */
-	uint64_t unchanged;   /* files a stat showed unchanged: not read */
-	uint64_t same_content; /* files read again, with the bytes indexed */
-	uint64_t removed;     /* documents deleted since start */
-	uint64_t failed;      /* files that could not be indexed */
+	NS_INDEXER_COUNTERS(NS_COUNTER_FIELD) /* nsearch/status.h */
 	uint64_t barriers;    /* barriers passed (ns_indexer_barrier) */
 	int64_t last_commit;  /* wall clock of the last commit, Unix ms; 0:
 	                         none since start */

@@ -19,6 +19,7 @@
 #include "daemon/jobq.h"
 #include "daemon/readahead.h"
 #include "daemon/retry.h"
+#include "daemon/sidecars.h"
 
 #define LOG_MOD "index"
 
@@ -27,7 +28,10 @@
 struct file_meta {
 	int64_t mtime_ns, ctime_ns, size;
 	uint64_t ino;
-	uint64_t hash;      /* XXH3 of the bytes; 0: unknown, read again */
+	uint64_t hash;      /* XXH3 of the bytes (and of what its sidecars
+	                       gave: ns_sidecars_hash); 0: unknown, read
+	                       again */
+	uint64_t side;      /* its sidecars' fingerprint (sidecars.h) */
 	int64_t read_ns;    /* wall clock when it was read */
 	uint64_t seen;      /* scan generation that last found it */
 };
@@ -120,6 +124,7 @@ struct ns_indexer {
 	unsigned batch_max;        /* atomic: a reload may change them */
 	unsigned commit_delay_ms;
 	ns_problems_t *problems;   /* thread-safe on its own */
+	ns_sidecars_t *sidecars;   /* the folders' tables: thread-safe too */
 	readahead_t *ra;           /* the readers-ahead (their own lock) */
 };
 
@@ -170,7 +175,8 @@ char *meta_value(const ns_indexer_t *ix, const struct file_meta *m,
                  const char *relpath);
 /* M for a file whose stat is ST, found by scan generation GEN. */
 struct file_meta meta_of_stat(const struct stat *st, uint64_t gen);
-/* Do A and B say the same stat (mtime, ctime, size, inode)? */
+/* Do A and B say the same stat (mtime, ctime, size, inode), and the
+ * same of the sidecars? */
 bool same_stat(const struct file_meta *a, const struct file_meta *b);
 /* Was the file read so soon after its last change that its stat cannot
  * vouch for it? */
@@ -208,6 +214,16 @@ unsigned settle_reads(ns_indexer_t *ix, bool all);
  * thread.  True when the index changed. */
 bool put_path(ns_indexer_t *ix, const char *relpath, bool scanned,
               uint64_t gen, bool force);
+/* Writer thread: the paths under DIR ("" for all) that the index holds,
+ * or lists as problems (files not in it), into OUT. */
+void known_paths(ns_indexer_t *ix, const char *dir, ns_strv_t *out);
+/* Writer thread: the sidecar RELPATH (parse/article.h) was written or
+ * removed: the articles it describes are read again (but when SCANNED:
+ * each article's own scan compares its sidecars' fingerprint), in this
+ * job's turn.  A sidecar an older nsearchd indexed as an article leaves
+ * the index.  True when the index changed. */
+bool sidecar_changed(ns_indexer_t *ix, const char *relpath, bool scanned,
+                     uint64_t gen);
 /* Writer thread: RELPATH, or every article under RELDIR, leaves the
  * index.  True when the index changed. */
 bool remove_path(ns_indexer_t *ix, const char *relpath);

@@ -160,12 +160,9 @@ static void status_of(void *ctx, ns_daemon_status_t *out)
 	ns_indexer_stats(d->ix, &st);
 	out->revision = st.revision;
 	out->documents = st.documents;
-	out->queued = st.queued;
-	out->indexed = st.indexed;
-	out->unchanged = st.unchanged;
-	out->same_content = st.same_content;
-	out->removed = st.removed;
-	out->failed = st.failed;
+#define COPY_COUNTER(name, label, help) out->name = st.name;
+	NS_INDEXER_COUNTERS(COPY_COUNTER)
+#undef COPY_COUNTER
 	ns_problems_counts(ns_indexer_problems(d->ix), &out->skipped,
 	                   &out->partial);
 	out->overflows = ns_watch_overflows(d->watch);
@@ -247,6 +244,26 @@ static void on_signal(uv_signal_t *h, int signum)
 }
 
 /* ---- start-up ---- */
+
+/* The first directory of PATH that is missing (PATH itself, or one of
+ * its parents), new (free()); NULL when PATH is there (or out of
+ * memory).  A start that fails removes what it made of it, and never
+ * anything that was there. */
+static char *first_missing(const char *path)
+{
+	char *p = strdup(path);
+	struct stat st;
+	for (char *s = p ? strchr(p + 1, '/') : NULL; s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (lstat(p, &st) < 0 && errno == ENOENT)
+			return p;
+		*s = '/';
+	}
+	if (p && lstat(p, &st) < 0 && errno == ENOENT)
+		return p;
+	free(p);
+	return NULL;
+}
 
 /* mkdir -p for the index's parent directories, private to the daemon's
  * user as the index is. */
@@ -425,6 +442,7 @@ static int configure(struct daemon *d, ns_config_t *cfg, char *root)
 		ns_log(NS_LOG_WARNING, LOG_MOD, "cannot raise the limit on open "
 		       "files to its hard limit: %s; %llu allowed", strerror(errno),
 		       (unsigned long long)d->nofile);
+	d->made_dir = first_missing(d->cfg.index);
 	make_parents(d->cfg.index);
 	return 0;
 }
@@ -469,8 +487,11 @@ static int open_index(struct daemon *d)
 	if (ns_indexer_start(&iopts, &d->ix, &err) != NS_OK)
 		return freed(err, ns_fatal("index %s: %s", c->index,
 		                           err ? err : "cannot open"));
-	if (ns_searcher_new(c->index, &d->searcher) != NS_OK)
+	if (ns_searcher_new(c->index, &d->searcher) != NS_OK ||
+	    !(d->querylog = ns_querylog_new()))
 		return ns_fatal("out of memory");
+	ns_querylog_configure(d->querylog, (ns_qlog_mode_t)c->log_queries,
+	                      c->slow_query_ms, c->query_sample);
 	char code[16];
 	ns_language_normalise(c->language, strlen(c->language), code);
 	ns_searcher_set_language(d->searcher, code);
@@ -553,6 +574,15 @@ static int shut_down(struct daemon *d, int rc)
 	/* No connection now, no search in flight. */
 	ns_indexer_stop(d->ix);
 	ns_searcher_free(d->searcher);
+	ns_querylog_free(d->querylog);
+	if (rc && d->made_dir) {
+		/* A start that failed (a socket in use) leaves no empty index
+		 * behind for the next one to wonder about. */
+		ns_remove_dir(d->made_dir);
+		ns_log(NS_LOG_INFO, LOG_MOD, "removed %s, which this start made",
+		       d->made_dir);
+	}
+	free(d->made_dir);
 	int lrc = uv_loop_close(&d->loop);
 	if (lrc)
 		ns_log(NS_LOG_WARNING, LOG_MOD, "loop closed with handles open: %s",

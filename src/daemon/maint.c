@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,13 +72,7 @@ void reindex_done(ns_indexer_t *ix, uint64_t b)
 void reindex_tree(ns_indexer_t *ix, const char *reldir, uint64_t b)
 {
 	ns_strv_t paths = {0};
-	meta_paths(ix, reldir, UINT64_MAX, &paths);
-	ns_strv_t problems = {0};
-	ns_problems_paths(ix->problems, reldir, &problems);
-	for (size_t i = 0; i < problems.n; i++)
-		if (!ns_pathmap_get(ix->files, problems.v[i]))
-			ns_strv_push(&paths, problems.v[i], strlen(problems.v[i]));
-	ns_strv_clear(&problems);
+	known_paths(ix, reldir, &paths);
 
 	bool failed = false;
 	pthread_mutex_lock(&ix->mu);
@@ -142,21 +135,6 @@ static void human_bytes(uint64_t n, char *buf, size_t size)
 		snprintf(buf, size, "%.1f MiB", n / 1048576.0);
 	else
 		snprintf(buf, size, "%.1f KiB", n / 1024.0);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-	return remove(path);
-}
-
-/* Remove DIR and what is in it, if it is there: only for directories
- * this module made (a compaction's copy, the index it replaced). */
-static void remove_dir(const char *dir)
-{
-	struct stat st;
-	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void maint_progress(void *ctx, const char *table, const char *status)
@@ -243,7 +221,7 @@ static void backup_index(ns_indexer_t *ix, const char *dir)
 	                               &err);
 	if (xst != NSX_OK) {
 		if (made)
-			remove_dir(dir);
+			ns_remove_dir(dir);
 		maint_finish(ix, false, "cannot back up to %s: %s", dir,
 		             err ? err : nsx_status_name(xst));
 	} else {
@@ -265,12 +243,12 @@ static void swap_in(ns_indexer_t *ix, struct compaction *c)
 	run_exclusive(ix, swap_dirs, c);
 	bool reopened = reopen_writer(ix);
 	if (!c->swapped) {
-		remove_dir(c->fresh.data);
+		ns_remove_dir(c->fresh.data);
 		maint_finish(ix, false, "cannot swap the compacted copy in: %s; "
 		             "the index is as it was", strerror(c->err));
 		return;
 	}
-	remove_dir(c->old.data);
+	ns_remove_dir(c->old.data);
 	if (!reopened) {
 		maint_finish(ix, false, "compacted and swapped in, but the index "
 		             "cannot be opened again: %s", ix->health.error);
@@ -303,13 +281,13 @@ static void compact_index(ns_indexer_t *ix)
 		compaction_free(&c);
 		return;
 	}
-	remove_dir(c.fresh.data); /* left by a compaction that was killed */
-	remove_dir(c.old.data);
+	ns_remove_dir(c.fresh.data); /* left by a compaction that was killed */
+	ns_remove_dir(c.old.data);
 	char *err = NULL;
 	nsx_status_t xst = nsx_compact(ix->index_dir, c.fresh.data,
 	                               maint_progress, ix, &err);
 	if (xst != NSX_OK) {
-		remove_dir(c.fresh.data);
+		ns_remove_dir(c.fresh.data);
 		maint_finish(ix, false, "cannot compact: %s",
 		             err ? err : nsx_status_name(xst));
 	} else {
@@ -346,8 +324,8 @@ void recover_compaction(const char *index_dir)
 				       "(a compaction was interrupted)", index_dir,
 				       c.old.data);
 		}
-		remove_dir(c.fresh.data);
-		remove_dir(c.old.data);
+		ns_remove_dir(c.fresh.data);
+		ns_remove_dir(c.old.data);
 	}
 	compaction_free(&c);
 }

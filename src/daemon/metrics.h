@@ -29,8 +29,8 @@ void ns_metrics_percentiles(double *p50, double *p95, double *p99,
 
 /* What the rest of the daemon knows, for one rendering. */
 typedef struct {
-	uint64_t documents, queued, indexed, unchanged, same_content, removed,
-	         failed, skipped, partial;
+	uint64_t documents, skipped, partial;
+	NS_INDEXER_COUNTERS(NS_COUNTER_FIELD) /* nsearch/status.h */
 	uint64_t commits;
 	double commit_seconds;
 	bool commit_failing;

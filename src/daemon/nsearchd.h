@@ -35,6 +35,7 @@ struct daemon {
 	bool committed_open;        /* uv_async_send is allowed */
 	ns_indexer_t *ix;
 	ns_searcher_t *searcher;
+	ns_querylog_t *querylog;    /* what people searched for */
 	ns_watch_t *watch;
 	ns_server_t *server;
 	struct ns_http *http;       /* the HTTP front door, or NULL */
@@ -51,6 +52,9 @@ struct daemon {
 	ns_config_t cfg;            /* the configuration in force */
 	const ns_config_args_t *args; /* the command line, for reloads */
 	uint64_t nofile;            /* descriptors the process may open */
+	char *made_dir;             /* the first directory of the index's path
+	                               this start made, removed if it fails;
+	                               NULL: the index was there */
 	unsigned clamped;           /* max_connections clamped to this (0: not) */
 };
 

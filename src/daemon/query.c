@@ -1,42 +1,33 @@
-/* query.c - runs searches on pooled read-only Xapian readers.
- *
- * A reader is used by one thread at a time: a search takes one from the
- * idle list (or opens a new one), brings it to the latest revision, and
- * gives it back.  Xapian objects are never shared between two threads.
+/* query.c - the searcher: a request in the shim's terms, run on a reader
+ * of the pool (readers.h), and the shim's result back as ours; also one
+ * article ("get") and the index's counts ("stats").  Never on the loop
+ * thread; never writes the index.
  */
 #include "daemon/query.h"
 #include "daemon/fields_index.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
+#include "core/hit_json.h"
+#include "daemon/readers.h"
 #include "daemon/schema.h"
+#include "daemon/snippet.h"
+#include "daemon/stored.h"
+#include "daemon/stats.h"
 #include "daemon/synonyms.h"
 #include "nsx.h"
-
-struct idle_reader {
-	struct idle_reader *next;
-	nsx_reader_t *r;
-	uint64_t generation;        /* of the database files it has open */
-};
 
 struct ns_searcher {
 	char *index_dir;
 	char language[16];
 	unsigned max_expansion;
 	double timeout;             /* seconds a search may run; 0: no limit */
+	ns_readers_t *readers;
 	pthread_mutex_t mu;
-	struct idle_reader *idle;   /* under mu */
-	struct idle_reader *lent;   /* readers a search has, under mu */
-	uint64_t generation;        /* bumped when the index is swapped, under mu */
-	bool swapping;              /* under mu: borrowing waits */
-	pthread_cond_t quiet;       /* the swap ends, or the last search does */
 	ns_synonyms_t *synonyms;    /* under mu */
 };
 
@@ -64,17 +55,34 @@ static const struct {
 	{"lang", NS_PREFIX_LANG, 1},
 };
 
+/* A new reader knows the query language's dates and fields. */
+static nsx_status_t setup_reader(nsx_reader_t *r)
+{
+	nsx_status_t st = nsx_reader_add_date_range(r, NS_SLOT_DATE, "date",
+	                                             NS_PREFIX_YEAR,
+	                                             NS_PREFIX_MONTH,
+	                                             NS_PREFIX_DAY);
+	for (size_t f = 0; st == NSX_OK && f < sizeof query_fields /
+	                                       sizeof *query_fields; f++)
+		st = nsx_reader_add_field(r, query_fields[f].field,
+		                          query_fields[f].prefix,
+		                          query_fields[f].boolean);
+	return st;
+}
+
 ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out)
 {
 	if (!index_dir || !out)
 		return NS_ERR_INVALID;
 	ns_searcher_t *s = calloc(1, sizeof *s);
-	if (!s || !(s->index_dir = strdup(index_dir))) {
+	if (!s || !(s->index_dir = strdup(index_dir)) ||
+	    ns_readers_new(index_dir, setup_reader, &s->readers) != NS_OK) {
+		if (s)
+			free(s->index_dir);
 		free(s);
 		return NS_ERR_NOMEM;
 	}
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->quiet, NULL);
 	strcpy(s->language, "en");
 	s->max_expansion = NS_DEFAULT_MAX_EXPANSION;
 	*out = s;
@@ -121,315 +129,71 @@ void ns_searcher_free(ns_searcher_t *s)
 {
 	if (!s)
 		return;
-	for (struct idle_reader *i = s->idle, *next; i; i = next) {
-		next = i->next;
-		nsx_reader_close(i->r);
-		free(i);
-	}
+	ns_readers_free(s->readers);
 	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->quiet);
 	ns_synonyms_free(s->synonyms);
 	free(s->index_dir);
 	free(s);
 }
 
-/* Forget node I of the lent list (the caller holds mu); wake a swap
- * waiting for the last search to end. */
-static void unlend(ns_searcher_t *s, struct idle_reader *i)
-{
-	struct idle_reader **p = &s->lent;
-	while (*p && *p != i)
-		p = &(*p)->next;
-	if (*p)
-		*p = i->next;
-	if (s->swapping && !s->lent)
-		pthread_cond_broadcast(&s->quiet);
-}
-
-/* A reader at some revision, noted as lent until give_back().  Noted
- * before it is opened, so that a swap of the index waits for it. */
-static nsx_status_t borrow(ns_searcher_t *s, nsx_reader_t **out, char **err)
-{
-	pthread_mutex_lock(&s->mu);
-	while (s->swapping)
-		pthread_cond_wait(&s->quiet, &s->mu);
-	struct idle_reader *i = s->idle;
-	if (i) {
-		s->idle = i->next;
-	} else if ((i = malloc(sizeof *i))) {
-		i->r = NULL;
-		i->generation = s->generation;
-	}
-	if (i) {
-		i->next = s->lent;
-		s->lent = i;
-	}
-	pthread_mutex_unlock(&s->mu);
-	if (!i)
-		return NSX_NO_MEMORY;
-	if (i->r) {
-		*out = i->r;
-		return NSX_OK;
-	}
-	nsx_reader_t *r = NULL;
-	nsx_status_t st = nsx_reader_open(s->index_dir, &r, err);
-	if (st == NSX_OK)
-		st = nsx_reader_add_date_range(r, NS_SLOT_DATE, "date",
-		                               NS_PREFIX_YEAR, NS_PREFIX_MONTH,
-		                               NS_PREFIX_DAY);
-	for (size_t f = 0; st == NSX_OK && f < sizeof query_fields /
-	                                       sizeof *query_fields; f++)
-		st = nsx_reader_add_field(r, query_fields[f].field,
-		                          query_fields[f].prefix,
-		                          query_fields[f].boolean);
-	if (st != NSX_OK) {
-		if (r && err && !*err)
-			*err = strdup(nsx_reader_error(r));
-		nsx_reader_close(r);
-		pthread_mutex_lock(&s->mu);
-		unlend(s, i);
-		pthread_mutex_unlock(&s->mu);
-		free(i);
-		return st;
-	}
-	pthread_mutex_lock(&s->mu);
-	i->r = r;
-	pthread_mutex_unlock(&s->mu);
-	*out = r;
-	return NSX_OK;
-}
-
-/* R, borrowed, leaves the lent list: back to the idle list if KEEP and
- * the index was not swapped since it was opened (else its files are the
- * old index's), otherwise closed.  Every borrowed reader ends here, on
- * every path: a swap waits until the lent list is empty. */
-static void settle(ns_searcher_t *s, nsx_reader_t *r, bool keep)
-{
-	pthread_mutex_lock(&s->mu);
-	struct idle_reader *i = s->lent;
-	while (i && i->r != r)
-		i = i->next;
-	bool drop = !keep || !i || i->generation != s->generation;
-	if (i)
-		unlend(s, i);
-	if (i && !drop) {
-		i->next = s->idle;
-		s->idle = i;
-	}
-	pthread_mutex_unlock(&s->mu);
-	if (drop) {
-		nsx_reader_close(r);
-		free(i);
-	}
-}
-
-static void give_back(ns_searcher_t *s, nsx_reader_t *r)
-{
-	settle(s, r, true);
-}
-
-/* A reader that failed may be broken: close it, and forget it was lent. */
-static void discard(ns_searcher_t *s, nsx_reader_t *r)
-{
-	settle(s, r, false);
-}
-
 void ns_searcher_exclusive(ns_searcher_t *s, void (*fn)(void *arg), void *arg)
 {
-	if (!s) {
+	if (s)
+		ns_readers_exclusive(s->readers, fn, arg);
+	else
 		fn(arg);
-		return;
-	}
-	pthread_mutex_lock(&s->mu);
-	s->swapping = true;
-	while (s->lent)
-		pthread_cond_wait(&s->quiet, &s->mu);
-	fn(arg);
-	s->generation++;
-	struct idle_reader *idle = s->idle;
-	s->idle = NULL;
-	s->swapping = false;
-	pthread_cond_broadcast(&s->quiet);
-	pthread_mutex_unlock(&s->mu);
-	for (struct idle_reader *next; idle; idle = next) {
-		next = idle->next;
-		nsx_reader_close(idle->r);
-		free(idle);
-	}
 }
 
-static char *json_str_dup(json_t *o, const char *key)
+/* Fill H's stored fields from a document's stored data (the JSON keys
+ * are the hit's: nsearch/result.h); its body too if BODY. */
+static ns_status_t hit_from_stored(const ns_stored_t *sd, ns_hit_t *h,
+                                   bool body)
 {
-	const char *v = json_string_value(json_object_get(o, key));
-	return strdup(v ? v : "");
-}
-
-static ns_status_t json_strv(json_t *o, const char *key, ns_strv_t *out)
-{
-	json_t *arr = json_object_get(o, key);
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v) {
-		const char *s = json_string_value(v);
-		if (s && ns_strv_push(out, s, strlen(s)) != NS_OK)
-			return NS_ERR_NOMEM;
-	}
-	return NS_OK;
-}
-
-/* Squeeze every run of white space (paragraph breaks included) into one
- * space, in place: a snippet is one line of text. */
-static void squeeze_space(char *s)
-{
-	char *start = s, *o = s;
-	bool space = false;
-	for (; *s; s++) {
-		if (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r') {
-			space = true;
-			continue;
-		}
-		if (space && o != start)
-			*o++ = ' ';
-		space = false;
-		*o++ = *s;
-	}
-	*o = '\0';
-}
-
-/* No query term in the text (a filter-only query): show its beginning,
- * cut at a word boundary and HTML-escaped like Xapian's snippets. */
-static char *lead_snippet(const char *text, size_t len, size_t max)
-{
-	size_t n = len;
-	if (n > max) {
-		n = max;
-		while (n > 0 && text[n] != ' ' && text[n] != '\n')
-			n--;
-		if (n == 0)
-			n = max;
-		/* Never cut inside a UTF-8 sequence. */
-		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-			n--;
-	}
-	ns_buf_t b = {0};
-	ns_status_t st = ns_buf_append(&b, "", 0);
-	for (size_t i = 0; st == NS_OK && i < n; i++) {
-		switch (text[i]) {
-		case '&': st = ns_buf_append(&b, "&amp;", 5); break;
-		case '<': st = ns_buf_append(&b, "&lt;", 4); break;
-		case '>': st = ns_buf_append(&b, "&gt;", 4); break;
-		default: st = ns_buf_append(&b, text + i, 1); break;
-		}
-	}
-	if (st == NS_OK && n < len)
-		st = ns_buf_append(&b, "\xe2\x80\xa6", 3);
-	if (st != NS_OK) {
-		ns_buf_free(&b);
-		return NULL;
-	}
-	return b.data;
-}
-
-/* Undo the HTML escaping of a snippet, in place, for plain-text output. */
-static void unescape_html(char *s)
-{
-	static const struct {
-		const char *ent;
-		char c;
-	} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'},
-	            {"&quot;", '"'}, {"&#39;", '\''}};
-	char *o = s;
-	while (*s) {
-		size_t i = 0;
-		if (*s == '&')
-			for (; i < sizeof ents / sizeof *ents; i++)
-				if (strncmp(s, ents[i].ent, strlen(ents[i].ent)) == 0)
-					break;
-		if (*s == '&' && i < sizeof ents / sizeof *ents) {
-			*o++ = ents[i].c;
-			s += strlen(ents[i].ent);
-		} else {
-			*o++ = *s++;
-		}
-	}
-	*o = '\0';
-}
-
-/* Fill H's stored fields from a document's data; its body too if BODY. */
-static ns_status_t hit_from_data(json_t *o, ns_hit_t *h, bool body)
-{
-	h->path = json_str_dup(o, "path");
-	h->title = json_str_dup(o, "title");
-	h->standfirst = json_str_dup(o, "standfirst");
-	h->date = json_str_dup(o, "date");
-	h->time = json_str_dup(o, "time");
-	h->section = json_str_dup(o, "section");
-	h->language = json_str_dup(o, "language");
-	h->url = json_str_dup(o, "url");
-	h->format = json_str_dup(o, "format");
-	if (body)
-		h->body = json_str_dup(o, "body");
-	json_int_t minutes = json_integer_value(json_object_get(o, "reading_minutes"));
-	h->reading_minutes = minutes > 0 ? (unsigned)minutes : 0;
-	if (!h->path || !h->title || !h->standfirst || !h->date || !h->time ||
-	    !h->section || !h->language || !h->url || !h->format ||
-	    (body && !h->body))
-		return NS_ERR_NOMEM;
-	ns_status_t st = json_strv(o, "tags", &h->tags);
-	if (st == NS_OK)
-		st = json_strv(o, "authors", &h->authors);
-	json_t *own = json_object_get(o, "fields");
-	if (json_is_object(own))
-		h->fields = json_incref(own);
+	ns_status_t st = ns_hit_from_json(sd->fields,
+	                                  NS_FIELDS_ARTICLE & ~NS_FIELD_BODY, h);
+	if (st == NS_OK && body &&
+	    !(h->body = ns_strndup(sd->body, sd->body_len)))
+		st = NS_ERR_NOMEM;
 	return st;
 }
 
-/* Fill H from the stored data of hit I and cut its snippet. */
+/* H's snippet (hit I of RES) from its standfirst and body (SD's); a
+ * headline-only article shows its title. */
+static ns_status_t cut_snippet(const nsx_results_t *res, size_t i,
+                               const ns_stored_t *sd,
+                               const ns_search_req_t *req, ns_hit_t *h)
+{
+	ns_buf_t text = {0};
+	ns_status_t st = ns_buf_append(&text, "", 0);
+	if (st == NS_OK && h->standfirst && *h->standfirst)
+		st = ns_buf_printf(&text, "%s\n\n", h->standfirst);
+	if (st == NS_OK)
+		st = ns_buf_append(&text, sd->body, sd->body_len);
+	if (st == NS_OK && text.len == 0 && h->title)
+		st = ns_buf_append(&text, h->title, strlen(h->title));
+	if (st == NS_OK)
+		st = ns_snippet_cut(res, i, text.data, text.len, req, &h->snippet);
+	ns_buf_free(&text);
+	return st;
+}
+
+/* Fill H from the stored data of hit I and cut its snippet, unless REQ
+ * leaves it out: then its text is not even gathered. */
 static ns_status_t fill_hit(const nsx_results_t *res, size_t i,
                             const nsx_hit_t *xh, const ns_search_req_t *req,
                             ns_hit_t *h)
 {
-	json_t *o = json_loadb(xh->data, xh->data_len, 0, NULL);
-	if (!o)
+	ns_stored_t sd;
+	if (ns_stored_read(xh->data, xh->data_len, &sd) != NS_OK)
 		return NS_ERR_INDEX; /* not our layout: report, don't guess */
 	h->rank = xh->rank + 1;
 	h->score = xh->score;
 	h->duplicates = xh->duplicates;
 	h->partial = xh->partial;
-	ns_status_t st = hit_from_data(o, h, req->body);
-
-	/* Snippets come from the standfirst and the body; a headline-only
-	 * article shows its title. */
-	ns_buf_t text = {0};
-	const char *standfirst = json_string_value(json_object_get(o, "standfirst"));
-	const char *body = json_string_value(json_object_get(o, "body"));
-	if (st == NS_OK && standfirst && *standfirst)
-		st = ns_buf_printf(&text, "%s\n\n", standfirst);
-	if (st == NS_OK && body)
-		st = ns_buf_append(&text, body, strlen(body));
-	if (st == NS_OK && text.len == 0)
-		st = ns_buf_append(&text, h->title, strlen(h->title));
-	if (st == NS_OK) {
-		size_t length = req->snippet_length ? req->snippet_length : 200;
-		nsx_status_t xst = nsx_results_snippet(
-			res, i, text.data, text.len, length,
-			req->hl_start ? req->hl_start : "<b>",
-			req->hl_end ? req->hl_end : "</b>", &h->snippet);
-		if (xst != NSX_OK)
-			st = xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
-		if (st == NS_OK && !*h->snippet) {
-			free(h->snippet);
-			h->snippet = lead_snippet(text.data, text.len, length);
-			if (!h->snippet)
-				st = NS_ERR_NOMEM;
-		}
-		if (st == NS_OK)
-			squeeze_space(h->snippet);
-		if (st == NS_OK && req->plain)
-			unescape_html(h->snippet);
-	}
-	ns_buf_free(&text);
-	json_decref(o);
+	ns_status_t st = hit_from_stored(&sd, h, req->body);
+	if (st == NS_OK && !req->skip_snippet)
+		st = cut_snippet(res, i, &sd, req, h);
+	ns_stored_clear(&sd);
 	return st;
 }
 
@@ -528,57 +292,6 @@ static double elapsed_ms(const struct timespec *t0)
 	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static ns_status_t from_nsx(nsx_status_t xst)
-{
-	switch (xst) {
-	case NSX_OK: return NS_OK;
-	case NSX_BAD_QUERY: return NS_ERR_BAD_QUERY;
-	case NSX_TOO_BROAD: return NS_ERR_TOO_BROAD;
-	case NSX_TOO_COMPLEX: return NS_ERR_TOO_COMPLEX;
-	case NSX_TIMEOUT: return NS_ERR_TIMEOUT;
-	case NSX_NOT_FOUND: return NS_ERR_NOT_FOUND;
-	case NSX_NO_MEMORY: return NS_ERR_NOMEM;
-	default: return NS_ERR_INDEX;
-	}
-}
-
-/* After a failed call on R: keep its message, and give it back to the
- * pool only if the failure was the request's (a reader that failed for
- * any other reason may be broken). */
-static ns_status_t reader_failed(ns_searcher_t *s, nsx_reader_t *r,
-                                 nsx_status_t xst, char **errmsg)
-{
-	ns_status_t st = from_nsx(xst);
-	if (errmsg && !*errmsg)
-		*errmsg = strdup(nsx_reader_error(r));
-	if (st == NS_ERR_BAD_QUERY || st == NS_ERR_TOO_BROAD ||
-	    st == NS_ERR_TOO_COMPLEX || st == NS_ERR_TIMEOUT ||
-	    st == NS_ERR_NOT_FOUND)
-		give_back(s, r);
-	else
-		discard(s, r);
-	return st;
-}
-
-/* A reader at the latest revision, or a status with *ERRMSG. */
-static ns_status_t fresh_reader(ns_searcher_t *s, nsx_reader_t **out,
-                                char **errmsg)
-{
-	nsx_status_t xst = borrow(s, out, errmsg);
-	if (xst != NSX_OK)
-		return xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
-	xst = nsx_reader_reopen(*out);
-	if (xst != NSX_OK) {
-		/* Whatever Xapian says (even "not found": the index vanished
-		 * under it), the reader failed, not the request. */
-		if (errmsg && !*errmsg)
-			*errmsg = strdup(nsx_reader_error(*out));
-		discard(s, *out);
-		return xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
-	}
-	return NS_OK;
-}
-
 static char *idterm_of(const char *relpath)
 {
 	size_t n = strlen(NS_PREFIX_ID) + strlen(relpath) + 1;
@@ -651,13 +364,79 @@ static double monotonic_s(const struct timespec *t)
 	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
 }
 
-/* REQ, with its text QUERY (synonyms applied) or LIKE (an id term), and
- * its filters XF, in the shim's terms, run on R.  *XRES as
- * nsx_reader_search(). */
+/* A search's text and filters in the shim's terms. */
+typedef struct {
+	char *expanded;          /* the query with its synonyms, or NULL */
+	char *like;              /* "similar": the article's id term, or NULL */
+	xfilter_t xf;
+} shim_input_t;
+
+static void shim_input_free(shim_input_t *in)
+{
+	xfilter_free(&in->xf);
+	free(in->like);
+	free(in->expanded);
+}
+
+/* Q with S's synonyms into *OUT (new).  The set is held by a reference,
+ * not the lock, while a reload may swap it. */
+static ns_status_t expand_synonyms(ns_searcher_t *s, const char *q,
+                                   char **out)
+{
+	pthread_mutex_lock(&s->mu);
+	ns_synonyms_t *syn = ns_synonyms_ref(s->synonyms);
+	pthread_mutex_unlock(&s->mu);
+	ns_status_t st = ns_synonyms_expand(syn, q, out);
+	ns_synonyms_free(syn);
+	return st;
+}
+
+/* A declared number field's range takes the search's one range slot:
+ * NS_ERR_BAD_QUERY with *ERRMSG (new) when the filter asks for two. */
+static ns_status_t field_range(const ns_filter_t *f, xfilter_t *xf,
+                               char **errmsg)
+{
+	const char *why = NULL;
+	unsigned slot;
+	char lo[17], hi[17];
+	if (ns_fields_range(f, xf->lo[0] || xf->hi[0], &slot, lo, hi, &why) &&
+	    (lo[0] || hi[0])) {
+		xf->range_slot = slot;
+		memcpy(xf->lo, lo, sizeof lo);
+		memcpy(xf->hi, hi, sizeof hi);
+	}
+	if (!why)
+		return NS_OK;
+	if (errmsg)
+		*errmsg = strdup(why);
+	return NS_ERR_BAD_QUERY;
+}
+
+/* REQ's text (synonyms applied) or id term, and its filters, into *IN;
+ * shim_input_free() it either way.  NS_ERR_BAD_QUERY with *ERRMSG (new)
+ * for a filter the index cannot run. */
+static ns_status_t shim_input_build(ns_searcher_t *s,
+                                    const ns_search_req_t *req,
+                                    shim_input_t *in, char **errmsg)
+{
+	memset(in, 0, sizeof *in);
+	if (req->q && !req->like) {
+		ns_status_t st = expand_synonyms(s, req->q, &in->expanded);
+		if (st != NS_OK)
+			return st;
+	}
+	if (req->like && !(in->like = idterm_of(req->like)))
+		return NS_ERR_NOMEM;
+	if (xfilter_build(&in->xf, req->filter) != NS_OK)
+		return NS_ERR_NOMEM;
+	return field_range(req->filter, &in->xf, errmsg);
+}
+
+/* REQ, with IN, run on R.  *XRES as nsx_reader_search(). */
 static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
-                             const ns_search_req_t *req, const char *query,
-                             const char *like, const xfilter_t *xf,
-                             double deadline, nsx_results_t **xres)
+                             const ns_search_req_t *req,
+                             const shim_input_t *in, double deadline,
+                             nsx_results_t **xres)
 {
 	nsx_facet_spec_t specs[NS_FACET_COUNT + NS_MAX_FIELDS];
 	size_t nspecs = 0;
@@ -681,15 +460,15 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		            : ns_field_slot((size_t)by);
 	}
 	nsx_search_t xreq = {
-		.query = query,
+		.query = in->expanded ? in->expanded : req->q ? req->q : "",
 		.language = req->lang ? req->lang : s->language,
 		.offset = req->offset,
 		.limit = req->limit,
-		.filters = xf->groups,
-		.nfilters = xf->n,
-		.range_slot = xf->range_slot,
-		.range_lo = xf->lo[0] ? xf->lo : NULL,
-		.range_hi = xf->hi[0] ? xf->hi : NULL,
+		.filters = in->xf.groups,
+		.nfilters = in->xf.n,
+		.range_slot = in->xf.range_slot,
+		.range_lo = in->xf.lo[0] ? in->xf.lo : NULL,
+		.range_hi = in->xf.hi[0] ? in->xf.hi : NULL,
 		.sort = sort,
 		.sort_slot = sort_slot,
 		.match = req->match == NS_MATCH_ALL ? NSX_MATCH_ALL
@@ -700,17 +479,17 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		 * be found and cut in time. */
 		.time_limit = s->timeout / 2,
 		.deadline = deadline,
-		.spelling = !like,
+		.spelling = !in->like,
 		.spelling_query = req->q,
 		.collapse = req->collapse,
 		.collapse_slot = NS_SLOT_CONTENT,
 		.facets = specs,
 		.nfacets = nspecs,
 		.facet_limit = req->facet_limit ? req->facet_limit
-		                                : NS_PROTO_DEFAULT_FACET_LIMIT,
+		                                : NS_DEFAULT_FACET_LIMIT,
 		.recency_days = req->recency_days,
 		.recency_slot = NS_SLOT_DATE,
-		.like_idterm = like,
+		.like_idterm = in->like,
 	};
 	return nsx_reader_search(r, &xreq, xres);
 }
@@ -765,6 +544,25 @@ static ns_status_t make_result(const nsx_results_t *xres, uint64_t revision,
 	return NS_OK;
 }
 
+/* REQ run on a reader at the latest revision: *XRES, and *R, the reader
+ * it was read through, still lent (give it back after *XRES). */
+static ns_status_t run_search(ns_searcher_t *s, const ns_search_req_t *req,
+                              double deadline, nsx_reader_t **r,
+                              nsx_results_t **xres, char **errmsg)
+{
+	shim_input_t in;
+	ns_status_t st = shim_input_build(s, req, &in, errmsg);
+	if (st == NS_OK)
+		st = ns_readers_borrow(s->readers, r, errmsg);
+	if (st == NS_OK) {
+		nsx_status_t xst = run_shim(s, *r, req, &in, deadline, xres);
+		if (xst != NSX_OK)
+			st = ns_readers_failed(s->readers, *r, xst, errmsg);
+	}
+	shim_input_free(&in);
+	return st;
+}
+
 ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
                                ns_result_t **out, char **errmsg)
 {
@@ -775,71 +573,15 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	double deadline = s->timeout > 0 ? monotonic_s(&t0) + s->timeout : 0;
-
-	/* Synonyms rewrite the query's text; the set is held by a reference,
-	 * not the lock, while a reload may swap it. */
-	char *expanded = NULL;
-	ns_status_t st = NS_OK;
-	if (req->q && !req->like) {
-		pthread_mutex_lock(&s->mu);
-		ns_synonyms_t *syn = ns_synonyms_ref(s->synonyms);
-		pthread_mutex_unlock(&s->mu);
-		st = ns_synonyms_expand(syn, req->q, &expanded);
-		ns_synonyms_free(syn);
-		if (st != NS_OK)
-			return st;
-	}
-	char *like = req->like ? idterm_of(req->like) : NULL;
-	xfilter_t xf;
-	if (req->like && !like) {
-		free(expanded);
-		return NS_ERR_NOMEM;
-	}
-	if (xfilter_build(&xf, req->filter) != NS_OK) {
-		xfilter_free(&xf);
-		free(like);
-		free(expanded);
-		return NS_ERR_NOMEM;
-	}
-	/* A declared number field's range takes the search's one range slot. */
-	const char *range_why = NULL;
-	unsigned nslot;
-	char nlo[17], nhi[17];
-	if (ns_fields_range(req->filter, xf.lo[0] || xf.hi[0], &nslot, nlo, nhi,
-	                    &range_why) && (nlo[0] || nhi[0])) {
-		xf.range_slot = nslot;
-		memcpy(xf.lo, nlo, sizeof nlo);
-		memcpy(xf.hi, nhi, sizeof nhi);
-	}
-	if (range_why) {
-		xfilter_free(&xf);
-		free(like);
-		free(expanded);
-		if (errmsg)
-			*errmsg = strdup(range_why);
-		return NS_ERR_BAD_QUERY;
-	}
 	nsx_reader_t *r = NULL;
-	st = fresh_reader(s, &r, errmsg);
 	nsx_results_t *xres = NULL;
-	if (st == NS_OK) {
-		nsx_status_t xst = run_shim(s, r, req,
-		                            expanded ? expanded
-		                                     : req->q ? req->q : "",
-		                            like, &xf, deadline, &xres);
-		if (xst != NSX_OK)
-			st = reader_failed(s, r, xst, errmsg);
-	}
-	xfilter_free(&xf);
-	free(like);
-	free(expanded);
+	ns_status_t st = run_search(s, req, deadline, &r, &xres, errmsg);
 	if (st != NS_OK)
 		return st;
-
 	ns_result_t *res = NULL;
 	st = make_result(xres, nsx_reader_revision(r), req, deadline, &res);
 	nsx_results_free(xres);
-	give_back(s, r);
+	ns_readers_give_back(s->readers, r);
 	if (st != NS_OK) {
 		if (errmsg && !*errmsg)
 			*errmsg = strdup(st == NS_ERR_TIMEOUT ? search_timed_out
@@ -908,7 +650,7 @@ ns_status_t ns_searcher_get(ns_searcher_t *s, const char *path,
 	if (!idterm)
 		return NS_ERR_NOMEM;
 	nsx_reader_t *r = NULL;
-	ns_status_t st = fresh_reader(s, &r, errmsg);
+	ns_status_t st = ns_readers_borrow(s->readers, &r, errmsg);
 	char *data = NULL;
 	size_t len = 0;
 	if (st == NS_OK) {
@@ -916,93 +658,22 @@ ns_status_t ns_searcher_get(ns_searcher_t *s, const char *path,
 		if (revision)
 			*revision = nsx_reader_revision(r);
 		if (xst != NSX_OK)
-			st = reader_failed(s, r, xst, errmsg);
+			st = ns_readers_failed(s->readers, r, xst, errmsg);
 		else
-			give_back(s, r);
+			ns_readers_give_back(s->readers, r);
 	}
 	free(idterm);
 	if (st != NS_OK)
 		return st;
-	json_t *o = json_loadb(data, len, 0, NULL);
+	ns_stored_t sd;
+	st = ns_stored_read(data, len, &sd);
+	if (st == NS_OK)
+		st = hit_from_stored(&sd, hit, true);
+	ns_stored_clear(&sd);
 	free(data);
-	if (!o)
-		return NS_ERR_INDEX;
-	st = hit_from_data(o, hit, true);
-	json_decref(o);
 	if (st != NS_OK)
 		ns_hit_clear(hit);
 	return st;
-}
-
-/* ---- stats ---- */
-
-typedef struct {
-	size_t prefix_len;
-	size_t n, cap;
-	ns_facet_value_t *v;
-	bool nomem;
-} term_counts_t;
-
-static void count_term(const char *term, uint64_t docs, void *ctx)
-{
-	term_counts_t *tc = ctx;
-	if (tc->nomem)
-		return;
-	if (tc->n == tc->cap) {
-		size_t ncap = tc->cap ? 2 * tc->cap : 16;
-		ns_facet_value_t *v = realloc(tc->v, ncap * sizeof *v);
-		if (!v) {
-			tc->nomem = true;
-			return;
-		}
-		tc->v = v;
-		tc->cap = ncap;
-	}
-	char *value = strdup(term + tc->prefix_len);
-	if (!value) {
-		tc->nomem = true;
-		return;
-	}
-	tc->v[tc->n++] = (ns_facet_value_t){value, docs};
-}
-
-static nsx_status_t terms_of(nsx_reader_t *r, const char *prefix,
-                             ns_facet_value_t **v, size_t *n)
-{
-	term_counts_t tc = {.prefix_len = strlen(prefix)};
-	nsx_status_t xst = nsx_reader_each_term(r, prefix, count_term, &tc);
-	if (xst == NSX_OK && tc.nomem)
-		xst = NSX_NO_MEMORY;
-	if (xst != NSX_OK) {
-		ns_facet_values_free(tc.v, tc.n);
-		return xst;
-	}
-	*v = tc.v;
-	*n = tc.n;
-	return NSX_OK;
-}
-
-/* The bytes of the database's files and the time of the newest. */
-static void index_files(const char *dir, uint64_t *bytes, int64_t *newest)
-{
-	*bytes = 0;
-	*newest = 0;
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	int fd = dirfd(d);
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		struct stat sb;
-		if (e->d_name[0] == '.' ||
-		    fstatat(fd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !S_ISREG(sb.st_mode))
-			continue;
-		*bytes += (uint64_t)sb.st_size;
-		if (sb.st_mtime > *newest)
-			*newest = sb.st_mtime;
-	}
-	closedir(d);
 }
 
 ns_status_t ns_searcher_stats(ns_searcher_t *s, ns_stats_t *out,
@@ -1012,26 +683,7 @@ ns_status_t ns_searcher_stats(ns_searcher_t *s, ns_stats_t *out,
 		*errmsg = NULL;
 	if (!s || !out)
 		return NS_ERR_INVALID;
-	memset(out, 0, sizeof *out);
-	nsx_reader_t *r = NULL;
-	ns_status_t st = fresh_reader(s, &r, errmsg);
-	if (st != NS_OK)
-		return st;
-	out->documents = nsx_reader_doccount(r);
-	out->revision = nsx_reader_revision(r);
-	nsx_status_t xst = terms_of(r, NS_PREFIX_SECTION, &out->sections,
-	                            &out->nsections);
-	if (xst == NSX_OK)
-		xst = terms_of(r, NS_PREFIX_LANG, &out->langs, &out->nlangs);
-	if (xst == NSX_OK)
-		xst = terms_of(r, NS_PREFIX_YEAR, &out->years, &out->nyears);
-	if (xst != NSX_OK) {
-		ns_stats_clear(out);
-		return reader_failed(s, r, xst, errmsg);
-	}
-	give_back(s, r);
-	index_files(s->index_dir, &out->index_bytes, &out->last_commit);
-	return NS_OK;
+	return ns_stats_read(s->readers, s->index_dir, out, errmsg);
 }
 
 ns_status_t ns_searcher_each_term(ns_searcher_t *s, const char *prefix,
@@ -1045,15 +697,15 @@ ns_status_t ns_searcher_each_term(ns_searcher_t *s, const char *prefix,
 	if (!s || !prefix || !each)
 		return NS_ERR_INVALID;
 	nsx_reader_t *r = NULL;
-	ns_status_t st = fresh_reader(s, &r, errmsg);
+	ns_status_t st = ns_readers_borrow(s->readers, &r, errmsg);
 	if (st != NS_OK)
 		return st;
 	if (revision)
 		*revision = nsx_reader_revision(r);
 	nsx_status_t xst = nsx_reader_each_term(r, prefix, each, ctx);
 	if (xst != NSX_OK)
-		return reader_failed(s, r, xst, errmsg);
-	give_back(s, r);
+		return ns_readers_failed(s->readers, r, xst, errmsg);
+	ns_readers_give_back(s->readers, r);
 	return NS_OK;
 }
 
@@ -1071,5 +723,6 @@ ns_search_req_t ns_search_req_of(const ns_request_t *r)
 		.plain = r->plain, .recency_days = r->recency_days,
 		.like = r->op == NS_OP_SIMILAR ? r->path : NULL,
 		.body = (r->fields & NS_FIELD_BODY) != 0,
+		.skip_snippet = (r->fields & NS_FIELD_SNIPPET) == 0,
 	};
 }

@@ -4,38 +4,10 @@
 #ifndef NS_QUERY_H
 #define NS_QUERY_H
 
-#include "core/proto.h"
+#include "nsearch/request.h"
 #include "nsearch/result.h"
 
 typedef struct ns_searcher ns_searcher_t;
-
-typedef struct {
-	const char *q;            /* the query string */
-	unsigned offset;
-	unsigned limit;
-	unsigned snippet_length;  /* bytes, about; 0: 200 */
-	const char *hl_start;     /* highlight markers; NULL: "<b>", "</b>" */
-	const char *hl_end;
-	const char *lang;         /* stem the query for this language; NULL:
-	                             the searcher's default */
-	const ns_filter_t *filter; /* may be NULL */
-	ns_sort_t sort;
-	const char *sort_field;   /* NS_SORT_FIELD: a declared field ... */
-	bool sort_desc;           /* ... largest first */
-	const ns_strv_t *facet_fields; /* facets on declared fields (may be
-	                             NULL) */
-	ns_match_t match;
-	bool collapse;            /* fold hits with the same title and text */
-	unsigned facets;          /* bit (1 << ns_facet_kind_t) per facet */
-	unsigned facet_limit;     /* values per facet; 0: 10 */
-	bool plain;               /* snippets as plain text, not HTML */
-	unsigned recency_days;    /* > 0: blend recency in, this half-life */
-	const char *like;         /* "similar": the article's relative path;
-	                             Q is then ignored */
-	bool body;                /* fill each hit's body too */
-} ns_search_req_t;
-
-
 
 /* A pool over the index at INDEX_DIR; readers open lazily. */
 ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out);
@@ -109,6 +81,5 @@ bool ns_request_is_heavy(const ns_request_t *r);
 
 /* Defaults of a search (docs/protocol.md). */
 #define NS_DEFAULT_MAX_EXPANSION 1000
-
 
 #endif

@@ -99,6 +99,8 @@ static void reload_apply(struct daemon *d, ns_config_t *next, char *token,
 		       "restart applies that", restart.data);
 	ns_buf_free(&restart);
 	ns_log_set_level(next->log_level);
+	ns_querylog_configure(d->querylog, (ns_qlog_mode_t)next->log_queries,
+	                      next->slow_query_ms, next->query_sample);
 	ns_indexer_set_batching(d->ix, next->batch, next->commit_delay_ms);
 	ns_server_limits_t lim = ns_daemon_limits(d, next);
 	ns_server_set_limits(d->server, &lim);

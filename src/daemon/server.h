@@ -11,9 +11,13 @@
 #include "core/proto.h"
 #include "daemon/index.h"
 #include "daemon/query.h"
+#include "daemon/querylog.h"
 
 typedef struct {
 	ns_searcher_t *searcher;   /* borrowed; must outlive the server */
+	/* What people searched for: every search is noted (thread-safe; may
+	 * be NULL). */
+	ns_querylog_t *querylog;
 	/* Fill the figures of a status reply (loop thread, must not block). */
 	void (*status)(void *ctx, ns_daemon_status_t *out);
 	/* The files not indexed as they are on disk (may be NULL). */

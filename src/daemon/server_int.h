@@ -106,6 +106,8 @@ struct conn {
 	uv_work_t work;             /* TASK_SEARCH, on the pool */
 	ns_request_t req;           /* the request in hand */
 	char *reply;                /* the search's, from the pool */
+	bool found;                 /* REPLY is a search's result, not an
+	                               error: it says whether "ready" */
 	uv_shutdown_t shutdown_req;
 };
 
@@ -156,10 +158,7 @@ static inline uint64_t ns_server_revision(const ns_server_t *s)
 
 static inline unsigned long long ns_now_us(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ull +
-	       (unsigned long long)ts.tv_nsec / 1000;
+	return ns_monotonic_us();
 }
 
 /* LINE's length without the blanks (and CR) at its end. */

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/answer.h"
 #include "daemon/metrics.h"
-#include "daemon/paths.h"
 #include "daemon/server_int.h"
 
 const char *ns_server_code_of(ns_status_t st)
@@ -114,51 +114,23 @@ static char *query_error(struct conn *c, ns_status_t st, const char *err)
 	                            msg ? msg : ns_status_str(st));
 }
 
-/* search, similar, get and stats: on the thread pool, never the loop. */
+/* search, similar, get, stats and paths: on the thread pool, never the
+ * loop. */
 static void search_work(uv_work_t *w)
 {
 	struct conn *c = w->data;
-	const ns_request_t *r = &c->req;
-	ns_searcher_t *searcher = c->srv->h.searcher;
-	ns_result_t *res = NULL;
-	ns_hit_t article = {0};
-	ns_stats_t stats = {0};
-	uint64_t revision = 0;
 	char *err = NULL;
-	ns_status_t st;
-	switch (r->op) {
-	case NS_OP_GET:
-		st = ns_searcher_get(searcher, r->path, &article, &revision, &err);
-		if (st == NS_OK)
-			c->reply = ns_proto_get_reply(r->id, revision, &article,
-			                              r->fields);
-		break;
-	case NS_OP_STATS:
-		st = ns_searcher_stats(searcher, &stats, &err);
-		if (st == NS_OK)
-			c->reply = ns_proto_stats_reply(r->id, &stats);
-		break;
-	case NS_OP_PATHS:
-		st = ns_paths_reply(searcher, r, &c->reply, &err);
-		break;
-	default: {
-		ns_search_req_t sreq = ns_search_req_of(r);
-		st = ns_searcher_search(searcher, &sreq, &res, &err);
-		if (st == NS_OK)
-			c->reply = ns_proto_search_reply(r->id, res, r->fields);
-		break;
-	}
-	}
+	ns_asker_t who = {c->srv->h.querylog, "ndjson", c->id, c->dispatched_us};
+	ns_status_t st = ns_answer(c->srv->h.searcher, &c->req, &who, &c->reply,
+	                           &c->found, &err);
 	if (st == NS_OK && !c->reply)
-		c->reply = ns_proto_error_reply(r->id, ns_server_revision(c->srv),
+		c->reply = ns_proto_error_reply(c->req.id,
+		                                ns_server_revision(c->srv),
 		                                NS_E_INTERNAL,
 		                                "out of memory for the reply");
 	else if (st != NS_OK)
 		c->reply = query_error(c, st, err);
 	free(err);
-	ns_result_free(res);
-	ns_hit_clear(&article);
-	ns_stats_clear(&stats);
 }
 
 static void search_done(uv_work_t *w, int status);
@@ -212,9 +184,9 @@ static void search_done(uv_work_t *w, int status)
 	note_latency(c);
 	char *reply = c->reply;
 	c->reply = NULL;
-	if (status != UV_ECANCELED && reply && strstr(reply, "\"ok\":true") &&
-	    (c->req.op == NS_OP_SEARCH || c->req.op == NS_OP_SIMILAR))
+	if (status != UV_ECANCELED && reply && c->found)
 		reply = with_ready(c->srv, reply);
+	c->found = false;
 	c->task = TASK_NONE;
 	if (status == UV_ECANCELED) {
 		free(reply);

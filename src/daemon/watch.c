@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/safepath.h"
 #include "daemon/config.h"
+#include "parse/article.h"
 
 /* ---- scanning ---- */
 
@@ -278,10 +279,14 @@ static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 		w->cbs.put(w->cbs.ctx, rel, false);
 	} else if (ev->mask & IN_CREATE) {
 		/* A hard link (ln, cp -l, rsync --link-dest) is created whole and
-		 * never written: no IN_CLOSE_WRITE will follow. */
+		 * never written: no IN_CLOSE_WRITE will follow.  Nor is a
+		 * symbolic link, which as a sidecar is refused: its article is
+		 * read again, and says so. */
 		struct stat st;
 		if (ns_lstat_beneath(w->rootfd, rel, &st) == 0 &&
-		    S_ISREG(st.st_mode) && st.st_nlink > 1)
+		    ((S_ISREG(st.st_mode) && st.st_nlink > 1) ||
+		     (S_ISLNK(st.st_mode) &&
+		      ns_sidecar_kind(rel) != NS_SIDECAR_NONE)))
 			w->cbs.put(w->cbs.ctx, rel, false);
 	} else if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
 		w->cbs.remove(w->cbs.ctx, rel);

@@ -112,6 +112,9 @@ static enum ran ran_if(bool changed)
  * ahead, applied in order by settle_reads(). */
 static enum ran run_put(ns_indexer_t *ix, struct job *j)
 {
+	if (ns_sidecar_kind(j->path) != NS_SIDECAR_NONE)
+		return ran_if(sidecar_changed(ix, j->path,
+		                              j->op == JOB_PUT_SCANNED, j->gen));
 	struct prep *p = NULL;
 	enum check c = put_check(ix, j->path, j->op == JOB_PUT_SCANNED, j->gen,
 	                         j->op == JOB_REDO, &p);
@@ -141,6 +144,8 @@ static enum ran run_reindex_tree(ns_indexer_t *ix, struct job *j)
 
 static enum ran run_remove(ns_indexer_t *ix, struct job *j)
 {
+	if (ns_sidecar_kind(j->path) != NS_SIDECAR_NONE)
+		return ran_if(sidecar_changed(ix, j->path, false, j->gen));
 	return ran_if(remove_path(ix, j->path));
 }
 

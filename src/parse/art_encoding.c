@@ -204,3 +204,18 @@ ns_status_t art_normalise(const char *bytes, size_t len, char **text,
 		*encoding = cyr ? "windows-1251" : "windows-1252";
 	return st;
 }
+
+ns_status_t art_decode(const char *bytes, size_t len, const char *encoding,
+                       char **text, size_t *text_len)
+{
+	if (strcmp(encoding, "utf-8") != 0)
+		return decode_codepage(bytes, len,
+		                       strcmp(encoding, "windows-1251") == 0, text,
+		                       text_len, NULL, 0);
+	if (!ns_utf8_valid(bytes, len))
+		return NS_ERR_FORMAT;
+	if (!(*text = ns_strndup(bytes, len)))
+		return NS_ERR_NOMEM;
+	*text_len = len;
+	return NS_OK;
+}

@@ -91,7 +91,7 @@ ns_status_t art_set_extra(ns_article_t *a, const char *key, json_t *value)
 	return st;
 }
 
-static ns_article_t *article_new(const ns_parse_opts_t *opts)
+ns_article_t *art_new(const ns_parse_opts_t *opts)
 {
 	ns_article_t *a = calloc(1, sizeof *a);
 	if (!a)
@@ -261,7 +261,7 @@ ns_status_t ns_article_parse(const char *bytes, size_t len, const char *name,
 		art_why(why, why_size, len ? "no text, only blanks" : "empty file");
 		st = NS_ERR_FORMAT;
 	}
-	if (st == NS_OK && !(a = article_new(opts)))
+	if (st == NS_OK && !(a = art_new(opts)))
 		st = NS_ERR_NOMEM;
 	if (st == NS_OK) {
 		const art_format_t *f = choose_format(&t);

@@ -90,6 +90,87 @@ char *ns_path_section(const char *relpath);
  * the article has none.  NS_ERR_INVALID for NULL arguments. */
 ns_status_t ns_article_from_path(ns_article_t *a, const char *relpath);
 
+/* ---- sidecar metadata (sidecar.c) ----
+ * Archives that keep their metadata beside the articles rather than in
+ * them: NAME.meta.json beside the file NAME, and one metadata.tsv per
+ * folder for the files directly in it (docs/formats.md).  A sidecar is
+ * never an article.  What a sidecar gives replaces what the article says;
+ * the path only fills what all of them left empty.  The caller reads the
+ * files; these only parse. */
+
+#define NS_SIDECAR_JSON_SUFFIX ".meta.json"
+#define NS_SIDECAR_TSV_NAME    "metadata.tsv"
+/* The most bytes of a .meta.json read (a metadata.tsv may be as big as
+ * an article may: it lists a whole folder). */
+#define NS_SIDECAR_JSON_MAX    (64u << 10)
+
+typedef enum {
+	NS_SIDECAR_NONE,   /* not a sidecar: an article, maybe */
+	NS_SIDECAR_JSON,   /* NAME.meta.json */
+	NS_SIDECAR_TSV,    /* metadata.tsv */
+} ns_sidecar_kind_t;
+
+/* What RELPATH is, by its name.  NULL is NS_SIDECAR_NONE. */
+ns_sidecar_kind_t ns_sidecar_kind(const char *relpath);
+
+/* What the sidecar RELPATH describes, as new text (free()): the article
+ * (RELPATH without ".meta.json"), or the folder ("" for the root's
+ * metadata.tsv).  NULL when RELPATH is no sidecar, or out of memory. */
+char *ns_sidecar_subject(const char *relpath);
+
+/* The sidecars that may describe the article RELPATH: its .meta.json
+ * and its folder's metadata.tsv, into *JSON and *TSV (new, free()).
+ * NS_OK, NS_ERR_INVALID (NULL), NS_ERR_NOMEM (both NULL then). */
+ns_status_t ns_sidecar_paths(const char *relpath, char **json, char **tsv);
+
+/* Lay the fields of a .meta.json (LEN bytes) over A's: each key a JSON
+ * article would read (title, date, section, tags, authors, language, url,
+ * standfirst, and their other names; docs/formats.md) that has a value
+ * replaces A's; the other keys are A's own fields; body keys are ignored.
+ * Bad content (not JSON, not an object, a date that is none) is a warning
+ * in A, named by LABEL (the sidecar's name), and A keeps what it had.
+ * NS_OK, NS_ERR_INVALID (NULL arguments), NS_ERR_NOMEM. */
+ns_status_t ns_sidecar_apply_json(ns_article_t *a, const char *bytes,
+                                  size_t len, const char *label);
+
+/* A metadata.tsv, parsed: a header row (the file's column, then one
+ * column per field), then one row per file.  It keeps where each row is
+ * in the bytes parsed, not their text (a daemon keeps the tables of many
+ * folders).  Opaque. */
+typedef struct ns_tsv ns_tsv_t;
+
+/* Parse LEN bytes into *OUT (new, ns_tsv_free).  Text that is not UTF-8
+ * is read as an article's would be; blank lines and lines starting with
+ * '#' are skipped; a name listed twice keeps its first row; a name with a
+ * '/' matches nothing.  NS_ERR_FORMAT with WHY when it is not a table
+ * (binary, no header, a header with no field column), NS_ERR_NOMEM,
+ * NS_ERR_INVALID. */
+ns_status_t ns_tsv_parse(const char *bytes, size_t len, ns_tsv_t **out,
+                         char *why, size_t why_size);
+/* Accepts NULL. */
+void ns_tsv_free(ns_tsv_t *t);
+/* The header row, cells separated by tabs; borrowed until ns_tsv_free. */
+const char *ns_tsv_header(const ns_tsv_t *t);
+/* Roughly the bytes of memory T holds. */
+size_t ns_tsv_size(const ns_tsv_t *t);
+/* Where the row of the file NAME is in the bytes parsed: *OFF and *LEN
+ * (its line end left out).  False when there is none. */
+bool ns_tsv_find(const ns_tsv_t *t, const char *name, size_t *off,
+                 size_t *len);
+/* The LEN bytes RAW found there (read again from the same file), as the
+ * row's text: *ROW new (free()), cells separated by tabs.  NS_ERR_FORMAT
+ * when they are not NAME's row (the file changed since), NS_ERR_NOMEM,
+ * NS_ERR_INVALID. */
+ns_status_t ns_tsv_row_text(const ns_tsv_t *t, const char *name,
+                            const char *raw, size_t len, char **row);
+
+/* Lay ROW of a metadata.tsv with header HEADER over A: column names are
+ * read case-insensitively as a .meta.json's keys, an empty cell gives
+ * nothing, and tags and authors are separated by ';'.  Warnings as
+ * ns_sidecar_apply_json's.  NS_OK, NS_ERR_INVALID, NS_ERR_NOMEM. */
+ns_status_t ns_sidecar_apply_tsv(ns_article_t *a, const char *header,
+                                 const char *row, const char *label);
+
 /* Is the LEN bytes at S valid UTF-8 (no overlongs, no surrogates)? */
 bool ns_utf8_valid(const char *s, size_t len);
 

@@ -50,6 +50,12 @@ extern const art_format_t art_news_page, art_markdown, art_json, art_html,
 ns_status_t art_normalise(const char *bytes, size_t len, char **text,
                           size_t *text_len, const char **encoding, char *why,
                           size_t why_size);
+/* LEN bytes of a file art_normalise() read as ENCODING ("utf-8",
+ * "windows-1251", "windows-1252"), a part of it, as text the same way:
+ * *TEXT new (free()).  NS_ERR_FORMAT for bytes that are not text in it,
+ * NS_ERR_NOMEM. */
+ns_status_t art_decode(const char *bytes, size_t len, const char *encoding,
+                       char **text, size_t *text_len);
 
 /* ---- lines (art_fields.c) ---- */
 line_t art_trim(line_t l);
@@ -59,6 +65,11 @@ size_t art_first_nonblank(const art_text_t *t, size_t from);
 /* Split S into trimmed lines; CRLF, CR and LF all end a line. */
 ns_status_t art_split_lines(const char *s, size_t len, line_t **lines,
                             size_t *n);
+
+/* ---- articles (article.c) ---- */
+/* A new empty article (free with ns_article_free): every text "", the
+ * language OPTS's default (may be NULL); NULL when out of memory. */
+ns_article_t *art_new(const ns_parse_opts_t *opts);
 
 /* ---- fields (art_fields.c) ---- */
 ns_status_t art_set_str(char **dst, const char *s, size_t len);
@@ -122,6 +133,12 @@ ns_status_t art_set_date(ns_article_t *a, const char *field, const char *s,
 ns_status_t art_html_text(const char *html, size_t len, ns_buf_t *b);
 /* Does this text look like HTML markup rather than prose? */
 bool art_looks_like_html(const char *s, size_t len);
+
+/* ---- JSON (fmt_json.c) ---- */
+/* Fill A from the JSON object O as a JSON article's keys say
+ * (docs/formats.md): texts, date, metadata, and the other keys as A's own
+ * fields.  NS_OK, NS_ERR_NOMEM. */
+ns_status_t art_json_fill(json_t *o, ns_article_t *a);
 
 /* ---- Markdown (fmt_markdown.c) ---- */
 /* Markdown body text without its syntax, appended to B as paragraphs.

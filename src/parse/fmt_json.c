@@ -292,6 +292,18 @@ static ns_status_t set_metadata(json_t *o, ns_article_t *a)
 	return st;
 }
 
+ns_status_t art_json_fill(json_t *o, ns_article_t *a)
+{
+	ns_status_t st = set_texts(o, a);
+	if (st == NS_OK)
+		st = set_published(o, a);
+	if (st == NS_OK)
+		st = set_metadata(o, a);
+	if (st == NS_OK)
+		st = own_fields(a, o);
+	return st;
+}
+
 static ns_status_t parse_json(const art_text_t *t, ns_article_t *a, char *why,
                               size_t why_size)
 {
@@ -299,13 +311,7 @@ static ns_status_t parse_json(const art_text_t *t, ns_article_t *a, char *why,
 	json_t *o = load_object(t, a, &st, why, why_size);
 	if (!o)
 		return st;
-	st = set_texts(o, a);
-	if (st == NS_OK)
-		st = set_published(o, a);
-	if (st == NS_OK)
-		st = set_metadata(o, a);
-	if (st == NS_OK)
-		st = own_fields(a, o);
+	st = art_json_fill(o, a);
 	json_decref(o);
 	return st;
 }

@@ -2,7 +2,7 @@
 """Deterministic corpus of synthetic news articles, for benchmarks.
 
 usage: gen_corpus.py OUT_DIR N [--seed S] [--formats mix|news-page]
-                     [--manifest FILE]
+                     [--lengths short|long] [--manifest FILE]
 
 Writes N articles under OUT_DIR/<section>/<year>/ in the shapes nsearchd
 reads (docs/formats.md): mostly scraped news pages like the sample tree,
@@ -15,7 +15,8 @@ words are drawn from a Zipf-distributed vocabulary (a head of real
 function and news words, then made-up stems with English inflections, so
 that stemming conflates them), sentences of 8 to 30 words, one to three
 sentences a paragraph, article lengths log-normal (median about 220
-words, like short news), capitalised names of people, places and
+words, like short news; --lengths long: long-form, see LONG_FORM),
+capitalised names of people, places and
 organisations, and a pool of recurring two-word collocations so that
 phrase searches find something.  Dates run over eleven years; sections,
 tags and authors come from pools, the popular ones more often.
@@ -61,6 +62,19 @@ SECTIONS = ["World", "Business", "City", "Politics", "Sport", "Science",
             "Opinion", "Markets", "Transport"]
 MONTHS = ["January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December"]
+# --lengths long: the file sizes of real long-form news, as issue 15
+# measured them on 5,000 articles (mean 6.1 KB; p10 2.5 KB, p50 5.1 KB,
+# p90 10.2 KB, p99 24 KB, max 77 KB): (quantile, KB) knots, drawn by
+# inverse transform, log-linear between knots.  The tail above p99 is
+# heavier than a log-normal's, as it is in news (features, transcripts).
+LONG_FORM = [(0.0, 1.2), (0.1, 2.5), (0.5, 5.1), (0.9, 10.2), (0.99, 24.0),
+             (1.0, 77.0)]
+# Bytes of a news page's text per word of body (words of made-up stems
+# and their spaces and punctuation), and of its header and footer, to
+# turn a file size into a word count.
+BYTES_PER_WORD = 7.9
+PAGE_OVERHEAD = 300
+
 CHROME = ["Skip to content", "Edit post",
           "This audio is created with AI assistance"]
 
@@ -161,7 +175,19 @@ class Article:
     pass
 
 
-def article(P, seed, i):
+def long_form_words(rng):
+    """A long-form article's length in words, its file size drawn from
+    LONG_FORM."""
+    u = rng.random()
+    for (q0, k0), (q1, k1) in zip(LONG_FORM, LONG_FORM[1:]):
+        if u <= q1:
+            t = (u - q0) / (q1 - q0)
+            kb = math.exp(math.log(k0) + t * (math.log(k1) - math.log(k0)))
+            break
+    return max(40, int((kb * 1000 - PAGE_OVERHEAD) / BYTES_PER_WORD))
+
+
+def article(P, seed, i, lengths="short"):
     rng = random.Random(seed * 1000003 + i)
     a = Article()
     a.i = i
@@ -183,7 +209,11 @@ def article(P, seed, i):
     t = sentence(rng, P, 5, 11)
     a.title = t.rstrip(".?!")
     a.standfirst = sentence(rng, P, 12, 24) if rng.random() < 0.9 else ""
-    target = int(min(4000, max(40, rng.lognormvariate(math.log(220), 0.65))))
+    if lengths == "long":
+        target = long_form_words(rng)
+    else:
+        target = int(min(4000, max(40, rng.lognormvariate(math.log(220),
+                                                          0.65))))
     a.paras, words = [], 0
     while words < target:
         p = " ".join(sentence(rng, P) for _ in range(rng.choice([1, 2, 2, 3])))
@@ -301,6 +331,9 @@ def main():
     ap.add_argument("n", type=int)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--formats", choices=["mix", "news-page"], default="mix")
+    ap.add_argument("--lengths", choices=["short", "long"], default="short",
+                    help="article lengths: short news (median about 2 KB) "
+                    "or long-form (median 5 KB, up to 77 KB)")
     ap.add_argument("--manifest")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
@@ -308,7 +341,7 @@ def main():
     total = 0
     made = set()
     for i in range(args.n):
-        a = article(P, args.seed, i)
+        a = article(P, args.seed, i, args.lengths)
         text, ext = render(a, args.formats)
         d = os.path.join(args.out, a.section.lower(), str(a.year))
         if d not in made:
@@ -323,7 +356,7 @@ def main():
     if args.manifest:
         with open(args.manifest, "w") as f:
             json.dump({"articles": args.n, "bytes": total, "seed": args.seed,
-                       "formats": args.formats,
+                       "formats": args.formats, "lengths": args.lengths,
                        "version": GENERATOR_VERSION}, f)
     if not args.quiet:
         print("gen_corpus: %d articles, %.1f MB in %s" %

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Where nsearchd's bulk indexing spends its time: perf, with call graphs.
 
-usage: tests/bench/profile.py [--size 10000] [--workdir /tmp/nsearch-bench]
+usage: tests/bench/profile.py [--size 10000] [--lengths short|long]
+                              [--workdir /tmp/nsearch-bench]
                               [--snapshot] [--daemon-args ARGS]
                               [--queries [--seconds S]] [--variants]
 
@@ -59,9 +60,25 @@ STEPS = [
 ]
 
 
+def corpus(args):
+    """The suite's generated corpus of --size and --lengths (made unless
+    tests/bench/run made it): (its directory, its articles)."""
+    work = os.path.join(args.workdir, "gen-%d-s1-mix%s" % (
+        args.size, "-long" if args.lengths == "long" else ""))
+    arts = os.path.join(work, "articles")
+    if not os.path.exists(os.path.join(work, "corpus.json")):
+        B.sh([sys.executable, os.path.join(HERE, "gen_corpus.py"), arts,
+              str(args.size), "--lengths", args.lengths, "--manifest",
+              os.path.join(work, "corpus.json")])
+    return work, arts
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=int, default=10000)
+    ap.add_argument("--lengths", choices=["short", "long"], default="short",
+                    help="the corpus: short news or long-form "
+                    "(gen_corpus.py --lengths)")
     ap.add_argument("--workdir", default="/tmp/nsearch-bench")
     ap.add_argument("--snapshot", action="store_true")
     ap.add_argument("--daemon-args", default="")
@@ -78,8 +95,8 @@ def main():
                     "the writer learnt to commit less often under load)")
     ap.add_argument("--variants", action="store_true",
                     help="no perf: time the raw loop with other commit "
-                    "batches and with a spelling table, and searches without "
-                    "suggestions and relaxing (--lean)")
+                    "batches and with a spelling table, and searches with and "
+                    "without the daemon's search features (--as-daemon)")
     ap.add_argument("--summarise", metavar="PERF_DATA",
                     help="record nothing: summarise an earlier recording")
     args = ap.parse_args()
@@ -105,13 +122,10 @@ def main():
     if args.variants:
         return variants(args, root)
 
-    work = os.path.join(args.workdir, "gen-%d-s1-mix" % args.size)
-    arts = os.path.join(work, "articles")
-    if not os.path.exists(os.path.join(work, "corpus.json")):
-        B.sh([sys.executable, os.path.join(HERE, "gen_corpus.py"), arts,
-              str(args.size), "--manifest", os.path.join(work, "corpus.json")])
+    work, arts = corpus(args)
     B.read_tree(arts)
-    out = os.path.join(args.workdir, "profile")
+    out = os.path.join(args.workdir, "profile" +
+                       ("-long" if args.lengths == "long" else ""))
     index = os.path.join(out, "index")
     if args.queries:
         if not os.path.exists(index):
@@ -160,13 +174,14 @@ def main():
 
 
 # The steps of answering one search (src/daemon/server.c, src/daemon/query.c,
-# src/core/proto.c, shim/).
+# src/daemon/stored.c, src/daemon/snippet.c, src/core/proto_reply.c, shim/).
 QSTEPS = [
     ("search, all (worker thread)", ["ns_searcher_search"]),
     ("  reopen the reader", ["nsx_reader_reopen"]),
     ("  parse, suggest and match", ["nsx_reader_search"]),
-    ("  read each hit's stored data (JSON)", ["fill_hit"]),
-    ("    cut snippets", ["nsx_results_snippet"]),
+    ("  read each hit's stored data", ["fill_hit"]),
+    ("    decode its fields (JSON)", ["ns_stored_read"]),
+    ("    cut its snippet", ["nsx_results_snippet"]),
     ("encode the reply (JSON)", ["ns_proto_search_reply"]),
     ("loop thread (socket, framing)", ["uv_run"]),
 ]
@@ -218,11 +233,7 @@ def variants(args, root):
     B.sh(["meson", "compile", "-C", args.build, "tests/bench/raw_xapian",
           "src/nsearchd"], cwd=root, stdout=subprocess.DEVNULL)
     raw = os.path.join(bd, "tests", "bench", "raw_xapian")
-    work = os.path.join(args.workdir, "gen-%d-s1-mix" % args.size)
-    arts = os.path.join(work, "articles")
-    if not os.path.exists(os.path.join(work, "corpus.json")):
-        B.sh([sys.executable, os.path.join(HERE, "gen_corpus.py"), arts,
-              str(args.size), "--manifest", os.path.join(work, "corpus.json")])
+    work, arts = corpus(args)
     q = os.path.join(work, "queries")
     if not os.path.exists(q + ".ns"):
         B.sh([sys.executable, os.path.join(HERE, "make_queries.py"),
@@ -245,9 +256,9 @@ def variants(args, root):
             what, r["docs_per_s"], json.dumps(r["phases"])), flush=True)
     shutil.rmtree(db, ignore_errors=True)
     B.run_child([raw, "index", db, arts])
-    for extra, what in (([], "as the daemon searches"),
-                        (["--lean"], "all words only: no spelling "
-                         "suggestion, no relaxing")):
+    for extra, what in ((["--as-daemon"], "as the daemon searches"),
+                        ([], "the cheapest: all words only, fast snippets, "
+                         "no suggestion, no relaxing")):
         r, _ = B.run_child([raw, "query", db, q + ".ns", "--warmup"] + extra)
         print("query %-60s p50 %.2f ms  p95 %.2f ms  p99 %.2f ms" % (
             what, r["p50_ms"], r["p95_ms"], r["p99_ms"]), flush=True)

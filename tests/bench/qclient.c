@@ -4,9 +4,11 @@
  * throughput of them all.
  *
  *   qclient SOCKET QUERIES [--clients N] [--seconds S] [--limit N]
- *           [--dump FILE] [--totals] [--warmup]
+ *           [--dump FILE] [--totals] [--warmup] [--fields F,G,...]
  *
- * QUERIES holds one nsearch query string a line (make_queries.py).  With
+ * QUERIES holds one nsearch query string a line (make_queries.py).
+ * --fields asks for those hit fields only (the request's "fields"), to
+ * price what a hit's fields cost.  With
  * --totals it runs each query once and prints "total<TAB>min<TAB>max<TAB>
  * hits" per line, which the smoke test holds against raw_xapian's.
  */
@@ -20,6 +22,7 @@ typedef struct {
 	const char *sock;
 	const bench_list_t *queries;
 	unsigned limit;
+	char fields[512];   /* ',"fields":[...]' or "" */
 } client_args_t;
 
 typedef struct {
@@ -83,10 +86,10 @@ static void reserve(char **p, size_t *cap, size_t need)
 static size_t make_request(client_t *c, const char *q)
 {
 	size_t ql = strlen(q);
-	reserve(&c->req, &c->req_cap, 6 * ql + 128);
+	reserve(&c->req, &c->req_cap, 6 * ql + 128 + sizeof c->ca->fields);
 	char *o = c->req;
-	o += sprintf(o, "{\"id\":%lu,\"op\":\"search\",\"limit\":%u,\"q\":\"",
-	             ++c->id, c->ca->limit);
+	o += sprintf(o, "{\"id\":%lu,\"op\":\"search\",\"limit\":%u%s,"
+	             "\"q\":\"", ++c->id, c->ca->limit, c->ca->fields);
 	for (const char *p = q; *p; p++) {
 		unsigned char ch = (unsigned char)*p;
 		if (ch == '"' || ch == '\\') {
@@ -160,13 +163,37 @@ static void print_totals(const client_t *c)
 static int usage(void)
 {
 	fprintf(stderr, "usage: qclient SOCKET QUERIES [--clients N] [--seconds S]"
-	                " [--limit N] [--dump FILE] [--totals] [--warmup]\n");
+	                " [--limit N] [--dump FILE] [--totals] [--warmup]"
+	                " [--fields F,G,...]\n");
 	return 2;
+}
+
+/* --fields F,G as the request's ',"fields":["F","G"]' into OUT; takes
+ * the option out of ARGV.  False when it does not fit. */
+static bool take_fields(int *argc, char **argv, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (int i = 3; i + 1 < *argc; i++) {
+		if (strcmp(argv[i], "--fields") != 0)
+			continue;
+		size_t n = (size_t)snprintf(out, size, ",\"fields\":[");
+		for (char *f = strtok(argv[i + 1], ","); f && n < size;
+		     f = strtok(NULL, ","))
+			n += (size_t)snprintf(out + n, size - n, "%s\"%s\"",
+			                      out[n - 1] == '[' ? "" : ",", f);
+		if (n < size)
+			n += (size_t)snprintf(out + n, size - n, "]");
+		memmove(argv + i, argv + i + 2, (size_t)(*argc - i - 2) * sizeof *argv);
+		*argc -= 2;
+		return n < size;
+	}
+	return true;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 3)
+	client_args_t ca = {argv[1], NULL, 0, ""};
+	if (argc < 3 || !take_fields(&argc, argv, ca.fields, sizeof ca.fields))
 		return usage();
 	bench_opts_t o;
 	if (!bench_parse_opts(argc, argv, 3, "--clients", &o))
@@ -176,7 +203,8 @@ int main(int argc, char **argv)
 	double seconds = o.seconds;
 	const char *dump = o.dump;
 	bench_list_t queries = bench_read_lines(argv[2]);
-	client_args_t ca = {argv[1], &queries, limit};
+	ca.queries = &queries;
+	ca.limit = limit;
 	if (totals) {
 		client_t *c = open_client(&ca, 0);
 		if (!c)

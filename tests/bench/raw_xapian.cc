@@ -1,25 +1,38 @@
-// raw_xapian.cc - the limit of nsearch's design: the same documents and
-// the same searches as nsearchd, written straight against Xapian in one
-// process, with nothing of the daemon around them.
+// raw_xapian.cc - the yardstick of nsearch's design: the same documents
+// as nsearchd, and the same searches answered the cheapest correct way,
+// written straight against Xapian in one process, with nothing of the
+// daemon around them.
 //
 // It reads articles with the project's own parser and builds exactly the
-// document src/daemon/index.c builds (prefixes, wdf boosts, boolean terms,
-// values, stored data), and searches as src/daemon/query.c asks the shim
-// to.  The shim's rules (stemming and TermGenerator flags, query parser
-// set-up, BM25, relaxing to some words, snippets) come from shim/policy.hh,
-// which the shim follows too; the rest is written again here, straight
-// against Xapian: if index.c or query.c changes, change this file too, for
-// the benchmark compares like with like or it says nothing.  Never linked
-// into the daemon, and never through the shim's C API.
+// document src/daemon/docbuild.c builds (prefixes, wdf boosts, boolean
+// terms, values, stored data): if docbuild.c changes, change this file
+// too (the smoke test compares the two indexes).  Never linked into the
+// daemon, and never through the shim's C API.
 //
-//   raw_xapian index DB ARTICLES [--batch N] [--no-spelling]
-//                    (--no-spelling: what the spelling dictionary costs;
+// Searching, it answers each query as any program using Xapian would to
+// show ten hits with snippets: the query read as the daemon reads it
+// (shim/policy.hh: stemming, stopwords, the fields), every word required,
+// one match, each hit's stored data read for its text, and Xapian's fast
+// snippet (flags 0: it stops at the first good passage).  No suggestion,
+// no continuation with some of the words, no exhaustive snippets: what
+// the daemon adds over that is its design's cost, and the ratio to this
+// says what it is.  --as-daemon repeats the daemon's design instead (as
+// nsx_reader_search() and query.c do it), to price its features; --window
+// searches the cheapest way but cuts the daemon's window snippets
+// (shim/snippet_window.hh), to price the socket and the daemon around
+// the same work; --totals always searches as the daemon does, for the
+// smoke test to hold its answers against the daemon's.
+//
+//   raw_xapian index DB ARTICLES [--batch N] [--spelling]
+//                    (--spelling: what a spelling dictionary would cost;
 //                    not what the daemon does)
 //   raw_xapian query DB QUERIES [--threads T] [--seconds S] [--limit N]
-//                    [--dump FILE] [--totals] [--warmup] [--lean]
-//                    (--lean: every word, no spelling suggestion, no
-//                    relaxing to some words: what the features cost)
-//   raw_xapian compare DB_A DB_B   (the same documents?  for the smoke test)
+//                    [--dump FILE] [--totals] [--warmup]
+//                    [--as-daemon | --window]
+//   raw_xapian compare DB_A DB_B   (the same documents?  for the smoke
+//                    test: raw_compare.cc)
+//   raw_xapian snippets DB QUERIES [--limit N] [--length L] [--examples K]
+//                    (snippets cut three ways: raw_snippets.cc)
 
 extern "C" {
 #include "parse/article.h"
@@ -40,6 +53,8 @@ extern "C" {
 
 #include "bench.h"
 #include "policy.hh"
+#include "raw_xapian.hh"
+#include "snippet_window.hh"
 
 namespace {
 
@@ -254,11 +269,17 @@ struct Indexer {
 		Xapian::Document doc;
 		build_doc(ti, doc, a, ph);
 		double t3 = bench_now();
+		// As stored.c: the fields' JSON without the body, a NUL, the
+		// body.
 		json_t *o = ns_article_json(a, rel);
-		char *data = json_dumps(o, JSON_COMPACT);
+		json_object_del(o, "body");
+		char *fields = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
+		std::string data(fields);
+		free(fields);
+		data.push_back('\0');
+		data.append(a->body);
 		doc.set_data(data);
-		free(data);
 		doc.add_value(NS_SLOT_FILE, file);
 		std::string idterm = std::string(NS_PREFIX_ID) + rel;
 		doc.add_boolean_term(idterm);
@@ -317,71 +338,53 @@ int cmd_index(const char *db_path, const char *root, unsigned batch,
 
 // ---- searching ---------------------------------------------------------
 
-// Like shim/parse.cc's field processors for tag:, section:, lang: and
-// single dates (without its checks for bad values).
-class LowerTermProcessor : public Xapian::FieldProcessor {
-	std::string prefix;
-public:
-	explicit LowerTermProcessor(const std::string &p) : prefix(p) {}
-	Xapian::Query operator()(const std::string &value) override
-	{
-		return Xapian::Query(prefix + Xapian::Unicode::tolower(value));
-	}
-};
-
-class DateFieldProcessor : public Xapian::FieldProcessor {
-public:
-	Xapian::Query operator()(const std::string &v) override
-	{
-		std::string digits;
-		for (char c : v)
-			if (c != '-')
-				digits += c;
-		for (char c : digits)
-			if (c < '0' || c > '9')
-				throw Xapian::QueryParserError("not a date");
-		if (digits.size() == 8)
-			return Xapian::Query(NS_PREFIX_DAY + digits);
-		if (digits.size() == 6)
-			return Xapian::Query(NS_PREFIX_MONTH + digits);
-		if (digits.size() == 4)
-			return Xapian::Query(NS_PREFIX_YEAR + digits);
-		throw Xapian::QueryParserError("not a date");
-	}
-};
-
 struct Searcher {
 	Xapian::Database db;
 	Xapian::QueryParser qp;
 	const bench_list_t *queries;
 	unsigned limit;
-	bool lean;  // all words only: no suggestion, no relaxing
+	bool as_daemon;  // the daemon's design, not the cheapest search
+	bool window;     // the cheapest search, with the daemon's snippets
 	explicit Searcher(const char *path, const bench_list_t *q, unsigned lim,
-	                  bool lean_ = false)
-		: db(path), queries(q), limit(lim), lean(lean_)
+	                  bool as_daemon_ = false, bool window_ = false)
+		: db(path), queries(q), limit(lim), as_daemon(as_daemon_),
+		  window(window_)
 	{
-		// As src/daemon/query.c's borrow(): the fields and the date range.
-		qp.set_database(db);
-		qp.add_rangeprocessor(
-			(new Xapian::DateRangeProcessor(NS_SLOT_DATE, "date:"))->release());
-		qp.add_boolean_prefix("date", (new DateFieldProcessor)->release());
-		qp.add_prefix("title", NS_PREFIX_TITLE);
-		qp.add_prefix("author", NS_PREFIX_AUTHOR);
-		qp.add_boolean_prefix("tag",
-			(new LowerTermProcessor(NS_PREFIX_TAG))->release());
-		qp.add_boolean_prefix("section",
-			(new LowerTermProcessor(NS_PREFIX_SECTION))->release());
-		qp.add_boolean_prefix("lang",
-			(new LowerTermProcessor(NS_PREFIX_LANG))->release());
+		raw_set_up_fields(qp, db);
+	}
+
+	// The cheapest correct way to show QUERY's first LIMIT hits with
+	// snippets: every word, one match, Xapian's fast snippets.  Returns
+	// Xapian's estimate; *NHITS the hits shown.
+	Xapian::doccount search(const char *q, size_t *nhits)
+	{
+		Xapian::Stem stem("english", true);
+		unsigned flags = nsx::set_up_parser(
+			qp, stem, nsx::query_stopper("english", q),
+			NS_DEFAULT_MAX_EXPANSION);
+		qp.set_default_op(Xapian::Query::OP_AND);
+		Xapian::Query text = qp.parse_query(nsx::fold_query(q), flags);
+		Xapian::Enquire enq(db);
+		enq.set_query(text);
+		enq.set_weighting_scheme(nsx::ranking());
+		Xapian::MSet mset = enq.get_mset(0, limit);
+		nsx::SnippetWords words;
+		if (window)
+			words = nsx::snippet_words(text, stem);
+		size_t n = hits(mset, stem, 0, window ? &words : nullptr);
+		if (nhits)
+			*nhits = n;
+		return mset.get_matches_estimated();
 	}
 
 	// One search as nsx_reader_search() + fill_hit() do it for a plain
 	// request (match "auto", a suggestion, no filter, no facet):
-	// parse, match, read every hit's stored data and cut its snippet.
+	// parse, match, go on with some of the words when few have all,
+	// read every hit's stored data and cut its snippet exhaustively.
 	// Returns the estimate the daemon reports as "total".
-	Xapian::doccount search(const char *q, size_t *nhits,
-	                        Xapian::doccount *lo = nullptr,
-	                        Xapian::doccount *hi = nullptr)
+	Xapian::doccount search_as_daemon(const char *q, size_t *nhits,
+	                                  Xapian::doccount *lo = nullptr,
+	                                  Xapian::doccount *hi = nullptr)
 	{
 		Xapian::Stem stem("english", true);
 		unsigned flags = nsx::set_up_parser(
@@ -390,19 +393,16 @@ struct Searcher {
 		qp.set_default_op(Xapian::Query::OP_AND);
 		const std::string folded = nsx::fold_query(q);
 		Xapian::Query text = qp.parse_query(folded, flags), loose;
-		if (!lean) {
-			qp.set_default_op(Xapian::Query::OP_OR);
-			loose = qp.parse_query(folded, flags);
-			std::string suggestion = suggest(q, stem);
-		}
+		qp.set_default_op(Xapian::Query::OP_OR);
+		loose = qp.parse_query(folded, flags);
+		std::string suggestion = suggest(q, stem);
 
 		// As the shim's search: the best of the first ranking are
 		// reordered by word closeness, and the list goes on with the
 		// documents that have some of the words when few have all.
-		Xapian::Query boost, first = text, more;
-		if (!lean)
-			boost = nsx::proximity_boost(nsx::word_pairs(
-				folded, nsx::query_stopper("english", q)));
+		Xapian::Query boost = nsx::proximity_boost(nsx::word_pairs(
+			folded, nsx::query_stopper("english", q)));
+		Xapian::Query first = text, more;
 		bool relaxes = false;
 		if (!boost.empty()) {
 			Xapian::MSet top = run(text, 0, nsx::RESCORE_WINDOW, 0);
@@ -426,7 +426,8 @@ struct Searcher {
 			rest = run(more, 0, count, std::max(count, nsx::EXACT_BELOW));
 			relaxed = rest.get_matches_upper_bound() > 0;
 		}
-		size_t n = hits(mset, stem) + hits(rest, stem);
+		size_t n = hits(mset, stem, nsx::SNIPPET_FLAGS) +
+		           hits(rest, stem, nsx::SNIPPET_FLAGS);
 		if (nhits)
 			*nhits = n;
 		if (lo)
@@ -509,29 +510,24 @@ struct Searcher {
 		return prev[b.size()];
 	}
 
-	size_t hits(const Xapian::MSet &mset, const Xapian::Stem &stem)
+	// Read each hit's stored data and cut its snippet with FLAGS, or as
+	// the daemon does when WORDS are given (snippet_window.hh).
+	size_t hits(const Xapian::MSet &mset, const Xapian::Stem &stem,
+	            unsigned flags, const nsx::SnippetWords *words = nullptr)
 	{
 		size_t n = 0;
 		for (auto it = mset.begin(); it != mset.end(); ++it, ++n) {
-			std::string data = it.get_document().get_data();
-			json_t *o = json_loadb(data.data(), data.size(), 0, NULL);
-			if (!o)
-				throw std::runtime_error("stored data is not JSON");
-			const char *sf = json_string_value(json_object_get(o, "standfirst"));
-			const char *body = json_string_value(json_object_get(o, "body"));
-			std::string text;
-			if (sf && *sf)
-				text.append(sf).append("\n\n");
-			if (body)
-				text.append(body);
-			if (text.empty())
-				text = json_string_value(json_object_get(o, "title"));
+			std::string text = raw_snippet_text(
+				it.get_document().get_data());
 			// query.c's default length and highlighting.
-			std::string snip = mset.snippet(text, 200, stem,
-			                                nsx::SNIPPET_FLAGS, "<b>", "</b>",
-			                                nsx::SNIPPET_OMIT);
+			std::string snip =
+				words ? nsx::window_snippet(mset, text, 200, stem,
+				                            nsx::SNIPPET_FLAGS, "<b>",
+				                            "</b>", nsx::SNIPPET_OMIT,
+				                            *words)
+				      : mset.snippet(text, 200, stem, flags, "<b>",
+				                     "</b>", nsx::SNIPPET_OMIT);
 			(void)snip;
-			json_decref(o);
 		}
 		return n;
 	}
@@ -541,14 +537,15 @@ struct QueryArgs {
 	const char *db;
 	const bench_list_t *queries;
 	unsigned limit;
-	bool lean;
+	bool as_daemon, window;
 };
 
 void *open_searcher(void *arg, int)
 {
 	QueryArgs *qa = static_cast<QueryArgs *>(arg);
 	try {
-		return new Searcher(qa->db, qa->queries, qa->limit, qa->lean);
+		return new Searcher(qa->db, qa->queries, qa->limit, qa->as_daemon,
+		                    qa->window);
 	} catch (const Xapian::Error &e) {
 		fprintf(stderr, "raw_xapian: %s\n", e.get_description().c_str());
 		return NULL;
@@ -559,7 +556,11 @@ int run_query(void *ctx, size_t i)
 {
 	Searcher *s = static_cast<Searcher *>(ctx);
 	try {
-		s->search(s->queries->v[i], NULL);
+		const char *q = s->queries->v[i];
+		if (s->as_daemon)
+			s->search_as_daemon(q, NULL);
+		else
+			s->search(q, NULL);
 		return 0;
 	} catch (const std::exception &e) {
 		fprintf(stderr, "raw_xapian: %s: %s\n", s->queries->v[i], e.what());
@@ -591,18 +592,20 @@ bench_run_t searches(QueryArgs *qa, int threads, double seconds)
 
 int cmd_query(const char *db, const char *qfile, int threads, double seconds,
               unsigned limit, const char *dump, bool totals, bool warmup,
-              bool lean)
+              bool as_daemon, bool window)
 {
 	bench_list_t queries = bench_read_lines(qfile);
-	QueryArgs qa = {db, &queries, limit, lean};
+	QueryArgs qa = {db, &queries, limit, as_daemon, window};
 	if (totals) {
 		// One line per query: Xapian's estimate, its bounds and the hits
-		// returned, for the smoke test to hold against the daemon's.
-		Searcher s(db, &queries, limit, lean);
+		// returned, for the smoke test to hold against the daemon's:
+		// so, searched as the daemon does.
+		Searcher s(db, &queries, limit, true);
 		for (size_t i = 0; i < queries.n; i++) {
 			size_t n = 0;
 			Xapian::doccount lo = 0, hi = 0;
-			Xapian::doccount t = s.search(queries.v[i], &n, &lo, &hi);
+			Xapian::doccount t = s.search_as_daemon(queries.v[i], &n, &lo,
+			                                        &hi);
 			printf("%u\t%u\t%u\t%zu\n", t, lo, hi, n);
 		}
 		bench_list_free(&queries);
@@ -622,79 +625,16 @@ int cmd_query(const char *db, const char *qfile, int threads, double seconds,
 	return r.errors ? 1 : 0;
 }
 
-// ---- checking ------------------------------------------------------------
-
-// Does the index at B hold the same documents as the one at A: the same
-// terms with the same wdf and positions, values and stored data, and the
-// same spelling dictionary?  Only the file metadata slot (times, inode)
-// may differ.  This keeps the raw loop honest as index.c changes.
-std::string describe_doc(const Xapian::Document &d)
-{
-	std::string out;
-	for (auto t = d.termlist_begin(); t != d.termlist_end(); ++t) {
-		out += *t + " wdf=" + std::to_string(t.get_wdf()) + " pos=";
-		for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
-			out += std::to_string(*p) + ",";
-		out += "\n";
-	}
-	for (auto v = d.values_begin(); v != d.values_end(); ++v)
-		if (v.get_valueno() != NS_SLOT_FILE)
-			out += "value " + std::to_string(v.get_valueno()) + "=" + *v + "\n";
-	return out + "data=" + d.get_data();
-}
-
-int cmd_compare(const char *pa, const char *pb)
-{
-	Xapian::Database a(pa), b(pb);
-	size_t docs = 0, bad = 0;
-	for (auto t = a.allterms_begin(NS_PREFIX_ID);
-	     t != a.allterms_end(NS_PREFIX_ID); ++t) {
-		auto pb_it = b.postlist_begin(*t);
-		if (pb_it == b.postlist_end(*t)) {
-			if (!bad++)
-				fprintf(stderr, "compare: %s only in %s\n", (*t).c_str(), pa);
-			continue;
-		}
-		std::string da = describe_doc(a.get_document(*a.postlist_begin(*t)));
-		std::string db = describe_doc(b.get_document(*pb_it));
-		if (da != db && !bad++) {
-			size_t k = 0;
-			while (k < da.size() && k < db.size() && da[k] == db[k])
-				k++;
-			size_t from = da.rfind('\n', k);
-			from = from == std::string::npos ? 0 : from + 1;
-			fprintf(stderr, "compare: %s differs:\n  %s: %.200s\n  %s: %.200s\n",
-			        (*t).c_str(), pa, da.c_str() + from, pb,
-			        db.c_str() + std::min(from, db.size()));
-		}
-		docs++;
-	}
-	if (a.get_doccount() != b.get_doccount()) {
-		fprintf(stderr, "compare: %u documents in %s, %u in %s\n",
-		        a.get_doccount(), pa, b.get_doccount(), pb);
-		bad++;
-	}
-	std::string sa, sb;
-	for (auto w = a.spellings_begin(); w != a.spellings_end(); ++w)
-		sa += *w + " " + std::to_string(w.get_termfreq()) + "\n";
-	for (auto w = b.spellings_begin(); w != b.spellings_end(); ++w)
-		sb += *w + " " + std::to_string(w.get_termfreq()) + "\n";
-	if (sa != sb) {
-		fprintf(stderr, "compare: the spelling dictionaries differ\n");
-		bad++;
-	}
-	printf("{\"documents\":%zu,\"mismatches\":%zu}\n", docs, bad);
-	return bad ? 1 : 0;
-}
-
 int usage()
 {
 	fprintf(stderr,
-	        "usage: raw_xapian index DB ARTICLES [--batch N] [--no-spelling]\n"
+	        "usage: raw_xapian index DB ARTICLES [--batch N] [--spelling]\n"
 	        "       raw_xapian compare DB_A DB_B\n"
+	        "       raw_xapian snippets DB QUERIES [--limit N] [--length L]\n"
+	        "                  [--examples K]\n"
 	        "       raw_xapian query DB QUERIES [--threads T] [--seconds S]\n"
 	        "                  [--limit N] [--dump FILE] [--totals] [--warmup]\n"
-	        "                  [--lean]\n");
+	        "                  [--as-daemon | --window]\n");
 	return 2;
 }
 
@@ -705,13 +645,15 @@ int main(int argc, char **argv)
 	if (argc < 4)
 		return usage();
 	std::string cmd = argv[1];
-	unsigned batch = 1000, limit = 10;
+	unsigned batch = 1000, limit = 10, examples = 10;
+	size_t length = 200;
 	int threads = 1;
 	double seconds = 0;
 	const char *dump = NULL;
 	// The daemon keeps no spelling table (suggestions come from the term
 	// list): --spelling prices what one would cost.
-	bool totals = false, warmup = false, spelling = false, lean = false;
+	bool totals = false, warmup = false, spelling = false, as_daemon = false,
+	     window = false;
 	for (int i = 4; i < argc; i++) {
 		std::string o = argv[i];
 		bool more = i + 1 < argc;
@@ -723,6 +665,10 @@ int main(int argc, char **argv)
 			seconds = atof(argv[++i]);
 		else if (o == "--limit" && more)
 			limit = (unsigned)atoi(argv[++i]);
+		else if (o == "--length" && more)
+			length = (size_t)atoi(argv[++i]);
+		else if (o == "--examples" && more)
+			examples = (unsigned)atoi(argv[++i]);
 		else if (o == "--dump" && more)
 			dump = argv[++i];
 		else if (o == "--totals")
@@ -733,21 +679,25 @@ int main(int argc, char **argv)
 			spelling = false;
 		else if (o == "--spelling")
 			spelling = true;
-		else if (o == "--lean")
-			lean = true;
+		else if (o == "--as-daemon")
+			as_daemon = true;
+		else if (o == "--window")
+			window = true;
 		else
 			return usage();
 	}
-	if (batch < 1 || threads < 1 || limit < 1)
+	if (batch < 1 || threads < 1 || limit < 1 || length < 1)
 		return usage();
 	try {
 		if (cmd == "index")
 			return cmd_index(argv[2], argv[3], batch, spelling);
 		if (cmd == "compare")
 			return cmd_compare(argv[2], argv[3]);
+		if (cmd == "snippets")
+			return cmd_snippets(argv[2], argv[3], limit, length, examples);
 		if (cmd == "query")
 			return cmd_query(argv[2], argv[3], threads, seconds, limit, dump,
-			                 totals, warmup, lean);
+			                 totals, warmup, as_daemon, window);
 	} catch (const Xapian::Error &e) {
 		fprintf(stderr, "raw_xapian: %s\n", e.get_description().c_str());
 		return 1;

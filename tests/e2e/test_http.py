@@ -163,6 +163,21 @@ class Endpoints(unittest.TestCase):
         # health is open to anyone (load balancers)
         self.assertEqual(self.d.request("GET", "/health")[0], 200)
 
+    def test_queries_admin_only(self):
+        # a search over HTTP is counted, and what people searched for is
+        # the admin's to read
+        st, _, _ = self.req("GET", "/search?q=zqhttpnothing")
+        self.assertEqual(st, 200)
+        st, _, reply = self.d.request("GET", "/queries", role="search")
+        self.assertEqual((st, reply["error"]["code"]), (403, "FORBIDDEN"))
+        st, _, reply = self.d.request("GET", "/queries?limit=100",
+                                      role="admin")
+        self.assertEqual(st, 200, reply)
+        self.assertIn("zqhttpnothing", [q["query"] for q in reply["zero"]])
+        st, _, reply = self.d.request("GET", "/queries?limit=0",
+                                      role="admin")
+        self.assertEqual((st, reply["error"]["code"]), (400, "BAD_REQUEST"))
+
     def test_cors(self):
         origin = "https://cms.example.org"
         st, r, _ = self.d.request("OPTIONS", "/articles/city/tram.md",

@@ -1,4 +1,4 @@
-/* fuzz_proto.c - libFuzzer target for the wire protocol (src/core/proto.c).
+/* fuzz_proto.c - libFuzzer target for the wire protocol (src/core/proto_*.c).
  *
  * The input is what a client sends: its first line goes to the request
  * decoder as the server hands it one (newline excluded, at most
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/proto.h"
+#include "core/proto_queries.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -162,6 +163,9 @@ static void check_request(const ns_request_t *req)
 	case NS_OP_PROBLEMS:
 		CHECK(req->limit >= 1 && req->limit <= NS_PROTO_MAX_PROBLEMS);
 		break;
+	case NS_OP_QUERIES:
+		CHECK(req->limit >= 1 && req->limit <= NS_PROTO_MAX_QUERIES);
+		break;
 	case NS_OP_STATUS:
 	case NS_OP_STATS:
 	case NS_OP_COMPACT:
@@ -201,6 +205,10 @@ static void parse_as_reply(const char *line, size_t len)
 	ns_result_free(res);
 	free(code);
 	free(message);
+	ns_query_report_t q;
+	if (ns_proto_parse_queries(line, len, &q))
+		CHECK(q.ntop == 0 || q.top[0].query);
+	ns_query_report_clear(&q);
 	ns_hit_t a;
 	ns_proto_parse_article(line, len, &a);
 	ns_hit_clear(&a);

@@ -11,7 +11,10 @@
 
 #include "daemon/jobq.h"
 #include "daemon/index.h"
+#include "core/proto.h"
 #include "daemon/query.h"
+#include "daemon/schema.h"
+#include "nsx.h"
 #include "testutil.h"
 
 struct fixture {
@@ -45,13 +48,8 @@ static void sync_writer(ns_indexer_t *ix)
 	fail_msg("the writer did not reach the barrier within 10 s");
 }
 
-static int setup(void **state)
+static int start_indexer(struct fixture *f)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	f->dir = make_temp_dir();
-	if (asprintf(&f->tree, "%s/articles", f->dir) < 0 ||
-	    asprintf(&f->db, "%s/index", f->dir) < 0 || mkdir(f->tree, 0755) < 0)
-		return -1;
 	ns_indexer_opts_t o = {.index_dir = f->db, .articles_dir = f->tree};
 	char *err = NULL;
 	if (ns_indexer_start(&o, &f->ix, &err) != NS_OK) {
@@ -59,6 +57,18 @@ static int setup(void **state)
 		free(err);
 		return -1;
 	}
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->dir = make_temp_dir();
+	if (asprintf(&f->tree, "%s/articles", f->dir) < 0 ||
+	    asprintf(&f->db, "%s/index", f->dir) < 0 || mkdir(f->tree, 0755) < 0)
+		return -1;
+	if (start_indexer(f) < 0)
+		return -1;
 	if (ns_searcher_new(f->db, &f->s) != NS_OK)
 		return -1;
 	*state = f;
@@ -163,6 +173,157 @@ static void test_index_and_find(void **state)
 	res = search(f, "\"trade talks the envoy's\"");
 	assert_int_equal(res->nhits, 0);
 	ns_result_free(res);
+}
+
+/* The search of the request LINE (the protocol's), as the server asks
+ * for it: the hits' fields as its "fields" say. */
+static ns_result_t *search_line(struct fixture *f, const char *line)
+{
+	ns_request_t r;
+	ns_proto_err_t err;
+	if (!ns_proto_decode(line, strlen(line), &r, &err))
+		fail_msg("%s: %s", line, err.message);
+	ns_search_req_t req = ns_search_req_of(&r);
+	ns_result_t *res = NULL;
+	char *msg = NULL;
+	ns_status_t st = ns_searcher_search(f->s, &req, &res, &msg);
+	if (st != NS_OK)
+		fail_msg("%s: %s", line, msg ? msg : ns_status_str(st));
+	ns_request_clear(&r);
+	return res;
+}
+
+static void test_fields_left_out_are_not_made(void **state)
+{
+	struct fixture *f = *state;
+	write_article(f, "a.txt", "Lighthouse keepers\n\nThe lighthouse "
+	              "stays lit all winter.\n");
+	assert_int_equal(ns_indexer_put(f->ix, "a.txt"), NS_OK);
+	sync_writer(f->ix);
+
+	/* By default a hit has its snippet, not its body. */
+	ns_result_t *res = search_line(f, "{\"op\":\"search\",\"q\":\"winter\"}");
+	assert_int_equal(res->nhits, 1);
+	assert_non_null(strstr(res->hits[0].snippet, "<b>winter</b>"));
+	assert_null(res->hits[0].body);
+	ns_result_free(res);
+	/* Left out of "fields", the snippet is never cut. */
+	res = search_line(f, "{\"op\":\"search\",\"q\":\"winter\","
+	                     "\"fields\":[\"title\"]}");
+	assert_int_equal(res->nhits, 1);
+	assert_string_equal(res->hits[0].title, "Lighthouse keepers");
+	assert_null(res->hits[0].snippet);
+	assert_null(res->hits[0].body);
+	ns_result_free(res);
+	/* Asked for, the body comes with the snippet or without it. */
+	res = search_line(f, "{\"op\":\"search\",\"q\":\"winter\","
+	                     "\"fields\":[\"body\"]}");
+	assert_string_equal(res->hits[0].body, "The lighthouse stays lit all "
+	                                       "winter.");
+	assert_null(res->hits[0].snippet);
+	ns_result_free(res);
+	res = search_line(f, "{\"op\":\"search\",\"q\":\"winter\","
+	                     "\"fields\":[\"body\",\"snippet\"]}");
+	assert_non_null(res->hits[0].body);
+	assert_non_null(strstr(res->hits[0].snippet, "<b>winter</b>"));
+	ns_result_free(res);
+}
+
+/* The file value of the one document, its tag's layout made 4. */
+static void old_meta(const char *value, size_t len, void *ctx)
+{
+	char **out = ctx;
+	const char *colon = memchr(value, ':', len);
+	assert_non_null(colon);
+	assert_true(asprintf(out, "4%.*s", (int)(len - (size_t)(colon - value)),
+	                     colon) > 0);
+}
+
+/* Write REL's document again as layout 4 did: the whole article one JSON
+ * object, the body in it, and a tag that says 4. */
+static void make_layout_4(struct fixture *f, const char *rel, const char *text)
+{
+	nsx_writer_t *w = NULL;
+	assert_int_equal(nsx_writer_open(f->db, &w, NULL), NSX_OK);
+	char *meta = NULL;
+	assert_int_equal(nsx_writer_each_value(w, NS_SLOT_FILE, old_meta, &meta),
+	                 NSX_OK);
+	ns_article_t *a = NULL;
+	assert_int_equal(ns_article_parse(text, strlen(text), rel, NULL, &a, NULL,
+	                                  0), NS_OK);
+	assert_int_equal(ns_article_from_path(a, rel), NS_OK);
+	nsx_doc_t *doc = NULL;
+	assert_int_equal(ns_index_build_doc(a, rel, &doc), NS_OK);
+	json_t *o = ns_article_json(a, rel);
+	char *data = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	assert_int_equal(nsx_doc_set_data(doc, data, strlen(data)), NSX_OK);
+	assert_int_equal(nsx_doc_set_value(doc, NS_SLOT_FILE, meta, strlen(meta)),
+	                 NSX_OK);
+	char idterm[256];
+	assert_int_equal(ns_index_idterm(rel, idterm, sizeof idterm), NS_OK);
+	assert_int_equal(nsx_writer_replace(w, idterm, doc), NSX_OK);
+	assert_int_equal(nsx_writer_commit(w), NSX_OK);
+	nsx_writer_close(w);
+	nsx_doc_free(doc);
+	free(data);
+	free(meta);
+	ns_article_free(a);
+}
+
+/* Has the stored data of REL the body apart (layout 5)? */
+static bool body_apart(struct fixture *f, const char *rel)
+{
+	nsx_reader_t *r = NULL;
+	assert_int_equal(nsx_reader_open(f->db, &r, NULL), NSX_OK);
+	char idterm[256], *data = NULL;
+	size_t len = 0;
+	assert_int_equal(ns_index_idterm(rel, idterm, sizeof idterm), NS_OK);
+	assert_int_equal(nsx_reader_get(r, idterm, &data, &len), NSX_OK);
+	bool apart = memchr(data, '\0', len) != NULL;
+	free(data);
+	nsx_reader_close(r);
+	return apart;
+}
+
+static void test_old_layout_read_then_rebuilt(void **state)
+{
+	struct fixture *f = *state;
+	const char *text = "Lighthouse keepers\n\nThe lighthouse stays lit "
+	                   "all winter.\n";
+	write_article(f, "a.txt", text);
+	assert_int_equal(ns_indexer_put(f->ix, "a.txt"), NS_OK);
+	sync_writer(f->ix);
+	assert_true(body_apart(f, "a.txt"));
+	ns_indexer_stop(f->ix);
+	f->ix = NULL;
+	make_layout_4(f, "a.txt", text);
+	assert_false(body_apart(f, "a.txt"));
+
+	/* Until it is rebuilt, the old document reads as it did. */
+	ns_hit_t hit;
+	assert_int_equal(ns_searcher_get(f->s, "a.txt", &hit, NULL, NULL), NS_OK);
+	assert_string_equal(hit.title, "Lighthouse keepers");
+	assert_string_equal(hit.body, "The lighthouse stays lit all winter.");
+	ns_hit_clear(&hit);
+	ns_result_t *res = search(f, "winter");
+	assert_int_equal(res->nhits, 1);
+	assert_non_null(strstr(res->hits[0].snippet, "all [winter]"));
+	ns_result_free(res);
+
+	/* The writer's next start reads the file again, whatever its stat
+	 * says, and stores it in the new layout. */
+	assert_int_equal(start_indexer(f), 0);
+	assert_int_equal(ns_indexer_put_scanned(f->ix, "a.txt"), NS_OK);
+	sync_writer(f->ix);
+	ns_indexer_stats_t st;
+	ns_indexer_stats(f->ix, &st);
+	assert_int_equal(st.indexed, 1);
+	assert_int_equal(st.same_content, 0);
+	assert_true(body_apart(f, "a.txt"));
+	assert_int_equal(ns_searcher_get(f->s, "a.txt", &hit, NULL, NULL), NS_OK);
+	assert_string_equal(hit.body, "The lighthouse stays lit all winter.");
+	ns_hit_clear(&hit);
 }
 
 static void test_update_remove_and_vanished(void **state)
@@ -387,6 +548,8 @@ int main(void)
 		cmocka_unit_test(test_queue_is_fair),
 		cmocka_unit_test(test_start_refused),
 		cmocka_unit_test_setup_teardown(test_index_and_find, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fields_left_out_are_not_made, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_layout_read_then_rebuilt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_remove_and_vanished, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_file_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_query_and_idterm, setup, teardown),

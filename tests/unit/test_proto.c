@@ -342,6 +342,34 @@ static void test_status_reply(void **state)
 	free(line);
 }
 
+/* Every counter of nsearch/status.h goes out under its name and comes
+ * back, each with its own value. */
+static void test_status_counters(void **state)
+{
+	(void)state;
+	ns_daemon_status_t st = {.ready = true, .writable = true};
+	uint64_t n = 100;
+#define SET(name, label, help) st.name = n++;
+	NS_STATUS_COUNTERS(SET)
+#undef SET
+	char *line = ns_proto_status_reply(NULL, &st);
+	assert_non_null(line);
+	json_t *o = json_loads(line, 0, NULL);
+	ns_daemon_status_t back = {0};
+	assert_true(ns_proto_parse_reply(line, strlen(line), NULL, &back, NULL,
+	                                 NULL));
+	n = 100;
+#define CHECK(name, label, help) \
+	assert_int_equal(json_integer_value(json_object_get(o, #name)), n); \
+	assert_int_equal(back.name, n++);
+	NS_STATUS_COUNTERS(CHECK)
+#undef CHECK
+	assert_int_equal(json_integer_value(json_object_get(o, "same_content")),
+	                 st.same_content);
+	json_decref(o);
+	free(line);
+}
+
 static void test_parse_error_reply(void **state)
 {
 	const char *line = "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"BAD_QUERY\","
@@ -389,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_error_keeps_id),
 		cmocka_unit_test(test_search_reply_round_trip),
 		cmocka_unit_test(test_status_reply),
+		cmocka_unit_test(test_status_counters),
 		cmocka_unit_test(test_parse_error_reply),
 		cmocka_unit_test(test_client_requests),
 	};

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 #include <cmocka.h>
@@ -577,12 +578,117 @@ static void test_feedback_reorders(void **state)
 	nsx_reader_close(r);
 }
 
+/* ---- snippets of long articles ---- */
+
+/* A long article's text into BUF: N filler sentences (none with a query
+ * word below), with AT[k]'s sentence replaced by SAY[k].  PERIODS false:
+ * one endless sentence, no full stop anywhere. */
+static void long_text(char *buf, size_t size, int n, bool periods,
+                      const int *at, const char *const *say, int nsay)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		const char *own = NULL;
+		for (int k = 0; k < nsay; k++)
+			if (at[k] == i)
+				own = say[k];
+		int w = own ? snprintf(buf + len, size - len, "%s%s ", own,
+		                       periods ? "." : "")
+		            : snprintf(buf + len, size - len,
+		                       "Filler line %d tells of the council "
+		                       "budget and the weather%s ", i,
+		                       periods ? "." : "");
+		assert_true(w > 0 && (size_t)w < size - len);
+		len += (size_t)w;
+	}
+}
+
+/* The snippet of QUERY's first hit, cut from TEXT, highlighted [ ]. */
+static char *snippet_of(nsx_reader_t *r, const char *query, const char *text)
+{
+	nsx_search_t req = {.query = query, .language = "english", .limit = 10,
+	                    .max_expansion = 100};
+	nsx_results_t *res = NULL;
+	assert_int_equal(nsx_reader_search(r, &req, &res), NSX_OK);
+	assert_true(nsx_results_count(res) >= 1);
+	char *snip = NULL;
+	assert_int_equal(nsx_results_snippet(res, 0, text, strlen(text), 200,
+	                                     "[", "]", &snip), NSX_OK);
+	nsx_results_free(res);
+	return snip;
+}
+
+static void test_long_article_snippet(void **state)
+{
+	struct fixture *f = *state;
+	/* 60 lines, about 4 KB: "harbour" alone near the start, "ferries"
+	 * alone near the end, and the passage with every word in between. */
+	static char text[8192];
+	const int at[] = {1, 38, 55};
+	const char *const say[] = {
+		"The harbour master retired",
+		"Harbour strike crews left the ferries idle at the quay",
+		"Ferries will be repainted"};
+	long_text(text, sizeof text, 60, true, at, say, 3);
+	put(f->w, "Qlong", "Budget talks", text, NULL, "long");
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	nsx_reader_t *r = reader(f->db);
+
+	/* The passage with the query words, not the article's start (nor
+	 * the first mention, where a fast scan would stop). */
+	char *snip = snippet_of(r, "harbour strike ferries", text);
+	assert_non_null(strstr(snip, "[strike] crews left the [ferries]"));
+	assert_null(strstr(snip, "retired"));
+	assert_null(strstr(snip, "Filler line 0 "));
+	/* It starts with its sentence, after a full stop: no mark there. */
+	assert_int_equal(strncmp(snip, "[Harbour] [strike] crews", 24), 0);
+	free(snip);
+
+	/* A phrase is found where its words are adjacent. */
+	snip = snippet_of(r, "\"crews left\" harbour", text);
+	assert_non_null(strstr(snip, "[crews left]"));
+	free(snip);
+
+	/* A wildcard is cut from the whole text, as before windows. */
+	snip = snippet_of(r, "ferr* strike", text);
+	assert_non_null(strstr(snip, "[strike]"));
+	assert_non_null(strstr(snip, "[ferries]"));
+	free(snip);
+	nsx_reader_close(r);
+}
+
+static void test_long_article_snippet_marks(void **state)
+{
+	struct fixture *f = *state;
+	/* One endless sentence: the snippet from its middle is marked as
+	 * cut at both ends; a capital outside ASCII still matches. */
+	static char text[8192];
+	const int at[] = {3, 33};
+	const char *const say[] = {"the palace gardens",
+	                           "crowds at the \xc3\x89lys\xc3\xa9" "e palace "
+	                           "gates"};
+	long_text(text, sizeof text, 60, false, at, say, 2);
+	put(f->w, "Qlong", "Budget talks", text, NULL, "long");
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	nsx_reader_t *r = reader(f->db);
+	char *snip = snippet_of(r, "\xc3\xa9lys\xc3\xa9" "e palace", text);
+	assert_non_null(strstr(snip, "[\xc3\x89lys\xc3\xa9" "e] [palace] gates"));
+	assert_int_equal(strncmp(snip, "\xe2\x80\xa6", 3), 0);
+	assert_string_equal(snip + strlen(snip) - 3, "\xe2\x80\xa6");
+	assert_null(strstr(snip, "gardens"));
+	free(snip);
+	nsx_reader_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_null_arguments),
 		cmocka_unit_test(test_missing_database),
 		cmocka_unit_test_setup_teardown(test_put_search_snippet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_article_snippet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_article_snippet_marks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_delete_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_writer_is_locked, setup, teardown),
