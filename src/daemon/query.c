@@ -376,6 +376,7 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		.deadline = deadline,
 		.spelling = !in->like,
 		.spelling_query = req->q,
+		.correct = req->autocorrect,
 		.collapse = req->collapse,
 		.collapse_slot = NS_SLOT_CONTENT,
 		.facets = specs,
@@ -409,7 +410,12 @@ static ns_status_t make_result(const nsx_results_t *xres, uint64_t revision,
 		res->relaxed = nsx_results_relaxed(xres);
 		res->revision = revision;
 		const char *sugg = nsx_results_suggestion(xres);
+		const char *from = nsx_results_corrected_from(xres);
 		if (*sugg && !(res->suggestion = strdup(sugg)))
+			st = NS_ERR_NOMEM;
+		if (*from && (!(res->corrected_from = strdup(from)) ||
+		              !(res->corrected_to =
+		                        strdup(nsx_results_corrected_to(xres)))))
 			st = NS_ERR_NOMEM;
 	}
 	if (st == NS_OK)
@@ -616,6 +622,7 @@ ns_search_req_t ns_search_req_of(const ns_request_t *r)
 		.match = r->match, .collapse = r->collapse,
 		.facets = r->facets, .facet_limit = r->facet_limit,
 		.plain = r->plain, .recency_days = r->recency_days,
+		.autocorrect = r->op == NS_OP_SEARCH && r->autocorrect,
 		.like = r->op == NS_OP_SIMILAR ? r->path : NULL,
 		.body = (r->fields & NS_FIELD_BODY) != 0,
 		.skip_snippet = (r->fields & NS_FIELD_SNIPPET) == 0,

@@ -166,10 +166,12 @@ static void test_capitals_keep_a_stopword(void **state)
 
 /* ---- typos ---- */
 
+/* The suggestion for Q, searched as typed ("(null)" for none). */
 static const char *suggestion_of(const char *q)
 {
 	static char buf[256];
-	json_t *r = request("{s:s, s:s}", "op", "search", "q", q);
+	json_t *r = request("{s:s, s:s, s:b}", "op", "search", "q", q,
+	                    "autocorrect", 0);
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	const char *s = json_string_value(json_object_get(r, "suggestion"));
 	snprintf(buf, sizeof buf, "%s", s ? s : "(null)");
@@ -218,6 +220,61 @@ static void test_no_hint_for_a_synonym_hit(void **state)
 	json_decref(r);
 }
 
+static const char *string_of(json_t *reply, const char *key)
+{
+	const char *v = json_string_value(json_object_get(reply, key));
+	return v ? v : "(null)";
+}
+
+static void test_zero_hits_answer_the_correction(void **state)
+{
+	(void)state;
+	json_t *r = request("{s:s, s:s}", "op", "search", "q", "opek");
+	assert_string_equal(string_of(r, "corrected_from"), "opek");
+	assert_string_equal(string_of(r, "corrected_to"), "opec");
+	assert_true(json_is_null(json_object_get(r, "suggestion")));
+	assert_int_equal(nhits(r), 4);
+	assert_int_equal(strncmp(hit_str(r, 0, "path"), "opec/", 5), 0);
+	json_decref(r);
+	/* The other words stay; the continuation is the corrected one's. */
+	r = request("{s:s, s:s}", "op", "search", "q", "opek output");
+	assert_string_equal(string_of(r, "corrected_to"), "opec output");
+	assert_int_equal(nhits(r), 4);
+	assert_false(json_is_true(json_object_get(r, "relaxed")));
+	json_decref(r);
+	/* Asked not to: the query as typed, and the hint. */
+	r = request("{s:s, s:s, s:b}", "op", "search", "q", "opek",
+	            "autocorrect", 0);
+	assert_true(json_is_null(json_object_get(r, "corrected_from")));
+	assert_string_equal(string_of(r, "suggestion"), "opec");
+	assert_int_equal(nhits(r), 0);
+	json_decref(r);
+}
+
+static void test_known_words_never_corrected(void **state)
+{
+	(void)state;
+	/* Both words are in articles, never together: no correction. */
+	json_t *r = request("{s:s, s:s, s:s}", "op", "search", "q",
+	                    "kremlin opec", "match", "all");
+	assert_true(json_is_null(json_object_get(r, "corrected_from")));
+	assert_int_equal(nhits(r), 0);
+	json_decref(r);
+	/* A rare word next to a common one: a hint, the search as typed. */
+	r = request("{s:s, s:s}", "op", "search", "q", "volker");
+	assert_true(json_is_null(json_object_get(r, "corrected_from")));
+	assert_string_equal(string_of(r, "suggestion"), "volcker");
+	assert_int_equal(nhits(r), 1);
+	json_decref(r);
+	/* The CLI says what it searched for. */
+	int rc;
+	char *out = run_cli("search opek", &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "showing results for: opec (nothing found "
+	                            "for: opek"));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +285,8 @@ int main(void)
 		cmocka_unit_test(test_typo_in_the_first_letter),
 		cmocka_unit_test(test_rare_word_gets_a_hint),
 		cmocka_unit_test(test_no_hint_for_a_synonym_hit),
+		cmocka_unit_test(test_zero_hits_answer_the_correction),
+		cmocka_unit_test(test_known_words_never_corrected),
 	};
 	return cmocka_run_group_tests_name("forgive", tests, group_setup,
 	                                   group_teardown);
