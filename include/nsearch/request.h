@@ -106,6 +106,8 @@ typedef struct {
 	bool autocorrect;        /* answer the query's correction when it
 	                            finds next to nothing (the decoder's
 	                            default: true) */
+	bool feedback;           /* reorder the best by the words of the best
+	                            ten (pseudo-relevance feedback) */
 	unsigned fields;         /* NS_FIELD_* to return; set by the decoder */
 } ns_request_t;
 
@@ -138,6 +140,7 @@ typedef struct {
 	bool autocorrect;         /* answer the query's correction when it
 	                             finds next to nothing and the correction
 	                             far more (docs/query-syntax.md) */
+	bool feedback;            /* pseudo-relevance feedback (docs/ranking.md) */
 	const char *like;         /* "similar": the article's relative path;
 	                             Q is then ignored */
 	bool body;                /* fill each hit's body too */

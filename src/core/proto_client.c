@@ -128,6 +128,8 @@ char *ns_proto_encode_search(long long id, const ns_request_t *req)
 		                    json_integer(req->recency_days));
 	if (!req->autocorrect)
 		json_object_set_new(o, "autocorrect", json_false());
+	if (req->feedback)
+		json_object_set_new(o, "feedback", json_true());
 	return ns_proto_line(o);
 }
 

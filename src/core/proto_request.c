@@ -452,7 +452,7 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		"id", "op", "q", "limit", "offset", "snippet_length",
 		"highlight_start", "highlight_end", "snippet_format", "lang",
 		"filter", "sort", "match", "collapse", "facets", "facet_limit",
-		"fields", "recency_days", "autocorrect", NULL,
+		"fields", "recency_days", "autocorrect", "feedback", NULL,
 	};
 	if (!only_fields(o, fields, err))
 		return false;
@@ -468,7 +468,8 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	if (!decode_listing(o, req, err) || !decode_sort(o, req, err) ||
 	    !get_choice(o, "match", ns_proto_match_names, &match, err) ||
 	    !get_uint(o, "recency_days", 1, 36500, &req->recency_days, err) ||
-	    !get_bool(o, "autocorrect", &req->autocorrect, err))
+	    !get_bool(o, "autocorrect", &req->autocorrect, err) ||
+	    !get_bool(o, "feedback", &req->feedback, err))
 		return false;
 	req->match = (ns_match_t)match;
 	/* An empty query lists what the filter lets through. */

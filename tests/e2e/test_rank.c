@@ -46,6 +46,26 @@ static void write_articles(void)
 	        "waited.");
 }
 
+/* For feedback: most tugboat articles are about the unions' strike, and
+ * of the two others the one about the unions is a little longer than
+ * the one about a menu. */
+static void write_feedback_articles(void)
+{
+	char rel[64];
+	for (int i = 0; i < 9; i++) {
+		snprintf(rel, sizeof rel, "tugs/strike%d.json", i);
+		article(rel, "Strike", "The tugboat strike by the unions over "
+		        "pay went on.");
+	}
+	article("tugs/unions.json", "Talks", "Tugboat unions met the owners "
+	        "again today.");
+	article("tugs/menu.json", "Food", "A tugboat menu of fish today.");
+	for (int i = 0; i < 30; i++) {
+		snprintf(rel, sizeof rel, "weather/%d.json", i);
+		article(rel, "Weather", "Rain and wind on the coast.");
+	}
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -60,6 +80,18 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	return e2e_teardown();
+}
+
+/* Feedback's articles in a tree of their own: they would change the
+ * statistics the other tests' orders rest on. */
+static int feedback_setup(void **state)
+{
+	(void)state;
+	if (e2e_make_dirs() < 0)
+		return -1;
+	write_feedback_articles();
+	start_daemon();
+	return 0;
 }
 
 /* Q's hits with every word (the partial ones would follow). */
@@ -104,6 +136,34 @@ static void test_pages_agree(void **state)
 	}
 }
 
+/* Where PATH is among the hits of REPLY, or -1. */
+static int position(json_t *reply, const char *path)
+{
+	for (size_t i = 0; i < nhits(reply); i++)
+		if (strcmp(hit_str(reply, i, "path"), path) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void test_feedback_on_request(void **state)
+{
+	(void)state;
+	json_t *plain = request("{s:s, s:s, s:i}", "op", "search", "q",
+	                        "tugboat", "limit", 20);
+	json_t *fb = request("{s:s, s:s, s:i, s:b}", "op", "search", "q",
+	                     "tugboat", "limit", 20, "feedback", 1);
+	/* The same articles, no new ones... */
+	assert_int_equal(nhits(plain), 11);
+	assert_int_equal(nhits(fb), 11);
+	/* ...ordered by what the best of them are about. */
+	assert_true(position(plain, "tugs/menu.json") <
+	            position(plain, "tugs/unions.json"));
+	assert_true(position(fb, "tugs/unions.json") <
+	            position(fb, "tugs/menu.json"));
+	json_decref(plain);
+	json_decref(fb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +171,12 @@ int main(void)
 		cmocka_unit_test(test_close_words_above_far_ones),
 		cmocka_unit_test(test_pages_agree),
 	};
-	return cmocka_run_group_tests_name("rank", tests, group_setup,
-	                                   group_teardown);
+	const struct CMUnitTest feedback[] = {
+		cmocka_unit_test(test_feedback_on_request),
+	};
+	int failed = cmocka_run_group_tests_name("rank", tests, group_setup,
+	                                         group_teardown);
+	return failed + cmocka_run_group_tests_name("feedback", feedback,
+	                                            feedback_setup,
+	                                            group_teardown);
 }

@@ -36,11 +36,15 @@ static void test_search_defaults(void **state)
 	assert_true(req.autocorrect);
 	ns_request_clear(&req);
 	/* Off when asked, and said back so by the client's encoder. */
-	s = "{\"op\":\"search\",\"q\":\"opek\",\"autocorrect\":false}";
+	assert_false(req.feedback);
+	s = "{\"op\":\"search\",\"q\":\"opek\",\"autocorrect\":false,"
+	    "\"feedback\":true}";
 	assert_true(ns_proto_decode(s, strlen(s), &req, &err));
 	assert_false(req.autocorrect);
+	assert_true(req.feedback);
 	char *line = ns_proto_encode_search(1, &req);
 	assert_non_null(strstr(line, "\"autocorrect\":false"));
+	assert_non_null(strstr(line, "\"feedback\":true"));
 	free(line);
 	ns_request_clear(&req);
 	s = "{\"op\":\"search\",\"q\":\"opek\",\"autocorrect\":1}";
