@@ -89,8 +89,10 @@ nsx_status_t nsx_doc_index_text(nsx_doc_t *doc, const char *text, size_t len,
 	return guard(nullptr, [&] {
 		if (doc->has_text)
 			doc->tg.increase_termpos();
-		doc->tg.index_text(std::string(text ? text : "", len), wdf_inc,
-		                   prefix ? prefix : "");
+		// Initials in any case make one word, as a query's do.
+		doc->tg.index_text(
+			nsx::fold_initials(std::string(text ? text : "", len)),
+			wdf_inc, prefix ? prefix : "");
 		doc->has_text = true;
 		return NSX_OK;
 	});

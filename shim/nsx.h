@@ -252,11 +252,17 @@ typedef struct {
 	int spelling;          /* look for a spelling correction */
 	const char *spelling_query; /* of this query (NULL: QUERY), when QUERY
 	                               was rewritten (synonyms) */
+	int correct;           /* with SPELLING: when the query finds next to
+	                          nothing and its correction (of words no
+	                          article has) finds far more, answer the
+	                          correction (nsx_results_corrected_from()) */
 	int collapse;          /* one hit per value of COLLAPSE_SLOT */
 	unsigned collapse_slot;
 	const struct nsx_facet_spec *facets; /* counted over all matches */
 	size_t nfacets;
 	unsigned facet_limit;  /* the most frequent values kept per facet */
+	int feedback;          /* reorder the best matches by the words of
+	                          the best ten (pseudo-relevance feedback) */
 	double recency_days;   /* > 0: newer articles gain, halving every
 	                          this many days (RECENCY_SLOT "YYYYMMDD") */
 	unsigned recency_slot;
@@ -315,8 +321,15 @@ uint64_t nsx_results_upper_bound(const nsx_results_t *res);
 /* Did MATCH_AUTO add documents with only some of the words? */
 int nsx_results_relaxed(const nsx_results_t *res);
 /* The corrected query, when spelling was asked for and some word looks
- * misspelt; "" otherwise.  Borrowed. */
+ * misspelt (no article has it, or one in far more articles is one edit
+ * away); "" otherwise, and when a word no article has is made up for
+ * by an alternative (a synonym).  Borrowed. */
 const char *nsx_results_suggestion(const nsx_results_t *res);
+/* When the search answered the correction of its query instead (CORRECT
+ * in nsx_search_t): the query as typed (SPELLING_QUERY), and as
+ * corrected, which was searched; "" otherwise.  Borrowed. */
+const char *nsx_results_corrected_from(const nsx_results_t *res);
+const char *nsx_results_corrected_to(const nsx_results_t *res);
 /* Facet F's values, most frequent first (ties by value): I < the count
  * nsx_results_facet_size() gives.  VALUE is borrowed. */
 size_t nsx_results_facet_size(const nsx_results_t *res, size_t f);

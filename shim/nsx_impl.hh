@@ -44,11 +44,20 @@ struct nsx_results {
 	// The hits of the page: the first N_FIRST from MSET (documents with
 	// every word), the rest from REST (some of the words, MATCH_AUTO).
 	Xapian::MSet mset, rest;
+	// When closeness or feedback reordered them (search.cc's rank()):
+	// the first ranking's matches of the same queries, which snippets
+	// are cut with (Xapian would mark the pairs the reordering looked
+	// for as phrases).  Both empty otherwise.
+	Xapian::MSet plain, plain_rest;
+	bool rescored = false;
 	size_t n_first = 0;
 	Xapian::Stem stem;
 	std::vector<std::string> data;
 	std::vector<std::vector<nsx_facet_value>> facets;
 	std::string suggestion;
+	// The query as typed and as corrected, when the correction was
+	// answered instead (nsx_search_t's CORRECT); both "" otherwise.
+	std::string corrected_from, corrected_to;
 	// The matches: with the continuation, those with every word (N_ALL,
 	// exact then) and the estimate of those with some.
 	Xapian::doccount n_all = 0;

@@ -5,6 +5,7 @@
 
 #include "parse.hh"
 
+#include "fold.hh"
 #include "nsx_impl.hh"
 
 #include <cstdlib>
@@ -228,10 +229,11 @@ Xapian::FieldProcessor *date_processor(Xapian::valueno slot,
 }
 
 Xapian::Query parse(Xapian::QueryParser &qp, ParseProblem &problem,
-                    const std::string &q, unsigned flags,
+                    const std::string &typed, unsigned flags,
                     Xapian::Query::op op)
 {
 	problem.clear();
+	const std::string q = fold_query(typed);
 	std::vector<std::string> minus = exclusions(q);
 	Xapian::Query out;
 	if (minus.empty()) {

@@ -41,7 +41,8 @@ Xapian::FieldProcessor *date_processor(Xapian::valueno slot,
                                        const std::string &day,
                                        ParseProblem *problem);
 
-// Q parsed by QP with FLAGS and the default operator OP.  A query of
+// Q parsed by QP with FLAGS and the default operator OP, folded first
+// (fold.hh: case and initials change nothing).  A query of
 // exclusions only ("-date:2024 -section:sport") means every document but
 // those (Xapian would parse it again without its operators and return the
 // very documents excluded).  Throws Refused (BAD_QUERY) for what a field

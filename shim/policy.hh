@@ -11,6 +11,11 @@
 #ifndef NSX_POLICY_HH
 #define NSX_POLICY_HH
 
+#include "fold.hh"
+#include "feedback.hh"
+#include "proximity.hh"
+#include "rescore.hh"
+
 #include <xapian.h>
 
 #include <cctype>
@@ -49,25 +54,22 @@ inline const Xapian::SimpleStopper &english_stopper()
 	return stopper;
 }
 
-// Is W one of the query parser's operators (AND, NEAR, ...)?
-inline bool is_operator(const std::string &w)
-{
-	return w == "AND" || w == "OR" || w == "NOT" || w == "XOR" ||
-	       w == "NEAR" || w == "ADJ";
-}
-
 // Does Q type a stopword in capitals ("WHO", "IT")?  Then it is a name,
-// and the query keeps its stopwords.
+// and the query keeps its stopwords.  "AT&T" is one word, not "AT".
 inline bool shouts_stopword(const std::string &q)
 {
 	const Xapian::SimpleStopper &stop = english_stopper();
+	auto word_char = [&](size_t k) {
+		return k < q.size() &&
+		       std::isalnum(static_cast<unsigned char>(q[k]));
+	};
 	size_t i = 0;
 	while (i < q.size()) {
 		size_t j = i;
 		while (j < q.size() && q[j] >= 'A' && q[j] <= 'Z')
 			j++;
-		bool word_end = j == q.size() ||
-		                !std::isalnum(static_cast<unsigned char>(q[j]));
+		bool word_end = !word_char(j) &&
+		                !((q[j] == '&' || q[j] == '\'') && word_char(j + 1));
 		bool word_start = i == 0 ||
 		                  !std::isalnum(static_cast<unsigned char>(q[i - 1]));
 		if (j - i >= 2 && word_start && word_end) {

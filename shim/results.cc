@@ -48,6 +48,16 @@ const char *nsx_results_suggestion(const nsx_results_t *res)
 	return res ? res->suggestion.c_str() : "";
 }
 
+const char *nsx_results_corrected_from(const nsx_results_t *res)
+{
+	return res ? res->corrected_from.c_str() : "";
+}
+
+const char *nsx_results_corrected_to(const nsx_results_t *res)
+{
+	return res ? res->corrected_to.c_str() : "";
+}
+
 size_t nsx_results_facet_size(const nsx_results_t *res, size_t f)
 {
 	return res && f < res->facets.size() ? res->facets[f].size() : 0;
@@ -93,7 +103,9 @@ nsx_status_t nsx_results_snippet(const nsx_results_t *res, size_t i,
 	if (!res || (!text && text_len) || !out)
 		return NSX_INVALID;
 	return guard(nullptr, [&] {
-		const Xapian::MSet &m = i < res->n_first ? res->mset : res->rest;
+		bool first = i < res->n_first;
+		const Xapian::MSet &m = !res->rescored ? (first ? res->mset : res->rest)
+		                        : first ? res->plain : res->plain_rest;
 		if (!res->words)
 			res->words = nsx::snippet_words(res->query, res->stem);
 		std::string s = nsx::window_snippet(

@@ -4,6 +4,7 @@
 // The rules it follows are policy.hh's; reading the results is results.cc's.
 
 #include "nsx_impl.hh"
+#include "correct.hh"
 #include "limits.hh"
 #include "parse.hh"
 #include "policy.hh"
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -194,6 +196,7 @@ Xapian::Query like_query(Xapian::Database &db, const char *idterm,
 struct Run {
 	Xapian::Database &db;
 	const nsx_search_t *req;
+	Xapian::Stem stem; // of the query's language
 
 	// An Enquire for Q with the policy's ranking and the request's order
 	// and collapsing.
@@ -264,8 +267,10 @@ void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
 // (some of the words, MATCH_AUTO) to go on with, or an empty query.
 struct Texts {
 	Xapian::Query text, loose;
+	Xapian::Query boost; // word closeness (proximity.hh), or empty
 	bool blank; // a query of blanks only: everything the filters let in
 };
+
 
 Texts read_request(nsx_reader_t *r, const nsx_search_t *req, unsigned flags)
 {
@@ -292,34 +297,189 @@ Texts read_request(nsx_reader_t *r, const nsx_search_t *req, unsigned flags)
 		if (req->match == NSX_MATCH_AUTO)
 			t.loose = parse(Xapian::Query::OP_OR);
 	}
+	// Closeness ranks; it cannot change an order by date.
+	if (!req->like_idterm && !t.blank && !req->sort) {
+		const char *lang = req->language && *req->language ? req->language
+		                                                     : "english";
+		std::vector<nsx::WordPair> pairs = nsx::word_pairs(
+			nsx::fold_query(req->query),
+			nsx::query_stopper(lang, req->query));
+		t.boost = nsx::proximity_boost(pairs);
+	}
 	return t;
 }
 
-// MATCH_AUTO: when MSET, the match of Q (every word), leaves the list
-// short (policy.hh's relaxes()), the documents with only some of the
-// words go on after them, into RES.  Returns the query of all the
-// matches, for the facets.
-Xapian::Query go_on_with_some(Run &run, const Texts &t, const Xapian::Query &q,
+// The queries a page is drawn from: FIRST (every word, ranked), and
+// REST (some of the words, after them, MATCH_AUTO), or an empty query
+// when the list does not go on.  Q_ALL: every match, for the facets.
+struct Ranked {
+	Xapian::Query first, rest, all;
+	bool decided; // whether the list goes on is known (REST)
+	// The first ranking's best of FIRST and REST, when reordered.
+	Xapian::MSet top, top_rest;
+	bool rescored;
+};
+
+// Q (every word, filtered) and what goes on after it, ranked: each
+// reordered within its best by word closeness and feedback (rescore.hh,
+// feedback.hh) when there is any.  The rule for going on is policy.hh's
+// relaxes(), on the first ranking, as the page's own match sees it.
+Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
+{
+	const nsx_search_t *req = run.req;
+	Ranked rk{q, Xapian::Query(), q, false, {}, {}, false};
+	bool feedback = req->feedback && !t.blank && !req->like_idterm &&
+	                !req->sort;
+	if (t.boost.empty() && !feedback)
+		return rk;
+	Xapian::MSet top = run.mset(q, 0, nsx::RESCORE_WINDOW);
+	Xapian::MSet top_rest;
+	rk.decided = true;
+	if (nsx::relaxes(top, t.text, t.loose)) {
+		Xapian::Query some = filtered(req, t.loose);
+		rk.rest = Xapian::Query(Xapian::Query::OP_AND_NOT, some, q);
+		rk.all = Xapian::Query(Xapian::Query::OP_OR, q, some);
+		top_rest = run.mset(rk.rest, 0, nsx::RESCORE_WINDOW);
+	}
+	Xapian::Query boost = t.boost;
+	if (feedback) {
+		Xapian::Query more = nsx::feedback_boost(
+			run.db, top, top_rest, t.text, t.loose, run.stem,
+			nsx::like_term);
+		boost = boost.empty() || more.empty()
+		        ? (boost.empty() ? more : boost)
+		        : Xapian::Query(Xapian::Query::OP_OR, boost, more);
+	}
+	rk.first = nsx::rescored(q, boost, top);
+	if (!rk.rest.empty())
+		rk.rest = nsx::rescored(rk.rest, boost, top_rest);
+	rk.top = top;
+	rk.top_rest = top_rest;
+	rk.rescored = !boost.empty();
+	return rk;
+}
+
+// MATCH_AUTO: when MSET, the page's match of every word (T's TEXT),
+// leaves the list short (policy.hh's relaxes(), unless RK knows), the
+// documents with only some of the words go on after them, into RES.
+// Returns the query of all the matches, for the facets.
+Xapian::Query go_on_with_some(Run &run, const Texts &t, Ranked rk,
                               const Xapian::MSet &mset, nsx_results_t *res)
 {
 	const nsx_search_t *req = run.req;
-	if (!nsx::relaxes(mset, t.text, t.loose))
-		return q;
+	if (!rk.decided && nsx::relaxes(mset, t.text, t.loose)) {
+		Xapian::Query some = filtered(req, t.loose);
+		rk.rest = Xapian::Query(Xapian::Query::OP_AND_NOT, some, rk.all);
+		rk.all = Xapian::Query(Xapian::Query::OP_OR, rk.all, some);
+	}
+	if (rk.rest.empty())
+		return rk.first;
 	Xapian::doccount n_all = mset.get_matches_upper_bound();
-	Xapian::Query some = filtered(req, t.loose);
-	Xapian::Query rest(Xapian::Query::OP_AND_NOT, some, q);
 	Xapian::doccount skip = req->offset > n_all ? req->offset - n_all : 0;
 	Xapian::doccount count = req->limit - mset.size();
-	res->rest = run.mset(rest, skip, count,
+	res->rest = run.mset(rk.rest, skip, count,
 	                     std::max(skip + count, nsx::EXACT_BELOW));
 	if (res->rest.get_matches_upper_bound() == 0)
-		return q;
+		return rk.first;
 	res->relaxed = true;
 	res->n_all = n_all;
 	res->total += res->rest.get_matches_estimated();
 	res->total_lo += res->rest.get_matches_lower_bound();
 	res->total_hi += res->rest.get_matches_upper_bound();
-	return Xapian::Query(Xapian::Query::OP_OR, q, some);
+	return rk.all;
+}
+
+// The match of REQ, whose queries are T, into RES: its page, totals
+// and facets.
+void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
+            nsx_results_t *res)
+{
+	Run run{r->db, req, res->stem};
+	Xapian::Query q = filtered(req, t.text);
+	if (req->recency_days > 0 && !t.blank)
+		q = with_recency(run, q);
+	Ranked rk = rank(run, t, q);
+	Xapian::doccount want = req->offset + req->limit;
+	Xapian::MSet mset = run.mset(rk.first, req->offset, req->limit,
+	                             std::max(want, nsx::RELAX_BELOW));
+	res->total = mset.get_matches_estimated();
+	res->total_lo = mset.get_matches_lower_bound();
+	res->total_hi = mset.get_matches_upper_bound();
+	Xapian::Query all = go_on_with_some(run, t, rk, mset, res);
+	if (req->nfacets)
+		count_facets(run, all, res);
+	res->exact = res->total_lo == res->total_hi;
+	res->query = t.text;
+	res->mset = mset;
+	res->plain = rk.top;
+	res->plain_rest = rk.top_rest;
+	res->rescored = rk.rescored;
+	res->n_first = mset.size();
+	res->data.reserve(mset.size() + res->rest.size());
+	for (auto it = mset.begin(); it != mset.end(); ++it)
+		res->data.push_back(it.get_document().get_data());
+	for (auto it = res->rest.begin(); it != res->rest.end(); ++it)
+		res->data.push_back(it.get_document().get_data());
+}
+
+// How many articles Q (filtered as REQ says) finds, counted up to what
+// correct.hh's rule needs to know.
+Xapian::doccount count(nsx_reader_t *r, const nsx_search_t *req,
+                       const Xapian::Query &q)
+{
+	Run run{r->db, req, Xapian::Stem()};
+	Xapian::doccount enough = nsx::CORRECT_GAIN * (nsx::CORRECT_BELOW + 1);
+	return run.mset(filtered(req, q), 0, 0, enough).get_matches_lower_bound();
+}
+
+// Answer the correction of REQ's query TYPED (its words no article has,
+// FIXES) instead, into RES, when it finds far more than the query as
+// typed (correct.hh); false, and nothing done, when not.
+bool answer_corrected(nsx_reader_t *r, const nsx_search_t *req,
+                      unsigned flags, const Texts &t,
+                      const std::string &typed,
+                      const std::vector<nsx::Fix> &fixes, nsx_results_t *res)
+{
+	std::string fixed_typed = nsx::respell(typed, fixes, true);
+	if (fixed_typed.empty())
+		return false;
+	Xapian::doccount n_typed = count(r, req, t.text);
+	if (n_typed > nsx::CORRECT_BELOW)
+		return false;
+	std::string fixed_query = nsx::respell_words(req->query, fixes);
+	nsx_search_t fixed = *req;
+	fixed.query = fixed_query.c_str();
+	fixed.spelling_query = fixed_typed.c_str();
+	Texts ft = read_request(r, &fixed, flags);
+	if (!nsx::correction_wins(n_typed, count(r, &fixed, ft.text)))
+		return false;
+	answer(r, &fixed, ft, res);
+	res->corrected_from = typed;
+	res->corrected_to = fixed_typed;
+	return true;
+}
+
+// The words of REQ's query that no article has but a synonym makes up
+// for: missing terms that an alternative covers in T, the query with
+// its synonyms written out, and not in the query as typed (where the
+// alternative is the user's own, "kyiv OR kiev").
+std::set<std::string> covered_by_synonyms(nsx_reader_t *r,
+                                          const nsx_search_t *req,
+                                          unsigned flags, const Texts &t)
+{
+	if (!req->spelling_query ||
+	    std::strcmp(req->spelling_query, req->query) == 0)
+		return {};
+	std::set<std::string> covered = nsx::covered_terms(r->db, t.text);
+	if (covered.empty())
+		return covered;
+	Xapian::Query typed = nsx::parse(
+		r->qp, r->problem, req->spelling_query, flags,
+		req->match == NSX_MATCH_ANY ? Xapian::Query::OP_OR
+		                            : Xapian::Query::OP_AND);
+	for (const std::string &term : nsx::covered_terms(r->db, typed))
+		covered.erase(term);
+	return covered;
 }
 
 // One try at the whole search on R's current revision.
@@ -329,34 +489,18 @@ void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 	Texts t = read_request(r, req, flags);
 	nsx::Deadline deadline(req->deadline);
 	deadline.check();
-	if (req->spelling && !req->like_idterm && !t.blank)
-		res->suggestion = nsx::suggest(r->db, res->stem,
-		                               req->spelling_query
-		                                       ? req->spelling_query
-		                                       : req->query,
-		                               deadline);
-	Run run{r->db, req};
-	Xapian::Query q = filtered(req, t.text);
-	if (req->recency_days > 0 && !t.blank)
-		q = with_recency(run, q);
-	Xapian::doccount want = req->offset + req->limit;
-	Xapian::MSet mset = run.mset(q, req->offset, req->limit,
-	                             std::max(want, nsx::RELAX_BELOW));
-	res->total = mset.get_matches_estimated();
-	res->total_lo = mset.get_matches_lower_bound();
-	res->total_hi = mset.get_matches_upper_bound();
-	q = go_on_with_some(run, t, q, mset, res);
-	if (req->nfacets)
-		count_facets(run, q, res);
-	res->exact = res->total_lo == res->total_hi;
-	res->query = t.text;
-	res->mset = mset;
-	res->n_first = mset.size();
-	res->data.reserve(mset.size() + res->rest.size());
-	for (auto it = mset.begin(); it != mset.end(); ++it)
-		res->data.push_back(it.get_document().get_data());
-	for (auto it = res->rest.begin(); it != res->rest.end(); ++it)
-		res->data.push_back(it.get_document().get_data());
+	if (req->spelling && !req->like_idterm && !t.blank) {
+		std::string typed = req->spelling_query ? req->spelling_query
+		                                        : req->query;
+		std::vector<nsx::Fix> fixes = nsx::suggest(
+			r->db, res->stem, typed,
+			covered_by_synonyms(r, req, flags, t), deadline);
+		if (req->correct &&
+		    answer_corrected(r, req, flags, t, typed, fixes, res))
+			return;
+		res->suggestion = nsx::respell(typed, fixes, false);
+	}
+	answer(r, req, t, res);
 }
 
 } // namespace

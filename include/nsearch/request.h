@@ -104,6 +104,11 @@ typedef struct {
 	unsigned facet_limit;    /* 0: the default */
 	bool plain;              /* snippet_format "text" */
 	unsigned recency_days;   /* 0: relevance alone */
+	bool autocorrect;        /* answer the query's correction when it
+	                            finds next to nothing (the decoder's
+	                            default: true) */
+	bool feedback;           /* reorder the best by the words of the best
+	                            ten (pseudo-relevance feedback) */
 	unsigned fields;         /* NS_FIELD_* to return; set by the decoder */
 	uint64_t min_revision;   /* answer from this revision on, or STALE
 	                            (core/proto_replica.h); 0: any */
@@ -135,6 +140,10 @@ typedef struct {
 	unsigned facet_limit;     /* values per facet; 0: NS_DEFAULT_FACET_LIMIT */
 	bool plain;               /* snippets as plain text, not HTML */
 	unsigned recency_days;    /* > 0: blend recency in, this half-life */
+	bool autocorrect;         /* answer the query's correction when it
+	                             finds next to nothing and the correction
+	                             far more (docs/query-syntax.md) */
+	bool feedback;            /* pseudo-relevance feedback (docs/ranking.md) */
 	const char *like;         /* "similar": the article's relative path;
 	                             Q is then ignored */
 	bool body;                /* fill each hit's body too */

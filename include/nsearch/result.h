@@ -126,6 +126,9 @@ typedef struct {
 	                          those with all of them */
 	char *suggestion;      /* the query spelt as the index knows its
 	                          words, or NULL */
+	char *corrected_from;  /* when the search answered the query's
+	                          correction instead: the query as typed ... */
+	char *corrected_to;    /* ... and as answered; both NULL otherwise */
 	size_t nhits;
 	ns_hit_t *hits;        /* owned */
 	size_t nfacets;

@@ -81,6 +81,8 @@ void nscli_defang_result(ns_result_t *res)
 	for (size_t f = 0; f < res->nfacets; f++)
 		nscli_defang_values(res->facets[f].values, res->facets[f].n);
 	nscli_defang(res->suggestion, false, false);
+	nscli_defang(res->corrected_from, false, false);
+	nscli_defang(res->corrected_to, false, false);
 }
 
 unsigned nscli_width(void)

@@ -126,6 +126,10 @@ char *ns_proto_encode_search(long long id, const ns_request_t *req)
 	if (req->recency_days)
 		json_object_set_new(o, "recency_days",
 		                    json_integer(req->recency_days));
+	if (!req->autocorrect)
+		json_object_set_new(o, "autocorrect", json_false());
+	if (req->feedback)
+		json_object_set_new(o, "feedback", json_true());
 	return ns_proto_line(o);
 }
 
@@ -234,6 +238,12 @@ static ns_result_t *parse_result(json_t *o)
 	const char *sugg = json_string_value(json_object_get(o, "suggestion"));
 	if (sugg)
 		res->suggestion = strdup(sugg);
+	const char *from = json_string_value(json_object_get(o, "corrected_from"));
+	const char *to = json_string_value(json_object_get(o, "corrected_to"));
+	if (from && to) {
+		res->corrected_from = strdup(from);
+		res->corrected_to = strdup(to);
+	}
 	for (size_t i = 0; i < n; i++)
 		ns_hit_from_json(json_array_get(hits, i), NS_FIELDS_ALL,
 		                 &res->hits[res->nhits++]);

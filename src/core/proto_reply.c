@@ -38,6 +38,12 @@ static json_t *facets_json(const ns_result_t *res)
 	return o;
 }
 
+/* S as a JSON string, or null when NULL. */
+static json_t *or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
 char *ns_proto_search_reply(json_t *id, const ns_result_t *res,
                             unsigned fields)
 {
@@ -59,14 +65,17 @@ char *ns_proto_search_reply(json_t *id, const ns_result_t *res,
 	                      "min", (json_int_t)res->total_min,
 	                      "max", (json_int_t)res->total_max,
 	                      "exact", res->exact, "relaxed", res->relaxed,
-	                      "suggestion", res->suggestion
-	                                    ? json_string(res->suggestion)
-	                                    : json_null(),
+	                      "suggestion", or_null(res->suggestion),
 	                      "revision", (json_int_t)res->revision,
 	                      "took_ms", res->took_ms,
 	                      "hits", hits);
 	if (o && res->nfacets)
 		json_object_set_new(o, "facets", facets_json(res));
+	if (o) {
+		json_object_set_new(o, "corrected_from",
+		                    or_null(res->corrected_from));
+		json_object_set_new(o, "corrected_to", or_null(res->corrected_to));
+	}
 	return ns_proto_line(o);
 }
 

@@ -285,7 +285,7 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		"id", "op", "q", "limit", "offset", "snippet_length",
 		"highlight_start", "highlight_end", "snippet_format", "lang",
 		"filter", "sort", "match", "collapse", "facets", "facet_limit",
-		"fields", "recency_days", NULL,
+		"fields", "recency_days", "autocorrect", "feedback", NULL,
 	};
 	if (!only_fields(o, fields, err))
 		return false;
@@ -300,9 +300,12 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		return ns_proto_fail(err, NS_E_BAD_REQUEST,
 		                     "\"q\" contains a NUL byte");
 	int match = NS_MATCH_AUTO;
+	req->autocorrect = true;
 	if (!decode_listing(o, req, err) || !decode_sort(o, req, err) ||
 	    !get_choice(o, "match", ns_proto_match_names, &match, err) ||
-	    !get_uint(o, "recency_days", 1, 36500, &req->recency_days, err))
+	    !get_uint(o, "recency_days", 1, 36500, &req->recency_days, err) ||
+	    !get_bool(o, "autocorrect", &req->autocorrect, err) ||
+	    !get_bool(o, "feedback", &req->feedback, err))
 		return false;
 	req->match = (ns_match_t)match;
 	/* An empty query lists what the filter lets through. */

@@ -72,5 +72,7 @@ void ns_result_free(ns_result_t *res)
 	}
 	free(res->facets);
 	free(res->suggestion);
+	free(res->corrected_from);
+	free(res->corrected_to);
 	free(res);
 }

@@ -114,12 +114,23 @@ const char *ns_http_bad_path(const char *path)
 	return NULL;
 }
 
-/* Parameters that are numbers or booleans on the wire. */
+/* Parameters that are numbers on the wire. */
 static bool is_number_key(const char *k)
 {
 	static const char *const keys[] = {"limit", "offset", "recency_days",
 	                                   "facet_limit", "snippet_length",
 	                                   "timeout_ms", "min_revision", NULL};
+	for (int i = 0; keys[i]; i++)
+		if (strcmp(k, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Parameters that are booleans: "true" or "1", "false" or "0". */
+static bool is_bool_key(const char *k)
+{
+	static const char *const keys[] = {"collapse", "autocorrect", "feedback",
+	                                   NULL};
 	for (int i = 0; keys[i]; i++)
 		if (strcmp(k, keys[i]) == 0)
 			return true;
@@ -184,7 +195,7 @@ static json_t *scalar(const char *key, const char *v)
 	if (is_number_key(key) && *v && strspn(v, "0123456789") == strlen(v) &&
 	    strlen(v) < 10)
 		return json_integer(atoll(v));
-	if (strcmp(key, "collapse") == 0) {
+	if (is_bool_key(key)) {
 		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
 			return json_true();
 		if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)

@@ -19,6 +19,7 @@
 #include "daemon/stored.h"
 #include "daemon/stats.h"
 #include "daemon/synonyms.h"
+#include "daemon/xfilter.h"
 #include "nsx.h"
 
 struct ns_searcher {
@@ -197,89 +198,6 @@ static ns_status_t fill_hit(const nsx_results_t *res, size_t i,
 	return st;
 }
 
-/* The filter's Xapian form: one group of alternative terms per field. */
-#define XGROUPS (4 + NS_MAX_FIELDS)
-typedef struct {
-	nsx_filter_t groups[XGROUPS];
-	size_t n;
-	ns_strv_t terms[XGROUPS];
-	const char **ptrs[XGROUPS];
-	char lo[17], hi[17];
-	unsigned range_slot;
-} xfilter_t;
-
-static void xfilter_free(xfilter_t *x)
-{
-	for (size_t i = 0; i < XGROUPS; i++) {
-		ns_strv_clear(&x->terms[i]);
-		free(x->ptrs[i]);
-	}
-}
-
-static ns_status_t xfilter_group(xfilter_t *x, const ns_strv_t *values,
-                                 const char *prefix)
-{
-	if (!values->n)
-		return NS_OK;
-	size_t g = x->n;
-	for (size_t i = 0; i < values->n; i++) {
-		char *term = NULL;
-		nsx_status_t st = nsx_boolean_term(prefix, values->v[i], &term);
-		if (st == NSX_NO_MEMORY)
-			return NS_ERR_NOMEM;
-		if (st != NSX_OK)
-			continue; /* too long to be a term: it matches nothing */
-		ns_status_t s2 = ns_strv_push(&x->terms[g], term, strlen(term));
-		free(term);
-		if (s2 != NS_OK)
-			return s2;
-	}
-	/* No usable value: a term that no document has keeps it matching
-	 * nothing rather than everything. */
-	if (!x->terms[g].n && ns_strv_push(&x->terms[g], prefix, strlen(prefix)) != NS_OK)
-		return NS_ERR_NOMEM;
-	x->ptrs[g] = malloc(x->terms[g].n * sizeof *x->ptrs[g]);
-	if (!x->ptrs[g])
-		return NS_ERR_NOMEM;
-	for (size_t i = 0; i < x->terms[g].n; i++)
-		x->ptrs[g][i] = x->terms[g].v[i];
-	x->groups[g].terms = x->ptrs[g];
-	x->groups[g].n = x->terms[g].n;
-	x->n++;
-	return NS_OK;
-}
-
-static ns_status_t xfilter_build(xfilter_t *x, const ns_filter_t *f)
-{
-	memset(x, 0, sizeof *x);
-	if (!f)
-		return NS_OK;
-	ns_status_t st = xfilter_group(x, &f->sections, NS_PREFIX_SECTION);
-	if (st == NS_OK)
-		st = xfilter_group(x, &f->tags, NS_PREFIX_TAG);
-	if (st == NS_OK)
-		st = xfilter_group(x, &f->authors, NS_PREFIX_AUTHOR_EXACT);
-	if (st == NS_OK)
-		st = xfilter_group(x, &f->langs, NS_PREFIX_LANG);
-	for (size_t k = 0; st == NS_OK && k < f->nfields; k++) {
-		int i = ns_fields_find(f->fields[k].name);
-		char prefix[NS_FIELD_NAME_MAX + 8];
-		if (i < 0 || x->n >= XGROUPS)
-			continue;
-		ns_field_prefix((size_t)i, prefix, sizeof prefix);
-		st = xfilter_group(x, &f->fields[k].values, prefix);
-	}
-	x->range_slot = NS_SLOT_DATE;
-	/* "YYYY-MM-DD" to the slot's "YYYYMMDD". */
-	if (f->date_from[0])
-		snprintf(x->lo, sizeof x->lo, "%.4s%.2s%.2s", f->date_from,
-		         f->date_from + 5, f->date_from + 8);
-	if (f->date_to[0])
-		snprintf(x->hi, sizeof x->hi, "%.4s%.2s%.2s", f->date_to,
-		         f->date_to + 5, f->date_to + 8);
-	return st;
-}
-
 /* The message of NS_ERR_TIMEOUT, the shim's and ours alike. */
 static const char search_timed_out[] =
 	"the search took longer than the daemon's query_timeout_ms";
@@ -368,12 +286,12 @@ static double monotonic_s(const struct timespec *t)
 typedef struct {
 	char *expanded;          /* the query with its synonyms, or NULL */
 	char *like;              /* "similar": the article's id term, or NULL */
-	xfilter_t xf;
+	ns_xfilter_t xf;
 } shim_input_t;
 
 static void shim_input_free(shim_input_t *in)
 {
-	xfilter_free(&in->xf);
+	ns_xfilter_free(&in->xf);
 	free(in->like);
 	free(in->expanded);
 }
@@ -391,27 +309,6 @@ static ns_status_t expand_synonyms(ns_searcher_t *s, const char *q,
 	return st;
 }
 
-/* A declared number field's range takes the search's one range slot:
- * NS_ERR_BAD_QUERY with *ERRMSG (new) when the filter asks for two. */
-static ns_status_t field_range(const ns_filter_t *f, xfilter_t *xf,
-                               char **errmsg)
-{
-	const char *why = NULL;
-	unsigned slot;
-	char lo[17], hi[17];
-	if (ns_fields_range(f, xf->lo[0] || xf->hi[0], &slot, lo, hi, &why) &&
-	    (lo[0] || hi[0])) {
-		xf->range_slot = slot;
-		memcpy(xf->lo, lo, sizeof lo);
-		memcpy(xf->hi, hi, sizeof hi);
-	}
-	if (!why)
-		return NS_OK;
-	if (errmsg)
-		*errmsg = strdup(why);
-	return NS_ERR_BAD_QUERY;
-}
-
 /* REQ's text (synonyms applied) or id term, and its filters, into *IN;
  * shim_input_free() it either way.  NS_ERR_BAD_QUERY with *ERRMSG (new)
  * for a filter the index cannot run. */
@@ -427,9 +324,7 @@ static ns_status_t shim_input_build(ns_searcher_t *s,
 	}
 	if (req->like && !(in->like = idterm_of(req->like)))
 		return NS_ERR_NOMEM;
-	if (xfilter_build(&in->xf, req->filter) != NS_OK)
-		return NS_ERR_NOMEM;
-	return field_range(req->filter, &in->xf, errmsg);
+	return ns_xfilter_build(&in->xf, req->filter, errmsg);
 }
 
 /* REQ, with IN, run on R.  *XRES as nsx_reader_search(). */
@@ -481,6 +376,8 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		.deadline = deadline,
 		.spelling = !in->like,
 		.spelling_query = req->q,
+		.correct = req->autocorrect,
+		.feedback = req->feedback,
 		.collapse = req->collapse,
 		.collapse_slot = NS_SLOT_CONTENT,
 		.facets = specs,
@@ -514,7 +411,12 @@ static ns_status_t make_result(const nsx_results_t *xres, uint64_t revision,
 		res->relaxed = nsx_results_relaxed(xres);
 		res->revision = revision;
 		const char *sugg = nsx_results_suggestion(xres);
+		const char *from = nsx_results_corrected_from(xres);
 		if (*sugg && !(res->suggestion = strdup(sugg)))
+			st = NS_ERR_NOMEM;
+		if (*from && (!(res->corrected_from = strdup(from)) ||
+		              !(res->corrected_to =
+		                        strdup(nsx_results_corrected_to(xres)))))
 			st = NS_ERR_NOMEM;
 	}
 	if (st == NS_OK)
@@ -721,6 +623,8 @@ ns_search_req_t ns_search_req_of(const ns_request_t *r)
 		.match = r->match, .collapse = r->collapse,
 		.facets = r->facets, .facet_limit = r->facet_limit,
 		.plain = r->plain, .recency_days = r->recency_days,
+		.autocorrect = r->op == NS_OP_SEARCH && r->autocorrect,
+		.feedback = r->op == NS_OP_SEARCH && r->feedback,
 		.like = r->op == NS_OP_SIMILAR ? r->path : NULL,
 		.body = (r->fields & NS_FIELD_BODY) != 0,
 		.skip_snippet = (r->fields & NS_FIELD_SNIPPET) == 0,

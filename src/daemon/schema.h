@@ -34,8 +34,9 @@
 /* Bump when the documents' layout changes: every file is read again.
  * 3: facet and content slots; 4: authors' names as plain words too;
  * 5: the stored data keeps the body apart from the JSON of the other
- * fields (stored.h), so that a hit decodes only what it shows. */
-#define NS_INDEX_LAYOUT 5
+ * fields (stored.h), so that a hit decodes only what it shows;
+ * 6: initials in any case ("u.s.") indexed as one word, as "U.S." was. */
+#define NS_INDEX_LAYOUT 6
 #define NS_SLOT_DATETIME 1          /* "YYYYMMDDHHMM" ("0000" without a
                                        time): sorting */
 

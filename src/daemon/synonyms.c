@@ -113,12 +113,17 @@ static uint32_t lower_cp(uint32_t c)
 	return c;
 }
 
-/* The word of N bytes at P, lower-cased, into OUT (4 * N + 1 bytes). */
+/* The word of N bytes at P, lower-cased and without the dots of initials
+ * ("U.S." is "us"), into OUT (4 * N + 1 bytes). */
 static void lower_word(const char *p, size_t n, char *out)
 {
 	size_t i = 0, o = 0;
 	while (i < n) {
 		uint32_t c;
+		if (p[i] == '.') {
+			i++;
+			continue;
+		}
 		size_t len = utf8_next(p + i, n - i, &c);
 		if (!len) { /* not reached: words are valid UTF-8 */
 			out[o++] = p[i++];
@@ -139,6 +144,28 @@ static size_t word_len(const char *p, size_t n)
 	while (i < n && (len = utf8_next(p + i, n - i, &c)) && word_cp(c))
 		i += len;
 	return i;
+}
+
+static bool ascii_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The length of the initials starting at P (N bytes left), or 0: two or
+ * more ASCII letters each followed by a dot but the last (whose dot may be
+ * left out), no word character right after; the query side reads them as
+ * one word ("U.S.", "u.s" are "us"), and so must a synonym. */
+static size_t initials_len(const char *p, size_t n)
+{
+	size_t i = 0, letters = 0;
+	while (i < n && ascii_letter(p[i])) {
+		letters++;
+		if (++i == n || p[i] != '.')
+			break;
+		if (++i == n || !ascii_letter(p[i]))
+			break;
+	}
+	return letters >= 2 && word_len(p + i, n - i) == 0 ? i : 0;
 }
 
 static void member_free(member_t *m)
@@ -469,6 +496,11 @@ static ns_status_t split_words(const char *q, size_t len, word_t **out,
 			i++;
 			continue;
 		}
+		/* A word starts here (what came before is no word
+		 * character): it may be initials, dots and all. */
+		size_t il = initials_len(q + i, len - i);
+		if (il)
+			wl = il;
 		size_t start = i;
 		i += wl;
 		if (nw == cap) {

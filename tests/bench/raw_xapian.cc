@@ -99,12 +99,13 @@ struct TextIndexer {
 		tg.set_termpos(0);
 		has_text = false;
 	}
-	// As nsx_doc_index_text(): a position gap between fields.
+	// As nsx_doc_index_text(): a position gap between fields, initials
+	// folded.
 	void text(const char *s, unsigned wdf, const char *prefix)
 	{
 		if (has_text)
 			tg.increase_termpos();
-		tg.index_text(std::string(s), wdf, prefix);
+		tg.index_text(nsx::fold_initials(std::string(s)), wdf, prefix);
 		has_text = true;
 	}
 };
@@ -362,7 +363,7 @@ struct Searcher {
 			qp, stem, nsx::query_stopper("english", q),
 			NS_DEFAULT_MAX_EXPANSION);
 		qp.set_default_op(Xapian::Query::OP_AND);
-		Xapian::Query text = qp.parse_query(q, flags);
+		Xapian::Query text = qp.parse_query(nsx::fold_query(q), flags);
 		Xapian::Enquire enq(db);
 		enq.set_query(text);
 		enq.set_weighting_scheme(nsx::ranking());
@@ -390,21 +391,39 @@ struct Searcher {
 			qp, stem, nsx::query_stopper("english", q),
 			NS_DEFAULT_MAX_EXPANSION);
 		qp.set_default_op(Xapian::Query::OP_AND);
-		Xapian::Query text = qp.parse_query(q, flags), loose;
+		const std::string folded = nsx::fold_query(q);
+		Xapian::Query text = qp.parse_query(folded, flags), loose;
 		qp.set_default_op(Xapian::Query::OP_OR);
-		loose = qp.parse_query(q, flags);
+		loose = qp.parse_query(folded, flags);
 		std::string suggestion = suggest(q, stem);
 
-		// As the shim's search: the list goes on with the documents
-		// that have some of the words when few have all.
-		Xapian::MSet mset = run(text, 0, limit,
+		// As the shim's search: the best of the first ranking are
+		// reordered by word closeness, and the list goes on with the
+		// documents that have some of the words when few have all.
+		Xapian::Query boost = nsx::proximity_boost(nsx::word_pairs(
+			folded, nsx::query_stopper("english", q)));
+		Xapian::Query first = text, more;
+		bool relaxes = false;
+		if (!boost.empty()) {
+			Xapian::MSet top = run(text, 0, nsx::RESCORE_WINDOW, 0);
+			first = nsx::rescored(text, boost, top);
+			relaxes = nsx::relaxes(top, text, loose);
+			more = Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text);
+			if (relaxes)
+				more = nsx::rescored(more, boost,
+				                     run(more, 0, nsx::RESCORE_WINDOW, 0));
+		}
+		Xapian::MSet mset = run(first, 0, limit,
 		                        std::max(limit, nsx::RELAX_BELOW));
+		if (boost.empty()) {
+			relaxes = nsx::relaxes(mset, text, loose);
+			more = Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text);
+		}
 		Xapian::MSet rest;
 		bool relaxed = false;
-		if (nsx::relaxes(mset, text, loose)) {
+		if (relaxes) {
 			Xapian::doccount count = limit - mset.size();
-			rest = run(Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text),
-			           0, count, std::max(count, nsx::EXACT_BELOW));
+			rest = run(more, 0, count, std::max(count, nsx::EXACT_BELOW));
 			relaxed = rest.get_matches_upper_bound() > 0;
 		}
 		size_t n = hits(mset, stem, nsx::SNIPPET_FLAGS) +

@@ -176,7 +176,8 @@ static void test_synonyms(void **state)
 
 static void test_spelling_suggestion(void **state)
 {
-	json_t *r = request("{s:s, s:s}", "op", "search", "q", "orlvo");
+	json_t *r = request("{s:s, s:s, s:b}", "op", "search", "q", "orlvo",
+	                    "autocorrect", 0);
 	assert_string_equal(json_string_value(json_object_get(r, "suggestion")),
 	                    "orlov");
 	json_decref(r);
@@ -610,7 +611,7 @@ static void test_cli_search(void **state)
 	assert_null(strchr(out, '\033'));
 	free(out);
 
-	out = run_cli("search orlvo", &rc);
+	out = run_cli("--no-autocorrect search orlvo", &rc);
 	assert_int_equal(rc, 1);
 	assert_non_null(strstr(out, "did you mean: orlov\n"));
 	assert_non_null(strstr(out, "no results"));

@@ -119,6 +119,8 @@ static void check_same(const ns_request_t *a, const ns_request_t *b)
 		CHECK(same_str(a->lang, b->lang));
 		CHECK(a->sort == b->sort && a->match == b->match);
 		CHECK(a->recency_days == b->recency_days);
+		CHECK(a->autocorrect == b->autocorrect);
+		CHECK(a->feedback == b->feedback);
 	}
 }
 

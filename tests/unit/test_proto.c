@@ -33,7 +33,23 @@ static void test_search_defaults(void **state)
 	assert_int_equal(req.offset, 0);
 	assert_int_equal(json_integer_value(req.id), 1);
 	assert_null(req.hl_start);
+	assert_true(req.autocorrect);
 	ns_request_clear(&req);
+	/* Off when asked, and said back so by the client's encoder. */
+	assert_false(req.feedback);
+	s = "{\"op\":\"search\",\"q\":\"opek\",\"autocorrect\":false,"
+	    "\"feedback\":true}";
+	assert_true(ns_proto_decode(s, strlen(s), &req, &err));
+	assert_false(req.autocorrect);
+	assert_true(req.feedback);
+	char *line = ns_proto_encode_search(1, &req);
+	assert_non_null(strstr(line, "\"autocorrect\":false"));
+	assert_non_null(strstr(line, "\"feedback\":true"));
+	free(line);
+	ns_request_clear(&req);
+	s = "{\"op\":\"search\",\"q\":\"opek\",\"autocorrect\":1}";
+	assert_false(ns_proto_decode(s, strlen(s), &req, &err));
+	assert_string_equal(err.code, "BAD_REQUEST");
 }
 
 static void test_search_all_fields(void **state)
@@ -322,6 +338,8 @@ static void test_search_reply_round_trip(void **state)
 	assert_true(json_is_true(json_object_get(o, "ok")));
 	assert_int_equal(json_integer_value(json_object_get(o, "total")), 12);
 	assert_int_equal(json_integer_value(json_object_get(o, "revision")), 7);
+	assert_true(json_is_null(json_object_get(o, "corrected_from")));
+	assert_true(json_is_null(json_object_get(o, "corrected_to")));
 	json_t *hit = json_array_get(json_object_get(o, "hits"), 0);
 	assert_string_equal(json_string_value(json_object_get(hit, "path")),
 	                    "world/tram.txt");
@@ -346,6 +364,17 @@ static void test_search_reply_round_trip(void **state)
 	assert_string_equal(back->hits[0].language, "en");
 	assert_string_equal(back->hits[0].standfirst, "");
 	assert_int_equal(back->hits[0].reading_minutes, 3);
+	assert_null(back->corrected_from);
+	ns_result_free(back);
+	free(line);
+	/* A corrected search says what it answered, both ways. */
+	res->corrected_from = strdup("opek");
+	res->corrected_to = strdup("opec");
+	line = ns_proto_search_reply(NULL, res, NS_FIELDS_HIT);
+	assert_true(ns_proto_parse_reply(line, strlen(line), &back, NULL, NULL,
+	                                 NULL));
+	assert_string_equal(back->corrected_from, "opek");
+	assert_string_equal(back->corrected_to, "opec");
 	ns_result_free(back);
 	ns_result_free(res);
 	free(line);

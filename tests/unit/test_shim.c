@@ -448,6 +448,137 @@ static void test_suggestion_budget(void **state)
 	nsx_reader_close(r);
 }
 
+/* The paths of RES's hits, sorted and joined by spaces, into BUF. */
+static const char *hit_set(const nsx_results_t *res, char *buf, size_t size)
+{
+	const char *v[16];
+	size_t n = nsx_results_count(res);
+	assert_true(n <= 16);
+	for (size_t i = 0; i < n; i++) {
+		nsx_hit_t hit;
+		assert_int_equal(nsx_results_hit(res, i, &hit), NSX_OK);
+		v[i] = hit.data;
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
+			const char *t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s",
+		         i ? " " : "", v[i]);
+	return buf;
+}
+
+/* Case changes nothing, initials in any form are one word, on either
+ * side, and a stopword in capitals is still a name. */
+static void test_case_and_initials(void **state)
+{
+	struct fixture *f = *state;
+	put(f->w, "Qa", "Trade", "the U.S. trade deficit with Japan", NULL, "a");
+	put(f->w, "Qb", "Trade", "the u.s. trade gap", NULL, "b");
+	put(f->w, "Qc", "Trade", "US trading partners", NULL, "c");
+	put(f->w, "Qd", "Phones", "AT&T's phone lines", NULL, "d");
+	put(f->w, "Qe", "Phones", "at&t and its rivals", NULL, "e");
+	put(f->w, "Qf", "Health", "the WHO said", NULL, "f");
+	put(f->w, "Qg", "Us", "tell us a story of a.b.c", NULL, "g");
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	nsx_reader_t *r = reader(f->db);
+	char buf[128];
+	const char *us[] = {"u.s.", "U.S.", "US", "u.s", "U.S", "us", "Us"};
+	for (size_t i = 0; i < sizeof us / sizeof *us; i++) {
+		nsx_search_t req = {.query = us[i], .limit = 10,
+		                    .match = NSX_MATCH_ALL};
+		nsx_results_t *res = NULL;
+		assert_int_equal(nsx_reader_search(r, &req, &res), NSX_OK);
+		if (strcmp(hit_set(res, buf, sizeof buf), "a b c g") != 0)
+			fail_msg("'%s' found '%s'", us[i], buf);
+		nsx_results_free(res);
+	}
+	const char *trade[] = {"u.s. trade", "U.S. Trade", "US TRADE"};
+	for (size_t i = 0; i < sizeof trade / sizeof *trade; i++) {
+		nsx_search_t req = {.query = trade[i], .limit = 10,
+		                    .match = NSX_MATCH_ALL};
+		nsx_results_t *res = NULL;
+		assert_int_equal(nsx_reader_search(r, &req, &res), NSX_OK);
+		if (strcmp(hit_set(res, buf, sizeof buf), "a b c") != 0)
+			fail_msg("'%s' found '%s'", trade[i], buf);
+		nsx_results_free(res);
+	}
+	const char *att[] = {"AT&T", "at&t", "At&T"};
+	for (size_t i = 0; i < sizeof att / sizeof *att; i++) {
+		nsx_results_t *res = search(r, att[i]);
+		if (strcmp(hit_set(res, buf, sizeof buf), "d e") != 0)
+			fail_msg("'%s' found '%s'", att[i], buf);
+		nsx_results_free(res);
+	}
+	/* "WHO" is a name: "said" alone would find f too, but "who" must
+	 * be there; lower case it is a stopword and dropped. */
+	nsx_search_t who = {.query = "WHO said", .language = "english",
+	                    .limit = 10, .match = NSX_MATCH_ALL};
+	nsx_results_t *res = NULL;
+	assert_int_equal(nsx_reader_search(r, &who, &res), NSX_OK);
+	assert_string_equal(hit_set(res, buf, sizeof buf), "f");
+	nsx_results_free(res);
+	who.query = "WHO story";
+	assert_int_equal(nsx_reader_search(r, &who, &res), NSX_OK);
+	assert_int_equal(nsx_results_count(res), 0);
+	nsx_results_free(res);
+	who.query = "who story";
+	assert_int_equal(nsx_reader_search(r, &who, &res), NSX_OK);
+	assert_string_equal(hit_set(res, buf, sizeof buf), "g");
+	nsx_results_free(res);
+	nsx_reader_close(r);
+}
+
+/* Feedback reorders by the words of the best matches, and finds nothing
+ * the query did not: "unions" is in most articles about the ferry, so
+ * the one other ferry article with it rises above a shorter one. */
+static void test_feedback_reorders(void **state)
+{
+	struct fixture *f = *state;
+	for (int i = 0; i < 9; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "Qs%d", i);
+		put(f->w, id, "Strike", "the ferry strike by the unions over pay "
+		    "went on", NULL, "strike");
+	}
+	put(f->w, "Qp", "Talks", "ferry unions met the owners again today", NULL,
+	    "unions");
+	put(f->w, "Qq", "Food", "a ferry menu of fish today", NULL, "menu");
+	for (int i = 0; i < 30; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "Qf%d", i);
+		put(f->w, id, "Weather", "rain and wind on the coast", NULL, "f");
+	}
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	nsx_reader_t *r = reader(f->db);
+	int order[2];
+	for (int fb = 0; fb < 2; fb++) {
+		nsx_search_t req = {.query = "ferry", .limit = 20, .feedback = fb};
+		nsx_results_t *res = NULL;
+		assert_int_equal(nsx_reader_search(r, &req, &res), NSX_OK);
+		assert_int_equal(nsx_results_count(res), 11);
+		int menu = -1, unions = -1;
+		for (size_t i = 0; i < 11; i++) {
+			nsx_hit_t hit;
+			assert_int_equal(nsx_results_hit(res, i, &hit), NSX_OK);
+			if (hit.data_len == 4 && memcmp(hit.data, "menu", 4) == 0)
+				menu = (int)i;
+			if (hit.data_len == 6 && memcmp(hit.data, "unions", 6) == 0)
+				unions = (int)i;
+		}
+		assert_true(menu >= 0 && unions >= 0);
+		order[fb] = unions < menu;
+		nsx_results_free(res);
+	}
+	assert_false(order[0]); /* BM25: the shorter article first */
+	assert_true(order[1]);  /* feedback: the one about the unions */
+	nsx_reader_close(r);
+}
+
 /* ---- snippets of long articles ---- */
 
 /* A long article's text into BUF: N filler sentences (none with a query
@@ -621,6 +752,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_term_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_follows_stub, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_case_and_initials, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_feedback_reorders, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("shim", tests, NULL, NULL);
 }
