@@ -68,8 +68,9 @@ inline bool shouts_stopword(const std::string &q)
 		size_t j = i;
 		while (j < q.size() && q[j] >= 'A' && q[j] <= 'Z')
 			j++;
-		bool word_end = !word_char(j) &&
-		                !((q[j] == '&' || q[j] == '\'') && word_char(j + 1));
+		bool word_end =
+		        !word_char(j) &&
+		        !((q[j] == '&' || q[j] == '\'') && word_char(j + 1));
 		bool word_start = i == 0 ||
 		                  !std::isalnum(static_cast<unsigned char>(q[i - 1]));
 		if (j - i >= 2 && word_start && word_end) {

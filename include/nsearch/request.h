@@ -143,7 +143,7 @@ typedef struct {
 	bool autocorrect;         /* answer the query's correction when it
 	                             finds next to nothing and the correction
 	                             far more (docs/query-syntax.md) */
-	bool feedback;            /* pseudo-relevance feedback (docs/ranking.md) */
+	bool feedback; /* pseudo-relevance feedback (docs/ranking.md) */
 	const char *like;         /* "similar": the article's relative path;
 	                             Q is then ignored */
 	bool body;                /* fill each hit's body too */

@@ -138,8 +138,9 @@ static void print_results(const ns_result_t *res, unsigned offset)
 	const nscli_style_t *s = &nscli_style;
 	if (res->corrected_from)
 		printf("showing results for: %s%s%s (nothing found for: %s; "
-		       "--no-autocorrect searches as typed)\n", s->bold,
-		       res->corrected_to, s->reset, res->corrected_from);
+		       "--no-autocorrect searches as typed)\n",
+		       s->bold, res->corrected_to, s->reset,
+		       res->corrected_from);
 	if (res->suggestion)
 		printf("did you mean: %s%s%s\n", s->bold, res->suggestion, s->reset);
 	const char *about = res->total_min == res->total_max ? "" : "about ";

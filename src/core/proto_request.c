@@ -282,10 +282,27 @@ static bool decode_sort(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
 	static const char *const fields[] = {
-		"id", "op", "q", "limit", "offset", "snippet_length",
-		"highlight_start", "highlight_end", "snippet_format", "lang",
-		"filter", "sort", "match", "collapse", "facets", "facet_limit",
-		"fields", "recency_days", "autocorrect", "feedback", NULL,
+		"id",
+		"op",
+		"q",
+		"limit",
+		"offset",
+		"snippet_length",
+		"highlight_start",
+		"highlight_end",
+		"snippet_format",
+		"lang",
+		"filter",
+		"sort",
+		"match",
+		"collapse",
+		"facets",
+		"facet_limit",
+		"fields",
+		"recency_days",
+		"autocorrect",
+		"feedback",
+		NULL,
 	};
 	if (!only_fields(o, fields, err))
 		return false;

@@ -129,8 +129,8 @@ static bool is_number_key(const char *k)
 /* Parameters that are booleans: "true" or "1", "false" or "0". */
 static bool is_bool_key(const char *k)
 {
-	static const char *const keys[] = {"collapse", "autocorrect", "feedback",
-	                                   NULL};
+	static const char *const keys[] = { "collapse", "autocorrect",
+		                            "feedback", NULL };
 	for (int i = 0; keys[i]; i++)
 		if (strcmp(k, keys[i]) == 0)
 			return true;

@@ -529,9 +529,12 @@ static void health_route(ns_http_t *s, h2o_req_t *req)
 		/* Not writable is not only a commit that failed: a document's
 		 * write (Xapian flushing mid-batch) takes the writer down the
 		 * same way. */
-		snprintf(why, sizeof why, "the index cannot be written: %s; "
-		         "retried every second", h.writable ? "commits fail (a full "
-		         "disk?)" : h.error);
+		snprintf(why, sizeof why,
+		         "the index cannot be written: %s; "
+		         "retried every second",
+		         h.writable ? "commits fail (a full "
+		                      "disk?)"
+		                    : h.error);
 	} else if (!ready) {
 		snprintf(why, sizeof why, "reconciling the tree with the index: "
 		         "%llu files left", (unsigned long long)st.queued);
@@ -571,14 +574,16 @@ static void metrics_route(ns_http_t *s, h2o_req_t *req)
 #define COPY_COUNTER(name, label, help) .name = ix.name,
 		NS_INDEXER_COUNTERS(COPY_COUNTER)
 #undef COPY_COUNTER
-		.documents = ix.documents, .commits = ix.commits,
+		        .documents = ix.documents,
+		.commits = ix.commits,
 		.commit_seconds = ix.commit_seconds,
 		.commit_failing = ix.commit_failing || !writable_now(s),
 		.revision = ix.revision,
 		.ready = s->o.ready && s->o.ready(s->o.h.ctx),
 		.index_bytes = ns_metrics_dir_bytes(s->o.index_dir),
 		.rss_bytes = ns_metrics_rss(),
-		.published = s->published, .unpublished = s->unpublished,
+		.published = s->published,
+		.unpublished = s->unpublished,
 	};
 	ns_problems_counts(ns_indexer_problems(s->o.ix), &m.skipped, &m.partial);
 	if (ix.queued) {
