@@ -90,7 +90,8 @@ static void usage(FILE *f)
 	"                      all, or any\n"
 	"      --facets LIST   count matches by tag, author, section, lang, year,\n"
 	"                      month, or a declared field (comma-separated)\n"
-	"      --collapse      show articles with the same title and text once\n"
+	"      --no-collapse   show articles with the same title and text each\n"
+	"                      time (by default they are one hit, \"and N more\")\n"
 	"      --no-autocorrect  search as typed even when a word is in no article\n"
 	"                      and its correction finds far more (the default\n"
 	"                      answers the correction and says so)\n"
@@ -128,7 +129,7 @@ static void usage(FILE *f)
 
 enum { O_LANG = 256, O_SECTION, O_TAG, O_AUTHOR, O_SINCE, O_UNTIL,
        O_SORT, O_MATCH, O_FACETS, O_COLLAPSE, O_RECENCY, O_COLOR,
-       O_FILTER, O_QUERIES, O_NO_AUTOCORRECT };
+       O_FILTER, O_QUERIES, O_NO_AUTOCORRECT, O_NO_COLLAPSE };
 
 static const struct option longopts[] = {
 	{"socket", required_argument, NULL, 's'},
@@ -150,6 +151,7 @@ static const struct option longopts[] = {
 	{"filter", required_argument, NULL, O_FILTER},
 	{"collapse", no_argument, NULL, O_COLLAPSE},
 	{"no-autocorrect", no_argument, NULL, O_NO_AUTOCORRECT},
+	{"no-collapse", no_argument, NULL, O_NO_COLLAPSE},
 	{"recency", required_argument, NULL, O_RECENCY},
 	{"color", required_argument, NULL, O_COLOR},
 	{"colour", required_argument, NULL, O_COLOR},
@@ -346,6 +348,7 @@ static bool search_option(int opt, int longindex, const char *arg,
 	case O_FACETS: return parse_facets(arg, &r->facets, &r->facet_fields);
 	case O_COLLAPSE: r->collapse = true; return true;
 	case O_NO_AUTOCORRECT: r->autocorrect = false; return true;
+	case O_NO_COLLAPSE: r->collapse = false; return true;
 	case O_RECENCY:
 		return parse_uint("recency", arg, 1, 36500, &r->recency_days);
 	}
@@ -451,7 +454,8 @@ static int run_command(nscli_run_t *run, const nscli_cmd_t *cmd, char **args,
 int main(int argc, char **argv)
 {
 	nscli_run_t run = {0};
-	run.sreq.autocorrect = true; /* the daemon's default */
+	run.sreq.autocorrect = true; /* the daemon's defaults */
+	run.sreq.collapse = true;
 	int color = COLOR_AUTO;
 	const char *socket = NULL;
 	argv[0] = (char *)"nsearch-cli"; /* getopt's messages name the program */

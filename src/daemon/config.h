@@ -29,6 +29,7 @@ typedef enum {
 	NS_OPT_QUERY_TIMEOUT,
 	NS_OPT_MAX_RESULTS,
 	NS_OPT_MAX_OFFSET,
+	NS_OPT_EXACT_COUNT,
 	NS_OPT_SOCKET,
 	NS_OPT_SOCKET_MODE,
 	NS_OPT_SOCKET_GROUP,
@@ -77,6 +78,7 @@ typedef struct {
 	unsigned query_timeout_ms; /* a search's time; 0: no limit */
 	unsigned max_results;      /* hits one search may return */
 	unsigned max_offset;       /* how deep a search may page */
+	unsigned exact_count;      /* matches counted exactly up to this */
 	/* [socket] */
 	char *socket;
 	unsigned socket_mode;      /* permission bits of the socket file */

@@ -80,6 +80,11 @@ const struct cfg_def cfg_defs[NS_OPT_COUNT] = {
 		T_UINT, OFF(max_offset), 0, 1000000, false, "N",
 		"a search may skip at most N hits (page depth)",
 		.dflt = "10000"},
+	[NS_OPT_EXACT_COUNT] = {"search", "exact_count", "exact-count", 0,
+		T_UINT, OFF(exact_count), 10, 10000000, false, "N",
+		"count a search's matches exactly up to N; past N its total is "
+		"N, said to be a lower bound",
+		.dflt = "10000"},
 	[NS_OPT_SOCKET] = {"socket", "path", "socket", 's', T_PATH, OFF(socket),
 		0, 0, false, "PATH", "the Unix socket to listen on",
 		.dflt = NULL, .env = "NSEARCH_SOCKET",
