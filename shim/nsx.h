@@ -258,6 +258,10 @@ typedef struct {
 	                          correction (nsx_results_corrected_from()) */
 	int collapse;          /* one hit per value of COLLAPSE_SLOT */
 	unsigned collapse_slot;
+	unsigned count_limit; /* matches (hits, collapsing) are counted
+	                          exactly up to this many, and beyond it the
+	                          total is this many, a lower bound, on
+	                          every page (policy.hh); 0: 10000 */
 	const struct nsx_facet_spec *facets; /* counted over all matches */
 	size_t nfacets;
 	unsigned facet_limit;  /* the most frequent values kept per facet */
@@ -314,7 +318,10 @@ typedef struct {
 } nsx_hit_t;
 
 size_t nsx_results_count(const nsx_results_t *res);
-/* Xapian's estimate of all matches, and its bounds. */
+/* The matches (hits, collapsing), the same on every page of a search:
+ * exact when nsx_results_exact() says so, else a lower bound (the count
+ * limit, or what the time limit left counted); and bounds of it (the
+ * lower bound is the total itself). */
 uint64_t nsx_results_estimated(const nsx_results_t *res);
 uint64_t nsx_results_lower_bound(const nsx_results_t *res);
 uint64_t nsx_results_upper_bound(const nsx_results_t *res);
@@ -335,8 +342,11 @@ const char *nsx_results_corrected_to(const nsx_results_t *res);
 size_t nsx_results_facet_size(const nsx_results_t *res, size_t f);
 nsx_status_t nsx_results_facet(const nsx_results_t *res, size_t f, size_t i,
                                const char **value, uint64_t *count);
-/* Were all matches counted (the totals and facets are exact)? */
+/* Is the total exact? */
 int nsx_results_exact(const nsx_results_t *res);
+/* Were the facets counted over every match (the time limit did not
+ * strike)?  1 when none were asked for. */
+int nsx_results_facets_exact(const nsx_results_t *res);
 
 /* Hit I (0 <= I < count) into *HIT.  NSX_INVALID if I is out of range. */
 nsx_status_t nsx_results_hit(const nsx_results_t *res, size_t i,

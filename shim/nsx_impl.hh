@@ -50,7 +50,7 @@ struct nsx_results {
 	// for as phrases).  Both empty otherwise.
 	Xapian::MSet plain, plain_rest;
 	bool rescored = false;
-	size_t n_first = 0;
+	Xapian::doccount n_first = 0;
 	Xapian::Stem stem;
 	std::vector<std::string> data;
 	std::vector<std::vector<nsx_facet_value>> facets;
@@ -58,12 +58,14 @@ struct nsx_results {
 	// The query as typed and as corrected, when the correction was
 	// answered instead (nsx_search_t's CORRECT); both "" otherwise.
 	std::string corrected_from, corrected_to;
-	// The matches: with the continuation, those with every word (N_ALL,
-	// exact then) and the estimate of those with some.
+	// The matches, counted as policy.hh's counting says: TOTAL (exact,
+	// else a lower bound), TOTAL_HI an upper bound; with the
+	// continuation, N_ALL of them have every word (exact then).
 	Xapian::doccount n_all = 0;
 	uint64_t total = 0, total_lo = 0, total_hi = 0;
 	bool relaxed = false;
 	bool exact = false;
+	bool facets_exact = true; // every match counted for the facets
 	// The query's words as snippets look for them in a text
 	// (snippet_window.hh), from QUERY at the first snippet: a search
 	// that cuts none pays nothing for them.

@@ -20,6 +20,7 @@
 
 #include <cctype>
 #include <iterator>
+#include <set>
 #include <string>
 
 namespace nsx {
@@ -141,9 +142,6 @@ inline Xapian::BM25Weight ranking()
 // size or the offset, so that every page of a query agrees: the match for
 // every word checks at least this many documents.
 const Xapian::doccount RELAX_BELOW = 10;
-// The continuation is counted exactly up to this many documents, so that
-// every page of a short list reports the same total.
-const Xapian::doccount EXACT_BELOW = 100;
 
 // Does ALL, the match of TEXT (every word), leave a list short enough to
 // go on with LOOSE (some of the words)?  Only when its count is exact
@@ -155,6 +153,82 @@ inline bool relaxes(const Xapian::MSet &all, const Xapian::Query &text,
 	return !loose.empty() && n < RELAX_BELOW &&
 	       n == all.get_matches_lower_bound() &&
 	       loose.get_description() != text.get_description();
+}
+
+/* ---- counting: a total that is the same on every page --------------------- */
+
+// Matches are counted exactly up to a limit (the daemon's exact_count;
+// this by default), and past it the total is the limit, said to be a
+// lower bound.  Every page's match checks at least LIMIT + 1 documents
+// (count_check()), so that a query with at most LIMIT matches is counted
+// exactly on every page, and one with more is "at least LIMIT" on every
+// page, whatever a deeper page's match happened to learn.  Only a match
+// cut short by its time limit counts less, and says so.
+const Xapian::doccount COUNT_LIMIT = 10000;
+
+struct Count {
+	Xapian::doccount n;
+	bool exact; // else N is a lower bound
+};
+
+inline Xapian::doccount count_check(Xapian::doccount limit)
+{
+	return limit + 1;
+}
+
+// The count of M, a match that checked count_check(LIMIT) documents or
+// more, without collapsing.
+inline Count count_of(const Xapian::MSet &m, Xapian::doccount limit)
+{
+	Xapian::doccount lo = m.get_matches_lower_bound();
+	if (lo == m.get_matches_upper_bound() && lo <= limit)
+		return { lo, true };
+	return { lo < limit ? lo : limit, false };
+}
+
+// Collapsing, Xapian knows how many hits there are only if it keeps them
+// all.  A spy counts them instead: the distinct values of the collapse
+// SLOT (a document without one is a hit of its own) among the first CAP
+// documents the match looks at.  A match only starts skipping documents
+// once it has kept count_check() of them, so those first ones, in docid
+// order, are the same on every page: all of them when there are fewer.
+class DistinctSpy : public Xapian::MatchSpy {
+	Xapian::valueno slot;
+	Xapian::doccount cap, no_key = 0;
+	std::set<std::string> keys;
+
+public:
+	Xapian::doccount seen = 0;
+	DistinctSpy(Xapian::valueno slot_, Xapian::doccount cap_)
+	    : slot(slot_), cap(cap_)
+	{
+	}
+	void operator()(const Xapian::Document &doc, double) override
+	{
+		if (seen >= cap)
+			return;
+		seen++;
+		std::string v = doc.get_value(slot);
+		if (v.empty())
+			no_key++;
+		else
+			keys.insert(std::move(v));
+	}
+	Xapian::doccount distinct() const
+	{
+		return static_cast<Xapian::doccount>(keys.size()) + no_key;
+	}
+};
+
+// The count of a collapsing match SPY watched (cap count_check(LIMIT)),
+// unless its time limit cut it short (CUT).
+inline Count count_collapsed(const DistinctSpy &spy, Xapian::doccount limit,
+                             bool cut)
+{
+	Xapian::doccount d = spy.distinct();
+	if (!cut && spy.seen < count_check(limit))
+		return { d, true };
+	return { d < limit ? d : limit, false };
 }
 
 /* ---- "similar": documents like this one ---------------------------------- */

@@ -43,6 +43,11 @@ int nsx_results_exact(const nsx_results_t *res)
 	return res && res->exact;
 }
 
+int nsx_results_facets_exact(const nsx_results_t *res)
+{
+	return res && res->facets_exact;
+}
+
 const char *nsx_results_suggestion(const nsx_results_t *res)
 {
 	return res ? res->suggestion.c_str() : "";

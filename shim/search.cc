@@ -242,12 +242,14 @@ void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
 	FacetSpy spy;
 	for (size_t f = 0; f < req->nfacets; f++)
 		spy.facets.push_back({req->facets[f].slot, req->facets[f].cut, {}});
+	// The spy sees every article, duplicates too: it is asked before
+	// collapsing.
 	Xapian::MSet all = run.mset(q, 0, 0, run.db.get_doccount(), &spy);
-	// Every match was looked at (unless the time limit struck): these
-	// are the totals to report.
-	res->total = all.get_matches_estimated();
-	res->total_lo = all.get_matches_lower_bound();
-	res->total_hi = all.get_matches_upper_bound();
+	// Every match was looked at, unless the time limit struck.  The
+	// totals are the page's (policy.hh's counting), not these: they
+	// would count every duplicate, and only when facets are asked for.
+	res->facets_exact =
+	        all.get_matches_lower_bound() == all.get_matches_upper_bound();
 	for (auto &f : spy.facets) {
 		std::vector<nsx_facet_value> v;
 		for (auto &kv : f.counts)
@@ -360,15 +362,44 @@ Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
 	return rk;
 }
 
-// MATCH_AUTO: when MSET, the page's match of every word (T's TEXT),
+// Hits [FIRST, FIRST + MAX) of Q's ranking, counted as policy.hh's
+// counting says (LIMIT); collapsing, by a spy on the match.
+struct Page {
+	Xapian::MSet mset;
+	nsx::Count count{ 0, true };
+};
+
+Page page_of(Run &run, const Xapian::Query &q, Xapian::doccount first,
+             Xapian::doccount max, Xapian::doccount limit)
+{
+	Page p;
+	Xapian::doccount check = std::max(
+	        { first + max, nsx::RELAX_BELOW, nsx::count_check(limit) });
+	if (!run.req->collapse) {
+		p.mset = run.mset(q, first, max, check);
+		p.count = nsx::count_of(p.mset, limit);
+		return p;
+	}
+	nsx::DistinctSpy spy(run.req->collapse_slot, nsx::count_check(limit));
+	double start = nsx::monotonic_now();
+	p.mset = run.mset(q, first, max, check, &spy);
+	// Past its time limit Xapian stops looking at more than the page.
+	bool cut = run.req->time_limit > 0 &&
+	           nsx::monotonic_now() - start >= run.req->time_limit;
+	p.count = nsx::count_collapsed(spy, limit, cut);
+	return p;
+}
+
+// MATCH_AUTO: when the page's match of every word (T's TEXT, FIRST)
 // leaves the list short (policy.hh's relaxes(), unless RK knows), the
 // documents with only some of the words go on after them, into RES.
 // Returns the query of all the matches, for the facets.
 Xapian::Query go_on_with_some(Run &run, const Texts &t, Ranked rk,
-                              const Xapian::MSet &mset, nsx_results_t *res)
+                              const Page &first, Xapian::doccount limit,
+                              nsx_results_t *res)
 {
 	const nsx_search_t *req = run.req;
-	if (!rk.decided && nsx::relaxes(mset, t.text, t.loose)) {
+	if (!rk.decided && nsx::relaxes(first.mset, t.text, t.loose)) {
 		Xapian::Query some = filtered(req, t.loose);
 		rk.rest =
 		        Xapian::Query(Xapian::Query::OP_AND_NOT, some, rk.all);
@@ -376,18 +407,18 @@ Xapian::Query go_on_with_some(Run &run, const Texts &t, Ranked rk,
 	}
 	if (rk.rest.empty())
 		return rk.first;
-	Xapian::doccount n_all = mset.get_matches_upper_bound();
+	Xapian::doccount n_all = first.count.n;
 	Xapian::doccount skip = req->offset > n_all ? req->offset - n_all : 0;
-	Xapian::doccount count = req->limit - mset.size();
-	res->rest = run.mset(rk.rest, skip, count,
-	                     std::max(skip + count, nsx::EXACT_BELOW));
-	if (res->rest.get_matches_upper_bound() == 0)
+	Page rest = page_of(run, rk.rest, skip, req->limit - first.mset.size(),
+	                    limit - n_all);
+	if (rest.mset.get_matches_upper_bound() == 0)
 		return rk.first;
 	res->relaxed = true;
 	res->n_all = n_all;
-	res->total += res->rest.get_matches_estimated();
-	res->total_lo += res->rest.get_matches_lower_bound();
-	res->total_hi += res->rest.get_matches_upper_bound();
+	res->rest = rest.mset;
+	res->total += rest.count.n;
+	res->exact = res->exact && rest.count.exact;
+	res->total_hi += rest.mset.get_matches_upper_bound();
 	return rk.all;
 }
 
@@ -401,24 +432,32 @@ void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
 	if (req->recency_days > 0 && !t.blank)
 		q = with_recency(run, q);
 	Ranked rk = rank(run, t, q);
-	Xapian::doccount want = req->offset + req->limit;
-	Xapian::MSet mset = run.mset(rk.first, req->offset, req->limit,
-	                             std::max(want, nsx::RELAX_BELOW));
-	res->total = mset.get_matches_estimated();
-	res->total_lo = mset.get_matches_lower_bound();
-	res->total_hi = mset.get_matches_upper_bound();
-	Xapian::Query all = go_on_with_some(run, t, rk, mset, res);
+	Xapian::doccount limit =
+	        req->count_limit ? req->count_limit : nsx::COUNT_LIMIT;
+	Page first = page_of(run, rk.first, req->offset, req->limit, limit);
+	res->total = first.count.n;
+	res->exact = first.count.exact;
+	res->total_hi = first.mset.get_matches_upper_bound();
+	Xapian::Query all = go_on_with_some(run, t, rk, first, limit, res);
+	// Never over the limit, however the two parts add up.
+	if (res->total > limit) {
+		res->total = limit;
+		res->exact = false;
+	}
+	res->total_lo = res->total;
+	res->total_hi = std::max(res->total_hi, res->total);
+	if (res->exact)
+		res->total_hi = res->total;
 	if (req->nfacets)
 		count_facets(run, all, res);
-	res->exact = res->total_lo == res->total_hi;
 	res->query = t.text;
-	res->mset = mset;
+	res->mset = first.mset;
+	res->n_first = first.mset.size();
 	res->plain = rk.top;
 	res->plain_rest = rk.top_rest;
 	res->rescored = rk.rescored;
-	res->n_first = mset.size();
-	res->data.reserve(mset.size() + res->rest.size());
-	for (auto it = mset.begin(); it != mset.end(); ++it)
+	res->data.reserve(res->mset.size() + res->rest.size());
+	for (auto it = res->mset.begin(); it != res->mset.end(); ++it)
 		res->data.push_back(it.get_document().get_data());
 	for (auto it = res->rest.begin(); it != res->rest.end(); ++it)
 		res->data.push_back(it.get_document().get_data());

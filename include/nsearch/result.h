@@ -116,12 +116,14 @@ typedef struct {
 } ns_facet_t;
 
 typedef struct {
-	uint64_t total;        /* estimated number of matches */
-	uint64_t total_min;    /* bounds of that estimate */
-	uint64_t total_max;
+	uint64_t total;        /* the matches (hits, collapsing): exact, or
+	                          a lower bound; the same on every page */
+	uint64_t total_min;    /* bounds of it: TOTAL itself ... */
+	uint64_t total_max;    /* ... and an upper bound */
 	uint64_t revision;     /* index revision the search ran on */
 	double took_ms;
-	bool exact;            /* TOTAL and the facets are exact counts */
+	bool exact;            /* TOTAL is exact */
+	bool facets_exact;     /* the facets counted every match */
 	bool relaxed;          /* hits with only some of the words follow
 	                          those with all of them */
 	char *suggestion;      /* the query spelt as the index knows its

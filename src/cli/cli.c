@@ -48,132 +48,84 @@ static const nscli_cmd_t commands[] = {
  * it is the text itself. */
 static void usage(FILE *f)
 {
+	/* The text laid out as it prints. */
+	/* clang-format off */
 	fprintf(f,
-	        "usage: nsearch-cli [OPTION]... search [WORD]...\n"
-	        "       nsearch-cli [OPTION]... get PATH\n"
-	        "       nsearch-cli [OPTION]... similar PATH\n"
-	        "       nsearch-cli [OPTION]... status | stats [--queries] | "
-	        "problems\n"
-	        "       nsearch-cli [OPTION]... wait [PATH]\n"
-	        "       nsearch-cli [OPTION]... reindex [PATH] | compact | "
-	        "backup DIR\n"
-	        "Ask a running nsearchd.  Options may come anywhere; after "
-	        "\"--\" every\n"
-	        "word belongs to the query (for queries such as: search -- "
-	        "kyiv -kiev).\n"
-	        "\n"
-	        "  -s, --socket PATH   the daemon's socket (default: "
-	        "$NSEARCH_SOCKET, else\n"
-	        "                      as root /run/nsearch/nsearch.sock; as "
-	        "another user\n"
-	        "                      $XDG_RUNTIME_DIR/nsearch/nsearch.sock, "
-	        "then the\n"
-	        "                      system's, for members of the group "
-	        "nsearch); a\n"
-	        "                      daemon there must run as you, root or "
-	        "nsearch\n"
-	        "  -n, --limit N       show at most N results (default %d; the "
-	        "daemon\n"
-	        "                      gives up to its max_results, %d unless "
-	        "set higher,\n"
-	        "                      never over %d)\n"
-	        "  -o, --offset N      skip the first N results\n"
-	        "  -j, --json          print the daemon's reply as it came\n"
-	        "      --color WHEN    highlight with colours: auto (on a "
-	        "terminal, unless\n"
-	        "                      NO_COLOR is set), always or never\n"
-	        "Searching (search, and similar where it makes sense):\n"
-	        "      --lang CODE     stem the query for this language (en, "
-	        "ru, de, ...)\n"
-	        "      --section NAME  only articles in this section (repeat "
-	        "for any of several)\n"
-	        "      --tag TAG       only articles with this tag "
-	        "(repeatable)\n"
-	        "      --author NAME   only articles by this author, full name "
-	        "(repeatable)\n"
-	        "      --since DATE    only articles published on or after "
-	        "DATE (also\n"
-	        "                      --from): YYYY-MM-DD, YYYY-MM, YYYY, "
-	        "today,\n"
-	        "                      yesterday, or an age: 7d, 2w, 3m, 1y\n"
-	        "      --until DATE    only articles published on or before "
-	        "DATE (also\n"
-	        "                      --to); YYYY-MM and YYYY mean their last "
-	        "day\n"
-	        "      --sort ORDER    relevance (default), newest (or date), "
-	        "oldest, or a\n"
-	        "                      field the daemon declares ([fields]; "
-	        "-FIELD: largest\n"
-	        "                      first)\n"
-	        "      --filter F=V    only articles whose declared field F is "
-	        "V (repeat for\n"
-	        "                      any of several); F=MIN..MAX for a "
-	        "number field\n"
-	        "      --match HOW     auto (default: all words, and when "
-	        "fewer than 10\n"
-	        "                      articles have them all, then those with "
-	        "some),\n"
-	        "                      all, or any\n"
-	        "      --facets LIST   count matches by tag, author, section, "
-	        "lang, year,\n"
-	        "                      month, or a declared field "
-	        "(comma-separated)\n"
-	        "      --collapse      show articles with the same title and "
-	        "text once\n"
-	        "      --no-autocorrect  search as typed even when a word is "
-	        "in no article\n"
-	        "                      and its correction finds far more (the "
-	        "default\n"
-	        "                      answers the correction and says so)\n"
-	        "      --recency DAYS  favour newer articles, halving the "
-	        "bonus every DAYS\n"
-	        "  -h, --help          this help\n"
-	        "  -V, --version       print the version\n"
-	        "\n"
-	        "Query syntax (docs/query-syntax.md; man nsearch-cli): words "
-	        "(all must\n"
-	        "match), \"exact phrases\", OR, NOT, -word, NEAR, presiden*, "
-	        "title:word,\n"
-	        "author:name, tag:\"multi word tag\", section:name, lang:ru,\n"
-	        "date:2025-01-01..2025-03-31.  With filters the words may be "
-	        "left out:\n"
-	        "nsearch-cli --section world --sort newest search\n"
-	        "\"get PATH\" prints the indexed article; \"similar PATH\" "
-	        "lists related ones.\n"
-	        "\"stats\" counts the index's articles by section, language "
-	        "and year;\n"
-	        "\"stats --queries\", what people searched for over the last "
-	        "day: the\n"
-	        "most asked queries (--limit of them) and those that found "
-	        "nothing.\n"
-	        "\"problems\" lists the files the daemon skipped or indexed in "
-	        "part, and why.\n"
-	        "\"wait PATH\" returns once PATH (relative to the articles "
-	        "directory) is\n"
-	        "searchable as it is on disk now (or gone, if deleted); "
-	        "\"wait\" alone, once\n"
-	        "every change made so far is.  Scripts call it after writing a "
-	        "file.\n"
-	        "\"reindex\" reads every file (under PATH) again; \"compact\" "
-	        "swaps in a\n"
-	        "compacted copy of the index; \"backup DIR\" writes a "
-	        "consistent copy to DIR\n"
-	        "(new or empty, inside the daemon's [index] backup_dir).  They "
-	        "return when\n"
-	        "done, with a progress bar on a terminal; searches are "
-	        "answered meanwhile.\n"
-	        "These three, and stats --queries, need root or the daemon's "
-	        "user (sudo\n"
-	        "nsearch-cli compact).\n"
-	        "Exit status (also with --json): 0 found articles with every "
-	        "word (or\n"
-	        "done, or status: ready), 1 nothing found (wait: the file is "
-	        "not\n"
-	        "searchable, removed or skipped; status: not ready), 2 an "
-	        "error, 3 found\n"
-	        "only articles with some of the words.\n",
-	        NS_PROTO_DEFAULT_LIMIT, NS_PROTO_MAX_LIMIT,
-	        NS_PROTO_LIMIT_CEILING);
+	"usage: nsearch-cli [OPTION]... search [WORD]...\n"
+	"       nsearch-cli [OPTION]... get PATH\n"
+	"       nsearch-cli [OPTION]... similar PATH\n"
+	"       nsearch-cli [OPTION]... status | stats [--queries] | problems\n"
+	"       nsearch-cli [OPTION]... wait [PATH]\n"
+	"       nsearch-cli [OPTION]... reindex [PATH] | compact | backup DIR\n"
+	"Ask a running nsearchd.  Options may come anywhere; after \"--\" every\n"
+	"word belongs to the query (for queries such as: search -- kyiv -kiev).\n"
+	"\n"
+	"  -s, --socket PATH   the daemon's socket (default: $NSEARCH_SOCKET, else\n"
+	"                      as root /run/nsearch/nsearch.sock; as another user\n"
+	"                      $XDG_RUNTIME_DIR/nsearch/nsearch.sock, then the\n"
+	"                      system's, for members of the group nsearch); a\n"
+	"                      daemon there must run as you, root or nsearch\n"
+	"  -n, --limit N       show at most N results (default %d; the daemon\n"
+	"                      gives up to its max_results, %d unless set higher,\n"
+	"                      never over %d)\n"
+	"  -o, --offset N      skip the first N results\n"
+	"  -j, --json          print the daemon's reply as it came\n"
+	"      --color WHEN    highlight with colours: auto (on a terminal, unless\n"
+	"                      NO_COLOR is set), always or never\n"
+	"Searching (search, and similar where it makes sense):\n"
+	"      --lang CODE     stem the query for this language (en, ru, de, ...)\n"
+	"      --section NAME  only articles in this section (repeat for any of several)\n"
+	"      --tag TAG       only articles with this tag (repeatable)\n"
+	"      --author NAME   only articles by this author, full name (repeatable)\n"
+	"      --since DATE    only articles published on or after DATE (also\n"
+	"                      --from): YYYY-MM-DD, YYYY-MM, YYYY, today,\n"
+	"                      yesterday, or an age: 7d, 2w, 3m, 1y\n"
+	"      --until DATE    only articles published on or before DATE (also\n"
+	"                      --to); YYYY-MM and YYYY mean their last day\n"
+	"      --sort ORDER    relevance (default), newest (or date), oldest, or a\n"
+	"                      field the daemon declares ([fields]; -FIELD: largest\n"
+	"                      first)\n"
+	"      --filter F=V    only articles whose declared field F is V (repeat for\n"
+	"                      any of several); F=MIN..MAX for a number field\n"
+	"      --match HOW     auto (default: all words, and when fewer than 10\n"
+	"                      articles have them all, then those with some),\n"
+	"                      all, or any\n"
+	"      --facets LIST   count matches by tag, author, section, lang, year,\n"
+	"                      month, or a declared field (comma-separated)\n"
+	"      --no-collapse   show articles with the same title and text each\n"
+	"                      time (by default they are one hit, \"and N more\")\n"
+	"      --no-autocorrect  search as typed even when a word is in no article\n"
+	"                      and its correction finds far more (the default\n"
+	"                      answers the correction and says so)\n"
+	"      --recency DAYS  favour newer articles, halving the bonus every DAYS\n"
+	"  -h, --help          this help\n"
+	"  -V, --version       print the version\n"
+	"\n"
+	"Query syntax (docs/query-syntax.md; man nsearch-cli): words (all must\n"
+	"match), \"exact phrases\", OR, NOT, -word, NEAR, presiden*, title:word,\n"
+	"author:name, tag:\"multi word tag\", section:name, lang:ru,\n"
+	"date:2025-01-01..2025-03-31.  With filters the words may be left out:\n"
+	"nsearch-cli --section world --sort newest search\n"
+	"\"get PATH\" prints the indexed article; \"similar PATH\" lists related ones.\n"
+	"\"stats\" counts the index's articles by section, language and year;\n"
+	"\"stats --queries\", what people searched for over the last day: the\n"
+	"most asked queries (--limit of them) and those that found nothing.\n"
+	"\"problems\" lists the files the daemon skipped or indexed in part, and why.\n"
+	"\"wait PATH\" returns once PATH (relative to the articles directory) is\n"
+	"searchable as it is on disk now (or gone, if deleted); \"wait\" alone, once\n"
+	"every change made so far is.  Scripts call it after writing a file.\n"
+	"\"reindex\" reads every file (under PATH) again; \"compact\" swaps in a\n"
+	"compacted copy of the index; \"backup DIR\" writes a consistent copy to DIR\n"
+	"(new or empty, inside the daemon's [index] backup_dir).  They return when\n"
+	"done, with a progress bar on a terminal; searches are answered meanwhile.\n"
+	"These three, and stats --queries, need root or the daemon's user (sudo\n"
+	"nsearch-cli compact).\n"
+	"Exit status (also with --json): 0 found articles with every word (or\n"
+	"done, or status: ready), 1 nothing found (wait: the file is not\n"
+	"searchable, removed or skipped; status: not ready), 2 an error, 3 found\n"
+	"only articles with some of the words.\n",
+	NS_PROTO_DEFAULT_LIMIT, NS_PROTO_MAX_LIMIT, NS_PROTO_LIMIT_CEILING);
+	/* clang-format on */
 }
 
 /* ---- options ---- */
@@ -193,7 +145,8 @@ enum {
 	O_COLOR,
 	O_FILTER,
 	O_QUERIES,
-	O_NO_AUTOCORRECT
+	O_NO_AUTOCORRECT,
+	O_NO_COLLAPSE
 };
 
 static const struct option longopts[] = {
@@ -216,6 +169,7 @@ static const struct option longopts[] = {
 	{ "filter", required_argument, NULL, O_FILTER },
 	{ "collapse", no_argument, NULL, O_COLLAPSE },
 	{ "no-autocorrect", no_argument, NULL, O_NO_AUTOCORRECT },
+	{ "no-collapse", no_argument, NULL, O_NO_COLLAPSE },
 	{ "recency", required_argument, NULL, O_RECENCY },
 	{ "color", required_argument, NULL, O_COLOR },
 	{ "colour", required_argument, NULL, O_COLOR },
@@ -412,6 +366,7 @@ static bool search_option(int opt, int longindex, const char *arg,
 	case O_FACETS: return parse_facets(arg, &r->facets, &r->facet_fields);
 	case O_COLLAPSE: r->collapse = true; return true;
 	case O_NO_AUTOCORRECT: r->autocorrect = false; return true;
+	case O_NO_COLLAPSE: r->collapse = false; return true;
 	case O_RECENCY:
 		return parse_uint("recency", arg, 1, 36500, &r->recency_days);
 	}
@@ -517,7 +472,8 @@ static int run_command(nscli_run_t *run, const nscli_cmd_t *cmd, char **args,
 int main(int argc, char **argv)
 {
 	nscli_run_t run = {0};
-	run.sreq.autocorrect = true; /* the daemon's default */
+	run.sreq.autocorrect = true; /* the daemon's defaults */
+	run.sreq.collapse = true;
 	int color = COLOR_AUTO;
 	const char *socket = NULL;
 	argv[0] = (char *)"nsearch-cli"; /* getopt's messages name the program */

@@ -10,7 +10,7 @@ _nsearch_cli()
         compact backup"
     local opts="--socket --limit --offset --json --color --colour --lang --section
         --tag --author --since --until --from --to --sort --match --facets
-        --collapse --no-autocorrect --recency --queries --help --version"
+        --no-collapse --no-autocorrect --recency --queries --help --version"
 
     case $prev in
         -s | --socket)

@@ -102,7 +102,9 @@ static void print_facets(const ns_result_t *res)
 	if (!res->nfacets)
 		return;
 	printf("\n%sfacets%s%s\n", nscli_style.bold, nscli_style.reset,
-	       res->exact ? "" : " (counted in part: the query ran out of time)");
+	       res->facets_exact
+	               ? ""
+	               : " (counted in part: the query ran out of time)");
 	for (size_t f = 0; f < res->nfacets; f++) {
 		const ns_facet_t *fc = &res->facets[f];
 		char label[48];
@@ -143,7 +145,7 @@ static void print_results(const ns_result_t *res, unsigned offset)
 		       res->corrected_from);
 	if (res->suggestion)
 		printf("did you mean: %s%s%s\n", s->bold, res->suggestion, s->reset);
-	const char *about = res->total_min == res->total_max ? "" : "about ";
+	const char *about = res->exact ? "" : "at least ";
 	if (res->nhits == 0 && res->total)
 		printf("no results past %u (of %s%llu)\n", offset, about,
 		       (unsigned long long)res->total);

@@ -62,8 +62,8 @@ static void encode_listing(json_t *o, const ns_request_t *req)
 		json_object_set_new(o, "highlight_end", json_string(req->hl_end));
 	if (req->plain)
 		json_object_set_new(o, "snippet_format", json_string("text"));
-	if (req->collapse)
-		json_object_set_new(o, "collapse", json_true());
+	if (!req->collapse)
+		json_object_set_new(o, "collapse", json_false());
 	if (req->facets) {
 		json_t *fa = json_array();
 		for (int k = 0; k < NS_FACET_COUNT; k++)
@@ -234,6 +234,7 @@ static ns_result_t *parse_result(json_t *o)
 	res->revision = u64_field(o, "revision");
 	res->took_ms = json_number_value(json_object_get(o, "took_ms"));
 	res->exact = json_is_true(json_object_get(o, "exact"));
+	res->facets_exact = !json_is_false(json_object_get(o, "facets_exact"));
 	res->relaxed = json_is_true(json_object_get(o, "relaxed"));
 	const char *sugg = json_string_value(json_object_get(o, "suggestion"));
 	if (sugg)

@@ -66,8 +66,11 @@ char *ns_proto_search_reply(json_t *id, const ns_result_t *res,
 	        res->relaxed, "suggestion", or_null(res->suggestion),
 	        "revision", (json_int_t)res->revision, "took_ms", res->took_ms,
 	        "hits", hits);
-	if (o && res->nfacets)
+	if (o && res->nfacets) {
 		json_object_set_new(o, "facets", facets_json(res));
+		json_object_set_new(o, "facets_exact",
+		                    json_boolean(res->facets_exact));
+	}
 	if (o) {
 		json_object_set_new(o, "corrected_from",
 		                    or_null(res->corrected_from));

@@ -235,6 +235,7 @@ static bool decode_snippet(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 static bool decode_listing(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
 	req->limit = NS_PROTO_DEFAULT_LIMIT;
+	req->collapse = true;
 	if (!get_uint(o, "limit", 1,
 	              __atomic_load_n(&max_results, __ATOMIC_RELAXED),
 	              &req->limit, err) ||
@@ -245,11 +246,12 @@ static bool decode_listing(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	    !decode_snippet(o, req, err) ||
 	    !get_bool(o, "collapse", &req->collapse, err) ||
 	    !decode_facets(o, req, err) ||
-	    !decode_fields(o, NS_FIELDS_HIT, ~NS_FIELD_DUPLICATES, &req->fields,
-	                   err))
+	    !decode_fields(o, NS_FIELDS_HIT | NS_FIELD_DUPLICATES,
+	                   NS_FIELDS_ALL, &req->fields, err))
 		return false;
-	if (req->collapse)
-		req->fields |= NS_FIELD_DUPLICATES;
+	/* How many copies a hit stands for: only when collapsing. */
+	if (!req->collapse)
+		req->fields &= ~NS_FIELD_DUPLICATES;
 	return true;
 }
 

@@ -30,6 +30,7 @@ typedef enum {
 	NS_OPT_MAX_RESULTS,
 	NS_OPT_MAX_OFFSET,
 	NS_OPT_MIN_REVISION_WAIT,
+	NS_OPT_EXACT_COUNT,
 	NS_OPT_SOCKET,
 	NS_OPT_SOCKET_MODE,
 	NS_OPT_SOCKET_GROUP,
@@ -84,6 +85,7 @@ typedef struct {
 	unsigned max_results;      /* hits one search may return */
 	unsigned max_offset;       /* how deep a search may page */
 	unsigned min_revision_wait_ms; /* a request's min_revision, at most */
+	unsigned exact_count;          /* matches counted exactly up to this */
 	/* [socket] */
 	char *socket;
 	unsigned socket_mode;      /* permission bits of the socket file */

@@ -18,6 +18,8 @@ static const char *const check_words[] = {
 
 #define OFF(f) offsetof(ns_config_t, f)
 
+/* A row an option, laid out by hand. */
+/* clang-format off */
 const struct cfg_def cfg_defs[NS_OPT_COUNT] = {
 	[NS_OPT_ARTICLES] = {"articles", "root", "articles", 'a', T_PATH,
 		OFF(articles), 0, 0, false, "DIR",
@@ -85,6 +87,11 @@ const struct cfg_def cfg_defs[NS_OPT_COUNT] = {
 		60000, false, "MS", "a request with min_revision waits at most MS "
 		"milliseconds for the index to reach it, then is STALE",
 		.dflt = "5000"},
+	[NS_OPT_EXACT_COUNT] = {"search", "exact_count", "exact-count", 0,
+		T_UINT, OFF(exact_count), 10, 10000000, false, "N",
+		"count a search's matches exactly up to N; past N its total is "
+		"N, said to be a lower bound",
+		.dflt = "10000"},
 	[NS_OPT_SOCKET] = {"socket", "path", "socket", 's', T_PATH, OFF(socket),
 		0, 0, false, "PATH", "the Unix socket to listen on",
 		.dflt = NULL, .env = "NSEARCH_SOCKET",
@@ -221,3 +228,4 @@ const struct cfg_def cfg_defs[NS_OPT_COUNT] = {
 		"a replica more than S seconds behind its primary is not ready",
 		.dflt = "30"},
 };
+/* clang-format on */

@@ -527,6 +527,7 @@ static int open_index(struct daemon *d)
 	ns_searcher_set_language(d->searcher, code);
 	ns_searcher_set_limits(d->searcher, c->max_expansion,
 	                       c->query_timeout_ms);
+	ns_searcher_set_count_limit(d->searcher, c->exact_count);
 	ns_proto_set_limits(c->max_results, c->max_offset);
 	return c->replica_of ? nsd_replica_open(d) : nsd_replication_open(d);
 }

@@ -27,6 +27,7 @@ struct ns_searcher {
 	char language[16];
 	unsigned max_expansion;
 	double timeout;             /* seconds a search may run; 0: no limit */
+	unsigned count_limit;       /* matches counted exactly up to this */
 	ns_readers_t *readers;
 	pthread_mutex_t mu;
 	ns_synonyms_t *synonyms;    /* under mu */
@@ -97,6 +98,12 @@ void ns_searcher_set_limits(ns_searcher_t *s, unsigned max_expansion,
 		return;
 	s->max_expansion = max_expansion;
 	s->timeout = timeout_ms / 1000.0;
+}
+
+void ns_searcher_set_count_limit(ns_searcher_t *s, unsigned limit)
+{
+	if (s && limit >= 10)
+		s->count_limit = limit;
 }
 
 ns_status_t ns_searcher_load_synonyms(ns_searcher_t *s, const char *path,
@@ -382,6 +389,7 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		.feedback = req->feedback,
 		.collapse = req->collapse,
 		.collapse_slot = NS_SLOT_CONTENT,
+		.count_limit = s->count_limit,
 		.facets = specs,
 		.nfacets = nspecs,
 		.facet_limit = req->facet_limit ? req->facet_limit
@@ -410,6 +418,7 @@ static ns_status_t make_result(const nsx_results_t *xres, uint64_t revision,
 		res->total_min = nsx_results_lower_bound(xres);
 		res->total_max = nsx_results_upper_bound(xres);
 		res->exact = nsx_results_exact(xres);
+		res->facets_exact = nsx_results_facets_exact(xres);
 		res->relaxed = nsx_results_relaxed(xres);
 		res->revision = revision;
 		const char *sugg = nsx_results_suggestion(xres);

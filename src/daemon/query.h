@@ -33,6 +33,11 @@ void ns_searcher_exclusive(ns_searcher_t *s, void (*fn)(void *arg),
 void ns_searcher_set_limits(ns_searcher_t *s, unsigned max_expansion,
                             unsigned timeout_ms);
 
+/* Count a search's matches exactly up to LIMIT (at least 10); past it
+ * the total is LIMIT, a lower bound, on every page.  Call before the
+ * first search; until then, 10000. */
+void ns_searcher_set_count_limit(ns_searcher_t *s, unsigned limit);
+
 /* Use the synonym groups of the file at PATH (NULL: none) from the next
  * search on.  On failure the groups in force stay, and *ERRMSG (a new
  * string) says which line is wrong and why.  Thread-safe. */

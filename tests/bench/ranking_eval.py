@@ -22,7 +22,8 @@ queries.tsv; TREC qrels.txt; see the collections' README):
    temporary directory); once `status` says ready, `documents` must equal
    the number of articles and `skipped`, `partial` and `failed` must be 0,
    or the run stops.  Each judged query's text is sent as `q` exactly as
-   written, with the --request fields merged in, and the top --depth hits
+   written, with "collapse": false (each document is a judged item of its
+   own) and the --request fields merged in, and the top --depth hits
    are collected 100 at a time (the protocol's largest `limit`).  A query
    the daemon answers with an error counts as an empty result and is
    counted (and listed by qid and error code).  Then the daemon gets
@@ -269,7 +270,12 @@ def run_nsearchd(exe, tmp, tree, paths, queries, extra, depth, or_words):
             ranked, seen = [], set()
             for offset in range(0, depth, PAGE):
                 limit = min(PAGE, depth - offset)
-                rep = d.ask(dict(extra, op="search", q=text, limit=limit,
+                # Every document is a judged item of its own: the
+                # daemon's collapsing of identical copies (its default)
+                # would hide some, which FTS5 does not.
+                req = dict(collapse=False)
+                req.update(extra)
+                rep = d.ask(dict(req, op="search", q=text, limit=limit,
                                  offset=offset))
                 if not rep.get("ok"):
                     e = rep.get("error") or {}

@@ -81,8 +81,9 @@ json_t *ask(struct client *c, const char *line);
 json_t *request_json(json_t *req);
 /* A request built with json_pack's FMT. */
 json_t *request(const char *fmt, ...);
-/* One search for Q as typed (no autocorrection: the tests ask what the
- * index holds), which must succeed. */
+/* One search for Q as typed, every copy of an article a hit (neither
+ * autocorrection nor collapsing: the tests ask what the index holds),
+ * which must succeed. */
 json_t *search(const char *q);
 /* Poll until a search for Q has N hits; fail after 10 s. */
 json_t *wait_hits(const char *q, size_t n);

@@ -46,14 +46,16 @@ static void write_articles(void)
 	        "Forecasters warned of a storm.");
 }
 
-/* COUNT articles DIR/0.json.. with TITLE and BODY. */
+/* COUNT articles DIR/0.json.. with TITLE and BODY, each a report of its
+ * own (the same text would be one hit: collapsed). */
 static void articles(const char *dir, int count, const char *title,
                      const char *body)
 {
 	for (int i = 0; i < count; i++) {
-		char rel[64];
+		char rel[64], text[256];
 		snprintf(rel, sizeof rel, "%s/%d.json", dir, i);
-		article(rel, title, body);
+		snprintf(text, sizeof text, "%s Report %d.", body, i);
+		article(rel, title, text);
 	}
 }
 

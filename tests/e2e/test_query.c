@@ -42,12 +42,13 @@ static const char *error_message(json_t *reply)
 
 /* ---- + and - before fields ---- */
 
-/* Q, oldest first: its hits are exactly PATHS, and TOTAL in all. */
+/* Q, oldest first, every copy a hit: its hits are exactly PATHS, and
+ * TOTAL in all. */
 static void assert_oldest_first(const char *q, json_int_t total,
                                 const char *paths)
 {
-	json_t *r = request("{s:s, s:s, s:s, s:i}", "op", "search", "q", q,
-	                    "sort", "oldest", "limit", 20);
+	json_t *r = request("{s:s, s:s, s:s, s:i, s:b}", "op", "search", "q", q,
+	                    "sort", "oldest", "limit", 20, "collapse", 0);
 	if (!json_is_true(json_object_get(r, "ok")))
 		fail_msg("%s: %s", q, error_message(r));
 	json_int_t got = json_integer_value(json_object_get(r, "total"));

@@ -53,16 +53,20 @@ static void write_feedback_articles(void)
 {
 	char rel[64];
 	for (int i = 0; i < 9; i++) {
+		char text[96];
 		snprintf(rel, sizeof rel, "tugs/strike%d.json", i);
-		article(rel, "Strike", "The tugboat strike by the unions over "
-		        "pay went on.");
+		snprintf(text, sizeof text, "The tugboat strike by the unions "
+		         "over pay went on, day %d.", i);
+		article(rel, "Strike", text);
 	}
 	article("tugs/unions.json", "Talks", "Tugboat unions met the owners "
 	        "again today.");
 	article("tugs/menu.json", "Food", "A tugboat menu of fish today.");
 	for (int i = 0; i < 30; i++) {
+		char text[64];
 		snprintf(rel, sizeof rel, "weather/%d.json", i);
-		article(rel, "Weather", "Rain and wind on the coast.");
+		snprintf(text, sizeof text, "Rain and wind on the coast, day %d.", i);
+		article(rel, "Weather", text);
 	}
 }
 
