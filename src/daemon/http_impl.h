@@ -116,6 +116,18 @@ void ns_http_send_error(ns_http_t *s, h2o_req_t *req, const char *code,
 void ns_http_send_line(ns_http_t *s, h2o_req_t *req, enum route route,
                        char *line, const char *code, const char *etag);
 unsigned long long ns_http_now_us(void);
+/* Decode the request object O (a reference this takes) as the NDJSON
+ * server would, into *R; false after replying with the error. */
+bool ns_http_decode(ns_http_t *s, h2o_req_t *req, json_t *o, ns_request_t *r);
+/* The index's revision as the daemon reports it. */
+uint64_t ns_http_revision(ns_http_t *s);
+
+/* http_state.c: the routes answered from the daemon's state. */
+void ns_http_status_route(ns_http_t *s, h2o_req_t *req);
+void ns_http_queries_route(ns_http_t *s, h2o_req_t *req, const char *qs,
+                           size_t qlen);
+void ns_http_health_route(ns_http_t *s, h2o_req_t *req);
+void ns_http_metrics_route(ns_http_t *s, h2o_req_t *req);
 
 /* http_jobs.c */
 /* J (which this takes) on the thread pool, then its reply. */
