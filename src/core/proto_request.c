@@ -9,6 +9,7 @@
 #include "core/lang.h"
 #include "core/proto_paths.h"
 #include "core/proto_queries.h"
+#include "core/proto_suggest.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -454,7 +455,8 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		"id", "op", "q", "limit", "offset", "snippet_length",
 		"highlight_start", "highlight_end", "snippet_format", "lang",
 		"filter", "sort", "match", "collapse", "facets", "facet_limit",
-		"fields", "recency_days", "autocorrect", "feedback", NULL,
+		"fields", "recency_days", "autocorrect", "feedback", "prefix",
+		NULL,
 	};
 	if (!only_fields(o, fields, err))
 		return false;
@@ -471,7 +473,8 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	    !get_choice(o, "match", ns_proto_match_names, &match, err) ||
 	    !get_uint(o, "recency_days", 1, 36500, &req->recency_days, err) ||
 	    !get_bool(o, "autocorrect", &req->autocorrect, err) ||
-	    !get_bool(o, "feedback", &req->feedback, err))
+	    !get_bool(o, "feedback", &req->feedback, err) ||
+	    !get_bool(o, "prefix", &req->prefix, err))
 		return false;
 	req->match = (ns_match_t)match;
 	/* An empty query lists what the filter lets through. */
@@ -618,6 +621,7 @@ static decode_fn *const decoders[] = {
 	[NS_OP_COMPACT] = decode_bare, [NS_OP_BACKUP] = decode_backup,
 	[NS_OP_PATHS] = ns_proto_decode_paths,
 	[NS_OP_QUERIES] = ns_proto_decode_queries,
+	[NS_OP_SUGGEST] = ns_proto_decode_suggest,
 };
 _Static_assert(sizeof decoders / sizeof *decoders == NS_OP_COUNT,
                "an operation of NS_OPS without a decoder");

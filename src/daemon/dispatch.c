@@ -143,6 +143,7 @@ static void handle_request(struct conn *c, const char *line, size_t len)
 	case NS_OP_GET:
 	case NS_OP_STATS:
 	case NS_OP_PATHS:
+	case NS_OP_SUGGEST:
 		ns_task_search(c);
 		break;
 	}

@@ -236,6 +236,7 @@ static enum route route_of(const char *path, h2o_iovec_t m,
 	} fixed[] = {
 		{"/", "GET", R_PAGE, R_NONE},
 		{"/search", "GET, POST", R_SEARCH, R_SEARCH},
+		{"/suggest", "GET", R_SUGGEST, R_NONE},
 		{"/stats", "GET", R_STATS, R_NONE},
 		{"/queries", "GET", R_QUERIES, R_NONE},
 		{"/status", "GET", R_STATUS, R_NONE},
@@ -353,7 +354,8 @@ static void query_route(ns_http_t *s, h2o_req_t *req, enum route route,
 {
 	static const char *const ops[] = {[R_SEARCH] = "search", [R_GET] = "get",
 	                                  [R_SIMILAR] = "similar",
-	                                  [R_STATS] = "stats"};
+	                                  [R_STATS] = "stats",
+	                                  [R_SUGGEST] = "suggest"};
 	const char *why = NULL;
 	json_t *o;
 	if (route == R_SEARCH && is(req->method, "POST"))
@@ -589,7 +591,7 @@ static void dispatch(ns_http_t *s, h2o_req_t *req, enum route route,
                      size_t qlen)
 {
 	switch (route) {
-	case R_SEARCH: case R_GET: case R_SIMILAR: case R_STATS:
+	case R_SEARCH: case R_GET: case R_SIMILAR: case R_STATS: case R_SUGGEST:
 		query_route(s, req, route, article, qs, qlen);
 		break;
 	case R_PUT: case R_DELETE:
