@@ -14,8 +14,8 @@ namespace {
 bool any_of(Xapian::Query::op op)
 {
 	return op == Xapian::Query::OP_OR || op == Xapian::Query::OP_SYNONYM ||
-	       op == Xapian::Query::OP_ELITE_SET || op == Xapian::Query::OP_MAX ||
-	       op == Xapian::Query::OP_XOR;
+	       op == Xapian::Query::OP_ELITE_SET ||
+	       op == Xapian::Query::OP_MAX || op == Xapian::Query::OP_XOR;
 }
 
 // Can Q match an article at all, as far as its terms tell?

@@ -91,8 +91,8 @@ nsx_status_t nsx_doc_index_text(nsx_doc_t *doc, const char *text, size_t len,
 			doc->tg.increase_termpos();
 		// Initials in any case make one word, as a query's do.
 		doc->tg.index_text(
-			nsx::fold_initials(std::string(text ? text : "", len)),
-			wdf_inc, prefix ? prefix : "");
+		        nsx::fold_initials(std::string(text ? text : "", len)),
+		        wdf_inc, prefix ? prefix : "");
 		doc->has_text = true;
 		return NSX_OK;
 	});

@@ -32,12 +32,13 @@ class NewWords : public Xapian::ExpandDecider {
 	std::set<std::string> have;
 	Xapian::Stem stem;
 	bool (*like)(const std::string &);
+
 public:
 	NewWords(const Xapian::Query &text, const Xapian::Query &loose,
 	         const Xapian::Stem &stem_, bool (*like_)(const std::string &))
-		: stem(stem_), like(like_)
+	    : stem(stem_), like(like_)
 	{
-		for (const Xapian::Query *q : {&text, &loose})
+		for (const Xapian::Query *q : { &text, &loose })
 			for (auto t = q->get_unique_terms_begin();
 			     t != q->get_unique_terms_end(); ++t)
 				have.insert(*t);
@@ -51,16 +52,14 @@ public:
 // The boost of feedback from the best of TOP, then of TOP_REST (the
 // rankings of a query whose words are TEXT and LOOSE, with STEM), words
 // chosen by LIKE; an empty query when there is nothing to learn from.
-inline Xapian::Query feedback_boost(const Xapian::Database &db,
-                                    const Xapian::MSet &top,
-                                    const Xapian::MSet &top_rest,
-                                    const Xapian::Query &text,
-                                    const Xapian::Query &loose,
-                                    const Xapian::Stem &stem,
-                                    bool (*like)(const std::string &))
+inline Xapian::Query
+feedback_boost(const Xapian::Database &db, const Xapian::MSet &top,
+               const Xapian::MSet &top_rest, const Xapian::Query &text,
+               const Xapian::Query &loose, const Xapian::Stem &stem,
+               bool (*like)(const std::string &))
 {
 	Xapian::RSet rset;
-	for (const Xapian::MSet *m : {&top, &top_rest})
+	for (const Xapian::MSet *m : { &top, &top_rest })
 		for (auto it = m->begin();
 		     it != m->end() && rset.size() < FEEDBACK_DOCS; ++it)
 			rset.add_document(*it);
@@ -75,7 +74,8 @@ inline Xapian::Query feedback_boost(const Xapian::Database &db,
 	double best = eset.empty() ? 0 : eset.begin().get_weight();
 	for (auto it = eset.begin(); it != eset.end() && best > 0; ++it)
 		if (it.get_weight() > 0)
-			parts.emplace_back(FEEDBACK_WEIGHT * it.get_weight() / best,
+			parts.emplace_back(FEEDBACK_WEIGHT * it.get_weight() /
+			                           best,
 			                   Xapian::Query(*it));
 	if (parts.empty())
 		return Xapian::Query();

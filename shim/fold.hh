@@ -43,7 +43,8 @@ inline bool initials_at(Xapian::Utf8Iterator it, std::string *letters,
 		if (it == end || !ascii_letter(*it))
 			break;
 	}
-	if (letters->size() < 2 || (it != end && Xapian::Unicode::is_wordchar(*it)))
+	if (letters->size() < 2 ||
+	    (it != end && Xapian::Unicode::is_wordchar(*it)))
 		return false;
 	*after = it;
 	return true;
@@ -68,13 +69,15 @@ inline std::string fold_initials(const std::string &text)
 		if (!prev_word && ascii_letter(c) &&
 		    initials_at(it, &letters, &after)) {
 			size_t b = static_cast<size_t>(it.raw() - text.data());
-			size_t e = after == end ? text.size()
-			                        : static_cast<size_t>(after.raw() -
-			                                              text.data());
+			size_t e = after == end
+			                   ? text.size()
+			                   : static_cast<size_t>(after.raw() -
+			                                         text.data());
 			out.append(text, copied, b - copied);
 			for (size_t i = b; i < e; i++)
 				out += text[i] >= 'a' && text[i] <= 'z'
-				               ? static_cast<char>(text[i] - 'a' + 'A')
+				               ? static_cast<char>(text[i] -
+				                                   'a' + 'A')
 				               : text[i];
 			copied = e;
 			it = after;
@@ -121,7 +124,8 @@ inline std::string fold_query(const std::string &q)
 			}
 			word.clear();
 			Xapian::Utf8Iterator w = it;
-			for (; w != end && Xapian::Unicode::is_wordchar(*w); ++w)
+			for (; w != end && Xapian::Unicode::is_wordchar(*w);
+			     ++w)
 				Xapian::Unicode::append_utf8(word, *w);
 			if (is_operator(word)) {
 				out += word;

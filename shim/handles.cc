@@ -90,6 +90,19 @@ uint64_t revision_of(const Xapian::Database &db) noexcept
 	}
 }
 
+void reopen(nsx_reader *r)
+{
+	try {
+		r->db.reopen();
+	} catch (const Xapian::DatabaseOpeningError &) {
+		// reopen() rereads the files it opened; Xapian's replica
+		// removed them after a whole copy and points its stub at the
+		// new one.  A new handle follows the stub.
+		r->db = Xapian::Database(r->path);
+		r->qp.set_database(r->db);
+	}
+}
+
 } // namespace nsx
 
 using nsx::guard;
@@ -234,7 +247,7 @@ nsx_status_t nsx_reader_open(const char *path, nsx_reader_t **out,
 	return nsx::guard_errmsg(errmsg, path && out, [&](std::string &) {
 		std::unique_ptr<nsx_reader_t> r(new nsx_reader{
 			Xapian::Database(path), Xapian::QueryParser(), std::string(),
-			nsx::ParseProblem()});
+			nsx::ParseProblem(), std::string(path)});
 		r->qp.set_database(r->db);
 		*out = r.release();
 		return NSX_OK;
@@ -256,7 +269,7 @@ nsx_status_t nsx_reader_reopen(nsx_reader_t *r)
 	if (!r)
 		return NSX_INVALID;
 	return guard(&r->error, [&] {
-		r->db.reopen();
+		nsx::reopen(r);
 		return NSX_OK;
 	});
 }

@@ -258,7 +258,7 @@ typedef struct {
 	                          correction (nsx_results_corrected_from()) */
 	int collapse;          /* one hit per value of COLLAPSE_SLOT */
 	unsigned collapse_slot;
-	unsigned count_limit;  /* matches (hits, collapsing) are counted
+	unsigned count_limit; /* matches (hits, collapsing) are counted
 	                          exactly up to this many, and beyond it the
 	                          total is this many, a lower bound, on
 	                          every page (policy.hh); 0: 10000 */

@@ -32,6 +32,7 @@ struct nsx_reader {
 	Xapian::QueryParser qp;
 	std::string error;
 	nsx::ParseProblem problem; // of qp's field processors, in a parse
+	std::string path;          // what it was opened at (see nsx::reopen)
 };
 
 struct nsx_facet_value {
@@ -123,6 +124,12 @@ nsx_status_t guard_errmsg(char **errmsg, bool args_ok, F body) noexcept
 		*errmsg = dup_string(msg);
 	return st;
 }
+
+// Move R to the latest revision of the database at its path.  When the
+// files it had open are gone (a replica's whole new copy replaced them, a
+// stub database now leads elsewhere), it opens the path again.  Throws
+// what Xapian throws.
+void reopen(nsx_reader *r);
 
 // The metadata key of the revision base (see revision_of).
 extern const char revision_base_key[];

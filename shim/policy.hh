@@ -69,8 +69,9 @@ inline bool shouts_stopword(const std::string &q)
 		size_t j = i;
 		while (j < q.size() && q[j] >= 'A' && q[j] <= 'Z')
 			j++;
-		bool word_end = !word_char(j) &&
-		                !((q[j] == '&' || q[j] == '\'') && word_char(j + 1));
+		bool word_end =
+		        !word_char(j) &&
+		        !((q[j] == '&' || q[j] == '\'') && word_char(j + 1));
 		bool word_start = i == 0 ||
 		                  !std::isalnum(static_cast<unsigned char>(q[i - 1]));
 		if (j - i >= 2 && word_start && word_end) {
@@ -195,8 +196,8 @@ inline Count count_of(const Xapian::MSet &m, Xapian::doccount limit)
 {
 	Xapian::doccount lo = m.get_matches_lower_bound();
 	if (lo == m.get_matches_upper_bound() && lo <= limit)
-		return {lo, true};
-	return {lo < limit ? lo : limit, false};
+		return { lo, true };
+	return { lo < limit ? lo : limit, false };
 }
 
 // Collapsing, Xapian knows how many hits there are only if it keeps them
@@ -209,10 +210,13 @@ class DistinctSpy : public Xapian::MatchSpy {
 	Xapian::valueno slot;
 	Xapian::doccount cap, no_key = 0;
 	std::set<std::string> keys;
+
 public:
 	Xapian::doccount seen = 0;
 	DistinctSpy(Xapian::valueno slot_, Xapian::doccount cap_)
-		: slot(slot_), cap(cap_) {}
+	    : slot(slot_), cap(cap_)
+	{
+	}
 	void operator()(const Xapian::Document &doc, double) override
 	{
 		if (seen >= cap)
@@ -237,8 +241,8 @@ inline Count count_collapsed(const DistinctSpy &spy, Xapian::doccount limit,
 {
 	Xapian::doccount d = spy.distinct();
 	if (!cut && spy.seen < count_check(limit))
-		return {d, true};
-	return {d < limit ? d : limit, false};
+		return { d, true };
+	return { d < limit ? d : limit, false };
 }
 
 /* ---- "similar": documents like this one ---------------------------------- */

@@ -45,7 +45,8 @@ struct WordPair {
 // fields, signs or wildcards in it) as the index holds them (unstemmed,
 // with positions), stopwords of STOPPER (may be NULL) dropped, as pairs
 // of neighbours, into OUT.
-inline void pairs_of_run(const std::string &text, const Xapian::Stopper *stopper,
+inline void pairs_of_run(const std::string &text,
+                         const Xapian::Stopper *stopper,
                          std::vector<WordPair> &out)
 {
 	Xapian::Document doc;
@@ -56,14 +57,16 @@ inline void pairs_of_run(const std::string &text, const Xapian::Stopper *stopper
 	for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
 		if (stopper && (*stopper)(*t))
 			continue;
-		for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
+		for (auto p = t.positionlist_begin(); p != t.positionlist_end();
+		     ++p)
 			words.emplace_back(*p, *t);
 	}
 	std::sort(words.begin(), words.end());
-	for (size_t i = 1; i < words.size() && out.size() < PROXIMITY_PAIRS; i++)
+	for (size_t i = 1; i < words.size() && out.size() < PROXIMITY_PAIRS;
+	     i++)
 		if (words[i].second != words[i - 1].second)
-			out.push_back({words[i - 1].second, words[i].second,
-			               words[i].first - words[i - 1].first});
+			out.push_back({ words[i - 1].second, words[i].second,
+			                words[i].first - words[i - 1].first });
 }
 
 // The pairs of neighbouring words of the query Q (folded: fold.hh), in
@@ -76,8 +79,8 @@ inline std::vector<WordPair> word_pairs(const std::string &q,
 	bool quoted = false;
 	auto flush = [&] {
 		if (run_start != std::string::npos)
-			pairs_of_run(q.substr(run_start, run_end - run_start), stopper,
-			             out);
+			pairs_of_run(q.substr(run_start, run_end - run_start),
+			             stopper, out);
 		run_start = std::string::npos;
 	};
 	const Xapian::Utf8Iterator end;
@@ -94,13 +97,14 @@ inline std::vector<WordPair> word_pairs(const std::string &q,
 		size_t b = static_cast<size_t>(it.raw() - q.data());
 		while (it != end && Xapian::Unicode::is_wordchar(*it))
 			++it;
-		size_t e = it == end ? q.size() : static_cast<size_t>(it.raw() - q.data());
+		size_t e = it == end ? q.size()
+		                     : static_cast<size_t>(it.raw() - q.data());
 		char before = b ? q[b - 1] : ' ';
 		char after = e < q.size() ? q[e] : ' ';
 		bool marked = (before == '+' || before == '-') &&
 		              (b < 2 || q[b - 2] == ' ' || q[b - 2] == '(');
-		if (quoted || marked || before == ':' || after == ':' || after == '*' ||
-		    is_operator(q.substr(b, e - b))) {
+		if (quoted || marked || before == ':' || after == ':' ||
+		    after == '*' || is_operator(q.substr(b, e - b))) {
 			flush();
 			continue;
 		}
@@ -118,15 +122,15 @@ inline Xapian::Query proximity_boost(const std::vector<WordPair> &pairs)
 {
 	std::vector<Xapian::Query> parts;
 	for (const WordPair &p : pairs) {
-		Xapian::Query two[] = {Xapian::Query(p.first),
-		                       Xapian::Query(p.second)};
+		Xapian::Query two[] = { Xapian::Query(p.first),
+			                Xapian::Query(p.second) };
 		parts.emplace_back(PROXIMITY_ORDERED,
 		                   Xapian::Query(Xapian::Query::OP_PHRASE, two,
 		                                 two + 2, p.gap + 1));
-		parts.emplace_back(PROXIMITY_UNORDERED,
-		                   Xapian::Query(Xapian::Query::OP_NEAR, two, two + 2,
-		                                 std::max(PROXIMITY_WINDOW,
-		                                          p.gap + 1)));
+		parts.emplace_back(
+		        PROXIMITY_UNORDERED,
+		        Xapian::Query(Xapian::Query::OP_NEAR, two, two + 2,
+		                      std::max(PROXIMITY_WINDOW, p.gap + 1)));
 	}
 	return Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
 }

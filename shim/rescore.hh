@@ -25,14 +25,24 @@ class DocSet : public Xapian::PostingSource {
 	std::vector<Xapian::docid> ids; // ascending
 	size_t at = 0;
 	bool started = false;
+
 public:
 	explicit DocSet(std::vector<Xapian::docid> ids_) : ids(std::move(ids_))
 	{
 		std::sort(ids.begin(), ids.end());
 	}
-	Xapian::doccount get_termfreq_min() const override { return ids.size(); }
-	Xapian::doccount get_termfreq_est() const override { return ids.size(); }
-	Xapian::doccount get_termfreq_max() const override { return ids.size(); }
+	Xapian::doccount get_termfreq_min() const override
+	{
+		return ids.size();
+	}
+	Xapian::doccount get_termfreq_est() const override
+	{
+		return ids.size();
+	}
+	Xapian::doccount get_termfreq_max() const override
+	{
+		return ids.size();
+	}
 	void init(const Xapian::Database &) override
 	{
 		at = 0;
@@ -48,8 +58,9 @@ public:
 	{
 		started = true;
 		at = static_cast<size_t>(
-			std::lower_bound(ids.begin() + static_cast<long>(at), ids.end(),
-			                 did) - ids.begin());
+		        std::lower_bound(ids.begin() + static_cast<long>(at),
+		                         ids.end(), did) -
+		        ids.begin());
 	}
 	bool at_end() const override { return at >= ids.size(); }
 	Xapian::docid get_docid() const override { return ids[at]; }
@@ -59,7 +70,8 @@ public:
 
 // Q ranked as before, but for the articles of TOP (the best of Q's own
 // ranking), which gain BOOST's score.  Q itself when BOOST is empty.
-inline Xapian::Query rescored(const Xapian::Query &q, const Xapian::Query &boost,
+inline Xapian::Query rescored(const Xapian::Query &q,
+                              const Xapian::Query &boost,
                               const Xapian::MSet &top)
 {
 	if (boost.empty() || top.empty())
@@ -68,9 +80,9 @@ inline Xapian::Query rescored(const Xapian::Query &q, const Xapian::Query &boost
 	for (auto it = top.begin(); it != top.end(); ++it)
 		ids.push_back(*it);
 	Xapian::Query window((new DocSet(std::move(ids)))->release());
-	return Xapian::Query(Xapian::Query::OP_AND_MAYBE, q,
-	                     Xapian::Query(Xapian::Query::OP_FILTER, boost,
-	                                   window));
+	return Xapian::Query(
+	        Xapian::Query::OP_AND_MAYBE, q,
+	        Xapian::Query(Xapian::Query::OP_FILTER, boost, window));
 }
 
 } // namespace nsx

@@ -109,8 +109,10 @@ nsx_status_t nsx_results_snippet(const nsx_results_t *res, size_t i,
 		return NSX_INVALID;
 	return guard(nullptr, [&] {
 		bool first = i < res->n_first;
-		const Xapian::MSet &m = !res->rescored ? (first ? res->mset : res->rest)
-		                        : first ? res->plain : res->plain_rest;
+		const Xapian::MSet &m =
+		        !res->rescored ? (first ? res->mset : res->rest)
+		        : first        ? res->plain
+		                       : res->plain_rest;
 		if (!res->words)
 			res->words = nsx::snippet_words(res->query, res->stem);
 		std::string s = nsx::window_snippet(

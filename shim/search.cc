@@ -248,8 +248,8 @@ void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
 	// Every match was looked at, unless the time limit struck.  The
 	// totals are the page's (policy.hh's counting), not these: they
 	// would count every duplicate, and only when facets are asked for.
-	res->facets_exact = all.get_matches_lower_bound() ==
-	                    all.get_matches_upper_bound();
+	res->facets_exact =
+	        all.get_matches_lower_bound() == all.get_matches_upper_bound();
 	for (auto &f : spy.facets) {
 		std::vector<nsx_facet_value> v;
 		for (auto &kv : f.counts)
@@ -272,7 +272,6 @@ struct Texts {
 	Xapian::Query boost; // word closeness (proximity.hh), or empty
 	bool blank; // a query of blanks only: everything the filters let in
 };
-
 
 Texts read_request(nsx_reader_t *r, const nsx_search_t *req, unsigned flags)
 {
@@ -301,11 +300,12 @@ Texts read_request(nsx_reader_t *r, const nsx_search_t *req, unsigned flags)
 	}
 	// Closeness ranks; it cannot change an order by date.
 	if (!req->like_idterm && !t.blank && !req->sort) {
-		const char *lang = req->language && *req->language ? req->language
-		                                                     : "english";
-		std::vector<nsx::WordPair> pairs = nsx::word_pairs(
-			nsx::fold_query(req->query),
-			nsx::query_stopper(lang, req->query));
+		const char *lang = req->language && *req->language
+		                           ? req->language
+		                           : "english";
+		std::vector<nsx::WordPair> pairs =
+		        nsx::word_pairs(nsx::fold_query(req->query),
+		                        nsx::query_stopper(lang, req->query));
 		t.boost = nsx::proximity_boost(pairs);
 	}
 	return t;
@@ -329,9 +329,9 @@ struct Ranked {
 Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
 {
 	const nsx_search_t *req = run.req;
-	Ranked rk{q, Xapian::Query(), q, false, {}, {}, false};
-	bool feedback = req->feedback && !t.blank && !req->like_idterm &&
-	                !req->sort;
+	Ranked rk{ q, Xapian::Query(), q, false, {}, {}, false };
+	bool feedback =
+	        req->feedback && !t.blank && !req->like_idterm && !req->sort;
 	if (t.boost.empty() && !feedback)
 		return rk;
 	Xapian::MSet top = run.mset(q, 0, nsx::RESCORE_WINDOW);
@@ -345,12 +345,13 @@ Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
 	}
 	Xapian::Query boost = t.boost;
 	if (feedback) {
-		Xapian::Query more = nsx::feedback_boost(
-			run.db, top, top_rest, t.text, t.loose, run.stem,
-			nsx::like_term);
+		Xapian::Query more =
+		        nsx::feedback_boost(run.db, top, top_rest, t.text,
+		                            t.loose, run.stem, nsx::like_term);
 		boost = boost.empty() || more.empty()
-		        ? (boost.empty() ? more : boost)
-		        : Xapian::Query(Xapian::Query::OP_OR, boost, more);
+		                ? (boost.empty() ? more : boost)
+		                : Xapian::Query(Xapian::Query::OP_OR, boost,
+		                                more);
 	}
 	rk.first = nsx::rescored(q, boost, top);
 	if (!rk.rest.empty())
@@ -365,15 +366,15 @@ Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
 // counting says (LIMIT); collapsing, by a spy on the match.
 struct Page {
 	Xapian::MSet mset;
-	nsx::Count count{0, true};
+	nsx::Count count{ 0, true };
 };
 
 Page page_of(Run &run, const Xapian::Query &q, Xapian::doccount first,
              Xapian::doccount max, Xapian::doccount limit)
 {
 	Page p;
-	Xapian::doccount check = std::max({first + max, nsx::RELAX_BELOW,
-	                                   nsx::count_check(limit)});
+	Xapian::doccount check = std::max(
+	        { first + max, nsx::RELAX_BELOW, nsx::count_check(limit) });
 	if (!run.req->collapse) {
 		p.mset = run.mset(q, first, max, check);
 		p.count = nsx::count_of(p.mset, limit);
@@ -400,7 +401,8 @@ Xapian::Query go_on_with_some(Run &run, const Texts &t, Ranked rk,
 	const nsx_search_t *req = run.req;
 	if (!rk.decided && nsx::relaxes(first.mset, t.text, t.loose)) {
 		Xapian::Query some = filtered(req, t.loose);
-		rk.rest = Xapian::Query(Xapian::Query::OP_AND_NOT, some, rk.all);
+		rk.rest =
+		        Xapian::Query(Xapian::Query::OP_AND_NOT, some, rk.all);
 		rk.all = Xapian::Query(Xapian::Query::OP_OR, rk.all, some);
 	}
 	if (rk.rest.empty())
@@ -425,13 +427,13 @@ Xapian::Query go_on_with_some(Run &run, const Texts &t, Ranked rk,
 void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
             nsx_results_t *res)
 {
-	Run run{r->db, req, res->stem};
+	Run run{ r->db, req, res->stem };
 	Xapian::Query q = filtered(req, t.text);
 	if (req->recency_days > 0 && !t.blank)
 		q = with_recency(run, q);
 	Ranked rk = rank(run, t, q);
-	Xapian::doccount limit = req->count_limit ? req->count_limit
-	                                          : nsx::COUNT_LIMIT;
+	Xapian::doccount limit =
+	        req->count_limit ? req->count_limit : nsx::COUNT_LIMIT;
 	Page first = page_of(run, rk.first, req->offset, req->limit, limit);
 	res->total = first.count.n;
 	res->exact = first.count.exact;
@@ -466,17 +468,17 @@ void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
 Xapian::doccount count(nsx_reader_t *r, const nsx_search_t *req,
                        const Xapian::Query &q)
 {
-	Run run{r->db, req, Xapian::Stem()};
+	Run run{ r->db, req, Xapian::Stem() };
 	Xapian::doccount enough = nsx::CORRECT_GAIN * (nsx::CORRECT_BELOW + 1);
-	return run.mset(filtered(req, q), 0, 0, enough).get_matches_lower_bound();
+	return run.mset(filtered(req, q), 0, 0, enough)
+	        .get_matches_lower_bound();
 }
 
 // Answer the correction of REQ's query TYPED (its words no article has,
 // FIXES) instead, into RES, when it finds far more than the query as
 // typed (correct.hh); false, and nothing done, when not.
-bool answer_corrected(nsx_reader_t *r, const nsx_search_t *req,
-                      unsigned flags, const Texts &t,
-                      const std::string &typed,
+bool answer_corrected(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
+                      const Texts &t, const std::string &typed,
                       const std::vector<nsx::Fix> &fixes, nsx_results_t *res)
 {
 	std::string fixed_typed = nsx::respell(typed, fixes, true);
@@ -512,10 +514,10 @@ std::set<std::string> covered_by_synonyms(nsx_reader_t *r,
 	std::set<std::string> covered = nsx::covered_terms(r->db, t.text);
 	if (covered.empty())
 		return covered;
-	Xapian::Query typed = nsx::parse(
-		r->qp, r->problem, req->spelling_query, flags,
-		req->match == NSX_MATCH_ANY ? Xapian::Query::OP_OR
-		                            : Xapian::Query::OP_AND);
+	Xapian::Query typed =
+	        nsx::parse(r->qp, r->problem, req->spelling_query, flags,
+	                   req->match == NSX_MATCH_ANY ? Xapian::Query::OP_OR
+	                                               : Xapian::Query::OP_AND);
 	for (const std::string &term : nsx::covered_terms(r->db, typed))
 		covered.erase(term);
 	return covered;
@@ -530,11 +532,11 @@ void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 	deadline.check();
 	// A word being typed is no typo.
 	if (req->spelling && !req->prefix && !req->like_idterm && !t.blank) {
-		std::string typed = req->spelling_query ? req->spelling_query
-		                                        : req->query;
+		std::string typed =
+		        req->spelling_query ? req->spelling_query : req->query;
 		std::vector<nsx::Fix> fixes = nsx::suggest(
-			r->db, res->stem, typed,
-			covered_by_synonyms(r, req, flags, t), deadline);
+		        r->db, res->stem, typed,
+		        covered_by_synonyms(r, req, flags, t), deadline);
 		if (req->correct &&
 		    answer_corrected(r, req, flags, t, typed, fixes, res))
 			return;
@@ -612,7 +614,7 @@ nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
 			} catch (const Xapian::DatabaseModifiedError &) {
 				if (attempt > 0)
 					throw;
-				r->db.reopen();
+				nsx::reopen(r);
 			}
 		}
 	});

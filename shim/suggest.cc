@@ -37,8 +37,8 @@ struct Word {
 	std::string lower;                         // case-folded, as indexed
 	std::string stemmed;
 	std::u32string points;
-	Xapian::doccount freq = 0;                 // articles with it
-	unsigned max_d = 0;                        // in typo.hh's unit
+	Xapian::doccount freq = 0; // articles with it
+	unsigned max_d = 0;        // in typo.hh's unit
 	std::string best;
 	double best_score = std::numeric_limits<double>::infinity();
 };
@@ -63,10 +63,11 @@ std::vector<Word> words_to_check(Xapian::Database &db, const Xapian::Stem &stem,
 	while (places < SUGGEST_WORDS && looked < SUGGEST_LOOKUPS &&
 	       next_correctable(q, it, &start, &stop)) {
 		looked++;
-		std::string lower = Xapian::Unicode::tolower(q.substr(start, stop - start));
-		auto same = std::find_if(out.begin(), out.end(), [&](const Word &w) {
-			return w.lower == lower;
-		});
+		std::string lower =
+		        Xapian::Unicode::tolower(q.substr(start, stop - start));
+		auto same = std::find_if(
+		        out.begin(), out.end(),
+		        [&](const Word &w) { return w.lower == lower; });
 		if (same != out.end()) {
 			same->at.emplace_back(start, stop);
 			places++;
@@ -76,14 +77,15 @@ std::vector<Word> words_to_check(Xapian::Database &db, const Xapian::Stem &stem,
 		w.lower = lower;
 		w.stemmed = stem(lower);
 		w.freq = articles_with(db, lower, w.stemmed);
-		bool alternative = covered.count(lower) ||
-		                   covered.count("Z" + w.stemmed);
+		bool alternative =
+		        covered.count(lower) || covered.count("Z" + w.stemmed);
 		if ((w.freq == 0 && alternative) || w.freq > SUGGEST_RARE)
 			continue;
 		w.points = code_points(lower);
 		if (w.points.size() < 3)
 			continue;
-		w.max_d = w.freq || w.points.size() <= 4 ? TYPO_EDIT : 2 * TYPO_EDIT;
+		w.max_d = w.freq || w.points.size() <= 4 ? TYPO_EDIT
+		                                         : 2 * TYPO_EDIT;
 		w.at.emplace_back(start, stop);
 		places++;
 		out.push_back(std::move(w));
@@ -93,7 +95,8 @@ std::vector<Word> words_to_check(Xapian::Database &db, const Xapian::Stem &stem,
 
 // The first letters of the index's words (its terms in lower case,
 // prefixed terms left out): one look-up per letter, skipping the rest.
-std::vector<char32_t> first_letters(Xapian::Database &db, const Deadline &budget)
+std::vector<char32_t> first_letters(Xapian::Database &db,
+                                    const Deadline &budget)
 {
 	std::vector<char32_t> out;
 	Xapian::TermIterator t = db.allterms_begin();
@@ -106,7 +109,8 @@ std::vector<char32_t> first_letters(Xapian::Database &db, const Deadline &budget
 		unsigned char lead = static_cast<unsigned char>(term[0]);
 		size_t n = std::min<size_t>(term.size(), lead < 0xc0   ? 1
 		                                         : lead < 0xe0 ? 2
-		                                         : lead < 0xf0 ? 3 : 4);
+		                                         : lead < 0xf0 ? 3
+		                                                       : 4);
 		if (Xapian::Unicode::get_category(c) ==
 		    Xapian::Unicode::LOWERCASE_LETTER)
 			out.push_back(c);
@@ -124,7 +128,7 @@ std::vector<std::string> walks_of(const Word &w,
                                   const std::vector<char32_t> &letters)
 {
 	const std::u32string &p = w.points;
-	std::vector<std::string> out{utf8(p[0])};
+	std::vector<std::string> out{ utf8(p[0]) };
 	for (char32_t c : letters) {
 		if (c == p[0])
 			continue;
@@ -147,7 +151,8 @@ void consider(Word &w, const Xapian::Stem &stem, const std::string &cand,
 		return;
 	// A known word gives way only to a far commoner one that is not
 	// another form of it.
-	if (w.freq && (freq < SUGGEST_RARE_RATIO * w.freq || stem(cand) == w.stemmed))
+	if (w.freq &&
+	    (freq < SUGGEST_RARE_RATIO * w.freq || stem(cand) == w.stemmed))
 		return;
 	double score = double(d) / TYPO_EDIT -
 	               std::log(double(freq)) / std::log(SUGGEST_EDIT_FREQ);
@@ -181,7 +186,8 @@ std::vector<Fix> suggest(Xapian::Database &db, const Xapian::Stem &stem,
 	unsigned seen = 0;
 	for (auto &walk : walks) {
 		const std::string &b = walk.first;
-		for (auto t = db.allterms_begin(b); t != db.allterms_end(b); ++t) {
+		for (auto t = db.allterms_begin(b); t != db.allterms_end(b);
+		     ++t) {
 			if ((++seen & 255) == 0 && budget.passed())
 				return {};
 			const std::string &cand = *t;
@@ -200,8 +206,8 @@ std::vector<Fix> suggest(Xapian::Database &db, const Xapian::Stem &stem,
 	for (const Word &w : words)
 		for (const auto &at : w.at)
 			if (!w.best.empty())
-				fixes.push_back({at.first, at.second, w.lower, w.best,
-				                 w.freq == 0});
+				fixes.push_back({ at.first, at.second, w.lower,
+				                  w.best, w.freq == 0 });
 	std::sort(fixes.begin(), fixes.end(),
 	          [](const Fix &a, const Fix &b) { return a.start < b.start; });
 	return fixes;
@@ -230,7 +236,7 @@ std::string respell_words(const std::string &q, const std::vector<Fix> &fixes)
 	Xapian::Utf8Iterator it(q);
 	while (next_correctable(q, it, &start, &stop)) {
 		std::string lower =
-			Xapian::Unicode::tolower(q.substr(start, stop - start));
+		        Xapian::Unicode::tolower(q.substr(start, stop - start));
 		for (const Fix &f : fixes) {
 			if (!f.unknown || f.from != lower)
 				continue;

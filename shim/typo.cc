@@ -25,8 +25,8 @@ bool vowel(char32_t c)
 // one another, in either order.
 bool sound_alike(char32_t a, char32_t b)
 {
-	static const char *const pairs[] = {"ck", "cs", "kq", "sz", "fv", "vw",
-	                                    "bp", "gj", "dt", "mn"};
+	static const char *const pairs[] = { "ck", "cs", "kq", "sz", "fv",
+		                             "vw", "bp", "gj", "dt", "mn" };
 	if (vowel(a) && vowel(b))
 		return true;
 	for (const char *p : pairs)
@@ -40,15 +40,18 @@ bool sound_alike(char32_t a, char32_t b)
 // row down, under or to the left (the rows are staggered).
 bool keyboard_neighbours(char32_t a, char32_t b)
 {
-	static const char *const rows[] = {"qwertyuiop", "asdfghjkl", "zxcvbnm"};
+	static const char *const rows[] = { "qwertyuiop", "asdfghjkl",
+		                            "zxcvbnm" };
 	for (int r = 0; r < 3; r++) {
-		const char *pa = a < 128 && a ? std::strchr(rows[r], int(a)) : nullptr;
+		const char *pa =
+		        a < 128 && a ? std::strchr(rows[r], int(a)) : nullptr;
 		if (!pa)
 			continue;
 		long i = pa - rows[r];
 		for (int s = 0; s < 3; s++) {
-			const char *pb = b < 128 && b ? std::strchr(rows[s], int(b))
-			                              : nullptr;
+			const char *pb = b < 128 && b
+			                         ? std::strchr(rows[s], int(b))
+			                         : nullptr;
 			if (!pb)
 				continue;
 			long j = pb - rows[s];
@@ -99,12 +102,14 @@ unsigned typo_distance(const std::u32string &typed, const std::u32string &word,
 		cur[0] = prev[0] + extra_letter(typed, i - 1);
 		unsigned row_min = cur[0];
 		for (size_t j = 1; j <= m; j++) {
-			unsigned v = std::min({prev[j] + extra_letter(typed, i - 1),
-			                       cur[j - 1] + extra_letter(word, j - 1),
-			                       prev[j - 1] + substitution(typed[i - 1],
-			                                                  word[j - 1])});
+			unsigned v = std::min(
+			        { prev[j] + extra_letter(typed, i - 1),
+			          cur[j - 1] + extra_letter(word, j - 1),
+			          prev[j - 1] + substitution(typed[i - 1],
+			                                     word[j - 1]) });
 			if (i > 1 && j > 1 && typed[i - 1] == word[j - 2] &&
-			    typed[i - 2] == word[j - 1] && typed[i - 1] != typed[i - 2])
+			    typed[i - 2] == word[j - 1] &&
+			    typed[i - 1] != typed[i - 2])
 				v = std::min(v, prev2[j - 2] + TYPO_EDIT);
 			cur[j] = v;
 			row_min = std::min(row_min, v);

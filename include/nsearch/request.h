@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/util.h"
 #include "nsearch/result.h"
@@ -111,6 +112,8 @@ typedef struct {
 	                            ten (pseudo-relevance feedback) */
 	bool prefix;             /* as you type: Q's last word a beginning */
 	unsigned fields;         /* NS_FIELD_* to return; set by the decoder */
+	uint64_t min_revision;   /* answer from this revision on, or STALE
+	                            (core/proto_replica.h); 0: any */
 } ns_request_t;
 
 /* Frees what REQ owns and zeroes it (src/core/proto_request.c). */
@@ -142,8 +145,8 @@ typedef struct {
 	bool autocorrect;         /* answer the query's correction when it
 	                             finds next to nothing and the correction
 	                             far more (docs/query-syntax.md) */
-	bool feedback;            /* pseudo-relevance feedback (docs/ranking.md) */
-	bool prefix;              /* Q's last word also a beginning */
+	bool feedback; /* pseudo-relevance feedback (docs/ranking.md) */
+	bool prefix;   /* Q's last word also a beginning */
 	const char *like;         /* "similar": the article's relative path;
 	                             Q is then ignored */
 	bool body;                /* fill each hit's body too */

@@ -53,6 +53,8 @@ static const nscli_cmd_t commands[] = {
  * it is the text itself. */
 static void usage(FILE *f)
 {
+	/* The text laid out as it prints. */
+	/* clang-format off */
 	fprintf(f,
 	"usage: nsearch-cli [OPTION]... search [WORD]...\n"
 	"       nsearch-cli [OPTION]... get PATH\n"
@@ -130,41 +132,57 @@ static void usage(FILE *f)
 	"searchable, removed or skipped; status: not ready), 2 an error, 3 found\n"
 	"only articles with some of the words.\n",
 	NS_PROTO_DEFAULT_LIMIT, NS_PROTO_MAX_LIMIT, NS_PROTO_LIMIT_CEILING);
+	/* clang-format on */
 }
 
 /* ---- options ---- */
 
-enum { O_LANG = 256, O_SECTION, O_TAG, O_AUTHOR, O_SINCE, O_UNTIL,
-       O_SORT, O_MATCH, O_FACETS, O_COLLAPSE, O_RECENCY, O_COLOR,
-       O_FILTER, O_QUERIES, O_NO_AUTOCORRECT, O_NO_COLLAPSE };
+enum {
+	O_LANG = 256,
+	O_SECTION,
+	O_TAG,
+	O_AUTHOR,
+	O_SINCE,
+	O_UNTIL,
+	O_SORT,
+	O_MATCH,
+	O_FACETS,
+	O_COLLAPSE,
+	O_RECENCY,
+	O_COLOR,
+	O_FILTER,
+	O_QUERIES,
+	O_NO_AUTOCORRECT,
+	O_NO_COLLAPSE
+};
 
 static const struct option longopts[] = {
-	{"socket", required_argument, NULL, 's'},
-	{"limit", required_argument, NULL, 'n'},
-	{"offset", required_argument, NULL, 'o'},
-	{"json", no_argument, NULL, 'j'},
-	{"queries", no_argument, NULL, O_QUERIES},
-	{"lang", required_argument, NULL, O_LANG},
-	{"section", required_argument, NULL, O_SECTION},
-	{"tag", required_argument, NULL, O_TAG},
-	{"author", required_argument, NULL, O_AUTHOR},
-	{"since", required_argument, NULL, O_SINCE},
-	{"from", required_argument, NULL, O_SINCE},
-	{"until", required_argument, NULL, O_UNTIL},
-	{"to", required_argument, NULL, O_UNTIL},
-	{"sort", required_argument, NULL, O_SORT},
-	{"match", required_argument, NULL, O_MATCH},
-	{"facets", required_argument, NULL, O_FACETS},
-	{"filter", required_argument, NULL, O_FILTER},
-	{"collapse", no_argument, NULL, O_COLLAPSE},
-	{"no-autocorrect", no_argument, NULL, O_NO_AUTOCORRECT},
-	{"no-collapse", no_argument, NULL, O_NO_COLLAPSE},
-	{"recency", required_argument, NULL, O_RECENCY},
-	{"color", required_argument, NULL, O_COLOR},
-	{"colour", required_argument, NULL, O_COLOR},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{0},
+	{ "socket", required_argument, NULL, 's' },
+	{ "limit", required_argument, NULL, 'n' },
+	{ "offset", required_argument, NULL, 'o' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "queries", no_argument, NULL, O_QUERIES },
+	{ "lang", required_argument, NULL, O_LANG },
+	{ "section", required_argument, NULL, O_SECTION },
+	{ "tag", required_argument, NULL, O_TAG },
+	{ "author", required_argument, NULL, O_AUTHOR },
+	{ "since", required_argument, NULL, O_SINCE },
+	{ "from", required_argument, NULL, O_SINCE },
+	{ "until", required_argument, NULL, O_UNTIL },
+	{ "to", required_argument, NULL, O_UNTIL },
+	{ "sort", required_argument, NULL, O_SORT },
+	{ "match", required_argument, NULL, O_MATCH },
+	{ "facets", required_argument, NULL, O_FACETS },
+	{ "filter", required_argument, NULL, O_FILTER },
+	{ "collapse", no_argument, NULL, O_COLLAPSE },
+	{ "no-autocorrect", no_argument, NULL, O_NO_AUTOCORRECT },
+	{ "no-collapse", no_argument, NULL, O_NO_COLLAPSE },
+	{ "recency", required_argument, NULL, O_RECENCY },
+	{ "color", required_argument, NULL, O_COLOR },
+	{ "colour", required_argument, NULL, O_COLOR },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ 0 },
 };
 
 /* An option's words and what each means. */

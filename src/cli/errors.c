@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "core/proto.h"
+#include "core/proto_replica.h"
 #include "core/util.h"
 
 /* What to say of each code; a code not here gets the daemon's message. */
@@ -35,6 +36,10 @@ static const struct {
 	 "daemon is doing."},
 	{NS_E_FAILED, "failed", true, NULL},
 	{NS_E_BAD_REQUEST, "refused", true, NULL},
+	{NS_E_READ_ONLY_REPLICA, NULL, true, "Point --socket (or "
+	 "NSEARCH_SOCKET) at the primary's nsearchd."},
+	{NS_E_STALE, "this copy has not caught up", true, "Ask the primary, or "
+	 "again in a moment (docs/scaling.md, \"Reading your writes\")."},
 };
 
 /* An operator and a query that uses it well. */

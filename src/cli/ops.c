@@ -10,6 +10,7 @@
 #include "cli/print.h"
 #include "core/proto_client.h"
 #include "core/proto_queries.h"
+#include "core/proto_replica.h"
 
 char *nscli_status_request(nscli_run_t *run, char **args, unsigned nargs)
 {
@@ -62,27 +63,54 @@ static void print_health(const ns_daemon_status_t *st)
 		       (unsigned long long)st->read_retries);
 }
 
+/* A replica has no tree and no writer: its copy and its primary, the
+ * first lines of its status. */
+static void print_replica(const ns_daemon_status_t *st,
+                          const ns_replication_status_t *r)
+{
+	char why[600];
+	bool ready = ns_replica_status_ready(r, why, sizeof why);
+	printf("replica of: %s, %s", r->address,
+	       r->connected ? "reachable\n" : "UNREACHABLE");
+	if (!r->connected)
+		printf(" for %.0f s: %s\n", r->unreachable_s, r->error);
+	printf("ready:     %s%s%s\n"
+	       "documents: %llu\n"
+	       "revision:  %llu\n"
+	       "behind:    at most %.1f s (the last round began then; %llu "
+	       "revisions behind as it began)\n"
+	       "rounds:    %llu since start, %llu failed, %llu whole copies\n",
+	       ready ? "yes" : "no (", ready ? "" : why, ready ? "" : ")",
+	       (unsigned long long)st->documents,
+	       (unsigned long long)st->revision, r->behind_s,
+	       (unsigned long long)r->behind_revisions,
+	       (unsigned long long)r->rounds, (unsigned long long)r->failures,
+	       (unsigned long long)r->full_copies);
+}
+
 /* What the service issue added to status: time, clients, latency, the
- * newest problems and maintenance (from the reply LINE). */
+ * newest problems and maintenance (from the reply LINE); a REPLICA has
+ * no commits or reconciliation of its own to tell. */
 static void print_status_more(const ns_daemon_status_t *st, const char *line,
-                              size_t len)
+                              size_t len, bool replica)
 {
 	char when[40];
 	nscli_utc_ms(st->last_commit, when, sizeof when);
 	unsigned long long up = (unsigned long long)st->uptime_s;
 	printf("uptime:    %llud %02lluh %02llum %02llus\n", up / 86400,
 	       up / 3600 % 24, up / 60 % 60, up % 60);
-	printf("last commit: %s\n", when);
+	if (!replica)
+		printf("last commit: %s\n", when);
 	print_health(st);
 	if (st->root_gone) {
 		nscli_utc_ms(st->root_gone_since, when, sizeof when);
 		printf("articles directory: GONE since %s (%s); searches "
 		       "answer from the index as it was\n", when, st->root_reason);
 	}
-	if (st->ready || !st->writable || st->root_gone)
+	if (!replica && (st->ready || !st->writable || st->root_gone))
 		printf("reconciled: %llu files at start, in %.1f s\n",
 		       (unsigned long long)st->scanned, st->reconcile_s);
-	else
+	else if (!replica)
 		printf("reconciling: %llu of %llu files left (%.0f s so far)\n",
 		       (unsigned long long)st->queued,
 		       (unsigned long long)st->scanned, st->reconcile_s);
@@ -126,9 +154,20 @@ int nscli_status_reply(const nscli_run_t *run, const char *line, size_t len)
 	ns_daemon_status_t st = {0};
 	if (!ns_proto_parse_reply(line, len, NULL, &st, NULL, NULL))
 		return nscli_bad_reply("a status");
+	ns_replication_status_t rep;
+	bool replica = ns_proto_parse_replication(line, len, &rep) &&
+	               rep.role == NS_REPL_REPLICA;
 	if (!run->json) {
-		print_status(&st);
-		print_status_more(&st, line, len);
+		if (replica)
+			print_replica(&st, &rep);
+		else
+			print_status(&st);
+		if (rep.role == NS_REPL_PRIMARY)
+			printf("replicas:  served on %s (xapian-replicate-server %s, "
+			       "%llu restarts); the last %u commits' changesets "
+			       "kept\n", rep.address, rep.serving ? "running" : "DOWN",
+			       (unsigned long long)rep.restarts, rep.changesets);
+		print_status_more(&st, line, len, replica);
 	}
 	/* Not ready: reconciling, the index read-only, the articles
 	 * directory gone; a script waits, or alerts. */

@@ -40,6 +40,13 @@ void nscli_defang(char *s, bool marks, bool nl)
 		unsigned char c = (unsigned char)*s;
 		if ((c < 0x20 && !(nl && (c == '\n' || c == '\t'))) || c == 0x7f)
 			*s = ' ';
+		/* C1 controls in UTF-8 (U+0080 to U+009F): CSI is U+009B, which
+		 * a terminal may take as ESC [.  Two spaces keep it UTF-8. */
+		if (c == 0xc2 && (unsigned char)s[1] >= 0x80 &&
+		    (unsigned char)s[1] <= 0x9f) {
+			s[0] = s[1] = ' ';
+			s++;
+		}
 	}
 }
 

@@ -19,8 +19,9 @@ extern nscli_style_t nscli_style;
 /* Colour from now on. */
 void nscli_use_colour(void);
 
-/* Control characters in text from articles (an escape sequence planted in
- * a title) become spaces, in place; S may be NULL.  Only the highlight
+/* Control characters (C0, DEL and C1) in text from articles (an escape
+ * sequence planted in a title) or from searchers (stats --queries)
+ * become spaces, in place; S may be NULL.  Only the highlight
  * markers asked for survive, in snippets (MARKS); newlines and tabs only
  * where NL (an article's body). */
 void nscli_defang(char *s, bool marks, bool nl);

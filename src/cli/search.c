@@ -102,8 +102,9 @@ static void print_facets(const ns_result_t *res)
 	if (!res->nfacets)
 		return;
 	printf("\n%sfacets%s%s\n", nscli_style.bold, nscli_style.reset,
-	       res->facets_exact ? ""
-	                         : " (counted in part: the query ran out of time)");
+	       res->facets_exact
+	               ? ""
+	               : " (counted in part: the query ran out of time)");
 	for (size_t f = 0; f < res->nfacets; f++) {
 		const ns_facet_t *fc = &res->facets[f];
 		char label[48];
@@ -139,8 +140,9 @@ static void print_results(const ns_result_t *res, unsigned offset)
 	const nscli_style_t *s = &nscli_style;
 	if (res->corrected_from)
 		printf("showing results for: %s%s%s (nothing found for: %s; "
-		       "--no-autocorrect searches as typed)\n", s->bold,
-		       res->corrected_to, s->reset, res->corrected_from);
+		       "--no-autocorrect searches as typed)\n",
+		       s->bold, res->corrected_to, s->reset,
+		       res->corrected_from);
 	if (res->suggestion)
 		printf("did you mean: %s%s%s\n", s->bold, res->suggestion, s->reset);
 	const char *about = res->exact ? "" : "at least ";

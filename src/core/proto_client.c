@@ -241,7 +241,8 @@ static ns_result_t *parse_result(json_t *o)
 	const char *sugg = json_string_value(json_object_get(o, "suggestion"));
 	if (sugg)
 		res->suggestion = strdup(sugg);
-	const char *from = json_string_value(json_object_get(o, "corrected_from"));
+	const char *from =
+	        json_string_value(json_object_get(o, "corrected_from"));
 	const char *to = json_string_value(json_object_get(o, "corrected_to"));
 	if (from && to) {
 		res->corrected_from = strdup(from);

@@ -5,6 +5,8 @@
 #include "core/proto.h"
 #include "core/proto_impl.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,4 +54,14 @@ bool ns_proto_has_filter(const ns_filter_t *f)
 {
 	return f->sections.n || f->tags.n || f->authors.n || f->langs.n ||
 	       f->date_from[0] || f->date_to[0] || f->nfields;
+}
+
+bool ns_proto_fail(ns_proto_err_t *err, const char *code, const char *fmt, ...)
+{
+	err->code = code;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+	return false;
 }

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "core/proto.h"
 #include "nsearch/request.h"
 
 #define OR_EMPTY(s) ((s) ? (s) : "")
@@ -17,6 +18,15 @@ extern const char *const ns_proto_match_names[];
 /* O (stolen; may be NULL) as a compact line ending in "\n": new, to
  * free(); NULL when O is NULL or out of memory. */
 char *ns_proto_line(json_t *o);
+/* *ERR set to CODE (static) and the message FMT makes: false, for a
+ * decoder to return. */
+bool ns_proto_fail(ns_proto_err_t *err, const char *code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* The "filter" of request O, if any, into *F (proto_filter.c); false
+ * with *ERR (BAD_REQUEST) for a bad one. */
+bool ns_proto_decode_filter(json_t *o, ns_filter_t *f, ns_proto_err_t *err);
+
 /* Does F filter anything? */
 bool ns_proto_has_filter(const ns_filter_t *f);
 

@@ -57,18 +57,15 @@ char *ns_proto_search_reply(json_t *id, const ns_result_t *res,
 	}
 	if (!hits)
 		return NULL;
-	json_t *o = json_pack("{s:o, s:b, s:I, s:{s:I, s:I}, s:b, s:b, s:o, "
-	                      "s:I, s:f, s:o}",
-	                      "id", id_of(id), "ok", 1,
-	                      "total", (json_int_t)res->total,
-	                      "total_bounds",
-	                      "min", (json_int_t)res->total_min,
-	                      "max", (json_int_t)res->total_max,
-	                      "exact", res->exact, "relaxed", res->relaxed,
-	                      "suggestion", or_null(res->suggestion),
-	                      "revision", (json_int_t)res->revision,
-	                      "took_ms", res->took_ms,
-	                      "hits", hits);
+	json_t *o = json_pack(
+	        "{s:o, s:b, s:I, s:{s:I, s:I}, s:b, s:b, s:o, "
+	        "s:I, s:f, s:o}",
+	        "id", id_of(id), "ok", 1, "total", (json_int_t)res->total,
+	        "total_bounds", "min", (json_int_t)res->total_min, "max",
+	        (json_int_t)res->total_max, "exact", res->exact, "relaxed",
+	        res->relaxed, "suggestion", or_null(res->suggestion),
+	        "revision", (json_int_t)res->revision, "took_ms", res->took_ms,
+	        "hits", hits);
 	if (o && res->nfacets) {
 		json_object_set_new(o, "facets", facets_json(res));
 		json_object_set_new(o, "facets_exact",
@@ -77,7 +74,8 @@ char *ns_proto_search_reply(json_t *id, const ns_result_t *res,
 	if (o) {
 		json_object_set_new(o, "corrected_from",
 		                    or_null(res->corrected_from));
-		json_object_set_new(o, "corrected_to", or_null(res->corrected_to));
+		json_object_set_new(o, "corrected_to",
+		                    or_null(res->corrected_to));
 	}
 	return ns_proto_line(o);
 }

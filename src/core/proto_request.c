@@ -11,23 +11,9 @@
 #include "core/proto_queries.h"
 #include "core/proto_suggest.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static bool fail(ns_proto_err_t *err, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static bool fail(ns_proto_err_t *err, const char *code, const char *fmt, ...)
-{
-	err->code = code;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof err->message, fmt, ap);
-	va_end(ap);
-	return false;
-}
 
 void ns_request_clear(ns_request_t *req)
 {
@@ -59,11 +45,13 @@ static bool get_uint(json_t *o, const char *key, unsigned lo, unsigned hi,
 	if (!v)
 		return true;
 	if (!json_is_integer(v))
-		return fail(err, NS_E_BAD_REQUEST, "\"%s\" must be an integer", key);
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"%s\" must be an integer", key);
 	json_int_t n = json_integer_value(v);
 	if (n < (json_int_t)lo || n > (json_int_t)hi)
-		return fail(err, NS_E_BAD_REQUEST,
-		            "\"%s\" must be between %u and %u", key, lo, hi);
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"%s\" must be between %u and %u", key,
+		                     lo, hi);
 	*out = (unsigned)n;
 	return true;
 }
@@ -75,186 +63,12 @@ static bool get_marker(json_t *o, const char *key, char **out,
 	if (!v)
 		return true;
 	if (!json_is_string(v) || json_string_length(v) > NS_PROTO_MAX_MARKER)
-		return fail(err, NS_E_BAD_REQUEST,
-		            "\"%s\" must be a string of at most %d bytes", key,
-		            NS_PROTO_MAX_MARKER);
+		return ns_proto_fail(
+		        err, NS_E_BAD_REQUEST,
+		        "\"%s\" must be a string of at most %d bytes", key,
+		        NS_PROTO_MAX_MARKER);
 	*out = strdup(json_string_value(v));
-	return *out ? true : fail(err, NS_E_INTERNAL, "out of memory");
-}
-
-/* A filter field: one string or an array of them. */
-static bool get_values(json_t *f, const char *key, ns_strv_t *out,
-                       ns_proto_err_t *err)
-{
-	json_t *v = json_object_get(f, key);
-	if (!v)
-		return true;
-	if (json_is_string(v)) {
-		json_t *one = v;
-		v = json_array();
-		if (!v || json_array_append(v, one) < 0) {
-			json_decref(v);
-			return fail(err, NS_E_INTERNAL, "out of memory");
-		}
-	} else {
-		json_incref(v);
-	}
-	bool ok = json_is_array(v) && json_array_size(v) > 0 &&
-	          json_array_size(v) <= NS_PROTO_MAX_FILTER_VALUES;
-	size_t i;
-	json_t *item;
-	json_array_foreach(v, i, item) {
-		if (!ok)
-			break;
-		const char *str = json_string_value(item);
-		ok = str && *str && strlen(str) == json_string_length(item) &&
-		     strlen(str) <= 200;
-		if (ok && ns_strv_push(out, str, strlen(str)) != NS_OK) {
-			json_decref(v);
-			return fail(err, NS_E_INTERNAL, "out of memory");
-		}
-	}
-	json_decref(v);
-	if (!ok)
-		return fail(err, NS_E_BAD_REQUEST, "\"filter.%s\" must be a "
-		            "non-empty string or a list of 1 to %d of them", key,
-		            NS_PROTO_MAX_FILTER_VALUES);
-	return true;
-}
-
-/* filter.lang: "en-GB" filters as "en", as articles are indexed. */
-static bool normalise_langs(ns_filter_t *f, ns_proto_err_t *err)
-{
-	for (size_t i = 0; i < f->langs.n; i++) {
-		char code[16];
-		if (!ns_language_normalise(f->langs.v[i], strlen(f->langs.v[i]), code))
-			return fail(err, NS_E_BAD_REQUEST, "\"filter.lang\": \"%.40s\" is "
-			            "not a language code", f->langs.v[i]);
-		strcpy(f->langs.v[i], code); /* never longer than the tag */
-	}
-	return true;
-}
-
-static bool valid_date(const char *s)
-{
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	int y = atoi(s);
-	int m = (s[5] - '0') * 10 + (s[6] - '0');
-	int d = (s[8] - '0') * 10 + (s[9] - '0');
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m >= 1 && m <= 12 && d >= 1 &&
-	       d <= days[m - 1] + (m == 2 && leap);
-}
-
-static bool get_date(json_t *f, const char *key, char out[11],
-                     ns_proto_err_t *err)
-{
-	json_t *v = json_object_get(f, key);
-	if (!v)
-		return true;
-	if (!json_is_string(v) || !valid_date(json_string_value(v)))
-		return fail(err, NS_E_BAD_REQUEST,
-		            "\"filter.%s\" must be a date, \"YYYY-MM-DD\"", key);
-	memcpy(out, json_string_value(v), 11);
-	return true;
-}
-
-static bool only_fields(json_t *o, const char *const *allowed,
-                        ns_proto_err_t *err);
-
-/* filter.NAME of a declared field, a number's {"min": x, "max": y},
- * into FF. */
-static bool decode_field_range(const char *key, json_t *v,
-                               ns_field_filter_t *ff, ns_proto_err_t *err)
-{
-	json_t *lo = json_object_get(v, "min"), *hi = json_object_get(v, "max");
-	ff->has_min = lo != NULL;
-	ff->has_max = hi != NULL;
-	ff->min = json_number_value(lo);
-	ff->max = json_number_value(hi);
-	if ((lo && !json_is_number(lo)) || (hi && !json_is_number(hi)) ||
-	    json_object_size(v) != (size_t)(!!lo + !!hi) || !(lo || hi) ||
-	    (lo && hi && ff->min > ff->max))
-		return fail(err, NS_E_BAD_REQUEST, "\"filter.%s\": a range is "
-		            "{\"min\": N, \"max\": N}, min <= max", key);
-	return true;
-}
-
-/* filter.NAME of a declared field: a value, a list of them, or for a
- * number {"min": x, "max": y}. */
-static bool decode_field_filter(const char *key, json_t *v, ns_filter_t *f,
-                                ns_proto_err_t *err)
-{
-	const ns_field_decl_t *d = ns_fields_get((size_t)ns_fields_find(key));
-	ns_field_filter_t *ff = realloc(f->fields,
-	                                (f->nfields + 1) * sizeof *ff);
-	if (!ff)
-		return fail(err, NS_E_INTERNAL, "out of memory");
-	f->fields = ff;
-	ff = &f->fields[f->nfields++];
-	memset(ff, 0, sizeof *ff);
-	if (!(ff->name = strdup(key)))
-		return fail(err, NS_E_INTERNAL, "out of memory");
-	if (d->type == NS_FIELD_NUMBER && json_is_object(v))
-		return decode_field_range(key, v, ff, err);
-	size_t n = json_is_array(v) ? json_array_size(v) : 1;
-	bool ok = n >= 1 && n <= NS_PROTO_MAX_FILTER_VALUES;
-	for (size_t i = 0; ok && i < n; i++) {
-		char buf[256];
-		json_t *item = json_is_array(v) ? json_array_get(v, i) : v;
-		ok = ns_field_value(d->type, item, buf, sizeof buf) &&
-		     ns_strv_push(&ff->values, buf, strlen(buf)) == NS_OK;
-	}
-	if (!ok)
-		return fail(err, NS_E_BAD_REQUEST, "\"filter.%s\" must be %s, or "
-		            "a list of 1 to %d", key, d->type == NS_FIELD_BOOLEAN
-		            ? "true or false" : d->type == NS_FIELD_NUMBER
-		            ? "a number (or {\"min\": N, \"max\": N})"
-		            : "a non-empty string", NS_PROTO_MAX_FILTER_VALUES);
-	return true;
-}
-
-static bool decode_filter(json_t *o, ns_filter_t *f, ns_proto_err_t *err)
-{
-	static const char *const fields[] = {
-		"section", "tag", "author", "lang", "date_from", "date_to", NULL,
-	};
-	json_t *v = json_object_get(o, "filter");
-	if (!v)
-		return true;
-	if (!json_is_object(v))
-		return fail(err, NS_E_BAD_REQUEST, "\"filter\" must be an object");
-	const char *key;
-	json_t *fv;
-	json_object_foreach(v, key, fv) {
-		bool builtin = false;
-		for (size_t i = 0; fields[i] && !builtin; i++)
-			builtin = strcmp(key, fields[i]) == 0;
-		if (builtin)
-			continue;
-		if (ns_fields_find(key) < 0)
-			return fail(err, NS_E_BAD_REQUEST, "filter: unknown field "
-			            "\"%.64s\" (declare it in [fields])", key);
-		if (!decode_field_filter(key, fv, f, err))
-			return false;
-	}
-	if (!get_values(v, "section", &f->sections, err) ||
-	    !get_values(v, "tag", &f->tags, err) ||
-	    !get_values(v, "author", &f->authors, err) ||
-	    !get_values(v, "lang", &f->langs, err) || !normalise_langs(f, err) ||
-	    !get_date(v, "date_from", f->date_from, err) ||
-	    !get_date(v, "date_to", f->date_to, err))
-		return false;
-	if (f->date_from[0] && f->date_to[0] &&
-	    strcmp(f->date_from, f->date_to) > 0)
-		return fail(err, NS_E_BAD_REQUEST,
-		            "\"filter.date_from\" is after \"filter.date_to\"");
-	return true;
+	return *out ? true : ns_proto_fail(err, NS_E_INTERNAL, "out of memory");
 }
 
 static bool only_fields(json_t *o, const char *const *allowed,
@@ -267,8 +81,8 @@ static bool only_fields(json_t *o, const char *const *allowed,
 		for (size_t i = 0; allowed[i] && !ok; i++)
 			ok = strcmp(key, allowed[i]) == 0;
 		if (!ok)
-			return fail(err, NS_E_BAD_REQUEST, "unknown field \"%.64s\"",
-			            key);
+			return ns_proto_fail(err, NS_E_BAD_REQUEST,
+			                     "unknown field \"%.64s\"", key);
 	}
 	return true;
 }
@@ -291,8 +105,8 @@ static bool get_bool(json_t *o, const char *key, bool *out,
 	if (!v)
 		return true;
 	if (!json_is_boolean(v))
-		return fail(err, NS_E_BAD_REQUEST, "\"%s\" must be true or false",
-		            key);
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"%s\" must be true or false", key);
 	*out = json_is_true(v);
 	return true;
 }
@@ -309,17 +123,21 @@ static bool get_names(json_t *o, const char *key, const char *noun,
 	if (!v)
 		return true;
 	if (!json_is_array(v))
-		return fail(err, NS_E_BAD_REQUEST,
-		            "\"%s\" must be an array of %s names", key, noun);
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"%s\" must be an array of %s names", key,
+		                     noun);
 	size_t i;
 	json_t *item;
 	json_array_foreach(v, i, item) {
 		const char *name = json_string_value(item);
 		unsigned bit = name ? name_bit(name) : 0;
 		if (!(bit & allowed))
-			return fail(err, NS_E_BAD_REQUEST, "\"%s\": unknown %s "
-			            "\"%.64s\"%s", key, noun,
-			            name ? name : "(not a string)", hint);
+			return ns_proto_fail(err, NS_E_BAD_REQUEST,
+			                     "\"%s\": unknown %s "
+			                     "\"%.64s\"%s",
+			                     key, noun,
+			                     name ? name : "(not a string)",
+			                     hint);
 		*out |= bit;
 	}
 	return true;
@@ -347,9 +165,14 @@ static bool decode_facets(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
 	json_t *v = json_object_get(o, "facets"), *f;
 	size_t i;
-	if (v && !json_is_array(v))
-		return fail(err, NS_E_BAD_REQUEST,
-		            "\"facets\" must be an array of facet names");
+	/* No facets: facet_limit has nothing to limit and is not read, as
+	 * before the protocol's split (a client may send it always). */
+	if (!v)
+		return true;
+	if (!json_is_array(v))
+		return ns_proto_fail(
+		        err, NS_E_BAD_REQUEST,
+		        "\"facets\" must be an array of facet names");
 	json_array_foreach(v, i, f) {
 		const char *name = json_string_value(f);
 		unsigned bit = name ? facet_bit(name) : 0;
@@ -357,12 +180,16 @@ static bool decode_facets(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		if (bit)
 			continue;
 		if (!name || ns_fields_find(name) < 0)
-			return fail(err, NS_E_BAD_REQUEST, "\"facets\": unknown facet "
-			            "\"%.64s\"; facets are tag, author, section, lang, "
-			            "year, month and the declared fields",
-			            name ? name : "(not a string)");
+			return ns_proto_fail(
+			        err, NS_E_BAD_REQUEST,
+			        "\"facets\": unknown facet "
+			        "\"%.64s\"; facets are tag, author, section, "
+			        "lang, "
+			        "year, month and the declared fields",
+			        name ? name : "(not a string)");
 		if (ns_strv_push(&req->facet_fields, name, strlen(name)) != NS_OK)
-			return fail(err, NS_E_INTERNAL, "out of memory");
+			return ns_proto_fail(err, NS_E_INTERNAL,
+			                     "out of memory");
 	}
 	return get_uint(o, "facet_limit", 1, NS_PROTO_MAX_FACET_LIMIT,
 	                &req->facet_limit, err);
@@ -385,7 +212,8 @@ static bool get_choice(json_t *o, const char *key, const char *const *names,
 	for (int i = 0; names[i]; i++)
 		snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"",
 		         i ? (names[i + 1] ? ", " : " or ") : "", names[i]);
-	return fail(err, NS_E_BAD_REQUEST, "\"%s\" must be %s", key, list);
+	return ns_proto_fail(err, NS_E_BAD_REQUEST, "\"%s\" must be %s", key,
+	                     list);
 }
 
 /* Snippet settings, shared by search and similar. */
@@ -409,15 +237,18 @@ static bool decode_listing(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
 	req->limit = NS_PROTO_DEFAULT_LIMIT;
 	req->collapse = true;
-	if (!get_uint(o, "limit", 1, __atomic_load_n(&max_results, __ATOMIC_RELAXED),
+	if (!get_uint(o, "limit", 1,
+	              __atomic_load_n(&max_results, __ATOMIC_RELAXED),
 	              &req->limit, err) ||
-	    !get_uint(o, "offset", 0, __atomic_load_n(&max_offset, __ATOMIC_RELAXED),
+	    !get_uint(o, "offset", 0,
+	              __atomic_load_n(&max_offset, __ATOMIC_RELAXED),
 	              &req->offset, err) ||
-	    !decode_filter(o, &req->filter, err) || !decode_snippet(o, req, err) ||
+	    !ns_proto_decode_filter(o, &req->filter, err) ||
+	    !decode_snippet(o, req, err) ||
 	    !get_bool(o, "collapse", &req->collapse, err) ||
 	    !decode_facets(o, req, err) ||
-	    !decode_fields(o, NS_FIELDS_HIT | NS_FIELD_DUPLICATES, NS_FIELDS_ALL,
-	                   &req->fields, err))
+	    !decode_fields(o, NS_FIELDS_HIT | NS_FIELD_DUPLICATES,
+	                   NS_FIELDS_ALL, &req->fields, err))
 		return false;
 	/* How many copies a hit stands for: only when collapsing. */
 	if (!req->collapse)
@@ -439,34 +270,56 @@ static bool decode_sort(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 			return true;
 		}
 	if (!s || ns_fields_find(s + (s[0] == '-')) < 0)
-		return fail(err, NS_E_BAD_REQUEST, "\"sort\" must be \"relevance\", "
-		            "\"newest\", \"oldest\", or a declared field (\"-NAME\" "
-		            "for the largest first)");
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"sort\" must be \"relevance\", "
+		                     "\"newest\", \"oldest\", or a declared "
+		                     "field (\"-NAME\" "
+		                     "for the largest first)");
 	req->sort = NS_SORT_FIELD;
 	req->sort_desc = s[0] == '-';
 	if (!(req->sort_field = strdup(s + req->sort_desc)))
-		return fail(err, NS_E_INTERNAL, "out of memory");
+		return ns_proto_fail(err, NS_E_INTERNAL, "out of memory");
 	return true;
 }
 
 static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
 	static const char *const fields[] = {
-		"id", "op", "q", "limit", "offset", "snippet_length",
-		"highlight_start", "highlight_end", "snippet_format", "lang",
-		"filter", "sort", "match", "collapse", "facets", "facet_limit",
-		"fields", "recency_days", "autocorrect", "feedback", "prefix",
+		"id",
+		"op",
+		"q",
+		"limit",
+		"offset",
+		"snippet_length",
+		"highlight_start",
+		"highlight_end",
+		"snippet_format",
+		"lang",
+		"filter",
+		"sort",
+		"match",
+		"collapse",
+		"facets",
+		"facet_limit",
+		"fields",
+		"recency_days",
+		"autocorrect",
+		"feedback",
+		"prefix",
 		NULL,
 	};
 	if (!only_fields(o, fields, err))
 		return false;
 	json_t *q = json_object_get(o, "q");
 	if (!q)
-		return fail(err, NS_E_BAD_REQUEST, "\"q\" is required");
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"q\" is required");
 	if (!json_is_string(q))
-		return fail(err, NS_E_BAD_REQUEST, "\"q\" must be a string");
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"q\" must be a string");
 	if (strlen(json_string_value(q)) != json_string_length(q))
-		return fail(err, NS_E_BAD_REQUEST, "\"q\" contains a NUL byte");
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"q\" contains a NUL byte");
 	int match = NS_MATCH_AUTO;
 	req->autocorrect = true;
 	if (!decode_listing(o, req, err) || !decode_sort(o, req, err) ||
@@ -480,22 +333,26 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	/* An empty query lists what the filter lets through. */
 	const char *qs = json_string_value(q);
 	if (!qs[strspn(qs, " \t\r\n")] && !ns_proto_has_filter(&req->filter))
-		return fail(err, NS_E_BAD_REQUEST,
-		            "\"q\" is empty and there is no \"filter\"");
+		return ns_proto_fail(
+		        err, NS_E_BAD_REQUEST,
+		        "\"q\" is empty and there is no \"filter\"");
 	json_t *lang = json_object_get(o, "lang");
 	if (lang) {
 		char code[16];
 		if (!json_is_string(lang) ||
 		    !ns_language_normalise(json_string_value(lang),
 		                           json_string_length(lang), code))
-			return fail(err, NS_E_BAD_REQUEST, "\"lang\" must be a "
-			            "language code such as \"en\" or \"ru\"");
+			return ns_proto_fail(
+			        err, NS_E_BAD_REQUEST,
+			        "\"lang\" must be a "
+			        "language code such as \"en\" or \"ru\"");
 		const char *l = code;
 		if (!(req->lang = strdup(l)))
-			return fail(err, NS_E_INTERNAL, "out of memory");
+			return ns_proto_fail(err, NS_E_INTERNAL,
+			                     "out of memory");
 	}
 	if (!(req->q = strdup(json_string_value(q))))
-		return fail(err, NS_E_INTERNAL, "out of memory");
+		return ns_proto_fail(err, NS_E_INTERNAL, "out of memory");
 	return true;
 }
 
@@ -528,13 +385,16 @@ static bool get_path(json_t *o, bool required, ns_request_t *req,
 	if (!required && (!path || json_is_null(path)))
 		return true;
 	if (!path)
-		return fail(err, NS_E_BAD_REQUEST, "\"path\" is required");
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"path\" is required");
 	if (!json_is_string(path) ||
 	    !valid_relpath(json_string_value(path), json_string_length(path)))
-		return fail(err, NS_E_BAD_REQUEST, "\"path\" must be a path relative "
-		            "to the articles root, without \".\" or \"..\"");
+		return ns_proto_fail(
+		        err, NS_E_BAD_REQUEST,
+		        "\"path\" must be a path relative "
+		        "to the articles root, without \".\" or \"..\"");
 	if (!(req->path = strdup(json_string_value(path))))
-		return fail(err, NS_E_INTERNAL, "out of memory");
+		return ns_proto_fail(err, NS_E_INTERNAL, "out of memory");
 	return true;
 }
 
@@ -580,10 +440,11 @@ static bool decode_backup(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	const char *s = json_string_value(dir);
 	if (!s || s[0] != '/' || strlen(s) != json_string_length(dir) ||
 	    strlen(s) > 1000)
-		return fail(err, NS_E_BAD_REQUEST, "\"dir\" must be an absolute "
-		            "path on the daemon's machine");
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"dir\" must be an absolute "
+		                     "path on the daemon's machine");
 	if (!(req->path = strdup(s)))
-		return fail(err, NS_E_INTERNAL, "out of memory");
+		return ns_proto_fail(err, NS_E_INTERNAL, "out of memory");
 	return true;
 }
 
@@ -631,27 +492,55 @@ _Static_assert(sizeof decoders / sizeof *decoders == NS_OP_COUNT,
 static bool decode_head(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
 	if (!json_is_object(o))
-		return fail(err, NS_E_BAD_JSON, "a request must be a JSON object");
+		return ns_proto_fail(err, NS_E_BAD_JSON,
+		                     "a request must be a JSON object");
 	json_t *id = json_object_get(o, "id");
 	if (id) {
 		if (!json_is_string(id) && !json_is_integer(id) && !json_is_null(id))
-			return fail(err, NS_E_BAD_REQUEST,
-			            "\"id\" must be a string, an integer or null");
+			return ns_proto_fail(
+			        err, NS_E_BAD_REQUEST,
+			        "\"id\" must be a string, an integer or null");
 		json_decref(req->id);
 		req->id = json_incref(id);
 	}
 	json_t *v = json_object_get(o, "op");
 	const char *op = json_string_value(v);
 	if (!v)
-		return fail(err, NS_E_BAD_REQUEST, "\"op\" is required");
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"op\" is required");
 	if (!op)
-		return fail(err, NS_E_BAD_REQUEST, "\"op\" must be a string");
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"op\" must be a string");
 	for (int k = 0; k < NS_OP_COUNT; k++)
 		if (strcmp(op, ns_proto_op_name((ns_op_t)k)) == 0) {
 			req->op = (ns_op_t)k;
 			return true;
 		}
-	return fail(err, NS_E_UNKNOWN_OP, "unknown op \"%.64s\"", op);
+	return ns_proto_fail(err, NS_E_UNKNOWN_OP, "unknown op \"%.64s\"", op);
+}
+
+/* "min_revision" (read your writes across a primary and its replicas,
+ * core/proto_replica.h), on the operations that read the index, taken
+ * out of O before the operation's own decoder sees it. */
+static bool decode_min_revision(json_t *o, ns_request_t *req,
+                                ns_proto_err_t *err)
+{
+	json_t *v = json_object_get(o, "min_revision");
+	if (!v)
+		return true;
+	ns_op_t op = req->op;
+	if (op != NS_OP_SEARCH && op != NS_OP_SIMILAR && op != NS_OP_GET &&
+	    op != NS_OP_STATS && op != NS_OP_PATHS)
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"min_revision\" applies to "
+		                     "search, similar, get, stats and paths");
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return ns_proto_fail(
+		        err, NS_E_BAD_REQUEST,
+		        "\"min_revision\" must be a non-negative integer");
+	req->min_revision = (uint64_t)json_integer_value(v);
+	json_object_del(o, "min_revision");
+	return true;
 }
 
 bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
@@ -662,9 +551,11 @@ bool ns_proto_decode(const char *line, size_t len, ns_request_t *req,
 	json_error_t jerr;
 	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!o)
-		return fail(err, NS_E_BAD_JSON, "not JSON: %s (column %d)",
-		            jerr.text, jerr.column);
-	bool ok = decode_head(o, req, err) && decoders[req->op](o, req, err);
+		return ns_proto_fail(err, NS_E_BAD_JSON,
+		                     "not JSON: %s (column %d)", jerr.text,
+		                     jerr.column);
+	bool ok = decode_head(o, req, err) && decode_min_revision(o, req, err) &&
+	          decoders[req->op](o, req, err);
 	json_decref(o);
 	return ok;
 }
@@ -684,13 +575,15 @@ bool ns_proto_decode_auth(const char *line, size_t len, json_t **id,
 	json_t *t = json_object_get(o, "token");
 	bool ok = false;
 	if (!op || strcmp(op, "auth") != 0)
-		fail(err, NS_E_UNAUTHORIZED, "the first request must be "
-		     "{\"op\":\"auth\",\"token\":...}");
+		ns_proto_fail(err, NS_E_UNAUTHORIZED,
+		              "the first request must be "
+		              "{\"op\":\"auth\",\"token\":...}");
 	else if (!json_is_string(t))
-		fail(err, NS_E_UNAUTHORIZED, "\"token\" must be a string");
+		ns_proto_fail(err, NS_E_UNAUTHORIZED,
+		              "\"token\" must be a string");
 	else if (!(*token = ns_strndup(json_string_value(t),
 	                               json_string_length(t))))
-		fail(err, NS_E_INTERNAL, "out of memory");
+		ns_proto_fail(err, NS_E_INTERNAL, "out of memory");
 	else
 		ok = true;
 	json_decref(o);

@@ -29,6 +29,7 @@ typedef enum {
 	NS_OPT_QUERY_TIMEOUT,
 	NS_OPT_MAX_RESULTS,
 	NS_OPT_MAX_OFFSET,
+	NS_OPT_MIN_REVISION_WAIT,
 	NS_OPT_EXACT_COUNT,
 	NS_OPT_SOCKET,
 	NS_OPT_SOCKET_MODE,
@@ -56,6 +57,11 @@ typedef enum {
 	NS_OPT_HTTP_TLS_CERT,
 	NS_OPT_HTTP_TLS_KEY,
 	NS_OPT_HTTP_REQUEST_TIMEOUT,
+	NS_OPT_REPLICATION_LISTEN,
+	NS_OPT_REPLICATION_CHANGESETS,
+	NS_OPT_REPLICA_PRIMARY,
+	NS_OPT_REPLICA_INTERVAL,
+	NS_OPT_REPLICA_MAX_LAG,
 	NS_OPT_COUNT
 } ns_opt_t;
 
@@ -78,7 +84,8 @@ typedef struct {
 	unsigned query_timeout_ms; /* a search's time; 0: no limit */
 	unsigned max_results;      /* hits one search may return */
 	unsigned max_offset;       /* how deep a search may page */
-	unsigned exact_count;      /* matches counted exactly up to this */
+	unsigned min_revision_wait_ms; /* a request's min_revision, at most */
+	unsigned exact_count;          /* matches counted exactly up to this */
 	/* [socket] */
 	char *socket;
 	unsigned socket_mode;      /* permission bits of the socket file */
@@ -109,6 +116,16 @@ typedef struct {
 	ns_strv_t http_cors_origins;
 	char *http_tls_cert, *http_tls_key;
 	unsigned http_request_timeout_s;
+	/* [replication]: a primary serves its index to replicas
+	 * (docs/scaling.md) */
+	char *replication_listen;  /* xapian-replicate-server's "HOST:PORT";
+	                              NULL: none */
+	unsigned changesets;       /* XAPIAN_MAX_CHANGESETS while it serves */
+	/* [replica]: a read-only copy that follows a primary */
+	char *replica_of;          /* the primary's "HOST:PORT"; NULL: this
+	                              daemon is no replica */
+	unsigned replica_interval_ms; /* ask it for changes this often */
+	unsigned replica_max_lag_s;   /* not ready further behind */
 	/* [fields]: a CMS's own fields, filterable, sortable, facetable */
 	ns_field_decl_t fields[NS_MAX_FIELDS];
 	size_t nfields;

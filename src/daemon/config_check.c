@@ -134,8 +134,18 @@ static ns_status_t check_http(const ns_config_t *c, char **err)
 ns_status_t ns_config_check(const ns_config_t *c, char **err)
 {
 	*err = NULL;
-	struct stat sb;
-	if (stat(c->articles, &sb) < 0)
+	if (c->replica_of && c->replication_listen) {
+		failf(err, "%s (%s) and %s (%s): a replica serves no replicas of "
+		      "its own; point them at the primary",
+		      ns_config_name(NS_OPT_REPLICA_PRIMARY),
+		      c->origin[NS_OPT_REPLICA_PRIMARY],
+		      ns_config_name(NS_OPT_REPLICATION_LISTEN),
+		      c->origin[NS_OPT_REPLICATION_LISTEN]);
+		return NS_ERR_FORMAT;
+	}
+	struct stat sb = {.st_mode = S_IFDIR};
+	/* A replica has no tree: its primary watches one. */
+	if (!c->replica_of && stat(c->articles, &sb) < 0)
 		return failf(err, "%s (%s): %s", ns_config_name(NS_OPT_ARTICLES),
 		             c->origin[NS_OPT_ARTICLES], strerror(errno));
 	if (!S_ISDIR(sb.st_mode))

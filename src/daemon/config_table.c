@@ -18,6 +18,8 @@ static const char *const check_words[] = {
 
 #define OFF(f) offsetof(ns_config_t, f)
 
+/* A row an option, laid out by hand. */
+/* clang-format off */
 const struct cfg_def cfg_defs[NS_OPT_COUNT] = {
 	[NS_OPT_ARTICLES] = {"articles", "root", "articles", 'a', T_PATH,
 		OFF(articles), 0, 0, false, "DIR",
@@ -80,6 +82,11 @@ const struct cfg_def cfg_defs[NS_OPT_COUNT] = {
 		T_UINT, OFF(max_offset), 0, 1000000, false, "N",
 		"a search may skip at most N hits (page depth)",
 		.dflt = "10000"},
+	[NS_OPT_MIN_REVISION_WAIT] = {"search", "min_revision_wait_ms",
+		"min-revision-wait-ms", 0, T_UINT, OFF(min_revision_wait_ms), 0,
+		60000, false, "MS", "a request with min_revision waits at most MS "
+		"milliseconds for the index to reach it, then is STALE",
+		.dflt = "5000"},
 	[NS_OPT_EXACT_COUNT] = {"search", "exact_count", "exact-count", 0,
 		T_UINT, OFF(exact_count), 10, 10000000, false, "N",
 		"count a search's matches exactly up to N; past N its total is "
@@ -198,4 +205,27 @@ const struct cfg_def cfg_defs[NS_OPT_COUNT] = {
 		3600, false, "S", "a request must arrive whole within S seconds; "
 		"a keep-alive connection idle S seconds is closed",
 		.dflt = "10"},
+	[NS_OPT_REPLICATION_LISTEN] = {"replication", "listen",
+		"replication-listen", 0, T_LISTEN, OFF(replication_listen), 0, 0,
+		false, "ADDR", "serve the index to replicas (xapian-replicate-"
+		"server, no authentication: a private address) on ADDR",
+		.dflt = NULL},
+	[NS_OPT_REPLICATION_CHANGESETS] = {"replication", "changesets",
+		"changesets", 0, T_UINT, OFF(changesets), 1, 1000000, false, "N",
+		"keep the last N commits' changesets for replicas to catch up from",
+		.dflt = "1000"},
+	[NS_OPT_REPLICA_PRIMARY] = {"replica", "primary", "replica-of", 0,
+		T_LISTEN, OFF(replica_of), 0, 0, false, "ADDR",
+		"be a read-only replica of the primary serving replication at ADDR",
+		.dflt = NULL},
+	[NS_OPT_REPLICA_INTERVAL] = {"replica", "interval_ms",
+		"replica-interval-ms", 0, T_UINT, OFF(replica_interval_ms), 100,
+		600000, false, "MS", "ask the primary for changes every MS "
+		"milliseconds",
+		.dflt = "1000"},
+	[NS_OPT_REPLICA_MAX_LAG] = {"replica", "max_lag", "max-lag", 0, T_UINT,
+		OFF(replica_max_lag_s), 1, 86400, false, "S",
+		"a replica more than S seconds behind its primary is not ready",
+		.dflt = "30"},
 };
+/* clang-format on */

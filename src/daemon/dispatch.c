@@ -24,7 +24,15 @@ static void send_status(struct conn *c)
 	st.latency_p50_ms = p[0];
 	st.latency_p95_ms = p[1];
 	st.latency_p99_ms = p[2];
-	ns_conn_send(c, ns_proto_status_reply(c->req.id, &st));
+	char *line = ns_proto_status_reply(c->req.id, &st);
+	if (s->h.replication) {
+		ns_replication_status_t rep = {0};
+		s->h.replication(s->h.ctx, &rep);
+		json_t *o = ns_proto_replication_json(&rep);
+		if (o)
+			line = ns_proto_splice(line, "replication", o);
+	}
+	ns_conn_send(c, line);
 	ns_problems_list_free(st.problems, st.nproblems);
 	ns_request_clear(&c->req);
 }
@@ -144,7 +152,10 @@ static void handle_request(struct conn *c, const char *line, size_t len)
 	case NS_OP_STATS:
 	case NS_OP_PATHS:
 	case NS_OP_SUGGEST:
-		ns_task_search(c);
+		if (c->req.min_revision > ns_server_revision(c->srv))
+			ns_task_revision(c);
+		else
+			ns_task_search(c);
 		break;
 	}
 }

@@ -16,6 +16,7 @@
 #include <xxhash.h>
 
 #include "core/log.h"
+#include "core/proto_replica.h"
 #include "core/safepath.h"
 #include "daemon/answer.h"
 #include "daemon/metrics.h"
@@ -173,7 +174,19 @@ static void queue(struct job *j, uv_work_cb work, uv_after_work_cb done)
 
 void ns_http_run_query(struct job *j)
 {
-	queue(j, query_work, query_done);
+	ns_http_t *s = j->srv;
+	uint64_t rev = s->o.h.revision ? s->o.h.revision(s->o.h.ctx) : 0;
+	if (j->r.min_revision <= rev) {
+		queue(j, query_work, query_done);
+		return;
+	}
+	/* Not there yet: it waits with the publishes (ns_http_check_waits),
+	 * and a replica asks its primary at once. */
+	j->deadline_ms = ns_now_ms() + s->o.h.min_revision_wait_ms;
+	j->next = s->waits;
+	s->waits = j;
+	if (s->o.h.want_revision)
+		s->o.h.want_revision(s->o.h.ctx, j->r.min_revision);
 }
 
 /* ---- publishing: the file ---- */
@@ -536,26 +549,59 @@ static void passed(struct job *j)
 	queue(j, published_work, published_done);
 }
 
+/* Does J wait for a revision (a query with min_revision), not a
+ * barrier? */
+static bool for_revision(const struct job *j)
+{
+	return j->route != R_PUT && j->route != R_DELETE && j->route != R_MAINT;
+}
+
+static bool wait_done(ns_http_t *s, struct job *j)
+{
+	if (!for_revision(j))
+		return s->o.h.barrier_passed(s->o.h.ctx, j->barrier);
+	return (s->o.h.revision ? s->o.h.revision(s->o.h.ctx) : 0) >=
+	       j->r.min_revision;
+}
+
+/* J's revision did not come in time: STALE, and how far the index is. */
+static void stale(ns_http_t *s, struct job *j)
+{
+	char msg[200];
+	snprintf(msg, sizeof msg, "revision %llu not reached within %u ms: the "
+	         "index is at %llu", (unsigned long long)j->r.min_revision,
+	         s->o.h.min_revision_wait_ms, (unsigned long long)(
+	         s->o.h.revision ? s->o.h.revision(s->o.h.ctx) : 0));
+	fail(j, NS_E_STALE, msg);
+	finish(j);
+}
+
 void ns_http_check_waits(ns_http_t *s, bool deadlines)
 {
 	unsigned long long now = ns_now_ms();
 	struct job **p = &s->waits;
 	while (*p) {
 		struct job *j = *p;
-		bool done = s->o.h.barrier_passed(s->o.h.ctx, j->barrier);
+		bool done = wait_done(s, j);
 		bool late = deadlines && now >= j->deadline_ms;
 		if (!done && !late && !s->closing && j->req) {
 			p = &j->next;
 			continue;
 		}
 		*p = j->next;
-		if (done && !s->closing)
+		if (done && !s->closing && for_revision(j))
+			queue(j, query_work, query_done);
+		else if (done && !s->closing)
 			passed(j);
 		else if (!j->req)
 			ns_http_job_free(j);
+		else if (s->closing && for_revision(j))
+			fail(j, NS_E_UNAVAILABLE, "the daemon is stopping"), finish(j);
 		else if (s->closing)
 			fail(j, NS_E_UNAVAILABLE, "the daemon is stopping; the file "
 			     "is written and the next start indexes it"), finish(j);
+		else if (for_revision(j))
+			stale(s, j);
 		else
 			fail(j, NS_E_TIMEOUT, "the file is written but was not "
 			     "indexed in time; the writer has work queued"), finish(j);

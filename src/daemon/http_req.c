@@ -6,9 +6,12 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "parse/article.h"
 
 bool ns_http_loopback(const struct sockaddr_storage *ss)
 {
@@ -39,7 +42,8 @@ int ns_http_status_of(const char *code)
 		{NS_E_TOO_LARGE, 413}, {NS_E_TOO_MANY_CONNECTIONS, 429},
 		{NS_E_SLOW_CLIENT, 429}, {NS_E_INTERNAL, 500}, {NS_E_FAILED, 500},
 		{NS_E_UNAVAILABLE, 503}, {NS_E_INDEX_READ_ONLY, 503},
-		{NS_E_TIMEOUT, 504},
+		{NS_E_TIMEOUT, 504}, {NS_E_STALE, 503},
+		{NS_E_READ_ONLY_REPLICA, 409},
 	};
 	for (size_t i = 0; code && i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(map[i].code, code) == 0)
@@ -115,7 +119,7 @@ static bool is_number_key(const char *k)
 {
 	static const char *const keys[] = {"limit", "offset", "recency_days",
 	                                   "facet_limit", "snippet_length",
-	                                   "timeout_ms", NULL};
+	                                   "timeout_ms", "min_revision", NULL};
 	for (int i = 0; keys[i]; i++)
 		if (strcmp(k, keys[i]) == 0)
 			return true;
@@ -125,8 +129,8 @@ static bool is_number_key(const char *k)
 /* Parameters that are booleans: "true" or "1", "false" or "0". */
 static bool is_bool_key(const char *k)
 {
-	static const char *const keys[] = {"collapse", "autocorrect", "feedback",
-	                                   "prefix", NULL};
+	static const char *const keys[] = { "collapse", "autocorrect",
+		                            "feedback", "prefix", NULL };
 	for (int i = 0; keys[i]; i++)
 		if (strcmp(k, keys[i]) == 0)
 			return true;
@@ -179,8 +183,11 @@ static int add_bound(json_t *f, const char *key, const char *v)
 		range = json_object();
 		json_object_set_new(f, name, range);
 	}
-	return json_object_set_new(range, dot + 1, *v && !*end ? json_real(d)
-	                                                       : json_string(v));
+	/* Not a finite number ("inf", "1e999"): text, which the decoder
+	 * refuses as a range's bound (json_real would make nothing). */
+	return json_object_set_new(range, dot + 1,
+	                           *v && !*end && isfinite(d) ? json_real(d)
+	                                                      : json_string(v));
 }
 
 static json_t *scalar(const char *key, const char *v)
@@ -259,6 +266,9 @@ json_t *ns_http_query_to_json(const char *qs, size_t len, const char *op,
 		             : strdup("");
 		if (!k || !v)
 			*why = "the query string has a bad %-escape";
+		else if (!ns_utf8_valid(k, strlen(k)) || !ns_utf8_valid(v, strlen(v)))
+			*why = "the query string is not UTF-8 (once its %-escapes "
+			       "are decoded)";
 		else if (!*k)
 			; /* "a=1&&b=2" */
 		else if (strcmp(k, "op") == 0 || strcmp(k, "path") == 0)

@@ -140,22 +140,18 @@ void ns_http_send_line(ns_http_t *s, h2o_req_t *req, enum route route,
 	int status = code ? ns_http_status_of(code) : 200;
 	if (code)
 		ns_metrics_error(NS_PROTO_HTTP, code);
-	size_t len = strlen(line);
-	if (!code && (route == R_SEARCH || route == R_SIMILAR) && line[0] == '{') {
-		/* Every search says whether the start-up reconciliation is done:
-		 * until it is, articles may be missing from the results. */
-		bool ready = s->o.ready && s->o.ready(s->o.h.ctx);
-		const char *r = ready ? "{\"ready\":true," : "{\"ready\":false,";
-		char *both = malloc(strlen(r) + len);
-		if (both) {
-			memcpy(both, r, strlen(r));
-			memcpy(both + strlen(r), line + 1, len);
-			free(line);
-			line = both;
-			len = strlen(line);
-		}
+	if (!code && (route == R_SEARCH || route == R_SIMILAR)) {
+		/* Every search says whether the start-up reconciliation is done
+		 * (until it is, articles may be missing from the results) and,
+		 * on a replica, how far behind its primary it may be. */
+		ns_replication_status_t rep = {0};
+		if (s->o.h.replication)
+			s->o.h.replication(s->o.h.ctx, &rep);
+		line = ns_proto_search_meta(line, s->o.ready &&
+		                            s->o.ready(s->o.h.ctx), &rep);
 	}
-	ns_http_send(s, req, status, "application/json", line, len, etag);
+	ns_http_send(s, req, status, "application/json", line, strlen(line),
+	             etag);
 	free(line);
 }
 
@@ -481,6 +477,12 @@ static void status_route(ns_http_t *s, h2o_req_t *req)
 	                       &st.latency_p99_ms, &st.searches);
 	char *line = ns_proto_status_reply(NULL, &st);
 	ns_problems_list_free(st.problems, st.nproblems);
+	ns_replication_status_t rep = {0};
+	if (s->o.h.replication)
+		s->o.h.replication(s->o.h.ctx, &rep);
+	json_t *o = ns_proto_replication_json(&rep);
+	if (o)
+		line = ns_proto_splice(line, "replication", o);
 	ns_http_send_line(s, req, R_STATUS, line, NULL, NULL);
 }
 
@@ -513,15 +515,32 @@ static void queries_route(ns_http_t *s, h2o_req_t *req, const char *qs,
 static void health_route(ns_http_t *s, h2o_req_t *req)
 {
 	ns_indexer_stats_t st;
+	ns_index_health_t h;
 	ns_indexer_stats(s->o.ix, &st);
-	char why[200] = "";
+	ns_indexer_health(s->o.ix, &h);
+	char why[600] = "";
 	bool ready = s->o.ready && s->o.ready(s->o.h.ctx);
-	if (st.commit_failing)
-		snprintf(why, sizeof why, "the index cannot be written: commits "
-		         "fail (a full disk?); retried every second");
-	else if (!ready)
+	ns_replication_status_t rep = {0};
+	if (s->o.h.replication)
+		s->o.h.replication(s->o.h.ctx, &rep);
+	if (rep.role == NS_REPL_REPLICA) {
+		/* A load balancer takes a replica too far behind out. */
+		st.revision = rep.revision;
+		ns_replica_status_ready(&rep, why, sizeof why);
+	} else if (st.commit_failing || !h.writable) {
+		/* Not writable is not only a commit that failed: a document's
+		 * write (Xapian flushing mid-batch) takes the writer down the
+		 * same way. */
+		snprintf(why, sizeof why,
+		         "the index cannot be written: %s; "
+		         "retried every second",
+		         h.writable ? "commits fail (a full "
+		                      "disk?)"
+		                    : h.error);
+	} else if (!ready) {
 		snprintf(why, sizeof why, "reconciling the tree with the index: "
 		         "%llu files left", (unsigned long long)st.queued);
+	}
 	if (!why[0]) {
 		char body[128];
 		int n = snprintf(body, sizeof body, "{\"ok\":true,\"ready\":true,"
@@ -542,6 +561,13 @@ static void health_route(ns_http_t *s, h2o_req_t *req)
 	ns_http_send_line(s, req, R_HEALTH, line, NS_E_UNAVAILABLE, NULL);
 }
 
+static bool writable_now(ns_http_t *s)
+{
+	ns_index_health_t h;
+	ns_indexer_health(s->o.ix, &h);
+	return h.writable;
+}
+
 static void metrics_route(ns_http_t *s, h2o_req_t *req)
 {
 	ns_indexer_stats_t ix;
@@ -550,13 +576,16 @@ static void metrics_route(ns_http_t *s, h2o_req_t *req)
 #define COPY_COUNTER(name, label, help) .name = ix.name,
 		NS_INDEXER_COUNTERS(COPY_COUNTER)
 #undef COPY_COUNTER
-		.documents = ix.documents, .commits = ix.commits,
+		        .documents = ix.documents,
+		.commits = ix.commits,
 		.commit_seconds = ix.commit_seconds,
-		.commit_failing = ix.commit_failing, .revision = ix.revision,
+		.commit_failing = ix.commit_failing || !writable_now(s),
+		.revision = ix.revision,
 		.ready = s->o.ready && s->o.ready(s->o.h.ctx),
 		.index_bytes = ns_metrics_dir_bytes(s->o.index_dir),
 		.rss_bytes = ns_metrics_rss(),
-		.published = s->published, .unpublished = s->unpublished,
+		.published = s->published,
+		.unpublished = s->unpublished,
 	};
 	ns_problems_counts(ns_indexer_problems(s->o.ix), &m.skipped, &m.partial);
 	if (ix.queued) {
@@ -572,6 +601,13 @@ static void metrics_route(ns_http_t *s, h2o_req_t *req)
 	ns_daemon_status_t st = {0};
 	s->o.h.status(s->o.h.ctx, &st);
 	m.uptime_s = st.uptime_s;
+	if (s->o.h.replication) {
+		s->o.h.replication(s->o.h.ctx, &m.replication);
+		if (m.replication.role == NS_REPL_REPLICA) {
+			m.revision = m.replication.revision;
+			m.documents = m.replication.documents;
+		}
+	}
 	ns_problems_list_free(st.problems, st.nproblems);
 	ns_buf_t b = {0};
 	if (ns_metrics_render(&m, &b) != NS_OK) {
@@ -582,6 +618,18 @@ static void metrics_route(ns_http_t *s, h2o_req_t *req)
 	ns_http_send(s, req, 200, "text/plain; version=0.0.4; charset=utf-8",
 	             b.data, b.len, NULL);
 	ns_buf_free(&b);
+}
+
+/* ---- replicas ---- */
+
+/* A write sent to a replica: it goes to the primary. */
+static void refuse_write(ns_http_t *s, h2o_req_t *req)
+{
+	char msg[400];
+	snprintf(msg, sizeof msg, "this daemon is a read-only replica of the "
+	         "primary whose replication service is at %s: publish and "
+	         "maintain there", s->o.h.primary);
+	ns_http_send_error(s, req, NS_E_READ_ONLY_REPLICA, msg);
 }
 
 /* ---- the entry ---- */
@@ -595,10 +643,16 @@ static void dispatch(ns_http_t *s, h2o_req_t *req, enum route route,
 		query_route(s, req, route, article, qs, qlen);
 		break;
 	case R_PUT: case R_DELETE:
-		publish_route(s, req, route, article);
+		if (s->o.h.primary)
+			refuse_write(s, req);
+		else
+			publish_route(s, req, route, article);
 		break;
 	case R_MAINT:
-		maint_route(s, req, path);
+		if (s->o.h.primary)
+			refuse_write(s, req);
+		else
+			maint_route(s, req, path);
 		break;
 	case R_STATUS:
 		status_route(s, req);

@@ -139,6 +139,10 @@ void run_exclusive(ns_indexer_t *ix, void (*fn)(void *arg), void *arg)
 
 void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out)
 {
+	if (!ix) { /* a replica's: no writer */
+		memset(out, 0, sizeof *out);
+		return;
+	}
 	pthread_mutex_lock(&ix->mu);
 	*out = ix->stats;
 	pthread_mutex_unlock(&ix->mu);
@@ -174,6 +178,7 @@ static ns_status_t indexer_init(ns_indexer_t *ix,
 	meta_tag_make(ix, opts->default_language, opts->rules_hash);
 	ix->skips = opts->skips;
 	ix->on_commit = opts->on_commit;
+	ix->around_commit = opts->around_commit;
 	ix->exclusive = opts->exclusive;
 	ix->ctx = opts->ctx;
 	ix->check = opts->check;

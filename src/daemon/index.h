@@ -43,6 +43,11 @@ typedef struct {
 	                              every file is read again */
 	/* Called on the writer thread after every commit (may be NULL). */
 	void (*on_commit)(void *ctx);
+	/* Called on the writer thread just before each commit (BEGIN true)
+	 * and right after it, whatever it did (false): a primary holds its
+	 * replication server still meanwhile (repl_primary.h).  May be
+	 * NULL. */
+	void (*around_commit)(void *ctx, bool begin);
 	/* Run SWAP(ARG) at a moment no search reads the index, and make the
 	 * searches after it open the index afresh (compaction swaps the
 	 * directory).  Writer thread.  NULL: SWAP is called as it is. */
@@ -158,10 +163,12 @@ ns_status_t ns_indexer_barrier_path(ns_indexer_t *ix, const char *relpath,
 /* Has barrier SEQ passed?  (Barriers may pass out of order.) */
 bool ns_indexer_barrier_passed(ns_indexer_t *ix, uint64_t seq);
 
+/* The writer's figures; zeros when IX is NULL (a replica has none). */
 void ns_indexer_stats(ns_indexer_t *ix, ns_indexer_stats_t *out);
 
 /* Whether the index can be written now, and if not why, since when and
- * when the writer tries again; damaged indexes moved aside (any thread). */
+ * when the writer tries again; damaged indexes moved aside (any thread).
+ * IX may be NULL: nothing wrong. */
 void ns_indexer_health(ns_indexer_t *ix, ns_index_health_t *out);
 
 /* A reader met an error that may mean the index is damaged (Xapian's

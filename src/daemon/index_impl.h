@@ -118,6 +118,7 @@ struct ns_indexer {
 	                              what a file becomes in the index */
 	bool (*skips)(void *ctx, const char *relpath);
 	void (*on_commit)(void *ctx);
+	void (*around_commit)(void *ctx, bool begin);
 	void (*exclusive)(void *ctx, void (*swap)(void *arg), void *arg);
 	void *ctx;
 

@@ -107,6 +107,14 @@ static bool skips_path(void *ctx, const char *relpath)
 	return ns_path_skipped(&d->cfg.ignore, relpath);
 }
 
+/* Writer thread: no replica may fetch between a commit's new revision
+ * and its changeset (repl_primary.h). */
+static void around_commit(void *ctx, bool begin)
+{
+	struct daemon *d = ctx;
+	ns_repl_hold(&d->serving_group, begin);
+}
+
 /* Writer thread: wake the loop, which does the rest. */
 static void on_commit(void *ctx)
 {
@@ -241,42 +249,57 @@ static void on_signal(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&d->sighup, NULL);
 	ns_sd_stop(d);
 	close_committed(d);
+	nsd_replication_close(d);
 }
 
 /* ---- start-up ---- */
 
-/* The first directory of PATH that is missing (PATH itself, or one of
- * its parents), new (free()); NULL when PATH is there (or out of
- * memory).  A start that fails removes what it made of it, and never
- * anything that was there. */
-static char *first_missing(const char *path)
-{
-	char *p = strdup(path);
-	struct stat st;
-	for (char *s = p ? strchr(p + 1, '/') : NULL; s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (lstat(p, &st) < 0 && errno == ENOENT)
-			return p;
-		*s = '/';
-	}
-	if (p && lstat(p, &st) < 0 && errno == ENOENT)
-		return p;
-	free(p);
-	return NULL;
-}
-
-/* mkdir -p for the index's parent directories, private to the daemon's
- * user as the index is. */
-static void make_parents(const char *path)
+/* mkdir -p for the index and its parent directories, private to the
+ * daemon's user as the index is.  What this start made is what mkdir
+ * said it made, never what a look beforehand found missing: another
+ * process may make (and fill) one in between.  Into D: the first parent
+ * made (made_dir), and the index directory itself (made_index). */
+static void make_dirs(struct daemon *d, const char *path)
 {
 	char *p = strdup(path);
 	if (!p)
 		return;
-	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+	for (char *s = strchr(p + 1, '/'); s && s[1]; s = strchr(s + 1, '/')) {
 		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		int rc = mkdir(p, 0700);
+		if (rc < 0 && errno != EEXIST)
 			break;
+		if (rc == 0 && !d->made_dir)
+			d->made_dir = strdup(p);
 		*s = '/';
+	}
+	d->made_index = mkdir(path, 0700) == 0;
+	free(p);
+}
+
+/* A start that failed (a socket in use) leaves no empty index behind for
+ * the next one to wonder about: what make_dirs() made goes, never what
+ * was there.  The index's files only if this start held its lock
+ * (OPENED): else another daemon may have taken the directory it made;
+ * the parents it made only while empty. */
+static void remove_made(struct daemon *d, bool opened)
+{
+	char *p = strdup(d->cfg.index);
+	size_t n = p ? strlen(p) : 0;
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	if (p && d->made_index) {
+		if (opened)
+			ns_remove_dir(p);
+		if (rmdir(p) == 0 || errno == ENOENT)
+			ns_log(NS_LOG_INFO, LOG_MOD, "removed %s, which this start "
+			       "made", p);
+	}
+	for (char *s; p && d->made_dir && (s = strrchr(p, '/')) && s > p;) {
+		*s = '\0';
+		if (strlen(p) < strlen(d->made_dir) || rmdir(p) < 0)
+			break;
+		ns_log(NS_LOG_INFO, LOG_MOD, "removed %s, which this start made", p);
 	}
 	free(p);
 }
@@ -424,12 +447,16 @@ static int configure(struct daemon *d, ns_config_t *cfg, char *root)
 		/* A configuration that can never work is not retried. */
 		return cst == NS_ERR_FORMAT ? 2 : rc;
 	}
-	int rootfd = realpath(cfg->articles, root) ? ns_root_open(root) : -1;
-	if (rootfd < 0)
+	/* A replica has no tree: the primary watches it. */
+	int rootfd = -1;
+	root[0] = '\0';
+	if (!cfg->replica_of &&
+	    (rootfd = realpath(cfg->articles, root) ? ns_root_open(root) : -1) < 0)
 		return ns_fatal("articles directory %s: %s", cfg->articles,
 		                strerror(errno));
 	if (private_index(cfg->index) != 0) {
-		close(rootfd);
+		if (rootfd >= 0)
+			close(rootfd);
 		return 2; /* said why; a restart would not mend it */
 	}
 	d->root = root;
@@ -442,8 +469,7 @@ static int configure(struct daemon *d, ns_config_t *cfg, char *root)
 		ns_log(NS_LOG_WARNING, LOG_MOD, "cannot raise the limit on open "
 		       "files to its hard limit: %s; %llu allowed", strerror(errno),
 		       (unsigned long long)d->nofile);
-	d->made_dir = first_missing(d->cfg.index);
-	make_parents(d->cfg.index);
+	make_dirs(d, d->cfg.index);
 	return 0;
 }
 
@@ -475,6 +501,7 @@ static int open_index(struct daemon *d)
 		.default_language = c->language,
 		.skips = skips_path, .rules_hash = rules_hash(&c->ignore),
 		.on_commit = on_commit, .exclusive = exclusive, .ctx = d,
+		.around_commit = c->replication_listen ? around_commit : NULL,
 		.check = (ns_index_check_t)c->index_check,
 	};
 	d->started_ms = ns_now_ms();
@@ -484,7 +511,10 @@ static int open_index(struct daemon *d)
 	pthread_mutex_init(&d->async_mu, NULL);
 	d->committed_open = true;
 	char *err = NULL;
-	if (ns_indexer_start(&iopts, &d->ix, &err) != NS_OK)
+	/* Before the writer's first commit, and before any thread. */
+	if (c->replication_listen && ns_repl_keep_changesets(c->changesets))
+		return ns_fatal("out of memory");
+	if (!c->replica_of && ns_indexer_start(&iopts, &d->ix, &err) != NS_OK)
 		return freed(err, ns_fatal("index %s: %s", c->index,
 		                           err ? err : "cannot open"));
 	if (ns_searcher_new(c->index, &d->searcher) != NS_OK ||
@@ -499,7 +529,7 @@ static int open_index(struct daemon *d)
 	                       c->query_timeout_ms);
 	ns_searcher_set_count_limit(d->searcher, c->exact_count);
 	ns_proto_set_limits(c->max_results, c->max_offset);
-	return 0;
+	return c->replica_of ? nsd_replica_open(d) : nsd_replication_open(d);
 }
 
 /* The server, the synonyms its searches use, and its sockets. */
@@ -509,6 +539,10 @@ static int start_server(struct daemon *d)
 	ns_server_handlers_t handlers = ns_ops_handlers(d);
 	handlers.status = status_of;
 	handlers.ready = nsd_ready;
+	handlers.replication = nsd_replication_of;
+	handlers.min_revision_wait_ms = c->min_revision_wait_ms;
+	if (d->replica)
+		handlers = nsd_replica_handlers(d);
 	ns_server_limits_t lim = ns_daemon_limits(d, c);
 	if (ns_server_new(&d->loop, &handlers, &lim, &d->server) != NS_OK)
 		return ns_fatal("out of memory");
@@ -565,10 +599,12 @@ static void start_signals(struct daemon *d)
  * Returns RC. */
 static int shut_down(struct daemon *d, int rc)
 {
+	bool opened = d->ix != NULL; /* it held the index's lock */
 	if (rc) {
 		ns_server_close(d->server);
 		ns_http_close(d->http);
 		close_committed(d);
+		nsd_replication_close(d);
 		uv_run(&d->loop, UV_RUN_DEFAULT);
 	}
 	ns_http_free(d->http);
@@ -576,20 +612,16 @@ static int shut_down(struct daemon *d, int rc)
 	ns_indexer_stop(d->ix);
 	ns_searcher_free(d->searcher);
 	ns_querylog_free(d->querylog);
-	if (rc && d->made_dir) {
-		/* A start that failed (a socket in use) leaves no empty index
-		 * behind for the next one to wonder about. */
-		ns_remove_dir(d->made_dir);
-		ns_log(NS_LOG_INFO, LOG_MOD, "removed %s, which this start made",
-		       d->made_dir);
-	}
+	if (rc)
+		remove_made(d, opened);
 	free(d->made_dir);
 	int lrc = uv_loop_close(&d->loop);
 	if (lrc)
 		ns_log(NS_LOG_WARNING, LOG_MOD, "loop closed with handles open: %s",
 		       uv_strerror(lrc));
 	ns_config_clear(&d->cfg);
-	close(d->rootfd);
+	if (d->rootfd >= 0)
+		close(d->rootfd);
 	if (!rc)
 		ns_log(NS_LOG_NOTICE, LOG_MOD, "stopped");
 	return rc;
@@ -611,7 +643,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 	rc = open_index(&d);
 	if (!rc)
 		rc = start_server(&d);
-	if (!rc)
+	if (!rc && !d.replica)
 		rc = start_watcher(&d);
 	if (!rc) {
 		start_signals(&d);

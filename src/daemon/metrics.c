@@ -3,6 +3,7 @@
  * rendering in Prometheus' text format (version 0.0.4). */
 #include "daemon/metrics.h"
 
+#include "core/proto_replica.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -25,7 +26,8 @@ static const char *const codes[] = {
 	NS_E_TOO_BROAD, NS_E_BUSY, NS_E_FAILED, NS_E_FORBIDDEN, NS_E_INTERNAL,
 	NS_E_UNAUTHORIZED, NS_E_TOO_MANY_CONNECTIONS, NS_E_SLOW_CLIENT,
 	NS_E_IDLE_TIMEOUT, "TOO_LARGE", "PRECONDITION_FAILED", "CONFLICT",
-	"METHOD_NOT_ALLOWED", "BAD_PATH", "OTHER",
+	"METHOD_NOT_ALLOWED", "BAD_PATH", NS_E_STALE, NS_E_READ_ONLY_REPLICA,
+	"OTHER",
 };
 #define NCODES (sizeof codes / sizeof codes[0])
 
@@ -159,6 +161,35 @@ static void render_errors(ns_buf_t *b)
 		}
 }
 
+/* A primary's server, a replica's lag (docs/scaling.md). */
+static void render_replication(ns_buf_t *b, const ns_replication_status_t *r)
+{
+	if (r->role == NS_REPL_PRIMARY) {
+		gauge(b, "nsearch_replication_serving", "1 while xapian-replicate-"
+		      "server serves the index to replicas.", r->serving);
+		counter(b, "nsearch_replication_restarts_total", "Times the "
+		        "replication server had to be started again.",
+		        (double)r->restarts);
+	}
+	if (r->role != NS_REPL_REPLICA)
+		return;
+	gauge(b, "nsearch_replica_lag_seconds", "Seconds since the start of "
+	      "the last round that brought the copy level with the primary: the "
+	      "most it may lack.", r->behind_s);
+	gauge(b, "nsearch_replica_behind_revisions", "Revisions the last round "
+	      "found the copy behind the primary.", (double)r->behind_revisions);
+	gauge(b, "nsearch_replica_primary_reachable", "1 while the last round "
+	      "reached the primary.", r->connected);
+	gauge(b, "nsearch_replica_synced", "1 once the replica holds a copy.",
+	      r->synced);
+	counter(b, "nsearch_replica_rounds_total", "Rounds of replication "
+	        "since start.", (double)r->rounds);
+	counter(b, "nsearch_replica_failures_total", "Rounds that failed.",
+	        (double)r->failures);
+	counter(b, "nsearch_replica_full_copies_total", "Whole copies of the "
+	        "primary's index taken since start.", (double)r->full_copies);
+}
+
 ns_status_t ns_metrics_render(const ns_metrics_state_t *s, ns_buf_t *out)
 {
 	ns_buf_t *b = out;
@@ -208,6 +239,7 @@ ns_status_t ns_metrics_render(const ns_metrics_state_t *s, ns_buf_t *out)
 	for (int w = 0; w < NS_PROTO_COUNT; w++)
 		ns_buf_printf(b, "nsearch_connections{protocol=\"%s\"} %u\n",
 		              wires[w], s->connections[w]);
+	render_replication(b, &s->replication);
 	render_latency(b);
 	render_errors(b);
 	return ns_buf_append(b, "", 0);

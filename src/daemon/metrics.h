@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/proto.h"
+#include "core/proto_replica.h"
 #include "core/util.h"
 
 /* Where a request came in: the NDJSON socket or HTTP. */
@@ -42,6 +43,7 @@ typedef struct {
 	uint64_t revision;
 	double uptime_s;
 	uint64_t published, unpublished;  /* PUT and DELETE that worked */
+	ns_replication_status_t replication; /* role NONE: no figures */
 } ns_metrics_state_t;
 
 /* The whole exposition into OUT (appended). */

@@ -13,6 +13,8 @@
 #include "daemon/config.h"
 #include "daemon/index.h"
 #include "daemon/query.h"
+#include "daemon/repl_primary.h"
+#include "daemon/replica.h"
 #include "daemon/server.h"
 #include "daemon/watch.h"
 
@@ -39,6 +41,11 @@ struct daemon {
 	ns_watch_t *watch;
 	ns_server_t *server;
 	struct ns_http *http;       /* the HTTP front door, or NULL */
+	ns_replica_t *replica;      /* a replica's copy (then no ix, no watch,
+	                               no root), or NULL */
+	ns_repl_primary_t *serving; /* a primary's replication server, or NULL */
+	pid_t serving_group;        /* its process group, which the writer
+	                               holds still while it commits (atomic) */
 	uint64_t ready_barrier;     /* the barrier queued after the first scan */
 	bool ready;
 	bool stopping;
@@ -52,9 +59,10 @@ struct daemon {
 	ns_config_t cfg;            /* the configuration in force */
 	const ns_config_args_t *args; /* the command line, for reloads */
 	uint64_t nofile;            /* descriptors the process may open */
-	char *made_dir;             /* the first directory of the index's path
-	                               this start made, removed if it fails;
-	                               NULL: the index was there */
+	char *made_dir;             /* the first parent directory of the index
+	                               this start made (NULL: none), and ... */
+	bool made_index;            /* ... the index's own: removed if it fails
+	                               (main.c, remove_made) */
 	unsigned clamped;           /* max_connections clamped to this (0: not) */
 };
 
@@ -105,6 +113,23 @@ void ns_on_sighup(uv_signal_t *h, int signum);
 /* What the indexer would make of each of the N FILES, one JSON line
  * each on stdout; 0, or 1 when any cannot be indexed. */
 int ns_check_files(char **files, int n, const ns_config_t *c);
+
+/* repl_ops.c: replication, on either side (docs/scaling.md) */
+
+/* A replica: follow the primary, the searcher reading the copy.  0, or
+ * the exit status after saying why. */
+int nsd_replica_open(struct daemon *d);
+/* A primary with [replication] listen: serve the index (the writer has
+ * it open).  0, or the exit status after saying why. */
+int nsd_replication_open(struct daemon *d);
+/* What the server asks of a replica: every field. */
+ns_server_handlers_t nsd_replica_handlers(struct daemon *d);
+/* The handlers' replication hook, on either side.  CTX: the daemon. */
+void nsd_replication_of(void *ctx, ns_replication_status_t *out);
+/* A replica's state in a few words, for systemd's STATUS=. */
+void nsd_replica_describe(struct daemon *d, char *buf, size_t size);
+/* Stop following or serving (run the loop until their children end). */
+void nsd_replication_close(struct daemon *d);
 
 /* front.c: the HTTP front door (daemon/http.h) */
 

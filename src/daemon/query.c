@@ -363,7 +363,9 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		            : ns_field_slot((size_t)by);
 	}
 	nsx_search_t xreq = {
-		.query = in->expanded ? in->expanded : req->q ? req->q : "",
+		.query = in->expanded ? in->expanded
+		         : req->q     ? req->q
+		                      : "",
 		.language = req->lang ? req->lang : s->language,
 		.offset = req->offset,
 		.limit = req->limit,
@@ -374,9 +376,9 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		.range_hi = in->xf.hi[0] ? in->xf.hi : NULL,
 		.sort = sort,
 		.sort_slot = sort_slot,
-		.match = req->match == NS_MATCH_ALL ? NSX_MATCH_ALL
-		       : req->match == NS_MATCH_ANY ? NSX_MATCH_ANY
-		       : NSX_MATCH_AUTO,
+		.match = req->match == NS_MATCH_ALL   ? NSX_MATCH_ALL
+		         : req->match == NS_MATCH_ANY ? NSX_MATCH_ANY
+		                                      : NSX_MATCH_AUTO,
 		.max_expansion = s->max_expansion,
 		/* Counting stops half way, so that the page itself can still
 		 * be found and cut in time. */
@@ -426,8 +428,8 @@ static ns_status_t make_result(const nsx_results_t *xres, uint64_t revision,
 		if (*sugg && !(res->suggestion = strdup(sugg)))
 			st = NS_ERR_NOMEM;
 		if (*from && (!(res->corrected_from = strdup(from)) ||
-		              !(res->corrected_to =
-		                        strdup(nsx_results_corrected_to(xres)))))
+		              !(res->corrected_to = strdup(
+		                        nsx_results_corrected_to(xres)))))
 			st = NS_ERR_NOMEM;
 	}
 	if (st == NS_OK)
@@ -649,15 +651,24 @@ ns_status_t ns_searcher_each_term(ns_searcher_t *s, const char *prefix,
 ns_search_req_t ns_search_req_of(const ns_request_t *r)
 {
 	return (ns_search_req_t){
-		.q = r->q, .offset = r->offset, .limit = r->limit,
+		.q = r->q,
+		.offset = r->offset,
+		.limit = r->limit,
 		.snippet_length = r->snippet_length,
-		.hl_start = r->hl_start, .hl_end = r->hl_end,
-		.lang = r->lang, .filter = &r->filter, .sort = r->sort,
-		.sort_field = r->sort_field, .sort_desc = r->sort_desc,
+		.hl_start = r->hl_start,
+		.hl_end = r->hl_end,
+		.lang = r->lang,
+		.filter = &r->filter,
+		.sort = r->sort,
+		.sort_field = r->sort_field,
+		.sort_desc = r->sort_desc,
 		.facet_fields = &r->facet_fields,
-		.match = r->match, .collapse = r->collapse,
-		.facets = r->facets, .facet_limit = r->facet_limit,
-		.plain = r->plain, .recency_days = r->recency_days,
+		.match = r->match,
+		.collapse = r->collapse,
+		.facets = r->facets,
+		.facet_limit = r->facet_limit,
+		.plain = r->plain,
+		.recency_days = r->recency_days,
 		.autocorrect = r->op == NS_OP_SEARCH && r->autocorrect,
 		.feedback = r->op == NS_OP_SEARCH && r->feedback,
 		.prefix = r->op == NS_OP_SEARCH && r->prefix,

@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "core/proto.h"
+#include "core/proto_replica.h"
 #include "daemon/index.h"
 #include "daemon/query.h"
 #include "daemon/querylog.h"
@@ -57,6 +58,20 @@ typedef struct {
 	/* A search could not read the index (the index may be damaged; loop
 	 * thread, may be NULL). */
 	void (*index_failed)(void *ctx);
+	/* A replica's primary, as its configuration names it: waits,
+	 * maintenance and publishing are refused READ_ONLY_REPLICA, naming
+	 * it.  NULL but on a replica. */
+	const char *primary;
+	/* The daemon's part in replication: the "replication" object of
+	 * status, and on a replica its lag in every search reply (loop
+	 * thread; may be NULL: none). */
+	void (*replication)(void *ctx, ns_replication_status_t *out);
+	/* A request waits for revision REV, which the index has not reached
+	 * yet: a replica asks its primary at once (loop thread; may be
+	 * NULL). */
+	void (*want_revision)(void *ctx, uint64_t rev);
+	/* How long such a request waits before it is STALE, in ms. */
+	unsigned min_revision_wait_ms;
 	void *ctx;
 } ns_server_handlers_t;
 

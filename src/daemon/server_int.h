@@ -63,6 +63,8 @@ enum conn_task {
 	TASK_SEARCH,     /* search, similar, get, stats: its turn in the
 	                    search queue says whether it waits or runs */
 	TASK_WAIT,       /* wait, or maintenance: for the writer's barrier */
+	TASK_REVISION,   /* a query-side request with min_revision, for the
+	                    index to reach it; then TASK_SEARCH */
 };
 
 /* Flags that are not stages of that life, and why:
@@ -102,7 +104,8 @@ struct conn {
 	unsigned too_long;          /* TOO_LONG markers waiting in `in` */
 	bool reading;
 	uint64_t wait_barrier;      /* TASK_WAIT: passes when it is done */
-	unsigned long long wait_start_ms, wait_deadline_ms;
+	unsigned long long wait_start_ms, wait_deadline_ms; /* and
+	                               TASK_REVISION's */
 	uv_work_t work;             /* TASK_SEARCH, on the pool */
 	ns_request_t req;           /* the request in hand */
 	char *reply;                /* the search's, from the pool */
@@ -135,7 +138,8 @@ struct ns_server {
 	uv_timer_t sweep_timer;     /* closes idle and cut-off connections */
 	float latency_ms[LATENCIES]; /* of the last searches, a ring */
 	uint64_t searches;          /* answered since start */
-	unsigned waiters;           /* connections with TASK_WAIT */
+	unsigned waiters;           /* connections with TASK_WAIT or
+	                               TASK_REVISION */
 	bool closing;
 };
 
@@ -230,6 +234,10 @@ void ns_dispatch_line(struct conn *c, const char *line, size_t len);
 void ns_task_search(struct conn *c);
 /* C's wait or maintenance operation begins, or is answered with why not. */
 void ns_task_wait(struct conn *c);
+/* C's query-side request with a min_revision the index has not reached:
+ * it waits for it (min_revision_wait_ms at most, then STALE), then goes
+ * the way of ns_task_search. */
+void ns_task_revision(struct conn *c);
 /* Give up C's request in hand (C closes, or the daemon stops); true
  * when nothing is left in hand (a search on the pool cannot be). */
 bool ns_task_drop(struct conn *c);

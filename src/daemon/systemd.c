@@ -64,6 +64,10 @@ int ns_sd_listen_fd(int i)
 /* What the daemon is doing, in a few words, into BUF. */
 static void describe(struct daemon *d, char *buf, size_t size)
 {
+	if (d->replica) {
+		nsd_replica_describe(d, buf, size);
+		return;
+	}
 	ns_indexer_stats_t st;
 	ns_indexer_stats(d->ix, &st);
 	ns_index_health_t h;

@@ -1,7 +1,8 @@
 /* tasks.c - the request a connection has in hand: a search on libuv's
  * thread pool (search, similar, get, stats; in the fair order of
  * searchq.h), or a wait for the writer's barrier (wait, and reindex,
- * compact, backup), and the reply when it is done.  search_work() alone
+ * compact, backup), or for the revision a request asks for
+ * (min_revision), and the reply when it is done.  search_work() alone
  * runs off the loop thread: it reads its connection's request, writes its
  * reply, and calls only what any thread may (the searcher, the revision,
  * index_failed). */
@@ -37,7 +38,7 @@ const char *ns_server_code_of(ns_status_t st)
 bool ns_task_drop(struct conn *c)
 {
 	ns_server_t *s = c->srv;
-	if (c->task == TASK_WAIT) {
+	if (c->task == TASK_WAIT || c->task == TASK_REVISION) {
 		if (--s->waiters == 0 && !s->closing)
 			uv_timer_stop(&s->wait_timer);
 		c->task = TASK_NONE;
@@ -161,18 +162,16 @@ void ns_task_search(struct conn *c)
 	start_searches(c->srv);
 }
 
-/* A search reply LINE (freed here) that says "ready" first: until the
- * start-up reconciliation is done, articles may be missing. */
-static char *with_ready(ns_server_t *s, char *line)
+/* A search reply LINE (freed here) that says "ready" first (until the
+ * start-up reconciliation is done, articles may be missing) and, on a
+ * replica, how far behind its primary it may be. */
+static char *with_meta(ns_server_t *s, char *line)
 {
 	bool ready = !s->h.ready || s->h.ready(s->h.ctx);
-	char *out = NULL;
-	if (!line || line[0] != '{' ||
-	    asprintf(&out, "{\"ready\":%s,%s", ready ? "true" : "false",
-	             line + 1) < 0)
-		return line;
-	free(line);
-	return out;
+	ns_replication_status_t rep = {0};
+	if (s->h.replication)
+		s->h.replication(s->h.ctx, &rep);
+	return ns_proto_search_meta(line, ready, &rep);
 }
 
 static void search_done(uv_work_t *w, int status)
@@ -185,7 +184,7 @@ static void search_done(uv_work_t *w, int status)
 	char *reply = c->reply;
 	c->reply = NULL;
 	if (status != UV_ECANCELED && reply && c->found)
-		reply = with_ready(c->srv, reply);
+		reply = with_meta(c->srv, reply);
 	c->found = false;
 	c->task = TASK_NONE;
 	if (status == UV_ECANCELED) {
@@ -251,6 +250,37 @@ static void finish_wait(struct conn *c, const char *code, const char *msg)
 	ns_conn_process(c);
 }
 
+/* C's revision came (its search goes on), or its time is up: STALE. */
+static void revision_reached(struct conn *c, bool timers_too,
+                             unsigned long long now)
+{
+	ns_server_t *s = c->srv;
+	uint64_t rev = ns_server_revision(s);
+	if (rev < c->req.min_revision && !(timers_too &&
+	                                   now >= c->wait_deadline_ms))
+		return;
+	ns_task_drop(c);
+	if (rev >= c->req.min_revision) {
+		ns_task_search(c);
+		return;
+	}
+	char msg[600];
+	int n = snprintf(msg, sizeof msg, "revision %llu not reached within %u "
+	                 "ms: the index is at %llu",
+	                 (unsigned long long)c->req.min_revision,
+	                 s->h.min_revision_wait_ms, (unsigned long long)rev);
+	ns_replication_status_t rep = {0};
+	if (s->h.replication)
+		s->h.replication(s->h.ctx, &rep);
+	if (rep.role == NS_REPL_REPLICA && n > 0 && (size_t)n < sizeof msg)
+		snprintf(msg + n, sizeof msg - (size_t)n, "; a replica of %s, "
+		         "%.1f s behind it%s%.200s", rep.address, rep.behind_s,
+		         rep.connected ? "" : ", which does not answer: ",
+		         rep.connected ? "" : rep.error);
+	ns_conn_refuse(c, NS_E_STALE, msg);
+	ns_conn_process(c);
+}
+
 static void check_waits(ns_server_t *s, bool timers_too)
 {
 	if (!s->waiters)
@@ -258,6 +288,10 @@ static void check_waits(ns_server_t *s, bool timers_too)
 	unsigned long long now = ns_now_ms();
 	for (struct conn *c = s->conns, *next; c; c = next) {
 		next = c->next; /* finish_wait may close C, never free it here */
+		if (c->task == TASK_REVISION && c->state < CONN_CLOSING) {
+			revision_reached(c, timers_too, now);
+			continue;
+		}
 		if (c->task != TASK_WAIT || c->state >= CONN_CLOSING)
 			continue;
 		char why[400];
@@ -302,11 +336,39 @@ static ns_status_t begin_wait(struct conn *c, uint64_t *barrier, char *why,
 	return h->op_begin(h->ctx, &c->req, barrier, why, size);
 }
 
+void ns_task_revision(struct conn *c)
+{
+	ns_server_t *s = c->srv;
+	assert(c->task == TASK_NONE);
+	c->task = TASK_REVISION;
+	c->wait_start_ms = ns_now_ms();
+	c->wait_deadline_ms = c->wait_start_ms + s->h.min_revision_wait_ms;
+	if (s->waiters++ == 0)
+		uv_timer_start(&s->wait_timer, on_wait_timer, 10, 10);
+	/* A replica asks its primary now; the timer sees what comes. */
+	if (s->h.want_revision)
+		s->h.want_revision(s->h.ctx, c->req.min_revision);
+}
+
+/* A replica takes no writes: they go to its primary. */
+static void refuse_write(struct conn *c)
+{
+	char msg[400];
+	snprintf(msg, sizeof msg, "this daemon is a read-only replica of the "
+	         "primary whose replication service is at %s: send %s to the "
+	         "primary", c->srv->h.primary, ns_proto_op_name(c->req.op));
+	ns_conn_refuse(c, NS_E_READ_ONLY_REPLICA, msg);
+}
+
 void ns_task_wait(struct conn *c)
 {
 	ns_server_t *s = c->srv;
 	char why[400] = "";
 	uint64_t barrier = 0;
+	if (s->h.primary) {
+		refuse_write(c);
+		return;
+	}
 	if (!s->h.wait_begin) {
 		ns_conn_refuse(c, NS_E_UNAVAILABLE, "waiting is not possible");
 		return;

@@ -268,6 +268,10 @@ static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 		return;
 	}
 	bool is_dir = ev->mask & IN_ISDIR;
+	/* Named like a sidecar but no file (a directory, a link, a FIFO):
+	 * never written, it is refused; its article is read again when it
+	 * comes and goes, and says so. */
+	bool odd_sidecar = ns_sidecar_kind(rel) != NS_SIDECAR_NONE;
 	if (is_dir) {
 		if (ev->mask & (IN_CREATE | IN_MOVED_TO))
 			scan_dir(w, rel);
@@ -275,18 +279,19 @@ static void handle_event(ns_watch_t *w, const struct inotify_event *ev)
 			watch_forget_tree(w, rel);
 			w->cbs.remove_tree(w->cbs.ctx, rel);
 		}
+		if (odd_sidecar && (ev->mask & (IN_CREATE | IN_MOVED_TO)))
+			w->cbs.put(w->cbs.ctx, rel, false);
+		else if (odd_sidecar && (ev->mask & (IN_DELETE | IN_MOVED_FROM)))
+			w->cbs.remove(w->cbs.ctx, rel);
 	} else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
 		w->cbs.put(w->cbs.ctx, rel, false);
 	} else if (ev->mask & IN_CREATE) {
 		/* A hard link (ln, cp -l, rsync --link-dest) is created whole and
-		 * never written: no IN_CLOSE_WRITE will follow.  Nor is a
-		 * symbolic link, which as a sidecar is refused: its article is
-		 * read again, and says so. */
+		 * never written: no IN_CLOSE_WRITE will follow. */
 		struct stat st;
 		if (ns_lstat_beneath(w->rootfd, rel, &st) == 0 &&
 		    ((S_ISREG(st.st_mode) && st.st_nlink > 1) ||
-		     (S_ISLNK(st.st_mode) &&
-		      ns_sidecar_kind(rel) != NS_SIDECAR_NONE)))
+		     (!S_ISREG(st.st_mode) && odd_sidecar)))
 			w->cbs.put(w->cbs.ctx, rel, false);
 	} else if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
 		w->cbs.remove(w->cbs.ctx, rel);

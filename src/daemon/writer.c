@@ -25,7 +25,11 @@ static bool commit_now(ns_indexer_t *ix)
 		return false;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (ix->around_commit)
+		ix->around_commit(ix->ctx, true);
 	nsx_status_t xst = nsx_writer_commit(ix->w);
+	if (ix->around_commit)
+		ix->around_commit(ix->ctx, false);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ix->last_commit_ms = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000 +
 	                                (t1.tv_nsec - t0.tv_nsec) / 1000000);

@@ -38,7 +38,8 @@ static ns_status_t xfilter_group(ns_xfilter_t *x, const ns_strv_t *values,
 	}
 	/* No usable value: a term that no document has keeps it matching
 	 * nothing rather than everything. */
-	if (!x->terms[g].n && ns_strv_push(&x->terms[g], prefix, strlen(prefix)) != NS_OK)
+	if (!x->terms[g].n &&
+	    ns_strv_push(&x->terms[g], prefix, strlen(prefix)) != NS_OK)
 		return NS_ERR_NOMEM;
 	x->ptrs[g] = malloc(x->terms[g].n * sizeof *x->ptrs[g]);
 	if (!x->ptrs[g])

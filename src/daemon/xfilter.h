@@ -18,7 +18,7 @@ typedef struct {
 	size_t n;
 	ns_strv_t terms[NS_XFILTER_GROUPS];
 	const char **ptrs[NS_XFILTER_GROUPS];
-	char lo[17], hi[17];     /* the range's ends ("" when open) */
+	char lo[17], hi[17]; /* the range's ends ("" when open) */
 	unsigned range_slot;
 } ns_xfilter_t;
 

@@ -79,14 +79,17 @@ ns_status_t art_set_extra(ns_article_t *a, const char *key, json_t *value)
 	if (!value)
 		return NS_ERR_NOMEM;
 	ns_status_t st = NS_OK;
+	bool room = json_object_get(a->fields, key) ||
+	            json_object_size(a->fields) < NS_MAX_EXTRA_FIELDS;
 	if (!extra_ok(value) || !*key || strlen(key) > NS_MAX_EXTRA_KEY)
 		; /* objects, nulls, odd keys: not a field a CMS filters on */
-	else if (!json_object_get(a->fields, key) &&
-	         json_object_size(a->fields) >= NS_MAX_EXTRA_FIELDS)
+	else if (room && json_object_set(a->fields, key, value) < 0)
+		st = NS_ERR_NOMEM;
+	else if (!room && !a->fields_full) {
+		a->fields_full = true;
 		st = art_warn(a, "more than %d fields of its own; %.64s and the "
 		              "rest left out", NS_MAX_EXTRA_FIELDS, key);
-	else if (json_object_set(a->fields, key, value) < 0)
-		st = NS_ERR_NOMEM;
+	}
 	json_decref(value);
 	return st;
 }

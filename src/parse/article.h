@@ -33,6 +33,9 @@ typedef struct {
 	                           front matter beyond the built-in ones): an
 	                           object of strings, numbers, booleans and
 	                           lists of strings; never NULL */
+	bool fields_full;       /* one was left out for want of room: said
+	                           once, not once each (a sidecar's table may
+	                           have thousands of columns) */
 } ns_article_t;
 
 /* The most of a file's own fields kept, and their sizes. */

@@ -20,7 +20,6 @@ corpus in --corpus (../shared/corpora, unpacked; see its README) when
 given, else it is generated.  Nothing is written inside the repository.
 """
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -31,6 +30,9 @@ import sys
 import tempfile
 import threading
 import time
+
+import nsbench
+from nsbench import pct, texts, write_tree
 
 ap = argparse.ArgumentParser()
 ap.add_argument("build")
@@ -44,23 +46,6 @@ tmp = tempfile.mkdtemp(prefix="nsearch-bench-")
 nsearchd = os.path.join(args.build, "src", "nsearchd")
 
 
-def texts():
-    """An endless supply of article texts."""
-    if args.corpus:
-        d = os.path.join(args.corpus, "articles")
-        names = sorted(os.listdir(d))
-        while True:
-            for n in names:
-                with open(os.path.join(d, n), encoding="utf-8") as f:
-                    yield f.read()
-    i = 0
-    words = ("harbour council budget river ferry election tram school "
-             "market storm bridge hospital port wind grain").split()
-    while True:
-        body = " ".join(words[(i * 7 + k) % len(words)] for k in range(300))
-        yield f"Generated article {i}\n\n{body}.\n"
-        i += 1
-
 
 class Daemon:
     def __init__(self, tree, index, sock, extra=()):
@@ -71,32 +56,13 @@ class Daemon:
                                    "--log-level", "warning", *extra])
 
     def ask(self, req, conn=None):
-        s = conn or socket.socket(socket.AF_UNIX)
-        if not conn:
-            s.connect(self.sock)
-        s.sendall((json.dumps(req) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                break
-            buf += chunk
-        if not conn:
-            s.close()
-        return json.loads(buf)
+        return nsbench.ask(self.sock, req, conn)
 
     def wait_ready(self, limit=3600):
-        deadline = time.monotonic() + limit
-        while True:
-            try:
-                st = self.ask({"op": "status"})
-                if st["ready"]:
-                    return time.monotonic() - self.t0, st
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                sys.exit("nsearchd was not ready in time")
-            time.sleep(0.005)
+        st = nsbench.wait_ready(self.sock, limit)
+        if not st:
+            sys.exit("nsearchd was not ready in time")
+        return time.monotonic() - self.t0, st
 
     def stop(self):
         self.p.send_signal(signal.SIGTERM)
@@ -128,27 +94,15 @@ def probe_latencies(d, tree, n, tag):
     return found, gone
 
 
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100.0 * len(xs))) - 1)]
-
 
 def report(name, xs):
     print("  %-28s n=%4d p50=%7.1f ms  p99=%7.1f ms  max=%7.1f ms" %
           (name, len(xs), statistics.median(xs), pct(xs, 99), max(xs)))
 
 
-def write_tree(root, n, gen, prefix):
-    for i in range(n):
-        d = os.path.join(root, "%s%03d" % (prefix, i // 1000))
-        if i % 1000 == 0:
-            os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, "a%06d.txt" % i), "w") as f:
-            f.write(next(gen))
-
 
 try:
-    gen = texts()
+    gen = texts(args.corpus)
     print("nsearchd freshness benchmark (%s, %d cores)" %
           (subprocess.run([nsearchd, "--version"], capture_output=True,
                           text=True).stdout.strip(), os.cpu_count()))

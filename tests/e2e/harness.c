@@ -383,24 +383,29 @@ void start_daemon(void)
 	start_daemon_with(NULL);
 }
 
+int stop_pid(pid_t pid)
+{
+	if (pid <= 0)
+		return -1;
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 2000; i++) {
+		int wstatus;
+		if (waitpid(pid, &wstatus, WNOHANG) == pid)
+			return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
+			                          : 128 + WTERMSIG(wstatus);
+		sleep_ms(10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
 /* SIGTERM and wait; returns the exit status (or -1). */
 int stop_daemon(void)
 {
-	if (E.pid <= 0)
-		return -1;
-	kill(E.pid, SIGTERM);
-	for (int i = 0; i < 2000; i++) {
-		int wstatus;
-		if (waitpid(E.pid, &wstatus, WNOHANG) == E.pid) {
-			E.pid = 0;
-			return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-		}
-		sleep_ms(10);
-	}
-	kill(E.pid, SIGKILL);
-	waitpid(E.pid, NULL, 0);
+	int rc = stop_pid(E.pid);
 	E.pid = 0;
-	return -1;
+	return rc;
 }
 
 /* Run the shell command CMD (freed here); its output, stdout and stderr

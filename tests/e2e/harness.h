@@ -125,6 +125,9 @@ void start_daemon_with(const char *const *extra);
 void kill_daemon(void);
 /* SIGTERM and wait; the exit status (or -1). */
 int stop_daemon(void);
+/* The same for another process of the test's, PID (its child; 0: none):
+ * SIGKILL after 20 s, and then -1. */
+int stop_pid(pid_t pid);
 
 /* ---- commands ---- */
 

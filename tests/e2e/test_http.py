@@ -463,6 +463,15 @@ class Lifecycle(unittest.TestCase):
     def test_health_when_the_index_cannot_be_written(self):
         """A full disk under the index: commits fail, /health says 503
         and why, and searches go on over what was committed."""
+        self.full_disk("20")
+
+    def test_health_when_a_write_fails_before_the_commit(self):
+        """The same when a document's own write fails, before any commit
+        (Xapian writes a document's term list at once): commits are
+        not what failed, but the index cannot be written all the same."""
+        self.full_disk("60000")
+
+    def full_disk(self, commit_delay):
         probe = subprocess.run(["unshare", "--user", "--map-root-user",
                                 "--mount", "true"], capture_output=True)
         if probe.returncode != 0:
@@ -475,7 +484,8 @@ class Lifecycle(unittest.TestCase):
                    "-c", 'mount -t tmpfs -o size=600k,mode=0700 tmpfs "$0" '
                    '&& exec "$@"', index, os.environ["NSEARCHD"],
                    "--articles", d.tree, "--index", index, "--socket",
-                   d.sock, "--commit-delay", "20", "--http-socket", d.hsock,
+                   d.sock, "--commit-delay", commit_delay,
+                   "--batch", "100000", "--http-socket", d.hsock,
                    "--http", "127.0.0.1:0"]
             d.logf = open(d.log, "wb")
             d.proc = subprocess.Popen(cmd, stdout=d.logf,

@@ -2,8 +2,10 @@
  * daemon: the query log's lines on stderr (their fields by name, the
  * request's id, never a token), `nsearch-cli stats --queries` (the most
  * asked query with its count, the ones that found nothing), the
- * "queries" request kept from clients without the admin role, and the
- * configuration applied by a reload (all, then off). */
+ * "queries" request kept from clients without the admin role, the
+ * configuration applied by a reload (all, then off), and hostile queries
+ * (a newline that would forge a line, terminal escapes, a long one) kept
+ * to one line in the log and harmless in an editor's terminal. */
 #include "svc.h"
 
 #include <signal.h>
@@ -186,11 +188,78 @@ static void test_reload_all_then_off(void **state)
 	free(conf);
 }
 
+/* S has a byte that would drive a terminal: ESC, or a C1 control (CSI is
+ * U+009B, "\xc2\x9b" in UTF-8). */
+static bool has_terminal_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p == 0x1b || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return true;
+	return false;
+}
+
+static void test_hostile_queries(void **state)
+{
+	put_articles();
+	const char *args[] = {"--config", "/dev/null", "--articles", e2e_tree(),
+	                      "--index", e2e_index(), "--socket", e2e_sock(),
+	                      "--log-queries", "all", NULL};
+	spawn(args, NULL);
+	wait_ready();
+	assert_int_equal(search_with_id("zephyrtram\nKIND=zero HITS=0 "
+	                                "QUERY=forged", "f1"), 1);
+	assert_int_equal(search_with_id("zephyrtram \xc2\x9b" "2J \x1b[31mred",
+	                                "e1"), 1);
+	ns_buf_t longq = {0};
+	ns_buf_printf(&longq, "zephyrtram");
+	for (int i = 0; i < 40; i++) /* 40 kB, fewer words than the cap */
+		ns_buf_printf(&longq, " %0999d", i);
+	assert_int_equal(search_with_id(longq.data, "l1"), 1);
+	wait_log("REQUEST_ID=\"l1\"");
+
+	/* Each search one line, the newline escaped in it: none forged. */
+	char *text = read_log();
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		if (strncmp(line, "nsearchd: ", 10) != 0)
+			fail_msg("a line the daemon did not start: %.*s",
+			         (int)(nl - line), line);
+		assert_true(nl - line < 4096);
+	}
+	assert_non_null(strstr(text, "QUERY=zephyrtram\\nKIND=zero HITS=0 "
+	                       "QUERY=forged\n"));
+	assert_false(has_terminal_control(text));
+	free(text);
+
+	/* The editor's listing: blanks collapsed, no control let through. */
+	int rc = -1;
+	char *out = run_cli("stats --queries", &rc);
+	assert_int_equal(rc, 0);
+	if (!strstr(out, "zephyrtram KIND=zero HITS=0 QUERY=forged") ||
+	    has_terminal_control(out))
+		fail_msg("not the listing expected:\n%s", out);
+	free(out);
+	json_t *r = queries_json();
+	json_t *top = json_object_get(r, "top"), *q;
+	size_t i;
+	assert_int_equal(json_array_size(top), 3);
+	json_array_foreach(top, i, q)
+		assert_true(strlen(json_string_value(json_object_get(q, "query")))
+		            <= 200);
+	json_decref(r);
+	json_t *st = status();
+	assert_true(json_is_true(json_object_get(st, "ready")));
+	json_decref(st);
+	ns_buf_free(&longq);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		svc_test(test_log_and_stats),
 		svc_test(test_reload_all_then_off),
+		svc_test(test_hostile_queries),
 	};
 	return cmocka_run_group_tests_name("querylog", tests, NULL, NULL);
 }

@@ -3,12 +3,15 @@
  * folder's metadata.tsv, found by date filters and counted in facets; the
  * .meta.json over the table; edits to either while the daemon runs and
  * while it is down; a sidecar that is a link out of the tree refused; a
- * broken one listed as a problem while its article is still indexed. */
+ * broken one listed as a problem while its article is still indexed;
+ * hostile ones (a FIFO, a directory, a table of thousands of columns, a
+ * sidecar renamed, one for a file not there yet). */
 #include "harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Plain text: no date, no section, no tags of its own. */
@@ -133,6 +136,18 @@ static char *wait_problem(const char *path)
 	}
 	fail_msg("%s is not listed as a problem within 30 s", path);
 	return NULL;
+}
+
+static void wait_no_problem(const char *path)
+{
+	char *reason = NULL;
+	for (int i = 0; i < 3000; i++) {
+		free(reason);
+		if (!(reason = problem_of(path)))
+			return;
+		sleep_ms(10);
+	}
+	fail_msg("%s is still listed as a problem after 30 s: %s", path, reason);
 }
 
 static void test_json_sidecar_dates_and_facets(void **state)
@@ -325,6 +340,93 @@ static void test_changed_while_down(void **state)
 	json_decref(st);
 }
 
+/* The tree's path of REL (new). */
+static char *in_tree(const char *rel)
+{
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/%s", e2e_tree(), rel) > 0);
+	return path;
+}
+
+/* Sidecars no one should write: a FIFO (never waited on), a directory
+ * (its own articles indexed), a table of 3,000 columns (one warning, not
+ * 3,000), one for an article not there yet, one renamed to another
+ * article's.  The daemon goes on answering. */
+static void test_hostile_sidecars(void **state)
+{
+	/* Made after their articles were indexed: the articles are read
+	 * again, as for a sidecar written. */
+	put_article("odd/fifo.txt", "zephyrfifo");
+	put_article("odd/dir.txt", "zephyrdir");
+	json_decref(wait_hits("zephyrdir", 1));
+	json_decref(wait_hits("zephyrfifo", 1));
+	char *fifo = in_tree("odd/metadata.tsv");
+	char *dir = in_tree("odd/dir.txt.meta.json");
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	put_article("odd/dir.txt.meta.json/inner.txt", "zephyrinner");
+	json_decref(wait_hits("zephyrinner", 1));
+	char *reason = wait_problem("odd/fifo.txt");
+	assert_string_equal(reason, "metadata.tsv: not read: not a regular file");
+	free(reason);
+	reason = wait_problem("odd/dir.txt");
+	assert_non_null(strstr(reason, "dir.txt.meta.json: not read: not a "
+	                       "regular file"));
+	free(reason);
+	/* Gone, they no longer say anything of their articles. */
+	assert_int_equal(unlink(fifo), 0);
+	remove_file("odd/dir.txt.meta.json/inner.txt");
+	assert_int_equal(rmdir(dir), 0);
+	wait_no_problem("odd/dir.txt");
+	wait_no_problem("odd/fifo.txt");
+	json_decref(wait_hits("zephyrinner", 0));
+
+	ns_buf_t wide = {0};
+	ns_buf_printf(&wide, "file");
+	for (int i = 0; i < 3000; i++)
+		ns_buf_printf(&wide, "\tcolumn%d", i);
+	ns_buf_printf(&wide, "\nwide.txt");
+	for (int i = 0; i < 3000; i++)
+		ns_buf_printf(&wide, "\tvalue%d", i);
+	ns_buf_printf(&wide, "\n");
+	put_article("wide/wide.txt", "zephyrwide");
+	put_file("wide/metadata.tsv", wide.data);
+	ns_buf_free(&wide);
+	reason = wait_problem("wide/wide.txt");
+	assert_string_equal(reason, "metadata.tsv: more than 64 fields of its "
+	                    "own; column64 and the rest left out");
+	free(reason);
+	json_decref(wait_for("wide/metadata.tsv"));
+	json_t *r = search("zephyrwide");
+	assert_int_equal(json_object_size(json_object_get(
+	                 json_array_get(json_object_get(r, "hits"), 0),
+	                 "fields")), 64);
+	json_decref(r);
+
+	/* A .meta.json before its article, then renamed to another's. */
+	put_file("later/ghost.txt.meta.json", "{\"date\": \"1961-04-12\"}");
+	put_article("later/other.txt", "zephyrother2");
+	json_decref(wait_hits("zephyrother2", 1));
+	reason = problem_of("later/ghost.txt");
+	assert_null(reason);
+	put_article("later/ghost.txt", "zephyrghost");
+	wait_dated("zephyrghost", "1961-04-12", "1961-04-12", "later/ghost.txt");
+	char *from = in_tree("later/ghost.txt.meta.json");
+	char *to = in_tree("later/other.txt.meta.json");
+	assert_int_equal(rename(from, to), 0);
+	wait_dated("", "1961-04-12", "1961-04-12", "later/other.txt");
+	assert_paths(request("{s:s, s:s, s:{s:s}}", "op", "search", "q",
+	                     "zephyrghost", "filter", "date_from", "1900-01-01"),
+	             "");
+	json_t *st = status();
+	assert_true(json_is_true(json_object_get(st, "ready")));
+	json_decref(st);
+	free(from);
+	free(to);
+	free(fifo);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_broken_sidecar_in_problems),
 		cmocka_unit_test(test_edits_while_running),
 		cmocka_unit_test(test_changed_while_down),
+		cmocka_unit_test(test_hostile_sidecars),
 	};
 	return cmocka_run_group_tests_name("sidecar", tests, group_setup,
 	                                   group_teardown);

@@ -1,15 +1,20 @@
 /* test_start.c - what a start that fails leaves behind: a second nsearchd
  * on a socket another one listens on says so and exits, without leaving
  * the index directory it made on the way, and without touching an index
- * that was there. */
+ * that was there, nor one another process made or took while it started
+ * (race_mkdir.c plays that process). */
 #include "harness.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int group_setup(void **state)
 {
@@ -127,11 +132,124 @@ static void test_socket_in_use_keeps_existing_index(void **state)
 	free(index);
 }
 
+/* second_daemon(INDEX), with race_mkdir.c run in it: the first mkdir()
+ * of RACE_DIR runs CMD before it, or after it if AFTER. */
+static char *raced_daemon(const char *index, const char *race_dir,
+                          const char *cmd, bool after, int *rc)
+{
+	char *line = NULL;
+	const char *asan = getenv("ASAN_OPTIONS");
+	/* The sanitizers' runtime wants to be first; the module is not
+	 * built with them. */
+	assert_true(asprintf(&line, "LD_PRELOAD='%s' NS_RACE_DIR='%s' "
+	                     "NS_RACE_CMD=\"$RACE_CMD\" %s "
+	                     "ASAN_OPTIONS='%s%sverify_asan_link_order=0' "
+	                     "'%s' --config /dev/null --articles '%s' "
+	                     "--index '%s' --socket '%s' 2>&1",
+	                     getenv("NS_RACE_MKDIR"), race_dir,
+	                     after ? "NS_RACE_AFTER=1" : "", asan ? asan : "",
+	                     asan ? ":" : "", getenv("NSEARCHD"), e2e_tree(), index,
+	                     e2e_sock()) > 0);
+	setenv("RACE_CMD", cmd, 1);
+	char *out = run_capture(line, rc);
+	unsetenv("RACE_CMD");
+	return out;
+}
+
+/* Another process makes the index's parent while this start looks: the
+ * start fails (the socket), and removes the index it made, never the
+ * parent, nor what the other process put in it. */
+static void test_parent_made_meanwhile_is_kept(void **state)
+{
+	char *parent = NULL, *index = NULL, *theirs = NULL, *cmd = NULL;
+	assert_true(asprintf(&parent, "%s/race1", e2e_dir()) > 0);
+	assert_true(asprintf(&index, "%s/index", parent) > 0);
+	assert_true(asprintf(&theirs, "%s/theirs.txt", parent) > 0);
+	assert_true(asprintf(&cmd, "mkdir '%s' && echo theirs > '%s'", parent,
+	                     theirs) > 0);
+	int rc = -1;
+	char *out = raced_daemon(index, parent, cmd, false, &rc);
+	assert_int_not_equal(rc, 0);
+	if (!strstr(out, "another daemon is already listening there"))
+		fail_msg("not the socket's failure: %s", out);
+	struct stat st;
+	if (lstat(theirs, &st) != 0)
+		fail_msg("%s, another process's, is gone: %s", theirs, out);
+	assert_int_equal(lstat(index, &st), -1); /* its own is not left */
+	assert_int_equal(errno, ENOENT);
+	free(out);
+	free(cmd);
+	free(theirs);
+	free(index);
+	free(parent);
+}
+
+/* Another nsearchd takes the index this start made before it opens it:
+ * the start fails (the index is locked), and the other's index is left
+ * as it is. */
+static void test_index_taken_meanwhile_is_kept(void **state)
+{
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0); /* to reap it */
+	char *parent = NULL, *index = NULL, *sock = NULL, *pidfile = NULL,
+	     *cmd = NULL, *probe = NULL;
+	assert_true(asprintf(&parent, "%s/race2", e2e_dir()) > 0);
+	assert_true(asprintf(&index, "%s/index", parent) > 0);
+	assert_true(asprintf(&probe, "%s/iamglass", index) > 0);
+	assert_true(asprintf(&sock, "%s/other2.sock", e2e_dir()) > 0);
+	assert_true(asprintf(&pidfile, "%s/other2.pid", e2e_dir()) > 0);
+	/* Its socket is bound after its index is open and locked. */
+	assert_true(asprintf(&cmd, "'%s' --config /dev/null --articles '%s' "
+	                     "--index '%s' --socket '%s' >'%s/other2.log' 2>&1 & "
+	                     "echo $! > '%s'; i=0; while [ ! -S '%s' ] && "
+	                     "[ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; "
+	                     "[ -S '%s' ]", getenv("NSEARCHD"), e2e_tree(), index,
+	                     sock, e2e_dir(), pidfile, sock, sock) > 0);
+	int rc = -1;
+	char *out = raced_daemon(index, index, cmd, true, &rc);
+	assert_int_not_equal(rc, 0);
+	char *pidtext = NULL;
+	size_t len;
+	assert_int_equal(ns_read_file(pidfile, 64, &pidtext, &len), NS_OK);
+	pid_t other = (pid_t)atol(pidtext);
+	assert_true(other > 0);
+	struct stat st;
+	bool kept = lstat(probe, &st) == 0;
+
+	/* The other daemon answers from its index, and stops cleanly. */
+	struct client c = {.fd = -1};
+	const char *saved = strdup(e2e_sock());
+	e2e_set_sock(sock);
+	assert_true(client_open(&c));
+	json_t *r = ask(&c, "{\"op\":\"status\"}\n");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	client_close(&c);
+	e2e_set_sock(saved);
+	free((char *)saved);
+	assert_int_equal(kill(other, SIGTERM), 0);
+	int wstatus = -1;
+	assert_int_equal(waitpid(other, &wstatus, 0), other);
+	if (!kept)
+		fail_msg("the other daemon's index %s is gone: %s", index, out);
+	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+	assert_int_equal(lstat(probe, &st), 0);
+	free(out);
+	free(pidtext);
+	free(probe);
+	free(cmd);
+	free(pidfile);
+	free(sock);
+	free(index);
+	free(parent);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_socket_in_use_leaves_no_index),
 		cmocka_unit_test(test_socket_in_use_keeps_existing_index),
+		cmocka_unit_test(test_parent_made_meanwhile_is_kept),
+		cmocka_unit_test(test_index_taken_meanwhile_is_kept),
 	};
 	return cmocka_run_group_tests_name("start", tests, group_setup,
 	                                   group_teardown);

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "core/fields.h"
 #include "daemon/http.h"
 #include "testutil.h"
 
@@ -85,6 +86,38 @@ static void test_query_strings(void **state)
 	assert_null(ns_http_query_to_json("op=stats", 8, "search", &why));
 	assert_non_null(why);
 	assert_null(ns_http_query_to_json("q=%zz", 5, "search", &why));
+	/* Bytes that are no UTF-8 are said to be, not "out of memory". */
+	assert_null(ns_http_query_to_json("q=tram%FF%FE", 12, "search", &why));
+	assert_string_equal(why, "the query string is not UTF-8 (once its "
+	                    "%-escapes are decoded)");
+	assert_null(ns_http_query_to_json("%C3=x", 5, "search", &why));
+	assert_non_null(strstr(why, "not UTF-8"));
+	/* A range's bound that is no finite number stays text: the decoder
+	 * refuses it in its own words. */
+	ns_field_decl_t words = {"words", NS_FIELD_NUMBER};
+	ns_fields_declare(&words, 1);
+	const char *bounds[] = {"words.min=inf", "words.max=1e999",
+	                        "words.min=nan"};
+	for (size_t i = 0; i < 3; i++) {
+		o = ns_http_query_to_json(bounds[i], strlen(bounds[i]), "search",
+		                          &why);
+		assert_non_null(o);
+		json_t *range = json_object_get(json_object_get(o, "filter"),
+		                                "words");
+		assert_int_equal(json_object_size(range), 1);
+		assert_true(json_is_string(json_object_iter_value(
+		            json_object_iter(range))));
+		json_decref(o);
+	}
+	o = ns_http_query_to_json("words.min=5", 11, "search", &why);
+	assert_true(json_real_value(json_object_get(json_object_get(
+	            json_object_get(o, "filter"), "words"), "min")) == 5);
+	json_decref(o);
+	ns_fields_declare(NULL, 0);
+	o = ns_http_query_to_json("q=caf%C3%A9", 11, "search", &why);
+	assert_string_equal(json_string_value(json_object_get(o, "q")),
+	                    "caf\xc3\xa9");
+	json_decref(o);
 }
 
 static void test_loopback(void **state)

@@ -110,6 +110,30 @@ static void test_malformed(void **state)
 	expect_error("{\"op\":\"status\",\"op\":\"search\"}", NS_E_BAD_JSON, NULL);
 }
 
+/* facet_limit is read with facets only: a client that always sends it
+ * (as it did before the protocol's split) is not refused for it. */
+static void test_facet_limit_without_facets(void **state)
+{
+	const char *ok[] = {
+		"{\"op\":\"search\",\"q\":\"a\",\"facet_limit\":0}",
+		"{\"op\":\"search\",\"q\":\"a\",\"facet_limit\":\"x\"}",
+		"{\"op\":\"similar\",\"path\":\"a.md\",\"facet_limit\":5000}",
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		ns_request_t req;
+		ns_proto_err_t err;
+		assert_true(ns_proto_decode(ok[i], strlen(ok[i]), &req, &err));
+		assert_int_equal(req.facet_limit, 0);
+		ns_request_clear(&req);
+	}
+	expect_error("{\"op\":\"search\",\"q\":\"a\",\"facets\":[\"tag\"],"
+	             "\"facet_limit\":0}", NS_E_BAD_REQUEST,
+	             "\"facet_limit\" must be between 1 and 1000");
+	expect_error("{\"op\":\"search\",\"q\":\"a\",\"facets\":[],"
+	             "\"facet_limit\":\"x\"}", NS_E_BAD_REQUEST,
+	             "\"facet_limit\" must be an integer");
+}
+
 static void test_filters_sort_lang(void **state)
 {
 	const char *s = "{\"op\":\"search\",\"q\":\"\",\"lang\":\"ru\","
@@ -486,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_search_all_fields),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_facet_limit_without_facets),
 		cmocka_unit_test(test_filters_sort_lang),
 		cmocka_unit_test(test_problems_op),
 		cmocka_unit_test(test_problems_registry),

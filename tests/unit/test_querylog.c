@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +326,67 @@ static void test_wire(void **state)
 	free(req_line);
 }
 
+/* The query workers note at once while the loop reads and reconfigures:
+ * no count is lost. */
+enum { THREADS = 6, NOTES = 3000, QUERIES = 10 };
+
+struct noter {
+	ns_querylog_t *ql;
+	int me;
+};
+
+static void *noter(void *arg)
+{
+	const struct noter *n = arg;
+	for (int i = 0; i < NOTES; i++) {
+		char q[64];
+		snprintf(q, sizeof q, "thread %d query %d", n->me, i % QUERIES);
+		ns_query_event_t e = ev(q, (uint64_t)(i % 3), 1);
+		ns_querylog_note(n->ql, &e, NOW);
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	ns_querylog_t *ql = ns_querylog_new();
+	ns_querylog_configure(ql, NS_QLOG_SAMPLED, 1000, 7);
+	/* Its lines are not what this counts. */
+	int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
+	dup2(null, STDERR_FILENO);
+	pthread_t t[THREADS];
+	struct noter args[THREADS];
+	for (int i = 0; i < THREADS; i++) {
+		args[i] = (struct noter){ql, i};
+		assert_int_equal(pthread_create(&t[i], NULL, noter, &args[i]), 0);
+	}
+	for (int i = 0; i < 200; i++) {
+		ns_query_report_t r;
+		assert_int_equal(ns_querylog_report(ql, 5, NOW, &r), NS_OK);
+		assert_true(r.ntop <= 5);
+		ns_query_report_clear(&r);
+		ns_querylog_configure(ql, i % 2 ? NS_QLOG_ALL : NS_QLOG_SAMPLED,
+		                      1000, 7);
+	}
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(null);
+	ns_query_report_t r;
+	assert_int_equal(ns_querylog_report(ql, 100, NOW, &r), NS_OK);
+	assert_int_equal(r.searches, THREADS * NOTES);
+	assert_int_equal(r.ntop, THREADS * QUERIES);
+	for (size_t i = 0; i < r.ntop; i++)
+		assert_int_equal(r.top[i].count, NOTES / QUERIES);
+	uint64_t zero = 0;
+	for (size_t i = 0; i < r.nzero; i++)
+		zero += r.zero[i].zero;
+	assert_int_equal(zero, THREADS * NOTES / 3);
+	ns_query_report_clear(&r);
+	ns_querylog_free(ql);
+}
+
 int main(void)
 {
 	unsetenv("JOURNAL_STREAM"); /* the lines this reads are stderr's */
@@ -335,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_wire),
+		cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests_name("querylog", tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -681,6 +682,57 @@ static void test_long_article_snippet_marks(void **state)
 	nsx_reader_close(r);
 }
 
+/* A database at PATH holding one document whose body is WORD. */
+static void make_db(const char *path, const char *word)
+{
+	nsx_writer_t *w = NULL;
+	char *err = NULL;
+	assert_int_equal(nsx_writer_open(path, &w, &err), NSX_OK);
+	put(w, "Qone", word, word, NULL, word);
+	assert_int_equal(nsx_writer_commit(w), NSX_OK);
+	nsx_writer_close(w);
+}
+
+static size_t hits(nsx_reader_t *r, const char *q)
+{
+	nsx_results_t *res = search(r, q);
+	size_t n = nsx_results_count(res);
+	nsx_results_free(res);
+	return n;
+}
+
+/* A replica's directory: a stub database leading to one copy, which
+ * Xapian's replication replaces with another whole copy and removes.  A
+ * reader open on the old copy reopens onto the new one. */
+static void test_reopen_follows_stub(void **state)
+{
+	struct fixture *f = *state;
+	char *copy = NULL, *a = NULL, *b = NULL, *stub = NULL;
+	assert_true(asprintf(&copy, "%s/copy", f->dir) > 0);
+	assert_true(asprintf(&a, "%s/replica_0", copy) > 0);
+	assert_true(asprintf(&b, "%s/replica_1", copy) > 0);
+	assert_true(asprintf(&stub, "%s/XAPIANDB", copy) > 0);
+	assert_int_equal(mkdir(copy, 0700), 0);
+	make_db(a, "alpha");
+	make_db(b, "beta");
+	assert_int_equal(write_file(stub, "auto replica_0\n", 15), 0);
+	nsx_reader_t *r = reader(copy);
+	assert_int_equal(hits(r, "alpha"), 1);
+
+	assert_int_equal(write_file(stub, "auto replica_1\n", 15), 0);
+	rm_tree(a);
+	nsx_status_t st = nsx_reader_reopen(r);
+	if (st != NSX_OK)
+		fail_msg("reopen: %s: %s", nsx_status_name(st), nsx_reader_error(r));
+	assert_int_equal(hits(r, "beta"), 1);
+	assert_int_equal(hits(r, "alpha"), 0);
+	nsx_reader_close(r);
+	free(copy);
+	free(a);
+	free(b);
+	free(stub);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -698,6 +750,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suggestion_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_term_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_follows_stub, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_case_and_initials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_feedback_reorders, setup, teardown),
 	};

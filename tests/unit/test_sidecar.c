@@ -286,6 +286,41 @@ static void test_tsv_broken(void **state)
 	ns_tsv_free(t);
 }
 
+/* A table of thousands of columns, or a .meta.json of thousands of keys:
+ * the fields past the cap are said left out once, not once each (each
+ * article of the folder keeps its warnings in the problems list). */
+static void test_wide_sidecars(void **state)
+{
+	ns_buf_t header = {0}, row = {0}, json = {0};
+	assert_int_equal(ns_buf_printf(&header, "file"), NS_OK);
+	assert_int_equal(ns_buf_printf(&row, "x.txt"), NS_OK);
+	assert_int_equal(ns_buf_printf(&json, "{\"k0\": 0"), NS_OK);
+	for (int i = 0; i < 3000; i++) {
+		assert_int_equal(ns_buf_printf(&header, "\tcol%d", i), NS_OK);
+		assert_int_equal(ns_buf_printf(&row, "\tv%d", i), NS_OK);
+		assert_int_equal(ns_buf_printf(&json, ", \"k%d\": %d", i + 1, i),
+		                 NS_OK);
+	}
+	assert_int_equal(ns_buf_printf(&json, "}"), NS_OK);
+	ns_article_t *a = plain_article();
+	assert_int_equal(ns_sidecar_apply_tsv(a, header.data, row.data,
+	                                      "metadata.tsv"), NS_OK);
+	assert_int_equal(json_object_size(a->fields), NS_MAX_EXTRA_FIELDS);
+	assert_string_equal(json_string_value(json_object_get(a->fields,
+	                                                      "col0")), "v0");
+	assert_int_equal(a->warnings.n, 1);
+	assert_non_null(strstr(a->warnings.v[0], "more than 64 fields"));
+	/* The .meta.json over it: its own once, and the article's once. */
+	assert_int_equal(ns_sidecar_apply_json(a, json.data, json.len,
+	                                       "x.txt.meta.json"), NS_OK);
+	assert_int_equal(json_object_size(a->fields), NS_MAX_EXTRA_FIELDS);
+	assert_true(a->warnings.n <= 3);
+	ns_article_free(a);
+	ns_buf_free(&header);
+	ns_buf_free(&row);
+	ns_buf_free(&json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_json_broken),
 		cmocka_unit_test(test_tsv_rows),
 		cmocka_unit_test(test_tsv_broken),
+		cmocka_unit_test(test_wide_sidecars),
 	};
 	return cmocka_run_group_tests_name("sidecar", tests, NULL, NULL);
 }
