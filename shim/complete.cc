@@ -91,8 +91,8 @@ completions(Xapian::Database &db, const std::string &word,
 		if (out.size() >= want)
 			break;
 		// A word of titles only (a name in headlines) counts them.
-		out.emplace_back(c.first, std::max(c.second.in_all,
-		                                   c.second.in_titles));
+		out.emplace_back(c.first,
+		                 std::max(c.second.in_all, c.second.in_titles));
 	}
 	return out;
 }
@@ -105,8 +105,8 @@ Xapian::Query parsed(nsx_reader_t *r, const std::string &query,
 	if (query.find_first_not_of(" \t\r\n") == std::string::npos)
 		return Xapian::Query();
 	Xapian::Stem stem(lang, true);
-	unsigned flags = nsx::set_up_parser(
-		r->qp, stem, nsx::query_stopper(lang, query), 0);
+	unsigned flags = nsx::set_up_parser(r->qp, stem,
+	                                    nsx::query_stopper(lang, query), 0);
 	try {
 		return nsx::parse(r->qp, r->problem, query, flags,
 		                  Xapian::Query::OP_AND);
@@ -123,14 +123,14 @@ Xapian::Query parsed(nsx_reader_t *r, const std::string &query,
 // is being typed: HEAD alone then) in the title, duplicates folded.  The
 // completions stand for the word being typed, not the hundreds of words
 // it may begin, and titles are short: a short beginning costs little.
-std::vector<std::string> best_titles(nsx_reader_t *r,
-                                     const nsx_complete_t *req,
-                                     const std::string &head,
-                                     const std::vector<nsx_completions::Word> &words,
-                                     bool typing, const char *lang)
+std::vector<std::string>
+best_titles(nsx_reader_t *r, const nsx_complete_t *req, const std::string &head,
+            const std::vector<nsx_completions::Word> &words, bool typing,
+            const char *lang)
 {
 	Xapian::Query q = parsed(r, head, lang);
-	bool head_blank = head.find_first_not_of(" \t\r\n") == std::string::npos;
+	bool head_blank =
+	        head.find_first_not_of(" \t\r\n") == std::string::npos;
 	if (q.empty() && !head_blank)
 		return {};
 	if (typing) {
@@ -140,8 +140,10 @@ std::vector<std::string> best_titles(nsx_reader_t *r,
 		std::string titles = req->title_prefix ? req->title_prefix : "";
 		for (const auto &w : words)
 			any.emplace_back(titles + w.word);
-		Xapian::Query last(Xapian::Query::OP_OR, any.begin(), any.end());
-		q = q.empty() ? last : Xapian::Query(Xapian::Query::OP_AND, q, last);
+		Xapian::Query last(Xapian::Query::OP_OR, any.begin(),
+		                   any.end());
+		q = q.empty() ? last
+		              : Xapian::Query(Xapian::Query::OP_AND, q, last);
 	}
 	if (q.empty())
 		return {};
@@ -170,23 +172,25 @@ nsx_status_t nsx_reader_complete(nsx_reader_t *r, const nsx_complete_t *req,
 	    req->titles > 1000)
 		return NSX_INVALID;
 	return guard(&r->error, [&] {
-		const char *lang = req->language && *req->language ? req->language
-		                                                     : "english";
+		const char *lang = req->language && *req->language
+		                           ? req->language
+		                           : "english";
 		std::unique_ptr<nsx_completions_t> c(new nsx_completions);
 		const std::string q = req->query;
 		size_t at = last_word_at(q);
 		std::string word = Xapian::Unicode::tolower(q.substr(at));
 		nsx::Deadline deadline(req->deadline);
 		if (!word.empty() && req->words)
-			for (auto &w : completions(r->db, word,
-			                           req->title_prefix ? req->title_prefix
-			                                             : "",
-			                           req->words, deadline))
-				c->words.push_back({w.first, q.substr(0, at) + w.first,
-				                    w.second});
+			for (auto &w : completions(
+			             r->db, word,
+			             req->title_prefix ? req->title_prefix : "",
+			             req->words, deadline))
+				c->words.push_back({ w.first,
+				                     q.substr(0, at) + w.first,
+				                     w.second });
 		if (req->titles)
-			c->titles = best_titles(r, req, q.substr(0, at), c->words,
-			                        !word.empty(), lang);
+			c->titles = best_titles(r, req, q.substr(0, at),
+			                        c->words, !word.empty(), lang);
 		deadline.check();
 		*out = c.release();
 		return NSX_OK;

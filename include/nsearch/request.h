@@ -22,12 +22,12 @@
 	X(GET, "get") \
 	X(SIMILAR, "similar") \
 	X(STATS, "stats") \
-	X(REINDEX, "reindex")   /* maintenance: answered when done */ \
+	X(REINDEX, "reindex") /* maintenance: answered when done */ \
 	X(COMPACT, "compact") \
 	X(BACKUP, "backup") \
-	X(PATHS, "paths")       /* core/proto_paths.h */ \
-	X(QUERIES, "queries")   /* core/proto_queries.h */ \
-	X(SUGGEST, "suggest")   /* as you type: core/proto_suggest.h */
+	X(PATHS, "paths")     /* core/proto_paths.h */ \
+	X(QUERIES, "queries") /* core/proto_queries.h */ \
+	X(SUGGEST, "suggest") /* as you type: core/proto_suggest.h */
 
 typedef enum {
 #define NS_OP_ENUM(name, wire) NS_OP_##name,

@@ -19,7 +19,8 @@
 
 /* The commands, in the order the usage lists them: name, how many
  * arguments and what they are, the request, the reply's printer (which
- * also decides the exit status). */
+ * also decides the exit status).  A table, laid out as one. */
+/* clang-format off */
 static const nscli_cmd_t commands[] = {
 	{"search", 0, ~0u, "words", nscli_search_request, nscli_results_reply, 0},
 	{"get", 1, 1, "one path, relative to the articles directory",
@@ -48,6 +49,7 @@ static const nscli_cmd_t commands[] = {
 	{"__complete-word", 1, 1, "one word", nscli_suggest_request,
 	 nscli_complete_word_reply, NSCLI_HIDDEN},
 };
+/* clang-format on */
 
 /* The help text; one statement, longer than a function should be, since
  * it is the text itself. */

@@ -81,8 +81,7 @@ int nscli_complete_reply(const nscli_run_t *run, const char *line,
 /* suggest WORDS...: completions of the last word, and titles; and the
  * bash completion's __complete-word WORD: the words alone, a line each. */
 char *nscli_suggest_request(nscli_run_t *run, char **args, unsigned nargs);
-int nscli_suggest_reply(const nscli_run_t *run, const char *line,
-                        size_t len);
+int nscli_suggest_reply(const nscli_run_t *run, const char *line, size_t len);
 int nscli_complete_word_reply(const nscli_run_t *run, const char *line,
                               size_t len);
 

@@ -68,7 +68,8 @@ int nscli_suggest_reply(const nscli_run_t *run, const char *line, size_t len)
 		printf("%stitles:\n", c.nwords ? "\n" : "");
 	for (size_t i = 0; !run->json && i < c.ntitles; i++)
 		if (printable(c.titles[i].title) && printable(c.titles[i].path))
-			printf("  %s  %s\n", c.titles[i].title, c.titles[i].path);
+			printf("  %s  %s\n", c.titles[i].title,
+			       c.titles[i].path);
 	int rc = c.nwords || c.ntitles ? NSCLI_EXIT_OK : NSCLI_EXIT_NONE;
 	ns_completions_clear(&c);
 	return rc;

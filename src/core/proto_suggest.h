@@ -11,14 +11,14 @@
 
 #include "core/proto.h"
 
-#define NS_PROTO_DEFAULT_SUGGEST 8   /* words, and titles */
+#define NS_PROTO_DEFAULT_SUGGEST 8 /* words, and titles */
 #define NS_PROTO_MAX_SUGGEST 20
-#define NS_PROTO_MAX_SUGGEST_Q 1000  /* bytes typed */
+#define NS_PROTO_MAX_SUGGEST_Q 1000 /* bytes typed */
 
 typedef struct {
-	char *word;       /* the indexed word, in lower case */
-	char *text;       /* the query with its last word this one */
-	uint64_t count;   /* articles with the word */
+	char *word;     /* the indexed word, in lower case */
+	char *text;     /* the query with its last word this one */
+	uint64_t count; /* articles with the word */
 } ns_completion_t;
 
 typedef struct {
@@ -29,9 +29,9 @@ typedef struct {
 typedef struct {
 	uint64_t revision;
 	double took_ms;
-	ns_completion_t *words;  /* the likeliest first */
+	ns_completion_t *words; /* the likeliest first */
 	size_t nwords;
-	ns_title_t *titles;      /* the best match first */
+	ns_title_t *titles; /* the best match first */
 	size_t ntitles;
 } ns_completions_t;
 
@@ -42,8 +42,7 @@ void ns_completions_clear(ns_completions_t *c);
  * into REQ: REQ->q (new), REQ->limit, REQ->lang (new, or NULL).  False
  * with *ERR (BAD_REQUEST) for an unknown field, a missing or too long
  * "q", a limit out of range or an unknown language. */
-bool ns_proto_decode_suggest(json_t *o, ns_request_t *req,
-                             ns_proto_err_t *err);
+bool ns_proto_decode_suggest(json_t *o, ns_request_t *req, ns_proto_err_t *err);
 
 /* The reply: a new line ending in "\n", NULL when out of memory.  ID
  * borrowed. */

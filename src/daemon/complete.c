@@ -15,8 +15,10 @@ static ns_status_t title_of(const char *data, size_t len, ns_title_t *t)
 	ns_stored_t sd;
 	if (ns_stored_read(data, len, &sd) != NS_OK)
 		return NS_ERR_INDEX; /* not our layout: report, don't guess */
-	const char *title = json_string_value(json_object_get(sd.fields, "title"));
-	const char *path = json_string_value(json_object_get(sd.fields, "path"));
+	const char *title =
+	        json_string_value(json_object_get(sd.fields, "title"));
+	const char *path =
+	        json_string_value(json_object_get(sd.fields, "path"));
 	ns_status_t st = NS_OK;
 	if (!(t->title = strdup(title ? title : "")) ||
 	    !(t->path = strdup(path ? path : "")))
@@ -46,7 +48,8 @@ static nsx_status_t convert(const nsx_completions_t *xc, ns_completions_t *out)
 		size_t len;
 		if (nsx_completions_title(xc, i, &data, &len) != NSX_OK)
 			return NSX_INTERNAL;
-		ns_status_t st = title_of(data, len, &out->titles[out->ntitles++]);
+		ns_status_t st =
+		        title_of(data, len, &out->titles[out->ntitles++]);
 		if (st != NS_OK)
 			return st == NS_ERR_NOMEM ? NSX_NO_MEMORY : NSX_CORRUPT;
 	}
@@ -54,8 +57,7 @@ static nsx_status_t convert(const nsx_completions_t *xc, ns_completions_t *out)
 }
 
 nsx_status_t ns_complete(nsx_reader_t *r, const char *q, const char *lang,
-                         unsigned limit, double deadline,
-                         ns_completions_t *out)
+                         unsigned limit, double deadline, ns_completions_t *out)
 {
 	memset(out, 0, sizeof *out);
 	nsx_complete_t req = {
