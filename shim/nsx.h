@@ -267,6 +267,9 @@ typedef struct {
 	unsigned facet_limit;  /* the most frequent values kept per facet */
 	int feedback;          /* reorder the best matches by the words of
 	                          the best ten (pseudo-relevance feedback) */
+	int prefix;            /* as you type: the last word of QUERY, unless
+	                          a blank ends it, is also a beginning (the
+	                          100 commonest words with it); no spelling */
 	double recency_days;   /* > 0: newer articles gain, halving every
 	                          this many days (RECENCY_SLOT "YYYYMMDD") */
 	unsigned recency_slot;
@@ -365,6 +368,45 @@ nsx_status_t nsx_results_snippet(const nsx_results_t *res, size_t i,
                                  char **out);
 
 void nsx_results_free(nsx_results_t *res);
+
+/* ---- as you type ---------------------------------------------------------- */
+
+typedef struct {
+	const char *query;        /* what has been typed, UTF-8 */
+	const char *language;     /* as nsx_search_t's */
+	unsigned words;           /* completions of its last word wanted */
+	unsigned titles;          /* best matches wanted */
+	const char *title_prefix; /* the prefix titles are indexed under (their
+	                             words complete first); NULL: none */
+	unsigned collapse_slot;   /* matches with the same value are one */
+	double deadline;          /* as nsx_search_t's */
+} nsx_complete_t;
+
+typedef struct nsx_completions nsx_completions_t;
+
+/* As you type QUERY: the indexed words that complete its last word (none
+ * when a blank or a sign ends it), those in most titles first, then in
+ * most documents, case-folded, at most WORDS of them, read from at most
+ * a thousand terms with that beginning in titles and as many in all the
+ * text; and the best TITLES matches of the words before it with one of
+ * those completions in their title (of all of QUERY when nothing is
+ * being typed), none while the words before do not parse.
+ * NSX_TOO_COMPLEX, NSX_TIMEOUT as for nsx_reader_search().  *OUT is new
+ * (nsx_completions_free()). */
+nsx_status_t nsx_reader_complete(nsx_reader_t *r, const nsx_complete_t *req,
+                                 nsx_completions_t **out);
+size_t nsx_completions_words(const nsx_completions_t *c);
+/* Completion I: the word (borrowed), QUERY with its last word replaced
+ * by it (*TEXT, borrowed; TEXT may be NULL), and in how many documents
+ * the word is (*DOCS, may be NULL); NULL when I is out of range. */
+const char *nsx_completions_word(const nsx_completions_t *c, size_t i,
+                                 const char **text, uint64_t *docs);
+size_t nsx_completions_titles(const nsx_completions_t *c);
+/* Match I's stored data (borrowed).  NSX_INVALID when out of range. */
+nsx_status_t nsx_completions_title(const nsx_completions_t *c, size_t i,
+                                   const char **data, size_t *len);
+/* Accepts NULL. */
+void nsx_completions_free(nsx_completions_t *c);
 
 /* ---- checking ------------------------------------------------------------ */
 

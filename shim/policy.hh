@@ -117,6 +117,20 @@ inline unsigned set_up_parser(Xapian::QueryParser &qp, const Xapian::Stem &stem,
 	return flags;
 }
 
+// As you type: the last word of a query, unless a blank follows it, is
+// also a beginning (Xapian's partial words), of the PREFIX_EXPANSION
+// indexed words with it in most documents: never TOO_BROAD, however
+// short.  Returns the flag to parse with.
+const Xapian::termcount PREFIX_EXPANSION = 100;
+
+inline unsigned prefix_flags(Xapian::QueryParser &qp)
+{
+	qp.set_max_expansion(PREFIX_EXPANSION,
+	                     Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
+	                     Xapian::QueryParser::FLAG_PARTIAL);
+	return Xapian::QueryParser::FLAG_PARTIAL;
+}
+
 /* ---- ranking ------------------------------------------------------------- */
 
 // BM25 with Robertson's usual k1 = 1.2 and b = 0.75 rather than Xapian's

@@ -530,7 +530,8 @@ void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 	Texts t = read_request(r, req, flags);
 	nsx::Deadline deadline(req->deadline);
 	deadline.check();
-	if (req->spelling && !req->like_idterm && !t.blank) {
+	// A word being typed is no typo.
+	if (req->spelling && !req->prefix && !req->like_idterm && !t.blank) {
 		std::string typed =
 		        req->spelling_query ? req->spelling_query : req->query;
 		std::vector<nsx::Fix> fixes = nsx::suggest(
@@ -599,6 +600,8 @@ nsx_status_t nsx_reader_search(nsx_reader_t *r, const nsx_search_t *req,
 		unsigned flags = nsx::set_up_parser(
 			r->qp, stem, nsx::query_stopper(lang, req->query ? req->query : ""),
 			req->max_expansion);
+		if (req->prefix)
+			flags |= nsx::prefix_flags(r->qp);
 		// A writer that commits while this runs may overtake the reader's
 		// revision: start again, once, on the newest.
 		for (int attempt = 0;; attempt++) {

@@ -22,11 +22,12 @@
 	X(GET, "get") \
 	X(SIMILAR, "similar") \
 	X(STATS, "stats") \
-	X(REINDEX, "reindex")   /* maintenance: answered when done */ \
+	X(REINDEX, "reindex") /* maintenance: answered when done */ \
 	X(COMPACT, "compact") \
 	X(BACKUP, "backup") \
-	X(PATHS, "paths")       /* core/proto_paths.h */ \
-	X(QUERIES, "queries")   /* core/proto_queries.h */
+	X(PATHS, "paths")     /* core/proto_paths.h */ \
+	X(QUERIES, "queries") /* core/proto_queries.h */ \
+	X(SUGGEST, "suggest") /* as you type: core/proto_suggest.h */
 
 typedef enum {
 #define NS_OP_ENUM(name, wire) NS_OP_##name,
@@ -109,6 +110,7 @@ typedef struct {
 	                            default: true) */
 	bool feedback;           /* reorder the best by the words of the best
 	                            ten (pseudo-relevance feedback) */
+	bool prefix;             /* as you type: Q's last word a beginning */
 	unsigned fields;         /* NS_FIELD_* to return; set by the decoder */
 	uint64_t min_revision;   /* answer from this revision on, or STALE
 	                            (core/proto_replica.h); 0: any */
@@ -144,6 +146,7 @@ typedef struct {
 	                             finds next to nothing and the correction
 	                             far more (docs/query-syntax.md) */
 	bool feedback; /* pseudo-relevance feedback (docs/ranking.md) */
+	bool prefix;   /* Q's last word also a beginning */
 	const char *like;         /* "similar": the article's relative path;
 	                             Q is then ignored */
 	bool body;                /* fill each hit's body too */

@@ -19,7 +19,8 @@
 
 /* The commands, in the order the usage lists them: name, how many
  * arguments and what they are, the request, the reply's printer (which
- * also decides the exit status). */
+ * also decides the exit status).  A table, laid out as one. */
+/* clang-format off */
 static const nscli_cmd_t commands[] = {
 	{"search", 0, ~0u, "words", nscli_search_request, nscli_results_reply, 0},
 	{"get", 1, 1, "one path, relative to the articles directory",
@@ -39,10 +40,16 @@ static const nscli_cmd_t commands[] = {
 	 nscli_maint_reply, NSCLI_LONG},
 	{"backup", 1, 1, "the directory to write the copy in (new, or empty)",
 	 nscli_backup_request, nscli_maint_reply, NSCLI_LONG},
-	/* The bash completion's: indexed paths under a prefix. */
+	{"suggest", 1, ~0u, "what has been typed", nscli_suggest_request,
+	 nscli_suggest_reply, 0},
+	/* The bash completion's: indexed paths under a prefix, and the
+	 * words that complete a word of a query. */
 	{"__complete-path", 0, 1, "the beginning of a path at most",
 	 nscli_complete_request, nscli_complete_reply, NSCLI_HIDDEN},
+	{"__complete-word", 1, 1, "one word", nscli_suggest_request,
+	 nscli_complete_word_reply, NSCLI_HIDDEN},
 };
+/* clang-format on */
 
 /* The help text; one statement, longer than a function should be, since
  * it is the text itself. */
@@ -107,6 +114,8 @@ static void usage(FILE *f)
 	"date:2025-01-01..2025-03-31.  With filters the words may be left out:\n"
 	"nsearch-cli --section world --sort newest search\n"
 	"\"get PATH\" prints the indexed article; \"similar PATH\" lists related ones.\n"
+	"\"suggest WORDS\" shows what a search box offers as they are typed: the\n"
+	"indexed words that complete the last one, and the titles that match.\n"
 	"\"stats\" counts the index's articles by section, language and year;\n"
 	"\"stats --queries\", what people searched for over the last day: the\n"
 	"most asked queries (--limit of them) and those that found nothing.\n"

@@ -78,6 +78,16 @@ int nscli_maint_reply(const nscli_run_t *run, const char *line, size_t len);
 char *nscli_complete_request(nscli_run_t *run, char **args, unsigned nargs);
 int nscli_complete_reply(const nscli_run_t *run, const char *line,
                          size_t len);
+/* suggest WORDS...: completions of the last word, and titles; and the
+ * bash completion's __complete-word WORD: the words alone, a line each. */
+char *nscli_suggest_request(nscli_run_t *run, char **args, unsigned nargs);
+int nscli_suggest_reply(const nscli_run_t *run, const char *line, size_t len);
+int nscli_complete_word_reply(const nscli_run_t *run, const char *line,
+                              size_t len);
+
+/* WORDS joined by single blanks: new (free()), or NULL when out of
+ * memory. */
+char *nscli_join_words(char **words, unsigned n);
 
 /* Send REQUEST (a reindex, compact or backup) and wait for its reply as
  * long as it takes, drawing progress on a terminal.  The reply line

@@ -6,8 +6,8 @@ _nsearch_cli()
     local cur prev words cword
     _init_completion || return
 
-    local commands="search get similar status stats problems wait reindex
-        compact backup"
+    local commands="search get similar suggest status stats problems wait
+        reindex compact backup"
     local opts="--socket --limit --offset --json --color --colour --lang --section
         --tag --author --since --until --from --to --sort --match --facets
         --no-collapse --no-autocorrect --recency --queries --help --version"
@@ -99,6 +99,14 @@ _nsearch_cli()
             ;;
         backup)
             _filedir -d
+            ;;
+        search | suggest)
+            # The indexed words that begin with the word being typed.
+            if [[ -n $cur && $cur != -* ]]; then
+                local IFS=$'\n'
+                COMPREPLY=($("$1" "${socket[@]}" __complete-word "$cur" \
+                    2>/dev/null))
+            fi
             ;;
     esac
 } &&

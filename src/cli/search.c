@@ -9,7 +9,7 @@
 #include "cli/errors.h"
 #include "cli/print.h"
 
-static char *join_words(char **words, unsigned n)
+char *nscli_join_words(char **words, unsigned n)
 {
 	ns_buf_t b = {0};
 	if (ns_buf_append(&b, "", 0) != NS_OK)
@@ -43,7 +43,7 @@ static bool filtered(const ns_filter_t *f)
 
 char *nscli_search_request(nscli_run_t *run, char **args, unsigned nargs)
 {
-	char *q = join_words(args, nargs);
+	char *q = nscli_join_words(args, nargs);
 	if (!q)
 		return NULL;
 	if (!filtered(&run->sreq.filter) && !q[strspn(q, " \t\n")]) {

@@ -23,7 +23,7 @@ ns_role_t ns_access_needed(ns_op_t op)
 	case NS_OP_SIMILAR:
 	case NS_OP_STATS:
 	case NS_OP_PATHS:
-		break;
+	case NS_OP_SUGGEST: break;
 	}
 	return NS_ROLE_SEARCH;
 }

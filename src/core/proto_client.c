@@ -130,6 +130,8 @@ char *ns_proto_encode_search(long long id, const ns_request_t *req)
 		json_object_set_new(o, "autocorrect", json_false());
 	if (req->feedback)
 		json_object_set_new(o, "feedback", json_true());
+	if (req->prefix)
+		json_object_set_new(o, "prefix", json_true());
 	return ns_proto_line(o);
 }
 

@@ -9,6 +9,7 @@
 #include "core/lang.h"
 #include "core/proto_paths.h"
 #include "core/proto_queries.h"
+#include "core/proto_suggest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,6 +305,7 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		"recency_days",
 		"autocorrect",
 		"feedback",
+		"prefix",
 		NULL,
 	};
 	if (!only_fields(o, fields, err))
@@ -324,7 +326,8 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	    !get_choice(o, "match", ns_proto_match_names, &match, err) ||
 	    !get_uint(o, "recency_days", 1, 36500, &req->recency_days, err) ||
 	    !get_bool(o, "autocorrect", &req->autocorrect, err) ||
-	    !get_bool(o, "feedback", &req->feedback, err))
+	    !get_bool(o, "feedback", &req->feedback, err) ||
+	    !get_bool(o, "prefix", &req->prefix, err))
 		return false;
 	req->match = (ns_match_t)match;
 	/* An empty query lists what the filter lets through. */
@@ -472,13 +475,19 @@ static bool decode_problems(json_t *o, ns_request_t *req,
 /* The decoder of each operation of NS_OPS (nsearch/request.h). */
 typedef bool decode_fn(json_t *o, ns_request_t *req, ns_proto_err_t *err);
 static decode_fn *const decoders[] = {
-	[NS_OP_SEARCH] = decode_search, [NS_OP_STATUS] = decode_bare,
-	[NS_OP_PROBLEMS] = decode_problems, [NS_OP_WAIT] = decode_wait,
-	[NS_OP_GET] = decode_get, [NS_OP_SIMILAR] = decode_similar,
-	[NS_OP_STATS] = decode_bare, [NS_OP_REINDEX] = decode_reindex,
-	[NS_OP_COMPACT] = decode_bare, [NS_OP_BACKUP] = decode_backup,
+	[NS_OP_SEARCH] = decode_search,
+	[NS_OP_STATUS] = decode_bare,
+	[NS_OP_PROBLEMS] = decode_problems,
+	[NS_OP_WAIT] = decode_wait,
+	[NS_OP_GET] = decode_get,
+	[NS_OP_SIMILAR] = decode_similar,
+	[NS_OP_STATS] = decode_bare,
+	[NS_OP_REINDEX] = decode_reindex,
+	[NS_OP_COMPACT] = decode_bare,
+	[NS_OP_BACKUP] = decode_backup,
 	[NS_OP_PATHS] = ns_proto_decode_paths,
 	[NS_OP_QUERIES] = ns_proto_decode_queries,
+	[NS_OP_SUGGEST] = ns_proto_decode_suggest,
 };
 _Static_assert(sizeof decoders / sizeof *decoders == NS_OP_COUNT,
                "an operation of NS_OPS without a decoder");

@@ -34,6 +34,15 @@ ns_status_t ns_answer(ns_searcher_t *s, const ns_request_t *r,
 	case NS_OP_PATHS:
 		st = ns_paths_reply(s, r, reply, err);
 		break;
+	case NS_OP_SUGGEST: {
+		ns_completions_t c;
+		st = ns_searcher_complete(s, r->q, r->lang, r->limit, &c, err);
+		if (st == NS_OK) {
+			*reply = ns_proto_suggest_reply(r->id, &c);
+			ns_completions_clear(&c);
+		}
+		break;
+	}
 	default: {
 		ns_search_req_t sreq = ns_search_req_of(r);
 		st = ns_searcher_search(s, &sreq, &res, err);

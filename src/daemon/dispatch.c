@@ -151,6 +151,7 @@ static void handle_request(struct conn *c, const char *line, size_t len)
 	case NS_OP_GET:
 	case NS_OP_STATS:
 	case NS_OP_PATHS:
+	case NS_OP_SUGGEST:
 		if (c->req.min_revision > ns_server_revision(c->srv))
 			ns_task_revision(c);
 		else

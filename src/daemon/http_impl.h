@@ -42,8 +42,20 @@ struct hhandler {
 };
 
 enum route {
-	R_NONE, R_PAGE, R_SEARCH, R_GET, R_SIMILAR, R_PUT, R_DELETE, R_STATS,
-	R_STATUS, R_HEALTH, R_METRICS, R_MAINT, R_QUERIES,
+	R_NONE,
+	R_PAGE,
+	R_SEARCH,
+	R_GET,
+	R_SIMILAR,
+	R_PUT,
+	R_DELETE,
+	R_STATS,
+	R_STATUS,
+	R_HEALTH,
+	R_METRICS,
+	R_MAINT,
+	R_QUERIES,
+	R_SUGGEST,
 };
 
 /* A request that waits for a worker or for the writer. */

@@ -130,7 +130,7 @@ static bool is_number_key(const char *k)
 static bool is_bool_key(const char *k)
 {
 	static const char *const keys[] = { "collapse", "autocorrect",
-		                            "feedback", NULL };
+		                            "feedback", "prefix", NULL };
 	for (int i = 0; keys[i]; i++)
 		if (strcmp(k, keys[i]) == 0)
 			return true;

@@ -231,16 +231,17 @@ static enum route route_of(const char *path, h2o_iovec_t m,
 		const char *path, *allow;
 		enum route get, post;
 	} fixed[] = {
-		{"/", "GET", R_PAGE, R_NONE},
-		{"/search", "GET, POST", R_SEARCH, R_SEARCH},
-		{"/stats", "GET", R_STATS, R_NONE},
-		{"/queries", "GET", R_QUERIES, R_NONE},
-		{"/status", "GET", R_STATUS, R_NONE},
-		{"/health", "GET", R_HEALTH, R_NONE},
-		{"/metrics", "GET", R_METRICS, R_NONE},
-		{"/reindex", "POST", R_NONE, R_MAINT},
-		{"/compact", "POST", R_NONE, R_MAINT},
-		{"/backup", "POST", R_NONE, R_MAINT},
+		{ "/", "GET", R_PAGE, R_NONE },
+		{ "/search", "GET, POST", R_SEARCH, R_SEARCH },
+		{ "/suggest", "GET", R_SUGGEST, R_NONE },
+		{ "/stats", "GET", R_STATS, R_NONE },
+		{ "/queries", "GET", R_QUERIES, R_NONE },
+		{ "/status", "GET", R_STATUS, R_NONE },
+		{ "/health", "GET", R_HEALTH, R_NONE },
+		{ "/metrics", "GET", R_METRICS, R_NONE },
+		{ "/reindex", "POST", R_NONE, R_MAINT },
+		{ "/compact", "POST", R_NONE, R_MAINT },
+		{ "/backup", "POST", R_NONE, R_MAINT },
 	};
 	bool get = is(m, "GET") || is(m, "HEAD");
 	*article = NULL;
@@ -350,9 +351,11 @@ static json_t *body_request(ns_http_t *s, h2o_req_t *req, const char *op)
 static void query_route(ns_http_t *s, h2o_req_t *req, enum route route,
                         const char *article, const char *qs, size_t qlen)
 {
-	static const char *const ops[] = {[R_SEARCH] = "search", [R_GET] = "get",
-	                                  [R_SIMILAR] = "similar",
-	                                  [R_STATS] = "stats"};
+	static const char *const ops[] = { [R_SEARCH] = "search",
+		                           [R_GET] = "get",
+		                           [R_SIMILAR] = "similar",
+		                           [R_STATS] = "stats",
+		                           [R_SUGGEST] = "suggest" };
 	const char *why = NULL;
 	json_t *o;
 	if (route == R_SEARCH && is(req->method, "POST"))
@@ -484,9 +487,11 @@ static void dispatch(ns_http_t *s, h2o_req_t *req, enum route route,
                      size_t qlen)
 {
 	switch (route) {
-	case R_SEARCH: case R_GET: case R_SIMILAR: case R_STATS:
-		query_route(s, req, route, article, qs, qlen);
-		break;
+	case R_SEARCH:
+	case R_GET:
+	case R_SIMILAR:
+	case R_STATS:
+	case R_SUGGEST: query_route(s, req, route, article, qs, qlen); break;
 	case R_PUT: case R_DELETE:
 		if (s->o.h.primary)
 			refuse_write(s, req);

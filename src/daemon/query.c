@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/hit_json.h"
+#include "daemon/complete.h"
 #include "daemon/readers.h"
 #include "daemon/schema.h"
 #include "daemon/snippet.h"
@@ -387,6 +388,7 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		.spelling_query = req->q,
 		.correct = req->autocorrect,
 		.feedback = req->feedback,
+		.prefix = req->prefix,
 		.collapse = req->collapse,
 		.collapse_slot = NS_SLOT_CONTENT,
 		.count_limit = s->count_limit,
@@ -506,6 +508,30 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 	return NS_OK;
 }
 
+ns_status_t ns_searcher_complete(ns_searcher_t *s, const char *q,
+                                 const char *lang, unsigned limit,
+                                 ns_completions_t *out, char **errmsg)
+{
+	if (errmsg)
+		*errmsg = NULL;
+	if (!s || !q || !out)
+		return NS_ERR_INVALID;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	double deadline = s->timeout > 0 ? monotonic_s(&t0) + s->timeout : 0;
+	nsx_reader_t *r = NULL;
+	ns_status_t st = ns_readers_borrow(s->readers, &r, errmsg);
+	if (st != NS_OK)
+		return st;
+	nsx_status_t xst = ns_complete(r, q, lang ? lang : s->language, limit,
+	                               deadline, out);
+	if (xst != NSX_OK)
+		return ns_readers_failed(s->readers, r, xst, errmsg);
+	ns_readers_give_back(s->readers, r);
+	out->took_ms = elapsed_ms(&t0);
+	return NS_OK;
+}
+
 /* Words of Q (runs of anything but blanks), up to MAX + 1. */
 static unsigned count_words(const char *q, unsigned max)
 {
@@ -544,7 +570,7 @@ bool ns_request_is_heavy(const ns_request_t *r)
 		return true;
 	if (r->op != NS_OP_SEARCH || !r->q)
 		return false;
-	return r->facets || r->sort != NS_SORT_RELEVANCE ||
+	return r->facets || r->sort != NS_SORT_RELEVANCE || r->prefix ||
 	       strchr(r->q, '"') || strchr(r->q, '*') ||
 	       has_operator(r->q, "NEAR") || has_operator(r->q, "ADJ") ||
 	       count_words(r->q, NS_LIGHT_WORDS) > NS_LIGHT_WORDS;
@@ -645,6 +671,7 @@ ns_search_req_t ns_search_req_of(const ns_request_t *r)
 		.recency_days = r->recency_days,
 		.autocorrect = r->op == NS_OP_SEARCH && r->autocorrect,
 		.feedback = r->op == NS_OP_SEARCH && r->feedback,
+		.prefix = r->op == NS_OP_SEARCH && r->prefix,
 		.like = r->op == NS_OP_SIMILAR ? r->path : NULL,
 		.body = (r->fields & NS_FIELD_BODY) != 0,
 		.skip_snippet = (r->fields & NS_FIELD_SNIPPET) == 0,

@@ -4,6 +4,7 @@
 #ifndef NS_QUERY_H
 #define NS_QUERY_H
 
+#include "core/proto_suggest.h"
 #include "nsearch/request.h"
 #include "nsearch/result.h"
 
@@ -76,10 +77,20 @@ ns_search_req_t ns_search_req_of(const ns_request_t *r);
 ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
                                ns_result_t **out, char **errmsg);
 
+/* As a search box is typed in: what has been typed, Q, completed
+ * (complete.h) on the latest committed revision, LIMIT words and titles,
+ * stemmed for LANG (NULL: the searcher's default).  *OUT filled
+ * (ns_completions_clear).  NS_ERR_TOO_COMPLEX, NS_ERR_TIMEOUT and
+ * NS_ERR_INDEX come with *ERRMSG (new). */
+ns_status_t ns_searcher_complete(ns_searcher_t *s, const char *q,
+                                 const char *lang, unsigned limit,
+                                 ns_completions_t *out, char **errmsg);
+
 /* Could R keep a query worker busy for long?  A guess from the request
  * alone, for the server's queue (searchq.h): similar, facets (every
  * match is counted), a sort by date (every match is looked at), a
- * phrase, NEAR, ADJ or wildcard, or more than NS_LIGHT_WORDS words.
+ * phrase, NEAR, ADJ, wildcard or prefix search, or more than
+ * NS_LIGHT_WORDS words.
  * Any thread. */
 bool ns_request_is_heavy(const ns_request_t *r);
 #define NS_LIGHT_WORDS 8

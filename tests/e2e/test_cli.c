@@ -425,6 +425,8 @@ static void test_bash_completion(void **state)
 		 "regional-desk-01/|regional-desk-02/|regional-desk-03/|"
 		 "regional-desk-04/|regional-desk-05/|regional-desk-06/|"
 		 "regional-desk-07/|regional-desk-08/|regional-desk-09/|"},
+		/* A search's words, from the index's. */
+		{"search talks orl", "orlov|"},
 	};
 	for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
 		char *cmd = NULL;

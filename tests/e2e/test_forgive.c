@@ -65,7 +65,8 @@ static void write_typo_articles(void)
 {
 	articles("opec", 4, "Oil", "OPEC ministers agreed to cut output.");
 	articles("open", 9, "Markets", "Shares will open higher on Monday.");
-	articles("volcker", 30, "Rates", "Paul Volcker raised interest rates.");
+	articles("volcker", 30, "Volcker on rates",
+	         "Paul Volcker raised interest rates.");
 	article("volker.json", "Rates", "Volker spoke about rates again.");
 	articles("kremlin", 3, "Talks", "The Kremlin said the talks go on.");
 	article("kiev.json", "Trams", "Trams in Kiev run late.");
@@ -277,6 +278,80 @@ static void test_known_words_never_corrected(void **state)
 	free(out);
 }
 
+/* ---- as you type ---- */
+
+static void test_suggest_completes_the_last_word(void **state)
+{
+	(void)state;
+	json_t *r = request("{s:s, s:s, s:i}", "op", "suggest", "q", "paul volck",
+	                    "limit", 5);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_t *w = json_array_get(json_object_get(r, "completions"), 0);
+	assert_string_equal(json_string_value(json_object_get(w, "word")),
+	                    "volcker");
+	assert_string_equal(json_string_value(json_object_get(w, "text")),
+	                    "paul volcker");
+	assert_int_equal(json_integer_value(json_object_get(w, "count")), 30);
+	/* The titles of the best matches, "volck" begun in them. */
+	json_t *t = json_array_get(json_object_get(r, "titles"), 0);
+	assert_non_null(t);
+	assert_string_equal(json_string_value(json_object_get(t, "title")),
+	                    "Volcker on rates");
+	assert_int_equal(strncmp(json_string_value(json_object_get(t, "path")),
+	                         "volcker/", 8), 0);
+	json_decref(r);
+	/* In capitals, as typed: the same words. */
+	r = request("{s:s, s:s}", "op", "suggest", "q", "KREM");
+	w = json_array_get(json_object_get(r, "completions"), 0);
+	assert_string_equal(json_string_value(json_object_get(w, "text")),
+	                    "kremlin");
+	json_decref(r);
+	/* A blank at the end: nothing being typed, no word to complete. */
+	r = request("{s:s, s:s}", "op", "suggest", "q", "opec ");
+	assert_int_equal(json_array_size(json_object_get(r, "completions")), 0);
+	assert_true(json_array_size(json_object_get(r, "titles")) > 0);
+	json_decref(r);
+	/* Half a query that does not parse yet: the words still. */
+	r = request("{s:s, s:s}", "op", "suggest", "q", "opec AND vol");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(r, "completions"), 0), "word")), "volcker");
+	json_decref(r);
+	int rc;
+	char *out = run_cli("suggest volck", &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "volcker  (30 articles)\n"));
+	free(out);
+	out = run_cli("__complete-word kre", &rc);
+	assert_string_equal(out, "kremlin\n");
+	free(out);
+}
+
+static void test_prefix_search(void **state)
+{
+	(void)state;
+	/* "volck" is no word: as typed it finds nothing... */
+	json_t *r = request("{s:s, s:s, s:b}", "op", "search", "q", "volck",
+	                    "autocorrect", 0);
+	assert_int_equal(nhits(r), 0);
+	json_decref(r);
+	/* ...as a beginning, every article with "volcker". */
+	r = request("{s:s, s:s, s:b, s:i}", "op", "search", "q", "volck",
+	            "prefix", 1, "limit", 50);
+	assert_int_equal(nhits(r), 30);
+	json_decref(r);
+	/* However short: the commonest words with it, never TOO_BROAD. */
+	r = request("{s:s, s:s, s:b}", "op", "search", "q", "v", "prefix", 1);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_true(nhits(r) > 0);
+	json_decref(r);
+	/* A blank after it: a whole word, as typed. */
+	r = request("{s:s, s:s, s:b, s:b}", "op", "search", "q", "volck ",
+	            "prefix", 1, "autocorrect", 0);
+	assert_int_equal(nhits(r), 0);
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +364,8 @@ int main(void)
 		cmocka_unit_test(test_no_hint_for_a_synonym_hit),
 		cmocka_unit_test(test_zero_hits_answer_the_correction),
 		cmocka_unit_test(test_known_words_never_corrected),
+		cmocka_unit_test(test_suggest_completes_the_last_word),
+		cmocka_unit_test(test_prefix_search),
 	};
 	return cmocka_run_group_tests_name("forgive", tests, group_setup,
 	                                   group_teardown);

@@ -180,6 +180,16 @@ class Page(unittest.TestCase):
         b.call("Input.insertText", {"text": "council"})
         b.wait("document.querySelectorAll('#suggest li').length > 0",
                "suggestions")
+        # half a word: the indexed words it begins are offered first
+        b.js("document.getElementById('q').value = ''")
+        b.call("Input.insertText", {"text": "counc"})
+        b.wait("[...document.querySelectorAll('#suggest li')]"
+               ".some(e => e.textContent === 'council')",
+               "the word completed")
+        b.call("Input.insertText", {"text": "il"})
+        b.wait("document.getElementById('q').value === 'council' && "
+               "document.querySelectorAll('#suggest li').length > 0",
+               "suggestions for the whole word")
         # Escape closes the suggestions and keeps what was typed
         b.key("Escape", "Escape", None, 27)
         self.assertEqual(b.js("document.querySelectorAll('#suggest li')"

@@ -16,6 +16,7 @@
 
 #include "core/proto.h"
 #include "core/proto_queries.h"
+#include "core/proto_suggest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -121,6 +122,7 @@ static void check_same(const ns_request_t *a, const ns_request_t *b)
 		CHECK(a->recency_days == b->recency_days);
 		CHECK(a->autocorrect == b->autocorrect);
 		CHECK(a->feedback == b->feedback);
+		CHECK(a->prefix == b->prefix);
 	}
 }
 
@@ -167,6 +169,10 @@ static void check_request(const ns_request_t *req)
 		break;
 	case NS_OP_QUERIES:
 		CHECK(req->limit >= 1 && req->limit <= NS_PROTO_MAX_QUERIES);
+		break;
+	case NS_OP_SUGGEST:
+		CHECK(req->q && strlen(req->q) <= NS_PROTO_MAX_SUGGEST_Q);
+		CHECK(req->limit >= 1 && req->limit <= NS_PROTO_MAX_SUGGEST);
 		break;
 	case NS_OP_STATUS:
 	case NS_OP_STATS:

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "core/proto.h"
+#include "core/proto_suggest.h"
 #include "testutil.h"
 
 /* Decode S and expect failure with CODE; returns the id it carried. */
@@ -457,6 +458,51 @@ static void test_client_requests(void **state)
 	free(line);
 }
 
+/* "suggest": what has been typed, both ways, and its reply. */
+static void test_suggest_op(void **state)
+{
+	(void)state;
+	char *line = ns_proto_suggest_request(4, "paul volck", 5);
+	ns_request_t req;
+	ns_proto_err_t err;
+	assert_true(ns_proto_decode(line, strlen(line) - 1, &req, &err));
+	assert_int_equal(req.op, NS_OP_SUGGEST);
+	assert_string_equal(req.q, "paul volck");
+	assert_int_equal(req.limit, 5);
+	ns_request_clear(&req);
+	free(line);
+	expect_error("{\"op\":\"suggest\"}", NS_E_BAD_REQUEST, "typed");
+	expect_error("{\"op\":\"suggest\",\"q\":\"x\",\"limit\":21}",
+	             NS_E_BAD_REQUEST, "limit");
+	expect_error("{\"op\":\"suggest\",\"q\":\"x\",\"offset\":1}",
+	             NS_E_BAD_REQUEST, "unknown field");
+	const char *s = "{\"op\":\"suggest\",\"q\":\"x\",\"lang\":\"RU\"}";
+	assert_true(ns_proto_decode(s, strlen(s), &req, &err));
+	assert_string_equal(req.lang, "ru");
+	assert_int_equal(req.limit, NS_PROTO_DEFAULT_SUGGEST);
+	ns_request_clear(&req);
+
+	ns_completion_t words[] = {{"volcker", "paul volcker", 124}};
+	ns_title_t titles[] = {{"Volcker holds", "econ/v.txt"}};
+	ns_completions_t c = {.revision = 9, .words = words, .nwords = 1,
+	                      .titles = titles, .ntitles = 1};
+	json_t *id = json_integer(4);
+	line = ns_proto_suggest_reply(id, &c);
+	json_decref(id);
+	ns_completions_t back;
+	assert_true(ns_proto_parse_suggest(line, strlen(line), &back));
+	assert_int_equal(back.revision, 9);
+	assert_int_equal(back.nwords, 1);
+	assert_string_equal(back.words[0].text, "paul volcker");
+	assert_string_equal(back.words[0].word, "volcker");
+	assert_int_equal(back.words[0].count, 124);
+	assert_int_equal(back.ntitles, 1);
+	assert_string_equal(back.titles[0].path, "econ/v.txt");
+	ns_completions_clear(&back);
+	free(line);
+	assert_false(ns_proto_parse_suggest("{\"ok\":true}", 11, &back));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_status_counters),
 		cmocka_unit_test(test_parse_error_reply),
 		cmocka_unit_test(test_client_requests),
+		cmocka_unit_test(test_suggest_op),
 	};
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
 }

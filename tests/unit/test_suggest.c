@@ -50,6 +50,15 @@ static int setup(void **state)
 	put_n(w, "volker", 1, "volker spoke again");
 	put_n(w, "kremlin", 5, "the kremlin said talks would go on");
 	put_n(w, "kiev", 3, "trams in kiev run late");
+	/* One article with a title (indexed under "S" too). */
+	nsx_doc_t *d = NULL;
+	if (nsx_doc_new("english", &d) != NSX_OK ||
+	    nsx_doc_index_text(d, "Volcano erupts", 14, 3, NULL) != NSX_OK ||
+	    nsx_doc_index_text(d, "Volcano erupts", 14, 1, "S") != NSX_OK ||
+	    nsx_doc_set_data(d, "volcano", 7) != NSX_OK ||
+	    nsx_writer_replace(w, "Qvolcano", d) != NSX_OK)
+		return -1;
+	nsx_doc_free(d);
 	if (nsx_writer_commit(w) != NSX_OK)
 		return -1;
 	nsx_writer_close(w);
@@ -180,6 +189,53 @@ static void test_correction_answered(void **state)
 	nsx_results_free(res);
 }
 
+/* As you type: words that begin with the last one, titles' first, and
+ * the best matches with it as a beginning. */
+static void test_completions(void **state)
+{
+	struct fixture *f = *state;
+	nsx_complete_t req = {.query = "Paul VOLC", .language = "english",
+	                      .words = 5, .titles = 3, .title_prefix = "S"};
+	nsx_completions_t *c = NULL;
+	assert_int_equal(nsx_reader_complete(f->r, &req, &c), NSX_OK);
+	assert_int_equal(nsx_completions_words(c), 2);
+	const char *text = NULL;
+	uint64_t docs = 0;
+	/* In a title, though in one article only. */
+	assert_string_equal(nsx_completions_word(c, 0, &text, &docs), "volcano");
+	assert_string_equal(text, "Paul volcano");
+	assert_int_equal(docs, 1);
+	assert_string_equal(nsx_completions_word(c, 1, &text, &docs), "volcker");
+	assert_int_equal(docs, 40);
+	assert_null(nsx_completions_word(c, 2, NULL, NULL));
+	/* "paul" with "volc..." in a title: none (the volcker articles have
+	 * no title)... */
+	assert_int_equal(nsx_completions_titles(c), 0);
+	nsx_completions_free(c);
+	/* ..."volc..." alone: the volcano's. */
+	req.query = "volc";
+	assert_int_equal(nsx_reader_complete(f->r, &req, &c), NSX_OK);
+	assert_int_equal(nsx_completions_titles(c), 1);
+	const char *data;
+	size_t len;
+	assert_int_equal(nsx_completions_title(c, 0, &data, &len), NSX_OK);
+	assert_int_equal(len, 7);
+	assert_memory_equal(data, "volcano", 7);
+	nsx_completions_free(c);
+	/* Nothing being typed: no words; a query that does not parse yet:
+	 * no titles, and no error. */
+	req.query = "volc ";
+	assert_int_equal(nsx_reader_complete(f->r, &req, &c), NSX_OK);
+	assert_int_equal(nsx_completions_words(c), 0);
+	nsx_completions_free(c);
+	req.query = "opec AND";
+	assert_int_equal(nsx_reader_complete(f->r, &req, &c), NSX_OK);
+	assert_int_equal(nsx_completions_titles(c), 0);
+	nsx_completions_free(c);
+	assert_int_equal(nsx_reader_complete(NULL, &req, &c), NSX_INVALID);
+	nsx_completions_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_rare_known_word),
 		cmocka_unit_test(test_synonym_hit_is_no_typo),
 		cmocka_unit_test(test_correction_answered),
+		cmocka_unit_test(test_completions),
 	};
 	return cmocka_run_group_tests_name("suggest", tests, setup, teardown);
 }
