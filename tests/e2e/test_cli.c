@@ -250,7 +250,8 @@ static char *cli_as_user(const char *setup, const char *xdg,
 	assert_true(asprintf(&env, xdg ? "XDG_RUNTIME_DIR='%s'"
 	                               : "-u XDG_RUNTIME_DIR%s",
 	                     xdg ? xdg : "") > 0);
-	assert_true(asprintf(&cmd, "unshare --user --map-root-user --mount sh "
+	assert_true(asprintf(&cmd, "unshare --user --map-root-user --mount "
+	                     "--propagation private sh "
 	                     "-c \"mount -t tmpfs nsearch-test /run || exit 99; "
 	                     "%s && exec unshare --user --map-user=1000 "
 	                     "--map-group=1000 env -u NSEARCH_SOCKET %s '%s' %s\" "

@@ -480,7 +480,9 @@ class Lifecycle(unittest.TestCase):
         index = os.path.join(d.dir, "index")
         os.mkdir(index, 0o700)
         try:
-            cmd = ["unshare", "--user", "--map-root-user", "--mount", "sh",
+            # A private mount namespace: the tmpfs goes with the daemon.
+            cmd = ["unshare", "--user", "--map-root-user", "--mount",
+                   "--propagation", "private", "sh",
                    "-c", 'mount -t tmpfs -o size=600k,mode=0700 tmpfs "$0" '
                    '&& exec "$@"', index, os.environ["NSEARCHD"],
                    "--articles", d.tree, "--index", index, "--socket",

@@ -80,6 +80,12 @@ ARTICLE=city/deb-ferry.txt
 # make_root WORK: the overlay over / and the chroot's /proc, /dev, /run, /tmp.
 make_root() {
 	local t=$1/ns
+	# Only in the private mount namespace this script re-runs itself in:
+	# never a mount the machine keeps.
+	if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
+		echo "make_root: not in a private mount namespace" >&2
+		return 1
+	fi
 	mkdir -p "$t" || return 1
 	mount -t tmpfs -o mode=0755 nsearch-deb-test "$t" || return 1
 	mkdir "$t/upper" "$t/work" "$t/root"
