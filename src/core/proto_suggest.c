@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/lang.h"
 #include "core/proto_impl.h"
 
 static bool refuse(ns_proto_err_t *err, const char *code, const char *msg)
@@ -15,24 +14,6 @@ static bool refuse(ns_proto_err_t *err, const char *code, const char *msg)
 	err->code = code;
 	snprintf(err->message, sizeof err->message, "%s", msg);
 	return false;
-}
-
-/* "lang", if given, normalised into REQ->lang (new). */
-static bool decode_lang(json_t *o, ns_request_t *req, ns_proto_err_t *err)
-{
-	json_t *lang = json_object_get(o, "lang");
-	char code[16];
-	if (!lang)
-		return true;
-	if (!json_is_string(lang) ||
-	    !ns_language_normalise(json_string_value(lang),
-	                           json_string_length(lang), code))
-		return refuse(err, NS_E_BAD_REQUEST,
-		              "\"lang\" must be a language "
-		              "code such as \"en\" or \"ru\"");
-	if (!(req->lang = strdup(code)))
-		return refuse(err, NS_E_INTERNAL, "out of memory");
-	return true;
 }
 
 bool ns_proto_decode_suggest(json_t *o, ns_request_t *req, ns_proto_err_t *err)
@@ -63,7 +44,7 @@ bool ns_proto_decode_suggest(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		              "\"limit\" must be an "
 		              "integer between 1 and 20");
 	req->limit = (unsigned)n;
-	if (!decode_lang(o, req, err))
+	if (!ns_proto_decode_lang(o, &req->lang, err))
 		return false;
 	if (!(req->q = strdup(json_string_value(q))))
 		return refuse(err, NS_E_INTERNAL, "out of memory");
