@@ -9,13 +9,6 @@
 
 #include "core/proto_impl.h"
 
-static bool refuse(ns_proto_err_t *err, const char *code, const char *msg)
-{
-	err->code = code;
-	snprintf(err->message, sizeof err->message, "%s", msg);
-	return false;
-}
-
 bool ns_proto_decode_suggest(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
 	const char *key;
@@ -24,7 +17,7 @@ bool ns_proto_decode_suggest(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		if (strcmp(key, "id") && strcmp(key, "op") &&
 		    strcmp(key, "q") && strcmp(key, "limit") &&
 		    strcmp(key, "lang"))
-			return refuse(err, NS_E_BAD_REQUEST,
+			return ns_proto_fail(err, NS_E_BAD_REQUEST,
 			              "unknown field: "
 			              "\"suggest\" takes \"q\", \"limit\" and "
 			              "\"lang\"");
@@ -32,7 +25,7 @@ bool ns_proto_decode_suggest(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	if (!json_is_string(q) ||
 	    strlen(json_string_value(q)) != json_string_length(q) ||
 	    json_string_length(q) > NS_PROTO_MAX_SUGGEST_Q)
-		return refuse(err, NS_E_BAD_REQUEST,
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
 		              "\"q\" must be what has been "
 		              "typed: a string of at most 1000 bytes");
 	json_t *limit = json_object_get(o, "limit");
@@ -40,14 +33,14 @@ bool ns_proto_decode_suggest(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 	        limit ? json_integer_value(limit) : NS_PROTO_DEFAULT_SUGGEST;
 	if (limit &&
 	    (!json_is_integer(limit) || n < 1 || n > NS_PROTO_MAX_SUGGEST))
-		return refuse(err, NS_E_BAD_REQUEST,
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
 		              "\"limit\" must be an "
 		              "integer between 1 and 20");
 	req->limit = (unsigned)n;
 	if (!ns_proto_decode_lang(o, &req->lang, err))
 		return false;
 	if (!(req->q = strdup(json_string_value(q))))
-		return refuse(err, NS_E_INTERNAL, "out of memory");
+		return ns_proto_fail(err, NS_E_INTERNAL, "out of memory");
 	return true;
 }
 
