@@ -17,25 +17,26 @@ bool ns_proto_decode_suggest(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		if (strcmp(key, "id") && strcmp(key, "op") &&
 		    strcmp(key, "q") && strcmp(key, "limit") &&
 		    strcmp(key, "lang"))
-			return ns_proto_fail(err, NS_E_BAD_REQUEST,
-			              "unknown field: "
-			              "\"suggest\" takes \"q\", \"limit\" and "
-			              "\"lang\"");
+			return ns_proto_fail(
+			        err, NS_E_BAD_REQUEST,
+			        "unknown field: "
+			        "\"suggest\" takes \"q\", \"limit\" and "
+			        "\"lang\"");
 	json_t *q = json_object_get(o, "q");
 	if (!json_is_string(q) ||
 	    strlen(json_string_value(q)) != json_string_length(q) ||
 	    json_string_length(q) > NS_PROTO_MAX_SUGGEST_Q)
 		return ns_proto_fail(err, NS_E_BAD_REQUEST,
-		              "\"q\" must be what has been "
-		              "typed: a string of at most 1000 bytes");
+		                     "\"q\" must be what has been "
+		                     "typed: a string of at most 1000 bytes");
 	json_t *limit = json_object_get(o, "limit");
 	json_int_t n =
 	        limit ? json_integer_value(limit) : NS_PROTO_DEFAULT_SUGGEST;
 	if (limit &&
 	    (!json_is_integer(limit) || n < 1 || n > NS_PROTO_MAX_SUGGEST))
 		return ns_proto_fail(err, NS_E_BAD_REQUEST,
-		              "\"limit\" must be an "
-		              "integer between 1 and 20");
+		                     "\"limit\" must be an "
+		                     "integer between 1 and 20");
 	req->limit = (unsigned)n;
 	if (!ns_proto_decode_lang(o, &req->lang, err))
 		return false;
