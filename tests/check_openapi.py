@@ -16,7 +16,7 @@ bad = 0
 # Every fixed route of the server is a path of the description.
 routes = open(os.path.join(top, "src", "daemon", "http_route.c"),
               encoding="utf-8").read()
-served = re.findall(r'\{"(/[a-z]*)", "[A-Z, ]+"', routes)
+served = re.findall(r'\{\s*"(/[a-z]*)", "[A-Z, ]+"', routes)
 served += ["/articles/{path}", "/articles/{path}/similar"]
 paths = re.findall(r"^  (/[^:]*):\s*$", text, re.M)
 for p in served:
