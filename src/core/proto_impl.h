@@ -30,4 +30,8 @@ bool ns_proto_decode_filter(json_t *o, ns_filter_t *f, ns_proto_err_t *err);
 /* Does F filter anything? */
 bool ns_proto_has_filter(const ns_filter_t *f);
 
+/* The "lang" of request O, if any, normalised into *LANG (new); false
+ * with *ERR (BAD_REQUEST) when it is no language code. */
+bool ns_proto_decode_lang(json_t *o, char **lang, ns_proto_err_t *err);
+
 #endif

@@ -336,21 +336,8 @@ static bool decode_search(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		return ns_proto_fail(
 		        err, NS_E_BAD_REQUEST,
 		        "\"q\" is empty and there is no \"filter\"");
-	json_t *lang = json_object_get(o, "lang");
-	if (lang) {
-		char code[16];
-		if (!json_is_string(lang) ||
-		    !ns_language_normalise(json_string_value(lang),
-		                           json_string_length(lang), code))
-			return ns_proto_fail(
-			        err, NS_E_BAD_REQUEST,
-			        "\"lang\" must be a "
-			        "language code such as \"en\" or \"ru\"");
-		const char *l = code;
-		if (!(req->lang = strdup(l)))
-			return ns_proto_fail(err, NS_E_INTERNAL,
-			                     "out of memory");
-	}
+	if (!ns_proto_decode_lang(o, &req->lang, err))
+		return false;
 	if (!(req->q = strdup(json_string_value(q))))
 		return ns_proto_fail(err, NS_E_INTERNAL, "out of memory");
 	return true;
@@ -444,6 +431,23 @@ static bool decode_backup(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		                     "\"dir\" must be an absolute "
 		                     "path on the daemon's machine");
 	if (!(req->path = strdup(s)))
+		return ns_proto_fail(err, NS_E_INTERNAL, "out of memory");
+	return true;
+}
+
+bool ns_proto_decode_lang(json_t *o, char **lang, ns_proto_err_t *err)
+{
+	json_t *v = json_object_get(o, "lang");
+	char code[16];
+	if (!v)
+		return true;
+	if (!json_is_string(v) ||
+	    !ns_language_normalise(json_string_value(v), json_string_length(v),
+	                           code))
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"lang\" must be a language code such as "
+		                     "\"en\" or \"ru\"");
+	if (!(*lang = strdup(code)))
 		return ns_proto_fail(err, NS_E_INTERNAL, "out of memory");
 	return true;
 }

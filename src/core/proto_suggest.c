@@ -7,33 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/lang.h"
 #include "core/proto_impl.h"
-
-static bool refuse(ns_proto_err_t *err, const char *code, const char *msg)
-{
-	err->code = code;
-	snprintf(err->message, sizeof err->message, "%s", msg);
-	return false;
-}
-
-/* "lang", if given, normalised into REQ->lang (new). */
-static bool decode_lang(json_t *o, ns_request_t *req, ns_proto_err_t *err)
-{
-	json_t *lang = json_object_get(o, "lang");
-	char code[16];
-	if (!lang)
-		return true;
-	if (!json_is_string(lang) ||
-	    !ns_language_normalise(json_string_value(lang),
-	                           json_string_length(lang), code))
-		return refuse(err, NS_E_BAD_REQUEST,
-		              "\"lang\" must be a language "
-		              "code such as \"en\" or \"ru\"");
-	if (!(req->lang = strdup(code)))
-		return refuse(err, NS_E_INTERNAL, "out of memory");
-	return true;
-}
 
 bool ns_proto_decode_suggest(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 {
@@ -43,30 +17,31 @@ bool ns_proto_decode_suggest(json_t *o, ns_request_t *req, ns_proto_err_t *err)
 		if (strcmp(key, "id") && strcmp(key, "op") &&
 		    strcmp(key, "q") && strcmp(key, "limit") &&
 		    strcmp(key, "lang"))
-			return refuse(err, NS_E_BAD_REQUEST,
-			              "unknown field: "
-			              "\"suggest\" takes \"q\", \"limit\" and "
-			              "\"lang\"");
+			return ns_proto_fail(
+			        err, NS_E_BAD_REQUEST,
+			        "unknown field: "
+			        "\"suggest\" takes \"q\", \"limit\" and "
+			        "\"lang\"");
 	json_t *q = json_object_get(o, "q");
 	if (!json_is_string(q) ||
 	    strlen(json_string_value(q)) != json_string_length(q) ||
 	    json_string_length(q) > NS_PROTO_MAX_SUGGEST_Q)
-		return refuse(err, NS_E_BAD_REQUEST,
-		              "\"q\" must be what has been "
-		              "typed: a string of at most 1000 bytes");
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"q\" must be what has been "
+		                     "typed: a string of at most 1000 bytes");
 	json_t *limit = json_object_get(o, "limit");
 	json_int_t n =
 	        limit ? json_integer_value(limit) : NS_PROTO_DEFAULT_SUGGEST;
 	if (limit &&
 	    (!json_is_integer(limit) || n < 1 || n > NS_PROTO_MAX_SUGGEST))
-		return refuse(err, NS_E_BAD_REQUEST,
-		              "\"limit\" must be an "
-		              "integer between 1 and 20");
+		return ns_proto_fail(err, NS_E_BAD_REQUEST,
+		                     "\"limit\" must be an "
+		                     "integer between 1 and 20");
 	req->limit = (unsigned)n;
-	if (!decode_lang(o, req, err))
+	if (!ns_proto_decode_lang(o, &req->lang, err))
 		return false;
 	if (!(req->q = strdup(json_string_value(q))))
-		return refuse(err, NS_E_INTERNAL, "out of memory");
+		return ns_proto_fail(err, NS_E_INTERNAL, "out of memory");
 	return true;
 }
 

@@ -103,6 +103,20 @@ void put_file(const char *rel, const char *text)
 	put_bytes(rel, text, strlen(text));
 }
 
+void put_json_article(const char *rel, const char *title, const char *body,
+                      const char *section)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s}", "title", title, "body", body,
+	                      "language", "en");
+	if (section)
+		json_object_set_new(o, "section", json_string(section));
+	char *s = json_dumps(o, JSON_COMPACT);
+	assert_non_null(s);
+	put_file(rel, s);
+	free(s);
+	json_decref(o);
+}
+
 void remove_file(const char *rel)
 {
 	char *path = NULL;

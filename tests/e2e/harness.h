@@ -54,6 +54,10 @@ void sleep_ms(long ms);
 /* Write LEN bytes at REL in the tree, making its directories. */
 void put_bytes(const char *rel, const char *data, size_t len);
 void put_file(const char *rel, const char *text);
+/* A JSON article at REL (docs/formats.md): TITLE, BODY, language "en",
+ * and SECTION unless NULL. */
+void put_json_article(const char *rel, const char *title, const char *body,
+                      const char *section);
 void remove_file(const char *rel);
 /* Copy the directory SRC into the tree at REL ("" for its root). */
 void copy_tree(const char *src, const char *rel);

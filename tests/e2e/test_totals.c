@@ -26,13 +26,7 @@
 
 static void article(const char *rel, const char *title, const char *body)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "title", title, "body",
-	                      body, "language", "en", "section",
-	                      rel[0] == 'h' ? "Coast" : "Ports");
-	char *s = json_dumps(o, JSON_COMPACT);
-	put_file(rel, s);
-	free(s);
-	json_decref(o);
+	put_json_article(rel, title, body, rel[0] == 'h' ? "Coast" : "Ports");
 }
 
 static void write_articles(void)
