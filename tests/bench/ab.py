@@ -29,14 +29,10 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # nothing left behind in tests/bench
-import importlib.machinery  # noqa: E402
-import importlib.util  # noqa: E402
+sys.path.insert(0, HERE)
+import nsbench  # noqa: E402
 
-_loader = importlib.machinery.SourceFileLoader("bench_run",
-                                               os.path.join(HERE, "run"))
-_spec = importlib.util.spec_from_loader("bench_run", _loader)
-B = importlib.util.module_from_spec(_spec)
-_loader.exec_module(B)
+B = nsbench.bench_run()
 
 
 def main():

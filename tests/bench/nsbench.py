@@ -2,6 +2,8 @@
 its reply, waiting until the daemon says it is ready, a tree of articles
 written from a corpus or generated text, and percentiles.  No state;
 never starts or stops a daemon."""
+import importlib.machinery
+import importlib.util
 import json
 import os
 import socket
@@ -75,3 +77,15 @@ def texts(corpus=None):
         body = " ".join(words[(i * 7 + k) % len(words)] for k in range(300))
         yield f"Generated article {i}\n\n{body}.\n"
         i += 1
+
+
+def bench_run():
+    """The suite's driver, tests/bench/run (a script without .py), as a
+    module, for the scripts that reuse its corpus and daemon helpers."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    loader = importlib.machinery.SourceFileLoader(
+        "bench_run", os.path.join(here, "run"))
+    module = importlib.util.module_from_spec(
+        importlib.util.spec_from_loader("bench_run", loader))
+    loader.exec_module(module)
+    return module
