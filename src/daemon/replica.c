@@ -110,7 +110,8 @@ static void read_copy(uv_work_t *w)
 static void round_failed(ns_replica_t *r, const char *why)
 {
 	r->failures++;
-	snprintf(r->error, sizeof r->error, "%s", why);
+	snprintf(r->error, sizeof r->error, "%.*s", (int)sizeof r->error - 1,
+	         why);
 	if (r->connected || !r->unreachable_ms) {
 		r->unreachable_ms = r->round_ms;
 		if (r->synced)
