@@ -17,6 +17,7 @@ enum cfg_type {
 	T_LEVEL,   /* a log level name */
 	T_WORD,    /* one of the option's words, stored as its place */
 	T_GLOB,    /* repeatable */
+	T_LIST,    /* repeatable, and each value a comma-separated list */
 	T_LISTEN,  /* PORT, HOST:PORT or [V6]:PORT; "off" or "" */
 	T_NAME,    /* a non-empty string without spaces (a group) */
 	T_COUNT

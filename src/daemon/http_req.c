@@ -44,6 +44,7 @@ int ns_http_status_of(const char *code)
 		{NS_E_UNAVAILABLE, 503}, {NS_E_INDEX_READ_ONLY, 503},
 		{NS_E_TIMEOUT, 504}, {NS_E_STALE, 503},
 		{NS_E_READ_ONLY_REPLICA, 409},
+		{NS_E_READ_ONLY_FRONT, 409},
 	};
 	for (size_t i = 0; code && i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(map[i].code, code) == 0)

@@ -158,7 +158,6 @@ static void on_committed(uv_async_t *h)
 	}
 }
 
-
 /* ---- status ---- */
 
 static void status_of(void *ctx, ns_daemon_status_t *out)
@@ -221,7 +220,6 @@ static void status_of(void *ctx, ns_daemon_status_t *out)
 	out->last_op_finished = last.finished;
 }
 
-
 /* Writer thread: a compacted index is swapped in while no search reads. */
 static void exclusive(void *ctx, void (*swap)(void *arg), void *arg)
 {
@@ -250,6 +248,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	ns_sd_stop(d);
 	close_committed(d);
 	nsd_replication_close(d);
+	nsd_front_close(d);
 }
 
 /* ---- start-up ---- */
@@ -447,14 +446,14 @@ static int configure(struct daemon *d, ns_config_t *cfg, char *root)
 		/* A configuration that can never work is not retried. */
 		return cst == NS_ERR_FORMAT ? 2 : rc;
 	}
-	/* A replica has no tree: the primary watches it. */
+	/* A replica or a front has no tree: others watch theirs. */
 	int rootfd = -1;
 	root[0] = '\0';
-	if (!cfg->replica_of &&
+	if (!cfg->replica_of && !cfg->shards.n &&
 	    (rootfd = realpath(cfg->articles, root) ? ns_root_open(root) : -1) < 0)
 		return ns_fatal("articles directory %s: %s", cfg->articles,
 		                strerror(errno));
-	if (private_index(cfg->index) != 0) {
+	if (!cfg->shards.n && private_index(cfg->index) != 0) {
 		if (rootfd >= 0)
 			close(rootfd);
 		return 2; /* said why; a restart would not mend it */
@@ -469,7 +468,8 @@ static int configure(struct daemon *d, ns_config_t *cfg, char *root)
 		ns_log(NS_LOG_WARNING, LOG_MOD, "cannot raise the limit on open "
 		       "files to its hard limit: %s; %llu allowed", strerror(errno),
 		       (unsigned long long)d->nofile);
-	make_dirs(d, d->cfg.index);
+	if (!d->cfg.shards.n)
+		make_dirs(d, d->cfg.index);
 	return 0;
 }
 
@@ -514,10 +514,11 @@ static int open_index(struct daemon *d)
 	/* Before the writer's first commit, and before any thread. */
 	if (c->replication_listen && ns_repl_keep_changesets(c->changesets))
 		return ns_fatal("out of memory");
-	if (!c->replica_of && ns_indexer_start(&iopts, &d->ix, &err) != NS_OK)
+	if (!c->replica_of && !c->shards.n &&
+	    ns_indexer_start(&iopts, &d->ix, &err) != NS_OK)
 		return freed(err, ns_fatal("index %s: %s", c->index,
 		                           err ? err : "cannot open"));
-	if (ns_searcher_new(c->index, &d->searcher) != NS_OK ||
+	if (nsd_front_searcher(d) ||
 	    !(d->querylog = ns_querylog_new()))
 		return ns_fatal("out of memory");
 	ns_querylog_configure(d->querylog, (ns_qlog_mode_t)c->log_queries,
@@ -529,7 +530,9 @@ static int open_index(struct daemon *d)
 	                       c->query_timeout_ms);
 	ns_searcher_set_count_limit(d->searcher, c->exact_count);
 	ns_proto_set_limits(c->max_results, c->max_offset);
-	return c->replica_of ? nsd_replica_open(d) : nsd_replication_open(d);
+	return c->replica_of ? nsd_replica_open(d)
+	       : c->shards.n ? nsd_front_open(d)
+	                     : nsd_replication_open(d);
 }
 
 /* The server, the synonyms its searches use, and its sockets. */
@@ -543,6 +546,8 @@ static int start_server(struct daemon *d)
 	handlers.min_revision_wait_ms = c->min_revision_wait_ms;
 	if (d->replica)
 		handlers = nsd_replica_handlers(d);
+	if (d->shards)
+		handlers = nsd_front_handlers(d);
 	ns_server_limits_t lim = ns_daemon_limits(d, c);
 	if (ns_server_new(&d->loop, &handlers, &lim, &d->server) != NS_OK)
 		return ns_fatal("out of memory");
@@ -605,6 +610,7 @@ static int shut_down(struct daemon *d, int rc)
 		ns_http_close(d->http);
 		close_committed(d);
 		nsd_replication_close(d);
+		nsd_front_close(d);
 		uv_run(&d->loop, UV_RUN_DEFAULT);
 	}
 	ns_http_free(d->http);
@@ -643,7 +649,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 	rc = open_index(&d);
 	if (!rc)
 		rc = start_server(&d);
-	if (!rc && !d.replica)
+	if (!rc && !d.replica && !d.shards)
 		rc = start_watcher(&d);
 	if (!rc) {
 		start_signals(&d);

@@ -43,6 +43,13 @@ struct daemon {
 	struct ns_http *http;       /* the HTTP front door, or NULL */
 	ns_replica_t *replica;      /* a replica's copy (then no ix, no watch,
 	                               no root), or NULL */
+	struct ns_shardset *shards; /* a front's shards (then no ix, no watch,
+	                               no root; the searcher owns them), or
+	                               NULL */
+	uv_timer_t probe_timer;     /* a front: try the shards that are down */
+	bool probe_timer_on;
+	uv_work_t probe;            /* ... on a worker, one at a time */
+	bool probing;
 	ns_repl_primary_t *serving; /* a primary's replication server, or NULL */
 	pid_t serving_group;        /* its process group, which the writer
 	                               holds still while it commits (atomic) */
@@ -130,6 +137,22 @@ void nsd_replication_of(void *ctx, ns_replication_status_t *out);
 void nsd_replica_describe(struct daemon *d, char *buf, size_t size);
 /* Stop following or serving (run the loop until their children end). */
 void nsd_replication_close(struct daemon *d);
+
+/* front_shards.c: a front over shards ([shards], docs/scaling.md) */
+
+/* The searcher: over the shards of a front, else over the index.  0, or
+ * 1 when out of memory. */
+int nsd_front_searcher(struct daemon *d);
+/* A front: the timer that tries the shards that are down.  0. */
+int nsd_front_open(struct daemon *d);
+/* Close that timer (accepts a daemon that is no front). */
+void nsd_front_close(struct daemon *d);
+/* Does some shard answer? */
+bool nsd_front_ready(struct daemon *d);
+/* Its state in a few words, for systemd's STATUS=. */
+void nsd_front_describe(struct daemon *d, char *buf, size_t size);
+/* What the server asks of a front: every field. */
+ns_server_handlers_t nsd_front_handlers(struct daemon *d);
 
 /* front.c: the HTTP front door (daemon/http.h) */
 
