@@ -149,6 +149,8 @@ typedef struct {
 	                              default path, which may be missing */
 	bool check_config;         /* --check-config */
 	bool check;                /* --check FILE... */
+	unsigned split;            /* --split-index N DIR: N shards; 0: no */
+	bool merge;                /* --merge-shards DEST SHARD... */
 	bool help, version;
 	char **files;              /* --check's, borrowed from argv */
 	int nfiles;

@@ -9,6 +9,7 @@
 #include "buildconf.h"
 #include "core/log.h"
 #include "daemon/nsearchd.h"
+#include "daemon/shard_tools.h"
 #include "daemon/shardset.h"
 
 #define PROBE_EVERY_MS 1000
@@ -112,4 +113,18 @@ ns_server_handlers_t nsd_front_handlers(struct daemon *d)
 		.status = status_of, .ready = nsd_ready, .front = true,
 		.ctx = d,
 	};
+}
+
+int nsd_shard_tool(const ns_config_args_t *args, const ns_config_t *cfg)
+{
+	char *err = NULL;
+	ns_status_t st = args->split
+		? ns_shards_split(cfg->index, args->split, args->files[0], stdout,
+		                  &err)
+		: ns_shards_merge(args->files[0], args->files + 1,
+		                  (size_t)args->nfiles - 1, &err);
+	if (st != NS_OK)
+		fprintf(stderr, "nsearchd: %s\n", err ? err : ns_status_str(st));
+	free(err);
+	return st == NS_OK ? 0 : 1;
 }

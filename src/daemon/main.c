@@ -688,6 +688,8 @@ int main(int argc, char **argv)
 	ns_log_set_level(cfg.log_level);
 	if (args.check) {
 		rc = ns_check_files(args.files, args.nfiles, &cfg);
+	} else if (args.split || args.merge) {
+		rc = nsd_shard_tool(&args, &cfg);
 	} else if (args.check_config) {
 		ns_config_print(&cfg, stdout);
 		rc = fflush(stdout) == 0 ? 0 : 1;

@@ -154,6 +154,10 @@ void nsd_front_describe(struct daemon *d, char *buf, size_t size);
 /* What the server asks of a front: every field. */
 ns_server_handlers_t nsd_front_handlers(struct daemon *d);
 
+/* --split-index N DIR, or --merge-shards DEST SHARD... of ARGS, on the
+ * index of CFG: the exit status. */
+int nsd_shard_tool(const ns_config_args_t *args, const ns_config_t *cfg);
+
 /* front.c: the HTTP front door (daemon/http.h) */
 
 /* Is the daemon ready (the start-up reconciliation done)?  CTX: it. */
