@@ -114,7 +114,9 @@ void reopen_shards(nsx_reader *r)
 			continue;
 		if (st == NSX_NO_MEMORY)
 			throw std::bad_alloc();
-		s.db.reset();
+		// A connection the server closed while idle (tcpsrv's
+		// --idle-timeout) is no dead shard: one fresh try first.
+		open_shard(&s, r->shard_timeout_ms);
 		changed = true;
 	}
 	if (changed)
