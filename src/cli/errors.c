@@ -38,6 +38,9 @@ static const struct {
 	{NS_E_BAD_REQUEST, "refused", true, NULL},
 	{NS_E_READ_ONLY_REPLICA, NULL, true, "Point --socket (or "
 	 "NSEARCH_SOCKET) at the primary's nsearchd."},
+	{NS_E_READ_ONLY_FRONT, NULL, true, "Send writes, waits and "
+	 "min_revision to the indexer node of the article's shard "
+	 "(docs/scaling.md, \"Shards\")."},
 	{NS_E_STALE, "this copy has not caught up", true, "Ask the primary, or "
 	 "again in a moment (docs/scaling.md, \"Reading your writes\")."},
 };
