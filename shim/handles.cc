@@ -42,7 +42,8 @@ nsx_status_t classify(std::string *msg) noexcept
 		st = NSX_BAD_QUERY; xtext = e.get_msg();
 	} catch (const Xapian::NetworkError &e) {
 		// A timeout too (NetworkTimeoutError): a shard, not the query.
-		st = NSX_NETWORK; xtext = e.get_description();
+		st = NSX_NETWORK;
+		xtext = e.get_description();
 	} catch (const Refused &e) {
 		st = e.status; xtext = e.what();
 	} catch (const Xapian::WildcardError &e) {
@@ -253,9 +254,14 @@ nsx_status_t nsx_reader_open(const char *path, nsx_reader_t **out,
                              char **errmsg)
 {
 	return nsx::guard_errmsg(errmsg, path && out, [&](std::string &) {
-		std::unique_ptr<nsx_reader_t> r(new nsx_reader{
-			Xapian::Database(path), Xapian::QueryParser(), std::string(),
-			nsx::ParseProblem(), std::string(path), {}, 0});
+		std::unique_ptr<nsx_reader_t> r(
+		        new nsx_reader{ Xapian::Database(path),
+		                        Xapian::QueryParser(),
+		                        std::string(),
+		                        nsx::ParseProblem(),
+		                        std::string(path),
+		                        {},
+		                        0 });
 		r->qp.set_database(r->db);
 		*out = r.release();
 		return NSX_OK;

@@ -18,19 +18,19 @@ extern "C" {
 
 typedef enum {
 	NSX_OK = 0,
-	NSX_NOT_FOUND,     /* no such document, or no database at the path */
-	NSX_LOCKED,        /* another writer holds the database lock */
-	NSX_BAD_QUERY,     /* the query string does not parse */
-	NSX_CORRUPT,       /* the database is damaged */
-	NSX_MODIFIED,      /* a reader fell too far behind the writer; reopen */
-	NSX_INVALID,       /* a NULL or out-of-range argument */
+	NSX_NOT_FOUND, /* no such document, or no database at the path */
+	NSX_LOCKED,    /* another writer holds the database lock */
+	NSX_BAD_QUERY, /* the query string does not parse */
+	NSX_CORRUPT,   /* the database is damaged */
+	NSX_MODIFIED,  /* a reader fell too far behind the writer; reopen */
+	NSX_INVALID,   /* a NULL or out-of-range argument */
 	NSX_NO_MEMORY,
-	NSX_IO,            /* the filesystem failed (open, write, fsync) */
-	NSX_INTERNAL,      /* anything else Xapian or the C++ runtime threw */
-	NSX_TOO_BROAD,     /* a wildcard expands to more terms than allowed */
-	NSX_TOO_COMPLEX,   /* the query is over one of the caps below */
-	NSX_TIMEOUT,       /* the search's deadline passed */
-	NSX_NETWORK,       /* a remote shard failed or did not answer in
+	NSX_IO,          /* the filesystem failed (open, write, fsync) */
+	NSX_INTERNAL,    /* anything else Xapian or the C++ runtime threw */
+	NSX_TOO_BROAD,   /* a wildcard expands to more terms than allowed */
+	NSX_TOO_COMPLEX, /* the query is over one of the caps below */
+	NSX_TIMEOUT,     /* the search's deadline passed */
+	NSX_NETWORK,     /* a remote shard failed or did not answer in
 	                      time (nsx_reader_probe_shards) */
 } nsx_status_t;
 

@@ -31,9 +31,9 @@ namespace nsx {
 // One shard of a reader over several (shards.cc): where it is, its own
 // database while it is up, and why not when it is down.
 struct Shard {
-	std::string spec;             // as configured: a path or HOST:PORT
+	std::string spec; // as configured: a path or HOST:PORT
 	std::optional<Xapian::Database> db; // empty: down
-	std::string why;              // why it is down
+	std::string why;                    // why it is down
 };
 } // namespace nsx
 

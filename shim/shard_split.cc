@@ -15,7 +15,8 @@ std::string idterm_of(const Xapian::Document &doc, const std::string &prefix)
 {
 	auto t = doc.termlist_begin();
 	t.skip_to(prefix);
-	if (t != doc.termlist_end() && (*t).compare(0, prefix.size(), prefix) == 0)
+	if (t != doc.termlist_end() &&
+	    (*t).compare(0, prefix.size(), prefix) == 0)
 		return *t;
 	return std::string();
 }
@@ -38,7 +39,8 @@ void copy_tables(const Xapian::Database &src, Xapian::WritableDatabase &out)
 {
 	for (auto w = src.spellings_begin(); w != src.spellings_end(); ++w)
 		out.add_spelling(*w, w.get_termfreq());
-	for (auto k = src.metadata_keys_begin(); k != src.metadata_keys_end(); ++k)
+	for (auto k = src.metadata_keys_begin(); k != src.metadata_keys_end();
+	     ++k)
 		if (*k != nsx::revision_base_key)
 			out.set_metadata(*k, src.get_metadata(*k));
 }
@@ -64,10 +66,12 @@ nsx_status_t nsx_split(const char *src, const char *const *dests, size_t n,
 			out.emplace_back(dests[i], Xapian::DB_CREATE);
 			copy_tables(in, out.back());
 		}
-		for (auto p = in.postlist_begin(""); p != in.postlist_end(""); ++p) {
+		for (auto p = in.postlist_begin(""); p != in.postlist_end("");
+		     ++p) {
 			Xapian::Document doc = in.get_document(*p);
 			std::string id = idterm_of(doc, id_prefix);
-			size_t to = id.empty() ? 0 : shard_of(id.c_str(), ctx) % n;
+			size_t to =
+			        id.empty() ? 0 : shard_of(id.c_str(), ctx) % n;
 			if (id.empty())
 				out[to].add_document(doc);
 			else
@@ -93,7 +97,7 @@ nsx_status_t nsx_merge(const char *const *srcs, size_t n, const char *dest,
 		// Compaction renumbers the documents of each source after the
 		// last: ids of shards overlap, the merged ones do not.
 		all.compact(dest, Xapian::DBCOMPACT_MULTIPASS |
-		                  Xapian::Compactor::FULLER);
+		                          Xapian::Compactor::FULLER);
 		return NSX_OK;
 	});
 }

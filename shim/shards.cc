@@ -64,8 +64,7 @@ void open_shard(nsx::Shard *s, unsigned timeout_ms) noexcept
 // Run OPEN for each shard of R that WANT(i) says, one thread each (a
 // thread that cannot start runs it here): connecting to N shards takes
 // as long as the slowest, not their sum.
-template <typename W>
-void open_shards(nsx_reader *r, W want)
+template <typename W> void open_shards(nsx_reader *r, W want)
 {
 	std::vector<std::thread> threads;
 	for (size_t i = 0; i < r->shards.size(); i++) {
@@ -135,12 +134,18 @@ nsx_status_t nsx_reader_open_shards(const char *const *specs, size_t n,
 	for (size_t i = 0; ok && i < n; i++)
 		ok = specs[i] && *specs[i];
 	return nsx::guard_errmsg(errmsg, ok, [&](std::string &) {
-		std::unique_ptr<nsx_reader_t> r(new nsx_reader{
-			Xapian::Database(), Xapian::QueryParser(), std::string(),
-			nsx::ParseProblem(), std::string(), {}, 0});
+		std::unique_ptr<nsx_reader_t> r(
+		        new nsx_reader{ Xapian::Database(),
+		                        Xapian::QueryParser(),
+		                        std::string(),
+		                        nsx::ParseProblem(),
+		                        std::string(),
+		                        {},
+		                        0 });
 		r->shard_timeout_ms = timeout_ms;
 		for (size_t i = 0; i < n; i++)
-			r->shards.push_back(nsx::Shard{specs[i], {}, std::string()});
+			r->shards.push_back(
+			        nsx::Shard{ specs[i], {}, std::string() });
 		open_shards(r.get(), [](size_t) { return true; });
 		combine(r.get());
 		*out = r.release();
@@ -212,12 +217,12 @@ nsx_status_t nsx_reader_set_shards(nsx_reader_t *r, const unsigned char *want)
 nsx_status_t nsx_shard_probe(const char *spec, unsigned timeout_ms,
                              char **errmsg)
 {
-	return nsx::guard_errmsg(errmsg, spec && *spec && timeout_ms,
-	                         [&](std::string &) {
-		Xapian::Database db = open_spec(spec, timeout_ms);
-		db.keep_alive(); // one more exchange: it answers, not only accepts
-		return NSX_OK;
-	});
+	return nsx::guard_errmsg(
+	        errmsg, spec && *spec && timeout_ms, [&](std::string &) {
+		        Xapian::Database db = open_spec(spec, timeout_ms);
+		        db.keep_alive(); // one more exchange: it answers, not only accepts
+		        return NSX_OK;
+	        });
 }
 
 } // extern "C"

@@ -17,25 +17,35 @@ enum { ACT_CONFIG = 2000, ACT_CHECK_CONFIG, ACT_CHECK, ACT_SPLIT, ACT_MERGE };
 void ns_config_usage(FILE *f)
 {
 	fprintf(f,
-	"usage: nsearchd [OPTION]...\n"
-	"       nsearchd --check-config [OPTION]...\n"
-	"       nsearchd --check FILE...\n"
-	"       nsearchd --split-index N DIR [OPTION]...\n"
-	"       nsearchd --merge-shards DEST SHARD...\n"
-	"Index an article tree into Xapian, keep it fresh, and answer searches\n"
-	"on a Unix socket (newline-delimited JSON, see docs/protocol.md).\n"
-	"Options override the configuration file (docs/configuration.md).\n"
-	"\n"
-	"  -c, --config FILE      the configuration file (default: $NSEARCH_CONFIG,\n"
-	"                         else %s if it exists)\n"
-	"      --check-config     print the effective configuration and exit\n"
-	"      --check FILE...    parse the files as the indexer would and print\n"
-	"                         their fields as JSON lines, then exit\n"
-	"      --split-index N DIR  split the index into N shards DIR/shard-1..N,\n"
-	"                         each top-level folder whole in one, then exit\n"
-	"      --merge-shards DEST SHARD...  merge shards into one index, then\n"
-	"                         exit\n",
-	NS_CONFIG_FILE);
+	        "usage: nsearchd [OPTION]...\n"
+	        "       nsearchd --check-config [OPTION]...\n"
+	        "       nsearchd --check FILE...\n"
+	        "       nsearchd --split-index N DIR [OPTION]...\n"
+	        "       nsearchd --merge-shards DEST SHARD...\n"
+	        "Index an article tree into Xapian, keep it fresh, and answer "
+	        "searches\n"
+	        "on a Unix socket (newline-delimited JSON, see "
+	        "docs/protocol.md).\n"
+	        "Options override the configuration file "
+	        "(docs/configuration.md).\n"
+	        "\n"
+	        "  -c, --config FILE      the configuration file (default: "
+	        "$NSEARCH_CONFIG,\n"
+	        "                         else %s if it exists)\n"
+	        "      --check-config     print the effective configuration "
+	        "and exit\n"
+	        "      --check FILE...    parse the files as the indexer would "
+	        "and print\n"
+	        "                         their fields as JSON lines, then "
+	        "exit\n"
+	        "      --split-index N DIR  split the index into N shards "
+	        "DIR/shard-1..N,\n"
+	        "                         each top-level folder whole in one, "
+	        "then exit\n"
+	        "      --merge-shards DEST SHARD...  merge shards into one "
+	        "index, then\n"
+	        "                         exit\n",
+	        NS_CONFIG_FILE);
 	for (int i = 0; i < NS_OPT_COUNT; i++) {
 		const struct cfg_def *d = &cfg_defs[i];
 		char left[48];
@@ -75,10 +85,10 @@ static void getopt_tables(struct option longopts[NS_OPT_COUNT + 8],
 	longopts[n++] = (struct option){"check-config", no_argument, NULL,
 	                                ACT_CHECK_CONFIG};
 	longopts[n++] = (struct option){"check", no_argument, NULL, ACT_CHECK};
-	longopts[n++] = (struct option){"split-index", required_argument, NULL,
-	                                ACT_SPLIT};
-	longopts[n++] = (struct option){"merge-shards", no_argument, NULL,
-	                                ACT_MERGE};
+	longopts[n++] = (struct option){ "split-index", required_argument, NULL,
+		                         ACT_SPLIT };
+	longopts[n++] =
+	        (struct option){ "merge-shards", no_argument, NULL, ACT_MERGE };
 	longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
 	longopts[n++] = (struct option){"version", no_argument, NULL, 'V'};
 	longopts[n] = (struct option){0};
@@ -112,9 +122,12 @@ int ns_config_parse_args(int argc, char **argv, ns_config_args_t *out)
 		case ACT_MERGE: out->merge = true; continue;
 		case ACT_SPLIT:
 			out->split = (unsigned)strtoul(optarg, NULL, 10);
-			if (out->split < 2 || out->split > NS_CONFIG_MAX_SHARDS) {
-				fprintf(stderr, "nsearchd: --split-index takes 2 to "
-				        "%d shards\n", NS_CONFIG_MAX_SHARDS);
+			if (out->split < 2 ||
+			    out->split > NS_CONFIG_MAX_SHARDS) {
+				fprintf(stderr,
+				        "nsearchd: --split-index takes 2 to "
+				        "%d shards\n",
+				        NS_CONFIG_MAX_SHARDS);
 				ns_config_args_free(out);
 				return 2;
 			}
@@ -147,9 +160,11 @@ int ns_config_parse_args(int argc, char **argv, ns_config_args_t *out)
 	}
 	if ((out->split && out->nfiles != 1) ||
 	    (out->merge && out->nfiles < 2)) {
-		fprintf(stderr, "nsearchd: %s\n", out->split
-		        ? "--split-index N takes one directory to write the shards in"
-		        : "--merge-shards takes the new index and the shards");
+		fprintf(stderr, "nsearchd: %s\n",
+		        out->split ? "--split-index N takes one directory to "
+		                     "write the shards in"
+		                   : "--merge-shards takes the new index and "
+		                     "the shards");
 		ns_config_args_free(out);
 		return 2;
 	}

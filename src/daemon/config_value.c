@@ -369,17 +369,17 @@ static const struct {
 	show_fn *show;
 	void (*clear)(void *field); /* NULL: owns nothing */
 } types[T_COUNT] = {
-	[T_PATH] = {sizeof(char *), set_path, show_str, clear_str},
-	[T_LANG] = {sizeof(char *), set_lang, show_str, clear_str},
-	[T_NAME] = {sizeof(char *), set_name, show_str, clear_str},
-	[T_LISTEN] = {sizeof(char *), set_listen, show_str, clear_str},
-	[T_UINT] = {sizeof(unsigned), set_uint, show_uint, NULL},
-	[T_SIZE] = {sizeof(size_t), set_size, show_size, NULL},
-	[T_MODE] = {sizeof(unsigned), set_mode, show_mode, NULL},
-	[T_WORD] = {sizeof(int), set_word, show_word, NULL},
-	[T_LEVEL] = {sizeof(int), set_level, show_level, NULL},
-	[T_GLOB] = {sizeof(ns_strv_t), set_glob, show_globs, clear_globs},
-	[T_LIST] = {sizeof(ns_strv_t), set_list, show_globs, clear_globs},
+	[T_PATH] = { sizeof(char *), set_path, show_str, clear_str },
+	[T_LANG] = { sizeof(char *), set_lang, show_str, clear_str },
+	[T_NAME] = { sizeof(char *), set_name, show_str, clear_str },
+	[T_LISTEN] = { sizeof(char *), set_listen, show_str, clear_str },
+	[T_UINT] = { sizeof(unsigned), set_uint, show_uint, NULL },
+	[T_SIZE] = { sizeof(size_t), set_size, show_size, NULL },
+	[T_MODE] = { sizeof(unsigned), set_mode, show_mode, NULL },
+	[T_WORD] = { sizeof(int), set_word, show_word, NULL },
+	[T_LEVEL] = { sizeof(int), set_level, show_level, NULL },
+	[T_GLOB] = { sizeof(ns_strv_t), set_glob, show_globs, clear_globs },
+	[T_LIST] = { sizeof(ns_strv_t), set_list, show_globs, clear_globs },
 };
 
 /* The largest field, for cfg_swap_value's scratch space. */

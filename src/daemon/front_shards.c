@@ -48,8 +48,8 @@ static void on_probe_timer(uv_timer_t *t)
 	if (d->probing || !f.down || d->stopping)
 		return;
 	d->probe.data = d;
-	d->probing = uv_queue_work(&d->loop, &d->probe, probe_work,
-	                           probe_done) == 0;
+	d->probing =
+	        uv_queue_work(&d->loop, &d->probe, probe_work, probe_done) == 0;
 }
 
 int nsd_front_open(struct daemon *d)
@@ -61,9 +61,10 @@ int nsd_front_open(struct daemon *d)
 	d->probe_timer_on = true;
 	d->ready = true;
 	d->ready_ms = ns_now_ms();
-	ns_log(NS_LOG_INFO, LOG_MOD, "nsearchd %s: a front over %zu shards, "
-	       "each given %u ms to answer", NS_VERSION, d->cfg.shards.n,
-	       ns_config_shard_timeout(&d->cfg));
+	ns_log(NS_LOG_INFO, LOG_MOD,
+	       "nsearchd %s: a front over %zu shards, "
+	       "each given %u ms to answer",
+	       NS_VERSION, d->cfg.shards.n, ns_config_shard_timeout(&d->cfg));
 	return 0;
 }
 
@@ -109,8 +110,11 @@ static void status_of(void *ctx, ns_daemon_status_t *out)
 ns_server_handlers_t nsd_front_handlers(struct daemon *d)
 {
 	return (ns_server_handlers_t){
-		.searcher = d->searcher, .querylog = d->querylog,
-		.status = status_of, .ready = nsd_ready, .front = true,
+		.searcher = d->searcher,
+		.querylog = d->querylog,
+		.status = status_of,
+		.ready = nsd_ready,
+		.front = true,
 		.ctx = d,
 	};
 }
@@ -118,13 +122,14 @@ ns_server_handlers_t nsd_front_handlers(struct daemon *d)
 int nsd_shard_tool(const ns_config_args_t *args, const ns_config_t *cfg)
 {
 	char *err = NULL;
-	ns_status_t st = args->split
-		? ns_shards_split(cfg->index, args->split, args->files[0], stdout,
-		                  &err)
-		: ns_shards_merge(args->files[0], args->files + 1,
-		                  (size_t)args->nfiles - 1, &err);
+	ns_status_t st =
+	        args->split ? ns_shards_split(cfg->index, args->split,
+	                                      args->files[0], stdout, &err)
+	                    : ns_shards_merge(args->files[0], args->files + 1,
+	                                      (size_t)args->nfiles - 1, &err);
 	if (st != NS_OK)
-		fprintf(stderr, "nsearchd: %s\n", err ? err : ns_status_str(st));
+		fprintf(stderr, "nsearchd: %s\n",
+		        err ? err : ns_status_str(st));
 	free(err);
 	return st == NS_OK ? 0 : 1;
 }

@@ -475,8 +475,10 @@ static void refuse_write(ns_http_t *s, h2o_req_t *req)
 {
 	char msg[400];
 	if (s->o.h.front) {
-		ns_http_send_error(s, req, NS_E_READ_ONLY_FRONT, ns_front_refusal(
-		                   "publishing and maintenance", msg, sizeof msg));
+		ns_http_send_error(
+		        s, req, NS_E_READ_ONLY_FRONT,
+		        ns_front_refusal("publishing and maintenance", msg,
+		                         sizeof msg));
 		return;
 	}
 	snprintf(msg, sizeof msg, "this daemon is a read-only replica of the "

@@ -450,7 +450,8 @@ static int configure(struct daemon *d, ns_config_t *cfg, char *root)
 	int rootfd = -1;
 	root[0] = '\0';
 	if (!cfg->replica_of && !cfg->shards.n &&
-	    (rootfd = realpath(cfg->articles, root) ? ns_root_open(root) : -1) < 0)
+	    (rootfd = realpath(cfg->articles, root) ? ns_root_open(root) : -1) <
+	            0)
 		return ns_fatal("articles directory %s: %s", cfg->articles,
 		                strerror(errno));
 	if (!cfg->shards.n && private_index(cfg->index) != 0) {
@@ -518,8 +519,7 @@ static int open_index(struct daemon *d)
 	    ns_indexer_start(&iopts, &d->ix, &err) != NS_OK)
 		return freed(err, ns_fatal("index %s: %s", c->index,
 		                           err ? err : "cannot open"));
-	if (nsd_front_searcher(d) ||
-	    !(d->querylog = ns_querylog_new()))
+	if (nsd_front_searcher(d) || !(d->querylog = ns_querylog_new()))
 		return ns_fatal("out of memory");
 	ns_querylog_configure(d->querylog, (ns_qlog_mode_t)c->log_queries,
 	                      c->slow_query_ms, c->query_sample);

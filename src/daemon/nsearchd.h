@@ -48,7 +48,7 @@ struct daemon {
 	                               NULL */
 	uv_timer_t probe_timer;     /* a front: try the shards that are down */
 	bool probe_timer_on;
-	uv_work_t probe;            /* ... on a worker, one at a time */
+	uv_work_t probe; /* ... on a worker, one at a time */
 	bool probing;
 	ns_repl_primary_t *serving; /* a primary's replication server, or NULL */
 	pid_t serving_group;        /* its process group, which the writer

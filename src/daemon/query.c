@@ -31,7 +31,7 @@ struct ns_searcher {
 	double timeout;             /* seconds a search may run; 0: no limit */
 	unsigned count_limit;       /* matches counted exactly up to this */
 	ns_readers_t *readers;
-	ns_shardset_t *shards;      /* a front's, borrowed; NULL: one index */
+	ns_shardset_t *shards; /* a front's, borrowed; NULL: one index */
 	pthread_mutex_t mu;
 	ns_synonyms_t *synonyms;    /* under mu */
 };
@@ -80,8 +80,8 @@ ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out)
 	return ns_searcher_new_shards(index_dir, NULL, out);
 }
 
-ns_status_t ns_searcher_new_shards(const char *index_dir,
-                                   ns_shardset_t *shards, ns_searcher_t **out)
+ns_status_t ns_searcher_new_shards(const char *index_dir, ns_shardset_t *shards,
+                                   ns_searcher_t **out)
 {
 	if (!index_dir || !out)
 		return NS_ERR_INVALID;
@@ -491,9 +491,10 @@ static ns_status_t run_search(ns_searcher_t *s, const ns_search_req_t *req,
 		nsx_status_t xst = run_shim(s, *r, req, &in, deadline, xres);
 		/* A shard failed (docs/scaling.md): again from those that
 		 * answer, while there is time; a second failure is final. */
-		for (int again = 0; xst == NSX_NETWORK && again < 2 &&
-		                    !passed(deadline) &&
-		                    ns_readers_recover(s->readers, *r); again++)
+		for (int again = 0;
+		     xst == NSX_NETWORK && again < 2 && !passed(deadline) &&
+		     ns_readers_recover(s->readers, *r);
+		     again++)
 			xst = run_shim(s, *r, req, &in, deadline, xres);
 		if (xst != NSX_OK)
 			st = ns_readers_failed(s->readers, *r, xst, errmsg);

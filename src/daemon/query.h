@@ -16,8 +16,8 @@ ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out);
  * searcher; NULL: the index at INDEX_DIR, as ns_searcher_new), every
  * search reply saying how many shards answered (ns_result_t). */
 typedef struct ns_shardset ns_shardset_t;
-ns_status_t ns_searcher_new_shards(const char *index_dir,
-                                   ns_shardset_t *shards, ns_searcher_t **out);
+ns_status_t ns_searcher_new_shards(const char *index_dir, ns_shardset_t *shards,
+                                   ns_searcher_t **out);
 /* The language queries are stemmed for when a request names none (the
  * daemon's default article language).  Call before the first search. */
 void ns_searcher_set_language(ns_searcher_t *s, const char *lang);

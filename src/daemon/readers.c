@@ -119,11 +119,13 @@ static nsx_status_t take(ns_readers_t *p, nsx_reader_t **out, char **err)
 		return NSX_OK;
 	}
 	nsx_reader_t *r = NULL;
-	nsx_status_t st = p->shards
-		? nsx_reader_open_shards(ns_shardset_specs(p->shards),
-		                         ns_shardset_count(p->shards),
-		                         ns_shardset_timeout(p->shards), &r, err)
-		: nsx_reader_open(p->index_dir, &r, err);
+	nsx_status_t st =
+	        p->shards
+	                ? nsx_reader_open_shards(ns_shardset_specs(p->shards),
+	                                         ns_shardset_count(p->shards),
+	                                         ns_shardset_timeout(p->shards),
+	                                         &r, err)
+	                : nsx_reader_open(p->index_dir, &r, err);
 	if (st == NSX_OK)
 		st = p->setup(r);
 	if (st != NSX_OK) {
@@ -198,15 +200,15 @@ static void follow_shards(ns_readers_t *p, nsx_reader_t *r)
 
 /* R (lent, over shards, reopened) tells the set what it found; when no
  * shard answers, NS_ERR_UNAVAILABLE with *ERRMSG and R is given back. */
-static ns_status_t shards_found(ns_readers_t *p, nsx_reader_t *r,
-                                char **errmsg)
+static ns_status_t shards_found(ns_readers_t *p, nsx_reader_t *r, char **errmsg)
 {
 	uint64_t gen = ns_shardset_note(p->shards, r);
 	shard_gen(p, r, &gen);
 	if (nsx_reader_shards_up(r) > 0)
 		return NS_OK;
 	if (errmsg && !*errmsg &&
-	    asprintf(errmsg, "none of the %zu shards answers (the first, %s: "
+	    asprintf(errmsg,
+	             "none of the %zu shards answers (the first, %s: "
 	             "%s); they are tried again every second",
 	             nsx_reader_shards(r), ns_shardset_specs(p->shards)[0],
 	             nsx_reader_shard_error(r, 0)) < 0)

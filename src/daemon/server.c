@@ -516,13 +516,15 @@ void ns_server_close(ns_server_t *s)
 }
 
 const char ns_front_no_revision[] =
-	"this daemon is a front over shards and has no revision of its own: "
-	"send min_revision to the indexer node that holds the article";
+        "this daemon is a front over shards and has no revision of its own: "
+        "send min_revision to the indexer node that holds the article";
 
 const char *ns_front_refusal(const char *what, char *buf, size_t size)
 {
-	snprintf(buf, size, "this daemon is a front over shards and has no "
+	snprintf(buf, size,
+	         "this daemon is a front over shards and has no "
 	         "index of its own: send %s to the indexer node whose shard "
-	         "holds the article", what);
+	         "holds the article",
+	         what);
 	return buf;
 }

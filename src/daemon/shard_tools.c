@@ -14,7 +14,7 @@
 #define MAX_FOLDERS 100000
 
 struct folder {
-	char *name;          /* the top-level folder ("" for the root's files) */
+	char *name; /* the top-level folder ("" for the root's files) */
 	uint64_t docs;
 	unsigned shard;
 };
@@ -22,7 +22,7 @@ struct folder {
 struct plan {
 	struct folder *f;
 	size_t n, cap;
-	bool failed;         /* out of memory, or too many folders */
+	bool failed; /* out of memory, or too many folders */
 };
 
 /* The top-level folder of the id term TERM ("Q" + relative path). */
@@ -36,7 +36,8 @@ static size_t folder_len(const char *term, const char **name)
 static struct folder *find(struct plan *p, const char *name, size_t len)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (strlen(p->f[i].name) == len && !memcmp(p->f[i].name, name, len))
+		if (strlen(p->f[i].name) == len &&
+		    !memcmp(p->f[i].name, name, len))
 			return &p->f[i];
 	return NULL;
 }
@@ -50,8 +51,10 @@ static void count_term(const char *term, uint64_t docs, void *ctx)
 	if (!f && !p->failed) {
 		if (p->n == p->cap) {
 			size_t cap = p->cap ? p->cap * 2 : 64;
-			struct folder *nf = cap <= MAX_FOLDERS
-				? realloc(p->f, cap * sizeof *nf) : NULL;
+			struct folder *nf =
+			        cap <= MAX_FOLDERS
+			                ? realloc(p->f, cap * sizeof *nf)
+			                : NULL;
 			if (!nf) {
 				p->failed = true;
 				return;
@@ -80,7 +83,7 @@ static int by_name(const void *a, const void *b)
 /* Each folder, in name order, to the shard with the fewest so far. */
 static void deal(struct plan *p, unsigned n)
 {
-	uint64_t load[NS_SHARDS_MAX] = {0};
+	uint64_t load[NS_SHARDS_MAX] = { 0 };
 	qsort(p->f, p->n, sizeof *p->f, by_name);
 	for (size_t i = 0; i < p->n; i++) {
 		unsigned best = 0;
@@ -116,8 +119,8 @@ static ns_status_t fail(char **err, const char *what, char *xerr)
 }
 
 /* The folders of the index at INDEX_DIR, dealt to N shards, into *P. */
-static ns_status_t make_plan(const char *index_dir, unsigned n,
-                             struct plan *p, char **err)
+static ns_status_t make_plan(const char *index_dir, unsigned n, struct plan *p,
+                             char **err)
 {
 	nsx_reader_t *r = NULL;
 	char *xerr = NULL;
@@ -135,15 +138,15 @@ static ns_status_t make_plan(const char *index_dir, unsigned n,
 	return NS_OK;
 }
 
-ns_status_t ns_shards_split(const char *index_dir, unsigned n,
-                            const char *dir, FILE *out, char **err)
+ns_status_t ns_shards_split(const char *index_dir, unsigned n, const char *dir,
+                            FILE *out, char **err)
 {
 	*err = NULL;
 	if (n < 2 || n > NS_SHARDS_MAX)
 		return NS_ERR_INVALID;
-	struct plan p = {0};
+	struct plan p = { 0 };
 	ns_status_t st = make_plan(index_dir, n, &p, err);
-	char *dests[NS_SHARDS_MAX] = {0};
+	char *dests[NS_SHARDS_MAX] = { 0 };
 	if (st == NS_OK && mkdir(dir, 0700) < 0 && errno != EEXIST)
 		st = fail(err, dir, strdup(strerror(errno)));
 	for (unsigned k = 0; st == NS_OK && k < n; k++)
@@ -158,8 +161,8 @@ ns_status_t ns_shards_split(const char *index_dir, unsigned n,
 		fprintf(out, "%s:", dests[k]);
 		for (size_t i = 0; i < p.n; i++)
 			if (p.f[i].shard == k)
-				fprintf(out, " %s/ (%llu)", p.f[i].name[0] ? p.f[i].name
-				                                           : ".",
+				fprintf(out, " %s/ (%llu)",
+				        p.f[i].name[0] ? p.f[i].name : ".",
 				        (unsigned long long)p.f[i].docs);
 		fputc('\n', out);
 	}

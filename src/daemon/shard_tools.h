@@ -17,8 +17,8 @@
  * in one shard, the folders dealt in name order each to the shard with
  * the fewest articles so far.  Says which folders went where on OUT.
  * *ERR (new, free()) on failure. */
-ns_status_t ns_shards_split(const char *index_dir, unsigned n,
-                            const char *dir, FILE *out, char **err);
+ns_status_t ns_shards_split(const char *index_dir, unsigned n, const char *dir,
+                            FILE *out, char **err);
 
 /* Merge the N shards SRCS into a new index at DEST.  *ERR as above. */
 ns_status_t ns_shards_merge(const char *dest, char *const *srcs, size_t n,

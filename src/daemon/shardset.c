@@ -98,7 +98,8 @@ static void set_up(ns_shardset_t *s, size_t i, bool up, const char *why)
 		return;
 	}
 	s->losses++;
-	ns_log(NS_LOG_WARNING, LOG_MOD, "shard %s is down: %s; searches "
+	ns_log(NS_LOG_WARNING, LOG_MOD,
+	       "shard %s is down: %s; searches "
 	       "answer from the others, and it is tried every second",
 	       s->specs[i], why && *why ? why : "no answer");
 }
@@ -134,7 +135,8 @@ size_t ns_shardset_probe_down(ns_shardset_t *s)
 		if (was[i])
 			continue;
 		char *err = NULL;
-		bool ok = nsx_shard_probe(s->specs[i], s->timeout_ms, &err) == NSX_OK;
+		bool ok = nsx_shard_probe(s->specs[i], s->timeout_ms, &err) ==
+		          NSX_OK;
 		free(err);
 		if (ok) {
 			pthread_mutex_lock(&s->mu);

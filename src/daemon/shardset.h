@@ -15,10 +15,10 @@
 typedef struct ns_shardset ns_shardset_t;
 
 typedef struct {
-	size_t total;         /* shards configured */
-	size_t down;          /* not answering now */
-	uint64_t losses;      /* times a shard stopped answering, since start */
-	uint64_t partial;     /* searches answered without some shard */
+	size_t total;     /* shards configured */
+	size_t down;      /* not answering now */
+	uint64_t losses;  /* times a shard stopped answering, since start */
+	uint64_t partial; /* searches answered without some shard */
 } ns_shard_figures_t;
 
 /* The N shards SPECS (paths or HOST:PORT, copied), each exchange with

@@ -356,8 +356,9 @@ static void refuse_write(struct conn *c)
 {
 	char msg[400];
 	if (c->srv->h.front) {
-		ns_conn_refuse(c, NS_E_READ_ONLY_FRONT, ns_front_refusal(
-		               ns_proto_op_name(c->req.op), msg, sizeof msg));
+		ns_conn_refuse(c, NS_E_READ_ONLY_FRONT,
+		               ns_front_refusal(ns_proto_op_name(c->req.op),
+		                                msg, sizeof msg));
 		return;
 	}
 	snprintf(msg, sizeof msg, "this daemon is a read-only replica of the "

@@ -25,7 +25,7 @@
 static struct {
 	pid_t front;
 	char *sock, *log, *shards;
-	pid_t srv[NSHARDS];         /* xapian-tcpsrv, each its own group */
+	pid_t srv[NSHARDS]; /* xapian-tcpsrv, each its own group */
 	unsigned port[NSHARDS];
 } F;
 
@@ -33,11 +33,11 @@ static struct {
 static void put_articles(void)
 {
 	put_file("2023/pilots.md", "# Harbour pilots\n\nThe harbour pilots "
-	         "struck over amberjack quotas.\n");
+	                           "struck over amberjack quotas.\n");
 	put_file("2024/ferry.md", "# Harbour ferry\n\nThe harbour ferry "
-	         "carried bluefin crates.\n");
+	                          "carried bluefin crates.\n");
 	put_file("2025/wall.md", "# Harbour wall\n\nThe harbour wall fell on "
-	         "the cuttlefish market.\n");
+	                         "the cuttlefish market.\n");
 }
 
 /* The three folders indexed by the harness's daemon, then its index
@@ -72,9 +72,16 @@ static char *shard_path(int k)
 /* The front over SPECS (a comma list), each shard given 500 ms. */
 static void spawn_front(const char *specs)
 {
-	const char *argv[] = {getenv("NSEARCHD"), "--shard", specs,
-	                      "--shard-timeout-ms", "500", "--socket", F.sock,
-	                      "--log-level", "info", NULL};
+	const char *argv[] = { getenv("NSEARCHD"),
+		               "--shard",
+		               specs,
+		               "--shard-timeout-ms",
+		               "500",
+		               "--socket",
+		               F.sock,
+		               "--log-level",
+		               "info",
+		               NULL };
 	F.front = fork();
 	assert_true(F.front >= 0);
 	if (F.front == 0) {
@@ -117,7 +124,8 @@ static void wait_front(json_int_t down)
 			F.front = 0;
 			fail_msg("the front exited");
 		}
-		if (access(F.sock, F_OK) == 0 && status_int("shards") == NSHARDS &&
+		if (access(F.sock, F_OK) == 0 &&
+		    status_int("shards") == NSHARDS &&
 		    status_int("shards_down") == down)
 			return;
 		sleep_ms(10);
@@ -131,7 +139,8 @@ static void assert_shards(json_t *reply, json_int_t total, json_int_t answered)
 {
 	json_t *s = json_object_get(reply, "shards");
 	assert_non_null(s);
-	assert_int_equal(json_integer_value(json_object_get(s, "total")), total);
+	assert_int_equal(json_integer_value(json_object_get(s, "total")),
+	                 total);
 	assert_int_equal(json_integer_value(json_object_get(s, "answered")),
 	                 answered);
 }
@@ -179,7 +188,8 @@ static void test_local_front(void **state)
 	wait_front(0);
 	json_t *r = front_search("harbour");
 	assert_shards(r, 3, 3);
-	assert_path_set(r, 3, "2023/pilots.md", "2024/ferry.md", "2025/wall.md");
+	assert_path_set(r, 3, "2023/pilots.md", "2024/ferry.md",
+	                "2025/wall.md");
 	r = ask_front(json_pack("{s:s}", "op", "wait"));
 	assert_code(r, "READ_ONLY_FRONT");
 	json_decref(r);
@@ -218,7 +228,8 @@ static void test_split_merge(void **state)
 		sleep_ms(10);
 	json_t *r = front_search("harbour");
 	assert_shards(r, 1, 1);
-	assert_path_set(r, 3, "2023/pilots.md", "2024/ferry.md", "2025/wall.md");
+	assert_path_set(r, 3, "2023/pilots.md", "2024/ferry.md",
+	                "2025/wall.md");
 	free(merged);
 	free(a);
 	free(b);
@@ -283,8 +294,8 @@ static double now_s(void)
 /* A search for "harbour" answered by the shards but K's, within 5 s. */
 static void assert_without(int k)
 {
-	static const char *const paths[] = {"2023/pilots.md", "2024/ferry.md",
-	                                    "2025/wall.md"};
+	static const char *const paths[] = { "2023/pilots.md", "2024/ferry.md",
+		                             "2025/wall.md" };
 	double t0 = now_s();
 	json_t *r = front_search("harbour");
 	assert_true(now_s() - t0 < 5.0);
@@ -318,17 +329,19 @@ static void test_remote_shards(void **state)
 	spawn_front(specs);
 	wait_front(0);
 	json_t *r = front_search("harbour");
-	const char *msg = json_string_value(json_object_get(
-		json_object_get(r, "error"), "message"));
+	const char *msg = json_string_value(
+	        json_object_get(json_object_get(r, "error"), "message"));
 	if (msg && strstr(msg, "serialise() not supported")) {
 		/* The shim's search is not remote-safe yet (its own posting
 		 * sources): the lead's merge of that work runs this for real. */
-		print_message("remote search unsupported by this shim: %s\n", msg);
+		print_message("remote search unsupported by this shim: %s\n",
+		              msg);
 		json_decref(r);
 		skip();
 	}
 	assert_shards(r, 3, 3);
-	assert_path_set(r, 3, "2023/pilots.md", "2024/ferry.md", "2025/wall.md");
+	assert_path_set(r, 3, "2023/pilots.md", "2024/ferry.md",
+	                "2025/wall.md");
 	/* (b) hung: the whole group stopped, the listener and its children. */
 	kill(-F.srv[1], SIGSTOP);
 	assert_without(1);
@@ -338,7 +351,8 @@ static void test_remote_shards(void **state)
 	wait_front(0);
 	r = front_search("harbour");
 	assert_shards(r, 3, 3);
-	assert_path_set(r, 3, "2023/pilots.md", "2024/ferry.md", "2025/wall.md");
+	assert_path_set(r, 3, "2023/pilots.md", "2024/ferry.md",
+	                "2025/wall.md");
 	/* Dead, then started again on the same port. */
 	kill(-F.srv[2], SIGKILL);
 	waitpid(F.srv[2], NULL, 0);
@@ -348,7 +362,8 @@ static void test_remote_shards(void **state)
 	wait_front(0);
 	r = front_search("harbour");
 	assert_shards(r, 3, 3);
-	assert_path_set(r, 3, "2023/pilots.md", "2024/ferry.md", "2025/wall.md");
+	assert_path_set(r, 3, "2023/pilots.md", "2024/ferry.md",
+	                "2025/wall.md");
 	assert_true(status_int("shard_losses") >= 2);
 	assert_true(status_int("partial_answers") >= 4);
 }
