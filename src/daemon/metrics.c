@@ -209,6 +209,21 @@ static void render_replication(ns_buf_t *b, const ns_replication_status_t *r)
 	        "primary's index taken since start.", (double)r->full_copies);
 }
 
+/* A front's shards (docs/scaling.md), as status counts them. */
+static void render_shards(ns_buf_t *b, const ns_metrics_state_t *s)
+{
+	if (!s->shards)
+		return;
+	gauge(b, "nsearch_shards", "Shards this front searches as one.",
+	      (double)s->shards);
+	gauge(b, "nsearch_shards_down", "Shards not answering now (tried "
+	      "again every second).", (double)s->shards_down);
+	counter(b, "nsearch_shard_losses_total", "Times a shard stopped "
+	        "answering, since start.", (double)s->shard_losses);
+	counter(b, "nsearch_partial_answers_total", "Searches answered "
+	        "without some shard, since start.", (double)s->partial_answers);
+}
+
 ns_status_t ns_metrics_render(const ns_metrics_state_t *s, ns_buf_t *out)
 {
 	ns_buf_t *b = out;
@@ -259,6 +274,7 @@ ns_status_t ns_metrics_render(const ns_metrics_state_t *s, ns_buf_t *out)
 		ns_buf_printf(b, "nsearch_connections{protocol=\"%s\"} %u\n",
 		              wires[w], s->connections[w]);
 	render_replication(b, &s->replication);
+	render_shards(b, s);
 	render_latency(b);
 	render_errors(b);
 	return ns_buf_append(b, "", 0);

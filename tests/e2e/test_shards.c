@@ -24,7 +24,7 @@
 
 static struct {
 	pid_t front;
-	char *sock, *log, *shards;
+	char *sock, *http, *log, *shards;
 	pid_t srv[NSHARDS]; /* xapian-tcpsrv, each its own group */
 	unsigned port[NSHARDS];
 } F;
@@ -79,6 +79,8 @@ static void spawn_front(const char *specs)
 		               "500",
 		               "--socket",
 		               F.sock,
+		               "--http-socket",
+		               F.http,
 		               "--log-level",
 		               "info",
 		               NULL };
@@ -116,7 +118,8 @@ static json_int_t status_int(const char *key)
 	return v;
 }
 
-/* Wait until the front answers status, with SHARDS_DOWN shards down. */
+/* Wait until the front answers status, with SHARDS_DOWN shards down
+ * (-1: any number). */
 static void wait_front(json_int_t down)
 {
 	for (int i = 0; i < 3000; i++) {
@@ -126,7 +129,7 @@ static void wait_front(json_int_t down)
 		}
 		if (access(F.sock, F_OK) == 0 &&
 		    status_int("shards") == NSHARDS &&
-		    status_int("shards_down") == down)
+		    (down < 0 || status_int("shards_down") == down))
 			return;
 		sleep_ms(10);
 	}
@@ -145,12 +148,45 @@ static void assert_shards(json_t *reply, json_int_t total, json_int_t answered)
 	                 answered);
 }
 
+/* The front's /metrics: BODY (new), after checking it with promtool
+ * when installed (Debian package prometheus). */
+static char *front_metrics(void)
+{
+	char *body = NULL;
+	assert_int_equal(http_unix(F.http, "GET", "/metrics", &body), 200);
+	if (access("/usr/bin/promtool", X_OK) != 0)
+		return body;
+	char *file = write_in_dir("metrics.txt", body, 0600), *cmd = NULL;
+	int rc = -1;
+	assert_true(asprintf(&cmd, "promtool check metrics < %s 2>&1", file) >
+	            0);
+	char *out = run_capture(cmd, &rc);
+	if (rc != 0)
+		fail_msg("promtool: %s", out);
+	free(out);
+	free(file);
+	return body;
+}
+
+/* nsearch-cli ARGS against the front: its output (new), exit status
+ * into *RC. */
+static char *front_cli(const char *args, int *rc)
+{
+	char *keep = strdup(e2e_sock());
+	e2e_set_sock(F.sock);
+	char *out = run_cli(args, rc);
+	e2e_set_sock(keep);
+	free(keep);
+	return out;
+}
+
 static int setup(void **state)
 {
 	if (svc_setup(state) != 0)
 		return -1;
 	memset(&F, 0, sizeof F);
 	F.sock = in_dir("front.sock");
+	F.http = in_dir("front-http.sock");
 	F.log = in_dir("front.log");
 	F.shards = in_dir("shards");
 	return 0;
@@ -171,6 +207,7 @@ static int teardown(void **state)
 			free(run_capture(cmd, &rc));
 	}
 	free(F.sock);
+	free(F.http);
 	free(F.log);
 	free(F.shards);
 	return svc_teardown(state);
@@ -190,6 +227,15 @@ static void test_local_front(void **state)
 	assert_shards(r, 3, 3);
 	assert_path_set(r, 3, "2023/pilots.md", "2024/ferry.md",
 	                "2025/wall.md");
+	int rc = -1;
+	char *out = front_cli("search harbour", &rc);
+	assert_null(strstr(out, "partial:"));
+	free(out);
+	char *m = front_metrics();
+	assert_non_null(strstr(m, "\nnsearch_shards 3\n"));
+	assert_non_null(strstr(m, "\nnsearch_shards_down 0\n"));
+	assert_non_null(strstr(m, "\nnsearch_partial_answers_total 0\n"));
+	free(m);
 	r = ask_front(json_pack("{s:s}", "op", "wait"));
 	assert_code(r, "READ_ONLY_FRONT");
 	json_decref(r);
@@ -201,6 +247,48 @@ static void test_local_front(void **state)
 	free(a);
 	free(b);
 	free(c);
+}
+
+/* A shard missing from the start: the front answers from the two
+ * others and says so, in the reply, to nsearch-cli's reader, and in
+ * /metrics (which, without a writer, crashed the daemon). */
+static void test_partial_front(void **state)
+{
+	(void)state;
+	make_shards();
+	char *a = shard_path(0), *b = shard_path(1), *gone = in_dir("gone");
+	char *specs;
+	assert_true(asprintf(&specs, "%s,%s,%s", a, b, gone) > 0);
+	spawn_front(specs);
+	/* Found missing by the first search, which opens the readers. */
+	wait_front(-1);
+	json_t *r = front_search("harbour");
+	assert_shards(r, 3, 2);
+	assert_path_set(r, 2, "2023/pilots.md", "2024/ferry.md");
+	int rc = -1;
+	char *out = front_cli("search harbour", &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "partial: 2 of 3 shards answered"));
+	assert_non_null(strstr(out, "2024/ferry.md"));
+	free(out);
+	out = front_cli("--json search harbour", &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\"shards\":{\"total\":3,\"answered\":2}"));
+	free(out);
+	char *m = front_metrics();
+	assert_non_null(strstr(m, "\nnsearch_shards 3\n"));
+	assert_non_null(strstr(m, "\nnsearch_shards_down 1\n"));
+	assert_non_null(strstr(m, "\nnsearch_shard_losses_total 1\n"));
+	/* The three searches above, at least: each without the third. */
+	const char *key = "\nnsearch_partial_answers_total ";
+	const char *p = strstr(m, key);
+	assert_non_null(p);
+	assert_true(strtoull(p + strlen(key), NULL, 10) >= 3);
+	free(m);
+	free(specs);
+	free(a);
+	free(b);
+	free(gone);
 }
 
 /* (d) split, then merge: one index with the same documents. */
@@ -374,6 +462,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		shard_test(test_local_front),
+		shard_test(test_partial_front),
 		shard_test(test_split_merge),
 		shard_test(test_remote_shards),
 	};
