@@ -1,7 +1,8 @@
 /* main.c - nsearchd: wires the watcher, the writer, the readers and the
  * sockets together on one libuv loop, and starts and stops them in order.
  * What the server asks of the daemon is daemon_ops.c's, what systemd
- * hears systemd.c's, SIGHUP reload.c's, --check check.c's.
+ * hears systemd.c's, SIGHUP reload.c's, --check check.c's, the index
+ * directory's making and mode index_dirs.c's.
  *
  * Start-up errors are fatal with a clear message and a non-zero exit;
  * errors about one file or one request are logged and the daemon carries
@@ -253,70 +254,6 @@ static void on_signal(uv_signal_t *h, int signum)
 
 /* ---- start-up ---- */
 
-/* mkdir -p for the index and its parent directories, private to the
- * daemon's user as the index is.  What this start made is what mkdir
- * said it made, never what a look beforehand found missing: another
- * process may make (and fill) one in between.  Into D: the first parent
- * made (made_dir), and the index directory itself (made_index). */
-static void make_dirs(struct daemon *d, const char *path)
-{
-	char *p = strdup(path);
-	if (!p)
-		return;
-	for (char *s = strchr(p + 1, '/'); s && s[1]; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		int rc = mkdir(p, 0700);
-		if (rc < 0 && errno != EEXIST)
-			break;
-		if (rc == 0 && !d->made_dir)
-			d->made_dir = strdup(p);
-		*s = '/';
-	}
-	d->made_index = mkdir(path, 0700) == 0;
-	free(p);
-}
-
-/* A start that failed (a socket in use) leaves no empty index behind for
- * the next one to wonder about: what make_dirs() made goes, never what
- * was there.  The index's files only if this start held its lock
- * (OPENED): else another daemon may have taken the directory it made;
- * the parents it made only while empty. */
-static void remove_made(struct daemon *d, bool opened)
-{
-	char *p = strdup(d->cfg.index);
-	size_t n = p ? strlen(p) : 0;
-	while (n > 1 && p[n - 1] == '/')
-		p[--n] = '\0';
-	if (p && d->made_index) {
-		if (opened)
-			ns_remove_dir(p);
-		if (rmdir(p) == 0 || errno == ENOENT)
-			ns_log(NS_LOG_INFO, LOG_MOD, "removed %s, which this start "
-			       "made", p);
-	}
-	for (char *s; p && d->made_dir && (s = strrchr(p, '/')) && s > p;) {
-		*s = '\0';
-		if (strlen(p) < strlen(d->made_dir) || rmdir(p) < 0)
-			break;
-		ns_log(NS_LOG_INFO, LOG_MOD, "removed %s, which this start made", p);
-	}
-	free(p);
-}
-
-/* Like PostgreSQL with its data directory: an index other users may read
- * (one made by an older nsearchd, or under another umask) lets them read
- * every article with xapian-delve.  0, or 1 after saying what to run. */
-static int private_index(const char *index)
-{
-	struct stat st;
-	if (stat(index, &st) < 0 || !(st.st_mode & 077))
-		return 0;
-	return ns_fatal("index %s: mode %04o lets other users read the "
-	                "articles in it; make it private to the daemon's user "
-	                "with: chmod -R go= %s", index,
-	                (unsigned)(st.st_mode & 07777), index);
-}
-
 /* The default socket of a user other than root is in a directory of its
  * own under $XDG_RUNTIME_DIR, made private here: no other user can bind
  * its name first and take the clients' queries.  0, or 1 after saying
@@ -454,7 +391,7 @@ static int configure(struct daemon *d, ns_config_t *cfg, char *root)
 	            0)
 		return ns_fatal("articles directory %s: %s", cfg->articles,
 		                strerror(errno));
-	if (!cfg->shards.n && private_index(cfg->index) != 0) {
+	if (!cfg->shards.n && nsd_index_private(cfg->index) != 0) {
 		if (rootfd >= 0)
 			close(rootfd);
 		return 2; /* said why; a restart would not mend it */
@@ -470,7 +407,7 @@ static int configure(struct daemon *d, ns_config_t *cfg, char *root)
 		       "files to its hard limit: %s; %llu allowed", strerror(errno),
 		       (unsigned long long)d->nofile);
 	if (!d->cfg.shards.n)
-		make_dirs(d, d->cfg.index);
+		nsd_index_dirs_make(d, d->cfg.index);
 	return 0;
 }
 
@@ -619,7 +556,7 @@ static int shut_down(struct daemon *d, int rc)
 	ns_searcher_free(d->searcher);
 	ns_querylog_free(d->querylog);
 	if (rc)
-		remove_made(d, opened);
+		nsd_index_dirs_remove(d, opened);
 	free(d->made_dir);
 	int lrc = uv_loop_close(&d->loop);
 	if (lrc)

@@ -69,7 +69,7 @@ struct daemon {
 	char *made_dir;             /* the first parent directory of the index
 	                               this start made (NULL: none), and ... */
 	bool made_index;            /* ... the index's own: removed if it fails
-	                               (main.c, remove_made) */
+	                               (index_dirs.c) */
 	unsigned clamped;           /* max_connections clamped to this (0: not) */
 };
 
@@ -114,6 +114,17 @@ ns_status_t ns_tokens_read(const ns_config_t *c, char **token, char **admin,
  * none); steals both. */
 void ns_tokens_apply(struct daemon *d, char *token, char *admin);
 void ns_on_sighup(uv_signal_t *h, int signum);
+
+/* index_dirs.c: the index directory at start */
+
+/* mkdir -p PATH, private to the daemon's user; what this start made
+ * into D (made_dir, made_index). */
+void nsd_index_dirs_make(struct daemon *d, const char *path);
+/* After a failed start: remove what nsd_index_dirs_make() made, the
+ * index's files too if this start held its lock (OPENED). */
+void nsd_index_dirs_remove(struct daemon *d, bool opened);
+/* 0 if INDEX is missing or private, else 1 after saying what to run. */
+int nsd_index_private(const char *index);
 
 /* check.c: --check */
 

@@ -92,8 +92,8 @@ ns_status_t ns_searcher_complete(ns_searcher_t *s, const char *q,
                                  const char *lang, unsigned limit,
                                  ns_completions_t *out, char **errmsg);
 
-/* Could R keep a query worker busy for long?  A guess from the request
- * alone, for the server's queue (searchq.h): similar, facets (every
+/* heavy.c: could R keep a query worker busy for long?  A guess from
+ * the request alone, for the server's queue (searchq.h): similar, facets (every
  * match is counted), a sort by date (every match is looked at), a
  * phrase, NEAR, ADJ, wildcard or prefix search, or more than
  * NS_LIGHT_WORDS words.
