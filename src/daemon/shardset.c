@@ -124,27 +124,60 @@ void ns_shardset_answered(ns_shardset_t *s, size_t answered)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* One down shard's probe, on a thread of its own. */
+struct probe {
+	ns_shardset_t *s;
+	size_t i;
+	pthread_t thread;
+	bool started; /* on its thread (else run on the caller's) */
+	bool ok;
+};
+
+static void *probe_one(void *arg)
+{
+	struct probe *p = arg;
+	char *err = NULL;
+	p->ok = nsx_shard_probe(p->s->specs[p->i], p->s->timeout_ms, &err) ==
+	        NSX_OK;
+	free(err);
+	return NULL;
+}
+
+/* The down shards are tried all at once, as a reader opens its shards:
+ * hung ones cost one timeout together, not one each, and one that is
+ * back is found within the second whatever the others do. */
 size_t ns_shardset_probe_down(ns_shardset_t *s)
 {
 	unsigned char *was = malloc(s->n);
-	if (!was)
+	struct probe *p = calloc(s->n, sizeof *p);
+	if (!was || !p) {
+		free(was);
+		free(p);
 		return s->n;
+	}
 	ns_shardset_want(s, was);
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (!was[i]) {
+			p[k] = (struct probe){ .s = s, .i = i };
+			p[k].started = pthread_create(&p[k].thread, NULL,
+			                              probe_one, &p[k]) == 0;
+			k++;
+		}
 	size_t down = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		if (was[i])
-			continue;
-		char *err = NULL;
-		bool ok = nsx_shard_probe(s->specs[i], s->timeout_ms, &err) ==
-		          NSX_OK;
-		free(err);
-		if (ok) {
+	for (size_t j = 0; j < k; j++) {
+		if (p[j].started)
+			pthread_join(p[j].thread, NULL);
+		else /* no thread to be had: here, in turn */
+			probe_one(&p[j]);
+		if (p[j].ok) {
 			pthread_mutex_lock(&s->mu);
-			set_up(s, i, true, NULL);
+			set_up(s, p[j].i, true, NULL);
 			pthread_mutex_unlock(&s->mu);
 		}
-		down += !ok;
+		down += !p[j].ok;
 	}
+	free(p);
 	free(was);
 	return down;
 }

@@ -42,9 +42,9 @@ uint64_t ns_shardset_want(ns_shardset_t *s, unsigned char *want);
 uint64_t ns_shardset_note(ns_shardset_t *s, const nsx_reader_t *r);
 /* A search was answered by ANSWERED of the shards: counted when not all. */
 void ns_shardset_answered(ns_shardset_t *s, size_t answered);
-/* Try every shard that is down (a fresh connection each, within the
- * timeout; any thread but the loop's): those that answer are up again.
- * How many are still down. */
+/* Try every shard that is down, all at once (a fresh connection each,
+ * on a thread each, within the timeout; any thread but the loop's):
+ * those that answer are up again.  How many are still down. */
 size_t ns_shardset_probe_down(ns_shardset_t *s);
 void ns_shardset_figures(ns_shardset_t *s, ns_shard_figures_t *out);
 
