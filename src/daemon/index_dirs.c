@@ -49,14 +49,15 @@ void nsd_index_dirs_remove(struct daemon *d, bool opened)
 		if (opened)
 			ns_remove_dir(p);
 		if (rmdir(p) == 0 || errno == ENOENT)
-			ns_log(NS_LOG_INFO, LOG_MOD, "removed %s, which this start "
-			       "made", p);
+			ns_log(NS_LOG_INFO, LOG_MOD,
+			       "removed %s, which this start made", p);
 	}
 	for (char *s; p && d->made_dir && (s = strrchr(p, '/')) && s > p;) {
 		*s = '\0';
 		if (strlen(p) < strlen(d->made_dir) || rmdir(p) < 0)
 			break;
-		ns_log(NS_LOG_INFO, LOG_MOD, "removed %s, which this start made", p);
+		ns_log(NS_LOG_INFO, LOG_MOD,
+		       "removed %s, which this start made", p);
 	}
 	free(p);
 }
@@ -71,6 +72,6 @@ int nsd_index_private(const char *index)
 		return 0;
 	return ns_fatal("index %s: mode %04o lets other users read the "
 	                "articles in it; make it private to the daemon's user "
-	                "with: chmod -R go= %s", index,
-	                (unsigned)(st.st_mode & 07777), index);
+	                "with: chmod -R go= %s",
+	                index, (unsigned)(st.st_mode & 07777), index);
 }

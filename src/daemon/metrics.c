@@ -216,12 +216,15 @@ static void render_shards(ns_buf_t *b, const ns_metrics_state_t *s)
 		return;
 	gauge(b, "nsearch_shards", "Shards this front searches as one.",
 	      (double)s->shards);
-	gauge(b, "nsearch_shards_down", "Shards not answering now (tried "
-	      "again every second).", (double)s->shards_down);
-	counter(b, "nsearch_shard_losses_total", "Times a shard stopped "
-	        "answering, since start.", (double)s->shard_losses);
-	counter(b, "nsearch_partial_answers_total", "Searches answered "
-	        "without some shard, since start.", (double)s->partial_answers);
+	gauge(b, "nsearch_shards_down",
+	      "Shards not answering now (tried again every second).",
+	      (double)s->shards_down);
+	counter(b, "nsearch_shard_losses_total",
+	        "Times a shard stopped answering, since start.",
+	        (double)s->shard_losses);
+	counter(b, "nsearch_partial_answers_total",
+	        "Searches answered without some shard, since start.",
+	        (double)s->partial_answers);
 }
 
 ns_status_t ns_metrics_render(const ns_metrics_state_t *s, ns_buf_t *out)
