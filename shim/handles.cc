@@ -40,6 +40,10 @@ nsx_status_t classify(std::string *msg) noexcept
 		// The message alone ("Syntax: <expression> AND <expression>"):
 		// it is for the person who typed the query.
 		st = NSX_BAD_QUERY; xtext = e.get_msg();
+	} catch (const Xapian::NetworkError &e) {
+		// A timeout too (NetworkTimeoutError): a shard, not the query.
+		st = NSX_NETWORK;
+		xtext = e.get_description();
 	} catch (const Refused &e) {
 		st = e.status; xtext = e.what();
 	} catch (const Xapian::WildcardError &e) {
@@ -92,6 +96,10 @@ uint64_t revision_of(const Xapian::Database &db) noexcept
 
 void reopen(nsx_reader *r)
 {
+	if (!r->shards.empty()) {
+		reopen_shards(r);
+		return;
+	}
 	try {
 		r->db.reopen();
 	} catch (const Xapian::DatabaseOpeningError &) {
@@ -151,6 +159,7 @@ const char *nsx_status_name(nsx_status_t st)
 	case NSX_TOO_BROAD: return "TOO_BROAD";
 	case NSX_TOO_COMPLEX: return "TOO_COMPLEX";
 	case NSX_TIMEOUT: return "TIMEOUT";
+	case NSX_NETWORK: return "NETWORK";
 	}
 	return "UNKNOWN";
 }
@@ -245,9 +254,14 @@ nsx_status_t nsx_reader_open(const char *path, nsx_reader_t **out,
                              char **errmsg)
 {
 	return nsx::guard_errmsg(errmsg, path && out, [&](std::string &) {
-		std::unique_ptr<nsx_reader_t> r(new nsx_reader{
-			Xapian::Database(path), Xapian::QueryParser(), std::string(),
-			nsx::ParseProblem(), std::string(path)});
+		std::unique_ptr<nsx_reader_t> r(
+		        new nsx_reader{ Xapian::Database(path),
+		                        Xapian::QueryParser(),
+		                        std::string(),
+		                        nsx::ParseProblem(),
+		                        std::string(path),
+		                        {},
+		                        0 });
 		r->qp.set_database(r->db);
 		*out = r.release();
 		return NSX_OK;
@@ -276,7 +290,7 @@ nsx_status_t nsx_reader_reopen(nsx_reader_t *r)
 
 uint64_t nsx_reader_revision(const nsx_reader_t *r)
 {
-	return r ? nsx::revision_of(r->db) : 0;
+	return r && r->shards.empty() ? nsx::revision_of(r->db) : 0;
 }
 
 uint64_t nsx_reader_doccount(const nsx_reader_t *r)

@@ -18,18 +18,20 @@ extern "C" {
 
 typedef enum {
 	NSX_OK = 0,
-	NSX_NOT_FOUND,     /* no such document, or no database at the path */
-	NSX_LOCKED,        /* another writer holds the database lock */
-	NSX_BAD_QUERY,     /* the query string does not parse */
-	NSX_CORRUPT,       /* the database is damaged */
-	NSX_MODIFIED,      /* a reader fell too far behind the writer; reopen */
-	NSX_INVALID,       /* a NULL or out-of-range argument */
+	NSX_NOT_FOUND, /* no such document, or no database at the path */
+	NSX_LOCKED,    /* another writer holds the database lock */
+	NSX_BAD_QUERY, /* the query string does not parse */
+	NSX_CORRUPT,   /* the database is damaged */
+	NSX_MODIFIED,  /* a reader fell too far behind the writer; reopen */
+	NSX_INVALID,   /* a NULL or out-of-range argument */
 	NSX_NO_MEMORY,
-	NSX_IO,            /* the filesystem failed (open, write, fsync) */
-	NSX_INTERNAL,      /* anything else Xapian or the C++ runtime threw */
-	NSX_TOO_BROAD,     /* a wildcard expands to more terms than allowed */
-	NSX_TOO_COMPLEX,   /* the query is over one of the caps below */
-	NSX_TIMEOUT,       /* the search's deadline passed */
+	NSX_IO,          /* the filesystem failed (open, write, fsync) */
+	NSX_INTERNAL,    /* anything else Xapian or the C++ runtime threw */
+	NSX_TOO_BROAD,   /* a wildcard expands to more terms than allowed */
+	NSX_TOO_COMPLEX, /* the query is over one of the caps below */
+	NSX_TIMEOUT,     /* the search's deadline passed */
+	NSX_NETWORK,     /* a remote shard failed or did not answer in
+	                      time (nsx_reader_probe_shards) */
 } nsx_status_t;
 
 /* What one query may hold (NSX_TOO_COMPLEX above), each a bound on the
@@ -186,6 +188,44 @@ const char *nsx_reader_error(const nsx_reader_t *r);
 nsx_status_t nsx_reader_reopen(nsx_reader_t *r);
 uint64_t nsx_reader_revision(const nsx_reader_t *r);
 uint64_t nsx_reader_doccount(const nsx_reader_t *r);
+
+/* ---- shards: one reader over several databases -------------------------- */
+
+/* A reader over the N shards SPECS searched as one database: each spec
+ * a local database's path, or HOST:PORT ([V6]:PORT) of a xapian-tcpsrv.
+ * The shards are opened in parallel, each remote one given TIMEOUT_MS
+ * (> 0) to connect and then for every exchange; the connections stay
+ * open for the reader's life.  A shard that does not open is down
+ * (nsx_reader_shard_up), and the reader opens with those that do, even
+ * none (it then finds nothing: ask nsx_reader_shards_up).  NSX_INVALID
+ * for no shard or a NULL.  *ERRMSG as for nsx_writer_open().  Such a
+ * reader has no revision of its own: nsx_reader_revision() is 0. */
+nsx_status_t nsx_reader_open_shards(const char *const *specs, size_t n,
+                                    unsigned timeout_ms, nsx_reader_t **out,
+                                    char **errmsg);
+/* How many shards R has (0: R is one local database), and how many of
+ * them its searches read now. */
+size_t nsx_reader_shards(const nsx_reader_t *r);
+size_t nsx_reader_shards_up(const nsx_reader_t *r);
+/* Is shard I of R read by its searches?  0 when down or out of range. */
+int nsx_reader_shard_up(const nsx_reader_t *r, size_t i);
+/* Why shard I is down ("" when up); borrowed until the next call on R. */
+const char *nsx_reader_shard_error(const nsx_reader_t *r, size_t i);
+/* After NSX_NETWORK from a call on R: connect to every shard afresh, in
+ * parallel (a failed exchange may have left the other connections in
+ * the middle of a reply), and read from those that answer within the
+ * timeout.  The rest are down.  NSX_OK whatever the shards said. */
+nsx_status_t nsx_reader_probe_shards(nsx_reader_t *r);
+/* Bring R's shards to WANT (one flag per shard, nonzero: up): connect
+ * the wanted ones that are down (in parallel), drop the unwanted.  A
+ * wanted shard that does not open stays down.  NSX_OK whatever the
+ * shards said. */
+nsx_status_t nsx_reader_set_shards(nsx_reader_t *r, const unsigned char *want);
+/* Does the shard SPEC answer: open it (connect and read its greeting,
+ * within TIMEOUT_MS), then close.  NSX_NETWORK or NSX_NOT_FOUND (a local
+ * path with no database) with *ERRMSG (as above) when it does not. */
+nsx_status_t nsx_shard_probe(const char *spec, unsigned timeout_ms,
+                             char **errmsg);
 
 /* Teach the query parser a field: "FIELD:words" searches PREFIX.  With
  * BOOLEAN set, the value is one exact, case-folded filter term
@@ -442,6 +482,26 @@ typedef void (*nsx_progress_fn)(void *ctx, const char *table,
  * PROGRESS may be NULL.  *ERRMSG as for nsx_writer_open. */
 nsx_status_t nsx_compact(const char *src, const char *dest,
                          nsx_progress_fn progress, void *ctx, char **errmsg);
+
+/* ---- shards of an index --------------------------------------------------- */
+
+/* Split the database at SRC into N (2..64) new databases DESTS[0..N-1]
+ * (directories that must not hold a database): each document goes to
+ * shard SHARD_OF(its unique term, the first term starting with
+ * ID_PREFIX; CTX) mod N, and a document with no such term to shard 0.
+ * Every document keeps its terms, positions, values and data; the
+ * spelling table goes to each shard.  Reads one revision of SRC.
+ * *ERRMSG as for nsx_writer_open. */
+nsx_status_t nsx_split(const char *src, const char *const *dests, size_t n,
+                       const char *id_prefix,
+                       unsigned (*shard_of)(const char *idterm, void *ctx),
+                       void *ctx, char **errmsg);
+
+/* Merge the N databases SRCS into DEST (a directory that must not hold
+ * a database) with Xapian's compaction: one database with every
+ * document of each.  *ERRMSG as above. */
+nsx_status_t nsx_merge(const char *const *srcs, size_t n, const char *dest,
+                       char **errmsg);
 
 #ifdef __cplusplus
 }

@@ -27,12 +27,26 @@ struct nsx_writer {
 	std::string error;
 };
 
+namespace nsx {
+// One shard of a reader over several (shards.cc): where it is, its own
+// database while it is up, and why not when it is down.
+struct Shard {
+	std::string spec; // as configured: a path or HOST:PORT
+	std::optional<Xapian::Database> db; // empty: down
+	std::string why;                    // why it is down
+};
+} // namespace nsx
+
 struct nsx_reader {
 	Xapian::Database db;
 	Xapian::QueryParser qp;
 	std::string error;
 	nsx::ParseProblem problem; // of qp's field processors, in a parse
 	std::string path;          // what it was opened at (see nsx::reopen)
+	// A reader over shards: DB combines those that are up; none for one
+	// local database at PATH.
+	std::vector<nsx::Shard> shards;
+	unsigned shard_timeout_ms = 0;
 };
 
 struct nsx_facet_value {
@@ -130,6 +144,11 @@ nsx_status_t guard_errmsg(char **errmsg, bool args_ok, F body) noexcept
 // stub database now leads elsewhere), it opens the path again.  Throws
 // what Xapian throws.
 void reopen(nsx_reader *r);
+
+// A reader over shards (R->shards not empty): move every shard that is
+// up to its latest revision; one that fails is down from now on, and DB
+// combines the rest.  Throws only what Xapian throws for memory.
+void reopen_shards(nsx_reader *r);
 
 // The metadata key of the revision base (see revision_of).
 extern const char revision_base_key[];

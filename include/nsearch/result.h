@@ -135,6 +135,9 @@ typedef struct {
 	ns_hit_t *hits;        /* owned */
 	size_t nfacets;
 	ns_facet_t *facets;    /* owned, in the order they were asked for */
+	/* A front over shards (docs/scaling.md): how many it has, and how
+	 * many answered this search; both 0 elsewhere. */
+	size_t shards_total, shards_answered;
 } ns_result_t;
 
 /* Frees what H owns (not H itself). */

@@ -31,7 +31,14 @@
 	X(skipped, "skipped", "files not indexed (nsearch-cli problems)") \
 	X(partial, "partial", "files indexed in part") \
 	X(overflows, "overflows", "rescans after lost inotify events") \
-	X(unwatched, "unwatched", "directories over the inotify watch limit")
+	X(unwatched, "unwatched", "directories over the inotify watch limit") \
+	X(shards, "shards", "searched as one (a front; 0 elsewhere)") \
+	X(shards_down, "shards down", "not answering now") \
+	X(shard_losses, "shard losses", \
+	  "since start (a shard stopped answering)") \
+	X(partial_answers, "partial answers", \
+	  "since start (searches answered " \
+	  "without some shard)")
 
 #define NS_STATUS_COUNTERS(X) NS_INDEXER_COUNTERS(X) NS_DAEMON_COUNTERS(X)
 

@@ -19,27 +19,37 @@ static const struct {
 	bool keep_message;       /* the daemon's message follows the lead */
 	const char *hint;        /* what to do, or NULL */
 } words[] = {
-	{NS_E_BAD_QUERY, "the query does not parse", true, NULL},
-	{NS_E_TOO_BROAD, NULL, true, "Make the beginning longer: harb* rather "
-	 "than h* (docs/query-syntax.md, \"Wildcards and their cap\")."},
-	{NS_E_TOO_COMPLEX, "refused before it ran", true, NULL},
-	{NS_E_TIMEOUT, NULL, true, "Narrow the search: fewer wildcards, "
-	 "phrases or NEAR, or a filter such as --section or --since."},
-	{NS_E_FORBIDDEN, "not allowed for you", false, NULL},
-	{NS_E_INDEX_READ_ONLY, "the index cannot be written now", true,
-	 "nsearch-cli status says why and since when; try again once it says "
-	 "ready."},
-	{NS_E_BUSY, NULL, true, "nsearch-cli status shows the one running."},
-	{NS_E_NOT_FOUND, NULL, true, "Paths are relative to the articles "
-	 "directory, as search shows them."},
-	{NS_E_UNAVAILABLE, "not now", true, "nsearch-cli status says what the "
-	 "daemon is doing."},
-	{NS_E_FAILED, "failed", true, NULL},
-	{NS_E_BAD_REQUEST, "refused", true, NULL},
-	{NS_E_READ_ONLY_REPLICA, NULL, true, "Point --socket (or "
-	 "NSEARCH_SOCKET) at the primary's nsearchd."},
-	{NS_E_STALE, "this copy has not caught up", true, "Ask the primary, or "
-	 "again in a moment (docs/scaling.md, \"Reading your writes\")."},
+	{ NS_E_BAD_QUERY, "the query does not parse", true, NULL },
+	{ NS_E_TOO_BROAD, NULL, true,
+	  "Make the beginning longer: harb* rather "
+	  "than h* (docs/query-syntax.md, \"Wildcards and their cap\")." },
+	{ NS_E_TOO_COMPLEX, "refused before it ran", true, NULL },
+	{ NS_E_TIMEOUT, NULL, true,
+	  "Narrow the search: fewer wildcards, "
+	  "phrases or NEAR, or a filter such as --section or --since." },
+	{ NS_E_FORBIDDEN, "not allowed for you", false, NULL },
+	{ NS_E_INDEX_READ_ONLY, "the index cannot be written now", true,
+	  "nsearch-cli status says why and since when; try again once it says "
+	  "ready." },
+	{ NS_E_BUSY, NULL, true, "nsearch-cli status shows the one running." },
+	{ NS_E_NOT_FOUND, NULL, true,
+	  "Paths are relative to the articles "
+	  "directory, as search shows them." },
+	{ NS_E_UNAVAILABLE, "not now", true,
+	  "nsearch-cli status says what the "
+	  "daemon is doing." },
+	{ NS_E_FAILED, "failed", true, NULL },
+	{ NS_E_BAD_REQUEST, "refused", true, NULL },
+	{ NS_E_READ_ONLY_REPLICA, NULL, true,
+	  "Point --socket (or "
+	  "NSEARCH_SOCKET) at the primary's nsearchd." },
+	{ NS_E_READ_ONLY_FRONT, NULL, true,
+	  "Send writes, waits and "
+	  "min_revision to the indexer node of the article's shard "
+	  "(docs/scaling.md, \"Shards\")." },
+	{ NS_E_STALE, "this copy has not caught up", true,
+	  "Ask the primary, or "
+	  "again in a moment (docs/scaling.md, \"Reading your writes\")." },
 };
 
 /* An operator and a query that uses it well. */

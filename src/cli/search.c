@@ -145,6 +145,13 @@ static void print_results(const ns_result_t *res, unsigned offset)
 		       res->corrected_from);
 	if (res->suggestion)
 		printf("did you mean: %s%s%s\n", s->bold, res->suggestion, s->reset);
+	/* A front answered without some shard: their articles are missing
+	 * from the count and the list, whatever they say. */
+	if (res->shards_answered < res->shards_total)
+		printf("%spartial:%s %zu of %zu shards answered; the articles "
+		       "of the others are missing\n",
+		       s->bold, s->reset, res->shards_answered,
+		       res->shards_total);
 	const char *about = res->exact ? "" : "at least ";
 	if (res->nhits == 0 && res->total)
 		printf("no results past %u (of %s%llu)\n", offset, about,

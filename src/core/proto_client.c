@@ -238,6 +238,10 @@ static ns_result_t *parse_result(json_t *o)
 	res->exact = json_is_true(json_object_get(o, "exact"));
 	res->facets_exact = !json_is_false(json_object_get(o, "facets_exact"));
 	res->relaxed = json_is_true(json_object_get(o, "relaxed"));
+	/* A front's (docs/scaling.md); absent elsewhere: 0 and 0. */
+	json_t *shards = json_object_get(o, "shards");
+	res->shards_total = (size_t)u64_field(shards, "total");
+	res->shards_answered = (size_t)u64_field(shards, "answered");
 	const char *sugg = json_string_value(json_object_get(o, "suggestion"));
 	if (sugg)
 		res->suggestion = strdup(sugg);

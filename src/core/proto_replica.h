@@ -17,6 +17,9 @@
 /* A write (wait, reindex, compact, backup, publishing) sent to a
  * replica: the message names its primary. */
 #define NS_E_READ_ONLY_REPLICA "READ_ONLY_REPLICA"
+/* The same sent to a front over shards, or a request with min_revision
+ * (a front has no revision of its own): the message says where to go. */
+#define NS_E_READ_ONLY_FRONT "READ_ONLY_FRONT"
 
 typedef enum {
 	NS_REPL_NONE = 0,        /* neither serves nor follows */

@@ -71,6 +71,12 @@ char *ns_proto_search_reply(json_t *id, const ns_result_t *res,
 		json_object_set_new(o, "facets_exact",
 		                    json_boolean(res->facets_exact));
 	}
+	if (o && res->shards_total)
+		json_object_set_new(
+		        o, "shards",
+		        json_pack("{s:I, s:I}", "total",
+		                  (json_int_t)res->shards_total, "answered",
+		                  (json_int_t)res->shards_answered));
 	if (o) {
 		json_object_set_new(o, "corrected_from",
 		                    or_null(res->corrected_from));

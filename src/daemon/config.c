@@ -217,3 +217,10 @@ void ns_config_clear(ns_config_t *c)
 	free(c->file);
 	memset(c, 0, sizeof *c);
 }
+
+unsigned ns_config_shard_timeout(const ns_config_t *c)
+{
+	if (c->shard_timeout_ms)
+		return c->shard_timeout_ms;
+	return c->query_timeout_ms ? (c->query_timeout_ms + 3) / 4 : 10000;
+}

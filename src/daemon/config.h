@@ -62,6 +62,8 @@ typedef enum {
 	NS_OPT_REPLICA_PRIMARY,
 	NS_OPT_REPLICA_INTERVAL,
 	NS_OPT_REPLICA_MAX_LAG,
+	NS_OPT_SHARDS,
+	NS_OPT_SHARD_TIMEOUT,
 	NS_OPT_COUNT
 } ns_opt_t;
 
@@ -126,6 +128,11 @@ typedef struct {
 	                              daemon is no replica */
 	unsigned replica_interval_ms; /* ask it for changes this often */
 	unsigned replica_max_lag_s;   /* not ready further behind */
+	/* [shards]: a front that searches several indexes as one */
+	ns_strv_t shards;          /* paths or xapian-tcpsrv "HOST:PORT"s;
+	                              none: this daemon is no front */
+	unsigned shard_timeout_ms; /* each exchange with one; 0: a quarter of
+	                              query_timeout_ms (ns_config_shard_timeout) */
 	/* [fields]: a CMS's own fields, filterable, sortable, facetable */
 	ns_field_decl_t fields[NS_MAX_FIELDS];
 	size_t nfields;
@@ -142,6 +149,8 @@ typedef struct {
 	                              default path, which may be missing */
 	bool check_config;         /* --check-config */
 	bool check;                /* --check FILE... */
+	unsigned split;            /* --split-index N DIR: N shards; 0: no */
+	bool merge;                /* --merge-shards DEST SHARD... */
 	bool help, version;
 	char **files;              /* --check's, borrowed from argv */
 	int nfiles;
@@ -212,6 +221,15 @@ unsigned long long ns_config_default_number(ns_opt_t opt);
 
 /* "[section] key" of OPT; static. */
 const char *ns_config_name(ns_opt_t opt);
+
+/* The most shards a front may have (NS_MAX_SHARDS of the readers). */
+#define NS_CONFIG_MAX_SHARDS 64
+
+/* How long a front waits for one shard's answer, in ms: [shards]
+ * timeout_ms, else a quarter of query_timeout_ms (a search must have
+ * time to find a shard gone, probe the others and run again), else
+ * 10000. */
+unsigned ns_config_shard_timeout(const ns_config_t *c);
 
 /* Free every string and zero C.  Accepts a zeroed C. */
 void ns_config_clear(ns_config_t *c);

@@ -143,9 +143,23 @@ ns_status_t ns_config_check(const ns_config_t *c, char **err)
 		      c->origin[NS_OPT_REPLICATION_LISTEN]);
 		return NS_ERR_FORMAT;
 	}
+	if (c->shards.n && (c->replica_of || c->replication_listen))
+		return failf(
+		        err,
+		        "%s (%s) and %s: a front over shards has no "
+		        "index of its own to follow or to serve",
+		        ns_config_name(NS_OPT_SHARDS), c->origin[NS_OPT_SHARDS],
+		        ns_config_name(c->replica_of
+		                               ? NS_OPT_REPLICA_PRIMARY
+		                               : NS_OPT_REPLICATION_LISTEN));
+	if (c->shards.n > NS_CONFIG_MAX_SHARDS)
+		return failf(err, "%s (%s): %zu shards, at most %d",
+		             ns_config_name(NS_OPT_SHARDS),
+		             c->origin[NS_OPT_SHARDS], c->shards.n,
+		             NS_CONFIG_MAX_SHARDS);
 	struct stat sb = {.st_mode = S_IFDIR};
-	/* A replica has no tree: its primary watches one. */
-	if (!c->replica_of && stat(c->articles, &sb) < 0)
+	/* A replica or a front has no tree: others watch theirs. */
+	if (!c->replica_of && !c->shards.n && stat(c->articles, &sb) < 0)
 		return failf(err, "%s (%s): %s", ns_config_name(NS_OPT_ARTICLES),
 		             c->origin[NS_OPT_ARTICLES], strerror(errno));
 	if (!S_ISDIR(sb.st_mode))

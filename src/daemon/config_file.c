@@ -102,7 +102,8 @@ static int on_key(void *user, const char *section, const char *name,
 		else
 			snprintf(why, sizeof why, "unknown option \"%s\" in [%s]",
 			         name, section);
-	} else if (fc->seen[which] && cfg_defs[which].type != T_GLOB) {
+	} else if (fc->seen[which] && cfg_defs[which].type != T_GLOB &&
+	           cfg_defs[which].type != T_LIST) {
 		snprintf(why, sizeof why, "%s: set twice (first on line %u)",
 		         ns_config_name((ns_opt_t)which), fc->seen[which]);
 	} else {

@@ -9,16 +9,17 @@
 /* How an option's text is read, shown, stored and freed
  * (config_value.c has one row for each). */
 enum cfg_type {
-	T_PATH,    /* a non-empty string */
-	T_LANG,    /* a language tag ns_language_normalise() knows */
-	T_UINT,    /* decimal, within [lo, hi] */
-	T_SIZE,    /* bytes with K, M, G suffixes, within [lo, hi] */
-	T_MODE,    /* octal permission bits */
-	T_LEVEL,   /* a log level name */
-	T_WORD,    /* one of the option's words, stored as its place */
-	T_GLOB,    /* repeatable */
-	T_LISTEN,  /* PORT, HOST:PORT or [V6]:PORT; "off" or "" */
-	T_NAME,    /* a non-empty string without spaces (a group) */
+	T_PATH,   /* a non-empty string */
+	T_LANG,   /* a language tag ns_language_normalise() knows */
+	T_UINT,   /* decimal, within [lo, hi] */
+	T_SIZE,   /* bytes with K, M, G suffixes, within [lo, hi] */
+	T_MODE,   /* octal permission bits */
+	T_LEVEL,  /* a log level name */
+	T_WORD,   /* one of the option's words, stored as its place */
+	T_GLOB,   /* repeatable */
+	T_LIST,   /* repeatable, and each value a comma-separated list */
+	T_LISTEN, /* PORT, HOST:PORT or [V6]:PORT; "off" or "" */
+	T_NAME,   /* a non-empty string without spaces (a group) */
 	T_COUNT
 };
 

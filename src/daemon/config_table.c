@@ -227,5 +227,15 @@ const struct cfg_def cfg_defs[NS_OPT_COUNT] = {
 		OFF(replica_max_lag_s), 1, 86400, false, "S",
 		"a replica more than S seconds behind its primary is not ready",
 		.dflt = "30"},
+	[NS_OPT_SHARDS] = {"shards", "shards", "shard", 0, T_LIST, OFF(shards),
+		0, 0, false, "SPEC", "be a front searching these shards as one "
+		"index: a path or HOST:PORT of xapian-tcpsrv (repeatable, or a "
+		"comma list)",
+		.dflt = NULL},
+	[NS_OPT_SHARD_TIMEOUT] = {"shards", "timeout_ms", "shard-timeout-ms",
+		0, T_UINT, OFF(shard_timeout_ms), 0, 600000, false, "MS",
+		"a shard that does not answer within MS milliseconds is down (0: "
+		"a quarter of query_timeout_ms, or 10000 without one)",
+		.dflt = "0"},
 };
 /* clang-format on */

@@ -258,6 +258,31 @@ static bool set_glob(void *field, const struct cfg_def *d, const char *value,
 	return true;
 }
 
+/* Each item of the comma-separated VALUE, blanks around it trimmed. */
+static bool set_list(void *field, const struct cfg_def *d, const char *value,
+                     bool replace_list, char *why, size_t size)
+{
+	ns_strv_t *sv = field;
+	if (replace_list)
+		ns_strv_clear(sv);
+	for (const char *p = value; *p;) {
+		p += strspn(p, " \t,");
+		size_t len = strcspn(p, ",");
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len && ns_strv_push(sv, p, len) != NS_OK) {
+			snprintf(why, size, "out of memory");
+			return false;
+		}
+		p += strcspn(p, ",");
+	}
+	if (!sv->n) {
+		snprintf(why, size, "an empty list");
+		return false;
+	}
+	return true;
+}
+
 /* ---- one printer per type: false when the value is not set ---- */
 
 typedef bool show_fn(const void *field, const struct cfg_def *d, char *buf,
@@ -344,16 +369,17 @@ static const struct {
 	show_fn *show;
 	void (*clear)(void *field); /* NULL: owns nothing */
 } types[T_COUNT] = {
-	[T_PATH] = {sizeof(char *), set_path, show_str, clear_str},
-	[T_LANG] = {sizeof(char *), set_lang, show_str, clear_str},
-	[T_NAME] = {sizeof(char *), set_name, show_str, clear_str},
-	[T_LISTEN] = {sizeof(char *), set_listen, show_str, clear_str},
-	[T_UINT] = {sizeof(unsigned), set_uint, show_uint, NULL},
-	[T_SIZE] = {sizeof(size_t), set_size, show_size, NULL},
-	[T_MODE] = {sizeof(unsigned), set_mode, show_mode, NULL},
-	[T_WORD] = {sizeof(int), set_word, show_word, NULL},
-	[T_LEVEL] = {sizeof(int), set_level, show_level, NULL},
-	[T_GLOB] = {sizeof(ns_strv_t), set_glob, show_globs, clear_globs},
+	[T_PATH] = { sizeof(char *), set_path, show_str, clear_str },
+	[T_LANG] = { sizeof(char *), set_lang, show_str, clear_str },
+	[T_NAME] = { sizeof(char *), set_name, show_str, clear_str },
+	[T_LISTEN] = { sizeof(char *), set_listen, show_str, clear_str },
+	[T_UINT] = { sizeof(unsigned), set_uint, show_uint, NULL },
+	[T_SIZE] = { sizeof(size_t), set_size, show_size, NULL },
+	[T_MODE] = { sizeof(unsigned), set_mode, show_mode, NULL },
+	[T_WORD] = { sizeof(int), set_word, show_word, NULL },
+	[T_LEVEL] = { sizeof(int), set_level, show_level, NULL },
+	[T_GLOB] = { sizeof(ns_strv_t), set_glob, show_globs, clear_globs },
+	[T_LIST] = { sizeof(ns_strv_t), set_list, show_globs, clear_globs },
 };
 
 /* The largest field, for cfg_swap_value's scratch space. */

@@ -152,7 +152,10 @@ static void handle_request(struct conn *c, const char *line, size_t len)
 	case NS_OP_STATS:
 	case NS_OP_PATHS:
 	case NS_OP_SUGGEST:
-		if (c->req.min_revision > ns_server_revision(c->srv))
+		if (c->req.min_revision && c->srv->h.front)
+			ns_conn_refuse(c, NS_E_READ_ONLY_FRONT,
+			               ns_front_no_revision);
+		else if (c->req.min_revision > ns_server_revision(c->srv))
 			ns_task_revision(c);
 		else
 			ns_task_search(c);

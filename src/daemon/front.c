@@ -14,7 +14,9 @@ bool nsd_ready(void *ctx)
 {
 	struct daemon *d = ctx;
 	/* A replica's lag grows between its rounds: it says so when asked. */
-	return d->replica ? ns_replica_ready(d->replica, NULL, 0) : d->ready;
+	return d->replica  ? ns_replica_ready(d->replica, NULL, 0)
+	       : d->shards ? nsd_front_ready(d)
+	                   : d->ready;
 }
 
 static unsigned ndjson_connections(void *ctx)

@@ -176,6 +176,11 @@ void ns_http_run_query(struct job *j)
 {
 	ns_http_t *s = j->srv;
 	uint64_t rev = s->o.h.revision ? s->o.h.revision(s->o.h.ctx) : 0;
+	if (j->r.min_revision && s->o.h.front) {
+		fail(j, NS_E_READ_ONLY_FRONT, ns_front_no_revision);
+		finish(j);
+		return;
+	}
 	if (j->r.min_revision <= rev) {
 		queue(j, query_work, query_done);
 		return;

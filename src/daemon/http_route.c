@@ -474,6 +474,13 @@ static void maint_route(ns_http_t *s, h2o_req_t *req, const char *path)
 static void refuse_write(ns_http_t *s, h2o_req_t *req)
 {
 	char msg[400];
+	if (s->o.h.front) {
+		ns_http_send_error(
+		        s, req, NS_E_READ_ONLY_FRONT,
+		        ns_front_refusal("publishing and maintenance", msg,
+		                         sizeof msg));
+		return;
+	}
 	snprintf(msg, sizeof msg, "this daemon is a read-only replica of the "
 	         "primary whose replication service is at %s: publish and "
 	         "maintain there", s->o.h.primary);
@@ -493,13 +500,13 @@ static void dispatch(ns_http_t *s, h2o_req_t *req, enum route route,
 	case R_STATS:
 	case R_SUGGEST: query_route(s, req, route, article, qs, qlen); break;
 	case R_PUT: case R_DELETE:
-		if (s->o.h.primary)
+		if (s->o.h.primary || s->o.h.front)
 			refuse_write(s, req);
 		else
 			publish_route(s, req, route, article);
 		break;
 	case R_MAINT:
-		if (s->o.h.primary)
+		if (s->o.h.primary || s->o.h.front)
 			refuse_write(s, req);
 		else
 			maint_route(s, req, path);

@@ -137,8 +137,10 @@ void ns_http_metrics_route(ns_http_t *s, h2o_req_t *req)
 		.published = s->published,
 		.unpublished = s->unpublished,
 	};
-	ns_problems_counts(ns_indexer_problems(s->o.ix), &m.skipped,
-	                   &m.partial);
+	/* A replica or a front has no writer, and no problems of its own. */
+	if (s->o.ix)
+		ns_problems_counts(ns_indexer_problems(s->o.ix), &m.skipped,
+		                   &m.partial);
 	if (ix.queued) {
 		struct timespec now;
 		clock_gettime(CLOCK_REALTIME, &now);
@@ -155,6 +157,10 @@ void ns_http_metrics_route(ns_http_t *s, h2o_req_t *req)
 	ns_daemon_status_t st = { 0 };
 	s->o.h.status(s->o.h.ctx, &st);
 	m.uptime_s = st.uptime_s;
+	m.shards = st.shards;
+	m.shards_down = st.shards_down;
+	m.shard_losses = st.shard_losses;
+	m.partial_answers = st.partial_answers;
 	if (s->o.h.replication) {
 		s->o.h.replication(s->o.h.ctx, &m.replication);
 		if (m.replication.role == NS_REPL_REPLICA) {

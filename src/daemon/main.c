@@ -1,7 +1,8 @@
 /* main.c - nsearchd: wires the watcher, the writer, the readers and the
  * sockets together on one libuv loop, and starts and stops them in order.
  * What the server asks of the daemon is daemon_ops.c's, what systemd
- * hears systemd.c's, SIGHUP reload.c's, --check check.c's.
+ * hears systemd.c's, SIGHUP reload.c's, --check check.c's, the index
+ * directory's making and mode index_dirs.c's.
  *
  * Start-up errors are fatal with a clear message and a non-zero exit;
  * errors about one file or one request are logged and the daemon carries
@@ -158,7 +159,6 @@ static void on_committed(uv_async_t *h)
 	}
 }
 
-
 /* ---- status ---- */
 
 static void status_of(void *ctx, ns_daemon_status_t *out)
@@ -221,7 +221,6 @@ static void status_of(void *ctx, ns_daemon_status_t *out)
 	out->last_op_finished = last.finished;
 }
 
-
 /* Writer thread: a compacted index is swapped in while no search reads. */
 static void exclusive(void *ctx, void (*swap)(void *arg), void *arg)
 {
@@ -250,73 +249,10 @@ static void on_signal(uv_signal_t *h, int signum)
 	ns_sd_stop(d);
 	close_committed(d);
 	nsd_replication_close(d);
+	nsd_front_close(d);
 }
 
 /* ---- start-up ---- */
-
-/* mkdir -p for the index and its parent directories, private to the
- * daemon's user as the index is.  What this start made is what mkdir
- * said it made, never what a look beforehand found missing: another
- * process may make (and fill) one in between.  Into D: the first parent
- * made (made_dir), and the index directory itself (made_index). */
-static void make_dirs(struct daemon *d, const char *path)
-{
-	char *p = strdup(path);
-	if (!p)
-		return;
-	for (char *s = strchr(p + 1, '/'); s && s[1]; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		int rc = mkdir(p, 0700);
-		if (rc < 0 && errno != EEXIST)
-			break;
-		if (rc == 0 && !d->made_dir)
-			d->made_dir = strdup(p);
-		*s = '/';
-	}
-	d->made_index = mkdir(path, 0700) == 0;
-	free(p);
-}
-
-/* A start that failed (a socket in use) leaves no empty index behind for
- * the next one to wonder about: what make_dirs() made goes, never what
- * was there.  The index's files only if this start held its lock
- * (OPENED): else another daemon may have taken the directory it made;
- * the parents it made only while empty. */
-static void remove_made(struct daemon *d, bool opened)
-{
-	char *p = strdup(d->cfg.index);
-	size_t n = p ? strlen(p) : 0;
-	while (n > 1 && p[n - 1] == '/')
-		p[--n] = '\0';
-	if (p && d->made_index) {
-		if (opened)
-			ns_remove_dir(p);
-		if (rmdir(p) == 0 || errno == ENOENT)
-			ns_log(NS_LOG_INFO, LOG_MOD, "removed %s, which this start "
-			       "made", p);
-	}
-	for (char *s; p && d->made_dir && (s = strrchr(p, '/')) && s > p;) {
-		*s = '\0';
-		if (strlen(p) < strlen(d->made_dir) || rmdir(p) < 0)
-			break;
-		ns_log(NS_LOG_INFO, LOG_MOD, "removed %s, which this start made", p);
-	}
-	free(p);
-}
-
-/* Like PostgreSQL with its data directory: an index other users may read
- * (one made by an older nsearchd, or under another umask) lets them read
- * every article with xapian-delve.  0, or 1 after saying what to run. */
-static int private_index(const char *index)
-{
-	struct stat st;
-	if (stat(index, &st) < 0 || !(st.st_mode & 077))
-		return 0;
-	return ns_fatal("index %s: mode %04o lets other users read the "
-	                "articles in it; make it private to the daemon's user "
-	                "with: chmod -R go= %s", index,
-	                (unsigned)(st.st_mode & 07777), index);
-}
 
 /* The default socket of a user other than root is in a directory of its
  * own under $XDG_RUNTIME_DIR, made private here: no other user can bind
@@ -447,14 +383,15 @@ static int configure(struct daemon *d, ns_config_t *cfg, char *root)
 		/* A configuration that can never work is not retried. */
 		return cst == NS_ERR_FORMAT ? 2 : rc;
 	}
-	/* A replica has no tree: the primary watches it. */
+	/* A replica or a front has no tree: others watch theirs. */
 	int rootfd = -1;
 	root[0] = '\0';
-	if (!cfg->replica_of &&
-	    (rootfd = realpath(cfg->articles, root) ? ns_root_open(root) : -1) < 0)
+	if (!cfg->replica_of && !cfg->shards.n &&
+	    (rootfd = realpath(cfg->articles, root) ? ns_root_open(root) : -1) <
+	            0)
 		return ns_fatal("articles directory %s: %s", cfg->articles,
 		                strerror(errno));
-	if (private_index(cfg->index) != 0) {
+	if (!cfg->shards.n && nsd_index_private(cfg->index) != 0) {
 		if (rootfd >= 0)
 			close(rootfd);
 		return 2; /* said why; a restart would not mend it */
@@ -469,7 +406,8 @@ static int configure(struct daemon *d, ns_config_t *cfg, char *root)
 		ns_log(NS_LOG_WARNING, LOG_MOD, "cannot raise the limit on open "
 		       "files to its hard limit: %s; %llu allowed", strerror(errno),
 		       (unsigned long long)d->nofile);
-	make_dirs(d, d->cfg.index);
+	if (!d->cfg.shards.n)
+		nsd_index_dirs_make(d, d->cfg.index);
 	return 0;
 }
 
@@ -514,11 +452,11 @@ static int open_index(struct daemon *d)
 	/* Before the writer's first commit, and before any thread. */
 	if (c->replication_listen && ns_repl_keep_changesets(c->changesets))
 		return ns_fatal("out of memory");
-	if (!c->replica_of && ns_indexer_start(&iopts, &d->ix, &err) != NS_OK)
+	if (!c->replica_of && !c->shards.n &&
+	    ns_indexer_start(&iopts, &d->ix, &err) != NS_OK)
 		return freed(err, ns_fatal("index %s: %s", c->index,
 		                           err ? err : "cannot open"));
-	if (ns_searcher_new(c->index, &d->searcher) != NS_OK ||
-	    !(d->querylog = ns_querylog_new()))
+	if (nsd_front_searcher(d) || !(d->querylog = ns_querylog_new()))
 		return ns_fatal("out of memory");
 	ns_querylog_configure(d->querylog, (ns_qlog_mode_t)c->log_queries,
 	                      c->slow_query_ms, c->query_sample);
@@ -529,7 +467,9 @@ static int open_index(struct daemon *d)
 	                       c->query_timeout_ms);
 	ns_searcher_set_count_limit(d->searcher, c->exact_count);
 	ns_proto_set_limits(c->max_results, c->max_offset);
-	return c->replica_of ? nsd_replica_open(d) : nsd_replication_open(d);
+	return c->replica_of ? nsd_replica_open(d)
+	       : c->shards.n ? nsd_front_open(d)
+	                     : nsd_replication_open(d);
 }
 
 /* The server, the synonyms its searches use, and its sockets. */
@@ -543,6 +483,8 @@ static int start_server(struct daemon *d)
 	handlers.min_revision_wait_ms = c->min_revision_wait_ms;
 	if (d->replica)
 		handlers = nsd_replica_handlers(d);
+	if (d->shards)
+		handlers = nsd_front_handlers(d);
 	ns_server_limits_t lim = ns_daemon_limits(d, c);
 	if (ns_server_new(&d->loop, &handlers, &lim, &d->server) != NS_OK)
 		return ns_fatal("out of memory");
@@ -605,6 +547,7 @@ static int shut_down(struct daemon *d, int rc)
 		ns_http_close(d->http);
 		close_committed(d);
 		nsd_replication_close(d);
+		nsd_front_close(d);
 		uv_run(&d->loop, UV_RUN_DEFAULT);
 	}
 	ns_http_free(d->http);
@@ -613,7 +556,7 @@ static int shut_down(struct daemon *d, int rc)
 	ns_searcher_free(d->searcher);
 	ns_querylog_free(d->querylog);
 	if (rc)
-		remove_made(d, opened);
+		nsd_index_dirs_remove(d, opened);
 	free(d->made_dir);
 	int lrc = uv_loop_close(&d->loop);
 	if (lrc)
@@ -643,7 +586,7 @@ static int run(const ns_config_args_t *args, ns_config_t *cfg)
 	rc = open_index(&d);
 	if (!rc)
 		rc = start_server(&d);
-	if (!rc && !d.replica)
+	if (!rc && !d.replica && !d.shards)
 		rc = start_watcher(&d);
 	if (!rc) {
 		start_signals(&d);
@@ -682,6 +625,8 @@ int main(int argc, char **argv)
 	ns_log_set_level(cfg.log_level);
 	if (args.check) {
 		rc = ns_check_files(args.files, args.nfiles, &cfg);
+	} else if (args.split || args.merge) {
+		rc = nsd_shard_tool(&args, &cfg);
 	} else if (args.check_config) {
 		ns_config_print(&cfg, stdout);
 		rc = fflush(stdout) == 0 ? 0 : 1;

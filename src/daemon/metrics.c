@@ -21,12 +21,31 @@ static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 #define RING 1000
 
 static const char *const codes[] = {
-	NS_E_BAD_JSON, NS_E_BAD_REQUEST, NS_E_UNKNOWN_OP, NS_E_BAD_QUERY,
-	NS_E_LINE_TOO_LONG, NS_E_UNAVAILABLE, NS_E_TIMEOUT, NS_E_NOT_FOUND,
-	NS_E_TOO_BROAD, NS_E_BUSY, NS_E_FAILED, NS_E_FORBIDDEN, NS_E_INTERNAL,
-	NS_E_UNAUTHORIZED, NS_E_TOO_MANY_CONNECTIONS, NS_E_SLOW_CLIENT,
-	NS_E_IDLE_TIMEOUT, "TOO_LARGE", "PRECONDITION_FAILED", "CONFLICT",
-	"METHOD_NOT_ALLOWED", "BAD_PATH", NS_E_STALE, NS_E_READ_ONLY_REPLICA,
+	NS_E_BAD_JSON,
+	NS_E_BAD_REQUEST,
+	NS_E_UNKNOWN_OP,
+	NS_E_BAD_QUERY,
+	NS_E_LINE_TOO_LONG,
+	NS_E_UNAVAILABLE,
+	NS_E_TIMEOUT,
+	NS_E_NOT_FOUND,
+	NS_E_TOO_BROAD,
+	NS_E_BUSY,
+	NS_E_FAILED,
+	NS_E_FORBIDDEN,
+	NS_E_INTERNAL,
+	NS_E_UNAUTHORIZED,
+	NS_E_TOO_MANY_CONNECTIONS,
+	NS_E_SLOW_CLIENT,
+	NS_E_IDLE_TIMEOUT,
+	"TOO_LARGE",
+	"PRECONDITION_FAILED",
+	"CONFLICT",
+	"METHOD_NOT_ALLOWED",
+	"BAD_PATH",
+	NS_E_STALE,
+	NS_E_READ_ONLY_REPLICA,
+	NS_E_READ_ONLY_FRONT,
 	"OTHER",
 };
 #define NCODES (sizeof codes / sizeof codes[0])
@@ -190,6 +209,24 @@ static void render_replication(ns_buf_t *b, const ns_replication_status_t *r)
 	        "primary's index taken since start.", (double)r->full_copies);
 }
 
+/* A front's shards (docs/scaling.md), as status counts them. */
+static void render_shards(ns_buf_t *b, const ns_metrics_state_t *s)
+{
+	if (!s->shards)
+		return;
+	gauge(b, "nsearch_shards", "Shards this front searches as one.",
+	      (double)s->shards);
+	gauge(b, "nsearch_shards_down",
+	      "Shards not answering now (tried again every second).",
+	      (double)s->shards_down);
+	counter(b, "nsearch_shard_losses_total",
+	        "Times a shard stopped answering, since start.",
+	        (double)s->shard_losses);
+	counter(b, "nsearch_partial_answers_total",
+	        "Searches answered without some shard, since start.",
+	        (double)s->partial_answers);
+}
+
 ns_status_t ns_metrics_render(const ns_metrics_state_t *s, ns_buf_t *out)
 {
 	ns_buf_t *b = out;
@@ -240,6 +277,7 @@ ns_status_t ns_metrics_render(const ns_metrics_state_t *s, ns_buf_t *out)
 		ns_buf_printf(b, "nsearch_connections{protocol=\"%s\"} %u\n",
 		              wires[w], s->connections[w]);
 	render_replication(b, &s->replication);
+	render_shards(b, s);
 	render_latency(b);
 	render_errors(b);
 	return ns_buf_append(b, "", 0);

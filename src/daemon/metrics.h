@@ -44,6 +44,8 @@ typedef struct {
 	double uptime_s;
 	uint64_t published, unpublished;  /* PUT and DELETE that worked */
 	ns_replication_status_t replication; /* role NONE: no figures */
+	/* A front's (status.h; shards 0 elsewhere: no figures). */
+	uint64_t shards, shards_down, shard_losses, partial_answers;
 } ns_metrics_state_t;
 
 /* The whole exposition into OUT (appended). */

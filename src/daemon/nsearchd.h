@@ -43,6 +43,13 @@ struct daemon {
 	struct ns_http *http;       /* the HTTP front door, or NULL */
 	ns_replica_t *replica;      /* a replica's copy (then no ix, no watch,
 	                               no root), or NULL */
+	struct ns_shardset *shards; /* a front's shards (then no ix, no watch,
+	                               no root; the searcher owns them), or
+	                               NULL */
+	uv_timer_t probe_timer;     /* a front: try the shards that are down */
+	bool probe_timer_on;
+	uv_work_t probe; /* ... on a worker, one at a time */
+	bool probing;
 	ns_repl_primary_t *serving; /* a primary's replication server, or NULL */
 	pid_t serving_group;        /* its process group, which the writer
 	                               holds still while it commits (atomic) */
@@ -62,7 +69,7 @@ struct daemon {
 	char *made_dir;             /* the first parent directory of the index
 	                               this start made (NULL: none), and ... */
 	bool made_index;            /* ... the index's own: removed if it fails
-	                               (main.c, remove_made) */
+	                               (index_dirs.c) */
 	unsigned clamped;           /* max_connections clamped to this (0: not) */
 };
 
@@ -108,6 +115,17 @@ ns_status_t ns_tokens_read(const ns_config_t *c, char **token, char **admin,
 void ns_tokens_apply(struct daemon *d, char *token, char *admin);
 void ns_on_sighup(uv_signal_t *h, int signum);
 
+/* index_dirs.c: the index directory at start */
+
+/* mkdir -p PATH, private to the daemon's user; what this start made
+ * into D (made_dir, made_index). */
+void nsd_index_dirs_make(struct daemon *d, const char *path);
+/* After a failed start: remove what nsd_index_dirs_make() made, the
+ * index's files too if this start held its lock (OPENED). */
+void nsd_index_dirs_remove(struct daemon *d, bool opened);
+/* 0 if INDEX is missing or private, else 1 after saying what to run. */
+int nsd_index_private(const char *index);
+
 /* check.c: --check */
 
 /* What the indexer would make of each of the N FILES, one JSON line
@@ -130,6 +148,26 @@ void nsd_replication_of(void *ctx, ns_replication_status_t *out);
 void nsd_replica_describe(struct daemon *d, char *buf, size_t size);
 /* Stop following or serving (run the loop until their children end). */
 void nsd_replication_close(struct daemon *d);
+
+/* front_shards.c: a front over shards ([shards], docs/scaling.md) */
+
+/* The searcher: over the shards of a front, else over the index.  0, or
+ * 1 when out of memory. */
+int nsd_front_searcher(struct daemon *d);
+/* A front: the timer that tries the shards that are down.  0. */
+int nsd_front_open(struct daemon *d);
+/* Close that timer (accepts a daemon that is no front). */
+void nsd_front_close(struct daemon *d);
+/* Does some shard answer? */
+bool nsd_front_ready(struct daemon *d);
+/* Its state in a few words, for systemd's STATUS=. */
+void nsd_front_describe(struct daemon *d, char *buf, size_t size);
+/* What the server asks of a front: every field. */
+ns_server_handlers_t nsd_front_handlers(struct daemon *d);
+
+/* --split-index N DIR, or --merge-shards DEST SHARD... of ARGS, on the
+ * index of CFG: the exit status. */
+int nsd_shard_tool(const ns_config_args_t *args, const ns_config_t *cfg);
 
 /* front.c: the HTTP front door (daemon/http.h) */
 

@@ -16,6 +16,7 @@
 #include "daemon/complete.h"
 #include "daemon/readers.h"
 #include "daemon/schema.h"
+#include "daemon/shardset.h"
 #include "daemon/snippet.h"
 #include "daemon/stored.h"
 #include "daemon/stats.h"
@@ -30,6 +31,7 @@ struct ns_searcher {
 	double timeout;             /* seconds a search may run; 0: no limit */
 	unsigned count_limit;       /* matches counted exactly up to this */
 	ns_readers_t *readers;
+	ns_shardset_t *shards; /* a front's, owned; NULL: one index */
 	pthread_mutex_t mu;
 	ns_synonyms_t *synonyms;    /* under mu */
 };
@@ -75,17 +77,26 @@ static nsx_status_t setup_reader(nsx_reader_t *r)
 
 ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out)
 {
+	return ns_searcher_new_shards(index_dir, NULL, out);
+}
+
+ns_status_t ns_searcher_new_shards(const char *index_dir, ns_shardset_t *shards,
+                                   ns_searcher_t **out)
+{
 	if (!index_dir || !out)
 		return NS_ERR_INVALID;
 	ns_searcher_t *s = calloc(1, sizeof *s);
 	if (!s || !(s->index_dir = strdup(index_dir)) ||
-	    ns_readers_new(index_dir, setup_reader, &s->readers) != NS_OK) {
+	    (shards ? ns_readers_new_shards(shards, setup_reader, &s->readers)
+	            : ns_readers_new(index_dir, setup_reader, &s->readers)) !=
+	            NS_OK) {
 		if (s)
 			free(s->index_dir);
 		free(s);
 		return NS_ERR_NOMEM;
 	}
 	pthread_mutex_init(&s->mu, NULL);
+	s->shards = shards;
 	strcpy(s->language, "en");
 	s->max_expansion = NS_DEFAULT_MAX_EXPANSION;
 	*out = s;
@@ -139,6 +150,7 @@ void ns_searcher_free(ns_searcher_t *s)
 	if (!s)
 		return;
 	ns_readers_free(s->readers);
+	ns_shardset_free(s->shards);
 	pthread_mutex_destroy(&s->mu);
 	ns_synonyms_free(s->synonyms);
 	free(s->index_dir);
@@ -290,6 +302,14 @@ static double monotonic_s(const struct timespec *t)
 	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
 }
 
+/* Is DEADLINE (0: none) past? */
+static bool passed(double deadline)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return deadline > 0 && monotonic_s(&now) >= deadline;
+}
+
 /* A search's text and filters in the shim's terms. */
 typedef struct {
 	char *expanded;          /* the query with its synonyms, or NULL */
@@ -437,9 +457,7 @@ static ns_status_t make_result(const nsx_results_t *xres, uint64_t revision,
 	for (size_t i = 0; st == NS_OK && i < n; i++) {
 		/* A snippet reads the whole article: many long ones take
 		 * time too. */
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (deadline > 0 && monotonic_s(&now) >= deadline) {
+		if (passed(deadline)) {
 			st = NS_ERR_TIMEOUT;
 			break;
 		}
@@ -471,6 +489,13 @@ static ns_status_t run_search(ns_searcher_t *s, const ns_search_req_t *req,
 		st = ns_readers_borrow(s->readers, r, errmsg);
 	if (st == NS_OK) {
 		nsx_status_t xst = run_shim(s, *r, req, &in, deadline, xres);
+		/* A shard failed (docs/scaling.md): again from those that
+		 * answer, while there is time; a second failure is final. */
+		for (int again = 0;
+		     xst == NSX_NETWORK && again < 2 && !passed(deadline) &&
+		     ns_readers_recover(s->readers, *r);
+		     again++)
+			xst = run_shim(s, *r, req, &in, deadline, xres);
 		if (xst != NSX_OK)
 			st = ns_readers_failed(s->readers, *r, xst, errmsg);
 	}
@@ -495,6 +520,11 @@ ns_status_t ns_searcher_search(ns_searcher_t *s, const ns_search_req_t *req,
 		return st;
 	ns_result_t *res = NULL;
 	st = make_result(xres, nsx_reader_revision(r), req, deadline, &res);
+	if (st == NS_OK && s->shards) {
+		res->shards_total = nsx_reader_shards(r);
+		res->shards_answered = nsx_reader_shards_up(r);
+		ns_shardset_answered(s->shards, res->shards_answered);
+	}
 	nsx_results_free(xres);
 	ns_readers_give_back(s->readers, r);
 	if (st != NS_OK) {
@@ -530,50 +560,6 @@ ns_status_t ns_searcher_complete(ns_searcher_t *s, const char *q,
 	ns_readers_give_back(s->readers, r);
 	out->took_ms = elapsed_ms(&t0);
 	return NS_OK;
-}
-
-/* Words of Q (runs of anything but blanks), up to MAX + 1. */
-static unsigned count_words(const char *q, unsigned max)
-{
-	unsigned n = 0;
-	while (*q && n <= max) {
-		q += strspn(q, " \t\r\n");
-		if (!*q)
-			break;
-		n++;
-		q += strcspn(q, " \t\r\n");
-	}
-	return n;
-}
-
-/* Does Q use WORD as an operator (upper case, a whole word, or followed
- * by "/": NEAR/5)? */
-static bool has_operator(const char *q, const char *word)
-{
-	size_t len = strlen(word);
-	for (const char *p = strstr(q, word); p; p = strstr(p + 1, word)) {
-		bool starts = p == q || p[-1] == ' ' || p[-1] == '\t' ||
-		              p[-1] == ')' || p[-1] == '(';
-		char after = p[len];
-		if (starts && (after == ' ' || after == '\t' || after == '/' ||
-		               after == '(' || after == '\0'))
-			return true;
-	}
-	return false;
-}
-
-bool ns_request_is_heavy(const ns_request_t *r)
-{
-	if (!r)
-		return false;
-	if (r->op == NS_OP_SIMILAR)
-		return true;
-	if (r->op != NS_OP_SEARCH || !r->q)
-		return false;
-	return r->facets || r->sort != NS_SORT_RELEVANCE || r->prefix ||
-	       strchr(r->q, '"') || strchr(r->q, '*') ||
-	       has_operator(r->q, "NEAR") || has_operator(r->q, "ADJ") ||
-	       count_words(r->q, NS_LIGHT_WORDS) > NS_LIGHT_WORDS;
 }
 
 ns_status_t ns_searcher_get(ns_searcher_t *s, const char *path,

@@ -12,6 +12,12 @@ typedef struct ns_searcher ns_searcher_t;
 
 /* A pool over the index at INDEX_DIR; readers open lazily. */
 ns_status_t ns_searcher_new(const char *index_dir, ns_searcher_t **out);
+/* A front's: a pool over the shards of SHARDS (stolen: freed with the
+ * searcher; NULL: the index at INDEX_DIR, as ns_searcher_new), every
+ * search reply saying how many shards answered (ns_result_t). */
+typedef struct ns_shardset ns_shardset_t;
+ns_status_t ns_searcher_new_shards(const char *index_dir, ns_shardset_t *shards,
+                                   ns_searcher_t **out);
 /* The language queries are stemmed for when a request names none (the
  * daemon's default article language).  Call before the first search. */
 void ns_searcher_set_language(ns_searcher_t *s, const char *lang);
@@ -86,8 +92,8 @@ ns_status_t ns_searcher_complete(ns_searcher_t *s, const char *q,
                                  const char *lang, unsigned limit,
                                  ns_completions_t *out, char **errmsg);
 
-/* Could R keep a query worker busy for long?  A guess from the request
- * alone, for the server's queue (searchq.h): similar, facets (every
+/* heavy.c: could R keep a query worker busy for long?  A guess from
+ * the request alone, for the server's queue (searchq.h): similar, facets (every
  * match is counted), a sort by date (every match is looked at), a
  * phrase, NEAR, ADJ, wildcard or prefix search, or more than
  * NS_LIGHT_WORDS words.

@@ -6,13 +6,17 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "daemon/shardset.h"
 
 struct idle_reader {
 	struct idle_reader *next;
 	nsx_reader_t *r;
 	uint64_t generation;        /* of the database files it has open */
+	uint64_t shard_gen;         /* of the shards' states it follows */
 };
 
 struct ns_readers {
@@ -24,6 +28,7 @@ struct ns_readers {
 	uint64_t generation;        /* bumped when the index is swapped, under mu */
 	bool swapping;              /* under mu: borrowing waits */
 	pthread_cond_t quiet;       /* the swap ends, or the last search does */
+	ns_shardset_t *shards;      /* borrowed; NULL: one index at index_dir */
 };
 
 ns_status_t ns_readers_new(const char *index_dir,
@@ -40,6 +45,18 @@ ns_status_t ns_readers_new(const char *index_dir,
 	pthread_cond_init(&p->quiet, NULL);
 	*out = p;
 	return NS_OK;
+}
+
+ns_status_t ns_readers_new_shards(ns_shardset_t *shards,
+                                  nsx_status_t (*setup)(nsx_reader_t *r),
+                                  ns_readers_t **out)
+{
+	if (!shards)
+		return NS_ERR_INVALID;
+	ns_status_t st = ns_readers_new("", setup, out);
+	if (st == NS_OK)
+		(*out)->shards = shards;
+	return st;
 }
 
 static void close_list(struct idle_reader *i)
@@ -88,6 +105,7 @@ static nsx_status_t take(ns_readers_t *p, nsx_reader_t **out, char **err)
 	} else if ((i = malloc(sizeof *i))) {
 		i->r = NULL;
 		i->generation = p->generation;
+		i->shard_gen = ~0ull; /* new: it follows the others at once */
 	}
 	if (i) {
 		i->next = p->lent;
@@ -101,7 +119,13 @@ static nsx_status_t take(ns_readers_t *p, nsx_reader_t **out, char **err)
 		return NSX_OK;
 	}
 	nsx_reader_t *r = NULL;
-	nsx_status_t st = nsx_reader_open(p->index_dir, &r, err);
+	nsx_status_t st =
+	        p->shards
+	                ? nsx_reader_open_shards(ns_shardset_specs(p->shards),
+	                                         ns_shardset_count(p->shards),
+	                                         ns_shardset_timeout(p->shards),
+	                                         &r, err)
+	                : nsx_reader_open(p->index_dir, &r, err);
 	if (st == NSX_OK)
 		st = p->setup(r);
 	if (st != NSX_OK) {
@@ -150,12 +174,66 @@ void ns_readers_give_back(ns_readers_t *p, nsx_reader_t *r)
 	settle(p, r, true);
 }
 
+/* The shard generation R (lent) follows, or sets it to GEN. */
+static uint64_t shard_gen(ns_readers_t *p, nsx_reader_t *r, const uint64_t *gen)
+{
+	pthread_mutex_lock(&p->mu);
+	struct idle_reader *i = p->lent;
+	while (i && i->r != r)
+		i = i->next;
+	uint64_t was = i ? i->shard_gen : 0;
+	if (i && gen)
+		i->shard_gen = *gen;
+	pthread_mutex_unlock(&p->mu);
+	return was;
+}
+
+/* R (lent, over shards) drops the shards other readers found down and
+ * connects those found up again, before it is reopened. */
+static void follow_shards(ns_readers_t *p, nsx_reader_t *r)
+{
+	unsigned char want[NS_MAX_SHARDS];
+	uint64_t gen = ns_shardset_want(p->shards, want);
+	if (shard_gen(p, r, NULL) != gen)
+		(void)nsx_reader_set_shards(r, want);
+}
+
+/* R (lent, over shards, reopened) tells the set what it found; when no
+ * shard answers, NS_ERR_UNAVAILABLE with *ERRMSG and R is given back. */
+static ns_status_t shards_found(ns_readers_t *p, nsx_reader_t *r, char **errmsg)
+{
+	uint64_t gen = ns_shardset_note(p->shards, r);
+	shard_gen(p, r, &gen);
+	if (nsx_reader_shards_up(r) > 0)
+		return NS_OK;
+	if (errmsg && !*errmsg &&
+	    asprintf(errmsg,
+	             "none of the %zu shards answers (the first, %s: "
+	             "%s); they are tried again every second",
+	             nsx_reader_shards(r), ns_shardset_specs(p->shards)[0],
+	             nsx_reader_shard_error(r, 0)) < 0)
+		*errmsg = NULL;
+	settle(p, r, true);
+	return NS_ERR_UNAVAILABLE;
+}
+
+bool ns_readers_recover(ns_readers_t *p, nsx_reader_t *r)
+{
+	if (!p->shards || nsx_reader_probe_shards(r) != NSX_OK)
+		return false;
+	uint64_t gen = ns_shardset_note(p->shards, r);
+	shard_gen(p, r, &gen);
+	return nsx_reader_shards_up(r) > 0;
+}
+
 ns_status_t ns_readers_borrow(ns_readers_t *p, nsx_reader_t **out,
                               char **errmsg)
 {
 	nsx_status_t xst = take(p, out, errmsg);
 	if (xst != NSX_OK)
 		return xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
+	if (p->shards)
+		follow_shards(p, *out);
 	xst = nsx_reader_reopen(*out);
 	if (xst != NSX_OK) {
 		/* Whatever Xapian says (even "not found": the index vanished
@@ -165,7 +243,7 @@ ns_status_t ns_readers_borrow(ns_readers_t *p, nsx_reader_t **out,
 		settle(p, *out, false);
 		return xst == NSX_NO_MEMORY ? NS_ERR_NOMEM : NS_ERR_INDEX;
 	}
-	return NS_OK;
+	return p->shards ? shards_found(p, *out, errmsg) : NS_OK;
 }
 
 static ns_status_t from_nsx(nsx_status_t xst)

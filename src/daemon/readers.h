@@ -6,6 +6,8 @@
 #ifndef NS_READERS_H
 #define NS_READERS_H
 
+#include <stdbool.h>
+
 #include "core/util.h"
 #include "nsx.h"
 
@@ -17,6 +19,18 @@ typedef struct ns_readers ns_readers_t;
 ns_status_t ns_readers_new(const char *index_dir,
                            nsx_status_t (*setup)(nsx_reader_t *r),
                            ns_readers_t **out);
+/* The most shards a front may have. */
+#define NS_MAX_SHARDS 64
+
+typedef struct ns_shardset ns_shardset_t;
+
+/* Readers over the shards of SET (borrowed, outliving the pool), each
+ * with a connection to every shard that answers: a borrow follows what
+ * the other readers found (a shard down, or back), and fails
+ * NS_ERR_UNAVAILABLE when no shard answers. */
+ns_status_t ns_readers_new_shards(ns_shardset_t *set,
+                                  nsx_status_t (*setup)(nsx_reader_t *r),
+                                  ns_readers_t **out);
 /* Accepts NULL.  No reader may be lent. */
 void ns_readers_free(ns_readers_t *p);
 
@@ -33,6 +47,12 @@ void ns_readers_give_back(ns_readers_t *p, nsx_reader_t *r);
  * reader that failed for any other reason may be broken. */
 ns_status_t ns_readers_failed(ns_readers_t *p, nsx_reader_t *r,
                               nsx_status_t xst, char **errmsg);
+
+/* A call on the lent R, a reader over shards, failed NSX_NETWORK: find
+ * which shards answer (a fresh connection to each, within the shards'
+ * timeout) and read from those.  True when some do: the call may be
+ * tried again on R. */
+bool ns_readers_recover(ns_readers_t *p, nsx_reader_t *r);
 
 /* Call FN(ARG) once no reader is lent, with new borrows waiting; then
  * close the idle readers, which have the old files open.  Readers lent

@@ -514,3 +514,17 @@ void ns_server_close(ns_server_t *s)
 	uv_close((uv_handle_t *)&s->wait_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&s->sweep_timer, on_handle_closed);
 }
+
+const char ns_front_no_revision[] =
+        "this daemon is a front over shards and has no revision of its own: "
+        "send min_revision to the indexer node that holds the article";
+
+const char *ns_front_refusal(const char *what, char *buf, size_t size)
+{
+	snprintf(buf, size,
+	         "this daemon is a front over shards and has no "
+	         "index of its own: send %s to the indexer node whose shard "
+	         "holds the article",
+	         what);
+	return buf;
+}

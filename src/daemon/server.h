@@ -62,6 +62,9 @@ typedef struct {
 	 * maintenance and publishing are refused READ_ONLY_REPLICA, naming
 	 * it.  NULL but on a replica. */
 	const char *primary;
+	/* A front over shards: waits, maintenance, publishing and
+	 * min_revision are refused READ_ONLY_FRONT. */
+	bool front;
 	/* The daemon's part in replication: the "replication" object of
 	 * status, and on a replica its lag in every search reply (loop
 	 * thread; may be NULL: none). */
@@ -76,6 +79,11 @@ typedef struct {
 } ns_server_handlers_t;
 
 typedef struct ns_server ns_server_t;
+
+/* The message of READ_ONLY_FRONT for WHAT ("wait", "publishing"), into
+ * BUF (SIZE bytes), which it returns; and the one for min_revision. */
+const char *ns_front_refusal(const char *what, char *buf, size_t size);
+extern const char ns_front_no_revision[];
 
 /* What one client, and all of them, may cost.  Zero fields take the
  * defaults. */

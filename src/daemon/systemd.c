@@ -68,6 +68,10 @@ static void describe(struct daemon *d, char *buf, size_t size)
 		nsd_replica_describe(d, buf, size);
 		return;
 	}
+	if (d->shards) {
+		nsd_front_describe(d, buf, size);
+		return;
+	}
 	ns_indexer_stats_t st;
 	ns_indexer_stats(d->ix, &st);
 	ns_index_health_t h;

@@ -350,10 +350,17 @@ void ns_task_revision(struct conn *c)
 		s->h.want_revision(s->h.ctx, c->req.min_revision);
 }
 
-/* A replica takes no writes: they go to its primary. */
+/* A replica takes no writes: they go to its primary; a front's go to
+ * the indexer node of the article's shard. */
 static void refuse_write(struct conn *c)
 {
 	char msg[400];
+	if (c->srv->h.front) {
+		ns_conn_refuse(c, NS_E_READ_ONLY_FRONT,
+		               ns_front_refusal(ns_proto_op_name(c->req.op),
+		                                msg, sizeof msg));
+		return;
+	}
 	snprintf(msg, sizeof msg, "this daemon is a read-only replica of the "
 	         "primary whose replication service is at %s: send %s to the "
 	         "primary", c->srv->h.primary, ns_proto_op_name(c->req.op));
@@ -365,7 +372,7 @@ void ns_task_wait(struct conn *c)
 	ns_server_t *s = c->srv;
 	char why[400] = "";
 	uint64_t barrier = 0;
-	if (s->h.primary) {
+	if (s->h.primary || s->h.front) {
 		refuse_write(c);
 		return;
 	}

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,6 +122,35 @@ char *write_in_dir(const char *name, const char *text, mode_t mode)
 	assert_int_equal(write_file(p, text, strlen(text)), 0);
 	assert_int_equal(chmod(p, mode), 0);
 	return p;
+}
+
+/* ---- HTTP ---- */
+
+int http_unix(const char *sock, const char *method, const char *path,
+              char **body)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	char req[512];
+	int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: nsearch\r\n"
+	                 "Content-Length: 0\r\nConnection: close\r\n\r\n",
+	                 method, path);
+	assert_int_equal(write(fd, req, (size_t)n), n);
+	ns_buf_t in = {0};
+	char buf[4096];
+	ssize_t r;
+	while ((r = read(fd, buf, sizeof buf)) > 0)
+		ns_buf_append(&in, buf, (size_t)r);
+	close(fd);
+	ns_buf_append(&in, "", 0);
+	int code = 0;
+	assert_int_equal(sscanf(in.data, "HTTP/1.1 %d", &code), 1);
+	const char *b = strstr(in.data, "\r\n\r\n");
+	*body = strdup(b ? b + 4 : "");
+	ns_buf_free(&in);
+	return code;
 }
 
 /* A TCP port nobody listens on now. */

@@ -46,6 +46,14 @@ void tcp_open(struct client *c, unsigned port, int rcvbuf);
 /* Send the token TOK on C; it must be accepted. */
 void auth(struct client *c, const char *tok);
 
+/* ---- HTTP ---- */
+
+/* METHOD PATH on the HTTP Unix socket SOCK (no body, no token: the
+ * daemon's own user needs none): the status line's code, and the body
+ * into *BODY (new). */
+int http_unix(const char *sock, const char *method, const char *path,
+              char **body);
+
 /* ---- replies and connections ---- */
 
 /* The reply is an error with CODE; frees it. */

@@ -366,8 +366,22 @@ static void test_search_reply_round_trip(void **state)
 	assert_string_equal(back->hits[0].standfirst, "");
 	assert_int_equal(back->hits[0].reading_minutes, 3);
 	assert_null(back->corrected_from);
+	/* Not a front: no "shards", read back as none. */
+	assert_int_equal(back->shards_total, 0);
+	assert_int_equal(back->shards_answered, 0);
 	ns_result_free(back);
 	free(line);
+	/* A front's partial answer: how many shards answered, both ways. */
+	res->shards_total = 3;
+	res->shards_answered = 2;
+	line = ns_proto_search_reply(NULL, res, NS_FIELDS_HIT);
+	assert_true(ns_proto_parse_reply(line, strlen(line), &back, NULL, NULL,
+	                                 NULL));
+	assert_int_equal(back->shards_total, 3);
+	assert_int_equal(back->shards_answered, 2);
+	ns_result_free(back);
+	free(line);
+	res->shards_total = res->shards_answered = 0;
 	/* A corrected search says what it answered, both ways. */
 	res->corrected_from = strdup("opek");
 	res->corrected_to = strdup("opec");
