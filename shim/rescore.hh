@@ -12,7 +12,6 @@
 
 #include <xapian.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -20,66 +19,44 @@ namespace nsx {
 
 const Xapian::doccount RESCORE_WINDOW = 100;
 
-// The documents of a fixed list, each weighing nothing: a filter.
-class DocSet : public Xapian::PostingSource {
-	std::vector<Xapian::docid> ids; // ascending
-	size_t at = 0;
-	bool started = false;
-
-public:
-	explicit DocSet(std::vector<Xapian::docid> ids_) : ids(std::move(ids_))
-	{
-		std::sort(ids.begin(), ids.end());
-	}
-	Xapian::doccount get_termfreq_min() const override
-	{
-		return ids.size();
-	}
-	Xapian::doccount get_termfreq_est() const override
-	{
-		return ids.size();
-	}
-	Xapian::doccount get_termfreq_max() const override
-	{
-		return ids.size();
-	}
-	void init(const Xapian::Database &) override
-	{
-		at = 0;
-		started = false;
-	}
-	void next(double) override
-	{
-		if (started)
-			at++;
-		started = true;
-	}
-	void skip_to(Xapian::docid did, double) override
-	{
-		started = true;
-		at = static_cast<size_t>(
-		        std::lower_bound(ids.begin() + static_cast<long>(at),
-		                         ids.end(), did) -
-		        ids.begin());
-	}
-	bool at_end() const override { return at >= ids.size(); }
-	Xapian::docid get_docid() const override { return ids[at]; }
-	DocSet *clone() const override { return new DocSet(ids); }
-	std::string name() const override { return "nsearch::DocSet"; }
-};
+// The id term of the document at IT (its one term starting with
+// ID_PREFIX), or "" when it has none.
+inline std::string id_term(const Xapian::MSetIterator &it,
+                           const std::string &id_prefix)
+{
+	Xapian::Document doc = it.get_document();
+	Xapian::TermIterator t = doc.termlist_begin();
+	t.skip_to(id_prefix);
+	if (t == doc.termlist_end())
+		return std::string();
+	std::string term = *t;
+	return term.compare(0, id_prefix.size(), id_prefix) == 0 ? term
+	                                                          : std::string();
+}
 
 // Q ranked as before, but for the articles of TOP (the best of Q's own
 // ranking), which gain BOOST's score.  Q itself when BOOST is empty.
+// The window is a filter of the articles' id terms (ID_PREFIX, each
+// document's one unique term): Xapian's own operators only, which a
+// remote shard can run, and the same set of articles however the index
+// is split into shards.  An article without an id term gains nothing.
 inline Xapian::Query rescored(const Xapian::Query &q,
                               const Xapian::Query &boost,
-                              const Xapian::MSet &top)
+                              const Xapian::MSet &top,
+                              const std::string &id_prefix)
 {
 	if (boost.empty() || top.empty())
 		return q;
-	std::vector<Xapian::docid> ids;
-	for (auto it = top.begin(); it != top.end(); ++it)
-		ids.push_back(*it);
-	Xapian::Query window((new DocSet(std::move(ids)))->release());
+	std::vector<Xapian::Query> ids;
+	ids.reserve(top.size());
+	for (auto it = top.begin(); it != top.end(); ++it) {
+		std::string term = id_term(it, id_prefix);
+		if (!term.empty())
+			ids.emplace_back(term);
+	}
+	if (ids.empty())
+		return q;
+	Xapian::Query window(Xapian::Query::OP_OR, ids.begin(), ids.end());
 	return Xapian::Query(
 	        Xapian::Query::OP_AND_MAYBE, q,
 	        Xapian::Query(Xapian::Query::OP_FILTER, boost, window));

@@ -12,9 +12,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -25,110 +25,113 @@ using nsx::guard;
 
 namespace {
 
-// Days since 1970-01-01 of a "YYYYMMDD" value; -1 if it is not one.
-long days_of(const std::string &v)
+// Extra weight for recent documents: MAXW for today's (or a future
+// date's, up to RECENCY_AHEAD days), halving every HALF_LIFE days back,
+// and nothing for those older than RECENCY_HALVINGS half-lives (under a
+// hundred-thousandth of MAXW) or RECENCY_BACK days.  Added to the text
+// score, so it reorders close matches without letting a new article that
+// barely matches jump a strong one.  A map from each day's "YYYYMMDD"
+// value to its weight is Xapian's own ValueMapPostingSource, which a
+// remote shard can run.
+const double RECENCY_HALVINGS = 16;
+const long RECENCY_BACK = 3660;
+const long RECENCY_AHEAD = 31;
+
+Xapian::Query recency_boost(Xapian::valueno slot, double maxw,
+                            double half_life, long today)
 {
-	if (v.size() < 8)
-		return -1;
-	struct tm tm = {};
-	for (int i = 0; i < 8; i++)
-		if (v[i] < '0' || v[i] > '9')
-			return -1;
-	tm.tm_year = std::atoi(v.substr(0, 4).c_str()) - 1900;
-	tm.tm_mon = std::atoi(v.substr(4, 2).c_str()) - 1;
-	tm.tm_mday = std::atoi(v.substr(6, 2).c_str());
-	return static_cast<long>(timegm(&tm) / 86400);
+	auto *src = new Xapian::ValueMapPostingSource(slot);
+	long back = static_cast<long>(
+	        std::min<double>(std::ceil(half_life * RECENCY_HALVINGS),
+	                         RECENCY_BACK));
+	for (long age = -RECENCY_AHEAD; age <= back; age++) {
+		time_t t = static_cast<time_t>(today - age) * 86400;
+		struct tm tm;
+		char ymd[16];
+		if (!gmtime_r(&t, &tm) ||
+		    std::strftime(ymd, sizeof ymd, "%Y%m%d", &tm) != 8)
+			continue;
+		double w = age <= 0 ? maxw
+		                    : maxw * std::exp2(-static_cast<double>(age) /
+		                                       half_life);
+		src->add_mapping(ymd, w);
+	}
+	src->set_default_weight(0);
+	return Xapian::Query(src->release());
 }
 
-// Extra weight for recent documents: MAXW for today's (or a future date),
-// halving every HALF_LIFE days back.  Added to the text score, so it
-// reorders close matches without letting a new article that barely matches
-// jump a strong one.
-class RecencySource : public Xapian::ValuePostingSource {
-	double maxw, half_life;
-	long today;
-public:
-	RecencySource(Xapian::valueno slot, double maxw_, double half_life_,
-	              long today_)
-		: Xapian::ValuePostingSource(slot), maxw(maxw_),
-		  half_life(half_life_), today(today_) {}
-
-	void init(const Xapian::Database &db) override
+// Counts the values of each facet's slot over every document the match
+// looks at: Xapian's ValueCountMatchSpy, which a remote shard can run and
+// whose counts merge across shards.  The values are cut, split and
+// case-folded afterwards (fold_facet()).
+struct FacetSpies {
+	std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+	explicit FacetSpies(const nsx_search_t *req)
 	{
-		Xapian::ValuePostingSource::init(db);
-		set_maxweight(maxw);
-	}
-
-	double get_weight() const override
-	{
-		long d = days_of(get_value());
-		if (d < 0)
-			return 0;
-		double age = d >= today ? 0 : static_cast<double>(today - d);
-		return maxw * std::exp2(-age / half_life);
-	}
-
-	RecencySource *clone() const override
-	{
-		return new RecencySource(get_slot(), maxw, half_life, today);
-	}
-
-	std::string name() const override { return "nsearch::Recency"; }
-};
-
-// Counts facet values over every document the match looks at.
-class FacetSpy : public Xapian::MatchSpy {
-public:
-	struct Facet {
-		unsigned slot, cut;
-		// case-folded value -> (count, first spelling seen)
-		std::unordered_map<std::string,
-		                   std::pair<uint64_t, std::string>> counts;
-	};
-	std::vector<Facet> facets;
-
-	void operator()(const Xapian::Document &doc, double) override
-	{
-		for (Facet &f : facets) {
-			const std::string v = doc.get_value(f.slot);
-			if (v.empty())
-				continue;
-			if (f.cut) {
-				if (v.size() >= f.cut)
-					count(f, v.substr(0, f.cut));
-				continue;
-			}
-			count_list(f, v);
-		}
-	}
-
-	std::string name() const override { return "nsearch::FacetSpy"; }
-
-private:
-	// Each of the values V holds, separated by NSX_LIST_SEP.
-	static void count_list(Facet &f, const std::string &v)
-	{
-		size_t start = 0;
-		for (;;) {
-			size_t end = v.find(NSX_LIST_SEP, start);
-			std::string one = v.substr(start, end == std::string::npos
-			                                      ? std::string::npos
-			                                      : end - start);
-			if (!one.empty())
-				count(f, one);
-			if (end == std::string::npos)
-				break;
-			start = end + 1;
-		}
-	}
-
-	static void count(Facet &f, const std::string &v)
-	{
-		auto &slot = f.counts[Xapian::Unicode::tolower(v)];
-		if (slot.first++ == 0)
-			slot.second = v;
+		for (size_t f = 0; f < req->nfacets; f++)
+			spies.emplace_back(new Xapian::ValueCountMatchSpy(
+			        req->facets[f].slot));
 	}
 };
+
+// Add N documents with V to COUNTS (spelling -> documents).
+void count_value(std::map<std::string, uint64_t> &counts,
+                 const std::string &v, uint64_t n)
+{
+	if (!v.empty())
+		counts[v] += n;
+}
+
+// Each of the values V holds, separated by NSX_LIST_SEP, N times.
+void count_list(std::map<std::string, uint64_t> &counts, const std::string &v,
+                uint64_t n)
+{
+	size_t start = 0;
+	for (;;) {
+		size_t end = v.find(NSX_LIST_SEP, start);
+		count_value(counts,
+		            v.substr(start, end == std::string::npos
+		                                    ? std::string::npos
+		                                    : end - start),
+		            n);
+		if (end == std::string::npos)
+			break;
+		start = end + 1;
+	}
+}
+
+// SPY's values as the facet SPEC says: cut at SPEC's CUT, or split into
+// their list's values, then merged case-folded; each shown in its
+// commonest spelling (ties: the first in byte order), so that how the
+// articles are spread over shards never changes which.
+std::vector<nsx_facet_value> fold_facet(const Xapian::ValueCountMatchSpy &spy,
+                                        const nsx_facet_spec &spec)
+{
+	std::map<std::string, uint64_t> spelled;
+	for (auto it = spy.values_begin(); it != spy.values_end(); ++it) {
+		const std::string v = *it;
+		if (!spec.cut)
+			count_list(spelled, v, it.get_termfreq());
+		else if (v.size() >= spec.cut)
+			count_value(spelled, v.substr(0, spec.cut),
+			            it.get_termfreq());
+	}
+	// folded -> (documents, (best spelling, its documents))
+	std::unordered_map<std::string,
+	                   std::pair<uint64_t, std::pair<std::string, uint64_t>>>
+	        folded;
+	for (const auto &kv : spelled) {
+		auto &f = folded[Xapian::Unicode::tolower(kv.first)];
+		f.first += kv.second;
+		if (kv.second > f.second.second)
+			f.second = { kv.first, kv.second };
+	}
+	std::vector<nsx_facet_value> v;
+	v.reserve(folded.size());
+	for (auto &kv : folded)
+		v.push_back({ kv.second.second.first, kv.second.first });
+	return v;
+}
 
 // policy.hh's like_term(), as Xapian asks for it.
 class LikeTerms : public Xapian::ExpandDecider {
@@ -139,8 +142,8 @@ public:
 	}
 };
 
-// Apply the request's filters and date range to Q, and its deadline;
-// none changes a score.
+// Apply the request's filters and date range to Q; none changes a
+// score.  (The deadline is the match's: Run::mset().)
 Xapian::Query filtered(const nsx_search_t *req, Xapian::Query q)
 {
 	for (size_t g = 0; g < req->nfilters; g++) {
@@ -162,8 +165,6 @@ Xapian::Query filtered(const nsx_search_t *req, Xapian::Query q)
 			                req->range_lo, req->range_hi);
 		q = Xapian::Query(Xapian::Query::OP_FILTER, q, range);
 	}
-	if (req->deadline > 0)
-		q = nsx::with_deadline(q, nsx::Deadline(req->deadline));
 	return q;
 }
 
@@ -197,15 +198,23 @@ struct Run {
 	Xapian::Database &db;
 	const nsx_search_t *req;
 	Xapian::Stem stem; // of the query's language
+	// Learnt at the first match with a deadline: the database has a
+	// remote shard, which cannot run limits.hh's deadline filter.
+	bool remote = false;
+
+	Run(Xapian::Database &db_, const nsx_search_t *req_,
+	    const Xapian::Stem &stem_)
+	    : db(db_), req(req_), stem(stem_)
+	{
+	}
 
 	// An Enquire for Q with the policy's ranking and the request's order
-	// and collapsing.
+	// and collapsing, SPIES watching it.
 	Xapian::MSet mset(const Xapian::Query &q, Xapian::doccount first,
 	                  Xapian::doccount max, Xapian::doccount check = 0,
-	                  Xapian::MatchSpy *spy = nullptr)
+	                  const std::vector<Xapian::MatchSpy *> &spies = {})
 	{
 		Xapian::Enquire enq(db);
-		enq.set_query(q);
 		enq.set_weighting_scheme(nsx::ranking());
 		if (req->sort)
 			enq.set_sort_by_value_then_relevance(req->sort_slot,
@@ -214,9 +223,36 @@ struct Run {
 			enq.set_collapse_key(req->collapse_slot);
 		if (req->time_limit > 0)
 			enq.set_time_limit(req->time_limit);
-		if (spy)
+		for (Xapian::MatchSpy *spy : spies)
 			enq.add_matchspy(spy);
-		return enq.get_mset(first, max, check);
+		return deadlined(enq, q, first, max, check);
+	}
+
+private:
+	// ENQ's match of Q, stopped by the request's deadline: on local
+	// shards inside the match (limits.hh's filter, which also stops a
+	// long phrase check), on remote ones after it (their match runs on
+	// the server; Xapian's time limit only ends its exact counting, and
+	// the remote open's timeout bounds each call).
+	Xapian::MSet deadlined(Xapian::Enquire &enq, const Xapian::Query &q,
+	                       Xapian::doccount first, Xapian::doccount max,
+	                       Xapian::doccount check)
+	{
+		nsx::Deadline deadline(req->deadline);
+		if (req->deadline > 0 && !remote) {
+			enq.set_query(nsx::with_deadline(q, deadline));
+			try {
+				return enq.get_mset(first, max, check);
+			} catch (const Xapian::UnimplementedError &) {
+				// A remote shard: the filter cannot be sent.
+				// Thrown before any shard matched.
+				remote = true;
+			}
+		}
+		enq.set_query(q);
+		Xapian::MSet m = enq.get_mset(first, max, check);
+		deadline.check();
+		return m;
 	}
 };
 
@@ -230,30 +266,29 @@ Xapian::Query with_recency(Run &run, const Xapian::Query &q)
 	if (best <= 0)
 		return q;
 	long today = static_cast<long>(std::time(nullptr) / 86400);
-	Xapian::Query boost((new RecencySource(req->recency_slot, best,
-	                                       req->recency_days, today))
-	                            ->release());
+	Xapian::Query boost = recency_boost(req->recency_slot, best,
+	                                    req->recency_days, today);
 	return Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, boost);
 }
 
 void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
 {
 	const nsx_search_t *req = run.req;
-	FacetSpy spy;
-	for (size_t f = 0; f < req->nfacets; f++)
-		spy.facets.push_back({req->facets[f].slot, req->facets[f].cut, {}});
-	// The spy sees every article, duplicates too: it is asked before
-	// collapsing.
-	Xapian::MSet all = run.mset(q, 0, 0, run.db.get_doccount(), &spy);
+	FacetSpies facets(req);
+	std::vector<Xapian::MatchSpy *> spies;
+	for (auto &spy : facets.spies)
+		spies.push_back(spy.get());
+	// The spies see every article, duplicates too: they are asked
+	// before collapsing.
+	Xapian::MSet all = run.mset(q, 0, 0, run.db.get_doccount(), spies);
 	// Every match was looked at, unless the time limit struck.  The
 	// totals are the page's (policy.hh's counting), not these: they
 	// would count every duplicate, and only when facets are asked for.
 	res->facets_exact =
 	        all.get_matches_lower_bound() == all.get_matches_upper_bound();
-	for (auto &f : spy.facets) {
-		std::vector<nsx_facet_value> v;
-		for (auto &kv : f.counts)
-			v.push_back({kv.second.second, kv.second.first});
+	for (size_t f = 0; f < req->nfacets; f++) {
+		std::vector<nsx_facet_value> v =
+		        fold_facet(*facets.spies[f], req->facets[f]);
 		std::sort(v.begin(), v.end(),
 		          [](const nsx_facet_value &a, const nsx_facet_value &b) {
 			return a.count != b.count ? a.count > b.count
@@ -353,9 +388,10 @@ Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
 		                : Xapian::Query(Xapian::Query::OP_OR, boost,
 		                                more);
 	}
-	rk.first = nsx::rescored(q, boost, top);
+	const std::string ids = req->id_prefix ? req->id_prefix : "Q";
+	rk.first = nsx::rescored(q, boost, top, ids);
 	if (!rk.rest.empty())
-		rk.rest = nsx::rescored(rk.rest, boost, top_rest);
+		rk.rest = nsx::rescored(rk.rest, boost, top_rest, ids);
 	rk.top = top;
 	rk.top_rest = top_rest;
 	rk.rescored = !boost.empty();
@@ -380,9 +416,9 @@ Page page_of(Run &run, const Xapian::Query &q, Xapian::doccount first,
 		p.count = nsx::count_of(p.mset, limit);
 		return p;
 	}
-	nsx::DistinctSpy spy(run.req->collapse_slot, nsx::count_check(limit));
+	Xapian::ValueCountMatchSpy spy(run.req->collapse_slot);
 	double start = nsx::monotonic_now();
-	p.mset = run.mset(q, first, max, check, &spy);
+	p.mset = run.mset(q, first, max, check, { &spy });
 	// Past its time limit Xapian stops looking at more than the page.
 	bool cut = run.req->time_limit > 0 &&
 	           nsx::monotonic_now() - start >= run.req->time_limit;
@@ -456,6 +492,12 @@ void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
 	res->plain = rk.top;
 	res->plain_rest = rk.top_rest;
 	res->rescored = rk.rescored;
+	// Asked for all at once: one round trip to a remote shard, not one
+	// per hit.  Only a list from the first rank on: Xapian 1.4's fetch()
+	// reads past an MSet that starts deeper (a later page).
+	for (Xapian::MSet *m : { &res->mset, &res->rest })
+		if (!m->empty() && m->begin().get_rank() == 0)
+			m->fetch();
 	res->data.reserve(res->mset.size() + res->rest.size());
 	for (auto it = res->mset.begin(); it != res->mset.end(); ++it)
 		res->data.push_back(it.get_document().get_data());

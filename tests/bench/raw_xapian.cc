@@ -406,12 +406,13 @@ struct Searcher {
 		bool relaxes = false;
 		if (!boost.empty()) {
 			Xapian::MSet top = run(text, 0, nsx::RESCORE_WINDOW, 0);
-			first = nsx::rescored(text, boost, top);
+			first = nsx::rescored(text, boost, top, NS_PREFIX_ID);
 			relaxes = nsx::relaxes(top, text, loose);
 			more = Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text);
 			if (relaxes)
 				more = nsx::rescored(more, boost,
-				                     run(more, 0, nsx::RESCORE_WINDOW, 0));
+				                     run(more, 0, nsx::RESCORE_WINDOW, 0),
+				                     NS_PREFIX_ID);
 		}
 		Xapian::MSet mset;
 		nsx::Count all = page(first, limit, &mset);
@@ -454,7 +455,7 @@ struct Searcher {
 		enq.set_query(q);
 		enq.set_weighting_scheme(nsx::ranking());
 		enq.set_collapse_key(NS_SLOT_CONTENT);
-		nsx::DistinctSpy spy(NS_SLOT_CONTENT, nsx::count_check(limit));
+		Xapian::ValueCountMatchSpy spy(NS_SLOT_CONTENT);
 		enq.add_matchspy(&spy);
 		*out = enq.get_mset(0, max, check);
 		return nsx::count_collapsed(spy, limit, false);
