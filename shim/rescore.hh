@@ -34,12 +34,28 @@ inline std::string id_term(const Xapian::MSetIterator &it,
 	                                                          : std::string();
 }
 
+// The parts of BOOST, an OR of them (nested ORs opened up), into OUT.
+inline void boost_parts(const Xapian::Query &boost,
+                        std::vector<Xapian::Query> &out)
+{
+	if (boost.get_type() != Xapian::Query::OP_OR) {
+		out.push_back(boost);
+		return;
+	}
+	for (size_t i = 0; i < boost.get_num_subqueries(); i++)
+		boost_parts(boost.get_subquery(i), out);
+}
+
 // Q ranked as before, but for the articles of TOP (the best of Q's own
 // ranking), which gain BOOST's score.  Q itself when BOOST is empty.
-// The window is a filter of the articles' id terms (ID_PREFIX, each
-// document's one unique term): Xapian's own operators only, which a
-// remote shard can run, and the same set of articles however the index
-// is split into shards.  An article without an id term gains nothing.
+// The window is the articles' id terms (ID_PREFIX, each document's one
+// unique term), weighing nothing: Xapian's own operators only, which a
+// remote shard can run, and the same articles however the index is split
+// into shards.  An article without an id term gains nothing.  BOOST's
+// parts are added one AND_MAYBE at a time: Xapian 1.4 weighs an OR of
+// phrases and NEARs on the optional side of AND_MAYBE wrongly for some
+// documents, differently on one database and on shards, while a chain
+// adds each document exactly the parts it has (tests/unit/test_shards.c).
 inline Xapian::Query rescored(const Xapian::Query &q,
                               const Xapian::Query &boost,
                               const Xapian::MSet &top,
@@ -56,10 +72,13 @@ inline Xapian::Query rescored(const Xapian::Query &q,
 	}
 	if (ids.empty())
 		return q;
-	Xapian::Query window(Xapian::Query::OP_OR, ids.begin(), ids.end());
-	return Xapian::Query(
-	        Xapian::Query::OP_AND_MAYBE, q,
-	        Xapian::Query(Xapian::Query::OP_FILTER, boost, window));
+	Xapian::Query gain(0.0, Xapian::Query(Xapian::Query::OP_OR, ids.begin(),
+	                                      ids.end()));
+	std::vector<Xapian::Query> parts;
+	boost_parts(boost, parts);
+	for (const Xapian::Query &part : parts)
+		gain = Xapian::Query(Xapian::Query::OP_AND_MAYBE, gain, part);
+	return Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, gain);
 }
 
 } // namespace nsx

@@ -279,8 +279,16 @@ void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
 	for (auto &spy : facets.spies)
 		spies.push_back(spy.get());
 	// The spies see every article, duplicates too: they are asked
-	// before collapsing.
-	Xapian::MSet all = run.mset(q, 0, 0, run.db.get_doccount(), spies);
+	// before collapsing, so the match neither collapses nor sorts (its
+	// bounds then say whether every match was counted, also when
+	// duplicates were folded, and over any shards).
+	nsx_search_t plain = *req;
+	plain.collapse = 0;
+	plain.sort = 0;
+	Run counting(run.db, &plain, run.stem);
+	counting.remote = run.remote;
+	Xapian::MSet all =
+	        counting.mset(q, 0, 0, run.db.get_doccount(), spies);
 	// Every match was looked at, unless the time limit struck.  The
 	// totals are the page's (policy.hh's counting), not these: they
 	// would count every duplicate, and only when facets are asked for.
