@@ -277,7 +277,7 @@ typedef struct {
 	                            (QUERY is then ignored) and leave it out,
 	                            with its duplicates (its value in
 	                            COLLAPSE_SLOT, collapsing or not) */
-	const char *id_prefix; /* the prefix of each document's one unique
+	const char *id_prefix;   /* the prefix of each document's one unique
 	                          id term (the IDTERM of nsx_writer_replace);
 	                          NULL: "Q".  Word closeness and feedback
 	                          reorder the best matches by a filter of

@@ -30,8 +30,9 @@ inline std::string id_term(const Xapian::MSetIterator &it,
 	if (t == doc.termlist_end())
 		return std::string();
 	std::string term = *t;
-	return term.compare(0, id_prefix.size(), id_prefix) == 0 ? term
-	                                                          : std::string();
+	return term.compare(0, id_prefix.size(), id_prefix) == 0
+	               ? term
+	               : std::string();
 }
 
 // The parts of BOOST, an OR of them (nested ORs opened up), into OUT.

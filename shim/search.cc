@@ -37,13 +37,12 @@ const double RECENCY_HALVINGS = 16;
 const long RECENCY_BACK = 3660;
 const long RECENCY_AHEAD = 31;
 
-Xapian::Query recency_boost(Xapian::valueno slot, double maxw,
-                            double half_life, long today)
+Xapian::Query recency_boost(Xapian::valueno slot, double maxw, double half_life,
+                            long today)
 {
 	auto *src = new Xapian::ValueMapPostingSource(slot);
-	long back = static_cast<long>(
-	        std::min<double>(std::ceil(half_life * RECENCY_HALVINGS),
-	                         RECENCY_BACK));
+	long back = static_cast<long>(std::min<double>(
+	        std::ceil(half_life * RECENCY_HALVINGS), RECENCY_BACK));
 	for (long age = -RECENCY_AHEAD; age <= back; age++) {
 		time_t t = static_cast<time_t>(today - age) * 86400;
 		struct tm tm;
@@ -51,9 +50,10 @@ Xapian::Query recency_boost(Xapian::valueno slot, double maxw,
 		if (!gmtime_r(&t, &tm) ||
 		    std::strftime(ymd, sizeof ymd, "%Y%m%d", &tm) != 8)
 			continue;
-		double w = age <= 0 ? maxw
-		                    : maxw * std::exp2(-static_cast<double>(age) /
-		                                       half_life);
+		double w =
+		        age <= 0 ? maxw
+		                 : maxw * std::exp2(-static_cast<double>(age) /
+		                                    half_life);
 		src->add_mapping(ymd, w);
 	}
 	src->set_default_weight(0);
@@ -75,8 +75,8 @@ struct FacetSpies {
 };
 
 // Add N documents with V to COUNTS (spelling -> documents).
-void count_value(std::map<std::string, uint64_t> &counts,
-                 const std::string &v, uint64_t n)
+void count_value(std::map<std::string, uint64_t> &counts, const std::string &v,
+                 uint64_t n)
 {
 	if (!v.empty())
 		counts[v] += n;
@@ -117,8 +117,9 @@ std::vector<nsx_facet_value> fold_facet(const Xapian::ValueCountMatchSpy &spy,
 			            it.get_termfreq());
 	}
 	// folded -> (documents, (best spelling, its documents))
-	std::unordered_map<std::string,
-	                   std::pair<uint64_t, std::pair<std::string, uint64_t>>>
+	std::unordered_map<
+	        std::string,
+	        std::pair<uint64_t, std::pair<std::string, uint64_t>>>
 	        folded;
 	for (const auto &kv : spelled) {
 		auto &f = folded[Xapian::Unicode::tolower(kv.first)];
@@ -287,8 +288,7 @@ void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
 	plain.sort = 0;
 	Run counting(run.db, &plain, run.stem);
 	counting.remote = run.remote;
-	Xapian::MSet all =
-	        counting.mset(q, 0, 0, run.db.get_doccount(), spies);
+	Xapian::MSet all = counting.mset(q, 0, 0, run.db.get_doccount(), spies);
 	// Every match was looked at, unless the time limit struck.  The
 	// totals are the page's (policy.hh's counting), not these: they
 	// would count every duplicate, and only when facets are asked for.

@@ -35,7 +35,8 @@
 enum { SINGLE, LOCAL2, LOCAL3, REMOTE2, REMOTE3, NLAYOUTS };
 static const char *const layout_names[NLAYOUTS] = {
 	"one index", "2 local shards", "3 local shards", "2 remote shards",
-	"3 remote shards"};
+	"3 remote shards"
+};
 
 struct fixture {
 	char *dir;
@@ -49,21 +50,22 @@ static struct fixture *the_fixture;
 
 /* ---- the articles --------------------------------------------------- */
 
-static const char *const sections[] = {"business", "world", "sport",
-                                       "culture", "science", "politics"};
+static const char *const sections[] = { "business", "world",   "sport",
+	                                "culture",  "science", "politics" };
 static const char *const words[] = {
-	"harbour", "ferry",   "council", "budget",  "election", "minister",
-	"tariff",  "steel",   "market",  "shares",  "festival", "museum",
-	"orchestra", "league", "striker", "coach",  "vaccine",  "climate",
-	"glacier", "survey",  "bridge",  "tunnel",  "railway",  "strike",
-	"pension", "reform",  "summit",  "treaty",  "drought",  "harvest",
-	"lighthouse", "cargo", "tanker", "port",    "mayor",    "protest",
-	"library", "archive", "satellite", "launch", "reactor",  "turbine"};
-static const char *const tags[] = {"Energy", "energy", "Transport",
-                                   "Health", "Trade", "Culture"};
-static const char *const authors[] = {"Priya Nandakumar", "Tomas Ek",
-                                      "Lena Hoffmann", "Arjun Mehta",
-                                      "Ines Duarte"};
+	"harbour",    "ferry",   "council",   "budget", "election", "minister",
+	"tariff",     "steel",   "market",    "shares", "festival", "museum",
+	"orchestra",  "league",  "striker",   "coach",  "vaccine",  "climate",
+	"glacier",    "survey",  "bridge",    "tunnel", "railway",  "strike",
+	"pension",    "reform",  "summit",    "treaty", "drought",  "harvest",
+	"lighthouse", "cargo",   "tanker",    "port",   "mayor",    "protest",
+	"library",    "archive", "satellite", "launch", "reactor",  "turbine"
+};
+static const char *const tags[] = { "Energy", "energy", "Transport",
+	                            "Health", "Trade",  "Culture" };
+static const char *const authors[] = { "Priya Nandakumar", "Tomas Ek",
+	                               "Lena Hoffmann", "Arjun Mehta",
+	                               "Ines Duarte" };
 
 static uint32_t next_rand(uint32_t *s)
 {
@@ -101,11 +103,13 @@ static char *article_text(int i, int *section)
 	int day = i * 5 + 1;
 	char *md = NULL;
 	assert_true(asprintf(&md,
-	        "---\ntitle: \"%s\"\ndate: 2024-%02d-%02dT%02d:%02d:00\n"
-	        "section: %s\ntags: [%s, %s]\nauthors: [\"%s\"]\n---\n\n%s\n",
-	        title, 1 + day / 28 % 12, 1 + day % 28, i % 24, i % 60,
-	        sections[*section], tags[i % 6], tags[(i / 6) % 6],
-	        authors[i % 5], body) > 0);
+	                     "---\ntitle: \"%s\"\ndate: "
+	                     "2024-%02d-%02dT%02d:%02d:00\n"
+	                     "section: %s\ntags: [%s, %s]\nauthors: "
+	                     "[\"%s\"]\n---\n\n%s\n",
+	                     title, 1 + day / 28 % 12, 1 + day % 28, i % 24,
+	                     i % 60, sections[*section], tags[i % 6],
+	                     tags[(i / 6) % 6], authors[i % 5], body) > 0);
 	return md;
 }
 
@@ -116,8 +120,9 @@ static void put_article(nsx_writer_t *w, int i)
 	char rel[64], idterm[128];
 	snprintf(rel, sizeof rel, "%s/a%02d.md", sections[section], i);
 	ns_article_t *a = NULL;
-	assert_int_equal(ns_article_parse(md, strlen(md), rel, NULL, &a, NULL, 0),
-	                 NS_OK);
+	assert_int_equal(
+	        ns_article_parse(md, strlen(md), rel, NULL, &a, NULL, 0),
+	        NS_OK);
 	nsx_doc_t *doc = NULL;
 	assert_int_equal(ns_index_build_doc(a, rel, &doc), NS_OK);
 	assert_int_equal(ns_index_idterm(rel, idterm, sizeof idterm), NS_OK);
@@ -150,8 +155,8 @@ static void write_shard(const char *path, int nshards, int shard)
 static int free_port(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET,
-	                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof a;
 	int port = -1;
 	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
@@ -165,8 +170,9 @@ static int free_port(void)
 static bool accepts(int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
-	                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		                 .sin_port = htons(port),
+		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
 	if (fd >= 0)
 		close(fd);
@@ -204,7 +210,8 @@ static int serve(struct fixture *f, const char *db)
 			int status;
 			if (waitpid(pid, &status, WNOHANG) == pid) {
 				f->servers[--f->nservers] = 0;
-				if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+				if (WIFEXITED(status) &&
+				    WEXITSTATUS(status) == 127)
 					return -1;
 				break;
 			}
@@ -247,7 +254,7 @@ static void write_stub(const char *path, char *const *lines, int n)
 /* The stub of NSHARDS shards, local ones (auto DIR) or served. */
 static char *shard_stub(struct fixture *f, int nshards, bool remote)
 {
-	char *lines[3] = {0}, *stub = NULL;
+	char *lines[3] = { 0 }, *stub = NULL;
 	for (int s = 0; s < nshards; s++) {
 		char *db = NULL;
 		assert_true(asprintf(&db, "%s/s%d-%d", f->dir, nshards, s) > 0);
@@ -258,7 +265,8 @@ static char *shard_stub(struct fixture *f, int nshards, bool remote)
 				free(lines[k]);
 			return NULL;
 		}
-		assert_true((remote ? asprintf(&lines[s], "remote 127.0.0.1:%d", port)
+		assert_true((remote ? asprintf(&lines[s], "remote 127.0.0.1:%d",
+		                               port)
 		                    : asprintf(&lines[s], "auto %s", db)) > 0);
 		free(db);
 	}
@@ -283,7 +291,8 @@ static int setup(void **state)
 	for (int n = 2; n <= 3; n++)
 		for (int s = 0; s < n; s++) {
 			char *db = NULL;
-			assert_true(asprintf(&db, "%s/s%d-%d", f->dir, n, s) > 0);
+			assert_true(asprintf(&db, "%s/s%d-%d", f->dir, n, s) >
+			            0);
 			write_shard(db, n, s);
 			free(db);
 		}
@@ -293,9 +302,10 @@ static int setup(void **state)
 	f->path[REMOTE3] = f->path[REMOTE2] ? shard_stub(f, 3, true) : NULL;
 	f->remote = f->path[REMOTE3] != NULL;
 	if (!f->remote)
-		fprintf(stderr, "test_shards: xapian-tcpsrv (Debian package "
-		                "xapian-tools) cannot be run: remote shards not "
-		                "tested\n");
+		fprintf(stderr,
+		        "test_shards: xapian-tcpsrv (Debian package "
+		        "xapian-tools) cannot be run: remote shards not "
+		        "tested\n");
 	*state = f;
 	return 0;
 }
@@ -322,7 +332,7 @@ static json_t *reply(const char *path, const char *line)
 	ns_searcher_t *s = NULL;
 	assert_int_equal(ns_searcher_new(path, &s), NS_OK);
 	ns_searcher_set_limits(s, NS_DEFAULT_MAX_EXPANSION, 60000);
-	ns_request_t req = {0};
+	ns_request_t req = { 0 };
 	ns_proto_err_t perr;
 	assert_true(ns_proto_decode(line, strlen(line), &req, &perr));
 	ns_search_req_t sreq = ns_search_req_of(&req);
@@ -348,7 +358,8 @@ static json_t *reply(const char *path, const char *line)
  * another order); then dropped, so that the rest compares exactly. */
 static void same_scores(json_t *a, json_t *b, const char *what)
 {
-	json_t *ha = json_object_get(a, "hits"), *hb = json_object_get(b, "hits");
+	json_t *ha = json_object_get(a, "hits"),
+	       *hb = json_object_get(b, "hits");
 	if (json_array_size(ha) != json_array_size(hb))
 		return; /* the whole reply's comparison says how */
 	for (size_t i = 0; i < json_array_size(ha); i++) {
@@ -356,10 +367,12 @@ static void same_scores(json_t *a, json_t *b, const char *what)
 		double sx = json_number_value(json_object_get(x, "score"));
 		double sy = json_number_value(json_object_get(y, "score"));
 		if (fabs(sx - sy) > 1e-9 * (fabs(sx) + 1))
-			fail_msg("%s: hit %zu (%s) scores %.17g, not %.17g (%s)",
-			         what, i,
-			         json_string_value(json_object_get(y, "path")), sy,
-			         sx, json_string_value(json_object_get(x, "path")));
+			fail_msg(
+			        "%s: hit %zu (%s) scores %.17g, not %.17g (%s)",
+			        what, i,
+			        json_string_value(json_object_get(y, "path")),
+			        sy, sx,
+			        json_string_value(json_object_get(x, "path")));
 		json_object_del(x, "score");
 		json_object_del(y, "score");
 	}
@@ -387,7 +400,8 @@ static void marked_words(const char *snippet, char *out, size_t size)
 	      (int (*)(const void *, const void *))strcmp);
 	out[0] = '\0';
 	for (int k = 0; k < n; k++)
-		snprintf(out + strlen(out), size - strlen(out), "%s ", marked[k]);
+		snprintf(out + strlen(out), size - strlen(out), "%s ",
+		         marked[k]);
 }
 
 /* Snippets highlight the same words; then dropped.  Which passage a
@@ -396,18 +410,22 @@ static void marked_words(const char *snippet, char *out, size_t size)
  * (docs/scaling.md). */
 static void same_snippet_words(json_t *a, json_t *b, const char *what)
 {
-	json_t *ha = json_object_get(a, "hits"), *hb = json_object_get(b, "hits");
+	json_t *ha = json_object_get(a, "hits"),
+	       *hb = json_object_get(b, "hits");
 	if (json_array_size(ha) != json_array_size(hb))
 		return;
 	for (size_t i = 0; i < json_array_size(ha); i++) {
 		json_t *x = json_array_get(ha, i), *y = json_array_get(hb, i);
-		const char *sx = json_string_value(json_object_get(x, "snippet"));
-		const char *sy = json_string_value(json_object_get(y, "snippet"));
+		const char *sx =
+		        json_string_value(json_object_get(x, "snippet"));
+		const char *sy =
+		        json_string_value(json_object_get(y, "snippet"));
 		char wx[1024], wy[1024];
 		marked_words(sx ? sx : "", wx, sizeof wx);
 		marked_words(sy ? sy : "", wy, sizeof wy);
 		if (strcmp(wx, wy) != 0)
-			fail_msg("%s: hit %zu's snippet marks \"%s\", not \"%s\"",
+			fail_msg("%s: hit %zu's snippet marks \"%s\", not "
+			         "\"%s\"",
 			         what, i, wy, wx);
 		json_object_del(x, "snippet");
 		json_object_del(y, "snippet");
@@ -430,7 +448,8 @@ static void same_everywhere(struct fixture *f, const char *line,
 		json_t *other = reply(f->path[l], line);
 		json_t *mine = json_deep_copy(one);
 		char what[512];
-		snprintf(what, sizeof what, "%s over %s", line, layout_names[l]);
+		snprintf(what, sizeof what, "%s over %s", line,
+		         layout_names[l]);
 		same_scores(mine, other, what);
 		same_snippet_words(mine, other, what);
 		char *a = json_dumps(mine, JSON_SORT_KEYS | JSON_INDENT(1));
@@ -443,7 +462,8 @@ static void same_everywhere(struct fixture *f, const char *line,
 			for (int nl = 0; at > 0 && nl < 8; at--)
 				nl += a[at - 1] == '\n';
 			from = at;
-			fail_msg("%s differs:\n--- one index\n%.600s\n--- %s\n%.600s",
+			fail_msg("%s differs:\n--- one index\n%.600s\n--- "
+			         "%s\n%.600s",
 			         what, a + from, layout_names[l], b + from);
 		}
 		free(a);
@@ -456,32 +476,48 @@ static void same_everywhere(struct fixture *f, const char *line,
 
 static void test_plain_words(void **state)
 {
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"harbour ferry\"}", 3);
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"budget\",\"limit\":5,"
-	                        "\"offset\":3}", 5);
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"steel tariff market\","
-	                        "\"match\":\"any\",\"limit\":30}", 10);
+	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"harbour ferry\"}",
+	                3);
+	same_everywhere(*state,
+	                "{\"op\":\"search\",\"q\":\"budget\",\"limit\":5,"
+	                "\"offset\":3}",
+	                5);
+	same_everywhere(*state,
+	                "{\"op\":\"search\",\"q\":\"steel tariff market\","
+	                "\"match\":\"any\",\"limit\":30}",
+	                10);
 }
 
 static void test_phrases_and_fields(void **state)
 {
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"\\\"harbour bridge\\\"\","
-	                        "\"limit\":20}", 5);
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"title:glacier OR "
-	                        "author:\\\"tomas ek\\\"\"}", 3);
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"tag:energy reform\"}",
-	                1);
+	same_everywhere(*state,
+	                "{\"op\":\"search\",\"q\":\"\\\"harbour bridge\\\"\","
+	                "\"limit\":20}",
+	                5);
+	same_everywhere(*state,
+	                "{\"op\":\"search\",\"q\":\"title:glacier OR "
+	                "author:\\\"tomas ek\\\"\"}",
+	                3);
+	same_everywhere(*state,
+	                "{\"op\":\"search\",\"q\":\"tag:energy reform\"}", 1);
 }
 
 static void test_filters_and_dates(void **state)
 {
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"harbour\","
-	                        "\"filter\":{\"section\":[\"sport\",\"world\"]}}", 1);
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"museum OR summit\","
-	                        "\"filter\":{\"date_from\":\"2024-03-01\","
-	                        "\"date_to\":\"2024-09-30\"}}", 1);
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"\",\"filter\":{\"tag\":\"trade\"},"
-	                        "\"sort\":\"newest\",\"limit\":20}", 5);
+	same_everywhere(*state,
+	                "{\"op\":\"search\",\"q\":\"harbour\","
+	                "\"filter\":{\"section\":[\"sport\",\"world\"]}}",
+	                1);
+	same_everywhere(*state,
+	                "{\"op\":\"search\",\"q\":\"museum OR summit\","
+	                "\"filter\":{\"date_from\":\"2024-03-01\","
+	                "\"date_to\":\"2024-09-30\"}}",
+	                1);
+	same_everywhere(
+	        *state,
+	        "{\"op\":\"search\",\"q\":\"\",\"filter\":{\"tag\":\"trade\"},"
+	        "\"sort\":\"newest\",\"limit\":20}",
+	        5);
 }
 
 static void test_facets(void **state)
@@ -494,9 +530,11 @@ static void test_facets(void **state)
 	                    "\"facets\":[\"tag\"]}");
 	assert_true(json_is_true(json_object_get(one, "facets_exact")));
 	json_decref(one);
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"harbour OR council\","
-	                        "\"facets\":[\"section\",\"tag\",\"author\","
-	                        "\"year\",\"month\"],\"limit\":3}", 3);
+	same_everywhere(*state,
+	                "{\"op\":\"search\",\"q\":\"harbour OR council\","
+	                "\"facets\":[\"section\",\"tag\",\"author\","
+	                "\"year\",\"month\"],\"limit\":3}",
+	                3);
 }
 
 static void test_sort_and_paging(void **state)
@@ -504,35 +542,49 @@ static void test_sort_and_paging(void **state)
 	for (int offset = 0; offset < 20; offset += 7) {
 		char line[256];
 		snprintf(line, sizeof line,
-		         "{\"op\":\"search\",\"q\":\"minister OR election OR port\","
-		         "\"sort\":\"oldest\",\"limit\":7,\"offset\":%d}", offset);
+		         "{\"op\":\"search\",\"q\":\"minister OR election OR "
+		         "port\","
+		         "\"sort\":\"oldest\",\"limit\":7,\"offset\":%d}",
+		         offset);
 		same_everywhere(*state, line, 6);
 		snprintf(line, sizeof line,
-		         "{\"op\":\"search\",\"q\":\"minister OR election OR port\","
-		         "\"limit\":7,\"offset\":%d}", offset);
+		         "{\"op\":\"search\",\"q\":\"minister OR election OR "
+		         "port\","
+		         "\"limit\":7,\"offset\":%d}",
+		         offset);
 		same_everywhere(*state, line, 6);
 	}
 }
 
 static void test_collapse(void **state)
 {
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"harbour OR ferry OR "
-	                        "bridge\",\"collapse\":true,\"limit\":50}", 10);
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"harbour OR ferry OR "
-	                        "bridge\",\"collapse\":false,\"limit\":50}", 10);
+	same_everywhere(*state,
+	                "{\"op\":\"search\",\"q\":\"harbour OR ferry OR "
+	                "bridge\",\"collapse\":true,\"limit\":50}",
+	                10);
+	same_everywhere(*state,
+	                "{\"op\":\"search\",\"q\":\"harbour OR ferry OR "
+	                "bridge\",\"collapse\":false,\"limit\":50}",
+	                10);
 }
 
 static void test_typo_and_closeness(void **state)
 {
 	/* A typo: suggested, and corrected when the query finds nothing. */
 	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"glaicer\"}", 1);
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"harbour brigde\","
-	                        "\"autocorrect\":false}", 0);
+	same_everywhere(*state,
+	                "{\"op\":\"search\",\"q\":\"harbour brigde\","
+	                "\"autocorrect\":false}",
+	                0);
 	/* Word closeness and feedback reorder the best hundred. */
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"harbour bridge "
-	                        "reopened\",\"feedback\":true,\"limit\":20}", 5);
-	same_everywhere(*state, "{\"op\":\"search\",\"q\":\"tunnel railway\","
-	                        "\"recency_days\":30,\"limit\":20}", 3);
+	same_everywhere(*state,
+	                "{\"op\":\"search\",\"q\":\"harbour bridge "
+	                "reopened\",\"feedback\":true,\"limit\":20}",
+	                5);
+	same_everywhere(*state,
+	                "{\"op\":\"search\",\"q\":\"tunnel railway\","
+	                "\"recency_days\":30,\"limit\":20}",
+	                3);
 }
 
 /* The revision of a database with remote shards cannot be read: 0, not
