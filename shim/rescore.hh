@@ -19,15 +19,15 @@ namespace nsx {
 
 const Xapian::doccount RESCORE_WINDOW = 100;
 
-// The id term of the document at IT (its one term starting with
-// ID_PREFIX), or "" when it has none.
-inline std::string id_term(const Xapian::MSetIterator &it,
+// The id term of document DID of DB (its one term starting with
+// ID_PREFIX), or "" when it has none.  From the term list alone: one
+// round trip to a remote shard, not two with the document.
+inline std::string id_term(const Xapian::Database &db, Xapian::docid did,
                            const std::string &id_prefix)
 {
-	Xapian::Document doc = it.get_document();
-	Xapian::TermIterator t = doc.termlist_begin();
+	Xapian::TermIterator t = db.termlist_begin(did);
 	t.skip_to(id_prefix);
-	if (t == doc.termlist_end())
+	if (t == db.termlist_end(did))
 		return std::string();
 	std::string term = *t;
 	return term.compare(0, id_prefix.size(), id_prefix) == 0
@@ -48,8 +48,8 @@ inline void boost_parts(const Xapian::Query &boost,
 }
 
 // Q ranked as before, but for the articles of TOP (the best of Q's own
-// ranking), which gain BOOST's score.  Q itself when BOOST is empty.
-// The window is the articles' id terms (ID_PREFIX, each document's one
+// ranking in DB), which gain BOOST's score.  Q itself when BOOST is
+// empty.  The window is the articles' id terms (ID_PREFIX, each document's one
 // unique term), weighing nothing: Xapian's own operators only, which a
 // remote shard can run, and the same articles however the index is split
 // into shards.  An article without an id term gains nothing.  BOOST's
@@ -57,7 +57,8 @@ inline void boost_parts(const Xapian::Query &boost,
 // phrases and NEARs on the optional side of AND_MAYBE wrongly for some
 // documents, differently on one database and on shards, while a chain
 // adds each document exactly the parts it has (tests/unit/test_shards.c).
-inline Xapian::Query rescored(const Xapian::Query &q,
+inline Xapian::Query rescored(const Xapian::Database &db,
+                              const Xapian::Query &q,
                               const Xapian::Query &boost,
                               const Xapian::MSet &top,
                               const std::string &id_prefix)
@@ -67,7 +68,7 @@ inline Xapian::Query rescored(const Xapian::Query &q,
 	std::vector<Xapian::Query> ids;
 	ids.reserve(top.size());
 	for (auto it = top.begin(); it != top.end(); ++it) {
-		std::string term = id_term(it, id_prefix);
+		std::string term = id_term(db, *it, id_prefix);
 		if (!term.empty())
 			ids.emplace_back(term);
 	}

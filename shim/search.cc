@@ -397,9 +397,9 @@ Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
 		                                more);
 	}
 	const std::string ids = req->id_prefix ? req->id_prefix : "Q";
-	rk.first = nsx::rescored(q, boost, top, ids);
+	rk.first = nsx::rescored(run.db, q, boost, top, ids);
 	if (!rk.rest.empty())
-		rk.rest = nsx::rescored(rk.rest, boost, top_rest, ids);
+		rk.rest = nsx::rescored(run.db, rk.rest, boost, top_rest, ids);
 	rk.top = top;
 	rk.top_rest = top_rest;
 	rk.rescored = !boost.empty();

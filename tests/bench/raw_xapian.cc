@@ -406,11 +406,11 @@ struct Searcher {
 		bool relaxes = false;
 		if (!boost.empty()) {
 			Xapian::MSet top = run(text, 0, nsx::RESCORE_WINDOW, 0);
-			first = nsx::rescored(text, boost, top, NS_PREFIX_ID);
+			first = nsx::rescored(db, text, boost, top, NS_PREFIX_ID);
 			relaxes = nsx::relaxes(top, text, loose);
 			more = Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text);
 			if (relaxes)
-				more = nsx::rescored(more, boost,
+				more = nsx::rescored(db, more, boost,
 				                     run(more, 0, nsx::RESCORE_WINDOW, 0),
 				                     NS_PREFIX_ID);
 		}
