@@ -12,12 +12,64 @@
 
 #include <xapian.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 namespace nsx {
 
 const Xapian::doccount RESCORE_WINDOW = 100;
+
+// The documents of a fixed list, each weighing nothing: a filter.  Our
+// own class, which a remote shard cannot run, and whose docids are one
+// database's: Xapian asks it for each shard's own docids (window() then
+// uses the id terms).  Free on one database: no term list is read.
+class DocSet : public Xapian::PostingSource {
+	std::vector<Xapian::docid> ids; // ascending
+	size_t at = 0;
+	bool started = false;
+
+public:
+	explicit DocSet(std::vector<Xapian::docid> ids_) : ids(std::move(ids_))
+	{
+		std::sort(ids.begin(), ids.end());
+	}
+	Xapian::doccount get_termfreq_min() const override
+	{
+		return ids.size();
+	}
+	Xapian::doccount get_termfreq_est() const override
+	{
+		return ids.size();
+	}
+	Xapian::doccount get_termfreq_max() const override
+	{
+		return ids.size();
+	}
+	void init(const Xapian::Database &) override
+	{
+		at = 0;
+		started = false;
+	}
+	void next(double) override
+	{
+		if (started)
+			at++;
+		started = true;
+	}
+	void skip_to(Xapian::docid did, double) override
+	{
+		started = true;
+		at = static_cast<size_t>(
+		        std::lower_bound(ids.begin() + static_cast<long>(at),
+		                         ids.end(), did) -
+		        ids.begin());
+	}
+	bool at_end() const override { return at >= ids.size(); }
+	Xapian::docid get_docid() const override { return ids[at]; }
+	DocSet *clone() const override { return new DocSet(ids); }
+	std::string name() const override { return "nsearch::DocSet"; }
+};
 
 // The id term of document DID of DB (its one term starting with
 // ID_PREFIX), or "" when it has none.  From the term list alone: one
@@ -47,24 +99,21 @@ inline void boost_parts(const Xapian::Query &boost,
 		boost_parts(boost.get_subquery(i), out);
 }
 
-// Q ranked as before, but for the articles of TOP (the best of Q's own
-// ranking in DB), which gain BOOST's score.  Q itself when BOOST is
-// empty.  The window is the articles' id terms (ID_PREFIX, each document's one
-// unique term), weighing nothing: Xapian's own operators only, which a
-// remote shard can run, and the same articles however the index is split
-// into shards.  An article without an id term gains nothing.  BOOST's
-// parts are added one AND_MAYBE at a time: Xapian 1.4 weighs an OR of
-// phrases and NEARs on the optional side of AND_MAYBE wrongly for some
-// documents, differently on one database and on shards, while a chain
-// adds each document exactly the parts it has (tests/unit/test_shards.c).
-inline Xapian::Query rescored(const Xapian::Database &db,
-                              const Xapian::Query &q,
-                              const Xapian::Query &boost,
-                              const Xapian::MSet &top,
-                              const std::string &id_prefix)
+// The articles of TOP (of DB), as a filter that weighs nothing: their
+// docids (DocSet) when DB is ONE local database, else their id terms
+// (ID_PREFIX, each document's one unique term; one round trip to a
+// remote shard each), which Xapian's own operators filter by on any
+// shards.  Either is the same set of articles however the index is
+// split.  An empty query when there are none.
+inline Xapian::Query window(const Xapian::Database &db, const Xapian::MSet &top,
+                            const std::string &id_prefix, bool one)
 {
-	if (boost.empty() || top.empty())
-		return q;
+	if (one) {
+		std::vector<Xapian::docid> ids;
+		for (auto it = top.begin(); it != top.end(); ++it)
+			ids.push_back(*it);
+		return Xapian::Query((new DocSet(std::move(ids)))->release());
+	}
 	std::vector<Xapian::Query> ids;
 	ids.reserve(top.size());
 	for (auto it = top.begin(); it != top.end(); ++it) {
@@ -73,9 +122,29 @@ inline Xapian::Query rescored(const Xapian::Database &db,
 			ids.emplace_back(term);
 	}
 	if (ids.empty())
+		return Xapian::Query();
+	return Xapian::Query(0.0, Xapian::Query(Xapian::Query::OP_OR,
+	                                        ids.begin(), ids.end()));
+}
+
+// Q ranked as before, but for the articles of TOP (the best of Q's own
+// ranking in DB), which gain BOOST's score: window()'s filter (ONE: DB
+// is one local database).  Q itself when BOOST is empty.  BOOST's parts
+// are added one AND_MAYBE at a time: Xapian 1.4 weighs an OR of phrases
+// and NEARs on the optional side of AND_MAYBE wrongly for some
+// documents, differently on one database and on shards, while a chain
+// adds each document exactly the parts it has (tests/unit/test_shards.c).
+inline Xapian::Query rescored(const Xapian::Database &db,
+                              const Xapian::Query &q,
+                              const Xapian::Query &boost,
+                              const Xapian::MSet &top,
+                              const std::string &id_prefix, bool one)
+{
+	if (boost.empty() || top.empty())
 		return q;
-	Xapian::Query gain(0.0, Xapian::Query(Xapian::Query::OP_OR, ids.begin(),
-	                                      ids.end()));
+	Xapian::Query gain = window(db, top, id_prefix, one);
+	if (gain.empty())
+		return q;
 	std::vector<Xapian::Query> parts;
 	boost_parts(boost, parts);
 	for (const Xapian::Query &part : parts)

@@ -199,13 +199,15 @@ struct Run {
 	Xapian::Database &db;
 	const nsx_search_t *req;
 	Xapian::Stem stem; // of the query's language
-	// Learnt at the first match with a deadline: the database has a
-	// remote shard, which cannot run limits.hh's deadline filter.
-	bool remote = false;
+	// The database has a remote shard, which cannot run limits.hh's
+	// deadline filter; it is ONE local database, whose docids
+	// rescore.hh's DocSet may list.
+	bool remote, one;
 
 	Run(Xapian::Database &db_, const nsx_search_t *req_,
-	    const Xapian::Stem &stem_)
-	    : db(db_), req(req_), stem(stem_)
+	    const Xapian::Stem &stem_, const nsx_results_t *res)
+	    : db(db_), req(req_), stem(stem_), remote(res->remote),
+	      one(res->one)
 	{
 	}
 
@@ -240,17 +242,8 @@ private:
 	                       Xapian::doccount check)
 	{
 		nsx::Deadline deadline(req->deadline);
-		if (req->deadline > 0 && !remote) {
-			enq.set_query(nsx::with_deadline(q, deadline));
-			try {
-				return enq.get_mset(first, max, check);
-			} catch (const Xapian::UnimplementedError &) {
-				// A remote shard: the filter cannot be sent.
-				// Thrown before any shard matched.
-				remote = true;
-			}
-		}
-		enq.set_query(q);
+		bool inside = req->deadline > 0 && !remote;
+		enq.set_query(inside ? nsx::with_deadline(q, deadline) : q);
 		Xapian::MSet m = enq.get_mset(first, max, check);
 		deadline.check();
 		return m;
@@ -286,8 +279,8 @@ void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
 	nsx_search_t plain = *req;
 	plain.collapse = 0;
 	plain.sort = 0;
-	Run counting(run.db, &plain, run.stem);
-	counting.remote = run.remote;
+	Run counting = run;
+	counting.req = &plain;
 	Xapian::MSet all = counting.mset(q, 0, 0, run.db.get_doccount(), spies);
 	// Every match was looked at, unless the time limit struck.  The
 	// totals are the page's (policy.hh's counting), not these: they
@@ -397,9 +390,10 @@ Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
 		                                more);
 	}
 	const std::string ids = req->id_prefix ? req->id_prefix : "Q";
-	rk.first = nsx::rescored(run.db, q, boost, top, ids);
+	rk.first = nsx::rescored(run.db, q, boost, top, ids, run.one);
 	if (!rk.rest.empty())
-		rk.rest = nsx::rescored(run.db, rk.rest, boost, top_rest, ids);
+		rk.rest = nsx::rescored(run.db, rk.rest, boost, top_rest, ids,
+		                        run.one);
 	rk.top = top;
 	rk.top_rest = top_rest;
 	rk.rescored = !boost.empty();
@@ -471,7 +465,7 @@ Xapian::Query go_on_with_some(Run &run, const Texts &t, Ranked rk,
 void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
             nsx_results_t *res)
 {
-	Run run{ r->db, req, res->stem };
+	Run run{ r->db, req, res->stem, res };
 	Xapian::Query q = filtered(req, t.text);
 	if (req->recency_days > 0 && !t.blank)
 		q = with_recency(run, q);
@@ -516,9 +510,9 @@ void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
 // How many articles Q (filtered as REQ says) finds, counted up to what
 // correct.hh's rule needs to know.
 Xapian::doccount count(nsx_reader_t *r, const nsx_search_t *req,
-                       const Xapian::Query &q)
+                       const Xapian::Query &q, const nsx_results_t *res)
 {
-	Run run{ r->db, req, Xapian::Stem() };
+	Run run{ r->db, req, Xapian::Stem(), res };
 	Xapian::doccount enough = nsx::CORRECT_GAIN * (nsx::CORRECT_BELOW + 1);
 	return run.mset(filtered(req, q), 0, 0, enough)
 	        .get_matches_lower_bound();
@@ -534,7 +528,7 @@ bool answer_corrected(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 	std::string fixed_typed = nsx::respell(typed, fixes, true);
 	if (fixed_typed.empty())
 		return false;
-	Xapian::doccount n_typed = count(r, req, t.text);
+	Xapian::doccount n_typed = count(r, req, t.text, res);
 	if (n_typed > nsx::CORRECT_BELOW)
 		return false;
 	std::string fixed_query = nsx::respell_words(req->query, fixes);
@@ -542,7 +536,7 @@ bool answer_corrected(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 	fixed.query = fixed_query.c_str();
 	fixed.spelling_query = fixed_typed.c_str();
 	Texts ft = read_request(r, &fixed, flags);
-	if (!nsx::correction_wins(n_typed, count(r, &fixed, ft.text)))
+	if (!nsx::correction_wins(n_typed, count(r, &fixed, ft.text, res)))
 		return false;
 	answer(r, &fixed, ft, res);
 	res->corrected_from = typed;
@@ -578,6 +572,8 @@ void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
                  nsx_results_t *res)
 {
 	Texts t = read_request(r, req, flags);
+	res->remote = nsx::has_remote_shard(r->db);
+	res->one = !res->remote && nsx::one_local_database(r->db);
 	nsx::Deadline deadline(req->deadline);
 	deadline.check();
 	// A word being typed is no typo.
