@@ -278,11 +278,11 @@ typedef struct {
 	                            with its duplicates (its value in
 	                            COLLAPSE_SLOT, collapsing or not) */
 	const char *id_prefix;   /* the prefix of each document's one unique
-	                          id term (the IDTERM of nsx_writer_replace);
-	                          NULL: "Q".  Word closeness and feedback
-	                          reorder the best matches by a filter of
-	                          their id terms, which remote shards can
-	                          run too */
+	                            id term (the IDTERM of
+	                            nsx_writer_replace); NULL: "Q".  Over
+	                            shards, word closeness and feedback
+	                            reorder the best matches by a filter of
+	                            their id terms */
 } nsx_search_t;
 
 enum {
