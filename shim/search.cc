@@ -181,7 +181,11 @@ Xapian::Query like_query(Xapian::Database &db, const char *idterm,
 	rset.add_document(*p);
 	Xapian::Enquire enq(db);
 	LikeTerms words;
-	Xapian::ESet eset = enq.get_eset(nsx::LIKE_TERMS, rset, &words);
+	// Exact term frequencies: over shards Xapian otherwise guesses them
+	// from the shard the document is on, and picks other words.
+	Xapian::ESet eset = enq.get_eset(nsx::LIKE_TERMS, rset,
+	                                 Xapian::Enquire::USE_EXACT_TERMFREQ,
+	                                 &words);
 	std::vector<Xapian::Query> terms;
 	for (auto t = eset.begin(); t != eset.end(); ++t)
 		terms.emplace_back(*t);
