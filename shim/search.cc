@@ -183,9 +183,9 @@ Xapian::Query like_query(Xapian::Database &db, const char *idterm,
 	LikeTerms words;
 	// Exact term frequencies: over shards Xapian otherwise guesses them
 	// from the shard the document is on, and picks other words.
-	Xapian::ESet eset = enq.get_eset(nsx::LIKE_TERMS, rset,
-	                                 Xapian::Enquire::USE_EXACT_TERMFREQ,
-	                                 &words);
+	Xapian::ESet eset =
+	        enq.get_eset(nsx::LIKE_TERMS, rset,
+	                     Xapian::Enquire::USE_EXACT_TERMFREQ, &words);
 	std::vector<Xapian::Query> terms;
 	for (auto t = eset.begin(); t != eset.end(); ++t)
 		terms.emplace_back(*t);

@@ -356,10 +356,10 @@ static json_t *reply(const char *path, const char *line)
 
 static int by_path(const void *a, const void *b)
 {
-	return strcmp(json_string_value(json_object_get(*(json_t *const *)a,
-	                                                "path")),
-	              json_string_value(json_object_get(*(json_t *const *)b,
-	                                                "path")));
+	return strcmp(
+	        json_string_value(json_object_get(*(json_t *const *)a, "path")),
+	        json_string_value(
+	                json_object_get(*(json_t *const *)b, "path")));
 }
 
 /* Hits of REPLY that score the same, in path order, their ranks kept
@@ -373,15 +373,17 @@ static void ties_by_path(json_t *reply)
 		double w = json_number_value(
 		        json_object_get(json_array_get(hits, i), "score"));
 		size_t j = i + 1;
-		while (j < n && fabs(json_number_value(json_object_get(
-		                             json_array_get(hits, j), "score")) -
-		                     w) <= 1e-12 * (fabs(w) + 1))
+		while (j < n &&
+		       fabs(json_number_value(json_object_get(
+		                    json_array_get(hits, j), "score")) -
+		            w) <= 1e-12 * (fabs(w) + 1))
 			j++;
 		json_t *group[64], *ranks[64];
 		size_t g = j - i < 64 ? j - i : 64;
 		for (size_t k = 0; k < g; k++) {
 			group[k] = json_incref(json_array_get(hits, i + k));
-			ranks[k] = json_incref(json_object_get(group[k], "rank"));
+			ranks[k] =
+			        json_incref(json_object_get(group[k], "rank"));
 		}
 		qsort(group, g, sizeof *group, by_path);
 		for (size_t k = 0; k < g; k++) {
