@@ -499,10 +499,11 @@ void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
 	res->plain_rest = rk.top_rest;
 	res->rescored = rk.rescored;
 	// Asked for all at once: one round trip to a remote shard, not one
-	// per hit.  Only a list from the first rank on: Xapian 1.4's fetch()
-	// reads past an MSet that starts deeper (a later page).
+	// per hit (locally it only costs read-ahead hints).  Only a list
+	// from the first rank on: Xapian 1.4's fetch() reads past an MSet
+	// that starts deeper (a later page).
 	for (Xapian::MSet *m : { &res->mset, &res->rest })
-		if (!m->empty() && m->begin().get_rank() == 0)
+		if (res->remote && !m->empty() && m->begin().get_rank() == 0)
 			m->fetch();
 	res->data.reserve(res->mset.size() + res->rest.size());
 	for (auto it = res->mset.begin(); it != res->mset.end(); ++it)
