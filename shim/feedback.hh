@@ -67,7 +67,11 @@ feedback_boost(const Xapian::Database &db, const Xapian::MSet &top,
 		return Xapian::Query();
 	Xapian::Enquire enq(db);
 	NewWords words(text, loose, stem, like);
-	Xapian::ESet eset = enq.get_eset(FEEDBACK_TERMS, rset, &words);
+	// Exact term frequencies: over shards Xapian otherwise guesses them
+	// from the shards the documents are on.
+	Xapian::ESet eset =
+	        enq.get_eset(FEEDBACK_TERMS, rset,
+	                     Xapian::Enquire::USE_EXACT_TERMFREQ, &words);
 	// Each word in proportion to how well it tells the best apart, the
 	// best of them weighing FEEDBACK_WEIGHT.
 	std::vector<Xapian::Query> parts;

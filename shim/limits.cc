@@ -171,6 +171,50 @@ public:
 
 } // namespace
 
+namespace {
+
+// Matches nothing: a query of it is serialised for each remote shard
+// before any shard matches, which fails, as for every class of ours.
+class Nothing : public Xapian::PostingSource {
+public:
+	Xapian::doccount get_termfreq_min() const override { return 0; }
+	Xapian::doccount get_termfreq_est() const override { return 0; }
+	Xapian::doccount get_termfreq_max() const override { return 0; }
+	void init(const Xapian::Database &) override {}
+	void next(double) override {}
+	bool at_end() const override { return true; }
+	Xapian::docid get_docid() const override { return 0; }
+	Nothing *clone() const override { return new Nothing(); }
+};
+
+} // namespace
+
+bool has_remote_shard(const Xapian::Database &db)
+{
+	Xapian::Enquire enq(db);
+	enq.set_query(Xapian::Query((new Nothing())->release()));
+	try {
+		(void)enq.get_mset(0, 0);
+	} catch (const Xapian::UnimplementedError &) {
+		return true;
+	}
+	return false;
+}
+
+bool one_local_database(const Xapian::Database &db)
+{
+	// Xapian 1.4 says how many shards a database has only by refusing:
+	// get_revision() wants exactly one local database.
+	try {
+		(void)db.get_revision();
+		return true;
+	} catch (const Xapian::InvalidOperationError &) {
+		return false;
+	} catch (const Xapian::UnimplementedError &) {
+		return false;
+	}
+}
+
 Xapian::Query with_deadline(const Xapian::Query &q, const Deadline &deadline)
 {
 	bool alone = q.get_type() == Xapian::Query::LEAF_MATCH_ALL;

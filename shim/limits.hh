@@ -25,6 +25,15 @@ public:
 // Throw Refused (NSX_TOO_COMPLEX, saying which cap) when Q is over one.
 void check_cost(const Xapian::Query &q);
 
+// Does DB have a remote shard, which can run none of the shim's own
+// Xapian classes (the deadline filter, rescore.hh's DocSet)?  Costs a
+// match of nothing locally, no round trip.
+bool has_remote_shard(const Xapian::Database &db);
+
+// Is DB one local database (not several shards, not a remote one)?
+// Then its docids are its shard's own.
+bool one_local_database(const Xapian::Database &db);
+
 // Q, with DEADLINE checked as the match asks for documents (a filter
 // beside it, asked before any phrase or NEAR is checked in a document).
 Xapian::Query with_deadline(const Xapian::Query &q, const Deadline &deadline);

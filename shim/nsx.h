@@ -317,6 +317,12 @@ typedef struct {
 	                            (QUERY is then ignored) and leave it out,
 	                            with its duplicates (its value in
 	                            COLLAPSE_SLOT, collapsing or not) */
+	const char *id_prefix;   /* the prefix of each document's one unique
+	                            id term (the IDTERM of
+	                            nsx_writer_replace); NULL: "Q".  Over
+	                            shards, word closeness and feedback
+	                            reorder the best matches by a filter of
+	                            their id terms */
 } nsx_search_t;
 
 enum {
@@ -329,8 +335,9 @@ enum {
 
 /* A facet: the values of SLOT counted over all matches.  With CUT 0 the
  * slot holds values separated by NSX_LIST_SEP, each counted (case-folded;
- * the first spelling seen is shown); with CUT n the first n bytes of the
- * value are one value ("YYYYMMDD" cut at 4 is the year). */
+ * the commonest spelling is shown, ties the first in byte order); with
+ * CUT n the first n bytes of the value are one value ("YYYYMMDD" cut at 4
+ * is the year). */
 typedef struct nsx_facet_spec {
 	unsigned slot;
 	unsigned cut;

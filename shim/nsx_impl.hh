@@ -80,6 +80,9 @@ struct nsx_results {
 	bool relaxed = false;
 	bool exact = false;
 	bool facets_exact = true; // every match counted for the facets
+	// The reader has a remote shard, or is one local database
+	// (limits.hh), known at the start of the search.
+	bool remote = false, one = false;
 	// The query's words as snippets look for them in a text
 	// (snippet_window.hh), from QUERY at the first snippet: a search
 	// that cuts none pays nothing for them.

@@ -20,7 +20,6 @@
 
 #include <cctype>
 #include <iterator>
-#include <set>
 #include <string>
 
 namespace nsx {
@@ -201,46 +200,32 @@ inline Count count_of(const Xapian::MSet &m, Xapian::doccount limit)
 }
 
 // Collapsing, Xapian knows how many hits there are only if it keeps them
-// all.  A spy counts them instead: the distinct values of the collapse
-// SLOT (a document without one is a hit of its own) among the first CAP
-// documents the match looks at.  A match only starts skipping documents
-// once it has kept count_check() of them, so those first ones, in docid
-// order, are the same on every page: all of them when there are fewer.
-class DistinctSpy : public Xapian::MatchSpy {
-	Xapian::valueno slot;
-	Xapian::doccount cap, no_key = 0;
-	std::set<std::string> keys;
-
-public:
-	Xapian::doccount seen = 0;
-	DistinctSpy(Xapian::valueno slot_, Xapian::doccount cap_)
-	    : slot(slot_), cap(cap_)
-	{
-	}
-	void operator()(const Xapian::Document &doc, double) override
-	{
-		if (seen >= cap)
-			return;
-		seen++;
-		std::string v = doc.get_value(slot);
-		if (v.empty())
-			no_key++;
-		else
-			keys.insert(std::move(v));
-	}
-	Xapian::doccount distinct() const
-	{
-		return static_cast<Xapian::doccount>(keys.size()) + no_key;
-	}
-};
-
-// The count of a collapsing match SPY watched (cap count_check(LIMIT)),
-// unless its time limit cut it short (CUT).
-inline Count count_collapsed(const DistinctSpy &spy, Xapian::doccount limit,
-                             bool cut)
+// all.  A built-in ValueCountMatchSpy on the collapse slot counts them
+// instead (Xapian's own, so that a remote shard can run it too, and its
+// counts merge across shards): the distinct values it saw, and each
+// document without one is a hit of its own.  A match only starts skipping
+// documents once it has kept count_check() of them, so when fewer match
+// the spy sees them all, on every page and over any shards.
+inline Xapian::doccount distinct(const Xapian::ValueCountMatchSpy &spy)
 {
-	Xapian::doccount d = spy.distinct();
-	if (!cut && spy.seen < count_check(limit))
+	Xapian::doccount keys = 0, keyed = 0;
+	for (auto v = spy.values_begin(); v != spy.values_end(); ++v) {
+		keys++;
+		keyed += v.get_termfreq();
+	}
+	return keys + (spy.get_total() - keyed);
+}
+
+// The count of a collapsing match SPY watched, counted to LIMIT, unless
+// its time limit cut it short (CUT).  Past the limit the spy may have
+// seen more than count_check() documents (how many depends on the
+// page), so the total is then a lower bound: the limit, or fewer when
+// duplicates are many.
+inline Count count_collapsed(const Xapian::ValueCountMatchSpy &spy,
+                             Xapian::doccount limit, bool cut)
+{
+	Xapian::doccount d = distinct(spy);
+	if (!cut && spy.get_total() < count_check(limit))
 		return { d, true };
 	return { d < limit ? d : limit, false };
 }

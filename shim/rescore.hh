@@ -20,7 +20,10 @@ namespace nsx {
 
 const Xapian::doccount RESCORE_WINDOW = 100;
 
-// The documents of a fixed list, each weighing nothing: a filter.
+// The documents of a fixed list, each weighing nothing: a filter.  Our
+// own class, which a remote shard cannot run, and whose docids are one
+// database's: Xapian asks it for each shard's own docids (window() then
+// uses the id terms).  Free on one database: no term list is read.
 class DocSet : public Xapian::PostingSource {
 	std::vector<Xapian::docid> ids; // ascending
 	size_t at = 0;
@@ -68,21 +71,85 @@ public:
 	std::string name() const override { return "nsearch::DocSet"; }
 };
 
+// The id term of document DID of DB (its one term starting with
+// ID_PREFIX), or "" when it has none.  From the term list alone: one
+// round trip to a remote shard, not two with the document.
+inline std::string id_term(const Xapian::Database &db, Xapian::docid did,
+                           const std::string &id_prefix)
+{
+	Xapian::TermIterator t = db.termlist_begin(did);
+	t.skip_to(id_prefix);
+	if (t == db.termlist_end(did))
+		return std::string();
+	std::string term = *t;
+	return term.compare(0, id_prefix.size(), id_prefix) == 0
+	               ? term
+	               : std::string();
+}
+
+// The parts of BOOST, an OR of them (nested ORs opened up), into OUT.
+inline void boost_parts(const Xapian::Query &boost,
+                        std::vector<Xapian::Query> &out)
+{
+	if (boost.get_type() != Xapian::Query::OP_OR) {
+		out.push_back(boost);
+		return;
+	}
+	for (size_t i = 0; i < boost.get_num_subqueries(); i++)
+		boost_parts(boost.get_subquery(i), out);
+}
+
+// The articles of TOP (of DB), as a filter that weighs nothing: their
+// docids (DocSet) when DB is ONE local database, else their id terms
+// (ID_PREFIX, each document's one unique term; one round trip to a
+// remote shard each), which Xapian's own operators filter by on any
+// shards.  Either is the same set of articles however the index is
+// split.  An empty query when there are none.
+inline Xapian::Query window(const Xapian::Database &db, const Xapian::MSet &top,
+                            const std::string &id_prefix, bool one)
+{
+	if (one) {
+		std::vector<Xapian::docid> ids;
+		for (auto it = top.begin(); it != top.end(); ++it)
+			ids.push_back(*it);
+		return Xapian::Query((new DocSet(std::move(ids)))->release());
+	}
+	std::vector<Xapian::Query> ids;
+	ids.reserve(top.size());
+	for (auto it = top.begin(); it != top.end(); ++it) {
+		std::string term = id_term(db, *it, id_prefix);
+		if (!term.empty())
+			ids.emplace_back(term);
+	}
+	if (ids.empty())
+		return Xapian::Query();
+	return Xapian::Query(0.0, Xapian::Query(Xapian::Query::OP_OR,
+	                                        ids.begin(), ids.end()));
+}
+
 // Q ranked as before, but for the articles of TOP (the best of Q's own
-// ranking), which gain BOOST's score.  Q itself when BOOST is empty.
-inline Xapian::Query rescored(const Xapian::Query &q,
+// ranking in DB), which gain BOOST's score: window()'s filter (ONE: DB
+// is one local database).  Q itself when BOOST is empty.  BOOST's parts
+// are added one AND_MAYBE at a time: Xapian 1.4 weighs an OR of phrases
+// and NEARs on the optional side of AND_MAYBE wrongly for some
+// documents, differently on one database and on shards, while a chain
+// adds each document exactly the parts it has (tests/unit/test_shards.c).
+inline Xapian::Query rescored(const Xapian::Database &db,
+                              const Xapian::Query &q,
                               const Xapian::Query &boost,
-                              const Xapian::MSet &top)
+                              const Xapian::MSet &top,
+                              const std::string &id_prefix, bool one)
 {
 	if (boost.empty() || top.empty())
 		return q;
-	std::vector<Xapian::docid> ids;
-	for (auto it = top.begin(); it != top.end(); ++it)
-		ids.push_back(*it);
-	Xapian::Query window((new DocSet(std::move(ids)))->release());
-	return Xapian::Query(
-	        Xapian::Query::OP_AND_MAYBE, q,
-	        Xapian::Query(Xapian::Query::OP_FILTER, boost, window));
+	Xapian::Query gain = window(db, top, id_prefix, one);
+	if (gain.empty())
+		return q;
+	std::vector<Xapian::Query> parts;
+	boost_parts(boost, parts);
+	for (const Xapian::Query &part : parts)
+		gain = Xapian::Query(Xapian::Query::OP_AND_MAYBE, gain, part);
+	return Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, gain);
 }
 
 } // namespace nsx

@@ -12,9 +12,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -25,110 +25,114 @@ using nsx::guard;
 
 namespace {
 
-// Days since 1970-01-01 of a "YYYYMMDD" value; -1 if it is not one.
-long days_of(const std::string &v)
+// Extra weight for recent documents: MAXW for today's (or a future
+// date's, up to RECENCY_AHEAD days), halving every HALF_LIFE days back,
+// and nothing for those older than RECENCY_HALVINGS half-lives (under a
+// hundred-thousandth of MAXW) or RECENCY_BACK days.  Added to the text
+// score, so it reorders close matches without letting a new article that
+// barely matches jump a strong one.  A map from each day's "YYYYMMDD"
+// value to its weight is Xapian's own ValueMapPostingSource, which a
+// remote shard can run.
+const double RECENCY_HALVINGS = 16;
+const long RECENCY_BACK = 3660;
+const long RECENCY_AHEAD = 31;
+
+Xapian::Query recency_boost(Xapian::valueno slot, double maxw, double half_life,
+                            long today)
 {
-	if (v.size() < 8)
-		return -1;
-	struct tm tm = {};
-	for (int i = 0; i < 8; i++)
-		if (v[i] < '0' || v[i] > '9')
-			return -1;
-	tm.tm_year = std::atoi(v.substr(0, 4).c_str()) - 1900;
-	tm.tm_mon = std::atoi(v.substr(4, 2).c_str()) - 1;
-	tm.tm_mday = std::atoi(v.substr(6, 2).c_str());
-	return static_cast<long>(timegm(&tm) / 86400);
+	auto *src = new Xapian::ValueMapPostingSource(slot);
+	long back = static_cast<long>(std::min<double>(
+	        std::ceil(half_life * RECENCY_HALVINGS), RECENCY_BACK));
+	for (long age = -RECENCY_AHEAD; age <= back; age++) {
+		time_t t = static_cast<time_t>(today - age) * 86400;
+		struct tm tm;
+		char ymd[16];
+		if (!gmtime_r(&t, &tm) ||
+		    std::strftime(ymd, sizeof ymd, "%Y%m%d", &tm) != 8)
+			continue;
+		double w =
+		        age <= 0 ? maxw
+		                 : maxw * std::exp2(-static_cast<double>(age) /
+		                                    half_life);
+		src->add_mapping(ymd, w);
+	}
+	src->set_default_weight(0);
+	return Xapian::Query(src->release());
 }
 
-// Extra weight for recent documents: MAXW for today's (or a future date),
-// halving every HALF_LIFE days back.  Added to the text score, so it
-// reorders close matches without letting a new article that barely matches
-// jump a strong one.
-class RecencySource : public Xapian::ValuePostingSource {
-	double maxw, half_life;
-	long today;
-public:
-	RecencySource(Xapian::valueno slot, double maxw_, double half_life_,
-	              long today_)
-		: Xapian::ValuePostingSource(slot), maxw(maxw_),
-		  half_life(half_life_), today(today_) {}
-
-	void init(const Xapian::Database &db) override
+// Counts the values of each facet's slot over every document the match
+// looks at: Xapian's ValueCountMatchSpy, which a remote shard can run and
+// whose counts merge across shards.  The values are cut, split and
+// case-folded afterwards (fold_facet()).
+struct FacetSpies {
+	std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+	explicit FacetSpies(const nsx_search_t *req)
 	{
-		Xapian::ValuePostingSource::init(db);
-		set_maxweight(maxw);
-	}
-
-	double get_weight() const override
-	{
-		long d = days_of(get_value());
-		if (d < 0)
-			return 0;
-		double age = d >= today ? 0 : static_cast<double>(today - d);
-		return maxw * std::exp2(-age / half_life);
-	}
-
-	RecencySource *clone() const override
-	{
-		return new RecencySource(get_slot(), maxw, half_life, today);
-	}
-
-	std::string name() const override { return "nsearch::Recency"; }
-};
-
-// Counts facet values over every document the match looks at.
-class FacetSpy : public Xapian::MatchSpy {
-public:
-	struct Facet {
-		unsigned slot, cut;
-		// case-folded value -> (count, first spelling seen)
-		std::unordered_map<std::string,
-		                   std::pair<uint64_t, std::string>> counts;
-	};
-	std::vector<Facet> facets;
-
-	void operator()(const Xapian::Document &doc, double) override
-	{
-		for (Facet &f : facets) {
-			const std::string v = doc.get_value(f.slot);
-			if (v.empty())
-				continue;
-			if (f.cut) {
-				if (v.size() >= f.cut)
-					count(f, v.substr(0, f.cut));
-				continue;
-			}
-			count_list(f, v);
-		}
-	}
-
-	std::string name() const override { return "nsearch::FacetSpy"; }
-
-private:
-	// Each of the values V holds, separated by NSX_LIST_SEP.
-	static void count_list(Facet &f, const std::string &v)
-	{
-		size_t start = 0;
-		for (;;) {
-			size_t end = v.find(NSX_LIST_SEP, start);
-			std::string one = v.substr(start, end == std::string::npos
-			                                      ? std::string::npos
-			                                      : end - start);
-			if (!one.empty())
-				count(f, one);
-			if (end == std::string::npos)
-				break;
-			start = end + 1;
-		}
-	}
-
-	static void count(Facet &f, const std::string &v)
-	{
-		auto &slot = f.counts[Xapian::Unicode::tolower(v)];
-		if (slot.first++ == 0)
-			slot.second = v;
+		for (size_t f = 0; f < req->nfacets; f++)
+			spies.emplace_back(new Xapian::ValueCountMatchSpy(
+			        req->facets[f].slot));
 	}
 };
+
+// Add N documents with V to COUNTS (spelling -> documents).
+void count_value(std::map<std::string, uint64_t> &counts, const std::string &v,
+                 uint64_t n)
+{
+	if (!v.empty())
+		counts[v] += n;
+}
+
+// Each of the values V holds, separated by NSX_LIST_SEP, N times.
+void count_list(std::map<std::string, uint64_t> &counts, const std::string &v,
+                uint64_t n)
+{
+	size_t start = 0;
+	for (;;) {
+		size_t end = v.find(NSX_LIST_SEP, start);
+		count_value(counts,
+		            v.substr(start, end == std::string::npos
+		                                    ? std::string::npos
+		                                    : end - start),
+		            n);
+		if (end == std::string::npos)
+			break;
+		start = end + 1;
+	}
+}
+
+// SPY's values as the facet SPEC says: cut at SPEC's CUT, or split into
+// their list's values, then merged case-folded; each shown in its
+// commonest spelling (ties: the first in byte order), so that how the
+// articles are spread over shards never changes which.
+std::vector<nsx_facet_value> fold_facet(const Xapian::ValueCountMatchSpy &spy,
+                                        const nsx_facet_spec &spec)
+{
+	std::map<std::string, uint64_t> spelled;
+	for (auto it = spy.values_begin(); it != spy.values_end(); ++it) {
+		const std::string v = *it;
+		if (!spec.cut)
+			count_list(spelled, v, it.get_termfreq());
+		else if (v.size() >= spec.cut)
+			count_value(spelled, v.substr(0, spec.cut),
+			            it.get_termfreq());
+	}
+	// folded -> (documents, (best spelling, its documents))
+	std::unordered_map<
+	        std::string,
+	        std::pair<uint64_t, std::pair<std::string, uint64_t>>>
+	        folded;
+	for (const auto &kv : spelled) {
+		auto &f = folded[Xapian::Unicode::tolower(kv.first)];
+		f.first += kv.second;
+		if (kv.second > f.second.second)
+			f.second = { kv.first, kv.second };
+	}
+	std::vector<nsx_facet_value> v;
+	v.reserve(folded.size());
+	for (auto &kv : folded)
+		v.push_back({ kv.second.second.first, kv.second.first });
+	return v;
+}
 
 // policy.hh's like_term(), as Xapian asks for it.
 class LikeTerms : public Xapian::ExpandDecider {
@@ -139,8 +143,8 @@ public:
 	}
 };
 
-// Apply the request's filters and date range to Q, and its deadline;
-// none changes a score.
+// Apply the request's filters and date range to Q; none changes a
+// score.  (The deadline is the match's: Run::mset().)
 Xapian::Query filtered(const nsx_search_t *req, Xapian::Query q)
 {
 	for (size_t g = 0; g < req->nfilters; g++) {
@@ -162,8 +166,6 @@ Xapian::Query filtered(const nsx_search_t *req, Xapian::Query q)
 			                req->range_lo, req->range_hi);
 		q = Xapian::Query(Xapian::Query::OP_FILTER, q, range);
 	}
-	if (req->deadline > 0)
-		q = nsx::with_deadline(q, nsx::Deadline(req->deadline));
 	return q;
 }
 
@@ -179,7 +181,11 @@ Xapian::Query like_query(Xapian::Database &db, const char *idterm,
 	rset.add_document(*p);
 	Xapian::Enquire enq(db);
 	LikeTerms words;
-	Xapian::ESet eset = enq.get_eset(nsx::LIKE_TERMS, rset, &words);
+	// Exact term frequencies: over shards Xapian otherwise guesses them
+	// from the shard the document is on, and picks other words.
+	Xapian::ESet eset =
+	        enq.get_eset(nsx::LIKE_TERMS, rset,
+	                     Xapian::Enquire::USE_EXACT_TERMFREQ, &words);
 	std::vector<Xapian::Query> terms;
 	for (auto t = eset.begin(); t != eset.end(); ++t)
 		terms.emplace_back(*t);
@@ -197,15 +203,25 @@ struct Run {
 	Xapian::Database &db;
 	const nsx_search_t *req;
 	Xapian::Stem stem; // of the query's language
+	// The database has a remote shard, which cannot run limits.hh's
+	// deadline filter; it is ONE local database, whose docids
+	// rescore.hh's DocSet may list.
+	bool remote, one;
+
+	Run(Xapian::Database &db_, const nsx_search_t *req_,
+	    const Xapian::Stem &stem_, const nsx_results_t *res)
+	    : db(db_), req(req_), stem(stem_), remote(res->remote),
+	      one(res->one)
+	{
+	}
 
 	// An Enquire for Q with the policy's ranking and the request's order
-	// and collapsing.
+	// and collapsing, SPIES watching it.
 	Xapian::MSet mset(const Xapian::Query &q, Xapian::doccount first,
 	                  Xapian::doccount max, Xapian::doccount check = 0,
-	                  Xapian::MatchSpy *spy = nullptr)
+	                  const std::vector<Xapian::MatchSpy *> &spies = {})
 	{
 		Xapian::Enquire enq(db);
-		enq.set_query(q);
 		enq.set_weighting_scheme(nsx::ranking());
 		if (req->sort)
 			enq.set_sort_by_value_then_relevance(req->sort_slot,
@@ -214,9 +230,27 @@ struct Run {
 			enq.set_collapse_key(req->collapse_slot);
 		if (req->time_limit > 0)
 			enq.set_time_limit(req->time_limit);
-		if (spy)
+		for (Xapian::MatchSpy *spy : spies)
 			enq.add_matchspy(spy);
-		return enq.get_mset(first, max, check);
+		return deadlined(enq, q, first, max, check);
+	}
+
+private:
+	// ENQ's match of Q, stopped by the request's deadline: on local
+	// shards inside the match (limits.hh's filter, which also stops a
+	// long phrase check), on remote ones after it (their match runs on
+	// the server; Xapian's time limit only ends its exact counting, and
+	// the remote open's timeout bounds each call).
+	Xapian::MSet deadlined(Xapian::Enquire &enq, const Xapian::Query &q,
+	                       Xapian::doccount first, Xapian::doccount max,
+	                       Xapian::doccount check)
+	{
+		nsx::Deadline deadline(req->deadline);
+		bool inside = req->deadline > 0 && !remote;
+		enq.set_query(inside ? nsx::with_deadline(q, deadline) : q);
+		Xapian::MSet m = enq.get_mset(first, max, check);
+		deadline.check();
+		return m;
 	}
 };
 
@@ -230,30 +264,36 @@ Xapian::Query with_recency(Run &run, const Xapian::Query &q)
 	if (best <= 0)
 		return q;
 	long today = static_cast<long>(std::time(nullptr) / 86400);
-	Xapian::Query boost((new RecencySource(req->recency_slot, best,
-	                                       req->recency_days, today))
-	                            ->release());
+	Xapian::Query boost = recency_boost(req->recency_slot, best,
+	                                    req->recency_days, today);
 	return Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, boost);
 }
 
 void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
 {
 	const nsx_search_t *req = run.req;
-	FacetSpy spy;
-	for (size_t f = 0; f < req->nfacets; f++)
-		spy.facets.push_back({req->facets[f].slot, req->facets[f].cut, {}});
-	// The spy sees every article, duplicates too: it is asked before
-	// collapsing.
-	Xapian::MSet all = run.mset(q, 0, 0, run.db.get_doccount(), &spy);
+	FacetSpies facets(req);
+	std::vector<Xapian::MatchSpy *> spies;
+	for (auto &spy : facets.spies)
+		spies.push_back(spy.get());
+	// The spies see every article, duplicates too: they are asked
+	// before collapsing, so the match neither collapses nor sorts (its
+	// bounds then say whether every match was counted, also when
+	// duplicates were folded, and over any shards).
+	nsx_search_t plain = *req;
+	plain.collapse = 0;
+	plain.sort = 0;
+	Run counting = run;
+	counting.req = &plain;
+	Xapian::MSet all = counting.mset(q, 0, 0, run.db.get_doccount(), spies);
 	// Every match was looked at, unless the time limit struck.  The
 	// totals are the page's (policy.hh's counting), not these: they
 	// would count every duplicate, and only when facets are asked for.
 	res->facets_exact =
 	        all.get_matches_lower_bound() == all.get_matches_upper_bound();
-	for (auto &f : spy.facets) {
-		std::vector<nsx_facet_value> v;
-		for (auto &kv : f.counts)
-			v.push_back({kv.second.second, kv.second.first});
+	for (size_t f = 0; f < req->nfacets; f++) {
+		std::vector<nsx_facet_value> v =
+		        fold_facet(*facets.spies[f], req->facets[f]);
 		std::sort(v.begin(), v.end(),
 		          [](const nsx_facet_value &a, const nsx_facet_value &b) {
 			return a.count != b.count ? a.count > b.count
@@ -353,9 +393,11 @@ Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
 		                : Xapian::Query(Xapian::Query::OP_OR, boost,
 		                                more);
 	}
-	rk.first = nsx::rescored(q, boost, top);
+	const std::string ids = req->id_prefix ? req->id_prefix : "Q";
+	rk.first = nsx::rescored(run.db, q, boost, top, ids, run.one);
 	if (!rk.rest.empty())
-		rk.rest = nsx::rescored(rk.rest, boost, top_rest);
+		rk.rest = nsx::rescored(run.db, rk.rest, boost, top_rest, ids,
+		                        run.one);
 	rk.top = top;
 	rk.top_rest = top_rest;
 	rk.rescored = !boost.empty();
@@ -380,9 +422,9 @@ Page page_of(Run &run, const Xapian::Query &q, Xapian::doccount first,
 		p.count = nsx::count_of(p.mset, limit);
 		return p;
 	}
-	nsx::DistinctSpy spy(run.req->collapse_slot, nsx::count_check(limit));
+	Xapian::ValueCountMatchSpy spy(run.req->collapse_slot);
 	double start = nsx::monotonic_now();
-	p.mset = run.mset(q, first, max, check, &spy);
+	p.mset = run.mset(q, first, max, check, { &spy });
 	// Past its time limit Xapian stops looking at more than the page.
 	bool cut = run.req->time_limit > 0 &&
 	           nsx::monotonic_now() - start >= run.req->time_limit;
@@ -427,7 +469,7 @@ Xapian::Query go_on_with_some(Run &run, const Texts &t, Ranked rk,
 void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
             nsx_results_t *res)
 {
-	Run run{ r->db, req, res->stem };
+	Run run{ r->db, req, res->stem, res };
 	Xapian::Query q = filtered(req, t.text);
 	if (req->recency_days > 0 && !t.blank)
 		q = with_recency(run, q);
@@ -456,6 +498,13 @@ void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
 	res->plain = rk.top;
 	res->plain_rest = rk.top_rest;
 	res->rescored = rk.rescored;
+	// Asked for all at once: one round trip to a remote shard, not one
+	// per hit (locally it only costs read-ahead hints).  Only a list
+	// from the first rank on: Xapian 1.4's fetch() reads past an MSet
+	// that starts deeper (a later page).
+	for (Xapian::MSet *m : { &res->mset, &res->rest })
+		if (res->remote && !m->empty() && m->begin().get_rank() == 0)
+			m->fetch();
 	res->data.reserve(res->mset.size() + res->rest.size());
 	for (auto it = res->mset.begin(); it != res->mset.end(); ++it)
 		res->data.push_back(it.get_document().get_data());
@@ -466,9 +515,9 @@ void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
 // How many articles Q (filtered as REQ says) finds, counted up to what
 // correct.hh's rule needs to know.
 Xapian::doccount count(nsx_reader_t *r, const nsx_search_t *req,
-                       const Xapian::Query &q)
+                       const Xapian::Query &q, const nsx_results_t *res)
 {
-	Run run{ r->db, req, Xapian::Stem() };
+	Run run{ r->db, req, Xapian::Stem(), res };
 	Xapian::doccount enough = nsx::CORRECT_GAIN * (nsx::CORRECT_BELOW + 1);
 	return run.mset(filtered(req, q), 0, 0, enough)
 	        .get_matches_lower_bound();
@@ -484,7 +533,7 @@ bool answer_corrected(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 	std::string fixed_typed = nsx::respell(typed, fixes, true);
 	if (fixed_typed.empty())
 		return false;
-	Xapian::doccount n_typed = count(r, req, t.text);
+	Xapian::doccount n_typed = count(r, req, t.text, res);
 	if (n_typed > nsx::CORRECT_BELOW)
 		return false;
 	std::string fixed_query = nsx::respell_words(req->query, fixes);
@@ -492,7 +541,7 @@ bool answer_corrected(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 	fixed.query = fixed_query.c_str();
 	fixed.spelling_query = fixed_typed.c_str();
 	Texts ft = read_request(r, &fixed, flags);
-	if (!nsx::correction_wins(n_typed, count(r, &fixed, ft.text)))
+	if (!nsx::correction_wins(n_typed, count(r, &fixed, ft.text, res)))
 		return false;
 	answer(r, &fixed, ft, res);
 	res->corrected_from = typed;
@@ -528,6 +577,8 @@ void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
                  nsx_results_t *res)
 {
 	Texts t = read_request(r, req, flags);
+	res->remote = nsx::has_remote_shard(r->db);
+	res->one = !res->remote && nsx::one_local_database(r->db);
 	nsx::Deadline deadline(req->deadline);
 	deadline.check();
 	// A word being typed is no typo.

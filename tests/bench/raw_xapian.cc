@@ -401,60 +401,70 @@ struct Searcher {
 		// reordered by word closeness, and the list goes on with the
 		// documents that have some of the words when few have all.
 		Xapian::Query boost = nsx::proximity_boost(nsx::word_pairs(
-			folded, nsx::query_stopper("english", q)));
+		        folded, nsx::query_stopper("english", q)));
 		Xapian::Query first = text, more;
 		bool relaxes = false;
 		if (!boost.empty()) {
 			Xapian::MSet top = run(text, 0, nsx::RESCORE_WINDOW, 0);
-			first = nsx::rescored(text, boost, top);
+			first = nsx::rescored(db, text, boost, top,
+			                      NS_PREFIX_ID, true);
 			relaxes = nsx::relaxes(top, text, loose);
-			more = Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text);
+			more = Xapian::Query(Xapian::Query::OP_AND_NOT, loose,
+			                     text);
 			if (relaxes)
-				more = nsx::rescored(more, boost,
-				                     run(more, 0, nsx::RESCORE_WINDOW, 0));
+				more = nsx::rescored(
+				        db, more, boost,
+				        run(more, 0, nsx::RESCORE_WINDOW, 0),
+				        NS_PREFIX_ID, true);
 		}
 		Xapian::MSet mset;
 		nsx::Count all = page(first, limit, &mset);
 		if (boost.empty()) {
 			relaxes = nsx::relaxes(mset, text, loose);
-			more = Xapian::Query(Xapian::Query::OP_AND_NOT, loose, text);
+			more = Xapian::Query(Xapian::Query::OP_AND_NOT, loose,
+			                     text);
 		}
 		size_t shown = mset.size();
 		Xapian::MSet rest;
-		nsx::Count some{0, true};
+		nsx::Count some{ 0, true };
 		if (relaxes) {
-			some = page(more, limit - shown, &rest, nsx::COUNT_LIMIT - all.n);
+			some = page(more, limit - shown, &rest,
+			            nsx::COUNT_LIMIT - all.n);
 			if (rest.get_matches_upper_bound() == 0)
-				some = {0, true};
+				some = { 0, true };
 		}
 		size_t n = hits(mset, stem, nsx::SNIPPET_FLAGS) +
 		           hits(rest, stem, nsx::SNIPPET_FLAGS);
 		if (nhits)
 			*nhits = n;
-		Xapian::doccount total = std::min(all.n + some.n, nsx::COUNT_LIMIT);
+		Xapian::doccount total =
+		        std::min(all.n + some.n, nsx::COUNT_LIMIT);
 		bool exact = all.exact && some.exact &&
 		             all.n + some.n <= nsx::COUNT_LIMIT;
 		if (lo)
 			*lo = total;
 		if (hi)
 			*hi = exact ? total
-			            : std::max(total, mset.get_matches_upper_bound() +
-			                                  rest.get_matches_upper_bound());
+			            : std::max(
+			                      total,
+			                      mset.get_matches_upper_bound() +
+			                              rest.get_matches_upper_bound());
 		return total;
 	}
 
 	// As the shim's page_of() for the first page of a default request:
 	// collapsed on the content hash, counted (to LIMIT) by a spy.
 	nsx::Count page(const Xapian::Query &q, Xapian::doccount max,
-	                Xapian::MSet *out, Xapian::doccount limit = nsx::COUNT_LIMIT)
+	                Xapian::MSet *out,
+	                Xapian::doccount limit = nsx::COUNT_LIMIT)
 	{
-		Xapian::doccount check = std::max({max, nsx::RELAX_BELOW,
-		                                   nsx::count_check(limit)});
+		Xapian::doccount check = std::max(
+		        { max, nsx::RELAX_BELOW, nsx::count_check(limit) });
 		Xapian::Enquire enq(db);
 		enq.set_query(q);
 		enq.set_weighting_scheme(nsx::ranking());
 		enq.set_collapse_key(NS_SLOT_CONTENT);
-		nsx::DistinctSpy spy(NS_SLOT_CONTENT, nsx::count_check(limit));
+		Xapian::ValueCountMatchSpy spy(NS_SLOT_CONTENT);
 		enq.add_matchspy(&spy);
 		*out = enq.get_mset(0, max, check);
 		return nsx::count_collapsed(spy, limit, false);
