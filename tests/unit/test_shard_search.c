@@ -1,4 +1,4 @@
-/* test_shards.c - a search over shards answers as one index holding the
+/* test_shard_search.c - a search over shards answers as one index holding the
  * same articles: the articles are written once into one database and
  * again split by folder into 2 and 3 databases, opened together through
  * Xapian stub files (local shards, and remote ones served by real
@@ -303,7 +303,7 @@ static int setup(void **state)
 	f->remote = f->path[REMOTE3] != NULL;
 	if (!f->remote)
 		fprintf(stderr,
-		        "test_shards: xapian-tcpsrv (Debian package "
+		        "test_shard_search: xapian-tcpsrv (Debian package "
 		        "xapian-tools) cannot be run: remote shards not "
 		        "tested\n");
 	*state = f;
