@@ -181,6 +181,66 @@ void tcp_open(struct client *c, unsigned port, int rcvbuf)
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
+/* Whether LOG says xapian-tcpsrv listens. */
+static bool tcpsrv_listening(const char *log)
+{
+	char *text = NULL;
+	size_t len;
+	if (ns_read_file(log, 1 << 20, &text, &len) != NS_OK)
+		return false;
+	bool yes = strstr(text, "Listening") != NULL;
+	free(text);
+	return yes;
+}
+
+/* tcpsrv cannot take port 0: a port bound then closed, and another one
+ * when somebody took it meanwhile. */
+pid_t start_tcpsrv(const char *db, const char *log, unsigned *port,
+                   bool same_port)
+{
+	char num[16];
+	for (int attempt = 0; attempt < 20; attempt++) {
+		if (!same_port)
+			*port = free_port();
+		snprintf(num, sizeof num, "%u", *port);
+		unlink(log);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			setpgid(0, 0);
+			int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			execlp("xapian-tcpsrv", "xapian-tcpsrv", "--port", num,
+			       "--interface", "127.0.0.1", db, (char *)NULL);
+			_exit(127);
+		}
+		setpgid(pid, pid);
+		for (int i = 0; i < 500; i++) {
+			if (tcpsrv_listening(log))
+				return pid;
+			if (waitpid(pid, NULL, WNOHANG) == pid)
+				break; /* the port was taken meanwhile: again */
+			sleep_ms(10);
+		}
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		sleep_ms(100);
+	}
+	fail_msg("xapian-tcpsrv did not start for %s", db);
+	return -1;
+}
+
+json_t *request_at(const char *sock, json_t *req)
+{
+	char *keep = strdup(e2e_sock());
+	e2e_set_sock(sock);
+	json_t *r = request_json(req);
+	e2e_set_sock(keep);
+	free(keep);
+	return r;
+}
+
 /* The reply is an error with CODE; frees it. */
 void assert_code(json_t *r, const char *code)
 {

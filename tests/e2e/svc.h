@@ -45,6 +45,16 @@ unsigned free_port(void);
 void tcp_open(struct client *c, unsigned port, int rcvbuf);
 /* Send the token TOK on C; it must be accepted. */
 void auth(struct client *c, const char *tok);
+/* xapian-tcpsrv serving DB on 127.0.0.1:*PORT, its output in LOG, in a
+ * process group of its own (signal -PID to reach its forked children
+ * too); started again on "address in use": on another free port into
+ * *PORT, or on *PORT itself when SAME_PORT.  Its pid, once it listens. */
+pid_t start_tcpsrv(const char *db, const char *log, unsigned *port,
+                   bool same_port);
+
+/* REQ (a reference this takes) on a fresh connection to SOCK, another
+ * daemon's socket than e2e_sock(); the reply. */
+json_t *request_at(const char *sock, json_t *req);
 
 /* ---- HTTP ---- */
 

@@ -61,12 +61,7 @@ static void start_primary(void)
 /* REQ (taken) sent to the daemon on SOCK; the reply. */
 static json_t *ask_at(const char *sock, json_t *req)
 {
-	char *keep = strdup(e2e_sock());
-	e2e_set_sock(sock);
-	json_t *r = request_json(req);
-	e2e_set_sock(keep);
-	free(keep);
-	return r;
+	return request_at(sock, req);
 }
 
 static json_t *replica_search(const char *q)

@@ -97,12 +97,7 @@ static void spawn_front(const char *specs)
 
 static json_t *ask_front(json_t *req)
 {
-	char *keep = strdup(e2e_sock());
-	e2e_set_sock(F.sock);
-	json_t *r = request_json(req);
-	e2e_set_sock(keep);
-	free(keep);
-	return r;
+	return request_at(F.sock, req);
 }
 
 static json_t *front_search(const char *q)
@@ -322,52 +317,14 @@ static void test_split_merge(void **state)
 	free(c);
 }
 
-/* xapian-tcpsrv for shard K on a free loopback port (bound then closed:
- * tcpsrv cannot take port 0), in a process group of its own so that a
- * signal reaches its forked children too; again on "address in use". */
-static void start_tcpsrv(int k, bool same_port)
+/* xapian-tcpsrv for shard K (svc.h), its log beside the tree. */
+static void start_shard_srv(int k, bool same_port)
 {
-	char *db = shard_path(k), port[16], *log = NULL;
+	char *db = shard_path(k), *log = NULL;
 	assert_true(asprintf(&log, "%s/tcpsrv-%d.log", e2e_dir(), k) > 0);
-	for (int attempt = 0; attempt < 20; attempt++) {
-		if (!same_port)
-			F.port[k] = free_port();
-		snprintf(port, sizeof port, "%u", F.port[k]);
-		unlink(log);
-		pid_t pid = fork();
-		assert_true(pid >= 0);
-		if (pid == 0) {
-			setpgid(0, 0);
-			int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			execlp("xapian-tcpsrv", "xapian-tcpsrv", "--port", port,
-			       "--interface", "127.0.0.1", db, (char *)NULL);
-			_exit(127);
-		}
-		setpgid(pid, pid);
-		for (int i = 0; i < 500; i++) {
-			char *cmd = NULL, *out;
-			int rc;
-			assert_true(asprintf(&cmd, "cat %s", log) > 0);
-			out = run_capture(cmd, &rc);
-			bool listening = strstr(out, "Listening") != NULL;
-			free(out);
-			if (listening) {
-				F.srv[k] = pid;
-				free(db);
-				free(log);
-				return;
-			}
-			if (waitpid(pid, NULL, WNOHANG) == pid)
-				break; /* the port was taken meanwhile: another */
-			sleep_ms(10);
-		}
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		sleep_ms(100);
-	}
-	fail_msg("xapian-tcpsrv did not start for shard %d", k + 1);
+	F.srv[k] = start_tcpsrv(db, log, &F.port[k], same_port);
+	free(db);
+	free(log);
 }
 
 static double now_s(void)
@@ -409,7 +366,7 @@ static void test_remote_shards(void **state)
 	make_shards();
 	char specs[128];
 	for (int k = 0; k < NSHARDS; k++)
-		start_tcpsrv(k, false);
+		start_shard_srv(k, false);
 	snprintf(specs, sizeof specs, "127.0.0.1:%u,127.0.0.1:%u,127.0.0.1:%u",
 	         F.port[0], F.port[1], F.port[2]);
 	spawn_front(specs);
@@ -444,7 +401,7 @@ static void test_remote_shards(void **state)
 	waitpid(F.srv[2], NULL, 0);
 	F.srv[2] = 0;
 	assert_without(2);
-	start_tcpsrv(2, true);
+	start_shard_srv(2, true);
 	wait_front(0);
 	r = front_search("harbour");
 	assert_shards(r, 3, 3);
