@@ -1,5 +1,5 @@
 /* test_chaos.c - the whole topology killed at random points under load
- * (docs/scaling.md, "Chaos"): a primary serving replication, a replica
+ * (docs/scaling.md, "Killing it at random"): a primary serving replication, a replica
  * following it, a copy of the primary's index split into three shards
  * each served by xapian-tcpsrv, and a front over them.  While two client
  * threads search the front and the replica, a seeded schedule (printed;
