@@ -206,6 +206,11 @@ static ns_status_t shards_found(ns_readers_t *p, nsx_reader_t *r, char **errmsg)
 	shard_gen(p, r, &gen);
 	if (nsx_reader_shards_up(r) > 0)
 		return NS_OK;
+	/* The last shard thought up failed: those thought down may have
+	 * come back since the last probe (a second ago at most), so they
+	 * are tried now, before the search is refused for none answering. */
+	if (ns_readers_recover(p, r))
+		return NS_OK;
 	if (errmsg && !*errmsg &&
 	    asprintf(errmsg,
 	             "none of the %zu shards answers (the first, %s: "
