@@ -1,6 +1,7 @@
 // compact.cc - whole databases at a path, with no handle open on them:
 // checking one (fully or quickly) and writing a compacted copy (a backup,
-// or the swap of a compaction).  Never writes to the database it reads.
+// the swap of a compaction, or the merge of a bulk load's shards).  Never
+// writes to the databases it reads.
 
 #include "nsx_impl.hh"
 
@@ -98,6 +99,32 @@ nsx_status_t nsx_compact(const char *src, const char *dest,
 		Xapian::WritableDatabase out(dest, Xapian::DB_OPEN);
 		// After this commit the copy's revision is Xapian's plus the
 		// base: one more than the source's.
+		uint64_t next = out.get_revision() + 1;
+		uint64_t base = seen + 1 > next ? seen + 1 - next : 0;
+		out.set_metadata(nsx::revision_base_key, std::to_string(base));
+		out.commit();
+		out.close();
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_compact_merge(const char *const *srcs, size_t n,
+                               const char *dest, uint64_t after,
+                               nsx_progress_fn progress, void *ctx,
+                               char **errmsg)
+{
+	return nsx::guard_errmsg(errmsg, srcs && n && dest, [&](std::string &) {
+		Xapian::Database db;
+		for (size_t i = 0; i < n; i++)
+			db.add_database(Xapian::Database(srcs[i]));
+		uint64_t seen = nsx::revision_of(Xapian::Database(srcs[0]));
+		if (after > seen)
+			seen = after;
+		ProgressCompactor compactor(progress, ctx);
+		// The shards' document ids overlap: renumbered, one source
+		// after the other (nothing depends on them).
+		db.compact(dest, 0, 0, compactor);
+		Xapian::WritableDatabase out(dest, Xapian::DB_OPEN);
 		uint64_t next = out.get_revision() + 1;
 		uint64_t base = seen + 1 > next ? seen + 1 - next : 0;
 		out.set_metadata(nsx::revision_base_key, std::to_string(base));

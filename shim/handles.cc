@@ -81,6 +81,9 @@ const char revision_base_key[] = "nsearch:revision-base";
 
 uint64_t revision_of(const Xapian::Database &db) noexcept
 {
+	uint64_t extra = 0;
+	if (extra_revision(db, &extra))
+		return extra;
 	try {
 		std::string base = db.get_metadata(revision_base_key);
 		return db.get_revision() +
@@ -92,6 +95,7 @@ uint64_t revision_of(const Xapian::Database &db) noexcept
 
 void reopen(nsx_reader *r)
 {
+	follow_extra(r);
 	try {
 		r->db.reopen();
 	} catch (const Xapian::DatabaseOpeningError &) {

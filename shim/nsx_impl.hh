@@ -33,6 +33,8 @@ struct nsx_reader {
 	std::string error;
 	nsx::ParseProblem problem; // of qp's field processors, in a parse
 	std::string path;          // what it was opened at (see nsx::reopen)
+	uint64_t extra_gen = 0;    // of the extra databases it searches
+	                           // (extra.cc)
 };
 
 struct nsx_facet_value {
@@ -130,6 +132,14 @@ nsx_status_t guard_errmsg(char **errmsg, bool args_ok, F body) noexcept
 // stub database now leads elsewhere), it opens the path again.  Throws
 // what Xapian throws.
 void reopen(nsx_reader *r);
+
+// extra.cc: reopen R over its path and the extra databases when their
+// list changed since R last looked (nsx_readers_set_extra).  Throws what
+// Xapian throws.
+void follow_extra(nsx_reader *r);
+// extra.cc: the revision to report for DB when it is a reader over
+// several databases (into *REV, true); false for one database.
+bool extra_revision(const Xapian::Database &db, uint64_t *rev) noexcept;
 
 // The metadata key of the revision base (see revision_of).
 extern const char revision_base_key[];

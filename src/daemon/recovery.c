@@ -62,6 +62,8 @@ void ns_indexer_damaged(ns_indexer_t *ix)
  * last commit. */
 void note_unwritten(ns_indexer_t *ix, char kind, const char *path)
 {
+	if (bulk_active(ix))
+		return; /* a failure reads the whole bulk load again */
 	size_t len = strlen(path);
 	char *s = malloc(len + 2);
 	if (!s)
@@ -84,6 +86,8 @@ static void schedule_recovery(ns_indexer_t *ix, unsigned attempt)
  * stop writing until a write works again. */
 void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what)
 {
+	if (bulk_active(ix)) /* a shard failed: what they held is read again */
+		bulk_abort(ix, what);
 	if (st == NSX_CORRUPT) {
 		char why[sizeof ix->health.rebuild_reason];
 		snprintf(why, sizeof why, "%s", nsx_writer_error(ix->w));
@@ -287,6 +291,7 @@ ns_status_t open_index(ns_indexer_t *ix, char **errmsg)
 {
 	char *err = NULL;
 	recover_compaction(ix->index_dir);
+	bulk_remove_leftovers(ix->index_dir);
 	check_at_start(ix);
 	nsx_status_t xst = open_writer(ix, &err);
 	if (xst == NSX_OK && (xst = load_known(ix)) != NSX_OK) {
