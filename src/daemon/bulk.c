@@ -549,6 +549,10 @@ bool bulk_finish(ns_indexer_t *ix)
 		return false;
 	}
 	ix->pending = 0; /* all in the shards, all merged below */
+	if (docs == 0) { /* an empty tree: nothing to merge */
+		bulk_free(ix);
+		return true;
+	}
 	unsigned long long t_merge = ns_now_ms();
 	const char *srcs[NS_BULK_MAX + 1] = { ix->index_dir };
 	/* Each shard thread idles now, all committed: nothing else writes
