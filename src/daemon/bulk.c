@@ -80,9 +80,9 @@ static void shard_fail(struct shard *s, nsx_status_t st, const char *what)
 	if (s->err == NSX_OK) {
 		s->err = st == NSX_CORRUPT ? NSX_IO
 		                           : st; /* a shard, not the index */
-		snprintf(s->errmsg, sizeof s->errmsg, "%s: %s", what,
+		snprintf(s->errmsg, sizeof s->errmsg, "%s (%s)",
 		         *nsx_writer_error(s->w) ? nsx_writer_error(s->w)
-		                                 : nsx_status_name(st));
+		                                 : nsx_status_name(st), what);
 	}
 	pthread_mutex_unlock(&s->mu);
 }
@@ -294,12 +294,20 @@ static void share_shards(struct bulk *b)
 	nsx_readers_set_extra(paths, n);
 }
 
-/* Writer thread: all shards stop, and go with their directories. */
+static void drop_extra(void *arg)
+{
+	(void)arg;
+	nsx_readers_set_extra(NULL, 0);
+}
+
+/* Writer thread: all shards stop, and go with their directories.  The
+ * readers forget them first, while no search runs, and the idle ones are
+ * dropped: none keeps their deleted files open (and their space taken). */
 static void bulk_free(ns_indexer_t *ix)
 {
 	struct bulk *b = ix->bulk;
 	ix->bulk = NULL;
-	nsx_readers_set_extra(NULL, 0);
+	run_exclusive(ix, drop_extra, NULL);
 	for (unsigned i = 0; i < b->k; i++) {
 		char dir[4096];
 		snprintf(dir, sizeof dir, "%s", b->s[i]->dir);
@@ -502,10 +510,9 @@ static void redo_path(const char *path, void *value, void *ctx)
 	ix->stats.queued++;
 }
 
-void bulk_abort(ns_indexer_t *ix, const char *why)
+void bulk_abort(ns_indexer_t *ix, const char *why, char *err, size_t size)
 {
-	char err[256];
-	shard_error(ix->bulk, err, sizeof err);
+	shard_error(ix->bulk, err, size);
 	bulk_free(ix);
 	/* What the shards held is not in the index: read again, before
 	 * anything still queued (it was taken first). */
@@ -562,7 +569,8 @@ bool bulk_finish(ns_indexer_t *ix)
 	char msg[400];
 	bool ok = compact_swap(ix, srcs, b->k + 1, b->rev, msg, sizeof msg);
 	if (!ok) {
-		bulk_abort(ix, msg);
+		char err[256];
+		bulk_abort(ix, msg, err, sizeof err);
 		return false;
 	}
 	unsigned k = b->k;

@@ -320,9 +320,10 @@ bool bulk_due(const ns_indexer_t *ix);
  * False when it could not be: the load is abandoned, its files queued
  * again at the front (bulk_abort). */
 bool bulk_finish(ns_indexer_t *ix);
-/* Writer thread: a shard failed (WHY): drop the shards and queue their
- * files to be read again by the one writer. */
-void bulk_abort(ns_indexer_t *ix, const char *why);
+/* Writer thread: a shard failed, or the merge did (WHY): drop the shards
+ * and queue their files to be read again by the one writer.  The shard's
+ * error, if one failed, into ERR ("" else). */
+void bulk_abort(ns_indexer_t *ix, const char *why, char *err, size_t size);
 /* Writer thread, stopping: commit and drop the shards (the next start
  * reads their files again). */
 void bulk_stop(ns_indexer_t *ix);

@@ -35,17 +35,23 @@ static void write_article(struct fixture *f, const char *rel, const char *text)
 	free(path);
 }
 
-/* Queue a barrier and wait (bounded) until the writer has passed it. */
-static void sync_writer(ns_indexer_t *ix)
+/* Wait (bounded) until barrier SEQ has passed. */
+static void wait_barrier(ns_indexer_t *ix, uint64_t seq)
 {
-	uint64_t seq = 0;
-	assert_int_equal(ns_indexer_barrier(ix, &seq), NS_OK);
 	for (int i = 0; i < 2000; i++) {
 		if (ns_indexer_barrier_passed(ix, seq))
 			return;
 		nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
 	}
 	fail_msg("the writer did not reach the barrier within 10 s");
+}
+
+/* Queue a barrier and wait (bounded) until the writer has passed it. */
+static void sync_writer(ns_indexer_t *ix)
+{
+	uint64_t seq = 0;
+	assert_int_equal(ns_indexer_barrier(ix, &seq), NS_OK);
+	wait_barrier(ix, seq);
 }
 
 static unsigned bulk_writers; /* for the next start_indexer */
@@ -543,17 +549,6 @@ static void test_queue_is_fair(void **state)
 	assert_null(jobq_pop(q));
 	assert_true(jobq_push(q, job(JOB_PUT, "x.txt")));
 	assert_int_equal(jobq_free(q), 1);
-}
-
-/* Wait (bounded) until barrier SEQ has passed. */
-static void wait_barrier(ns_indexer_t *ix, uint64_t seq)
-{
-	for (int i = 0; i < 2000; i++) {
-		if (ns_indexer_barrier_passed(ix, seq))
-			return;
-		nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
-	}
-	fail_msg("the writer did not reach the barrier within 10 s");
 }
 
 static size_t hits_for(struct fixture *f, const char *q)
