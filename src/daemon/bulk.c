@@ -82,7 +82,8 @@ static void shard_fail(struct shard *s, nsx_status_t st, const char *what)
 		                           : st; /* a shard, not the index */
 		snprintf(s->errmsg, sizeof s->errmsg, "%s (%s)",
 		         *nsx_writer_error(s->w) ? nsx_writer_error(s->w)
-		                                 : nsx_status_name(st), what);
+		                                 : nsx_status_name(st),
+		         what);
 	}
 	pthread_mutex_unlock(&s->mu);
 }

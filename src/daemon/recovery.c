@@ -100,7 +100,7 @@ void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what)
 	}
 	char err[sizeof ix->health.error];
 	snprintf(err, sizeof err, "%s",
-	         shard_err[0]                         ? shard_err
+	         shard_err[0]                        ? shard_err
 	         : ix->w && *nsx_writer_error(ix->w) ? nsx_writer_error(ix->w)
 	                                             : nsx_status_name(st));
 	/* Closing tries to commit what Xapian still holds: if that works,
