@@ -354,10 +354,9 @@ void compact_after_bulk(ns_indexer_t *ix)
 		ix->maint.started = wall_ns() / 1000000;
 		ix->maint.running = true;
 		ix->maint.total = 6; /* glass's tables */
-		/* Counted even if it fails: the next bulk load tries again,
-		 * not the next quiet second. */
+		/* Even if it fails: the next bulk load tries again, not the
+		 * next quiet second. */
 		ix->compacted_at += changes;
-		ix->stats.compactions++;
 	}
 	pthread_mutex_unlock(&ix->mu);
 	if (!idle)
@@ -371,6 +370,7 @@ void compact_after_bulk(ns_indexer_t *ix)
 	else
 		maint_finish(ix, false, "cannot commit the changes pending: %s",
 		             ix->health.error);
+	stats_add(ix, &ix->stats.compactions, 1); /* done, whichever way */
 	notify_commit(ix);
 }
 
