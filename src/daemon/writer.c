@@ -365,8 +365,10 @@ static bool writer_upkeep(ns_indexer_t *ix)
 		pthread_mutex_lock(&ix->mu);
 		return true;
 	}
-	if (!compact_due(ix))
+	if (!compact_due(ix)) {
+		ix->quiet_set = false; /* no timer left to wake for */
 		return false;
+	}
 	if (!ix->quiet_set) {
 		ix->quiet_until = deadline_after(QUIET_MS);
 		ix->quiet_set = true;
