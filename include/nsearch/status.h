@@ -26,7 +26,7 @@
 	X(same_content, "same", "since start (read again, same content)") \
 	X(removed, "removed", "since start")  /* documents deleted */ \
 	X(failed, "failed", "since start")    /* files that could not be indexed */ \
-	X(compactions, "compactions", "since start (a bulk load merged)")
+	X(compactions, "compactions", "since start, after bulk loads")
 /* clang-format on */
 
 /* Counted elsewhere in the daemon: the problems list and the watcher. */
