@@ -1,6 +1,7 @@
 // compact.cc - whole databases at a path, with no handle open on them:
 // checking one (fully or quickly) and writing a compacted copy (a backup,
-// or the swap of a compaction).  Never writes to the database it reads.
+// the swap of a compaction, or the merge of a bulk load's shards).  Never
+// writes to the databases it reads.
 
 #include "nsx_impl.hh"
 
@@ -49,6 +50,18 @@ void read_through(const Xapian::Database &db, Xapian::docid id)
 		(void)pl.get_wdf();
 }
 
+// The copy at DEST goes on from revision SEEN: after the commit this
+// makes its revision is Xapian's plus the base, one more than SEEN.
+void continue_after(const char *dest, uint64_t seen)
+{
+	Xapian::WritableDatabase out(dest, Xapian::DB_OPEN);
+	uint64_t next = out.get_revision() + 1;
+	uint64_t base = seen + 1 > next ? seen + 1 - next : 0;
+	out.set_metadata(nsx::revision_base_key, std::to_string(base));
+	out.commit();
+	out.close();
+}
+
 } // namespace
 
 extern "C" {
@@ -95,14 +108,28 @@ nsx_status_t nsx_compact(const char *src, const char *dest,
 		// Document ids are kept: nothing depends on them, but a copy
 		// that matches its source is easier to reason about.
 		db.compact(dest, Xapian::DBCOMPACT_NO_RENUMBER, 0, compactor);
-		Xapian::WritableDatabase out(dest, Xapian::DB_OPEN);
-		// After this commit the copy's revision is Xapian's plus the
-		// base: one more than the source's.
-		uint64_t next = out.get_revision() + 1;
-		uint64_t base = seen + 1 > next ? seen + 1 - next : 0;
-		out.set_metadata(nsx::revision_base_key, std::to_string(base));
-		out.commit();
-		out.close();
+		continue_after(dest, seen);
+		return NSX_OK;
+	});
+}
+
+nsx_status_t nsx_compact_merge(const char *const *srcs, size_t n,
+                               const char *dest, uint64_t after,
+                               nsx_progress_fn progress, void *ctx,
+                               char **errmsg)
+{
+	return nsx::guard_errmsg(errmsg, srcs && n && dest, [&](std::string &) {
+		Xapian::Database db;
+		for (size_t i = 0; i < n; i++)
+			db.add_database(Xapian::Database(srcs[i]));
+		uint64_t seen = nsx::revision_of(Xapian::Database(srcs[0]));
+		if (after > seen)
+			seen = after;
+		ProgressCompactor compactor(progress, ctx);
+		// The shards' document ids overlap: renumbered, one source
+		// after the other (nothing depends on them).
+		db.compact(dest, 0, 0, compactor);
+		continue_after(dest, seen);
 		return NSX_OK;
 	});
 }

@@ -85,6 +85,9 @@ const char revision_base_key[] = "nsearch:revision-base";
 
 uint64_t revision_of(const Xapian::Database &db) noexcept
 {
+	uint64_t extra = 0;
+	if (extra_revision(db, &extra))
+		return extra;
 	try {
 		std::string base = db.get_metadata(revision_base_key);
 		return db.get_revision() +
@@ -100,6 +103,7 @@ void reopen(nsx_reader *r)
 		reopen_shards(r);
 		return;
 	}
+	follow_extra(r);
 	try {
 		r->db.reopen();
 	} catch (const Xapian::DatabaseOpeningError &) {

@@ -509,6 +509,26 @@ nsx_status_t nsx_split(const char *src, const char *const *dests, size_t n,
  * document of each.  *ERRMSG as above. */
 nsx_status_t nsx_merge(const char *const *srcs, size_t n, const char *dest,
                        char **errmsg);
+/* As nsx_compact, of the N databases at SRCS together (a bulk load's
+ * shards beside the index, SRCS[0]) into one at DEST; document ids are
+ * renumbered.  The copy's revision is one more than the larger of
+ * SRCS[0]'s and AFTER.  None of them may take a commit meanwhile. */
+nsx_status_t nsx_compact_merge(const char *const *srcs, size_t n,
+                               const char *dest, uint64_t after,
+                               nsx_progress_fn progress, void *ctx,
+                               char **errmsg);
+
+/* ---- databases searched beside the index (shim/extra.cc) ---------------- */
+
+/* From the next reopen of each reader on, every reader searches the N
+ * databases at PATHS (copied) beside the one it was opened at: a bulk
+ * load's shards, committed on their own threads.  N 0: the index alone
+ * again.  Any thread. */
+nsx_status_t nsx_readers_set_extra(const char *const *paths, size_t n);
+/* The revision readers that search extra databases report (Xapian has
+ * none for several databases together): the writer's, at its last
+ * commit.  Any thread. */
+void nsx_readers_set_extra_revision(uint64_t rev);
 
 #ifdef __cplusplus
 }

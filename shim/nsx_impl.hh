@@ -47,6 +47,8 @@ struct nsx_reader {
 	// local database at PATH.
 	std::vector<nsx::Shard> shards;
 	unsigned shard_timeout_ms = 0;
+	uint64_t extra_gen = 0;    // of the extra databases it searches
+	                           // (extra.cc)
 };
 
 struct nsx_facet_value {
@@ -152,6 +154,13 @@ void reopen(nsx_reader *r);
 // up to its latest revision; one that fails is down from now on, and DB
 // combines the rest.  Throws only what Xapian throws for memory.
 void reopen_shards(nsx_reader *r);
+// extra.cc: reopen R over its path and the extra databases when their
+// list changed since R last looked (nsx_readers_set_extra).  Throws what
+// Xapian throws.
+void follow_extra(nsx_reader *r);
+// extra.cc: the revision to report for DB when it is a reader over
+// several databases (into *REV, true); false for one database.
+bool extra_revision(const Xapian::Database &db, uint64_t *rev) noexcept;
 
 // The metadata key of the revision base (see revision_of).
 extern const char revision_base_key[];

@@ -18,13 +18,16 @@
  * reply's and the CLI's. */
 
 /* Counted by the writer (daemon/index.h), since start unless said. */
+/* clang-format off */
 #define NS_INDEXER_COUNTERS(X) \
 	X(queued, "queued", "")               /* paths waiting, now */ \
 	X(indexed, "indexed", "since start")  /* files written */ \
 	X(unchanged, "unchanged", "since start (a stat showed them unchanged)") \
 	X(same_content, "same", "since start (read again, same content)") \
 	X(removed, "removed", "since start")  /* documents deleted */ \
-	X(failed, "failed", "since start")    /* files that could not be indexed */
+	X(failed, "failed", "since start")    /* files that could not be indexed */ \
+	X(compactions, "compactions", "since start, after bulk loads")
+/* clang-format on */
 
 /* Counted elsewhere in the daemon: the problems list and the watcher. */
 #define NS_DAEMON_COUNTERS(X) \

@@ -22,6 +22,8 @@ typedef enum {
 	NS_OPT_INDEX,
 	NS_OPT_BATCH,
 	NS_OPT_COMMIT_DELAY,
+	NS_OPT_BULK_WRITERS,
+	NS_OPT_AUTO_COMPACT,
 	NS_OPT_BACKUP_DIR,
 	NS_OPT_INDEX_CHECK,
 	NS_OPT_SYNONYMS,
@@ -78,6 +80,10 @@ typedef struct {
 	char *index;
 	unsigned batch;            /* commit after this many changes */
 	unsigned commit_delay_ms;  /* or this long after the first */
+	unsigned bulk_writers;     /* a bulk load into an empty index on this
+	                              many writers (0: one a core, at most 4) */
+	unsigned auto_compact;     /* compact after a bulk load of this many
+	                              changes (0: never) */
 	char *backup_dir;          /* backups go inside it; NULL: refused */
 	int index_check;           /* at start: ns_index_check_t */
 	/* [search] */

@@ -53,6 +53,16 @@ const struct cfg_def cfg_defs[NS_OPT_COUNT] = {
 		T_UINT, OFF(commit_delay_ms), 1, 60000, true, "MS",
 		"or MS milliseconds after the first",
 		.dflt = "50"},
+	[NS_OPT_BULK_WRITERS] = {"index", "bulk_writers", "bulk-writers", 0,
+		T_UINT, OFF(bulk_writers), 0, 8, false, "N",
+		"build an empty index on N writers, merged at the end "
+		"(0: one a core, at most 4; 1: one writer)",
+		.dflt = "0"},
+	[NS_OPT_AUTO_COMPACT] = {"index", "auto_compact", "auto-compact", 0,
+		T_UINT, OFF(auto_compact), 0, 100000000, false, "N",
+		"compact after N changes or more, once the queue is quiet, when "
+		"they are a fifth of the index or 10,000 (0: never)",
+		.dflt = "1000"},
 	[NS_OPT_BACKUP_DIR] = {"index", "backup_dir", "backup-dir", 0, T_PATH,
 		OFF(backup_dir), 0, 0, true, "DIR",
 		"write backups inside DIR only (unset: refused)",

@@ -152,9 +152,12 @@ bool store_meta(ns_indexer_t *ix, const char *relpath, const char *idterm,
 		return true;
 	char *v = meta_value(ix, m, relpath);
 	note_unwritten(ix, 'P', relpath);
-	nsx_status_t st = v ? nsx_writer_set_value(ix->w, idterm, NS_SLOT_FILE,
-	                                           v, strlen(v))
-	                    : NSX_NO_MEMORY;
+	nsx_status_t st =
+	        !v ? NSX_NO_MEMORY
+	        : bulk_active(ix)
+	                ? bulk_set_value(ix, idterm, v, strlen(v))
+	                : nsx_writer_set_value(ix->w, idterm, NS_SLOT_FILE, v,
+	                                       strlen(v));
 	free(v);
 	if (st != NSX_OK && st != NSX_NOT_FOUND && st != NSX_NO_MEMORY)
 		writer_fault(ix, st, relpath);

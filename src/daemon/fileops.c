@@ -17,7 +17,7 @@
 #include "daemon/fault.h"
 #include "daemon/schema.h"
 
-static void put_failed(ns_indexer_t *ix, const char *relpath, const char *why)
+void put_failed(ns_indexer_t *ix, const char *relpath, const char *why)
 {
 	ns_log(NS_LOG_WARNING, LOG_MOD, "%s: not indexed: %s", relpath, why);
 	stats_add(ix, &ix->stats.failed, 1);
@@ -67,13 +67,15 @@ bool remove_path(ns_indexer_t *ix, const char *relpath)
 		return false;
 	}
 	ns_problems_clear(ix->problems, relpath);
-	ns_pathmap_del(ix->files, relpath);
+	/* In a bulk load the path map is all the index holds. */
+	int existed = ns_pathmap_del(ix->files, relpath);
 	ns_retry_forget(ix->retries, relpath);
 	char idterm[NSX_MAX_TERM + 1];
 	if (ns_index_idterm(relpath, idterm, sizeof idterm) != NS_OK)
 		return false;
-	int existed = 0;
-	nsx_status_t st = nsx_writer_delete(ix->w, idterm, &existed);
+	nsx_status_t st = bulk_active(ix)
+	                          ? bulk_delete(ix, idterm)
+	                          : nsx_writer_delete(ix->w, idterm, &existed);
 	if (st != NSX_OK) {
 		note_unwritten(ix, 'P', relpath);
 		writer_fault(ix, st, relpath);
@@ -98,9 +100,11 @@ bool remove_tree(ns_indexer_t *ix, const char *reldir)
 	if (!ix->w)
 		return false; /* done when the index can be written */
 	ns_problems_clear_dir(ix->problems, reldir);
-	ns_pathmap_del_dir(ix->files, reldir);
+	n = (unsigned)ns_pathmap_del_dir(ix->files, reldir);
 	ns_retry_forget_dir(ix->retries, reldir);
-	nsx_status_t xst = nsx_writer_delete_prefix(ix->w, prefix, &n);
+	nsx_status_t xst =
+	        bulk_active(ix) ? bulk_delete_prefix(ix, prefix)
+	                        : nsx_writer_delete_prefix(ix->w, prefix, &n);
 	if (xst != NSX_OK) {
 		writer_fault(ix, xst, reldir);
 		return false;
@@ -324,7 +328,8 @@ static bool apply_doc(ns_indexer_t *ix, struct prep *p, const char *idterm)
 		return false;
 	}
 	note_unwritten(ix, 'P', relpath);
-	xst = nsx_writer_replace(ix->w, idterm, p->doc);
+	xst = bulk_active(ix) ? bulk_replace(ix, idterm, &p->doc)
+	                      : nsx_writer_replace(ix->w, idterm, p->doc);
 	if (xst == NSX_INVALID) { /* this document, not the index */
 		put_failed(ix, relpath, nsx_writer_error(ix->w));
 		return false;

@@ -182,6 +182,8 @@ static ns_status_t indexer_init(ns_indexer_t *ix,
 	ix->exclusive = opts->exclusive;
 	ix->ctx = opts->ctx;
 	ix->check = opts->check;
+	ix->bulk_writers = opts->bulk_writers;
+	ix->auto_compact = opts->auto_compact;
 	ix->health.writable = true;
 	ix->problems = ns_problems_new();
 	ix->files = ns_pathmap_new();
@@ -205,6 +207,7 @@ static ns_status_t start_threads(ns_indexer_t *ix, char **errmsg)
 	ns_status_t st = readahead_start(prep_read, ix, &ix->ra);
 	if (st != NS_OK)
 		return st;
+	bulk_begin(ix, ix->bulk_writers);
 	int rc = pthread_create(&ix->thread, NULL, writer_main, ix);
 	if (rc != 0) {
 		if (errmsg)

@@ -55,6 +55,12 @@ typedef struct {
 	void *ctx;
 	ns_index_check_t check;    /* of the index at start; a damaged one is
 	                              moved aside and rebuilt */
+	unsigned bulk_writers;     /* into an empty index, a bulk load on this
+	                              many writers, merged when it is over
+	                              (0, 1: one writer) */
+	unsigned auto_compact;     /* compact by itself after this many
+	                              changes, a fifth of the index at least
+	                              (0: never) */
 } ns_indexer_opts_t;
 
 typedef struct {

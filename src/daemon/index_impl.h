@@ -2,7 +2,8 @@
  * up: index.c (start, stop, the queue), writer.c (the writer thread),
  * fileops.c (single files and subtrees), filemeta.c (what the index knows
  * of each file), readahead.c (the readers-ahead), recovery.c (an index
- * that fails), maint.c (maintenance); docbuild.c needs only index.h.
+ * that fails), maint.c (maintenance), bulk.c (a bulk load on several
+ * writers); docbuild.c needs only index.h.
  * Nothing else may include it (but the unit test of the readers-ahead):
  * the daemon knows the indexer by index.h. */
 #ifndef NS_INDEX_IMPL_H
@@ -106,6 +107,10 @@ struct ns_indexer {
 	struct timespec deadline;  /* when they must be, if pending */
 	ns_strv_t unstemmed;       /* languages said to have no stemmer */
 	ns_pathmap_t *files;       /* path -> struct file_meta, writer only */
+	struct bulk *bulk;         /* a bulk load on shards (bulk.c); NULL:
+	                              the one writer */
+	bool quiet_set;            /* the queue has been empty since... */
+	struct timespec quiet_until; /* ...long enough by then to compact */
 
 	/* Immutable once started. */
 	char *articles_dir;        /* the root's path */
@@ -122,6 +127,13 @@ struct ns_indexer {
 	void (*exclusive)(void *ctx, void (*swap)(void *arg), void *arg);
 	void *ctx;
 
+	unsigned bulk_writers; /* shards of a bulk load into an empty index
+	                              (1: none) */
+	unsigned auto_compact; /* compact after this many changes (0:
+	                              never; see compact_due) */
+
+	uint64_t compacted_at;     /* indexed + removed at the last compaction
+	                              (under mu) */
 	unsigned batch_max;        /* atomic: a reload may change them */
 	unsigned commit_delay_ms;
 	ns_problems_t *problems;   /* thread-safe on its own */
@@ -195,6 +207,10 @@ void meta_paths(const ns_indexer_t *ix, const char *dir,
 
 /* ---- fileops.c: single files and subtrees -------------------------------- */
 
+/* Writer thread: RELPATH could not be indexed (WHY): counted, logged and
+ * listed as a problem. */
+void put_failed(ns_indexer_t *ix, const char *relpath, const char *why);
+
 enum check { CHECK_DONE, CHECK_CHANGED, CHECK_READ };
 
 /* Writer thread: what the stat and the index's memory say of RELPATH
@@ -251,6 +267,66 @@ void maint_finish(ns_indexer_t *ix, bool ok, const char *fmt, ...)
 /* At start: put back an index a killed compaction left aside, and remove
  * what else it left. */
 void recover_compaction(const char *index_dir);
+/* Writer thread: write a compacted copy of the N databases at SRCS (the
+ * index first; more: a bulk load's shards, merged, the revision then
+ * after AFTER) and swap it in for the index.  What it did, or why it
+ * failed, into MSG. */
+bool compact_swap(ns_indexer_t *ix, const char *const *srcs, size_t n,
+                  uint64_t after, char *msg, size_t size);
+/* Under mu: has a bulk load changed enough of the index since the last
+ * compaction (ix->auto_compact changes, and a fifth of the index or
+ * 10,000) for one, with no other operation in progress? */
+bool compact_due(const ns_indexer_t *ix);
+/* Writer thread, the queue quiet: commit and compact the index, logged as
+ * the maintenance operation it is, and counted. */
+void compact_after_bulk(ns_indexer_t *ix);
+
+/* ---- bulk.c: a bulk load on several writers ------------------------------ */
+
+/* Shards at most (INDEX/bulk.0 to INDEX/bulk.7). */
+#define NS_BULK_MAX 8
+
+/* At start: remove the shards of a bulk load that was never merged (the
+ * index does not know their files: the start's scan reads them again). */
+void bulk_remove_leftovers(const char *index_dir);
+/* Writer thread, before it runs: when WRITERS > 1 and the index is empty,
+ * a bulk load begins on that many shards, which the readers search too. */
+void bulk_begin(ns_indexer_t *ix, unsigned writers);
+/* Is a bulk load on (the writes below go to its shards)? */
+bool bulk_active(const ns_indexer_t *ix);
+/* Writer thread, in a bulk load: the writes of the one writer, handed to
+ * the shard of the id term's path (a prefix: every shard), in order.  The
+ * shard's failure when it failed (then call writer_fault).  bulk_replace
+ * takes *DOC (NULL after). */
+nsx_status_t bulk_replace(ns_indexer_t *ix, const char *idterm,
+                          nsx_doc_t **doc);
+nsx_status_t bulk_delete(ns_indexer_t *ix, const char *idterm);
+nsx_status_t bulk_set_value(ns_indexer_t *ix, const char *idterm,
+                            const char *value, size_t len);
+nsx_status_t bulk_delete_prefix(ns_indexer_t *ix, const char *prefix);
+/* Writer thread: commit every shard and wait for them; the documents
+ * then searchable into *DOCS. */
+nsx_status_t bulk_commit(ns_indexer_t *ix, uint64_t *docs);
+/* The revision reported while the load lasts (one more each bulk_commit). */
+uint64_t bulk_revision(const ns_indexer_t *ix);
+/* Writer thread: status hears the documents the shards committed on
+ * their own. */
+void bulk_progress(ns_indexer_t *ix);
+/* A barrier for everything passed with more queued behind it: the load
+ * ends when the queue is next empty (bulk_due). */
+void bulk_fence_passed(ns_indexer_t *ix);
+bool bulk_due(const ns_indexer_t *ix);
+/* Writer thread: the load is over; merge the shards into the index.
+ * False when it could not be: the load is abandoned, its files queued
+ * again at the front (bulk_abort). */
+bool bulk_finish(ns_indexer_t *ix);
+/* Writer thread: a shard failed, or the merge did (WHY): drop the shards
+ * and queue their files to be read again by the one writer.  The shard's
+ * error, if one failed, into ERR ("" else). */
+void bulk_abort(ns_indexer_t *ix, const char *why, char *err, size_t size);
+/* Writer thread, stopping: commit and drop the shards (the next start
+ * reads their files again). */
+void bulk_stop(ns_indexer_t *ix);
 
 /* ---- recovery.c: an index that fails ------------------------------------ */
 

@@ -232,6 +232,11 @@ static bool may_pass(const jobq_t *q, const struct job *j)
 	return true;
 }
 
+bool jobq_empty(const jobq_t *q)
+{
+	return !q->fences && !q->rr;
+}
+
 struct job *jobq_pop(jobq_t *q)
 {
 	/* A fence goes as soon as everything queued before it is done. */

@@ -61,6 +61,9 @@ bool jobq_push(jobq_t *q, struct job *j);
 /* Put J back to be done next (a barrier that must be retried). */
 void jobq_push_front(jobq_t *q, struct job *j);
 
+/* Is nothing queued? */
+bool jobq_empty(const jobq_t *q);
+
 /* The next job to do, or NULL when there is none. */
 struct job *jobq_pop(jobq_t *q);
 

@@ -425,6 +425,16 @@ static unsigned rules_hash(const ns_strv_t *ignore)
 	return h;
 }
 
+/* The writers of a bulk load into an empty index: N, or with 0 one a
+ * core, at most 4 (two shards already take most of the gain). */
+static unsigned bulk_writers(unsigned n)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n)
+		return n;
+	return cores < 1 ? 1 : cores > 4 ? 4 : (unsigned)cores;
+}
+
 /* The loop, the writer on the index (its thread started) and the
  * searcher. */
 static int open_index(struct daemon *d)
@@ -442,6 +452,8 @@ static int open_index(struct daemon *d)
 		.around_commit = c->replication_listen ? around_commit : NULL,
 		.check = (ns_index_check_t)c->index_check,
 	};
+	iopts.bulk_writers = bulk_writers(c->bulk_writers);
+	iopts.auto_compact = c->auto_compact;
 	d->started_ms = ns_now_ms();
 	uv_loop_init(&d->loop);
 	uv_async_init(&d->loop, &d->committed, on_committed);

@@ -156,6 +156,8 @@ struct compaction {
 	uint64_t docs, before, after; /* articles; bytes before and after */
 	unsigned long long t0;        /* monotonic ms when it began */
 	bool swapped;
+	bool drop_extra;              /* the readers stop searching a bulk
+	                                 load's shards (bulk.c) at the swap */
 	int err;                      /* why the swap failed */
 };
 
@@ -187,6 +189,8 @@ static void swap_dirs(void *arg)
 		return;
 	}
 	c->swapped = true;
+	if (c->drop_extra)
+		nsx_readers_set_extra(NULL, 0);
 }
 
 /* Open the writer again on the index directory, after a compaction.
@@ -235,8 +239,9 @@ static void backup_index(ns_indexer_t *ix, const char *dir)
 }
 
 /* Writer thread: the compacted copy C made takes the index's place, and
- * the writer opens it; the index as it was goes. */
-static void swap_in(ns_indexer_t *ix, struct compaction *c)
+ * the writer opens it; the index as it was goes.  What it did into MSG. */
+static bool swap_in(ns_indexer_t *ix, struct compaction *c, char *msg,
+                    size_t size)
 {
 	nsx_writer_close(ix->w);
 	ix->w = NULL;
@@ -244,58 +249,129 @@ static void swap_in(ns_indexer_t *ix, struct compaction *c)
 	bool reopened = reopen_writer(ix);
 	if (!c->swapped) {
 		ns_remove_dir(c->fresh.data);
-		maint_finish(ix, false, "cannot swap the compacted copy in: %s; "
-		             "the index is as it was", strerror(c->err));
-		return;
+		snprintf(msg, size,
+		         "cannot swap the compacted copy in: %s; the "
+		         "index is as it was",
+		         strerror(c->err));
+		return false;
 	}
 	ns_remove_dir(c->old.data);
 	if (!reopened) {
-		maint_finish(ix, false, "compacted and swapped in, but the index "
-		             "cannot be opened again: %s", ix->health.error);
-		return;
+		snprintf(msg, size,
+		         "compacted and swapped in, but the index "
+		         "cannot be opened again: %s",
+		         ix->health.error);
+		return false;
 	}
 	uint64_t now_rev = nsx_writer_revision(ix->w);
+	c->docs = nsx_writer_doccount(ix->w);
 	pthread_mutex_lock(&ix->mu);
 	ix->stats.revision = now_rev;
-	ix->stats.documents = nsx_writer_doccount(ix->w);
+	ix->stats.documents = c->docs;
 	pthread_mutex_unlock(&ix->mu);
 	char sizes[2][32];
 	human_bytes(c->before, sizes[0], sizeof sizes[0]);
 	human_bytes(c->after, sizes[1], sizeof sizes[1]);
-	maint_finish(ix, true, "%llu articles: %s -> %s, now revision %llu "
-	             "(%.1f s)", (unsigned long long)c->docs, sizes[0],
-	             sizes[1], (unsigned long long)now_rev,
-	             (ns_now_ms() - c->t0) / 1000.0);
+	snprintf(msg, size,
+	         "%llu articles: %s -> %s, now revision %llu "
+	         "(%.1f s)",
+	         (unsigned long long)c->docs, sizes[0], sizes[1],
+	         (unsigned long long)now_rev, (ns_now_ms() - c->t0) / 1000.0);
+	return true;
+}
+
+bool compact_swap(ns_indexer_t *ix, const char *const *srcs, size_t n,
+                  uint64_t after, char *msg, size_t size)
+{
+	struct compaction c = {
+		.index = ix->index_dir,
+		.t0 = ns_now_ms(),
+		.drop_extra = n > 1,
+	};
+	for (size_t i = 0; i < n; i++)
+		c.before += dir_bytes(srcs[i]);
+	if (!compaction_names(&c)) {
+		snprintf(msg, size, "out of memory");
+		compaction_free(&c);
+		return false;
+	}
+	ns_remove_dir(c.fresh.data); /* left by a compaction that was killed */
+	ns_remove_dir(c.old.data);
+	char *err = NULL;
+	nsx_status_t xst =
+	        n > 1 ? nsx_compact_merge(srcs, n, c.fresh.data, after,
+	                                  maint_progress, ix, &err)
+	              : nsx_compact(ix->index_dir, c.fresh.data, maint_progress,
+	                            ix, &err);
+	bool ok = xst == NSX_OK;
+	if (!ok) {
+		ns_remove_dir(c.fresh.data);
+		snprintf(msg, size, "cannot compact: %s",
+		         err ? err : nsx_status_name(xst));
+	} else {
+		c.after = dir_bytes(c.fresh.data);
+		ok = swap_in(ix, &c, msg, size);
+	}
+	free(err);
+	compaction_free(&c);
+	return ok;
 }
 
 /* Writer thread: a compacted copy of the committed index, swapped in for
  * the index itself. */
 static void compact_index(ns_indexer_t *ix)
 {
-	struct compaction c = {
-		.index = ix->index_dir, .docs = nsx_writer_doccount(ix->w),
-		.before = dir_bytes(ix->index_dir), .t0 = ns_now_ms(),
-	};
-	if (!compaction_names(&c)) {
-		maint_finish(ix, false, "out of memory");
-		compaction_free(&c);
+	const char *src = ix->index_dir;
+	char msg[400];
+	bool ok = compact_swap(ix, &src, 1, 0, msg, sizeof msg);
+	maint_finish(ix, ok, "%s", msg);
+}
+
+/* Below this many changes a fifth of the index is enough for a
+ * compaction after a bulk load; from it on, any size of index. */
+#define COMPACT_CHANGES_ANY 10000
+
+bool compact_due(const ns_indexer_t *ix)
+{
+	uint64_t changes =
+	        ix->stats.indexed + ix->stats.removed - ix->compacted_at;
+	return ix->auto_compact && !bulk_active(ix) && ix->w &&
+	       ix->maint.op == NS_MAINT_NONE && changes >= ix->auto_compact &&
+	       (changes * 5 >= ix->stats.documents ||
+	        changes >= COMPACT_CHANGES_ANY);
+}
+
+void compact_after_bulk(ns_indexer_t *ix)
+{
+	pthread_mutex_lock(&ix->mu);
+	bool idle = ix->maint.op == NS_MAINT_NONE;
+	uint64_t changes =
+	        ix->stats.indexed + ix->stats.removed - ix->compacted_at;
+	if (idle) {
+		ix->maint.op = NS_MAINT_COMPACT;
+		snprintf(ix->maint.target, sizeof ix->maint.target,
+		         "after a bulk load");
+		ix->maint.started = wall_ns() / 1000000;
+		ix->maint.running = true;
+		ix->maint.total = 6; /* glass's tables */
+		/* Even if it fails: the next bulk load tries again, not the
+		 * next quiet second. */
+		ix->compacted_at += changes;
+	}
+	pthread_mutex_unlock(&ix->mu);
+	if (!idle)
 		return;
-	}
-	ns_remove_dir(c.fresh.data); /* left by a compaction that was killed */
-	ns_remove_dir(c.old.data);
-	char *err = NULL;
-	nsx_status_t xst = nsx_compact(ix->index_dir, c.fresh.data,
-	                               maint_progress, ix, &err);
-	if (xst != NSX_OK) {
-		ns_remove_dir(c.fresh.data);
-		maint_finish(ix, false, "cannot compact: %s",
-		             err ? err : nsx_status_name(xst));
-	} else {
-		c.after = dir_bytes(c.fresh.data);
-		swap_in(ix, &c);
-	}
-	free(err);
-	compaction_free(&c);
+	ns_log(NS_LOG_NOTICE, LOG_MOD,
+	       "compacting after a bulk load of %llu "
+	       "changes",
+	       (unsigned long long)changes);
+	if (commit_pending(ix))
+		compact_index(ix);
+	else
+		maint_finish(ix, false, "cannot commit the changes pending: %s",
+		             ix->health.error);
+	stats_add(ix, &ix->stats.compactions, 1); /* done, whichever way */
+	notify_commit(ix);
 }
 
 void maint_run(ns_indexer_t *ix, enum job_op op, const char *dir)

@@ -62,6 +62,11 @@ void ns_indexer_damaged(ns_indexer_t *ix)
  * last commit. */
 void note_unwritten(ns_indexer_t *ix, char kind, const char *path)
 {
+	/* In a bulk load, the path map has what the shards were given, and a
+	 * failure queues it all again; only the change in hand, not in the
+	 * map yet, is kept here. */
+	if (bulk_active(ix))
+		ns_strv_clear(&ix->unwritten);
 	size_t len = strlen(path);
 	char *s = malloc(len + 2);
 	if (!s)
@@ -84,6 +89,9 @@ static void schedule_recovery(ns_indexer_t *ix, unsigned attempt)
  * stop writing until a write works again. */
 void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what)
 {
+	char shard_err[256] = "";
+	if (bulk_active(ix)) /* a shard failed: what they held is read again */
+		bulk_abort(ix, what, shard_err, sizeof shard_err);
 	if (st == NSX_CORRUPT) {
 		char why[sizeof ix->health.rebuild_reason];
 		snprintf(why, sizeof why, "%s", nsx_writer_error(ix->w));
@@ -92,8 +100,9 @@ void writer_fault(ns_indexer_t *ix, nsx_status_t st, const char *what)
 	}
 	char err[sizeof ix->health.error];
 	snprintf(err, sizeof err, "%s",
-	         ix->w && *nsx_writer_error(ix->w) ? nsx_writer_error(ix->w)
-	                                           : nsx_status_name(st));
+	         shard_err[0]                        ? shard_err
+	         : ix->w && *nsx_writer_error(ix->w) ? nsx_writer_error(ix->w)
+	                                             : nsx_status_name(st));
 	/* Closing tries to commit what Xapian still holds: if that works,
 	 * the paths done again change nothing. */
 	nsx_writer_close(ix->w);
@@ -287,6 +296,7 @@ ns_status_t open_index(ns_indexer_t *ix, char **errmsg)
 {
 	char *err = NULL;
 	recover_compaction(ix->index_dir);
+	bulk_remove_leftovers(ix->index_dir);
 	check_at_start(ix);
 	nsx_status_t xst = open_writer(ix, &err);
 	if (xst == NSX_OK && (xst = load_known(ix)) != NSX_OK) {

@@ -25,11 +25,17 @@ static bool commit_now(ns_indexer_t *ix)
 		return false;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (ix->around_commit)
-		ix->around_commit(ix->ctx, true);
-	nsx_status_t xst = nsx_writer_commit(ix->w);
-	if (ix->around_commit)
-		ix->around_commit(ix->ctx, false);
+	nsx_status_t xst;
+	uint64_t docs = 0;
+	if (bulk_active(ix)) { /* the shards; the index waits for the merge */
+		xst = bulk_commit(ix, &docs);
+	} else {
+		if (ix->around_commit)
+			ix->around_commit(ix->ctx, true);
+		xst = nsx_writer_commit(ix->w);
+		if (ix->around_commit)
+			ix->around_commit(ix->ctx, false);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ix->last_commit_ms = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000 +
 	                                (t1.tv_nsec - t0.tv_nsec) / 1000000);
@@ -41,8 +47,10 @@ static bool commit_now(ns_indexer_t *ix)
 		return false;
 	}
 	ns_strv_clear(&ix->unwritten);
-	uint64_t rev = nsx_writer_revision(ix->w);
-	uint64_t docs = nsx_writer_doccount(ix->w);
+	uint64_t rev = bulk_active(ix) ? bulk_revision(ix)
+	                               : nsx_writer_revision(ix->w);
+	if (!bulk_active(ix))
+		docs = nsx_writer_doccount(ix->w);
 	pthread_mutex_lock(&ix->mu);
 	ix->stats.commits++;
 	ix->stats.commit_seconds += (double)(t1.tv_sec - t0.tv_sec) +
@@ -65,7 +73,8 @@ bool commit_pending(ns_indexer_t *ix)
 {
 	if (!ix->w)
 		return false;
-	if (!ix->pending)
+	if (!ix->pending &&
+	    !bulk_active(ix)) /* the shards commit on their own */
 		return true;
 	bool ok = commit_now(ix);
 	ix->pending = 0;
@@ -91,6 +100,15 @@ void note_changes(ns_indexer_t *ix, unsigned n)
  * either way, commit now. */
 static void maybe_commit(ns_indexer_t *ix)
 {
+	if (bulk_active(ix)) {
+		/* Each shard commits on its own cadence; only a barrier waits
+		 * for them all.  Status hears how far they are. */
+		if (ix->pending && ts_past(&ix->deadline)) {
+			ix->pending = 0;
+			bulk_progress(ix);
+		}
+		return;
+	}
 	if (ix->pending && (ix->pending >= __atomic_load_n(&ix->batch_max,
 	                                                   __ATOMIC_RELAXED) ||
 	                    ts_past(&ix->deadline)))
@@ -142,6 +160,8 @@ static enum ran run_reindex(ns_indexer_t *ix, struct job *j)
 
 static enum ran run_reindex_tree(ns_indexer_t *ix, struct job *j)
 {
+	if (bulk_active(ix)) /* what it reads again goes to the index */
+		bulk_finish(ix);
 	reindex_tree(ix, j->path, j->barrier);
 	return RAN;
 }
@@ -192,10 +212,33 @@ static void pass_barrier(ns_indexer_t *ix, uint64_t b, bool barrier)
 	notify_commit(ix);
 }
 
+/* A barrier for everything J (the start's reconciliation, or alike) in a
+ * bulk load: with nothing queued behind it, the load is over, and merged
+ * before J passes (what is ready is whole on disk).  False when the load
+ * was abandoned: its files are queued again, and J behind them. */
+static bool bulk_end(ns_indexer_t *ix, struct job *j)
+{
+	pthread_mutex_lock(&ix->mu);
+	bool last = jobq_empty(ix->q);
+	pthread_mutex_unlock(&ix->mu);
+	if (!last) {
+		bulk_fence_passed(ix);
+		return true;
+	}
+	if (bulk_finish(ix))
+		return true;
+	pthread_mutex_lock(&ix->mu);
+	jobq_push(ix->q, j);
+	pthread_mutex_unlock(&ix->mu);
+	return false;
+}
+
 /* A barrier passes only on what is committed: until the index can be
  * written again, it waits at the front. */
 static enum ran run_barrier(ns_indexer_t *ix, struct job *j)
 {
+	if (j->op == JOB_BARRIER && bulk_active(ix) && !bulk_end(ix, j))
+		return RAN_HELD;
 	if (!commit_pending(ix)) {
 		pthread_mutex_lock(&ix->mu);
 		jobq_push_front(ix->q, j);
@@ -211,7 +254,9 @@ static enum ran run_barrier(ns_indexer_t *ix, struct job *j)
  * their barrier when done, whichever way. */
 static enum ran run_maint(ns_indexer_t *ix, struct job *j)
 {
-	if (commit_pending(ix))
+	if (bulk_active(ix)) /* on the whole index, merged first */
+		bulk_finish(ix);
+	if (ix->w && commit_pending(ix))
 		maint_run(ix, j->op, j->path);
 	else
 		maint_finish(ix, false, "cannot commit the changes pending: %s",
@@ -266,20 +311,32 @@ static void requeue_reads(ns_indexer_t *ix)
 	ns_strv_clear(&due);
 }
 
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 /* Under mu, nothing to do: sleep until work comes, the pending changes
- * are due for a commit (then commit them) or a read is due again. */
+ * are due for a commit (then commit them), a read is due again, or the
+ * queue has been quiet long enough for a compaction. */
 static void writer_idle(ns_indexer_t *ix)
 {
 	int64_t due = ns_retry_next(ix->retries);
 	struct timespec until = ix->deadline;
+	bool timed = ix->pending;
 	if (due >= 0) {
 		int64_t in = due - (int64_t)ns_now_ms();
 		struct timespec t = deadline_after(in > 0 ? (unsigned)in : 0);
-		if (!ix->pending || t.tv_sec < until.tv_sec ||
-		    (t.tv_sec == until.tv_sec && t.tv_nsec < until.tv_nsec))
+		if (!timed || ts_before(&t, &until))
 			until = t;
+		timed = true;
 	}
-	if (ix->pending || due >= 0)
+	if (ix->quiet_set && (!timed || ts_before(&ix->quiet_until, &until))) {
+		until = ix->quiet_until;
+		timed = true;
+	}
+	if (timed)
 		pthread_cond_timedwait(&ix->wake, &ix->mu, &until);
 	else
 		pthread_cond_wait(&ix->wake, &ix->mu);
@@ -291,6 +348,38 @@ static void writer_idle(ns_indexer_t *ix)
 	if (due >= 0 && due <= (int64_t)ns_now_ms())
 		requeue_reads(ix);
 	pthread_mutex_lock(&ix->mu);
+}
+
+/* A compaction after a bulk load waits for the queue to be quiet this
+ * long: an import that pauses between files is not over. */
+#define QUIET_MS 1000
+
+/* Under mu, nothing queued or being read: the bulk load is merged once it
+ * is over, and the index compacted after a bulk load once the queue has
+ * been quiet a while.  False when there was nothing to do (yet). */
+static bool writer_upkeep(ns_indexer_t *ix)
+{
+	if (bulk_due(ix)) {
+		pthread_mutex_unlock(&ix->mu);
+		bulk_finish(ix);
+		pthread_mutex_lock(&ix->mu);
+		return true;
+	}
+	if (!compact_due(ix)) {
+		ix->quiet_set = false; /* no timer left to wake for */
+		return false;
+	}
+	if (!ix->quiet_set) {
+		ix->quiet_until = deadline_after(QUIET_MS);
+		ix->quiet_set = true;
+	}
+	if (!ts_past(&ix->quiet_until))
+		return false;
+	ix->quiet_set = false;
+	pthread_mutex_unlock(&ix->mu);
+	compact_after_bulk(ix);
+	pthread_mutex_lock(&ix->mu);
+	return true;
 }
 
 /* Under mu, the index not writable: settle what is being read (it is
@@ -339,9 +428,11 @@ static void writer_turn(ns_indexer_t *ix)
 		return;
 	}
 	if (!j) {
-		writer_idle(ix);
+		if (!writer_upkeep(ix))
+			writer_idle(ix);
 		return;
 	}
+	ix->quiet_set = false;
 	if (!j->barrier && j->op != JOB_PRUNE)
 		ix->stats.queued--;
 	pthread_mutex_unlock(&ix->mu);
@@ -357,8 +448,10 @@ void *writer_main(void *arg)
 		writer_turn(ix);
 	pthread_mutex_unlock(&ix->mu);
 	/* What was read is indexed before the last commit. */
-	if ((settle_reads(ix, true) || ix->pending) && ix->w)
+	if ((settle_reads(ix, true) || ix->pending) && ix->w &&
+	    !bulk_active(ix))
 		commit_now(ix);
+	bulk_stop(ix);
 	if (ix->unwritten.n)
 		ns_log(NS_LOG_WARNING, LOG_MOD, "stopped with %zu changes not "
 		       "written (the index could not be written); the next start "

@@ -3,6 +3,7 @@
 
 usage: tests/bench/freshness.py BUILD_DIR [--probes N] [--bulk N]
                                 [--reconcile N] [--corpus DIR]
+                                [--daemon-args ARGS]
 
 Starts its own nsearchd on a temporary tree and prints:
 
@@ -40,6 +41,8 @@ ap.add_argument("--probes", type=int, default=300)
 ap.add_argument("--bulk", type=int, default=5000)
 ap.add_argument("--reconcile", type=int, default=100000)
 ap.add_argument("--corpus")
+ap.add_argument("--daemon-args", default="",
+                help="more nsearchd options, e.g. \"--bulk-writers 1\"")
 args = ap.parse_args()
 
 tmp = tempfile.mkdtemp(prefix="nsearch-bench-")
@@ -53,7 +56,8 @@ class Daemon:
         self.t0 = time.monotonic()
         self.p = subprocess.Popen([nsearchd, "--articles", tree, "--index",
                                    index, "--socket", sock,
-                                   "--log-level", "warning", *extra])
+                                   "--log-level", "warning", *extra,
+                                   *args.daemon_args.split()])
 
     def ask(self, req, conn=None):
         return nsbench.ask(self.sock, req, conn)

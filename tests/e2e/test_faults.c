@@ -305,6 +305,57 @@ static void test_disk_full(void **state)
 	json_decref(w);
 }
 
+/* The disk fills while an empty index is built on two writers: the
+ * shards go, their files are read again by the one writer once there is
+ * space, and nothing is lost. */
+static void test_disk_full_in_a_bulk_load(void **state)
+{
+	NEED_MOUNTS();
+	index_on_tmpfs("16m");
+	char body[1600];
+	for (int i = 0; i < 600; i++) {
+		char rel[64];
+		int len = snprintf(body, sizeof body, "Story %d\n\nuniq%d", i, i);
+		for (int w = 0; len < 700; w++)
+			len += snprintf(body + len, sizeof body - len, " w%d",
+			                (i + w) % 300);
+		snprintf(rel, sizeof rel, "d%d/s%d.txt", i % 5, i);
+		put_file(rel, body);
+	}
+	/* Room for the empty index and the shards, not for what goes in. */
+	char *filler = NULL;
+	assert_true(asprintf(&filler, "%s/filler", disk) > 0);
+	fill_disk(filler);
+	struct stat fst;
+	assert_int_equal(stat(filler, &fst), 0);
+	assert_int_equal(truncate(filler, fst.st_size - (256 << 10)), 0);
+	static const char *const two[] = {"--bulk-writers", "2", NULL};
+	spawn_daemon(two);
+	wait_state("read_only", 60);
+	json_t *st;
+	json_t *h = index_health(&st);
+	const char *err = json_string_value(json_object_get(h, "error"));
+	if (!err || !strstr(err, "No space left on device"))
+		fail_msg("the status does not say why: %s", err ? err : "null");
+	json_decref(st);
+	char *shard = NULL;
+	assert_true(asprintf(&shard, "%s/bulk.0", e2e_index()) > 0);
+	assert_int_equal(access(shard, F_OK), -1); /* dropped */
+
+	assert_int_equal(unlink(filler), 0);
+	free(filler);
+	wait_state("ready", 120);
+	json_decref(wait_for(NULL));
+	st = status();
+	assert_int_equal(json_integer_value(json_object_get(st, "documents")),
+	                 600);
+	json_decref(st);
+	assert_int_equal(hits_now("uniq599"), 1);
+	assert_int_equal(hits_now("uniq0"), 1);
+	assert_int_equal(access(shard, F_OK), -1);
+	free(shard);
+}
+
 /* ---- a read-only index ---- */
 
 static void test_read_only_while_running(void **state)
@@ -560,6 +611,8 @@ int main(void)
 	can_mount = private_mounts();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full_in_a_bulk_load,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_while_running,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_at_start, setup,

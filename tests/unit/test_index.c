@@ -35,11 +35,9 @@ static void write_article(struct fixture *f, const char *rel, const char *text)
 	free(path);
 }
 
-/* Queue a barrier and wait (bounded) until the writer has passed it. */
-static void sync_writer(ns_indexer_t *ix)
+/* Wait (bounded) until barrier SEQ has passed. */
+static void wait_barrier(ns_indexer_t *ix, uint64_t seq)
 {
-	uint64_t seq = 0;
-	assert_int_equal(ns_indexer_barrier(ix, &seq), NS_OK);
 	for (int i = 0; i < 2000; i++) {
 		if (ns_indexer_barrier_passed(ix, seq))
 			return;
@@ -48,9 +46,20 @@ static void sync_writer(ns_indexer_t *ix)
 	fail_msg("the writer did not reach the barrier within 10 s");
 }
 
+/* Queue a barrier and wait (bounded) until the writer has passed it. */
+static void sync_writer(ns_indexer_t *ix)
+{
+	uint64_t seq = 0;
+	assert_int_equal(ns_indexer_barrier(ix, &seq), NS_OK);
+	wait_barrier(ix, seq);
+}
+
+static unsigned bulk_writers; /* for the next start_indexer */
+
 static int start_indexer(struct fixture *f)
 {
-	ns_indexer_opts_t o = {.index_dir = f->db, .articles_dir = f->tree};
+	ns_indexer_opts_t o = {.index_dir = f->db, .articles_dir = f->tree,
+	                       .bulk_writers = bulk_writers};
 	char *err = NULL;
 	if (ns_indexer_start(&o, &f->ix, &err) != NS_OK) {
 		fprintf(stderr, "indexer: %s\n", err);
@@ -542,12 +551,94 @@ static void test_queue_is_fair(void **state)
 	assert_int_equal(jobq_free(q), 1);
 }
 
+static size_t hits_for(struct fixture *f, const char *q)
+{
+	ns_result_t *res = search(f, q);
+	size_t n = res->nhits;
+	ns_result_free(res);
+	return n;
+}
+
+static bool shard_exists(struct fixture *f, unsigned n)
+{
+	char *p = NULL;
+	struct stat st;
+	assert_true(asprintf(&p, "%s/bulk.%u", f->db, n) > 0);
+	bool there = stat(p, &st) == 0;
+	free(p);
+	return there;
+}
+
+/* An empty index is built on two shards, searched beside it while they
+ * are written (a path's barrier commits them), and merged by the first
+ * barrier for everything with nothing queued behind it. */
+static void test_bulk_on_shards(void **state)
+{
+	struct fixture *f = *state;
+	char rel[32], text[96];
+	for (int i = 0; i < 40; i++) {
+		snprintf(rel, sizeof rel, "d%d/a%d.txt", i % 3, i);
+		snprintf(text, sizeof text, "Ferry %d\n\nA ferry story zq%d.\n", i,
+		         i);
+		write_article(f, rel, text);
+		ns_indexer_put(f->ix, rel);
+	}
+	uint64_t seq = 0;
+	assert_int_equal(ns_indexer_barrier_path(f->ix, "d0/a0.txt", &seq), NS_OK);
+	wait_barrier(f->ix, seq);
+	/* Not merged: the shards hold them, and searches see them. */
+	assert_true(shard_exists(f, 0) && shard_exists(f, 1));
+	assert_int_equal(hits_for(f, "ferry"), 10);
+	ns_result_t *res = search(f, "ferry");
+	assert_int_equal(res->total, 40);
+	ns_result_free(res);
+
+	/* A path's writes stay in order; removals reach the shards. */
+	write_article(f, "d1/a1.txt", "Windmill\n\nThe windmill turns.\n");
+	ns_indexer_put(f->ix, "d1/a1.txt");
+	write_article(f, "d1/a1.txt", "Lighthouse\n\nThe lighthouse stays.\n");
+	ns_indexer_put(f->ix, "d1/a1.txt");
+	ns_indexer_remove_tree(f->ix, "d2");
+	assert_int_equal(ns_indexer_barrier_path(f->ix, "d1/a1.txt", &seq),
+	                 NS_OK);
+	wait_barrier(f->ix, seq);
+	assert_int_equal(hits_for(f, "windmill"), 0);
+	assert_int_equal(hits_for(f, "lighthouse"), 1);
+	assert_int_equal(hits_for(f, "zq2"), 0);
+	ns_indexer_stats_t st;
+	ns_indexer_stats(f->ix, &st);
+	assert_int_equal(st.documents, 27);
+	assert_int_equal(st.compactions, 0);
+
+	/* The load is over: merged into the index, the shards gone. */
+	sync_writer(f->ix);
+	ns_indexer_stats(f->ix, &st);
+	assert_int_equal(st.compactions, 1);
+	assert_int_equal(st.documents, 27);
+	assert_false(shard_exists(f, 0) || shard_exists(f, 1));
+	assert_int_equal(hits_for(f, "lighthouse"), 1);
+	assert_int_equal(hits_for(f, "zq5"), 0);
+	assert_int_equal(hits_for(f, "zq3"), 1);
+	res = search(f, "ferry");
+	assert_int_equal(res->total, 26);
+	ns_result_free(res);
+}
+
+static int setup_bulk(void **state)
+{
+	bulk_writers = 2;
+	int rc = setup(state);
+	bulk_writers = 0;
+	return rc;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue_is_fair),
 		cmocka_unit_test(test_start_refused),
 		cmocka_unit_test_setup_teardown(test_index_and_find, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_on_shards, setup_bulk, teardown),
 		cmocka_unit_test_setup_teardown(test_fields_left_out_are_not_made, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_layout_read_then_rebuilt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_remove_and_vanished, setup, teardown),
