@@ -47,8 +47,8 @@ struct nsx_reader {
 	// local database at PATH.
 	std::vector<nsx::Shard> shards;
 	unsigned shard_timeout_ms = 0;
-	uint64_t extra_gen = 0;    // of the extra databases it searches
-	                           // (extra.cc)
+	uint64_t extra_gen = 0; // of the extra databases it searches
+	                        // (extra.cc)
 };
 
 struct nsx_facet_value {
