@@ -33,6 +33,7 @@ import argparse
 import datetime
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -146,12 +147,22 @@ def tcpsrv(name, db):
     sys.exit("xapian-tcpsrv: no free port after 20 tries")
 
 
-def sh(argv):
-    p = subprocess.run(argv, env=ENV, capture_output=True, text=True)
+def sh(argv, cost=None):
+    """ARGV's output; into COST (a dict) its wall seconds and peak RSS."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, env=ENV, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    out, err = p.communicate()
     if p.returncode:
         sys.exit("%s exited %d: %s" % (" ".join(argv), p.returncode,
-                                       p.stderr.strip()))
-    return p.stdout
+                                       err.strip()))
+    if cost is not None:
+        cost["s"] = time.monotonic() - t0
+        # The largest of the children waited for so far: ARGV's, when it
+        # is the biggest (the splits and the merge are).
+        cost["rss_mb"] = resource.getrusage(
+            resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return out
 
 
 def mb(path):
@@ -195,15 +206,23 @@ def build(tree, queries):
     info["split"][1] = {"shards": [os.path.join(tmp, "split1", "shard-1")],
                         "mb": [info["index_mb"]], "out": "a copy"}
     for n in (2, 4):
+        cost = {}
         out = sh([nsearchd, "--index", index, "--split-index", str(n),
-                  os.path.join(tmp, "split%d" % n)])
+                  os.path.join(tmp, "split%d" % n)], cost)
         shards = [os.path.join(tmp, "split%d" % n, "shard-%d" % k)
                   for k in range(1, n + 1)]
         info["split"][n] = {"shards": shards, "mb": [mb(s) for s in shards],
-                            "out": out.strip()}
+                            "out": out.strip(), "cost": cost}
     merged = os.path.join(tmp, "merged")
-    sh([nsearchd, "--merge-shards", merged, *info["split"][4]["shards"]])
+    info["merge"] = {}
+    sh([nsearchd, "--merge-shards", merged, *info["split"][4]["shards"]],
+       info["merge"])
     info["compacted_mb"] = mb(merged)
+    # What each of Xapian's tables takes, as built and compacted: what a
+    # search reads (postlist, position, termlist, docdata) sizes memory.
+    info["tables"] = {
+        t[:-6]: (mb(os.path.join(index, t)), mb(os.path.join(merged, t)))
+        for t in sorted(os.listdir(merged)) if t.endswith(".glass")}
     return index, info
 
 
@@ -275,10 +294,16 @@ def report(info, configs, runs, diffs, load0):
               info["cold_s"], n / info["cold_s"], info["peak_rss_mb"],
               info["index_mb"], info["compacted_mb"], info["restart_s"],
               info["replica_copy_s"]))
+    print("tables, MB as built / compacted: " + ", ".join(
+        "%s %.1f / %.1f" % (t, a, b) for t, (a, b) in info["tables"].items()))
     for k in (2, 4):
-        print("split %d: shards of %s MB" % (k, ", ".join(
-            "%.0f" % x for x in info["split"][k]["mb"])))
+        sp = info["split"][k]
+        print("split %d: %.1f s, peak RSS %.0f MB; shards of %s MB" % (
+            k, sp["cost"]["s"], sp["cost"]["rss_mb"],
+            ", ".join("%.0f" % x for x in sp["mb"])))
         print("  " + info["split"][k]["out"].replace("\n", "\n  "))
+    print("merge of the 4 (--merge-shards): %.1f s, peak RSS %.0f MB" % (
+        info["merge"]["s"], info["merge"]["rss_mb"]))
     head = "| configuration |"
     rule = "|---|"
     for c in CLIENTS:
