@@ -232,10 +232,9 @@ struct Run {
 		return deadlined(enq, q, first, max, check);
 	}
 
-	// The id terms of Q's best RESCORE_WINDOW over remote shards, when
-	// the request says which value holds them: one more match, collapsed
-	// on that value (unique, so it drops nothing), whose every hit
-	// carries its value in the server's reply; else none.
+	// Over remote shards, when the request says which value holds them,
+	// the id terms of Q's best RESCORE_WINDOW: one more match, collapsed
+	// on that unique value (dropping nothing), each hit carrying it.
 	nsx::IdTerms ids_of(const Xapian::Query &q)
 	{
 		nsx::IdTerms out;
@@ -525,8 +524,9 @@ void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
 	res->plain = rk.top;
 	res->plain_rest = rk.top_rest;
 	res->rescored = rk.rescored;
-	// Asked for all at once: one round trip to a remote shard, not one
-	// per hit (locally it only costs read-ahead hints).  Only a list
+	// Asked for all at once, which a backend may batch: Xapian 1.4.22's
+	// remote one does not (each hit is still a round trip, measured in
+	// docs/scaling.md), locally it costs read-ahead hints.  Only a list
 	// from the first rank on: Xapian 1.4's fetch() reads past an MSet
 	// that starts deeper (a later page).
 	for (Xapian::MSet *m : { &res->mset, &res->rest })
