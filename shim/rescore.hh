@@ -157,11 +157,11 @@ inline Xapian::Query window(const Xapian::Database &db, const Xapian::MSet &top,
 // Q ranked as before, but for the articles of TOP (the best of Q's own
 // ranking in DB), which gain BOOST's score: window()'s filter (ONE: DB
 // is one local database; KNOWN: id terms already read).  Q itself when
-// BOOST is empty.  BOOST's parts
-// are added one AND_MAYBE at a time: Xapian 1.4 weighs an OR of phrases
-// and NEARs on the optional side of AND_MAYBE wrongly for some
-// documents, differently on one database and on shards, while a chain
-// adds each document exactly the parts it has (tests/unit/test_shards.c).
+// BOOST is empty.  BOOST's parts are added one AND_MAYBE at a time:
+// Xapian 1.4 weighs an OR of phrases and NEARs on the optional side of
+// AND_MAYBE wrongly for some documents, differently on one database and
+// on shards, while a chain adds each document exactly the parts it has
+// (tests/unit/test_shards.c).
 inline Xapian::Query rescored(const Xapian::Database &db,
                               const Xapian::Query &q,
                               const Xapian::Query &boost,
