@@ -323,6 +323,15 @@ typedef struct {
 	                            shards, word closeness and feedback
 	                            reorder the best matches by a filter of
 	                            their id terms */
+	/* Not NULL: the id term's text after ID_PREFIX is in each document's
+	 * value ID_SLOT, where this finds it (*LEN bytes at the pointer it
+	 * returns, into VALUE; NULL when it is not there).  Over remote
+	 * shards the id terms of the best matches then come with one more
+	 * match per server (each hit carries that value), not from a term
+	 * list read per document, one round trip each. */
+	const char *(*id_in_value)(const char *value, size_t size,
+	                           size_t *len);
+	unsigned id_slot;
 } nsx_search_t;
 
 enum {

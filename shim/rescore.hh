@@ -13,6 +13,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -99,14 +100,37 @@ inline void boost_parts(const Xapian::Query &boost,
 		boost_parts(boost.get_subquery(i), out);
 }
 
+// The id terms already known of some documents, by docid (ids_of()
+// in search.cc: from one match per remote server, not a term list each).
+typedef std::map<Xapian::docid, std::string> IdTerms;
+
+// The id terms of M's hits into OUT: each hit's collapse key (M was
+// collapsed on the value that holds it) is read by IN_VALUE (nsx.h's
+// id_in_value) and follows ID_PREFIX.  A hit without one is left out.
+inline void ids_in_keys(const Xapian::MSet &m, const std::string &id_prefix,
+                        const char *(*in_value)(const char *, size_t,
+                                                size_t *),
+                        IdTerms &out)
+{
+	for (auto it = m.begin(); it != m.end(); ++it) {
+		std::string key = it.get_collapse_key();
+		size_t len = 0;
+		const char *id = in_value(key.data(), key.size(), &len);
+		if (id && len)
+			out[*it] = id_prefix + std::string(id, len);
+	}
+}
+
 // The articles of TOP (of DB), as a filter that weighs nothing: their
 // docids (DocSet) when DB is ONE local database, else their id terms
-// (ID_PREFIX, each document's one unique term; one round trip to a
-// remote shard each), which Xapian's own operators filter by on any
-// shards.  Either is the same set of articles however the index is
-// split.  An empty query when there are none.
+// (ID_PREFIX, each document's one unique term: from KNOWN, or read from
+// the term list, one round trip to a remote shard each), which Xapian's
+// own operators filter by on any shards.  Either is the same set of
+// articles however the index is split.  An empty query when there are
+// none.
 inline Xapian::Query window(const Xapian::Database &db, const Xapian::MSet &top,
-                            const std::string &id_prefix, bool one)
+                            const std::string &id_prefix, bool one,
+                            const IdTerms &known)
 {
 	if (one) {
 		std::vector<Xapian::docid> ids;
@@ -117,7 +141,10 @@ inline Xapian::Query window(const Xapian::Database &db, const Xapian::MSet &top,
 	std::vector<Xapian::Query> ids;
 	ids.reserve(top.size());
 	for (auto it = top.begin(); it != top.end(); ++it) {
-		std::string term = id_term(db, *it, id_prefix);
+		auto k = known.find(*it);
+		std::string term = k != known.end()
+		                           ? k->second
+		                           : id_term(db, *it, id_prefix);
 		if (!term.empty())
 			ids.emplace_back(term);
 	}
@@ -129,20 +156,22 @@ inline Xapian::Query window(const Xapian::Database &db, const Xapian::MSet &top,
 
 // Q ranked as before, but for the articles of TOP (the best of Q's own
 // ranking in DB), which gain BOOST's score: window()'s filter (ONE: DB
-// is one local database).  Q itself when BOOST is empty.  BOOST's parts
-// are added one AND_MAYBE at a time: Xapian 1.4 weighs an OR of phrases
-// and NEARs on the optional side of AND_MAYBE wrongly for some
-// documents, differently on one database and on shards, while a chain
-// adds each document exactly the parts it has (tests/unit/test_shards.c).
+// is one local database; KNOWN: id terms already read).  Q itself when
+// BOOST is empty.  BOOST's parts are added one AND_MAYBE at a time:
+// Xapian 1.4 weighs an OR of phrases and NEARs on the optional side of
+// AND_MAYBE wrongly for some documents, differently on one database and
+// on shards, while a chain adds each document exactly the parts it has
+// (tests/unit/test_shards.c).
 inline Xapian::Query rescored(const Xapian::Database &db,
                               const Xapian::Query &q,
                               const Xapian::Query &boost,
                               const Xapian::MSet &top,
-                              const std::string &id_prefix, bool one)
+                              const std::string &id_prefix, bool one,
+                              const IdTerms &known = IdTerms())
 {
 	if (boost.empty() || top.empty())
 		return q;
-	Xapian::Query gain = window(db, top, id_prefix, one);
+	Xapian::Query gain = window(db, top, id_prefix, one, known);
 	if (gain.empty())
 		return q;
 	std::vector<Xapian::Query> parts;

@@ -221,21 +221,44 @@ struct Run {
 	                  Xapian::doccount max, Xapian::doccount check = 0,
 	                  const std::vector<Xapian::MatchSpy *> &spies = {})
 	{
-		Xapian::Enquire enq(db);
-		enq.set_weighting_scheme(nsx::ranking());
+		Xapian::Enquire enq = enquire();
 		if (req->sort)
 			enq.set_sort_by_value_then_relevance(req->sort_slot,
 			                                     req->sort < 0);
 		if (req->collapse)
 			enq.set_collapse_key(req->collapse_slot);
-		if (req->time_limit > 0)
-			enq.set_time_limit(req->time_limit);
 		for (Xapian::MatchSpy *spy : spies)
 			enq.add_matchspy(spy);
 		return deadlined(enq, q, first, max, check);
 	}
 
+	// Over remote shards, when the request says which value holds them,
+	// the id terms of Q's best RESCORE_WINDOW: one more match, collapsed
+	// on that unique value (dropping nothing), each hit carrying it.
+	nsx::IdTerms ids_of(const Xapian::Query &q)
+	{
+		nsx::IdTerms out;
+		if (!remote || !req->id_in_value)
+			return out;
+		Xapian::Enquire enq = enquire();
+		enq.set_collapse_key(req->id_slot);
+		Xapian::MSet m = deadlined(enq, q, 0, nsx::RESCORE_WINDOW, 0);
+		nsx::ids_in_keys(m, req->id_prefix ? req->id_prefix : "Q",
+		                 req->id_in_value, out);
+		return out;
+	}
+
 private:
+	// An Enquire with the policy's ranking and the request's time limit.
+	Xapian::Enquire enquire()
+	{
+		Xapian::Enquire enq(db);
+		enq.set_weighting_scheme(nsx::ranking());
+		if (req->time_limit > 0)
+			enq.set_time_limit(req->time_limit);
+		return enq;
+	}
+
 	// ENQ's match of Q, stopped by the request's deadline: on local
 	// shards inside the match (limits.hh's filter, which also stops a
 	// long phrase check), on remote ones after it (their match runs on
@@ -394,10 +417,13 @@ Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
 		                                more);
 	}
 	const std::string ids = req->id_prefix ? req->id_prefix : "Q";
-	rk.first = nsx::rescored(run.db, q, boost, top, ids, run.one);
+	bool some = !boost.empty();
+	rk.first = nsx::rescored(run.db, q, boost, top, ids, run.one,
+	                         some ? run.ids_of(q) : nsx::IdTerms());
 	if (!rk.rest.empty())
-		rk.rest = nsx::rescored(run.db, rk.rest, boost, top_rest, ids,
-		                        run.one);
+		rk.rest = nsx::rescored(
+		        run.db, rk.rest, boost, top_rest, ids, run.one,
+		        some ? run.ids_of(rk.rest) : nsx::IdTerms());
 	rk.top = top;
 	rk.top_rest = top_rest;
 	rk.rescored = !boost.empty();
@@ -498,8 +524,9 @@ void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
 	res->plain = rk.top;
 	res->plain_rest = rk.top_rest;
 	res->rescored = rk.rescored;
-	// Asked for all at once: one round trip to a remote shard, not one
-	// per hit (locally it only costs read-ahead hints).  Only a list
+	// Asked for all at once, which a backend may batch: Xapian 1.4.22's
+	// remote one does not (each hit is still a round trip, measured in
+	// docs/scaling.md), locally it costs read-ahead hints.  Only a list
 	// from the first rank on: Xapian 1.4's fetch() reads past an MSet
 	// that starts deeper (a later page).
 	for (Xapian::MSet *m : { &res->mset, &res->rest })

@@ -43,6 +43,21 @@ char *meta_value(const ns_indexer_t *ix, const struct file_meta *m,
 	return b.data;
 }
 
+/* The path is the last field, after the tag and six numbers: it may hold
+ * spaces itself. */
+const char *ns_index_path_in_meta(const char *v, size_t size, size_t *len)
+{
+	const char *p = v, *end = v + size;
+	for (int field = 0; field < 7; field++) {
+		const char *sp = p < end ? memchr(p, ' ', (size_t)(end - p)) : NULL;
+		if (!sp)
+			return NULL;
+		p = sp + 1;
+	}
+	*len = (size_t)(end - p);
+	return p < end ? p : NULL;
+}
+
 /* One space-separated decimal (or hex) field at *P, moving *P past it
  * and the single space after it. */
 static bool next_field(const char **p, int base, unsigned long long *out,

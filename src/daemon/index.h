@@ -202,4 +202,11 @@ ns_status_t ns_index_build_doc(const ns_article_t *a, const char *relpath,
  * is too long for a Xapian term. */
 ns_status_t ns_index_idterm(const char *relpath, char *buf, size_t size);
 
+/* Where the path is in a document's NS_SLOT_FILE value V (SIZE bytes):
+ * *LEN bytes at the pointer returned, into V; NULL when V has none (an
+ * older layout).  The path after NS_PREFIX_ID is the id term, so a
+ * search over remote shards learns id terms from this value (the shim's
+ * id_in_value) without reading a term list. */
+const char *ns_index_path_in_meta(const char *v, size_t size, size_t *len);
+
 #endif

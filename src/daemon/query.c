@@ -14,6 +14,7 @@
 
 #include "core/hit_json.h"
 #include "daemon/complete.h"
+#include "daemon/index.h"
 #include "daemon/readers.h"
 #include "daemon/schema.h"
 #include "daemon/shardset.h"
@@ -419,6 +420,8 @@ static nsx_status_t run_shim(const ns_searcher_t *s, nsx_reader_t *r,
 		.recency_days = req->recency_days,
 		.recency_slot = NS_SLOT_DATE,
 		.like_idterm = in->like,
+		.id_in_value = ns_index_path_in_meta,
+		.id_slot = NS_SLOT_FILE,
 	};
 	return nsx_reader_search(r, &xreq, xres);
 }

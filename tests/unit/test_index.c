@@ -11,6 +11,7 @@
 
 #include "daemon/jobq.h"
 #include "daemon/index.h"
+#include "daemon/index_impl.h"
 #include "core/proto.h"
 #include "daemon/query.h"
 #include "daemon/schema.h"
@@ -415,6 +416,31 @@ static void test_bad_query_and_idterm(void **state)
 	assert_int_equal(ns_index_idterm("", buf, sizeof buf), NS_ERR_TOO_LARGE);
 }
 
+/* The path in a file value as the indexer writes it, spaces and all,
+ * with sidecars or without: what a search over remote shards makes id
+ * terms of. */
+static void test_path_in_file_value(void **state)
+{
+	(void)state;
+	ns_indexer_t ix = {0};
+	meta_tag_make(&ix, "english", 0x2a);
+	struct file_meta m = {.mtime_ns = -1, .size = 12, .side = 0x1f};
+	for (int k = 0; k < 2; k++) {
+		m.side = k ? NS_SIDECARS_NONE : 0x1f;
+		char *v = meta_value(&ix, &m, "world/a b 1 2.md");
+		assert_non_null(v);
+		size_t len = 0;
+		const char *p = ns_index_path_in_meta(v, strlen(v), &len);
+		assert_non_null(p);
+		assert_int_equal(len, strlen("world/a b 1 2.md"));
+		assert_memory_equal(p, "world/a b 1 2.md", len);
+		free(v);
+	}
+	size_t len = 0;
+	assert_null(ns_index_path_in_meta("6:en:0:0 1 2 3", 14, &len));
+	assert_null(ns_index_path_in_meta("", 0, &len));
+}
+
 static struct job *job(enum job_op op, const char *path)
 {
 	struct job *j = calloc(1, sizeof *j + strlen(path) + 1);
@@ -636,6 +662,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue_is_fair),
+		cmocka_unit_test(test_path_in_file_value),
 		cmocka_unit_test(test_start_refused),
 		cmocka_unit_test_setup_teardown(test_index_and_find, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_on_shards, setup_bulk, teardown),
