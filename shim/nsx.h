@@ -329,8 +329,7 @@ typedef struct {
 	 * shards the id terms of the best matches then come with one more
 	 * match per server (each hit carries that value), not from a term
 	 * list read per document, one round trip each. */
-	const char *(*id_in_value)(const char *value, size_t size,
-	                           size_t *len);
+	const char *(*id_in_value)(const char *value, size_t size, size_t *len);
 	unsigned id_slot;
 } nsx_search_t;
 

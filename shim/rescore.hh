@@ -108,8 +108,7 @@ typedef std::map<Xapian::docid, std::string> IdTerms;
 // collapsed on the value that holds it) is read by IN_VALUE (nsx.h's
 // id_in_value) and follows ID_PREFIX.  A hit without one is left out.
 inline void ids_in_keys(const Xapian::MSet &m, const std::string &id_prefix,
-                        const char *(*in_value)(const char *, size_t,
-                                                size_t *),
+                        const char *(*in_value)(const char *, size_t, size_t *),
                         IdTerms &out)
 {
 	for (auto it = m.begin(); it != m.end(); ++it) {

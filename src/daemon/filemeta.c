@@ -49,7 +49,8 @@ const char *ns_index_path_in_meta(const char *v, size_t size, size_t *len)
 {
 	const char *p = v, *end = v + size;
 	for (int field = 0; field < 7; field++) {
-		const char *sp = p < end ? memchr(p, ' ', (size_t)(end - p)) : NULL;
+		const char *sp =
+		        p < end ? memchr(p, ' ', (size_t)(end - p)) : NULL;
 		if (!sp)
 			return NULL;
 		p = sp + 1;
