@@ -557,6 +557,9 @@ bool bulk_finish(ns_indexer_t *ix)
 		return false;
 	}
 	ix->pending = 0; /* all in the shards, all merged below */
+	/* Committed in the shards: nothing to apply again (a failed merge
+	 * drops the load and reads its files again). */
+	ns_strv_clear(&ix->unwritten);
 	if (docs == 0) { /* an empty tree: nothing to merge */
 		bulk_free(ix);
 		return true;
