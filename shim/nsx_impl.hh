@@ -7,6 +7,7 @@
 
 #include "nsx.h"
 #include "parse.hh"
+#include "suggest.hh"
 #include "snippet_window.hh"
 
 #include <xapian.h>
@@ -49,6 +50,9 @@ struct nsx_reader {
 	unsigned shard_timeout_ms = 0;
 	uint64_t extra_gen = 0; // of the extra databases it searches
 	                        // (extra.cc)
+	// Over a remote shard, the first letters of the index's words
+	// (suggest.hh), kept a minute instead of read for every search.
+	nsx::Letters letters = {};
 };
 
 struct nsx_facet_value {

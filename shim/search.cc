@@ -6,9 +6,7 @@
 #include "nsx_impl.hh"
 #include "correct.hh"
 #include "limits.hh"
-#include "parse.hh"
 #include "policy.hh"
-#include "suggest.hh"
 
 #include <algorithm>
 #include <cmath>
@@ -614,7 +612,8 @@ void search_once(nsx_reader_t *r, const nsx_search_t *req, unsigned flags,
 		        req->spelling_query ? req->spelling_query : req->query;
 		std::vector<nsx::Fix> fixes = nsx::suggest(
 		        r->db, res->stem, typed,
-		        covered_by_synonyms(r, req, flags, t), deadline);
+		        covered_by_synonyms(r, req, flags, t), deadline,
+		        res->remote ? &r->letters : nullptr);
 		if (req->correct &&
 		    answer_corrected(r, req, flags, t, typed, fixes, res))
 			return;

@@ -167,13 +167,23 @@ void consider(Word &w, const Xapian::Stem &stem, const std::string &cand,
 std::vector<Fix> suggest(Xapian::Database &db, const Xapian::Stem &stem,
                          const std::string &q,
                          const std::set<std::string> &covered,
-                         const Deadline &deadline)
+                         const Deadline &deadline, Letters *keep)
 {
 	std::vector<Word> words = words_to_check(db, stem, q, covered);
 	if (words.empty())
 		return {};
 	Deadline budget = deadline.within(SUGGEST_SECONDS);
-	std::vector<char32_t> letters = first_letters(db, budget);
+	std::vector<char32_t> letters;
+	if (keep && keep->at > 0 &&
+	    monotonic_now() - keep->at < LETTERS_KEEP_SECONDS) {
+		letters = keep->v;
+	} else {
+		letters = first_letters(db, budget);
+		if (keep && !budget.passed()) { // all of them: kept
+			keep->v = letters;
+			keep->at = monotonic_now();
+		}
+	}
 	// One walk of the term list per beginning serves every word that
 	// needs it.
 	std::map<std::string, std::vector<Word *>> walks;
