@@ -39,9 +39,9 @@ void chaos_replica_down(bool down);
 bool chaos_failure(char *buf, size_t len);
 
 struct chaos_counts {
-	unsigned complete, partial;        /* the front's right answers */
+	unsigned complete, partial; /* the front's right answers */
 	unsigned replica_ok, replica_refused;
-	double slowest;                    /* s, the front's slowest */
+	double slowest; /* s, the front's slowest */
 };
 void chaos_counts(struct chaos_counts *out);
 

@@ -28,7 +28,7 @@ static struct {
 	atomic_int replica_down;   /* > 0: killed or not answering yet */
 	atomic_uint replica_epoch; /* bumped at each kill and restart */
 	pthread_mutex_t mu;
-	char failure[1024]; /* the first wrong answer; under mu */
+	char failure[1024];    /* the first wrong answer; under mu */
 	struct chaos_counts n; /* under mu */
 	const char *front_sock, *replica_sock;
 	pthread_t threads[2];
@@ -49,12 +49,14 @@ void chaos_put_articles(void)
 	for (int f = 0; f < NSHARDS; f++)
 		for (int n = 1; n <= PER_FOLDER; n++) {
 			char rel[64], text[256];
-			snprintf(rel, sizeof rel, "%s/n%02d.md", chaos_folders[f], n);
+			snprintf(rel, sizeof rel, "%s/n%02d.md",
+			         chaos_folders[f], n);
 			snprintf(text, sizeof text,
 			         "# Harbour log %s %d\n\nThe harbour master "
 			         "wrote entry %d of %s.%s\n",
 			         chaos_folders[f], n, n, chaos_folders[f],
-			         finds(1, n) ? " An amberjack was landed." : "");
+			         finds(1, n) ? " An amberjack was landed."
+			                     : "");
 			put_file(rel, text);
 		}
 }
@@ -86,8 +88,8 @@ static int shard_of(const char *path, int query)
  * QUERY (into WHY), or NULL when it is right: each hit from a shard
  * that holds it, once; every shard's articles or none; as many shards
  * whole as it says answered (FRONT), all of them otherwise. */
-const char *chaos_check(json_t *reply, int query, bool front,
-                        bool *partial, char *why, size_t len)
+const char *chaos_check(json_t *reply, int query, bool front, bool *partial,
+                        char *why, size_t len)
 {
 	json_t *hits = json_object_get(reply, "hits");
 	size_t seen[NSHARDS] = { 0 }, n = json_array_size(hits);
@@ -99,16 +101,19 @@ const char *chaos_check(json_t *reply, int query, bool front,
 	}
 	if (total != NSHARDS || answered < 1 || answered > total)
 		return snprintf(why, len, "shards %lld of %lld",
-		                (long long)answered, (long long)total), why;
+		                (long long)answered, (long long)total),
+		       why;
 	for (size_t i = 0; i < n; i++) {
 		const char *p = json_string_value(
 		        json_object_get(json_array_get(hits, i), "path"));
 		int k = p ? shard_of(p, query) : -1;
 		if (k < 0)
-			return snprintf(why, len, "hit %s from nowhere", p), why;
+			return snprintf(why, len, "hit %s from nowhere", p),
+			       why;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(p, json_string_value(json_object_get(
-			                      json_array_get(hits, j), "path"))) == 0)
+			                      json_array_get(hits, j),
+			                      "path"))) == 0)
 				return snprintf(why, len, "%s twice", p), why;
 		seen[k]++;
 	}
@@ -116,16 +121,21 @@ const char *chaos_check(json_t *reply, int query, bool front,
 	for (int k = 0; k < NSHARDS; k++) {
 		if (seen[k] && seen[k] != chaos_expected(query, k))
 			return snprintf(why, len, "%zu of shard %d's %zu",
-			                seen[k], k + 1, chaos_expected(query, k)), why;
+			                seen[k], k + 1,
+			                chaos_expected(query, k)),
+			       why;
 		whole += seen[k] != 0;
 	}
-	if (whole != answered ||
-	    json_integer_value(json_object_get(reply, "total")) != (json_int_t)n)
-		return snprintf(why, len, "%zu hits from %lld shards, total %lld, "
-		                "answered %lld", n, (long long)whole,
+	if (whole != answered || json_integer_value(json_object_get(
+	                                 reply, "total")) != (json_int_t)n)
+		return snprintf(why, len,
+		                "%zu hits from %lld shards, total %lld, "
+		                "answered %lld",
+		                n, (long long)whole,
 		                (long long)json_integer_value(
 		                        json_object_get(reply, "total")),
-		                (long long)answered), why;
+		                (long long)answered),
+		       why;
 	*partial = answered < total;
 	return NULL;
 }
@@ -170,8 +180,7 @@ static enum outcome exchange(const char *sock, const char *line, json_t **out)
 	enum outcome o = CUT;
 	char buf[65536];
 	size_t got = 0;
-	if (send(fd, line, strlen(line), MSG_NOSIGNAL) !=
-	    (ssize_t)strlen(line))
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) != (ssize_t)strlen(line))
 		goto done;
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -186,7 +195,8 @@ static enum outcome exchange(const char *sock, const char *line, json_t **out)
 		got += (size_t)r;
 		char *nl = memchr(buf, '\n', got);
 		if (nl || got == sizeof buf - 1) {
-			*out = json_loadb(buf, got, JSON_DISABLE_EOF_CHECK, NULL);
+			*out = json_loadb(buf, got, JSON_DISABLE_EOF_CHECK,
+			                  NULL);
 			o = *out ? REPLY : CUT;
 			break;
 		}
@@ -199,7 +209,8 @@ done:
 static char *search_line(int query)
 {
 	char *line = NULL;
-	if (asprintf(&line, "{\"op\":\"search\",\"q\":\"%s\",\"limit\":100,"
+	if (asprintf(&line,
+	             "{\"op\":\"search\",\"q\":\"%s\",\"limit\":100,"
 	             "\"autocorrect\":false,\"collapse\":false}\n",
 	             chaos_queries[query]) < 0)
 		return NULL;
@@ -225,14 +236,14 @@ static void front_once(int query)
 	bool partial = false;
 	if (o != REPLY)
 		note_failure("front: %s for '%s' after %.1f s",
-		             o == HUNG ? "no reply" : "no answer", chaos_queries[query],
-		             took);
+		             o == HUNG ? "no reply" : "no answer",
+		             chaos_queries[query], took);
 	else if (!json_is_true(json_object_get(r, "ok")))
 		note_failure("front: error %s for '%s'", error_code(r),
 		             chaos_queries[query]);
 	else if (chaos_check(r, query, true, &partial, why, sizeof why))
-		note_failure("front: wrong answer for '%s': %s", chaos_queries[query],
-		             why);
+		note_failure("front: wrong answer for '%s': %s",
+		             chaos_queries[query], why);
 	pthread_mutex_lock(&L.mu);
 	if (o == REPLY && json_is_true(json_object_get(r, "ok")))
 		(*(partial ? &L.n.partial : &L.n.complete))++;
@@ -252,11 +263,12 @@ static void replica_once(int query)
 	unsigned epoch = L.replica_epoch;
 	bool down = L.replica_down > 0;
 	enum outcome o = exchange(L.replica_sock, line, &r);
-	bool restarting = down || L.replica_down > 0 ||
-	                  epoch != L.replica_epoch;
+	bool restarting =
+	        down || L.replica_down > 0 || epoch != L.replica_epoch;
 	bool ok = o == REPLY && json_is_true(json_object_get(r, "ok")), partial;
 	if (o == HUNG)
-		note_failure("replica: no reply for '%s'", chaos_queries[query]);
+		note_failure("replica: no reply for '%s'",
+		             chaos_queries[query]);
 	else if (!ok && !restarting)
 		note_failure("replica: %s for '%s' while it runs",
 		             o == REPLY ? error_code(r) : "no answer",
@@ -289,10 +301,11 @@ void chaos_clients_start(const char *front_sock, const char *replica_sock)
 	L.front_sock = front_sock;
 	L.replica_sock = replica_sock;
 	L.stop = false;
-	assert_int_equal(pthread_create(&L.threads[0], NULL, client_thread,
-	                                (void *)1), 0);
-	assert_int_equal(pthread_create(&L.threads[1], NULL, client_thread,
-	                                NULL), 0);
+	assert_int_equal(
+	        pthread_create(&L.threads[0], NULL, client_thread, (void *)1),
+	        0);
+	assert_int_equal(
+	        pthread_create(&L.threads[1], NULL, client_thread, NULL), 0);
 	L.running = true;
 }
 

@@ -241,9 +241,9 @@ json_t *request_json(json_t *req)
 /* One search on a fresh connection; the reply (new reference). */
 json_t *search(const char *q)
 {
-	json_t *reply = request_json(json_pack("{s:i, s:s, s:s, s:b, s:b}",
-	                                       "id", 1, "op", "search", "q", q,
-	                                       "autocorrect", 0, "collapse", 0));
+	json_t *reply = request_json(
+	        json_pack("{s:i, s:s, s:s, s:b, s:b}", "id", 1, "op", "search",
+	                  "q", q, "autocorrect", 0, "collapse", 0));
 	assert_true(json_is_true(json_object_get(reply, "ok")));
 	return reply;
 }

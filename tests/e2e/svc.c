@@ -130,15 +130,16 @@ int http_unix(const char *sock, const char *method, const char *path,
               char **body)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
 	char req[512];
-	int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: nsearch\r\n"
+	int n = snprintf(req, sizeof req,
+	                 "%s %s HTTP/1.1\r\nHost: nsearch\r\n"
 	                 "Content-Length: 0\r\nConnection: close\r\n\r\n",
 	                 method, path);
 	assert_int_equal(write(fd, req, (size_t)n), n);
-	ns_buf_t in = {0};
+	ns_buf_t in = { 0 };
 	char buf[4096];
 	ssize_t r;
 	while ((r = read(fd, buf, sizeof buf)) > 0)

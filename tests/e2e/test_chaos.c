@@ -108,10 +108,19 @@ static pid_t spawn_nsearchd(const char *const *argv, const char *log)
  * primary is down often): what is checked is that it answers. */
 static void spawn_replica(void)
 {
-	const char *argv[] = { "--replica-of", T.primary, "--index", T.rindex,
-		               "--socket", T.rsock, "--replica-interval-ms",
-		               "100", "--max-lag", "600",
-		               "--min-revision-wait-ms", "20000", NULL };
+	const char *argv[] = { "--replica-of",
+		               T.primary,
+		               "--index",
+		               T.rindex,
+		               "--socket",
+		               T.rsock,
+		               "--replica-interval-ms",
+		               "100",
+		               "--max-lag",
+		               "600",
+		               "--min-revision-wait-ms",
+		               "20000",
+		               NULL };
 	T.replica = spawn_nsearchd(argv, T.rlog);
 }
 
@@ -173,7 +182,8 @@ static void make_shards(void)
 				T.folder_of[k] = f;
 		}
 		if (T.folder_of[k] < 0)
-			fail_msg("shard-%d holds no one folder: %s", k + 1, out);
+			fail_msg("shard-%d holds no one folder: %s", k + 1,
+			         out);
 	}
 	chaos_set_layout(T.folder_of);
 	free(out);
@@ -203,9 +213,9 @@ static void spawn_front(void)
 	char specs[128];
 	snprintf(specs, sizeof specs, "127.0.0.1:%u,127.0.0.1:%u,127.0.0.1:%u",
 	         T.port[0], T.port[1], T.port[2]);
-	const char *argv[] = { "--shard", specs, "--shard-timeout-ms", "300",
-		               "--socket", T.front_sock, "--log-level", "info",
-		               NULL };
+	const char *argv[] = { "--shard",     specs,      "--shard-timeout-ms",
+		               "300",         "--socket", T.front_sock,
+		               "--log-level", "info",     NULL };
 	T.front = spawn_nsearchd(argv, T.front_log);
 }
 
@@ -214,7 +224,8 @@ static json_t *wait_front_whole(void)
 {
 	for (int i = 0; i < 3000; i++) {
 		json_t *st = wait_status(T.front, T.front_sock, NULL, 0);
-		if (int_of(st, "shards") == NSHARDS && int_of(st, "shards_down") == 0)
+		if (int_of(st, "shards") == NSHARDS &&
+		    int_of(st, "shards_down") == 0)
 			return st;
 		json_decref(st);
 		sleep_ms(10);
@@ -292,9 +303,7 @@ static void begin(struct act a)
 		T.replica = 0;
 		S.replica_kills++;
 		break;
-	default:
-		kill_daemon();
-		S.primary_kills++;
+	default: kill_daemon(); S.primary_kills++;
 	}
 }
 
@@ -314,15 +323,15 @@ static void end(struct act a)
 		json_decref(wait_status(T.replica, T.rsock, NULL, 0));
 		chaos_replica_down(false);
 		break;
-	default:
-		start_primary();
+	default: start_primary();
 	}
 }
 
 /* Who A hits: shard 0..2, the replica 3, the primary 4. */
 static int victim(struct act a)
 {
-	return a.kind <= SHARD_STOP ? a.k : NSHARDS + (int)a.kind - REPLICA_KILL;
+	return a.kind <= SHARD_STOP ? a.k
+	                            : NSHARDS + (int)a.kind - REPLICA_KILL;
 }
 
 /* Round R's one or two acts, on different victims: the first rounds
@@ -434,9 +443,9 @@ static void assert_recovered(void)
 	chaos_counts(&n);
 	print_message("front: %u complete, %u partial, slowest %.2f s; "
 	              "shard_losses %lld after %u shard acts; replica: %u "
-	              "answers, %u refused\n", n.complete, n.partial,
-	              n.slowest, (long long)losses, S.shard_acts,
-	              n.replica_ok, n.replica_refused);
+	              "answers, %u refused\n",
+	              n.complete, n.partial, n.slowest, (long long)losses,
+	              S.shard_acts, n.replica_ok, n.replica_refused);
 	assert_true(losses >= 1 && losses <= (json_int_t)S.shard_acts);
 	assert_true(n.partial > 0);
 	assert_int_equal(int_of(st, "partial_answers"), n.partial);
@@ -447,9 +456,10 @@ static void assert_recovered(void)
 	json_t *w = wait_for("2025/late.md");
 	json_int_t rev = int_of(w, "revision");
 	json_decref(w);
-	json_t *r = request_at(T.rsock, json_pack(
-	        "{s:s, s:s, s:i, s:b, s:I}", "op", "search", "q", "zeppelin",
-	        "limit", 100, "collapse", 0, "min_revision", rev));
+	json_t *r = request_at(
+	        T.rsock, json_pack("{s:s, s:s, s:i, s:b, s:I}", "op", "search",
+	                           "q", "zeppelin", "limit", 100, "collapse", 0,
+	                           "min_revision", rev));
 	if (!json_is_true(json_object_get(r, "ok")))
 		fail_msg("replica: %s", json_dumps(r, JSON_COMPACT));
 	assert_true(int_of(r, "revision") >= rev);

@@ -250,12 +250,15 @@ static char *cli_as_user(const char *setup, const char *xdg,
 	assert_true(asprintf(&env, xdg ? "XDG_RUNTIME_DIR='%s'"
 	                               : "-u XDG_RUNTIME_DIR%s",
 	                     xdg ? xdg : "") > 0);
-	assert_true(asprintf(&cmd, "unshare --user --map-root-user --mount "
-	                     "--propagation private sh "
-	                     "-c \"mount -t tmpfs nsearch-test /run || exit 99; "
-	                     "%s && exec unshare --user --map-user=1000 "
-	                     "--map-group=1000 env -u NSEARCH_SOCKET %s '%s' %s\" "
-	                     "2>&1", setup, env, getenv("NSEARCH_CLI"), args) > 0);
+	assert_true(
+	        asprintf(&cmd,
+	                 "unshare --user --map-root-user --mount "
+	                 "--propagation private sh "
+	                 "-c \"mount -t tmpfs nsearch-test /run || exit 99; "
+	                 "%s && exec unshare --user --map-user=1000 "
+	                 "--map-group=1000 env -u NSEARCH_SOCKET %s '%s' %s\" "
+	                 "2>&1",
+	                 setup, env, getenv("NSEARCH_CLI"), args) > 0);
 	free(env);
 	char *out = run_capture(cmd, rc);
 	if (*rc == 99)
@@ -419,15 +422,17 @@ static void test_bash_completion(void **state)
 		skip();
 	}
 	const char *words[][2] = {
-		{"get wor", "world/|"},
-		{"get world/o", "world/orlov.txt|"},
-		{"similar world/", "world/late.txt|world/orlov.txt|world/quill.txt|"},
-		{"--json wait regional-desk-0", "regional-desk-00/|"
-		 "regional-desk-01/|regional-desk-02/|regional-desk-03/|"
-		 "regional-desk-04/|regional-desk-05/|regional-desk-06/|"
-		 "regional-desk-07/|regional-desk-08/|regional-desk-09/|"},
+		{ "get wor", "world/|" },
+		{ "get world/o", "world/orlov.txt|" },
+		{ "similar world/",
+		  "world/late.txt|world/orlov.txt|world/quill.txt|" },
+		{ "--json wait regional-desk-0",
+		  "regional-desk-00/|"
+		  "regional-desk-01/|regional-desk-02/|regional-desk-03/|"
+		  "regional-desk-04/|regional-desk-05/|regional-desk-06/|"
+		  "regional-desk-07/|regional-desk-08/|regional-desk-09/|" },
 		/* A search's words, from the index's. */
-		{"search talks orl", "orlov|"},
+		{ "search talks orl", "orlov|" },
 	};
 	for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
 		char *cmd = NULL;

@@ -169,7 +169,8 @@ static void test_languages(void **state)
 	                        "lang", "ru"),
 	                2, "ru/bridge.md", "ru/bridge-cp1251.txt");
 	assert_paths(request("{s:s, s:s, s:b}", "op", "search", "q", "мостом",
-	                     "autocorrect", 0), "");
+	                     "autocorrect", 0),
+	             "");
 	/* Chinese has no spaces: n-grams find a word inside a sentence. */
 	assert_paths(search("码头"), "zh/harbour.md");
 	assert_paths(search("货船"), "zh/harbour.md");

@@ -31,7 +31,8 @@ static void write_articles(void)
 	        "United States sanctions on steel took effect.");
 	article("trade/unrelated.json", "Harbour",
 	        "The harbour reopened after the storm.");
-	article("phones/att.json", "Results", "AT&T's earnings rose on its "
+	article("phones/att.json", "Results",
+	        "AT&T's earnings rose on its "
 	        "phone lines.");
 	article("phones/att-rivals.json", "Rivals",
 	        "Rivals of at&t cut their prices.");
@@ -81,7 +82,7 @@ static int group_setup(void **state)
 	const char *syn = "us, usa, united states\nkyiv, kiev\n";
 	if (write_file(synonyms_file, syn, strlen(syn)) < 0)
 		return -1;
-	static const char *opts[] = {"--synonyms", NULL, NULL};
+	static const char *opts[] = { "--synonyms", NULL, NULL };
 	opts[1] = synonyms_file;
 	start_daemon_with(opts);
 	return 0;
@@ -96,8 +97,8 @@ static int group_teardown(void **state)
 
 static json_t *search_all(const char *q)
 {
-	return request("{s:s, s:s, s:s, s:i}", "op", "search", "q", q,
-	               "match", "all", "limit", 20);
+	return request("{s:s, s:s, s:s, s:i}", "op", "search", "q", q, "match",
+	               "all", "limit", 20);
 }
 
 static json_int_t total_of(json_t *reply)
@@ -112,8 +113,9 @@ static void assert_same_answer(const char *a, const char *b)
 	json_t *ra = search_all(a), *rb = search_all(b);
 	char *pa = paths_of(ra), *pb = paths_of(rb);
 	if (strcmp(pa, pb) != 0 || total_of(ra) != total_of(rb))
-		fail_msg("'%s' found '%s' (%lld), '%s' found '%s' (%lld)", a, pa,
-		         (long long)total_of(ra), b, pb, (long long)total_of(rb));
+		fail_msg("'%s' found '%s' (%lld), '%s' found '%s' (%lld)", a,
+		         pa, (long long)total_of(ra), b, pb,
+		         (long long)total_of(rb));
 	free(pa);
 	free(pb);
 	json_decref(ra);
@@ -131,8 +133,10 @@ static void test_initials_in_any_case(void **state)
 	                "trade/partners.json");
 	assert_same_answer("u.s. trade deficit japan",
 	                   "U.S. trade deficit Japan");
-	assert_same_answer("U.S. trade deficit Japan", "US Trade Deficit JAPAN");
-	assert_same_answer("u.s. trade deficit japan", "u.s trade deficit japan");
+	assert_same_answer("U.S. trade deficit Japan",
+	                   "US Trade Deficit JAPAN");
+	assert_same_answer("u.s. trade deficit japan",
+	                   "u.s trade deficit japan");
 	assert_same_answer("U.S.", "u.s.");
 	assert_same_answer("US", "u.s");
 	assert_path_set(search_all("u.s."), 4, "trade/deficit.json",
@@ -278,8 +282,8 @@ static void test_known_words_never_corrected(void **state)
 static void test_suggest_completes_the_last_word(void **state)
 {
 	(void)state;
-	json_t *r = request("{s:s, s:s, s:i}", "op", "suggest", "q", "paul volck",
-	                    "limit", 5);
+	json_t *r = request("{s:s, s:s, s:i}", "op", "suggest", "q",
+	                    "paul volck", "limit", 5);
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	json_t *w = json_array_get(json_object_get(r, "completions"), 0);
 	assert_string_equal(json_string_value(json_object_get(w, "word")),
@@ -293,7 +297,8 @@ static void test_suggest_completes_the_last_word(void **state)
 	assert_string_equal(json_string_value(json_object_get(t, "title")),
 	                    "Volcker on rates");
 	assert_int_equal(strncmp(json_string_value(json_object_get(t, "path")),
-	                         "volcker/", 8), 0);
+	                         "volcker/", 8),
+	                 0);
 	json_decref(r);
 	/* In capitals, as typed: the same words. */
 	r = request("{s:s, s:s}", "op", "suggest", "q", "KREM");
@@ -309,8 +314,11 @@ static void test_suggest_completes_the_last_word(void **state)
 	/* Half a query that does not parse yet: the words still. */
 	r = request("{s:s, s:s}", "op", "suggest", "q", "opec AND vol");
 	assert_true(json_is_true(json_object_get(r, "ok")));
-	assert_string_equal(json_string_value(json_object_get(json_array_get(
-		json_object_get(r, "completions"), 0), "word")), "volcker");
+	assert_string_equal(
+	        json_string_value(json_object_get(
+	                json_array_get(json_object_get(r, "completions"), 0),
+	                "word")),
+	        "volcker");
 	json_decref(r);
 	int rc;
 	char *out = run_cli("suggest volck", &rc);

@@ -138,9 +138,11 @@ static void assert_index_is_tree(void)
 			const char *w = sent < M.words.n ? M.words.v[sent]
 			                                 : M.gone.v[M.gone.n - 1 - (sent - M.words.n)];
 			char line[96];
-			int n = snprintf(line, sizeof line,
-			                 "{\"op\":\"search\",\"q\":\"%s\",\"limit\":3,"
-			                 "\"autocorrect\":false}\n", w);
+			int n = snprintf(
+			        line, sizeof line,
+			        "{\"op\":\"search\",\"q\":\"%s\",\"limit\":3,"
+			        "\"autocorrect\":false}\n",
+			        w);
 			client_send(&c, line, (size_t)n);
 			sent++;
 		}

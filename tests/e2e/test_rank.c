@@ -25,18 +25,23 @@ static void write_articles(void)
 	        "James Fentress retires in May.");
 	article("people/treasury.json", "Dollar steadies",
 	        "Treasury Secretary James Baker said the dollar had fallen far "
-	        "enough. Baker spoke to reporters after a meeting in Paris with "
+	        "enough. Baker spoke to reporters after a meeting in Paris "
+	        "with "
 	        "finance ministers about exchange rates and trade.");
-	article("people/bakery.json", "Bread", "A baker in Leeds opened a "
+	article("people/bakery.json", "Bread",
+	        "A baker in Leeds opened a "
 	        "second shop.");
-	article("people/novel.json", "Books", "James Wood wrote about the "
+	article("people/novel.json", "Books",
+	        "James Wood wrote about the "
 	        "novel and its readers.");
 	/* Words in either order, close, above words far apart in an
 	 * article a word shorter (which BM25 alone puts first). */
-	article("ports/close.json", "Ports", "The strike closed the harbour "
+	article("ports/close.json", "Ports",
+	        "The strike closed the harbour "
 	        "ferry terminal for a week and freight piled up at the gates "
 	        "while drivers waited.");
-	article("ports/apart.json", "Ports", "The ferry strike went on for "
+	article("ports/apart.json", "Ports",
+	        "The ferry strike went on for "
 	        "a week and freight piled up at the gates while the harbour "
 	        "waited.");
 }
@@ -50,17 +55,21 @@ static void write_feedback_articles(void)
 	for (int i = 0; i < 9; i++) {
 		char text[96];
 		snprintf(rel, sizeof rel, "tugs/strike%d.json", i);
-		snprintf(text, sizeof text, "The tugboat strike by the unions "
-		         "over pay went on, day %d.", i);
+		snprintf(text, sizeof text,
+		         "The tugboat strike by the unions "
+		         "over pay went on, day %d.",
+		         i);
 		article(rel, "Strike", text);
 	}
-	article("tugs/unions.json", "Talks", "Tugboat unions met the owners "
+	article("tugs/unions.json", "Talks",
+	        "Tugboat unions met the owners "
 	        "again today.");
 	article("tugs/menu.json", "Food", "A tugboat menu of fish today.");
 	for (int i = 0; i < 30; i++) {
 		char text[64];
 		snprintf(rel, sizeof rel, "weather/%d.json", i);
-		snprintf(text, sizeof text, "Rain and wind on the coast, day %d.", i);
+		snprintf(text, sizeof text,
+		         "Rain and wind on the coast, day %d.", i);
 		article(rel, "Weather", text);
 	}
 }
@@ -123,14 +132,16 @@ static void test_close_words_above_far_ones(void **state)
 static void test_pages_agree(void **state)
 {
 	(void)state;
-	const char *expected[] = {"people/treasury.json", "people/fentress.json"};
+	const char *expected[] = { "people/treasury.json",
+		                   "people/fentress.json" };
 	for (int offset = 0; offset < 2; offset++) {
 		json_t *r = request("{s:s, s:s, s:s, s:i, s:i}", "op", "search",
-		                    "q", "james baker", "match", "all", "limit", 1,
-		                    "offset", offset);
+		                    "q", "james baker", "match", "all", "limit",
+		                    1, "offset", offset);
 		assert_int_equal(nhits(r), 1);
 		assert_string_equal(hit_str(r, 0, "path"), expected[offset]);
-		assert_int_equal(json_integer_value(json_object_get(r, "total")), 2);
+		assert_int_equal(
+		        json_integer_value(json_object_get(r, "total")), 2);
 		json_decref(r);
 	}
 }

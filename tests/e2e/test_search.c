@@ -356,8 +356,8 @@ static void test_facets_count_every_match(void **state)
 
 	/* The same counts by hand, from every hit. */
 	r = request("{s:s, s:s, s:{s:s}, s:[s], s:i, s:b}", "op", "search", "q",
-	            "", "filter", "section", "Business", "facets", "tag", "limit",
-	            100, "collapse", 0);
+	            "", "filter", "section", "Business", "facets", "tag",
+	            "limit", 100, "collapse", 0);
 	json_t *f = facet(r, "tag");
 	for (size_t i = 0; i < json_array_size(f); i++) {
 		const char *tag = json_string_value(json_object_get(
@@ -385,8 +385,8 @@ static void test_facets_count_every_match(void **state)
 static void test_collapse_duplicates(void **state)
 {
 	/* The wire copy filed twice is one hit by default, saying so... */
-	json_t *r = request("{s:s, s:s, s:s}", "op", "search", "q", "ferry crews",
-	                    "match", "all");
+	json_t *r = request("{s:s, s:s, s:s}", "op", "search", "q",
+	                    "ferry crews", "match", "all");
 	assert_int_equal(nhits(r), 1);
 	assert_int_equal(json_integer_value(json_object_get(r, "total")), 1);
 	assert_int_equal(json_integer_value(json_object_get(
@@ -397,8 +397,8 @@ static void test_collapse_duplicates(void **state)
 	            "match", "all", "collapse", 0);
 	assert_int_equal(nhits(r), 2);
 	assert_int_equal(json_integer_value(json_object_get(r, "total")), 2);
-	assert_null(json_object_get(json_array_get(json_object_get(r, "hits"), 0),
-	                            "duplicates"));
+	assert_null(json_object_get(
+	        json_array_get(json_object_get(r, "hits"), 0), "duplicates"));
 	json_decref(r);
 	/* The total counts the hits as shown; facets count every article,
 	 * duplicates included (docs/protocol.md). */

@@ -34,8 +34,10 @@ static void write_articles(void)
 	char rel[64], text[256];
 	for (int i = 0; i < QUAY_STORIES; i++) {
 		snprintf(rel, sizeof rel, "quay/%d.json", i);
-		snprintf(text, sizeof text, "Cranes on the quay moved %d "
-		         "containers on day %d.", 100 + i, i);
+		snprintf(text, sizeof text,
+		         "Cranes on the quay moved %d "
+		         "containers on day %d.",
+		         100 + i, i);
 		article(rel, "Quay", text);
 		/* The wire's copy of the first six, filed again. */
 		if (i < QUAY_ARTICLES - QUAY_STORIES) {
@@ -44,8 +46,8 @@ static void write_articles(void)
 		}
 	}
 	for (int i = 0; i < FERRY_STORIES; i++) {
-		snprintf(text, sizeof text, "The ferry left on time, sailing %d.",
-		         i);
+		snprintf(text, sizeof text,
+		         "The ferry left on time, sailing %d.", i);
 		snprintf(rel, sizeof rel, "ferry/%d.json", i);
 		article(rel, "Ferry", text);
 		snprintf(rel, sizeof rel, "ferry/copy-%d.json", i);
@@ -53,10 +55,14 @@ static void write_articles(void)
 	}
 	for (int i = 0; i < HARBOUR_ARTICLES; i++) {
 		snprintf(rel, sizeof rel, "harbour/%d.json", i);
-		snprintf(text, sizeof text, "The harbour master logged ship %d. "
-		         "%s", i, i < 80 ? (i < PHRASE_ARTICLES ?
-		                            "A pilot boat met it." :
-		                            "The boat had no pilot aboard.") : "");
+		snprintf(text, sizeof text,
+		         "The harbour master logged ship %d. "
+		         "%s",
+		         i,
+		         i < 80 ? (i < PHRASE_ARTICLES
+		                           ? "A pilot boat met it."
+		                           : "The boat had no pilot aboard.")
+		                : "");
 		article(rel, "Harbour log", text);
 	}
 }
@@ -67,7 +73,7 @@ static int group_setup(void **state)
 	if (e2e_make_dirs() < 0)
 		return -1;
 	write_articles();
-	static const char *opts[] = {"--exact-count", "100", NULL};
+	static const char *opts[] = { "--exact-count", "100", NULL };
 	start_daemon_with(opts);
 	return 0;
 }
@@ -100,18 +106,21 @@ static json_int_t total_of(json_t *r)
 /* Every page of Q (pages of PER, up to the end or DEPTH) says TOTAL and
  * EXACT; returns how many hits the pages held in all.  EXTRA as page()'s
  * (a pack format, built again for each page). */
-static size_t assert_pages(const char *q, int per, int depth,
-                           json_int_t total, bool exact, const char *extra)
+static size_t assert_pages(const char *q, int per, int depth, json_int_t total,
+                           bool exact, const char *extra)
 {
 	size_t seen = 0;
 	for (int offset = 0; offset < depth; offset += per) {
-		json_t *r = page(q, offset, per, extra ? json_loads(extra, 0, NULL)
-		                                       : NULL);
+		json_t *r = page(q, offset, per,
+		                 extra ? json_loads(extra, 0, NULL) : NULL);
 		if (total_of(r) != total ||
 		    json_is_true(json_object_get(r, "exact")) != exact)
-			fail_msg("%s at offset %d: total %lld%s, expected %lld%s", q,
-			         offset, (long long)total_of(r),
-			         json_is_true(json_object_get(r, "exact")) ? "" : "+",
+			fail_msg("%s at offset %d: total %lld%s, expected "
+			         "%lld%s",
+			         q, offset, (long long)total_of(r),
+			         json_is_true(json_object_get(r, "exact"))
+			                 ? ""
+			                 : "+",
 			         (long long)total, exact ? "" : "+");
 		seen += nhits(r);
 		size_t n = nhits(r);
@@ -126,8 +135,9 @@ static void test_exact_on_every_page(void **state)
 {
 	(void)state;
 	/* Collapsed (the default): the stories, as many as are shown. */
-	assert_int_equal(assert_pages("quay", 10, 200, QUAY_STORIES, true, NULL),
-	                 QUAY_STORIES);
+	assert_int_equal(
+	        assert_pages("quay", 10, 200, QUAY_STORIES, true, NULL),
+	        QUAY_STORIES);
 	/* Every copy: every article. */
 	assert_int_equal(assert_pages("quay", 10, 200, QUAY_ARTICLES, true,
 	                              "{\"collapse\":false}"),
@@ -149,7 +159,8 @@ static void test_lower_bound_past_the_limit(void **state)
 	assert_int_equal(nhits(r), 10);
 	assert_int_equal(total_of(r), LIMIT);
 	assert_int_equal(json_integer_value(json_object_get(
-		json_object_get(r, "total_bounds"), "min")), LIMIT);
+	                         json_object_get(r, "total_bounds"), "min")),
+	                 LIMIT);
 	json_decref(r);
 }
 
@@ -177,9 +188,10 @@ static void test_facets_change_no_total(void **state)
 	 * the hits shown, the same as without facets. */
 	assert_pages("quay", 25, 200, QUAY_STORIES, true,
 	             "{\"facets\":[\"section\"]}");
-	json_t *r = page("quay", 0, 5, json_pack("{s:[s]}", "facets", "section"));
-	json_t *sec = json_array_get(json_object_get(json_object_get(r, "facets"),
-	                                             "section"), 0);
+	json_t *r =
+	        page("quay", 0, 5, json_pack("{s:[s]}", "facets", "section"));
+	json_t *sec = json_array_get(
+	        json_object_get(json_object_get(r, "facets"), "section"), 0);
 	assert_int_equal(json_integer_value(json_object_get(sec, "count")),
 	                 QUAY_ARTICLES);
 	assert_true(json_is_true(json_object_get(r, "facets_exact")));
@@ -191,14 +203,16 @@ static void test_facets_change_no_total(void **state)
 static void test_wire_copies_collapsed_by_default(void **state)
 {
 	(void)state;
-	json_t *r = page("containers 100", 0, 10, json_pack("{s:s}", "match",
-	                                                     "all"));
+	json_t *r = page("containers 100", 0, 10,
+	                 json_pack("{s:s}", "match", "all"));
 	assert_int_equal(nhits(r), 1);
 	assert_int_equal(json_integer_value(json_object_get(
-		json_array_get(json_object_get(r, "hits"), 0), "duplicates")), 1);
+	                         json_array_get(json_object_get(r, "hits"), 0),
+	                         "duplicates")),
+	                 1);
 	json_decref(r);
-	r = page("containers 100", 0, 10, json_pack("{s:b, s:s}", "collapse", 0,
-	                                            "match", "all"));
+	r = page("containers 100", 0, 10,
+	         json_pack("{s:b, s:s}", "collapse", 0, "match", "all"));
 	assert_path_set(r, 2, "quay/0.json", "wire/quay-0.json");
 }
 

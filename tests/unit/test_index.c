@@ -59,8 +59,9 @@ static unsigned bulk_writers; /* for the next start_indexer */
 
 static int start_indexer(struct fixture *f)
 {
-	ns_indexer_opts_t o = {.index_dir = f->db, .articles_dir = f->tree,
-	                       .bulk_writers = bulk_writers};
+	ns_indexer_opts_t o = { .index_dir = f->db,
+		                .articles_dir = f->tree,
+		                .bulk_writers = bulk_writers };
 	char *err = NULL;
 	if (ns_indexer_start(&o, &f->ix, &err) != NS_OK) {
 		fprintf(stderr, "indexer: %s\n", err);
@@ -422,9 +423,9 @@ static void test_bad_query_and_idterm(void **state)
 static void test_path_in_file_value(void **state)
 {
 	(void)state;
-	ns_indexer_t ix = {0};
+	ns_indexer_t ix = { 0 };
 	meta_tag_make(&ix, "english", 0x2a);
-	struct file_meta m = {.mtime_ns = -1, .size = 12, .side = 0x1f};
+	struct file_meta m = { .mtime_ns = -1, .size = 12, .side = 0x1f };
 	for (int k = 0; k < 2; k++) {
 		m.side = k ? NS_SIDECARS_NONE : 0x1f;
 		char *v = meta_value(&ix, &m, "world/a b 1 2.md");
@@ -604,13 +605,14 @@ static void test_bulk_on_shards(void **state)
 	char rel[32], text[96];
 	for (int i = 0; i < 40; i++) {
 		snprintf(rel, sizeof rel, "d%d/a%d.txt", i % 3, i);
-		snprintf(text, sizeof text, "Ferry %d\n\nA ferry story zq%d.\n", i,
-		         i);
+		snprintf(text, sizeof text, "Ferry %d\n\nA ferry story zq%d.\n",
+		         i, i);
 		write_article(f, rel, text);
 		ns_indexer_put(f->ix, rel);
 	}
 	uint64_t seq = 0;
-	assert_int_equal(ns_indexer_barrier_path(f->ix, "d0/a0.txt", &seq), NS_OK);
+	assert_int_equal(ns_indexer_barrier_path(f->ix, "d0/a0.txt", &seq),
+	                 NS_OK);
 	wait_barrier(f->ix, seq);
 	/* Not merged: the shards hold them, and searches see them. */
 	assert_true(shard_exists(f, 0) && shard_exists(f, 1));
@@ -664,13 +666,20 @@ int main(void)
 		cmocka_unit_test(test_queue_is_fair),
 		cmocka_unit_test(test_path_in_file_value),
 		cmocka_unit_test(test_start_refused),
-		cmocka_unit_test_setup_teardown(test_index_and_find, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bulk_on_shards, setup_bulk, teardown),
-		cmocka_unit_test_setup_teardown(test_fields_left_out_are_not_made, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_old_layout_read_then_rebuilt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_update_remove_and_vanished, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unreadable_file_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_query_and_idterm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_and_find, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_on_shards, setup_bulk,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(
+		        test_fields_left_out_are_not_made, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		        test_old_layout_read_then_rebuilt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_remove_and_vanished,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_file_counted,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_query_and_idterm,
+		                                setup, teardown),
 	};
 	return cmocka_run_group_tests_name("index", tests, NULL, NULL);
 }

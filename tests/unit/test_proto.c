@@ -496,10 +496,13 @@ static void test_suggest_op(void **state)
 	assert_int_equal(req.limit, NS_PROTO_DEFAULT_SUGGEST);
 	ns_request_clear(&req);
 
-	ns_completion_t words[] = {{"volcker", "paul volcker", 124}};
-	ns_title_t titles[] = {{"Volcker holds", "econ/v.txt"}};
-	ns_completions_t c = {.revision = 9, .words = words, .nwords = 1,
-	                      .titles = titles, .ntitles = 1};
+	ns_completion_t words[] = { { "volcker", "paul volcker", 124 } };
+	ns_title_t titles[] = { { "Volcker holds", "econ/v.txt" } };
+	ns_completions_t c = { .revision = 9,
+		               .words = words,
+		               .nwords = 1,
+		               .titles = titles,
+		               .ntitles = 1 };
 	json_t *id = json_integer(4);
 	line = ns_proto_suggest_reply(id, &c);
 	json_decref(id);

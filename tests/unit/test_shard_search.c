@@ -654,26 +654,37 @@ static void test_typo_and_closeness(void **state)
 	                10);
 }
 
+/* The one index served by a new xapian-tcpsrv through a byte-counting
+ * relay (*P, byteproxy_stop() it): the path of a stub NAME that opens it
+ * (new, free()). */
+static char *proxied_stub(struct fixture *f, const char *name,
+                          struct byteproxy **p)
+{
+	int port = serve(f, f->path[SINGLE]), pport = 0;
+	assert_true(port > 0);
+	*p = byteproxy_start(port, &pport);
+	assert_non_null(*p);
+	char *line = NULL, *stub = NULL;
+	assert_true(asprintf(&line, "remote 127.0.0.1:%d", pport) > 0);
+	assert_true(asprintf(&stub, "%s/%s", f->dir, name) > 0);
+	write_stub(stub, &line, 1);
+	free(line);
+	return stub;
+}
+
 /* Bytes the one index served by xapian-tcpsrv sends back for each of
  * the requests LINES (read through a fresh stub each) into BYTES. */
 static void served_bytes(struct fixture *f, const char *const *lines, int n,
                          unsigned long long *bytes)
 {
-	int port = serve(f, f->path[SINGLE]), pport = 0;
-	assert_true(port > 0);
-	struct byteproxy *p = byteproxy_start(port, &pport);
-	assert_non_null(p);
-	char *line = NULL, *stub = NULL;
-	assert_true(asprintf(&line, "remote 127.0.0.1:%d", pport) > 0);
-	assert_true(asprintf(&stub, "%s/proxied.stub", f->dir) > 0);
-	write_stub(stub, &line, 1);
+	struct byteproxy *p = NULL;
+	char *stub = proxied_stub(f, "proxied.stub", &p);
 	for (int k = 0; k < n; k++) {
 		unsigned long long before = byteproxy_received(p);
 		json_decref(reply(stub, lines[k]));
 		bytes[k] = byteproxy_received(p) - before;
 	}
 	byteproxy_stop(p);
-	free(line);
 	free(stub);
 }
 
@@ -707,14 +718,8 @@ static void test_typo_letters_kept(void **state)
 	struct fixture *f = *state;
 	if (!f->remote)
 		skip();
-	int port = serve(f, f->path[SINGLE]), pport = 0;
-	assert_true(port > 0);
-	struct byteproxy *p = byteproxy_start(port, &pport);
-	assert_non_null(p);
-	char *line = NULL, *stub = NULL;
-	assert_true(asprintf(&line, "remote 127.0.0.1:%d", pport) > 0);
-	assert_true(asprintf(&stub, "%s/letters.stub", f->dir) > 0);
-	write_stub(stub, &line, 1);
+	struct byteproxy *p = NULL;
+	char *stub = proxied_stub(f, "letters.stub", &p);
 	ns_searcher_t *s = NULL;
 	assert_int_equal(ns_searcher_new(stub, &s), NS_OK);
 	ns_searcher_set_limits(s, NS_DEFAULT_MAX_EXPANSION, 60000);
@@ -744,7 +749,6 @@ static void test_typo_letters_kept(void **state)
 	assert_true(bytes[1] + 2000 < bytes[0]);
 	ns_searcher_free(s);
 	byteproxy_stop(p);
-	free(line);
 	free(stub);
 }
 

@@ -82,7 +82,7 @@ static void test_down_then_back(void **state)
  * refused until listen(). */
 static struct {
 	int fd[N];
-	int most;        /* connections held open at once, at most */
+	int most; /* connections held open at once, at most */
 } L;
 
 /* Accept on every socket until N connections are held at once, or 20 s
@@ -96,7 +96,8 @@ static void *acceptor(void *arg)
 	while (n < N && time(NULL) < end) {
 		struct pollfd p[N];
 		for (int i = 0; i < N; i++)
-			p[i] = (struct pollfd){ .fd = L.fd[i], .events = POLLIN };
+			p[i] = (struct pollfd){ .fd = L.fd[i],
+				                .events = POLLIN };
 		if (poll(p, N, 100) <= 0)
 			continue;
 		for (int i = 0; i < N && n < N; i++)

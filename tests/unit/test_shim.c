@@ -477,7 +477,8 @@ static const char *hit_set(const nsx_results_t *res, char *buf, size_t size)
 static void test_case_and_initials(void **state)
 {
 	struct fixture *f = *state;
-	put(f->w, "Qa", "Trade", "the U.S. trade deficit with Japan", NULL, "a");
+	put(f->w, "Qa", "Trade", "the U.S. trade deficit with Japan", NULL,
+	    "a");
 	put(f->w, "Qb", "Trade", "the u.s. trade gap", NULL, "b");
 	put(f->w, "Qc", "Trade", "US trading partners", NULL, "c");
 	put(f->w, "Qd", "Phones", "AT&T's phone lines", NULL, "d");
@@ -487,27 +488,29 @@ static void test_case_and_initials(void **state)
 	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
 	nsx_reader_t *r = reader(f->db);
 	char buf[128];
-	const char *us[] = {"u.s.", "U.S.", "US", "u.s", "U.S", "us", "Us"};
+	const char *us[] = { "u.s.", "U.S.", "US", "u.s", "U.S", "us", "Us" };
 	for (size_t i = 0; i < sizeof us / sizeof *us; i++) {
-		nsx_search_t req = {.query = us[i], .limit = 10,
-		                    .match = NSX_MATCH_ALL};
+		nsx_search_t req = { .query = us[i],
+			             .limit = 10,
+			             .match = NSX_MATCH_ALL };
 		nsx_results_t *res = NULL;
 		assert_int_equal(nsx_reader_search(r, &req, &res), NSX_OK);
 		if (strcmp(hit_set(res, buf, sizeof buf), "a b c g") != 0)
 			fail_msg("'%s' found '%s'", us[i], buf);
 		nsx_results_free(res);
 	}
-	const char *trade[] = {"u.s. trade", "U.S. Trade", "US TRADE"};
+	const char *trade[] = { "u.s. trade", "U.S. Trade", "US TRADE" };
 	for (size_t i = 0; i < sizeof trade / sizeof *trade; i++) {
-		nsx_search_t req = {.query = trade[i], .limit = 10,
-		                    .match = NSX_MATCH_ALL};
+		nsx_search_t req = { .query = trade[i],
+			             .limit = 10,
+			             .match = NSX_MATCH_ALL };
 		nsx_results_t *res = NULL;
 		assert_int_equal(nsx_reader_search(r, &req, &res), NSX_OK);
 		if (strcmp(hit_set(res, buf, sizeof buf), "a b c") != 0)
 			fail_msg("'%s' found '%s'", trade[i], buf);
 		nsx_results_free(res);
 	}
-	const char *att[] = {"AT&T", "at&t", "At&T"};
+	const char *att[] = { "AT&T", "at&t", "At&T" };
 	for (size_t i = 0; i < sizeof att / sizeof *att; i++) {
 		nsx_results_t *res = search(r, att[i]);
 		if (strcmp(hit_set(res, buf, sizeof buf), "d e") != 0)
@@ -516,8 +519,10 @@ static void test_case_and_initials(void **state)
 	}
 	/* "WHO" is a name: "said" alone would find f too, but "who" must
 	 * be there; lower case it is a stopword and dropped. */
-	nsx_search_t who = {.query = "WHO said", .language = "english",
-	                    .limit = 10, .match = NSX_MATCH_ALL};
+	nsx_search_t who = { .query = "WHO said",
+		             .language = "english",
+		             .limit = 10,
+		             .match = NSX_MATCH_ALL };
 	nsx_results_t *res = NULL;
 	assert_int_equal(nsx_reader_search(r, &who, &res), NSX_OK);
 	assert_string_equal(hit_set(res, buf, sizeof buf), "f");
@@ -542,22 +547,27 @@ static void test_feedback_reorders(void **state)
 	for (int i = 0; i < 9; i++) {
 		char id[16];
 		snprintf(id, sizeof id, "Qs%d", i);
-		put(f->w, id, "Strike", "the ferry strike by the unions over pay "
-		    "went on", NULL, "strike");
+		put(f->w, id, "Strike",
+		    "the ferry strike by the unions over pay "
+		    "went on",
+		    NULL, "strike");
 	}
-	put(f->w, "Qp", "Talks", "ferry unions met the owners again today", NULL,
-	    "unions");
+	put(f->w, "Qp", "Talks", "ferry unions met the owners again today",
+	    NULL, "unions");
 	put(f->w, "Qq", "Food", "a ferry menu of fish today", NULL, "menu");
 	for (int i = 0; i < 30; i++) {
 		char id[16];
 		snprintf(id, sizeof id, "Qf%d", i);
-		put(f->w, id, "Weather", "rain and wind on the coast", NULL, "f");
+		put(f->w, id, "Weather", "rain and wind on the coast", NULL,
+		    "f");
 	}
 	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
 	nsx_reader_t *r = reader(f->db);
 	int order[2];
 	for (int fb = 0; fb < 2; fb++) {
-		nsx_search_t req = {.query = "ferry", .limit = 20, .feedback = fb};
+		nsx_search_t req = { .query = "ferry",
+			             .limit = 20,
+			             .feedback = fb };
 		nsx_results_t *res = NULL;
 		assert_int_equal(nsx_reader_search(r, &req, &res), NSX_OK);
 		assert_int_equal(nsx_results_count(res), 11);
@@ -565,9 +575,11 @@ static void test_feedback_reorders(void **state)
 		for (size_t i = 0; i < 11; i++) {
 			nsx_hit_t hit;
 			assert_int_equal(nsx_results_hit(res, i, &hit), NSX_OK);
-			if (hit.data_len == 4 && memcmp(hit.data, "menu", 4) == 0)
+			if (hit.data_len == 4 &&
+			    memcmp(hit.data, "menu", 4) == 0)
 				menu = (int)i;
-			if (hit.data_len == 6 && memcmp(hit.data, "unions", 6) == 0)
+			if (hit.data_len == 6 &&
+			    memcmp(hit.data, "unions", 6) == 0)
 				unions = (int)i;
 		}
 		assert_true(menu >= 0 && unions >= 0);
@@ -738,22 +750,35 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_null_arguments),
 		cmocka_unit_test(test_missing_database),
-		cmocka_unit_test_setup_teardown(test_put_search_snippet, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_article_snippet, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_article_snippet_marks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replace_delete_commit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_prefix, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_second_writer_is_locked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_query, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_field_value, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_query_caps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_search_snippet, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_long_article_snippet,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_article_snippet_marks,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_delete_commit,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_prefix, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_second_writer_is_locked,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_query, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_bad_field_value, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_query_caps, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_suggestion_budget, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_term_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_suggestion_budget, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_term_limits, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_follows_stub, setup,
 		                                teardown),
-		cmocka_unit_test_setup_teardown(test_case_and_initials, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_feedback_reorders, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_case_and_initials, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_feedback_reorders, setup,
+		                                teardown),
 	};
 	return cmocka_run_group_tests_name("shim", tests, NULL, NULL);
 }

@@ -25,8 +25,9 @@ static void put_n(nsx_writer_t *w, const char *id, int n, const char *text)
 		snprintf(term, sizeof term, "Q%s%d", id, i);
 		nsx_doc_t *d = NULL;
 		assert_int_equal(nsx_doc_new("english", &d), NSX_OK);
-		assert_int_equal(nsx_doc_index_text(d, text, strlen(text), 1, NULL),
-		                 NSX_OK);
+		assert_int_equal(
+		        nsx_doc_index_text(d, text, strlen(text), 1, NULL),
+		        NSX_OK);
 		assert_int_equal(nsx_doc_set_data(d, id, strlen(id)), NSX_OK);
 		assert_int_equal(nsx_writer_replace(w, term, d), NSX_OK);
 		nsx_doc_free(d);
@@ -96,7 +97,7 @@ static nsx_results_t *run(struct fixture *f, nsx_search_t req)
 static void assert_suggests(struct fixture *f, const char *q,
                             const char *expected)
 {
-	nsx_results_t *res = run(f, (nsx_search_t){.query = q});
+	nsx_results_t *res = run(f, (nsx_search_t){ .query = q });
 	const char *got = nsx_results_suggestion(res);
 	if (strcmp(got, expected) != 0)
 		fail_msg("'%s' suggests '%s', not '%s'", q, got, expected);
@@ -130,8 +131,8 @@ static void test_rare_known_word(void **state)
 	/* Known, in one document, when volcker is in forty: a hint... */
 	assert_suggests(f, "volker", "volcker");
 	/* ...that the search does not take for the user. */
-	nsx_results_t *res = run(f, (nsx_search_t){.query = "volker",
-	                                           .correct = 1});
+	nsx_results_t *res =
+	        run(f, (nsx_search_t){ .query = "volker", .correct = 1 });
 	assert_string_equal(nsx_results_corrected_from(res), "");
 	assert_int_equal(nsx_results_count(res), 1);
 	nsx_results_free(res);
@@ -145,8 +146,9 @@ static void test_synonym_hit_is_no_typo(void **state)
 {
 	struct fixture *f = *state;
 	/* "kyiv" is in no document; its synonym finds them. */
-	nsx_results_t *res = run(f, (nsx_search_t){
-		.query = "(kyiv OR kiev) trams", .spelling_query = "kyiv trams"});
+	nsx_results_t *res =
+	        run(f, (nsx_search_t){ .query = "(kyiv OR kiev) trams",
+	                               .spelling_query = "kyiv trams" });
 	assert_int_equal(nsx_results_count(res), 3);
 	assert_string_equal(nsx_results_suggestion(res), "");
 	nsx_results_free(res);
@@ -158,8 +160,8 @@ static void test_correction_answered(void **state)
 {
 	struct fixture *f = *state;
 	/* Nothing has "opek": the search answers "opec" and says so. */
-	nsx_results_t *res = run(f, (nsx_search_t){.query = "opek quotas",
-	                                           .correct = 1});
+	nsx_results_t *res =
+	        run(f, (nsx_search_t){ .query = "opek quotas", .correct = 1 });
 	assert_string_equal(nsx_results_corrected_from(res), "opek quotas");
 	assert_string_equal(nsx_results_corrected_to(res), "opec quotas");
 	assert_string_equal(nsx_results_suggestion(res), "");
@@ -170,19 +172,21 @@ static void test_correction_answered(void **state)
 	assert_false(hit.partial);
 	nsx_results_free(res);
 	/* Not asked to: the suggestion only. */
-	res = run(f, (nsx_search_t){.query = "opek quotas"});
+	res = run(f, (nsx_search_t){ .query = "opek quotas" });
 	assert_string_equal(nsx_results_corrected_from(res), "");
 	assert_string_equal(nsx_results_suggestion(res), "opec quotas");
 	nsx_results_free(res);
 	/* The query finds plenty with any of its words: left as typed. */
-	res = run(f, (nsx_search_t){.query = "opek market",
-	                            .match = NSX_MATCH_ANY, .correct = 1});
+	res = run(f, (nsx_search_t){ .query = "opek market",
+	                             .match = NSX_MATCH_ANY,
+	                             .correct = 1 });
 	assert_string_equal(nsx_results_corrected_from(res), "");
 	assert_int_equal(nsx_results_count(res), 20);
 	nsx_results_free(res);
 	/* The correction would find nothing either: left as typed. */
-	res = run(f, (nsx_search_t){.query = "opek volcker", .correct = 1,
-	                            .match = NSX_MATCH_ALL});
+	res = run(f, (nsx_search_t){ .query = "opek volcker",
+	                             .correct = 1,
+	                             .match = NSX_MATCH_ALL });
 	assert_string_equal(nsx_results_corrected_from(res), "");
 	assert_string_equal(nsx_results_suggestion(res), "opec volcker");
 	assert_int_equal(nsx_results_count(res), 0);
@@ -194,18 +198,23 @@ static void test_correction_answered(void **state)
 static void test_completions(void **state)
 {
 	struct fixture *f = *state;
-	nsx_complete_t req = {.query = "Paul VOLC", .language = "english",
-	                      .words = 5, .titles = 3, .title_prefix = "S"};
+	nsx_complete_t req = { .query = "Paul VOLC",
+		               .language = "english",
+		               .words = 5,
+		               .titles = 3,
+		               .title_prefix = "S" };
 	nsx_completions_t *c = NULL;
 	assert_int_equal(nsx_reader_complete(f->r, &req, &c), NSX_OK);
 	assert_int_equal(nsx_completions_words(c), 2);
 	const char *text = NULL;
 	uint64_t docs = 0;
 	/* In a title, though in one article only. */
-	assert_string_equal(nsx_completions_word(c, 0, &text, &docs), "volcano");
+	assert_string_equal(nsx_completions_word(c, 0, &text, &docs),
+	                    "volcano");
 	assert_string_equal(text, "Paul volcano");
 	assert_int_equal(docs, 1);
-	assert_string_equal(nsx_completions_word(c, 1, &text, &docs), "volcker");
+	assert_string_equal(nsx_completions_word(c, 1, &text, &docs),
+	                    "volcker");
 	assert_int_equal(docs, 40);
 	assert_null(nsx_completions_word(c, 2, NULL, NULL));
 	/* "paul" with "volc..." in a title: none (the volcker articles have

@@ -90,10 +90,12 @@ static void test_rewrite(void **state)
 	                                  "sanctions");
 	/* Initials in any case are the word their letters make, as in the
 	 * index; not when a word goes on after them. */
-	assert_expands(s, "U.S. sanctions", "(us OR usa OR \"united states\") "
-	                                    "sanctions");
-	assert_expands(s, "u.s sanctions", "(us OR usa OR \"united states\") "
-	                                   "sanctions");
+	assert_expands(s, "U.S. sanctions",
+	               "(us OR usa OR \"united states\") "
+	               "sanctions");
+	assert_expands(s, "u.s sanctions",
+	               "(us OR usa OR \"united states\") "
+	               "sanctions");
 	assert_expands(s, "(U.S.A.)", "((us OR usa OR \"united states\"))");
 	assert_expands(s, "u.s.x1", NULL);
 	/* The longest member wins; a phrase member matches the words. */
