@@ -64,6 +64,9 @@ struct nsx_results {
 	// The hits of the page: the first N_FIRST from MSET (documents with
 	// every word), the rest from REST (some of the words, MATCH_AUTO).
 	Xapian::MSet mset, rest;
+	// Collapsing on one machine, each hit's count of other matches with
+	// its value (search.cc's page_of()); else empty.
+	std::vector<Xapian::doccount> copies, copies_rest;
 	// When closeness or feedback reordered them (search.cc's rank()):
 	// the first ranking's matches of the same queries, which snippets
 	// are cut with (Xapian would mark the pairs the reordering looked

@@ -93,7 +93,11 @@ nsx_status_t nsx_results_hit(const nsx_results_t *res, size_t i,
 		hit->score = it.get_weight();
 		hit->data = res->data[i].data();
 		hit->data_len = res->data[i].size();
-		hit->duplicates = it.get_collapse_count();
+		const std::vector<Xapian::doccount> &copies =
+		        first ? res->copies : res->copies_rest;
+		Xapian::doccount k = first ? i : i - res->n_first;
+		hit->duplicates =
+		        k < copies.size() ? copies[k] : it.get_collapse_count();
 		hit->partial = !first;
 		return NSX_OK;
 	});

@@ -5,6 +5,7 @@
 
 #include "nsx_impl.hh"
 #include "correct.hh"
+#include "counting.hh"
 #include "limits.hh"
 #include "policy.hh"
 
@@ -12,11 +13,9 @@
 #include <cmath>
 #include <cstring>
 #include <ctime>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 using nsx::guard;
@@ -56,80 +55,6 @@ Xapian::Query recency_boost(Xapian::valueno slot, double maxw, double half_life,
 	}
 	src->set_default_weight(0);
 	return Xapian::Query(src->release());
-}
-
-// Counts the values of each facet's slot over every document the match
-// looks at: Xapian's ValueCountMatchSpy, which a remote shard can run and
-// whose counts merge across shards.  The values are cut, split and
-// case-folded afterwards (fold_facet()).
-struct FacetSpies {
-	std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
-	explicit FacetSpies(const nsx_search_t *req)
-	{
-		for (size_t f = 0; f < req->nfacets; f++)
-			spies.emplace_back(new Xapian::ValueCountMatchSpy(
-			        req->facets[f].slot));
-	}
-};
-
-// Add N documents with V to COUNTS (spelling -> documents).
-void count_value(std::map<std::string, uint64_t> &counts, const std::string &v,
-                 uint64_t n)
-{
-	if (!v.empty())
-		counts[v] += n;
-}
-
-// Each of the values V holds, separated by NSX_LIST_SEP, N times.
-void count_list(std::map<std::string, uint64_t> &counts, const std::string &v,
-                uint64_t n)
-{
-	size_t start = 0;
-	for (;;) {
-		size_t end = v.find(NSX_LIST_SEP, start);
-		count_value(counts,
-		            v.substr(start, end == std::string::npos
-		                                    ? std::string::npos
-		                                    : end - start),
-		            n);
-		if (end == std::string::npos)
-			break;
-		start = end + 1;
-	}
-}
-
-// SPY's values as the facet SPEC says: cut at SPEC's CUT, or split into
-// their list's values, then merged case-folded; each shown in its
-// commonest spelling (ties: the first in byte order), so that how the
-// articles are spread over shards never changes which.
-std::vector<nsx_facet_value> fold_facet(const Xapian::ValueCountMatchSpy &spy,
-                                        const nsx_facet_spec &spec)
-{
-	std::map<std::string, uint64_t> spelled;
-	for (auto it = spy.values_begin(); it != spy.values_end(); ++it) {
-		const std::string v = *it;
-		if (!spec.cut)
-			count_list(spelled, v, it.get_termfreq());
-		else if (v.size() >= spec.cut)
-			count_value(spelled, v.substr(0, spec.cut),
-			            it.get_termfreq());
-	}
-	// folded -> (documents, (best spelling, its documents))
-	std::unordered_map<
-	        std::string,
-	        std::pair<uint64_t, std::pair<std::string, uint64_t>>>
-	        folded;
-	for (const auto &kv : spelled) {
-		auto &f = folded[Xapian::Unicode::tolower(kv.first)];
-		f.first += kv.second;
-		if (kv.second > f.second.second)
-			f.second = { kv.first, kv.second };
-	}
-	std::vector<nsx_facet_value> v;
-	v.reserve(folded.size());
-	for (auto &kv : folded)
-		v.push_back({ kv.second.second.first, kv.second.first });
-	return v;
 }
 
 // policy.hh's like_term(), as Xapian asks for it.
@@ -230,6 +155,20 @@ struct Run {
 		return deadlined(enq, q, first, max, check);
 	}
 
+	// Q's matches, up to CHECK of them, shown to SPIES: unranked
+	// (BoolWeight ends the match once it has seen CHECK), uncollapsed.
+	// Its bounds are equal when every match was seen (fewer than CHECK,
+	// and the time limit did not strike).
+	Xapian::MSet count(const Xapian::Query &q, Xapian::doccount check,
+	                   const std::vector<Xapian::MatchSpy *> &spies)
+	{
+		Xapian::Enquire enq = enquire();
+		enq.set_weighting_scheme(Xapian::BoolWeight());
+		for (Xapian::MatchSpy *spy : spies)
+			enq.add_matchspy(spy);
+		return deadlined(enq, q, 0, 0, check);
+	}
+
 	// Over remote shards, when the request says which value holds them,
 	// the id terms of Q's best RESCORE_WINDOW: one more match, collapsed
 	// on that unique value (dropping nothing), each hit carrying it.
@@ -293,7 +232,7 @@ Xapian::Query with_recency(Run &run, const Xapian::Query &q)
 void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
 {
 	const nsx_search_t *req = run.req;
-	FacetSpies facets(req);
+	nsx::FacetSpies facets(req);
 	std::vector<Xapian::MatchSpy *> spies;
 	for (auto &spy : facets.spies)
 		spies.push_back(spy.get());
@@ -301,20 +240,15 @@ void count_facets(Run &run, const Xapian::Query &q, nsx_results_t *res)
 	// before collapsing, so the match neither collapses nor sorts (its
 	// bounds then say whether every match was counted, also when
 	// duplicates were folded, and over any shards).
-	nsx_search_t plain = *req;
-	plain.collapse = 0;
-	plain.sort = 0;
-	Run counting = run;
-	counting.req = &plain;
-	Xapian::MSet all = counting.mset(q, 0, 0, run.db.get_doccount(), spies);
-	// Every match was looked at, unless the time limit struck.  The
+	// Every match is looked at, unless the time limit strikes.  The
 	// totals are the page's (policy.hh's counting), not these: they
 	// would count every duplicate, and only when facets are asked for.
+	Xapian::MSet all = run.count(q, run.db.get_doccount(), spies);
 	res->facets_exact =
 	        all.get_matches_lower_bound() == all.get_matches_upper_bound();
 	for (size_t f = 0; f < req->nfacets; f++) {
 		std::vector<nsx_facet_value> v =
-		        fold_facet(*facets.spies[f], req->facets[f]);
+		        nsx::fold_facet(*facets.spies[f], req->facets[f]);
 		std::sort(v.begin(), v.end(),
 		          [](const nsx_facet_value &a, const nsx_facet_value &b) {
 			return a.count != b.count ? a.count > b.count
@@ -433,6 +367,9 @@ Ranked rank(Run &run, const Texts &t, const Xapian::Query &q)
 struct Page {
 	Xapian::MSet mset;
 	nsx::Count count{ 0, true };
+	// Collapsing on one machine: each hit's count of other matches
+	// with its value (Xapian's collapse count when empty).
+	std::vector<Xapian::doccount> copies;
 };
 
 Page page_of(Run &run, const Xapian::Query &q, Xapian::doccount first,
@@ -446,6 +383,27 @@ Page page_of(Run &run, const Xapian::Query &q, Xapian::doccount first,
 		p.count = nsx::count_of(p.mset, limit);
 		return p;
 	}
+	if (run.one) {
+		// One local database: the page's match stops at its hits,
+		// and counting.hh's match counts (Xapian ends an unranked
+		// match early only on one database).
+		p.mset = run.mset(q, first, max,
+		                  std::max(first + max, nsx::RELAX_BELOW));
+		nsx::KeyCounter keys(run.req->collapse_slot);
+		Xapian::MSet seen = run.count(q, check, { &keys });
+		p.count =
+		        nsx::count_keys(keys, limit,
+		                        seen.get_matches_lower_bound() ==
+		                                seen.get_matches_upper_bound());
+		for (auto it = p.mset.begin(); it != p.mset.end(); ++it) {
+			Xapian::doccount n = keys.with(it.get_collapse_key());
+			p.copies.push_back(std::max<Xapian::doccount>(
+			        it.get_collapse_count(), n ? n - 1 : 0));
+		}
+		return p;
+	}
+	// Over shards in the page's match, one round trip to each remote
+	// one: a built-in spy, which each server runs and the front merges.
 	Xapian::ValueCountMatchSpy spy(run.req->collapse_slot);
 	double start = nsx::monotonic_now();
 	p.mset = run.mset(q, first, max, check, { &spy });
@@ -482,6 +440,7 @@ Xapian::Query go_on_with_some(Run &run, const Texts &t, Ranked rk,
 	res->relaxed = true;
 	res->n_all = n_all;
 	res->rest = rest.mset;
+	res->copies_rest = std::move(rest.copies);
 	res->total += rest.count.n;
 	res->exact = res->exact && rest.count.exact;
 	res->total_hi += rest.mset.get_matches_upper_bound();
@@ -518,6 +477,7 @@ void answer(nsx_reader_t *r, const nsx_search_t *req, const Texts &t,
 		count_facets(run, all, res);
 	res->query = t.text;
 	res->mset = first.mset;
+	res->copies = std::move(first.copies);
 	res->n_first = first.mset.size();
 	res->plain = rk.top;
 	res->plain_rest = rk.top_rest;

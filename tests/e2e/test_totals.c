@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "harness.h"
@@ -23,6 +24,9 @@
 /* "ferry": 60 stories filed twice, 120 articles: more than the limit
  * looks at, fewer stories than it. */
 #define FERRY_STORIES 60
+/* "tugboat": 30 stories of equal weight; the test files a copy of the
+ * first with a long byline, so that it weighs less than any of them. */
+#define TUG_STORIES 30
 
 static void article(const char *rel, const char *title, const char *body)
 {
@@ -52,6 +56,12 @@ static void write_articles(void)
 		article(rel, "Ferry", text);
 		snprintf(rel, sizeof rel, "ferry/copy-%d.json", i);
 		article(rel, "Ferry", text);
+	}
+	for (int i = 0; i < TUG_STORIES; i++) {
+		snprintf(rel, sizeof rel, "tug/%d.json", i);
+		snprintf(text, sizeof text,
+		         "The tugboat pushed barge %d upriver.", 10 + i);
+		article(rel, "Tugboat", text);
 	}
 	for (int i = 0; i < HARBOUR_ARTICLES; i++) {
 		snprintf(rel, sizeof rel, "harbour/%d.json", i);
@@ -216,6 +226,79 @@ static void test_wire_copies_collapsed_by_default(void **state)
 	assert_path_set(r, 2, "quay/0.json", "wire/quay-0.json");
 }
 
+/* Each hit says how many copies it folds, on every page, whichever copy
+ * the page's match kept and however little of the list it looked at:
+ * the six stories filed twice fold one copy each, the rest none. */
+static void test_every_hit_counts_its_copies(void **state)
+{
+	(void)state;
+	json_int_t folded = 0;
+	size_t hits = 0;
+	for (int offset = 0; offset < QUAY_STORIES; offset += 10) {
+		json_t *r = page("quay", offset, 10, NULL);
+		json_t *h;
+		size_t i;
+		json_array_foreach(json_object_get(r, "hits"), i, h) {
+			const char *path =
+			        json_string_value(json_object_get(h, "path"));
+			int story = -1;
+			assert_true(sscanf(path, "quay/%d.json", &story) == 1 ||
+			            sscanf(path, "wire/quay-%d.json", &story) ==
+			                    1);
+			json_int_t copies = json_integer_value(
+			        json_object_get(h, "duplicates"));
+			if (copies != (story < QUAY_ARTICLES - QUAY_STORIES))
+				fail_msg("%s folds %lld copies", path,
+				         (long long)copies);
+			folded += copies;
+			hits++;
+		}
+		json_decref(r);
+	}
+	assert_int_equal(hits, QUAY_STORIES);
+	assert_int_equal(folded, QUAY_ARTICLES - QUAY_STORIES);
+}
+
+/* A copy that weighs less than every story (its byline makes it
+ * longer) is counted as its story's copy, and never shown instead of it;
+ * the total stays the stories'. */
+static void test_light_copy_counted(void **state)
+{
+	(void)state;
+	json_t *o = json_pack(
+	        "{s:s, s:s, s:s, s:[s,s,s,s,s,s]}", "title", "Tugboat", "body",
+	        "The tugboat pushed barge 10 upriver.", "language", "en",
+	        "authors", "Wilhelmina Okonkwo-Fairweather",
+	        "Bartholomew Castellanos-Whitby", "Anastasia Villeneuve-Drake",
+	        "Maximilian Oyelaran-Lindqvist", "Genevieve Hargreaves-Mbeki",
+	        "Cornelius Abernathy-Nakamura");
+	char *s = json_dumps(o, JSON_COMPACT);
+	put_file("zz/tug-copy.json", s);
+	free(s);
+	json_decref(o);
+	json_decref(wait_for("zz/tug-copy.json"));
+	int found = 0;
+	for (int offset = 0; offset < TUG_STORIES; offset += 10) {
+		json_t *r = page("tugboat", offset, 10, NULL);
+		assert_int_equal(total_of(r), TUG_STORIES);
+		for (size_t i = 0; i < nhits(r); i++) {
+			json_t *h =
+			        json_array_get(json_object_get(r, "hits"), i);
+			const char *path = hit_str(r, i, "path");
+			json_int_t copies = json_integer_value(
+			        json_object_get(h, "duplicates"));
+			bool first = strcmp(path, "tug/0.json") == 0;
+			assert_string_not_equal(path, "zz/tug-copy.json");
+			if (copies != (first ? 1 : 0))
+				fail_msg("%s folds %lld copies", path,
+				         (long long)copies);
+			found += first;
+		}
+		json_decref(r);
+	}
+	assert_int_equal(found, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +307,8 @@ int main(void)
 		cmocka_unit_test(test_many_copies),
 		cmocka_unit_test(test_facets_change_no_total),
 		cmocka_unit_test(test_wire_copies_collapsed_by_default),
+		cmocka_unit_test(test_every_hit_counts_its_copies),
+		cmocka_unit_test(test_light_copy_counted),
 	};
 	return cmocka_run_group_tests_name("totals", tests, group_setup,
 	                                   group_teardown);
