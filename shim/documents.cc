@@ -94,8 +94,14 @@ nsx_status_t nsx_doc_index_text(nsx_doc_t *doc, const char *text, size_t len,
 		        nsx::fold_initials(std::string(text ? text : "", len)),
 		        wdf_inc, prefix ? prefix : "");
 		doc->has_text = true;
+		doc->text_bytes += len;
 		return NSX_OK;
 	});
+}
+
+size_t nsx_doc_text_bytes(const nsx_doc_t *doc)
+{
+	return doc ? doc->text_bytes : 0;
 }
 
 nsx_status_t nsx_doc_add_boolean(nsx_doc_t *doc, const char *prefix,

@@ -72,6 +72,10 @@ void nsx_doc_free(nsx_doc_t *doc);
 nsx_status_t nsx_doc_index_text(nsx_doc_t *doc, const char *text, size_t len,
                                 unsigned wdf_inc, const char *prefix);
 
+/* The bytes of text nsx_doc_index_text() was given for DOC, in all: what
+ * a writer's uncommitted batch grows by when it takes DOC. */
+size_t nsx_doc_text_bytes(const nsx_doc_t *doc);
+
 /* Add the boolean term PREFIX + lowercase(VALUE), for exact filters.
  * VALUE is UTF-8; terms longer than Xapian allows give NSX_INVALID. */
 nsx_status_t nsx_doc_add_boolean(nsx_doc_t *doc, const char *prefix,

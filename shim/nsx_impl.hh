@@ -21,6 +21,7 @@ struct nsx_doc {
 	Xapian::Document doc;
 	Xapian::TermGenerator tg;
 	bool has_text = false;
+	size_t text_bytes = 0; // given to nsx_doc_index_text()
 };
 
 struct nsx_writer {

@@ -36,6 +36,7 @@ struct sop_item {
 	struct sop_item *next;
 	enum sop op;
 	nsx_doc_t *doc; /* SOP_REPLACE: owned */
+	size_t text;    /* SOP_REPLACE: its text's bytes */
 	char *value;    /* SOP_SET_VALUE: owned */
 	size_t len;
 	uint64_t ticket; /* SOP_COMMIT: the writer waits for it */
@@ -58,6 +59,7 @@ struct shard {
 	char errmsg[256];             /* under mu */
 	ns_strv_t refused;            /* id terms Xapian refused, under mu */
 	unsigned uncommitted;         /* shard thread */
+	size_t uncommitted_text;      /* shard thread: their text's bytes */
 	struct timespec due;          /* shard thread: commit by then */
 	unsigned batch, delay_ms;     /* immutable */
 	char dir[];
@@ -95,6 +97,7 @@ static void shard_commit(struct shard *s, uint64_t ticket)
 	if (s->uncommitted && (st = nsx_writer_commit(s->w)) != NSX_OK)
 		shard_fail(s, st, "commit");
 	s->uncommitted = 0;
+	s->uncommitted_text = 0;
 	uint64_t docs = nsx_writer_doccount(s->w);
 	pthread_mutex_lock(&s->mu);
 	s->docs = docs;
@@ -148,7 +151,9 @@ static void shard_run(struct shard *s, struct sop_item *it)
 		} else {
 			if (s->uncommitted++ == 0)
 				s->due = deadline_after(s->delay_ms);
-			if (s->uncommitted >= s->batch)
+			s->uncommitted_text += it->text;
+			if (s->uncommitted >= s->batch ||
+			    s->uncommitted_text >= NS_BATCH_TEXT)
 				shard_commit(s, 0);
 		}
 	}
@@ -391,6 +396,7 @@ nsx_status_t bulk_replace(ns_indexer_t *ix, const char *idterm, nsx_doc_t **doc)
 	if (!it)
 		return NSX_NO_MEMORY;
 	it->doc = *doc;
+	it->text = nsx_doc_text_bytes(*doc);
 	*doc = NULL;
 	return shard_push(shard_of(ix, idterm), it);
 }
@@ -557,6 +563,7 @@ bool bulk_finish(ns_indexer_t *ix)
 		return false;
 	}
 	ix->pending = 0; /* all in the shards, all merged below */
+	ix->pending_text = 0;
 	/* Committed in the shards: nothing to apply again (a failed merge
 	 * drops the load and reads its files again). */
 	ns_strv_clear(&ix->unwritten);

@@ -328,6 +328,7 @@ static bool apply_doc(ns_indexer_t *ix, struct prep *p, const char *idterm)
 		return false;
 	}
 	note_unwritten(ix, 'P', relpath);
+	size_t text = nsx_doc_text_bytes(p->doc);
 	xst = bulk_active(ix) ? bulk_replace(ix, idterm, &p->doc)
 	                      : nsx_writer_replace(ix->w, idterm, p->doc);
 	if (xst == NSX_INVALID) { /* this document, not the index */
@@ -338,6 +339,7 @@ static bool apply_doc(ns_indexer_t *ix, struct prep *p, const char *idterm)
 		writer_fault(ix, xst, relpath);
 		return false;
 	}
+	ix->pending_text += text; /* counted by maybe_commit() */
 	note_warnings(ix, p->a, relpath);
 	store_meta(ix, relpath, idterm, &p->meta, false);
 	stats_add(ix, &ix->stats.indexed, 1);

@@ -78,6 +78,7 @@ bool commit_pending(ns_indexer_t *ix)
 		return true;
 	bool ok = commit_now(ix);
 	ix->pending = 0;
+	ix->pending_text = 0;
 	if (ok)
 		notify_commit(ix);
 	return ok;
@@ -105,13 +106,14 @@ static void maybe_commit(ns_indexer_t *ix)
 		 * for them all.  Status hears how far they are. */
 		if (ix->pending && ts_past(&ix->deadline)) {
 			ix->pending = 0;
+			ix->pending_text = 0;
 			bulk_progress(ix);
 		}
 		return;
 	}
-	if (ix->pending && (ix->pending >= __atomic_load_n(&ix->batch_max,
-	                                                   __ATOMIC_RELAXED) ||
-	                    ts_past(&ix->deadline)))
+	if (ix->pending &&
+	    (ix->pending >= __atomic_load_n(&ix->batch_max, __ATOMIC_RELAXED) ||
+	     ix->pending_text >= NS_BATCH_TEXT || ts_past(&ix->deadline)))
 		commit_pending(ix);
 }
 
@@ -387,6 +389,7 @@ static bool writer_upkeep(ns_indexer_t *ix)
 static void writer_read_only(ns_indexer_t *ix)
 {
 	ix->pending = 0;
+	ix->pending_text = 0;
 	pthread_mutex_unlock(&ix->mu);
 	settle_reads(ix, true);
 	pthread_mutex_lock(&ix->mu);

@@ -11,6 +11,8 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -336,6 +338,43 @@ static void test_compaction_after_a_bulk_load(void **state)
 	free(after);
 }
 
+/* A batch is full once its articles hold 2 MiB of text, however many
+ * changes `batch` allows: three long articles of 0.9 MB each are
+ * committed together, long before the minute the commit delay would
+ * wait for. */
+static void test_batch_full_by_text(void **state)
+{
+	(void)state;
+	make_tree(20);
+	static const char *const lazy[] = {
+		"--batch", "1000000",        "--commit-delay",
+		"60000",   "--auto-compact", "0",
+		NULL
+	};
+	start_daemon_with(lazy);
+	size_t size = 900 * 1000;
+	char *body = malloc(size + 32);
+	assert_non_null(body);
+	for (int a = 0; a < 3; a++) {
+		size_t len = 0;
+		for (unsigned w = 0; len + 16 < size; w++)
+			len += (size_t)snprintf(body + len, size + 32 - len,
+			                        "tidewater%d w%u ", a, w % 997);
+		char rel[32];
+		snprintf(rel, sizeof rel, "big/%d.json", a);
+		put_json_article(rel, "Long read", body, "news");
+	}
+	free(body);
+	json_int_t total = 0;
+	for (int i = 0; i < 400 && total < 3; i++) {
+		sleep_ms(50);
+		json_t *r = search("tidewater0 OR tidewater1 OR tidewater2");
+		total = json_integer_value(json_object_get(r, "total"));
+		json_decref(r);
+	}
+	assert_int_equal(total, 3);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -362,6 +401,8 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(
 		        test_compaction_after_a_bulk_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_full_by_text, setup,
+		                                teardown),
 	};
 	return cmocka_run_group_tests_name("bulk", tests, NULL, NULL);
 }
