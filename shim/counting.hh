@@ -10,8 +10,9 @@
 // of a default search's CPU on short news (docs/performance.md).  Here
 // the page's match stops as soon as its hits are known, and the count is
 // a second match with no weights (BoolWeight, which Xapian ends as soon as
-// it has seen enough) and no collapsing, whose spy keeps one hash of each
-// document's collapse value in a flat array.
+// it has accepted enough) and no collapsing, whose decider keeps one hash
+// of each story's collapse value in a flat table and lets only the first
+// match of each story through.
 #ifndef NSX_COUNTING_HH
 #define NSX_COUNTING_HH
 
@@ -20,7 +21,6 @@
 
 #include <xapian.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -31,96 +31,90 @@
 
 namespace nsx {
 
-// The matches a match shows it, and how many share each collapse value
-// of SLOT.  Values are told apart by a 64-bit hash: two different ones
-// would have to collide among the at most count_check() documents a
-// count looks at (a chance of about 1 in 10^11 at 10,000) to be counted
+// Tells a count's match which of its matches are stories of their own:
+// the first it shows with each collapse value of SLOT, and each without
+// one.  The others, copies, are counted against their story and denied,
+// so that the match, which ends once it has accepted as many documents
+// as it checks for, ends after that many stories, however many copies
+// come between.  Values are told apart by a 64-bit hash: two different
+// ones would have to collide among the at most count_check() stories a
+// count looks for (a chance of about 1 in 10^11 at 10,000) to be counted
 // as one.
-class KeyCounter : public Xapian::MatchSpy {
+class KeyCounter : public Xapian::MatchDecider {
 	Xapian::valueno slot;
-	Xapian::doccount seen = 0, keyless = 0;
-	mutable std::vector<uint64_t> keys; // sorted when read
-	mutable bool sorted = true;
+	// Open addressing on the hash; a count of 0 marks a free place.
+	struct Place {
+		uint64_t hash;
+		Xapian::doccount n;
+	};
+	mutable std::vector<Place> table = std::vector<Place>(1024);
+	mutable size_t keys = 0;
+	mutable Xapian::doccount stories = 0;
 
 	static uint64_t hash(const std::string &v)
 	{
 		return std::hash<std::string>{}(v);
 	}
 
-	void sort() const
+	Place &place(uint64_t h) const
 	{
-		if (!sorted)
-			std::sort(keys.begin(), keys.end());
-		sorted = true;
+		size_t mask = table.size() - 1;
+		for (size_t i = h & mask;; i = (i + 1) & mask)
+			if (table[i].n == 0 || table[i].hash == h)
+				return table[i];
+	}
+
+	void grow() const
+	{
+		std::vector<Place> old(table.size() * 2);
+		old.swap(table);
+		for (const Place &p : old)
+			if (p.n)
+				place(p.hash) = p;
 	}
 
 public:
 	explicit KeyCounter(Xapian::valueno slot_) : slot(slot_) {}
 
-	void operator()(const Xapian::Document &doc, double) override
+	bool operator()(const Xapian::Document &doc) const override
 	{
-		// The document a match shows its spies reads its values from
-		// streams walked forward, so this costs no lookup of its own.
+		// The document a match shows its decider reads its values
+		// from streams walked forward: no lookup of its own.
 		std::string v = doc.get_value(slot);
-		seen++;
 		if (v.empty()) {
-			keyless++;
-			return;
+			stories++;
+			return true;
 		}
-		keys.push_back(hash(v));
-		sorted = false;
+		uint64_t h = hash(v);
+		Place &p = place(h);
+		if (p.n++)
+			return false;
+		p.hash = h;
+		stories++;
+		if (++keys * 2 > table.size())
+			grow();
+		return true;
 	}
 
-	// Matches seen, collapsed or not.
-	Xapian::doccount total() const { return seen; }
-
-	// Hits they make once collapsed: one for each value, and each
-	// document without one is a hit of its own.
-	Xapian::doccount distinct() const
-	{
-		sort();
-		auto end = std::unique_copy(keys.begin(), keys.end(),
-		                            counting_iterator());
-		return end.n + keyless;
-	}
+	// The stories seen: each value once, and each match without one.
+	Xapian::doccount distinct() const { return stories; }
 
 	// The matches seen with the collapse value KEY (none for "").
 	Xapian::doccount with(const std::string &key) const
 	{
-		if (key.empty())
-			return 0;
-		sort();
-		auto r = std::equal_range(keys.begin(), keys.end(), hash(key));
-		return static_cast<Xapian::doccount>(r.second - r.first);
+		return key.empty() ? 0 : place(hash(key)).n;
 	}
-
-private:
-	// An output iterator that only counts what is written to it.
-	struct counting_iterator {
-		using iterator_category = std::output_iterator_tag;
-		using value_type = void;
-		using difference_type = std::ptrdiff_t;
-		using pointer = void;
-		using reference = void;
-		Xapian::doccount n = 0;
-		counting_iterator &operator*() { return *this; }
-		counting_iterator &operator=(uint64_t)
-		{
-			n++;
-			return *this;
-		}
-		counting_iterator &operator++() { return *this; }
-		counting_iterator operator++(int) { return *this; }
-	};
 };
 
-// The count of the matches KEYS watched, counted to LIMIT (exact when
-// the match saw them ALL), collapsed: as count_collapsed().
+// The count of the stories KEYS let through, counted to LIMIT: exact
+// when there were fewer than count_check(LIMIT) (the match then saw
+// every match), unless its time limit cut it short (CUT); as
+// count_collapsed().
 inline Count count_keys(const KeyCounter &keys, Xapian::doccount limit,
-                        bool all)
+                        bool cut)
 {
 	Xapian::doccount d = keys.distinct();
-	if (all && keys.total() < count_check(limit))
+	if (!cut && d < count_check(limit))
 		return { d, true };
 	return { d < limit ? d : limit, false };
 }

@@ -172,11 +172,12 @@ inline bool relaxes(const Xapian::MSet &all, const Xapian::Query &text,
 
 // Matches are counted exactly up to a limit (the daemon's exact_count;
 // this by default), and past it the total is the limit, said to be a
-// lower bound.  Every page's match checks at least LIMIT + 1 documents
-// (count_check()), so that a query with at most LIMIT matches is counted
-// exactly on every page, and one with more is "at least LIMIT" on every
-// page, whatever a deeper page's match happened to learn.  Only a match
-// cut short by its time limit counts less, and says so.
+// lower bound.  Every count looks for at least LIMIT + 1 (count_check()):
+// the page's match itself, or, collapsing on one database, a match of
+// its own (counting.hh), so that a query with at most LIMIT matches is
+// counted exactly on every page, and one with more is "at least LIMIT"
+// on every page, whatever a deeper page's match happened to learn.  Only
+// a match cut short by its time limit counts less, and says so.
 const Xapian::doccount COUNT_LIMIT = 10000;
 
 struct Count {
@@ -204,8 +205,9 @@ inline Count count_of(const Xapian::MSet &m, Xapian::doccount limit)
 // instead (Xapian's own, so that a remote shard can run it too, and its
 // counts merge across shards): the distinct values it saw, and each
 // document without one is a hit of its own.  A match only starts skipping
-// documents once it has kept count_check() of them, so when fewer match
-// the spy sees them all, on every page and over any shards.
+// documents once it has kept count_check() hits (collapsed), so when
+// fewer stories match the spy sees them all, on every page and over any
+// shards.
 inline Xapian::doccount distinct(const Xapian::ValueCountMatchSpy &spy)
 {
 	Xapian::doccount keys = 0, keyed = 0;
@@ -217,10 +219,14 @@ inline Xapian::doccount distinct(const Xapian::ValueCountMatchSpy &spy)
 }
 
 // The count of a collapsing match SPY watched, counted to LIMIT, unless
-// its time limit cut it short (CUT).  Past the limit the spy may have
-// seen more than count_check() documents (how many depends on the
-// page), so the total is then a lower bound: the limit, or fewer when
-// duplicates are many.
+// its time limit cut it short (CUT): exact when it saw fewer than
+// count_check() matches, copies and all.  Past that the spy may have seen
+// more (how many depends on the page), so the total is then a lower
+// bound: the limit, or the stories seen when copies are many.  (A match
+// that kept fewer stories than that saw every match too, unless a copy
+// that outranked its story's evicted hit made it count one story twice:
+// Xapian does not say, so such a count is only a lower bound here.  On
+// one database counting.hh's match knows, and says exact.)
 inline Count count_collapsed(const Xapian::ValueCountMatchSpy &spy,
                              Xapian::doccount limit, bool cut)
 {

@@ -155,18 +155,24 @@ struct Run {
 		return deadlined(enq, q, first, max, check);
 	}
 
-	// Q's matches, up to CHECK of them, shown to SPIES: unranked
-	// (BoolWeight ends the match once it has seen CHECK), uncollapsed.
-	// Its bounds are equal when every match was seen (fewer than CHECK,
-	// and the time limit did not strike).
+	// Q's matches, up to CHECK of them that DECIDER (if any) lets
+	// through, shown to SPIES: unranked (BoolWeight ends the match once
+	// it has accepted CHECK), uncollapsed, within TIME_LIMIT seconds
+	// when given (else the request's).  Its bounds are equal when every
+	// match was seen (fewer than CHECK, and the time limit did not
+	// strike).
 	Xapian::MSet count(const Xapian::Query &q, Xapian::doccount check,
-	                   const std::vector<Xapian::MatchSpy *> &spies)
+	                   const std::vector<Xapian::MatchSpy *> &spies,
+	                   const Xapian::MatchDecider *decider = nullptr,
+	                   double time_limit = 0)
 	{
 		Xapian::Enquire enq = enquire();
 		enq.set_weighting_scheme(Xapian::BoolWeight());
+		if (time_limit > 0)
+			enq.set_time_limit(time_limit);
 		for (Xapian::MatchSpy *spy : spies)
 			enq.add_matchspy(spy);
-		return deadlined(enq, q, 0, 0, check);
+		return deadlined(enq, q, 0, 0, check, decider);
 	}
 
 	// Over remote shards, when the request says which value holds them,
@@ -203,12 +209,14 @@ private:
 	// the remote open's timeout bounds each call).
 	Xapian::MSet deadlined(Xapian::Enquire &enq, const Xapian::Query &q,
 	                       Xapian::doccount first, Xapian::doccount max,
-	                       Xapian::doccount check)
+	                       Xapian::doccount check,
+	                       const Xapian::MatchDecider *decider = nullptr)
 	{
 		nsx::Deadline deadline(req->deadline);
 		bool inside = req->deadline > 0 && !remote;
 		enq.set_query(inside ? nsx::with_deadline(q, deadline) : q);
-		Xapian::MSet m = enq.get_mset(first, max, check);
+		Xapian::MSet m =
+		        enq.get_mset(first, max, check, nullptr, decider);
 		deadline.check();
 		return m;
 	}
@@ -372,6 +380,48 @@ struct Page {
 	std::vector<Xapian::doccount> copies;
 };
 
+// page_of() on one local database: the page's match stops at its hits,
+// and counting.hh's match counts the stories (Xapian ends an unranked
+// match early only on one database), within what is left of the
+// request's time limit.
+Page page_counted_apart(Run &run, const Xapian::Query &q,
+                        Xapian::doccount first, Xapian::doccount max,
+                        Xapian::doccount limit)
+{
+	Page p;
+	double start = nsx::monotonic_now();
+	p.mset = run.mset(q, first, max,
+	                  std::max(first + max, nsx::RELAX_BELOW));
+	if (p.mset.size() < max) {
+		// It ran out of matches before the page was full: it saw
+		// them all, and its bounds are the count (and its collapse
+		// counts the copies).
+		p.count = nsx::count_of(p.mset, limit);
+		return p;
+	}
+	nsx::KeyCounter keys(run.req->collapse_slot);
+	double budget = run.req->time_limit, left = budget;
+	if (budget > 0)
+		left -= nsx::monotonic_now() - start;
+	bool cut = budget > 0 && left <= 0;
+	if (!cut) {
+		double at = nsx::monotonic_now();
+		(void)run.count(q, nsx::count_check(limit), {}, &keys, left);
+		cut = budget > 0 && nsx::monotonic_now() - at >= left;
+	}
+	p.count = nsx::count_keys(keys, limit, cut);
+	// Never fewer than the stories the page's match kept.
+	Xapian::doccount kept = std::min(first + p.mset.size(), limit);
+	if (!p.count.exact && p.count.n < kept)
+		p.count.n = kept;
+	for (auto it = p.mset.begin(); it != p.mset.end(); ++it) {
+		Xapian::doccount n = keys.with(it.get_collapse_key());
+		p.copies.push_back(std::max<Xapian::doccount>(
+		        it.get_collapse_count(), n ? n - 1 : 0));
+	}
+	return p;
+}
+
 Page page_of(Run &run, const Xapian::Query &q, Xapian::doccount first,
              Xapian::doccount max, Xapian::doccount limit)
 {
@@ -383,25 +433,8 @@ Page page_of(Run &run, const Xapian::Query &q, Xapian::doccount first,
 		p.count = nsx::count_of(p.mset, limit);
 		return p;
 	}
-	if (run.one) {
-		// One local database: the page's match stops at its hits,
-		// and counting.hh's match counts (Xapian ends an unranked
-		// match early only on one database).
-		p.mset = run.mset(q, first, max,
-		                  std::max(first + max, nsx::RELAX_BELOW));
-		nsx::KeyCounter keys(run.req->collapse_slot);
-		Xapian::MSet seen = run.count(q, check, { &keys });
-		p.count =
-		        nsx::count_keys(keys, limit,
-		                        seen.get_matches_lower_bound() ==
-		                                seen.get_matches_upper_bound());
-		for (auto it = p.mset.begin(); it != p.mset.end(); ++it) {
-			Xapian::doccount n = keys.with(it.get_collapse_key());
-			p.copies.push_back(std::max<Xapian::doccount>(
-			        it.get_collapse_count(), n ? n - 1 : 0));
-		}
-		return p;
-	}
+	if (run.one)
+		return page_counted_apart(run, q, first, max, limit);
 	// Over shards in the page's match, one round trip to each remote
 	// one: a built-in spy, which each server runs and the front merges.
 	Xapian::ValueCountMatchSpy spy(run.req->collapse_slot);
