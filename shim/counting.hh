@@ -1,6 +1,6 @@
 // counting.hh - inside the shim: what a search counts besides its page.
 // A collapsing search's total on one machine, counted in a match of its
-// own (search.cc's page_of()), and the facets' values.
+// own (search.cc's page_counted_apart()), and the facets' values.
 //
 // Counted inside the page's match (as over remote shards, policy.hh's
 // count_collapsed()), the total makes that match rank, collapse and

@@ -191,13 +191,25 @@ inline Xapian::doccount count_check(Xapian::doccount limit)
 }
 
 // The count of M, a match that checked count_check(LIMIT) documents or
-// more, without collapsing.
+// more without collapsing, or a collapsing one that ran out of matches
+// before its page was full (its bounds are then equal, and exact).
 inline Count count_of(const Xapian::MSet &m, Xapian::doccount limit)
 {
 	Xapian::doccount lo = m.get_matches_lower_bound();
 	if (lo == m.get_matches_upper_bound() && lo <= limit)
 		return { lo, true };
 	return { lo < limit ? lo : limit, false };
+}
+
+// relaxes() on ALL's count, which every page of a query agrees on, where
+// a collapsed page's own bounds may be exact on one page only (the last,
+// short one): a page that knows no ranking of the best (an order by
+// date) decides with this.
+inline bool relaxes(const Count &all, const Xapian::Query &text,
+                    const Xapian::Query &loose)
+{
+	return !loose.empty() && all.exact && all.n < RELAX_BELOW &&
+	       loose.get_description() != text.get_description();
 }
 
 // Collapsing, Xapian knows how many hits there are only if it keeps them

@@ -456,7 +456,7 @@ Xapian::Query go_on_with_some(Run &run, const Texts &t, Ranked rk,
                               nsx_results_t *res)
 {
 	const nsx_search_t *req = run.req;
-	if (!rk.decided && nsx::relaxes(first.mset, t.text, t.loose)) {
+	if (!rk.decided && nsx::relaxes(first.count, t.text, t.loose)) {
 		Xapian::Query some = filtered(req, t.loose);
 		rk.rest =
 		        Xapian::Query(Xapian::Query::OP_AND_NOT, some, rk.all);
