@@ -6,8 +6,8 @@
 // count_collapsed()), the total makes that match rank, collapse and
 // watch every document up to the count's limit: a weight for each, a
 // lookup in Xapian's table of collapse keys, and the insertion of its
-// value into a ValueCountMatchSpy's std::map.  That was three quarters
-// of a default search's CPU on short news (docs/performance.md).  Here
+// value into a ValueCountMatchSpy's std::map: the page's match was 57%
+// of the daemon's CPU on short news (docs/performance.md).  Here
 // the page's match stops as soon as its hits are known, and the count is
 // a second match with no weights (BoolWeight, which Xapian ends as soon as
 // it has accepted enough) and no collapsing, whose decider keeps one hash

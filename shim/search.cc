@@ -382,8 +382,8 @@ struct Page {
 
 // page_of() on one local database: the page's match stops at its hits,
 // and counting.hh's match counts the stories (Xapian ends an unranked
-// match early only on one database), within what is left of the
-// request's time limit.
+// match early only on one database), within what the page's match left
+// of the request's time limit.
 Page page_counted_apart(Run &run, const Xapian::Query &q,
                         Xapian::doccount first, Xapian::doccount max,
                         Xapian::doccount limit)
