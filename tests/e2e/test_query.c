@@ -84,6 +84,13 @@ static void test_signed_fields_find_the_right_articles(void **state)
 	                    "-section:culture", 1,
 	                    "politics/presidential-race.txt");
 	assert_oldest_first("-date:2025..2026", 20, NULL);
+	/* A hated bracket of stopwords after another hated word crashed
+	 * Xapian's query parser: its stopwords are kept, and it leaves out
+	 * what has both. */
+	assert_oldest_first("+tag:beacon -date:2024-05 -(the,of)", 2,
+	                    "coast/march-end.txt coast/april-last.txt");
+	assert_oldest_first("beacon -date:2024-05 -(the(of", 2,
+	                    "coast/march-end.txt coast/april-last.txt");
 	assert_oldest_first("NOT section:coast", 16, NULL);
 	/* Years and months as the ends of a range. */
 	assert_oldest_first("date:2009..2024-03", 2,

@@ -538,6 +538,46 @@ static void test_case_and_initials(void **state)
 	nsx_reader_close(r);
 }
 
+/* A loved or hated bracket of stopwords only, after another loved or
+ * hated word, made Xapian 1.4's query parser follow a null pointer
+ * (found by fuzz_query).  Such a query keeps its stopwords as typed:
+ * "-(the,an)" leaves out what has both "the" and "an". */
+static void test_stopword_bracket(void **state)
+{
+	struct fixture *f = *state;
+	put(f->w, "Qa", "Ferry", "ferry strike in the harbour", NULL, "a");
+	put(f->w, "Qb", "Ferry", "ferry menu of fish", NULL, "b");
+	put(f->w, "Qc", "Ferry",
+	    "ferry timetable for the winter and an extra "
+	    "boat",
+	    NULL, "c");
+	put(f->w, "Qd", "Tram", "tram strike", NULL, "d");
+	assert_int_equal(nsx_writer_commit(f->w), NSX_OK);
+	nsx_reader_t *r = reader(f->db);
+	char buf[128];
+	static const struct {
+		const char *q, *found;
+	} cases[] = {
+		{ "ferry -menu -(the,an)", "a" },
+		{ "ferry -menu -(the(an", "a" },
+		{ "ferry -menu -(the;an) harbour", "a" },
+		{ "ferry +timetable +(the,an)", "c" },
+		{ "-menu -(the,an)", "a d" },
+		{ "-menu -+(the,an)", "a d" },
+		{ "FERRY -Menu -(The,An)", "a" },
+		/* Without a bracket after "-", stopwords still drop. */
+		{ "ferry the an -menu", "a c" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		nsx_results_t *res = search(r, cases[i].q);
+		if (strcmp(hit_set(res, buf, sizeof buf), cases[i].found) != 0)
+			fail_msg("'%s' found '%s', not '%s'", cases[i].q, buf,
+			         cases[i].found);
+		nsx_results_free(res);
+	}
+	nsx_reader_close(r);
+}
+
 /* Feedback reorders by the words of the best matches, and finds nothing
  * the query did not: "unions" is in most articles about the ferry, so
  * the one other ferry article with it rises above a shorter one. */
@@ -765,6 +805,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_query, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_bad_field_value, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_stopword_bracket, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_query_caps, setup,
 		                                teardown),
