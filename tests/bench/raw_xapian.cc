@@ -52,6 +52,7 @@ extern "C" {
 #include <vector>
 
 #include "bench.h"
+#include "counting.hh"
 #include "policy.hh"
 #include "raw_xapian.hh"
 #include "snippet_window.hh"
@@ -452,22 +453,31 @@ struct Searcher {
 		return total;
 	}
 
-	// As the shim's page_of() for the first page of a default request:
-	// collapsed on the content hash, counted (to LIMIT) by a spy.
+	// As the shim's page_of() for the first page of a default request
+	// on one index (page_counted_apart()): the page's match collapsed on
+	// the content hash, and unless it ran out of matches, the stories
+	// counted (to LIMIT) by an unranked match of their own.
 	nsx::Count page(const Xapian::Query &q, Xapian::doccount max,
 	                Xapian::MSet *out,
 	                Xapian::doccount limit = nsx::COUNT_LIMIT)
 	{
-		Xapian::doccount check = std::max(
-		        { max, nsx::RELAX_BELOW, nsx::count_check(limit) });
 		Xapian::Enquire enq(db);
 		enq.set_query(q);
 		enq.set_weighting_scheme(nsx::ranking());
 		enq.set_collapse_key(NS_SLOT_CONTENT);
-		Xapian::ValueCountMatchSpy spy(NS_SLOT_CONTENT);
-		enq.add_matchspy(&spy);
-		*out = enq.get_mset(0, max, check);
-		return nsx::count_collapsed(spy, limit, false);
+		*out = enq.get_mset(0, max, std::max(max, nsx::RELAX_BELOW));
+		if (out->size() < max)
+			return nsx::count_of(*out, limit);
+		nsx::KeyCounter keys(NS_SLOT_CONTENT);
+		Xapian::Enquire all(db);
+		all.set_query(q);
+		all.set_weighting_scheme(Xapian::BoolWeight());
+		(void)all.get_mset(0, 0, nsx::count_check(limit), nullptr,
+		                   &keys);
+		nsx::Count n = nsx::count_keys(keys, limit, false);
+		if (!n.exact && n.n < out->size())
+			n.n = out->size();
+		return n;
 	}
 
 	Xapian::MSet run(const Xapian::Query &q, Xapian::doccount first,
