@@ -381,7 +381,8 @@ struct Searcher {
 	// One search as nsx_reader_search() + fill_hit() do it for a plain
 	// request (match "auto", a suggestion, no filter, no facet):
 	// parse, match, go on with some of the words when few have all,
-	// read every hit's stored data and cut its snippet exhaustively.
+	// read every hit's stored data and cut its snippet exhaustively, in
+	// a window of a long text (snippet_window.hh).
 	// Returns the estimate the daemon reports as "total".
 	Xapian::doccount search_as_daemon(const char *q, size_t *nhits,
 	                                  Xapian::doccount *lo = nullptr,
@@ -434,8 +435,11 @@ struct Searcher {
 			if (rest.get_matches_upper_bound() == 0)
 				some = { 0, true };
 		}
-		size_t n = hits(mset, stem, nsx::SNIPPET_FLAGS) +
-		           hits(rest, stem, nsx::SNIPPET_FLAGS);
+		// The daemon's snippets: exhaustive, in a window of a long
+		// text where the words of every word's query are (results.cc).
+		nsx::SnippetWords words = nsx::snippet_words(text, stem);
+		size_t n = hits(mset, stem, nsx::SNIPPET_FLAGS, &words) +
+		           hits(rest, stem, nsx::SNIPPET_FLAGS, &words);
 		if (nhits)
 			*nhits = n;
 		Xapian::doccount total =
