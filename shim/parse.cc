@@ -213,16 +213,22 @@ std::vector<std::string> exclusions(const std::string &q)
 // Does Q, as the query parser will read it, put "+" or "-" before a
 // bracket ("-(", "+title:(")?  Xapian 1.4's parser follows a null
 // pointer when such a bracket holds stopwords only, not as one group of
-// words ("-(the,an)", "-(the(an"), and comes after another loved or
-// hated term: "ferry -menu -(the,an)" is a SEGV in QueryParser, found
-// by fuzz_query.  Wider than that: any "+" or "-" that starts a word
-// (at the start, after a blank or a "(", as the parser's lexer has it)
-// and has a "(" before the next blank.
+// words ("-(the,an)", "-(the(an"), after a word it joins it to:
+// "ferry +(the,an)" (every word required) and "ferry -menu -(the,an)"
+// are each a SEGV in QueryParser, found by fuzz_query.  Wider than
+// that: any "+" or "-" that starts a word and has a "(" before the next
+// ASCII blank.  The lexer starts a word after a "(" or any character
+// Unicode calls a blank or a control (DEL, U+0085, no-break and wide
+// spaces, ...): every byte below "!", DEL and every byte of a
+// multibyte character count here, which errs only towards keeping
+// stopwords.
 bool loves_or_hates_a_bracket(const std::string &q)
 {
 	auto starts_word = [&](size_t k) {
-		return k == 0 || static_cast<unsigned char>(q[k - 1]) <= ' ' ||
-		       q[k - 1] == '(';
+		if (k == 0)
+			return true;
+		unsigned char c = static_cast<unsigned char>(q[k - 1]);
+		return c <= ' ' || c >= 0x7f || c == '(';
 	};
 	for (size_t i = 0; i < q.size(); i++) {
 		if ((q[i] != '+' && q[i] != '-') || !starts_word(i))

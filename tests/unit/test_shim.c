@@ -538,9 +538,9 @@ static void test_case_and_initials(void **state)
 	nsx_reader_close(r);
 }
 
-/* A loved or hated bracket of stopwords only, after another loved or
- * hated word, made Xapian 1.4's query parser follow a null pointer
- * (found by fuzz_query).  Such a query keeps its stopwords as typed:
+/* A loved or hated bracket of stopwords only, after a word it is joined
+ * to, made Xapian 1.4's query parser follow a null pointer (found by
+ * fuzz_query).  Such a query keeps its stopwords as typed:
  * "-(the,an)" leaves out what has both "the" and "an". */
 static void test_stopword_bracket(void **state)
 {
@@ -562,6 +562,13 @@ static void test_stopword_bracket(void **state)
 		{ "ferry -menu -(the(an", "a" },
 		{ "ferry -menu -(the;an) harbour", "a" },
 		{ "ferry +timetable +(the,an)", "c" },
+		{ "ferry +(the,an)", "a c" },
+		/* Blanks that are not ASCII start a word for Xapian too:
+		 * DEL, U+0085, a no-break space, an ideographic space. */
+		{ "ferry\x7f+(the,an)", "a c" },
+		{ "ferry -menu\xc2\x85-(the,an)", "a" },
+		{ "ferry -menu \xc2\xa0-(the,an)", "a" },
+		{ "ferry\xe3\x80\x80-menu\xe3\x80\x80-(the,an)", "a" },
 		{ "-menu -(the,an)", "a d" },
 		{ "-menu -+(the,an)", "a d" },
 		{ "FERRY -Menu -(The,An)", "a" },
