@@ -273,9 +273,12 @@ void reindex_done(ns_indexer_t *ix, uint64_t b);
 /* The operation in progress has ended: it becomes the last one. */
 void maint_finish(ns_indexer_t *ix, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* At start: put back an index a killed compaction left aside, and remove
- * what else it left. */
-void recover_compaction(const char *index_dir);
+/* At start: put back an index a killed compaction left aside (when
+ * there is no index). */
+void put_back_compacted(const char *index_dir);
+/* At start, the writer's lock held: remove what else a killed compaction
+ * left (another nsearchd's running one looks the same). */
+void remove_compaction_leftovers(const char *index_dir);
 /* Writer thread: write a compacted copy of the N databases at SRCS (the
  * index first; more: a bulk load's shards, merged, the revision then
  * after AFTER) and swap it in for the index.  What it did, or why it
@@ -295,8 +298,9 @@ void compact_after_bulk(ns_indexer_t *ix);
 /* Shards at most (INDEX/bulk.0 to INDEX/bulk.7). */
 #define NS_BULK_MAX 8
 
-/* At start: remove the shards of a bulk load that was never merged (the
- * index does not know their files: the start's scan reads them again). */
+/* At start, the writer's lock held: remove the shards of a bulk load that
+ * was never merged (the index does not know their files: the start's scan
+ * reads them again).  Another nsearchd's running one looks the same. */
 void bulk_remove_leftovers(const char *index_dir);
 /* Writer thread, before it runs: when WRITERS > 1 and the index is empty,
  * a bulk load begins on that many shards, which the readers search too. */

@@ -387,19 +387,27 @@ void maint_run(ns_indexer_t *ix, enum job_op op, const char *dir)
 }
 
 /* A compaction killed between its two renames leaves no index but the
- * old one aside: put it back.  What else a killed compaction left goes. */
-void recover_compaction(const char *index_dir)
+ * old one aside: put it back. */
+void put_back_compacted(const char *index_dir)
 {
 	struct compaction c = {.index = index_dir};
 	struct stat st;
+	if (compaction_names(&c) && lstat(index_dir, &st) < 0 &&
+	    errno == ENOENT && lstat(c.old.data, &st) == 0 &&
+	    rename(c.old.data, index_dir) == 0)
+		ns_log(NS_LOG_NOTICE, LOG_MOD,
+		       "%s: put back from %s (a "
+		       "compaction was interrupted)",
+		       index_dir, c.old.data);
+	compaction_free(&c);
+}
+
+/* What else a killed compaction left goes: its copy, and an index aside
+ * that was not put back. */
+void remove_compaction_leftovers(const char *index_dir)
+{
+	struct compaction c = { .index = index_dir };
 	if (compaction_names(&c)) {
-		if (lstat(index_dir, &st) < 0 && errno == ENOENT &&
-		    lstat(c.old.data, &st) == 0) {
-			if (rename(c.old.data, index_dir) == 0)
-				ns_log(NS_LOG_NOTICE, LOG_MOD, "%s: put back from %s "
-				       "(a compaction was interrupted)", index_dir,
-				       c.old.data);
-		}
 		ns_remove_dir(c.fresh.data);
 		ns_remove_dir(c.old.data);
 	}

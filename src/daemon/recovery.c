@@ -267,12 +267,12 @@ static bool moved_at_start(ns_indexer_t *ix, const char *why)
 	return true;
 }
 
-/* At start, before anything reads the index: is it sound?  A damaged one
- * goes aside (the start-up scan then reads every file). */
-static void check_at_start(ns_indexer_t *ix)
+/* At start, the writer open, before anything else reads the index: is it
+ * sound?  False, with why in *WHY (new), when it is damaged. */
+static bool sound_at_start(ns_indexer_t *ix, char **why)
 {
 	if (ix->check == NS_CHECK_NONE)
-		return;
+		return true;
 	char *err = NULL;
 	unsigned long long t0 = ns_now_ms();
 	nsx_status_t xst = ix->check == NS_CHECK_FULL
@@ -282,23 +282,42 @@ static void check_at_start(ns_indexer_t *ix)
 		ns_log(NS_LOG_INFO, LOG_MOD, "%s: checked (%s) in %.2f s",
 		       ix->index_dir, ix->check == NS_CHECK_FULL ? "full" : "quick",
 		       (ns_now_ms() - t0) / 1000.0);
-	else if (xst == NSX_CORRUPT || xst == NSX_IO)
-		moved_at_start(ix, err ? err : nsx_status_name(xst));
-	free(err);
+	if (xst != NSX_CORRUPT && xst != NSX_IO) {
+		free(err);
+		return true;
+	}
+	*why = err ? err : strdup(nsx_status_name(xst));
+	return false;
 }
 
 /* Open the index for the writer, and what it knows of each file.  A
  * damaged index is moved aside and a new one made; one that cannot be
  * written (a read-only filesystem) is opened later (the writer starts
  * read-only).  NS_ERR_INDEX with *ERRMSG when there is no index to work
- * with at all. */
+ * with at all.  Nothing is checked, moved or removed before the writer
+ * holds the index's lock: another nsearchd on the same index (one start
+ * too many) finds it locked and leaves it, its compaction and its bulk
+ * load alone. */
 ns_status_t open_index(ns_indexer_t *ix, char **errmsg)
 {
 	char *err = NULL;
-	recover_compaction(ix->index_dir);
-	bulk_remove_leftovers(ix->index_dir);
-	check_at_start(ix);
+	put_back_compacted(ix->index_dir);
 	nsx_status_t xst = open_writer(ix, &err);
+	char *why = NULL;
+	if (xst == NSX_OK && !sound_at_start(ix, &why)) {
+		nsx_writer_close(ix->w);
+		ix->w = NULL;
+		xst = NSX_CORRUPT;
+	} else if (xst != NSX_OK && xst != NSX_LOCKED &&
+	           !sound_at_start(ix, &why)) {
+		/* A table cut short fails the writer's opening as I/O; the
+		 * check says what it is.  (Locked, it is another's.) */
+		xst = NSX_CORRUPT;
+	}
+	if (why) {
+		free(err);
+		err = why;
+	}
 	if (xst == NSX_OK && (xst = load_known(ix)) != NSX_OK) {
 		free(err);
 		err = strdup(nsx_writer_error(ix->w));
@@ -337,6 +356,8 @@ ns_status_t open_index(ns_indexer_t *ix, char **errmsg)
 		return NS_ERR_INDEX;
 	}
 	free(err);
+	remove_compaction_leftovers(ix->index_dir);
+	bulk_remove_leftovers(ix->index_dir);
 	ix->stats.revision = nsx_writer_revision(ix->w);
 	ix->stats.documents = nsx_writer_doccount(ix->w);
 	return NS_OK;

@@ -132,6 +132,58 @@ static void test_socket_in_use_keeps_existing_index(void **state)
 	free(index);
 }
 
+/* A second nsearchd on the running one's index (on a socket of its own)
+ * finds the index locked and leaves it alone: the running daemon's
+ * compaction copy (INDEX.compacting) and bulk load shards (INDEX/bulk.N)
+ * look just like what a killed one leaves, and a start used to remove
+ * them before it tried the lock. */
+static void test_index_in_use_keeps_its_work(void **state)
+{
+	json_t *r = search("alphaword");
+	assert_int_equal(nhits(r), 1);
+	json_decref(r);
+	char *copy = NULL, *shard = NULL, *sock = NULL, *cmd = NULL;
+	assert_true(asprintf(&copy, "%s.compacting", e2e_index()) > 0);
+	assert_true(asprintf(&shard, "%s/bulk.0", e2e_index()) > 0);
+	assert_true(asprintf(&sock, "%s/third.sock", e2e_dir()) > 0);
+	const char *const dirs[] = { copy, shard };
+	for (size_t i = 0; i < 2; i++) {
+		char *marker = NULL;
+		assert_int_equal(mkdir(dirs[i], 0700), 0);
+		assert_true(asprintf(&marker, "%s/marker", dirs[i]) > 0);
+		assert_int_equal(write_file(marker, "work\n", 5), 0);
+		free(marker);
+	}
+	assert_true(asprintf(&cmd,
+	                     "'%s' --config /dev/null --articles '%s' "
+	                     "--index '%s' --socket '%s' 2>&1",
+	                     getenv("NSEARCHD"), e2e_tree(), e2e_index(),
+	                     sock) > 0);
+	int rc = -1;
+	char *out = run_capture(cmd, &rc); /* frees CMD */
+	assert_int_not_equal(rc, 0);
+	if (!strstr(out, "already locked"))
+		fail_msg("not the lock's failure: %s", out);
+	for (size_t i = 0; i < 2; i++) {
+		char *marker = NULL;
+		struct stat st;
+		assert_true(asprintf(&marker, "%s/marker", dirs[i]) > 0);
+		if (lstat(marker, &st) != 0)
+			fail_msg("%s is gone: %s", marker, out);
+		assert_int_equal(unlink(marker), 0);
+		assert_int_equal(rmdir(dirs[i]), 0);
+		free(marker);
+	}
+	/* The running daemon is not disturbed. */
+	r = search("alphaword");
+	assert_int_equal(nhits(r), 1);
+	json_decref(r);
+	free(out);
+	free(sock);
+	free(shard);
+	free(copy);
+}
+
 /* second_daemon(INDEX), with race_mkdir.c run in it: the first mkdir()
  * of RACE_DIR runs CMD before it, or after it if AFTER. */
 static char *raced_daemon(const char *index, const char *race_dir,
@@ -231,7 +283,17 @@ static void test_index_taken_meanwhile_is_kept(void **state)
 	assert_int_equal(waitpid(other, &wstatus, 0), other);
 	if (!kept)
 		fail_msg("the other daemon's index %s is gone: %s", index, out);
-	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+		char *logpath = NULL, *log = NULL;
+		size_t loglen;
+		assert_true(asprintf(&logpath, "%s/other2.log", e2e_dir()) > 0);
+		(void)ns_read_file(logpath, 1 << 20, &log, &loglen);
+		fail_msg("the other daemon %s %d; its log:\n%s",
+		         WIFEXITED(wstatus) ? "exited" : "was killed by signal",
+		         WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
+		                            : WTERMSIG(wstatus),
+		         log ? log : "(none)");
+	}
 	assert_int_equal(lstat(probe, &st), 0);
 	free(out);
 	free(pidtext);
@@ -248,6 +310,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_socket_in_use_leaves_no_index),
 		cmocka_unit_test(test_socket_in_use_keeps_existing_index),
+		cmocka_unit_test(test_index_in_use_keeps_its_work),
 		cmocka_unit_test(test_parent_made_meanwhile_is_kept),
 		cmocka_unit_test(test_index_taken_meanwhile_is_kept),
 	};
