@@ -294,30 +294,33 @@ static bool sound_at_start(ns_indexer_t *ix, char **why)
  * damaged index is moved aside and a new one made; one that cannot be
  * written (a read-only filesystem) is opened later (the writer starts
  * read-only).  NS_ERR_INDEX with *ERRMSG when there is no index to work
- * with at all.  Nothing is checked, moved or removed before the writer
- * holds the index's lock: another nsearchd on the same index (one start
- * too many) finds it locked and leaves it, its compaction and its bulk
- * load alone. */
+ * with at all.  A start that finds the index locked (another nsearchd
+ * runs on it: one start too many) checks, moves and removes nothing:
+ * that daemon's compaction and bulk load look just like what a killed
+ * one leaves.  So the check and the clean-up come after the writer's
+ * opening, which takes the lock. */
 ns_status_t open_index(ns_indexer_t *ix, char **errmsg)
 {
-	char *err = NULL;
+	char *err = NULL, *why = NULL;
 	put_back_compacted(ix->index_dir);
-	nsx_status_t xst = open_writer(ix, &err);
-	char *why = NULL;
-	if (xst == NSX_OK && !sound_at_start(ix, &why)) {
+	nsx_status_t opened = open_writer(ix, &err);
+	nsx_status_t xst = opened;
+	/* Checked even when the opening failed: a table cut short fails it
+	 * as I/O, and the check says the index is damaged. */
+	if (opened != NSX_LOCKED && !sound_at_start(ix, &why)) {
+		/* Damaged: aside, and a new one; when it cannot be moved
+		 * (said), on as it opened. */
 		nsx_writer_close(ix->w);
 		ix->w = NULL;
-		xst = NSX_CORRUPT;
-	} else if (xst != NSX_OK && xst != NSX_LOCKED &&
-	           !sound_at_start(ix, &why)) {
-		/* A table cut short fails the writer's opening as I/O; the
-		 * check says what it is.  (Locked, it is another's.) */
-		xst = NSX_CORRUPT;
+		if (moved_at_start(ix, why)) {
+			free(err);
+			err = NULL;
+			xst = open_writer(ix, &err);
+		} else if (opened == NSX_OK) {
+			xst = open_writer(ix, &err);
+		}
 	}
-	if (why) {
-		free(err);
-		err = why;
-	}
+	free(why);
 	if (xst == NSX_OK && (xst = load_known(ix)) != NSX_OK) {
 		free(err);
 		err = strdup(nsx_writer_error(ix->w));
