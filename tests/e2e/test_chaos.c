@@ -446,8 +446,12 @@ static void assert_recovered(void)
 	              "answers, %u refused\n",
 	              n.complete, n.partial, n.slowest, (long long)losses,
 	              S.shard_acts, n.replica_ok, n.replica_refused);
-	assert_true(losses >= 1 && losses <= (json_int_t)S.shard_acts);
+	/* A loss is found by a search, which then answers without that
+	 * shard: never more losses than partial answers.  Not at most one
+	 * a kill or stop: on a loaded machine (TSan) a shard that answers
+	 * late is lost too, and CI once saw 14 after 11 acts. */
 	assert_true(n.partial > 0);
+	assert_true(losses >= 1 && losses <= (json_int_t)n.partial);
 	assert_int_equal(int_of(st, "partial_answers"), n.partial);
 	json_decref(st);
 	assert_true(n.replica_ok > 0);
